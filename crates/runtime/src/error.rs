@@ -1,0 +1,178 @@
+//! The one error type of every generated client.
+
+use std::fmt;
+
+/// At most this many bytes of an undecodable or unexpected body are kept in an error.
+pub const BODY_PREFIX_LIMIT: usize = 4096;
+
+/// A bounded prefix of a response body, kept for diagnosis.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BodyPrefix {
+    pub bytes: Vec<u8>,
+    /// The full body length, when known.
+    pub total_len: usize,
+}
+
+impl BodyPrefix {
+    pub fn new(body: &[u8]) -> Self {
+        Self {
+            bytes: body[..body.len().min(BODY_PREFIX_LIMIT)].to_vec(),
+            total_len: body.len(),
+        }
+    }
+
+    pub fn is_truncated(&self) -> bool {
+        self.total_len > self.bytes.len()
+    }
+
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+}
+
+impl fmt::Debug for BodyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_text())?;
+        if self.is_truncated() {
+            write!(f, " ({} of {} bytes)", self.bytes.len(), self.total_len)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for BodyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const SHOWN: usize = 200;
+        let text = self.as_text();
+        let mut end = text.len().min(SHOWN);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        f.write_str(&text[..end])?;
+        if end < text.len() || self.is_truncated() {
+            write!(f, "… ({} bytes)", self.total_len)?;
+        }
+        Ok(())
+    }
+}
+
+/// The provider answered with its envelope and a code other than success.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub operation: &'static str,
+    /// The envelope's `code` (PandaPon/Xportcn success is 200; Dajisaas success is 200).
+    pub code: i64,
+    /// `msg` (PandaPon/Xportcn) or `message` (Dajisaas).
+    pub message: Option<String>,
+    /// `requestId` (PandaPon/Xportcn) or `traceId` (Dajisaas): quote it to the vendor's support.
+    pub request_id: Option<String>,
+    /// Upstream detail carried in `data` on failure, e.g. Dajisaas 1009 wraps the 1688 `errorCode`/`errorInfo`.
+    pub upstream: Option<UpstreamError>,
+    /// The envelope's `data` on failure, untyped.
+    pub data: Option<serde_json::Value>,
+}
+
+/// An error of the platform behind the provider (1688, Taobao), as wrapped in the provider's `data`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamError {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with code {}", self.operation, self.code)?;
+        if let Some(m) = &self.message {
+            write!(f, ": {m}")?;
+        }
+        if let Some(u) = &self.upstream {
+            write!(
+                f,
+                " (upstream {}: {})",
+                u.code.as_deref().unwrap_or("?"),
+                u.message.as_deref().unwrap_or("?")
+            )?;
+        }
+        if let Some(r) = &self.request_id {
+            write!(f, " [request {r}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Everything a call can fail with. Every variant names the operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be built (missing required field, invalid header value, a documented limit
+    /// exceeded). Nothing was sent.
+    #[error("{operation}: invalid request: {message}")]
+    InvalidRequest {
+        operation: &'static str,
+        message: String,
+    },
+    /// The signer refused or failed. Nothing was sent.
+    #[error("{operation}: signing failed: {message}")]
+    Signing {
+        operation: &'static str,
+        message: String,
+    },
+    /// Connecting, sending or reading failed (includes timeouts).
+    #[error("{operation}: transport error: {source}")]
+    Transport {
+        operation: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The HTTP status was not 200. `api` holds the envelope when the body was one.
+    #[error("{operation}: HTTP {status}: {body}")]
+    HttpStatus {
+        operation: &'static str,
+        status: u16,
+        body: BodyPrefix,
+        api: Option<ApiError>,
+    },
+    /// HTTP 200 with a body that is not the documented envelope/type. The body prefix is kept.
+    #[error("{operation}: undecodable response body ({source}): {body}")]
+    Decode {
+        operation: &'static str,
+        body: BodyPrefix,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The provider's envelope carried a non-success code.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl Error {
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Error::InvalidRequest { operation, .. }
+            | Error::Signing { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::HttpStatus { operation, .. }
+            | Error::Decode { operation, .. } => operation,
+            Error::Api(e) => e.operation,
+        }
+    }
+
+    /// The business error, whether it came with HTTP 200 or another status.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            Error::HttpStatus { api, .. } => api.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The raw body kept by a decode or status error.
+    pub fn body(&self) -> Option<&BodyPrefix> {
+        match self {
+            Error::HttpStatus { body, .. } | Error::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Timeouts and retries. Only operations the spec declares idempotent (`x-idempotent: true`, reads) are
+//! retried; order creation, payment, cancellation and confirmation are sent exactly once.
+
+use rand::Rng;
+use std::time::Duration;
+
+/// Timeouts and the retry policy of a client.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestPolicy {
+    /// Time allowed to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for one attempt, from sending to the end of the response body.
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl Default for RequestPolicy {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Exponential backoff with jitter for idempotent operations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// Delay before the first retry; doubles each retry.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// No retry starts later than this after the first attempt began.
+    pub max_elapsed: Duration,
+    /// Randomise each delay in `[delay/2, delay]` so clients do not retry in lockstep.
+    pub jitter: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_elapsed: Duration::from_secs(30),
+            jitter: true,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The delay before retry number `retry` (1-based).
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        let delay = exp.min(self.max_backoff);
+        if self.jitter && !delay.is_zero() {
+            let half = delay / 2;
+            half + rand::rng().random_range(Duration::ZERO..=half)
+        } else {
+            delay
+        }
+    }
+}
+
+/// Whether a transport error is worth retrying for an idempotent call.
+pub(crate) fn retryable_error(e: &reqwest::Error) -> bool {
+    !(e.is_builder() || e.is_redirect() || e.is_decode())
+}
+
+/// Whether an HTTP status is worth retrying for an idempotent call.
+pub(crate) fn retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by these vendors and is ignored).
+pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let v = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    v.to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let p = RetryPolicy {
+            jitter: false,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(p.backoff(1), Duration::from_millis(200));
+        assert_eq!(p.backoff(2), Duration::from_millis(400));
+        assert_eq!(p.backoff(40), Duration::from_secs(5));
+        let j = RetryPolicy::default();
+        for _ in 0..100 {
+            let d = j.backoff(2);
+            assert!(d >= Duration::from_millis(200) && d <= Duration::from_millis(400));
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! [`Runtime`]: the inner state every generated `Client` carries — signer and request policy — and the
+//! functions the generated hooks call: sign before sending, execute with retries, map the envelope.
+
+use crate::envelope::Envelope;
+use crate::error::{BodyPrefix, Error};
+use crate::operation::{AuthStyle, Operation};
+use crate::policy::{self, RequestPolicy};
+use crate::signing::{SignContext, Signer};
+use progenitor_client::ResponseValue;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Bytes read from an error response before giving up on the rest (the prefix kept is smaller).
+const ERROR_BODY_READ_LIMIT: usize = 1 << 20;
+
+/// The signer and policy shared by all calls of a client. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    signer: Arc<dyn Signer>,
+    policy: RequestPolicy,
+}
+
+impl Runtime {
+    pub fn new(signer: impl Signer + 'static) -> Self {
+        Self::from_arc(Arc::new(signer))
+    }
+
+    pub fn from_arc(signer: Arc<dyn Signer>) -> Self {
+        Self {
+            signer,
+            policy: RequestPolicy::default(),
+        }
+    }
+
+    pub fn with_policy(mut self, policy: RequestPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    pub fn policy(&self) -> &RequestPolicy {
+        &self.policy
+    }
+
+    pub fn signer(&self) -> &dyn Signer {
+        &*self.signer
+    }
+
+    /// A `reqwest::Client` with this policy's timeouts.
+    pub fn http_client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .connect_timeout(self.policy.connect_timeout)
+            .timeout(self.policy.timeout)
+            .build()
+            // Building only fails when a TLS backend cannot initialise; a default client then reports the
+            // problem on the first call instead of panicking here.
+            .unwrap_or_default()
+    }
+
+    /// Sign `request` for `operation` (called by the generated `pre` hook).
+    pub fn sign(&self, request: &mut reqwest::Request, operation: &Operation) -> Result<(), String> {
+        self.signer
+            .sign(
+                request,
+                &SignContext {
+                    operation: operation.id,
+                    auth: operation.auth,
+                },
+            )
+            .map_err(|e| e.0)
+    }
+
+    /// Send an already signed request; retry idempotent operations per the policy, re-signing each attempt.
+    pub async fn execute(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &Operation,
+    ) -> reqwest::Result<reqwest::Response> {
+        let retry = &self.policy.retry;
+        let started = Instant::now();
+        let mut next = if operation.idempotent && retry.max_attempts > 1 {
+            request.try_clone()
+        } else {
+            None
+        };
+        let mut attempt = 1;
+        let mut result = client.execute(request).await;
+        loop {
+            let (again, server_delay) = match &result {
+                Ok(r) => {
+                    let s = r.status().as_u16();
+                    tracing::debug!(operation = operation.id, attempt, status = s, "response");
+                    (policy::retryable_status(s), policy::retry_after(r))
+                }
+                Err(e) => {
+                    tracing::debug!(operation = operation.id, attempt, error = %e, "transport error");
+                    (policy::retryable_error(e), None)
+                }
+            };
+            if !again || attempt >= retry.max_attempts {
+                return result;
+            }
+            let Some(mut request) = next.take() else {
+                return result;
+            };
+            let delay = retry.backoff(attempt).max(server_delay.unwrap_or_default());
+            if started.elapsed() + delay > retry.max_elapsed {
+                return result;
+            }
+            next = request.try_clone();
+            if self.sign(&mut request, operation).is_err() {
+                return result;
+            }
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+            tracing::debug!(operation = operation.id, attempt, ?delay, "retrying");
+            result = client.execute(request).await;
+        }
+    }
+
+    /// Sign and send a request to a path the spec does not describe (for endpoints a vendor tells you about
+    /// privately), with the same signing, envelope mapping and errors as generated operations. Never
+    /// retried: the runtime cannot know whether such a call is idempotent.
+    pub async fn call_raw<E: Envelope>(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        auth: AuthStyle,
+        raw: RawRequest<'_>,
+    ) -> Result<E::Data, Error> {
+        const OP: &str = "call_raw";
+        let url = format!("{}{}", base_url.trim_end_matches('/'), raw.path);
+        let mut builder = client
+            .request(raw.method, url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .query(raw.query);
+        if let Some(body) = raw.body {
+            builder = builder.json(body);
+        }
+        let mut request = builder.build().map_err(|e| Error::InvalidRequest {
+            operation: OP,
+            message: e.to_string(),
+        })?;
+        self.signer
+            .sign(&mut request, &SignContext { operation: OP, auth })
+            .map_err(|e| Error::Signing {
+                operation: OP,
+                message: e.0,
+            })?;
+        let response = client
+            .execute(request)
+            .await
+            .map_err(|source| Error::Transport {
+                operation: OP,
+                source,
+            })?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(http_status_error::<E>(OP, response).await);
+        }
+        let bytes = response.bytes().await.map_err(|source| Error::Transport {
+            operation: OP,
+            source,
+        })?;
+        decode_envelope::<E>(OP, &bytes)
+    }
+}
+
+/// A request for [`Runtime::call_raw`].
+#[derive(Debug)]
+pub struct RawRequest<'a> {
+    pub method: reqwest::Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: &'a str,
+    pub query: &'a [(&'a str, &'a str)],
+    pub body: Option<&'a serde_json::Value>,
+}
+
+/// Decode a 200 body as the envelope `E` and map it to `Result`.
+pub fn decode_envelope<E: Envelope>(operation: &'static str, body: &[u8]) -> Result<E::Data, Error> {
+    match serde_json::from_slice::<E>(body) {
+        Ok(envelope) => envelope.into_data(operation),
+        Err(source) => Err(undecodable::<E>(operation, body, source)),
+    }
+}
+
+fn undecodable<E: Envelope>(operation: &'static str, body: &[u8], source: serde_json::Error) -> Error {
+    // An error envelope often carries `data` of another shape: report the business error, not the shape.
+    match E::api_error_in(body, operation) {
+        Some(api) => Error::Api(api),
+        None => Error::Decode {
+            operation,
+            body: BodyPrefix::new(body),
+            source,
+        },
+    }
+}
+
+async fn http_status_error<E: Envelope>(operation: &'static str, mut response: reqwest::Response) -> Error {
+    let status = response.status().as_u16();
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        total += chunk.len();
+        if kept.len() < crate::error::BODY_PREFIX_LIMIT {
+            kept.extend_from_slice(&chunk);
+        }
+        if total >= ERROR_BODY_READ_LIMIT {
+            break;
+        }
+    }
+    let mut body = BodyPrefix::new(&kept);
+    body.total_len = total;
+    Error::HttpStatus {
+        operation,
+        status,
+        api: E::api_error_in(&kept, operation),
+        body,
+    }
+}
+
+/// Map the outcome of a generated `send_raw()` to `Result<data, Error>` (called by the generated `send()`).
+pub async fn finish<E: Envelope, X>(
+    operation: &'static str,
+    result: Result<ResponseValue<E>, progenitor_client::Error<X>>,
+) -> Result<E::Data, Error> {
+    use progenitor_client::Error as P;
+    match result {
+        Ok(value) => value.into_inner().into_data(operation),
+        Err(P::InvalidRequest(message)) => Err(Error::InvalidRequest { operation, message }),
+        Err(P::Custom(message)) => Err(Error::Signing { operation, message }),
+        Err(P::CommunicationError(source) | P::InvalidUpgrade(source) | P::ResponseBodyError(source)) => {
+            Err(Error::Transport { operation, source })
+        }
+        Err(P::InvalidResponsePayload(bytes, source)) => Err(undecodable::<E>(operation, &bytes, source)),
+        Err(P::UnexpectedResponse(response)) => Err(http_status_error::<E>(operation, response).await),
+        Err(P::ErrorResponse(value)) => Err(Error::HttpStatus {
+            operation,
+            status: value.status().as_u16(),
+            body: BodyPrefix::new(b""),
+            api: None,
+        }),
+    }
+}

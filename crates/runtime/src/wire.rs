@@ -1,0 +1,144 @@
+//! Wire types for values the vendors' documents type inconsistently.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// An identifier that the vendors send sometimes as a JSON number and sometimes as a JSON string
+/// (19-digit 1688 order ids, `developId`, …). It is kept exactly as text — never through `f64` — and
+/// re-encoded in the form it was received, so a round trip is lossless.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LenientId {
+    text: String,
+    numeric: bool,
+}
+
+impl LenientId {
+    /// An id to be sent as a JSON string.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            numeric: false,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the id was received as (or will be sent as) a JSON number.
+    pub fn is_numeric(&self) -> bool {
+        self.numeric
+    }
+}
+
+impl fmt::Debug for LenientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+impl fmt::Display for LenientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for LenientId {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(s))
+    }
+}
+
+impl From<&str> for LenientId {
+    fn from(s: &str) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<String> for LenientId {
+    fn from(s: String) -> Self {
+        Self::new(s)
+    }
+}
+
+impl From<u64> for LenientId {
+    fn from(n: u64) -> Self {
+        Self {
+            text: n.to_string(),
+            numeric: true,
+        }
+    }
+}
+
+impl From<i64> for LenientId {
+    fn from(n: i64) -> Self {
+        Self {
+            text: n.to_string(),
+            numeric: true,
+        }
+    }
+}
+
+impl Serialize for LenientId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.numeric {
+            if let Ok(n) = self.text.parse::<u64>() {
+                return s.serialize_u64(n);
+            }
+            if let Ok(n) = self.text.parse::<i64>() {
+                return s.serialize_i64(n);
+            }
+        }
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for LenientId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = LenientId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id as a JSON string or integer")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LenientId, E> {
+                Ok(LenientId::new(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LenientId, E> {
+                Ok(LenientId::from(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LenientId, E> {
+                Ok(LenientId::from(v))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LenientId, E> {
+                // A float id has already lost precision upstream; refuse rather than guess.
+                Err(E::custom(format!(
+                    "id {v} is a floating-point number; ids must be integers or strings"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_19_digit_ids_exact_in_both_forms() {
+        for raw in ["2257455039610311973", "\"2257455039610311973\""] {
+            let id: LenientId = serde_json::from_str(raw).unwrap();
+            assert_eq!(id.as_str(), "2257455039610311973");
+            assert_eq!(serde_json::to_string(&id).unwrap(), raw);
+        }
+    }
+
+    #[test]
+    fn rejects_floats_and_objects() {
+        assert!(serde_json::from_str::<LenientId>("1.5e3").is_err());
+        assert!(serde_json::from_str::<LenientId>("{}").is_err());
+    }
+}
