@@ -1,1 +1,91 @@
-pub fn x(){}
+//! Code generation: spec -> validated model -> progenitor settings -> tokens -> prettyplease -> crate files.
+//!
+//! Pure: reads specs, returns files. Writing, diffing and the command line live in `xtask`.
+
+pub mod client;
+pub mod error;
+pub mod glue;
+pub mod render;
+pub mod spec;
+
+pub use error::CodegenError;
+use std::path::{Path, PathBuf};
+
+/// One generated file, relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: PathBuf,
+    pub contents: String,
+}
+
+/// The directory generated crates live in.
+pub const GENERATED_DIR: &str = "generated";
+pub const SPECS_DIR: &str = "specs";
+
+/// Every spec file under `root/specs`, sorted.
+pub fn spec_files(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
+    let dir = root.join(SPECS_DIR);
+    let entries = std::fs::read_dir(&dir)
+        .map_err(|e| CodegenError::new(SPECS_DIR, "", format!("cannot list specs: {e}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Generate the crate for one spec.
+pub fn generate_spec(root: &Path, spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let display = spec_path.strip_prefix(root).unwrap_or(spec_path);
+    let spec = spec::load(spec_path, display)?;
+    generate(&spec)
+}
+
+/// Generate the crate files for a loaded spec.
+pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let file = spec.file.display().to_string().replace('\\', "/");
+    let fail = |what: &str, e: syn::Error| {
+        CodegenError::new(&spec.file, "", format!("{what} does not parse: {e}"))
+    };
+    let client = client::generate(spec)?;
+    let dir = Path::new(GENERATED_DIR).join(&spec.meta.crate_name);
+    let at = |p: &str| dir.join(p);
+    Ok(vec![
+        GeneratedFile {
+            path: at("Cargo.toml"),
+            contents: glue::cargo_toml(spec, &render::header(&file, "#")),
+        },
+        GeneratedFile {
+            path: at("README.md"),
+            contents: glue::readme(spec, &render::header(&file, "")),
+        },
+        GeneratedFile {
+            path: at("src/lib.rs"),
+            contents: glue::lib_rs(spec, render::header(&file, "//").trim_end()),
+        },
+        GeneratedFile {
+            path: at("src/client.rs"),
+            contents: render::rust_file(&file, &client.file),
+        },
+        GeneratedFile {
+            path: at("src/hooks.rs"),
+            contents: render::rust_tokens(&file, glue::hooks(spec, &client))
+                .map_err(|e| fail("hooks.rs", e))?,
+        },
+        GeneratedFile {
+            path: at("src/operations.rs"),
+            contents: render::rust_tokens(&file, glue::operations(spec))
+                .map_err(|e| fail("operations.rs", e))?,
+        },
+    ])
+}
+
+/// Generate every spec under `root/specs`. Fails on the first bad spec; nothing is written here.
+pub fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let mut out = Vec::new();
+    for spec in spec_files(root)? {
+        out.extend(generate_spec(root, &spec)?);
+    }
+    Ok(out)
+}

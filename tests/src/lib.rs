@@ -1,1 +1,140 @@
+//! Helpers shared by the workspace tests: a capturing mock server, JSON normalisation, paths.
 
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// `../shared/provider-docs/examples/<provider>` beside the workspace.
+pub fn fixtures_dir(provider: &str) -> PathBuf {
+    workspace_root()
+        .join("../shared/provider-docs/examples")
+        .join(provider)
+}
+
+/// Semantic form of a JSON value for round-trip comparison: object keys whose value is `null`, `[]` or `{}`
+/// are dropped (generated types skip absent optionals and empty collections), recursively.
+pub fn normalize(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, normalize(v)))
+                .filter(|(_, v)| !is_empty(v))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(normalize).collect()),
+        other => other,
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
+}
+
+/// A request as the mock server received it.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Captured {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("request body is JSON")
+    }
+}
+
+#[derive(Default)]
+struct State {
+    captured: Vec<Captured>,
+    /// Replies served in order; the last one repeats.
+    replies: Vec<(u16, String)>,
+}
+
+/// A loopback HTTP server that records every request and answers with scripted replies.
+pub struct MockServer {
+    pub base_url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl MockServer {
+    pub async fn start() -> Self {
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let shared = shared.clone();
+                async move {
+                    let mut s = shared.lock().unwrap();
+                    s.captured.push(Captured {
+                        method,
+                        path: uri.path().to_string(),
+                        query: uri.query().map(str::to_string),
+                        headers,
+                        body,
+                    });
+                    let n = s.captured.len();
+                    let (status, body) = s
+                        .replies
+                        .get(n - 1)
+                        .or(s.replies.last())
+                        .cloned()
+                        .unwrap_or((200, r#"{"code":200,"data":null}"#.into()));
+                    (
+                        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                        [("content-type", "application/json")],
+                        body,
+                    )
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self {
+            base_url: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    /// Answer every request with `status` and `body` (replaces earlier scripts).
+    pub fn reply(&self, status: u16, body: impl Into<String>) {
+        self.script(vec![(status, body.into())]);
+    }
+
+    /// Answer the n-th request with the n-th reply; the last reply repeats.
+    pub fn script(&self, replies: Vec<(u16, String)>) {
+        let mut s = self.state.lock().unwrap();
+        s.replies = replies;
+        s.captured.clear();
+    }
+
+    pub fn requests(&self) -> Vec<Captured> {
+        self.state.lock().unwrap().captured.clone()
+    }
+}

@@ -1,1 +1,164 @@
-fn main(){}
+//! `cargo xtask regen [--check]`: regenerate `generated/` from `specs/` (or check it is up to date).
+//!
+//! All generation happens in memory first; a bad spec exits non-zero naming the file, the location and the
+//! reason, and `generated/` is not touched.
+
+use sourcing_codegen::{GENERATED_DIR, GeneratedFile};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: cargo xtask regen [--check]
+
+  regen           regenerate generated/ from specs/
+  regen --check   exit 1 with a unified diff if generated/ differs from what specs/ produce
+
+  SOURCING_ROOT   workspace root to work on (default: this checkout)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["regen"] => regen(&root, false),
+        ["regen", "--check"] => regen(&root, true),
+        ["-h" | "--help" | "help"] | [] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("SOURCING_ROOT") {
+        return PathBuf::from(root);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn regen(root: &Path, check: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let files = sourcing_codegen::generate_all(root)?;
+    let stale = stale_files(root, &files)?;
+    if check {
+        let mut drift = 0;
+        for f in &files {
+            let current = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
+            if current != f.contents {
+                drift += 1;
+                print_diff(&f.path, &current, &f.contents);
+            }
+        }
+        for p in &stale {
+            drift += 1;
+            let current = std::fs::read_to_string(root.join(p)).unwrap_or_default();
+            print_diff(p, &current, "");
+        }
+        if drift > 0 {
+            eprintln!(
+                "DRIFT: {drift} generated file(s) differ from specs/; run `cargo xtask regen` and commit the result"
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        eprintln!(
+            "generated/ is up to date ({} files, {:.0?})",
+            files.len(),
+            started.elapsed()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut written = 0;
+    for f in &files {
+        let path = root.join(&f.path);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(f.contents.as_str()) {
+            continue;
+        }
+        write_atomically(&path, &f.contents)?;
+        written += 1;
+    }
+    for p in &stale {
+        std::fs::remove_file(root.join(p))?;
+    }
+    eprintln!(
+        "regenerated {} files ({written} changed, {} removed) in {:.0?}",
+        files.len(),
+        stale.len(),
+        started.elapsed()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Files under `generated/<crate>/` of a generated crate that generation no longer produces.
+fn stale_files(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<PathBuf>> {
+    let produced: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    let crates: BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix(GENERATED_DIR).ok()?.components().next())
+        .map(|c| Path::new(GENERATED_DIR).join(c.as_os_str()))
+        .collect();
+    let mut stale = Vec::new();
+    for dir in crates {
+        walk(root, &dir, &mut |p| {
+            if !produced.contains(p) {
+                stale.push(p.to_path_buf());
+            }
+        })?;
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+fn walk(root: &Path, rel: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
+        return Ok(());
+    };
+    for e in entries {
+        let e = e?;
+        let rel = rel.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            walk(root, &rel, f)?;
+        } else {
+            f(&rel);
+        }
+    }
+    Ok(())
+}
+
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("regen-tmp");
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn print_diff(path: &Path, old: &str, new: &str) {
+    let p = path.display().to_string();
+    let diff = similar::TextDiff::from_lines(old, new);
+    print!(
+        "{}",
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{p}"), &format!("b/{p}"))
+    );
+}

@@ -99,18 +99,13 @@ fn missing_code(operation: &'static str) -> Error {
 
 /// `data` on success. A success envelope without `data` is only acceptable when the documented type
 /// accepts `null` (e.g. `()` or an all-optional type behind `Option`).
-fn success_data<T: DeserializeOwned>(
-    data: Option<T>,
-    operation: &'static str,
-) -> Result<T, Error> {
+fn success_data<T: DeserializeOwned>(data: Option<T>, operation: &'static str) -> Result<T, Error> {
     match data {
         Some(d) => Ok(d),
         None => serde_json::from_value(Value::Null).map_err(|source| Error::Decode {
             operation,
             body: crate::error::BodyPrefix::new(b""),
-            source: serde::de::Error::custom(format!(
-                "success envelope without `data` ({source})"
-            )),
+            source: serde::de::Error::custom(format!("success envelope without `data` ({source})")),
         }),
     }
 }
@@ -121,7 +116,7 @@ impl<T: DeserializeOwned + Serialize> Envelope for PandaponEnvelope<T> {
     fn into_data(self, operation: &'static str) -> Result<T, Error> {
         match self.code {
             Some(SUCCESS_CODE) => success_data(self.data, operation),
-            Some(code) => Err(Error::Api(ApiError {
+            Some(code) => Err(Error::from(ApiError {
                 operation,
                 code,
                 message: self.msg,
@@ -136,7 +131,7 @@ impl<T: DeserializeOwned + Serialize> Envelope for PandaponEnvelope<T> {
     fn api_error_in(body: &[u8], operation: &'static str) -> Option<ApiError> {
         let env: PandaponEnvelope<Value> = serde_json::from_slice(body).ok()?;
         match env.into_data(operation) {
-            Err(Error::Api(e)) => Some(e),
+            Err(Error::Api(e)) => Some(*e),
             _ => None,
         }
     }
@@ -150,7 +145,7 @@ impl<T: DeserializeOwned + Serialize> Envelope for DajisaasEnvelope<T> {
             Some(SUCCESS_CODE) => success_data(self.data, operation),
             Some(code) => {
                 let data = self.data.and_then(|d| serde_json::to_value(d).ok());
-                Err(Error::Api(ApiError {
+                Err(Error::from(ApiError {
                     operation,
                     code,
                     message: self.message,
@@ -166,7 +161,7 @@ impl<T: DeserializeOwned + Serialize> Envelope for DajisaasEnvelope<T> {
     fn api_error_in(body: &[u8], operation: &'static str) -> Option<ApiError> {
         let env: DajisaasEnvelope<Value> = serde_json::from_slice(body).ok()?;
         match env.into_data(operation) {
-            Err(Error::Api(e)) => Some(e),
+            Err(Error::Api(e)) => Some(*e),
             _ => None,
         }
     }

@@ -132,7 +132,7 @@ pub enum Error {
         operation: &'static str,
         status: u16,
         body: BodyPrefix,
-        api: Option<ApiError>,
+        api: Option<Box<ApiError>>,
     },
     /// HTTP 200 with a body that is not the documented envelope/type. The body prefix is kept.
     #[error("{operation}: undecodable response body ({source}): {body}")]
@@ -144,7 +144,13 @@ pub enum Error {
     },
     /// The provider's envelope carried a non-success code.
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(Box<ApiError>),
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Error::Api(Box::new(e))
+    }
 }
 
 impl Error {
@@ -163,7 +169,7 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
-            Error::HttpStatus { api, .. } => api.as_ref(),
+            Error::HttpStatus { api, .. } => api.as_deref(),
             _ => None,
         }
     }

@@ -57,7 +57,11 @@ impl Runtime {
     }
 
     /// Sign `request` for `operation` (called by the generated `pre` hook).
-    pub fn sign(&self, request: &mut reqwest::Request, operation: &Operation) -> Result<(), String> {
+    pub fn sign(
+        &self,
+        request: &mut reqwest::Request,
+        operation: &Operation,
+    ) -> Result<(), String> {
         self.signer
             .sign(
                 request,
@@ -142,7 +146,13 @@ impl Runtime {
             message: e.to_string(),
         })?;
         self.signer
-            .sign(&mut request, &SignContext { operation: OP, auth })
+            .sign(
+                &mut request,
+                &SignContext {
+                    operation: OP,
+                    auth,
+                },
+            )
             .map_err(|e| Error::Signing {
                 operation: OP,
                 message: e.0,
@@ -177,17 +187,24 @@ pub struct RawRequest<'a> {
 }
 
 /// Decode a 200 body as the envelope `E` and map it to `Result`.
-pub fn decode_envelope<E: Envelope>(operation: &'static str, body: &[u8]) -> Result<E::Data, Error> {
+pub fn decode_envelope<E: Envelope>(
+    operation: &'static str,
+    body: &[u8],
+) -> Result<E::Data, Error> {
     match serde_json::from_slice::<E>(body) {
         Ok(envelope) => envelope.into_data(operation),
         Err(source) => Err(undecodable::<E>(operation, body, source)),
     }
 }
 
-fn undecodable<E: Envelope>(operation: &'static str, body: &[u8], source: serde_json::Error) -> Error {
+fn undecodable<E: Envelope>(
+    operation: &'static str,
+    body: &[u8],
+    source: serde_json::Error,
+) -> Error {
     // An error envelope often carries `data` of another shape: report the business error, not the shape.
     match E::api_error_in(body, operation) {
-        Some(api) => Error::Api(api),
+        Some(api) => Error::Api(Box::new(api)),
         None => Error::Decode {
             operation,
             body: BodyPrefix::new(body),
@@ -196,7 +213,10 @@ fn undecodable<E: Envelope>(operation: &'static str, body: &[u8], source: serde_
     }
 }
 
-async fn http_status_error<E: Envelope>(operation: &'static str, mut response: reqwest::Response) -> Error {
+async fn http_status_error<E: Envelope>(
+    operation: &'static str,
+    mut response: reqwest::Response,
+) -> Error {
     let status = response.status().as_u16();
     let mut kept = Vec::new();
     let mut total = 0usize;
@@ -214,7 +234,7 @@ async fn http_status_error<E: Envelope>(operation: &'static str, mut response: r
     Error::HttpStatus {
         operation,
         status,
-        api: E::api_error_in(&kept, operation),
+        api: E::api_error_in(&kept, operation).map(Box::new),
         body,
     }
 }
@@ -229,11 +249,17 @@ pub async fn finish<E: Envelope, X>(
         Ok(value) => value.into_inner().into_data(operation),
         Err(P::InvalidRequest(message)) => Err(Error::InvalidRequest { operation, message }),
         Err(P::Custom(message)) => Err(Error::Signing { operation, message }),
-        Err(P::CommunicationError(source) | P::InvalidUpgrade(source) | P::ResponseBodyError(source)) => {
-            Err(Error::Transport { operation, source })
+        Err(
+            P::CommunicationError(source)
+            | P::InvalidUpgrade(source)
+            | P::ResponseBodyError(source),
+        ) => Err(Error::Transport { operation, source }),
+        Err(P::InvalidResponsePayload(bytes, source)) => {
+            Err(undecodable::<E>(operation, &bytes, source))
         }
-        Err(P::InvalidResponsePayload(bytes, source)) => Err(undecodable::<E>(operation, &bytes, source)),
-        Err(P::UnexpectedResponse(response)) => Err(http_status_error::<E>(operation, response).await),
+        Err(P::UnexpectedResponse(response)) => {
+            Err(http_status_error::<E>(operation, response).await)
+        }
         Err(P::ErrorResponse(value)) => Err(Error::HttpStatus {
             operation,
             status: value.status().as_u16(),

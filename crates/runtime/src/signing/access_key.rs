@@ -76,8 +76,11 @@ impl AccessKeySigner {
 }
 
 fn header(value: &str, what: &str) -> Result<HeaderValue, SignError> {
-    HeaderValue::from_str(value)
-        .map_err(|_| SignError(format!("{what} contains characters not allowed in an HTTP header")))
+    HeaderValue::from_str(value).map_err(|_| {
+        SignError(format!(
+            "{what} contains characters not allowed in an HTTP header"
+        ))
+    })
 }
 
 impl Signer for AccessKeySigner {
@@ -156,11 +159,10 @@ mod tests {
 
     #[test]
     fn v2_sends_no_nonce_and_seconds_unit_applies() {
-        let signer =
-            AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u1"))
-                .with_clock(FixedClock(1_715_669_977_082))
-                .with_nonce_source(FixedNonce("n".repeat(32)))
-                .with_timestamp_unit(TimestampUnit::Seconds);
+        let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u1"))
+            .with_clock(FixedClock(1_715_669_977_082))
+            .with_nonce_source(FixedNonce("n".repeat(32)))
+            .with_timestamp_unit(TimestampUnit::Seconds);
         let mut req = reqwest::Request::new(
             reqwest::Method::GET,
             "http://localhost/v2/x".parse().unwrap(),

@@ -1,0 +1,131 @@
+//! The progenitor step: settings, token generation (panics caught and reported), and a small AST
+//! post-processing pass so the generated client fits the runtime:
+//!
+//! * each builder's `send` becomes `send_raw` (the raw envelope); the glue adds a `send` that returns
+//!   `Result<data, sourcing_runtime::Error>`;
+//! * `Client::new` is dropped — it `unwrap()`s the reqwest builder; the glue provides constructors that take
+//!   credentials and apply the runtime's timeouts.
+
+use crate::error::CodegenError;
+use crate::spec::ProviderSpec;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
+use std::collections::BTreeMap;
+use syn::visit_mut::VisitMut;
+
+/// progenitor's output for a spec, post-processed, plus what the glue needs to know about it.
+pub struct ClientCode {
+    pub file: syn::File,
+    /// Client method name -> builder struct name.
+    pub builders: BTreeMap<String, String>,
+}
+
+pub fn settings(spec: &ProviderSpec) -> GenerationSettings {
+    let mut s = GenerationSettings::new();
+    s.with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote!(::sourcing_runtime::Runtime))
+        .with_hooks(HooksMode::Expected)
+        .with_derive("PartialEq")
+        .with_map_type("::std::collections::BTreeMap");
+    for (name, path) in &spec.replacements {
+        s.with_replacement(name, path, std::iter::empty());
+    }
+    s
+}
+
+pub fn generate(spec: &ProviderSpec) -> Result<ClientCode, CodegenError> {
+    let fail = |m: String| CodegenError::new(&spec.file, "", m);
+    let settings = settings(spec);
+    let tokens = catch_panic(|| Generator::new(&settings).generate_tokens(&spec.openapi))
+        .map_err(|m| fail(format!("progenitor panicked: {m}")))?
+        .map_err(|e| fail(format!("progenitor cannot generate this spec: {e}")))?;
+    let mut file: syn::File = syn::parse2(tokens)
+        .map_err(|e| fail(format!("progenitor produced unparsable code: {e}")))?;
+    let mut pass = PostProcess::default();
+    pass.visit_file_mut(&mut file);
+    for op in &spec.operations {
+        if !pass.builders.contains_key(&op.id) {
+            return Err(fail(format!(
+                "progenitor generated no builder for operation {}",
+                op.id
+            )));
+        }
+    }
+    Ok(ClientCode {
+        file,
+        builders: pass.builders,
+    })
+}
+
+/// Run `f`, turning a panic into `Err(message)` without printing the default panic report.
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(previous);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into())
+    })
+}
+
+#[derive(Default)]
+struct PostProcess {
+    builders: BTreeMap<String, String>,
+    in_builder_mod: bool,
+}
+
+fn self_ty_name(item: &syn::ItemImpl) -> Option<String> {
+    match &*item.self_ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+impl VisitMut for PostProcess {
+    fn visit_item_mod_mut(&mut self, m: &mut syn::ItemMod) {
+        let was = self.in_builder_mod;
+        self.in_builder_mod = m.ident == "builder";
+        syn::visit_mut::visit_item_mod_mut(self, m);
+        self.in_builder_mod = was;
+    }
+
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let is_client = item.trait_.is_none() && self_ty_name(item).as_deref() == Some("Client");
+        if is_client && !self.in_builder_mod {
+            item.items
+                .retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+            for i in &item.items {
+                if let syn::ImplItem::Fn(f) = i
+                    && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                    && let syn::Type::Path(p) = &**ty
+                    && p.path.segments.len() == 2
+                    && p.path.segments[0].ident == "builder"
+                {
+                    self.builders.insert(
+                        f.sig.ident.to_string(),
+                        p.path.segments[1].ident.to_string(),
+                    );
+                }
+            }
+        }
+        if self.in_builder_mod && item.trait_.is_none() {
+            for i in &mut item.items {
+                if let syn::ImplItem::Fn(f) = i
+                    && f.sig.ident == "send"
+                {
+                    f.sig.ident = syn::Ident::new("send_raw", f.sig.ident.span());
+                    f.attrs.retain(|a| !a.path().is_ident("doc"));
+                    f.attrs.push(syn::parse_quote!(
+                        #[doc = "Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`."]
+                    ));
+                }
+            }
+        }
+        syn::visit_mut::visit_item_impl_mut(self, item);
+    }
+}

@@ -1,0 +1,452 @@
+//! Everything in a generated crate that is not progenitor's client: `lib.rs`, the hooks that connect the
+//! client to `sourcing-runtime`, the operation table, `Cargo.toml` and `README.md`.
+
+use crate::client::ClientCode;
+use crate::spec::{CredentialsKind, ExampleKind, OperationModel, ParamLocation, ProviderSpec};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+fn path(s: &str) -> TokenStream {
+    s.parse()
+        .unwrap_or_else(|_| quote!(compile_error!("invalid type path")))
+}
+
+/// One `#[doc]` attribute per line, so prettyplease renders `///` comments.
+fn docs(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| format!(" {l}"));
+    quote!(#(#[doc = #lines])*)
+}
+
+fn const_ident(op: &OperationModel) -> proc_macro2::Ident {
+    format_ident!("{}", op.id.to_uppercase())
+}
+
+/// `orderId` -> `order_id` (progenitor's builder setter names).
+pub fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn data_type<'a>(spec: &'a ProviderSpec, op: &OperationModel) -> &'a str {
+    spec.envelope_data
+        .iter()
+        .find(|(n, _)| *n == op.response_schema)
+        .map(|(_, t)| t.as_str())
+        .unwrap_or("::serde_json::Value")
+}
+
+fn envelope_type<'a>(spec: &'a ProviderSpec, op: &OperationModel) -> &'a str {
+    spec.replacements
+        .iter()
+        .find(|(n, _)| *n == op.response_schema)
+        .map(|(_, t)| t.as_str())
+        .unwrap_or("::serde_json::Value")
+}
+
+fn default_auth(spec: &ProviderSpec) -> String {
+    spec.openapi
+        .security
+        .as_ref()
+        .and_then(|s| s.first())
+        .and_then(|r| r.keys().next().cloned())
+        .unwrap_or_else(|| spec.operations[0].auth.clone())
+}
+
+/// `src/hooks.rs`: `ClientHooks` (sign, execute with the runtime policy), constructors, `send()`, `call_raw`.
+pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
+    let title = &spec.meta.title;
+    let env_prefix = &spec.meta.env_prefix;
+    let (creds_ty, signer) = match spec.meta.credentials {
+        CredentialsKind::AccessKey => (
+            quote!(::sourcing_runtime::AccessKeyCredentials),
+            quote!(::sourcing_runtime::AccessKeySigner::new(credentials)),
+        ),
+        CredentialsKind::AppKey => (
+            quote!(::sourcing_runtime::AppKeyCredentials),
+            quote!(::sourcing_runtime::AppKeySigner::new(credentials)),
+        ),
+    };
+    let raw_envelope = path(&format!(
+        "{}<::serde_json::Value>",
+        spec.meta.envelope.rust_path()
+    ));
+    let raw_auth = format_ident!("{}", default_auth(spec));
+    let env_base = format!("{env_prefix}_BASE_URL");
+    let new_doc = docs(
+        "A client for `base_url` (usually [`crate::PRODUCTION_BASE_URL`], or a sandbox) that signs every\nrequest with `credentials` and applies the default [`::sourcing_runtime::RequestPolicy`].",
+    );
+    let env_doc = docs(&format!(
+        "A client configured from the environment: credentials from `{env_prefix}_*` variables and the base\nURL from `{env_base}` (default: the {title} production URL). Secrets are never printed."
+    ));
+    let sends = spec.operations.iter().map(|op| {
+        let builder = format_ident!("{}", client.builders[&op.id]);
+        let data = path(data_type(spec, op));
+        let konst = const_ident(op);
+        let retry = if op.idempotent {
+            "Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy."
+        } else {
+            "Sent exactly once: never retried automatically."
+        };
+        let doc = docs(&format!(
+            "Sends `{} {}` and returns the envelope's `data` on code 200; any other code is\n[`::sourcing_runtime::Error::Api`] with `code`, message and request id. {retry}",
+            op.method, op.path
+        ));
+        quote! {
+            impl builder::#builder<'_> {
+                #doc
+                pub async fn send(self) -> ::std::result::Result<#data, ::sourcing_runtime::Error> {
+                    ::sourcing_runtime::runtime::finish(
+                        crate::operations::#konst.id,
+                        self.send_raw().await,
+                    ).await
+                }
+            }
+        }
+    });
+    quote! {
+        use crate::{Client, builder};
+        use ::sourcing_runtime::progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+
+        impl ClientHooks<::sourcing_runtime::Runtime> for Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &OperationInfo,
+            ) -> ::std::result::Result<(), Error<E>> {
+                let op = crate::operations::find(info.operation_id)
+                    .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
+                self.inner().sign(request, op).map_err(Error::Custom)
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                match crate::operations::find(info.operation_id) {
+                    Some(op) => self.inner().execute(self.client(), request, op).await,
+                    None => self.client().execute(request).await,
+                }
+            }
+        }
+
+        impl Client {
+            #new_doc
+            pub fn new(base_url: &str, credentials: #creds_ty) -> Self {
+                Self::with_runtime(base_url, ::sourcing_runtime::Runtime::new(#signer))
+            }
+
+            /// A client with a custom runtime: your own [`::sourcing_runtime::Signer`] or request policy.
+            pub fn with_runtime(base_url: &str, runtime: ::sourcing_runtime::Runtime) -> Self {
+                let http = runtime.http_client();
+                Self::new_with_client(base_url, http, runtime)
+            }
+
+            #env_doc
+            pub fn from_env() -> ::std::result::Result<Self, ::sourcing_runtime::credentials::MissingEnv> {
+                let credentials = <#creds_ty>::from_env(#env_prefix)?;
+                let base_url = ::std::env::var(#env_base)
+                    .unwrap_or_else(|_| crate::PRODUCTION_BASE_URL.to_string());
+                Ok(Self::new(&base_url, credentials))
+            }
+
+            /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
+            /// privately), with the same signing, envelope mapping and errors as generated operations; returns
+            /// `data` untyped. Never retried automatically.
+            pub async fn call_raw(
+                &self,
+                method: reqwest::Method,
+                path: &str,
+                query: &[(&str, &str)],
+                body: Option<&::serde_json::Value>,
+            ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+                self.inner()
+                    .call_raw::<#raw_envelope>(
+                        self.client(),
+                        self.baseurl(),
+                        ::sourcing_runtime::AuthStyle::#raw_auth,
+                        ::sourcing_runtime::RawRequest { method, path, query, body },
+                    )
+                    .await
+            }
+        }
+
+        #(#sends)*
+    }
+}
+
+/// `src/operations.rs`: the operation table.
+pub fn operations(spec: &ProviderSpec) -> TokenStream {
+    let statics = spec.operations.iter().map(|op| {
+        let konst = const_ident(op);
+        let (id, method, p, tag, summary) = (&op.id, &op.method, &op.path, &op.tag, &op.summary);
+        let auth = format_ident!("{}", op.auth);
+        let idempotent = op.idempotent;
+        let params = op.params.iter().map(|prm| {
+            let name = &prm.name;
+            let loc = match prm.location {
+                ParamLocation::Query => quote!(ParamLocation::Query),
+                ParamLocation::Body => quote!(ParamLocation::Body),
+            };
+            let req = prm.required;
+            let kind = format_ident!("{}", prm.kind);
+            let desc = &prm.description;
+            quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc })
+        });
+        let examples = op.examples.iter().map(|ex| {
+            let name = &ex.name;
+            let kind = match ex.kind {
+                ExampleKind::Request => quote!(ExampleKind::Request),
+                ExampleKind::Response => quote!(ExampleKind::Response),
+            };
+            let json = serde_json::to_string(&ex.value).unwrap_or_default();
+            quote!(Example { name: #name, kind: #kind, json: #json })
+        });
+        let has_body = op.body_schema.is_some();
+        let tr_req = match &op.body_schema {
+            Some(b) => {
+                let ty = path(&format!("::{}::types::{b}", spec.meta.crate_name));
+                quote!(Some(transcode::<#ty>))
+            }
+            None => quote!(None),
+        };
+        let env = path(envelope_type(spec, op));
+        let doc = format!(" `{} {}`: {}", op.method, op.path, op.summary);
+        quote! {
+            #[doc = #doc]
+            pub static #konst: Operation = Operation {
+                id: #id,
+                method: #method,
+                path: #p,
+                tag: #tag,
+                summary: #summary,
+                auth: AuthStyle::#auth,
+                idempotent: #idempotent,
+                params: &[#(#params),*],
+                has_body: #has_body,
+                examples: &[#(#examples),*],
+                transcode_request: #tr_req,
+                transcode_response: transcode::<#env>,
+            };
+        }
+    });
+    let all = spec.operations.iter().map(const_ident);
+    let arms = spec.operations.iter().map(|op| {
+        let id = &op.id;
+        let konst = const_ident(op);
+        quote!(#id => Some(&#konst),)
+    });
+    quote! {
+        //! The operation table: one row per spec operation (method, path, signing style, idempotency,
+        //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
+        use ::sourcing_runtime::operation::{
+            AuthStyle, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, transcode,
+        };
+
+        #(#statics)*
+
+        /// Every operation, in spec order.
+        pub static OPERATIONS: &[&Operation] = &[#(&#all),*];
+
+        /// The operation with this id (the client method name).
+        pub fn find(id: &str) -> Option<&'static Operation> {
+            match id {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    }
+}
+
+/// `src/lib.rs`, written to be stable under `rustfmt` (the generated modules are `#[rustfmt::skip]`).
+pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
+    let m = &spec.meta;
+    let krate = &m.crate_name;
+    let example = doc_example(spec);
+    let (creds, creds_new) = match m.credentials {
+        CredentialsKind::AccessKey => (
+            "AccessKeyCredentials",
+            "AccessKeyCredentials::new(\"your-access-key\", \"your-access-secret\", \"your-user-id\")",
+        ),
+        CredentialsKind::AppKey => (
+            "AppKeyCredentials",
+            "AppKeyCredentials::new(\"your-app-key\", \"your-app-secret\")",
+        ),
+    };
+    let description = spec
+        .openapi
+        .info
+        .description
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "//!".to_string()
+            } else {
+                format!("//! {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        r#"{header}
+//! Typed, signed client for the {title} OpenAPI, generated from `{file}`.
+//!
+{description}
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), {krate}::Error> {{
+//! let client = {krate}::Client::new(
+//!     {krate}::PRODUCTION_BASE_URL,
+//!     {krate}::{creds_new},
+//! );
+{example}//! # Ok(())
+//! # }}
+//! ```
+//!
+//! Every operation is a method on [`Client`] returning a builder; `send()` returns the envelope's
+//! `data` or an [`Error`]. [`operations::OPERATIONS`] lists every operation with its method, path,
+//! signing style and whether it is retried.
+
+#[rustfmt::skip]
+#[allow(unused_imports, clippy::all)]
+mod client;
+#[rustfmt::skip]
+mod hooks;
+#[rustfmt::skip]
+pub mod operations;
+
+pub use client::{{Client, ClientInfo, ResponseValue, builder, types}};
+pub use sourcing_runtime::{{
+    {creds}, ApiError, Error, LenientId, RequestPolicy, RetryPolicy, Runtime, Secret,
+}};
+
+/// The production base URL published by {title}.
+pub const PRODUCTION_BASE_URL: &str = "{base}";
+
+// Lets generated type paths be written `::{krate}::types::…` everywhere.
+extern crate self as {krate};
+"#,
+        title = m.title,
+        file = spec.file.display(),
+        base = spec.base_url,
+    )
+}
+
+/// The crate-level example: the first operation whose required inputs are all query strings.
+fn doc_example(spec: &ProviderSpec) -> String {
+    let op = spec
+        .operations
+        .iter()
+        .find(|o| {
+            o.body_schema.is_none() && o.params.iter().all(|p| !p.required || p.kind == "String")
+        })
+        .unwrap_or(&spec.operations[0]);
+    let mut call = format!("//! let data = client\n//!     .{}()\n", op.id);
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.required && p.location == ParamLocation::Query)
+    {
+        call.push_str(&format!(
+            "//!     .{}(\"2257455039610311973\")\n",
+            snake(&p.name)
+        ));
+    }
+    call.push_str("//!     .send()\n//!     .await?;\n//! println!(\"{data:?}\");\n");
+    call
+}
+
+pub fn cargo_toml(spec: &ProviderSpec, header: &str) -> String {
+    format!(
+        r#"{header}
+[package]
+name = "{krate}"
+description = "Typed, signed client for the {title} OpenAPI (generated from {file})"
+version.workspace = true
+edition.workspace = true
+license.workspace = true
+repository.workspace = true
+readme = "README.md"
+
+[features]
+default = []
+# HTTPS with rustls (needed for the production URL; off by default to keep local builds lean).
+rustls = ["sourcing-runtime/rustls"]
+
+[dependencies]
+sourcing-runtime = {{ path = "../../crates/runtime", version = "0.1.0" }}
+progenitor-client.workspace = true
+reqwest.workspace = true
+serde.workspace = true
+serde_json.workspace = true
+"#,
+        krate = spec.meta.crate_name,
+        title = spec.meta.title,
+        file = spec.file.display(),
+    )
+}
+
+pub fn readme(spec: &ProviderSpec, header: &str) -> String {
+    let m = &spec.meta;
+    let mut rows = String::new();
+    for op in &spec.operations {
+        rows.push_str(&format!(
+            "| `{}` | {} `{}` | {} | {} | {} |\n",
+            op.id,
+            op.method,
+            op.path,
+            op.tag,
+            op.summary.replace('|', "\\|"),
+            if op.idempotent { "yes" } else { "never" }
+        ));
+    }
+    let mut hand = String::new();
+    for h in &spec.hand_written {
+        hand.push_str(&format!(
+            "| `{}` | {} `{}` | hand-written: `{}` |\n",
+            h.id, h.method, h.path, h.rust_fn
+        ));
+    }
+    if !hand.is_empty() {
+        hand = format!(
+            "\n## Hand-written operations\n\nprogenitor cannot generate these; the runtime implements them.\n\n| id | endpoint | where |\n|---|---|---|\n{hand}"
+        );
+    }
+    format!(
+        r#"<!-- {header_text} -->
+# `{krate}`
+
+Typed, signed Rust client for the {title} OpenAPI, generated from `{file}` by `cargo xtask regen`.
+Production base URL: `{base}`. Enable the `rustls` feature for HTTPS.
+
+```rust,ignore
+let client = {krate}::Client::from_env()?; // {prefix}_* credentials, optional {prefix}_BASE_URL
+```
+
+## Operations
+
+| method | endpoint | area | summary | retried |
+|---|---|---|---|---|
+{rows}{hand}"#,
+        header_text = header.trim_start_matches("//").trim(),
+        krate = m.crate_name,
+        title = m.title,
+        file = spec.file.display(),
+        base = spec.base_url,
+        prefix = m.env_prefix,
+    )
+}

@@ -1,0 +1,695 @@
+//! Loading and validating a provider spec into the model the generators use. Every rule the rest of the
+//! pipeline relies on is checked here, so a bad spec fails with a named location instead of a panic or
+//! odd output later.
+
+use crate::error::{CodegenError, pointer};
+use openapiv3::{OpenAPI, Operation, Parameter, ReferenceOr, Schema, SchemaKind, Type};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The provider-level settings under the spec's `x-sourcing` extension.
+#[derive(Debug, Clone)]
+pub struct SourcingMeta {
+    /// Name of the generated crate (`pandapon`).
+    pub crate_name: String,
+    /// Human name (`PandaPon`).
+    pub title: String,
+    pub envelope: EnvelopeKind,
+    pub credentials: CredentialsKind,
+    /// Prefix of the credential environment variables (`PANDAPON` -> `PANDAPON_ACCESS_KEY`).
+    pub env_prefix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvelopeKind {
+    Pandapon,
+    Dajisaas,
+}
+
+impl EnvelopeKind {
+    pub fn rust_path(self) -> &'static str {
+        match self {
+            EnvelopeKind::Pandapon => "::sourcing_runtime::PandaponEnvelope",
+            EnvelopeKind::Dajisaas => "::sourcing_runtime::DajisaasEnvelope",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialsKind {
+    AccessKey,
+    AppKey,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Query,
+    Body,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamModel {
+    pub name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    /// `String`, `Integer`, … (a `sourcing_runtime::operation::ParamKind` variant name).
+    pub kind: &'static str,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleKind {
+    Request,
+    Response,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExampleModel {
+    pub name: String,
+    pub kind: ExampleKind,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct OperationModel {
+    /// `snake_case` operationId = client method name.
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub tag: String,
+    pub summary: String,
+    /// Security scheme name (`AccessKeyV1`, …).
+    pub auth: String,
+    pub idempotent: bool,
+    /// Row id in `provider-docs/CATALOGUE.md`.
+    pub catalogue_id: String,
+    pub params: Vec<ParamModel>,
+    /// Component name of the JSON request body.
+    pub body_schema: Option<String>,
+    /// Component name of the 200 response (an envelope).
+    pub response_schema: String,
+    pub examples: Vec<ExampleModel>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProviderSpec {
+    /// The spec path as shown to users (relative to the workspace root).
+    pub file: PathBuf,
+    pub openapi: OpenAPI,
+    pub meta: SourcingMeta,
+    pub base_url: String,
+    pub operations: Vec<OperationModel>,
+    /// Component schema name -> Rust type path used instead of a generated type.
+    pub replacements: Vec<(String, String)>,
+    /// Envelope component name -> Rust type of its `data`.
+    pub envelope_data: Vec<(String, String)>,
+    /// Operation ids the runtime implements by hand (listed, not generated), from `x-hand-written`.
+    pub hand_written: Vec<HandWritten>,
+}
+
+/// An endpoint progenitor cannot generate (e.g. multipart upload) that the runtime implements by hand; the
+/// spec lists it under `x-hand-written` so coverage and docs know about it.
+#[derive(Debug, Clone)]
+pub struct HandWritten {
+    pub id: String,
+    pub method: String,
+    pub path: String,
+    pub catalogue_id: String,
+    pub rust_fn: String,
+}
+
+const ENVELOPE_REF: &str = "#/components/schemas/Envelope";
+const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+
+/// Load `path` (shown in errors as `display`).
+pub fn load(path: &Path, display: &Path) -> Result<ProviderSpec, CodegenError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CodegenError::new(display, "", format!("cannot read the spec: {e}")))?;
+    parse(&text, display)
+}
+
+/// Parse and validate spec text.
+pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
+    let err = |loc: String, msg: String| CodegenError::new(display, loc, msg);
+
+    // YAML syntax first, so syntax errors carry a line and column.
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let loc = e
+            .location()
+            .map(|l| format!("line {} column {}", l.line(), l.column()))
+            .unwrap_or_default();
+        err(loc, format!("invalid YAML: {e}"))
+    })?;
+    let openapi: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
+        let loc = pointer(e.path().iter().map(|seg| seg.to_string()));
+        err(loc, format!("not an OpenAPI 3.0 document: {}", e.inner()))
+    })?;
+    if !openapi.openapi.starts_with("3.0.") {
+        return Err(err(
+            "/openapi".into(),
+            format!(
+                "version {} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)",
+                openapi.openapi
+            ),
+        ));
+    }
+    let meta = sourcing_meta(&openapi).map_err(|m| err("/x-sourcing".into(), m))?;
+    let base_url = openapi
+        .servers
+        .first()
+        .map(|s| s.url.clone())
+        .ok_or_else(|| {
+            err(
+                "/servers".into(),
+                "no server: the first server is the production base URL".into(),
+            )
+        })?;
+
+    let components = openapi
+        .components
+        .as_ref()
+        .ok_or_else(|| err("/components".into(), "missing components".into()))?;
+    let schemes = &components.security_schemes;
+    let mut replacements = Vec::new();
+    let mut envelope_data = Vec::new();
+    for (name, schema) in &components.schemas {
+        let ptr = pointer(["components", "schemas", name]);
+        let ReferenceOr::Item(schema) = schema else {
+            return Err(err(
+                ptr,
+                "a component schema must not be a bare $ref".into(),
+            ));
+        };
+        if !is_rust_type_name(name) {
+            return Err(err(
+                ptr,
+                format!("schema name {name:?} must be PascalCase ASCII"),
+            ));
+        }
+        if let Some(v) = schema.schema_data.extensions.get("x-runtime-type") {
+            let path = v.as_str().ok_or_else(|| {
+                err(
+                    format!("{ptr}/x-runtime-type"),
+                    "must be a Rust type path string".into(),
+                )
+            })?;
+            replacements.push((name.clone(), path.to_string()));
+        } else if let Some(data) = envelope_parts(schema) {
+            let data_ty = rust_type_of(data, &meta.crate_name)
+                .map_err(|m| err(format!("{ptr}/allOf/1/properties/data"), m))?;
+            replacements.push((
+                name.clone(),
+                format!("{}<{data_ty}>", meta.envelope.rust_path()),
+            ));
+            envelope_data.push((name.clone(), data_ty));
+        }
+    }
+
+    let default_security = openapi.security.clone();
+    let mut operations: Vec<OperationModel> = Vec::new();
+    for (path, item) in openapi.paths.paths.iter() {
+        let item_ptr = pointer(["paths", path]);
+        let ReferenceOr::Item(item) = item else {
+            return Err(err(
+                item_ptr,
+                "path items must not be $ref (progenitor does not support it)".into(),
+            ));
+        };
+        if !path.starts_with('/') {
+            return Err(err(item_ptr, "paths start with '/'".into()));
+        }
+        for (method, op) in item.iter() {
+            let ptr = format!("{item_ptr}/{method}");
+            let model = operation(
+                op,
+                method,
+                path,
+                &ptr,
+                &openapi,
+                default_security.as_ref(),
+                schemes,
+                &envelope_data,
+            )
+            .map_err(|(loc, msg)| err(loc, msg))?;
+            if let Some(prev) = operations.iter().find(|o| o.id == model.id) {
+                return Err(err(
+                    format!("{ptr}/operationId"),
+                    format!(
+                        "duplicate operationId {} (also {} {})",
+                        model.id, prev.method, prev.path
+                    ),
+                ));
+            }
+            operations.push(model);
+        }
+    }
+    if operations.is_empty() {
+        return Err(err("/paths".into(), "the spec has no operations".into()));
+    }
+    let hand_written = hand_written(&openapi).map_err(|(l, m)| err(l, m))?;
+
+    Ok(ProviderSpec {
+        file: display.to_path_buf(),
+        openapi,
+        meta,
+        base_url,
+        operations,
+        replacements,
+        envelope_data,
+        hand_written,
+    })
+}
+
+fn sourcing_meta(openapi: &OpenAPI) -> Result<SourcingMeta, String> {
+    let v = openapi
+        .extensions
+        .get("x-sourcing")
+        .ok_or("missing x-sourcing (crate, title, envelope, credentials, env-prefix)")?;
+    let field = |k: &str| -> Result<String, String> {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| format!("x-sourcing.{k} must be a string"))
+    };
+    let crate_name = field("crate")?;
+    if !crate_name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c == '_')
+        || crate_name.is_empty()
+    {
+        return Err(format!(
+            "x-sourcing.crate {crate_name:?} must be a lower-case identifier"
+        ));
+    }
+    let envelope = match field("envelope")?.as_str() {
+        "pandapon" => EnvelopeKind::Pandapon,
+        "dajisaas" => EnvelopeKind::Dajisaas,
+        other => {
+            return Err(format!(
+                "x-sourcing.envelope {other:?} is not one of pandapon, dajisaas"
+            ));
+        }
+    };
+    let credentials = match field("credentials")?.as_str() {
+        "access-key" => CredentialsKind::AccessKey,
+        "app-key" => CredentialsKind::AppKey,
+        other => {
+            return Err(format!(
+                "x-sourcing.credentials {other:?} is not one of access-key, app-key"
+            ));
+        }
+    };
+    Ok(SourcingMeta {
+        crate_name,
+        title: field("title")?,
+        envelope,
+        credentials,
+        env_prefix: field("env-prefix")?,
+    })
+}
+
+fn hand_written(openapi: &OpenAPI) -> Result<Vec<HandWritten>, (String, String)> {
+    let Some(list) = openapi.extensions.get("x-hand-written") else {
+        return Ok(Vec::new());
+    };
+    let items = list
+        .as_array()
+        .ok_or(("/x-hand-written".to_string(), "must be a list".to_string()))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let f = |k: &str| {
+                v.get(k).and_then(Value::as_str).map(str::to_owned).ok_or((
+                    format!("/x-hand-written/{i}/{k}"),
+                    format!("x-hand-written entries need a string `{k}`"),
+                ))
+            };
+            Ok(HandWritten {
+                id: f("id")?,
+                method: f("method")?.to_uppercase(),
+                path: f("path")?,
+                catalogue_id: f("catalogue-id")?,
+                rust_fn: f("rust-fn")?,
+            })
+        })
+        .collect()
+}
+
+type OpResult<T> = Result<T, (String, String)>;
+
+#[allow(clippy::too_many_arguments)]
+fn operation(
+    op: &Operation,
+    method: &str,
+    path: &str,
+    ptr: &str,
+    openapi: &OpenAPI,
+    default_security: Option<&Vec<openapiv3::SecurityRequirement>>,
+    schemes: &indexmap::IndexMap<String, ReferenceOr<openapiv3::SecurityScheme>>,
+    envelope_data: &[(String, String)],
+) -> OpResult<OperationModel> {
+    let at = |suffix: &str| format!("{ptr}{suffix}");
+    let id = op
+        .operation_id
+        .clone()
+        .ok_or((at("/operationId"), "missing operationId".to_string()))?;
+    if !is_snake_case(&id) {
+        return Err((
+            at("/operationId"),
+            format!("operationId {id:?} must be snake_case (<area>_<action>)"),
+        ));
+    }
+    let idempotent = op
+        .extensions
+        .get("x-idempotent")
+        .and_then(Value::as_bool)
+        .ok_or((
+            at("/x-idempotent"),
+            "x-idempotent must be true or false: may this call be retried automatically?".into(),
+        ))?;
+    let catalogue_id = op
+        .extensions
+        .get("x-catalogue-id")
+        .and_then(Value::as_str)
+        .ok_or((
+            at("/x-catalogue-id"),
+            "x-catalogue-id (the CATALOGUE.md row id) is required".into(),
+        ))?
+        .to_string();
+    let tag = match op.tags.as_slice() {
+        [t] => t.clone(),
+        _ => {
+            return Err((
+                at("/tags"),
+                "exactly one tag (the API area) is required".into(),
+            ));
+        }
+    };
+    let summary = op
+        .summary
+        .clone()
+        .ok_or((at("/summary"), "a summary is required".into()))?;
+    if op.external_docs.is_none() {
+        return Err((
+            at("/externalDocs"),
+            "externalDocs (the vendor page) is required".into(),
+        ));
+    }
+
+    let security = op.security.as_ref().or(default_security);
+    let auth = match security.map(Vec::as_slice) {
+        Some([req]) if req.len() == 1 => req.keys().next().cloned().unwrap_or_default(),
+        _ => {
+            return Err((
+                at("/security"),
+                "exactly one security requirement with one scheme is required".into(),
+            ));
+        }
+    };
+    if !schemes.contains_key(&auth) {
+        return Err((
+            at("/security"),
+            format!("security scheme {auth:?} is not defined in components"),
+        ));
+    }
+    if !["AccessKeyV1", "AccessKeyV2", "AppKey", "QueryTimestampSign"].contains(&auth.as_str()) {
+        return Err((
+            at("/security"),
+            format!("security scheme {auth:?} has no signer in the runtime"),
+        ));
+    }
+
+    let mut params = Vec::new();
+    for (i, p) in op.parameters.iter().enumerate() {
+        let pptr = at(&format!("/parameters/{i}"));
+        let ReferenceOr::Item(p) = p else {
+            return Err((pptr, "parameters must be written inline".into()));
+        };
+        let (data, location) = match p {
+            Parameter::Query { parameter_data, .. } => (parameter_data, ParamLocation::Query),
+            Parameter::Header { .. } => {
+                return Err((pptr, "header parameters are not allowed: the signer adds the system headers (model them as a security scheme)".into()));
+            }
+            Parameter::Path { .. } | Parameter::Cookie { .. } => {
+                return Err((pptr, "only query parameters are supported".into()));
+            }
+        };
+        let openapiv3::ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return Err((pptr, "parameters need a schema".into()));
+        };
+        let kind = match schema {
+            ReferenceOr::Item(s) => kind_of(s),
+            ReferenceOr::Reference { .. } => "Any",
+        };
+        params.push(ParamModel {
+            name: data.name.clone(),
+            location,
+            required: data.required,
+            kind,
+            description: data.description.clone().unwrap_or_default(),
+        });
+    }
+
+    let mut examples = Vec::new();
+    let body_schema = match &op.request_body {
+        None => None,
+        Some(ReferenceOr::Reference { .. }) => {
+            return Err((
+                at("/requestBody"),
+                "requestBody must be written inline".into(),
+            ));
+        }
+        Some(ReferenceOr::Item(body)) => {
+            let keys: Vec<&String> = body.content.keys().collect();
+            if keys.len() != 1 || !keys[0].starts_with("application/json") {
+                return Err((
+                    at("/requestBody/content"),
+                    format!(
+                        "exactly one application/json body is supported (got {keys:?}); multipart endpoints are hand-written in the runtime and listed under x-hand-written"
+                    ),
+                ));
+            }
+            let media = &body.content[keys[0]];
+            let name = component_ref(media.schema.as_ref()).ok_or((
+                at("/requestBody/content/application~1json/schema"),
+                "the body schema must be a $ref to a component".into(),
+            ))?;
+            let schema = component(openapi, &name).ok_or((
+                at("/requestBody/content/application~1json/schema"),
+                format!("component {name} not found"),
+            ))?;
+            let required = object_required(schema);
+            for (prop, ps) in object_properties(openapi, schema) {
+                params.push(ParamModel {
+                    required: required.contains(&prop),
+                    name: prop,
+                    location: ParamLocation::Body,
+                    kind: ps.map(kind_of).unwrap_or("Any"),
+                    description: ps
+                        .and_then(|s| s.schema_data.description.clone())
+                        .unwrap_or_default(),
+                });
+            }
+            collect_examples(
+                media,
+                ExampleKind::Request,
+                &at("/requestBody/content/application~1json/examples"),
+                &mut examples,
+            )?;
+            Some(name)
+        }
+    };
+
+    let rptr = at("/responses");
+    if op.responses.default.is_some() || op.responses.responses.len() != 1 {
+        return Err((
+            rptr,
+            "exactly one response, \"200\", is supported (the envelope carries errors)".into(),
+        ));
+    }
+    let Some(ReferenceOr::Item(ok)) = op
+        .responses
+        .responses
+        .get(&openapiv3::StatusCode::Code(200))
+    else {
+        return Err((rptr, "the response must be an inline \"200\"".into()));
+    };
+    let media = ok.content.get("application/json").ok_or((
+        format!("{rptr}/200/content"),
+        "the 200 response must be application/json".into(),
+    ))?;
+    let response_schema = component_ref(media.schema.as_ref()).ok_or((
+        format!("{rptr}/200/content/application~1json/schema"),
+        "the response schema must be a $ref to an envelope component".into(),
+    ))?;
+    if !envelope_data.iter().any(|(n, _)| *n == response_schema) {
+        return Err((
+            format!("{rptr}/200/content/application~1json/schema"),
+            format!(
+                "{response_schema} is not an envelope (allOf: [$ref Envelope, {{properties: {{data: …}}}}])"
+            ),
+        ));
+    }
+    collect_examples(
+        media,
+        ExampleKind::Response,
+        &format!("{rptr}/200/content/application~1json/examples"),
+        &mut examples,
+    )?;
+
+    Ok(OperationModel {
+        id,
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        tag,
+        summary,
+        auth,
+        idempotent,
+        catalogue_id,
+        params,
+        body_schema,
+        response_schema,
+        examples,
+    })
+}
+
+fn collect_examples(
+    media: &openapiv3::MediaType,
+    kind: ExampleKind,
+    ptr: &str,
+    out: &mut Vec<ExampleModel>,
+) -> OpResult<()> {
+    for (name, ex) in &media.examples {
+        let ReferenceOr::Item(ex) = ex else {
+            return Err((format!("{ptr}/{name}"), "examples must be inline".into()));
+        };
+        let value = ex.value.clone().ok_or((
+            format!("{ptr}/{name}"),
+            "examples need an inline `value`".into(),
+        ))?;
+        out.push(ExampleModel {
+            name: name.clone(),
+            kind,
+            value,
+        });
+    }
+    Ok(())
+}
+
+fn component_ref(schema: Option<&ReferenceOr<Schema>>) -> Option<String> {
+    match schema? {
+        ReferenceOr::Reference { reference } => {
+            reference.strip_prefix(SCHEMA_REF_PREFIX).map(str::to_owned)
+        }
+        ReferenceOr::Item(_) => None,
+    }
+}
+
+fn component<'a>(openapi: &'a OpenAPI, name: &str) -> Option<&'a Schema> {
+    match openapi.components.as_ref()?.schemas.get(name)? {
+        ReferenceOr::Item(s) => Some(s),
+        ReferenceOr::Reference { .. } => None,
+    }
+}
+
+fn resolve<'a>(openapi: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+    match s {
+        ReferenceOr::Item(s) => Some(s),
+        ReferenceOr::Reference { reference } => {
+            component(openapi, reference.strip_prefix(SCHEMA_REF_PREFIX)?)
+        }
+    }
+}
+
+fn object_required(schema: &Schema) -> Vec<String> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => o.required.clone(),
+        _ => Vec::new(),
+    }
+}
+
+fn object_properties<'a>(
+    openapi: &'a OpenAPI,
+    schema: &'a Schema,
+) -> Vec<(String, Option<&'a Schema>)> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => o
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), resolve(openapi, v)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn kind_of(schema: &Schema) -> &'static str {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(_)) => "String",
+        SchemaKind::Type(Type::Integer(_)) => "Integer",
+        SchemaKind::Type(Type::Number(_)) => "Number",
+        SchemaKind::Type(Type::Boolean(_)) => "Boolean",
+        SchemaKind::Type(Type::Array(_)) => "Array",
+        SchemaKind::Type(Type::Object(_)) => "Object",
+        _ => "Any",
+    }
+}
+
+/// `Some(data schema)` when `schema` is `allOf: [$ref Envelope, {properties: {data}}]`.
+fn envelope_parts(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>>> {
+    let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
+        return None;
+    };
+    match all_of.as_slice() {
+        [
+            ReferenceOr::Reference { reference },
+            ReferenceOr::Item(rest),
+        ] if reference == ENVELOPE_REF => match &rest.schema_kind {
+            SchemaKind::Type(Type::Object(o)) => o.properties.get("data"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The Rust type of an envelope's `data`.
+fn rust_type_of(data: &ReferenceOr<Box<Schema>>, crate_name: &str) -> Result<String, String> {
+    let schema = match data {
+        ReferenceOr::Reference { reference } => {
+            let name = reference
+                .strip_prefix(SCHEMA_REF_PREFIX)
+                .ok_or_else(|| format!("{reference} is not a component schema reference"))?;
+            return Ok(format!("::{crate_name}::types::{name}"));
+        }
+        ReferenceOr::Item(s) => s,
+    };
+    Ok(match &schema.schema_kind {
+        SchemaKind::Type(Type::Boolean(_)) => "bool".into(),
+        SchemaKind::Type(Type::String(_)) => "::std::string::String".into(),
+        SchemaKind::Type(Type::Integer(_)) => "i64".into(),
+        SchemaKind::Type(Type::Number(_)) => "f64".into(),
+        SchemaKind::Type(Type::Array(a)) => {
+            let items = a.items.as_ref().ok_or("an array `data` needs `items`")?;
+            let item = match items {
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                    reference: reference.clone(),
+                },
+                ReferenceOr::Item(s) => ReferenceOr::Item(s.clone()),
+            };
+            format!("::std::vec::Vec<{}>", rust_type_of(&item, crate_name)?)
+        }
+        SchemaKind::Any(_) | SchemaKind::Type(Type::Object(_)) => "::serde_json::Value".into(),
+        _ => return Err("`data` must be a $ref, a scalar type, an array, or free-form".into()),
+    })
+}
+
+fn is_snake_case(s: &str) -> bool {
+    !s.is_empty()
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_rust_type_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_uppercase()) && s.chars().all(|c| c.is_ascii_alphanumeric())
+}

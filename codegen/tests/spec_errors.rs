@@ -1,0 +1,132 @@
+//! Bad specs fail with a clear error naming the location and reason — never a panic.
+
+use sourcing_codegen::spec::parse;
+use std::path::Path;
+
+const VALID: &str = r##"
+openapi: 3.0.3
+info: {title: T, version: "1"}
+servers: [{url: "https://example.test"}]
+x-sourcing: {crate: demo, title: Demo, envelope: pandapon, credentials: access-key, env-prefix: DEMO}
+security: [{AccessKeyV1: []}]
+paths:
+  /a:
+    get:
+      operationId: area_get
+      x-idempotent: true
+      x-catalogue-id: demo.a
+      tags: [area]
+      summary: Get a
+      externalDocs: {url: "https://example.test/a"}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/AEnvelope"}
+components:
+  securitySchemes:
+    AccessKeyV1: {type: apiKey, in: header, name: access-key}
+  schemas:
+    Envelope:
+      type: object
+      properties: {code: {type: integer}}
+    A:
+      type: object
+      properties: {x: {type: string}}
+    AEnvelope:
+      allOf:
+        - $ref: "#/components/schemas/Envelope"
+        - type: object
+          properties:
+            data: {$ref: "#/components/schemas/A"}
+"##;
+
+fn error_of(spec: &str) -> String {
+    let r = std::panic::catch_unwind(|| parse(spec, Path::new("specs/demo.yaml")));
+    match r.expect("parse must not panic") {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn valid_spec_generates() {
+    let spec = parse(VALID, Path::new("specs/demo.yaml")).unwrap();
+    let files = sourcing_codegen::generate(&spec).unwrap();
+    assert!(files.iter().any(|f| f.path.ends_with("src/client.rs")));
+    assert!(files.iter().all(|f| f.contents.contains("@generated")));
+}
+
+#[test]
+fn each_broken_spec_names_where_and_why() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "      operationId: area_get\n",
+            "",
+            "/paths/~1a/get/operationId: missing operationId",
+        ),
+        (
+            "operationId: area_get",
+            "operationId: AreaGet",
+            "must be snake_case",
+        ),
+        (
+            "openapi: 3.0.3",
+            "openapi: 3.1.0",
+            "/openapi: version 3.1.0 is not 3.0.x",
+        ),
+        (
+            "      x-idempotent: true\n",
+            "",
+            "/paths/~1a/get/x-idempotent: x-idempotent must be true or false",
+        ),
+        (
+            "      tags: [area]\n",
+            "",
+            "/paths/~1a/get/tags: exactly one tag",
+        ),
+        (
+            "envelope: pandapon",
+            "envelope: soap",
+            "/x-sourcing: x-sourcing.envelope \"soap\"",
+        ),
+        (
+            "security: [{AccessKeyV1: []}]",
+            "security: [{Basic: []}]",
+            "/paths/~1a/get/security",
+        ),
+        (
+            "#/components/schemas/AEnvelope",
+            "#/components/schemas/A",
+            "A is not an envelope",
+        ),
+        (
+            "      responses:\n",
+            "      parameters: [{name: x-sig, in: header, schema: {type: string}}]\n      responses:\n",
+            "/paths/~1a/get/parameters/0: header parameters are not allowed",
+        ),
+        (
+            "      responses:\n",
+            "      requestBody: {content: {multipart/form-data: {schema: {type: object}}}}\n      responses:\n",
+            "multipart endpoints are hand-written",
+        ),
+        (
+            "              schema: {$ref: \"#/components/schemas/AEnvelope\"}\n",
+            "              schema: {$ref: \"#/components/schemas/AEnvelope\"}\n        \"400\": {description: bad}\n",
+            "exactly one response",
+        ),
+        ("paths:", "paths: 7\nx:", "not an OpenAPI 3.0 document"),
+        (
+            "info: {title: T, version: \"1\"}",
+            "info: {title: T, version: \"1\"",
+            "at line",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(VALID.contains(from), "case {from:?} does not apply");
+        let err = error_of(&VALID.replacen(from, to, 1));
+        assert!(err.starts_with("specs/demo.yaml"), "{err}");
+        assert!(err.contains(expected), "expected {expected:?} in: {err}");
+    }
+}

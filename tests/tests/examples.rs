@@ -1,0 +1,72 @@
+//! Every documented example embedded in a spec decodes into its generated type and re-encodes to a
+//! semantically equal value (insta JSON snapshots); every example named after a published fixture file is
+//! byte-for-byte that fixture's JSON.
+
+use sourcing_runtime::Operation;
+use sourcing_runtime::operation::ExampleKind;
+use sourcing_tests::{fixtures_dir, normalize};
+
+fn round_trip(provider: &str, operations: &[&Operation]) -> usize {
+    let mut checked = 0;
+    for op in operations {
+        for ex in op.examples {
+            let transcode = match ex.kind {
+                ExampleKind::Request => op
+                    .transcode_request
+                    .unwrap_or_else(|| panic!("{}: request example but no body type", ex.name)),
+                ExampleKind::Response => op.transcode_response,
+            };
+            let back = transcode(ex.json.as_bytes())
+                .unwrap_or_else(|e| panic!("{} ({}) does not decode: {e}", ex.name, op.id));
+            let original: serde_json::Value = serde_json::from_str(ex.json).unwrap();
+            assert_eq!(
+                normalize(back.clone()),
+                normalize(original),
+                "{} ({}) does not round-trip",
+                ex.name,
+                op.id
+            );
+            insta::assert_json_snapshot!(format!("{provider}__{}", ex.name), back);
+            checked += 1;
+        }
+    }
+    checked
+}
+
+/// Embedded examples are the published fixtures, unaltered, and no example is made up.
+fn embedded_examples_are_fixtures(provider: &str, operations: &[&Operation]) {
+    let dir = fixtures_dir(provider);
+    for op in operations {
+        for ex in op.examples {
+            let file = dir.join(format!("{}.json", ex.name));
+            let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+                panic!(
+                    "example {} of {} names no fixture file {}: {e}",
+                    ex.name,
+                    op.id,
+                    file.display()
+                )
+            });
+            let fixture: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let embedded: serde_json::Value = serde_json::from_str(ex.json).unwrap();
+            assert_eq!(
+                embedded,
+                fixture,
+                "example {} differs from {}",
+                ex.name,
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn pandapon_examples_round_trip() {
+    let n = round_trip("pandapon", pandapon::operations::OPERATIONS);
+    assert!(n >= 6, "only {n} pandapon examples checked");
+}
+
+#[test]
+fn pandapon_examples_are_the_published_fixtures() {
+    embedded_examples_are_fixtures("pandapon", pandapon::operations::OPERATIONS);
+}
