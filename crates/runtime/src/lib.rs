@@ -20,7 +20,7 @@ pub use operation::{AuthStyle, Operation};
 pub use policy::{RequestPolicy, RetryPolicy};
 pub use runtime::{RawRequest, Runtime};
 pub use signing::{AccessKeySigner, SignContext, SignError, Signer, TimestampUnit};
-pub use wire::LenientId;
+pub use wire::{JsonString, LenientId};
 
 /// Re-exported for generated code, so generated crates need no direct dependency on it.
 #[doc(hidden)]

@@ -142,3 +142,69 @@ mod tests {
         assert!(serde_json::from_str::<LenientId>("{}").is_err());
     }
 }
+
+/// A request/response field the vendor sends as a JSON document inside a string (PandaPon `receiver`,
+/// `orderLineList`, `sort`, …). Holds the typed value; serialises it to a JSON string and parses it back, so
+/// users build the inner value and never hand-encode JSON. Specs use it through `x-runtime-type`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct JsonString<T>(pub T);
+
+impl<T> JsonString<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> From<T> for JsonString<T> {
+    fn from(value: T) -> Self {
+        Self(value)
+    }
+}
+
+impl<T> std::ops::Deref for JsonString<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Serialize> Serialize for JsonString<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = serde_json::to_string(&self.0).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for JsonString<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_str(&text).map(JsonString).map_err(|e| {
+            serde::de::Error::custom(format!("JSON inside the string is invalid: {e}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod json_string_tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn encodes_inner_value_as_string_and_back() {
+        let sort: JsonString<BTreeMap<String, String>> =
+            JsonString([("price".to_string(), "asc".to_string())].into());
+        let text = serde_json::to_string(&sort).unwrap();
+        assert_eq!(text, r#""{\"price\":\"asc\"}""#);
+        assert_eq!(
+            serde_json::from_str::<JsonString<BTreeMap<String, String>>>(&text).unwrap(),
+            sort
+        );
+        assert!(
+            serde_json::from_str::<JsonString<BTreeMap<String, String>>>(r#""{oops""#).is_err()
+        );
+    }
+}
