@@ -160,6 +160,21 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 Ok(Self::new(&base_url, credentials))
             }
 
+            /// Calls a row of [`crate::operations::OPERATIONS`] with untyped inputs (query pairs and a JSON body)
+            /// and returns `data` as JSON, after checking it decodes into the operation's generated type.
+            /// Signing, retries and errors are those of the typed methods. For tools that drive every
+            /// operation (the `sourcing` CLI); application code should prefer the typed builders.
+            pub async fn call_operation(
+                &self,
+                operation: &::sourcing_runtime::Operation,
+                query: &[(&str, &str)],
+                body: Option<&::serde_json::Value>,
+            ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+                self.inner()
+                    .call_operation::<#raw_envelope>(self.client(), self.baseurl(), operation, query, body)
+                    .await
+            }
+
             /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
             /// privately), with the same signing, envelope mapping and errors as generated operations; returns
             /// `data` untyped. Never retried automatically.
@@ -241,6 +256,21 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         }
     });
     let all = spec.operations.iter().map(const_ident);
+    let all2 = spec.operations.iter().map(const_ident);
+    let (name, title, base, env_prefix) = (
+        &spec.meta.crate_name,
+        &spec.meta.title,
+        &spec.base_url,
+        &spec.meta.env_prefix,
+    );
+    let envelope = match spec.meta.envelope {
+        crate::spec::EnvelopeKind::Pandapon => format_ident!("Pandapon"),
+        crate::spec::EnvelopeKind::Dajisaas => format_ident!("Dajisaas"),
+    };
+    let credentials = match spec.meta.credentials {
+        CredentialsKind::AccessKey => format_ident!("AccessKey"),
+        CredentialsKind::AppKey => format_ident!("AppKey"),
+    };
     let arms = spec.operations.iter().map(|op| {
         let id = &op.id;
         let konst = const_ident(op);
@@ -250,13 +280,25 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         //! The operation table: one row per spec operation (method, path, signing style, idempotency,
         //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
         use ::sourcing_runtime::operation::{
-            AuthStyle, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, transcode,
+            AuthStyle, CredentialStyle, EnvelopeStyle, Example, ExampleKind, Operation, Param, ParamKind,
+            ParamLocation, Provider, transcode,
         };
 
         #(#statics)*
 
         /// Every operation, in spec order.
         pub static OPERATIONS: &[&Operation] = &[#(&#all),*];
+
+        /// This provider as described by its spec.
+        pub static PROVIDER: Provider = Provider {
+            name: #name,
+            title: #title,
+            production_base_url: #base,
+            env_prefix: #env_prefix,
+            envelope: EnvelopeStyle::#envelope,
+            credentials: CredentialStyle::#credentials,
+            operations: &[#(&#all2),*],
+        };
 
         /// The operation with this id (the client method name).
         pub fn find(id: &str) -> Option<&'static Operation> {

@@ -16,7 +16,7 @@ pub mod wire;
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, Secret};
 pub use envelope::{DajisaasEnvelope, Envelope, PandaponEnvelope};
 pub use error::{ApiError, BodyPrefix, Error, UpstreamError};
-pub use operation::{AuthStyle, Operation};
+pub use operation::{AuthStyle, Operation, Provider};
 pub use policy::{RequestPolicy, RetryPolicy};
 pub use runtime::{RawRequest, Runtime};
 pub use signing::{AccessKeySigner, SignContext, SignError, Signer, TimestampUnit};

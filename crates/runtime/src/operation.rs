@@ -164,3 +164,43 @@ pub fn transcode<T: serde::de::DeserializeOwned + serde::Serialize>(
     let typed: T = serde_json::from_slice(bytes)?;
     serde_json::to_value(&typed)
 }
+
+/// The envelope a provider wraps every response in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvelopeStyle {
+    /// `{requestId, code, developId, msg, data}` (PandaPon, Xportcn).
+    Pandapon,
+    /// `{code, message, data, timestamp, traceId}` (Dajisaas).
+    Dajisaas,
+}
+
+/// Which credentials a provider's signer needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialStyle {
+    /// `access-key`, access secret, `user-id`.
+    AccessKey,
+    /// `appKey`, app secret.
+    AppKey,
+}
+
+/// A provider as described by its spec: what the sandbox and the CLI need to serve and call it.
+#[derive(Clone, Copy, Debug)]
+pub struct Provider {
+    /// Crate / CLI name (`pandapon`).
+    pub name: &'static str,
+    pub title: &'static str,
+    pub production_base_url: &'static str,
+    /// Prefix of the credential environment variables (`PANDAPON`).
+    pub env_prefix: &'static str,
+    pub envelope: EnvelopeStyle,
+    pub credentials: CredentialStyle,
+    pub operations: &'static [&'static Operation],
+}
+
+impl Provider {
+    /// The operation with this id; `-` is accepted for `_` (`order-pay-url`).
+    pub fn find(&self, id: &str) -> Option<&'static Operation> {
+        let id = id.replace('-', "_");
+        self.operations.iter().copied().find(|o| o.id == id)
+    }
+}

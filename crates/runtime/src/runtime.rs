@@ -125,14 +125,66 @@ impl Runtime {
     /// Sign and send a request to a path the spec does not describe (for endpoints a vendor tells you about
     /// privately), with the same signing, envelope mapping and errors as generated operations. Never
     /// retried: the runtime cannot know whether such a call is idempotent.
-    pub async fn call_raw<E: Envelope>(
+    pub async fn call_raw<E: Envelope<Data = serde_json::Value>>(
         &self,
         client: &reqwest::Client,
         base_url: &str,
         auth: AuthStyle,
         raw: RawRequest<'_>,
-    ) -> Result<E::Data, Error> {
-        const OP: &str = "call_raw";
+    ) -> Result<serde_json::Value, Error> {
+        let operation = Operation {
+            id: "call_raw",
+            method: "",
+            path: "",
+            tag: "",
+            summary: "",
+            auth,
+            idempotent: false,
+            params: &[],
+            has_body: raw.body.is_some(),
+            examples: &[],
+            transcode_request: None,
+            transcode_response: crate::operation::transcode::<serde_json::Value>,
+        };
+        self.send_untyped::<E>(client, base_url, &operation, raw)
+            .await
+    }
+
+    /// Call `operation` with untyped inputs (used by the CLI, the sandbox tests and anything that drives
+    /// operations from the table): signs per the operation's style, retries only if it is idempotent, checks
+    /// the body decodes into the operation's generated type, and returns `data` as JSON.
+    pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        operation: &Operation,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, Error> {
+        let method = reqwest::Method::from_bytes(operation.method.as_bytes()).map_err(|e| {
+            Error::InvalidRequest {
+                operation: operation.id,
+                message: e.to_string(),
+            }
+        })?;
+        let raw = RawRequest {
+            method,
+            path: operation.path,
+            query,
+            body,
+        };
+        self.send_untyped::<E>(client, base_url, operation, raw)
+            .await
+    }
+
+    async fn send_untyped<E: Envelope<Data = serde_json::Value>>(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        operation: &Operation,
+        raw: RawRequest<'_>,
+    ) -> Result<serde_json::Value, Error> {
+        let op = operation.id;
         let url = format!("{}{}", base_url.trim_end_matches('/'), raw.path);
         let mut builder = client
             .request(raw.method, url)
@@ -142,37 +194,32 @@ impl Runtime {
             builder = builder.json(body);
         }
         let mut request = builder.build().map_err(|e| Error::InvalidRequest {
-            operation: OP,
+            operation: op,
             message: e.to_string(),
         })?;
-        self.signer
-            .sign(
-                &mut request,
-                &SignContext {
-                    operation: OP,
-                    auth,
-                },
-            )
-            .map_err(|e| Error::Signing {
-                operation: OP,
-                message: e.0,
+        self.sign(&mut request, operation)
+            .map_err(|message| Error::Signing {
+                operation: op,
+                message,
             })?;
-        let response = client
-            .execute(request)
+        let response = self
+            .execute(client, request, operation)
             .await
             .map_err(|source| Error::Transport {
-                operation: OP,
+                operation: op,
                 source,
             })?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(http_status_error::<E>(OP, response).await);
+        if response.status().as_u16() != 200 {
+            return Err(http_status_error::<E>(op, response).await);
         }
         let bytes = response.bytes().await.map_err(|source| Error::Transport {
-            operation: OP,
+            operation: op,
             source,
         })?;
-        decode_envelope::<E>(OP, &bytes)
+        if let Err(source) = (operation.transcode_response)(&bytes) {
+            return Err(undecodable::<E>(op, &bytes, source));
+        }
+        decode_envelope::<E>(op, &bytes)
     }
 }
 

@@ -59,6 +59,22 @@ impl Client {
             .unwrap_or_else(|_| crate::PRODUCTION_BASE_URL.to_string());
         Ok(Self::new(&base_url, credentials))
     }
+    /// Calls a row of [`crate::operations::OPERATIONS`] with untyped inputs (query pairs and a JSON body)
+    /// and returns `data` as JSON, after checking it decodes into the operation's generated type.
+    /// Signing, retries and errors are those of the typed methods. For tools that drive every
+    /// operation (the `sourcing` CLI); application code should prefer the typed builders.
+    pub async fn call_operation(
+        &self,
+        operation: &::sourcing_runtime::Operation,
+        query: &[(&str, &str)],
+        body: Option<&::serde_json::Value>,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        self.inner()
+            .call_operation::<
+                ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
+            >(self.client(), self.baseurl(), operation, query, body)
+            .await
+    }
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
     /// privately), with the same signing, envelope mapping and errors as generated operations; returns
     /// `data` untyped. Never retried automatically.

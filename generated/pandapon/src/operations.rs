@@ -3,8 +3,8 @@
 //! The operation table: one row per spec operation (method, path, signing style, idempotency,
 //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
 use ::sourcing_runtime::operation::{
-    AuthStyle, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation,
-    transcode,
+    AuthStyle, CredentialStyle, EnvelopeStyle, Example, ExampleKind, Operation, Param,
+    ParamKind, ParamLocation, Provider, transcode,
 };
 /// `GET /alibaba/order/pay/url`: Pay a 1688 order (password-free payment, or a payment link)
 pub static ORDER_PAY_URL: Operation = Operation {
@@ -120,6 +120,16 @@ pub static OPERATIONS: &[&Operation] = &[
     &V2_ORDER_PAY_URL,
     &ORDER_BATCH_SUBMIT_TO_PAY,
 ];
+/// This provider as described by its spec.
+pub static PROVIDER: Provider = Provider {
+    name: "pandapon",
+    title: "PandaPon",
+    production_base_url: "https://api.pandapon.com",
+    env_prefix: "PANDAPON",
+    envelope: EnvelopeStyle::Pandapon,
+    credentials: CredentialStyle::AccessKey,
+    operations: &[&ORDER_PAY_URL, &V2_ORDER_PAY_URL, &ORDER_BATCH_SUBMIT_TO_PAY],
+};
 /// The operation with this id (the client method name).
 pub fn find(id: &str) -> Option<&'static Operation> {
     match id {
