@@ -1,0 +1,130 @@
+//! State for flows that span calls: orders created through the documented order operations can be
+//! fetched, paid and cancelled. Operations are mapped to roles by provider and operation id; an order id the
+//! sandbox does not know is answered statelessly with the documented example.
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// What an operation does to an order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// `data` is the pay result for `orderId` in the query.
+    PayOne,
+    /// Body `orderIds`; `data` splits them into submitted and failed.
+    PayBatch,
+}
+
+fn role(provider: &str, operation: &str) -> Option<Role> {
+    match (provider, operation) {
+        ("pandapon", "order_pay_url" | "v2_order_pay_url") => Some(Role::PayOne),
+        ("pandapon", "order_batch_submit_to_pay") => Some(Role::PayBatch),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OrderStatus {
+    WaitingForPayment,
+    Paid,
+    Cancelled,
+}
+
+#[derive(Default)]
+pub(crate) struct Store {
+    orders: Mutex<BTreeMap<String, OrderStatus>>,
+}
+
+/// A business failure the flow answers with (code, message).
+pub(crate) type FlowError = (i64, String);
+
+impl Store {
+    /// Register an order (used by create operations and by tests that seed state).
+    pub(crate) fn insert(&self, order_id: &str) {
+        self.lock()
+            .insert(order_id.to_string(), OrderStatus::WaitingForPayment);
+    }
+
+    /// Mark an order cancelled; `false` if the sandbox does not know it or it is already paid.
+    pub(crate) fn cancel(&self, order_id: &str) -> bool {
+        let mut orders = self.lock();
+        match orders.get(order_id) {
+            Some(OrderStatus::WaitingForPayment) => {
+                orders.insert(order_id.to_string(), OrderStatus::Cancelled);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(crate) fn status(&self, order_id: &str) -> Option<OrderStatus> {
+        self.lock().get(order_id).copied()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, OrderStatus>> {
+        self.orders.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adjust `data` for stateful operations; `Err` is a business error to answer instead.
+    pub(crate) fn apply(
+        &self,
+        provider: &str,
+        operation: &str,
+        query: &[(String, String)],
+        body: Option<&Value>,
+        data: &mut Value,
+    ) -> Result<(), FlowError> {
+        match role(provider, operation) {
+            Some(Role::PayOne) => {
+                let Some((_, id)) = query.iter().find(|(k, _)| k == "orderId") else {
+                    return Ok(());
+                };
+                let mut orders = self.lock();
+                match orders.get(id.as_str()) {
+                    None => Ok(()),
+                    Some(OrderStatus::Paid) => Err((409, format!("order {id} is already paid"))),
+                    Some(OrderStatus::Cancelled) => Err((409, format!("order {id} is cancelled"))),
+                    Some(OrderStatus::WaitingForPayment) => {
+                        orders.insert(id.clone(), OrderStatus::Paid);
+                        *data = json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []});
+                        Ok(())
+                    }
+                }
+            }
+            Some(Role::PayBatch) => {
+                let ids: Vec<String> = body
+                    .and_then(|b| b.get("orderIds"))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut orders = self.lock();
+                if !ids.iter().any(|id| orders.contains_key(id)) {
+                    return Ok(());
+                }
+                let (mut ok, mut failed) = (Vec::new(), Vec::new());
+                for id in ids {
+                    match orders.get(&id) {
+                        Some(OrderStatus::WaitingForPayment) => {
+                            orders.insert(id.clone(), OrderStatus::Paid);
+                            ok.push(json!(id));
+                        }
+                        Some(OrderStatus::Paid) => {
+                            failed.push(json!({"orderId": id, "errorReason": "already paid"}))
+                        }
+                        Some(OrderStatus::Cancelled) => {
+                            failed.push(json!({"orderId": id, "errorReason": "order is cancelled"}))
+                        }
+                        None => failed.push(json!({"orderId": id, "errorReason": "unknown order"})),
+                    }
+                }
+                *data = json!({"successOrderIds": ok, "payFailOrders": failed});
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+}

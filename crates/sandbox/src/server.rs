@@ -1,0 +1,343 @@
+//! The axum server: routing by provider prefix and documented method + path, then auth, validation,
+//! faults, state and the answer.
+
+use crate::faults::{Fault, FaultRule};
+use crate::flows::Store;
+use crate::{auth, respond, validate};
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use sourcing_runtime::operation::{Operation, Provider};
+use sourcing_runtime::{AccessKeyCredentials, AppKeyCredentials};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How the sandbox runs.
+#[derive(Clone, Debug)]
+pub struct SandboxConfig {
+    /// Where to listen (default `127.0.0.1:0`: a free loopback port).
+    pub addr: SocketAddr,
+    /// The header-signed providers' accepted credentials.
+    pub access_key: AccessKeyCredentials,
+    /// The parameter-signed providers' accepted credentials.
+    pub app_key: AppKeyCredentials,
+    /// Largest accepted distance between the request timestamp and server time (`None`: not checked, for
+    /// tests with a fixed clock). The vendors document 600 s.
+    pub max_clock_skew: Option<Duration>,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            access_key: crate::credentials::access_key(),
+            app_key: crate::credentials::app_key(),
+            max_clock_skew: Some(Duration::from_secs(600)),
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+pub(crate) struct State {
+    pub(crate) config: SandboxConfig,
+    providers: Vec<&'static Provider>,
+    faults: Mutex<Vec<FaultRule>>,
+    hits: Mutex<BTreeMap<String, u64>>,
+    pub(crate) store: Store,
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: Arc<State>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Sandbox {
+    /// Start on a free loopback port with the default test credentials.
+    pub async fn start() -> std::io::Result<Self> {
+        Self::start_with(SandboxConfig::default()).await
+    }
+
+    pub async fn start_with(config: SandboxConfig) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(config.addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            config,
+            providers: crate::providers().to_vec(),
+            faults: Mutex::default(),
+            hits: Mutex::default(),
+            store: Store::default(),
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = router(state.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Self {
+            addr,
+            state,
+            _shutdown: tx,
+        })
+    }
+
+    /// Run in the foreground until the process ends (the CLI's `sourcing sandbox`).
+    pub async fn serve(config: SandboxConfig, faults: Vec<FaultRule>) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(config.addr).await?;
+        let state = Arc::new(State {
+            config,
+            providers: crate::providers().to_vec(),
+            faults: Mutex::new(faults),
+            hits: Mutex::default(),
+            store: Store::default(),
+        });
+        axum::serve(listener, router(state)).await
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to give a provider's client (`http://127.0.0.1:PORT/pandapon`).
+    pub fn base_url(&self, provider: &str) -> String {
+        format!("http://{}/{provider}", self.addr)
+    }
+
+    pub fn inject(&self, rule: FaultRule) {
+        lock(&self.state.faults).push(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.state.faults).clear();
+    }
+
+    /// Requests that reached `operation` (faulted ones included).
+    pub fn hits(&self, operation: &str) -> u64 {
+        lock(&self.state.hits).get(operation).copied().unwrap_or(0)
+    }
+
+    /// Register an order as created and awaiting payment (to test pay/cancel flows directly).
+    pub fn seed_order(&self, order_id: &str) {
+        self.state.store.insert(order_id);
+    }
+
+    /// Cancel an order awaiting payment, as the vendor would before payment; `false` if that is not possible.
+    pub fn cancel_order(&self, order_id: &str) -> bool {
+        self.state.store.cancel(order_id)
+    }
+
+    /// Whether the sandbox has seen `order_id` paid.
+    pub fn order_is_paid(&self, order_id: &str) -> bool {
+        self.state.store.status(order_id) == Some(crate::flows::OrderStatus::Paid)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn router(state: Arc<State>) -> axum::Router {
+    axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Body| {
+            let state = state.clone();
+            async move { handle(&state, method, uri, headers, body).await }
+        },
+    )
+}
+
+async fn handle(
+    state: &State,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let path = uri.path();
+    let (prefix, rest) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((path, ""));
+    let Some(provider) = state.providers.iter().copied().find(|p| p.name == prefix) else {
+        let names: Vec<&str> = state.providers.iter().map(|p| p.name).collect();
+        return (
+            StatusCode::NOT_FOUND,
+            format!("unknown provider prefix {prefix:?}; serve paths under one of {names:?}"),
+        )
+            .into_response();
+    };
+    let rest = format!("/{rest}");
+    let candidates: Vec<&Operation> = provider
+        .operations
+        .iter()
+        .copied()
+        .filter(|o| o.path == rest)
+        .collect();
+    if candidates.is_empty() {
+        return respond::error(
+            provider,
+            StatusCode::NOT_FOUND,
+            &format!("no {} operation at {rest}", provider.title),
+        );
+    }
+    let Some(op) = candidates
+        .iter()
+        .copied()
+        .find(|o| o.method == method.as_str())
+    else {
+        let allowed: Vec<&str> = candidates.iter().map(|o| o.method).collect();
+        return respond::error(
+            provider,
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("{method} is not allowed on {rest}; documented: {allowed:?}"),
+        );
+    };
+    *lock(&state.hits).entry(op.id.to_string()).or_default() += 1;
+
+    let body = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => {
+            return respond::error(
+                provider,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("request body exceeds {} bytes", state.config.max_body_bytes),
+            );
+        }
+    };
+    let query: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+
+    // Faults: latency first, then the first terminal fault.
+    let fault = {
+        let mut rules = lock(&state.faults);
+        let mut terminal = None;
+        let mut delay = Duration::ZERO;
+        for rule in rules.iter_mut().filter(|r| r.matches(op.id)) {
+            match &rule.fault {
+                Fault::Latency(d) => delay += *d,
+                f if terminal.is_none() => terminal = Some(f.clone()),
+                _ => continue,
+            }
+            if let Some(n) = rule.times.as_mut() {
+                *n -= 1;
+            }
+        }
+        (delay, terminal)
+    };
+    if !fault.0.is_zero() {
+        tokio::time::sleep(fault.0).await;
+    }
+    if let Some(f) = fault.1 {
+        return faulted(provider, op, f);
+    }
+
+    if let Err(reason) = auth::verify(op.auth, &headers, &query, &state.config) {
+        return respond::error(
+            provider,
+            StatusCode::UNAUTHORIZED,
+            &format!("{}: {reason}", op.id),
+        );
+    }
+    let parsed = match validate::validate(op, &query, &body) {
+        Ok(b) => b,
+        Err(reason) => {
+            return respond::error(
+                provider,
+                StatusCode::BAD_REQUEST,
+                &format!("{}: {reason}", op.id),
+            );
+        }
+    };
+    let mut data = respond::example_data(provider, op);
+    if let Err((code, message)) =
+        state
+            .store
+            .apply(provider.name, op.id, &query, parsed.as_ref(), &mut data)
+    {
+        let body = respond::envelope(provider, code, &message, serde_json::Value::Null);
+        return respond::json_response(StatusCode::OK, &body);
+    }
+    let body = respond::envelope(provider, 200, respond::success_message(provider), data);
+    respond::json_response(StatusCode::OK, &body)
+}
+
+fn faulted(provider: &Provider, op: &Operation, fault: Fault) -> Response {
+    match fault {
+        Fault::Latency(_) => unreachable_latency(provider),
+        Fault::Status {
+            status,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = respond::error(
+                provider,
+                status,
+                &format!("{}: injected HTTP {}", op.id, status.as_u16()),
+            );
+            if let Some(secs) = retry_after
+                && let Ok(v) = secs.to_string().parse()
+            {
+                r.headers_mut().insert("retry-after", v);
+            }
+            r
+        }
+        Fault::Business { code, message } => respond::json_response(
+            StatusCode::OK,
+            &respond::envelope(provider, code, &message, serde_json::Value::Null),
+        ),
+        Fault::TruncatedBody => {
+            let full = respond::envelope(
+                provider,
+                200,
+                respond::success_message(provider),
+                respond::example_data(provider, op),
+            )
+            .to_string();
+            let cut = &full.as_bytes()[..full.len() / 2];
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                Bytes::copy_from_slice(cut),
+            )
+                .into_response()
+        }
+        Fault::MalformedBody => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "<html><body>502 Bad Gateway</body></html>",
+        )
+            .into_response(),
+        Fault::DropConnection => {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"{\"code\":200,")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected connection drop",
+                )),
+            ];
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                Body::from_stream(futures_util::stream::iter(chunks)),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Latency never terminates a request (it is applied before); answer an internal error if it ever does.
+fn unreachable_latency(provider: &Provider) -> Response {
+    respond::error(
+        provider,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "latency is not a terminal fault",
+    )
+}

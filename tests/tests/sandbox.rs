@@ -1,0 +1,382 @@
+//! The sandbox answers every operation of every provider through the generated clients, rejects bad
+//! signatures and bad input with provider-style errors, and each injected fault surfaces as the right
+//! typed client error.
+
+use serde_json::{Value, json};
+use sourcing_runtime::operation::{ExampleKind, Operation, ParamKind, ParamLocation, Provider};
+use sourcing_runtime::{
+    AccessKeyCredentials, AccessKeySigner, Error, RequestPolicy, RetryPolicy, Runtime,
+};
+use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
+use std::time::Duration;
+
+fn placeholder(kind: ParamKind) -> Value {
+    match kind {
+        ParamKind::Integer | ParamKind::Number => json!(1),
+        ParamKind::Boolean => json!(true),
+        ParamKind::Array => json!([]),
+        ParamKind::Object => json!({}),
+        ParamKind::String | ParamKind::Any => json!("1"),
+    }
+}
+
+/// Inputs for `op`: required query params, and the first documented request example as the body (or the
+/// required fields filled with placeholders).
+fn inputs(op: &Operation) -> (Vec<(&'static str, String)>, Option<Value>) {
+    let query = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query && p.required)
+        .map(|p| {
+            (
+                p.name,
+                placeholder(p.kind)
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| placeholder(p.kind).to_string()),
+            )
+        })
+        .collect();
+    let body = op.has_body.then(|| {
+        op.examples_of(ExampleKind::Request)
+            .next()
+            .map(|e| serde_json::from_str(e.json).unwrap())
+            .unwrap_or_else(|| {
+                Value::Object(
+                    op.params
+                        .iter()
+                        .filter(|p| p.location == ParamLocation::Body && p.required)
+                        .map(|p| (p.name.to_string(), placeholder(p.kind)))
+                        .collect(),
+                )
+            })
+    });
+    (query, body)
+}
+
+fn runtime(creds: AccessKeyCredentials, policy: RequestPolicy) -> Runtime {
+    Runtime::new(AccessKeySigner::new(creds)).with_policy(policy)
+}
+
+fn fast_policy() -> RequestPolicy {
+    RequestPolicy {
+        timeout: Duration::from_secs(5),
+        retry: RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            jitter: false,
+            ..RetryPolicy::default()
+        },
+        ..RequestPolicy::default()
+    }
+}
+
+async fn call(
+    sandbox: &Sandbox,
+    provider: &Provider,
+    op: &Operation,
+    rt: Runtime,
+) -> Result<Value, Error> {
+    let (query, body) = inputs(op);
+    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    match provider.name {
+        "pandapon" => {
+            pandapon::Client::with_runtime(&sandbox.base_url("pandapon"), rt)
+                .call_operation(op, &query, body.as_ref())
+                .await
+        }
+        other => panic!("no client wired for provider {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_operation_of_every_provider_is_answered() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let mut answered = 0;
+    for provider in sourcing_sandbox::providers() {
+        for op in provider.operations {
+            let rt = runtime(credentials::access_key(), fast_policy());
+            let data = call(&sandbox, provider, op, rt)
+                .await
+                .unwrap_or_else(|e| panic!("{}::{} failed: {e}", provider.name, op.id));
+            if let Some(ex) = op.examples_of(ExampleKind::Response).next() {
+                let documented: Value = serde_json::from_str(ex.json).unwrap();
+                assert_eq!(
+                    sourcing_tests::normalize(data),
+                    sourcing_tests::normalize(documented["data"].clone()),
+                    "{}::{} answers its documented example",
+                    provider.name,
+                    op.id
+                );
+            }
+            answered += 1;
+        }
+    }
+    assert!(answered >= 3, "{answered}");
+}
+
+#[tokio::test]
+async fn typed_builder_against_the_sandbox() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = pandapon::Client::new(&sandbox.base_url("pandapon"), credentials::access_key());
+    let data = client
+        .v2_order_pay_url()
+        .order_id("2257455039610311973")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(data.protocol_pay_success, Some(false));
+}
+
+#[tokio::test]
+async fn wrong_secret_is_rejected_with_a_provider_error() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let creds = AccessKeyCredentials::new(
+        credentials::ACCESS_KEY,
+        "wrong-secret",
+        credentials::USER_ID,
+    );
+    let client = pandapon::Client::new(&sandbox.base_url("pandapon"), creds);
+    let err = client
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::HttpStatus { status, api, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*status, 401);
+    let api = api.as_ref().unwrap();
+    assert_eq!(api.code, 401);
+    assert!(
+        api.message
+            .as_deref()
+            .unwrap()
+            .contains("signature mismatch"),
+        "{api:?}"
+    );
+    assert!(
+        !format!("{err:?} {err}").contains("wrong-secret"),
+        "the secret never shows in errors"
+    );
+
+    let unknown =
+        AccessKeyCredentials::new("nobody", credentials::ACCESS_SECRET, credentials::USER_ID);
+    let err = pandapon::Client::new(&sandbox.base_url("pandapon"), unknown)
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.api()
+            .unwrap()
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("unknown access-key"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn stale_timestamp_and_missing_parameter_are_named() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let signer = AccessKeySigner::new(credentials::access_key())
+        .with_clock(sourcing_runtime::signing::FixedClock(1_715_669_977_082));
+    let client =
+        pandapon::Client::with_runtime(&sandbox.base_url("pandapon"), Runtime::new(signer));
+    let err = client
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.api()
+            .unwrap()
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("away from server time"),
+        "{err}"
+    );
+
+    let op = pandapon::operations::find("order_pay_url").unwrap();
+    let client = pandapon::Client::new(&sandbox.base_url("pandapon"), credentials::access_key());
+    let err = client.call_operation(op, &[], None).await.unwrap_err();
+    let Error::HttpStatus {
+        status: 400,
+        api: Some(api),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(
+        api.message
+            .as_deref()
+            .unwrap()
+            .contains("missing required query parameter `orderId`"),
+        "{api:?}"
+    );
+
+    let op = pandapon::operations::find("order_batch_submit_to_pay").unwrap();
+    let err = client
+        .call_operation(op, &[], Some(&json!({"orderIds": "not-a-list"})))
+        .await
+        .unwrap_err();
+    assert!(
+        err.api()
+            .unwrap()
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("`orderIds` must be array"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn each_fault_surfaces_as_its_typed_error() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = pandapon::Client::with_runtime(
+        &sandbox.base_url("pandapon"),
+        runtime(
+            credentials::access_key(),
+            RequestPolicy {
+                timeout: Duration::from_millis(300),
+                ..fast_policy()
+            },
+        ),
+    );
+    let send = || client.order_pay_url().order_id("1").send();
+    let op = Some("order_pay_url");
+
+    sandbox.inject(FaultRule::times(
+        op,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        1,
+    ));
+    assert!(matches!(
+        send().await,
+        Err(Error::HttpStatus { status: 503, .. })
+    ));
+    sandbox.inject(FaultRule::times(
+        op,
+        Fault::Status {
+            status: 429,
+            retry_after: Some(1),
+        },
+        1,
+    ));
+    assert!(matches!(
+        send().await,
+        Err(Error::HttpStatus { status: 429, .. })
+    ));
+    sandbox.inject(FaultRule::times(op, Fault::DropConnection, 1));
+    let e = send().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e:?}");
+    sandbox.inject(FaultRule::times(op, Fault::TruncatedBody, 1));
+    let e = send().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Decode { body, .. } if body.as_text().starts_with("{\"")),
+        "{e:?}"
+    );
+    sandbox.inject(FaultRule::times(op, Fault::MalformedBody, 1));
+    let e = send().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Decode { body, .. } if body.as_text().contains("Bad Gateway")),
+        "{e:?}"
+    );
+    sandbox.inject(FaultRule::times(
+        op,
+        Fault::Business {
+            code: 1009,
+            message: "余额不足".into(),
+        },
+        1,
+    ));
+    let e = send().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Api(a) if a.code == 1009 && a.message.as_deref() == Some("余额不足")),
+        "{e:?}"
+    );
+    sandbox.inject(FaultRule::times(
+        op,
+        Fault::Latency(Duration::from_secs(2)),
+        1,
+    ));
+    let e = send().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Transport { source, .. } if source.is_timeout()),
+        "{e:?}"
+    );
+
+    // Every fault was used up: the next call succeeds. Payments were never retried.
+    send().await.unwrap();
+    assert_eq!(sandbox.hits("order_pay_url"), 8);
+}
+
+#[tokio::test]
+async fn pay_flow_keeps_state() {
+    let sandbox = Sandbox::start().await.unwrap();
+    sandbox.seed_order("2257455039610311973");
+    let client = pandapon::Client::new(&sandbox.base_url("pandapon"), credentials::access_key());
+    let paid = client
+        .order_pay_url()
+        .order_id("2257455039610311973")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.protocol_pay_success, Some(true));
+    assert!(sandbox.order_is_paid("2257455039610311973"));
+    let again = client
+        .order_pay_url()
+        .order_id("2257455039610311973")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&again, Error::Api(a) if a.code == 409),
+        "{again:?}"
+    );
+
+    sandbox.seed_order("2257455039610311974");
+    let batch = client
+        .order_batch_submit_to_pay()
+        .body(
+            pandapon::types::BatchSubmitToPayRequest::builder().order_ids(vec![
+                "2257455039610311974".to_string(),
+                "2257455039610311973".to_string(),
+            ]),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.success_order_ids.len(), 1);
+    assert_eq!(
+        batch.pay_fail_orders[0].error_reason.as_deref(),
+        Some("already paid")
+    );
+
+    sandbox.seed_order("2257455039610311975");
+    assert!(sandbox.cancel_order("2257455039610311975"));
+    assert!(
+        !sandbox.cancel_order("2257455039610311973"),
+        "a paid order cannot be cancelled"
+    );
+    let e = client
+        .order_pay_url()
+        .order_id("2257455039610311975")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Api(a) if a.message.as_deref().unwrap().contains("cancelled")),
+        "{e:?}"
+    );
+}
