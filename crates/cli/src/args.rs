@@ -1,0 +1,145 @@
+//! The command tree: one subcommand per provider, one per operation, one flag per documented parameter.
+
+use clap::{Arg, ArgAction, Command};
+use sourcing_runtime::operation::{Operation, ParamLocation, Provider};
+
+pub const AFTER_HELP: &str = "\
+Credentials come from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for
+PandaPon/Xportcn; <PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS)
+or from --config FILE (KEY=VALUE lines with the same names). They are never printed.
+
+Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
+response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
+input or signing).";
+
+/// `orderId` -> `order-id`.
+pub fn flag_name(param: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in param.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '_' {
+            out.push('-');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn operation_command(op: &'static Operation) -> Command {
+    let retry = if op.idempotent {
+        "retried on transient failures"
+    } else {
+        "never retried"
+    };
+    let mut cmd = Command::new(op.id.replace('_', "-"))
+        .alias(op.id)
+        .about(op.summary)
+        .long_about(format!(
+            "{}\n\n{} {} ({retry}).",
+            op.summary, op.method, op.path
+        ));
+    for p in op.params {
+        let place = match p.location {
+            ParamLocation::Query => "query",
+            ParamLocation::Body => "body field, JSON unless a string",
+        };
+        let required = if p.required { ", required" } else { "" };
+        let mut help = format!("[{place}, {}{required}]", p.kind.name());
+        if !p.description.is_empty() {
+            help = format!(
+                "{} {help}",
+                p.description.lines().next().unwrap_or_default()
+            );
+        }
+        cmd = cmd.arg(
+            Arg::new(p.name)
+                .long(flag_name(p.name))
+                .value_name(p.kind.name().to_uppercase())
+                .help(help),
+        );
+    }
+    if op.has_body {
+        cmd = cmd.arg(
+            Arg::new("body")
+                .long("body")
+                .value_name("JSON|@FILE")
+                .help("The whole JSON body (or @path to a file); field flags are merged into it"),
+        );
+    }
+    cmd
+}
+
+fn provider_command(p: &'static Provider) -> Command {
+    p.operations.iter().fold(
+        Command::new(p.name)
+            .about(format!(
+                "{} OpenAPI ({} operations)",
+                p.title,
+                p.operations.len()
+            ))
+            .subcommand_required(true)
+            .arg_required_else_help(true),
+        |cmd, op| cmd.subcommand(operation_command(op)),
+    )
+}
+
+pub fn command() -> Command {
+    let global = [
+        Arg::new("base-url")
+            .long("base-url")
+            .global(true)
+            .value_name("URL")
+            .help("Call this base URL instead of the provider's production URL"),
+        Arg::new("sandbox")
+            .long("sandbox")
+            .global(true)
+            .action(ArgAction::SetTrue)
+            .help("Start the embedded sandbox and call it with its test credentials (no account needed)"),
+        Arg::new("config")
+            .long("config")
+            .global(true)
+            .value_name("FILE")
+            .help("Read credentials from KEY=VALUE lines (see below)"),
+        Arg::new("output")
+            .long("output")
+            .short('o')
+            .global(true)
+            .value_parser(["json", "table"])
+            .default_value("json")
+            .help("json (default) or a readable table for lists"),
+    ];
+    let sandbox = Command::new("sandbox")
+        .about("Run the local sandbox that speaks every provider's API")
+        .arg(
+            Arg::new("port")
+                .long("port")
+                .value_parser(clap::value_parser!(u16))
+                .default_value("8080")
+                .help("Port on 127.0.0.1"),
+        )
+        .arg(
+            Arg::new("fault")
+                .long("fault")
+                .action(ArgAction::Append)
+                .value_name("OP=FAULT[:N]")
+                .help("Inject a fault: OP is an operation id or *, FAULT one of latency-<ms>, <status>, drop, truncate, malformed, business-<code>; N limits it to the next N requests"),
+        );
+    sourcing_sandbox::providers()
+        .iter()
+        .fold(
+            Command::new("sourcing")
+                .about("Typed, signed calls to PandaPon, Dajisaas and Xportcn, and a local sandbox")
+                .version(env!("CARGO_PKG_VERSION"))
+                .after_help(AFTER_HELP)
+                .subcommand_required(true)
+                .arg_required_else_help(true)
+                .args(global),
+            |cmd, p| cmd.subcommand(provider_command(p)),
+        )
+        .subcommand(sandbox)
+}

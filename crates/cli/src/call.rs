@@ -1,0 +1,283 @@
+//! Running one command: inputs from flags, credentials from env/config/sandbox, the call, output, exit code.
+
+use crate::exit;
+use crate::output;
+use clap::ArgMatches;
+use serde_json::Value;
+use sourcing_runtime::operation::{CredentialStyle, Operation, ParamKind, ParamLocation, Provider};
+use sourcing_runtime::{AccessKeyCredentials, Error};
+use sourcing_sandbox::{FaultRule, Sandbox, SandboxConfig};
+use std::collections::BTreeMap;
+
+/// A failure before the call, with its exit code.
+struct Stop(u8, String);
+
+pub async fn run(m: ArgMatches) -> u8 {
+    let result = match m.subcommand() {
+        Some(("sandbox", sm)) => run_sandbox(sm).await,
+        Some((name, pm)) => run_operation(name, pm).await,
+        None => Err(Stop(exit::USAGE, "no command given; see --help".into())),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Stop(code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
+    }
+}
+
+async fn run_sandbox(m: &ArgMatches) -> Result<u8, Stop> {
+    let port = m.get_one::<u16>("port").copied().unwrap_or(8080);
+    let faults = m
+        .get_many::<String>("fault")
+        .into_iter()
+        .flatten()
+        .map(|f| FaultRule::parse(f))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Stop(exit::USAGE, e))?;
+    let config = SandboxConfig {
+        addr: ([127, 0, 0, 1], port).into(),
+        ..SandboxConfig::default()
+    };
+    println!("sandbox listening on http://127.0.0.1:{port}");
+    for p in sourcing_sandbox::providers() {
+        println!(
+            "  {:<10} http://127.0.0.1:{port}/{}  ({} operations)",
+            p.name,
+            p.name,
+            p.operations.len()
+        );
+    }
+    println!("test credentials (public, sandbox only):");
+    println!(
+        "  access-key providers: ACCESS_KEY={} ACCESS_SECRET={} USER_ID={}",
+        sourcing_sandbox::credentials::ACCESS_KEY,
+        sourcing_sandbox::credentials::ACCESS_SECRET,
+        sourcing_sandbox::credentials::USER_ID
+    );
+    tokio::select! {
+        r = Sandbox::serve(config, faults) => r.map(|_| exit::OK).map_err(|e| Stop(exit::CONFIG, format!("sandbox: {e}"))),
+        _ = tokio::signal::ctrl_c() => Ok(exit::OK),
+    }
+}
+
+async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop> {
+    let provider = sourcing_sandbox::providers()
+        .iter()
+        .copied()
+        .find(|p| p.name == provider_name)
+        .ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {provider_name}")))?;
+    let (op_name, om) = pm.subcommand().ok_or_else(|| {
+        Stop(
+            exit::USAGE,
+            format!("{provider_name}: which operation? see --help"),
+        )
+    })?;
+    let op = provider.find(op_name).ok_or_else(|| {
+        Stop(
+            exit::USAGE,
+            format!("{provider_name} has no operation {op_name}"),
+        )
+    })?;
+    let (query, body) = inputs(op, om)?;
+
+    let sandbox;
+    let (base_url, settings) = if om.get_flag("sandbox") {
+        sandbox = Sandbox::start()
+            .await
+            .map_err(|e| Stop(exit::CONFIG, format!("cannot start the sandbox: {e}")))?;
+        (sandbox.base_url(provider.name), sandbox_settings(provider))
+    } else {
+        let settings = settings(om.get_one::<String>("config"))?;
+        let base = om
+            .get_one::<String>("base-url")
+            .cloned()
+            .or_else(|| {
+                settings
+                    .get(&format!("{}_BASE_URL", provider.env_prefix))
+                    .cloned()
+            })
+            .unwrap_or_else(|| provider.production_base_url.to_string());
+        (base, settings)
+    };
+    let query_refs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let result = invoke(
+        provider,
+        &base_url,
+        &settings,
+        op,
+        &query_refs,
+        body.as_ref(),
+    )
+    .await?;
+    match result {
+        Ok(data) => {
+            let table = om.get_one::<String>("output").map(String::as_str) == Some("table");
+            println!(
+                "{}",
+                if table {
+                    output::table(&data)
+                } else {
+                    output::json(&data)
+                }
+            );
+            Ok(exit::OK)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let Some(body) = e.body() {
+                eprintln!("response body: {body}");
+            }
+            Ok(match e {
+                Error::Api(_) => exit::BUSINESS,
+                Error::InvalidRequest { .. } | Error::Signing { .. } => exit::REQUEST,
+                _ => exit::TRANSPORT,
+            })
+        }
+    }
+}
+
+type Inputs = (Vec<(&'static str, String)>, Option<Value>);
+
+/// Query pairs and the JSON body from the operation's flags (and `--body`).
+fn inputs(op: &'static Operation, m: &ArgMatches) -> Result<Inputs, Stop> {
+    let mut query = Vec::new();
+    let mut body = match m.try_get_one::<String>("body").ok().flatten() {
+        Some(text) => Some(parse_body(text)?),
+        None => op.has_body.then(|| Value::Object(Default::default())),
+    };
+    for p in op.params {
+        let flag = crate::args::flag_name(p.name);
+        let value = m.get_one::<String>(p.name);
+        match (p.location, value) {
+            (ParamLocation::Query, Some(v)) => query.push((p.name, v.clone())),
+            (ParamLocation::Body, Some(v)) => {
+                let json = if p.kind == ParamKind::String {
+                    Value::String(v.clone())
+                } else {
+                    serde_json::from_str(v)
+                        .map_err(|e| Stop(exit::USAGE, format!("--{flag}: not valid JSON ({e})")))?
+                };
+                if let Some(Value::Object(map)) = body.as_mut() {
+                    map.insert(p.name.to_string(), json);
+                }
+            }
+            (ParamLocation::Query, None) if p.required => {
+                return Err(Stop(
+                    exit::USAGE,
+                    format!("{}: --{flag} is required", op.id),
+                ));
+            }
+            (ParamLocation::Body, None) if p.required => {
+                let present = body.as_ref().and_then(|b| b.get(p.name)).is_some();
+                if !present {
+                    return Err(Stop(
+                        exit::USAGE,
+                        format!("{}: --{flag} (or that field in --body) is required", op.id),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((query, body))
+}
+
+fn parse_body(text: &str) -> Result<Value, Stop> {
+    let source = match text.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Stop(exit::USAGE, format!("--body @{path}: {e}")))?,
+        None => text.to_string(),
+    };
+    let value: Value = serde_json::from_str(&source)
+        .map_err(|e| Stop(exit::USAGE, format!("--body: not valid JSON ({e})")))?;
+    if !value.is_object() {
+        return Err(Stop(exit::USAGE, "--body must be a JSON object".into()));
+    }
+    Ok(value)
+}
+
+/// Settings from `--config` (KEY=VALUE lines) over the environment.
+fn settings(config: Option<&String>) -> Result<BTreeMap<String, String>, Stop> {
+    let mut map: BTreeMap<String, String> = std::env::vars().collect();
+    if let Some(path) = config {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Stop(exit::CONFIG, format!("--config {path}: {e}")))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (k, v) = line
+                .trim_start_matches("export ")
+                .split_once('=')
+                .ok_or_else(|| {
+                    Stop(
+                        exit::CONFIG,
+                        format!("--config {path} line {}: expected KEY=VALUE", n + 1),
+                    )
+                })?;
+            map.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
+        }
+    }
+    Ok(map)
+}
+
+fn sandbox_settings(provider: &Provider) -> BTreeMap<String, String> {
+    use sourcing_sandbox::credentials as c;
+    let p = provider.env_prefix;
+    [
+        ("ACCESS_KEY", c::ACCESS_KEY),
+        ("ACCESS_SECRET", c::ACCESS_SECRET),
+        ("USER_ID", c::USER_ID),
+        ("APP_KEY", c::APP_KEY),
+        ("APP_SECRET", c::APP_SECRET),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("{p}_{k}"), v.to_string()))
+    .collect()
+}
+
+fn setting(settings: &BTreeMap<String, String>, key: String) -> Result<String, Stop> {
+    settings.get(&key).cloned().ok_or_else(|| {
+        Stop(
+            exit::CONFIG,
+            format!(
+                "{key} is not set (environment or --config); try --sandbox to use the local sandbox"
+            ),
+        )
+    })
+}
+
+fn access_key(
+    provider: &Provider,
+    s: &BTreeMap<String, String>,
+) -> Result<AccessKeyCredentials, Stop> {
+    let p = provider.env_prefix;
+    Ok(AccessKeyCredentials::new(
+        setting(s, format!("{p}_ACCESS_KEY"))?,
+        setting(s, format!("{p}_ACCESS_SECRET"))?,
+        setting(s, format!("{p}_USER_ID"))?,
+    ))
+}
+
+async fn invoke(
+    provider: &Provider,
+    base_url: &str,
+    settings: &BTreeMap<String, String>,
+    op: &Operation,
+    query: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Result<Result<Value, Error>, Stop> {
+    match (provider.name, provider.credentials) {
+        ("pandapon", CredentialStyle::AccessKey) => {
+            let client = pandapon::Client::new(base_url, access_key(provider, settings)?);
+            Ok(client.call_operation(op, query, body).await)
+        }
+        (name, _) => Err(Stop(
+            exit::CONFIG,
+            format!("the CLI has no client wired for provider {name}"),
+        )),
+    }
+}

@@ -1,0 +1,212 @@
+//! `sourcing` end to end: help lists every provider and operation, calls against the sandbox (output
+//! snapshots), and exit codes for usage, configuration, transport and business errors.
+
+use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
+use std::process::{Command, Output};
+
+fn sourcing(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sourcing"));
+    cmd.args(args)
+        .env_remove("PANDAPON_ACCESS_KEY")
+        .env_remove("PANDAPON_ACCESS_SECRET");
+    cmd.env_remove("PANDAPON_USER_ID")
+        .env_remove("PANDAPON_BASE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run sourcing")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn help_lists_every_provider_and_operation() {
+    let out = sourcing(&["--help"], &[]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for p in sourcing_sandbox::providers() {
+        assert!(help.contains(p.name), "{} missing from --help", p.name);
+        let out = sourcing(&[p.name, "--help"], &[]);
+        let sub = text(&out.stdout);
+        for op in p.operations {
+            assert!(
+                sub.contains(&op.id.replace('_', "-")),
+                "{} missing from {} --help",
+                op.id,
+                p.name
+            );
+        }
+    }
+    assert!(help.contains("Exit codes"));
+    let op_help = text(&sourcing(&["pandapon", "order-pay-url", "--help"], &[]).stdout);
+    assert!(
+        op_help.contains("--order-id") && op_help.contains("never retried"),
+        "{op_help}"
+    );
+}
+
+#[test]
+fn calls_the_embedded_sandbox() {
+    let out = sourcing(
+        &[
+            "--sandbox",
+            "pandapon",
+            "v2-order-pay-url",
+            "--order-id",
+            "2257455039610311973",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("v2_order_pay_url_json", text(&out.stdout));
+
+    let out = sourcing(
+        &[
+            "--sandbox",
+            "-o",
+            "table",
+            "pandapon",
+            "order-batch-submit-to-pay",
+            "--order-ids",
+            r#"["2059624776425880794"]"#,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::assert_snapshot!("batch_submit_table", text(&out.stdout));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(
+        sourcing(&["pandapon", "no-such-op"], &[]).status.code(),
+        Some(2)
+    );
+    let out = sourcing(&["--sandbox", "pandapon", "order-pay-url"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--order-id is required"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sourcing(
+        &[
+            "--sandbox",
+            "pandapon",
+            "order-batch-submit-to-pay",
+            "--order-ids",
+            "[oops",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--order-ids: not valid JSON"));
+    assert_eq!(
+        sourcing(&["sandbox", "--fault", "x=teapot"], &[])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn missing_credentials_exit_3_and_secrets_are_never_printed() {
+    let out = sourcing(&["pandapon", "order-pay-url", "--order-id", "1"], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("PANDAPON_ACCESS_KEY is not set"));
+
+    let dir = std::env::temp_dir().join(format!("sourcing-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("creds.env");
+    std::fs::write(
+        &config,
+        "PANDAPON_ACCESS_KEY=k\nPANDAPON_ACCESS_SECRET=very-secret-value\n",
+    )
+    .unwrap();
+    let out = sourcing(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "pandapon",
+            "order-pay-url",
+            "--order-id",
+            "1",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3), "user id still missing");
+    assert!(text(&out.stderr).contains("PANDAPON_USER_ID"));
+    assert!(!text(&out.stderr).contains("very-secret-value"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transport_and_business_errors_have_their_own_exit_codes() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let base = sandbox.base_url("pandapon");
+    let env = [
+        ("PANDAPON_ACCESS_KEY", credentials::ACCESS_KEY),
+        ("PANDAPON_ACCESS_SECRET", credentials::ACCESS_SECRET),
+        ("PANDAPON_USER_ID", credentials::USER_ID),
+    ];
+    let run = |args: Vec<String>, env: Vec<(&'static str, &'static str)>| {
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            sourcing(&args, &env)
+        })
+    };
+    let call = |base: &str| {
+        [
+            "--base-url",
+            base,
+            "pandapon",
+            "order-pay-url",
+            "--order-id",
+            "1",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+
+    let ok = run(call(&base), env.to_vec()).await.unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+
+    sandbox.inject(FaultRule::times(
+        Some("order_pay_url"),
+        Fault::Business {
+            code: 1009,
+            message: "余额不足".into(),
+        },
+        1,
+    ));
+    let out = run(call(&base), env.to_vec()).await.unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(text(&out.stderr).contains("1009") && text(&out.stderr).contains("余额不足"));
+
+    let wrong = vec![
+        ("PANDAPON_ACCESS_KEY", credentials::ACCESS_KEY),
+        ("PANDAPON_ACCESS_SECRET", "wrong-secret-value"),
+        ("PANDAPON_USER_ID", credentials::USER_ID),
+    ];
+    let out = run(call(&base), wrong).await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "HTTP 401 is not a business code"
+    );
+    assert!(text(&out.stderr).contains("signature mismatch"));
+    assert!(!text(&out.stderr).contains("wrong-secret-value"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = run(call(&format!("http://127.0.0.1:{port}")), env.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(text(&out.stderr).contains("transport error"));
+}
