@@ -1,0 +1,222 @@
+//! Hostile responses: every generated response type (and request type) is fed truncated, mutated and
+//! type-confused versions of its documented examples, arbitrary bytes, deep nesting, huge numbers, invalid
+//! UTF-8 and very large bodies. Nothing may panic; the client keeps only a bounded prefix of a bad body.
+//! Each test prints how many inputs it ran.
+
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use sourcing_runtime::error::BODY_PREFIX_LIMIT;
+use sourcing_runtime::operation::{ExampleKind, Operation, Transcode};
+use sourcing_runtime::{AccessKeyCredentials, Error};
+use sourcing_tests::MockServer;
+
+fn all_operations() -> Vec<&'static Operation> {
+    sourcing_sandbox::providers().iter().flat_map(|p| p.operations.iter().copied()).collect()
+}
+
+/// Every (transcoder, example bytes) pair, plus each transcoder with an empty `data` envelope.
+fn corpus() -> Vec<(&'static str, Transcode, Vec<u8>)> {
+    let mut out = Vec::new();
+    for op in all_operations() {
+        out.push((op.id, op.transcode_response, br#"{"code":200,"msg":"ok","data":{}}"#.to_vec()));
+        for ex in op.examples {
+            let t = match ex.kind {
+                ExampleKind::Request => match op.transcode_request {
+                    Some(t) => t,
+                    None => continue,
+                },
+                ExampleKind::Response => op.transcode_response,
+            };
+            out.push((op.id, t, ex.json.as_bytes().to_vec()));
+        }
+    }
+    out
+}
+
+/// Run a transcoder; a panic fails the test with the input that caused it.
+fn must_not_panic(op: &str, t: Transcode, input: &[u8]) {
+    let r = std::panic::catch_unwind(|| {
+        let _ = t(input);
+    });
+    assert!(r.is_ok(), "{op} panicked on {:?}", String::from_utf8_lossy(&input[..input.len().min(300)]));
+}
+
+#[test]
+fn truncations_and_byte_mutations() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+    let mut runs = 0u64;
+    for (op, t, bytes) in corpus() {
+        for cut in 0..bytes.len() {
+            must_not_panic(op, t, &bytes[..cut]);
+            runs += 1;
+        }
+        for _ in 0..300 {
+            let mut m = bytes.clone();
+            for _ in 0..rng.random_range(1..4) {
+                let i = rng.random_range(0..m.len());
+                match rng.random_range(0..3) {
+                    0 => m[i] = rng.random(),
+                    1 => {
+                        m.remove(i);
+                    }
+                    _ => m.insert(i, rng.random()),
+                }
+            }
+            must_not_panic(op, t, &m);
+            runs += 1;
+        }
+    }
+    eprintln!("truncations_and_byte_mutations: {runs} inputs, 0 panics");
+    assert!(runs > 1000);
+}
+
+/// Replace the node at every path of `v` with `with`, calling `f` on each variant.
+fn each_replacement(v: &Value, with: &Value, f: &mut dyn FnMut(Value)) {
+    fn walk(root: &Value, path: &mut Vec<PathSeg>, with: &Value, f: &mut dyn FnMut(Value)) {
+        let node = get(root, path);
+        let mut replaced = root.clone();
+        *get_mut(&mut replaced, path) = with.clone();
+        f(replaced);
+        let children: Vec<PathSeg> = match node {
+            Value::Object(m) => m.keys().cloned().map(PathSeg::Key).collect(),
+            Value::Array(a) => (0..a.len()).map(PathSeg::Index).collect(),
+            _ => Vec::new(),
+        };
+        for c in children {
+            path.push(c);
+            walk(root, path, with, f);
+            path.pop();
+        }
+    }
+    walk(v, &mut Vec::new(), with, f);
+}
+
+#[derive(Clone)]
+enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+fn get<'a>(v: &'a Value, path: &[PathSeg]) -> &'a Value {
+    path.iter().fold(v, |v, s| match s {
+        PathSeg::Key(k) => &v[k.as_str()],
+        PathSeg::Index(i) => &v[*i],
+    })
+}
+
+fn get_mut<'a>(v: &'a mut Value, path: &[PathSeg]) -> &'a mut Value {
+    path.iter().fold(v, |v, s| match s {
+        PathSeg::Key(k) => &mut v[k.as_str()],
+        PathSeg::Index(i) => &mut v[*i],
+    })
+}
+
+#[test]
+fn wrong_types_and_huge_numbers_at_every_node() {
+    let deep = (0..200).fold(json!(1), |v, _| json!([v]));
+    let hostile: Vec<Value> = vec![
+        Value::Null,
+        json!(true),
+        json!(-1),
+        json!(1e308),
+        serde_json::from_str("18446744073709551616123").unwrap(),
+        json!("2257455039610311973"),
+        json!("\u{0000}\u{FFFF}"),
+        json!([]),
+        json!({}),
+        deep,
+    ];
+    let mut runs = 0u64;
+    for (op, t, bytes) in corpus() {
+        let Ok(v) = serde_json::from_slice::<Value>(&bytes) else { continue };
+        for h in &hostile {
+            each_replacement(&v, h, &mut |variant| {
+                must_not_panic(op, t, variant.to_string().as_bytes());
+                runs += 1;
+            });
+        }
+    }
+    eprintln!("wrong_types_and_huge_numbers_at_every_node: {runs} inputs, 0 panics");
+    assert!(runs > 100);
+}
+
+#[test]
+fn deep_nesting_invalid_utf8_and_large_bodies() {
+    let mut runs = 0u64;
+    let deep_array = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_data = format!(r#"{{"code":200,"data":{}}}"#, "{\"a\":".repeat(50_000));
+    let invalid_utf8 = b"{\"code\":200,\"msg\":\"\xff\xfe\",\"data\":{\"orderId\":\"\xc3\x28\"}}".to_vec();
+    let large_array = format!(r#"{{"code":200,"data":{{"cantPayOrderList":[{}1]}}}}"#, "1,".repeat(1_000_000));
+    let large_ws = format!("{}{{\"code\":200}}", " ".repeat(8 << 20));
+    for op in all_operations() {
+        for input in [deep_array.as_bytes(), deep_data.as_bytes(), &invalid_utf8, large_array.as_bytes(), large_ws.as_bytes()] {
+            must_not_panic(op.id, op.transcode_response, input);
+            runs += 1;
+        }
+        // Serde's recursion limit turns deep nesting into an error, not a stack overflow.
+        assert!((op.transcode_response)(deep_array.as_bytes()).is_err());
+    }
+    eprintln!("deep_nesting_invalid_utf8_and_large_bodies: {runs} inputs, 0 panics");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        for op in all_operations() {
+            must_not_panic(op.id, op.transcode_response, &bytes);
+        }
+    }
+
+    #[test]
+    fn arbitrary_json(value in arb_json()) {
+        let text = value.to_string();
+        let wrapped = json!({"code": 200, "msg": "ok", "data": value}).to_string();
+        for op in all_operations() {
+            must_not_panic(op.id, op.transcode_response, text.as_bytes());
+            must_not_panic(op.id, op.transcode_response, wrapped.as_bytes());
+        }
+    }
+}
+
+fn arb_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        ".{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(6, 64, 8, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            proptest::collection::btree_map(
+                prop_oneof![Just("orderId".to_string()), Just("data".to_string()), Just("code".to_string()), "[a-zA-Z]{1,8}"],
+                inner,
+                0..8
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+#[tokio::test]
+async fn client_keeps_a_bounded_prefix_of_a_bad_body() {
+    let server = MockServer::start().await;
+    let huge = format!("{{\"code\":200,\"data\":{{\"orderId\":{}}}}}", "9".repeat(3 << 20));
+    server.reply(200, huge.clone());
+    let client = pandapon::Client::new(&server.base_url, AccessKeyCredentials::new("k", "s", "u"));
+    let err = client.order_pay_url().order_id("1").send().await.unwrap_err();
+    let Error::Decode { body, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(body.bytes.len(), BODY_PREFIX_LIMIT);
+    assert_eq!(body.total_len, huge.len());
+    assert!(err.to_string().len() < 1000, "error message stays short");
+
+    server.reply(500, "x".repeat(5 << 20));
+    let err = client.order_pay_url().order_id("1").send().await.unwrap_err();
+    let Error::HttpStatus { body, status: 500, .. } = &err else { panic!("{err:?}") };
+    assert!(body.bytes.len() <= BODY_PREFIX_LIMIT + 64 * 1024, "{}", body.bytes.len());
+}

@@ -1,0 +1,78 @@
+//! Secrets never leak: across failing calls (bad signature, business error, transport error, retries), the
+//! captured `tracing` output, the `Debug` of clients, credentials, runtimes and errors, and error messages
+//! never contain the access secret or a signature.
+
+use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
+use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, Runtime};
+use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+const SECRET: &str = "S3cr3t-access-secret-value";
+const TS: u64 = 1_715_669_977_082;
+const NONCE: &str = "abcdefghijklmnopqrstuvwxyz012345";
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_secret_in_logs_debug_or_errors() {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sandbox = Sandbox::start_with(sourcing_sandbox::SandboxConfig {
+        max_clock_skew: None,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let creds = AccessKeyCredentials::new(credentials::ACCESS_KEY, SECRET, credentials::USER_ID);
+    let signature = access_key_signature(credentials::ACCESS_KEY, &TS.to_string(), Some(NONCE), SECRET);
+    let signer = AccessKeySigner::new(creds.clone())
+        .with_clock(FixedClock(TS))
+        .with_nonce_source(FixedNonce(NONCE.into()));
+    let runtime = Runtime::new(signer);
+    let client = pandapon::Client::with_runtime(&sandbox.base_url("pandapon"), runtime.clone());
+
+    let mut seen = vec![format!("{creds:?}"), format!("{runtime:?}"), format!("{client:?}")];
+    // Wrong secret for the sandbox: HTTP 401.
+    let e = client.order_pay_url().order_id("1").send().await.unwrap_err();
+    seen.push(format!("{e:?} {e}"));
+    // Business error and 503 (never retried for payments, but logged).
+    let good = pandapon::Client::new(&sandbox.base_url("pandapon"), credentials::access_key());
+    sandbox.inject(FaultRule::times(None, Fault::Business { code: 1009, message: "x".into() }, 1));
+    let e = client.order_pay_url().order_id("1").send().await.unwrap_err();
+    seen.push(format!("{e:?} {e}"));
+    sandbox.inject(FaultRule::times(None, Fault::Status { status: 503, retry_after: None }, 1));
+    let e = good.order_pay_url().order_id("1").send().await.unwrap_err();
+    seen.push(format!("{e:?} {e}"));
+    // Transport error.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dead = pandapon::Client::with_runtime(&format!("http://127.0.0.1:{port}"), runtime);
+    let e = dead.order_pay_url().order_id("1").send().await.unwrap_err();
+    seen.push(format!("{e:?} {e}"));
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("order_pay_url"), "tracing captured the calls: {logs}");
+    seen.push(logs);
+    for text in &seen {
+        assert!(!text.contains(SECRET), "secret leaked in: {text}");
+        assert!(!text.contains(&signature), "signature leaked in: {text}");
+        assert!(!text.contains(credentials::ACCESS_SECRET), "sandbox secret leaked in: {text}");
+    }
+}
