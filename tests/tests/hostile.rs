@@ -12,14 +12,21 @@ use sourcing_runtime::{AccessKeyCredentials, Error};
 use sourcing_tests::MockServer;
 
 fn all_operations() -> Vec<&'static Operation> {
-    sourcing_sandbox::providers().iter().flat_map(|p| p.operations.iter().copied()).collect()
+    sourcing_sandbox::providers()
+        .iter()
+        .flat_map(|p| p.operations.iter().copied())
+        .collect()
 }
 
 /// Every (transcoder, example bytes) pair, plus each transcoder with an empty `data` envelope.
 fn corpus() -> Vec<(&'static str, Transcode, Vec<u8>)> {
     let mut out = Vec::new();
     for op in all_operations() {
-        out.push((op.id, op.transcode_response, br#"{"code":200,"msg":"ok","data":{}}"#.to_vec()));
+        out.push((
+            op.id,
+            op.transcode_response,
+            br#"{"code":200,"msg":"ok","data":{}}"#.to_vec(),
+        ));
         for ex in op.examples {
             let t = match ex.kind {
                 ExampleKind::Request => match op.transcode_request {
@@ -39,7 +46,11 @@ fn must_not_panic(op: &str, t: Transcode, input: &[u8]) {
     let r = std::panic::catch_unwind(|| {
         let _ = t(input);
     });
-    assert!(r.is_ok(), "{op} panicked on {:?}", String::from_utf8_lossy(&input[..input.len().min(300)]));
+    assert!(
+        r.is_ok(),
+        "{op} panicked on {:?}",
+        String::from_utf8_lossy(&input[..input.len().min(300)])
+    );
 }
 
 #[test]
@@ -129,7 +140,9 @@ fn wrong_types_and_huge_numbers_at_every_node() {
     ];
     let mut runs = 0u64;
     for (op, t, bytes) in corpus() {
-        let Ok(v) = serde_json::from_slice::<Value>(&bytes) else { continue };
+        let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
+            continue;
+        };
         for h in &hostile {
             each_replacement(&v, h, &mut |variant| {
                 must_not_panic(op, t, variant.to_string().as_bytes());
@@ -146,11 +159,21 @@ fn deep_nesting_invalid_utf8_and_large_bodies() {
     let mut runs = 0u64;
     let deep_array = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let deep_data = format!(r#"{{"code":200,"data":{}}}"#, "{\"a\":".repeat(50_000));
-    let invalid_utf8 = b"{\"code\":200,\"msg\":\"\xff\xfe\",\"data\":{\"orderId\":\"\xc3\x28\"}}".to_vec();
-    let large_array = format!(r#"{{"code":200,"data":{{"cantPayOrderList":[{}1]}}}}"#, "1,".repeat(1_000_000));
+    let invalid_utf8 =
+        b"{\"code\":200,\"msg\":\"\xff\xfe\",\"data\":{\"orderId\":\"\xc3\x28\"}}".to_vec();
+    let large_array = format!(
+        r#"{{"code":200,"data":{{"cantPayOrderList":[{}1]}}}}"#,
+        "1,".repeat(1_000_000)
+    );
     let large_ws = format!("{}{{\"code\":200}}", " ".repeat(8 << 20));
     for op in all_operations() {
-        for input in [deep_array.as_bytes(), deep_data.as_bytes(), &invalid_utf8, large_array.as_bytes(), large_ws.as_bytes()] {
+        for input in [
+            deep_array.as_bytes(),
+            deep_data.as_bytes(),
+            &invalid_utf8,
+            large_array.as_bytes(),
+            large_ws.as_bytes(),
+        ] {
             must_not_panic(op.id, op.transcode_response, input);
             runs += 1;
         }
@@ -187,14 +210,21 @@ fn arb_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,12}".prop_map(Value::from),
     ];
     leaf.prop_recursive(6, 64, 8, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
             proptest::collection::btree_map(
-                prop_oneof![Just("orderId".to_string()), Just("data".to_string()), Just("code".to_string()), "[a-zA-Z]{1,8}"],
+                prop_oneof![
+                    Just("orderId".to_string()),
+                    Just("data".to_string()),
+                    Just("code".to_string()),
+                    "[a-zA-Z]{1,8}"
+                ],
                 inner,
                 0..8
             )
@@ -206,17 +236,70 @@ fn arb_json() -> impl Strategy<Value = Value> {
 #[tokio::test]
 async fn client_keeps_a_bounded_prefix_of_a_bad_body() {
     let server = MockServer::start().await;
-    let huge = format!("{{\"code\":200,\"data\":{{\"orderId\":{}}}}}", "9".repeat(3 << 20));
+    let huge = format!(
+        "{{\"code\":200,\"data\":{{\"orderId\":{}}}}}",
+        "9".repeat(3 << 20)
+    );
     server.reply(200, huge.clone());
     let client = pandapon::Client::new(&server.base_url, AccessKeyCredentials::new("k", "s", "u"));
-    let err = client.order_pay_url().order_id("1").send().await.unwrap_err();
-    let Error::Decode { body, .. } = &err else { panic!("{err:?}") };
+    let err = client
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Decode { body, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(body.bytes.len(), BODY_PREFIX_LIMIT);
     assert_eq!(body.total_len, huge.len());
     assert!(err.to_string().len() < 1000, "error message stays short");
 
+    // Over the policy's limit: reading stops, a typed error says so, and it is not retried.
+    let small = sourcing_runtime::Runtime::new(sourcing_runtime::AccessKeySigner::new(
+        AccessKeyCredentials::new("k", "s", "u"),
+    ))
+    .with_policy(sourcing_runtime::RequestPolicy {
+        max_response_bytes: 1 << 20,
+        ..Default::default()
+    });
+    let limited = pandapon::Client::with_runtime(&server.base_url, small);
+    server.reply(200, huge.clone());
+    let err = limited
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                status: 200,
+                limit: 1048576,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), 1);
+
     server.reply(500, "x".repeat(5 << 20));
-    let err = client.order_pay_url().order_id("1").send().await.unwrap_err();
-    let Error::HttpStatus { body, status: 500, .. } = &err else { panic!("{err:?}") };
-    assert!(body.bytes.len() <= BODY_PREFIX_LIMIT + 64 * 1024, "{}", body.bytes.len());
+    let err = client
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::HttpStatus {
+        body, status: 500, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(
+        body.bytes.len() <= BODY_PREFIX_LIMIT + 64 * 1024,
+        "{}",
+        body.bytes.len()
+    );
 }

@@ -42,37 +42,80 @@ async fn no_secret_in_logs_debug_or_errors() {
     .await
     .unwrap();
     let creds = AccessKeyCredentials::new(credentials::ACCESS_KEY, SECRET, credentials::USER_ID);
-    let signature = access_key_signature(credentials::ACCESS_KEY, &TS.to_string(), Some(NONCE), SECRET);
+    let signature = access_key_signature(
+        credentials::ACCESS_KEY,
+        &TS.to_string(),
+        Some(NONCE),
+        SECRET,
+    );
     let signer = AccessKeySigner::new(creds.clone())
         .with_clock(FixedClock(TS))
         .with_nonce_source(FixedNonce(NONCE.into()));
     let runtime = Runtime::new(signer);
     let client = pandapon::Client::with_runtime(&sandbox.base_url("pandapon"), runtime.clone());
 
-    let mut seen = vec![format!("{creds:?}"), format!("{runtime:?}"), format!("{client:?}")];
+    let mut seen = vec![
+        format!("{creds:?}"),
+        format!("{runtime:?}"),
+        format!("{client:?}"),
+    ];
     // Wrong secret for the sandbox: HTTP 401.
-    let e = client.order_pay_url().order_id("1").send().await.unwrap_err();
+    let e = client
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
     seen.push(format!("{e:?} {e}"));
     // Business error and 503 (never retried for payments, but logged).
     let good = pandapon::Client::new(&sandbox.base_url("pandapon"), credentials::access_key());
-    sandbox.inject(FaultRule::times(None, Fault::Business { code: 1009, message: "x".into() }, 1));
-    let e = client.order_pay_url().order_id("1").send().await.unwrap_err();
+    sandbox.inject(FaultRule::times(
+        None,
+        Fault::Business {
+            code: 1009,
+            message: "x".into(),
+        },
+        1,
+    ));
+    let e = client
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
     seen.push(format!("{e:?} {e}"));
-    sandbox.inject(FaultRule::times(None, Fault::Status { status: 503, retry_after: None }, 1));
+    sandbox.inject(FaultRule::times(
+        None,
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        1,
+    ));
     let e = good.order_pay_url().order_id("1").send().await.unwrap_err();
     seen.push(format!("{e:?} {e}"));
     // Transport error.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dead = pandapon::Client::with_runtime(&format!("http://127.0.0.1:{port}"), runtime);
     let e = dead.order_pay_url().order_id("1").send().await.unwrap_err();
     seen.push(format!("{e:?} {e}"));
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("order_pay_url"), "tracing captured the calls: {logs}");
+    assert!(
+        logs.contains("order_pay_url"),
+        "tracing captured the calls: {logs}"
+    );
     seen.push(logs);
     for text in &seen {
         assert!(!text.contains(SECRET), "secret leaked in: {text}");
         assert!(!text.contains(&signature), "signature leaked in: {text}");
-        assert!(!text.contains(credentials::ACCESS_SECRET), "sandbox secret leaked in: {text}");
+        assert!(
+            !text.contains(credentials::ACCESS_SECRET),
+            "sandbox secret leaked in: {text}"
+        );
     }
 }

@@ -142,6 +142,13 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// The response body was larger than `RequestPolicy::max_response_bytes`; reading stopped there.
+    #[error("{operation}: response body exceeds {limit} bytes (HTTP {status})")]
+    ResponseTooLarge {
+        operation: &'static str,
+        status: u16,
+        limit: usize,
+    },
     /// The provider's envelope carried a non-success code.
     #[error(transparent)]
     Api(Box<ApiError>),
@@ -160,7 +167,8 @@ impl Error {
             | Error::Signing { operation, .. }
             | Error::Transport { operation, .. }
             | Error::HttpStatus { operation, .. }
-            | Error::Decode { operation, .. } => operation,
+            | Error::Decode { operation, .. }
+            | Error::ResponseTooLarge { operation, .. } => operation,
             Error::Api(e) => e.operation,
         }
     }

@@ -11,6 +11,9 @@ pub struct RequestPolicy {
     pub connect_timeout: Duration,
     /// Time allowed for one attempt, from sending to the end of the response body.
     pub timeout: Duration,
+    /// Largest response body read into memory; a larger one fails with `Error::ResponseTooLarge` without
+    /// being read further.
+    pub max_response_bytes: usize,
     pub retry: RetryPolicy,
 }
 
@@ -19,6 +22,7 @@ impl Default for RequestPolicy {
         Self {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
+            max_response_bytes: 16 << 20,
             retry: RetryPolicy::default(),
         }
     }

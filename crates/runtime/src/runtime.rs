@@ -88,13 +88,15 @@ impl Runtime {
             None
         };
         let mut attempt = 1;
-        let mut result = client.execute(request).await;
+        let mut result = self.attempt(client, request).await;
         loop {
             let (again, server_delay) = match &result {
                 Ok(r) => {
                     let s = r.status().as_u16();
                     tracing::debug!(operation = operation.id, attempt, status = s, "response");
-                    (policy::retryable_status(s), policy::retry_after(r))
+                    let retry =
+                        policy::retryable_status(s) && !r.headers().contains_key(TOO_LARGE_HEADER);
+                    (retry, policy::retry_after(r))
                 }
                 Err(e) => {
                     tracing::debug!(operation = operation.id, attempt, error = %e, "transport error");
@@ -118,8 +120,36 @@ impl Runtime {
             tokio::time::sleep(delay).await;
             attempt += 1;
             tracing::debug!(operation = operation.id, attempt, ?delay, "retrying");
-            result = client.execute(request).await;
+            result = self.attempt(client, request).await;
         }
+    }
+
+    /// Send once and read the whole body, within `max_response_bytes`. Reading here (not later in the
+    /// generated code) makes a connection dropped mid-body a transport error of this attempt — retried for
+    /// idempotent operations — and bounds memory for any body.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+    ) -> reqwest::Result<reqwest::Response> {
+        let mut response = client.execute(request).await?;
+        let limit = self.policy.max_response_bytes;
+        let status = response.status();
+        let version = response.version();
+        let headers = std::mem::take(response.headers_mut());
+        let expected = response.content_length().unwrap_or(0) as usize;
+        let mut body = Vec::with_capacity(expected.min(limit));
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > limit {
+                return Ok(too_large(status, limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        Ok(reqwest::Response::from(rebuilt))
     }
 
     /// Sign and send a request to a path the spec does not describe (for endpoints a vendor tells you about
@@ -260,10 +290,35 @@ fn undecodable<E: Envelope>(
     }
 }
 
+/// Marks the stand-in response [`Runtime::attempt`] returns for an oversized body.
+const TOO_LARGE_HEADER: &str = "x-sourcing-response-too-large";
+
+fn too_large(status: reqwest::StatusCode, limit: usize) -> reqwest::Response {
+    let mut r = http::Response::new(Vec::new());
+    *r.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
+    let value = format!("{} {limit}", status.as_u16());
+    if let Ok(v) = http::HeaderValue::from_str(&value) {
+        r.headers_mut().insert(TOO_LARGE_HEADER, v);
+    }
+    reqwest::Response::from(r)
+}
+
 async fn http_status_error<E: Envelope>(
     operation: &'static str,
     mut response: reqwest::Response,
 ) -> Error {
+    if let Some(marker) = response
+        .headers()
+        .get(TOO_LARGE_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        let mut parts = marker.split(' ').map(|p| p.parse::<usize>().unwrap_or(0));
+        return Error::ResponseTooLarge {
+            operation,
+            status: parts.next().unwrap_or(0) as u16,
+            limit: parts.next().unwrap_or(0),
+        };
+    }
     let status = response.status().as_u16();
     let mut kept = Vec::new();
     let mut total = 0usize;

@@ -1,0 +1,262 @@
+//! The retry policy: idempotent operations are retried on 5xx/429/transport errors with backoff, a fresh
+//! timestamp/nonce/signature per attempt, `Retry-After` honoured and total attempts/time bounded;
+//! non-idempotent operations are sent exactly once.
+
+use serde_json::Value;
+use sourcing_runtime::operation::{AuthStyle, Operation, transcode};
+use sourcing_runtime::signing::{Clock, RandomNonce};
+use sourcing_runtime::{
+    AccessKeyCredentials, AccessKeySigner, Error, PandaponEnvelope, RequestPolicy, RetryPolicy,
+    Runtime,
+};
+use sourcing_tests::MockServer;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+type Env = PandaponEnvelope<Value>;
+
+fn op(idempotent: bool) -> Operation {
+    Operation {
+        id: if idempotent { "read_op" } else { "write_op" },
+        method: "POST",
+        path: "/x",
+        tag: "t",
+        summary: "s",
+        auth: AuthStyle::AccessKeyV1,
+        idempotent,
+        params: &[],
+        has_body: false,
+        examples: &[],
+        transcode_request: None,
+        transcode_response: transcode::<Env>,
+    }
+}
+
+/// A clock that advances one millisecond per reading.
+#[derive(Debug, Default)]
+struct Ticking(AtomicU64);
+
+impl Clock for Ticking {
+    fn now_millis(&self) -> u64 {
+        1_700_000_000_000 + self.0.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+fn runtime(retry: RetryPolicy) -> Runtime {
+    let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u"))
+        .with_clock(Ticking::default())
+        .with_nonce_source(RandomNonce);
+    Runtime::new(signer).with_policy(RequestPolicy {
+        retry,
+        ..RequestPolicy::default()
+    })
+}
+
+fn quick() -> RetryPolicy {
+    RetryPolicy {
+        initial_backoff: Duration::from_millis(5),
+        jitter: false,
+        ..RetryPolicy::default()
+    }
+}
+
+const OK: &str = r#"{"code":200,"msg":"ok","data":{"n":1}}"#;
+
+async fn call(rt: &Runtime, server: &MockServer, op: &Operation) -> Result<Value, Error> {
+    let client = rt.http_client();
+    rt.call_operation::<Env>(&client, &server.base_url, op, &[], None)
+        .await
+}
+
+#[tokio::test]
+async fn idempotent_calls_retry_with_fresh_signatures() {
+    let server = MockServer::start().await;
+    server.script(vec![
+        (503, "{}".into()),
+        (502, "{}".into()),
+        (200, OK.into()),
+    ]);
+    let data = call(&runtime(quick()), &server, &op(true)).await.unwrap();
+    assert_eq!(data["n"], 1);
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    let distinct = |h: &str| {
+        reqs.iter()
+            .map(|r| r.header(h).unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(distinct("nonce-str"), 3, "fresh nonce per attempt");
+    assert_eq!(distinct("timestamp"), 3, "fresh timestamp per attempt");
+    assert_eq!(distinct("signature"), 3, "re-signed per attempt");
+}
+
+#[tokio::test]
+async fn attempts_are_bounded() {
+    let server = MockServer::start().await;
+    server.reply(503, "{}");
+    let err = call(&runtime(quick()), &server, &op(true))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::HttpStatus { status: 503, .. }));
+    assert_eq!(server.requests().len(), 3, "max_attempts = 3");
+
+    server.reply(503, "{}");
+    let slow = RetryPolicy {
+        max_attempts: 10,
+        initial_backoff: Duration::from_millis(40),
+        max_elapsed: Duration::from_millis(100),
+        ..quick()
+    };
+    call(&runtime(slow), &server, &op(true)).await.unwrap_err();
+    let n = server.requests().len();
+    assert!(
+        (2..=3).contains(&n),
+        "max_elapsed stops retrying: {n} attempts"
+    );
+}
+
+#[tokio::test]
+async fn non_idempotent_calls_are_sent_once() {
+    let server = MockServer::start().await;
+    for status in [503, 429, 500, 502, 504] {
+        server.reply(status, "{}");
+        let err = call(&runtime(quick()), &server, &op(false))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::HttpStatus { .. }));
+        assert_eq!(server.requests().len(), 1, "status {status}");
+    }
+}
+
+#[tokio::test]
+async fn business_errors_and_4xx_are_not_retried() {
+    let server = MockServer::start().await;
+    server.reply(200, r#"{"code":500,"msg":"busy"}"#);
+    assert!(matches!(
+        call(&runtime(quick()), &server, &op(true)).await,
+        Err(Error::Api(_))
+    ));
+    assert_eq!(server.requests().len(), 1);
+    server.reply(401, "{}");
+    call(&runtime(quick()), &server, &op(true))
+        .await
+        .unwrap_err();
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_within_the_time_budget() {
+    let server = MockServer::start().await;
+    server.script(vec![(429, "{}".into()), (200, OK.into())]);
+    // The mock cannot set Retry-After, so the sandbox is used for this one.
+    let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
+    let _ = server;
+    sandbox.inject(sourcing_sandbox::FaultRule::times(
+        Some("order_pay_url"),
+        sourcing_sandbox::Fault::Status {
+            status: 429,
+            retry_after: Some(1),
+        },
+        1,
+    ));
+    let real = pandapon::operations::find("order_pay_url").unwrap();
+    let read = Operation {
+        idempotent: true,
+        ..*real
+    };
+    let rt = Runtime::new(AccessKeySigner::new(
+        sourcing_sandbox::credentials::access_key(),
+    ))
+    .with_policy(RequestPolicy {
+        retry: quick(),
+        ..RequestPolicy::default()
+    });
+    let client = rt.http_client();
+    let started = Instant::now();
+    rt.call_operation::<Env>(
+        &client,
+        &sandbox.base_url("pandapon"),
+        &read,
+        &[("orderId", "1")],
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited for Retry-After: 1"
+    );
+    assert_eq!(sandbox.hits("order_pay_url"), 2);
+
+    // A Retry-After beyond the budget is not waited for: the 429 is returned.
+    sandbox.inject(sourcing_sandbox::FaultRule::times(
+        Some("order_pay_url"),
+        sourcing_sandbox::Fault::Status {
+            status: 429,
+            retry_after: Some(60),
+        },
+        1,
+    ));
+    let rt = rt.with_policy(RequestPolicy {
+        retry: RetryPolicy {
+            max_elapsed: Duration::from_secs(5),
+            ..quick()
+        },
+        ..RequestPolicy::default()
+    });
+    let err = rt
+        .call_operation::<Env>(
+            &client,
+            &sandbox.base_url("pandapon"),
+            &read,
+            &[("orderId", "1")],
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::HttpStatus { status: 429, .. }));
+    assert_eq!(sandbox.hits("order_pay_url"), 3);
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried_only_for_reads() {
+    let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
+    let real = pandapon::operations::find("order_pay_url").unwrap();
+    let rt = Runtime::new(AccessKeySigner::new(
+        sourcing_sandbox::credentials::access_key(),
+    ))
+    .with_policy(RequestPolicy {
+        retry: quick(),
+        ..RequestPolicy::default()
+    });
+    let client = rt.http_client();
+    for (idempotent, expected_hits) in [(true, 3), (false, 1)] {
+        let before = sandbox.hits("order_pay_url");
+        sandbox.inject(sourcing_sandbox::FaultRule::times(
+            Some("order_pay_url"),
+            sourcing_sandbox::Fault::DropConnection,
+            2,
+        ));
+        let o = Operation {
+            idempotent,
+            ..*real
+        };
+        let r = rt
+            .call_operation::<Env>(
+                &client,
+                &sandbox.base_url("pandapon"),
+                &o,
+                &[("orderId", "1")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            sandbox.hits("order_pay_url") - before,
+            expected_hits,
+            "idempotent={idempotent}"
+        );
+        assert_eq!(r.is_ok(), idempotent, "{r:?}");
+        sandbox.clear_faults();
+    }
+}
