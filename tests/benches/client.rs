@@ -1,0 +1,307 @@
+//! Client overhead benchmarks (issue 8). `cargo bench -p sourcing-tests --bench client`.
+//!
+//! - signing per scheme;
+//! - building, signing and encoding a typical request;
+//! - decoding a typical and a large response into generated types vs hand-written serde structs;
+//! - a full signed call through the generated client vs the same call written by hand with reqwest +
+//!   serde_json, against the same loopback server, in one run.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use md5::{Digest, Md5};
+use serde::Deserialize;
+use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
+use sourcing_runtime::{
+    AccessKeyCredentials, AccessKeySigner, AuthStyle, PandaponEnvelope, SignContext, Signer,
+};
+use std::hint::black_box;
+
+const PAY_BODY: &str = r#"{"requestId":"9502cd80026d45018af181d760288f63","code":200,"developId":"1023561483696472887","msg":"成功","data":{"orderId":"2257455039610311973","protocolPaySuccess":false,"payUrl":"https://trade.1688.com/order/cashier.htm?orderId=2257455039610311973","cantPayOrderList":[2257455039610311974]}}"#;
+
+fn batch_body(n: usize) -> String {
+    let ok: Vec<String> = (0..n)
+        .map(|i| format!("\"{}\"", 2257455039610311973u64 + i as u64))
+        .collect();
+    let failed: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"orderId":"{}","errorReason":"账户额度不足"}}"#,
+                3257455039610311973u64 + i as u64
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"requestId":"r","code":200,"developId":"1","msg":"成功","data":{{"successOrderIds":[{}],"payFailOrders":[{}]}}}}"#,
+        ok.join(","),
+        failed.join(",")
+    )
+}
+
+// Hand-written equivalents of the generated types.
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HandEnvelope<T> {
+    request_id: Option<String>,
+    code: Option<i64>,
+    develop_id: Option<String>,
+    msg: Option<String>,
+    data: Option<T>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HandPay {
+    order_id: Option<String>,
+    protocol_pay_success: Option<bool>,
+    pay_url: Option<String>,
+    cant_pay_order_list: Option<Vec<u64>>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HandBatch {
+    success_order_ids: Vec<String>,
+    pay_fail_orders: Vec<HandFail>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HandFail {
+    order_id: Option<String>,
+    error_reason: Option<String>,
+}
+
+fn signing(c: &mut Criterion) {
+    let mut g = c.benchmark_group("signing");
+    g.bench_function("access_key_v1_formula", |b| {
+        b.iter(|| {
+            access_key_signature(
+                black_box("58c0201dfdf148eca63cbf6bb5e7cf03"),
+                black_box("1715669977082"),
+                Some(black_box("abcdefghijklmnopqrstuvwxyz012345")),
+                black_box("secret"),
+            )
+        })
+    });
+    let signer = AccessKeySigner::new(AccessKeyCredentials::new(
+        "58c0201dfdf148eca63cbf6bb5e7cf03",
+        "secret",
+        "2100007341207",
+    ));
+    for (name, auth) in [
+        ("access_key_v1_request", AuthStyle::AccessKeyV1),
+        ("access_key_v2_request", AuthStyle::AccessKeyV2),
+    ] {
+        let template = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://127.0.0.1/alibaba/order/pay/url?orderId=1"
+                .parse()
+                .unwrap(),
+        );
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || template.try_clone().unwrap(),
+                |mut req| {
+                    signer
+                        .sign(
+                            &mut req,
+                            &SignContext {
+                                operation: "order_pay_url",
+                                auth,
+                            },
+                        )
+                        .unwrap()
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn build_sign_encode(c: &mut Criterion) {
+    let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "secret", "u"))
+        .with_clock(FixedClock(1_715_669_977_082))
+        .with_nonce_source(FixedNonce("abcdefghijklmnopqrstuvwxyz012345".into()));
+    let http = reqwest::Client::new();
+    let ids: Vec<String> = (0..9)
+        .map(|i| (2059624776425880794u64 + i).to_string())
+        .collect();
+    c.bench_function("request/build_sign_encode_batch_submit", |b| {
+        b.iter(|| {
+            let body = pandapon::types::BatchSubmitToPayRequest::builder().order_ids(ids.clone());
+            let body: pandapon::types::BatchSubmitToPayRequest = body.try_into().unwrap();
+            let mut req = http
+                .post("http://127.0.0.1/alibaba/order/batch/submit/to/pay")
+                .json(&body)
+                .build()
+                .unwrap();
+            signer
+                .sign(
+                    &mut req,
+                    &SignContext {
+                        operation: "order_batch_submit_to_pay",
+                        auth: AuthStyle::AccessKeyV1,
+                    },
+                )
+                .unwrap();
+            black_box(req)
+        })
+    });
+}
+
+fn decode(c: &mut Criterion) {
+    let mut g = c.benchmark_group("decode");
+    let large = batch_body(100);
+    for (name, body) in [
+        ("pay_result", PAY_BODY.to_string()),
+        ("batch_100_orders", large),
+    ] {
+        let bytes = body.as_bytes();
+        g.bench_with_input(BenchmarkId::new("generated", name), bytes, |b, bytes| {
+            if name == "pay_result" {
+                b.iter(|| {
+                    serde_json::from_slice::<PandaponEnvelope<pandapon::types::OrderPayResult>>(
+                        black_box(bytes),
+                    )
+                    .unwrap()
+                })
+            } else {
+                b.iter(|| {
+                    serde_json::from_slice::<
+                        PandaponEnvelope<pandapon::types::BatchSubmitToPayResult>,
+                    >(black_box(bytes))
+                    .unwrap()
+                })
+            }
+        });
+        g.bench_with_input(BenchmarkId::new("hand_written", name), bytes, |b, bytes| {
+            if name == "pay_result" {
+                b.iter(|| {
+                    serde_json::from_slice::<HandEnvelope<HandPay>>(black_box(bytes)).unwrap()
+                })
+            } else {
+                b.iter(|| {
+                    serde_json::from_slice::<HandEnvelope<HandBatch>>(black_box(bytes)).unwrap()
+                })
+            }
+        });
+    }
+    g.finish();
+}
+
+fn full_call(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt.block_on(sourcing_tests::MockServer::start());
+    server.reply(200, PAY_BODY);
+    let base = server.base_url.clone();
+    let creds = AccessKeyCredentials::new(
+        "58c0201dfdf148eca63cbf6bb5e7cf03",
+        "secret",
+        "2100007341207",
+    );
+    let generated = pandapon::Client::new(&base, creds);
+    let http = reqwest::Client::new();
+
+    let mut g = c.benchmark_group("full_call_order_pay_url");
+    g.bench_function("generated_client", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let d = generated
+                    .order_pay_url()
+                    .order_id("2257455039610311973")
+                    .send()
+                    .await
+                    .unwrap();
+                black_box(d)
+            })
+        })
+    });
+    g.bench_function("hand_written_reqwest", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let ts = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis()
+                    .to_string();
+                let nonce = "abcdefghijklmnopqrstuvwxyz012345";
+                let sig = format!(
+                    "{:X}",
+                    Md5::digest(format!("58c0201dfdf148eca63cbf6bb5e7cf03{ts}{nonce}secret"))
+                );
+                let bytes = http
+                    .get(format!("{base}/alibaba/order/pay/url"))
+                    .query(&[("orderId", "2257455039610311973")])
+                    .header("access-key", "58c0201dfdf148eca63cbf6bb5e7cf03")
+                    .header("timestamp", &ts)
+                    .header("nonce-str", nonce)
+                    .header("user-id", "2100007341207")
+                    .header("signature", sig)
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
+                let env: HandEnvelope<HandPay> = serde_json::from_slice(&bytes).unwrap();
+                assert_eq!(env.code, Some(200));
+                black_box(env.data)
+            })
+        })
+    });
+    g.finish();
+
+    // Median and p99 of interleaved single calls (criterion reports means of batches).
+    const N: usize = 3000;
+    let (mut gen_lat, mut hand_lat) = (Vec::with_capacity(N), Vec::with_capacity(N));
+    for _ in 0..N {
+        let t = std::time::Instant::now();
+        rt.block_on(
+            generated
+                .order_pay_url()
+                .order_id("2257455039610311973")
+                .send(),
+        )
+        .unwrap();
+        gen_lat.push(t.elapsed());
+        let t = std::time::Instant::now();
+        rt.block_on(async {
+            http.get(format!("{base}/alibaba/order/pay/url"))
+                .query(&[("orderId", "2257455039610311973")])
+                .header("access-key", "58c0201dfdf148eca63cbf6bb5e7cf03")
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap()
+        });
+        hand_lat.push(t.elapsed());
+    }
+    let pct = |v: &mut Vec<std::time::Duration>, p: f64| {
+        v.sort();
+        v[((v.len() as f64 - 1.0) * p) as usize]
+    };
+    let (g50, g99, h50, h99) = (
+        pct(&mut gen_lat, 0.5),
+        pct(&mut gen_lat, 0.99),
+        pct(&mut hand_lat, 0.5),
+        pct(&mut hand_lat, 0.99),
+    );
+    println!(
+        "full_call percentiles over {N} interleaved calls: generated p50 {g50:?} p99 {g99:?}; hand-written p50 {h50:?} p99 {h99:?}; ratio p50 {:.3} p99 {:.3}",
+        g50.as_secs_f64() / h50.as_secs_f64(),
+        g99.as_secs_f64() / h99.as_secs_f64()
+    );
+}
+
+criterion_group!(benches, signing, build_sign_encode, decode, full_call);
+criterion_main!(benches);
