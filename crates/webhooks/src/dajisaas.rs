@@ -257,7 +257,7 @@ pub struct DajisaasMessage {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "format", content = "value", rename_all = "snake_case")]
 pub enum DajisaasPayload {
-    Taobao(TaobaoMessage),
+    Taobao(Box<TaobaoMessage>),
     Json(Value),
     Text,
 }
@@ -480,10 +480,10 @@ impl DajisaasMessage {
     /// The purchase id of a Taobao order status update, if this is one.
     pub fn purchase_id(&self) -> Option<&str> {
         match &self.payload {
-            DajisaasPayload::Taobao(TaobaoMessage {
-                data: TaobaoMessageData::OrderStatusUpdate(u),
-                ..
-            }) => Some(u.purchase_id.as_str()),
+            DajisaasPayload::Taobao(t) => match &t.data {
+                TaobaoMessageData::OrderStatusUpdate(u) => Some(u.purchase_id.as_str()),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -538,14 +538,14 @@ pub fn decode_payload(message: &str) -> Result<DajisaasPayload, ParseError> {
         Some(Value::String(s)) => Some(s),
         Some(_) => return Err(invalid("site", "expected a string".into())),
     };
-    Ok(DajisaasPayload::Taobao(TaobaoMessage {
+    Ok(DajisaasPayload::Taobao(Box::new(TaobaoMessage {
         seller_id,
         message_type,
         data,
         timestamp,
         site,
         extra: obj,
-    }))
+    })))
 }
 
 /// Only the `data` member of a message (other members are ignored here).
