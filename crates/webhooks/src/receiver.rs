@@ -97,6 +97,15 @@ impl Callback {
         }
     }
 
+    /// The order the message is about, when known: `orderId` of a PandaPon / Xportcn body, `purchase_id` of a
+    /// Dajisaas Taobao order status update.
+    pub fn order_id(&self) -> Option<&str> {
+        match self {
+            Self::Pandapon(m) | Self::Xportcn(m) => m.order_id(),
+            Self::Dajisaas(m) => m.purchase_id(),
+        }
+    }
+
     /// The key under which deliveries are deduplicated.
     ///
     /// * PandaPon / Xportcn: `messagePlatform` + `messageType` + the exact `messageBody` text. Not `timestamp`:
@@ -404,6 +413,7 @@ async fn receive<H: Handler>(
 
     let key = callback.dedup_key();
     let kind = callback.kind();
+    let order_id = callback.order_id().unwrap_or("-").to_owned();
     match shared.dedup().begin(key, Instant::now()) {
         Begin::New => {}
         Begin::Done => {
@@ -442,18 +452,18 @@ async fn receive<H: Handler>(
     let deadline = shared.handler_deadline.saturating_sub(started.elapsed());
     match tokio::time::timeout(deadline, task).await {
         Ok(Ok(Ok(()))) => {
-            tracing::info!(provider, kind, %key, elapsed_ms = started.elapsed().as_millis() as u64, "callback handled");
+            tracing::info!(provider, kind, order_id, %key, elapsed_ms = started.elapsed().as_millis() as u64, "callback handled");
             reply(StatusCode::OK, "ok")
         }
         Ok(Ok(Err(e))) => {
-            tracing::warn!(provider, kind, %key, error = %e, "handler failed: 500, not recorded as seen");
+            tracing::warn!(provider, kind, order_id, %key, error = %e, "handler failed: 500, not recorded as seen");
             reply(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "handler failed; the message was not recorded, a redelivery will be processed",
             )
         }
         Ok(Err(join_error)) => {
-            tracing::error!(provider, kind, %key, error = %join_error, "handler panicked: 500, not recorded as seen");
+            tracing::error!(provider, kind, order_id, %key, error = %join_error, "handler panicked: 500, not recorded as seen");
             reply(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "handler panicked; the message was not recorded, a redelivery will be processed",
@@ -463,6 +473,7 @@ async fn receive<H: Handler>(
             tracing::warn!(
                 provider,
                 kind,
+                order_id,
                 %key,
                 deadline_ms = shared.handler_deadline.as_millis() as u64,
                 "handler still running at the deadline: 503"

@@ -88,6 +88,7 @@ async fn success_is_200_and_the_handler_gets_the_typed_message() {
         panic!()
     };
     assert_eq!(order.order_id.as_str(), "3305075341149134260");
+    assert_eq!(rec.last().order_id(), Some("3305075341149134260"));
 }
 
 #[tokio::test]
