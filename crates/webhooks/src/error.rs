@@ -1,0 +1,83 @@
+//! Errors of the parsers and of the Dajisaas signature check.
+//!
+//! Every variant names what was wrong. None of them ever carries the app secret or a signature value.
+
+/// A callback body that does not have the documented shape. The receiver answers it with
+/// `400 Bad Request` and this message as the body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The request body is not JSON at all (PandaPon / Xportcn pushes are JSON objects).
+    #[error("request body is not valid JSON: {0}")]
+    NotJson(String),
+    /// The request body is JSON but not an object.
+    #[error("request body must be a JSON object, found {0}")]
+    NotAnObject(&'static str),
+    /// A documented field is absent.
+    #[error("missing field `{0}`")]
+    MissingField(&'static str),
+    /// A documented field has the wrong JSON type.
+    #[error("field `{field}` must be {expected}, found {found}")]
+    InvalidField {
+        field: &'static str,
+        expected: &'static str,
+        found: String,
+    },
+    /// `messageBody` (documented as a JSON document inside a string) does not contain JSON.
+    #[error("`messageBody` of a {message_type} message is not valid JSON: {reason}")]
+    BodyNotJson {
+        message_type: String,
+        reason: String,
+    },
+    /// The message body of a documented message type does not match its documented fields.
+    #[error("body of a {message_type} message does not match the documented fields: {reason}")]
+    InvalidBody {
+        message_type: String,
+        reason: String,
+    },
+    /// The request body is not valid `application/x-www-form-urlencoded` data (Dajisaas).
+    #[error("request body is not a valid form (application/x-www-form-urlencoded): {0}")]
+    InvalidForm(String),
+    /// A documented form field is absent (Dajisaas).
+    #[error("missing form field `{0}`")]
+    MissingFormField(&'static str),
+    /// A form field that must appear once appears several times (Dajisaas).
+    #[error("form field `{0}` appears more than once")]
+    DuplicateFormField(&'static str),
+}
+
+/// Why a Dajisaas `_dj_signature` was refused. The receiver answers `401 Unauthorized`.
+///
+/// The variants deliberately carry no values: neither the received signature nor the expected one nor the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The form has no `_dj_signature` field (or it is empty).
+    #[error("missing form field `_dj_signature`")]
+    Missing,
+    /// The field is not an HMAC-SHA1 value in an accepted encoding (40 hex digits or base64 of 20 bytes).
+    #[error("`_dj_signature` is not an HMAC-SHA1 value in the accepted encoding ({0})")]
+    Malformed(&'static str),
+    /// The signature is well-formed but does not match the message.
+    #[error("`_dj_signature` does not match the message")]
+    Mismatch,
+}
+
+/// A callback that was refused: bad body (→ `400`) or bad signature (→ `401`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+}
+
+/// Short name of a JSON value's type, for error messages (never the value itself).
+pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,97 @@
+//! Callbacks (webhooks) from PandaPon, Xportcn and Dajisaas: typed message models, parsers, the Dajisaas
+//! signature check, and an axum receiver that acknowledges, deduplicates and hands messages to your code.
+//!
+//! ```no_run
+//! use sourcing_webhooks::{Callback, HandlerError, MessageBody, Provider, Receiver};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! Receiver::new(Provider::Xportcn, |cb: Callback| async move {
+//!     if let Callback::Xportcn(push) = &cb {
+//!         if let MessageBody::Order(order) = &push.body {
+//!             println!("{} order {} total {:?} fen", push.message_type, order.order_id, order.total_amount);
+//!         }
+//!     }
+//!     Ok::<_, HandlerError>(()) // Ok only once the message is safely handled
+//! })
+//! .serve("0.0.0.0:8080".parse().unwrap())
+//! .await
+//! # }
+//! ```
+//!
+//! # What the vendors publish
+//!
+//! * **PandaPon and Xportcn** (one "Message access manual", two brands): HTTPS `POST` of a JSON object
+//!   `{messageType, messageBody, messagePlatform, timestamp}`, `messageBody` being a JSON document inside a string
+//!   ([`PushMessage`]). Acknowledge with HTTP 200 within **1000 ms**; a failed push is retried half an hour later,
+//!   up to 5 times. Xportcn publishes the message types `ORDER_CREATE`, `ORDER_CANCEL`, `ORDER_PAY_SUCCESS`,
+//!   `ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY` (one order body shape, [`OrderBody`]) and
+//!   `ORDER_BUYER_VIEW_ORDER_BUYER_REFUND` (truncated example, [`RefundBody`]); its table is cut off after them.
+//!   PandaPon publishes no type values. No signature is published for either: these pushes are **not
+//!   authenticated** — keep the callback URL unguessable and confirm through the query API (both vendors say
+//!   message order is not guaranteed and to re-query the order).
+//! * **Dajisaas**: `POST` form with `message` and `_dj_signature` (HMAC-SHA1). Key, signed input and encoding are
+//!   not published; see [`dajisaas`] for the choices made and the knobs. The only published payload is a
+//!   Taobao/Tmall message ([`TaobaoMessage`]); the 1688 message format is unpublished and kept raw. Reply,
+//!   retries and timeout are not published either: the receiver applies the same rules as for the others.
+//!
+//! Undocumented message types are never dropped: they arrive as [`MessageType::Other`] with the body as raw JSON
+//! ([`MessageBody::Other`]), or as [`DajisaasPayload::Json`] / [`DajisaasPayload::Text`].
+//!
+//! # How the receiver answers
+//!
+//! | situation | status |
+//! |---|---|
+//! | handler returned `Ok` within the deadline | `200` |
+//! | redelivery of a message already handled (dedup) | `200`, handler not called |
+//! | empty body (the consoles' "Verify" probe sends something unpublished) or `GET`/`HEAD` | `200` |
+//! | body not JSON / not a form, missing or mistyped field, `messageBody` not JSON, body not matching its documented type | `400` + reason |
+//! | Dajisaas signature missing, malformed or wrong | `401` + reason (never the values) |
+//! | body larger than the limit (default 64 KiB, [`Receiver::body_limit`]) | `413` |
+//! | handler returned `Err` or panicked | `500`; not recorded, so the vendor's retry is processed |
+//! | handler still running at the deadline (default 800 ms, [`Receiver::handler_deadline`]) | `503` |
+//! | the same message is being handled right now | `503` |
+//!
+//! **Slow handlers.** Answering 200 before the handler finishes could lose the message (if the handler then
+//! fails, nobody redelivers), so the receiver answers `503` at the deadline and lets the handler run on in its
+//! own task. The message stays *in flight* in the dedup set: a redelivery during that time gets `503` without
+//! running the handler a second time. When the handler finishes, success records the message as done (the next
+//! redelivery gets `200` without running the handler) and failure forgets it (the next redelivery runs the
+//! handler). So a late-finishing handler never runs twice for one message, and a message is only
+//! acknowledged once handled. If the handler keeps failing past the vendor's last retry (about 2.5 hours), the
+//! message is gone from the vendor side; the failures are logged (`tracing`) and the order can be re-read through
+//! the query API.
+//!
+//! **Dedup.** Keys are SHA-1 digests of the identifying fields ([`Callback::dedup_key`] explains the choice: no
+//! message id is published, and `timestamp` is the *push* time, so it is left out). A key is recorded only after
+//! the handler succeeded, kept for a window (default 3 h, longer than the vendors' retry schedule) and at most
+//! [`DEFAULT_DEDUP_CAPACITY`] keys are kept (oldest evicted first), so memory is bounded. Dedup is best effort
+//! (per process, in memory): a restart or an eviction lets a redelivery through, so handlers should stay
+//! idempotent.
+//!
+//! **HTTPS.** The vendors require an HTTPS callback URL; this server speaks plain HTTP/1.1 — put it behind a
+//! TLS-terminating proxy.
+//!
+//! Secrets (the Dajisaas key) and signature values never appear in `Debug`, `Display`, logs, errors or responses.
+
+pub mod dajisaas;
+mod dedup;
+pub mod error;
+pub mod push;
+mod receiver;
+
+pub use dajisaas::{
+    DajisaasMessage, DajisaasPayload, DajisaasVerifier, OrderStatusUpdate, PriceChange,
+    PurchaseOrderPrice, SignatureEncoding, SignedInput, SkuStatus, TaobaoMessage,
+    TaobaoMessageData, TaobaoMessageType, TaobaoOrderStatus,
+};
+pub use dedup::DedupKey;
+pub use error::{CallbackError, ParseError, SignatureError};
+pub use push::{
+    Fen, MessageBody, MessagePlatform, MessageType, OrderBody, OrderStatus, PayStatus, PushMessage,
+    PushTimestamp, RefundBody,
+};
+pub use receiver::{
+    Callback, DEFAULT_BODY_LIMIT, DEFAULT_DEDUP_CAPACITY, DEFAULT_DEDUP_WINDOW,
+    DEFAULT_HANDLER_DEADLINE, Handler, HandlerError, Provider, Receiver, serve,
+};
+pub use sourcing_runtime::{LenientId, Secret};
