@@ -129,6 +129,29 @@ pub fn command() -> Command {
                 .value_name("OP=FAULT[:N]")
                 .help("Inject a fault: OP is an operation id or *, FAULT one of latency-<ms>, <status>, drop, truncate, malformed, business-<code>; N limits it to the next N requests"),
         );
+    let webhooks = Command::new("webhooks")
+        .about("Receive a provider's callbacks: verify, deduplicate, print each as a JSON line, answer 200")
+        .long_about(
+            "Receive a provider's callbacks on 127.0.0.1:PORT: verify them (Dajisaas: HMAC-SHA1 with \
+             DAJISAAS_APP_SECRET; PandaPon/Xportcn publish no signature), drop repeated deliveries, print each \
+             new message as one JSON line on stdout, and answer 200 once it is written. Malformed or oversized \
+             bodies get 4xx with the reason. Put a TLS proxy in front: the vendors require HTTPS.",
+        )
+        .arg(
+            Arg::new("provider")
+                .long("provider")
+                .required(true)
+                .value_parser(["pandapon", "xportcn", "dajisaas"])
+                .help("Whose callbacks"),
+        )
+        .arg(
+            Arg::new("port")
+                .long("port")
+                .value_parser(clap::value_parser!(u16))
+                .default_value("8090")
+                .help("Port on 127.0.0.1"),
+        )
+        .arg(Arg::new("path").long("path").default_value("/").help("Callback path"));
     sourcing_sandbox::providers()
         .iter()
         .fold(
@@ -142,4 +165,5 @@ pub fn command() -> Command {
             |cmd, p| cmd.subcommand(provider_command(p)),
         )
         .subcommand(sandbox)
+        .subcommand(webhooks)
 }

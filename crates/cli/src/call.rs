@@ -15,6 +15,7 @@ struct Stop(u8, String);
 pub async fn run(m: ArgMatches) -> u8 {
     let result = match m.subcommand() {
         Some(("sandbox", sm)) => run_sandbox(sm).await,
+        Some(("webhooks", wm)) => run_webhooks(wm).await,
         Some((name, pm)) => run_operation(name, pm).await,
         None => Err(Stop(exit::USAGE, "no command given; see --help".into())),
     };
@@ -58,6 +59,44 @@ async fn run_sandbox(m: &ArgMatches) -> Result<u8, Stop> {
     );
     tokio::select! {
         r = Sandbox::serve(config, faults) => r.map(|_| exit::OK).map_err(|e| Stop(exit::CONFIG, format!("sandbox: {e}"))),
+        _ = tokio::signal::ctrl_c() => Ok(exit::OK),
+    }
+}
+
+async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
+    use sourcing_webhooks::{Callback, DajisaasVerifier, HandlerError, Provider, Receiver};
+    let port = m.get_one::<u16>("port").copied().unwrap_or(8090);
+    let path = m
+        .get_one::<String>("path")
+        .cloned()
+        .unwrap_or_else(|| "/".into());
+    let provider = match m.get_one::<String>("provider").map(String::as_str) {
+        Some("pandapon") => Provider::Pandapon,
+        Some("xportcn") => Provider::Xportcn,
+        Some("dajisaas") => {
+            let s = settings(m.get_one::<String>("config"))?;
+            Provider::Dajisaas(DajisaasVerifier::new(setting(
+                &s,
+                "DAJISAAS_APP_SECRET".into(),
+            )?))
+        }
+        other => return Err(Stop(exit::USAGE, format!("unknown provider {other:?}"))),
+    };
+    eprintln!(
+        "receiving {} callbacks on http://127.0.0.1:{port}{path}",
+        provider.name()
+    );
+    let handler = |cb: Callback| async move {
+        let line = serde_json::to_string(&cb)?;
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+        Ok::<_, HandlerError>(())
+    };
+    let receiver = Receiver::new(provider, handler).path(path);
+    tokio::select! {
+        r = receiver.serve(([127, 0, 0, 1], port).into()) => r.map(|_| exit::OK).map_err(|e| Stop(exit::CONFIG, format!("webhooks: {e}"))),
         _ = tokio::signal::ctrl_c() => Ok(exit::OK),
     }
 }

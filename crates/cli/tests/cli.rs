@@ -210,3 +210,62 @@ async fn transport_and_business_errors_have_their_own_exit_codes() {
     assert_eq!(out.status.code(), Some(4));
     assert!(text(&out.stderr).contains("transport error"));
 }
+
+#[test]
+fn webhooks_receiver_prints_callbacks_and_acknowledges() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        .args([
+            "webhooks",
+            "--provider",
+            "xportcn",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../../../shared/provider-docs/examples/xportcn/webhook-order-pay-success.request.json",
+    );
+    let body = std::fs::read(&fixture).unwrap();
+    let send = |body: &[u8]| -> String {
+        use std::io::{Read, Write};
+        for _ in 0..100 {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let head = format!(
+                    "POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                s.write_all(head.as_bytes()).unwrap();
+                s.write_all(body).unwrap();
+                let mut reply = String::new();
+                s.read_to_string(&mut reply).unwrap();
+                return reply;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("receiver did not start");
+    };
+    assert!(send(&body).starts_with("HTTP/1.1 200"));
+    assert!(
+        send(&body).starts_with("HTTP/1.1 200"),
+        "a duplicate is acknowledged"
+    );
+    assert!(send(b"{not json").starts_with("HTTP/1.1 400"));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "printed once despite the redelivery: {lines:?}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(v["provider"], "xportcn");
+}
