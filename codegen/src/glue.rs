@@ -97,8 +97,15 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
         } else {
             "Sent exactly once: never retried automatically."
         };
+        let batch = match &op.batch_outcome {
+            Some(b) => format!(
+                "\nA batch with any item in `{}` is [`::sourcing_runtime::Error::PartialFailure`] (which items\nsucceeded, which failed and why), never plain success.",
+                b.failed
+            ),
+            None => String::new(),
+        };
         let doc = docs(&format!(
-            "Sends `{} {}` and returns the envelope's `data` on code 200; any other code is\n[`::sourcing_runtime::Error::Api`] with `code`, message and request id. {retry}",
+            "Sends `{} {}` and returns the envelope's `data` on code 200; any other code is\n[`::sourcing_runtime::Error::Api`] with `code`, message and request id. {retry}{batch}",
             op.method, op.path
         ));
         quote! {
@@ -106,7 +113,7 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 #doc
                 pub async fn send(self) -> ::std::result::Result<#data, ::sourcing_runtime::Error> {
                     ::sourcing_runtime::runtime::finish(
-                        crate::operations::#konst.id,
+                        &crate::operations::#konst,
                         self.send_raw().await,
                     ).await
                 }
@@ -236,6 +243,15 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             None => quote!(None),
         };
         let env = path(envelope_type(spec, op));
+        let batch = match &op.batch_outcome {
+            Some(b) => {
+                let (s, f, i, r) = (&b.succeeded, &b.failed, &b.id, &b.reason);
+                quote!(Some(::sourcing_runtime::batch::BatchOutcome {
+                    succeeded: #s, failed: #f, id: #i, reason: #r,
+                }))
+            }
+            None => quote!(None),
+        };
         let doc = format!(" `{} {}`: {}", op.method, op.path, op.summary);
         quote! {
             #[doc = #doc]
@@ -252,6 +268,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 examples: &[#(#examples),*],
                 transcode_request: #tr_req,
                 transcode_response: transcode::<#env>,
+                batch_outcome: #batch,
             };
         }
     });
@@ -373,7 +390,8 @@ pub mod operations;
 
 pub use client::{{Client, ClientInfo, ResponseValue, builder, types}};
 pub use sourcing_runtime::{{
-    {creds}, ApiError, Error, LenientId, RequestPolicy, RetryPolicy, Runtime, Secret,
+    {creds}, ApiError, Error, FailedItem, LenientId, PartialFailure, RequestPolicy,
+    RetryPolicy, Runtime, Secret,
 }};
 
 /// The production base URL published by {title}.

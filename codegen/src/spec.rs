@@ -89,6 +89,19 @@ pub struct OperationModel {
     /// Component name of the 200 response (an envelope).
     pub response_schema: String,
     pub examples: Vec<ExampleModel>,
+    /// `x-batch-outcome`: where `data` lists succeeded and failed items (batch operations).
+    pub batch_outcome: Option<BatchOutcomeModel>,
+}
+
+/// `x-batch-outcome: {succeeded, failed, id, reason}` — property names in the operation's `data`: the array
+/// of ids that succeeded, the array of failed items, and each failed item's id and reason. Validated against
+/// the data schema; the generated `send()` turns a non-empty failed list into `Error::PartialFailure`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchOutcomeModel {
+    pub succeeded: String,
+    pub failed: String,
+    pub id: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -537,6 +550,7 @@ fn operation(
         &format!("{rptr}/200/content/application~1json/examples"),
         &mut examples,
     )?;
+    let batch_outcome = batch_outcome(op, &at("/x-batch-outcome"), openapi, &response_schema)?;
 
     Ok(OperationModel {
         id,
@@ -551,7 +565,80 @@ fn operation(
         body_schema,
         response_schema,
         examples,
+        batch_outcome,
     })
+}
+
+/// Parse `x-batch-outcome` and check that the envelope's `data` is a component with an array property
+/// `succeeded` and an array property `failed` whose items have the properties `id` and `reason`.
+fn batch_outcome(
+    op: &Operation,
+    ptr: &str,
+    openapi: &OpenAPI,
+    envelope: &str,
+) -> OpResult<Option<BatchOutcomeModel>> {
+    let Some(v) = op.extensions.get("x-batch-outcome") else {
+        return Ok(None);
+    };
+    let field = |k: &str| {
+        v.get(k).and_then(Value::as_str).map(str::to_owned).ok_or((
+            ptr.to_string(),
+            format!("x-batch-outcome needs string fields succeeded, failed, id, reason (`{k}` is missing)"),
+        ))
+    };
+    let model = BatchOutcomeModel {
+        succeeded: field("succeeded")?,
+        failed: field("failed")?,
+        id: field("id")?,
+        reason: field("reason")?,
+    };
+    let data_name = component(openapi, envelope)
+        .and_then(envelope_parts)
+        .and_then(|d| match d {
+            ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_REF_PREFIX),
+            ReferenceOr::Item(_) => None,
+        })
+        .ok_or((
+            ptr.to_string(),
+            format!(
+                "x-batch-outcome needs {envelope}'s `data` to be a $ref to an object component"
+            ),
+        ))?;
+    let data = component(openapi, data_name)
+        .ok_or((ptr.to_string(), format!("component {data_name} not found")))?;
+    let props = object_properties(openapi, data);
+    let array_items = |name: &str, key: &str| -> OpResult<Option<&Schema>> {
+        let prop = props.iter().find(|(n, _)| n == name).ok_or((
+            format!("{ptr}/{key}"),
+            format!("{data_name} has no property {name:?}"),
+        ))?;
+        match prop.1.map(|s| &s.schema_kind) {
+            Some(SchemaKind::Type(Type::Array(a))) => {
+                Ok(a.items.as_ref().and_then(|i| resolve(openapi, i)))
+            }
+            _ => Err((
+                format!("{ptr}/{key}"),
+                format!("{data_name}.{name} must be an array"),
+            )),
+        }
+    };
+    array_items(&model.succeeded, "succeeded")?;
+    let item = array_items(&model.failed, "failed")?;
+    let item_props = item
+        .map(|i| object_properties(openapi, i))
+        .unwrap_or_default();
+    for (name, key) in [(&model.id, "id"), (&model.reason, "reason")] {
+        if !item_props.iter().any(|(n, _)| n == name) {
+            return Err((
+                format!("{ptr}/{key}"),
+                format!(
+                    "the items of {data_name}.{} have no property {name:?}",
+                    model.failed
+                ),
+            ));
+        }
+    }
+    Ok(Some(model))
 }
 
 fn collect_examples(

@@ -130,3 +130,95 @@ fn each_broken_spec_names_where_and_why() {
         assert!(err.contains(expected), "expected {expected:?} in: {err}");
     }
 }
+
+/// `VALID` with a batch operation: `data` lists ids that succeeded and items that failed.
+fn batch_spec(outcome: &str) -> String {
+    VALID
+        .replace(
+            "      x-catalogue-id: demo.a\n",
+            &format!("      x-catalogue-id: demo.a\n      x-batch-outcome: {outcome}\n"),
+        )
+        .replace(
+            "      properties: {x: {type: string}}\n",
+            "      properties:\n        ok: {type: array, items: {type: string}}\n        ko: {type: array, items: {$ref: \"#/components/schemas/Ko\"}}\n    Ko:\n      type: object\n      properties: {oid: {type: string}, why: {type: string}}\n",
+        )
+}
+
+#[test]
+fn batch_outcome_is_parsed_into_the_operation_table() {
+    let spec = parse(
+        &batch_spec("{succeeded: ok, failed: ko, id: oid, reason: why}"),
+        Path::new("specs/demo.yaml"),
+    )
+    .unwrap();
+    let b = spec.operations[0].batch_outcome.clone().unwrap();
+    assert_eq!(
+        (
+            b.succeeded.as_str(),
+            b.failed.as_str(),
+            b.id.as_str(),
+            b.reason.as_str()
+        ),
+        ("ok", "ko", "oid", "why")
+    );
+    let files = sourcing_codegen::generate(&spec).unwrap();
+    let ops = files
+        .iter()
+        .find(|f| f.path.ends_with("src/operations.rs"))
+        .unwrap();
+    assert!(
+        ops.contents.contains("succeeded: \"ok\"") && ops.contents.contains("reason: \"why\""),
+        "{}",
+        ops.contents
+    );
+}
+
+#[test]
+fn batch_outcome_must_name_existing_fields() {
+    let at = "/paths/~1a/get/x-batch-outcome";
+    let cases = [
+        (
+            "{succeeded: ok, failed: ko, id: oid}",
+            "",
+            "`reason` is missing",
+        ),
+        (
+            "{succeeded: done, failed: ko, id: oid, reason: why}",
+            "/succeeded",
+            "A has no property \"done\"",
+        ),
+        (
+            "{succeeded: ok, failed: ko, id: orderId, reason: why}",
+            "/id",
+            "the items of A.ko have no property \"orderId\"",
+        ),
+        (
+            "{succeeded: ok, failed: ok, id: oid, reason: why}",
+            "/id",
+            "the items of A.ok have no property \"oid\"",
+        ),
+    ];
+    for (outcome, suffix, expected) in cases {
+        let err = error_of(&batch_spec(outcome));
+        assert!(err.contains(&format!("{at}{suffix}: ")), "{err}");
+        assert!(err.contains(expected), "expected {expected:?} in: {err}");
+    }
+    // `data` must be an object component with array properties.
+    let err = error_of(
+        &batch_spec("{succeeded: ok, failed: ko, id: oid, reason: why}").replace(
+            "        ok: {type: array, items: {type: string}}",
+            "        ok: {type: string}",
+        ),
+    );
+    assert!(err.contains("A.ok must be an array"), "{err}");
+    let err = error_of(
+        &batch_spec("{succeeded: ok, failed: ko, id: oid, reason: why}").replace(
+            "data: {$ref: \"#/components/schemas/A\"}",
+            "data: {type: object}",
+        ),
+    );
+    assert!(
+        err.contains("needs AEnvelope's `data` to be a $ref to an object component"),
+        "{err}"
+    );
+}

@@ -29,6 +29,7 @@ fn op(idempotent: bool) -> Operation {
         examples: &[],
         transcode_request: None,
         transcode_response: transcode::<Env>,
+        batch_outcome: None,
     }
 }
 

@@ -168,8 +168,12 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
             if let Some(body) = e.body() {
                 eprintln!("response body: {body}");
             }
+            // A partly failed batch still tells which items went through: print the answer as on success.
+            if let Some(p) = e.partial_failure() {
+                println!("{}", output::json(&p.data));
+            }
             Ok(match e {
-                Error::Api(_) => exit::BUSINESS,
+                Error::Api(_) | Error::PartialFailure(_) => exit::BUSINESS,
                 Error::InvalidRequest { .. } | Error::Signing { .. } => exit::REQUEST,
                 _ => exit::TRANSPORT,
             })

@@ -20,6 +20,11 @@ pub trait Envelope: DeserializeOwned + Serialize {
     /// The business error in a body whose `data` did not match the documented type, if the envelope says
     /// the call failed (error envelopes often carry `data` of another shape, or none).
     fn api_error_in(body: &[u8], operation: &'static str) -> Option<ApiError>;
+
+    /// The request/trace id to quote to the provider's support, if the envelope has one.
+    fn request_id(&self) -> Option<String> {
+        None
+    }
 }
 
 /// `{requestId, code, developId, msg, data}` — PandaPon and Xportcn.
@@ -130,6 +135,10 @@ fn success_data<T: DeserializeOwned>(data: Option<T>, operation: &'static str) -
 impl<T: DeserializeOwned + Serialize> Envelope for PandaponEnvelope<T> {
     type Data = T;
 
+    fn request_id(&self) -> Option<String> {
+        self.request_id.as_ref().map(LenientId::to_string)
+    }
+
     fn into_data(self, operation: &'static str) -> Result<T, Error> {
         match self.code {
             Some(SUCCESS_CODE) => success_data(self.data, operation),
@@ -156,6 +165,10 @@ impl<T: DeserializeOwned + Serialize> Envelope for PandaponEnvelope<T> {
 
 impl<T: DeserializeOwned + Serialize> Envelope for DajisaasEnvelope<T> {
     type Data = T;
+
+    fn request_id(&self) -> Option<String> {
+        self.trace_id.clone()
+    }
 
     fn into_data(self, operation: &'static str) -> Result<T, Error> {
         match self.code {

@@ -1,5 +1,6 @@
 //! The one error type of every generated client.
 
+use crate::batch::PartialFailure;
 use std::fmt;
 
 /// At most this many bytes of an undecodable or unexpected body are kept in an error.
@@ -152,6 +153,10 @@ pub enum Error {
     /// The provider's envelope carried a non-success code.
     #[error(transparent)]
     Api(Box<ApiError>),
+    /// A batch operation succeeded as a call (`code` 200) but some or all of its items failed: which
+    /// succeeded, which failed and why are in the [`PartialFailure`]. See [`crate::batch`].
+    #[error(transparent)]
+    PartialFailure(Box<PartialFailure>),
 }
 
 impl From<ApiError> for Error {
@@ -170,6 +175,15 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::ResponseTooLarge { operation, .. } => operation,
             Error::Api(e) => e.operation,
+            Error::PartialFailure(p) => p.operation,
+        }
+    }
+
+    /// The partial batch failure, if this is one.
+    pub fn partial_failure(&self) -> Option<&PartialFailure> {
+        match self {
+            Error::PartialFailure(p) => Some(p),
+            _ => None,
         }
     }
 

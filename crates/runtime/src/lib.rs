@@ -4,6 +4,7 @@
 //! Generated crates call into this crate from their `ClientHooks` implementation; users meet it through
 //! [`Error`], the credential types and [`Runtime`] (to plug in a custom [`Signer`] or [`RequestPolicy`]).
 
+pub mod batch;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod runtime;
 pub mod signing;
 pub mod wire;
 
+pub use batch::{BatchOutcome, FailedItem, PartialFailure};
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, Secret};
 pub use envelope::{DajisaasEnvelope, Envelope, PandaponEnvelope};
 pub use error::{ApiError, BodyPrefix, Error, UpstreamError};

@@ -148,6 +148,9 @@ pub struct Operation {
     pub transcode_request: Option<Transcode>,
     /// Decode a response (the whole envelope) into the generated response type.
     pub transcode_response: Transcode,
+    /// For batch operations (`x-batch-outcome`): where `data` lists succeeded and failed items, so that a
+    /// batch with failed items is [`crate::Error::PartialFailure`], not success. See [`crate::batch`].
+    pub batch_outcome: Option<crate::batch::BatchOutcome>,
 }
 
 impl Operation {

@@ -175,6 +175,7 @@ impl Runtime {
             examples: &[],
             transcode_request: None,
             transcode_response: crate::operation::transcode::<serde_json::Value>,
+            batch_outcome: None,
         };
         self.send_untyped::<E>(client, base_url, &operation, raw)
             .await
@@ -249,7 +250,7 @@ impl Runtime {
         if let Err(source) = (operation.transcode_response)(&bytes) {
             return Err(undecodable::<E>(op, &bytes, source));
         }
-        decode_envelope::<E>(op, &bytes)
+        decode_envelope::<E>(operation, &bytes)
     }
 }
 
@@ -263,14 +264,28 @@ pub struct RawRequest<'a> {
     pub body: Option<&'a serde_json::Value>,
 }
 
-/// Decode a 200 body as the envelope `E` and map it to `Result`.
-pub fn decode_envelope<E: Envelope>(
-    operation: &'static str,
-    body: &[u8],
-) -> Result<E::Data, Error> {
+/// Decode a 200 body as the envelope `E` and map it to `Result` (see [`settle`]).
+pub fn decode_envelope<E: Envelope>(operation: &Operation, body: &[u8]) -> Result<E::Data, Error>
+where
+    E::Data: serde::Serialize,
+{
     match serde_json::from_slice::<E>(body) {
-        Ok(envelope) => envelope.into_data(operation),
-        Err(source) => Err(undecodable::<E>(operation, body, source)),
+        Ok(envelope) => settle(operation, envelope),
+        Err(source) => Err(undecodable::<E>(operation.id, body, source)),
+    }
+}
+
+/// A decoded envelope as the call's result: `data` on success, [`Error::Api`] on another code, and for a
+/// batch operation ([`Operation::batch_outcome`]) [`Error::PartialFailure`] when any item failed.
+pub fn settle<E: Envelope>(operation: &Operation, envelope: E) -> Result<E::Data, Error>
+where
+    E::Data: serde::Serialize,
+{
+    let request_id = envelope.request_id();
+    let data = envelope.into_data(operation.id)?;
+    match &operation.batch_outcome {
+        Some(outcome) => outcome.check(operation.id, data, request_id),
+        None => Ok(data),
     }
 }
 
@@ -341,14 +356,19 @@ async fn http_status_error<E: Envelope>(
     }
 }
 
-/// Map the outcome of a generated `send_raw()` to `Result<data, Error>` (called by the generated `send()`).
+/// Map the outcome of a generated `send_raw()` to `Result<data, Error>` (called by the generated `send()`);
+/// a decoded envelope goes through [`settle`].
 pub async fn finish<E: Envelope, X>(
-    operation: &'static str,
+    op: &Operation,
     result: Result<ResponseValue<E>, progenitor_client::Error<X>>,
-) -> Result<E::Data, Error> {
+) -> Result<E::Data, Error>
+where
+    E::Data: serde::Serialize,
+{
     use progenitor_client::Error as P;
+    let operation = op.id;
     match result {
-        Ok(value) => value.into_inner().into_data(operation),
+        Ok(value) => settle(op, value.into_inner()),
         Err(P::InvalidRequest(message)) => Err(Error::InvalidRequest { operation, message }),
         Err(P::Custom(message)) => Err(Error::Signing { operation, message }),
         Err(

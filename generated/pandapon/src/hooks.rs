@@ -112,7 +112,7 @@ impl builder::OrderPayUrl<'_> {
         ::sourcing_runtime::Error,
     > {
         ::sourcing_runtime::runtime::finish(
-                crate::operations::ORDER_PAY_URL.id,
+                &crate::operations::ORDER_PAY_URL,
                 self.send_raw().await,
             )
             .await
@@ -128,7 +128,7 @@ impl builder::V2OrderPayUrl<'_> {
         ::sourcing_runtime::Error,
     > {
         ::sourcing_runtime::runtime::finish(
-                crate::operations::V2_ORDER_PAY_URL.id,
+                &crate::operations::V2_ORDER_PAY_URL,
                 self.send_raw().await,
             )
             .await
@@ -144,7 +144,7 @@ impl builder::OrderBatchSubmitToPay<'_> {
         ::sourcing_runtime::Error,
     > {
         ::sourcing_runtime::runtime::finish(
-                crate::operations::ORDER_BATCH_SUBMIT_TO_PAY.id,
+                &crate::operations::ORDER_BATCH_SUBMIT_TO_PAY,
                 self.send_raw().await,
             )
             .await

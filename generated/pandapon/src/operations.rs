@@ -41,6 +41,7 @@ pub static ORDER_PAY_URL: Operation = Operation {
     transcode_response: transcode::<
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
     >,
+    batch_outcome: None,
 };
 /// `GET /v2/alibaba/order/pay/url`: Pay a 1688 order (v2)
 pub static V2_ORDER_PAY_URL: Operation = Operation {
@@ -72,6 +73,7 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
     transcode_response: transcode::<
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
     >,
+    batch_outcome: None,
 };
 /// `POST /alibaba/order/batch/submit/to/pay`: Submit a batch of 1688 orders for payment
 pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
@@ -113,6 +115,7 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
     transcode_response: transcode::<
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::BatchSubmitToPayResult>,
     >,
+    batch_outcome: None,
 };
 /// Every operation, in spec order.
 pub static OPERATIONS: &[&Operation] = &[
