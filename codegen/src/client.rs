@@ -4,13 +4,15 @@
 //! * each builder's `send` becomes `send_raw` (the raw envelope); the glue adds a `send` that returns
 //!   `Result<data, sourcing_runtime::Error>`;
 //! * `Client::new` is dropped — it `unwrap()`s the reqwest builder; the glue provides constructors that take
-//!   credentials and apply the runtime's timeouts.
+//!   credentials and apply the runtime's timeouts;
+//! * typify's struct builders start the flattened `extra` map of an open object (`additionalProperties: {}`)
+//!   as "no value supplied", so a body built without `.extra(..)` would fail in `send()`; it starts empty.
 
 use crate::error::CodegenError;
 use crate::spec::ProviderSpec;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use syn::visit_mut::VisitMut;
 
 /// progenitor's output for a spec, post-processed, plus what the glue needs to know about it.
@@ -77,6 +79,17 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 struct PostProcess {
     builders: BTreeMap<String, String>,
     in_builder_mod: bool,
+    /// Types with a `#[serde(flatten)] extra` map (open objects); their builders default it to empty.
+    open_objects: BTreeSet<String>,
+}
+
+fn is_flattened_extra(field: &syn::Field) -> bool {
+    field.ident.as_ref().is_some_and(|i| i == "extra")
+        && field.attrs.iter().any(|a| {
+            a.path().is_ident("serde")
+                && a.parse_args::<syn::Ident>()
+                    .is_ok_and(|arg| arg == "flatten")
+        })
 }
 
 fn self_ty_name(item: &syn::ItemImpl) -> Option<String> {
@@ -94,7 +107,29 @@ impl VisitMut for PostProcess {
         self.in_builder_mod = was;
     }
 
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if !self.in_builder_mod && item.fields.iter().any(is_flattened_extra) {
+            self.open_objects.insert(item.ident.to_string());
+        }
+        syn::visit_mut::visit_item_struct_mut(self, item);
+    }
+
     fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let is_default = item
+            .trait_
+            .as_ref()
+            .and_then(|(p, _)| p.segments.last())
+            .is_some_and(|s| s.ident == "Default");
+        if self.in_builder_mod
+            && is_default
+            && self_ty_name(item).is_some_and(|n| self.open_objects.contains(&n))
+        {
+            for i in &mut item.items {
+                if let syn::ImplItem::Fn(f) = i {
+                    EmptyExtra.visit_block_mut(&mut f.block);
+                }
+            }
+        }
         let is_client = item.trait_.is_none() && self_ty_name(item).as_deref() == Some("Client");
         if is_client && !self.in_builder_mod {
             item.items
@@ -127,5 +162,17 @@ impl VisitMut for PostProcess {
             }
         }
         syn::visit_mut::visit_item_impl_mut(self, item);
+    }
+}
+
+/// Rewrites `extra: Err(..)` in a builder's `Default` to `extra: Ok(Default::default())`.
+struct EmptyExtra;
+
+impl VisitMut for EmptyExtra {
+    fn visit_field_value_mut(&mut self, fv: &mut syn::FieldValue) {
+        if matches!(&fv.member, syn::Member::Named(i) if i == "extra") {
+            fv.expr = syn::parse_quote!(Ok(Default::default()));
+        }
+        syn::visit_mut::visit_field_value_mut(self, fv);
     }
 }
