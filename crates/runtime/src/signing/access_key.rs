@@ -88,6 +88,7 @@ impl Signer for AccessKeySigner {
         let with_nonce = match ctx.auth {
             AuthStyle::AccessKeyV1 => true,
             AuthStyle::AccessKeyV2 => false,
+            AuthStyle::QueryTimestampSign => return Err(SignError::query_sign_rule_unpublished()),
             other => {
                 return Err(SignError(format!(
                     "{}: the access-key signer cannot sign {other:?} operations",

@@ -23,6 +23,53 @@ pub struct SignContext<'a> {
 }
 
 /// Signs outgoing requests. Implementations must be cheap to call repeatedly (once per attempt).
+///
+/// # Example: your own rule for the operations the built-in signers refuse
+///
+/// The `/open/pp/logistics/*` operations take query parameters `timestamp` and `sign` whose rule is not
+/// published ([`AuthStyle::QueryTimestampSign`]). If your account manager gives you the rule, sign those
+/// yourself and keep the built-in header signer for everything else:
+///
+/// ```
+/// use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AuthStyle, Runtime, Secret};
+/// use sourcing_runtime::signing::{SignContext, SignError, Signer};
+///
+/// #[derive(Debug)]
+/// struct MySigner {
+///     headers: AccessKeySigner,
+///     secret: Secret, // Debug prints <redacted>
+/// }
+///
+/// impl Signer for MySigner {
+///     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
+///         match ctx.auth {
+///             AuthStyle::QueryTimestampSign => {
+///                 let timestamp = std::time::SystemTime::now()
+///                     .duration_since(std::time::UNIX_EPOCH)
+///                     .map_err(|e| SignError(e.to_string()))?
+///                     .as_millis()
+///                     .to_string();
+///                 let sign = format!("{timestamp}:{}", self.secret.expose().len()); // your rule here
+///                 request
+///                     .url_mut()
+///                     .query_pairs_mut()
+///                     .append_pair("timestamp", &timestamp)
+///                     .append_pair("sign", &sign);
+///                 Ok(())
+///             }
+///             _ => self.headers.sign(request, ctx),
+///         }
+///     }
+/// }
+///
+/// let credentials = AccessKeyCredentials::new("access-key", "access-secret", "user-id");
+/// let runtime = Runtime::new(MySigner {
+///     headers: AccessKeySigner::new(credentials),
+///     secret: Secret::new("access-secret"),
+/// });
+/// // xportcn::Client::with_runtime(xportcn::PRODUCTION_BASE_URL, runtime)
+/// # let _ = runtime;
+/// ```
 pub trait Signer: fmt::Debug + Send + Sync {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError>;
 }
@@ -31,6 +78,20 @@ pub trait Signer: fmt::Debug + Send + Sync {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct SignError(pub String);
+
+impl SignError {
+    /// The built-in signers' refusal of [`AuthStyle::QueryTimestampSign`] operations: the vendor does not
+    /// publish how their `sign` query parameter is computed, so no built-in signer can produce it.
+    pub fn query_sign_rule_unpublished() -> Self {
+        SignError(
+            "this operation is signed with query parameters `timestamp` and `sign` \
+             (AuthStyle::QueryTimestampSign), whose rule the vendor does not publish, so the built-in \
+             signer cannot compute it; build the client with `Client::with_runtime(base_url, \
+             Runtime::new(your_signer))` where your `Signer` handles AuthStyle::QueryTimestampSign"
+                .into(),
+        )
+    }
+}
 
 /// The unit of the `timestamp` the header scheme sends. The vendors' sample header is 13 digits
 /// (milliseconds); third-party clients send seconds. Milliseconds is the default.
