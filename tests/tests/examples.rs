@@ -70,3 +70,38 @@ fn pandapon_examples_round_trip() {
 fn pandapon_examples_are_the_published_fixtures() {
     embedded_examples_are_fixtures("pandapon", pandapon::operations::OPERATIONS);
 }
+
+#[test]
+fn xportcn_examples_round_trip() {
+    let n = round_trip("xportcn", xportcn::operations::OPERATIONS);
+    assert_eq!(n, 4, "xportcn examples checked");
+}
+
+#[test]
+fn xportcn_examples_are_the_published_fixtures() {
+    embedded_examples_are_fixtures("xportcn", xportcn::operations::OPERATIONS);
+}
+
+/// Every published Xportcn fixture of an API call is embedded in the spec; `webhook-*` fixtures are
+/// callbacks the vendor pushes, not API calls, and belong to the webhook receiver.
+#[test]
+fn every_xportcn_api_fixture_is_embedded() {
+    let embedded: Vec<&str> = xportcn::operations::OPERATIONS
+        .iter()
+        .flat_map(|op| op.examples.iter().map(|e| e.name))
+        .collect();
+    let mut fixtures: Vec<String> = std::fs::read_dir(fixtures_dir("xportcn"))
+        .expect("xportcn fixtures")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|f| f.strip_suffix(".json").map(str::to_owned))
+        .filter(|f| !f.starts_with("webhook-"))
+        .collect();
+    fixtures.sort();
+    assert_eq!(fixtures.len(), 4, "{fixtures:?}");
+    for f in &fixtures {
+        assert!(
+            embedded.contains(&f.as_str()),
+            "fixture {f}.json is not embedded in specs/xportcn.yaml"
+        );
+    }
+}
