@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 use sourcing_runtime::signing::{
     FixedClock, FixedNonce, SignContext, SignError, Signer, TimestampUnit, access_key_signature,
+    set_query_params,
 };
 use sourcing_runtime::{
     AccessKeyCredentials, AccessKeySigner, AuthStyle, Error, RequestPolicy, RetryPolicy, Runtime,
@@ -389,11 +390,7 @@ impl Signer for MySigner {
         match ctx.auth {
             AuthStyle::QueryTimestampSign => {
                 let ts = TS.to_string();
-                request
-                    .url_mut()
-                    .query_pairs_mut()
-                    .append_pair("timestamp", &ts)
-                    .append_pair("sign", &my_sign(&ts));
+                set_query_params(request, &[("timestamp", &ts), ("sign", &my_sign(&ts))]);
                 Ok(())
             }
             _ => self.headers.sign(request, ctx),

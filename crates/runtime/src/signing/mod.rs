@@ -24,6 +24,9 @@ pub struct SignContext<'a> {
 
 /// Signs outgoing requests. Implementations must be cheap to call repeatedly (once per attempt).
 ///
+/// Before a retry the runtime calls `sign` again on the request as it was sent, already signed: set
+/// headers and parameters (replace them), never append — [`set_query_params`] does that for the query.
+///
 /// # Example: your own rule for the operations the built-in signers refuse
 ///
 /// The `/open/pp/logistics/*` operations take query parameters `timestamp` and `sign` whose rule is not
@@ -32,7 +35,7 @@ pub struct SignContext<'a> {
 ///
 /// ```
 /// use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AuthStyle, Runtime, Secret};
-/// use sourcing_runtime::signing::{SignContext, SignError, Signer};
+/// use sourcing_runtime::signing::{SignContext, SignError, Signer, set_query_params};
 ///
 /// #[derive(Debug)]
 /// struct MySigner {
@@ -50,11 +53,7 @@ pub struct SignContext<'a> {
 ///                     .as_millis()
 ///                     .to_string();
 ///                 let sign = format!("{timestamp}:{}", self.secret.expose().len()); // your rule here
-///                 request
-///                     .url_mut()
-///                     .query_pairs_mut()
-///                     .append_pair("timestamp", &timestamp)
-///                     .append_pair("sign", &sign);
+///                 set_query_params(request, &[("timestamp", &timestamp), ("sign", &sign)]);
 ///                 Ok(())
 ///             }
 ///             _ => self.headers.sign(request, ctx),
@@ -72,6 +71,23 @@ pub struct SignContext<'a> {
 /// ```
 pub trait Signer: fmt::Debug + Send + Sync {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError>;
+}
+
+/// Set query parameters of `request`, replacing any of the same names (so signing twice, as before a retry,
+/// does not repeat them); other parameters keep their order.
+pub fn set_query_params(request: &mut reqwest::Request, params: &[(&str, &str)]) {
+    let kept: Vec<(String, String)> = request
+        .url()
+        .query_pairs()
+        .filter(|(k, _)| !params.iter().any(|(name, _)| k == name))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    request
+        .url_mut()
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(params);
 }
 
 /// Why a request could not be signed. Never contains a secret.
@@ -182,4 +198,24 @@ pub(crate) fn upper_hex(bytes: &[u8]) -> String {
 /// Shared defaults so signers built without explicit sources behave the same.
 pub(crate) fn default_sources() -> (Arc<dyn Clock>, Arc<dyn NonceSource>) {
     (Arc::new(SystemClock), Arc::new(RandomNonce))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_query_params_replaces_and_keeps_the_rest() {
+        let url = "http://localhost/x?a=1&sign=old&b=%E4%B8%AD"
+            .parse()
+            .unwrap();
+        let mut req = reqwest::Request::new(reqwest::Method::POST, url);
+        for _ in 0..2 {
+            set_query_params(&mut req, &[("timestamp", "1715669977082"), ("sign", "S&1")]);
+        }
+        assert_eq!(
+            req.url().query(),
+            Some("a=1&b=%E4%B8%AD&timestamp=1715669977082&sign=S%261")
+        );
+    }
 }
