@@ -9,7 +9,8 @@
 //!
 //! The spec marks these operations with `x-batch-outcome: {succeeded, failed, id, reason}` (the property
 //! names in `data`; codegen checks they exist). The operation table carries it as [`BatchOutcome`], and the
-//! generated `send()` applies it:
+//! runtime applies it to every call of the operation (the generated `send()`, and `call_operation` used by
+//! the CLI and other table-driven tools):
 //!
 //! * the failed list is absent or empty → `Ok(data)`;
 //! * otherwise → [`Error::PartialFailure`] with a [`PartialFailure`] naming what succeeded, what failed and
