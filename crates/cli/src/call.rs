@@ -145,6 +145,7 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
         provider,
         &base_url,
         &settings,
+        om.get_flag("sandbox"),
         op,
         &query_refs,
         body.as_ref(),
@@ -305,17 +306,43 @@ fn access_key(
     ))
 }
 
+/// The runtime for an access-key provider; against the sandbox, its signer also covers the sandbox-only
+/// stand-in for the unpublished query-signed logistics endpoints.
+fn access_key_runtime(
+    provider: &Provider,
+    settings: &BTreeMap<String, String>,
+    sandbox: bool,
+) -> Result<sourcing_runtime::Runtime, Stop> {
+    let creds = access_key(provider, settings)?;
+    Ok(if sandbox {
+        sourcing_runtime::Runtime::new(sourcing_sandbox::SandboxSigner::with(creds))
+    } else {
+        sourcing_runtime::Runtime::new(sourcing_runtime::AccessKeySigner::new(creds))
+    })
+}
+
 async fn invoke(
     provider: &Provider,
     base_url: &str,
     settings: &BTreeMap<String, String>,
+    sandbox: bool,
     op: &Operation,
     query: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Result<Result<Value, Error>, Stop> {
     match (provider.name, provider.credentials) {
         ("pandapon", CredentialStyle::AccessKey) => {
-            let client = pandapon::Client::new(base_url, access_key(provider, settings)?);
+            let client = pandapon::Client::with_runtime(
+                base_url,
+                access_key_runtime(provider, settings, sandbox)?,
+            );
+            Ok(client.call_operation(op, query, body).await)
+        }
+        ("xportcn", CredentialStyle::AccessKey) => {
+            let client = xportcn::Client::with_runtime(
+                base_url,
+                access_key_runtime(provider, settings, sandbox)?,
+            );
             Ok(client.call_operation(op, query, body).await)
         }
         (name, _) => Err(Stop(

@@ -3,6 +3,7 @@
 //! sandbox does not know is answered statelessly with the documented example.
 
 use serde_json::{Value, json};
+use sourcing_runtime::Operation;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -18,8 +19,18 @@ enum Role {
 fn role(provider: &str, operation: &str) -> Option<Role> {
     match (provider, operation) {
         ("pandapon", "order_pay_url" | "v2_order_pay_url") => Some(Role::PayOne),
-        ("pandapon", "order_batch_submit_to_pay") => Some(Role::PayBatch),
+        ("pandapon", "order_batch_submit_to_pay") | ("xportcn", "ka_order_pay") => {
+            Some(Role::PayBatch)
+        }
         _ => None,
+    }
+}
+
+/// The outcome field names of a batch-pay operation: its spec's `x-batch-outcome`, else PandaPon's names.
+fn outcome_fields(op: &Operation) -> (&'static str, &'static str, &'static str, &'static str) {
+    match op.batch_outcome {
+        Some(b) => (b.succeeded, b.failed, b.id, b.reason),
+        None => ("successOrderIds", "payFailOrders", "orderId", "errorReason"),
     }
 }
 
@@ -69,12 +80,12 @@ impl Store {
     pub(crate) fn apply(
         &self,
         provider: &str,
-        operation: &str,
+        op: &Operation,
         query: &[(String, String)],
         body: Option<&Value>,
         data: &mut Value,
     ) -> Result<(), FlowError> {
-        match role(provider, operation) {
+        match role(provider, op.id) {
             Some(Role::PayOne) => {
                 let Some((_, id)) = query.iter().find(|(k, _)| k == "orderId") else {
                     return Ok(());
@@ -105,23 +116,22 @@ impl Store {
                 if !ids.iter().any(|id| orders.contains_key(id)) {
                     return Ok(());
                 }
+                let (ok_field, failed_field, id_field, reason_field) = outcome_fields(op);
                 let (mut ok, mut failed) = (Vec::new(), Vec::new());
                 for id in ids {
-                    match orders.get(&id) {
+                    let reason = match orders.get(&id) {
                         Some(OrderStatus::WaitingForPayment) => {
                             orders.insert(id.clone(), OrderStatus::Paid);
                             ok.push(json!(id));
+                            continue;
                         }
-                        Some(OrderStatus::Paid) => {
-                            failed.push(json!({"orderId": id, "errorReason": "already paid"}))
-                        }
-                        Some(OrderStatus::Cancelled) => {
-                            failed.push(json!({"orderId": id, "errorReason": "order is cancelled"}))
-                        }
-                        None => failed.push(json!({"orderId": id, "errorReason": "unknown order"})),
-                    }
+                        Some(OrderStatus::Paid) => "already paid",
+                        Some(OrderStatus::Cancelled) => "order is cancelled",
+                        None => "unknown order",
+                    };
+                    failed.push(json!({id_field: id, reason_field: reason}));
                 }
-                *data = json!({"successOrderIds": ok, "payFailOrders": failed});
+                *data = json!({ok_field: ok, failed_field: failed});
                 Ok(())
             }
             None => Ok(()),

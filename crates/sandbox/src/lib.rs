@@ -15,16 +15,21 @@ mod faults;
 mod flows;
 mod respond;
 mod server;
+mod signer;
 mod validate;
 
 pub use faults::{Fault, FaultRule};
 pub use server::{Sandbox, SandboxConfig};
+pub use signer::SandboxSigner;
 
 use sourcing_runtime::operation::Provider;
 
 /// Every provider the sandbox serves.
 pub fn providers() -> &'static [&'static Provider] {
-    static PROVIDERS: &[&Provider] = &[&pandapon::operations::PROVIDER];
+    static PROVIDERS: &[&Provider] = &[
+        &pandapon::operations::PROVIDER,
+        &xportcn::operations::PROVIDER,
+    ];
     PROVIDERS
 }
 

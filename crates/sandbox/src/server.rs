@@ -260,7 +260,7 @@ async fn handle(
     if let Err((code, message)) =
         state
             .store
-            .apply(provider.name, op.id, &query, parsed.as_ref(), &mut data)
+            .apply(provider.name, op, &query, parsed.as_ref(), &mut data)
     {
         let body = respond::envelope(provider, code, &message, serde_json::Value::Null);
         return respond::json_response(StatusCode::OK, &body);
