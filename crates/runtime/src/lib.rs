@@ -19,7 +19,9 @@ pub use error::{ApiError, BodyPrefix, Error, UpstreamError};
 pub use operation::{AuthStyle, Operation};
 pub use policy::{RequestPolicy, RetryPolicy};
 pub use runtime::{RawRequest, Runtime};
-pub use signing::{AccessKeySigner, SignContext, SignError, Signer, TimestampUnit};
+pub use signing::{
+    AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
+};
 pub use wire::{JsonString, LenientId};
 
 /// Re-exported for generated code, so generated crates need no direct dependency on it.
