@@ -7,6 +7,7 @@
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+pub mod multipart;
 pub mod operation;
 pub mod policy;
 pub mod runtime;
@@ -16,9 +17,10 @@ pub mod wire;
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, Secret};
 pub use envelope::{DajisaasEnvelope, Envelope, PandaponEnvelope};
 pub use error::{ApiError, BodyPrefix, Error, UpstreamError};
+pub use multipart::{ImageUpload, MultipartForm};
 pub use operation::{AuthStyle, Operation};
 pub use policy::{RequestPolicy, RetryPolicy};
-pub use runtime::{RawRequest, Runtime};
+pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
     AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
 };

@@ -3,9 +3,10 @@
 
 use crate::envelope::Envelope;
 use crate::error::{BodyPrefix, Error};
+use crate::multipart::MultipartForm;
 use crate::operation::{AuthStyle, Operation};
 use crate::policy::{self, RequestPolicy};
-use crate::signing::{SignContext, Signer};
+use crate::signing::{SignContext, Signer, redact_error};
 use progenitor_client::ResponseValue;
 use std::sync::Arc;
 use std::time::Instant;
@@ -88,7 +89,7 @@ impl Runtime {
             None
         };
         let mut attempt = 1;
-        let mut result = client.execute(request).await;
+        let mut result = client.execute(request).await.map_err(redact_error);
         loop {
             let (again, server_delay) = match &result {
                 Ok(r) => {
@@ -118,7 +119,7 @@ impl Runtime {
             tokio::time::sleep(delay).await;
             attempt += 1;
             tracing::debug!(operation = operation.id, attempt, ?delay, "retrying");
-            result = client.execute(request).await;
+            result = client.execute(request).await.map_err(redact_error);
         }
     }
 
@@ -157,23 +158,89 @@ impl Runtime {
                 operation: OP,
                 message: e.0,
             })?;
-        let response = client
-            .execute(request)
-            .await
-            .map_err(|source| Error::Transport {
-                operation: OP,
-                source,
-            })?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(http_status_error::<E>(OP, response).await);
-        }
-        let bytes = response.bytes().await.map_err(|source| Error::Transport {
-            operation: OP,
-            source,
-        })?;
-        decode_envelope::<E>(OP, &bytes)
+        send_once::<E>(OP, client, request).await
     }
+
+    /// Sign and send a `multipart/form-data` request — the endpoints progenitor cannot generate, listed
+    /// under `x-hand-written` in a spec; the generated client calls this from a thin method named after the
+    /// entry's `id`. The form's text fields are passed to [`Signer::sign_form`] (the body itself is a
+    /// stream). A form that is [invalid](MultipartForm::invalid) fails as [`Error::InvalidRequest`] before
+    /// signing. Never retried: the body is a stream that cannot be replayed.
+    pub async fn call_multipart<E: Envelope>(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        call: MultipartCall<'_>,
+    ) -> Result<E::Data, Error> {
+        let operation = call.operation;
+        if let Some(problem) = call.form.problem() {
+            return Err(Error::InvalidRequest {
+                operation,
+                message: problem.to_owned(),
+            });
+        }
+        let body = call
+            .form
+            .fields()
+            .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+                form.text(name.to_owned(), value.to_owned())
+            });
+        let url = format!("{}{}", base_url.trim_end_matches('/'), call.path);
+        let mut request = client
+            .request(call.method, url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .multipart(body)
+            .build()
+            .map_err(|e| Error::InvalidRequest {
+                operation,
+                message: e.to_string(),
+            })?;
+        let fields: Vec<(&str, &str)> = call.form.fields().collect();
+        self.signer
+            .sign_form(
+                &mut request,
+                &fields,
+                &SignContext {
+                    operation,
+                    auth: call.auth,
+                },
+            )
+            .map_err(|e| Error::Signing {
+                operation,
+                message: e.0,
+            })?;
+        send_once::<E>(operation, client, request).await
+    }
+}
+
+/// Send a signed request once and map status, body and envelope to `Result`.
+async fn send_once<E: Envelope>(
+    operation: &'static str,
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> Result<E::Data, Error> {
+    let transport = |source| Error::Transport {
+        operation,
+        source: redact_error(source),
+    };
+    let response = client.execute(request).await.map_err(transport)?;
+    if response.status().as_u16() != 200 {
+        return Err(http_status_error::<E>(operation, response).await);
+    }
+    let bytes = response.bytes().await.map_err(transport)?;
+    decode_envelope::<E>(operation, &bytes)
+}
+
+/// A request for [`Runtime::call_multipart`].
+#[derive(Debug)]
+pub struct MultipartCall<'a> {
+    /// The hand-written endpoint's id (the client method name); names the operation in errors.
+    pub operation: &'static str,
+    pub method: reqwest::Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: &'a str,
+    pub auth: AuthStyle,
+    pub form: MultipartForm,
 }
 
 /// A request for [`Runtime::call_raw`].
@@ -253,7 +320,10 @@ pub async fn finish<E: Envelope, X>(
             P::CommunicationError(source)
             | P::InvalidUpgrade(source)
             | P::ResponseBodyError(source),
-        ) => Err(Error::Transport { operation, source }),
+        ) => Err(Error::Transport {
+            operation,
+            source: redact_error(source),
+        }),
         Err(P::InvalidResponsePayload(bytes, source)) => {
             Err(undecodable::<E>(operation, &bytes, source))
         }
