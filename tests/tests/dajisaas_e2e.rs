@@ -48,6 +48,12 @@ fn ok(data: Value) -> String {
         .to_string()
 }
 
+/// A published fixture, `../shared/provider-docs/examples/dajisaas/<name>.json`, as text.
+fn published(name: &str) -> String {
+    let file = sourcing_tests::fixtures_dir("dajisaas").join(format!("{name}.json"));
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
 fn query_pairs(r: &Captured) -> Vec<(String, String)> {
     let url = format!("http://mock/?{}", r.query.as_deref().unwrap_or(""));
     reqwest::Url::parse(&url)
@@ -348,11 +354,7 @@ async fn order_create_returns_the_order_and_refuses_more_than_100_skus() {
 #[tokio::test]
 async fn order_cancel_answers_the_published_example() {
     let server = MockServer::start().await;
-    let published = std::fs::read_to_string(
-        sourcing_tests::fixtures_dir("dajisaas").join("post-alibaba-trade-cancel.response.json"),
-    )
-    .unwrap();
-    server.reply(200, published);
+    server.reply(200, published("post-alibaba-trade-cancel.response"));
     let result = client(&server.base_url)
         .order_cancel()
         .body(
@@ -445,12 +447,10 @@ async fn order_list_with_no_filter_sends_only_credentials() {
 #[tokio::test]
 async fn order_receive_confirm_1009_keeps_the_1688_error() {
     let server = MockServer::start().await;
-    let published = std::fs::read_to_string(
-        sourcing_tests::fixtures_dir("dajisaas")
-            .join("post-alibaba-trade-receivegoods-confirm.response.json"),
-    )
-    .unwrap();
-    server.reply(200, published);
+    server.reply(
+        200,
+        published("post-alibaba-trade-receivegoods-confirm.response"),
+    );
     let err = client(&server.base_url)
         .order_receive_confirm()
         .body(
@@ -493,12 +493,7 @@ async fn order_receive_confirm_1009_keeps_the_1688_error() {
 #[tokio::test]
 async fn pay_urls_signs_the_order_list() {
     let server = MockServer::start().await;
-    let published = std::fs::read_to_string(
-        sourcing_tests::fixtures_dir("dajisaas")
-            .join("get-alibaba-alipay-url-get.response.seed.json"),
-    )
-    .unwrap();
-    server.reply(200, published);
+    server.reply(200, published("get-alibaba-alipay-url-get.response.seed"));
     let ids = "2257455039610311973,2257164624870311973";
     let pay = client(&server.base_url)
         .pay_urls()
