@@ -2,7 +2,9 @@
 //! client to `sourcing-runtime`, the operation table, `Cargo.toml` and `README.md`.
 
 use crate::client::ClientCode;
-use crate::spec::{CredentialsKind, ExampleKind, OperationModel, ParamLocation, ProviderSpec};
+use crate::spec::{
+    CredentialsKind, ExampleKind, LimitModel, OperationModel, ParamLocation, ProviderSpec,
+};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -120,6 +122,37 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
             }
         }
     });
+    let hand_written = spec.hand_written.iter().map(|h| {
+        let name = format_ident!("{}", h.id);
+        let (id, p) = (&h.id, &h.path);
+        let method = format_ident!("{}", h.method);
+        let rust_fn = path(&h.rust_fn);
+        let doc = docs(&format!(
+            "`{} {}`, hand-written (progenitor cannot generate it): sends `form` as\n`multipart/form-data` through `{}`, signed like the generated\noperations, and returns the envelope's `data` untyped. Sent exactly once: never retried automatically.",
+            h.method, h.path, h.rust_fn
+        ));
+        quote! {
+            #doc
+            pub async fn #name(
+                &self,
+                form: impl Into<::sourcing_runtime::MultipartForm>,
+            ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+                #rust_fn::<#raw_envelope>(
+                    self.inner(),
+                    self.client(),
+                    self.baseurl(),
+                    ::sourcing_runtime::MultipartCall {
+                        operation: #id,
+                        method: reqwest::Method::#method,
+                        path: #p,
+                        auth: ::sourcing_runtime::AuthStyle::#raw_auth,
+                        form: form.into(),
+                    },
+                )
+                .await
+            }
+        }
+    });
     quote! {
         use crate::{Client, builder};
         use ::sourcing_runtime::progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
@@ -132,6 +165,7 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
             ) -> ::std::result::Result<(), Error<E>> {
                 let op = crate::operations::find(info.operation_id)
                     .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
+                op.check_limits(request).map_err(Error::InvalidRequest)?;
                 self.inner().sign(request, op).map_err(Error::Custom)
             }
 
@@ -201,6 +235,8 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                     )
                     .await
             }
+
+            #(#hand_written)*
         }
 
         #(#sends)*
@@ -223,7 +259,21 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             let req = prm.required;
             let kind = format_ident!("{}", prm.kind);
             let desc = &prm.description;
-            quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc })
+            let limit = match &prm.limit {
+                None => quote!(None),
+                Some(LimitModel::MaxItems { max, separator }) => {
+                    let max = *max as usize;
+                    let sep = match separator {
+                        Some(s) => quote!(Some(#s)),
+                        None => quote!(None),
+                    };
+                    quote!(Some(::sourcing_runtime::operation::Limit::MaxItems { max: #max, separator: #sep }))
+                }
+                Some(LimitModel::Maximum(max)) => {
+                    quote!(Some(::sourcing_runtime::operation::Limit::Maximum(#max)))
+                }
+            };
+            quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc, limit: #limit })
         });
         let examples = op.examples.iter().map(|ex| {
             let name = &ex.name;
@@ -332,15 +382,34 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
     let m = &spec.meta;
     let krate = &m.crate_name;
     let example = doc_example(spec);
-    let (creds, creds_new) = match m.credentials {
+    let (creds, creds_new): (&[&str], _) = match m.credentials {
         CredentialsKind::AccessKey => (
-            "AccessKeyCredentials",
+            &["AccessKeyCredentials"],
             "AccessKeyCredentials::new(\"your-access-key\", \"your-access-secret\", \"your-user-id\")",
         ),
         CredentialsKind::AppKey => (
-            "AppKeyCredentials",
+            &["AppKeyCredentials", "AppKeyMode", "AppKeySigner"],
             "AppKeyCredentials::new(\"your-app-key\", \"your-app-secret\")",
         ),
+    };
+    let mut reexports: Vec<&str> = creds.to_vec();
+    reexports.extend([
+        "ApiError",
+        "Error",
+        "FailedItem",
+        "LenientId",
+        "PartialFailure",
+        "RequestPolicy",
+        "RetryPolicy",
+        "Runtime",
+        "Secret",
+    ]);
+    reexports.sort_unstable();
+    let reexports = use_list(&reexports);
+    let multipart = if spec.hand_written.is_empty() {
+        ""
+    } else {
+        "/// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).\npub use sourcing_runtime::multipart;\n"
     };
     let description = spec
         .openapi
@@ -389,10 +458,8 @@ mod hooks;
 pub mod operations;
 
 pub use client::{{Client, ClientInfo, ResponseValue, builder, types}};
-pub use sourcing_runtime::{{
-    {creds}, ApiError, Error, FailedItem, LenientId, PartialFailure, RequestPolicy,
-    RetryPolicy, Runtime, Secret,
-}};
+{multipart}pub use sourcing_runtime::{{
+{reexports}}};
 
 /// The production base URL published by {title}.
 pub const PRODUCTION_BASE_URL: &str = "{base}";
@@ -404,6 +471,28 @@ extern crate self as {krate};
         file = spec.file.display(),
         base = spec.base_url,
     )
+}
+
+/// The items of a `use a::{…};` list as rustfmt lays them out: lines of at most 100 columns, indented by
+/// four spaces, each item followed by a comma.
+fn use_list(items: &[&str]) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && 4 + line.len() + 1 + item.len() + 1 > 100 {
+            out.push_str(&format!("    {line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(item);
+        line.push(',');
+    }
+    if !line.is_empty() {
+        out.push_str(&format!("    {line}\n"));
+    }
+    out
 }
 
 /// The crate-level example: the first operation whose required inputs are all query strings.

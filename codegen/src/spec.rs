@@ -55,6 +55,15 @@ pub struct ParamModel {
     /// `String`, `Integer`, … (a `sourcing_runtime::operation::ParamKind` variant name).
     pub kind: &'static str,
     pub description: String,
+    /// A documented limit the runtime checks before sending (`sourcing_runtime::operation::Limit`).
+    pub limit: Option<LimitModel>,
+}
+
+/// A documented limit on a parameter, from `x-max-items` (+ `x-separator`) or an integer `maximum`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitModel {
+    MaxItems { max: u64, separator: Option<String> },
+    Maximum(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,6 +269,17 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         return Err(err("/paths".into(), "the spec has no operations".into()));
     }
     let hand_written = hand_written(&openapi).map_err(|(l, m)| err(l, m))?;
+    for (i, h) in hand_written.iter().enumerate() {
+        if operations.iter().any(|o| o.id == h.id) {
+            return Err(err(
+                format!("/x-hand-written/{i}/id"),
+                format!(
+                    "{} is also an operationId (both become client methods)",
+                    h.id
+                ),
+            ));
+        }
+    }
 
     Ok(ProviderSpec {
         file: display.to_path_buf(),
@@ -338,9 +358,23 @@ fn hand_written(openapi: &OpenAPI) -> Result<Vec<HandWritten>, (String, String)>
                     format!("x-hand-written entries need a string `{k}`"),
                 ))
             };
+            let id = f("id")?;
+            if !is_snake_case(&id) {
+                return Err((
+                    format!("/x-hand-written/{i}/id"),
+                    format!("{id:?} must be snake_case: it is the client method name"),
+                ));
+            }
+            let method = f("method")?.to_uppercase();
+            if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
+                return Err((
+                    format!("/x-hand-written/{i}/method"),
+                    format!("{method:?} is not an HTTP method"),
+                ));
+            }
             Ok(HandWritten {
-                id: f("id")?,
-                method: f("method")?.to_uppercase(),
+                id,
+                method,
                 path: f("path")?,
                 catalogue_id: f("catalogue-id")?,
                 rust_fn: f("rust-fn")?,
@@ -451,9 +485,12 @@ fn operation(
         let openapiv3::ParameterSchemaOrContent::Schema(schema) = &data.format else {
             return Err((pptr, "parameters need a schema".into()));
         };
-        let kind = match schema {
-            ReferenceOr::Item(s) => kind_of(s),
-            ReferenceOr::Reference { .. } => "Any",
+        let (kind, limit) = match schema {
+            ReferenceOr::Item(s) => (
+                kind_of(s),
+                limit_of(s).map_err(|m| (format!("{pptr}/schema"), m))?,
+            ),
+            ReferenceOr::Reference { .. } => ("Any", None),
         };
         params.push(ParamModel {
             name: data.name.clone(),
@@ -461,6 +498,7 @@ fn operation(
             required: data.required,
             kind,
             description: data.description.clone().unwrap_or_default(),
+            limit,
         });
     }
 
@@ -494,6 +532,12 @@ fn operation(
             ))?;
             let required = object_required(schema);
             for (prop, ps) in object_properties(openapi, schema) {
+                let limit = ps.map(limit_of).transpose().map_err(|m| {
+                    (
+                        pointer(["components", "schemas", name.as_str(), "properties", &prop]),
+                        m,
+                    )
+                })?;
                 params.push(ParamModel {
                     required: required.contains(&prop),
                     name: prop,
@@ -502,6 +546,7 @@ fn operation(
                     description: ps
                         .and_then(|s| s.schema_data.description.clone())
                         .unwrap_or_default(),
+                    limit: limit.flatten(),
                 });
             }
             collect_examples(
@@ -513,6 +558,24 @@ fn operation(
             Some(name)
         }
     };
+
+    if let Some(ReferenceOr::Item(scheme)) = schemes.get(&auth) {
+        let owned = signer_params(scheme).map_err(|m| {
+            (
+                pointer(["components", "securitySchemes", &auth, "x-signer-params"]),
+                m,
+            )
+        })?;
+        if let Some(p) = params.iter().find(|p| owned.contains(&p.name)) {
+            return Err((
+                at(""),
+                format!(
+                    "{} is added by the {auth} signer (x-signer-params); do not model it as a parameter or body property",
+                    p.name
+                ),
+            ));
+        }
+    }
 
     let rptr = at("/responses");
     if op.responses.default.is_some() || op.responses.responses.len() != 1 {
@@ -708,6 +771,73 @@ fn object_properties<'a>(
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The names a security scheme's signer adds itself (`x-signer-params`).
+fn signer_params(scheme: &openapiv3::SecurityScheme) -> Result<Vec<String>, String> {
+    use openapiv3::SecurityScheme as S;
+    let (S::APIKey { extensions, .. }
+    | S::HTTP { extensions, .. }
+    | S::OAuth2 { extensions, .. }
+    | S::OpenIDConnect { extensions, .. }) = scheme;
+    let Some(v) = extensions.get("x-signer-params") else {
+        return Ok(Vec::new());
+    };
+    v.as_array()
+        .and_then(|a| a.iter().map(|n| n.as_str().map(str::to_owned)).collect())
+        .ok_or_else(|| "must be a list of parameter names".into())
+}
+
+/// The documented limit of a parameter or body property: `x-max-items` (an array, or a string list with
+/// `x-separator`) or `maximum` on an integer.
+fn limit_of(schema: &Schema) -> Result<Option<LimitModel>, String> {
+    let ext = &schema.schema_data.extensions;
+    let separator = match ext.get("x-separator") {
+        None => None,
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(_) => return Err("x-separator must be a non-empty string".into()),
+    };
+    let max_items = match ext.get("x-max-items") {
+        None => None,
+        Some(v) => Some(
+            v.as_u64()
+                .filter(|n| *n > 0)
+                .ok_or("x-max-items must be a positive integer")?,
+        ),
+    };
+    let max_items = match (&schema.schema_kind, max_items, separator) {
+        (_, None, None) => None,
+        (_, None, Some(_)) => return Err("x-separator needs x-max-items".into()),
+        (SchemaKind::Type(Type::Array(_)), Some(max), None) => Some(LimitModel::MaxItems {
+            max,
+            separator: None,
+        }),
+        (SchemaKind::Type(Type::String(_)), Some(max), Some(sep)) => Some(LimitModel::MaxItems {
+            max,
+            separator: Some(sep),
+        }),
+        _ => {
+            return Err(
+                "x-max-items applies to arrays, or to strings with x-separator (a separated list)"
+                    .into(),
+            );
+        }
+    };
+    let maximum = match &schema.schema_kind {
+        SchemaKind::Type(Type::Integer(i)) => match (i.maximum, i.exclusive_maximum) {
+            (Some(_), true) => {
+                return Err(
+                    "exclusiveMaximum is not supported; write the inclusive maximum".into(),
+                );
+            }
+            (max, _) => max.map(LimitModel::Maximum),
+        },
+        SchemaKind::Type(Type::Number(n)) if n.maximum.is_some() => {
+            return Err("maximum is only enforced on integers".into());
+        }
+        _ => None,
+    };
+    Ok(max_items.or(maximum))
 }
 
 fn kind_of(schema: &Schema) -> &'static str {

@@ -222,3 +222,72 @@ fn batch_outcome_must_name_existing_fields() {
         "{err}"
     );
 }
+
+/// Documented limits (`x-max-items` + `x-separator`, integer `maximum`) reach the operation table; misuse,
+/// signer-owned parameter names and clashing hand-written ids are named errors.
+#[test]
+fn limits_signer_params_and_hand_written_ids() {
+    use sourcing_codegen::spec::LimitModel;
+    let params = "      parameters:\n        - {name: ids, in: query, required: true, schema: {type: string, x-max-items: 30, x-separator: \",\"}}\n        - {name: size, in: query, schema: {type: integer, format: int32, maximum: 50}}\n      responses:\n";
+    let with_limits = VALID.replacen("      responses:\n", params, 1);
+    let spec = parse(&with_limits, Path::new("specs/demo.yaml")).unwrap();
+    let limits: Vec<_> = spec.operations[0]
+        .params
+        .iter()
+        .map(|p| p.limit.clone())
+        .collect();
+    assert_eq!(
+        limits,
+        [
+            Some(LimitModel::MaxItems {
+                max: 30,
+                separator: Some(",".into())
+            }),
+            Some(LimitModel::Maximum(50)),
+        ]
+    );
+    let operations = sourcing_codegen::glue::operations(&spec).to_string();
+    assert!(
+        operations.contains("Limit :: Maximum (50i64)"),
+        "{operations}"
+    );
+
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "x-max-items: 30, x-separator: \",\"",
+            "x-separator: \",\"",
+            "/paths/~1a/get/parameters/0/schema: x-separator needs x-max-items",
+        ),
+        (
+            "type: string, x-max-items: 30, x-separator: \",\"",
+            "type: string, x-max-items: 30",
+            "x-max-items applies to arrays, or to strings with x-separator",
+        ),
+        ("x-max-items: 30", "x-max-items: 0", "positive integer"),
+        (
+            "type: integer, format: int32, maximum: 50",
+            "type: number, maximum: 50",
+            "maximum is only enforced on integers",
+        ),
+        (
+            "AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+            "AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signer-params: [size]}",
+            "size is added by the AccessKeyV1 signer",
+        ),
+        (
+            "paths:",
+            "x-hand-written: [{id: area_get, method: POST, path: /u, catalogue-id: c, rust-fn: f}]\npaths:",
+            "/x-hand-written/0/id: area_get is also an operationId",
+        ),
+        (
+            "paths:",
+            "x-hand-written: [{id: Upload, method: POST, path: /u, catalogue-id: c, rust-fn: f}]\npaths:",
+            "must be snake_case",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(with_limits.contains(from), "case {from:?} does not apply");
+        let err = error_of(&with_limits.replacen(from, to, 1));
+        assert!(err.contains(expected), "expected {expected:?} in: {err}");
+    }
+}

@@ -63,6 +63,32 @@ impl Captured {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("request body is JSON")
     }
+
+    /// The text fields of a `multipart/form-data` body, in order (a minimal parser for tests).
+    pub fn multipart_fields(&self) -> Vec<(String, String)> {
+        let content_type = self.header("content-type").expect("content-type");
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap_or_else(|| panic!("not multipart: {content_type}"));
+        let body = std::str::from_utf8(&self.body).expect("text fields only");
+        let delimiter = format!("--{boundary}");
+        let mut parts = body.split(delimiter.as_str());
+        assert_eq!(parts.next(), Some(""), "body starts with the boundary");
+        parts
+            .take_while(|p| !p.starts_with("--"))
+            .map(|part| {
+                let part = part.strip_prefix("\r\n").expect("CRLF after boundary");
+                let (head, value) = part.split_once("\r\n\r\n").expect("part headers");
+                let name = head
+                    .split("name=\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .expect("field name");
+                let value = value.strip_suffix("\r\n").expect("CRLF before boundary");
+                (name.to_string(), value.to_string())
+            })
+            .collect()
+    }
 }
 
 #[derive(Default)]

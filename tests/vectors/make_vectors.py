@@ -2,7 +2,7 @@
 """Independent implementation of the vendors' best-evidence signature rules (see
 ../shared/provider-docs/*/overview.md), used to produce the vectors the Rust signers are tested against.
 
-Run: python3 tests/vectors/make_vectors.py   (writes access_key.json next to this file)
+Run: python3 tests/vectors/make_vectors.py   (writes access_key.json and app_key.json next to this file)
 Only the Python standard library is used (hashlib, json); nothing is shared with the Rust code.
 """
 import hashlib
@@ -39,10 +39,58 @@ def access_key_vectors():
     ]
 
 
-def main():
-    with open(os.path.join(HERE, "access_key.json"), "w", encoding="utf-8") as f:
-        json.dump(access_key_vectors(), f, ensure_ascii=False, indent=2)
+def app_key_string(params, secret):
+    """Dajisaas `sign` input: drop `sign` and nulls, sort by name (code points, stable), raw k=v joined
+    with '&', then '&secret=' + appSecret."""
+    kept = [(k, v) for (k, v) in params if k != "sign" and v is not None]
+    kept.sort(key=lambda kv: kv[0])
+    return "&".join(["%s=%s" % (k, v) for (k, v) in kept] + ["secret=" + secret])
+
+
+def app_key_signature(params, secret):
+    """UPPER(HEX(MD5(app_key_string)))."""
+    return hashlib.md5(app_key_string(params, secret).encode("utf-8")).hexdigest().upper()
+
+
+def app_key_vectors():
+    cases = [
+        # (name, [(name, value or None), ...] in the order sent, secret)
+        ("overview vector (dajisaas/overview.md)",
+         [("appKey", "demoKey"), ("keyword", "T恤"), ("beginPage", "1"), ("pageSize", "20"),
+          ("country", "en")], "demoSecret"),
+        ("payment links GET", [("orderIdList", "2257455039610311973,2257164624870311973"),
+                               ("appKey", "demoKey")], "demoSecret"),
+        ("JSON body, requestTime rule (appKey + requestTime only)",
+         [("appKey", "demoKey"), ("requestTime", "1723620684182")], "demoSecret"),
+        ("unicode values and secret", [("appKey", "ключ"), ("keyword", "连衣裙 夏季 👗"),
+                                       ("region", "100,200,300,400")], "密钥-🔑"),
+        ("empty strings are kept", [("appKey", "k"), ("outOrderId", ""), ("productName", "")], "s"),
+        ("values with & and = are signed raw",
+         [("appKey", "k"), ("imageUrl", "https://cbu01.alicdn.com/a.jpg?x=1&y=2"), ("q", "a=b&c")], "s"),
+        ("nulls are dropped, sign is ignored",
+         [("appKey", "k"), ("imageId", None), ("sign", "STALE"), ("beginPage", "1")], "s"),
+        ("case-sensitive code-point order", [("b", "1"), ("B", "2"), ("appKey", "k"), ("a_b", "3"),
+                                            ("aB", "4")], "s"),
+        ("repeated names keep their order", [("appKey", "k"), ("id", "2"), ("id", "1")], "s"),
+        ("empty secret", [("appKey", "k")], ""),
+        ("secret with separators", [("appKey", "k&secret=x")], "s&secret=y"),
+    ]
+    return [
+        {"name": n, "params": [[k, v] for (k, v) in params], "secret": sk,
+         "string": app_key_string(params, sk), "sign": app_key_signature(params, sk)}
+        for (n, params, sk) in cases
+    ]
+
+
+def write(name, vectors):
+    with open(os.path.join(HERE, name), "w", encoding="utf-8") as f:
+        json.dump(vectors, f, ensure_ascii=False, indent=2)
         f.write("\n")
+
+
+def main():
+    write("access_key.json", access_key_vectors())
+    write("app_key.json", app_key_vectors())
 
 
 if __name__ == "__main__":

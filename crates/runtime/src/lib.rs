@@ -8,6 +8,7 @@ pub mod batch;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+pub mod multipart;
 pub mod operation;
 pub mod policy;
 pub mod runtime;
@@ -18,10 +19,13 @@ pub use batch::{BatchOutcome, FailedItem, PartialFailure};
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, Secret};
 pub use envelope::{DajisaasEnvelope, Envelope, PandaponEnvelope};
 pub use error::{ApiError, BodyPrefix, Error, UpstreamError};
+pub use multipart::{ImageUpload, MultipartForm};
 pub use operation::{AuthStyle, Operation, Provider};
 pub use policy::{RequestPolicy, RetryPolicy};
-pub use runtime::{RawRequest, Runtime};
-pub use signing::{AccessKeySigner, SignContext, SignError, Signer, TimestampUnit};
+pub use runtime::{MultipartCall, RawRequest, Runtime};
+pub use signing::{
+    AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
+};
 pub use wire::{JsonString, LenientId};
 
 /// Re-exported for generated code, so generated crates need no direct dependency on it.

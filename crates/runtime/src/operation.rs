@@ -106,6 +106,84 @@ pub struct Param {
     pub required: bool,
     pub kind: ParamKind,
     pub description: &'static str,
+    /// A limit the vendor documents, checked before the request is signed and sent.
+    pub limit: Option<Limit>,
+}
+
+/// A documented limit on a parameter (spec: `x-max-items` + `x-separator`, or `maximum`). Checked by
+/// [`Operation::check_limits`] before signing, so breaking it is an `InvalidRequest` naming the parameter,
+/// not a vendor error after a round trip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// At most `max` items: a JSON array, or — with a `separator` — a string of separated items (empty
+    /// items are not counted).
+    MaxItems {
+        max: usize,
+        separator: Option<&'static str>,
+    },
+    /// An integer no greater than this.
+    Maximum(i64),
+}
+
+impl Limit {
+    /// Check a JSON value. Values of another type than the limit is about are left to the server.
+    pub fn check(&self, name: &str, value: &Value) -> Result<(), String> {
+        match (self, value) {
+            (Limit::MaxItems { max, .. }, Value::Array(items)) => {
+                max_items(name, items.len(), *max)
+            }
+            (Limit::MaxItems { .. }, Value::String(text)) => self.check_text(name, text),
+            (Limit::Maximum(max), Value::Number(n)) => match n.as_i64() {
+                Some(v) => maximum(name, v, *max),
+                // Beyond i64 (u64) is above any i64 maximum; floats are not integers this limit knows.
+                None if n.is_u64() => {
+                    Err(format!("{name} is {n}, the documented maximum is {max}"))
+                }
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// Check a value as written in a query string.
+    pub fn check_text(&self, name: &str, text: &str) -> Result<(), String> {
+        match self {
+            Limit::MaxItems {
+                max,
+                separator: Some(sep),
+            } => {
+                let items = text.split(sep).filter(|s| !s.trim().is_empty()).count();
+                max_items(name, items, *max)
+            }
+            Limit::MaxItems {
+                separator: None, ..
+            } => Ok(()),
+            Limit::Maximum(max) => match text.trim().parse::<i64>() {
+                Ok(v) => maximum(name, v, *max),
+                Err(_) => Ok(()),
+            },
+        }
+    }
+}
+
+fn max_items(name: &str, items: usize, max: usize) -> Result<(), String> {
+    if items > max {
+        Err(format!(
+            "{name} has {items} items, the documented limit is {max} per call"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn maximum(name: &str, value: i64, max: i64) -> Result<(), String> {
+    if value > max {
+        Err(format!(
+            "{name} is {value}, the documented maximum is {max}"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 /// Which side of the exchange an example shows.
@@ -154,6 +232,37 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Check the documented limits of this operation's parameters against a built request (query string
+    /// and top-level JSON body properties). `Err` names the parameter and the limit. Called by the
+    /// generated `pre` hook before signing; the one place limits are enforced.
+    pub fn check_limits(&self, request: &reqwest::Request) -> Result<(), String> {
+        let mut body: Option<Option<Value>> = None;
+        for param in self.params {
+            let Some(limit) = &param.limit else { continue };
+            match param.location {
+                ParamLocation::Query => {
+                    for (name, value) in request.url().query_pairs() {
+                        if name == param.name {
+                            limit.check_text(param.name, &value)?;
+                        }
+                    }
+                }
+                ParamLocation::Body => {
+                    let json = body.get_or_insert_with(|| {
+                        request
+                            .body()
+                            .and_then(reqwest::Body::as_bytes)
+                            .and_then(|b| serde_json::from_slice(b).ok())
+                    });
+                    if let Some(value) = json.as_ref().and_then(|j| j.get(param.name)) {
+                        limit.check(param.name, value)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     pub fn examples_of(&self, kind: ExampleKind) -> impl Iterator<Item = &Example> {
         self.examples.iter().filter(move |e| e.kind == kind)
     }
@@ -205,5 +314,92 @@ impl Provider {
     pub fn find(&self, id: &str) -> Option<&'static Operation> {
         let id = id.replace('-', "_");
         self.operations.iter().copied().find(|o| o.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const fn param(name: &'static str, location: ParamLocation, limit: Limit) -> Param {
+        Param {
+            name,
+            location,
+            required: true,
+            kind: ParamKind::Any,
+            description: "",
+            limit: Some(limit),
+        }
+    }
+
+    static OP: Operation = Operation {
+        id: "op",
+        method: "POST",
+        path: "/x",
+        tag: "t",
+        summary: "s",
+        auth: AuthStyle::AppKey,
+        idempotent: false,
+        params: &[
+            param(
+                "ids",
+                ParamLocation::Query,
+                Limit::MaxItems {
+                    max: 3,
+                    separator: Some(","),
+                },
+            ),
+            param("size", ParamLocation::Query, Limit::Maximum(50)),
+            param(
+                "list",
+                ParamLocation::Body,
+                Limit::MaxItems {
+                    max: 2,
+                    separator: None,
+                },
+            ),
+        ],
+        has_body: true,
+        examples: &[],
+        transcode_request: None,
+        transcode_response: transcode::<Value>,
+        batch_outcome: None,
+    };
+
+    fn request(query: &str, body: Value) -> reqwest::Request {
+        reqwest::Client::new()
+            .post(format!("http://localhost/x?{query}"))
+            .json(&body)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn limits_at_the_boundary_pass_and_beyond_fail_naming_the_parameter() {
+        OP.check_limits(&request("ids=1,2,3&size=50", json!({"list": [1, 2]})))
+            .unwrap();
+        // Empty items (a trailing comma) are not counted; a JSON-array text counts the same.
+        OP.check_limits(&request("ids=%5B1,2,3%5D,&size=1", json!({})))
+            .unwrap();
+        let e = OP
+            .check_limits(&request("ids=1,2,3,4", json!({})))
+            .unwrap_err();
+        assert_eq!(e, "ids has 4 items, the documented limit is 3 per call");
+        let e = OP.check_limits(&request("size=51", json!({}))).unwrap_err();
+        assert_eq!(e, "size is 51, the documented maximum is 50");
+        let e = OP
+            .check_limits(&request("", json!({"list": [1, 2, 3]})))
+            .unwrap_err();
+        assert!(e.starts_with("list has 3 items"), "{e}");
+    }
+
+    #[test]
+    fn values_of_other_types_are_left_to_the_server() {
+        let limit = Limit::Maximum(5);
+        limit.check("n", &json!("x")).unwrap();
+        limit.check("n", &json!(2.5)).unwrap();
+        assert!(limit.check("n", &json!(u64::MAX)).is_err());
+        limit.check_text("n", "abc").unwrap();
     }
 }

@@ -3,9 +3,10 @@
 
 use crate::envelope::Envelope;
 use crate::error::{BodyPrefix, Error};
+use crate::multipart::MultipartForm;
 use crate::operation::{AuthStyle, Operation};
 use crate::policy::{self, RequestPolicy};
-use crate::signing::{SignContext, Signer};
+use crate::signing::{SignContext, Signer, redact_error};
 use progenitor_client::ResponseValue;
 use std::sync::Arc;
 use std::time::Instant;
@@ -132,14 +133,14 @@ impl Runtime {
         client: &reqwest::Client,
         request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
-        let mut response = client.execute(request).await?;
+        let mut response = client.execute(request).await.map_err(redact_error)?;
         let limit = self.policy.max_response_bytes;
         let status = response.status();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
         let expected = response.content_length().unwrap_or(0) as usize;
         let mut body = Vec::with_capacity(expected.min(limit));
-        while let Some(chunk) = response.chunk().await? {
+        while let Some(chunk) = response.chunk().await.map_err(redact_error)? {
             if body.len() + chunk.len() > limit {
                 return Ok(too_large(status, limit));
             }
@@ -233,25 +234,114 @@ impl Runtime {
                 operation: op,
                 message,
             })?;
-        let response = self
-            .execute(client, request, operation)
-            .await
-            .map_err(|source| Error::Transport {
-                operation: op,
-                source,
-            })?;
-        if response.status().as_u16() != 200 {
-            return Err(http_status_error::<E>(op, response).await);
-        }
-        let bytes = response.bytes().await.map_err(|source| Error::Transport {
-            operation: op,
-            source,
-        })?;
+        let bytes = self.send_signed::<E>(client, request, operation).await?;
         if let Err(source) = (operation.transcode_response)(&bytes) {
             return Err(undecodable::<E>(op, &bytes, source));
         }
         decode_envelope::<E>(operation, &bytes)
     }
+
+    /// Sign and send a `multipart/form-data` request — the endpoints progenitor cannot generate, listed
+    /// under `x-hand-written` in a spec; the generated client calls this from a thin method named after the
+    /// entry's `id`. The form's text fields are passed to [`Signer::sign_form`] (the body itself is a
+    /// stream). A form that is [invalid](MultipartForm::invalid) fails as [`Error::InvalidRequest`] before
+    /// signing. Never retried: the body is a stream that cannot be replayed.
+    pub async fn call_multipart<E: Envelope<Data: serde::Serialize>>(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        call: MultipartCall<'_>,
+    ) -> Result<E::Data, Error> {
+        let operation = call.operation;
+        if let Some(problem) = call.form.problem() {
+            return Err(Error::InvalidRequest {
+                operation,
+                message: problem.to_owned(),
+            });
+        }
+        let body = call
+            .form
+            .fields()
+            .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+                form.text(name.to_owned(), value.to_owned())
+            });
+        let url = format!("{}{}", base_url.trim_end_matches('/'), call.path);
+        let mut request = client
+            .request(call.method, url)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .multipart(body)
+            .build()
+            .map_err(|e| Error::InvalidRequest {
+                operation,
+                message: e.to_string(),
+            })?;
+        let fields: Vec<(&str, &str)> = call.form.fields().collect();
+        self.signer
+            .sign_form(
+                &mut request,
+                &fields,
+                &SignContext {
+                    operation,
+                    auth: call.auth,
+                },
+            )
+            .map_err(|e| Error::Signing {
+                operation,
+                message: e.0,
+            })?;
+        let op = Operation {
+            id: operation,
+            method: "",
+            path: "",
+            tag: "",
+            summary: "",
+            auth: call.auth,
+            idempotent: false,
+            params: &[],
+            has_body: true,
+            examples: &[],
+            transcode_request: None,
+            transcode_response: crate::operation::transcode::<serde_json::Value>,
+            batch_outcome: None,
+        };
+        let bytes = self.send_signed::<E>(client, request, &op).await?;
+        decode_envelope::<E>(&op, &bytes)
+    }
+
+    /// Send a signed request through the policy (retries only if idempotent, bounded body) and return the
+    /// body of an HTTP 200; other statuses and transport failures become typed errors.
+    async fn send_signed<E: Envelope>(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &Operation,
+    ) -> Result<bytes::Bytes, Error> {
+        let op = operation.id;
+        let transport = |source| Error::Transport {
+            operation: op,
+            source,
+        };
+        let response = self
+            .execute(client, request, operation)
+            .await
+            .map_err(transport)?;
+        if response.status().as_u16() != 200 {
+            return Err(http_status_error::<E>(op, response).await);
+        }
+        response.bytes().await.map_err(transport)
+    }
+}
+
+/// A request for [`Runtime::call_multipart`].
+#[derive(Debug)]
+pub struct MultipartCall<'a> {
+    /// The hand-written endpoint's id (the client method name); names the operation in errors.
+    pub operation: &'static str,
+    pub method: reqwest::Method,
+    /// Path below the base URL, starting with `/`.
+    pub path: &'a str,
+    pub auth: AuthStyle,
+    pub form: MultipartForm,
 }
 
 /// A request for [`Runtime::call_raw`].
@@ -375,7 +465,10 @@ where
             P::CommunicationError(source)
             | P::InvalidUpgrade(source)
             | P::ResponseBodyError(source),
-        ) => Err(Error::Transport { operation, source }),
+        ) => Err(Error::Transport {
+            operation,
+            source: redact_error(source),
+        }),
         Err(P::InvalidResponsePayload(bytes, source)) => {
             Err(undecodable::<E>(operation, &bytes, source))
         }

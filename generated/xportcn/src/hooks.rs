@@ -14,6 +14,7 @@ impl ClientHooks<::sourcing_runtime::Runtime> for Client {
             .ok_or_else(|| Error::Custom(
                 format!("unknown operation {}", info.operation_id),
             ))?;
+        op.check_limits(request).map_err(Error::InvalidRequest)?;
         self.inner().sign(request, op).map_err(Error::Custom)
     }
     async fn exec(

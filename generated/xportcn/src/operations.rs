@@ -22,6 +22,7 @@ pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Result filters (1688 vocabulary, e.g. `totalEpScoreLv1` = comprehensive experience score level 1,\n`shipInToday`); the KA list itself is cut off.\n",
+            limit: None,
         },
     ],
     has_body: true,
@@ -48,6 +49,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Not published (older schema only).",
+            limit: None,
         },
         Param {
             name: "flow",
@@ -55,6 +57,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Order flow (`fenxiaonew` in the example; other values not published).",
+            limit: None,
         },
         Param {
             name: "outOrderId",
@@ -62,6 +65,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Not published (older schema only); presumably your order id.",
+            limit: None,
         },
         Param {
             name: "addressParam",
@@ -69,6 +73,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             required: false,
             kind: ParamKind::Object,
             description: "The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\nshows the same object (cut off after `postCode`). Field meanings are not published.\n",
+            limit: None,
         },
         Param {
             name: "cargoParamList",
@@ -76,6 +81,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             required: false,
             kind: ParamKind::Array,
             description: "The goods.",
+            limit: None,
         },
     ],
     has_body: true,
@@ -115,6 +121,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Order flow (as in the preview).",
+            limit: None,
         },
         Param {
             name: "message",
@@ -122,6 +129,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Order remark for the seller.",
+            limit: None,
         },
         Param {
             name: "shopPromotionId",
@@ -129,6 +137,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
+            limit: None,
         },
         Param {
             name: "tradeType",
@@ -136,6 +145,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Trade type (values not published).",
+            limit: None,
         },
         Param {
             name: "addressParam",
@@ -143,6 +153,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             required: false,
             kind: ParamKind::Object,
             description: "The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\nshows the same object (cut off after `postCode`). Field meanings are not published.\n",
+            limit: None,
         },
     ],
     has_body: true,
@@ -169,6 +180,7 @@ pub static KA_ORDER_PAY: Operation = Operation {
             required: true,
             kind: ParamKind::Array,
             description: "1688 order ids (19 digits, as text).",
+            limit: None,
         },
     ],
     has_body: true,
@@ -211,6 +223,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Id of the freight preview this order books (e.g. `FF2024080200007`).",
+            limit: None,
         },
         Param {
             name: "receiverAddress",
@@ -218,6 +231,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             required: false,
             kind: ParamKind::Object,
             description: "The receiver abroad. `country`, `state`, `city` and `zip` are on the KA page; the rest is PandaPon's\nReceiverAddressTO for the same path (all optional).\n",
+            limit: None,
         },
         Param {
             name: "lineItems",
@@ -225,6 +239,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             required: false,
             kind: ParamKind::Array,
             description: "The goods.",
+            limit: None,
         },
         Param {
             name: "tmallOrderInfo",
@@ -232,6 +247,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             required: false,
             kind: ParamKind::Object,
             description: "The marketplace order the shipment belongs to.",
+            limit: None,
         },
         Param {
             name: "remark",
@@ -239,6 +255,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Remark.",
+            limit: None,
         },
     ],
     has_body: true,
@@ -265,6 +282,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "The order id (as text; `21` in the example).",
+            limit: None,
         },
         Param {
             name: "tmallOrderId",
@@ -272,6 +290,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
             required: false,
             kind: ParamKind::String,
             description: "Tmall order id (as text).",
+            limit: None,
         },
         Param {
             name: "logisticInfos",
@@ -279,6 +298,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
             required: false,
             kind: ParamKind::Array,
             description: "One entry per line.",
+            limit: None,
         },
     ],
     has_body: true,

@@ -5,8 +5,10 @@
 //! rules (see each signer's docs). A user whose account uses another rule plugs in their own [`Signer`].
 
 mod access_key;
+mod app_key;
 
 pub use access_key::{AccessKeySigner, access_key_signature};
+pub use app_key::{AppKeyMode, AppKeySigner, SIGNER_PARAMS, app_key_signature};
 
 use crate::operation::AuthStyle;
 use rand::Rng;
@@ -71,6 +73,21 @@ pub struct SignContext<'a> {
 /// ```
 pub trait Signer: fmt::Debug + Send + Sync {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError>;
+
+    /// Sign a request whose body is a form (multipart) made of these text `fields`. The body is a stream
+    /// the signer cannot read, so the fields are passed alongside; the signer must not touch the body.
+    ///
+    /// The default ignores the fields and calls [`Signer::sign`], which is right for schemes that sign no
+    /// body (the header scheme); parameter schemes override it to sign the fields too.
+    fn sign_form(
+        &self,
+        request: &mut reqwest::Request,
+        fields: &[(&str, &str)],
+        ctx: &SignContext<'_>,
+    ) -> Result<(), SignError> {
+        let _ = fields;
+        self.sign(request, ctx)
+    }
 }
 
 /// Set query parameters of `request`, replacing any of the same names (so signing twice, as before a retry,
@@ -182,6 +199,40 @@ impl NonceSource for FixedNonce {
     fn nonce(&self) -> String {
         self.0.clone()
     }
+}
+
+/// Query parameters whose values are secrets (Dajisaas `appSecret`, sent only in the vendor's debug mode).
+pub const SECRET_QUERY_PARAMS: [&str; 1] = ["appSecret"];
+
+/// Mask the values of [`SECRET_QUERY_PARAMS`] in `url`. Transport errors carry the request URL in their
+/// `Display`; the runtime masks it so errors and logs never show a secret.
+pub fn redact_url(url: &mut reqwest::Url) {
+    if !url
+        .query_pairs()
+        .any(|(name, _)| SECRET_QUERY_PARAMS.contains(&name.as_ref()))
+    {
+        return;
+    }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(name, value)| {
+            let value = if SECRET_QUERY_PARAMS.contains(&name.as_ref()) {
+                "<redacted>".to_owned()
+            } else {
+                value.into_owned()
+            };
+            (name.into_owned(), value)
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+}
+
+/// [`redact_url`] applied to the URL a `reqwest::Error` carries.
+pub fn redact_error(mut error: reqwest::Error) -> reqwest::Error {
+    if let Some(url) = error.url_mut() {
+        redact_url(url);
+    }
+    error
 }
 
 /// Upper-case hexadecimal, as all vendor signatures are written.
