@@ -84,6 +84,11 @@ async fn call(
                 .call_operation(op, &query, body.as_ref())
                 .await
         }
+        "dajisaas" => {
+            dajisaas::Client::with_runtime(&sandbox.base_url("dajisaas"), rt)
+                .call_operation(op, &query, body.as_ref())
+                .await
+        }
         "xportcn" => {
             xportcn::Client::with_runtime(&sandbox.base_url("xportcn"), rt)
                 .call_operation(op, &query, body.as_ref())
@@ -411,4 +416,41 @@ async fn xportcn_batch_pay_flow_reports_partial_failure() {
     assert!(p.succeeded.is_empty());
     assert_eq!(p.failed[0].id, "3300504350583134260");
     assert_eq!(p.failed[0].reason.as_deref(), Some("already paid"));
+}
+
+#[tokio::test]
+async fn dajisaas_sign_is_verified() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let good = dajisaas::Client::new(&sandbox.base_url("dajisaas"), credentials::app_key());
+    let op = dajisaas::operations::find("order_cancel").unwrap();
+    let (_, body) = inputs(op);
+    good.call_operation(op, &[], body.as_ref()).await.unwrap();
+    let get = dajisaas::operations::OPERATIONS
+        .iter()
+        .find(|o| o.method == "GET")
+        .unwrap();
+    let (query, _) = inputs(get);
+    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    good.call_operation(get, &query, None).await.unwrap();
+
+    let bad = dajisaas::Client::new(
+        &sandbox.base_url("dajisaas"),
+        sourcing_runtime::AppKeyCredentials::new(credentials::APP_KEY, "wrong"),
+    );
+    for (op, query, body) in [(op, vec![], body.as_ref()), (*get, query.clone(), None)] {
+        let e = bad.call_operation(op, &query, body).await.unwrap_err();
+        let Error::HttpStatus {
+            status: 401,
+            api: Some(api),
+            ..
+        } = &e
+        else {
+            panic!("{e:?}")
+        };
+        assert!(
+            api.message.as_deref().unwrap().contains("sign mismatch"),
+            "{api:?}"
+        );
+        assert!(!e.to_string().contains("wrong"));
+    }
 }

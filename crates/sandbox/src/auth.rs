@@ -4,7 +4,7 @@
 use crate::server::SandboxConfig;
 use axum::http::HeaderMap;
 use sourcing_runtime::AuthStyle;
-use sourcing_runtime::signing::access_key_signature;
+use sourcing_runtime::signing::{access_key_signature, app_key_signature};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, String> {
@@ -48,6 +48,7 @@ pub(crate) fn verify(
     auth: AuthStyle,
     headers: &HeaderMap,
     query: &[(String, String)],
+    body: &[u8],
     config: &SandboxConfig,
 ) -> Result<(), String> {
     match auth {
@@ -86,6 +87,76 @@ pub(crate) fn verify(
             }
             Ok(())
         }
+        AuthStyle::AppKey => verify_app_key(query, body, config),
         other => Err(format!("the sandbox cannot verify {other:?} requests")),
     }
+}
+
+/// Dajisaas: `appKey` + `sign` (or `appSecret` in the vendor's debug mode) in the query for GET, or as
+/// top-level body fields for JSON POST (simplified rule: `appKey` + `requestTime` + query are signed).
+fn verify_app_key(
+    query: &[(String, String)],
+    body: &[u8],
+    config: &SandboxConfig,
+) -> Result<(), String> {
+    let creds = &config.app_key;
+    let json: Option<serde_json::Map<String, serde_json::Value>> = if body.is_empty() {
+        None
+    } else {
+        Some(
+            serde_json::from_slice(body)
+                .map_err(|e| format!("request body is not a JSON object: {e}"))?,
+        )
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let credential = |name: &str| -> Option<String> {
+        match &json {
+            Some(b) => b.get(name).and_then(text),
+            None => query
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone()),
+        }
+    };
+    let where_ = if json.is_some() {
+        "body field"
+    } else {
+        "query parameter"
+    };
+    let app_key = credential("appKey").ok_or_else(|| format!("missing {where_} `appKey`"))?;
+    if app_key != creds.app_key {
+        return Err(format!("unknown appKey {app_key:?}"));
+    }
+    if let Some(secret) = credential("appSecret") {
+        return if secret == creds.app_secret.expose() {
+            Ok(())
+        } else {
+            Err("appSecret is wrong".into())
+        };
+    }
+    let sign = credential("sign")
+        .ok_or_else(|| format!("missing {where_} `sign` (or `appSecret` in debug mode)"))?;
+    let mut signed: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| k != "sign" && k != "appKey")
+        .cloned()
+        .collect();
+    signed.push(("appKey".into(), app_key));
+    if json.is_some() {
+        let time = credential("requestTime").ok_or("missing body field `requestTime`")?;
+        check_timestamp(&time, config.max_clock_skew)?;
+        signed.push(("requestTime".into(), time));
+    }
+    let expected = app_key_signature(
+        signed.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))),
+        creds.app_secret.expose(),
+    );
+    if sign != expected {
+        return Err("sign mismatch".into());
+    }
+    Ok(())
 }

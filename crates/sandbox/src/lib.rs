@@ -28,6 +28,7 @@ use sourcing_runtime::operation::Provider;
 pub fn providers() -> &'static [&'static Provider] {
     static PROVIDERS: &[&Provider] = &[
         &pandapon::operations::PROVIDER,
+        &dajisaas::operations::PROVIDER,
         &xportcn::operations::PROVIDER,
     ];
     PROVIDERS

@@ -239,7 +239,7 @@ async fn handle(
         return faulted(provider, op, f);
     }
 
-    if let Err(reason) = auth::verify(op.auth, &headers, &query, &state.config) {
+    if let Err(reason) = auth::verify(op.auth, &headers, &query, &body, &state.config) {
         return respond::error(
             provider,
             StatusCode::UNAUTHORIZED,

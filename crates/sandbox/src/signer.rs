@@ -5,11 +5,12 @@
 use sourcing_runtime::signing::{
     Clock, SignContext, SignError, Signer, SystemClock, set_query_params,
 };
-use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AuthStyle};
+use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AppKeySigner, AuthStyle};
 
 #[derive(Debug, Clone)]
 pub struct SandboxSigner {
     access_key: AccessKeySigner,
+    app_key: AppKeySigner,
 }
 
 impl SandboxSigner {
@@ -21,6 +22,7 @@ impl SandboxSigner {
     pub fn with(credentials: AccessKeyCredentials) -> Self {
         Self {
             access_key: AccessKeySigner::new(credentials),
+            app_key: AppKeySigner::new(crate::credentials::app_key()),
         }
     }
 }
@@ -43,6 +45,7 @@ impl Signer for SandboxSigner {
                 );
                 Ok(())
             }
+            AuthStyle::AppKey => self.app_key.sign(request, ctx),
             _ => self.access_key.sign(request, ctx),
         }
     }
