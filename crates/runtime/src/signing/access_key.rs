@@ -88,6 +88,14 @@ impl Signer for AccessKeySigner {
         let with_nonce = match ctx.auth {
             AuthStyle::AccessKeyV1 => true,
             AuthStyle::AccessKeyV2 => false,
+            AuthStyle::QueryTimestampSign => {
+                return Err(SignError(format!(
+                    "{}: this endpoint authenticates with query `timestamp` + `sign`, whose rule the vendor \
+                     does not publish; the built-in access-key signer refuses it and nothing was sent. Build \
+                     the client with your own Signer (Client::with_runtime) to call it",
+                    ctx.operation
+                )));
+            }
             other => {
                 return Err(SignError(format!(
                     "{}: the access-key signer cannot sign {other:?} operations",
