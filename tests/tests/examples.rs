@@ -19,10 +19,10 @@ fn semantic(v: Value) -> Value {
         match v {
             Value::String(s) => {
                 let t = s.trim_start();
-                if t.starts_with('{') || t.starts_with('[') {
-                    if let Ok(inner) = serde_json::from_str::<Value>(&s) {
-                        return serde_json::json!({ "$json-in-string": expand(inner) });
-                    }
+                if (t.starts_with('{') || t.starts_with('['))
+                    && let Ok(inner) = serde_json::from_str::<Value>(&s)
+                {
+                    return serde_json::json!({ "$json-in-string": expand(inner) });
                 }
                 Value::String(s)
             }
