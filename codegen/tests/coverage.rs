@@ -211,7 +211,7 @@ fn unknown_catalogue_ids_are_errors_naming_the_operation() {
         "{err}"
     );
     assert!(err.contains("operation area_get"), "{err}");
-    assert!(err.contains("\"demo.nope\""), "{err}");
+    assert!(err.contains("catalogue id \"demo.nope\""), "{err}");
 
     let hand =
         "x-hand-written:\n  - {id: up, method: post, path: /up, catalogue-id: nope.x, rust-fn: up}";

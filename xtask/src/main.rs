@@ -92,12 +92,9 @@ fn regen(root: &Path, check: bool) -> Result<ExitCode, Box<dyn std::error::Error
     }
     let mut written = 0;
     for f in &files {
-        let path = root.join(&f.path);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(f.contents.as_str()) {
-            continue;
+        if write_if_changed(&root.join(&f.path), &f.contents)? {
+            written += 1;
         }
-        write_atomically(&path, &f.contents)?;
-        written += 1;
     }
     for p in &stale {
         std::fs::remove_file(root.join(p))?;
@@ -112,22 +109,9 @@ fn regen(root: &Path, check: bool) -> Result<ExitCode, Box<dyn std::error::Error
 }
 
 fn coverage(root: &Path) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let file = sourcing_codegen::generate_coverage(root)?;
-    let path = root.join(&file.path);
-    let changed = std::fs::read_to_string(&path).ok().as_deref() != Some(file.contents.as_str());
-    if changed {
-        write_atomically(&path, &file.contents)?;
-    }
-    // The totals table of the report.
-    let totals: Vec<&str> = file
-        .contents
-        .lines()
-        .skip_while(|l| *l != "## Totals")
-        .skip(1)
-        .skip_while(|l| l.is_empty())
-        .take_while(|l| l.starts_with('|'))
-        .collect();
-    println!("{}", totals.join("\n"));
+    let (coverage, file) = sourcing_codegen::generate_coverage(root)?;
+    let changed = write_if_changed(&root.join(&file.path), &file.contents)?;
+    print!("{}", sourcing_codegen::coverage::totals_table(&coverage));
     eprintln!(
         "{} {}",
         if changed { "wrote" } else { "unchanged:" },
@@ -176,6 +160,15 @@ fn walk(root: &Path, rel: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()
         }
     }
     Ok(())
+}
+
+/// Write `contents` unless the file already holds them; whether it wrote.
+fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<bool> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(contents) {
+        return Ok(false);
+    }
+    write_atomically(path, contents)?;
+    Ok(true)
 }
 
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
