@@ -216,6 +216,9 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                     .await
             }
 
+            /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
+            /// signs without `nonce-str`).
+            ///
             /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
             /// privately), with the same signing, envelope mapping and errors as generated operations; returns
             /// `data` untyped. Never retried automatically.
@@ -230,7 +233,9 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                     .call_raw::<#raw_envelope>(
                         self.client(),
                         self.baseurl(),
-                        ::sourcing_runtime::AuthStyle::#raw_auth,
+                        crate::operations::PROVIDER
+                            .auth_for_path(path)
+                            .unwrap_or(::sourcing_runtime::AuthStyle::#raw_auth),
                         ::sourcing_runtime::RawRequest { method, path, query, body },
                     )
                     .await

@@ -1,8 +1,10 @@
-//! Code generation: spec -> validated model -> progenitor settings -> tokens -> prettyplease -> crate files.
+//! Code generation: spec -> validated model -> progenitor settings -> tokens -> prettyplease -> crate files,
+//! plus the endpoint coverage report (`generated/COVERAGE.md`, from the specs and the vendors' catalogue).
 //!
 //! Pure: reads specs, returns files. Writing, diffing and the command line live in `xtask`.
 
 pub mod client;
+pub mod coverage;
 pub mod error;
 pub mod glue;
 pub mod render;
@@ -81,11 +83,27 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
     ])
 }
 
-/// Generate every spec under `root/specs`. Fails on the first bad spec; nothing is written here.
+/// Load and validate every spec under `root/specs`. Fails on the first bad spec.
+pub fn load_all(root: &Path) -> Result<Vec<spec::ProviderSpec>, CodegenError> {
+    spec_files(root)?
+        .iter()
+        .map(|path| spec::load(path, path.strip_prefix(root).unwrap_or(path)))
+        .collect()
+}
+
+/// Generate every spec under `root/specs`, then `generated/COVERAGE.md` (which needs
+/// `root/../shared/provider-docs/CATALOGUE.md`). Fails on the first bad spec; nothing is written here.
 pub fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let specs = load_all(root)?;
     let mut out = Vec::new();
-    for spec in spec_files(root)? {
-        out.extend(generate_spec(root, &spec)?);
+    for spec in &specs {
+        out.extend(generate(spec)?);
     }
+    out.push(coverage::generate(root, &specs)?.1);
     Ok(out)
+}
+
+/// Only the coverage and `generated/COVERAGE.md` (what `cargo xtask coverage` writes).
+pub fn generate_coverage(root: &Path) -> Result<(coverage::Coverage, GeneratedFile), CodegenError> {
+    coverage::generate(root, &load_all(root)?)
 }

@@ -106,7 +106,7 @@ async fn batch_submit_to_pay_reports_partial_failure() {
         r#"{"requestId":null,"code":200,"developId":null,"msg":"成功","data":{"successOrderIds":["2059624776425880794"],"payFailOrders":[{"orderId":"2060506524492880794","errorReason":"账户额度不足"}]}}"#,
     );
     let ids = ["2059624776425880794", "2060506524492880794"];
-    let data = client(&server.base_url)
+    let err = client(&server.base_url)
         .order_batch_submit_to_pay()
         .body(
             pandapon::types::BatchSubmitToPayRequest::builder()
@@ -114,16 +114,16 @@ async fn batch_submit_to_pay_reports_partial_failure() {
         )
         .send()
         .await
-        .unwrap();
-    assert_eq!(data.success_order_ids[0].as_str(), ids[0]);
-    assert_eq!(
-        data.pay_fail_orders[0].order_id.as_ref().unwrap().as_str(),
-        ids[1]
-    );
-    assert_eq!(
-        data.pay_fail_orders[0].error_reason.as_deref(),
-        Some("账户额度不足")
-    );
+        .unwrap_err();
+    // A batch with failed orders is never plain success.
+    let Error::PartialFailure(p) = &err else {
+        panic!("expected PartialFailure, got {err:?}")
+    };
+    assert_eq!(p.succeeded, [ids[0]]);
+    assert_eq!(p.failed[0].id, ids[1]);
+    assert_eq!(p.failed[0].reason.as_deref(), Some("账户额度不足"));
+    let data: pandapon::types::BatchSubmitToPayResult = p.data_as().unwrap();
+    assert_eq!(data.pay_fail_orders.len(), 1);
 
     let [r] = server.requests().try_into().unwrap();
     assert_eq!(r.method, "POST");
@@ -264,4 +264,27 @@ async fn call_raw_signs_and_maps_the_envelope() {
     assert_eq!(r.query.as_deref(), Some("lang=en"));
     assert_eq!(r.json(), body);
     assert_v1_headers(&r);
+}
+
+#[tokio::test]
+async fn call_raw_signs_v2_paths_like_v2_operations() {
+    let server = MockServer::start().await;
+    server.reply(200, r#"{"code":200,"msg":"成功","data":true}"#);
+    client(&server.base_url)
+        .call_raw(
+            reqwest::Method::POST,
+            "/v2/alibaba/private/thing",
+            &[],
+            Some(&serde_json::json!({})),
+        )
+        .await
+        .unwrap();
+    let [r] = server.requests().try_into().unwrap();
+    assert_eq!(
+        r.header("nonce-str"),
+        None,
+        "v2 paths sign without nonce-str"
+    );
+    let expected = sourcing_runtime::signing::access_key_signature(AK, "1715669977082", None, SK);
+    assert_eq!(r.header("signature"), Some(expected.as_str()));
 }

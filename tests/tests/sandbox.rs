@@ -360,7 +360,7 @@ async fn pay_flow_keeps_state() {
     );
 
     sandbox.seed_order("2257455039610311974");
-    let batch = client
+    let err = client
         .order_batch_submit_to_pay()
         .body(
             pandapon::types::BatchSubmitToPayRequest::builder().order_ids(vec![
@@ -370,12 +370,13 @@ async fn pay_flow_keeps_state() {
         )
         .send()
         .await
-        .unwrap();
-    assert_eq!(batch.success_order_ids.len(), 1);
-    assert_eq!(
-        batch.pay_fail_orders[0].error_reason.as_deref(),
-        Some("already paid")
-    );
+        .unwrap_err();
+    let Error::PartialFailure(p) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(p.succeeded, ["2257455039610311974"]);
+    assert_eq!(p.failed[0].id, "2257455039610311973");
+    assert_eq!(p.failed[0].reason.as_deref(), Some("already paid"));
 
     sandbox.seed_order("2257455039610311975");
     assert!(sandbox.cancel_order("2257455039610311975"));

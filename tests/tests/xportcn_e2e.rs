@@ -362,7 +362,7 @@ async fn logistics_operations_are_refused_by_the_built_in_signer_and_nothing_is_
         };
         assert_eq!(*operation, op);
         for reason in [
-            "`timestamp` and `sign`",
+            "`timestamp` + `sign`",
             "does not publish",
             "QueryTimestampSign",
             "Signer",

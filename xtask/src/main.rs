@@ -1,4 +1,5 @@
-//! `cargo xtask regen [--check]`: regenerate `generated/` from `specs/` (or check it is up to date).
+//! `cargo xtask regen [--check]`: regenerate `generated/` from `specs/` (or check it is up to date), and
+//! `cargo xtask coverage`: write `generated/COVERAGE.md` and print its totals.
 //!
 //! All generation happens in memory first; a bad spec exits non-zero naming the file, the location and the
 //! reason, and `generated/` is not touched.
@@ -9,10 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "usage: cargo xtask regen [--check]
+const USAGE: &str = "usage: cargo xtask regen [--check] | cargo xtask coverage
 
-  regen           regenerate generated/ from specs/
+  regen           regenerate generated/ from specs/ (crates and COVERAGE.md)
   regen --check   exit 1 with a unified diff if generated/ differs from what specs/ produce
+  coverage        write generated/COVERAGE.md (specs/ against ../shared/provider-docs/CATALOGUE.md)
+                  and print its totals
 
   SOURCING_ROOT   workspace root to work on (default: this checkout)";
 
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     {
         ["regen"] => regen(&root, false),
         ["regen", "--check"] => regen(&root, true),
+        ["coverage"] => coverage(&root),
         ["-h" | "--help" | "help"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -88,12 +92,9 @@ fn regen(root: &Path, check: bool) -> Result<ExitCode, Box<dyn std::error::Error
     }
     let mut written = 0;
     for f in &files {
-        let path = root.join(&f.path);
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(f.contents.as_str()) {
-            continue;
+        if write_if_changed(&root.join(&f.path), &f.contents)? {
+            written += 1;
         }
-        write_atomically(&path, &f.contents)?;
-        written += 1;
     }
     for p in &stale {
         std::fs::remove_file(root.join(p))?;
@@ -107,12 +108,30 @@ fn regen(root: &Path, check: bool) -> Result<ExitCode, Box<dyn std::error::Error
     Ok(ExitCode::SUCCESS)
 }
 
+fn coverage(root: &Path) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let (coverage, file) = sourcing_codegen::generate_coverage(root)?;
+    let changed = write_if_changed(&root.join(&file.path), &file.contents)?;
+    print!("{}", sourcing_codegen::coverage::totals_table(&coverage));
+    eprintln!(
+        "{} {}",
+        if changed { "wrote" } else { "unchanged:" },
+        file.path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Files under `generated/<crate>/` of a generated crate that generation no longer produces.
 fn stale_files(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<PathBuf>> {
     let produced: BTreeSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    // Crate directories only: top-level files such as generated/COVERAGE.md are not crates.
     let crates: BTreeSet<PathBuf> = files
         .iter()
-        .filter_map(|f| f.path.strip_prefix(GENERATED_DIR).ok()?.components().next())
+        .filter_map(|f| {
+            let mut parts = f.path.strip_prefix(GENERATED_DIR).ok()?.components();
+            let first = parts.next()?;
+            parts.next()?;
+            Some(first)
+        })
         .map(|c| Path::new(GENERATED_DIR).join(c.as_os_str()))
         .collect();
     let mut stale = Vec::new();
@@ -141,6 +160,15 @@ fn walk(root: &Path, rel: &Path, f: &mut dyn FnMut(&Path)) -> std::io::Result<()
         }
     }
     Ok(())
+}
+
+/// Write `contents` unless the file already holds them; whether it wrote.
+fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<bool> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(contents) {
+        return Ok(false);
+    }
+    write_atomically(path, contents)?;
+    Ok(true)
 }
 
 fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {

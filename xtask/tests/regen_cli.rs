@@ -4,17 +4,30 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A scratch checkout `<tmp>/…/repo` with the specs, and `<tmp>/…/shared` beside it holding the endpoint
+/// catalogue (the coverage report needs it). Remove it with `cleanup`.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sourcing-xtask-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let base = std::env::temp_dir().join(format!("sourcing-xtask-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let dir = base.join("repo");
     std::fs::create_dir_all(dir.join("specs")).unwrap();
+    std::fs::create_dir_all(base.join("shared/provider-docs")).unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     std::fs::copy(
         repo.join("specs/pandapon.yaml"),
         dir.join("specs/pandapon.yaml"),
     )
     .unwrap();
+    std::fs::copy(
+        repo.join("../shared/provider-docs/CATALOGUE.md"),
+        base.join("shared/provider-docs/CATALOGUE.md"),
+    )
+    .unwrap();
     dir
+}
+
+fn cleanup(root: &Path) {
+    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }
 
 fn xtask(root: &Path, args: &[&str]) -> Output {
@@ -77,7 +90,7 @@ fn regen_check_and_drift() {
         "{diff}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("DRIFT"));
-    let _ = std::fs::remove_dir_all(&root);
+    cleanup(&root);
 }
 
 #[test]
@@ -115,7 +128,47 @@ fn broken_spec_names_the_problem_and_writes_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("specs/pandapon.yaml at line"), "{err}");
     assert_eq!(before, snapshot(&root.join("generated")));
-    let _ = std::fs::remove_dir_all(&root);
+    cleanup(&root);
+}
+
+#[test]
+fn coverage_writes_the_report_and_a_missing_catalogue_is_a_clear_error() {
+    let root = scratch("coverage");
+    let out = xtask(&root, &["coverage"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("| PandaPon v1 |"), "{stdout}");
+    let report = std::fs::read_to_string(root.join("generated/COVERAGE.md")).unwrap();
+    assert!(report.contains("`pp.1688.order.cancel`"), "{report}");
+    assert!(xtask(&root, &["regen"]).status.success());
+    assert!(xtask(&root, &["regen", "--check"]).status.success());
+
+    // A stale report is drift.
+    std::fs::write(root.join("generated/COVERAGE.md"), "stale\n").unwrap();
+    let out = xtask(&root, &["regen", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("generated/COVERAGE.md"));
+
+    // Without ../shared: a clear error naming the catalogue, no panic, nothing written.
+    std::fs::remove_dir_all(root.parent().unwrap().join("shared")).unwrap();
+    let before = snapshot(&root.join("generated"));
+    for args in [&["regen"][..], &["coverage"][..]] {
+        let out = xtask(&root, args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("../shared/provider-docs/CATALOGUE.md"),
+            "{err}"
+        );
+        assert!(err.contains("cannot read the endpoint catalogue"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert_eq!(before, snapshot(&root.join("generated")));
+    cleanup(&root);
 }
 
 #[test]

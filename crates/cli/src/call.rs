@@ -151,17 +151,20 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
         body.as_ref(),
     )
     .await?;
+    let table = om.get_one::<String>("output").map(String::as_str) == Some("table");
+    let print = |data: &Value| {
+        println!(
+            "{}",
+            if table {
+                output::table(data)
+            } else {
+                output::json(data)
+            }
+        )
+    };
     match result {
         Ok(data) => {
-            let table = om.get_one::<String>("output").map(String::as_str) == Some("table");
-            println!(
-                "{}",
-                if table {
-                    output::table(&data)
-                } else {
-                    output::json(&data)
-                }
-            );
+            print(&data);
             Ok(exit::OK)
         }
         Err(e) => {
@@ -171,7 +174,7 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
             }
             // A partly failed batch still tells which items went through: print the answer as on success.
             if let Some(p) = e.partial_failure() {
-                println!("{}", output::json(&p.data));
+                print(&p.data);
             }
             Ok(match e {
                 Error::Api(_) | Error::PartialFailure(_) => exit::BUSINESS,

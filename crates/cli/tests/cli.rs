@@ -74,7 +74,13 @@ fn calls_the_embedded_sandbox() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // The documented answer lists a failed order: a partial failure (exit 5), its answer still printed.
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("batch partly failed"),
+        "{}",
+        text(&out.stderr)
+    );
     insta::assert_snapshot!("batch_submit_table", text(&out.stdout));
 }
 

@@ -310,6 +310,32 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// The auth style of the documented operations under the same first path segment as `path` (PandaPon
+    /// `/v2/...` → `AccessKeyV2`), the most common one when they differ; the provider's most common style
+    /// when no documented path shares the segment. Used by `call_raw` for undocumented paths.
+    pub fn auth_for_path(&self, path: &str) -> Option<AuthStyle> {
+        let root = |p: &str| {
+            p.trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
+        let wanted = root(path);
+        let pick = |ops: &mut dyn Iterator<Item = &&Operation>| {
+            let mut counts: Vec<(AuthStyle, usize)> = Vec::new();
+            for op in ops {
+                match counts.iter_mut().find(|(a, _)| *a == op.auth) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((op.auth, 1)),
+                }
+            }
+            counts.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a)
+        };
+        pick(&mut self.operations.iter().filter(|o| root(o.path) == wanted))
+            .or_else(|| pick(&mut self.operations.iter()))
+    }
+
     /// The operation with this id; `-` is accepted for `_` (`order-pay-url`).
     pub fn find(&self, id: &str) -> Option<&'static Operation> {
         let id = id.replace('-', "_");

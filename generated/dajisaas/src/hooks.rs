@@ -74,6 +74,9 @@ impl Client {
             >(self.client(), self.baseurl(), operation, query, body)
             .await
     }
+    /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
+    /// signs without `nonce-str`).
+    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
     /// privately), with the same signing, envelope mapping and errors as generated operations; returns
     /// `data` untyped. Never retried automatically.
@@ -90,7 +93,9 @@ impl Client {
             >(
                 self.client(),
                 self.baseurl(),
-                ::sourcing_runtime::AuthStyle::AppKey,
+                crate::operations::PROVIDER
+                    .auth_for_path(path)
+                    .unwrap_or(::sourcing_runtime::AuthStyle::AppKey),
                 ::sourcing_runtime::RawRequest {
                     method,
                     path,

@@ -7,6 +7,376 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    /**A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are
+required (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,
+provinceText and address; the cart and v2 pages require none), so none is enforced here.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AddressParam {
+        ///Street address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        ///District, as text.
+        #[serde(
+            rename = "areaText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub area_text: ::std::option::Option<::std::string::String>,
+        ///City, as text.
+        #[serde(
+            rename = "cityText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub city_text: ::std::option::Option<::std::string::String>,
+        ///District code (listed on some pages only).
+        #[serde(
+            rename = "districtCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub district_code: ::std::option::Option<::std::string::String>,
+        ///Recipient's name.
+        #[serde(
+            rename = "fullName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub full_name: ::std::option::Option<::std::string::String>,
+        ///Mobile number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mobile: ::std::option::Option<::std::string::String>,
+        ///Telephone number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Postal code.
+        #[serde(
+            rename = "postCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub post_code: ::std::option::Option<::std::string::String>,
+        ///Province, as text.
+        #[serde(
+            rename = "provinceText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub province_text: ::std::option::Option<::std::string::String>,
+        ///Town, as text.
+        #[serde(
+            rename = "townText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub town_text: ::std::option::Option<::std::string::String>,
+    }
+    impl AddressParam {
+        pub fn builder() -> builder::AddressParam {
+            Default::default()
+        }
+    }
+    ///A receiving address to add, or to update when `id` names an existing one (rule not documented).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AddressSaveRequest {
+        ///Street address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        ///City.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        ///District.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub district: ::std::option::Option<::std::string::String>,
+        ///Address id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Recipient.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Mobile number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Province.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub province: ::std::option::Option<::std::string::String>,
+    }
+    impl AddressSaveRequest {
+        pub fn builder() -> builder::AddressSaveRequest {
+            Default::default()
+        }
+    }
+    ///The 1688 cart grouped by seller (v2, Apifox model `AlibabaCartV2VO`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AlibabaCart {
+        ///Entries that can no longer be ordered.
+        #[serde(
+            rename = "disableList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub disable_list: ::std::vec::Vec<CartShop>,
+        ///Entries that can be ordered.
+        #[serde(
+            rename = "enableList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub enable_list: ::std::vec::Vec<CartShop>,
+    }
+    impl AlibabaCart {
+        pub fn builder() -> builder::AlibabaCart {
+            Default::default()
+        }
+    }
+    /**A 1688 offer. The page names many more fields (videos, images, attributes, SKUs, sale and shipping
+info, seller data, …) but their wire names are not published; they are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AlibabaProductDetail {
+        ///Category id (a number here, a string on other endpoints).
+        #[serde(
+            rename = "categoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Category name.
+        #[serde(
+            rename = "categoryName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_name: ::std::option::Option<::std::string::String>,
+        ///Description (HTML).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///The offer id (a 12-digit number in the example).
+        #[serde(
+            rename = "offerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Title (Chinese).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub subject: ::std::option::Option<::std::string::String>,
+        ///Title translated into the requested language.
+        #[serde(
+            rename = "subjectTrans",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subject_trans: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AlibabaProductDetail {
+        pub fn builder() -> builder::AlibabaProductDetail {
+            Default::default()
+        }
+    }
+    ///One page of 1688 search results (v2 pages).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AlibabaProductPage {
+        ///This page's number.
+        #[serde(
+            rename = "currentPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub current_page: ::std::option::Option<i64>,
+        ///The products of this page.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub data: ::std::vec::Vec<AlibabaProductSummary>,
+        ///Results per page.
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<i64>,
+        ///Number of pages.
+        #[serde(
+            rename = "totalPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_page: ::std::option::Option<i64>,
+        ///Number of results.
+        #[serde(
+            rename = "totalRecords",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_records: ::std::option::Option<i64>,
+    }
+    impl AlibabaProductPage {
+        pub fn builder() -> builder::AlibabaProductPage {
+            Default::default()
+        }
+    }
+    /**A 1688 product in a search result. The pages list 8 fields (9 for store search) but show only
+`imageUrl` and `subject` before being cut off; the rest are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AlibabaProductSummary {
+        ///Main image URL.
+        #[serde(
+            rename = "imageUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub image_url: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub subject: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AlibabaProductSummary {
+        pub fn builder() -> builder::AlibabaProductSummary {
+            Default::default()
+        }
+    }
+    /**A 1688 after-sales order (Apifox model `AlibabaRefundInfo`). The page's field list is cut off after
+`buyerUserId`; the rest are kept in `extra`. Amounts are integers whose unit is not documented
+(probably fen).
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AlibabaRefundInfo {
+        ///Alipay trade number.
+        #[serde(
+            rename = "alipayPaymentId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub alipay_payment_id: ::std::option::Option<::std::string::String>,
+        ///Freight applied for (integer; unit not documented, probably fen).
+        #[serde(
+            rename = "applyCarriage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_carriage: ::std::option::Option<i64>,
+        ///Expected amount (integer; unit not documented, probably fen).
+        #[serde(
+            rename = "applyExpect",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_expect: ::std::option::Option<i64>,
+        ///Amount applied for (integer; unit not documented, probably fen).
+        #[serde(
+            rename = "applyPayment",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_payment: ::std::option::Option<i64>,
+        ///Reason given.
+        #[serde(
+            rename = "applyReason",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_reason: ::std::option::Option<::std::string::String>,
+        ///Id of the reason.
+        #[serde(
+            rename = "applyReasonId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_reason_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Second-level refund reason.
+        #[serde(
+            rename = "applySubReason",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_sub_reason: ::std::option::Option<::std::string::String>,
+        ///Id of the second-level reason.
+        #[serde(
+            rename = "applySubReasonId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub apply_sub_reason_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Buyer's Alipay id.
+        #[serde(
+            rename = "buyerAlipayId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub buyer_alipay_id: ::std::option::Option<::std::string::String>,
+        ///Carrier the buyer used to return the goods.
+        #[serde(
+            rename = "buyerLogisticsName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub buyer_logistics_name: ::std::option::Option<::std::string::String>,
+        ///Buyer's member id.
+        #[serde(
+            rename = "buyerMemberId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub buyer_member_id: ::std::option::Option<::std::string::String>,
+        ///Whether the buyer sent the goods back.
+        #[serde(
+            rename = "buyerSendGoods",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub buyer_send_goods: ::std::option::Option<bool>,
+        ///Buyer's user id (typed integer; the page is cut off here).
+        #[serde(
+            rename = "buyerUserId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub buyer_user_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Created by.
+        #[serde(
+            rename = "createBy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub create_by: ::std::option::Option<::std::string::String>,
+        ///Id of the creator.
+        #[serde(
+            rename = "createById",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub create_by_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Creation time.
+        #[serde(
+            rename = "createTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub create_time: ::std::option::Option<::std::string::String>,
+        ///Record id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Remark.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remark: ::std::option::Option<::std::string::String>,
+        ///Last updated by.
+        #[serde(
+            rename = "updateBy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub update_by: ::std::option::Option<::std::string::String>,
+        ///Id of the last updater.
+        #[serde(
+            rename = "updateById",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub update_by_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Last update time.
+        #[serde(
+            rename = "updateTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub update_time: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl AlibabaRefundInfo {
+        pub fn builder() -> builder::AlibabaRefundInfo {
+            Default::default()
+        }
+    }
+    ///A Taobao item and the SKUs to check.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchCheckItem {
+        ///Taobao item id, as text.
+        #[serde(rename = "itemId")]
+        pub item_id: ::std::string::String,
+        ///SKU ids, as text.
+        #[serde(
+            rename = "skuIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub sku_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl BatchCheckItem {
+        pub fn builder() -> builder::BatchCheckItem {
+            Default::default()
+        }
+    }
     ///Orders to submit for payment.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BatchSubmitToPayRequest {
@@ -41,6 +411,909 @@ pub mod types {
     }
     impl BatchSubmitToPayResult {
         pub fn builder() -> builder::BatchSubmitToPayResult {
+            Default::default()
+        }
+    }
+    ///Whether the order was cancelled.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CancelResult {
+        Cancelled(bool),
+        Placeholder(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+    }
+    impl ::std::convert::From<bool> for CancelResult {
+        fn from(value: bool) -> Self {
+            Self::Cancelled(value)
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for CancelResult {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self::Placeholder(value)
+        }
+    }
+    /**One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is
+used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CargoParam {
+        ///The 1688 offer (product) id, an integer.
+        #[serde(rename = "offerId")]
+        pub offer_id: ::sourcing_runtime::LenientId,
+        ///Quantity to order (the pages type it as a number).
+        pub quantity: f64,
+        ///The seller's id (multi-seller endpoints).
+        #[serde(
+            rename = "sellerOpenId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_open_id: ::std::option::Option<::std::string::String>,
+        ///The offer's specification (SKU) id.
+        #[serde(rename = "specId")]
+        pub spec_id: ::std::string::String,
+    }
+    impl CargoParam {
+        pub fn builder() -> builder::CargoParam {
+            Default::default()
+        }
+    }
+    ///1688 cart entries to order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CartCreateOrderRequest {
+        #[serde(
+            rename = "addressParam",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_param: ::std::option::Option<AddressParam>,
+        ///Cart entry ids.
+        #[serde(rename = "cartIds")]
+        pub cart_ids: ::std::vec::Vec<::sourcing_runtime::LenientId>,
+        ///Order flow (values not documented).
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub flow: ::std::option::Option<::std::string::String>,
+        ///Remark for the seller.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Shop promotion to apply.
+        #[serde(
+            rename = "shopPromotionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_promotion_id: ::std::option::Option<::std::string::String>,
+        ///Name of the staff member placing the order.
+        #[serde(
+            rename = "staffName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub staff_name: ::std::option::Option<::std::string::String>,
+        ///Trade type (values not documented).
+        #[serde(
+            rename = "tradeType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trade_type: ::std::option::Option<::std::string::String>,
+        ///The user's id.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    impl CartCreateOrderRequest {
+        pub fn builder() -> builder::CartCreateOrderRequest {
+            Default::default()
+        }
+    }
+    ///A cart entry and its new quantity.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CartEditQuantityRequest {
+        ///Container number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub container: ::std::option::Option<::std::string::String>,
+        ///Cart entry id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Product number.
+        #[serde(
+            rename = "productNo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_no: ::std::option::Option<::std::string::String>,
+        ///New quantity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        #[serde(
+            rename = "updateTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub update_time: ::std::option::Option<JavaDateTime>,
+    }
+    impl CartEditQuantityRequest {
+        pub fn builder() -> builder::CartEditQuantityRequest {
+            Default::default()
+        }
+    }
+    ///One 1688 cart entry.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CartItem {
+        ///Stock available.
+        #[serde(
+            rename = "amountOnSale",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub amount_on_sale: ::std::option::Option<i64>,
+        ///Cart entry id (pass it as a `cartIds` element).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Image URL.
+        #[serde(
+            rename = "itemPic",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_pic: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(
+            rename = "itemTitle",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_title: ::std::option::Option<::std::string::String>,
+        ///The obfuscated v2 offer id.
+        #[serde(
+            rename = "offerMapId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_map_id: ::std::option::Option<::std::string::String>,
+        ///Price (integer; unit not documented, probably fen).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<i64>,
+        ///SKU properties (format not documented; empty in the example).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub properties: ::std::option::Option<::std::string::String>,
+        ///Quantity in the cart.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        ///SKU id (a string).
+        #[serde(
+            rename = "skuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_id: ::std::option::Option<::std::string::String>,
+        ///The offer's specification id.
+        #[serde(
+            rename = "specId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub spec_id: ::std::option::Option<::std::string::String>,
+    }
+    impl CartItem {
+        pub fn builder() -> builder::CartItem {
+            Default::default()
+        }
+    }
+    ///1688 cart entries to price.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CartPreviewOrderRequest {
+        #[serde(
+            rename = "addressParam",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_param: ::std::option::Option<AddressParam>,
+        ///Cart entry ids.
+        #[serde(rename = "cartIds")]
+        pub cart_ids: ::std::vec::Vec<::sourcing_runtime::LenientId>,
+    }
+    impl CartPreviewOrderRequest {
+        pub fn builder() -> builder::CartPreviewOrderRequest {
+            Default::default()
+        }
+    }
+    ///The cart entries of one seller.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct CartShop {
+        ///The entries.
+        #[serde(
+            rename = "cartItemInfos",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cart_item_infos: ::std::vec::Vec<CartItem>,
+        ///The seller's nickname.
+        #[serde(
+            rename = "sellerNickName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_nick_name: ::std::option::Option<::std::string::String>,
+        ///The seller's id.
+        #[serde(
+            rename = "sellerOpenId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_open_id: ::std::option::Option<::std::string::String>,
+    }
+    impl CartShop {
+        pub fn builder() -> builder::CartShop {
+            Default::default()
+        }
+    }
+    ///One cargo line of a v2 1688 order (Apifox model `FastCargo`); offers are named by obfuscated `offerMapId`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FastCargo {
+        ///Container number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub container: ::std::option::Option<::std::string::String>,
+        ///The obfuscated v2 offer id (replaces v1's integer `offerId`).
+        #[serde(
+            rename = "offerMapId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_map_id: ::std::option::Option<::std::string::String>,
+        ///Product number.
+        #[serde(
+            rename = "productNo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_no: ::std::option::Option<::std::string::String>,
+        ///Quantity to order (the pages type it as a number).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<f64>,
+        ///The seller's id.
+        #[serde(
+            rename = "sellerOpenId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_open_id: ::std::option::Option<::std::string::String>,
+        ///The offer's specification (SKU) id.
+        #[serde(
+            rename = "specId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub spec_id: ::std::option::Option<::std::string::String>,
+    }
+    impl FastCargo {
+        pub fn builder() -> builder::FastCargo {
+            Default::default()
+        }
+    }
+    ///An international logistics order; every field optional on the page.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FreightBookingRequest {
+        ///Items to ship.
+        #[serde(
+            rename = "lineItems",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub line_items: ::std::vec::Vec<FreightLineItem>,
+        #[serde(
+            rename = "receiverAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub receiver_address: ::std::option::Option<ReceiverAddress>,
+        ///Remark.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remark: ::std::option::Option<::std::string::String>,
+        ///Id of the freight preview this booking follows (e.g. `FF2024080200007`).
+        #[serde(
+            rename = "renderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub render_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "tmallOrderInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tmall_order_info: ::std::option::Option<TmallOrderInfo>,
+    }
+    impl FreightBookingRequest {
+        pub fn builder() -> builder::FreightBookingRequest {
+            Default::default()
+        }
+    }
+    ///The chosen freight service (Apifox model `FreightInfoTO`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FreightInfo {
+        ///Carrier name.
+        #[serde(
+            rename = "companyName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub company_name: ::std::option::Option<::std::string::String>,
+        ///Service category.
+        #[serde(
+            rename = "serviceCategory",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub service_category: ::std::option::Option<::std::string::String>,
+        ///Freight service id.
+        #[serde(
+            rename = "serviceId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub service_id: ::std::option::Option<::std::string::String>,
+    }
+    impl FreightInfo {
+        pub fn builder() -> builder::FreightInfo {
+            Default::default()
+        }
+    }
+    ///An item of an international logistics order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FreightLineItem {
+        ///Currency of `price`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "freightInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub freight_info: ::std::option::Option<FreightInfo>,
+        ///Image URL.
+        #[serde(
+            rename = "imageUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub image_url: ::std::option::Option<::std::string::String>,
+        ///Item id, as text.
+        #[serde(
+            rename = "itemId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_id: ::std::option::Option<::std::string::String>,
+        ///Unit price in `currency`, as a decimal string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<::std::string::String>,
+        ///Quantity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        ///SKU id, as text.
+        #[serde(
+            rename = "skuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_id: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl FreightLineItem {
+        pub fn builder() -> builder::FreightLineItem {
+            Default::default()
+        }
+    }
+    ///Items and destination of an overseas freight preview.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct FreightPreviewRequest {
+        #[serde(
+            rename = "receiverAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub receiver_address: ::std::option::Option<ReceiverAddress>,
+        ///Items to ship.
+        #[serde(
+            rename = "renderItems",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub render_items: ::std::option::Option<::std::vec::Vec<FreightRenderItem>>,
+    }
+    impl FreightPreviewRequest {
+        pub fn builder() -> builder::FreightPreviewRequest {
+            Default::default()
+        }
+    }
+    ///An item whose overseas freight to preview.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FreightRenderItem {
+        ///Currency of `price`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "freightInfo")]
+        pub freight_info: FreightInfo,
+        ///Item id, as text.
+        #[serde(rename = "itemId")]
+        pub item_id: ::std::string::String,
+        ///Unit price in `currency`, as a decimal string.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<::std::string::String>,
+        ///Quantity.
+        pub quantity: i64,
+        ///SKU id, as text.
+        #[serde(rename = "skuId")]
+        pub sku_id: ::std::string::String,
+    }
+    impl FreightRenderItem {
+        pub fn builder() -> builder::FreightRenderItem {
+            Default::default()
+        }
+    }
+    ///The 1688 offer to read.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct GoodsDetailRequest {
+        ///Language of translated fields; the page says to pass `en` for now.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        ///The 1688 offer (product) id, an integer.
+        #[serde(
+            rename = "offerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Your own (external) user id.
+        #[serde(
+            rename = "outMemberId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub out_member_id: ::std::option::Option<::std::string::String>,
+    }
+    impl GoodsDetailRequest {
+        pub fn builder() -> builder::GoodsDetailRequest {
+            Default::default()
+        }
+    }
+    ///A 1688 image search (v1 and v2 take the same fields; v1 marks them nullable).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ImageSearchRequest {
+        ///Page number, from 1.
+        #[serde(
+            rename = "beginPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub begin_page: ::std::option::Option<i32>,
+        ///Category id (an integer on this page).
+        #[serde(
+            rename = "categoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_id: ::std::option::Option<i64>,
+        ///Language of translated fields; the page says to pass `en` for now.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        ///Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter: ::std::option::Option<::std::string::String>,
+        ///URL of the image.
+        #[serde(
+            rename = "imageAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub image_address: ::std::option::Option<::std::string::String>,
+        ///The image, base64-encoded.
+        #[serde(rename = "imageBase64")]
+        pub image_base64: ::std::string::String,
+        ///Your own (external) user id.
+        #[serde(
+            rename = "outMemberId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub out_member_id: ::std::option::Option<::std::string::String>,
+        ///Results per page.
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<i32>,
+        ///Maximum wholesale price in yuan, as a decimal string.
+        #[serde(
+            rename = "priceEnd",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_end: ::std::option::Option<::std::string::String>,
+        ///Minimum wholesale price in yuan, as a decimal string.
+        #[serde(
+            rename = "priceStart",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_start: ::std::option::Option<::std::string::String>,
+        ///Subject (region) selection within the image.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub region: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<
+            ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+        >,
+    }
+    impl ImageSearchRequest {
+        pub fn builder() -> builder::ImageSearchRequest {
+            Default::default()
+        }
+    }
+    /**A Java `DateTime` bean the page exposes as-is (it carries no instant: only calendar settings).
+Documented fields only.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct JavaDateTime {
+        ///`SUNDAY`, `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY` or `SATURDAY`.
+        #[serde(
+            rename = "firstDayOfWeek",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub first_day_of_week: ::std::option::Option<::std::string::String>,
+        ///Bean property `minimalDaysInFirstWeek`.
+        #[serde(
+            rename = "minimalDaysInFirstWeek",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub minimal_days_in_first_week: ::std::option::Option<i32>,
+        ///Bean property `mutable`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mutable: ::std::option::Option<bool>,
+        #[serde(
+            rename = "timeZone",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub time_zone: ::std::option::Option<JavaTimeZone>,
+    }
+    impl JavaDateTime {
+        pub fn builder() -> builder::JavaDateTime {
+            Default::default()
+        }
+    }
+    ///A Java `TimeZone` bean.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct JavaTimeZone {
+        ///Time-zone id.
+        #[serde(rename = "ID", skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+    }
+    impl JavaTimeZone {
+        pub fn builder() -> builder::JavaTimeZone {
+            Default::default()
+        }
+    }
+    ///A 1688 keyword search (v1 and v2 take the same fields; v1 marks them nullable).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct KeywordSearchRequest {
+        ///Page number, from 1.
+        #[serde(
+            rename = "beginPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub begin_page: ::std::option::Option<i32>,
+        ///Category id (a string on this page; an integer on image and store search).
+        #[serde(
+            rename = "categoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_id: ::std::option::Option<::std::string::String>,
+        ///Language of translated fields; the page says to pass `en` for now.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        ///Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter: ::std::option::Option<::std::string::String>,
+        ///Search keyword.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub keyword: ::std::option::Option<::std::string::String>,
+        ///Your own (external) user id.
+        #[serde(
+            rename = "outMemberId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub out_member_id: ::std::option::Option<::std::string::String>,
+        ///Results per page.
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<i32>,
+        ///Maximum wholesale price in yuan, as a decimal string.
+        #[serde(
+            rename = "priceEnd",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_end: ::std::option::Option<::std::string::String>,
+        ///Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).
+        #[serde(
+            rename = "priceStart",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_start: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<
+            ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+        >,
+    }
+    impl KeywordSearchRequest {
+        pub fn builder() -> builder::KeywordSearchRequest {
+            Default::default()
+        }
+    }
+    ///Goods in a package.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LogisticsGoods {
+        ///Image URL.
+        #[serde(
+            rename = "imageUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub image_url: ::std::option::Option<::std::string::String>,
+        ///SKU properties.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub property: ::std::option::Option<::std::string::String>,
+        ///Quantity (a string on the page).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+    }
+    impl LogisticsGoods {
+        pub fn builder() -> builder::LogisticsGoods {
+            Default::default()
+        }
+    }
+    ///A carrier.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LogisticsPartner {
+        ///Carrier name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub company: ::std::option::Option<::std::string::String>,
+        ///Carrier contact.
+        #[serde(
+            rename = "companyContact",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub company_contact: ::std::option::Option<::std::string::String>,
+        ///Carrier logo URL.
+        #[serde(
+            rename = "companyImageUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub company_image_url: ::std::option::Option<::std::string::String>,
+    }
+    impl LogisticsPartner {
+        pub fn builder() -> builder::LogisticsPartner {
+            Default::default()
+        }
+    }
+    ///The receiver of a package.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LogisticsReceiver {
+        ///Street address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        ///City.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        ///District.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub district: ::std::option::Option<::std::string::String>,
+        ///Name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Phone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Province.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub province: ::std::option::Option<::std::string::String>,
+        ///Postal code.
+        #[serde(
+            rename = "zipCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub zip_code: ::std::option::Option<::std::string::String>,
+    }
+    impl LogisticsReceiver {
+        pub fn builder() -> builder::LogisticsReceiver {
+            Default::default()
+        }
+    }
+    ///A tracking event (all strings).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct LogisticsTrace {
+        ///Action.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        ///City.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        ///District.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub district: ::std::option::Option<::std::string::String>,
+        ///Facility.
+        #[serde(
+            rename = "facilityName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub facility_name: ::std::option::Option<::std::string::String>,
+        ///Next city.
+        #[serde(
+            rename = "nextCity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_city: ::std::option::Option<::std::string::String>,
+        ///Next node.
+        #[serde(
+            rename = "nextNodeName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_node_name: ::std::option::Option<::std::string::String>,
+        ///Province.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub province: ::std::option::Option<::std::string::String>,
+        ///Standardised description (the wire name's typo is the vendor's).
+        #[serde(
+            rename = "standerdDesc",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub standerd_desc: ::std::option::Option<::std::string::String>,
+        ///Status code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Status text.
+        #[serde(
+            rename = "statusDesc",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub status_desc: ::std::option::Option<::std::string::String>,
+        ///When it happened.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub time: ::std::option::Option<::std::string::String>,
+    }
+    impl LogisticsTrace {
+        pub fn builder() -> builder::LogisticsTrace {
+            Default::default()
+        }
+    }
+    ///Refundable amount (the page is cut off after `canEditRefundFee`; the rest is kept in `extra`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct MaxRefundFee {
+        ///Whether the amount may be changed.
+        #[serde(
+            rename = "canEditRefundFee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub can_edit_refund_fee: ::std::option::Option<bool>,
+        ///Hint about the amount.
+        #[serde(
+            rename = "feeTips",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub fee_tips: ::std::option::Option<::std::string::String>,
+        ///Minimum refund (integer; same unit).
+        #[serde(
+            rename = "minRefundFee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_refund_fee: ::std::option::Option<i64>,
+        ///Maximum refund (integer; unit not documented, probably fen).
+        #[serde(
+            rename = "refundFee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_fee: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl MaxRefundFee {
+        pub fn builder() -> builder::MaxRefundFee {
+            Default::default()
+        }
+    }
+    ///Orders for goods of several sellers (v1).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct OrderBatchCreateRequest {
+        #[serde(
+            rename = "addressParam",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_param: ::std::option::Option<AddressParam>,
+        ///The cargo lines, each with its `sellerOpenId`; must not be empty.
+        #[serde(
+            rename = "cargoParamList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cargo_param_list: ::std::vec::Vec<CargoParam>,
+        ///Order flow (the v2 example uses `general`; other values are not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flow: ::std::option::Option<::std::string::String>,
+        ///Remark for the seller.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Shop promotion to apply.
+        #[serde(
+            rename = "shopPromotionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_promotion_id: ::std::option::Option<::std::string::String>,
+        ///Trade type (values not documented).
+        #[serde(
+            rename = "tradeType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trade_type: ::std::option::Option<::std::string::String>,
+    }
+    impl OrderBatchCreateRequest {
+        pub fn builder() -> builder::OrderBatchCreateRequest {
+            Default::default()
+        }
+    }
+    ///An unpaid 1688 order to cancel (v1).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderCancelRequest {
+        ///Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).
+        #[serde(rename = "cancelReason")]
+        pub cancel_reason: ::std::string::String,
+        ///The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).
+        #[serde(rename = "orderId")]
+        pub order_id: ::sourcing_runtime::LenientId,
+        ///Remark.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remark: ::std::option::Option<::std::string::String>,
+        ///Site of the order, `1688`.
+        #[serde(rename = "webSite")]
+        pub web_site: ::std::string::String,
+    }
+    impl OrderCancelRequest {
+        pub fn builder() -> builder::OrderCancelRequest {
+            Default::default()
+        }
+    }
+    ///A single-seller 1688 order (v1).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderCreateRequest {
+        #[serde(rename = "addressParam")]
+        pub address_param: AddressParam,
+        ///The cargo lines; must not be empty.
+        #[serde(rename = "cargoParamList")]
+        pub cargo_param_list: ::std::vec::Vec<CargoParam>,
+        ///Order flow (the v2 example uses `general`; other values are not documented).
+        pub flow: ::std::string::String,
+        ///Remark for the seller.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Shop promotion to apply.
+        #[serde(
+            rename = "shopPromotionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_promotion_id: ::std::option::Option<::std::string::String>,
+        ///Trade type (values not documented).
+        #[serde(
+            rename = "tradeType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trade_type: ::std::option::Option<::std::string::String>,
+    }
+    impl OrderCreateRequest {
+        pub fn builder() -> builder::OrderCreateRequest {
+            Default::default()
+        }
+    }
+    ///The 1688 order to read.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderDetailRequest {
+        ///The 1688 order id (19 digits, as text).
+        #[serde(
+            rename = "orderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_id: ::std::option::Option<::std::string::String>,
+        ///Site of the order, `1688`.
+        #[serde(rename = "webSite")]
+        pub web_site: ::std::string::String,
+    }
+    impl OrderDetailRequest {
+        pub fn builder() -> builder::OrderDetailRequest {
+            Default::default()
+        }
+    }
+    ///How many pieces of one sub-order a refund concerns.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct OrderEntryCount {
+        ///Number of pieces.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+        ///Sub-order id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::sourcing_runtime::LenientId>,
+    }
+    impl OrderEntryCount {
+        pub fn builder() -> builder::OrderEntryCount {
             Default::default()
         }
     }
@@ -79,6 +1352,122 @@ pub mod types {
             Default::default()
         }
     }
+    ///Goods of several sellers to price before `order_batch_create`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderPreviewBatchRequest {
+        #[serde(rename = "addressParam")]
+        pub address_param: AddressParam,
+        ///The cargo lines, each with its `sellerOpenId`; must not be empty.
+        #[serde(rename = "cargoParamList")]
+        pub cargo_param_list: ::std::vec::Vec<CargoParam>,
+    }
+    impl OrderPreviewBatchRequest {
+        pub fn builder() -> builder::OrderPreviewBatchRequest {
+            Default::default()
+        }
+    }
+    /**The preview of one order. The page lists 14 fields but is cut off after the first few; the rest
+are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OrderPreviewEntry {
+        ///Discount (type not published; `null` in the example).
+        #[serde(
+            rename = "discountFee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub discount_fee: ::std::option::Option<::serde_json::Value>,
+        ///Status flag (meaning not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<bool>,
+        ///Names of the available trade modes.
+        #[serde(
+            rename = "tradeModeNameList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub trade_mode_name_list: ::std::vec::Vec<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl OrderPreviewEntry {
+        pub fn builder() -> builder::OrderPreviewEntry {
+            Default::default()
+        }
+    }
+    ///Goods of one seller to price before `order_create`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct OrderPreviewRequest {
+        #[serde(
+            rename = "addressParam",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_param: ::std::option::Option<AddressParam>,
+        ///The cargo lines; must not be empty.
+        #[serde(
+            rename = "cargoParamList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cargo_param_list: ::std::vec::Vec<CargoParam>,
+    }
+    impl OrderPreviewRequest {
+        pub fn builder() -> builder::OrderPreviewRequest {
+            Default::default()
+        }
+    }
+    ///Price and freight preview of a single-seller order (v1).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct OrderPreviewResult {
+        ///Consignment offers (the page types it only as `null`).
+        #[serde(
+            rename = "consignOfferList",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub consign_offer_list: ::std::option::Option<::serde_json::Value>,
+        ///Error code when it did not (the page types it only as `null`).
+        #[serde(
+            rename = "errorCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<::serde_json::Value>,
+        ///Error message when it did not (the page types it only as `null`).
+        #[serde(
+            rename = "errorMsg",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_msg: ::std::option::Option<::serde_json::Value>,
+        ///One preview per resulting order (the wire name's typo `Resuslt` is the vendor's).
+        #[serde(
+            rename = "orderPreviewResuslt",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub order_preview_resuslt: ::std::vec::Vec<OrderPreviewEntry>,
+        ///Offers whose freight is described in text (the page types it only as `null`).
+        #[serde(
+            rename = "postFeeByDescOfferList",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub post_fee_by_desc_offer_list: ::std::option::Option<::serde_json::Value>,
+        ///Whether the preview succeeded.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+        ///Offers that cannot be paid cross-border.
+        #[serde(
+            rename = "unsupportedCrossBorderPayOfferList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub unsupported_cross_border_pay_offer_list: ::std::vec::Vec<
+            ::std::string::String,
+        >,
+    }
+    impl OrderPreviewResult {
+        pub fn builder() -> builder::OrderPreviewResult {
+            Default::default()
+        }
+    }
     ///An order that could not be submitted for payment.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct PayFailOrder {
@@ -100,8 +1489,2841 @@ pub mod types {
             Default::default()
         }
     }
+    ///One package.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PnmLogisticsDetail {
+        ///Goods in the package.
+        #[serde(
+            rename = "logisticsGoods",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub logistics_goods: ::std::vec::Vec<LogisticsGoods>,
+        ///Carriers.
+        #[serde(
+            rename = "logisticsPartner",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub logistics_partner: ::std::vec::Vec<LogisticsPartner>,
+        ///Tracking events.
+        #[serde(
+            rename = "logisticsTraces",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub logistics_traces: ::std::vec::Vec<LogisticsTrace>,
+        ///Waybill number.
+        #[serde(
+            rename = "mailNo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mail_no: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub receiver: ::std::option::Option<LogisticsReceiver>,
+    }
+    impl PnmLogisticsDetail {
+        pub fn builder() -> builder::PnmLogisticsDetail {
+            Default::default()
+        }
+    }
+    ///A wholesale price tier.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PriceRange {
+        ///Wholesale price (a decimal number; unit not documented, presumably yuan).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<f64>,
+        ///Minimum quantity of the tier.
+        #[serde(
+            rename = "startQuantity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub start_quantity: ::std::option::Option<i64>,
+    }
+    impl PriceRange {
+        pub fn builder() -> builder::PriceRange {
+            Default::default()
+        }
+    }
+    ///An order (or some of its sub-orders) whose receipt the buyer confirms.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ReceiveGoodsRequest {
+        ///Sub-order ids to confirm (integers on the page).
+        #[serde(
+            rename = "orderEntryIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub order_entry_ids: ::std::vec::Vec<::sourcing_runtime::LenientId>,
+        ///The 1688 order id (19 digits; an integer on the page).
+        #[serde(
+            rename = "orderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+    }
+    impl ReceiveGoodsRequest {
+        pub fn builder() -> builder::ReceiveGoodsRequest {
+            Default::default()
+        }
+    }
+    ///Outcome of confirming receipt.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ReceiveGoodsResult {
+        ///Error code when it was not.
+        #[serde(
+            rename = "errorCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<::std::string::String>,
+        ///Error message when it was not.
+        #[serde(
+            rename = "errorInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_info: ::std::option::Option<::std::string::String>,
+        ///Whether receipt was confirmed.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
+    }
+    impl ReceiveGoodsResult {
+        pub fn builder() -> builder::ReceiveGoodsResult {
+            Default::default()
+        }
+    }
+    ///An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ReceiverAddress {
+        ///Street address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        ///City.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        ///Country code, e.g. `US`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        ///E-mail.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub email: ::std::option::Option<::std::string::String>,
+        ///Mobile phone.
+        #[serde(
+            rename = "mobilePhone",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mobile_phone: ::std::option::Option<::std::string::String>,
+        ///Recipient.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Phone.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///State.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Tax id.
+        #[serde(
+            rename = "taxId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tax_id: ::std::option::Option<::std::string::String>,
+        ///Postal code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zip: ::std::option::Option<::std::string::String>,
+    }
+    impl ReceiverAddress {
+        pub fn builder() -> builder::ReceiverAddress {
+            Default::default()
+        }
+    }
+    /**A refund or refund-and-return request (v1 and v2 take the same fields; v1 marks the optional ones
+nullable). Allowed values of `disputeRequest` and `goodsStatus` are not published.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct RefundCreateRequest {
+        ///Freight to refund (integer; unit not documented, probably fen).
+        #[serde(rename = "applyCarriage")]
+        pub apply_carriage: i64,
+        ///Amount to refund (integer; unit not documented, probably fen).
+        #[serde(rename = "applyPayment")]
+        pub apply_payment: i64,
+        ///Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).
+        #[serde(rename = "applyReasonId")]
+        pub apply_reason_id: ::sourcing_runtime::LenientId,
+        ///Explanation of the request.
+        pub description: ::std::string::String,
+        ///Kind of dispute, e.g. refund only or refund and return (values not published).
+        #[serde(rename = "disputeRequest")]
+        pub dispute_request: ::std::string::String,
+        ///State of the goods (a string here; values not published).
+        #[serde(rename = "goodsStatus")]
+        pub goods_status: ::std::string::String,
+        ///Quantities per sub-order.
+        #[serde(
+            rename = "orderEntryCountList",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_entry_count_list: ::std::option::Option<
+            ::std::vec::Vec<OrderEntryCount>,
+        >,
+        ///Sub-order ids concerned.
+        #[serde(
+            rename = "orderEntryIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub order_entry_ids: ::std::vec::Vec<::sourcing_runtime::LenientId>,
+        ///The 1688 order id (19 digits; an integer on the page).
+        #[serde(rename = "orderId")]
+        pub order_id: ::sourcing_runtime::LenientId,
+        ///Voucher (image) references.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vouchers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+    impl RefundCreateRequest {
+        pub fn builder() -> builder::RefundCreateRequest {
+            Default::default()
+        }
+    }
+    ///The refund request created.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct RefundCreateResult {
+        ///Id of the new refund request.
+        #[serde(
+            rename = "refundId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_id: ::std::option::Option<::std::string::String>,
+    }
+    impl RefundCreateResult {
+        pub fn builder() -> builder::RefundCreateResult {
+            Default::default()
+        }
+    }
+    ///The after-sales order to read.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct RefundInfoRequest {
+        ///The after-sales (refund) id.
+        #[serde(
+            rename = "refundId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_id: ::std::option::Option<::std::string::String>,
+    }
+    impl RefundInfoRequest {
+        pub fn builder() -> builder::RefundInfoRequest {
+            Default::default()
+        }
+    }
+    ///What a refund application may contain.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct RefundOrderTemplate {
+        ///Allowed goods statuses.
+        #[serde(
+            rename = "goodsStatusList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub goods_status_list: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "maxRefundFee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_refund_fee: ::std::option::Option<MaxRefundFee>,
+        #[serde(
+            rename = "refundOrder",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_order: ::std::option::Option<TaobaoRefundOrder>,
+        ///Allowed reasons.
+        #[serde(
+            rename = "refundReasons",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub refund_reasons: ::std::vec::Vec<RefundReason>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl RefundOrderTemplate {
+        pub fn builder() -> builder::RefundOrderTemplate {
+            Default::default()
+        }
+    }
+    ///A refund reason.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct RefundReason {
+        ///Reason text.
+        #[serde(
+            rename = "reasonDesc",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub reason_desc: ::std::option::Option<::std::string::String>,
+        ///Reason id.
+        #[serde(
+            rename = "reasonId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub reason_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Hint shown with the reason.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub tips: ::std::option::Option<::std::string::String>,
+    }
+    impl RefundReason {
+        pub fn builder() -> builder::RefundReason {
+            Default::default()
+        }
+    }
+    ///The refund form of a Taobao sub-order (Apifox model `RefundRenderVO`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct RefundRenderResult {
+        ///Currency of the amounts.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        ///Distributor id.
+        #[serde(
+            rename = "distributorId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub distributor_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "refundOrderTemplate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_order_template: ::std::option::Option<RefundOrderTemplate>,
+        ///Whether after-sales service can be requested.
+        #[serde(
+            rename = "saleFlag",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sale_flag: ::std::option::Option<bool>,
+    }
+    impl RefundRenderResult {
+        pub fn builder() -> builder::RefundRenderResult {
+            Default::default()
+        }
+    }
+    ///The return shipment of a refund-and-return.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct RefundReturnGoodsRequest {
+        ///Remark.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Waybill number.
+        #[serde(rename = "freightBill")]
+        pub freight_bill: ::std::string::String,
+        ///Carrier code (from the logistics-companies endpoint, whose path is unpublished).
+        #[serde(rename = "logisticsCompanyNo")]
+        pub logistics_company_no: ::std::string::String,
+        ///Refund number (starts with `TQ`).
+        #[serde(
+            rename = "refundId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_id: ::std::option::Option<::std::string::String>,
+        ///Voucher (image) references.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vouchers: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+    impl RefundReturnGoodsRequest {
+        pub fn builder() -> builder::RefundReturnGoodsRequest {
+            Default::default()
+        }
+    }
+    /**Sort order of a 1688 search: field name -> direction, e.g. `{"price": "asc"}` or
+`{"price": "desc"}`. Other fields are not documented.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct SearchSort(
+        pub ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    );
+    impl ::std::ops::Deref for SearchSort {
+        type Target = ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        >;
+        fn deref(
+            &self,
+        ) -> &::std::collections::BTreeMap<
+            ::std::string::String,
+            ::std::string::String,
+        > {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SearchSort>
+    for ::std::collections::BTreeMap<::std::string::String, ::std::string::String> {
+        fn from(value: SearchSort) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+    > for SearchSort {
+        fn from(
+            value: ::std::collections::BTreeMap<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///One SKU property (e.g. colour = yellow).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct SkuProperty {
+        ///Property id.
+        #[serde(
+            rename = "propId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub prop_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Property name, e.g. `颜色分类` (colour).
+        #[serde(
+            rename = "propName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub prop_name: ::std::option::Option<::std::string::String>,
+        ///Value id.
+        #[serde(
+            rename = "valueId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Value name, e.g. `黄色` (yellow).
+        #[serde(
+            rename = "valueName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value_name: ::std::option::Option<::std::string::String>,
+    }
+    impl SkuProperty {
+        pub fn builder() -> builder::SkuProperty {
+            Default::default()
+        }
+    }
+    ///A search inside one 1688 seller's shop (v1 and v2 take the same fields).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct StoreSearchRequest {
+        ///Page number, from 1.
+        #[serde(
+            rename = "beginPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub begin_page: ::std::option::Option<i32>,
+        ///Category id (an integer on this page).
+        #[serde(
+            rename = "categoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_id: ::std::option::Option<i64>,
+        ///Language of translated fields, `en` by default.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        ///Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub filter: ::std::option::Option<::std::string::String>,
+        ///Search keyword.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub keyword: ::std::option::Option<::std::string::String>,
+        ///Your own (external) user id.
+        #[serde(
+            rename = "outMemberId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub out_member_id: ::std::option::Option<::std::string::String>,
+        ///Results per page.
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<i32>,
+        ///Maximum wholesale price in yuan, as a decimal string.
+        #[serde(
+            rename = "priceEnd",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_end: ::std::option::Option<::std::string::String>,
+        ///Minimum wholesale price in yuan, as a decimal string.
+        #[serde(
+            rename = "priceStart",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_start: ::std::option::Option<::std::string::String>,
+        ///The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).
+        #[serde(
+            rename = "sellerOpenId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_open_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<
+            ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+        >,
+    }
+    impl StoreSearchRequest {
+        pub fn builder() -> builder::StoreSearchRequest {
+            Default::default()
+        }
+    }
+    ///Items to check.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoBatchCheckRequest {
+        pub params: ::sourcing_runtime::JsonString<
+            ::std::vec::Vec<::pandapon::types::BatchCheckItem>,
+        >,
+    }
+    impl TaobaoBatchCheckRequest {
+        pub fn builder() -> builder::TaobaoBatchCheckRequest {
+            Default::default()
+        }
+    }
+    ///Which of the checked items are PandaPon supply products.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoBatchCheckResult {
+        ///Supply products found (each with 3 fields whose names are not published).
+        #[serde(
+            rename = "mpProducts",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub mp_products: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Item ids without a supply product.
+        #[serde(
+            rename = "noMpProductItemIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub no_mp_product_item_ids: ::std::vec::Vec<::std::string::String>,
+        ///Why items have no supply product (each with 2 fields whose names are not published).
+        #[serde(
+            rename = "noMpReasonList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub no_mp_reason_list: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    impl TaobaoBatchCheckResult {
+        pub fn builder() -> builder::TaobaoBatchCheckResult {
+            Default::default()
+        }
+    }
+    ///A Taobao SKU to add to the cart (v1).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoCartAddRequest {
+        ///Item id (a number).
+        #[serde(
+            rename = "itemId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Image URL.
+        #[serde(
+            rename = "itemPic",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_pic: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(
+            rename = "itemTitle",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_title: ::std::option::Option<::std::string::String>,
+        ///PandaPon supply-product ("mp") id.
+        #[serde(rename = "mpId")]
+        pub mp_id: ::std::string::String,
+        ///PandaPon supply-product SKU id.
+        #[serde(rename = "mpSkuId")]
+        pub mp_sku_id: ::std::string::String,
+        ///Platform (meaning not documented; `1` in the example).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub platform: ::std::option::Option<i32>,
+        ///Price (integer; unit not documented, probably fen).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<i64>,
+        ///Price after discount (integer; unit as `price`).
+        #[serde(
+            rename = "promotionPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub promotion_price: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub properties: ::std::option::Option<
+            ::sourcing_runtime::JsonString<
+                ::std::vec::Vec<::pandapon::types::SkuProperty>,
+            >,
+        >,
+        ///Quantity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        ///Shop id.
+        #[serde(
+            rename = "shopId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Shop name.
+        #[serde(
+            rename = "shopName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_name: ::std::option::Option<::std::string::String>,
+        ///SKU id.
+        #[serde(
+            rename = "skuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_id: ::std::option::Option<::std::string::String>,
+        ///Stock of the SKU, as text.
+        #[serde(
+            rename = "skuQuantity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_quantity: ::std::option::Option<::std::string::String>,
+        ///Platform user id.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        ///Seller's nickname.
+        #[serde(
+            rename = "userNick",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_nick: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoCartAddRequest {
+        pub fn builder() -> builder::TaobaoCartAddRequest {
+            Default::default()
+        }
+    }
+    ///Taobao cart records to order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoCartCreateOrderRequest {
+        ///Cart record ids.
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub ids: ::std::vec::Vec<::sourcing_runtime::LenientId>,
+        #[serde(
+            rename = "orderAddress",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_address: ::std::option::Option<TaobaoReceiver>,
+        ///The user's id.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoCartCreateOrderRequest {
+        pub fn builder() -> builder::TaobaoCartCreateOrderRequest {
+            Default::default()
+        }
+    }
+    ///What to chat about.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoImLinkRequest {
+        ///The item (or order) id, as text (as in the published example).
+        #[serde(
+            rename = "bizId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub biz_id: ::std::option::Option<::std::string::String>,
+        ///Declared on the page (meaning not documented).
+        #[serde(
+            rename = "loginName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub login_name: ::std::option::Option<::std::string::String>,
+        ///Declared on the page (meaning not documented).
+        #[serde(
+            rename = "pageName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_name: ::std::option::Option<::std::string::String>,
+        ///Declared on the page; probably `{"sourceType":…,"bizId":…}` as a JSON string (not confirmed).
+        #[serde(
+            rename = "pageParamMap",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_param_map: ::std::option::Option<::std::string::String>,
+        ///Declared on the page (meaning not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub password: ::std::option::Option<::std::string::String>,
+        ///What `bizId` names, e.g. `item` (as in the published example).
+        #[serde(
+            rename = "sourceType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub source_type: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoImLinkRequest {
+        pub fn builder() -> builder::TaobaoImLinkRequest {
+            Default::default()
+        }
+    }
+    ///The packages of a Taobao sub purchase order (Apifox model `TaoBaoLogisticsDetailVO`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoLogisticsDetail {
+        ///The packages.
+        #[serde(
+            rename = "pnmLogisticsDetails",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub pnm_logistics_details: ::std::vec::Vec<PnmLogisticsDetail>,
+        ///Taobao sub-order id.
+        #[serde(
+            rename = "purchaseOrderOuterId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub purchase_order_outer_id: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoLogisticsDetail {
+        pub fn builder() -> builder::TaobaoLogisticsDetail {
+            Default::default()
+        }
+    }
+    ///A Taobao purchase order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoOrderCreateRequest {
+        #[serde(rename = "orderLineList")]
+        pub order_line_list: ::sourcing_runtime::JsonString<
+            ::std::vec::Vec<::pandapon::types::TaobaoOrderLine>,
+        >,
+        ///Your (buyer-side) e-commerce platform, e.g. `lazada`.
+        #[serde(
+            rename = "orderSource",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_source: ::std::option::Option<::std::string::String>,
+        ///Budget for the order, in fen (1/100 CNY).
+        #[serde(rename = "purchaseAmount")]
+        pub purchase_amount: i64,
+        pub receiver: ::sourcing_runtime::JsonString<::pandapon::types::TaobaoReceiver>,
+        ///The order's number on your platform.
+        #[serde(
+            rename = "sellerOrderNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_order_number: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoOrderCreateRequest {
+        pub fn builder() -> builder::TaobaoOrderCreateRequest {
+            Default::default()
+        }
+    }
+    /**One line of a Taobao purchase order. All values are strings in the published example; the 18-digit
+`itemId` there looks like a PandaPon supply-product id (not documented).
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoOrderLine {
+        ///Currency of `price`, e.g. `CNY`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub currency: ::std::option::Option<::std::string::String>,
+        ///Item id.
+        #[serde(
+            rename = "itemId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_id: ::std::option::Option<::std::string::String>,
+        ///Line number.
+        #[serde(
+            rename = "orderLineNo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub order_line_no: ::std::option::Option<::std::string::String>,
+        ///Unit price, as text (unit not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<::std::string::String>,
+        ///Quantity, as text.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<::std::string::String>,
+        ///SKU id.
+        #[serde(
+            rename = "skuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_id: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoOrderLine {
+        pub fn builder() -> builder::TaobaoOrderLine {
+            Default::default()
+        }
+    }
+    /**A Taobao product (v1). The schema on the page is cut off after `productUnit`; the other fields
+come from the Development manual's example of this call (itself cut off). Prices are integers
+whose unit is not documented (probably fen). Anything else is kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoProduct {
+        ///Minimum order quantity.
+        #[serde(
+            rename = "beginAmount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub begin_amount: ::std::option::Option<i64>,
+        ///Category id (a string in the example).
+        #[serde(
+            rename = "categoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Category name.
+        #[serde(
+            rename = "categoryName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_name: ::std::option::Option<::std::string::String>,
+        ///Category path, e.g. `童装/婴儿装/亲子装->裙子(新)->连衣裙`.
+        #[serde(
+            rename = "categoryPath",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_path: ::std::option::Option<::std::string::String>,
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Taobao item id (a number in the example).
+        #[serde(
+            rename = "itemId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Item type, e.g. `HAVE_MATERIAL`.
+        #[serde(
+            rename = "itemType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_type: ::std::option::Option<::std::string::String>,
+        ///PandaPon supply-product ("mp") id.
+        #[serde(rename = "mpId", skip_serializing_if = "::std::option::Option::is_none")]
+        pub mp_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Image URLs.
+        #[serde(
+            rename = "picUrls",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub pic_urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Price (integer; unit not documented, probably fen).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<i64>,
+        ///Unit of sale.
+        #[serde(
+            rename = "productUnit",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_unit: ::std::option::Option<::std::string::String>,
+        ///Promotional price (integer; unit as `price`).
+        #[serde(
+            rename = "promotionPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub promotion_price: ::std::option::Option<i64>,
+        ///Stock.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        ///Shop id.
+        #[serde(
+            rename = "shopId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Shop name.
+        #[serde(
+            rename = "shopName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_name: ::std::option::Option<::std::string::String>,
+        ///The SKUs.
+        #[serde(
+            rename = "skuList",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_list: ::std::option::Option<::std::vec::Vec<TaobaoSku>>,
+        ///Status, e.g. `active`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///Seller's nickname.
+        #[serde(
+            rename = "userNick",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_nick: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl TaobaoProduct {
+        pub fn builder() -> builder::TaobaoProduct {
+            Default::default()
+        }
+    }
+    /**A Taobao product (v2, Apifox model `TaoBaoProductDetailsV2VO`). Only `quantity` is published before
+the page is cut off; the rest is kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoProductV2 {
+        ///Stock.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl TaobaoProductV2 {
+        pub fn builder() -> builder::TaobaoProductV2 {
+            Default::default()
+        }
+    }
+    /**A Taobao receiving address. Travels as a JSON document inside the `receiver` string of
+`taobao_order_create` and as the object `orderAddress` of `taobao_cart_create_order` (same keys,
+including snake_case `mobile_phone`).
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoReceiver {
+        ///Street address.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub address: ::std::option::Option<::std::string::String>,
+        ///City.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub city: ::std::option::Option<::std::string::String>,
+        ///Country.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub country: ::std::option::Option<::std::string::String>,
+        ///District.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub district: ::std::option::Option<::std::string::String>,
+        ///Mobile number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mobile_phone: ::std::option::Option<::std::string::String>,
+        ///Recipient's name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///Telephone number.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub phone: ::std::option::Option<::std::string::String>,
+        ///Province or state.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<::std::string::String>,
+        ///Postal code.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub zip: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoReceiver {
+        pub fn builder() -> builder::TaobaoReceiver {
+            Default::default()
+        }
+    }
+    ///A message on a Taobao reverse order.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoRefundMessageRequest {
+        ///Reverse (refund) order id.
+        #[serde(
+            rename = "refundId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_id: ::std::option::Option<::std::string::String>,
+        ///Images (one string; format not documented).
+        #[serde(
+            rename = "refundImages",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_images: ::std::option::Option<::std::string::String>,
+        ///Message text.
+        #[serde(
+            rename = "refundMessage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_message: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoRefundMessageRequest {
+        pub fn builder() -> builder::TaobaoRefundMessageRequest {
+            Default::default()
+        }
+    }
+    ///A Taobao reverse (refund) order. Amounts are integers whose unit is not documented (probably fen).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TaobaoRefundOrder {
+        ///Whether the amount may be changed.
+        #[serde(
+            rename = "canEditFee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub can_edit_fee: ::std::option::Option<bool>,
+        ///Hint about the amount.
+        #[serde(
+            rename = "feeTips",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub fee_tips: ::std::option::Option<::std::string::String>,
+        ///State of the goods (values not published).
+        #[serde(
+            rename = "goodsStatus",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub goods_status: ::std::option::Option<i32>,
+        ///Payment order id.
+        #[serde(
+            rename = "payOrderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub pay_order_id: ::std::option::Option<::std::string::String>,
+        ///Reason text.
+        #[serde(
+            rename = "reasonDesc",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub reason_desc: ::std::option::Option<::std::string::String>,
+        ///Id of the reason.
+        #[serde(
+            rename = "reasonId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub reason_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Buyer's explanation.
+        #[serde(
+            rename = "refundDesc",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_desc: ::std::option::Option<::std::string::String>,
+        ///Amount to refund (integer; unit not documented, probably fen).
+        #[serde(
+            rename = "refundFee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_fee: ::std::option::Option<i64>,
+        ///Reverse order id.
+        #[serde(
+            rename = "refundId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_id: ::std::option::Option<::std::string::String>,
+        ///Status (values not published).
+        #[serde(
+            rename = "refundStatus",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_status: ::std::option::Option<::std::string::String>,
+        ///Refund type (values not published).
+        #[serde(
+            rename = "refundType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub refund_type: ::std::option::Option<i32>,
+        ///Time left.
+        #[serde(
+            rename = "remainingTime",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub remaining_time: ::std::option::Option<::std::string::String>,
+        ///Seller's refusal reason.
+        #[serde(
+            rename = "sellerRefuseReason",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_refuse_reason: ::std::option::Option<::std::string::String>,
+        ///Seller's refusal explanation.
+        #[serde(
+            rename = "sellerRefuseReasonDescribe",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_refuse_reason_describe: ::std::option::Option<::std::string::String>,
+        ///Deadline.
+        #[serde(
+            rename = "timeoutDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub timeout_date: ::std::option::Option<::std::string::String>,
+        ///What happens at the deadline.
+        #[serde(
+            rename = "timeoutType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub timeout_type: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoRefundOrder {
+        pub fn builder() -> builder::TaobaoRefundOrder {
+            Default::default()
+        }
+    }
+    ///A Taobao SKU (fields from the truncated example; the rest are kept in `extra`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoSku {
+        ///Image URL.
+        #[serde(
+            rename = "picUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub pic_url: ::std::option::Option<::std::string::String>,
+        ///Price (integer; unit not documented, probably fen).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<i64>,
+        ///Promotional price (integer; unit as `price`).
+        #[serde(
+            rename = "promotionPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub promotion_price: ::std::option::Option<i64>,
+        ///Stock.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        ///SKU id (a string in the example).
+        #[serde(
+            rename = "skuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Status, e.g. `active`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl TaobaoSku {
+        pub fn builder() -> builder::TaobaoSku {
+            Default::default()
+        }
+    }
+    ///The Taobao item to read.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoSourceGetRequest {
+        ///Taobao item id, as text.
+        #[serde(rename = "itemId")]
+        pub item_id: ::std::string::String,
+        ///Language code for translated fields, e.g. `vi`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<::std::string::String>,
+    }
+    impl TaobaoSourceGetRequest {
+        pub fn builder() -> builder::TaobaoSourceGetRequest {
+            Default::default()
+        }
+    }
+    ///Source data of a Taobao item. The schema is cut off after `itemId`; the rest is kept in `extra`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct TaobaoSourceProduct {
+        ///Description.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        ///Taobao item id (an integer on the page).
+        #[serde(
+            rename = "itemId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl TaobaoSourceProduct {
+        pub fn builder() -> builder::TaobaoSourceProduct {
+            Default::default()
+        }
+    }
+    ///The Tmall order the shipment belongs to.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct TmallOrderInfo {
+        ///Tmall order id.
+        #[serde(
+            rename = "tmallOrderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tmall_order_id: ::std::option::Option<::std::string::String>,
+    }
+    impl TmallOrderInfo {
+        pub fn builder() -> builder::TmallOrderInfo {
+            Default::default()
+        }
+    }
+    ///One SKU, a quantity and a destination to estimate freight for (v2).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V2FreightEstimateRequest {
+        ///Currency of `price`.
+        pub currency: ::std::string::String,
+        ///Item id, as text.
+        #[serde(rename = "itemId")]
+        pub item_id: ::std::string::String,
+        ///Unit price in `currency`, as a decimal string.
+        pub price: ::std::string::String,
+        ///Quantity.
+        pub quantity: i64,
+        #[serde(rename = "receiverAddress")]
+        pub receiver_address: ReceiverAddress,
+        ///SKU id, as text.
+        #[serde(rename = "skuId")]
+        pub sku_id: ::std::string::String,
+    }
+    impl V2FreightEstimateRequest {
+        pub fn builder() -> builder::V2FreightEstimateRequest {
+            Default::default()
+        }
+    }
+    ///Orders for goods of several sellers (v2).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V2OrderBatchCreateRequest {
+        #[serde(
+            rename = "addressParam",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_param: ::std::option::Option<AddressParam>,
+        ///The cargo lines; must not be empty.
+        #[serde(
+            rename = "cargoParamList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cargo_param_list: ::std::vec::Vec<FastCargo>,
+        ///Order flow, e.g. `general` (other values not documented).
+        pub flow: ::std::string::String,
+        ///Remark for the seller.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        ///Ordering channel (values not documented).
+        #[serde(
+            rename = "platformOrder",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub platform_order: ::std::option::Option<i32>,
+        ///Shop promotion to apply.
+        #[serde(
+            rename = "shopPromotionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_promotion_id: ::std::option::Option<::std::string::String>,
+        ///Name of the staff member placing the order.
+        #[serde(
+            rename = "staffName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub staff_name: ::std::option::Option<::std::string::String>,
+        ///Trade type (values not documented).
+        #[serde(
+            rename = "tradeType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trade_type: ::std::option::Option<::std::string::String>,
+        ///Bank-transfer voucher (image reference).
+        #[serde(
+            rename = "transferAccountImgs",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub transfer_account_imgs: ::std::option::Option<::std::string::String>,
+        ///Bank-transfer remark.
+        #[serde(
+            rename = "transferAccountRemark",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub transfer_account_remark: ::std::option::Option<::std::string::String>,
+        ///The ordering user's id.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+    }
+    impl V2OrderBatchCreateRequest {
+        pub fn builder() -> builder::V2OrderBatchCreateRequest {
+            Default::default()
+        }
+    }
+    ///An unpaid 1688 order to cancel (v2; `cancelReason` optional).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V2OrderCancelRequest {
+        ///Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).
+        #[serde(
+            rename = "cancelReason",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cancel_reason: ::std::option::Option<::std::string::String>,
+        ///The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).
+        #[serde(rename = "orderId")]
+        pub order_id: ::sourcing_runtime::LenientId,
+        ///Remark.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub remark: ::std::option::Option<::std::string::String>,
+        ///Site of the order, `1688`.
+        #[serde(rename = "webSite")]
+        pub web_site: ::std::string::String,
+    }
+    impl V2OrderCancelRequest {
+        pub fn builder() -> builder::V2OrderCancelRequest {
+            Default::default()
+        }
+    }
+    /**Query of the v2 order list. Its fields are not published, so the body is a free-form JSON object
+passed through as given.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct V2OrderPageRequest(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for V2OrderPageRequest {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<V2OrderPageRequest>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: V2OrderPageRequest) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for V2OrderPageRequest {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///Goods to price before ordering (v2).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct V2OrderPreviewRequest {
+        #[serde(
+            rename = "addressParam",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub address_param: ::std::option::Option<AddressParam>,
+        ///The cargo lines; must not be empty.
+        #[serde(
+            rename = "cargoParamList",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub cargo_param_list: ::std::vec::Vec<FastCargo>,
+    }
+    impl V2OrderPreviewRequest {
+        pub fn builder() -> builder::V2OrderPreviewRequest {
+            Default::default()
+        }
+    }
+    /**A Taobao SKU to add to the cart (v2): `itemMapId` replaces v1's integer `itemId`; adds `aliShopId`,
+`priceRanges` and `quoteType`. The v2 page's example is cut off; its required flags are not known,
+so none is enforced.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct V2TaobaoCartAddRequest {
+        ///Shop id (string).
+        #[serde(
+            rename = "aliShopId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ali_shop_id: ::std::option::Option<::std::string::String>,
+        ///The obfuscated v2 item id.
+        #[serde(
+            rename = "itemMapId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_map_id: ::std::option::Option<::std::string::String>,
+        ///Image URL.
+        #[serde(
+            rename = "itemPic",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_pic: ::std::option::Option<::std::string::String>,
+        ///Title.
+        #[serde(
+            rename = "itemTitle",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub item_title: ::std::option::Option<::std::string::String>,
+        ///PandaPon supply-product ("mp") id.
+        #[serde(rename = "mpId", skip_serializing_if = "::std::option::Option::is_none")]
+        pub mp_id: ::std::option::Option<::std::string::String>,
+        ///PandaPon supply-product SKU id.
+        #[serde(
+            rename = "mpSkuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mp_sku_id: ::std::option::Option<::std::string::String>,
+        ///Platform (meaning not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub platform: ::std::option::Option<i32>,
+        ///Price (integer; unit not documented, probably fen).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<i64>,
+        ///Wholesale price tiers.
+        #[serde(
+            rename = "priceRanges",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        pub price_ranges: ::std::vec::Vec<PriceRange>,
+        ///Price after discount (integer; unit as `price`).
+        #[serde(
+            rename = "promotionPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub promotion_price: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub properties: ::std::option::Option<
+            ::sourcing_runtime::JsonString<
+                ::std::vec::Vec<::pandapon::types::SkuProperty>,
+            >,
+        >,
+        ///Quantity.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub quantity: ::std::option::Option<i64>,
+        ///Quote type (values not documented).
+        #[serde(
+            rename = "quoteType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quote_type: ::std::option::Option<i32>,
+        ///Shop id.
+        #[serde(
+            rename = "shopId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Shop name.
+        #[serde(
+            rename = "shopName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shop_name: ::std::option::Option<::std::string::String>,
+        ///SKU id.
+        #[serde(
+            rename = "skuId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_id: ::std::option::Option<::std::string::String>,
+        ///Stock of the SKU, as text.
+        #[serde(
+            rename = "skuQuantity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sku_quantity: ::std::option::Option<::std::string::String>,
+        ///Platform user id.
+        #[serde(
+            rename = "userId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        ///Seller's nickname.
+        #[serde(
+            rename = "userNick",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_nick: ::std::option::Option<::std::string::String>,
+    }
+    impl V2TaobaoCartAddRequest {
+        pub fn builder() -> builder::V2TaobaoCartAddRequest {
+            Default::default()
+        }
+    }
+    ///A Taobao keyword search (v2).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct V2TaobaoItemSearchRequest {
+        ///Search keyword.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub keyword: ::std::option::Option<::std::string::String>,
+        ///Page number.
+        #[serde(
+            rename = "pageNo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_no: ::std::option::Option<i32>,
+        ///Results per page, 1 to 40.
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<i32>,
+        ///Sort key, e.g. `tk_rate_desc` (other values not published).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sort: ::std::option::Option<::std::string::String>,
+    }
+    impl V2TaobaoItemSearchRequest {
+        pub fn builder() -> builder::V2TaobaoItemSearchRequest {
+            Default::default()
+        }
+    }
+    ///The sub-order whose refund form to render.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct V2TaobaoRefundRenderRequest {
+        ///State of the goods (integer here, unlike 1688's string; values not published).
+        #[serde(rename = "goodsStatus")]
+        pub goods_status: i32,
+        ///Refund type (integer; values not published).
+        #[serde(rename = "refundType")]
+        pub refund_type: i32,
+        ///Taobao sub-order id.
+        #[serde(
+            rename = "subOrderId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sub_order_id: ::std::option::Option<::std::string::String>,
+    }
+    impl V2TaobaoRefundRenderRequest {
+        pub fn builder() -> builder::V2TaobaoRefundRenderRequest {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct AddressParam {
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            area_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            district_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            full_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mobile: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            post_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            province_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            town_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AddressParam {
+            fn default() -> Self {
+                Self {
+                    address: Ok(Default::default()),
+                    area_text: Ok(Default::default()),
+                    city_text: Ok(Default::default()),
+                    district_code: Ok(Default::default()),
+                    full_name: Ok(Default::default()),
+                    mobile: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    post_code: Ok(Default::default()),
+                    province_text: Ok(Default::default()),
+                    town_text: Ok(Default::default()),
+                }
+            }
+        }
+        impl AddressParam {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn area_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.area_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for area_text: {e}")
+                    });
+                self
+            }
+            pub fn city_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city_text: {e}")
+                    });
+                self
+            }
+            pub fn district_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.district_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for district_code: {e}")
+                    });
+                self
+            }
+            pub fn full_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for full_name: {e}")
+                    });
+                self
+            }
+            pub fn mobile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mobile: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn post_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.post_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for post_code: {e}")
+                    });
+                self
+            }
+            pub fn province_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.province_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for province_text: {e}")
+                    });
+                self
+            }
+            pub fn town_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.town_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for town_text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AddressParam> for super::AddressParam {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddressParam,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address: value.address?,
+                    area_text: value.area_text?,
+                    city_text: value.city_text?,
+                    district_code: value.district_code?,
+                    full_name: value.full_name?,
+                    mobile: value.mobile?,
+                    phone: value.phone?,
+                    post_code: value.post_code?,
+                    province_text: value.province_text?,
+                    town_text: value.town_text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AddressParam> for AddressParam {
+            fn from(value: super::AddressParam) -> Self {
+                Self {
+                    address: Ok(value.address),
+                    area_text: Ok(value.area_text),
+                    city_text: Ok(value.city_text),
+                    district_code: Ok(value.district_code),
+                    full_name: Ok(value.full_name),
+                    mobile: Ok(value.mobile),
+                    phone: Ok(value.phone),
+                    post_code: Ok(value.post_code),
+                    province_text: Ok(value.province_text),
+                    town_text: Ok(value.town_text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AddressSaveRequest {
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            district: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            province: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AddressSaveRequest {
+            fn default() -> Self {
+                Self {
+                    address: Ok(Default::default()),
+                    city: Ok(Default::default()),
+                    district: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    province: Ok(Default::default()),
+                }
+            }
+        }
+        impl AddressSaveRequest {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn district<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.district = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for district: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn province<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.province = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for province: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AddressSaveRequest> for super::AddressSaveRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddressSaveRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address: value.address?,
+                    city: value.city?,
+                    district: value.district?,
+                    id: value.id?,
+                    name: value.name?,
+                    phone: value.phone?,
+                    province: value.province?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AddressSaveRequest> for AddressSaveRequest {
+            fn from(value: super::AddressSaveRequest) -> Self {
+                Self {
+                    address: Ok(value.address),
+                    city: Ok(value.city),
+                    district: Ok(value.district),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    phone: Ok(value.phone),
+                    province: Ok(value.province),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AlibabaCart {
+            disable_list: ::std::result::Result<
+                ::std::vec::Vec<super::CartShop>,
+                ::std::string::String,
+            >,
+            enable_list: ::std::result::Result<
+                ::std::vec::Vec<super::CartShop>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AlibabaCart {
+            fn default() -> Self {
+                Self {
+                    disable_list: Ok(Default::default()),
+                    enable_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl AlibabaCart {
+            pub fn disable_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CartShop>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for disable_list: {e}")
+                    });
+                self
+            }
+            pub fn enable_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CartShop>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enable_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enable_list: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AlibabaCart> for super::AlibabaCart {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AlibabaCart,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    disable_list: value.disable_list?,
+                    enable_list: value.enable_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AlibabaCart> for AlibabaCart {
+            fn from(value: super::AlibabaCart) -> Self {
+                Self {
+                    disable_list: Ok(value.disable_list),
+                    enable_list: Ok(value.enable_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AlibabaProductDetail {
+            category_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            category_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            offer_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            subject: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            subject_trans: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AlibabaProductDetail {
+            fn default() -> Self {
+                Self {
+                    category_id: Ok(Default::default()),
+                    category_name: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    offer_id: Ok(Default::default()),
+                    subject: Ok(Default::default()),
+                    subject_trans: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl AlibabaProductDetail {
+            pub fn category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_id: {e}")
+                    });
+                self
+            }
+            pub fn category_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_name: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn subject<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject: {e}")
+                    });
+                self
+            }
+            pub fn subject_trans<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject_trans = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject_trans: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AlibabaProductDetail>
+        for super::AlibabaProductDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AlibabaProductDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    category_id: value.category_id?,
+                    category_name: value.category_name?,
+                    description: value.description?,
+                    offer_id: value.offer_id?,
+                    subject: value.subject?,
+                    subject_trans: value.subject_trans?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AlibabaProductDetail> for AlibabaProductDetail {
+            fn from(value: super::AlibabaProductDetail) -> Self {
+                Self {
+                    category_id: Ok(value.category_id),
+                    category_name: Ok(value.category_name),
+                    description: Ok(value.description),
+                    offer_id: Ok(value.offer_id),
+                    subject: Ok(value.subject),
+                    subject_trans: Ok(value.subject_trans),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AlibabaProductPage {
+            current_page: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                ::std::vec::Vec<super::AlibabaProductSummary>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_page: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            total_records: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AlibabaProductPage {
+            fn default() -> Self {
+                Self {
+                    current_page: Ok(Default::default()),
+                    data: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    total_page: Ok(Default::default()),
+                    total_records: Ok(Default::default()),
+                }
+            }
+        }
+        impl AlibabaProductPage {
+            pub fn current_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.current_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for current_page: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::AlibabaProductSummary>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn total_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_page: {e}")
+                    });
+                self
+            }
+            pub fn total_records<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_records = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_records: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AlibabaProductPage> for super::AlibabaProductPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AlibabaProductPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    current_page: value.current_page?,
+                    data: value.data?,
+                    page_size: value.page_size?,
+                    total_page: value.total_page?,
+                    total_records: value.total_records?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AlibabaProductPage> for AlibabaProductPage {
+            fn from(value: super::AlibabaProductPage) -> Self {
+                Self {
+                    current_page: Ok(value.current_page),
+                    data: Ok(value.data),
+                    page_size: Ok(value.page_size),
+                    total_page: Ok(value.total_page),
+                    total_records: Ok(value.total_records),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AlibabaProductSummary {
+            image_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            subject: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AlibabaProductSummary {
+            fn default() -> Self {
+                Self {
+                    image_url: Ok(Default::default()),
+                    subject: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl AlibabaProductSummary {
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn subject<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AlibabaProductSummary>
+        for super::AlibabaProductSummary {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AlibabaProductSummary,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image_url: value.image_url?,
+                    subject: value.subject?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AlibabaProductSummary>
+        for AlibabaProductSummary {
+            fn from(value: super::AlibabaProductSummary) -> Self {
+                Self {
+                    image_url: Ok(value.image_url),
+                    subject: Ok(value.subject),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AlibabaRefundInfo {
+            alipay_payment_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            apply_carriage: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            apply_expect: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            apply_payment: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            apply_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            apply_reason_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            apply_sub_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            apply_sub_reason_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            buyer_alipay_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            buyer_logistics_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            buyer_member_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            buyer_send_goods: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            buyer_user_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            create_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            create_by_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            create_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            remark: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            update_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            update_by_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            update_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AlibabaRefundInfo {
+            fn default() -> Self {
+                Self {
+                    alipay_payment_id: Ok(Default::default()),
+                    apply_carriage: Ok(Default::default()),
+                    apply_expect: Ok(Default::default()),
+                    apply_payment: Ok(Default::default()),
+                    apply_reason: Ok(Default::default()),
+                    apply_reason_id: Ok(Default::default()),
+                    apply_sub_reason: Ok(Default::default()),
+                    apply_sub_reason_id: Ok(Default::default()),
+                    buyer_alipay_id: Ok(Default::default()),
+                    buyer_logistics_name: Ok(Default::default()),
+                    buyer_member_id: Ok(Default::default()),
+                    buyer_send_goods: Ok(Default::default()),
+                    buyer_user_id: Ok(Default::default()),
+                    create_by: Ok(Default::default()),
+                    create_by_id: Ok(Default::default()),
+                    create_time: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    remark: Ok(Default::default()),
+                    update_by: Ok(Default::default()),
+                    update_by_id: Ok(Default::default()),
+                    update_time: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl AlibabaRefundInfo {
+            pub fn alipay_payment_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.alipay_payment_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for alipay_payment_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn apply_carriage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_carriage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for apply_carriage: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn apply_expect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_expect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for apply_expect: {e}")
+                    });
+                self
+            }
+            pub fn apply_payment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_payment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for apply_payment: {e}")
+                    });
+                self
+            }
+            pub fn apply_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for apply_reason: {e}")
+                    });
+                self
+            }
+            pub fn apply_reason_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_reason_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for apply_reason_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn apply_sub_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_sub_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for apply_sub_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn apply_sub_reason_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_sub_reason_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for apply_sub_reason_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn buyer_alipay_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.buyer_alipay_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for buyer_alipay_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn buyer_logistics_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.buyer_logistics_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for buyer_logistics_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn buyer_member_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.buyer_member_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for buyer_member_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn buyer_send_goods<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.buyer_send_goods = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for buyer_send_goods: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn buyer_user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.buyer_user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for buyer_user_id: {e}")
+                    });
+                self
+            }
+            pub fn create_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.create_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for create_by: {e}")
+                    });
+                self
+            }
+            pub fn create_by_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.create_by_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for create_by_id: {e}")
+                    });
+                self
+            }
+            pub fn create_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.create_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for create_time: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn remark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for remark: {e}")
+                    });
+                self
+            }
+            pub fn update_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update_by: {e}")
+                    });
+                self
+            }
+            pub fn update_by_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update_by_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update_by_id: {e}")
+                    });
+                self
+            }
+            pub fn update_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update_time: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AlibabaRefundInfo> for super::AlibabaRefundInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AlibabaRefundInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    alipay_payment_id: value.alipay_payment_id?,
+                    apply_carriage: value.apply_carriage?,
+                    apply_expect: value.apply_expect?,
+                    apply_payment: value.apply_payment?,
+                    apply_reason: value.apply_reason?,
+                    apply_reason_id: value.apply_reason_id?,
+                    apply_sub_reason: value.apply_sub_reason?,
+                    apply_sub_reason_id: value.apply_sub_reason_id?,
+                    buyer_alipay_id: value.buyer_alipay_id?,
+                    buyer_logistics_name: value.buyer_logistics_name?,
+                    buyer_member_id: value.buyer_member_id?,
+                    buyer_send_goods: value.buyer_send_goods?,
+                    buyer_user_id: value.buyer_user_id?,
+                    create_by: value.create_by?,
+                    create_by_id: value.create_by_id?,
+                    create_time: value.create_time?,
+                    id: value.id?,
+                    remark: value.remark?,
+                    update_by: value.update_by?,
+                    update_by_id: value.update_by_id?,
+                    update_time: value.update_time?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AlibabaRefundInfo> for AlibabaRefundInfo {
+            fn from(value: super::AlibabaRefundInfo) -> Self {
+                Self {
+                    alipay_payment_id: Ok(value.alipay_payment_id),
+                    apply_carriage: Ok(value.apply_carriage),
+                    apply_expect: Ok(value.apply_expect),
+                    apply_payment: Ok(value.apply_payment),
+                    apply_reason: Ok(value.apply_reason),
+                    apply_reason_id: Ok(value.apply_reason_id),
+                    apply_sub_reason: Ok(value.apply_sub_reason),
+                    apply_sub_reason_id: Ok(value.apply_sub_reason_id),
+                    buyer_alipay_id: Ok(value.buyer_alipay_id),
+                    buyer_logistics_name: Ok(value.buyer_logistics_name),
+                    buyer_member_id: Ok(value.buyer_member_id),
+                    buyer_send_goods: Ok(value.buyer_send_goods),
+                    buyer_user_id: Ok(value.buyer_user_id),
+                    create_by: Ok(value.create_by),
+                    create_by_id: Ok(value.create_by_id),
+                    create_time: Ok(value.create_time),
+                    id: Ok(value.id),
+                    remark: Ok(value.remark),
+                    update_by: Ok(value.update_by),
+                    update_by_id: Ok(value.update_by_id),
+                    update_time: Ok(value.update_time),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BatchCheckItem {
+            item_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            sku_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BatchCheckItem {
+            fn default() -> Self {
+                Self {
+                    item_id: Err("no value supplied for item_id".to_string()),
+                    sku_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl BatchCheckItem {
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn sku_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BatchCheckItem> for super::BatchCheckItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BatchCheckItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    item_id: value.item_id?,
+                    sku_ids: value.sku_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BatchCheckItem> for BatchCheckItem {
+            fn from(value: super::BatchCheckItem) -> Self {
+                Self {
+                    item_id: Ok(value.item_id),
+                    sku_ids: Ok(value.sku_ids),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct BatchSubmitToPayRequest {
             order_ids: ::std::result::Result<
@@ -222,6 +4444,3469 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CargoParam {
+            offer_id: ::std::result::Result<
+                ::sourcing_runtime::LenientId,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<f64, ::std::string::String>,
+            seller_open_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            spec_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CargoParam {
+            fn default() -> Self {
+                Self {
+                    offer_id: Err("no value supplied for offer_id".to_string()),
+                    quantity: Err("no value supplied for quantity".to_string()),
+                    seller_open_id: Ok(Default::default()),
+                    spec_id: Err("no value supplied for spec_id".to_string()),
+                }
+            }
+        }
+        impl CargoParam {
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::sourcing_runtime::LenientId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn seller_open_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_open_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_open_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn spec_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spec_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spec_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CargoParam> for super::CargoParam {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CargoParam,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    offer_id: value.offer_id?,
+                    quantity: value.quantity?,
+                    seller_open_id: value.seller_open_id?,
+                    spec_id: value.spec_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CargoParam> for CargoParam {
+            fn from(value: super::CargoParam) -> Self {
+                Self {
+                    offer_id: Ok(value.offer_id),
+                    quantity: Ok(value.quantity),
+                    seller_open_id: Ok(value.seller_open_id),
+                    spec_id: Ok(value.spec_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CartCreateOrderRequest {
+            address_param: ::std::result::Result<
+                ::std::option::Option<super::AddressParam>,
+                ::std::string::String,
+            >,
+            cart_ids: ::std::result::Result<
+                ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            shop_promotion_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            staff_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trade_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartCreateOrderRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Ok(Default::default()),
+                    cart_ids: Err("no value supplied for cart_ids".to_string()),
+                    flow: Err("no value supplied for flow".to_string()),
+                    message: Ok(Default::default()),
+                    shop_promotion_id: Ok(Default::default()),
+                    staff_name: Ok(Default::default()),
+                    trade_type: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartCreateOrderRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AddressParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cart_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cart_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cart_ids: {e}")
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn shop_promotion_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_promotion_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for shop_promotion_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn staff_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.staff_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for staff_name: {e}")
+                    });
+                self
+            }
+            pub fn trade_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trade_type: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartCreateOrderRequest>
+        for super::CartCreateOrderRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartCreateOrderRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cart_ids: value.cart_ids?,
+                    flow: value.flow?,
+                    message: value.message?,
+                    shop_promotion_id: value.shop_promotion_id?,
+                    staff_name: value.staff_name?,
+                    trade_type: value.trade_type?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartCreateOrderRequest>
+        for CartCreateOrderRequest {
+            fn from(value: super::CartCreateOrderRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cart_ids: Ok(value.cart_ids),
+                    flow: Ok(value.flow),
+                    message: Ok(value.message),
+                    shop_promotion_id: Ok(value.shop_promotion_id),
+                    staff_name: Ok(value.staff_name),
+                    trade_type: Ok(value.trade_type),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CartEditQuantityRequest {
+            container: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            product_no: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            update_time: ::std::result::Result<
+                ::std::option::Option<super::JavaDateTime>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartEditQuantityRequest {
+            fn default() -> Self {
+                Self {
+                    container: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    product_no: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    update_time: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartEditQuantityRequest {
+            pub fn container<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.container = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for container: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn product_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_no: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn update_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JavaDateTime>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update_time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartEditQuantityRequest>
+        for super::CartEditQuantityRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartEditQuantityRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    container: value.container?,
+                    id: value.id?,
+                    product_no: value.product_no?,
+                    quantity: value.quantity?,
+                    update_time: value.update_time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartEditQuantityRequest>
+        for CartEditQuantityRequest {
+            fn from(value: super::CartEditQuantityRequest) -> Self {
+                Self {
+                    container: Ok(value.container),
+                    id: Ok(value.id),
+                    product_no: Ok(value.product_no),
+                    quantity: Ok(value.quantity),
+                    update_time: Ok(value.update_time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CartItem {
+            amount_on_sale: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            item_pic: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            offer_map_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            properties: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            spec_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartItem {
+            fn default() -> Self {
+                Self {
+                    amount_on_sale: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    item_pic: Ok(Default::default()),
+                    item_title: Ok(Default::default()),
+                    offer_map_id: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    properties: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    sku_id: Ok(Default::default()),
+                    spec_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartItem {
+            pub fn amount_on_sale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.amount_on_sale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for amount_on_sale: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn item_pic<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_pic = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_pic: {e}")
+                    });
+                self
+            }
+            pub fn item_title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_title: {e}")
+                    });
+                self
+            }
+            pub fn offer_map_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_map_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_map_id: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn properties<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.properties = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for properties: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+            pub fn spec_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spec_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spec_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartItem> for super::CartItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    amount_on_sale: value.amount_on_sale?,
+                    id: value.id?,
+                    item_pic: value.item_pic?,
+                    item_title: value.item_title?,
+                    offer_map_id: value.offer_map_id?,
+                    price: value.price?,
+                    properties: value.properties?,
+                    quantity: value.quantity?,
+                    sku_id: value.sku_id?,
+                    spec_id: value.spec_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartItem> for CartItem {
+            fn from(value: super::CartItem) -> Self {
+                Self {
+                    amount_on_sale: Ok(value.amount_on_sale),
+                    id: Ok(value.id),
+                    item_pic: Ok(value.item_pic),
+                    item_title: Ok(value.item_title),
+                    offer_map_id: Ok(value.offer_map_id),
+                    price: Ok(value.price),
+                    properties: Ok(value.properties),
+                    quantity: Ok(value.quantity),
+                    sku_id: Ok(value.sku_id),
+                    spec_id: Ok(value.spec_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CartPreviewOrderRequest {
+            address_param: ::std::result::Result<
+                ::std::option::Option<super::AddressParam>,
+                ::std::string::String,
+            >,
+            cart_ids: ::std::result::Result<
+                ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartPreviewOrderRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Ok(Default::default()),
+                    cart_ids: Err("no value supplied for cart_ids".to_string()),
+                }
+            }
+        }
+        impl CartPreviewOrderRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AddressParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cart_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cart_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cart_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartPreviewOrderRequest>
+        for super::CartPreviewOrderRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartPreviewOrderRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cart_ids: value.cart_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartPreviewOrderRequest>
+        for CartPreviewOrderRequest {
+            fn from(value: super::CartPreviewOrderRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cart_ids: Ok(value.cart_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CartShop {
+            cart_item_infos: ::std::result::Result<
+                ::std::vec::Vec<super::CartItem>,
+                ::std::string::String,
+            >,
+            seller_nick_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seller_open_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CartShop {
+            fn default() -> Self {
+                Self {
+                    cart_item_infos: Ok(Default::default()),
+                    seller_nick_name: Ok(Default::default()),
+                    seller_open_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CartShop {
+            pub fn cart_item_infos<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CartItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cart_item_infos = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cart_item_infos: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_nick_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_nick_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_nick_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_open_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_open_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_open_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CartShop> for super::CartShop {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CartShop,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cart_item_infos: value.cart_item_infos?,
+                    seller_nick_name: value.seller_nick_name?,
+                    seller_open_id: value.seller_open_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CartShop> for CartShop {
+            fn from(value: super::CartShop) -> Self {
+                Self {
+                    cart_item_infos: Ok(value.cart_item_infos),
+                    seller_nick_name: Ok(value.seller_nick_name),
+                    seller_open_id: Ok(value.seller_open_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FastCargo {
+            container: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            offer_map_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            product_no: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            seller_open_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            spec_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FastCargo {
+            fn default() -> Self {
+                Self {
+                    container: Ok(Default::default()),
+                    offer_map_id: Ok(Default::default()),
+                    product_no: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    seller_open_id: Ok(Default::default()),
+                    spec_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl FastCargo {
+            pub fn container<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.container = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for container: {e}")
+                    });
+                self
+            }
+            pub fn offer_map_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_map_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_map_id: {e}")
+                    });
+                self
+            }
+            pub fn product_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_no: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn seller_open_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_open_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_open_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn spec_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spec_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spec_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FastCargo> for super::FastCargo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FastCargo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    container: value.container?,
+                    offer_map_id: value.offer_map_id?,
+                    product_no: value.product_no?,
+                    quantity: value.quantity?,
+                    seller_open_id: value.seller_open_id?,
+                    spec_id: value.spec_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FastCargo> for FastCargo {
+            fn from(value: super::FastCargo) -> Self {
+                Self {
+                    container: Ok(value.container),
+                    offer_map_id: Ok(value.offer_map_id),
+                    product_no: Ok(value.product_no),
+                    quantity: Ok(value.quantity),
+                    seller_open_id: Ok(value.seller_open_id),
+                    spec_id: Ok(value.spec_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FreightBookingRequest {
+            line_items: ::std::result::Result<
+                ::std::vec::Vec<super::FreightLineItem>,
+                ::std::string::String,
+            >,
+            receiver_address: ::std::result::Result<
+                ::std::option::Option<super::ReceiverAddress>,
+                ::std::string::String,
+            >,
+            remark: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            render_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tmall_order_info: ::std::result::Result<
+                ::std::option::Option<super::TmallOrderInfo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FreightBookingRequest {
+            fn default() -> Self {
+                Self {
+                    line_items: Ok(Default::default()),
+                    receiver_address: Ok(Default::default()),
+                    remark: Ok(Default::default()),
+                    render_id: Ok(Default::default()),
+                    tmall_order_info: Ok(Default::default()),
+                }
+            }
+        }
+        impl FreightBookingRequest {
+            pub fn line_items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FreightLineItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.line_items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for line_items: {e}")
+                    });
+                self
+            }
+            pub fn receiver_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ReceiverAddress>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.receiver_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for receiver_address: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn remark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for remark: {e}")
+                    });
+                self
+            }
+            pub fn render_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.render_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for render_id: {e}")
+                    });
+                self
+            }
+            pub fn tmall_order_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TmallOrderInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tmall_order_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for tmall_order_info: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FreightBookingRequest>
+        for super::FreightBookingRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FreightBookingRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    line_items: value.line_items?,
+                    receiver_address: value.receiver_address?,
+                    remark: value.remark?,
+                    render_id: value.render_id?,
+                    tmall_order_info: value.tmall_order_info?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FreightBookingRequest>
+        for FreightBookingRequest {
+            fn from(value: super::FreightBookingRequest) -> Self {
+                Self {
+                    line_items: Ok(value.line_items),
+                    receiver_address: Ok(value.receiver_address),
+                    remark: Ok(value.remark),
+                    render_id: Ok(value.render_id),
+                    tmall_order_info: Ok(value.tmall_order_info),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FreightInfo {
+            company_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            service_category: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            service_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FreightInfo {
+            fn default() -> Self {
+                Self {
+                    company_name: Ok(Default::default()),
+                    service_category: Ok(Default::default()),
+                    service_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl FreightInfo {
+            pub fn company_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company_name: {e}")
+                    });
+                self
+            }
+            pub fn service_category<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.service_category = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for service_category: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn service_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.service_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for service_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FreightInfo> for super::FreightInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FreightInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    company_name: value.company_name?,
+                    service_category: value.service_category?,
+                    service_id: value.service_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FreightInfo> for FreightInfo {
+            fn from(value: super::FreightInfo) -> Self {
+                Self {
+                    company_name: Ok(value.company_name),
+                    service_category: Ok(value.service_category),
+                    service_id: Ok(value.service_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FreightLineItem {
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            freight_info: ::std::result::Result<
+                ::std::option::Option<super::FreightInfo>,
+                ::std::string::String,
+            >,
+            image_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FreightLineItem {
+            fn default() -> Self {
+                Self {
+                    currency: Ok(Default::default()),
+                    freight_info: Ok(Default::default()),
+                    image_url: Ok(Default::default()),
+                    item_id: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    sku_id: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl FreightLineItem {
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn freight_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::FreightInfo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.freight_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for freight_info: {e}")
+                    });
+                self
+            }
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FreightLineItem> for super::FreightLineItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FreightLineItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency: value.currency?,
+                    freight_info: value.freight_info?,
+                    image_url: value.image_url?,
+                    item_id: value.item_id?,
+                    price: value.price?,
+                    quantity: value.quantity?,
+                    sku_id: value.sku_id?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FreightLineItem> for FreightLineItem {
+            fn from(value: super::FreightLineItem) -> Self {
+                Self {
+                    currency: Ok(value.currency),
+                    freight_info: Ok(value.freight_info),
+                    image_url: Ok(value.image_url),
+                    item_id: Ok(value.item_id),
+                    price: Ok(value.price),
+                    quantity: Ok(value.quantity),
+                    sku_id: Ok(value.sku_id),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FreightPreviewRequest {
+            receiver_address: ::std::result::Result<
+                ::std::option::Option<super::ReceiverAddress>,
+                ::std::string::String,
+            >,
+            render_items: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::FreightRenderItem>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FreightPreviewRequest {
+            fn default() -> Self {
+                Self {
+                    receiver_address: Ok(Default::default()),
+                    render_items: Ok(Default::default()),
+                }
+            }
+        }
+        impl FreightPreviewRequest {
+            pub fn receiver_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ReceiverAddress>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.receiver_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for receiver_address: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn render_items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::FreightRenderItem>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.render_items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for render_items: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FreightPreviewRequest>
+        for super::FreightPreviewRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FreightPreviewRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    receiver_address: value.receiver_address?,
+                    render_items: value.render_items?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FreightPreviewRequest>
+        for FreightPreviewRequest {
+            fn from(value: super::FreightPreviewRequest) -> Self {
+                Self {
+                    receiver_address: Ok(value.receiver_address),
+                    render_items: Ok(value.render_items),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FreightRenderItem {
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            freight_info: ::std::result::Result<
+                super::FreightInfo,
+                ::std::string::String,
+            >,
+            item_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            price: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<i64, ::std::string::String>,
+            sku_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FreightRenderItem {
+            fn default() -> Self {
+                Self {
+                    currency: Ok(Default::default()),
+                    freight_info: Err("no value supplied for freight_info".to_string()),
+                    item_id: Err("no value supplied for item_id".to_string()),
+                    price: Ok(Default::default()),
+                    quantity: Err("no value supplied for quantity".to_string()),
+                    sku_id: Err("no value supplied for sku_id".to_string()),
+                }
+            }
+        }
+        impl FreightRenderItem {
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn freight_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FreightInfo>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.freight_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for freight_info: {e}")
+                    });
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FreightRenderItem> for super::FreightRenderItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FreightRenderItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency: value.currency?,
+                    freight_info: value.freight_info?,
+                    item_id: value.item_id?,
+                    price: value.price?,
+                    quantity: value.quantity?,
+                    sku_id: value.sku_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FreightRenderItem> for FreightRenderItem {
+            fn from(value: super::FreightRenderItem) -> Self {
+                Self {
+                    currency: Ok(value.currency),
+                    freight_info: Ok(value.freight_info),
+                    item_id: Ok(value.item_id),
+                    price: Ok(value.price),
+                    quantity: Ok(value.quantity),
+                    sku_id: Ok(value.sku_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GoodsDetailRequest {
+            country: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            offer_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            out_member_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GoodsDetailRequest {
+            fn default() -> Self {
+                Self {
+                    country: Ok(Default::default()),
+                    offer_id: Ok(Default::default()),
+                    out_member_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl GoodsDetailRequest {
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn out_member_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.out_member_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for out_member_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GoodsDetailRequest> for super::GoodsDetailRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GoodsDetailRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    country: value.country?,
+                    offer_id: value.offer_id?,
+                    out_member_id: value.out_member_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GoodsDetailRequest> for GoodsDetailRequest {
+            fn from(value: super::GoodsDetailRequest) -> Self {
+                Self {
+                    country: Ok(value.country),
+                    offer_id: Ok(value.offer_id),
+                    out_member_id: Ok(value.out_member_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ImageSearchRequest {
+            begin_page: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            category_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            image_address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            image_base64: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            out_member_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            price_end: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price_start: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            region: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sort: ::std::result::Result<
+                ::std::option::Option<
+                    ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ImageSearchRequest {
+            fn default() -> Self {
+                Self {
+                    begin_page: Ok(Default::default()),
+                    category_id: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    filter: Ok(Default::default()),
+                    image_address: Ok(Default::default()),
+                    image_base64: Err("no value supplied for image_base64".to_string()),
+                    out_member_id: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    price_end: Ok(Default::default()),
+                    price_start: Ok(Default::default()),
+                    region: Ok(Default::default()),
+                    sort: Ok(Default::default()),
+                }
+            }
+        }
+        impl ImageSearchRequest {
+            pub fn begin_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.begin_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for begin_page: {e}")
+                    });
+                self
+            }
+            pub fn category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_id: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+            pub fn image_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_address: {e}")
+                    });
+                self
+            }
+            pub fn image_base64<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_base64 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_base64: {e}")
+                    });
+                self
+            }
+            pub fn out_member_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.out_member_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for out_member_id: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn price_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_end: {e}")
+                    });
+                self
+            }
+            pub fn price_start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_start: {e}")
+                    });
+                self
+            }
+            pub fn region<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.region = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for region: {e}")
+                    });
+                self
+            }
+            pub fn sort<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sort = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sort: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ImageSearchRequest> for super::ImageSearchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ImageSearchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    begin_page: value.begin_page?,
+                    category_id: value.category_id?,
+                    country: value.country?,
+                    filter: value.filter?,
+                    image_address: value.image_address?,
+                    image_base64: value.image_base64?,
+                    out_member_id: value.out_member_id?,
+                    page_size: value.page_size?,
+                    price_end: value.price_end?,
+                    price_start: value.price_start?,
+                    region: value.region?,
+                    sort: value.sort?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ImageSearchRequest> for ImageSearchRequest {
+            fn from(value: super::ImageSearchRequest) -> Self {
+                Self {
+                    begin_page: Ok(value.begin_page),
+                    category_id: Ok(value.category_id),
+                    country: Ok(value.country),
+                    filter: Ok(value.filter),
+                    image_address: Ok(value.image_address),
+                    image_base64: Ok(value.image_base64),
+                    out_member_id: Ok(value.out_member_id),
+                    page_size: Ok(value.page_size),
+                    price_end: Ok(value.price_end),
+                    price_start: Ok(value.price_start),
+                    region: Ok(value.region),
+                    sort: Ok(value.sort),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JavaDateTime {
+            first_day_of_week: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            minimal_days_in_first_week: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            mutable: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            time_zone: ::std::result::Result<
+                ::std::option::Option<super::JavaTimeZone>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JavaDateTime {
+            fn default() -> Self {
+                Self {
+                    first_day_of_week: Ok(Default::default()),
+                    minimal_days_in_first_week: Ok(Default::default()),
+                    mutable: Ok(Default::default()),
+                    time_zone: Ok(Default::default()),
+                }
+            }
+        }
+        impl JavaDateTime {
+            pub fn first_day_of_week<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.first_day_of_week = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for first_day_of_week: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn minimal_days_in_first_week<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.minimal_days_in_first_week = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for minimal_days_in_first_week: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn mutable<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mutable = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mutable: {e}")
+                    });
+                self
+            }
+            pub fn time_zone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JavaTimeZone>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time_zone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time_zone: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JavaDateTime> for super::JavaDateTime {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JavaDateTime,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    first_day_of_week: value.first_day_of_week?,
+                    minimal_days_in_first_week: value.minimal_days_in_first_week?,
+                    mutable: value.mutable?,
+                    time_zone: value.time_zone?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JavaDateTime> for JavaDateTime {
+            fn from(value: super::JavaDateTime) -> Self {
+                Self {
+                    first_day_of_week: Ok(value.first_day_of_week),
+                    minimal_days_in_first_week: Ok(value.minimal_days_in_first_week),
+                    mutable: Ok(value.mutable),
+                    time_zone: Ok(value.time_zone),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JavaTimeZone {
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JavaTimeZone {
+            fn default() -> Self {
+                Self { id: Ok(Default::default()) }
+            }
+        }
+        impl JavaTimeZone {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JavaTimeZone> for super::JavaTimeZone {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JavaTimeZone,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { id: value.id? })
+            }
+        }
+        impl ::std::convert::From<super::JavaTimeZone> for JavaTimeZone {
+            fn from(value: super::JavaTimeZone) -> Self {
+                Self { id: Ok(value.id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct KeywordSearchRequest {
+            begin_page: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            category_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            keyword: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            out_member_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            price_end: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price_start: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sort: ::std::result::Result<
+                ::std::option::Option<
+                    ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for KeywordSearchRequest {
+            fn default() -> Self {
+                Self {
+                    begin_page: Ok(Default::default()),
+                    category_id: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    filter: Ok(Default::default()),
+                    keyword: Ok(Default::default()),
+                    out_member_id: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    price_end: Ok(Default::default()),
+                    price_start: Ok(Default::default()),
+                    sort: Ok(Default::default()),
+                }
+            }
+        }
+        impl KeywordSearchRequest {
+            pub fn begin_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.begin_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for begin_page: {e}")
+                    });
+                self
+            }
+            pub fn category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_id: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+            pub fn keyword<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keyword = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for keyword: {e}")
+                    });
+                self
+            }
+            pub fn out_member_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.out_member_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for out_member_id: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn price_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_end: {e}")
+                    });
+                self
+            }
+            pub fn price_start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_start: {e}")
+                    });
+                self
+            }
+            pub fn sort<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sort = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sort: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<KeywordSearchRequest>
+        for super::KeywordSearchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: KeywordSearchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    begin_page: value.begin_page?,
+                    category_id: value.category_id?,
+                    country: value.country?,
+                    filter: value.filter?,
+                    keyword: value.keyword?,
+                    out_member_id: value.out_member_id?,
+                    page_size: value.page_size?,
+                    price_end: value.price_end?,
+                    price_start: value.price_start?,
+                    sort: value.sort?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::KeywordSearchRequest> for KeywordSearchRequest {
+            fn from(value: super::KeywordSearchRequest) -> Self {
+                Self {
+                    begin_page: Ok(value.begin_page),
+                    category_id: Ok(value.category_id),
+                    country: Ok(value.country),
+                    filter: Ok(value.filter),
+                    keyword: Ok(value.keyword),
+                    out_member_id: Ok(value.out_member_id),
+                    page_size: Ok(value.page_size),
+                    price_end: Ok(value.price_end),
+                    price_start: Ok(value.price_start),
+                    sort: Ok(value.sort),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LogisticsGoods {
+            image_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            property: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LogisticsGoods {
+            fn default() -> Self {
+                Self {
+                    image_url: Ok(Default::default()),
+                    property: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                }
+            }
+        }
+        impl LogisticsGoods {
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn property<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.property = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for property: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LogisticsGoods> for super::LogisticsGoods {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LogisticsGoods,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image_url: value.image_url?,
+                    property: value.property?,
+                    quantity: value.quantity?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LogisticsGoods> for LogisticsGoods {
+            fn from(value: super::LogisticsGoods) -> Self {
+                Self {
+                    image_url: Ok(value.image_url),
+                    property: Ok(value.property),
+                    quantity: Ok(value.quantity),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LogisticsPartner {
+            company: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            company_contact: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            company_image_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LogisticsPartner {
+            fn default() -> Self {
+                Self {
+                    company: Ok(Default::default()),
+                    company_contact: Ok(Default::default()),
+                    company_image_url: Ok(Default::default()),
+                }
+            }
+        }
+        impl LogisticsPartner {
+            pub fn company<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for company: {e}")
+                    });
+                self
+            }
+            pub fn company_contact<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_contact = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for company_contact: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn company_image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.company_image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for company_image_url: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LogisticsPartner> for super::LogisticsPartner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LogisticsPartner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    company: value.company?,
+                    company_contact: value.company_contact?,
+                    company_image_url: value.company_image_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LogisticsPartner> for LogisticsPartner {
+            fn from(value: super::LogisticsPartner) -> Self {
+                Self {
+                    company: Ok(value.company),
+                    company_contact: Ok(value.company_contact),
+                    company_image_url: Ok(value.company_image_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LogisticsReceiver {
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            district: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            province: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            zip_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LogisticsReceiver {
+            fn default() -> Self {
+                Self {
+                    address: Ok(Default::default()),
+                    city: Ok(Default::default()),
+                    district: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    province: Ok(Default::default()),
+                    zip_code: Ok(Default::default()),
+                }
+            }
+        }
+        impl LogisticsReceiver {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn district<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.district = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for district: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn province<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.province = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for province: {e}")
+                    });
+                self
+            }
+            pub fn zip_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.zip_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for zip_code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LogisticsReceiver> for super::LogisticsReceiver {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LogisticsReceiver,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address: value.address?,
+                    city: value.city?,
+                    district: value.district?,
+                    name: value.name?,
+                    phone: value.phone?,
+                    province: value.province?,
+                    zip_code: value.zip_code?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LogisticsReceiver> for LogisticsReceiver {
+            fn from(value: super::LogisticsReceiver) -> Self {
+                Self {
+                    address: Ok(value.address),
+                    city: Ok(value.city),
+                    district: Ok(value.district),
+                    name: Ok(value.name),
+                    phone: Ok(value.phone),
+                    province: Ok(value.province),
+                    zip_code: Ok(value.zip_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LogisticsTrace {
+            action: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            district: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            facility_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            next_city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            next_node_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            province: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            standerd_desc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status_desc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LogisticsTrace {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    city: Ok(Default::default()),
+                    district: Ok(Default::default()),
+                    facility_name: Ok(Default::default()),
+                    next_city: Ok(Default::default()),
+                    next_node_name: Ok(Default::default()),
+                    province: Ok(Default::default()),
+                    standerd_desc: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    status_desc: Ok(Default::default()),
+                    time: Ok(Default::default()),
+                }
+            }
+        }
+        impl LogisticsTrace {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn district<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.district = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for district: {e}")
+                    });
+                self
+            }
+            pub fn facility_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.facility_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for facility_name: {e}")
+                    });
+                self
+            }
+            pub fn next_city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_city: {e}")
+                    });
+                self
+            }
+            pub fn next_node_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_node_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_node_name: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn province<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.province = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for province: {e}")
+                    });
+                self
+            }
+            pub fn standerd_desc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.standerd_desc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for standerd_desc: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_desc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_desc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status_desc: {e}")
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LogisticsTrace> for super::LogisticsTrace {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LogisticsTrace,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    city: value.city?,
+                    district: value.district?,
+                    facility_name: value.facility_name?,
+                    next_city: value.next_city?,
+                    next_node_name: value.next_node_name?,
+                    province: value.province?,
+                    standerd_desc: value.standerd_desc?,
+                    status: value.status?,
+                    status_desc: value.status_desc?,
+                    time: value.time?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LogisticsTrace> for LogisticsTrace {
+            fn from(value: super::LogisticsTrace) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    city: Ok(value.city),
+                    district: Ok(value.district),
+                    facility_name: Ok(value.facility_name),
+                    next_city: Ok(value.next_city),
+                    next_node_name: Ok(value.next_node_name),
+                    province: Ok(value.province),
+                    standerd_desc: Ok(value.standerd_desc),
+                    status: Ok(value.status),
+                    status_desc: Ok(value.status_desc),
+                    time: Ok(value.time),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MaxRefundFee {
+            can_edit_refund_fee: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            fee_tips: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            min_refund_fee: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            refund_fee: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MaxRefundFee {
+            fn default() -> Self {
+                Self {
+                    can_edit_refund_fee: Ok(Default::default()),
+                    fee_tips: Ok(Default::default()),
+                    min_refund_fee: Ok(Default::default()),
+                    refund_fee: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl MaxRefundFee {
+            pub fn can_edit_refund_fee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.can_edit_refund_fee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for can_edit_refund_fee: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn fee_tips<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fee_tips = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fee_tips: {e}")
+                    });
+                self
+            }
+            pub fn min_refund_fee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_refund_fee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for min_refund_fee: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn refund_fee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_fee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_fee: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MaxRefundFee> for super::MaxRefundFee {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MaxRefundFee,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    can_edit_refund_fee: value.can_edit_refund_fee?,
+                    fee_tips: value.fee_tips?,
+                    min_refund_fee: value.min_refund_fee?,
+                    refund_fee: value.refund_fee?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::MaxRefundFee> for MaxRefundFee {
+            fn from(value: super::MaxRefundFee) -> Self {
+                Self {
+                    can_edit_refund_fee: Ok(value.can_edit_refund_fee),
+                    fee_tips: Ok(value.fee_tips),
+                    min_refund_fee: Ok(value.min_refund_fee),
+                    refund_fee: Ok(value.refund_fee),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderBatchCreateRequest {
+            address_param: ::std::result::Result<
+                ::std::option::Option<super::AddressParam>,
+                ::std::string::String,
+            >,
+            cargo_param_list: ::std::result::Result<
+                ::std::vec::Vec<super::CargoParam>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            shop_promotion_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trade_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderBatchCreateRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Ok(Default::default()),
+                    cargo_param_list: Ok(Default::default()),
+                    flow: Ok(Default::default()),
+                    message: Ok(Default::default()),
+                    shop_promotion_id: Ok(Default::default()),
+                    trade_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderBatchCreateRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AddressParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cargo_param_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CargoParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cargo_param_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cargo_param_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn shop_promotion_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_promotion_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for shop_promotion_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn trade_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trade_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderBatchCreateRequest>
+        for super::OrderBatchCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderBatchCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cargo_param_list: value.cargo_param_list?,
+                    flow: value.flow?,
+                    message: value.message?,
+                    shop_promotion_id: value.shop_promotion_id?,
+                    trade_type: value.trade_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderBatchCreateRequest>
+        for OrderBatchCreateRequest {
+            fn from(value: super::OrderBatchCreateRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cargo_param_list: Ok(value.cargo_param_list),
+                    flow: Ok(value.flow),
+                    message: Ok(value.message),
+                    shop_promotion_id: Ok(value.shop_promotion_id),
+                    trade_type: Ok(value.trade_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderCancelRequest {
+            cancel_reason: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            order_id: ::std::result::Result<
+                ::sourcing_runtime::LenientId,
+                ::std::string::String,
+            >,
+            remark: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_site: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderCancelRequest {
+            fn default() -> Self {
+                Self {
+                    cancel_reason: Err(
+                        "no value supplied for cancel_reason".to_string(),
+                    ),
+                    order_id: Err("no value supplied for order_id".to_string()),
+                    remark: Ok(Default::default()),
+                    web_site: Err("no value supplied for web_site".to_string()),
+                }
+            }
+        }
+        impl OrderCancelRequest {
+            pub fn cancel_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cancel_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cancel_reason: {e}")
+                    });
+                self
+            }
+            pub fn order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::sourcing_runtime::LenientId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_id: {e}")
+                    });
+                self
+            }
+            pub fn remark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for remark: {e}")
+                    });
+                self
+            }
+            pub fn web_site<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_site = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_site: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderCancelRequest> for super::OrderCancelRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderCancelRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cancel_reason: value.cancel_reason?,
+                    order_id: value.order_id?,
+                    remark: value.remark?,
+                    web_site: value.web_site?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderCancelRequest> for OrderCancelRequest {
+            fn from(value: super::OrderCancelRequest) -> Self {
+                Self {
+                    cancel_reason: Ok(value.cancel_reason),
+                    order_id: Ok(value.order_id),
+                    remark: Ok(value.remark),
+                    web_site: Ok(value.web_site),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderCreateRequest {
+            address_param: ::std::result::Result<
+                super::AddressParam,
+                ::std::string::String,
+            >,
+            cargo_param_list: ::std::result::Result<
+                ::std::vec::Vec<super::CargoParam>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<::std::string::String, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            shop_promotion_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trade_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderCreateRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Err(
+                        "no value supplied for address_param".to_string(),
+                    ),
+                    cargo_param_list: Err(
+                        "no value supplied for cargo_param_list".to_string(),
+                    ),
+                    flow: Err("no value supplied for flow".to_string()),
+                    message: Ok(Default::default()),
+                    shop_promotion_id: Ok(Default::default()),
+                    trade_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderCreateRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AddressParam>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cargo_param_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CargoParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cargo_param_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cargo_param_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn shop_promotion_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_promotion_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for shop_promotion_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn trade_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trade_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderCreateRequest> for super::OrderCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cargo_param_list: value.cargo_param_list?,
+                    flow: value.flow?,
+                    message: value.message?,
+                    shop_promotion_id: value.shop_promotion_id?,
+                    trade_type: value.trade_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderCreateRequest> for OrderCreateRequest {
+            fn from(value: super::OrderCreateRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cargo_param_list: Ok(value.cargo_param_list),
+                    flow: Ok(value.flow),
+                    message: Ok(value.message),
+                    shop_promotion_id: Ok(value.shop_promotion_id),
+                    trade_type: Ok(value.trade_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderDetailRequest {
+            order_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_site: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderDetailRequest {
+            fn default() -> Self {
+                Self {
+                    order_id: Ok(Default::default()),
+                    web_site: Err("no value supplied for web_site".to_string()),
+                }
+            }
+        }
+        impl OrderDetailRequest {
+            pub fn order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_id: {e}")
+                    });
+                self
+            }
+            pub fn web_site<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_site = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_site: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderDetailRequest> for super::OrderDetailRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderDetailRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    order_id: value.order_id?,
+                    web_site: value.web_site?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderDetailRequest> for OrderDetailRequest {
+            fn from(value: super::OrderDetailRequest) -> Self {
+                Self {
+                    order_id: Ok(value.order_id),
+                    web_site: Ok(value.web_site),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderEntryCount {
+            count: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderEntryCount {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderEntryCount {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderEntryCount> for super::OrderEntryCount {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderEntryCount,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    id: value.id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderEntryCount> for OrderEntryCount {
+            fn from(value: super::OrderEntryCount) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    id: Ok(value.id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct OrderPayResult {
             cant_pay_order_list: ::std::result::Result<
                 ::std::option::Option<::std::vec::Vec<::sourcing_runtime::LenientId>>,
@@ -330,6 +8015,421 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct OrderPreviewBatchRequest {
+            address_param: ::std::result::Result<
+                super::AddressParam,
+                ::std::string::String,
+            >,
+            cargo_param_list: ::std::result::Result<
+                ::std::vec::Vec<super::CargoParam>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderPreviewBatchRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Err(
+                        "no value supplied for address_param".to_string(),
+                    ),
+                    cargo_param_list: Err(
+                        "no value supplied for cargo_param_list".to_string(),
+                    ),
+                }
+            }
+        }
+        impl OrderPreviewBatchRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AddressParam>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cargo_param_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CargoParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cargo_param_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cargo_param_list: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderPreviewBatchRequest>
+        for super::OrderPreviewBatchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderPreviewBatchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cargo_param_list: value.cargo_param_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderPreviewBatchRequest>
+        for OrderPreviewBatchRequest {
+            fn from(value: super::OrderPreviewBatchRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cargo_param_list: Ok(value.cargo_param_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderPreviewEntry {
+            discount_fee: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            trade_mode_name_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderPreviewEntry {
+            fn default() -> Self {
+                Self {
+                    discount_fee: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    trade_mode_name_list: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderPreviewEntry {
+            pub fn discount_fee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.discount_fee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for discount_fee: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn trade_mode_name_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_mode_name_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for trade_mode_name_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderPreviewEntry> for super::OrderPreviewEntry {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderPreviewEntry,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    discount_fee: value.discount_fee?,
+                    status: value.status?,
+                    trade_mode_name_list: value.trade_mode_name_list?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderPreviewEntry> for OrderPreviewEntry {
+            fn from(value: super::OrderPreviewEntry) -> Self {
+                Self {
+                    discount_fee: Ok(value.discount_fee),
+                    status: Ok(value.status),
+                    trade_mode_name_list: Ok(value.trade_mode_name_list),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderPreviewRequest {
+            address_param: ::std::result::Result<
+                ::std::option::Option<super::AddressParam>,
+                ::std::string::String,
+            >,
+            cargo_param_list: ::std::result::Result<
+                ::std::vec::Vec<super::CargoParam>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderPreviewRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Ok(Default::default()),
+                    cargo_param_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderPreviewRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AddressParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cargo_param_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CargoParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cargo_param_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cargo_param_list: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderPreviewRequest>
+        for super::OrderPreviewRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderPreviewRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cargo_param_list: value.cargo_param_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderPreviewRequest> for OrderPreviewRequest {
+            fn from(value: super::OrderPreviewRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cargo_param_list: Ok(value.cargo_param_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OrderPreviewResult {
+            consign_offer_list: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            error_code: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            error_msg: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            order_preview_resuslt: ::std::result::Result<
+                ::std::vec::Vec<super::OrderPreviewEntry>,
+                ::std::string::String,
+            >,
+            post_fee_by_desc_offer_list: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            unsupported_cross_border_pay_offer_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OrderPreviewResult {
+            fn default() -> Self {
+                Self {
+                    consign_offer_list: Ok(Default::default()),
+                    error_code: Ok(Default::default()),
+                    error_msg: Ok(Default::default()),
+                    order_preview_resuslt: Ok(Default::default()),
+                    post_fee_by_desc_offer_list: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                    unsupported_cross_border_pay_offer_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl OrderPreviewResult {
+            pub fn consign_offer_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.consign_offer_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for consign_offer_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn error_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_code: {e}")
+                    });
+                self
+            }
+            pub fn error_msg<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_msg = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_msg: {e}")
+                    });
+                self
+            }
+            pub fn order_preview_resuslt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::OrderPreviewEntry>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_preview_resuslt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for order_preview_resuslt: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn post_fee_by_desc_offer_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.post_fee_by_desc_offer_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for post_fee_by_desc_offer_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+            pub fn unsupported_cross_border_pay_offer_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unsupported_cross_border_pay_offer_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unsupported_cross_border_pay_offer_list: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OrderPreviewResult> for super::OrderPreviewResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OrderPreviewResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    consign_offer_list: value.consign_offer_list?,
+                    error_code: value.error_code?,
+                    error_msg: value.error_msg?,
+                    order_preview_resuslt: value.order_preview_resuslt?,
+                    post_fee_by_desc_offer_list: value.post_fee_by_desc_offer_list?,
+                    success: value.success?,
+                    unsupported_cross_border_pay_offer_list: value
+                        .unsupported_cross_border_pay_offer_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OrderPreviewResult> for OrderPreviewResult {
+            fn from(value: super::OrderPreviewResult) -> Self {
+                Self {
+                    consign_offer_list: Ok(value.consign_offer_list),
+                    error_code: Ok(value.error_code),
+                    error_msg: Ok(value.error_msg),
+                    order_preview_resuslt: Ok(value.order_preview_resuslt),
+                    post_fee_by_desc_offer_list: Ok(value.post_fee_by_desc_offer_list),
+                    success: Ok(value.success),
+                    unsupported_cross_border_pay_offer_list: Ok(
+                        value.unsupported_cross_border_pay_offer_list,
+                    ),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PayFailOrder {
             error_reason: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -395,6 +8495,5381 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct PnmLogisticsDetail {
+            logistics_goods: ::std::result::Result<
+                ::std::vec::Vec<super::LogisticsGoods>,
+                ::std::string::String,
+            >,
+            logistics_partner: ::std::result::Result<
+                ::std::vec::Vec<super::LogisticsPartner>,
+                ::std::string::String,
+            >,
+            logistics_traces: ::std::result::Result<
+                ::std::vec::Vec<super::LogisticsTrace>,
+                ::std::string::String,
+            >,
+            mail_no: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            receiver: ::std::result::Result<
+                ::std::option::Option<super::LogisticsReceiver>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PnmLogisticsDetail {
+            fn default() -> Self {
+                Self {
+                    logistics_goods: Ok(Default::default()),
+                    logistics_partner: Ok(Default::default()),
+                    logistics_traces: Ok(Default::default()),
+                    mail_no: Ok(Default::default()),
+                    receiver: Ok(Default::default()),
+                }
+            }
+        }
+        impl PnmLogisticsDetail {
+            pub fn logistics_goods<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LogisticsGoods>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logistics_goods = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for logistics_goods: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn logistics_partner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LogisticsPartner>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logistics_partner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for logistics_partner: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn logistics_traces<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::LogisticsTrace>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logistics_traces = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for logistics_traces: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn mail_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mail_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mail_no: {e}")
+                    });
+                self
+            }
+            pub fn receiver<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::LogisticsReceiver>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.receiver = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for receiver: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PnmLogisticsDetail> for super::PnmLogisticsDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PnmLogisticsDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    logistics_goods: value.logistics_goods?,
+                    logistics_partner: value.logistics_partner?,
+                    logistics_traces: value.logistics_traces?,
+                    mail_no: value.mail_no?,
+                    receiver: value.receiver?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PnmLogisticsDetail> for PnmLogisticsDetail {
+            fn from(value: super::PnmLogisticsDetail) -> Self {
+                Self {
+                    logistics_goods: Ok(value.logistics_goods),
+                    logistics_partner: Ok(value.logistics_partner),
+                    logistics_traces: Ok(value.logistics_traces),
+                    mail_no: Ok(value.mail_no),
+                    receiver: Ok(value.receiver),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PriceRange {
+            price: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            start_quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PriceRange {
+            fn default() -> Self {
+                Self {
+                    price: Ok(Default::default()),
+                    start_quantity: Ok(Default::default()),
+                }
+            }
+        }
+        impl PriceRange {
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn start_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for start_quantity: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PriceRange> for super::PriceRange {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PriceRange,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    price: value.price?,
+                    start_quantity: value.start_quantity?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PriceRange> for PriceRange {
+            fn from(value: super::PriceRange) -> Self {
+                Self {
+                    price: Ok(value.price),
+                    start_quantity: Ok(value.start_quantity),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReceiveGoodsRequest {
+            order_entry_ids: ::std::result::Result<
+                ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            order_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReceiveGoodsRequest {
+            fn default() -> Self {
+                Self {
+                    order_entry_ids: Ok(Default::default()),
+                    order_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReceiveGoodsRequest {
+            pub fn order_entry_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_entry_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for order_entry_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReceiveGoodsRequest>
+        for super::ReceiveGoodsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReceiveGoodsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    order_entry_ids: value.order_entry_ids?,
+                    order_id: value.order_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReceiveGoodsRequest> for ReceiveGoodsRequest {
+            fn from(value: super::ReceiveGoodsRequest) -> Self {
+                Self {
+                    order_entry_ids: Ok(value.order_entry_ids),
+                    order_id: Ok(value.order_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReceiveGoodsResult {
+            error_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error_info: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReceiveGoodsResult {
+            fn default() -> Self {
+                Self {
+                    error_code: Ok(Default::default()),
+                    error_info: Ok(Default::default()),
+                    success: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReceiveGoodsResult {
+            pub fn error_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_code: {e}")
+                    });
+                self
+            }
+            pub fn error_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error_info: {e}")
+                    });
+                self
+            }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReceiveGoodsResult> for super::ReceiveGoodsResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReceiveGoodsResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    error_code: value.error_code?,
+                    error_info: value.error_info?,
+                    success: value.success?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReceiveGoodsResult> for ReceiveGoodsResult {
+            fn from(value: super::ReceiveGoodsResult) -> Self {
+                Self {
+                    error_code: Ok(value.error_code),
+                    error_info: Ok(value.error_info),
+                    success: Ok(value.success),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ReceiverAddress {
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mobile_phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            tax_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            zip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ReceiverAddress {
+            fn default() -> Self {
+                Self {
+                    address: Ok(Default::default()),
+                    city: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    email: Ok(Default::default()),
+                    mobile_phone: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                    tax_id: Ok(Default::default()),
+                    zip: Ok(Default::default()),
+                }
+            }
+        }
+        impl ReceiverAddress {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn mobile_phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile_phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mobile_phone: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn tax_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tax_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tax_id: {e}")
+                    });
+                self
+            }
+            pub fn zip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.zip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for zip: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ReceiverAddress> for super::ReceiverAddress {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ReceiverAddress,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address: value.address?,
+                    city: value.city?,
+                    country: value.country?,
+                    email: value.email?,
+                    mobile_phone: value.mobile_phone?,
+                    name: value.name?,
+                    phone: value.phone?,
+                    state: value.state?,
+                    tax_id: value.tax_id?,
+                    zip: value.zip?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ReceiverAddress> for ReceiverAddress {
+            fn from(value: super::ReceiverAddress) -> Self {
+                Self {
+                    address: Ok(value.address),
+                    city: Ok(value.city),
+                    country: Ok(value.country),
+                    email: Ok(value.email),
+                    mobile_phone: Ok(value.mobile_phone),
+                    name: Ok(value.name),
+                    phone: Ok(value.phone),
+                    state: Ok(value.state),
+                    tax_id: Ok(value.tax_id),
+                    zip: Ok(value.zip),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefundCreateRequest {
+            apply_carriage: ::std::result::Result<i64, ::std::string::String>,
+            apply_payment: ::std::result::Result<i64, ::std::string::String>,
+            apply_reason_id: ::std::result::Result<
+                ::sourcing_runtime::LenientId,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            dispute_request: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            goods_status: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            order_entry_count_list: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::OrderEntryCount>>,
+                ::std::string::String,
+            >,
+            order_entry_ids: ::std::result::Result<
+                ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            order_id: ::std::result::Result<
+                ::sourcing_runtime::LenientId,
+                ::std::string::String,
+            >,
+            vouchers: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundCreateRequest {
+            fn default() -> Self {
+                Self {
+                    apply_carriage: Err(
+                        "no value supplied for apply_carriage".to_string(),
+                    ),
+                    apply_payment: Err(
+                        "no value supplied for apply_payment".to_string(),
+                    ),
+                    apply_reason_id: Err(
+                        "no value supplied for apply_reason_id".to_string(),
+                    ),
+                    description: Err("no value supplied for description".to_string()),
+                    dispute_request: Err(
+                        "no value supplied for dispute_request".to_string(),
+                    ),
+                    goods_status: Err("no value supplied for goods_status".to_string()),
+                    order_entry_count_list: Ok(Default::default()),
+                    order_entry_ids: Ok(Default::default()),
+                    order_id: Err("no value supplied for order_id".to_string()),
+                    vouchers: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundCreateRequest {
+            pub fn apply_carriage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_carriage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for apply_carriage: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn apply_payment<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_payment = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for apply_payment: {e}")
+                    });
+                self
+            }
+            pub fn apply_reason_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::sourcing_runtime::LenientId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.apply_reason_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for apply_reason_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn dispute_request<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.dispute_request = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for dispute_request: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn goods_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.goods_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for goods_status: {e}")
+                    });
+                self
+            }
+            pub fn order_entry_count_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::OrderEntryCount>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_entry_count_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for order_entry_count_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn order_entry_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_entry_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for order_entry_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::sourcing_runtime::LenientId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_id: {e}")
+                    });
+                self
+            }
+            pub fn vouchers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vouchers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for vouchers: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundCreateRequest>
+        for super::RefundCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    apply_carriage: value.apply_carriage?,
+                    apply_payment: value.apply_payment?,
+                    apply_reason_id: value.apply_reason_id?,
+                    description: value.description?,
+                    dispute_request: value.dispute_request?,
+                    goods_status: value.goods_status?,
+                    order_entry_count_list: value.order_entry_count_list?,
+                    order_entry_ids: value.order_entry_ids?,
+                    order_id: value.order_id?,
+                    vouchers: value.vouchers?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundCreateRequest> for RefundCreateRequest {
+            fn from(value: super::RefundCreateRequest) -> Self {
+                Self {
+                    apply_carriage: Ok(value.apply_carriage),
+                    apply_payment: Ok(value.apply_payment),
+                    apply_reason_id: Ok(value.apply_reason_id),
+                    description: Ok(value.description),
+                    dispute_request: Ok(value.dispute_request),
+                    goods_status: Ok(value.goods_status),
+                    order_entry_count_list: Ok(value.order_entry_count_list),
+                    order_entry_ids: Ok(value.order_entry_ids),
+                    order_id: Ok(value.order_id),
+                    vouchers: Ok(value.vouchers),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefundCreateResult {
+            refund_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundCreateResult {
+            fn default() -> Self {
+                Self {
+                    refund_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundCreateResult {
+            pub fn refund_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundCreateResult> for super::RefundCreateResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundCreateResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    refund_id: value.refund_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundCreateResult> for RefundCreateResult {
+            fn from(value: super::RefundCreateResult) -> Self {
+                Self {
+                    refund_id: Ok(value.refund_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefundInfoRequest {
+            refund_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundInfoRequest {
+            fn default() -> Self {
+                Self {
+                    refund_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundInfoRequest {
+            pub fn refund_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundInfoRequest> for super::RefundInfoRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundInfoRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    refund_id: value.refund_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundInfoRequest> for RefundInfoRequest {
+            fn from(value: super::RefundInfoRequest) -> Self {
+                Self {
+                    refund_id: Ok(value.refund_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefundOrderTemplate {
+            goods_status_list: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_refund_fee: ::std::result::Result<
+                ::std::option::Option<super::MaxRefundFee>,
+                ::std::string::String,
+            >,
+            refund_order: ::std::result::Result<
+                ::std::option::Option<super::TaobaoRefundOrder>,
+                ::std::string::String,
+            >,
+            refund_reasons: ::std::result::Result<
+                ::std::vec::Vec<super::RefundReason>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundOrderTemplate {
+            fn default() -> Self {
+                Self {
+                    goods_status_list: Ok(Default::default()),
+                    max_refund_fee: Ok(Default::default()),
+                    refund_order: Ok(Default::default()),
+                    refund_reasons: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundOrderTemplate {
+            pub fn goods_status_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.goods_status_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for goods_status_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn max_refund_fee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::MaxRefundFee>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_refund_fee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_refund_fee: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn refund_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TaobaoRefundOrder>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_order: {e}")
+                    });
+                self
+            }
+            pub fn refund_reasons<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::RefundReason>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_reasons = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for refund_reasons: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundOrderTemplate>
+        for super::RefundOrderTemplate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundOrderTemplate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    goods_status_list: value.goods_status_list?,
+                    max_refund_fee: value.max_refund_fee?,
+                    refund_order: value.refund_order?,
+                    refund_reasons: value.refund_reasons?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundOrderTemplate> for RefundOrderTemplate {
+            fn from(value: super::RefundOrderTemplate) -> Self {
+                Self {
+                    goods_status_list: Ok(value.goods_status_list),
+                    max_refund_fee: Ok(value.max_refund_fee),
+                    refund_order: Ok(value.refund_order),
+                    refund_reasons: Ok(value.refund_reasons),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefundReason {
+            reason_desc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            reason_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            tips: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundReason {
+            fn default() -> Self {
+                Self {
+                    reason_desc: Ok(Default::default()),
+                    reason_id: Ok(Default::default()),
+                    tips: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundReason {
+            pub fn reason_desc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reason_desc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reason_desc: {e}")
+                    });
+                self
+            }
+            pub fn reason_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reason_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reason_id: {e}")
+                    });
+                self
+            }
+            pub fn tips<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tips = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tips: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundReason> for super::RefundReason {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundReason,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    reason_desc: value.reason_desc?,
+                    reason_id: value.reason_id?,
+                    tips: value.tips?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundReason> for RefundReason {
+            fn from(value: super::RefundReason) -> Self {
+                Self {
+                    reason_desc: Ok(value.reason_desc),
+                    reason_id: Ok(value.reason_id),
+                    tips: Ok(value.tips),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefundRenderResult {
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            distributor_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refund_order_template: ::std::result::Result<
+                ::std::option::Option<super::RefundOrderTemplate>,
+                ::std::string::String,
+            >,
+            sale_flag: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundRenderResult {
+            fn default() -> Self {
+                Self {
+                    currency: Ok(Default::default()),
+                    distributor_id: Ok(Default::default()),
+                    refund_order_template: Ok(Default::default()),
+                    sale_flag: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundRenderResult {
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn distributor_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.distributor_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for distributor_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn refund_order_template<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::RefundOrderTemplate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_order_template = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for refund_order_template: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sale_flag<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sale_flag = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sale_flag: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundRenderResult> for super::RefundRenderResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundRenderResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency: value.currency?,
+                    distributor_id: value.distributor_id?,
+                    refund_order_template: value.refund_order_template?,
+                    sale_flag: value.sale_flag?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundRenderResult> for RefundRenderResult {
+            fn from(value: super::RefundRenderResult) -> Self {
+                Self {
+                    currency: Ok(value.currency),
+                    distributor_id: Ok(value.distributor_id),
+                    refund_order_template: Ok(value.refund_order_template),
+                    sale_flag: Ok(value.sale_flag),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RefundReturnGoodsRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            freight_bill: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            logistics_company_no: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            refund_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            vouchers: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RefundReturnGoodsRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    freight_bill: Err("no value supplied for freight_bill".to_string()),
+                    logistics_company_no: Err(
+                        "no value supplied for logistics_company_no".to_string(),
+                    ),
+                    refund_id: Ok(Default::default()),
+                    vouchers: Ok(Default::default()),
+                }
+            }
+        }
+        impl RefundReturnGoodsRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn freight_bill<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.freight_bill = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for freight_bill: {e}")
+                    });
+                self
+            }
+            pub fn logistics_company_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logistics_company_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for logistics_company_no: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn refund_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_id: {e}")
+                    });
+                self
+            }
+            pub fn vouchers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vouchers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for vouchers: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RefundReturnGoodsRequest>
+        for super::RefundReturnGoodsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RefundReturnGoodsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    freight_bill: value.freight_bill?,
+                    logistics_company_no: value.logistics_company_no?,
+                    refund_id: value.refund_id?,
+                    vouchers: value.vouchers?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RefundReturnGoodsRequest>
+        for RefundReturnGoodsRequest {
+            fn from(value: super::RefundReturnGoodsRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    freight_bill: Ok(value.freight_bill),
+                    logistics_company_no: Ok(value.logistics_company_no),
+                    refund_id: Ok(value.refund_id),
+                    vouchers: Ok(value.vouchers),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SkuProperty {
+            prop_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            prop_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            value_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SkuProperty {
+            fn default() -> Self {
+                Self {
+                    prop_id: Ok(Default::default()),
+                    prop_name: Ok(Default::default()),
+                    value_id: Ok(Default::default()),
+                    value_name: Ok(Default::default()),
+                }
+            }
+        }
+        impl SkuProperty {
+            pub fn prop_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prop_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prop_id: {e}")
+                    });
+                self
+            }
+            pub fn prop_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prop_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prop_name: {e}")
+                    });
+                self
+            }
+            pub fn value_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value_id: {e}")
+                    });
+                self
+            }
+            pub fn value_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SkuProperty> for super::SkuProperty {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SkuProperty,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    prop_id: value.prop_id?,
+                    prop_name: value.prop_name?,
+                    value_id: value.value_id?,
+                    value_name: value.value_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SkuProperty> for SkuProperty {
+            fn from(value: super::SkuProperty) -> Self {
+                Self {
+                    prop_id: Ok(value.prop_id),
+                    prop_name: Ok(value.prop_name),
+                    value_id: Ok(value.value_id),
+                    value_name: Ok(value.value_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct StoreSearchRequest {
+            begin_page: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            category_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            filter: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            keyword: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            out_member_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            price_end: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price_start: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seller_open_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sort: ::std::result::Result<
+                ::std::option::Option<
+                    ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for StoreSearchRequest {
+            fn default() -> Self {
+                Self {
+                    begin_page: Ok(Default::default()),
+                    category_id: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    filter: Ok(Default::default()),
+                    keyword: Ok(Default::default()),
+                    out_member_id: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    price_end: Ok(Default::default()),
+                    price_start: Ok(Default::default()),
+                    seller_open_id: Ok(Default::default()),
+                    sort: Ok(Default::default()),
+                }
+            }
+        }
+        impl StoreSearchRequest {
+            pub fn begin_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.begin_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for begin_page: {e}")
+                    });
+                self
+            }
+            pub fn category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_id: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+            pub fn keyword<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keyword = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for keyword: {e}")
+                    });
+                self
+            }
+            pub fn out_member_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.out_member_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for out_member_id: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn price_end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_end: {e}")
+                    });
+                self
+            }
+            pub fn price_start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_start: {e}")
+                    });
+                self
+            }
+            pub fn seller_open_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_open_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_open_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sort<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sort = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sort: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<StoreSearchRequest> for super::StoreSearchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: StoreSearchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    begin_page: value.begin_page?,
+                    category_id: value.category_id?,
+                    country: value.country?,
+                    filter: value.filter?,
+                    keyword: value.keyword?,
+                    out_member_id: value.out_member_id?,
+                    page_size: value.page_size?,
+                    price_end: value.price_end?,
+                    price_start: value.price_start?,
+                    seller_open_id: value.seller_open_id?,
+                    sort: value.sort?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::StoreSearchRequest> for StoreSearchRequest {
+            fn from(value: super::StoreSearchRequest) -> Self {
+                Self {
+                    begin_page: Ok(value.begin_page),
+                    category_id: Ok(value.category_id),
+                    country: Ok(value.country),
+                    filter: Ok(value.filter),
+                    keyword: Ok(value.keyword),
+                    out_member_id: Ok(value.out_member_id),
+                    page_size: Ok(value.page_size),
+                    price_end: Ok(value.price_end),
+                    price_start: Ok(value.price_start),
+                    seller_open_id: Ok(value.seller_open_id),
+                    sort: Ok(value.sort),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoBatchCheckRequest {
+            params: ::std::result::Result<
+                ::sourcing_runtime::JsonString<
+                    ::std::vec::Vec<::pandapon::types::BatchCheckItem>,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoBatchCheckRequest {
+            fn default() -> Self {
+                Self {
+                    params: Err("no value supplied for params".to_string()),
+                }
+            }
+        }
+        impl TaobaoBatchCheckRequest {
+            pub fn params<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::sourcing_runtime::JsonString<
+                        ::std::vec::Vec<::pandapon::types::BatchCheckItem>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.params = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for params: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoBatchCheckRequest>
+        for super::TaobaoBatchCheckRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoBatchCheckRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { params: value.params? })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoBatchCheckRequest>
+        for TaobaoBatchCheckRequest {
+            fn from(value: super::TaobaoBatchCheckRequest) -> Self {
+                Self { params: Ok(value.params) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoBatchCheckResult {
+            mp_products: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            no_mp_product_item_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            no_mp_reason_list: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoBatchCheckResult {
+            fn default() -> Self {
+                Self {
+                    mp_products: Ok(Default::default()),
+                    no_mp_product_item_ids: Ok(Default::default()),
+                    no_mp_reason_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoBatchCheckResult {
+            pub fn mp_products<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mp_products = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mp_products: {e}")
+                    });
+                self
+            }
+            pub fn no_mp_product_item_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.no_mp_product_item_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for no_mp_product_item_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn no_mp_reason_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.no_mp_reason_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for no_mp_reason_list: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoBatchCheckResult>
+        for super::TaobaoBatchCheckResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoBatchCheckResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    mp_products: value.mp_products?,
+                    no_mp_product_item_ids: value.no_mp_product_item_ids?,
+                    no_mp_reason_list: value.no_mp_reason_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoBatchCheckResult>
+        for TaobaoBatchCheckResult {
+            fn from(value: super::TaobaoBatchCheckResult) -> Self {
+                Self {
+                    mp_products: Ok(value.mp_products),
+                    no_mp_product_item_ids: Ok(value.no_mp_product_item_ids),
+                    no_mp_reason_list: Ok(value.no_mp_reason_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoCartAddRequest {
+            item_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            item_pic: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mp_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            mp_sku_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            platform: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            promotion_price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            properties: ::std::result::Result<
+                ::std::option::Option<
+                    ::sourcing_runtime::JsonString<
+                        ::std::vec::Vec<::pandapon::types::SkuProperty>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            shop_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            shop_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sku_quantity: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_nick: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoCartAddRequest {
+            fn default() -> Self {
+                Self {
+                    item_id: Ok(Default::default()),
+                    item_pic: Ok(Default::default()),
+                    item_title: Ok(Default::default()),
+                    mp_id: Err("no value supplied for mp_id".to_string()),
+                    mp_sku_id: Err("no value supplied for mp_sku_id".to_string()),
+                    platform: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    promotion_price: Ok(Default::default()),
+                    properties: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    shop_id: Ok(Default::default()),
+                    shop_name: Ok(Default::default()),
+                    sku_id: Ok(Default::default()),
+                    sku_quantity: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    user_nick: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoCartAddRequest {
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn item_pic<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_pic = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_pic: {e}")
+                    });
+                self
+            }
+            pub fn item_title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_title: {e}")
+                    });
+                self
+            }
+            pub fn mp_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mp_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mp_id: {e}")
+                    });
+                self
+            }
+            pub fn mp_sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mp_sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mp_sku_id: {e}")
+                    });
+                self
+            }
+            pub fn platform<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.platform = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for platform: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn promotion_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promotion_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for promotion_price: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn properties<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::sourcing_runtime::JsonString<
+                            ::std::vec::Vec<::pandapon::types::SkuProperty>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.properties = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for properties: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn shop_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shop_id: {e}")
+                    });
+                self
+            }
+            pub fn shop_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shop_name: {e}")
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+            pub fn sku_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_quantity: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+            pub fn user_nick<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_nick = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_nick: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoCartAddRequest>
+        for super::TaobaoCartAddRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoCartAddRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    item_id: value.item_id?,
+                    item_pic: value.item_pic?,
+                    item_title: value.item_title?,
+                    mp_id: value.mp_id?,
+                    mp_sku_id: value.mp_sku_id?,
+                    platform: value.platform?,
+                    price: value.price?,
+                    promotion_price: value.promotion_price?,
+                    properties: value.properties?,
+                    quantity: value.quantity?,
+                    shop_id: value.shop_id?,
+                    shop_name: value.shop_name?,
+                    sku_id: value.sku_id?,
+                    sku_quantity: value.sku_quantity?,
+                    user_id: value.user_id?,
+                    user_nick: value.user_nick?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoCartAddRequest> for TaobaoCartAddRequest {
+            fn from(value: super::TaobaoCartAddRequest) -> Self {
+                Self {
+                    item_id: Ok(value.item_id),
+                    item_pic: Ok(value.item_pic),
+                    item_title: Ok(value.item_title),
+                    mp_id: Ok(value.mp_id),
+                    mp_sku_id: Ok(value.mp_sku_id),
+                    platform: Ok(value.platform),
+                    price: Ok(value.price),
+                    promotion_price: Ok(value.promotion_price),
+                    properties: Ok(value.properties),
+                    quantity: Ok(value.quantity),
+                    shop_id: Ok(value.shop_id),
+                    shop_name: Ok(value.shop_name),
+                    sku_id: Ok(value.sku_id),
+                    sku_quantity: Ok(value.sku_quantity),
+                    user_id: Ok(value.user_id),
+                    user_nick: Ok(value.user_nick),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoCartCreateOrderRequest {
+            ids: ::std::result::Result<
+                ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            order_address: ::std::result::Result<
+                ::std::option::Option<super::TaobaoReceiver>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoCartCreateOrderRequest {
+            fn default() -> Self {
+                Self {
+                    ids: Ok(Default::default()),
+                    order_address: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoCartCreateOrderRequest {
+            pub fn ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ids: {e}")
+                    });
+                self
+            }
+            pub fn order_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TaobaoReceiver>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_address: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoCartCreateOrderRequest>
+        for super::TaobaoCartCreateOrderRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoCartCreateOrderRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ids: value.ids?,
+                    order_address: value.order_address?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoCartCreateOrderRequest>
+        for TaobaoCartCreateOrderRequest {
+            fn from(value: super::TaobaoCartCreateOrderRequest) -> Self {
+                Self {
+                    ids: Ok(value.ids),
+                    order_address: Ok(value.order_address),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoImLinkRequest {
+            biz_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            login_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_param_map: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            password: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            source_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoImLinkRequest {
+            fn default() -> Self {
+                Self {
+                    biz_id: Ok(Default::default()),
+                    login_name: Ok(Default::default()),
+                    page_name: Ok(Default::default()),
+                    page_param_map: Ok(Default::default()),
+                    password: Ok(Default::default()),
+                    source_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoImLinkRequest {
+            pub fn biz_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.biz_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for biz_id: {e}")
+                    });
+                self
+            }
+            pub fn login_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.login_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for login_name: {e}")
+                    });
+                self
+            }
+            pub fn page_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_name: {e}")
+                    });
+                self
+            }
+            pub fn page_param_map<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_param_map = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for page_param_map: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for password: {e}")
+                    });
+                self
+            }
+            pub fn source_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for source_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoImLinkRequest>
+        for super::TaobaoImLinkRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoImLinkRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    biz_id: value.biz_id?,
+                    login_name: value.login_name?,
+                    page_name: value.page_name?,
+                    page_param_map: value.page_param_map?,
+                    password: value.password?,
+                    source_type: value.source_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoImLinkRequest> for TaobaoImLinkRequest {
+            fn from(value: super::TaobaoImLinkRequest) -> Self {
+                Self {
+                    biz_id: Ok(value.biz_id),
+                    login_name: Ok(value.login_name),
+                    page_name: Ok(value.page_name),
+                    page_param_map: Ok(value.page_param_map),
+                    password: Ok(value.password),
+                    source_type: Ok(value.source_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoLogisticsDetail {
+            pnm_logistics_details: ::std::result::Result<
+                ::std::vec::Vec<super::PnmLogisticsDetail>,
+                ::std::string::String,
+            >,
+            purchase_order_outer_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoLogisticsDetail {
+            fn default() -> Self {
+                Self {
+                    pnm_logistics_details: Ok(Default::default()),
+                    purchase_order_outer_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoLogisticsDetail {
+            pub fn pnm_logistics_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PnmLogisticsDetail>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pnm_logistics_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for pnm_logistics_details: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn purchase_order_outer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purchase_order_outer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for purchase_order_outer_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoLogisticsDetail>
+        for super::TaobaoLogisticsDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoLogisticsDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    pnm_logistics_details: value.pnm_logistics_details?,
+                    purchase_order_outer_id: value.purchase_order_outer_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoLogisticsDetail>
+        for TaobaoLogisticsDetail {
+            fn from(value: super::TaobaoLogisticsDetail) -> Self {
+                Self {
+                    pnm_logistics_details: Ok(value.pnm_logistics_details),
+                    purchase_order_outer_id: Ok(value.purchase_order_outer_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoOrderCreateRequest {
+            order_line_list: ::std::result::Result<
+                ::sourcing_runtime::JsonString<
+                    ::std::vec::Vec<::pandapon::types::TaobaoOrderLine>,
+                >,
+                ::std::string::String,
+            >,
+            order_source: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            purchase_amount: ::std::result::Result<i64, ::std::string::String>,
+            receiver: ::std::result::Result<
+                ::sourcing_runtime::JsonString<::pandapon::types::TaobaoReceiver>,
+                ::std::string::String,
+            >,
+            seller_order_number: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoOrderCreateRequest {
+            fn default() -> Self {
+                Self {
+                    order_line_list: Err(
+                        "no value supplied for order_line_list".to_string(),
+                    ),
+                    order_source: Ok(Default::default()),
+                    purchase_amount: Err(
+                        "no value supplied for purchase_amount".to_string(),
+                    ),
+                    receiver: Err("no value supplied for receiver".to_string()),
+                    seller_order_number: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoOrderCreateRequest {
+            pub fn order_line_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::sourcing_runtime::JsonString<
+                        ::std::vec::Vec<::pandapon::types::TaobaoOrderLine>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_line_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for order_line_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn order_source<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_source = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_source: {e}")
+                    });
+                self
+            }
+            pub fn purchase_amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.purchase_amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for purchase_amount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn receiver<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::sourcing_runtime::JsonString<::pandapon::types::TaobaoReceiver>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.receiver = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for receiver: {e}")
+                    });
+                self
+            }
+            pub fn seller_order_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_order_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_order_number: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoOrderCreateRequest>
+        for super::TaobaoOrderCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoOrderCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    order_line_list: value.order_line_list?,
+                    order_source: value.order_source?,
+                    purchase_amount: value.purchase_amount?,
+                    receiver: value.receiver?,
+                    seller_order_number: value.seller_order_number?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoOrderCreateRequest>
+        for TaobaoOrderCreateRequest {
+            fn from(value: super::TaobaoOrderCreateRequest) -> Self {
+                Self {
+                    order_line_list: Ok(value.order_line_list),
+                    order_source: Ok(value.order_source),
+                    purchase_amount: Ok(value.purchase_amount),
+                    receiver: Ok(value.receiver),
+                    seller_order_number: Ok(value.seller_order_number),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoOrderLine {
+            currency: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            order_line_no: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoOrderLine {
+            fn default() -> Self {
+                Self {
+                    currency: Ok(Default::default()),
+                    item_id: Ok(Default::default()),
+                    order_line_no: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    sku_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoOrderLine {
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn order_line_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_line_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_line_no: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoOrderLine> for super::TaobaoOrderLine {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoOrderLine,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency: value.currency?,
+                    item_id: value.item_id?,
+                    order_line_no: value.order_line_no?,
+                    price: value.price?,
+                    quantity: value.quantity?,
+                    sku_id: value.sku_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoOrderLine> for TaobaoOrderLine {
+            fn from(value: super::TaobaoOrderLine) -> Self {
+                Self {
+                    currency: Ok(value.currency),
+                    item_id: Ok(value.item_id),
+                    order_line_no: Ok(value.order_line_no),
+                    price: Ok(value.price),
+                    quantity: Ok(value.quantity),
+                    sku_id: Ok(value.sku_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoProduct {
+            begin_amount: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            category_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            category_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            category_path: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            item_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mp_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            pic_urls: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            product_unit: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            promotion_price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            shop_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            shop_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sku_list: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::TaobaoSku>>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_nick: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoProduct {
+            fn default() -> Self {
+                Self {
+                    begin_amount: Ok(Default::default()),
+                    category_id: Ok(Default::default()),
+                    category_name: Ok(Default::default()),
+                    category_path: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    item_id: Ok(Default::default()),
+                    item_type: Ok(Default::default()),
+                    mp_id: Ok(Default::default()),
+                    pic_urls: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    product_unit: Ok(Default::default()),
+                    promotion_price: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    shop_id: Ok(Default::default()),
+                    shop_name: Ok(Default::default()),
+                    sku_list: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    user_nick: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoProduct {
+            pub fn begin_amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.begin_amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for begin_amount: {e}")
+                    });
+                self
+            }
+            pub fn category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_id: {e}")
+                    });
+                self
+            }
+            pub fn category_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_name: {e}")
+                    });
+                self
+            }
+            pub fn category_path<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_path = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_path: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn item_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_type: {e}")
+                    });
+                self
+            }
+            pub fn mp_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mp_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mp_id: {e}")
+                    });
+                self
+            }
+            pub fn pic_urls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pic_urls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pic_urls: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn product_unit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_unit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_unit: {e}")
+                    });
+                self
+            }
+            pub fn promotion_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promotion_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for promotion_price: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn shop_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shop_id: {e}")
+                    });
+                self
+            }
+            pub fn shop_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shop_name: {e}")
+                    });
+                self
+            }
+            pub fn sku_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::TaobaoSku>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_list: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn user_nick<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_nick = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_nick: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoProduct> for super::TaobaoProduct {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoProduct,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    begin_amount: value.begin_amount?,
+                    category_id: value.category_id?,
+                    category_name: value.category_name?,
+                    category_path: value.category_path?,
+                    description: value.description?,
+                    item_id: value.item_id?,
+                    item_type: value.item_type?,
+                    mp_id: value.mp_id?,
+                    pic_urls: value.pic_urls?,
+                    price: value.price?,
+                    product_unit: value.product_unit?,
+                    promotion_price: value.promotion_price?,
+                    quantity: value.quantity?,
+                    shop_id: value.shop_id?,
+                    shop_name: value.shop_name?,
+                    sku_list: value.sku_list?,
+                    status: value.status?,
+                    title: value.title?,
+                    user_nick: value.user_nick?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoProduct> for TaobaoProduct {
+            fn from(value: super::TaobaoProduct) -> Self {
+                Self {
+                    begin_amount: Ok(value.begin_amount),
+                    category_id: Ok(value.category_id),
+                    category_name: Ok(value.category_name),
+                    category_path: Ok(value.category_path),
+                    description: Ok(value.description),
+                    item_id: Ok(value.item_id),
+                    item_type: Ok(value.item_type),
+                    mp_id: Ok(value.mp_id),
+                    pic_urls: Ok(value.pic_urls),
+                    price: Ok(value.price),
+                    product_unit: Ok(value.product_unit),
+                    promotion_price: Ok(value.promotion_price),
+                    quantity: Ok(value.quantity),
+                    shop_id: Ok(value.shop_id),
+                    shop_name: Ok(value.shop_name),
+                    sku_list: Ok(value.sku_list),
+                    status: Ok(value.status),
+                    title: Ok(value.title),
+                    user_nick: Ok(value.user_nick),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoProductV2 {
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoProductV2 {
+            fn default() -> Self {
+                Self {
+                    quantity: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoProductV2 {
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoProductV2> for super::TaobaoProductV2 {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoProductV2,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    quantity: value.quantity?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoProductV2> for TaobaoProductV2 {
+            fn from(value: super::TaobaoProductV2) -> Self {
+                Self {
+                    quantity: Ok(value.quantity),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoReceiver {
+            address: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            country: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            district: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mobile_phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            phone: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            zip: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoReceiver {
+            fn default() -> Self {
+                Self {
+                    address: Ok(Default::default()),
+                    city: Ok(Default::default()),
+                    country: Ok(Default::default()),
+                    district: Ok(Default::default()),
+                    mobile_phone: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    phone: Ok(Default::default()),
+                    state: Ok(Default::default()),
+                    zip: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoReceiver {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn city<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city: {e}")
+                    });
+                self
+            }
+            pub fn country<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.country = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for country: {e}")
+                    });
+                self
+            }
+            pub fn district<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.district = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for district: {e}")
+                    });
+                self
+            }
+            pub fn mobile_phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile_phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mobile_phone: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state: {e}")
+                    });
+                self
+            }
+            pub fn zip<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.zip = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for zip: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoReceiver> for super::TaobaoReceiver {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoReceiver,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address: value.address?,
+                    city: value.city?,
+                    country: value.country?,
+                    district: value.district?,
+                    mobile_phone: value.mobile_phone?,
+                    name: value.name?,
+                    phone: value.phone?,
+                    state: value.state?,
+                    zip: value.zip?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoReceiver> for TaobaoReceiver {
+            fn from(value: super::TaobaoReceiver) -> Self {
+                Self {
+                    address: Ok(value.address),
+                    city: Ok(value.city),
+                    country: Ok(value.country),
+                    district: Ok(value.district),
+                    mobile_phone: Ok(value.mobile_phone),
+                    name: Ok(value.name),
+                    phone: Ok(value.phone),
+                    state: Ok(value.state),
+                    zip: Ok(value.zip),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoRefundMessageRequest {
+            refund_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refund_images: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refund_message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoRefundMessageRequest {
+            fn default() -> Self {
+                Self {
+                    refund_id: Ok(Default::default()),
+                    refund_images: Ok(Default::default()),
+                    refund_message: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoRefundMessageRequest {
+            pub fn refund_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_id: {e}")
+                    });
+                self
+            }
+            pub fn refund_images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_images: {e}")
+                    });
+                self
+            }
+            pub fn refund_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for refund_message: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoRefundMessageRequest>
+        for super::TaobaoRefundMessageRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoRefundMessageRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    refund_id: value.refund_id?,
+                    refund_images: value.refund_images?,
+                    refund_message: value.refund_message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoRefundMessageRequest>
+        for TaobaoRefundMessageRequest {
+            fn from(value: super::TaobaoRefundMessageRequest) -> Self {
+                Self {
+                    refund_id: Ok(value.refund_id),
+                    refund_images: Ok(value.refund_images),
+                    refund_message: Ok(value.refund_message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoRefundOrder {
+            can_edit_fee: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            fee_tips: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            goods_status: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            pay_order_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            reason_desc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            reason_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            refund_desc: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refund_fee: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            refund_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refund_status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            refund_type: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            remaining_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seller_refuse_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seller_refuse_reason_describe: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            timeout_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            timeout_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoRefundOrder {
+            fn default() -> Self {
+                Self {
+                    can_edit_fee: Ok(Default::default()),
+                    fee_tips: Ok(Default::default()),
+                    goods_status: Ok(Default::default()),
+                    pay_order_id: Ok(Default::default()),
+                    reason_desc: Ok(Default::default()),
+                    reason_id: Ok(Default::default()),
+                    refund_desc: Ok(Default::default()),
+                    refund_fee: Ok(Default::default()),
+                    refund_id: Ok(Default::default()),
+                    refund_status: Ok(Default::default()),
+                    refund_type: Ok(Default::default()),
+                    remaining_time: Ok(Default::default()),
+                    seller_refuse_reason: Ok(Default::default()),
+                    seller_refuse_reason_describe: Ok(Default::default()),
+                    timeout_date: Ok(Default::default()),
+                    timeout_type: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoRefundOrder {
+            pub fn can_edit_fee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.can_edit_fee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for can_edit_fee: {e}")
+                    });
+                self
+            }
+            pub fn fee_tips<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fee_tips = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fee_tips: {e}")
+                    });
+                self
+            }
+            pub fn goods_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.goods_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for goods_status: {e}")
+                    });
+                self
+            }
+            pub fn pay_order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pay_order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pay_order_id: {e}")
+                    });
+                self
+            }
+            pub fn reason_desc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reason_desc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reason_desc: {e}")
+                    });
+                self
+            }
+            pub fn reason_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reason_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reason_id: {e}")
+                    });
+                self
+            }
+            pub fn refund_desc<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_desc = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_desc: {e}")
+                    });
+                self
+            }
+            pub fn refund_fee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_fee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_fee: {e}")
+                    });
+                self
+            }
+            pub fn refund_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_id: {e}")
+                    });
+                self
+            }
+            pub fn refund_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_status: {e}")
+                    });
+                self
+            }
+            pub fn refund_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_type: {e}")
+                    });
+                self
+            }
+            pub fn remaining_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remaining_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for remaining_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_refuse_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_refuse_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_refuse_reason: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_refuse_reason_describe<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_refuse_reason_describe = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_refuse_reason_describe: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn timeout_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timeout_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timeout_date: {e}")
+                    });
+                self
+            }
+            pub fn timeout_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.timeout_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for timeout_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoRefundOrder> for super::TaobaoRefundOrder {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoRefundOrder,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    can_edit_fee: value.can_edit_fee?,
+                    fee_tips: value.fee_tips?,
+                    goods_status: value.goods_status?,
+                    pay_order_id: value.pay_order_id?,
+                    reason_desc: value.reason_desc?,
+                    reason_id: value.reason_id?,
+                    refund_desc: value.refund_desc?,
+                    refund_fee: value.refund_fee?,
+                    refund_id: value.refund_id?,
+                    refund_status: value.refund_status?,
+                    refund_type: value.refund_type?,
+                    remaining_time: value.remaining_time?,
+                    seller_refuse_reason: value.seller_refuse_reason?,
+                    seller_refuse_reason_describe: value.seller_refuse_reason_describe?,
+                    timeout_date: value.timeout_date?,
+                    timeout_type: value.timeout_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoRefundOrder> for TaobaoRefundOrder {
+            fn from(value: super::TaobaoRefundOrder) -> Self {
+                Self {
+                    can_edit_fee: Ok(value.can_edit_fee),
+                    fee_tips: Ok(value.fee_tips),
+                    goods_status: Ok(value.goods_status),
+                    pay_order_id: Ok(value.pay_order_id),
+                    reason_desc: Ok(value.reason_desc),
+                    reason_id: Ok(value.reason_id),
+                    refund_desc: Ok(value.refund_desc),
+                    refund_fee: Ok(value.refund_fee),
+                    refund_id: Ok(value.refund_id),
+                    refund_status: Ok(value.refund_status),
+                    refund_type: Ok(value.refund_type),
+                    remaining_time: Ok(value.remaining_time),
+                    seller_refuse_reason: Ok(value.seller_refuse_reason),
+                    seller_refuse_reason_describe: Ok(
+                        value.seller_refuse_reason_describe,
+                    ),
+                    timeout_date: Ok(value.timeout_date),
+                    timeout_type: Ok(value.timeout_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoSku {
+            pic_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            promotion_price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoSku {
+            fn default() -> Self {
+                Self {
+                    pic_url: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    promotion_price: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    sku_id: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoSku {
+            pub fn pic_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pic_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pic_url: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn promotion_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promotion_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for promotion_price: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoSku> for super::TaobaoSku {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoSku,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    pic_url: value.pic_url?,
+                    price: value.price?,
+                    promotion_price: value.promotion_price?,
+                    quantity: value.quantity?,
+                    sku_id: value.sku_id?,
+                    status: value.status?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoSku> for TaobaoSku {
+            fn from(value: super::TaobaoSku) -> Self {
+                Self {
+                    pic_url: Ok(value.pic_url),
+                    price: Ok(value.price),
+                    promotion_price: Ok(value.promotion_price),
+                    quantity: Ok(value.quantity),
+                    sku_id: Ok(value.sku_id),
+                    status: Ok(value.status),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoSourceGetRequest {
+            item_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            language: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoSourceGetRequest {
+            fn default() -> Self {
+                Self {
+                    item_id: Err("no value supplied for item_id".to_string()),
+                    language: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoSourceGetRequest {
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoSourceGetRequest>
+        for super::TaobaoSourceGetRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoSourceGetRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    item_id: value.item_id?,
+                    language: value.language?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoSourceGetRequest>
+        for TaobaoSourceGetRequest {
+            fn from(value: super::TaobaoSourceGetRequest) -> Self {
+                Self {
+                    item_id: Ok(value.item_id),
+                    language: Ok(value.language),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TaobaoSourceProduct {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TaobaoSourceProduct {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    item_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl TaobaoSourceProduct {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TaobaoSourceProduct>
+        for super::TaobaoSourceProduct {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TaobaoSourceProduct,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    item_id: value.item_id?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TaobaoSourceProduct> for TaobaoSourceProduct {
+            fn from(value: super::TaobaoSourceProduct) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    item_id: Ok(value.item_id),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TmallOrderInfo {
+            tmall_order_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TmallOrderInfo {
+            fn default() -> Self {
+                Self {
+                    tmall_order_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl TmallOrderInfo {
+            pub fn tmall_order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tmall_order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for tmall_order_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TmallOrderInfo> for super::TmallOrderInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TmallOrderInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    tmall_order_id: value.tmall_order_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TmallOrderInfo> for TmallOrderInfo {
+            fn from(value: super::TmallOrderInfo) -> Self {
+                Self {
+                    tmall_order_id: Ok(value.tmall_order_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V2FreightEstimateRequest {
+            currency: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            item_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            price: ::std::result::Result<::std::string::String, ::std::string::String>,
+            quantity: ::std::result::Result<i64, ::std::string::String>,
+            receiver_address: ::std::result::Result<
+                super::ReceiverAddress,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for V2FreightEstimateRequest {
+            fn default() -> Self {
+                Self {
+                    currency: Err("no value supplied for currency".to_string()),
+                    item_id: Err("no value supplied for item_id".to_string()),
+                    price: Err("no value supplied for price".to_string()),
+                    quantity: Err("no value supplied for quantity".to_string()),
+                    receiver_address: Err(
+                        "no value supplied for receiver_address".to_string(),
+                    ),
+                    sku_id: Err("no value supplied for sku_id".to_string()),
+                }
+            }
+        }
+        impl V2FreightEstimateRequest {
+            pub fn currency<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.currency = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for currency: {e}")
+                    });
+                self
+            }
+            pub fn item_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_id: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn receiver_address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ReceiverAddress>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.receiver_address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for receiver_address: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V2FreightEstimateRequest>
+        for super::V2FreightEstimateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V2FreightEstimateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    currency: value.currency?,
+                    item_id: value.item_id?,
+                    price: value.price?,
+                    quantity: value.quantity?,
+                    receiver_address: value.receiver_address?,
+                    sku_id: value.sku_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V2FreightEstimateRequest>
+        for V2FreightEstimateRequest {
+            fn from(value: super::V2FreightEstimateRequest) -> Self {
+                Self {
+                    currency: Ok(value.currency),
+                    item_id: Ok(value.item_id),
+                    price: Ok(value.price),
+                    quantity: Ok(value.quantity),
+                    receiver_address: Ok(value.receiver_address),
+                    sku_id: Ok(value.sku_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V2OrderBatchCreateRequest {
+            address_param: ::std::result::Result<
+                ::std::option::Option<super::AddressParam>,
+                ::std::string::String,
+            >,
+            cargo_param_list: ::std::result::Result<
+                ::std::vec::Vec<super::FastCargo>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<::std::string::String, ::std::string::String>,
+            message: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            platform_order: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            shop_promotion_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            staff_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trade_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transfer_account_imgs: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transfer_account_remark: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V2OrderBatchCreateRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Ok(Default::default()),
+                    cargo_param_list: Ok(Default::default()),
+                    flow: Err("no value supplied for flow".to_string()),
+                    message: Ok(Default::default()),
+                    platform_order: Ok(Default::default()),
+                    shop_promotion_id: Ok(Default::default()),
+                    staff_name: Ok(Default::default()),
+                    trade_type: Ok(Default::default()),
+                    transfer_account_imgs: Ok(Default::default()),
+                    transfer_account_remark: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl V2OrderBatchCreateRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AddressParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cargo_param_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FastCargo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cargo_param_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cargo_param_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for message: {e}")
+                    });
+                self
+            }
+            pub fn platform_order<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.platform_order = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for platform_order: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn shop_promotion_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_promotion_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for shop_promotion_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn staff_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.staff_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for staff_name: {e}")
+                    });
+                self
+            }
+            pub fn trade_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trade_type: {e}")
+                    });
+                self
+            }
+            pub fn transfer_account_imgs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transfer_account_imgs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transfer_account_imgs: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn transfer_account_remark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transfer_account_remark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for transfer_account_remark: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V2OrderBatchCreateRequest>
+        for super::V2OrderBatchCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V2OrderBatchCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cargo_param_list: value.cargo_param_list?,
+                    flow: value.flow?,
+                    message: value.message?,
+                    platform_order: value.platform_order?,
+                    shop_promotion_id: value.shop_promotion_id?,
+                    staff_name: value.staff_name?,
+                    trade_type: value.trade_type?,
+                    transfer_account_imgs: value.transfer_account_imgs?,
+                    transfer_account_remark: value.transfer_account_remark?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V2OrderBatchCreateRequest>
+        for V2OrderBatchCreateRequest {
+            fn from(value: super::V2OrderBatchCreateRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cargo_param_list: Ok(value.cargo_param_list),
+                    flow: Ok(value.flow),
+                    message: Ok(value.message),
+                    platform_order: Ok(value.platform_order),
+                    shop_promotion_id: Ok(value.shop_promotion_id),
+                    staff_name: Ok(value.staff_name),
+                    trade_type: Ok(value.trade_type),
+                    transfer_account_imgs: Ok(value.transfer_account_imgs),
+                    transfer_account_remark: Ok(value.transfer_account_remark),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V2OrderCancelRequest {
+            cancel_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            order_id: ::std::result::Result<
+                ::sourcing_runtime::LenientId,
+                ::std::string::String,
+            >,
+            remark: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            web_site: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V2OrderCancelRequest {
+            fn default() -> Self {
+                Self {
+                    cancel_reason: Ok(Default::default()),
+                    order_id: Err("no value supplied for order_id".to_string()),
+                    remark: Ok(Default::default()),
+                    web_site: Err("no value supplied for web_site".to_string()),
+                }
+            }
+        }
+        impl V2OrderCancelRequest {
+            pub fn cancel_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cancel_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cancel_reason: {e}")
+                    });
+                self
+            }
+            pub fn order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::sourcing_runtime::LenientId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for order_id: {e}")
+                    });
+                self
+            }
+            pub fn remark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for remark: {e}")
+                    });
+                self
+            }
+            pub fn web_site<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.web_site = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for web_site: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V2OrderCancelRequest>
+        for super::V2OrderCancelRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V2OrderCancelRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cancel_reason: value.cancel_reason?,
+                    order_id: value.order_id?,
+                    remark: value.remark?,
+                    web_site: value.web_site?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V2OrderCancelRequest> for V2OrderCancelRequest {
+            fn from(value: super::V2OrderCancelRequest) -> Self {
+                Self {
+                    cancel_reason: Ok(value.cancel_reason),
+                    order_id: Ok(value.order_id),
+                    remark: Ok(value.remark),
+                    web_site: Ok(value.web_site),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V2OrderPreviewRequest {
+            address_param: ::std::result::Result<
+                ::std::option::Option<super::AddressParam>,
+                ::std::string::String,
+            >,
+            cargo_param_list: ::std::result::Result<
+                ::std::vec::Vec<super::FastCargo>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V2OrderPreviewRequest {
+            fn default() -> Self {
+                Self {
+                    address_param: Ok(Default::default()),
+                    cargo_param_list: Ok(Default::default()),
+                }
+            }
+        }
+        impl V2OrderPreviewRequest {
+            pub fn address_param<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AddressParam>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address_param = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address_param: {e}")
+                    });
+                self
+            }
+            pub fn cargo_param_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FastCargo>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cargo_param_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cargo_param_list: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V2OrderPreviewRequest>
+        for super::V2OrderPreviewRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V2OrderPreviewRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address_param: value.address_param?,
+                    cargo_param_list: value.cargo_param_list?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V2OrderPreviewRequest>
+        for V2OrderPreviewRequest {
+            fn from(value: super::V2OrderPreviewRequest) -> Self {
+                Self {
+                    address_param: Ok(value.address_param),
+                    cargo_param_list: Ok(value.cargo_param_list),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V2TaobaoCartAddRequest {
+            ali_shop_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_map_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_pic: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            item_title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mp_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mp_sku_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            platform: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            price_ranges: ::std::result::Result<
+                ::std::vec::Vec<super::PriceRange>,
+                ::std::string::String,
+            >,
+            promotion_price: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            properties: ::std::result::Result<
+                ::std::option::Option<
+                    ::sourcing_runtime::JsonString<
+                        ::std::vec::Vec<::pandapon::types::SkuProperty>,
+                    >,
+                >,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            quote_type: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            shop_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            shop_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sku_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            sku_quantity: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_nick: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V2TaobaoCartAddRequest {
+            fn default() -> Self {
+                Self {
+                    ali_shop_id: Ok(Default::default()),
+                    item_map_id: Ok(Default::default()),
+                    item_pic: Ok(Default::default()),
+                    item_title: Ok(Default::default()),
+                    mp_id: Ok(Default::default()),
+                    mp_sku_id: Ok(Default::default()),
+                    platform: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    price_ranges: Ok(Default::default()),
+                    promotion_price: Ok(Default::default()),
+                    properties: Ok(Default::default()),
+                    quantity: Ok(Default::default()),
+                    quote_type: Ok(Default::default()),
+                    shop_id: Ok(Default::default()),
+                    shop_name: Ok(Default::default()),
+                    sku_id: Ok(Default::default()),
+                    sku_quantity: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
+                    user_nick: Ok(Default::default()),
+                }
+            }
+        }
+        impl V2TaobaoCartAddRequest {
+            pub fn ali_shop_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ali_shop_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ali_shop_id: {e}")
+                    });
+                self
+            }
+            pub fn item_map_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_map_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_map_id: {e}")
+                    });
+                self
+            }
+            pub fn item_pic<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_pic = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_pic: {e}")
+                    });
+                self
+            }
+            pub fn item_title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.item_title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for item_title: {e}")
+                    });
+                self
+            }
+            pub fn mp_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mp_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mp_id: {e}")
+                    });
+                self
+            }
+            pub fn mp_sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mp_sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mp_sku_id: {e}")
+                    });
+                self
+            }
+            pub fn platform<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.platform = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for platform: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn price_ranges<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PriceRange>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_ranges = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_ranges: {e}")
+                    });
+                self
+            }
+            pub fn promotion_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promotion_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for promotion_price: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn properties<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::sourcing_runtime::JsonString<
+                            ::std::vec::Vec<::pandapon::types::SkuProperty>,
+                        >,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.properties = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for properties: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn quote_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quote_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quote_type: {e}")
+                    });
+                self
+            }
+            pub fn shop_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shop_id: {e}")
+                    });
+                self
+            }
+            pub fn shop_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shop_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for shop_name: {e}")
+                    });
+                self
+            }
+            pub fn sku_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_id: {e}")
+                    });
+                self
+            }
+            pub fn sku_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sku_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sku_quantity: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+            pub fn user_nick<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_nick = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_nick: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V2TaobaoCartAddRequest>
+        for super::V2TaobaoCartAddRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V2TaobaoCartAddRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ali_shop_id: value.ali_shop_id?,
+                    item_map_id: value.item_map_id?,
+                    item_pic: value.item_pic?,
+                    item_title: value.item_title?,
+                    mp_id: value.mp_id?,
+                    mp_sku_id: value.mp_sku_id?,
+                    platform: value.platform?,
+                    price: value.price?,
+                    price_ranges: value.price_ranges?,
+                    promotion_price: value.promotion_price?,
+                    properties: value.properties?,
+                    quantity: value.quantity?,
+                    quote_type: value.quote_type?,
+                    shop_id: value.shop_id?,
+                    shop_name: value.shop_name?,
+                    sku_id: value.sku_id?,
+                    sku_quantity: value.sku_quantity?,
+                    user_id: value.user_id?,
+                    user_nick: value.user_nick?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V2TaobaoCartAddRequest>
+        for V2TaobaoCartAddRequest {
+            fn from(value: super::V2TaobaoCartAddRequest) -> Self {
+                Self {
+                    ali_shop_id: Ok(value.ali_shop_id),
+                    item_map_id: Ok(value.item_map_id),
+                    item_pic: Ok(value.item_pic),
+                    item_title: Ok(value.item_title),
+                    mp_id: Ok(value.mp_id),
+                    mp_sku_id: Ok(value.mp_sku_id),
+                    platform: Ok(value.platform),
+                    price: Ok(value.price),
+                    price_ranges: Ok(value.price_ranges),
+                    promotion_price: Ok(value.promotion_price),
+                    properties: Ok(value.properties),
+                    quantity: Ok(value.quantity),
+                    quote_type: Ok(value.quote_type),
+                    shop_id: Ok(value.shop_id),
+                    shop_name: Ok(value.shop_name),
+                    sku_id: Ok(value.sku_id),
+                    sku_quantity: Ok(value.sku_quantity),
+                    user_id: Ok(value.user_id),
+                    user_nick: Ok(value.user_nick),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V2TaobaoItemSearchRequest {
+            keyword: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_no: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            sort: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V2TaobaoItemSearchRequest {
+            fn default() -> Self {
+                Self {
+                    keyword: Ok(Default::default()),
+                    page_no: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    sort: Ok(Default::default()),
+                }
+            }
+        }
+        impl V2TaobaoItemSearchRequest {
+            pub fn keyword<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keyword = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for keyword: {e}")
+                    });
+                self
+            }
+            pub fn page_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_no: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn sort<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sort = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sort: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V2TaobaoItemSearchRequest>
+        for super::V2TaobaoItemSearchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V2TaobaoItemSearchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    keyword: value.keyword?,
+                    page_no: value.page_no?,
+                    page_size: value.page_size?,
+                    sort: value.sort?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V2TaobaoItemSearchRequest>
+        for V2TaobaoItemSearchRequest {
+            fn from(value: super::V2TaobaoItemSearchRequest) -> Self {
+                Self {
+                    keyword: Ok(value.keyword),
+                    page_no: Ok(value.page_no),
+                    page_size: Ok(value.page_size),
+                    sort: Ok(value.sort),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct V2TaobaoRefundRenderRequest {
+            goods_status: ::std::result::Result<i32, ::std::string::String>,
+            refund_type: ::std::result::Result<i32, ::std::string::String>,
+            sub_order_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for V2TaobaoRefundRenderRequest {
+            fn default() -> Self {
+                Self {
+                    goods_status: Err("no value supplied for goods_status".to_string()),
+                    refund_type: Err("no value supplied for refund_type".to_string()),
+                    sub_order_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl V2TaobaoRefundRenderRequest {
+            pub fn goods_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.goods_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for goods_status: {e}")
+                    });
+                self
+            }
+            pub fn refund_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refund_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refund_type: {e}")
+                    });
+                self
+            }
+            pub fn sub_order_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sub_order_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sub_order_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<V2TaobaoRefundRenderRequest>
+        for super::V2TaobaoRefundRenderRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: V2TaobaoRefundRenderRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    goods_status: value.goods_status?,
+                    refund_type: value.refund_type?,
+                    sub_order_id: value.sub_order_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::V2TaobaoRefundRenderRequest>
+        for V2TaobaoRefundRenderRequest {
+            fn from(value: super::V2TaobaoRefundRenderRequest) -> Self {
+                Self {
+                    goods_status: Ok(value.goods_status),
+                    refund_type: Ok(value.refund_type),
+                    sub_order_id: Ok(value.sub_order_id),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -430,22 +13905,7 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for PandaPon OpenAPI
-
-PandaPon resells Taobao and 1688 goods to cross-border buyers. This document describes the endpoints
-whose method and path PandaPon publishes, in both API generations:
-
-* **v1** — Taobao under `/open/...`, 1688 under `/alibaba/...`; signed with the five system headers
-  (`access-key`, `timestamp`, `nonce-str`, `user-id`, `signature`).
-* **v2** — paths under `/v2/...`; the v2 pages list no `nonce-str` header. Operation ids of v2
-  endpoints start with `v2_`.
-
-Every response is HTTP 200 with the envelope `{requestId, code, developId, msg, data}`; `code` 200 means
-success. The generated client returns `data` on success and an error carrying `code`, `msg` and
-`requestId` otherwise.
-
-
-Version: 2025.04*/
+#[doc = "Client for PandaPon OpenAPI\n\nPandaPon resells Taobao and 1688 goods to cross-border buyers. This document describes the endpoints\nwhose method and path PandaPon publishes, in both API generations:\n\n* **v1** — Taobao under `/open/...`, 1688 under `/alibaba/...`; signed with the five system headers\n  (`access-key`, `timestamp`, `nonce-str`, `user-id`, `signature`).\n* **v2** — paths under `/v2/...`; the v2 pages list no `nonce-str` header. Operation ids of v2\n  endpoints start with `v2_`.\n\nOperation ids of Taobao endpoints start with `taobao_` (after `v2_`); 1688 endpoints carry no platform\nprefix (`order_cancel`, `goods_keyword_search`, `v2_cart_list`, …). Warehouse-logistics endpoints\n(`/open/pp/logistics/*`) authenticate with query `timestamp` + `sign` whose rule PandaPon does not publish:\nthe built-in signer refuses them; plug in your own `Signer` to call them.\n\nEvery response is HTTP 200 with the envelope `{requestId, code, developId, msg, data}`; `code` 200 means\nsuccess. The generated client returns `data` on success and an error carrying `code`, `msg` and\n`requestId` otherwise. Where the vendor documents only part of a response, the typed result keeps the\nundocumented fields in `extra`; where it documents none, `data` is returned as untyped JSON.\n\n\nVersion: 2025.04"]
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -512,6 +13972,527 @@ let response = client.order_pay_url()
     pub fn order_pay_url(&self) -> builder::OrderPayUrl<'_> {
         builder::OrderPayUrl::new(self)
     }
+    /**Submit a batch of 1688 orders for payment
+
+Submits several 1688 orders for payment from the developer's account. The result is split:
+`successOrderIds` were submitted, `payFailOrders` were not (with the reason, e.g. insufficient
+account balance). A call that returns success can still contain failed orders — check
+`payFailOrders`. Not retried automatically: it moves money.
+
+
+Sends a `POST` request to `/alibaba/order/batch/submit/to/pay`
+
+```ignore
+let response = client.order_batch_submit_to_pay()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_batch_submit_to_pay(&self) -> builder::OrderBatchSubmitToPay<'_> {
+        builder::OrderBatchSubmitToPay::new(self)
+    }
+    /**Preview an order spanning several 1688 sellers
+
+Computes prices and freight for goods from several sellers before `order_batch_create`; nothing
+is ordered. Each cargo line names its seller (`sellerOpenId`). The response schema is not
+published, so `data` is returned as untyped JSON.
+
+
+Sends a `POST` request to `/alibaba/order/create/previewbatch`
+
+```ignore
+let response = client.order_preview_batch()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_preview_batch(&self) -> builder::OrderPreviewBatch<'_> {
+        builder::OrderPreviewBatch::new(self)
+    }
+    /**Create 1688 orders for goods from several sellers
+
+Creates 1688 orders for the cargo lines of several sellers in one call (one order per seller).
+The response schema is not published. Not retried automatically: a retry could order twice.
+
+
+Sends a `POST` request to `/alibaba/order/batch/create`
+
+```ignore
+let response = client.order_batch_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_batch_create(&self) -> builder::OrderBatchCreate<'_> {
+        builder::OrderBatchCreate::new(self)
+    }
+    /**Preview a single-seller 1688 order
+
+Computes payable amounts and freight for a single-seller order before `order_create`; nothing is
+ordered. Check `success` and `unsupportedCrossBorderPayOfferList` before creating the order.
+
+
+Sends a `POST` request to `/alibaba/order/create/preview`
+
+```ignore
+let response = client.order_preview()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_preview(&self) -> builder::OrderPreview<'_> {
+        builder::OrderPreview::new(self)
+    }
+    /**Create a single-seller 1688 order
+
+Creates one 1688 order for goods of a single seller, shipped to `addressParam`. The response
+schema is not published. Not retried automatically: a retry could order twice.
+
+
+Sends a `POST` request to `/alibaba/order/create`
+
+```ignore
+let response = client.order_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_create(&self) -> builder::OrderCreate<'_> {
+        builder::OrderCreate::new(self)
+    }
+    /**Cancel a 1688 order before payment
+
+Cancels an unpaid 1688 order. The page documents `data` as a boolean but its example shows `{}`;
+the result accepts both. Not retried automatically.
+
+
+Sends a `POST` request to `/alibaba/order/cancel`
+
+```ignore
+let response = client.order_cancel()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_cancel(&self) -> builder::OrderCancel<'_> {
+        builder::OrderCancel::new(self)
+    }
+    /**Confirm receipt of a 1688 order
+
+The buyer confirms that the goods of an order (or of some of its sub-orders) arrived. `data.success`
+reports the outcome. Not retried automatically: confirming receipt releases payment to the seller.
+
+
+Sends a `POST` request to `/alibaba/order/receivegoods`
+
+```ignore
+let response = client.order_receive_goods()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_receive_goods(&self) -> builder::OrderReceiveGoods<'_> {
+        builder::OrderReceiveGoods::new(self)
+    }
+    /**Get the details of a 1688 order
+
+Returns the details of one 1688 order. Documented only in the Vietnamese v1 docs, whose response
+schema is cut off, so `data` is returned as untyped JSON.
+
+
+Sends a `POST` request to `/alibaba/order/detail`
+
+```ignore
+let response = client.order_detail()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn order_detail(&self) -> builder::OrderDetail<'_> {
+        builder::OrderDetail::new(self)
+    }
+    /**Get the details of a 1688 product
+
+Returns a 1688 offer's title (with a translation), HTML description, category and more. Only the
+first fields of the response are published; the rest are kept untyped in `extra`.
+
+
+Sends a `POST` request to `/alibaba/product/detail/get`
+
+```ignore
+let response = client.goods_detail()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn goods_detail(&self) -> builder::GoodsDetail<'_> {
+        builder::GoodsDetail::new(self)
+    }
+    /**Search 1688 products by keyword
+
+Multilingual keyword search over 1688 offers, with paging, price range, category, filters and a
+sort order. The v1 response schema is not published (`data` is untyped); the v2 sibling
+`v2_goods_keyword_search` documents a paged result.
+
+
+Sends a `POST` request to `/alibaba/product/keywords/query`
+
+```ignore
+let response = client.goods_keyword_search()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn goods_keyword_search(&self) -> builder::GoodsKeywordSearch<'_> {
+        builder::GoodsKeywordSearch::new(self)
+    }
+    /**Search 1688 products by image
+
+Finds 1688 offers that look like an image given as base64 content (and optionally its URL). The
+v1 response schema is not published (`data` is untyped).
+
+
+Sends a `POST` request to `/alibaba/product/image/query`
+
+```ignore
+let response = client.goods_image_search()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn goods_image_search(&self) -> builder::GoodsImageSearch<'_> {
+        builder::GoodsImageSearch::new(self)
+    }
+    /**Search the products of one 1688 seller
+
+Keyword search restricted to one seller's shop (`sellerOpenId`). The v1 response schema is not
+published (`data` is untyped).
+
+
+Sends a `POST` request to `/alibaba/product/query/selleroffer`
+
+```ignore
+let response = client.goods_store_search()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn goods_store_search(&self) -> builder::GoodsStoreSearch<'_> {
+        builder::GoodsStoreSearch::new(self)
+    }
+    /**Get the details of a 1688 after-sales order
+
+Returns one refund / return (after-sales) order. The Chinese page sends `refundId` in the JSON
+body, the Vietnamese page as a query parameter; both are offered (send it in one place). Only the
+first fields of the response are published; the rest are kept in `extra`.
+
+
+Sends a `POST` request to `/alibaba/refund/info`
+
+Arguments:
+- `refund_id`: The after-sales id, as the Vietnamese page sends it (query). Prefer the body field.
+- `body`
+```ignore
+let response = client.refund_info()
+    .refund_id(refund_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn refund_info(&self) -> builder::RefundInfo<'_> {
+        builder::RefundInfo::new(self)
+    }
+    /**Open a 1688 refund or return request
+
+Opens a refund (or refund-and-return) dispute for a 1688 order or some of its sub-orders and
+returns the new refund id. Not retried automatically: a retry could open a second request.
+
+
+Sends a `POST` request to `/alibaba/refund/detail/create`
+
+```ignore
+let response = client.refund_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn refund_create(&self) -> builder::RefundCreate<'_> {
+        builder::RefundCreate::new(self)
+    }
+    /**Submit the return shipment of a 1688 refund
+
+The buyer reports how the goods of a refund-and-return were sent back (carrier code and waybill
+number). The response schema is not published. Not retried automatically.
+
+
+Sends a `POST` request to `/alibaba/refund/goods/return`
+
+```ignore
+let response = client.refund_return_goods()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn refund_return_goods(&self) -> builder::RefundReturnGoods<'_> {
+        builder::RefundReturnGoods::new(self)
+    }
+    /**Create 1688 orders from cart entries
+
+Orders the given 1688 cart entries, shipped to `addressParam`. The response schema is not
+published. Not retried automatically: a retry could order twice.
+
+
+Sends a `POST` request to `/alibaba/cart/create/order`
+
+```ignore
+let response = client.cart_create_order()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn cart_create_order(&self) -> builder::CartCreateOrder<'_> {
+        builder::CartCreateOrder::new(self)
+    }
+    /**Preview an order of 1688 cart entries
+
+Computes amounts and freight for ordering the given cart entries; nothing is ordered. The
+response schema is not published (`data` is untyped).
+
+
+Sends a `POST` request to `/alibaba/cart/preview/order`
+
+```ignore
+let response = client.cart_preview_order()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn cart_preview_order(&self) -> builder::CartPreviewOrder<'_> {
+        builder::CartPreviewOrder::new(self)
+    }
+    /**Change the quantity of a 1688 cart entry
+
+Sets the quantity of one cart entry; `data` is `true` on success. The body carries a leaked Java
+date object (`updateTime`) as documented. Not retried automatically (it writes).
+
+
+Sends a `POST` request to `/alibaba/cart/edit-quantity`
+
+```ignore
+let response = client.cart_edit_quantity()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn cart_edit_quantity(&self) -> builder::CartEditQuantity<'_> {
+        builder::CartEditQuantity::new(self)
+    }
+    /**Get a Taobao product by item id
+
+Returns one Taobao product: title, images, category, price, stock and SKUs. The published schema
+is cut off; the fields after `productUnit` are taken from the Development manual's example of
+this call, and anything else is kept in `extra`.
+
+
+Sends a `GET` request to `/open/product/get`
+
+Arguments:
+- `item_id`: The numeric Taobao item id, as text (e.g. `672991141190`). The page marks it optional.
+```ignore
+let response = client.taobao_goods_get()
+    .item_id(item_id)
+    .send()
+    .await;
+```*/
+    pub fn taobao_goods_get(&self) -> builder::TaobaoGoodsGet<'_> {
+        builder::TaobaoGoodsGet::new(self)
+    }
+    /**Check several Taobao items (and SKUs) at once
+
+Looks up several Taobao items and SKUs in one call and reports which are available as PandaPon
+supply ("mp") products and why the others are not. `params` travels as a JSON document inside a
+string; build it as a typed list.
+
+
+Sends a `POST` request to `/open/product/batch/check`
+
+```ignore
+let response = client.taobao_goods_batch_check()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn taobao_goods_batch_check(&self) -> builder::TaobaoGoodsBatchCheck<'_> {
+        builder::TaobaoGoodsBatchCheck::new(self)
+    }
+    /**Get the source data of a Taobao item
+
+Returns the source ("nguồn") data of a Taobao item, optionally translated into `language`.
+Documented only in the Vietnamese v1 docs, whose response schema is cut off after `itemId`; the
+rest is kept in `extra`.
+
+
+Sends a `POST` request to `/open/product/source/get`
+
+```ignore
+let response = client.taobao_goods_source_get()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn taobao_goods_source_get(&self) -> builder::TaobaoGoodsSourceGet<'_> {
+        builder::TaobaoGoodsSourceGet::new(self)
+    }
+    /**Create a Taobao purchase order
+
+Creates a Taobao purchase order for the given lines, shipped to `receiver`, within a budget
+(`purchaseAmount`, in fen). `receiver` and `orderLineList` travel as JSON documents inside
+strings; build them as typed values. The response schema is not published. Not retried
+automatically: a retry could order twice.
+
+
+Sends a `POST` request to `/open/order`
+
+```ignore
+let response = client.taobao_order_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn taobao_order_create(&self) -> builder::TaobaoOrderCreate<'_> {
+        builder::TaobaoOrderCreate::new(self)
+    }
+    /**Get a Taobao IM (chat) link
+
+Returns the URL of a Taobao Global distributor chat about an item or order. The page declares
+one set of body fields and shows an example with another; the body accepts both (see the x-note).
+
+
+Sends a `POST` request to `/open/order/page/link/get`
+
+```ignore
+let response = client.taobao_order_im_link()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn taobao_order_im_link(&self) -> builder::TaobaoOrderImLink<'_> {
+        builder::TaobaoOrderImLink::new(self)
+    }
+    /**Add a message to a Taobao reverse (refund) order
+
+Adds a buyer message (text and images) to a Taobao reverse order. The page is flagged "under
+development" and its response schema is cut off (`data` is untyped). Not retried automatically:
+a retry could post the message twice.
+
+
+Sends a `POST` request to `/open/order/refund/submit/message`
+
+```ignore
+let response = client.taobao_refund_submit_message()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn taobao_refund_submit_message(
+        &self,
+    ) -> builder::TaobaoRefundSubmitMessage<'_> {
+        builder::TaobaoRefundSubmitMessage::new(self)
+    }
+    /**Add a Taobao SKU to the cart
+
+Adds a Taobao SKU (with its title, image, price and properties) to the user's PandaPon cart.
+`properties` travels as a JSON document inside a string. The response schema is not published.
+Not retried automatically: a retry could add the item twice.
+
+
+Sends a `POST` request to `/open/cart/add`
+
+```ignore
+let response = client.taobao_cart_add()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn taobao_cart_add(&self) -> builder::TaobaoCartAdd<'_> {
+        builder::TaobaoCartAdd::new(self)
+    }
+    /**Create a Taobao order from cart records
+
+Orders the given Taobao cart records, shipped to `orderAddress`. The response schema is cut off
+(`data` is untyped). Not retried automatically: a retry could order twice.
+
+
+Sends a `POST` request to `/open/cart/create/order`
+
+```ignore
+let response = client.taobao_cart_create_order()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn taobao_cart_create_order(&self) -> builder::TaobaoCartCreateOrder<'_> {
+        builder::TaobaoCartCreateOrder::new(self)
+    }
+    /**Add or update a receiving address (v1, unconfirmed path)
+
+Adds a receiving address, or updates the one with `id` (the rule is not documented). The answer
+is `{code, msg}` only, so `data` is always absent. Not retried automatically (it writes).
+
+
+Sends a `POST` request to `/open/address/addOrUpdate`
+
+```ignore
+let response = client.address_add_or_update()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn address_add_or_update(&self) -> builder::AddressAddOrUpdate<'_> {
+        builder::AddressAddOrUpdate::new(self)
+    }
+    /**Preview the overseas freight of an order
+
+Computes the international (overseas) freight of the given items shipped to `receiverAddress`
+with the chosen freight services. Authenticated with query `timestamp` + `sign`, whose rule is
+unpublished: the built-in signer refuses it (plug in your own `Signer`). The response schema is
+not published.
+
+
+Sends a `POST` request to `/open/pp/logistics/orderRenderFreight`
+
+```ignore
+let response = client.logistics_order_freight_preview()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn logistics_order_freight_preview(
+        &self,
+    ) -> builder::LogisticsOrderFreightPreview<'_> {
+        builder::LogisticsOrderFreightPreview::new(self)
+    }
+    /**Create an international logistics order
+
+Books the international shipment of the given line items (usually after a freight preview,
+`renderId`). Authenticated with query `timestamp` + `sign` (rule unpublished: plug in your own
+`Signer`). The response schema is not published. Not retried automatically: a retry could book
+twice.
+
+
+Sends a `POST` request to `/open/pp/logistics/orderBookingFreight`
+
+```ignore
+let response = client.logistics_order_booking_freight()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn logistics_order_booking_freight(
+        &self,
+    ) -> builder::LogisticsOrderBookingFreight<'_> {
+        builder::LogisticsOrderBookingFreight::new(self)
+    }
     /**Pay a 1688 order (v2)
 
 v2 of `order_pay_url`: same query and result, signed without `nonce-str`. Not retried
@@ -531,24 +14512,284 @@ let response = client.v2_order_pay_url()
     pub fn v2_order_pay_url(&self) -> builder::V2OrderPayUrl<'_> {
         builder::V2OrderPayUrl::new(self)
     }
-    /**Submit a batch of 1688 orders for payment
+    /**Create 1688 orders for goods from several sellers (v2)
 
-Submits several 1688 orders for payment from the developer's account. The result is split:
-`successOrderIds` were submitted, `payFailOrders` were not (with the reason, e.g. insufficient
-account balance). A call that returns success can still contain failed orders — check
-`payFailOrders`. Not retried automatically: it moves money.
+v2 of `order_batch_create`: cargo lines name offers by obfuscated `offerMapId`, and the body adds
+the ordering user, staff, channel and bank-transfer voucher. The response schema is not
+published. Not retried automatically: a retry could order twice.
 
 
-Sends a `POST` request to `/alibaba/order/batch/submit/to/pay`
+Sends a `POST` request to `/v2/alibaba/order/batch/create`
 
 ```ignore
-let response = client.order_batch_submit_to_pay()
+let response = client.v2_order_batch_create()
     .body(body)
     .send()
     .await;
 ```*/
-    pub fn order_batch_submit_to_pay(&self) -> builder::OrderBatchSubmitToPay<'_> {
-        builder::OrderBatchSubmitToPay::new(self)
+    pub fn v2_order_batch_create(&self) -> builder::V2OrderBatchCreate<'_> {
+        builder::V2OrderBatchCreate::new(self)
+    }
+    /**List 1688 orders page by page (v2)
+
+Pages through the account's 1688 orders. Only the method and path are published (the page text
+ends in its header block): the body is a free-form JSON object and `data` is untyped.
+
+
+Sends a `POST` request to `/v2/alibaba/order/page`
+
+```ignore
+let response = client.v2_order_page()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_order_page(&self) -> builder::V2OrderPage<'_> {
+        builder::V2OrderPage::new(self)
+    }
+    /**Preview a 1688 order (v2)
+
+v2 of `order_preview`: cargo lines name offers by obfuscated `offerMapId`. Nothing is ordered. The
+v2 response schema is not published (`data` is untyped; v1 returns an `OrderPreviewResult`).
+
+
+Sends a `POST` request to `/v2/alibaba/order/create/preview`
+
+```ignore
+let response = client.v2_order_preview()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_order_preview(&self) -> builder::V2OrderPreview<'_> {
+        builder::V2OrderPreview::new(self)
+    }
+    /**Cancel a 1688 order before payment (v2)
+
+v2 of `order_cancel` (`cancelReason` no longer required); `data` is `true` when the order was
+cancelled. Not retried automatically.
+
+
+Sends a `POST` request to `/v2/alibaba/order/cancel`
+
+```ignore
+let response = client.v2_order_cancel()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_order_cancel(&self) -> builder::V2OrderCancel<'_> {
+        builder::V2OrderCancel::new(self)
+    }
+    /**Search 1688 products by keyword (v2)
+
+v2 of `goods_keyword_search` (same body); returns a page of product summaries.
+
+
+Sends a `POST` request to `/v2/alibaba/product/keywords/query`
+
+```ignore
+let response = client.v2_goods_keyword_search()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_goods_keyword_search(&self) -> builder::V2GoodsKeywordSearch<'_> {
+        builder::V2GoodsKeywordSearch::new(self)
+    }
+    /**Search 1688 products by image (v2)
+
+v2 of `goods_image_search` (same body); returns a page of product summaries.
+
+
+Sends a `POST` request to `/v2/alibaba/product/image/query`
+
+```ignore
+let response = client.v2_goods_image_search()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_goods_image_search(&self) -> builder::V2GoodsImageSearch<'_> {
+        builder::V2GoodsImageSearch::new(self)
+    }
+    /**Search the products of one 1688 seller (v2)
+
+v2 of `goods_store_search` (same body); returns a page of product summaries.
+
+
+Sends a `POST` request to `/v2/alibaba/product/query/selleroffer`
+
+```ignore
+let response = client.v2_goods_store_search()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_goods_store_search(&self) -> builder::V2GoodsStoreSearch<'_> {
+        builder::V2GoodsStoreSearch::new(self)
+    }
+    /**Open a 1688 refund or return request (v2)
+
+v2 of `refund_create` (same body and result). Not retried automatically: a retry could open a
+second request.
+
+
+Sends a `POST` request to `/v2/alibaba/refund/detail/create`
+
+```ignore
+let response = client.v2_refund_create()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_refund_create(&self) -> builder::V2RefundCreate<'_> {
+        builder::V2RefundCreate::new(self)
+    }
+    /**List the 1688 cart (v2)
+
+Returns the user's 1688 cart grouped by seller, split into entries that can still be ordered
+(`enableList`) and entries that no longer can (`disableList`). Takes no parameters.
+
+
+Sends a `GET` request to `/v2/alibaba/cart/list`
+
+```ignore
+let response = client.v2_cart_list()
+    .send()
+    .await;
+```*/
+    pub fn v2_cart_list(&self) -> builder::V2CartList<'_> {
+        builder::V2CartList::new(self)
+    }
+    /**Get a Taobao product by item id (v2)
+
+v2 of `taobao_goods_get`: the item id is PandaPon's obfuscated string. Only `quantity` of the
+response is published; the rest is kept in `extra`.
+
+
+Sends a `GET` request to `/v2/taobao/product/get`
+
+Arguments:
+- `item_id`: The obfuscated v2 item id (e.g. `WUnUC1cILiBjt-Jv3lDdlQ`), not the numeric Taobao id.
+```ignore
+let response = client.v2_taobao_goods_get()
+    .item_id(item_id)
+    .send()
+    .await;
+```*/
+    pub fn v2_taobao_goods_get(&self) -> builder::V2TaobaoGoodsGet<'_> {
+        builder::V2TaobaoGoodsGet::new(self)
+    }
+    /**Search Taobao products by keyword (v2)
+
+Keyword search over Taobao products with paging and a sort key. The response schema is not
+published (`data` is untyped).
+
+
+Sends a `POST` request to `/v2/taobao/product/item/search`
+
+```ignore
+let response = client.v2_taobao_goods_search()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_taobao_goods_search(&self) -> builder::V2TaobaoGoodsSearch<'_> {
+        builder::V2TaobaoGoodsSearch::new(self)
+    }
+    /**Get the logistics of a Taobao sub-order (v2)
+
+Returns the packages of a Taobao sub purchase order with their tracking events, carriers,
+receiver and goods.
+
+
+Sends a `GET` request to `/v2/taobao/order/logistics/detail/get`
+
+Arguments:
+- `sub_purchase_order_id`: The Taobao sub purchase order id (e.g. `200048859480`).
+```ignore
+let response = client.v2_taobao_order_logistics_detail()
+    .sub_purchase_order_id(sub_purchase_order_id)
+    .send()
+    .await;
+```*/
+    pub fn v2_taobao_order_logistics_detail(
+        &self,
+    ) -> builder::V2TaobaoOrderLogisticsDetail<'_> {
+        builder::V2TaobaoOrderLogisticsDetail::new(self)
+    }
+    /**Render the refund form of a Taobao sub-order (v2)
+
+Returns what a refund application for a sub-order may contain: allowed reasons, goods statuses,
+the current reverse order and the refundable amount. Nothing is submitted.
+
+
+Sends a `POST` request to `/v2/taobao/order/refund/render`
+
+```ignore
+let response = client.v2_taobao_refund_render()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_taobao_refund_render(&self) -> builder::V2TaobaoRefundRender<'_> {
+        builder::V2TaobaoRefundRender::new(self)
+    }
+    /**Add a Taobao SKU to the cart (v2)
+
+v2 of `taobao_cart_add`: the item is named by obfuscated `itemMapId`, and the body adds the shop
+id, wholesale price ranges and a quote type. The response schema is not published. Not retried
+automatically: a retry could add the item twice.
+
+
+Sends a `POST` request to `/v2/taobao/cart/add`
+
+```ignore
+let response = client.v2_taobao_cart_add()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_taobao_cart_add(&self) -> builder::V2TaobaoCartAdd<'_> {
+        builder::V2TaobaoCartAdd::new(self)
+    }
+    /**Add or update a receiving address (v2)
+
+Adds a receiving address, or updates the one with `id` (the rule is not documented). The answer
+is `{code, msg}` only, so `data` is always absent. Not retried automatically (it writes).
+
+
+Sends a `POST` request to `/v2/open/address/addOrUpdate`
+
+```ignore
+let response = client.v2_address_add_or_update()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_address_add_or_update(&self) -> builder::V2AddressAddOrUpdate<'_> {
+        builder::V2AddressAddOrUpdate::new(self)
+    }
+    /**Estimate the overseas freight of one item (v2)
+
+Estimates the international freight of one SKU in a quantity, shipped to `receiverAddress`.
+Authenticated with query `timestamp` + `sign` (rule unpublished: plug in your own `Signer`). The
+response schema is not published.
+
+
+Sends a `POST` request to `/v2/open/pp/logistics/itemLogisticsPrice`
+
+```ignore
+let response = client.v2_logistics_freight_estimate()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn v2_logistics_freight_estimate(
+        &self,
+    ) -> builder::V2LogisticsFreightEstimate<'_> {
+        builder::V2LogisticsFreightEstimate::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -620,77 +14861,6 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "order_pay_url",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::v2_order_pay_url`]
-
-[`Client::v2_order_pay_url`]: super::Client::v2_order_pay_url*/
-    #[derive(Debug, Clone)]
-    pub struct V2OrderPayUrl<'a> {
-        client: &'a super::Client,
-        order_id: Result<::std::string::String, String>,
-    }
-    impl<'a> V2OrderPayUrl<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                order_id: Err("order_id was not initialized".to_string()),
-            }
-        }
-        pub fn order_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.order_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for order_id failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
-        pub async fn send_raw(
-            self,
-        ) -> Result<
-            ResponseValue<
-                ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
-            >,
-            Error<()>,
-        > {
-            let Self { client, order_id } = self;
-            let order_id = order_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/v2/alibaba/order/pay/url", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("orderId", &order_id))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "v2_order_pay_url",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -783,6 +14953,3878 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "order_batch_submit_to_pay",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::order_preview_batch`]
+
+[`Client::order_preview_batch`]: super::Client::order_preview_batch*/
+    #[derive(Debug, Clone)]
+    pub struct OrderPreviewBatch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OrderPreviewBatchRequest, String>,
+    }
+    impl<'a> OrderPreviewBatch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderPreviewBatchRequest>,
+            <V as std::convert::TryInto<
+                types::OrderPreviewBatchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `OrderPreviewBatchRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OrderPreviewBatchRequest,
+            ) -> types::builder::OrderPreviewBatchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OrderPreviewBatchRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/order/create/previewbatch", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "order_preview_batch",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::order_batch_create`]
+
+[`Client::order_batch_create`]: super::Client::order_batch_create*/
+    #[derive(Debug, Clone)]
+    pub struct OrderBatchCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OrderBatchCreateRequest, String>,
+    }
+    impl<'a> OrderBatchCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderBatchCreateRequest>,
+            <V as std::convert::TryInto<
+                types::OrderBatchCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `OrderBatchCreateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OrderBatchCreateRequest,
+            ) -> types::builder::OrderBatchCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OrderBatchCreateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/order/batch/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "order_batch_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::order_preview`]
+
+[`Client::order_preview`]: super::Client::order_preview*/
+    #[derive(Debug, Clone)]
+    pub struct OrderPreview<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OrderPreviewRequest, String>,
+    }
+    impl<'a> OrderPreview<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderPreviewRequest>,
+            <V as std::convert::TryInto<
+                types::OrderPreviewRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OrderPreviewRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OrderPreviewRequest,
+            ) -> types::builder::OrderPreviewRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::OrderPreviewResult,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OrderPreviewRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/order/create/preview", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "order_preview",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::order_create`]
+
+[`Client::order_create`]: super::Client::order_create*/
+    #[derive(Debug, Clone)]
+    pub struct OrderCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OrderCreateRequest, String>,
+    }
+    impl<'a> OrderCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderCreateRequest>,
+            <V as std::convert::TryInto<
+                types::OrderCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OrderCreateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OrderCreateRequest,
+            ) -> types::builder::OrderCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OrderCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/order/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "order_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::order_cancel`]
+
+[`Client::order_cancel`]: super::Client::order_cancel*/
+    #[derive(Debug, Clone)]
+    pub struct OrderCancel<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OrderCancelRequest, String>,
+    }
+    impl<'a> OrderCancel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderCancelRequest>,
+            <V as std::convert::TryInto<
+                types::OrderCancelRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OrderCancelRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OrderCancelRequest,
+            ) -> types::builder::OrderCancelRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<::pandapon::types::CancelResult>,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OrderCancelRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/order/cancel", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "order_cancel",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::order_receive_goods`]
+
+[`Client::order_receive_goods`]: super::Client::order_receive_goods*/
+    #[derive(Debug, Clone)]
+    pub struct OrderReceiveGoods<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ReceiveGoodsRequest, String>,
+    }
+    impl<'a> OrderReceiveGoods<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ReceiveGoodsRequest>,
+            <V as std::convert::TryInto<
+                types::ReceiveGoodsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ReceiveGoodsRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ReceiveGoodsRequest,
+            ) -> types::builder::ReceiveGoodsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::ReceiveGoodsResult,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ReceiveGoodsRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/order/receivegoods", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "order_receive_goods",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::order_detail`]
+
+[`Client::order_detail`]: super::Client::order_detail*/
+    #[derive(Debug, Clone)]
+    pub struct OrderDetail<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OrderDetailRequest, String>,
+    }
+    impl<'a> OrderDetail<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OrderDetailRequest>,
+            <V as std::convert::TryInto<
+                types::OrderDetailRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OrderDetailRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OrderDetailRequest,
+            ) -> types::builder::OrderDetailRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OrderDetailRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/order/detail", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "order_detail",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::goods_detail`]
+
+[`Client::goods_detail`]: super::Client::goods_detail*/
+    #[derive(Debug, Clone)]
+    pub struct GoodsDetail<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::GoodsDetailRequest, String>,
+    }
+    impl<'a> GoodsDetail<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GoodsDetailRequest>,
+            <V as std::convert::TryInto<
+                types::GoodsDetailRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `GoodsDetailRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GoodsDetailRequest,
+            ) -> types::builder::GoodsDetailRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::AlibabaProductDetail,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::GoodsDetailRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/product/detail/get", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "goods_detail",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::goods_keyword_search`]
+
+[`Client::goods_keyword_search`]: super::Client::goods_keyword_search*/
+    #[derive(Debug, Clone)]
+    pub struct GoodsKeywordSearch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::KeywordSearchRequest, String>,
+    }
+    impl<'a> GoodsKeywordSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::KeywordSearchRequest>,
+            <V as std::convert::TryInto<
+                types::KeywordSearchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `KeywordSearchRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::KeywordSearchRequest,
+            ) -> types::builder::KeywordSearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::KeywordSearchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/product/keywords/query", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "goods_keyword_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::goods_image_search`]
+
+[`Client::goods_image_search`]: super::Client::goods_image_search*/
+    #[derive(Debug, Clone)]
+    pub struct GoodsImageSearch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ImageSearchRequest, String>,
+    }
+    impl<'a> GoodsImageSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ImageSearchRequest>,
+            <V as std::convert::TryInto<
+                types::ImageSearchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ImageSearchRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ImageSearchRequest,
+            ) -> types::builder::ImageSearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ImageSearchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/product/image/query", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "goods_image_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::goods_store_search`]
+
+[`Client::goods_store_search`]: super::Client::goods_store_search*/
+    #[derive(Debug, Clone)]
+    pub struct GoodsStoreSearch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::StoreSearchRequest, String>,
+    }
+    impl<'a> GoodsStoreSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::StoreSearchRequest>,
+            <V as std::convert::TryInto<
+                types::StoreSearchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `StoreSearchRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::StoreSearchRequest,
+            ) -> types::builder::StoreSearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::StoreSearchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/product/query/selleroffer", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "goods_store_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::refund_info`]
+
+[`Client::refund_info`]: super::Client::refund_info*/
+    #[derive(Debug, Clone)]
+    pub struct RefundInfo<'a> {
+        client: &'a super::Client,
+        refund_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::RefundInfoRequest, String>,
+    }
+    impl<'a> RefundInfo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                refund_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn refund_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.refund_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for refund_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RefundInfoRequest>,
+            <V as std::convert::TryInto<
+                types::RefundInfoRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RefundInfoRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RefundInfoRequest,
+            ) -> types::builder::RefundInfoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::AlibabaRefundInfo,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, refund_id, body } = self;
+            let refund_id = refund_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::RefundInfoRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/refund/info", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("refundId", &refund_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "refund_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::refund_create`]
+
+[`Client::refund_create`]: super::Client::refund_create*/
+    #[derive(Debug, Clone)]
+    pub struct RefundCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RefundCreateRequest, String>,
+    }
+    impl<'a> RefundCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RefundCreateRequest>,
+            <V as std::convert::TryInto<
+                types::RefundCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RefundCreateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RefundCreateRequest,
+            ) -> types::builder::RefundCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::RefundCreateResult,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RefundCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/refund/detail/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "refund_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::refund_return_goods`]
+
+[`Client::refund_return_goods`]: super::Client::refund_return_goods*/
+    #[derive(Debug, Clone)]
+    pub struct RefundReturnGoods<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RefundReturnGoodsRequest, String>,
+    }
+    impl<'a> RefundReturnGoods<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RefundReturnGoodsRequest>,
+            <V as std::convert::TryInto<
+                types::RefundReturnGoodsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `RefundReturnGoodsRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RefundReturnGoodsRequest,
+            ) -> types::builder::RefundReturnGoodsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RefundReturnGoodsRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/refund/goods/return", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "refund_return_goods",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cart_create_order`]
+
+[`Client::cart_create_order`]: super::Client::cart_create_order*/
+    #[derive(Debug, Clone)]
+    pub struct CartCreateOrder<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CartCreateOrderRequest, String>,
+    }
+    impl<'a> CartCreateOrder<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CartCreateOrderRequest>,
+            <V as std::convert::TryInto<
+                types::CartCreateOrderRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CartCreateOrderRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CartCreateOrderRequest,
+            ) -> types::builder::CartCreateOrderRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CartCreateOrderRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/cart/create/order", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cart_create_order",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cart_preview_order`]
+
+[`Client::cart_preview_order`]: super::Client::cart_preview_order*/
+    #[derive(Debug, Clone)]
+    pub struct CartPreviewOrder<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CartPreviewOrderRequest, String>,
+    }
+    impl<'a> CartPreviewOrder<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CartPreviewOrderRequest>,
+            <V as std::convert::TryInto<
+                types::CartPreviewOrderRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CartPreviewOrderRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CartPreviewOrderRequest,
+            ) -> types::builder::CartPreviewOrderRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CartPreviewOrderRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/cart/preview/order", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cart_preview_order",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cart_edit_quantity`]
+
+[`Client::cart_edit_quantity`]: super::Client::cart_edit_quantity*/
+    #[derive(Debug, Clone)]
+    pub struct CartEditQuantity<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::CartEditQuantityRequest, String>,
+    }
+    impl<'a> CartEditQuantity<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CartEditQuantityRequest>,
+            <V as std::convert::TryInto<
+                types::CartEditQuantityRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CartEditQuantityRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CartEditQuantityRequest,
+            ) -> types::builder::CartEditQuantityRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<bool>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::CartEditQuantityRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/cart/edit-quantity", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "cart_edit_quantity",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_goods_get`]
+
+[`Client::taobao_goods_get`]: super::Client::taobao_goods_get*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoGoodsGet<'a> {
+        client: &'a super::Client,
+        item_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> TaobaoGoodsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                item_id: Ok(None),
+            }
+        }
+        pub fn item_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.item_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for item_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoProduct>,
+            >,
+            Error<()>,
+        > {
+            let Self { client, item_id } = self;
+            let item_id = item_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/product/get", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("itemId", &item_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_goods_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_goods_batch_check`]
+
+[`Client::taobao_goods_batch_check`]: super::Client::taobao_goods_batch_check*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoGoodsBatchCheck<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TaobaoBatchCheckRequest, String>,
+    }
+    impl<'a> TaobaoGoodsBatchCheck<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TaobaoBatchCheckRequest>,
+            <V as std::convert::TryInto<
+                types::TaobaoBatchCheckRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TaobaoBatchCheckRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TaobaoBatchCheckRequest,
+            ) -> types::builder::TaobaoBatchCheckRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::TaobaoBatchCheckResult,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TaobaoBatchCheckRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/product/batch/check", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_goods_batch_check",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_goods_source_get`]
+
+[`Client::taobao_goods_source_get`]: super::Client::taobao_goods_source_get*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoGoodsSourceGet<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TaobaoSourceGetRequest, String>,
+    }
+    impl<'a> TaobaoGoodsSourceGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TaobaoSourceGetRequest>,
+            <V as std::convert::TryInto<
+                types::TaobaoSourceGetRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TaobaoSourceGetRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TaobaoSourceGetRequest,
+            ) -> types::builder::TaobaoSourceGetRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::TaobaoSourceProduct,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TaobaoSourceGetRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/product/source/get", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_goods_source_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_order_create`]
+
+[`Client::taobao_order_create`]: super::Client::taobao_order_create*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoOrderCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TaobaoOrderCreateRequest, String>,
+    }
+    impl<'a> TaobaoOrderCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TaobaoOrderCreateRequest>,
+            <V as std::convert::TryInto<
+                types::TaobaoOrderCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TaobaoOrderCreateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TaobaoOrderCreateRequest,
+            ) -> types::builder::TaobaoOrderCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TaobaoOrderCreateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/order", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_order_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_order_im_link`]
+
+[`Client::taobao_order_im_link`]: super::Client::taobao_order_im_link*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoOrderImLink<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TaobaoImLinkRequest, String>,
+    }
+    impl<'a> TaobaoOrderImLink<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TaobaoImLinkRequest>,
+            <V as std::convert::TryInto<
+                types::TaobaoImLinkRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TaobaoImLinkRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TaobaoImLinkRequest,
+            ) -> types::builder::TaobaoImLinkRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::std::string::String>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TaobaoImLinkRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/order/page/link/get", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_order_im_link",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_refund_submit_message`]
+
+[`Client::taobao_refund_submit_message`]: super::Client::taobao_refund_submit_message*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoRefundSubmitMessage<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TaobaoRefundMessageRequest, String>,
+    }
+    impl<'a> TaobaoRefundSubmitMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TaobaoRefundMessageRequest>,
+            <V as std::convert::TryInto<
+                types::TaobaoRefundMessageRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TaobaoRefundMessageRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TaobaoRefundMessageRequest,
+            ) -> types::builder::TaobaoRefundMessageRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TaobaoRefundMessageRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/order/refund/submit/message", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_refund_submit_message",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_cart_add`]
+
+[`Client::taobao_cart_add`]: super::Client::taobao_cart_add*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoCartAdd<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TaobaoCartAddRequest, String>,
+    }
+    impl<'a> TaobaoCartAdd<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TaobaoCartAddRequest>,
+            <V as std::convert::TryInto<
+                types::TaobaoCartAddRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TaobaoCartAddRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TaobaoCartAddRequest,
+            ) -> types::builder::TaobaoCartAddRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TaobaoCartAddRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/cart/add", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_cart_add",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::taobao_cart_create_order`]
+
+[`Client::taobao_cart_create_order`]: super::Client::taobao_cart_create_order*/
+    #[derive(Debug, Clone)]
+    pub struct TaobaoCartCreateOrder<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::TaobaoCartCreateOrderRequest, String>,
+    }
+    impl<'a> TaobaoCartCreateOrder<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TaobaoCartCreateOrderRequest>,
+            <V as std::convert::TryInto<
+                types::TaobaoCartCreateOrderRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TaobaoCartCreateOrderRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TaobaoCartCreateOrderRequest,
+            ) -> types::builder::TaobaoCartCreateOrderRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::TaobaoCartCreateOrderRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/cart/create/order", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "taobao_cart_create_order",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::address_add_or_update`]
+
+[`Client::address_add_or_update`]: super::Client::address_add_or_update*/
+    #[derive(Debug, Clone)]
+    pub struct AddressAddOrUpdate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AddressSaveRequest, String>,
+    }
+    impl<'a> AddressAddOrUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AddressSaveRequest>,
+            <V as std::convert::TryInto<
+                types::AddressSaveRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AddressSaveRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AddressSaveRequest,
+            ) -> types::builder::AddressSaveRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AddressSaveRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/address/addOrUpdate", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "address_add_or_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::logistics_order_freight_preview`]
+
+[`Client::logistics_order_freight_preview`]: super::Client::logistics_order_freight_preview*/
+    #[derive(Debug, Clone)]
+    pub struct LogisticsOrderFreightPreview<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::FreightPreviewRequest, String>,
+    }
+    impl<'a> LogisticsOrderFreightPreview<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FreightPreviewRequest>,
+            <V as std::convert::TryInto<
+                types::FreightPreviewRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `FreightPreviewRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::FreightPreviewRequest,
+            ) -> types::builder::FreightPreviewRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::FreightPreviewRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/open/pp/logistics/orderRenderFreight", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "logistics_order_freight_preview",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::logistics_order_booking_freight`]
+
+[`Client::logistics_order_booking_freight`]: super::Client::logistics_order_booking_freight*/
+    #[derive(Debug, Clone)]
+    pub struct LogisticsOrderBookingFreight<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::FreightBookingRequest, String>,
+    }
+    impl<'a> LogisticsOrderBookingFreight<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FreightBookingRequest>,
+            <V as std::convert::TryInto<
+                types::FreightBookingRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `FreightBookingRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::FreightBookingRequest,
+            ) -> types::builder::FreightBookingRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::FreightBookingRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/open/pp/logistics/orderBookingFreight", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "logistics_order_booking_freight",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_order_pay_url`]
+
+[`Client::v2_order_pay_url`]: super::Client::v2_order_pay_url*/
+    #[derive(Debug, Clone)]
+    pub struct V2OrderPayUrl<'a> {
+        client: &'a super::Client,
+        order_id: Result<::std::string::String, String>,
+    }
+    impl<'a> V2OrderPayUrl<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                order_id: Err("order_id was not initialized".to_string()),
+            }
+        }
+        pub fn order_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.order_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for order_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
+            >,
+            Error<()>,
+        > {
+            let Self { client, order_id } = self;
+            let order_id = order_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/order/pay/url", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("orderId", &order_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_order_pay_url",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_order_batch_create`]
+
+[`Client::v2_order_batch_create`]: super::Client::v2_order_batch_create*/
+    #[derive(Debug, Clone)]
+    pub struct V2OrderBatchCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V2OrderBatchCreateRequest, String>,
+    }
+    impl<'a> V2OrderBatchCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2OrderBatchCreateRequest>,
+            <V as std::convert::TryInto<
+                types::V2OrderBatchCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `V2OrderBatchCreateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::V2OrderBatchCreateRequest,
+            ) -> types::builder::V2OrderBatchCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::V2OrderBatchCreateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/order/batch/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_order_batch_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_order_page`]
+
+[`Client::v2_order_page`]: super::Client::v2_order_page*/
+    #[derive(Debug, Clone)]
+    pub struct V2OrderPage<'a> {
+        client: &'a super::Client,
+        body: Result<types::V2OrderPageRequest, String>,
+    }
+    impl<'a> V2OrderPage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2OrderPageRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `V2OrderPageRequest` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/order/page", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_order_page",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_order_preview`]
+
+[`Client::v2_order_preview`]: super::Client::v2_order_preview*/
+    #[derive(Debug, Clone)]
+    pub struct V2OrderPreview<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V2OrderPreviewRequest, String>,
+    }
+    impl<'a> V2OrderPreview<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2OrderPreviewRequest>,
+            <V as std::convert::TryInto<
+                types::V2OrderPreviewRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `V2OrderPreviewRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::V2OrderPreviewRequest,
+            ) -> types::builder::V2OrderPreviewRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::V2OrderPreviewRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/order/create/preview", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_order_preview",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_order_cancel`]
+
+[`Client::v2_order_cancel`]: super::Client::v2_order_cancel*/
+    #[derive(Debug, Clone)]
+    pub struct V2OrderCancel<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V2OrderCancelRequest, String>,
+    }
+    impl<'a> V2OrderCancel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2OrderCancelRequest>,
+            <V as std::convert::TryInto<
+                types::V2OrderCancelRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `V2OrderCancelRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::V2OrderCancelRequest,
+            ) -> types::builder::V2OrderCancelRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<bool>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::V2OrderCancelRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/order/cancel", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_order_cancel",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_goods_keyword_search`]
+
+[`Client::v2_goods_keyword_search`]: super::Client::v2_goods_keyword_search*/
+    #[derive(Debug, Clone)]
+    pub struct V2GoodsKeywordSearch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::KeywordSearchRequest, String>,
+    }
+    impl<'a> V2GoodsKeywordSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::KeywordSearchRequest>,
+            <V as std::convert::TryInto<
+                types::KeywordSearchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `KeywordSearchRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::KeywordSearchRequest,
+            ) -> types::builder::KeywordSearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::AlibabaProductPage,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::KeywordSearchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/product/keywords/query", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_goods_keyword_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_goods_image_search`]
+
+[`Client::v2_goods_image_search`]: super::Client::v2_goods_image_search*/
+    #[derive(Debug, Clone)]
+    pub struct V2GoodsImageSearch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ImageSearchRequest, String>,
+    }
+    impl<'a> V2GoodsImageSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ImageSearchRequest>,
+            <V as std::convert::TryInto<
+                types::ImageSearchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ImageSearchRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ImageSearchRequest,
+            ) -> types::builder::ImageSearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::AlibabaProductPage,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ImageSearchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/product/image/query", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_goods_image_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_goods_store_search`]
+
+[`Client::v2_goods_store_search`]: super::Client::v2_goods_store_search*/
+    #[derive(Debug, Clone)]
+    pub struct V2GoodsStoreSearch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::StoreSearchRequest, String>,
+    }
+    impl<'a> V2GoodsStoreSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::StoreSearchRequest>,
+            <V as std::convert::TryInto<
+                types::StoreSearchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `StoreSearchRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::StoreSearchRequest,
+            ) -> types::builder::StoreSearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::AlibabaProductPage,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::StoreSearchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/alibaba/product/query/selleroffer", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_goods_store_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_refund_create`]
+
+[`Client::v2_refund_create`]: super::Client::v2_refund_create*/
+    #[derive(Debug, Clone)]
+    pub struct V2RefundCreate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::RefundCreateRequest, String>,
+    }
+    impl<'a> V2RefundCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RefundCreateRequest>,
+            <V as std::convert::TryInto<
+                types::RefundCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RefundCreateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::RefundCreateRequest,
+            ) -> types::builder::RefundCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::RefundCreateResult,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::RefundCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/alibaba/refund/detail/create", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_refund_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_cart_list`]
+
+[`Client::v2_cart_list`]: super::Client::v2_cart_list*/
+    #[derive(Debug, Clone)]
+    pub struct V2CartList<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> V2CartList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaCart>,
+            >,
+            Error<()>,
+        > {
+            let Self { client } = self;
+            let url = format!("{}/v2/alibaba/cart/list", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_cart_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_taobao_goods_get`]
+
+[`Client::v2_taobao_goods_get`]: super::Client::v2_taobao_goods_get*/
+    #[derive(Debug, Clone)]
+    pub struct V2TaobaoGoodsGet<'a> {
+        client: &'a super::Client,
+        item_id: Result<::std::string::String, String>,
+    }
+    impl<'a> V2TaobaoGoodsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                item_id: Err("item_id was not initialized".to_string()),
+            }
+        }
+        pub fn item_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.item_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for item_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoProductV2>,
+            >,
+            Error<()>,
+        > {
+            let Self { client, item_id } = self;
+            let item_id = item_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/taobao/product/get", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("itemId", &item_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_taobao_goods_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_taobao_goods_search`]
+
+[`Client::v2_taobao_goods_search`]: super::Client::v2_taobao_goods_search*/
+    #[derive(Debug, Clone)]
+    pub struct V2TaobaoGoodsSearch<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V2TaobaoItemSearchRequest, String>,
+    }
+    impl<'a> V2TaobaoGoodsSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2TaobaoItemSearchRequest>,
+            <V as std::convert::TryInto<
+                types::V2TaobaoItemSearchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `V2TaobaoItemSearchRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::V2TaobaoItemSearchRequest,
+            ) -> types::builder::V2TaobaoItemSearchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::V2TaobaoItemSearchRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/taobao/product/item/search", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_taobao_goods_search",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_taobao_order_logistics_detail`]
+
+[`Client::v2_taobao_order_logistics_detail`]: super::Client::v2_taobao_order_logistics_detail*/
+    #[derive(Debug, Clone)]
+    pub struct V2TaobaoOrderLogisticsDetail<'a> {
+        client: &'a super::Client,
+        sub_purchase_order_id: Result<::std::string::String, String>,
+    }
+    impl<'a> V2TaobaoOrderLogisticsDetail<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                sub_purchase_order_id: Err(
+                    "sub_purchase_order_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn sub_purchase_order_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sub_purchase_order_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sub_purchase_order_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::TaobaoLogisticsDetail,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, sub_purchase_order_id } = self;
+            let sub_purchase_order_id = sub_purchase_order_id
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/taobao/order/logistics/detail/get", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "subPurchaseOrderId",
+                        &sub_purchase_order_id,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_taobao_order_logistics_detail",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_taobao_refund_render`]
+
+[`Client::v2_taobao_refund_render`]: super::Client::v2_taobao_refund_render*/
+    #[derive(Debug, Clone)]
+    pub struct V2TaobaoRefundRender<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V2TaobaoRefundRenderRequest, String>,
+    }
+    impl<'a> V2TaobaoRefundRender<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2TaobaoRefundRenderRequest>,
+            <V as std::convert::TryInto<
+                types::V2TaobaoRefundRenderRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `V2TaobaoRefundRenderRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::V2TaobaoRefundRenderRequest,
+            ) -> types::builder::V2TaobaoRefundRenderRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::pandapon::types::RefundRenderResult,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::V2TaobaoRefundRenderRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/taobao/order/refund/render", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_taobao_refund_render",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_taobao_cart_add`]
+
+[`Client::v2_taobao_cart_add`]: super::Client::v2_taobao_cart_add*/
+    #[derive(Debug, Clone)]
+    pub struct V2TaobaoCartAdd<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V2TaobaoCartAddRequest, String>,
+    }
+    impl<'a> V2TaobaoCartAdd<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2TaobaoCartAddRequest>,
+            <V as std::convert::TryInto<
+                types::V2TaobaoCartAddRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `V2TaobaoCartAddRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::V2TaobaoCartAddRequest,
+            ) -> types::builder::V2TaobaoCartAddRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::V2TaobaoCartAddRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/taobao/cart/add", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_taobao_cart_add",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_address_add_or_update`]
+
+[`Client::v2_address_add_or_update`]: super::Client::v2_address_add_or_update*/
+    #[derive(Debug, Clone)]
+    pub struct V2AddressAddOrUpdate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::AddressSaveRequest, String>,
+    }
+    impl<'a> V2AddressAddOrUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AddressSaveRequest>,
+            <V as std::convert::TryInto<
+                types::AddressSaveRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AddressSaveRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AddressSaveRequest,
+            ) -> types::builder::AddressSaveRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::AddressSaveRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v2/open/address/addOrUpdate", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_address_add_or_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::v2_logistics_freight_estimate`]
+
+[`Client::v2_logistics_freight_estimate`]: super::Client::v2_logistics_freight_estimate*/
+    #[derive(Debug, Clone)]
+    pub struct V2LogisticsFreightEstimate<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::V2FreightEstimateRequest, String>,
+    }
+    impl<'a> V2LogisticsFreightEstimate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::V2FreightEstimateRequest>,
+            <V as std::convert::TryInto<
+                types::V2FreightEstimateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `V2FreightEstimateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::V2FreightEstimateRequest,
+            ) -> types::builder::V2FreightEstimateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::V2FreightEstimateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v2/open/pp/logistics/itemLogisticsPrice", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "v2_logistics_freight_estimate",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -76,6 +76,9 @@ impl Client {
             >(self.client(), self.baseurl(), operation, query, body)
             .await
     }
+    /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
+    /// signs without `nonce-str`).
+    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
     /// privately), with the same signing, envelope mapping and errors as generated operations; returns
     /// `data` untyped. Never retried automatically.
@@ -92,7 +95,9 @@ impl Client {
             >(
                 self.client(),
                 self.baseurl(),
-                ::sourcing_runtime::AuthStyle::AccessKeyV1,
+                crate::operations::PROVIDER
+                    .auth_for_path(path)
+                    .unwrap_or(::sourcing_runtime::AuthStyle::AccessKeyV1),
                 ::sourcing_runtime::RawRequest {
                     method,
                     path,
@@ -119,6 +124,413 @@ impl builder::OrderPayUrl<'_> {
             .await
     }
 }
+impl builder::OrderBatchSubmitToPay<'_> {
+    /// Sends `POST /alibaba/order/batch/submit/to/pay` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    /// A batch with any item in `payFailOrders` is [`::sourcing_runtime::Error::PartialFailure`] (which items
+    /// succeeded, which failed and why), never plain success.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::BatchSubmitToPayResult,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_BATCH_SUBMIT_TO_PAY,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::OrderPreviewBatch<'_> {
+    /// Sends `POST /alibaba/order/create/previewbatch` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_PREVIEW_BATCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::OrderBatchCreate<'_> {
+    /// Sends `POST /alibaba/order/batch/create` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_BATCH_CREATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::OrderPreview<'_> {
+    /// Sends `POST /alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::OrderPreviewResult,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_PREVIEW,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::OrderCreate<'_> {
+    /// Sends `POST /alibaba/order/create` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_CREATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::OrderCancel<'_> {
+    /// Sends `POST /alibaba/order/cancel` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::CancelResult,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_CANCEL,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::OrderReceiveGoods<'_> {
+    /// Sends `POST /alibaba/order/receivegoods` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::ReceiveGoodsResult,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_RECEIVE_GOODS,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::OrderDetail<'_> {
+    /// Sends `POST /alibaba/order/detail` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ORDER_DETAIL,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::GoodsDetail<'_> {
+    /// Sends `POST /alibaba/product/detail/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::AlibabaProductDetail,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::GOODS_DETAIL,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::GoodsKeywordSearch<'_> {
+    /// Sends `POST /alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::GOODS_KEYWORD_SEARCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::GoodsImageSearch<'_> {
+    /// Sends `POST /alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::GOODS_IMAGE_SEARCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::GoodsStoreSearch<'_> {
+    /// Sends `POST /alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::GOODS_STORE_SEARCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::RefundInfo<'_> {
+    /// Sends `POST /alibaba/refund/info` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::AlibabaRefundInfo,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::REFUND_INFO,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::RefundCreate<'_> {
+    /// Sends `POST /alibaba/refund/detail/create` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::RefundCreateResult,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::REFUND_CREATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::RefundReturnGoods<'_> {
+    /// Sends `POST /alibaba/refund/goods/return` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::REFUND_RETURN_GOODS,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::CartCreateOrder<'_> {
+    /// Sends `POST /alibaba/cart/create/order` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::CART_CREATE_ORDER,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::CartPreviewOrder<'_> {
+    /// Sends `POST /alibaba/cart/preview/order` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::CART_PREVIEW_ORDER,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::CartEditQuantity<'_> {
+    /// Sends `POST /alibaba/cart/edit-quantity` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(self) -> ::std::result::Result<bool, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::CART_EDIT_QUANTITY,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoGoodsGet<'_> {
+    /// Sends `GET /open/product/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::TaobaoProduct,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_GOODS_GET,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoGoodsBatchCheck<'_> {
+    /// Sends `POST /open/product/batch/check` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::TaobaoBatchCheckResult,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_GOODS_BATCH_CHECK,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoGoodsSourceGet<'_> {
+    /// Sends `POST /open/product/source/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::TaobaoSourceProduct,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_GOODS_SOURCE_GET,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoOrderCreate<'_> {
+    /// Sends `POST /open/order` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_ORDER_CREATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoOrderImLink<'_> {
+    /// Sends `POST /open/order/page/link/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::std::string::String, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_ORDER_IM_LINK,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoRefundSubmitMessage<'_> {
+    /// Sends `POST /open/order/refund/submit/message` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_REFUND_SUBMIT_MESSAGE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoCartAdd<'_> {
+    /// Sends `POST /open/cart/add` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_CART_ADD,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::TaobaoCartCreateOrder<'_> {
+    /// Sends `POST /open/cart/create/order` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::TAOBAO_CART_CREATE_ORDER,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::AddressAddOrUpdate<'_> {
+    /// Sends `POST /open/address/addOrUpdate` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::ADDRESS_ADD_OR_UPDATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::LogisticsOrderFreightPreview<'_> {
+    /// Sends `POST /open/pp/logistics/orderRenderFreight` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::LOGISTICS_ORDER_FREIGHT_PREVIEW,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::LogisticsOrderBookingFreight<'_> {
+    /// Sends `POST /open/pp/logistics/orderBookingFreight` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::LOGISTICS_ORDER_BOOKING_FREIGHT,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
 impl builder::V2OrderPayUrl<'_> {
     /// Sends `GET /v2/alibaba/order/pay/url` and returns the envelope's `data` on code 200; any other code is
     /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
@@ -135,17 +547,231 @@ impl builder::V2OrderPayUrl<'_> {
             .await
     }
 }
-impl builder::OrderBatchSubmitToPay<'_> {
-    /// Sends `POST /alibaba/order/batch/submit/to/pay` and returns the envelope's `data` on code 200; any other code is
+impl builder::V2OrderBatchCreate<'_> {
+    /// Sends `POST /v2/alibaba/order/batch/create` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_ORDER_BATCH_CREATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2OrderPage<'_> {
+    /// Sends `POST /v2/alibaba/order/page` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_ORDER_PAGE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2OrderPreview<'_> {
+    /// Sends `POST /v2/alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_ORDER_PREVIEW,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2OrderCancel<'_> {
+    /// Sends `POST /v2/alibaba/order/cancel` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(self) -> ::std::result::Result<bool, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_ORDER_CANCEL,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2GoodsKeywordSearch<'_> {
+    /// Sends `POST /v2/alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::AlibabaProductPage,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_GOODS_KEYWORD_SEARCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2GoodsImageSearch<'_> {
+    /// Sends `POST /v2/alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::AlibabaProductPage,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_GOODS_IMAGE_SEARCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2GoodsStoreSearch<'_> {
+    /// Sends `POST /v2/alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::AlibabaProductPage,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_GOODS_STORE_SEARCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2RefundCreate<'_> {
+    /// Sends `POST /v2/alibaba/refund/detail/create` and returns the envelope's `data` on code 200; any other code is
     /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
-        ::pandapon::types::BatchSubmitToPayResult,
+        ::pandapon::types::RefundCreateResult,
         ::sourcing_runtime::Error,
     > {
         ::sourcing_runtime::runtime::finish(
-                &crate::operations::ORDER_BATCH_SUBMIT_TO_PAY,
+                &crate::operations::V2_REFUND_CREATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2CartList<'_> {
+    /// Sends `GET /v2/alibaba/cart/list` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::AlibabaCart,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_CART_LIST,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2TaobaoGoodsGet<'_> {
+    /// Sends `GET /v2/taobao/product/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::TaobaoProductV2,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_TAOBAO_GOODS_GET,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2TaobaoGoodsSearch<'_> {
+    /// Sends `POST /v2/taobao/product/item/search` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_TAOBAO_GOODS_SEARCH,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2TaobaoOrderLogisticsDetail<'_> {
+    /// Sends `GET /v2/taobao/order/logistics/detail/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::TaobaoLogisticsDetail,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_TAOBAO_ORDER_LOGISTICS_DETAIL,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2TaobaoRefundRender<'_> {
+    /// Sends `POST /v2/taobao/order/refund/render` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::pandapon::types::RefundRenderResult,
+        ::sourcing_runtime::Error,
+    > {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_TAOBAO_REFUND_RENDER,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2TaobaoCartAdd<'_> {
+    /// Sends `POST /v2/taobao/cart/add` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_TAOBAO_CART_ADD,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2AddressAddOrUpdate<'_> {
+    /// Sends `POST /v2/open/address/addOrUpdate` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_ADDRESS_ADD_OR_UPDATE,
+                self.send_raw().await,
+            )
+            .await
+    }
+}
+impl builder::V2LogisticsFreightEstimate<'_> {
+    /// Sends `POST /v2/open/pp/logistics/itemLogisticsPrice` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        ::sourcing_runtime::runtime::finish(
+                &crate::operations::V2_LOGISTICS_FREIGHT_ESTIMATE,
                 self.send_raw().await,
             )
             .await

@@ -9,9 +9,15 @@
 //! * **v2** — paths under `/v2/...`; the v2 pages list no `nonce-str` header. Operation ids of v2
 //!   endpoints start with `v2_`.
 //!
+//! Operation ids of Taobao endpoints start with `taobao_` (after `v2_`); 1688 endpoints carry no platform
+//! prefix (`order_cancel`, `goods_keyword_search`, `v2_cart_list`, …). Warehouse-logistics endpoints
+//! (`/open/pp/logistics/*`) authenticate with query `timestamp` + `sign` whose rule PandaPon does not publish:
+//! the built-in signer refuses them; plug in your own `Signer` to call them.
+//!
 //! Every response is HTTP 200 with the envelope `{requestId, code, developId, msg, data}`; `code` 200 means
 //! success. The generated client returns `data` on success and an error carrying `code`, `msg` and
-//! `requestId` otherwise.
+//! `requestId` otherwise. Where the vendor documents only part of a response, the typed result keeps the
+//! undocumented fields in `extra`; where it documents none, `data` is returned as untyped JSON.
 //!
 //! # Example
 //!

@@ -76,6 +76,9 @@ impl Client {
             >(self.client(), self.baseurl(), operation, query, body)
             .await
     }
+    /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
+    /// signs without `nonce-str`).
+    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
     /// privately), with the same signing, envelope mapping and errors as generated operations; returns
     /// `data` untyped. Never retried automatically.
@@ -92,7 +95,9 @@ impl Client {
             >(
                 self.client(),
                 self.baseurl(),
-                ::sourcing_runtime::AuthStyle::AccessKeyV1,
+                crate::operations::PROVIDER
+                    .auth_for_path(path)
+                    .unwrap_or(::sourcing_runtime::AuthStyle::AccessKeyV1),
                 ::sourcing_runtime::RawRequest {
                     method,
                     path,

@@ -117,10 +117,10 @@ impl SignError {
     /// publish how their `sign` query parameter is computed, so no built-in signer can produce it.
     pub fn query_sign_rule_unpublished() -> Self {
         SignError(
-            "this operation is signed with query parameters `timestamp` and `sign` \
+            "this operation authenticates with query parameters `timestamp` + `sign` \
              (AuthStyle::QueryTimestampSign), whose rule the vendor does not publish, so the built-in \
-             signer cannot compute it; build the client with `Client::with_runtime(base_url, \
-             Runtime::new(your_signer))` where your `Signer` handles AuthStyle::QueryTimestampSign"
+             signer refuses it and nothing was sent; build the client with your own Signer that handles \
+             AuthStyle::QueryTimestampSign: `Client::with_runtime(base_url, Runtime::new(your_signer))`"
                 .into(),
         )
     }
