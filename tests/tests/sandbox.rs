@@ -455,3 +455,68 @@ async fn dajisaas_sign_is_verified() {
         assert!(!e.to_string().contains("wrong"));
     }
 }
+
+#[tokio::test]
+async fn created_orders_can_be_fetched_paid_and_cancelled() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let client = pandapon::Client::new(&sandbox.base_url("pandapon"), credentials::access_key());
+    let create = pandapon::operations::find("order_create").unwrap();
+    let detail = pandapon::operations::find("order_detail").unwrap();
+    let cancel = pandapon::operations::find("order_cancel").unwrap();
+    let (_, body) = inputs(create);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let created = client
+            .call_operation(create, &[], body.as_ref())
+            .await
+            .unwrap();
+        ids.push(created["orderId"].as_str().unwrap().to_string());
+    }
+    assert_ne!(ids[0], ids[1], "each order gets its own id");
+    let state = |id: &str| {
+        let body = json!({"webSite": "1688", "orderId": id});
+        let client = &client;
+        async move {
+            client
+                .call_operation(detail, &[], Some(&body))
+                .await
+                .unwrap()["status"]
+                .clone()
+        }
+    };
+    assert_eq!(state(&ids[0]).await, "WAITING_FOR_PAYMENT");
+
+    client
+        .order_pay_url()
+        .order_id(&ids[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(state(&ids[0]).await, "WAITING_FOR_SENT");
+    let body = json!({"webSite": "1688", "orderId": ids[0], "cancelReason": "no"});
+    let e = client
+        .call_operation(cancel, &[], Some(&body))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Api(a) if a.code == 409),
+        "a paid order cannot be cancelled: {e:?}"
+    );
+
+    let body = json!({"webSite": "1688", "orderId": ids[1], "cancelReason": "no"});
+    assert_eq!(
+        client
+            .call_operation(cancel, &[], Some(&body))
+            .await
+            .unwrap(),
+        json!(true)
+    );
+    assert_eq!(state(&ids[1]).await, "CANCEL");
+    let e = client
+        .order_pay_url()
+        .order_id(&ids[1])
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(&e, Error::Api(a) if a.code == 409), "{e:?}");
+}

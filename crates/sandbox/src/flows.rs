@@ -1,6 +1,10 @@
 //! State for flows that span calls: orders created through the documented order operations can be
 //! fetched, paid and cancelled. Operations are mapped to roles by provider and operation id; an order id the
 //! sandbox does not know is answered statelessly with the documented example.
+//!
+//! Where the vendor publishes no response schema (PandaPon `order_create`, `order_detail`), the sandbox
+//! answers only what the flow needs, marked as its own: `{"orderId", "status", "sandbox": true}`, with the
+//! 1688 order states of the Xportcn KA order messages (`WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL`).
 
 use serde_json::{Value, json};
 use sourcing_runtime::Operation;
@@ -14,6 +18,12 @@ enum Role {
     PayOne,
     /// Body `orderIds`; `data` splits them into submitted and failed.
     PayBatch,
+    /// Creates an order awaiting payment; `data` carries its new id.
+    Create,
+    /// Body `orderId`; `data` is the order's state.
+    Detail,
+    /// Body `orderId`; cancels an order awaiting payment.
+    Cancel,
 }
 
 fn role(provider: &str, operation: &str) -> Option<Role> {
@@ -22,6 +32,9 @@ fn role(provider: &str, operation: &str) -> Option<Role> {
         ("pandapon", "order_batch_submit_to_pay") | ("xportcn", "ka_order_pay") => {
             Some(Role::PayBatch)
         }
+        ("pandapon", "order_create") => Some(Role::Create),
+        ("pandapon", "order_detail") => Some(Role::Detail),
+        ("pandapon", "order_cancel" | "v2_order_cancel") => Some(Role::Cancel),
         _ => None,
     }
 }
@@ -41,9 +54,29 @@ pub(crate) enum OrderStatus {
     Cancelled,
 }
 
+impl OrderStatus {
+    fn wire_name(self) -> &'static str {
+        match self {
+            OrderStatus::WaitingForPayment => "WAITING_FOR_PAYMENT",
+            OrderStatus::Paid => "WAITING_FOR_SENT",
+            OrderStatus::Cancelled => "CANCEL",
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Store {
     orders: Mutex<BTreeMap<String, OrderStatus>>,
+    created: std::sync::atomic::AtomicU64,
+}
+
+/// The `orderId` of a body (string or number).
+fn body_order_id(body: Option<&Value>) -> Option<String> {
+    match body?.get("orderId")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// A business failure the flow answers with (code, message).
@@ -133,6 +166,47 @@ impl Store {
                 }
                 *data = json!({ok_field: ok, failed_field: failed});
                 Ok(())
+            }
+            Some(Role::Create) => {
+                let n = self
+                    .created
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let id = (2_800_000_000_000_000_000u64 + n).to_string();
+                self.insert(&id);
+                *data = json!({"orderId": id, "status": OrderStatus::WaitingForPayment.wire_name(), "sandbox": true});
+                Ok(())
+            }
+            Some(Role::Detail) => {
+                let Some(id) = body_order_id(body) else {
+                    return Ok(());
+                };
+                match self.status(&id) {
+                    Some(status) => {
+                        *data =
+                            json!({"orderId": id, "status": status.wire_name(), "sandbox": true});
+                        Ok(())
+                    }
+                    None => Ok(()),
+                }
+            }
+            Some(Role::Cancel) => {
+                let Some(id) = body_order_id(body) else {
+                    return Ok(());
+                };
+                match self.status(&id) {
+                    None => Ok(()),
+                    Some(OrderStatus::WaitingForPayment) => {
+                        self.cancel(&id);
+                        *data = json!(true);
+                        Ok(())
+                    }
+                    Some(OrderStatus::Paid) => {
+                        Err((409, format!("order {id} is paid and cannot be cancelled")))
+                    }
+                    Some(OrderStatus::Cancelled) => {
+                        Err((409, format!("order {id} is already cancelled")))
+                    }
+                }
             }
             None => Ok(()),
         }
