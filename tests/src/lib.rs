@@ -164,3 +164,44 @@ impl MockServer {
         self.state.lock().unwrap().captured.clone()
     }
 }
+
+/// The published header-signature vector (provider-docs/xportcn/overview.md, also in tests/vectors) as a
+/// deterministic client setup: fixed clock and nonce, so the expected `signature` header is known.
+pub mod vector {
+    use sourcing_runtime::signing::{FixedClock, FixedNonce};
+    use sourcing_runtime::{
+        AccessKeyCredentials, AccessKeySigner, RequestPolicy, RetryPolicy, Runtime,
+    };
+    use std::time::Duration;
+
+    pub const ACCESS_KEY: &str = "demoAccessKey";
+    pub const SECRET: &str = "demoSecret";
+    pub const TIMESTAMP: u64 = 1_715_669_977_082;
+    pub const NONCE: &str = "abcdefghijklmnopqrstuvwxyz012345";
+    /// `UPPER(HEX(MD5(ACCESS_KEY + TIMESTAMP + NONCE + SECRET)))`.
+    pub const V1_SIGNATURE: &str = "BF44100F64365FCBEDCCC7A96713E3F6";
+
+    /// Retries with a 1 ms backoff and no jitter, so retry tests are quick.
+    pub fn fast_retries() -> RequestPolicy {
+        RequestPolicy {
+            retry: RetryPolicy {
+                initial_backoff: Duration::from_millis(1),
+                jitter: false,
+                ..RetryPolicy::default()
+            },
+            ..RequestPolicy::default()
+        }
+    }
+
+    /// A signer with the vector's credentials, clock and nonce, for `user_id`.
+    pub fn signer(user_id: &str) -> AccessKeySigner {
+        AccessKeySigner::new(AccessKeyCredentials::new(ACCESS_KEY, SECRET, user_id))
+            .with_clock(FixedClock(TIMESTAMP))
+            .with_nonce_source(FixedNonce(NONCE.into()))
+    }
+
+    /// [`signer`] with [`fast_retries`].
+    pub fn runtime(user_id: &str) -> Runtime {
+        Runtime::new(signer(user_id)).with_policy(fast_retries())
+    }
+}

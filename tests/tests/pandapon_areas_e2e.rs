@@ -7,41 +7,24 @@
 use pandapon::Client;
 use pandapon::types;
 use serde_json::{Value, json};
-use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
+use sourcing_runtime::signing::access_key_signature;
 use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, AuthStyle, Error, JsonString, LenientId, RequestPolicy,
-    RetryPolicy, Runtime, SignContext, SignError, Signer,
+    AuthStyle, Error, JsonString, LenientId, RequestPolicy, Runtime, SignContext, SignError, Signer,
 };
 use sourcing_tests::{Captured, MockServer};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
-// The inputs of the published vector in provider-docs/xportcn/overview.md (also in tests/vectors).
-const AK: &str = "demoAccessKey";
-const SK: &str = "demoSecret";
-const TS: u64 = 1_715_669_977_082;
-const NONCE: &str = "abcdefghijklmnopqrstuvwxyz012345";
-const V1_SIGNATURE: &str = "BF44100F64365FCBEDCCC7A96713E3F6";
+use sourcing_tests::vector::{ACCESS_KEY as AK, NONCE, SECRET as SK, V1_SIGNATURE};
 const USER: &str = "2100007341207";
 /// A 19-digit 1688 order id (> 2^53: it must never pass through an f64).
 const ORDER_ID: u64 = 2_542_285_634_920_880_794;
 
 fn policy() -> RequestPolicy {
-    RequestPolicy {
-        retry: RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            jitter: false,
-            ..RetryPolicy::default()
-        },
-        ..RequestPolicy::default()
-    }
+    sourcing_tests::vector::fast_retries()
 }
 
 fn client(base: &str) -> Client {
-    let signer = AccessKeySigner::new(AccessKeyCredentials::new(AK, SK, USER))
-        .with_clock(FixedClock(TS))
-        .with_nonce_source(FixedNonce(NONCE.into()));
-    Client::with_runtime(base, Runtime::new(signer).with_policy(policy()))
+    Client::with_runtime(base, sourcing_tests::vector::runtime(USER))
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -3,34 +3,14 @@
 //! an `ApiError` with code/msg/requestId; transport, status and body failures are typed.
 
 use pandapon::Client;
-use sourcing_runtime::signing::{FixedClock, FixedNonce};
-use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, Error, RequestPolicy, RetryPolicy, Runtime,
-};
+use sourcing_runtime::Error;
 use sourcing_tests::{Captured, MockServer};
-use std::time::Duration;
 
-// The inputs of the published vector in provider-docs/xportcn/overview.md (also in tests/vectors).
-const AK: &str = "demoAccessKey";
-const SK: &str = "demoSecret";
-const TS: u64 = 1_715_669_977_082;
-const NONCE: &str = "abcdefghijklmnopqrstuvwxyz012345";
-const V1_SIGNATURE: &str = "BF44100F64365FCBEDCCC7A96713E3F6";
+use sourcing_tests::vector::{ACCESS_KEY as AK, NONCE, SECRET as SK, V1_SIGNATURE};
 const USER: &str = "2100007341207";
 
 fn client(base: &str) -> Client {
-    let signer = AccessKeySigner::new(AccessKeyCredentials::new(AK, SK, USER))
-        .with_clock(FixedClock(TS))
-        .with_nonce_source(FixedNonce(NONCE.into()));
-    let policy = RequestPolicy {
-        retry: RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            jitter: false,
-            ..RetryPolicy::default()
-        },
-        ..RequestPolicy::default()
-    };
-    Client::with_runtime(base, Runtime::new(signer).with_policy(policy))
+    Client::with_runtime(base, sourcing_tests::vector::runtime(USER))
 }
 
 fn assert_v1_headers(r: &Captured) {

@@ -8,37 +8,18 @@ use sourcing_runtime::signing::{
     FixedClock, FixedNonce, SignContext, SignError, Signer, TimestampUnit, access_key_signature,
     set_query_params,
 };
-use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, AuthStyle, Error, RequestPolicy, RetryPolicy, Runtime,
-};
+use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AuthStyle, Error, Runtime};
 use sourcing_tests::{Captured, MockServer, fixtures_dir, workspace_root};
-use std::time::Duration;
 use xportcn::{Client, types};
 
-// The inputs of the published vector in provider-docs/xportcn/overview.md (also in tests/vectors).
-const AK: &str = "demoAccessKey";
-const SK: &str = "demoSecret";
-const TS: u64 = 1_715_669_977_082;
-const NONCE: &str = "abcdefghijklmnopqrstuvwxyz012345";
-const SIGNATURE: &str = "BF44100F64365FCBEDCCC7A96713E3F6";
+use sourcing_tests::vector::{
+    ACCESS_KEY as AK, NONCE, SECRET as SK, TIMESTAMP as TS, V1_SIGNATURE as SIGNATURE,
+};
 // The user-id of the curl sample on the order pay page (seeds/004).
 const USER: &str = "2218427022945";
 
-fn fast_retries() -> RequestPolicy {
-    RequestPolicy {
-        retry: RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            jitter: false,
-            ..RetryPolicy::default()
-        },
-        ..RequestPolicy::default()
-    }
-}
-
 fn vector_signer() -> AccessKeySigner {
-    AccessKeySigner::new(AccessKeyCredentials::new(AK, SK, USER))
-        .with_clock(FixedClock(TS))
-        .with_nonce_source(FixedNonce(NONCE.into()))
+    sourcing_tests::vector::signer(USER)
 }
 
 /// `server.base_url + "/api"`: the production base URL also ends in `/api`.
@@ -47,10 +28,7 @@ fn base(server: &MockServer) -> String {
 }
 
 fn client(server: &MockServer) -> Client {
-    Client::with_runtime(
-        &base(server),
-        Runtime::new(vector_signer()).with_policy(fast_retries()),
-    )
+    Client::with_runtime(&base(server), sourcing_tests::vector::runtime(USER))
 }
 
 fn assert_signed(r: &Captured) {
