@@ -261,3 +261,90 @@ async fn dropped_connections_are_retried_only_for_reads() {
         sandbox.clear_faults();
     }
 }
+
+/// Server-side attempts per operation class under each fault, against the sandbox with real operations:
+/// reads (`goods_keyword_search`, `v2_taobao_goods_get`) are retried up to the policy's 3 attempts; order
+/// creation and payment (`order_create`, `order_pay_url`, `order_batch_submit_to_pay`) are sent once.
+#[tokio::test]
+async fn attempts_per_operation_class_under_each_fault() {
+    use sourcing_sandbox::{Fault, FaultRule, Sandbox, SandboxSigner};
+    let sandbox = Sandbox::start().await.unwrap();
+    let base = sandbox.base_url("pandapon");
+    let rt = Runtime::new(SandboxSigner::new()).with_policy(RequestPolicy {
+        timeout: Duration::from_millis(300),
+        retry: quick(),
+        ..RequestPolicy::default()
+    });
+    let client = pandapon::Client::with_runtime(&base, rt);
+    let faults = [
+        (
+            "503",
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+            },
+        ),
+        (
+            "502",
+            Fault::Status {
+                status: 502,
+                retry_after: None,
+            },
+        ),
+        (
+            "429",
+            Fault::Status {
+                status: 429,
+                retry_after: Some(0),
+            },
+        ),
+        ("drop", Fault::DropConnection),
+        ("timeout", Fault::Latency(Duration::from_secs(1))),
+    ];
+    let ops = [
+        "goods_keyword_search",
+        "v2_taobao_goods_get",
+        "order_create",
+        "order_pay_url",
+        "order_batch_submit_to_pay",
+    ];
+    let mut matrix = Vec::new();
+    for (name, fault) in &faults {
+        for id in ops {
+            let op = pandapon::operations::find(id).unwrap();
+            let before = sandbox.hits(id);
+            // Fail more often than the policy allows attempts: the count shows the policy, not the fault.
+            sandbox.inject(FaultRule::times(Some(id), fault.clone(), 5));
+            let query: Vec<(&str, &str)> = op
+                .params
+                .iter()
+                .filter(|p| {
+                    p.required && p.location == sourcing_runtime::operation::ParamLocation::Query
+                })
+                .map(|p| (p.name, "1"))
+                .collect();
+            let body = op.has_body.then(|| {
+                op.examples_of(sourcing_runtime::operation::ExampleKind::Request)
+                    .next()
+                    .map(|e| serde_json::from_str(e.json).unwrap())
+                    .unwrap_or(serde_json::json!({"flow": "general", "addressParam": {}, "cargoParamList": [], "orderIds": []}))
+            });
+            let result = client.call_operation(op, &query, body.as_ref()).await;
+            assert!(result.is_err(), "{id} under {name}");
+            let attempts = sandbox.hits(id) - before;
+            let expected = if op.idempotent { 3 } else { 1 };
+            assert_eq!(
+                attempts,
+                expected,
+                "{id} ({}) under {name}",
+                if op.idempotent { "read" } else { "write" }
+            );
+            matrix.push(format!("{name:>7} {id:<26} {attempts}"));
+            sandbox.clear_faults();
+        }
+    }
+    println!(
+        "fault   operation                  attempts\n{}",
+        matrix.join("\n")
+    );
+}
