@@ -317,10 +317,7 @@ impl Runtime {
         operation: &Operation,
     ) -> Result<bytes::Bytes, Error> {
         let op = operation.id;
-        let transport = |source| Error::Transport {
-            operation: op,
-            source,
-        };
+        let transport = |source| transport_error(op, source);
         let response = self
             .execute(client, request, operation)
             .await
@@ -395,6 +392,21 @@ fn undecodable<E: Envelope>(
     }
 }
 
+/// A transport failure, except an `https` URL on a build without TLS: that is a configuration problem,
+/// reported with the fix instead of as a network error.
+fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {
+    let https = source.url().is_some_and(|u| u.scheme() == "https");
+    if https && !cfg!(feature = "rustls") {
+        return Error::InvalidRequest {
+            operation,
+            message: "HTTPS needs TLS support: enable the `rustls` feature of the provider crate \
+                      (e.g. `cargo add pandapon --features rustls`)"
+                .into(),
+        };
+    }
+    Error::Transport { operation, source }
+}
+
 /// Marks the stand-in response [`Runtime::attempt`] returns for an oversized body.
 const TOO_LARGE_HEADER: &str = "x-sourcing-response-too-large";
 
@@ -465,10 +477,7 @@ where
             P::CommunicationError(source)
             | P::InvalidUpgrade(source)
             | P::ResponseBodyError(source),
-        ) => Err(Error::Transport {
-            operation,
-            source: redact_error(source),
-        }),
+        ) => Err(transport_error(operation, redact_error(source))),
         Err(P::InvalidResponsePayload(bytes, source)) => {
             Err(undecodable::<E>(operation, &bytes, source))
         }
