@@ -165,8 +165,10 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
             ) -> ::std::result::Result<(), Error<E>> {
                 let op = crate::operations::find(info.operation_id)
                     .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
-                op.check_limits(request).map_err(Error::InvalidRequest)?;
-                self.inner().sign(request, op).map_err(Error::Custom)
+                self.inner().prepare(request, op).map_err(|refused| match refused {
+                    ::sourcing_runtime::runtime::Refused::InvalidRequest(m) => Error::InvalidRequest(m),
+                    ::sourcing_runtime::runtime::Refused::Signing(m) => Error::Custom(m),
+                })
             }
 
             async fn exec(

@@ -309,18 +309,30 @@ fn access_key(
     ))
 }
 
-/// The runtime for an access-key provider; against the sandbox, its signer also covers the sandbox-only
-/// stand-in for the unpublished query-signed logistics endpoints.
-fn access_key_runtime(
+/// The runtime for `provider` from the settings' credentials. Against the sandbox, the signer also covers
+/// the sandbox-only stand-in for the unpublished query-signed logistics endpoints.
+fn runtime_for(
     provider: &Provider,
     settings: &BTreeMap<String, String>,
     sandbox: bool,
 ) -> Result<sourcing_runtime::Runtime, Stop> {
-    let creds = access_key(provider, settings)?;
-    Ok(if sandbox {
-        sourcing_runtime::Runtime::new(sourcing_sandbox::SandboxSigner::with(creds))
-    } else {
-        sourcing_runtime::Runtime::new(sourcing_runtime::AccessKeySigner::new(creds))
+    use sourcing_runtime::Runtime;
+    let p = provider.env_prefix;
+    Ok(match provider.credentials {
+        CredentialStyle::AccessKey => {
+            let creds = access_key(provider, settings)?;
+            if sandbox {
+                Runtime::new(sourcing_sandbox::SandboxSigner::with(creds))
+            } else {
+                Runtime::new(sourcing_runtime::AccessKeySigner::new(creds))
+            }
+        }
+        CredentialStyle::AppKey => Runtime::new(sourcing_runtime::AppKeySigner::new(
+            sourcing_runtime::AppKeyCredentials::new(
+                setting(settings, format!("{p}_APP_KEY"))?,
+                setting(settings, format!("{p}_APP_SECRET"))?,
+            ),
+        )),
     })
 }
 
@@ -333,24 +345,9 @@ async fn invoke(
     query: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Result<Result<Value, Error>, Stop> {
-    match (provider.name, provider.credentials) {
-        ("pandapon", CredentialStyle::AccessKey) => {
-            let client = pandapon::Client::with_runtime(
-                base_url,
-                access_key_runtime(provider, settings, sandbox)?,
-            );
-            Ok(client.call_operation(op, query, body).await)
-        }
-        ("xportcn", CredentialStyle::AccessKey) => {
-            let client = xportcn::Client::with_runtime(
-                base_url,
-                access_key_runtime(provider, settings, sandbox)?,
-            );
-            Ok(client.call_operation(op, query, body).await)
-        }
-        (name, _) => Err(Stop(
-            exit::CONFIG,
-            format!("the CLI has no client wired for provider {name}"),
-        )),
-    }
+    let runtime = runtime_for(provider, settings, sandbox)?;
+    let http = runtime.http_client();
+    Ok(runtime
+        .call_provider_operation(&http, base_url, provider, op, query, body)
+        .await)
 }

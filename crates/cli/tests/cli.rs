@@ -275,3 +275,72 @@ fn webhooks_receiver_prints_callbacks_and_acknowledges() {
     let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
     assert_eq!(v["provider"], "xportcn");
 }
+
+/// Every provider can be called through the CLI (against the sandbox), so no provider is left unwired;
+/// documented limits are refused before sending (exit 6).
+#[test]
+fn every_provider_is_callable_and_limits_are_checked() {
+    for p in sourcing_sandbox::providers() {
+        let op = p
+            .operations
+            .iter()
+            .find(|o| {
+                !o.has_body
+                    && o.params.iter().all(|p| {
+                        !p.required || p.kind == sourcing_runtime::operation::ParamKind::String
+                    })
+            })
+            .or_else(|| {
+                p.operations
+                    .iter()
+                    .find(|o| o.has_body && o.params.iter().all(|p| !p.required))
+            })
+            .unwrap_or_else(|| panic!("{}: no operation callable without inputs", p.name));
+        let mut args = vec![
+            "--sandbox".to_string(),
+            p.name.to_string(),
+            op.id.replace('_', "-"),
+        ];
+        for prm in op.params.iter().filter(|prm| prm.required) {
+            args.push(format!(
+                "--{}",
+                prm.name
+                    .chars()
+                    .flat_map(|c| if c.is_ascii_uppercase() {
+                        vec!['-', c.to_ascii_lowercase()]
+                    } else {
+                        vec![c]
+                    })
+                    .collect::<String>()
+            ));
+            args.push("1".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = sourcing(&args, &[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{} {}: {}",
+            p.name,
+            op.id,
+            text(&out.stderr)
+        );
+    }
+    let ids: Vec<String> = (0..31).map(|i| i.to_string()).collect();
+    let out = sourcing(
+        &[
+            "--sandbox",
+            "dajisaas",
+            "pay-urls",
+            "--order-id-list",
+            &ids.join(","),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("orderIdList has 31 items"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -57,6 +57,19 @@ impl Runtime {
             .unwrap_or_default()
     }
 
+    /// Everything before sending, in one place for every call path (the generated `pre` hook and the
+    /// untyped calls): the documented limits, then the signature.
+    pub fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        operation: &Operation,
+    ) -> Result<(), Refused> {
+        operation
+            .check_limits(request)
+            .map_err(Refused::InvalidRequest)?;
+        self.sign(request, operation).map_err(Refused::Signing)
+    }
+
     /// Sign `request` for `operation` (called by the generated `pre` hook).
     pub fn sign(
         &self,
@@ -209,6 +222,35 @@ impl Runtime {
             .await
     }
 
+    /// [`Runtime::call_operation`] for any provider's table row, choosing the envelope from the provider:
+    /// tools that drive every operation of every provider (the `sourcing` CLI) need no per-provider code.
+    pub async fn call_provider_operation(
+        &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        provider: &crate::operation::Provider,
+        operation: &Operation,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, Error> {
+        use crate::envelope::{DajisaasEnvelope, PandaponEnvelope};
+        use crate::operation::EnvelopeStyle;
+        match provider.envelope {
+            EnvelopeStyle::Pandapon => {
+                self.call_operation::<PandaponEnvelope<serde_json::Value>>(
+                    client, base_url, operation, query, body,
+                )
+                .await
+            }
+            EnvelopeStyle::Dajisaas => {
+                self.call_operation::<DajisaasEnvelope<serde_json::Value>>(
+                    client, base_url, operation, query, body,
+                )
+                .await
+            }
+        }
+    }
+
     async fn send_untyped<E: Envelope<Data = serde_json::Value>>(
         &self,
         client: &reqwest::Client,
@@ -229,11 +271,8 @@ impl Runtime {
             operation: op,
             message: e.to_string(),
         })?;
-        self.sign(&mut request, operation)
-            .map_err(|message| Error::Signing {
-                operation: op,
-                message,
-            })?;
+        self.prepare(&mut request, operation)
+            .map_err(|r| r.into_error(op))?;
         let bytes = self.send_signed::<E>(client, request, operation).await?;
         if let Err(source) = (operation.transcode_response)(&bytes) {
             return Err(undecodable::<E>(op, &bytes, source));
@@ -339,6 +378,24 @@ pub struct MultipartCall<'a> {
     pub path: &'a str,
     pub auth: AuthStyle,
     pub form: MultipartForm,
+}
+
+/// Why [`Runtime::prepare`] refused to send a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// A documented limit is exceeded (or the input is otherwise invalid).
+    InvalidRequest(String),
+    /// The signer refused or failed.
+    Signing(String),
+}
+
+impl Refused {
+    fn into_error(self, operation: &'static str) -> Error {
+        match self {
+            Refused::InvalidRequest(message) => Error::InvalidRequest { operation, message },
+            Refused::Signing(message) => Error::Signing { operation, message },
+        }
+    }
 }
 
 /// A request for [`Runtime::call_raw`].

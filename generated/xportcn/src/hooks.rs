@@ -14,8 +14,14 @@ impl ClientHooks<::sourcing_runtime::Runtime> for Client {
             .ok_or_else(|| Error::Custom(
                 format!("unknown operation {}", info.operation_id),
             ))?;
-        op.check_limits(request).map_err(Error::InvalidRequest)?;
-        self.inner().sign(request, op).map_err(Error::Custom)
+        self.inner()
+            .prepare(request, op)
+            .map_err(|refused| match refused {
+                ::sourcing_runtime::runtime::Refused::InvalidRequest(m) => {
+                    Error::InvalidRequest(m)
+                }
+                ::sourcing_runtime::runtime::Refused::Signing(m) => Error::Custom(m),
+            })
     }
     async fn exec(
         &self,
