@@ -111,8 +111,10 @@ async fn attempts_are_bounded() {
     };
     call(&runtime(slow), &server, &op(true)).await.unwrap_err();
     let n = server.requests().len();
+    // 40 ms then 80 ms backoff: the second retry would start after the 100 ms budget. (1 when the first
+    // attempt alone is slow on a loaded machine.) Without the budget there would be 10 attempts.
     assert!(
-        (2..=3).contains(&n),
+        (1..=2).contains(&n),
         "max_elapsed stops retrying: {n} attempts"
     );
 }
