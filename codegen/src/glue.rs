@@ -39,20 +39,20 @@ pub fn snake(s: &str) -> String {
     out
 }
 
-fn data_type<'a>(spec: &'a ProviderSpec, op: &OperationModel) -> &'a str {
-    spec.envelope_data
-        .iter()
-        .find(|(n, _)| *n == op.response_schema)
+/// The Rust type codegen recorded for `schema` in `list` (envelope data types or replacements).
+fn recorded_type<'a>(list: &'a [(String, String)], schema: &str) -> &'a str {
+    list.iter()
+        .find(|(n, _)| n == schema)
         .map(|(_, t)| t.as_str())
         .unwrap_or("::serde_json::Value")
 }
 
+fn data_type<'a>(spec: &'a ProviderSpec, op: &OperationModel) -> &'a str {
+    recorded_type(&spec.envelope_data, &op.response_schema)
+}
+
 fn envelope_type<'a>(spec: &'a ProviderSpec, op: &OperationModel) -> &'a str {
-    spec.replacements
-        .iter()
-        .find(|(n, _)| *n == op.response_schema)
-        .map(|(_, t)| t.as_str())
-        .unwrap_or("::serde_json::Value")
+    recorded_type(&spec.replacements, &op.response_schema)
 }
 
 fn default_auth(spec: &ProviderSpec) -> String {

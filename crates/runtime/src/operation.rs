@@ -232,6 +232,26 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// A call outside the operation table (`call_raw`, the hand-written multipart uploads): no documented
+    /// parameters or examples, `data` untyped, and never retried — its idempotency is unknown.
+    pub fn untabled(id: &'static str, auth: AuthStyle, has_body: bool) -> Self {
+        Operation {
+            id,
+            method: "",
+            path: "",
+            tag: "",
+            summary: "",
+            auth,
+            idempotent: false,
+            params: &[],
+            has_body,
+            examples: &[],
+            transcode_request: None,
+            transcode_response: transcode::<Value>,
+            batch_outcome: None,
+        }
+    }
+
     /// Check the documented limits of this operation's parameters against a built request (query string
     /// and top-level JSON body properties). `Err` names the parameter and the limit. Called by the
     /// generated `pre` hook before signing; the one place limits are enforced.

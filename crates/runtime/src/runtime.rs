@@ -176,21 +176,7 @@ impl Runtime {
         auth: AuthStyle,
         raw: RawRequest<'_>,
     ) -> Result<serde_json::Value, Error> {
-        let operation = Operation {
-            id: "call_raw",
-            method: "",
-            path: "",
-            tag: "",
-            summary: "",
-            auth,
-            idempotent: false,
-            params: &[],
-            has_body: raw.body.is_some(),
-            examples: &[],
-            transcode_request: None,
-            transcode_response: crate::operation::transcode::<serde_json::Value>,
-            batch_outcome: None,
-        };
+        let operation = Operation::untabled("call_raw", auth, raw.body.is_some());
         self.send_untyped::<E>(client, base_url, &operation, raw)
             .await
     }
@@ -328,21 +314,7 @@ impl Runtime {
                 operation,
                 message: e.0,
             })?;
-        let op = Operation {
-            id: operation,
-            method: "",
-            path: "",
-            tag: "",
-            summary: "",
-            auth: call.auth,
-            idempotent: false,
-            params: &[],
-            has_body: true,
-            examples: &[],
-            transcode_request: None,
-            transcode_response: crate::operation::transcode::<serde_json::Value>,
-            batch_outcome: None,
-        };
+        let op = Operation::untabled(operation, call.auth, true);
         let bytes = self.send_signed::<E>(client, request, &op).await?;
         decode_envelope::<E>(&op, &bytes)
     }

@@ -271,7 +271,12 @@ async fn handle(
 
 fn faulted(provider: &Provider, op: &Operation, fault: Fault) -> Response {
     match fault {
-        Fault::Latency(_) => unreachable_latency(provider),
+        // Latency is applied before and never selected as the terminal fault.
+        Fault::Latency(_) => respond::error(
+            provider,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "latency is not a terminal fault",
+        ),
         Fault::Status {
             status,
             retry_after,
@@ -331,13 +336,4 @@ fn faulted(provider: &Provider, op: &Operation, fault: Fault) -> Response {
                 .into_response()
         }
     }
-}
-
-/// Latency never terminates a request (it is applied before); answer an internal error if it ever does.
-fn unreachable_latency(provider: &Provider) -> Response {
-    respond::error(
-        provider,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "latency is not a terminal fault",
-    )
 }
