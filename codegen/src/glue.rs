@@ -114,10 +114,7 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
             impl builder::#builder<'_> {
                 #doc
                 pub async fn send(self) -> ::std::result::Result<#data, ::sourcing_runtime::Error> {
-                    ::sourcing_runtime::runtime::finish(
-                        &crate::operations::#konst,
-                        self.send_raw().await,
-                    ).await
+                    rt::send(&PROVIDER, &crate::operations::#konst, self.send_raw()).await
                 }
             }
         }
@@ -143,6 +140,7 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                     self.baseurl(),
                     ::sourcing_runtime::MultipartCall {
                         operation: #id,
+                        provider: PROVIDER.name,
                         method: reqwest::Method::#method,
                         path: #p,
                         auth: ::sourcing_runtime::AuthStyle::#raw_auth,
@@ -155,20 +153,17 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
     });
     quote! {
         use crate::{Client, builder};
-        use ::sourcing_runtime::progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+        use crate::operations::PROVIDER;
+        use ::sourcing_runtime::__codegen::{self as rt, progenitor_client as pc};
+        use pc::{ClientHooks, ClientInfo, OperationInfo};
 
         impl ClientHooks<::sourcing_runtime::Runtime> for Client {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
                 info: &OperationInfo,
-            ) -> ::std::result::Result<(), Error<E>> {
-                let op = crate::operations::find(info.operation_id)
-                    .ok_or_else(|| Error::Custom(format!("unknown operation {}", info.operation_id)))?;
-                self.inner().prepare(request, op).map_err(|refused| match refused {
-                    ::sourcing_runtime::runtime::Refused::InvalidRequest(m) => Error::InvalidRequest(m),
-                    ::sourcing_runtime::runtime::Refused::Signing(m) => Error::Custom(m),
-                })
+            ) -> ::std::result::Result<(), pc::Error<E>> {
+                rt::pre(self.inner(), &PROVIDER, request, info).await
             }
 
             async fn exec(
@@ -176,10 +171,7 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 request: reqwest::Request,
                 info: &OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                match crate::operations::find(info.operation_id) {
-                    Some(op) => self.inner().execute(self.client(), request, op).await,
-                    None => self.client().execute(request).await,
-                }
+                rt::exec(self.inner(), &PROVIDER, self.client(), request, info).await
             }
         }
 
@@ -213,9 +205,10 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 query: &[(&str, &str)],
                 body: Option<&::serde_json::Value>,
             ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-                self.inner()
-                    .call_operation::<#raw_envelope>(self.client(), self.baseurl(), operation, query, body)
-                    .await
+                rt::call_operation::<#raw_envelope>(
+                    self.inner(), &PROVIDER, self.client(), self.baseurl(), operation, query, body,
+                )
+                .await
             }
 
             /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
@@ -231,16 +224,12 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 query: &[(&str, &str)],
                 body: Option<&::serde_json::Value>,
             ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-                self.inner()
-                    .call_raw::<#raw_envelope>(
-                        self.client(),
-                        self.baseurl(),
-                        crate::operations::PROVIDER
-                            .auth_for_path(path)
-                            .unwrap_or(::sourcing_runtime::AuthStyle::#raw_auth),
-                        ::sourcing_runtime::RawRequest { method, path, query, body },
-                    )
-                    .await
+                let raw = ::sourcing_runtime::RawRequest { method, path, query, body };
+                let default_auth = ::sourcing_runtime::AuthStyle::#raw_auth;
+                rt::call_raw::<#raw_envelope>(
+                    self.inner(), &PROVIDER, default_auth, self.client(), self.baseurl(), raw,
+                )
+                .await
             }
 
             #(#hand_written)*
@@ -549,6 +538,9 @@ progenitor-client.workspace = true
 reqwest.workspace = true
 serde.workspace = true
 serde_json.workspace = true
+
+[lints]
+workspace = true
 "#,
         krate = spec.meta.crate_name,
         title = spec.meta.title,

@@ -673,11 +673,12 @@ fn freight_info() -> types::FreightInfo {
 fn assert_refused_unsigned(err: &Error, operation: &str, server: &MockServer) {
     let Error::Signing {
         operation: op,
-        message,
+        source,
     } = err
     else {
         panic!("expected Signing, got {err:?}")
     };
+    let message = &source.0;
     assert_eq!(*op, operation);
     assert!(
         message.contains("`timestamp` + `sign`") && message.contains("does not publish"),

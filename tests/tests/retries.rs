@@ -1,17 +1,22 @@
 //! The retry policy: idempotent operations are retried on 5xx/429/transport errors with backoff, a fresh
 //! timestamp/nonce/signature per attempt, `Retry-After` honoured and total attempts/time bounded;
 //! non-idempotent operations are sent exactly once.
+//!
+//! Every runtime here runs on a [`VirtualTimer`]: backoff sleeps return at once and advance a virtual clock,
+//! so attempt counts and waits are exact and no test waits on the wall clock for a retry.
 
 use serde_json::Value;
 use sourcing_runtime::operation::{AuthStyle, Operation, transcode};
 use sourcing_runtime::signing::{Clock, RandomNonce};
+use sourcing_runtime::time::{Timer, VirtualTimer};
 use sourcing_runtime::{
     AccessKeyCredentials, AccessKeySigner, Error, PandaponEnvelope, RequestPolicy, RetryPolicy,
     Runtime,
 };
 use sourcing_tests::MockServer;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 type Env = PandaponEnvelope<Value>;
 
@@ -44,13 +49,19 @@ impl Clock for Ticking {
 }
 
 fn runtime(retry: RetryPolicy) -> Runtime {
+    runtime_on(retry, Arc::new(VirtualTimer::new()))
+}
+
+fn runtime_on(retry: RetryPolicy, timer: Arc<VirtualTimer>) -> Runtime {
     let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u"))
         .with_clock(Ticking::default())
         .with_nonce_source(RandomNonce);
-    Runtime::new(signer).with_policy(RequestPolicy {
-        retry,
-        ..RequestPolicy::default()
-    })
+    Runtime::new(signer)
+        .with_policy(RequestPolicy {
+            retry,
+            ..RequestPolicy::default()
+        })
+        .with_timer(timer)
 }
 
 fn quick() -> RetryPolicy {
@@ -109,14 +120,39 @@ async fn attempts_are_bounded() {
         max_elapsed: Duration::from_millis(100),
         ..quick()
     };
-    call(&runtime(slow), &server, &op(true)).await.unwrap_err();
-    let n = server.requests().len();
-    // 40 ms then 80 ms backoff: the second retry would start after the 100 ms budget. (1 when the first
-    // attempt alone is slow on a loaded machine.) Without the budget there would be 10 attempts.
-    assert!(
-        (1..=2).contains(&n),
-        "max_elapsed stops retrying: {n} attempts"
-    );
+    let timer = Arc::new(VirtualTimer::new());
+    call(&runtime_on(slow.clone(), timer.clone()), &server, &op(true))
+        .await
+        .unwrap_err();
+    // 40 ms then 80 ms backoff: the second retry would start at 120 ms, after the 100 ms budget. Without
+    // the budget there would be 10 attempts.
+    assert_eq!(server.requests().len(), 2, "max_elapsed stops retrying");
+    assert_eq!(timer.sleeps(), [Duration::from_millis(40)]);
+
+    // Attempts count against the budget too: a first attempt that took 70 ms leaves no room for a retry.
+    server.reply(503, "{}");
+    let timer = Arc::new(SlowFirstAttempt::default());
+    let rt = runtime(slow).with_timer(timer.clone());
+    call(&rt, &server, &op(true)).await.unwrap_err();
+    assert_eq!(server.requests().len(), 1, "no retry once the budget is spent");
+    assert!(timer.0.sleeps().is_empty());
+}
+
+/// A virtual clock on which the first attempt takes 70 ms: the clock moves on after its first reading.
+#[derive(Debug, Default)]
+struct SlowFirstAttempt(VirtualTimer, std::sync::atomic::AtomicBool);
+
+impl Timer for SlowFirstAttempt {
+    fn now(&self) -> Duration {
+        let now = self.0.now();
+        if !self.1.swap(true, Ordering::Relaxed) {
+            self.0.advance(Duration::from_millis(70));
+        }
+        now
+    }
+    fn sleep(&self, duration: Duration) -> sourcing_runtime::time::Sleep {
+        self.0.sleep(duration)
+    }
 }
 
 #[tokio::test]
@@ -168,15 +204,16 @@ async fn retry_after_is_honoured_within_the_time_budget() {
         idempotent: true,
         ..*real
     };
+    let timer = Arc::new(VirtualTimer::new());
     let rt = Runtime::new(AccessKeySigner::new(
         sourcing_sandbox::credentials::access_key(),
     ))
     .with_policy(RequestPolicy {
         retry: quick(),
         ..RequestPolicy::default()
-    });
+    })
+    .with_timer(timer.clone());
     let client = rt.http_client();
-    let started = Instant::now();
     rt.call_operation::<Env>(
         &client,
         &sandbox.base_url("pandapon"),
@@ -186,9 +223,10 @@ async fn retry_after_is_honoured_within_the_time_budget() {
     )
     .await
     .unwrap();
-    assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "waited for Retry-After: 1"
+    assert_eq!(
+        timer.sleeps(),
+        [Duration::from_secs(1)],
+        "waited for Retry-After: 1 (not the 5 ms backoff)"
     );
     assert_eq!(sandbox.hits("order_pay_url"), 2);
 
@@ -220,6 +258,7 @@ async fn retry_after_is_honoured_within_the_time_budget() {
         .unwrap_err();
     assert!(matches!(err, Error::HttpStatus { status: 429, .. }));
     assert_eq!(sandbox.hits("order_pay_url"), 3);
+    assert_eq!(timer.sleeps(), [Duration::from_secs(1)], "no second wait");
 }
 
 #[tokio::test]
@@ -232,7 +271,8 @@ async fn dropped_connections_are_retried_only_for_reads() {
     .with_policy(RequestPolicy {
         retry: quick(),
         ..RequestPolicy::default()
-    });
+    })
+    .with_timer(Arc::new(VirtualTimer::new()));
     let client = rt.http_client();
     for (idempotent, expected_hits) in [(true, 3), (false, 1)] {
         let before = sandbox.hits("order_pay_url");
@@ -272,11 +312,13 @@ async fn attempts_per_operation_class_under_each_fault() {
     use sourcing_sandbox::{Fault, FaultRule, Sandbox, SandboxSigner};
     let sandbox = Sandbox::start().await.unwrap();
     let base = sandbox.base_url("pandapon");
-    let rt = Runtime::new(SandboxSigner::new()).with_policy(RequestPolicy {
-        timeout: Duration::from_millis(300),
-        retry: quick(),
-        ..RequestPolicy::default()
-    });
+    let rt = Runtime::new(SandboxSigner::new())
+        .with_policy(RequestPolicy {
+            timeout: Duration::from_millis(300),
+            retry: quick(),
+            ..RequestPolicy::default()
+        })
+        .with_timer(Arc::new(VirtualTimer::new()));
     let client = pandapon::Client::with_runtime(&base, rt);
     let faults = [
         (

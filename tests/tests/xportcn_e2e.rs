@@ -335,9 +335,10 @@ async fn logistics_operations_are_refused_by_the_built_in_signer_and_nothing_is_
         "logistics_order_booking_freight",
         "logistics_update_logistic_info",
     ]) {
-        let Error::Signing { operation, message } = err else {
+        let Error::Signing { operation, source } = err else {
             panic!("expected Signing, got {err:?}")
         };
+        let message = &source.0;
         assert_eq!(*operation, op);
         for reason in [
             "`timestamp` + `sign`",

@@ -59,6 +59,7 @@ pub struct FailedItem {
 /// See the [module docs](self) for how ids listed as both succeeded and failed are reported.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartialFailure {
+    /// The operation (`snake_case` id).
     pub operation: &'static str,
     /// Every id the provider lists as succeeded, in its order (these went through: do not repeat them).
     pub succeeded: Vec<String>,

@@ -8,6 +8,7 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// A secret from its text.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
@@ -46,12 +47,16 @@ impl From<&str> for Secret {
 /// "Console → AccessKey Management", and the `user-id` header used for sub-account permission control.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessKeyCredentials {
+    /// The access key (an identifier, sent in the clear).
     pub access_key: String,
+    /// The access secret (signs requests; never sent or printed).
     pub access_secret: Secret,
+    /// The account's user id.
     pub user_id: String,
 }
 
 impl AccessKeyCredentials {
+    /// Credentials from the key, secret and user id the vendor issued.
     pub fn new(
         access_key: impl Into<String>,
         access_secret: impl Into<Secret>,
@@ -77,11 +82,14 @@ impl AccessKeyCredentials {
 /// Credentials of the parameter-signed provider (Dajisaas): `appKey` and the app secret used for `sign`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AppKeyCredentials {
+    /// The app key (an identifier, sent in the clear).
     pub app_key: String,
+    /// The app secret (signs requests; sent only in the vendor's debug mode, never printed).
     pub app_secret: Secret,
 }
 
 impl AppKeyCredentials {
+    /// Credentials from the key and secret the vendor issued.
     pub fn new(app_key: impl Into<String>, app_secret: impl Into<Secret>) -> Self {
         Self {
             app_key: app_key.into(),

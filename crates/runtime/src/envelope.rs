@@ -12,6 +12,7 @@ pub const SUCCESS_CODE: i64 = 200;
 
 /// An envelope type that can be turned into `Result<Data, Error>`.
 pub trait Envelope: DeserializeOwned + Serialize {
+    /// The type of `data` on success.
     type Data;
 
     /// `data` on success, [`Error::Api`] otherwise.
@@ -35,18 +36,23 @@ pub trait Envelope: DeserializeOwned + Serialize {
 #[serde(rename_all = "camelCase")]
 pub struct PandaponEnvelope<T> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `requestId`: quote it to the vendor's support.
     pub request_id: Option<LenientId>,
     #[serde(
         default,
         deserialize_with = "lenient_code",
         skip_serializing_if = "Option::is_none"
     )]
+    /// `code`: 200 is success.
     pub code: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `developId`: the developer account.
     pub develop_id: Option<LenientId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `msg`: the vendor's message.
     pub msg: Option<String>,
     #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    /// `data`: the result.
     pub data: Option<T>,
 }
 
@@ -59,15 +65,19 @@ pub struct DajisaasEnvelope<T> {
         deserialize_with = "lenient_code",
         skip_serializing_if = "Option::is_none"
     )]
+    /// `code`: 200 is success.
     pub code: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `message`: the vendor's message.
     pub message: Option<String>,
     #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    /// `data`: the result.
     pub data: Option<T>,
     /// Epoch milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `traceId`: quote it to the vendor's support.
     pub trace_id: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! The one error type of every generated client.
 
 use crate::batch::PartialFailure;
+use crate::signing::SignError;
 use std::fmt;
 
 /// At most this many bytes of an undecodable or unexpected body are kept in an error.
@@ -9,12 +10,14 @@ pub const BODY_PREFIX_LIMIT: usize = 4096;
 /// A bounded prefix of a response body, kept for diagnosis.
 #[derive(Clone, PartialEq, Eq)]
 pub struct BodyPrefix {
+    /// The first bytes of the body (at most [`BODY_PREFIX_LIMIT`]).
     pub bytes: Vec<u8>,
     /// The full body length, when known.
     pub total_len: usize,
 }
 
 impl BodyPrefix {
+    /// The prefix of `body`.
     pub fn new(body: &[u8]) -> Self {
         Self {
             bytes: body[..body.len().min(BODY_PREFIX_LIMIT)].to_vec(),
@@ -22,10 +25,12 @@ impl BodyPrefix {
         }
     }
 
+    /// Whether bytes were dropped.
     pub fn is_truncated(&self) -> bool {
         self.total_len > self.bytes.len()
     }
 
+    /// The prefix as text (invalid UTF-8 replaced).
     pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)
     }
@@ -60,6 +65,7 @@ impl fmt::Display for BodyPrefix {
 /// The provider answered with its envelope and a code other than success.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
+    /// The operation (`snake_case` id).
     pub operation: &'static str,
     /// The envelope's `code` (PandaPon/Xportcn success is 200; Dajisaas success is 200).
     pub code: i64,
@@ -76,7 +82,9 @@ pub struct ApiError {
 /// An error of the platform behind the provider (1688, Taobao), as wrapped in the provider's `data`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpstreamError {
+    /// The upstream error code.
     pub code: Option<String>,
+    /// The upstream error message.
     pub message: Option<String>,
 }
 
@@ -111,43 +119,60 @@ pub enum Error {
     /// exceeded). Nothing was sent.
     #[error("{operation}: invalid request: {message}")]
     InvalidRequest {
+        /// The operation (`snake_case` id).
         operation: &'static str,
+        /// What was wrong.
         message: String,
     },
-    /// The signer refused or failed. Nothing was sent.
-    #[error("{operation}: signing failed: {message}")]
+    /// The signer refused or failed. Nothing was sent. `source` is the signer's own [`SignError`].
+    #[error("{operation}: signing failed: {source}")]
     Signing {
+        /// The operation (`snake_case` id).
         operation: &'static str,
-        message: String,
+        #[source]
+        /// The signer's refusal.
+        source: SignError,
     },
     /// Connecting, sending or reading failed (includes timeouts).
     #[error("{operation}: transport error: {source}")]
     Transport {
+        /// The operation (`snake_case` id).
         operation: &'static str,
         #[source]
+        /// The transport error (URL secrets masked).
         source: reqwest::Error,
     },
     /// The HTTP status was not 200. `api` holds the envelope when the body was one.
     #[error("{operation}: HTTP {status}: {body}")]
     HttpStatus {
+        /// The operation (`snake_case` id).
         operation: &'static str,
+        /// The HTTP status.
         status: u16,
+        /// A prefix of the body.
         body: BodyPrefix,
+        /// The envelope's business error, if the body was an envelope.
         api: Option<Box<ApiError>>,
     },
     /// HTTP 200 with a body that is not the documented envelope/type. The body prefix is kept.
     #[error("{operation}: undecodable response body ({source}): {body}")]
     Decode {
+        /// The operation (`snake_case` id).
         operation: &'static str,
+        /// A prefix of the body.
         body: BodyPrefix,
         #[source]
+        /// Why decoding failed.
         source: serde_json::Error,
     },
     /// The response body was larger than `RequestPolicy::max_response_bytes`; reading stopped there.
     #[error("{operation}: response body exceeds {limit} bytes (HTTP {status})")]
     ResponseTooLarge {
+        /// The operation (`snake_case` id).
         operation: &'static str,
+        /// The response's HTTP status.
         status: u16,
+        /// `RequestPolicy::max_response_bytes`.
         limit: usize,
     },
     /// The provider's envelope carried a non-success code.
@@ -166,6 +191,7 @@ impl From<ApiError> for Error {
 }
 
 impl Error {
+    /// The operation (`snake_case` id) that failed.
     pub fn operation(&self) -> &'static str {
         match self {
             Error::InvalidRequest { operation, .. }
@@ -202,5 +228,31 @@ impl Error {
             Error::HttpStatus { body, .. } | Error::Decode { body, .. } => Some(body),
             _ => None,
         }
+    }
+}
+
+/// The marker of a response whose body exceeded `RequestPolicy::max_response_bytes`. The runtime stops
+/// reading such a body and hands on a response with the real status and headers, this marker in its
+/// extensions and a body that fails with it; calls surface it as [`Error::ResponseTooLarge`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("response body (HTTP {status}) exceeds {limit} bytes")]
+pub struct BodyTooLarge {
+    /// The response's HTTP status.
+    pub status: u16,
+    /// The limit that was exceeded (`RequestPolicy::max_response_bytes`).
+    pub limit: usize,
+}
+
+impl BodyTooLarge {
+    /// The marker in `error` or its sources, if reading a body stopped at the limit.
+    pub fn in_error(error: &(dyn std::error::Error + 'static)) -> Option<Self> {
+        let mut current = Some(error);
+        while let Some(e) = current {
+            if let Some(marker) = e.downcast_ref::<BodyTooLarge>() {
+                return Some(*marker);
+            }
+            current = e.source();
+        }
+        None
     }
 }

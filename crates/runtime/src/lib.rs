@@ -1,24 +1,32 @@
 //! Runtime shared by the generated PandaPon, Dajisaas and Xportcn clients: credentials, request signing,
-//! the envelope → `Result` mapping, errors, timeouts and retries.
+//! the envelope → `Result` mapping, errors, timeouts, retries and tracing.
 //!
-//! Generated crates call into this crate from their `ClientHooks` implementation; users meet it through
-//! [`Error`], the credential types and [`Runtime`] (to plug in a custom [`Signer`] or [`RequestPolicy`]).
+//! Users meet it through [`Error`], the credential types and [`Runtime`] (to plug in a custom [`Signer`],
+//! [`RequestPolicy`] or [`Timer`](time::Timer)). Every call runs in one `sourcing.call` tracing span (see
+//! [`observe`]).
+#![deny(missing_docs, unreachable_pub)]
 
 pub mod batch;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
 pub mod multipart;
+pub mod observe;
 pub mod operation;
 pub mod policy;
-pub mod runtime;
+mod runtime;
 pub mod signing;
+pub mod time;
 pub mod wire;
+
+#[doc(hidden)]
+#[path = "codegen.rs"]
+pub mod __codegen;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, Secret};
 pub use envelope::{DajisaasEnvelope, Envelope, PandaponEnvelope};
-pub use error::{ApiError, BodyPrefix, Error, UpstreamError};
+pub use error::{ApiError, BodyPrefix, BodyTooLarge, Error, UpstreamError};
 pub use multipart::{ImageUpload, MultipartForm};
 pub use operation::{AuthStyle, Operation, Provider};
 pub use policy::{RequestPolicy, RetryPolicy};
@@ -27,7 +35,3 @@ pub use signing::{
     AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
 };
 pub use wire::{JsonString, LenientId};
-
-/// Re-exported for generated code, so generated crates need no direct dependency on it.
-#[doc(hidden)]
-pub use progenitor_client;

@@ -14,6 +14,7 @@ pub struct MultipartForm {
 }
 
 impl MultipartForm {
+    /// An empty form.
     pub fn new() -> Self {
         Self::default()
     }
@@ -32,6 +33,7 @@ impl MultipartForm {
         }
     }
 
+    /// The text fields, in order.
     pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
         self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
@@ -73,10 +75,12 @@ pub enum ImageUpload {
 }
 
 impl ImageUpload {
+    /// The image at a URL.
     pub fn url(url: impl Into<String>) -> Self {
         ImageUpload::Url(url.into())
     }
 
+    /// The image as standard Base64.
     pub fn base64(base64: impl Into<String>) -> Self {
         ImageUpload::Base64(base64.into())
     }

@@ -29,6 +29,7 @@ impl AuthStyle {
         }
     }
 
+    /// The style of a spec's security scheme name (the inverse of [`AuthStyle::scheme_name`]).
     pub fn from_scheme_name(name: &str) -> Option<Self> {
         [
             AuthStyle::AccessKeyV1,
@@ -44,6 +45,7 @@ impl AuthStyle {
 /// Where a parameter travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamLocation {
+    /// In the query string.
     Query,
     /// A top-level property of the JSON request body.
     Body,
@@ -52,11 +54,17 @@ pub enum ParamLocation {
 /// The JSON type a parameter must have (the sandbox validates it; `Any` = not checked).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamKind {
+    /// A JSON string.
     String,
+    /// A JSON integer.
     Integer,
+    /// A JSON number.
     Number,
+    /// A JSON boolean.
     Boolean,
+    /// A JSON array.
     Array,
+    /// A JSON object.
     Object,
     /// Documented inconsistently (e.g. id as number or string): any scalar is accepted.
     Any,
@@ -86,6 +94,7 @@ impl ParamKind {
         }
     }
 
+    /// The JSON type name.
     pub fn name(self) -> &'static str {
         match self {
             ParamKind::String => "string",
@@ -100,11 +109,17 @@ impl ParamKind {
 }
 
 #[derive(Clone, Copy, Debug)]
+/// A documented parameter of an operation.
 pub struct Param {
+    /// The parameter's wire name.
     pub name: &'static str,
+    /// Where it is sent.
     pub location: ParamLocation,
+    /// Whether the spec requires it.
     pub required: bool,
+    /// Its JSON type.
     pub kind: ParamKind,
+    /// The spec's description.
     pub description: &'static str,
     /// A limit the vendor documents, checked before the request is signed and sent.
     pub limit: Option<Limit>,
@@ -118,7 +133,9 @@ pub enum Limit {
     /// At most `max` items: a JSON array, or — with a `separator` — a string of separated items (empty
     /// items are not counted).
     MaxItems {
+        /// The largest number of items.
         max: usize,
+        /// The separator of items in a string, if the value is a string.
         separator: Option<&'static str>,
     },
     /// An integer no greater than this.
@@ -189,7 +206,9 @@ fn maximum(name: &str, value: i64, max: i64) -> Result<(), String> {
 /// Which side of the exchange an example shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExampleKind {
+    /// A request body.
     Request,
+    /// A response body.
     Response,
 }
 
@@ -198,6 +217,7 @@ pub enum ExampleKind {
 pub struct Example {
     /// The example's name in the spec: the fixture file it came from, without `.json`.
     pub name: &'static str,
+    /// Request or response.
     pub kind: ExampleKind,
     /// The JSON text exactly as embedded in the spec (re-serialised compactly by codegen).
     pub json: &'static str,
@@ -211,16 +231,23 @@ pub type Transcode = fn(&[u8]) -> Result<Value, serde_json::Error>;
 pub struct Operation {
     /// `snake_case` id: the client method name and progenitor's `OperationInfo::operation_id`.
     pub id: &'static str,
+    /// The HTTP method (`GET`, `POST`).
     pub method: &'static str,
+    /// The path below the base URL.
     pub path: &'static str,
+    /// The spec tag (area).
     pub tag: &'static str,
+    /// The spec's summary.
     pub summary: &'static str,
+    /// How it is signed.
     pub auth: AuthStyle,
     /// Safe to retry automatically (reads). Order creation, payment, cancellation and confirmation never are.
     pub idempotent: bool,
+    /// The documented parameters.
     pub params: &'static [Param],
     /// Whether the operation sends a JSON body.
     pub has_body: bool,
+    /// The documented examples.
     pub examples: &'static [Example],
     /// Decode a JSON request body into the generated body type (None when there is no body).
     pub transcode_request: Option<Transcode>,
@@ -283,6 +310,7 @@ impl Operation {
         Ok(())
     }
 
+    /// The examples of one kind.
     pub fn examples_of(&self, kind: ExampleKind) -> impl Iterator<Item = &Example> {
         self.examples.iter().filter(move |e| e.kind == kind)
     }
@@ -320,12 +348,17 @@ pub enum CredentialStyle {
 pub struct Provider {
     /// Crate / CLI name (`pandapon`).
     pub name: &'static str,
+    /// Display name (`PandaPon`).
     pub title: &'static str,
+    /// The production base URL.
     pub production_base_url: &'static str,
     /// Prefix of the credential environment variables (`PANDAPON`).
     pub env_prefix: &'static str,
+    /// The response envelope.
     pub envelope: EnvelopeStyle,
+    /// The credentials the signer needs.
     pub credentials: CredentialStyle,
+    /// The operation table.
     pub operations: &'static [&'static Operation],
 }
 

@@ -14,6 +14,7 @@ pub struct RequestPolicy {
     /// Largest response body read into memory; a larger one fails with `Error::ResponseTooLarge` without
     /// being read further.
     pub max_response_bytes: usize,
+    /// Which calls are retried, how often and how long.
     pub retry: RetryPolicy,
 }
 
@@ -35,6 +36,7 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Delay before the first retry; doubles each retry.
     pub initial_backoff: Duration,
+    /// The longest delay between attempts.
     pub max_backoff: Duration,
     /// No retry starts later than this after the first attempt began.
     pub max_elapsed: Duration,

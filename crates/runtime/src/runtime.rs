@@ -1,47 +1,62 @@
-//! [`Runtime`]: the inner state every generated `Client` carries — signer and request policy — and the
-//! functions the generated hooks call: sign before sending, execute with retries, map the envelope.
+//! [`Runtime`]: the inner state every generated `Client` carries — signer, request policy and timer — and
+//! the one dispatch path of every call: limits, signature, retries, bounded body, envelope mapping.
 
 use crate::envelope::Envelope;
-use crate::error::{BodyPrefix, Error};
+use crate::error::{BodyPrefix, BodyTooLarge, Error};
 use crate::multipart::MultipartForm;
+use crate::observe::{self, LoggedHeaders, LoggedUrl};
 use crate::operation::{AuthStyle, Operation};
 use crate::policy::{self, RequestPolicy};
-use crate::signing::{SignContext, Signer, redact_error};
-use progenitor_client::ResponseValue;
+use crate::signing::{SignContext, SignError, Signer, redact_error};
+use crate::time::{Timer, TokioTimer};
 use std::sync::Arc;
-use std::time::Instant;
+use tracing::Instrument;
 
 /// Bytes read from an error response before giving up on the rest (the prefix kept is smaller).
 const ERROR_BODY_READ_LIMIT: usize = 1 << 20;
 
-/// The signer and policy shared by all calls of a client. Cheap to clone.
+/// The signer, request policy and timer shared by all calls of a client. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Runtime {
     signer: Arc<dyn Signer>,
     policy: RequestPolicy,
+    timer: Arc<dyn Timer>,
 }
 
 impl Runtime {
+    /// A runtime that signs with `signer` and applies the default [`RequestPolicy`].
     pub fn new(signer: impl Signer + 'static) -> Self {
         Self::from_arc(Arc::new(signer))
     }
 
+    /// [`Runtime::new`] for a signer already shared.
     pub fn from_arc(signer: Arc<dyn Signer>) -> Self {
         Self {
             signer,
             policy: RequestPolicy::default(),
+            timer: Arc::new(TokioTimer::default()),
         }
     }
 
+    /// Replace the request policy (timeouts, retries, response size limit).
     pub fn with_policy(mut self, policy: RequestPolicy) -> Self {
         self.policy = policy;
         self
     }
 
+    /// Replace the clock and sleep of the retry loop (default [`TokioTimer`]); tests use
+    /// [`crate::time::VirtualTimer`] to run retries without waiting.
+    pub fn with_timer(mut self, timer: Arc<dyn Timer>) -> Self {
+        self.timer = timer;
+        self
+    }
+
+    /// The request policy.
     pub fn policy(&self) -> &RequestPolicy {
         &self.policy
     }
 
+    /// The signer.
     pub fn signer(&self) -> &dyn Signer {
         &*self.signer
     }
@@ -57,65 +72,90 @@ impl Runtime {
             .unwrap_or_default()
     }
 
-    /// Everything before sending, in one place for every call path (the generated `pre` hook and the
-    /// untyped calls): the documented limits, then the signature.
-    pub fn prepare(
+    /// Everything before sending, in one place for every call path (typed, untyped, multipart): the
+    /// documented limits, then the signature. `form`: the text fields of a multipart body.
+    pub(crate) fn prepare(
         &self,
         request: &mut reqwest::Request,
         operation: &Operation,
-    ) -> Result<(), Refused> {
+        form: Option<&[(&str, &str)]>,
+    ) -> Result<(), Error> {
         operation
             .check_limits(request)
-            .map_err(Refused::InvalidRequest)?;
-        self.sign(request, operation).map_err(Refused::Signing)
+            .map_err(|message| Error::InvalidRequest {
+                operation: operation.id,
+                message,
+            })?;
+        self.sign(request, operation, form)
+            .map_err(|source| Error::Signing {
+                operation: operation.id,
+                source,
+            })
     }
 
-    /// Sign `request` for `operation` (called by the generated `pre` hook).
-    pub fn sign(
+    /// The one place a request is signed — first attempt and retries, built-in and custom signers alike.
+    /// progenitor adds an `api-version` header to every request, which no vendor documents: it is removed
+    /// here, before the signer sees the request.
+    fn sign(
         &self,
         request: &mut reqwest::Request,
         operation: &Operation,
-    ) -> Result<(), String> {
-        self.signer
-            .sign(
-                request,
-                &SignContext {
-                    operation: operation.id,
-                    auth: operation.auth,
-                },
-            )
-            .map_err(|e| e.0)
+        form: Option<&[(&str, &str)]>,
+    ) -> Result<(), SignError> {
+        request.headers_mut().remove("api-version");
+        let ctx = SignContext {
+            operation: operation.id,
+            auth: operation.auth,
+        };
+        match form {
+            Some(fields) => self.signer.sign_form(request, fields, &ctx),
+            None => self.signer.sign(request, &ctx),
+        }
     }
 
-    /// Send an already signed request; retry idempotent operations per the policy, re-signing each attempt.
-    pub async fn execute(
+    /// Send a signed request; retry idempotent operations per the policy, re-signing each attempt.
+    pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
         operation: &Operation,
     ) -> reqwest::Result<reqwest::Response> {
+        self.retry_loop(request, operation, |r| self.attempt(client, r))
+            .await
+    }
+
+    /// The retry loop, over any way of sending one attempt (unit-tested with a scripted one).
+    async fn retry_loop<F, Fut>(
+        &self,
+        request: reqwest::Request,
+        operation: &Operation,
+        mut send: F,
+    ) -> reqwest::Result<reqwest::Response>
+    where
+        F: FnMut(reqwest::Request) -> Fut,
+        Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+    {
         let retry = &self.policy.retry;
-        let started = Instant::now();
+        let span = tracing::Span::current();
+        let started = self.timer.now();
         let mut next = if operation.idempotent && retry.max_attempts > 1 {
             request.try_clone()
         } else {
             None
         };
         let mut attempt = 1;
-        let mut result = self.attempt(client, request).await;
+        span.record("attempt", attempt);
+        let mut result = send(request).await;
         loop {
-            let (again, server_delay) = match &result {
+            let (again, server_delay, reason) = match &result {
                 Ok(r) => {
-                    let s = r.status().as_u16();
-                    tracing::debug!(operation = operation.id, attempt, status = s, "response");
-                    let retry =
-                        policy::retryable_status(s) && !r.headers().contains_key(TOO_LARGE_HEADER);
-                    (retry, policy::retry_after(r))
+                    let status = r.status().as_u16();
+                    span.record("status", status);
+                    let again = policy::retryable_status(status)
+                        && r.extensions().get::<BodyTooLarge>().is_none();
+                    (again, policy::retry_after(r), format!("HTTP {status}"))
                 }
-                Err(e) => {
-                    tracing::debug!(operation = operation.id, attempt, error = %e, "transport error");
-                    (policy::retryable_error(e), None)
-                }
+                Err(e) => (policy::retryable_error(e), None, e.to_string()),
             };
             if !again || attempt >= retry.max_attempts {
                 return result;
@@ -124,28 +164,36 @@ impl Runtime {
                 return result;
             };
             let delay = retry.backoff(attempt).max(server_delay.unwrap_or_default());
-            if started.elapsed() + delay > retry.max_elapsed {
+            let elapsed = self.timer.now().saturating_sub(started);
+            if elapsed + delay > retry.max_elapsed {
+                tracing::info!(attempt, ?delay, %reason, "not retrying: the retry time budget is spent");
                 return result;
             }
             next = request.try_clone();
-            if self.sign(&mut request, operation).is_err() {
+            if let Err(e) = self.sign(&mut request, operation, None) {
+                tracing::info!(attempt, error = %e, "not retrying: re-signing was refused");
                 return result;
             }
-            tokio::time::sleep(delay).await;
+            tracing::info!(attempt, ?delay, %reason, "retrying");
+            self.timer.sleep(delay).await;
             attempt += 1;
-            tracing::debug!(operation = operation.id, attempt, ?delay, "retrying");
-            result = self.attempt(client, request).await;
+            span.record("attempt", attempt);
+            result = send(request).await;
         }
     }
 
     /// Send once and read the whole body, within `max_response_bytes`. Reading here (not later in the
     /// generated code) makes a connection dropped mid-body a transport error of this attempt — retried for
-    /// idempotent operations — and bounds memory for any body.
+    /// idempotent operations — and bounds memory for any body. A larger body is not read further: the
+    /// response keeps its status and headers, carries [`BodyTooLarge`] in its extensions, and its body fails
+    /// with that marker when read.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
+        tracing::debug!(method = %request.method(), url = %LoggedUrl(request.url()), "request");
+        tracing::trace!(headers = ?LoggedHeaders(request.headers()), "request headers");
         let mut response = client.execute(request).await.map_err(redact_error)?;
         let limit = self.policy.max_response_bytes;
         let status = response.status();
@@ -153,13 +201,26 @@ impl Runtime {
         let headers = std::mem::take(response.headers_mut());
         let expected = response.content_length().unwrap_or(0) as usize;
         let mut body = Vec::with_capacity(expected.min(limit));
+        let mut rebuilt = http::Response::new(reqwest::Body::from(Vec::new()));
         while let Some(chunk) = response.chunk().await.map_err(redact_error)? {
             if body.len() + chunk.len() > limit {
-                return Ok(too_large(status, limit));
+                let marker = BodyTooLarge {
+                    status: status.as_u16(),
+                    limit,
+                };
+                tracing::debug!(status = status.as_u16(), limit, "response body too large");
+                rebuilt = http::Response::new(reqwest::Body::wrap(FailingBody(Some(marker))));
+                rebuilt.extensions_mut().insert(marker);
+                body.clear();
+                break;
             }
             body.extend_from_slice(&chunk);
         }
-        let mut rebuilt = http::Response::new(body);
+        if rebuilt.extensions().get::<BodyTooLarge>().is_none() {
+            tracing::debug!(status = status.as_u16(), bytes = body.len(), "response");
+            tracing::trace!(body = %BodyPrefix::new(&body), "response body");
+            *rebuilt.body_mut() = reqwest::Body::from(body);
+        }
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = version;
         *rebuilt.headers_mut() = headers;
@@ -177,7 +238,7 @@ impl Runtime {
         raw: RawRequest<'_>,
     ) -> Result<serde_json::Value, Error> {
         let operation = Operation::untabled("call_raw", auth, raw.body.is_some());
-        self.send_untyped::<E>(client, base_url, &operation, raw)
+        self.send_untyped::<E>("", client, base_url, &operation, raw)
             .await
     }
 
@@ -186,6 +247,19 @@ impl Runtime {
     /// the body decodes into the operation's generated type, and returns `data` as JSON.
     pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
         &self,
+        client: &reqwest::Client,
+        base_url: &str,
+        operation: &Operation,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, Error> {
+        self.call_operation_of::<E>("", client, base_url, operation, query, body)
+            .await
+    }
+
+    pub(crate) async fn call_operation_of<E: Envelope<Data = serde_json::Value>>(
+        &self,
+        provider: &str,
         client: &reqwest::Client,
         base_url: &str,
         operation: &Operation,
@@ -204,7 +278,7 @@ impl Runtime {
             query,
             body,
         };
-        self.send_untyped::<E>(client, base_url, operation, raw)
+        self.send_untyped::<E>(provider, client, base_url, operation, raw)
             .await
     }
 
@@ -221,24 +295,26 @@ impl Runtime {
     ) -> Result<serde_json::Value, Error> {
         use crate::envelope::{DajisaasEnvelope, PandaponEnvelope};
         use crate::operation::EnvelopeStyle;
+        let name = provider.name;
         match provider.envelope {
             EnvelopeStyle::Pandapon => {
-                self.call_operation::<PandaponEnvelope<serde_json::Value>>(
-                    client, base_url, operation, query, body,
+                self.call_operation_of::<PandaponEnvelope<serde_json::Value>>(
+                    name, client, base_url, operation, query, body,
                 )
                 .await
             }
             EnvelopeStyle::Dajisaas => {
-                self.call_operation::<DajisaasEnvelope<serde_json::Value>>(
-                    client, base_url, operation, query, body,
+                self.call_operation_of::<DajisaasEnvelope<serde_json::Value>>(
+                    name, client, base_url, operation, query, body,
                 )
                 .await
             }
         }
     }
 
-    async fn send_untyped<E: Envelope<Data = serde_json::Value>>(
+    pub(crate) async fn send_untyped<E: Envelope<Data = serde_json::Value>>(
         &self,
+        provider: &str,
         client: &reqwest::Client,
         base_url: &str,
         operation: &Operation,
@@ -253,17 +329,18 @@ impl Runtime {
         if let Some(body) = raw.body {
             builder = builder.json(body);
         }
-        let mut request = builder.build().map_err(|e| Error::InvalidRequest {
+        let built = builder.build().map_err(|e| Error::InvalidRequest {
             operation: op,
             message: e.to_string(),
-        })?;
-        self.prepare(&mut request, operation)
-            .map_err(|r| r.into_error(op))?;
-        let bytes = self.send_signed::<E>(client, request, operation).await?;
-        if let Err(source) = (operation.transcode_response)(&bytes) {
-            return Err(undecodable::<E>(op, &bytes, source));
-        }
-        decode_envelope::<E>(operation, &bytes)
+        });
+        observed(provider, op, async {
+            let bytes = self.dispatch::<E>(client, built?, operation, None).await?;
+            if let Err(source) = (operation.transcode_response)(&bytes) {
+                return Err(undecodable::<E>(op, &bytes, source));
+            }
+            decode_envelope::<E>(operation, &bytes)
+        })
+        .await
     }
 
     /// Sign and send a `multipart/form-data` request — the endpoints progenitor cannot generate, listed
@@ -277,66 +354,86 @@ impl Runtime {
         base_url: &str,
         call: MultipartCall<'_>,
     ) -> Result<E::Data, Error> {
-        let operation = call.operation;
-        if let Some(problem) = call.form.problem() {
-            return Err(Error::InvalidRequest {
-                operation,
-                message: problem.to_owned(),
-            });
-        }
-        let body = call
-            .form
-            .fields()
-            .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
-                form.text(name.to_owned(), value.to_owned())
-            });
-        let url = format!("{}{}", base_url.trim_end_matches('/'), call.path);
-        let mut request = client
-            .request(call.method, url)
-            .header(reqwest::header::ACCEPT, "application/json")
-            .multipart(body)
-            .build()
-            .map_err(|e| Error::InvalidRequest {
-                operation,
-                message: e.to_string(),
-            })?;
-        let fields: Vec<(&str, &str)> = call.form.fields().collect();
-        self.signer
-            .sign_form(
-                &mut request,
-                &fields,
-                &SignContext {
-                    operation,
-                    auth: call.auth,
-                },
-            )
-            .map_err(|e| Error::Signing {
-                operation,
-                message: e.0,
-            })?;
-        let op = Operation::untabled(operation, call.auth, true);
-        let bytes = self.send_signed::<E>(client, request, &op).await?;
-        decode_envelope::<E>(&op, &bytes)
+        let op = Operation::untabled(call.operation, call.auth, true);
+        observed(call.provider, call.operation, async {
+            if let Some(problem) = call.form.problem() {
+                return Err(Error::InvalidRequest {
+                    operation: op.id,
+                    message: problem.to_owned(),
+                });
+            }
+            let body = call
+                .form
+                .fields()
+                .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+                    form.text(name.to_owned(), value.to_owned())
+                });
+            let url = format!("{}{}", base_url.trim_end_matches('/'), call.path);
+            let request = client
+                .request(call.method, url)
+                .header(reqwest::header::ACCEPT, "application/json")
+                .multipart(body)
+                .build()
+                .map_err(|e| Error::InvalidRequest {
+                    operation: op.id,
+                    message: e.to_string(),
+                })?;
+            let fields: Vec<(&str, &str)> = call.form.fields().collect();
+            let bytes = self
+                .dispatch::<E>(client, request, &op, Some(&fields))
+                .await?;
+            decode_envelope::<E>(&op, &bytes)
+        })
+        .await
     }
 
-    /// Send a signed request through the policy (retries only if idempotent, bounded body) and return the
-    /// body of an HTTP 200; other statuses and transport failures become typed errors.
-    async fn send_signed<E: Envelope>(
+    /// The dispatch path of the untyped and multipart calls: [prepare](Self::prepare) (limits, then
+    /// signature), [execute](Self::execute) (retries, bounded body), then the HTTP status. The typed path
+    /// runs the same two steps from the generated hooks (`crate::__codegen::pre` and `exec`).
+    async fn dispatch<E: Envelope>(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         operation: &Operation,
+        form: Option<&[(&str, &str)]>,
     ) -> Result<bytes::Bytes, Error> {
+        self.prepare(&mut request, operation, form)?;
         let op = operation.id;
         let transport = |source| transport_error(op, source);
         let response = self
             .execute(client, request, operation)
             .await
             .map_err(transport)?;
+        if let Some(marker) = response.extensions().get::<BodyTooLarge>() {
+            return Err(too_large(op, *marker));
+        }
         if response.status().as_u16() != 200 {
             return Err(http_status_error::<E>(op, response).await);
         }
         response.bytes().await.map_err(transport)
+    }
+}
+
+/// A body that fails with the [`BodyTooLarge`] marker when read.
+struct FailingBody(Option<BodyTooLarge>);
+
+impl http_body::Body for FailingBody {
+    type Data = bytes::Bytes;
+    type Error = BodyTooLarge;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<bytes::Bytes>, BodyTooLarge>>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+pub(crate) fn too_large(operation: &'static str, marker: BodyTooLarge) -> Error {
+    Error::ResponseTooLarge {
+        operation,
+        status: marker.status,
+        limit: marker.limit,
     }
 }
 
@@ -345,43 +442,33 @@ impl Runtime {
 pub struct MultipartCall<'a> {
     /// The hand-written endpoint's id (the client method name); names the operation in errors.
     pub operation: &'static str,
+    /// The provider's name (`crate::operation::Provider::name`), for the call's tracing span.
+    pub provider: &'static str,
+    /// The HTTP method.
     pub method: reqwest::Method,
     /// Path below the base URL, starting with `/`.
     pub path: &'a str,
+    /// How the endpoint is signed.
     pub auth: AuthStyle,
+    /// The form's text fields.
     pub form: MultipartForm,
-}
-
-/// Why [`Runtime::prepare`] refused to send a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refused {
-    /// A documented limit is exceeded (or the input is otherwise invalid).
-    InvalidRequest(String),
-    /// The signer refused or failed.
-    Signing(String),
-}
-
-impl Refused {
-    fn into_error(self, operation: &'static str) -> Error {
-        match self {
-            Refused::InvalidRequest(message) => Error::InvalidRequest { operation, message },
-            Refused::Signing(message) => Error::Signing { operation, message },
-        }
-    }
 }
 
 /// A request for [`Runtime::call_raw`].
 #[derive(Debug)]
 pub struct RawRequest<'a> {
+    /// The HTTP method.
     pub method: reqwest::Method,
     /// Path below the base URL, starting with `/`.
     pub path: &'a str,
+    /// Query parameters, in order.
     pub query: &'a [(&'a str, &'a str)],
+    /// The JSON body, if any.
     pub body: Option<&'a serde_json::Value>,
 }
 
 /// Decode a 200 body as the envelope `E` and map it to `Result` (see [`settle`]).
-pub fn decode_envelope<E: Envelope>(operation: &Operation, body: &[u8]) -> Result<E::Data, Error>
+pub(crate) fn decode_envelope<E: Envelope>(operation: &Operation, body: &[u8]) -> Result<E::Data, Error>
 where
     E::Data: serde::Serialize,
 {
@@ -393,11 +480,12 @@ where
 
 /// A decoded envelope as the call's result: `data` on success, [`Error::Api`] on another code, and for a
 /// batch operation ([`Operation::batch_outcome`]) [`Error::PartialFailure`] when any item failed.
-pub fn settle<E: Envelope>(operation: &Operation, envelope: E) -> Result<E::Data, Error>
+pub(crate) fn settle<E: Envelope>(operation: &Operation, envelope: E) -> Result<E::Data, Error>
 where
     E::Data: serde::Serialize,
 {
     let request_id = envelope.request_id();
+    observe::request_id(request_id.as_deref());
     let data = envelope.into_data(operation.id)?;
     match &operation.batch_outcome {
         Some(outcome) => outcome.check(operation.id, data, request_id),
@@ -405,7 +493,7 @@ where
     }
 }
 
-fn undecodable<E: Envelope>(
+pub(crate) fn undecodable<E: Envelope>(
     operation: &'static str,
     body: &[u8],
     source: serde_json::Error,
@@ -423,7 +511,7 @@ fn undecodable<E: Envelope>(
 
 /// A transport failure, except an `https` URL on a build without TLS: that is a configuration problem,
 /// reported with the fix instead of as a network error.
-fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {
+pub(crate) fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {
     let https = source.url().is_some_and(|u| u.scheme() == "https");
     if https && !cfg!(feature = "rustls") {
         return Error::InvalidRequest {
@@ -436,34 +524,12 @@ fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {
     Error::Transport { operation, source }
 }
 
-/// Marks the stand-in response [`Runtime::attempt`] returns for an oversized body.
-const TOO_LARGE_HEADER: &str = "x-sourcing-response-too-large";
-
-fn too_large(status: reqwest::StatusCode, limit: usize) -> reqwest::Response {
-    let mut r = http::Response::new(Vec::new());
-    *r.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
-    let value = format!("{} {limit}", status.as_u16());
-    if let Ok(v) = http::HeaderValue::from_str(&value) {
-        r.headers_mut().insert(TOO_LARGE_HEADER, v);
-    }
-    reqwest::Response::from(r)
-}
-
-async fn http_status_error<E: Envelope>(
+pub(crate) async fn http_status_error<E: Envelope>(
     operation: &'static str,
     mut response: reqwest::Response,
 ) -> Error {
-    if let Some(marker) = response
-        .headers()
-        .get(TOO_LARGE_HEADER)
-        .and_then(|v| v.to_str().ok())
-    {
-        let mut parts = marker.split(' ').map(|p| p.parse::<usize>().unwrap_or(0));
-        return Error::ResponseTooLarge {
-            operation,
-            status: parts.next().unwrap_or(0) as u16,
-            limit: parts.next().unwrap_or(0),
-        };
+    if let Some(marker) = response.extensions().get::<BodyTooLarge>() {
+        return too_large(operation, *marker);
     }
     let status = response.status().as_u16();
     let mut kept = Vec::new();
@@ -487,37 +553,16 @@ async fn http_status_error<E: Envelope>(
     }
 }
 
-/// Map the outcome of a generated `send_raw()` to `Result<data, Error>` (called by the generated `send()`);
-/// a decoded envelope goes through [`settle`].
-pub async fn finish<E: Envelope, X>(
-    op: &Operation,
-    result: Result<ResponseValue<E>, progenitor_client::Error<X>>,
-) -> Result<E::Data, Error>
-where
-    E::Data: serde::Serialize,
-{
-    use progenitor_client::Error as P;
-    let operation = op.id;
-    match result {
-        Ok(value) => settle(op, value.into_inner()),
-        Err(P::InvalidRequest(message)) => Err(Error::InvalidRequest { operation, message }),
-        Err(P::Custom(message)) => Err(Error::Signing { operation, message }),
-        Err(
-            P::CommunicationError(source)
-            | P::InvalidUpgrade(source)
-            | P::ResponseBodyError(source),
-        ) => Err(transport_error(operation, redact_error(source))),
-        Err(P::InvalidResponsePayload(bytes, source)) => {
-            Err(undecodable::<E>(operation, &bytes, source))
-        }
-        Err(P::UnexpectedResponse(response)) => {
-            Err(http_status_error::<E>(operation, response).await)
-        }
-        Err(P::ErrorResponse(value)) => Err(Error::HttpStatus {
-            operation,
-            status: value.status().as_u16(),
-            body: BodyPrefix::new(b""),
-            api: None,
-        }),
-    }
+/// Run one call inside its `sourcing.call` span and record its outcome and wall-clock latency (see
+/// [`crate::observe`]).
+pub(crate) async fn observed<T>(
+    provider: &str,
+    operation: &str,
+    call: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let span = observe::call_span(provider, operation);
+    let started = std::time::Instant::now();
+    let result = call.instrument(span.clone()).await;
+    observe::finished(&span, started.elapsed(), &result);
+    result
 }

@@ -22,6 +22,7 @@ impl LenientId {
         }
     }
 
+    /// The id's text.
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -150,10 +151,12 @@ mod tests {
 pub struct JsonString<T>(pub T);
 
 impl<T> JsonString<T> {
+    /// Wrap `value`.
     pub fn new(value: T) -> Self {
         Self(value)
     }
 
+    /// The inner value.
     pub fn into_inner(self) -> T {
         self.0
     }

@@ -45,6 +45,7 @@ pub struct AccessKeySigner {
 }
 
 impl AccessKeySigner {
+    /// A signer for `credentials`, with the system clock and random nonces.
     pub fn new(credentials: AccessKeyCredentials) -> Self {
         let (clock, nonce) = super::default_sources();
         Self {
@@ -55,21 +56,25 @@ impl AccessKeySigner {
         }
     }
 
+    /// Send the timestamp in this unit (default milliseconds).
     pub fn with_timestamp_unit(mut self, unit: TimestampUnit) -> Self {
         self.timestamp_unit = unit;
         self
     }
 
+    /// Use this clock for timestamps (tests).
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
     }
 
+    /// Use this nonce source (tests).
     pub fn with_nonce_source(mut self, nonce: impl NonceSource + 'static) -> Self {
         self.nonce = Arc::new(nonce);
         self
     }
 
+    /// The credentials.
     pub fn credentials(&self) -> &AccessKeyCredentials {
         &self.credentials
     }
@@ -110,8 +115,6 @@ impl Signer for AccessKeySigner {
         );
 
         let headers = request.headers_mut();
-        // progenitor always adds `api-version`; the vendors document no such header.
-        headers.remove("api-version");
         headers.insert(
             HeaderName::from_static("access-key"),
             header(&c.access_key, "access key")?,

@@ -117,6 +117,7 @@ impl AppKeySigner {
         }
     }
 
+    /// Use this mode.
     pub fn with_mode(mut self, mode: AppKeyMode) -> Self {
         self.mode = mode;
         self
@@ -128,15 +129,18 @@ impl AppKeySigner {
         self
     }
 
+    /// Use this clock for `requestTime` (tests).
     pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
     }
 
+    /// The mode.
     pub fn mode(&self) -> AppKeyMode {
         self.mode
     }
 
+    /// The credentials.
     pub fn credentials(&self) -> &AppKeyCredentials {
         &self.credentials
     }
@@ -275,8 +279,6 @@ fn set_query(request: &mut reqwest::Request, pairs: &[(String, String)]) {
 impl Signer for AppKeySigner {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
         self.check_style(ctx)?;
-        // progenitor always adds `api-version`; the vendor documents no header at all.
-        request.headers_mut().remove("api-version");
         let body = match request.body() {
             None => None,
             Some(b) => Some(
@@ -319,7 +321,6 @@ impl Signer for AppKeySigner {
         ctx: &SignContext<'_>,
     ) -> Result<(), SignError> {
         self.check_style(ctx)?;
-        request.headers_mut().remove("api-version");
         if let Some((name, _)) = fields.iter().find(|(name, _)| is_signer_param(name)) {
             return Err(SignError(format!(
                 "{}: form field {name:?} is set by the signer",
@@ -485,7 +486,6 @@ mod tests {
                 r#"{{"webSite":"1688","orderId":"2257164624870311973","n":1.50,"id":56623232655125698,"appKey":"demoKey","requestTime":1723620684182,"sign":"{expected_sign}"}}"#
             )
         );
-        assert_eq!(req.headers().get("api-version"), None);
         assert_eq!(req.url().query(), None);
         // Re-signing (a retry) replaces, never accumulates.
         s.sign(&mut req, &CTX).unwrap();

@@ -21,6 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct SignContext<'a> {
     /// The operation id (`snake_case`), or `call_raw` for raw calls.
     pub operation: &'a str,
+    /// How the operation is signed.
     pub auth: AuthStyle,
 }
 
@@ -72,6 +73,7 @@ pub struct SignContext<'a> {
 /// # let _ = runtime;
 /// ```
 pub trait Signer: fmt::Debug + Send + Sync {
+    /// Sign `request` in place (headers, query or body), replacing any earlier signature.
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError>;
 
     /// Sign a request whose body is a form (multipart) made of these text `fields`. The body is a stream
@@ -131,11 +133,14 @@ impl SignError {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TimestampUnit {
     #[default]
+    /// 13 digits.
     Milliseconds,
+    /// 10 digits.
     Seconds,
 }
 
 impl TimestampUnit {
+    /// `millis` in this unit.
     pub fn from_millis(self, millis: u64) -> u64 {
         match self {
             TimestampUnit::Milliseconds => millis,
@@ -151,6 +156,7 @@ pub trait Clock: fmt::Debug + Send + Sync {
 }
 
 #[derive(Clone, Copy, Debug, Default)]
+/// The system clock.
 pub struct SystemClock;
 
 impl Clock for SystemClock {
@@ -174,6 +180,7 @@ impl Clock for FixedClock {
 
 /// The nonce source of signers (injectable so tests are deterministic).
 pub trait NonceSource: fmt::Debug + Send + Sync {
+    /// A fresh nonce.
     fn nonce(&self) -> String;
 }
 

@@ -1,0 +1,132 @@
+//! Tracing: one span per call, `sourcing.call`, with the fields `provider`, `operation`, `attempt`, `status`,
+//! `request_id` (the vendor's request/trace id) and `latency_ms`; retries, refusals and failures are events
+//! inside it. At `trace` level each attempt also logs its request line, its headers with every value but a
+//! few harmless ones redacted, the response status and a prefix of the response body. Secrets and
+//! signatures are never recorded: header values are redacted unless known harmless, and query parameters
+//! that carry a secret or a signature are masked in the logged URL.
+
+use crate::error::Error;
+use std::fmt;
+use tracing::Span;
+use tracing::field::Empty;
+
+/// Headers whose values are logged as sent; every other value is `<redacted>`.
+const SHOWN_HEADERS: [&str; 5] = [
+    "accept",
+    "content-type",
+    "content-length",
+    "user-agent",
+    "host",
+];
+
+/// Query parameters whose values are masked in logged URLs.
+const MASKED_QUERY: [&str; 6] = [
+    "sign",
+    "signature",
+    "appSecret",
+    "accessSecret",
+    "access_secret",
+    "app_secret",
+];
+
+/// The span of one call.
+pub(crate) fn call_span(provider: &str, operation: &str) -> Span {
+    tracing::info_span!(
+        "sourcing.call",
+        provider,
+        operation,
+        attempt = Empty,
+        status = Empty,
+        request_id = Empty,
+        latency_ms = Empty,
+    )
+}
+
+/// Record the outcome of a call on its span.
+pub(crate) fn finished<T>(span: &Span, latency: std::time::Duration, result: &Result<T, Error>) {
+    span.record("latency_ms", latency.as_millis() as u64);
+    if let Err(e) = result {
+        if let Some(id) = e.api().and_then(|a| a.request_id.as_deref()) {
+            span.record("request_id", id);
+        }
+        match e {
+            Error::InvalidRequest { .. } | Error::Signing { .. } => {
+                tracing::info!(parent: span, error = %e, "refused: nothing was sent")
+            }
+            _ => tracing::debug!(parent: span, error = %e, "call failed"),
+        }
+    }
+}
+
+/// Record the vendor's request id on the current call span.
+pub(crate) fn request_id(id: Option<&str>) {
+    if let Some(id) = id {
+        Span::current().record("request_id", id);
+    }
+}
+
+/// A request URL as logged: values of [`MASKED_QUERY`] parameters replaced.
+pub(crate) struct LoggedUrl<'a>(pub(crate) &'a reqwest::Url);
+
+impl fmt::Display for LoggedUrl<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = self.0;
+        if !url
+            .query_pairs()
+            .any(|(k, _)| MASKED_QUERY.iter().any(|m| m.eq_ignore_ascii_case(&k)))
+        {
+            return f.write_str(url.as_str());
+        }
+        let mut masked = url.clone();
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if MASKED_QUERY.iter().any(|m| m.eq_ignore_ascii_case(&k)) {
+                    "<redacted>".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        masked.query_pairs_mut().clear().extend_pairs(pairs);
+        f.write_str(masked.as_str())
+    }
+}
+
+/// Headers as logged: names kept, values redacted unless listed in [`SHOWN_HEADERS`].
+pub(crate) struct LoggedHeaders<'a>(pub(crate) &'a reqwest::header::HeaderMap);
+
+impl fmt::Debug for LoggedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in self.0 {
+            if SHOWN_HEADERS.contains(&name.as_str()) {
+                map.entry(&name.as_str(), &value.to_str().unwrap_or("<binary>"));
+            } else {
+                map.entry(&name.as_str(), &"<redacted>");
+            }
+        }
+        map.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_urls_and_headers_hide_secrets_and_signatures() {
+        let url: reqwest::Url = "http://h/p?appKey=k&sign=ABC&appSecret=S&x=1".parse().unwrap();
+        let shown = LoggedUrl(&url).to_string();
+        assert_eq!(
+            shown,
+            "http://h/p?appKey=k&sign=%3Credacted%3E&appSecret=%3Credacted%3E&x=1"
+        );
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("signature", "SIG".parse().unwrap());
+        h.insert("content-type", "application/json".parse().unwrap());
+        let shown = format!("{:?}", LoggedHeaders(&h));
+        assert!(!shown.contains("SIG") && shown.contains("application/json"), "{shown}");
+    }
+}
