@@ -284,6 +284,33 @@ async fn client_keeps_a_bounded_prefix_of_a_bad_body() {
     );
     assert_eq!(server.requests().len(), 1);
 
+    // `send_raw()` callers see the real status and a body that fails with the typed marker, never a
+    // made-up status.
+    let marker = sourcing_runtime::BodyTooLarge {
+        status: 200,
+        limit: 1 << 20,
+    };
+    match limited.order_pay_url().order_id("1").send_raw().await {
+        Err(progenitor_client::Error::ResponseBodyError(e)) => {
+            assert_eq!(sourcing_runtime::BodyTooLarge::in_error(&e), Some(marker))
+        }
+        other => panic!("{other:?}"),
+    }
+    server.reply(503, "x".repeat(2 << 20));
+    match limited.order_pay_url().order_id("1").send_raw().await {
+        Err(progenitor_client::Error::UnexpectedResponse(r)) => {
+            assert_eq!(r.status(), 503);
+            assert_eq!(
+                r.extensions().get::<sourcing_runtime::BodyTooLarge>(),
+                Some(&sourcing_runtime::BodyTooLarge {
+                    status: 503,
+                    ..marker
+                })
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
     server.reply(500, "x".repeat(5 << 20));
     let err = client
         .order_pay_url()

@@ -284,3 +284,37 @@ async fn https_without_tls_says_how_to_enable_it() {
         "{err:?}"
     );
 }
+
+/// A signer of the user's own (the documented extension point) never sees progenitor's `api-version`
+/// header, and the header never reaches the server: the runtime removes it before any signer runs.
+#[tokio::test]
+async fn a_custom_signer_never_sends_api_version() {
+    use sourcing_runtime::{Runtime, SignContext, SignError, Signer};
+    #[derive(Debug)]
+    struct Mine;
+    impl Signer for Mine {
+        fn sign(&self, r: &mut reqwest::Request, _: &SignContext<'_>) -> Result<(), SignError> {
+            assert!(r.headers().get("api-version").is_none(), "seen by the signer");
+            r.headers_mut().insert("x-mine", "1".parse().unwrap());
+            Ok(())
+        }
+    }
+    let server = MockServer::start().await;
+    server.reply(200, PAY_OK);
+    let client = Client::with_runtime(&server.base_url, Runtime::new(Mine));
+    client.order_pay_url().order_id("1").send().await.unwrap();
+    client
+        .call_operation(&pandapon::operations::ORDER_PAY_URL, &[("orderId", "1")], None)
+        .await
+        .unwrap();
+    client
+        .call_raw(reqwest::Method::GET, "/alibaba/order/pay/url", &[], None)
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    for r in &requests {
+        assert_eq!(r.header("x-mine"), Some("1"));
+        assert_eq!(r.header("api-version"), None);
+    }
+}

@@ -143,3 +143,197 @@ where
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::{CredentialStyle, EnvelopeStyle, Limit, Param, ParamKind, ParamLocation};
+    use crate::signing::{SignContext, Signer};
+    use crate::time::VirtualTimer;
+    use crate::{PandaponEnvelope, RequestPolicy, RetryPolicy};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// A custom signer that records what it saw and sets one header, or refuses.
+    #[derive(Debug, Default)]
+    struct Recording {
+        calls: AtomicU32,
+        saw_api_version: Mutex<Vec<bool>>,
+        refuse: bool,
+    }
+
+    impl Signer for Recording {
+        fn sign(&self, request: &mut reqwest::Request, _: &SignContext<'_>) -> Result<(), SignError> {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let seen = request.headers().contains_key("api-version");
+            self.saw_api_version.lock().unwrap().push(seen);
+            if self.refuse {
+                return Err(SignError("no rule for this operation".into()));
+            }
+            request.headers_mut().insert("x-signed", "yes".parse().unwrap());
+            Ok(())
+        }
+    }
+
+    fn provider(idempotent: bool) -> &'static Provider {
+        let op: &'static Operation = Box::leak(Box::new(Operation {
+            method: "GET",
+            path: "/x",
+            idempotent,
+            params: &[Param {
+                name: "ids",
+                location: ParamLocation::Query,
+                required: false,
+                kind: ParamKind::String,
+                description: "",
+                limit: Some(Limit::MaxItems {
+                    max: 2,
+                    separator: Some(","),
+                }),
+            }],
+            ..Operation::untabled("op", AuthStyle::AccessKeyV1, false)
+        }));
+        Box::leak(Box::new(Provider {
+            name: "test",
+            title: "Test",
+            production_base_url: "http://localhost",
+            env_prefix: "TEST",
+            envelope: EnvelopeStyle::Pandapon,
+            credentials: CredentialStyle::AccessKey,
+            operations: Box::leak(Box::new([op])),
+        }))
+    }
+
+    fn request(query: &str) -> reqwest::Request {
+        let mut r = reqwest::Request::new(
+            reqwest::Method::GET,
+            format!("http://localhost/x?{query}").parse().unwrap(),
+        );
+        r.headers_mut()
+            .insert("api-version", "2025.11".parse().unwrap());
+        r
+    }
+
+    const INFO: OperationInfo = OperationInfo { operation_id: "op" };
+
+    fn runtime(signer: Arc<Recording>, timer: Arc<VirtualTimer>) -> Runtime {
+        Runtime::from_arc(signer)
+            .with_policy(RequestPolicy {
+                retry: RetryPolicy {
+                    jitter: false,
+                    ..RetryPolicy::default()
+                },
+                ..RequestPolicy::default()
+            })
+            .with_timer(timer)
+    }
+
+    #[tokio::test]
+    async fn pre_checks_limits_then_signs_without_api_version() {
+        let signer = Arc::new(Recording::default());
+        let rt = runtime(signer.clone(), Default::default());
+        let p = provider(true);
+
+        let mut over = request("ids=1,2,3");
+        let err = pre::<()>(&rt, p, &mut over, &INFO).await.unwrap_err();
+        assert!(matches!(err, P::InvalidRequest(m) if m.contains("ids")));
+        assert_eq!(signer.calls.load(Ordering::Relaxed), 0, "limits come first");
+
+        let mut ok = request("ids=1,2");
+        pre::<()>(&rt, p, &mut ok, &INFO).await.unwrap();
+        assert_eq!(*signer.saw_api_version.lock().unwrap(), [false]);
+        assert!(ok.headers().get("api-version").is_none());
+        assert_eq!(ok.headers()["x-signed"], "yes");
+
+        let unknown = OperationInfo {
+            operation_id: "nope",
+        };
+        let err = pre::<()>(&rt, p, &mut request(""), &unknown)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, P::InvalidRequest(m) if m.contains("nope")));
+    }
+
+    #[tokio::test]
+    async fn a_signing_refusal_reaches_the_user_as_sign_error() {
+        let signer = Arc::new(Recording {
+            refuse: true,
+            ..Recording::default()
+        });
+        let rt = runtime(signer, Default::default());
+        let p = provider(false);
+        let err = pre::<()>(&rt, p, &mut request(""), &INFO)
+            .await
+            .unwrap_err();
+        let err = finish::<PandaponEnvelope<serde_json::Value>, ()>(p.operations[0], Err(err))
+            .await
+            .unwrap_err();
+        let Error::Signing { operation, source } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(operation, "op");
+        assert_eq!(source, SignError("no rule for this operation".into()));
+    }
+
+    fn response(status: u16) -> reqwest::Result<reqwest::Response> {
+        let mut r = http::Response::new(reqwest::Body::from("{}"));
+        *r.status_mut() = reqwest::StatusCode::from_u16(status).unwrap();
+        Ok(reqwest::Response::from(r))
+    }
+
+    /// The retry loop over a scripted transport: statuses in order, then 200.
+    async fn run(idempotent: bool, script: &[u16]) -> (u16, u32, Vec<Duration>, u32) {
+        let signer = Arc::new(Recording::default());
+        let timer = Arc::new(VirtualTimer::new());
+        let rt = runtime(signer.clone(), timer.clone());
+        let op = provider(idempotent).operations[0];
+        let sent = AtomicU32::new(0);
+        let result = rt
+            .retry_loop(request(""), op, |_| {
+                let n = sent.fetch_add(1, Ordering::Relaxed) as usize;
+                std::future::ready(response(script.get(n).copied().unwrap_or(200)))
+            })
+            .await
+            .unwrap();
+        (
+            result.status().as_u16(),
+            sent.load(Ordering::Relaxed),
+            timer.sleeps(),
+            signer.calls.load(Ordering::Relaxed),
+        )
+    }
+
+    #[tokio::test]
+    async fn exec_retries_reads_with_backoff_and_a_fresh_signature() {
+        let ms = Duration::from_millis;
+        // Two failures, then success: 3 attempts, backoff 200 then 400 ms, re-signed twice.
+        assert_eq!(run(true, &[503, 429]).await, (200, 3, vec![ms(200), ms(400)], 2));
+        // Always failing: bounded by max_attempts (3).
+        assert_eq!(run(true, &[503; 9]).await, (503, 3, vec![ms(200), ms(400)], 2));
+        // Writes and non-retryable statuses: once.
+        assert_eq!(run(false, &[503]).await, (503, 1, vec![], 0));
+        assert_eq!(run(true, &[401]).await, (401, 1, vec![], 0));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_body_is_not_retried_and_keeps_its_status() {
+        let rt = runtime(Default::default(), Default::default());
+        let op = provider(true).operations[0];
+        let mut r = http::Response::new(reqwest::Body::from(""));
+        *r.status_mut() = reqwest::StatusCode::SERVICE_UNAVAILABLE;
+        let marker = BodyTooLarge {
+            status: 503,
+            limit: 10,
+        };
+        r.extensions_mut().insert(marker);
+        let mut once = Some(reqwest::Response::from(r));
+        let response = rt
+            .retry_loop(request(""), op, |_| std::future::ready(Ok(once.take().unwrap())))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503);
+        let err = http_status_error::<PandaponEnvelope<serde_json::Value>>("op", response).await;
+        assert!(matches!(err, Error::ResponseTooLarge { status: 503, limit: 10, .. }), "{err:?}");
+    }
+}

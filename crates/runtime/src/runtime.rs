@@ -125,7 +125,7 @@ impl Runtime {
     }
 
     /// The retry loop, over any way of sending one attempt (unit-tested with a scripted one).
-    async fn retry_loop<F, Fut>(
+    pub(crate) async fn retry_loop<F, Fut>(
         &self,
         request: reqwest::Request,
         operation: &Operation,
