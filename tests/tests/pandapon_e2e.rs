@@ -294,7 +294,10 @@ async fn a_custom_signer_never_sends_api_version() {
     struct Mine;
     impl Signer for Mine {
         fn sign(&self, r: &mut reqwest::Request, _: &SignContext<'_>) -> Result<(), SignError> {
-            assert!(r.headers().get("api-version").is_none(), "seen by the signer");
+            assert!(
+                r.headers().get("api-version").is_none(),
+                "seen by the signer"
+            );
             r.headers_mut().insert("x-mine", "1".parse().unwrap());
             Ok(())
         }
@@ -304,7 +307,11 @@ async fn a_custom_signer_never_sends_api_version() {
     let client = Client::with_runtime(&server.base_url, Runtime::new(Mine));
     client.order_pay_url().order_id("1").send().await.unwrap();
     client
-        .call_operation(&pandapon::operations::ORDER_PAY_URL, &[("orderId", "1")], None)
+        .call_operation(
+            &pandapon::operations::ORDER_PAY_URL,
+            &[("orderId", "1")],
+            None,
+        )
         .await
         .unwrap();
     client

@@ -134,7 +134,11 @@ async fn attempts_are_bounded() {
     let timer = Arc::new(SlowFirstAttempt::default());
     let rt = runtime(slow).with_timer(timer.clone());
     call(&rt, &server, &op(true)).await.unwrap_err();
-    assert_eq!(server.requests().len(), 1, "no retry once the budget is spent");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "no retry once the budget is spent"
+    );
     assert!(timer.0.sleeps().is_empty());
 }
 

@@ -31,6 +31,7 @@ async fn no_secret_in_logs_debug_or_errors() {
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -51,7 +52,9 @@ async fn no_secret_in_logs_debug_or_errors() {
     let signer = AccessKeySigner::new(creds.clone())
         .with_clock(FixedClock(TS))
         .with_nonce_source(FixedNonce(NONCE.into()));
-    let runtime = Runtime::new(signer);
+    // Retries on a virtual clock: no waiting.
+    let runtime =
+        Runtime::new(signer).with_timer(Arc::new(sourcing_runtime::time::VirtualTimer::new()));
     let client = pandapon::Client::with_runtime(&sandbox.base_url("pandapon"), runtime.clone());
 
     let mut seen = vec![
@@ -94,6 +97,40 @@ async fn no_secret_in_logs_debug_or_errors() {
     ));
     let e = good.order_pay_url().order_id("1").send().await.unwrap_err();
     seen.push(format!("{e:?} {e}"));
+    // Retried reads (the same fixed signature on every attempt): two 503s, then the sandbox's 401 for the
+    // wrong secret; and through the untyped path.
+    sandbox.inject(FaultRule::times(
+        Some("v2_taobao_goods_get"),
+        Fault::Status {
+            status: 503,
+            retry_after: Some(0),
+        },
+        2,
+    ));
+    let e = client
+        .v2_taobao_goods_get()
+        .item_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    seen.push(format!("{e:?} {e}"));
+    sandbox.inject(FaultRule::times(
+        Some("v2_taobao_goods_get"),
+        Fault::Status {
+            status: 503,
+            retry_after: Some(0),
+        },
+        5,
+    ));
+    let e = client
+        .call_operation(
+            &pandapon::operations::V2_TAOBAO_GOODS_GET,
+            &[("itemId", "1")],
+            None,
+        )
+        .await
+        .unwrap_err();
+    seen.push(format!("{e:?} {e}"));
     // Transport error.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -105,10 +142,32 @@ async fn no_secret_in_logs_debug_or_errors() {
     seen.push(format!("{e:?} {e}"));
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    if std::env::var_os("SHOW_LOGS").is_some() {
+        println!("{logs}");
+    }
     assert!(
         logs.contains("order_pay_url"),
         "tracing captured the calls: {logs}"
     );
+    // Trace level really was captured: one span per call with its fields, retries as events, request
+    // lines, headers (values redacted) and response bodies.
+    for expected in [
+        "sourcing.call",
+        "provider=\"pandapon\"",
+        "operation=\"v2_taobao_goods_get\"",
+        "attempt=3",
+        "status=503",
+        "retrying",
+        "request headers",
+        "\"signature\": \"<redacted>\"",
+        "response body",
+        "latency_ms",
+    ] {
+        assert!(
+            logs.contains(expected),
+            "{expected:?} not in the logs: {logs}"
+        );
+    }
     seen.push(logs);
     for text in &seen {
         assert!(!text.contains(SECRET), "secret leaked in: {text}");

@@ -3,6 +3,7 @@
 
 mod args;
 mod call;
+mod logging;
 mod output;
 
 use std::process::ExitCode;
@@ -18,7 +19,10 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
-    let matches = match args::command().try_get_matches() {
+    let matches = match args::command()
+        .arg(logging::verbose_arg())
+        .try_get_matches()
+    {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();
@@ -29,6 +33,7 @@ fn main() -> ExitCode {
             });
         }
     };
+    logging::init(&matches);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -344,3 +344,47 @@ fn every_provider_is_callable_and_limits_are_checked() {
         text(&out.stderr)
     );
 }
+
+/// `-v` logs each call's span, request line and status to stderr; `-vv` adds headers (values redacted) and
+/// the body prefix; neither shows a secret or a signature, and stdout stays the JSON result.
+#[test]
+fn verbose_logs_calls_without_secrets() {
+    use sourcing_sandbox::credentials::{ACCESS_SECRET, APP_SECRET};
+    for (flag, present, absent) in [
+        (
+            "-v",
+            &["sourcing.call", "request method=GET", "status=200"][..],
+            &["request headers"][..],
+        ),
+        (
+            "-vv",
+            &[
+                "request headers",
+                "\"signature\": \"<redacted>\"",
+                "response body",
+            ][..],
+            &[][..],
+        ),
+    ] {
+        let out = sourcing(
+            &[
+                "--sandbox",
+                "pandapon",
+                "v2-order-pay-url",
+                "--order-id",
+                "1",
+                flag,
+            ],
+            &[("RUST_LOG", "")],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let log = text(&out.stderr);
+        for s in present {
+            assert!(log.contains(s), "{flag}: {s:?} not in {log}");
+        }
+        for s in absent.iter().chain(&[ACCESS_SECRET, APP_SECRET]) {
+            assert!(!log.contains(s), "{flag}: {s:?} in {log}");
+        }
+        assert!(text(&out.stdout).starts_with('{'), "stdout is the result");
+    }
+}

@@ -5,7 +5,8 @@ use crate::envelope::Envelope;
 use crate::error::{BodyTooLarge, Error};
 use crate::operation::{AuthStyle, Operation, Provider};
 use crate::runtime::{
-    RawRequest, Runtime, http_status_error, observed, settle, too_large, transport_error, undecodable,
+    RawRequest, Runtime, http_status_error, observed, settle, too_large, transport_error,
+    undecodable,
 };
 use crate::signing::{SignError, redact_error};
 use progenitor_client::{Error as P, OperationInfo, ResponseValue};
@@ -69,7 +70,10 @@ pub async fn send<E, X>(
 where
     E: Envelope<Data: serde::Serialize>,
 {
-    observed(provider.name, op.id, async { finish(op, send_raw.await).await }).await
+    observed(provider.name, op.id, async {
+        finish(op, send_raw.await).await
+    })
+    .await
 }
 
 /// The generated `call_operation`: [`Runtime::call_operation`] with the provider named in the span.
@@ -147,7 +151,9 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{CredentialStyle, EnvelopeStyle, Limit, Param, ParamKind, ParamLocation};
+    use crate::operation::{
+        CredentialStyle, EnvelopeStyle, Limit, Param, ParamKind, ParamLocation,
+    };
     use crate::signing::{SignContext, Signer};
     use crate::time::VirtualTimer;
     use crate::{PandaponEnvelope, RequestPolicy, RetryPolicy};
@@ -164,14 +170,20 @@ mod tests {
     }
 
     impl Signer for Recording {
-        fn sign(&self, request: &mut reqwest::Request, _: &SignContext<'_>) -> Result<(), SignError> {
+        fn sign(
+            &self,
+            request: &mut reqwest::Request,
+            _: &SignContext<'_>,
+        ) -> Result<(), SignError> {
             self.calls.fetch_add(1, Ordering::Relaxed);
             let seen = request.headers().contains_key("api-version");
             self.saw_api_version.lock().unwrap().push(seen);
             if self.refuse {
                 return Err(SignError("no rule for this operation".into()));
             }
-            request.headers_mut().insert("x-signed", "yes".parse().unwrap());
+            request
+                .headers_mut()
+                .insert("x-signed", "yes".parse().unwrap());
             Ok(())
         }
     }
@@ -308,9 +320,15 @@ mod tests {
     async fn exec_retries_reads_with_backoff_and_a_fresh_signature() {
         let ms = Duration::from_millis;
         // Two failures, then success: 3 attempts, backoff 200 then 400 ms, re-signed twice.
-        assert_eq!(run(true, &[503, 429]).await, (200, 3, vec![ms(200), ms(400)], 2));
+        assert_eq!(
+            run(true, &[503, 429]).await,
+            (200, 3, vec![ms(200), ms(400)], 2)
+        );
         // Always failing: bounded by max_attempts (3).
-        assert_eq!(run(true, &[503; 9]).await, (503, 3, vec![ms(200), ms(400)], 2));
+        assert_eq!(
+            run(true, &[503; 9]).await,
+            (503, 3, vec![ms(200), ms(400)], 2)
+        );
         // Writes and non-retryable statuses: once.
         assert_eq!(run(false, &[503]).await, (503, 1, vec![], 0));
         assert_eq!(run(true, &[401]).await, (401, 1, vec![], 0));
@@ -329,11 +347,23 @@ mod tests {
         r.extensions_mut().insert(marker);
         let mut once = Some(reqwest::Response::from(r));
         let response = rt
-            .retry_loop(request(""), op, |_| std::future::ready(Ok(once.take().unwrap())))
+            .retry_loop(request(""), op, |_| {
+                std::future::ready(Ok(once.take().unwrap()))
+            })
             .await
             .unwrap();
         assert_eq!(response.status(), 503);
         let err = http_status_error::<PandaponEnvelope<serde_json::Value>>("op", response).await;
-        assert!(matches!(err, Error::ResponseTooLarge { status: 503, limit: 10, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::ResponseTooLarge {
+                    status: 503,
+                    limit: 10,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 }

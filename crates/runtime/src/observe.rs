@@ -117,7 +117,9 @@ mod tests {
 
     #[test]
     fn logged_urls_and_headers_hide_secrets_and_signatures() {
-        let url: reqwest::Url = "http://h/p?appKey=k&sign=ABC&appSecret=S&x=1".parse().unwrap();
+        let url: reqwest::Url = "http://h/p?appKey=k&sign=ABC&appSecret=S&x=1"
+            .parse()
+            .unwrap();
         let shown = LoggedUrl(&url).to_string();
         assert_eq!(
             shown,
@@ -127,6 +129,9 @@ mod tests {
         h.insert("signature", "SIG".parse().unwrap());
         h.insert("content-type", "application/json".parse().unwrap());
         let shown = format!("{:?}", LoggedHeaders(&h));
-        assert!(!shown.contains("SIG") && shown.contains("application/json"), "{shown}");
+        assert!(
+            !shown.contains("SIG") && shown.contains("application/json"),
+            "{shown}"
+        );
     }
 }

@@ -468,7 +468,10 @@ pub struct RawRequest<'a> {
 }
 
 /// Decode a 200 body as the envelope `E` and map it to `Result` (see [`settle`]).
-pub(crate) fn decode_envelope<E: Envelope>(operation: &Operation, body: &[u8]) -> Result<E::Data, Error>
+pub(crate) fn decode_envelope<E: Envelope>(
+    operation: &Operation,
+    body: &[u8],
+) -> Result<E::Data, Error>
 where
     E::Data: serde::Serialize,
 {
