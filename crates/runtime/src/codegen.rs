@@ -14,16 +14,6 @@ use std::future::Future;
 
 pub use progenitor_client;
 
-/// The operation of a generated request, or an `InvalidRequest` naming the unknown id.
-fn operation<X>(provider: &Provider, info: &OperationInfo) -> Result<&'static Operation, P<X>> {
-    provider.find(info.operation_id).ok_or_else(|| {
-        P::InvalidRequest(format!(
-            "unknown {} operation {}",
-            provider.name, info.operation_id
-        ))
-    })
-}
-
 /// The generated `ClientHooks::pre`: the documented limits, then the signature ([`Runtime`]'s one
 /// pre-send step). A signing refusal travels through progenitor as `Custom` with the [`SignError`]'s text
 /// and is turned back into [`Error::Signing`] by [`send`].
@@ -33,7 +23,12 @@ pub async fn pre<X>(
     request: &mut reqwest::Request,
     info: &OperationInfo,
 ) -> Result<(), P<X>> {
-    let op = operation(provider, info)?;
+    let Some(op) = provider.find(info.operation_id) else {
+        return Err(P::InvalidRequest(format!(
+            "unknown {} operation {}",
+            provider.name, info.operation_id
+        )));
+    };
     runtime
         .prepare(request, op, None)
         .map_err(|refused| match refused {
