@@ -153,6 +153,75 @@ fn build_sign_encode(c: &mut Criterion) {
     });
 }
 
+// Hand-written structs with the same tolerance as the generated ones: ids as a JSON number or a string,
+// kept as text, through the usual hand-written visitor (`deserialize_any`, `to_string` for numbers).
+#[allow(dead_code)]
+struct HandId(String);
+
+impl<'de> Deserialize<'de> for HandId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = HandId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an id")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HandId, E> {
+                Ok(HandId(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<HandId, E> {
+                Ok(HandId(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<HandId, E> {
+                Ok(HandId(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LenientEnvelope<T> {
+    request_id: Option<HandId>,
+    code: Option<i64>,
+    develop_id: Option<HandId>,
+    msg: Option<String>,
+    data: Option<T>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LenientPay {
+    order_id: Option<String>,
+    protocol_pay_success: Option<bool>,
+    pay_url: Option<String>,
+    cant_pay_order_list: Option<Vec<HandId>>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LenientBatch {
+    #[serde(default)]
+    success_order_ids: Vec<HandId>,
+    #[serde(default)]
+    pay_fail_orders: Vec<LenientFail>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LenientFail {
+    order_id: Option<HandId>,
+    error_reason: Option<String>,
+}
+
+/// Decoding into the generated types, into hand-written structs with the same tolerance for ids
+/// (`hand_written_lenient`, the target) and into hand-written structs with plain `String`/`u64` ids that
+/// reject the other form (`hand_written`, for reference), side by side in one run.
 fn decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
     let large = batch_body(100);
@@ -178,6 +247,23 @@ fn decode(c: &mut Criterion) {
                 })
             }
         });
+        g.bench_with_input(
+            BenchmarkId::new("hand_written_lenient", name),
+            bytes,
+            |b, bytes| {
+                if name == "pay_result" {
+                    b.iter(|| {
+                        serde_json::from_slice::<LenientEnvelope<LenientPay>>(black_box(bytes))
+                            .unwrap()
+                    })
+                } else {
+                    b.iter(|| {
+                        serde_json::from_slice::<LenientEnvelope<LenientBatch>>(black_box(bytes))
+                            .unwrap()
+                    })
+                }
+            },
+        );
         g.bench_with_input(BenchmarkId::new("hand_written", name), bytes, |b, bytes| {
             if name == "pay_result" {
                 b.iter(|| {

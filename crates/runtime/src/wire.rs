@@ -97,31 +97,97 @@ impl Serialize for LenientId {
 }
 
 impl<'de> Deserialize<'de> for LenientId {
+    /// One pass over the input, no buffering: the id arrives as a string or an integer, so the format is
+    /// asked for whatever is next (`deserialize_any` is the only hint a self-describing format answers
+    /// with both forms) and [`IdVisitor`] takes it in the cheapest form — a borrowed or owned string
+    /// moved in as is, an integer written as decimal text without going through `fmt`.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = LenientId;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an id as a JSON string or integer")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LenientId, E> {
-                Ok(LenientId::new(v))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LenientId, E> {
-                Ok(LenientId::from(v))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LenientId, E> {
-                Ok(LenientId::from(v))
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LenientId, E> {
-                // A float id has already lost precision upstream; refuse rather than guess.
-                Err(E::custom(format!(
-                    "id {v} is a floating-point number; ids must be integers or strings"
-                )))
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(IdVisitor)
     }
+}
+
+/// The specialised visitor of [`LenientId`].
+struct IdVisitor;
+
+impl serde::de::Visitor<'_> for IdVisitor {
+    type Value = LenientId;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id as a JSON string or integer")
+    }
+
+    #[inline]
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LenientId, E> {
+        Ok(LenientId {
+            text: v.to_owned(),
+            numeric: false,
+        })
+    }
+
+    #[inline]
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<LenientId, E> {
+        Ok(LenientId {
+            text: v,
+            numeric: false,
+        })
+    }
+
+    #[inline]
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LenientId, E> {
+        Ok(LenientId {
+            text: decimal(v, false),
+            numeric: true,
+        })
+    }
+
+    #[inline]
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LenientId, E> {
+        Ok(LenientId {
+            text: decimal(v.unsigned_abs(), v < 0),
+            numeric: true,
+        })
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LenientId, E> {
+        // A float id has already lost precision upstream; refuse rather than guess.
+        Err(E::custom(format!(
+            "id {v} is a floating-point number; ids must be integers or strings"
+        )))
+    }
+}
+
+/// `n` (negated if `negative`) as decimal text, two digits per step, into an exactly sized `String`.
+#[inline]
+fn decimal(mut n: u64, negative: bool) -> String {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+    let mut buf = [0u8; 21];
+    let mut i = buf.len();
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    if negative {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    // Only ASCII digits and `-` were written.
+    std::str::from_utf8(&buf[i..])
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -135,6 +201,22 @@ mod tests {
             assert_eq!(id.as_str(), "2257455039610311973");
             assert_eq!(serde_json::to_string(&id).unwrap(), raw);
         }
+    }
+
+    #[test]
+    fn integers_become_exact_decimal_text() {
+        for n in [0u64, 7, 10, 99, 100, 12345, u64::MAX, 2257455039610311973] {
+            assert_eq!(decimal(n, false), n.to_string());
+            let id: LenientId = serde_json::from_str(&n.to_string()).unwrap();
+            assert_eq!((id.as_str(), id.is_numeric()), (n.to_string().as_str(), true));
+        }
+        for n in [-1i64, -10, -9876543210, i64::MIN] {
+            let id: LenientId = serde_json::from_str(&n.to_string()).unwrap();
+            assert_eq!(id.as_str(), n.to_string());
+            assert_eq!(serde_json::to_string(&id).unwrap(), n.to_string());
+        }
+        let id: LenientId = serde_json::from_str(r#""a\"b""#).unwrap();
+        assert_eq!((id.as_str(), id.is_numeric()), ("a\"b", false));
     }
 
     #[test]
