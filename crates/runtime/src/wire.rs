@@ -99,7 +99,7 @@ impl Serialize for LenientId {
 impl<'de> Deserialize<'de> for LenientId {
     /// One pass over the input, no buffering: the id arrives as a string or an integer, so the format is
     /// asked for whatever is next (`deserialize_any` is the only hint a self-describing format answers
-    /// with both forms) and [`IdVisitor`] takes it in the cheapest form — a borrowed or owned string
+    /// with both forms) and a specialised visitor takes it in the cheapest form — a borrowed or owned string
     /// moved in as is, an integer written as decimal text without going through `fmt`.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(IdVisitor)
