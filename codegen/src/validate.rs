@@ -129,11 +129,7 @@ fn walk(v: &Value, ptr: &str, names_map: bool) -> Result<(), Located> {
                             | "callbacks"
                     )
                     && child.is_object();
-                walk(
-                    child,
-                    &format!("{ptr}/{}", pointer_segment(k)),
-                    child_names,
-                )?;
+                walk(child, &format!("{ptr}/{}", pointer_segment(k)), child_names)?;
             }
             Ok(())
         }
