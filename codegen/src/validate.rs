@@ -33,8 +33,10 @@ pub fn meta_schema(document: &Value) -> Result<(), Located> {
     for e in validator.iter_errors(document) {
         collect_leaves(&e, &mut leaves);
     }
+    // The deepest problem; among equals the first found (`max_by_key` keeps the last, hence `rev`).
     let Some(best) = leaves
         .iter()
+        .rev()
         .max_by_key(|(ptr, required, _)| (ptr.matches('/').count(), !required))
     else {
         return Ok(());
