@@ -109,7 +109,8 @@ pub struct OperationModel {
     pub examples: Vec<ExampleModel>,
     /// `x-batch-outcome`: where `data` lists succeeded and failed items (batch operations).
     pub batch_outcome: Option<BatchOutcomeModel>,
-    /// Self-contained JSON Schema (2020-12) of the operation's inputs: see [`input_schema`].
+    /// Self-contained JSON Schema (2020-12) of the operation's inputs (query parameters and top-level body
+    /// properties; a body property named like a query parameter is `body_<name>`).
     pub input_schema: Value,
     /// Self-contained JSON Schema (2020-12) of the whole 200 response (the envelope).
     pub response_json_schema: Value,
@@ -144,7 +145,7 @@ pub struct ProviderSpec {
     pub envelope_data: Vec<(String, String)>,
     /// Operation ids the runtime implements by hand (listed, not generated), from `x-hand-written`.
     pub hand_written: Vec<HandWritten>,
-    /// What [`check_examples`] validated.
+    /// What the example validation found (every example conforms or is a checked deviation).
     pub example_counts: ExampleCounts,
 }
 
