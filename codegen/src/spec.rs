@@ -852,7 +852,7 @@ fn operation(
     })
 }
 
-/// The prefix a body property gets in [`input_schema`] when a query parameter has the same name.
+/// The prefix a body property gets in the input schema when a query parameter has the same name.
 pub const BODY_COLLISION_PREFIX: &str = "body_";
 
 /// The operation's inputs as one JSON Schema object (draft 2020-12, self-contained): a property per query
