@@ -75,9 +75,9 @@ fn collect_leaves(e: &jsonschema::ValidationError<'_>, out: &mut Vec<(String, bo
     }
 }
 
-/// No keyword beside a `$ref` (OpenAPI 3.0 ignores them: wrap the `$ref` in `allOf`), and no `nullable`
-/// without a `type` in the same schema (3.0.3: it has no effect there). Examples and `x-` extensions are
-/// free-form and not checked.
+/// No keyword beside a `$ref` (OpenAPI 3.0 ignores them: wrap the `$ref` in `allOf`), no `nullable`
+/// without a `type` in the same schema (3.0.3: it has no effect there), and `x-json-string: true` only on
+/// `type: string`. Examples and the values of `x-` extensions are free-form and not checked.
 pub fn strict_rules(document: &Value) -> Result<(), Located> {
     walk(document, "", false)
 }
@@ -99,6 +99,22 @@ fn walk(v: &Value, ptr: &str, names_map: bool) -> Result<(), Located> {
                             others.join(", ")
                         ),
                     ));
+                }
+                match m.get("x-json-string") {
+                    None | Some(Value::Bool(false)) => {}
+                    Some(Value::Bool(true)) if m.get("type") == Some(&Value::from("string")) => {}
+                    Some(Value::Bool(true)) => {
+                        return Err((
+                            format!("{ptr}/x-json-string"),
+                            "x-json-string applies to `type: string` only".into(),
+                        ));
+                    }
+                    Some(_) => {
+                        return Err((
+                            format!("{ptr}/x-json-string"),
+                            "x-json-string must be true or false".into(),
+                        ));
+                    }
                 }
                 if m.get("nullable") == Some(&Value::Bool(true)) && !m.contains_key("type") {
                     return Err((

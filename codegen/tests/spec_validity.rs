@@ -285,3 +285,52 @@ fn a_nullable_ref_is_written_any_of_json_null_and_typed_as_option() {
     );
     assert!(!client.contains("JsonNull"));
 }
+
+#[test]
+fn extension_misuse_and_non_string_keys_name_the_pointer() {
+    let err = error_of(&with(
+        "        x: {type: string}\n",
+        "        x: {type: integer, x-json-string: true}\n",
+    ));
+    assert!(
+        err.contains("x-json-string applies to `type: string` only"),
+        "{err}"
+    );
+    let err = error_of(&with(
+        "        itemId: {type: string,",
+        "        itemId: {type: string, x-json-string: yes please,",
+    ));
+    assert!(err.contains("x-json-string must be true or false"), "{err}");
+    let err = error_of(&with(
+        "    AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+        "    AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signer-params: [sign], x-body-credentials: {appKey: {type: string}}}",
+    ));
+    assert!(
+        err.contains("/components/securitySchemes/AccessKeyV1/x-body-credentials: appKey is not one of the scheme's x-signer-params"),
+        "{err}"
+    );
+    let err = error_of(&with("    A:\n", "    Null: {type: string}\n    A:\n"));
+    assert!(
+        err.contains("at /components/schemas: the key null is not a string"),
+        "{err}"
+    );
+}
+
+#[test]
+fn body_credentials_are_allowed_and_typed_in_request_examples() {
+    let creds = "    AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signer-params: [appKey], x-body-credentials: {appKey: {type: string}}}";
+    let base = with(
+        "    AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+        creds,
+    );
+    let ok = base.replace(
+        r#"{"itemId": "1", "price": "2.5"}"#,
+        r#"{"itemId": "1", "price": "2.5", "appKey": "k"}"#,
+    );
+    parse(&ok, Path::new("specs/demo.yaml")).unwrap();
+    let err = error_of(&base.replace(
+        r#"{"itemId": "1", "price": "2.5"}"#,
+        r#"{"itemId": "1", "price": "2.5", "appKey": 7}"#,
+    ));
+    assert!(err.contains("/appKey"), "{err}");
+}
