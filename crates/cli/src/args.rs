@@ -43,12 +43,18 @@ pub fn arg_id(p: &Param) -> String {
     format!("{place}:{}", p.name)
 }
 
-/// The flag of each parameter of `op`, in order, never colliding: `orderId` → `order-id`; when two parameters
-/// map to the same flag (a query parameter and a body field of the same name, e.g. PandaPon `refund_info`'s
-/// `refundId`), or a parameter's flag is one the command already has (`--body`, a global flag), the flag
-/// names the location: `--query-refund-id`, `--body-refund-id`.
+/// The flag of each parameter of `op`, in order, never colliding. A flag is the parameter's input name
+/// ([`Operation::input_name`], the name `sourcing mcp` and the input schema use) in kebab case: `orderId` →
+/// `--order-id`; a body field named like a query parameter is `body_<name>` there, so PandaPon
+/// `refund_info`'s query `refundId` is `--refund-id` and its body `refundId` is `--body-refund-id`. Should two
+/// parameters still map to one flag, or a flag be one the command already has (`--body`, a global flag),
+/// the flag names the location: `--query-…`, `--body-…`.
 pub fn flags(op: &Operation) -> Vec<String> {
-    let plain: Vec<String> = op.params.iter().map(|p| flag_name(p.name)).collect();
+    let plain: Vec<String> = op
+        .params
+        .iter()
+        .map(|p| flag_name(&op.input_name(p)))
+        .collect();
     op.params
         .iter()
         .zip(&plain)

@@ -1,7 +1,8 @@
 //! `sourcing mcp`: every operation of every provider as a Model Context Protocol tool, on stdin/stdout.
 //!
 //! One tool per operation, named `<provider>_<operation_id>` (`pandapon_order_detail`), described by the
-//! operation's summary and route, with the operation's input JSON Schema from the operation table. A call
+//! operation's summary and route, with the operation's input JSON Schema from the operation table
+//! ([`Operation::input_schema`], produced at codegen time from the spec's parameters and request body). A call
 //! validates the arguments against that schema (an invalid one is a tool error naming the field), splits them
 //! into query parameters and body fields, and calls through the runtime's untyped path — the one the CLI uses,
 //! so the documented limits are checked before signing and only idempotent operations are retried. The result
@@ -182,9 +183,14 @@ impl Server {
         let mut entries = BTreeMap::new();
         for (i, backend) in backends.iter().enumerate() {
             for &op in backend.provider.operations {
-                let schema = input_schema(op);
+                let schema = op
+                    .input_schema_json()
+                    .map_err(|e| format!("{}: input schema is not JSON: {e}", op.id))?;
                 let validator = jsonschema::validator_for(&schema)
                     .map_err(|e| format!("{}: invalid input schema: {e}", op.id))?;
+                let Value::Object(schema) = schema else {
+                    return Err(format!("{}: the input schema is not an object", op.id));
+                };
                 let guard = Guard::of(op);
                 let name = tool_name(backend.provider, op);
                 let tool = tool(&name, backend.provider, op, guard, schema, options.live);
@@ -307,7 +313,7 @@ impl Server {
             })));
         }
         let Value::Object(arguments) = arguments else {
-            unreachable!("built as an object above")
+            return Err(McpError::internal_error("arguments are an object", None));
         };
         let (query, body) = match split_arguments(entry.op, &arguments) {
             Ok(split) => split,
@@ -343,54 +349,6 @@ impl Server {
     }
 }
 
-/// The input JSON Schema of `op`: a property per query parameter and per top-level body field (a body field
-/// named like a query parameter is `body_<name>`), `required` as documented, nothing else accepted.
-// Interim: built from the parameter table until the operation table carries the spec's `input_schema`.
-fn input_schema(op: &Operation) -> Value {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    for p in op.params {
-        let name = input_name(op, p);
-        let mut schema = match p.kind.name() {
-            "any" => Map::new(),
-            kind => {
-                let mut m = Map::new();
-                m.insert("type".into(), kind.into());
-                m
-            }
-        };
-        if !p.description.is_empty() {
-            schema.insert("description".into(), p.description.into());
-        }
-        if p.required {
-            required.push(Value::String(name.clone()));
-        }
-        properties.insert(name, Value::Object(schema));
-    }
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "type": "object",
-        "properties": properties,
-        "required": required,
-        "additionalProperties": false,
-    })
-}
-
-/// The name of `param` in the input schema: its own, or `body_<name>` for a body field that a query
-/// parameter of the same operation also names.
-fn input_name(op: &Operation, param: &sourcing_runtime::operation::Param) -> String {
-    let collides = param.location == ParamLocation::Body
-        && op
-            .params
-            .iter()
-            .any(|p| p.location == ParamLocation::Query && p.name == param.name);
-    if collides {
-        format!("body_{}", param.name)
-    } else {
-        param.name.to_string()
-    }
-}
-
 /// The field a validation error is about: the instance path (`/orderId` → `orderId`), or for an error at
 /// the root (a missing required property, an unexpected one) the property the message quotes.
 fn field_of(path: &str, message: &str) -> String {
@@ -407,7 +365,8 @@ fn field_of(path: &str, message: &str) -> String {
 
 type Split = (Vec<(&'static str, String)>, Option<Value>);
 
-/// Validated arguments → query pairs and the JSON body (an empty object when the operation has a body and
+/// Validated arguments (named as in [`Operation::input_schema`]: a body field named like a query parameter
+/// is `body_<name>`) → query pairs and the JSON body (an empty object when the operation has a body and
 /// no body argument was given, as the CLI does). Properties the schema lets through beyond the documented ones
 /// (open bodies) go into the body.
 fn split_arguments(
@@ -417,7 +376,7 @@ fn split_arguments(
     let mut query = Vec::new();
     let mut body = Map::new();
     for (key, value) in arguments {
-        match op.params.iter().find(|p| input_name(op, p) == *key) {
+        match op.params.iter().find(|p| op.input_name(p) == key.as_str()) {
             Some(p) if p.location == ParamLocation::Query => match value {
                 Value::Null => {}
                 Value::String(s) => query.push((p.name, s.clone())),
@@ -571,7 +530,7 @@ fn tool(
     provider: &Provider,
     op: &Operation,
     guard: Guard,
-    schema: Value,
+    schema: Map<String, Value>,
     live: bool,
 ) -> Tool {
     let effect = match guard {
@@ -598,9 +557,6 @@ fn tool(
         provider.title,
         op.tag
     );
-    let Value::Object(schema) = schema else {
-        unreachable!("input schemas are objects")
-    };
     Tool::new(name.to_string(), description, Arc::new(schema))
         .with_title(op.summary)
         .with_annotations(
@@ -682,4 +638,39 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         .await
         .map_err(|e| Stop(exit::TRANSPORT, format!("mcp: {e}")))?;
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_field_named_like_a_query_parameter_goes_to_the_body() {
+        let op = sourcing_sandbox::providers()[0]
+            .find("refund_info")
+            .unwrap();
+        let Value::Object(args) = json!({"refundId": "1", "body_refundId": "2"}) else {
+            unreachable!()
+        };
+        let (query, body) = split_arguments(op, &args).unwrap();
+        assert_eq!(query, vec![("refundId", "1".to_string())]);
+        assert_eq!(body, Some(json!({"refundId": "2"})));
+    }
+
+    #[test]
+    fn query_values_are_sent_as_text_and_nulls_are_left_out() {
+        let op = sourcing_sandbox::providers()[0]
+            .find("order_pay_url")
+            .unwrap();
+        let Value::Object(args) = json!({"orderId": 2257455039610311973u64}) else {
+            unreachable!()
+        };
+        let (query, body) = split_arguments(op, &args).unwrap();
+        assert_eq!(query, vec![("orderId", "2257455039610311973".to_string())]);
+        assert_eq!(body, None);
+        let Value::Object(args) = json!({"orderId": null}) else {
+            unreachable!()
+        };
+        assert!(split_arguments(op, &args).unwrap().0.is_empty());
+    }
 }

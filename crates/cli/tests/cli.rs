@@ -236,9 +236,8 @@ fn webhooks_receiver_prints_callbacks_and_acknowledges() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../vendor-docs/examples/xportcn/webhook-order-pay-success.request.json",
-    );
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../vendor-docs/examples/xportcn/webhook-order-pay-success.request.json");
     let body = std::fs::read(&fixture).unwrap();
     let send = |body: &[u8]| -> String {
         use std::io::{Read, Write};
@@ -347,7 +346,8 @@ fn every_provider_is_callable_and_limits_are_checked() {
 
 /// `--help` of every operation of every provider renders (in a debug build clap asserts that no two
 /// arguments share a flag, so this panicked for PandaPon `refund-info`, whose `refundId` is a query parameter
-/// and a body field). The two `refundId`s get distinct flags that say where they go.
+/// and a body field). The two `refundId`s get distinct flags named as in the input schema (`refundId`,
+/// `body_refundId`).
 #[test]
 fn every_operation_help_renders_with_distinct_flags() {
     for p in sourcing_sandbox::providers() {
@@ -371,7 +371,7 @@ fn every_operation_help_renders_with_distinct_flags() {
     }
     let help = text(&sourcing(&["pandapon", "refund-info", "--help"], &[]).stdout);
     assert!(
-        help.contains("--query-refund-id") && help.contains("--body-refund-id"),
+        help.contains("--refund-id ") && help.contains("--body-refund-id"),
         "{help}"
     );
     // Each flag goes where it says: the query one into the query string, the body one into the body
@@ -381,7 +381,7 @@ fn every_operation_help_renders_with_distinct_flags() {
             "--sandbox",
             "pandapon",
             "refund-info",
-            "--query-refund-id",
+            "--refund-id",
             "1",
             "--body-refund-id",
             "2",

@@ -203,8 +203,8 @@ async fn reads_and_writes_call_the_sandbox_and_bad_arguments_name_the_field() {
 
     let unknown = call(
         &client,
-        "xportcn_ka_product_keywords_query",
-        json!({"keywrd": "phone"}),
+        "dajisaas_order_detail",
+        json!({"webSite": "1688", "orderId": "2257455039610311973", "keywrd": "phone"}),
     )
     .await;
     assert_eq!(unknown.is_error, Some(true));
