@@ -464,3 +464,35 @@ async fn live_serves_the_providers_with_credentials_and_never_shows_them() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no provider has credentials"));
 }
+
+/// The tool counts the README gives per provider and guard level are the operation tables'.
+#[test]
+fn readme_tool_counts_match_the_tables() {
+    let readme = include_str!("../README.md");
+    let count = |prefix: &str, guard: Guard| {
+        names_at(&[guard])
+            .iter()
+            .filter(|n| n.starts_with(prefix))
+            .count()
+    };
+    for (title, prefix) in [
+        ("PandaPon", "pandapon_"),
+        ("Dajisaas", "dajisaas_"),
+        ("Xportcn", "xportcn_"),
+    ] {
+        let row = format!(
+            "| {title} | {} | {} | {} |",
+            count(prefix, Guard::Read),
+            count(prefix, Guard::Write),
+            count(prefix, Guard::Payment)
+        );
+        assert!(readme.contains(&row), "README lacks the row {row}");
+    }
+    let all = format!(
+        "| **all** | **{}** | **{}** | **{}** |",
+        count("", Guard::Read),
+        count("", Guard::Write),
+        count("", Guard::Payment)
+    );
+    assert!(readme.contains(&all), "README lacks the row {all}");
+}
