@@ -81,6 +81,11 @@ pub struct ExampleModel {
     pub name: String,
     pub kind: ExampleKind,
     pub value: Value,
+    /// JSON pointer of the Example Object.
+    pub pointer: String,
+    /// `x-example-deviation: <reason>`: the vendor's example contradicts the vendor's own field table; it is
+    /// kept unaltered and must FAIL validation (else codegen says the mark is no longer needed).
+    pub deviation: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +133,8 @@ pub struct ProviderSpec {
     pub openapi: OpenAPI,
     /// The whole document as JSON (what the meta-schema and the JSON Schema conversion read).
     pub raw: Value,
+    /// The document as read, in source order (what progenitor is fed, see `client::for_progenitor`).
+    pub source: serde_yaml::Value,
     pub meta: SourcingMeta,
     pub base_url: String,
     pub operations: Vec<OperationModel>,
@@ -137,6 +144,94 @@ pub struct ProviderSpec {
     pub envelope_data: Vec<(String, String)>,
     /// Operation ids the runtime implements by hand (listed, not generated), from `x-hand-written`.
     pub hand_written: Vec<HandWritten>,
+    /// What [`check_examples`] validated.
+    pub example_counts: ExampleCounts,
+}
+
+/// Embedded examples validated against their schemas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExampleCounts {
+    /// Examples that conform.
+    pub conforming: usize,
+    /// Examples marked `x-example-deviation` that do fail, as the mark says.
+    pub deviations: usize,
+}
+
+/// Validate every embedded example with the same JSON Schema validator: request examples against the body
+/// schema (plus the security scheme's `x-body-credentials`, the fields the signer puts in JSON bodies),
+/// response examples against the whole envelope schema. An example marked `x-example-deviation` must fail
+/// (the mark is checked, not trusted); any other must pass.
+fn check_examples(raw: &Value, operations: &[OperationModel]) -> OpResult<ExampleCounts> {
+    use crate::json_schema::{Converter, component};
+    use crate::validate::{compile, errors};
+    let mut counts = ExampleCounts::default();
+    for op in operations {
+        let mut request = None;
+        let mut response = None;
+        for ex in &op.examples {
+            let slot = match ex.kind {
+                ExampleKind::Request => &mut request,
+                ExampleKind::Response => &mut response,
+            };
+            if slot.is_none() {
+                let schema = match (ex.kind, &op.body_schema) {
+                    (ExampleKind::Response, _) => op.response_json_schema.clone(),
+                    (ExampleKind::Request, None) => {
+                        return Err((
+                            ex.pointer.clone(),
+                            "a request example on an operation without a JSON body".into(),
+                        ));
+                    }
+                    (ExampleKind::Request, Some(body)) => {
+                        let creds_ptr =
+                            pointer(["components", "securitySchemes", &op.auth, "x-body-credentials"]);
+                        match raw.pointer(&creds_ptr) {
+                            None => component(raw, body).map_err(|m| (ex.pointer.clone(), m))?,
+                            Some(creds) => {
+                                let mut conv = Converter::new(raw);
+                                let body_ref = serde_json::json!({"$ref": format!("{SCHEMA_REF_PREFIX}{body}")});
+                                let b = conv.convert(&body_ref).map_err(|m| (ex.pointer.clone(), m))?;
+                                let c = conv
+                                    .convert(&serde_json::json!({"type": "object", "properties": creds}))
+                                    .map_err(|m| (creds_ptr.clone(), m))?;
+                                conv.finish(serde_json::json!({"allOf": [b, c]}))
+                            }
+                        }
+                    }
+                };
+                *slot = Some(compile(&schema).map_err(|m| (ex.pointer.clone(), m))?);
+            }
+            let Some(validator) = slot.as_ref() else {
+                continue;
+            };
+            let problems = errors(validator, &ex.value);
+            match (&ex.deviation, problems.is_empty()) {
+                (None, true) => counts.conforming += 1,
+                (Some(_), false) => counts.deviations += 1,
+                (None, false) => {
+                    return Err((
+                        format!("{}/value", ex.pointer),
+                        format!(
+                            "the example does not conform to its schema ({} of {}): {}; fix the spec, or mark a vendor example that contradicts the vendor's field table with x-example-deviation: <reason>",
+                            match ex.kind {
+                                ExampleKind::Request => "request body",
+                                ExampleKind::Response => "response envelope",
+                            },
+                            op.id,
+                            problems.join("; ")
+                        ),
+                    ));
+                }
+                (Some(_), true) => {
+                    return Err((
+                        format!("{}/x-example-deviation", ex.pointer),
+                        "deviation no longer needed: the example conforms to its schema; remove x-example-deviation".into(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// An endpoint progenitor cannot generate (e.g. multipart upload) that the runtime implements by hand; the
@@ -172,21 +267,30 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
             .unwrap_or_default();
         err(loc, format!("invalid YAML: {e}"))
     })?;
+    if let Some((loc, key)) = non_string_key(&value, "") {
+        return Err(err(
+            loc,
+            format!("the key {key} is not a string (YAML reads unquoted null, Null, true, numbers… as such): quote it"),
+        ));
+    }
     let raw: Value = serde_json::to_value(&value)
         .map_err(|e| err(String::new(), format!("not representable as JSON: {e}")))?;
+    if let Some(version) = raw.get("openapi").and_then(Value::as_str)
+        && !version.starts_with("3.0.")
+    {
+        return Err(err(
+            "/openapi".into(),
+            format!("version {version} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)"),
+        ));
+    }
+    // The official OpenAPI 3.0 JSON Schema before anything else, then the rules tools rely on.
+    crate::validate::meta_schema(&raw).map_err(|(l, m)| err(l, m))?;
+    crate::validate::strict_rules(&raw).map_err(|(l, m)| err(l, m))?;
+    let source = value.clone();
     let openapi: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let loc = pointer(e.path().iter().map(|seg| seg.to_string()));
         err(loc, format!("not an OpenAPI 3.0 document: {}", e.inner()))
     })?;
-    if !openapi.openapi.starts_with("3.0.") {
-        return Err(err(
-            "/openapi".into(),
-            format!(
-                "version {} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)",
-                openapi.openapi
-            ),
-        ));
-    }
     let meta = sourcing_meta(&openapi).map_err(|m| err("/x-sourcing".into(), m))?;
     let base_url = openapi
         .servers
@@ -301,10 +405,14 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         }
     }
 
+    let example_counts = check_examples(&raw, &operations).map_err(|(l, m)| err(l, m))?;
+
     Ok(ProviderSpec {
+        example_counts,
         file: display.to_path_buf(),
         openapi,
         raw,
+        source,
         meta,
         base_url,
         operations,
@@ -312,6 +420,31 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         envelope_data,
         hand_written,
     })
+}
+
+/// The first mapping key that is not a string (JSON object keys must be), with the pointer of its mapping.
+/// Integer keys (`200:`) are fine: JSON reads them as strings.
+fn non_string_key(v: &serde_yaml::Value, ptr: &str) -> Option<(String, String)> {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Mapping(m) => m.iter().find_map(|(k, child)| {
+            let seg = match k {
+                Y::String(s) => s.clone(),
+                Y::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+                other => {
+                    let shown = serde_yaml::to_string(other).unwrap_or_default();
+                    return Some((ptr.to_string(), shown.trim().to_string()));
+                }
+            };
+            non_string_key(child, &format!("{ptr}/{}", crate::error::pointer_segment(&seg)))
+        }),
+        Y::Sequence(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, child)| non_string_key(child, &format!("{ptr}/{i}"))),
+        Y::Tagged(t) => non_string_key(&t.value, ptr),
+        _ => None,
+    }
 }
 
 fn sourcing_meta(openapi: &OpenAPI) -> Result<SourcingMeta, String> {
@@ -609,10 +742,10 @@ fn operation(
     }
 
     let rptr = at("/responses");
-    if op.responses.default.is_some() || op.responses.responses.len() != 1 {
+    if op.responses.responses.len() != 1 {
         return Err((
             rptr,
-            "exactly one response, \"200\", is supported (the envelope carries errors)".into(),
+            "exactly one response status, \"200\", is supported (the envelope carries errors), plus an optional `default` for the error answers".into(),
         ));
     }
     let Some(ReferenceOr::Item(ok)) = op
@@ -829,14 +962,27 @@ fn collect_examples(
         let ReferenceOr::Item(ex) = ex else {
             return Err((format!("{ptr}/{name}"), "examples must be inline".into()));
         };
-        let value = ex.value.clone().ok_or((
-            format!("{ptr}/{name}"),
-            "examples need an inline `value`".into(),
-        ))?;
+        let at = format!("{ptr}/{}", crate::error::pointer_segment(name));
+        let value = ex
+            .value
+            .clone()
+            .ok_or((at.clone(), "examples need an inline `value`".into()))?;
+        let deviation = match ex.extensions.get("x-example-deviation") {
+            None => None,
+            Some(Value::String(r)) if !r.trim().is_empty() => Some(r.clone()),
+            Some(_) => {
+                return Err((
+                    format!("{at}/x-example-deviation"),
+                    "x-example-deviation must be a non-empty reason".into(),
+                ));
+            }
+        };
         out.push(ExampleModel {
             name: name.clone(),
             kind,
             value,
+            pointer: at,
+            deviation,
         });
     }
     Ok(())
