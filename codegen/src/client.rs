@@ -47,9 +47,9 @@ pub fn for_progenitor(source: &Yaml) -> Yaml {
         match v {
             Yaml::Mapping(m) => {
                 let null_idiom = match m.get("anyOf") {
-                    Some(Yaml::Sequence(a)) if a.len() == 2 => a.iter().position(|s| {
-                        s.get("$ref").and_then(Yaml::as_str) == Some(NULL_REF)
-                    }),
+                    Some(Yaml::Sequence(a)) if a.len() == 2 => a
+                        .iter()
+                        .position(|s| s.get("$ref").and_then(Yaml::as_str) == Some(NULL_REF)),
                     _ => None,
                 };
                 if let Some(i) = null_idiom
@@ -80,9 +80,8 @@ pub fn for_progenitor(source: &Yaml) -> Yaml {
             }
         }
     }
-    if let Some(Yaml::Mapping(schemas)) = doc
-        .get_mut("components")
-        .and_then(|c| c.get_mut("schemas"))
+    if let Some(Yaml::Mapping(schemas)) =
+        doc.get_mut("components").and_then(|c| c.get_mut("schemas"))
     {
         schemas.remove("JsonNull");
     }
@@ -90,13 +89,17 @@ pub fn for_progenitor(source: &Yaml) -> Yaml {
     doc
 }
 
-const NULL_REF: &str = "#/components/schemas/JsonNull";
+use crate::spec::JSON_NULL_REF as NULL_REF;
 
 pub fn generate(spec: &ProviderSpec) -> Result<ClientCode, CodegenError> {
     let fail = |m: String| CodegenError::new(&spec.file, "", m);
     let settings = settings(spec);
     let openapi: openapiv3::OpenAPI = serde_yaml::from_value(for_progenitor(&spec.source))
-        .map_err(|e| fail(format!("the document rewritten for progenitor does not read: {e}")))?;
+        .map_err(|e| {
+            fail(format!(
+                "the document rewritten for progenitor does not read: {e}"
+            ))
+        })?;
     let tokens = catch_panic(|| Generator::new(&settings).generate_tokens(&openapi))
         .map_err(|m| fail(format!("progenitor panicked: {m}")))?
         .map_err(|e| fail(format!("progenitor cannot generate this spec: {e}")))?;

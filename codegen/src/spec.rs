@@ -109,7 +109,8 @@ pub struct OperationModel {
     pub examples: Vec<ExampleModel>,
     /// `x-batch-outcome`: where `data` lists succeeded and failed items (batch operations).
     pub batch_outcome: Option<BatchOutcomeModel>,
-    /// Self-contained JSON Schema (2020-12) of the operation's inputs: see [`input_schema`].
+    /// Self-contained JSON Schema (2020-12) of the operation's inputs (query parameters and top-level body
+    /// properties; a body property named like a query parameter is `body_<name>`).
     pub input_schema: Value,
     /// Self-contained JSON Schema (2020-12) of the whole 200 response (the envelope).
     pub response_json_schema: Value,
@@ -144,7 +145,7 @@ pub struct ProviderSpec {
     pub envelope_data: Vec<(String, String)>,
     /// Operation ids the runtime implements by hand (listed, not generated), from `x-hand-written`.
     pub hand_written: Vec<HandWritten>,
-    /// What [`check_examples`] validated.
+    /// What the example validation found (every example conforms or is a checked deviation).
     pub example_counts: ExampleCounts,
 }
 
@@ -183,16 +184,24 @@ fn check_examples(raw: &Value, operations: &[OperationModel]) -> OpResult<Exampl
                         ));
                     }
                     (ExampleKind::Request, Some(body)) => {
-                        let creds_ptr =
-                            pointer(["components", "securitySchemes", &op.auth, "x-body-credentials"]);
+                        let creds_ptr = pointer([
+                            "components",
+                            "securitySchemes",
+                            &op.auth,
+                            "x-body-credentials",
+                        ]);
                         match raw.pointer(&creds_ptr) {
                             None => component(raw, body).map_err(|m| (ex.pointer.clone(), m))?,
                             Some(creds) => {
                                 let mut conv = Converter::new(raw);
                                 let body_ref = serde_json::json!({"$ref": format!("{SCHEMA_REF_PREFIX}{body}")});
-                                let b = conv.convert(&body_ref).map_err(|m| (ex.pointer.clone(), m))?;
+                                let b = conv
+                                    .convert(&body_ref)
+                                    .map_err(|m| (ex.pointer.clone(), m))?;
                                 let c = conv
-                                    .convert(&serde_json::json!({"type": "object", "properties": creds}))
+                                    .convert(
+                                        &serde_json::json!({"type": "object", "properties": creds}),
+                                    )
                                     .map_err(|m| (creds_ptr.clone(), m))?;
                                 conv.finish(serde_json::json!({"allOf": [b, c]}))
                             }
@@ -247,6 +256,8 @@ pub struct HandWritten {
 
 const ENVELOPE_REF: &str = "#/components/schemas/Envelope";
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+/// "X or null" is `anyOf: [X, {$ref: JsonNull}]` (see `client::for_progenitor`).
+pub const JSON_NULL_REF: &str = "#/components/schemas/JsonNull";
 
 /// Load `path` (shown in errors as `display`).
 pub fn load(path: &Path, display: &Path) -> Result<ProviderSpec, CodegenError> {
@@ -270,7 +281,9 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
     if let Some((loc, key)) = non_string_key(&value, "") {
         return Err(err(
             loc,
-            format!("the key {key} is not a string (YAML reads unquoted null, Null, true, numbers… as such): quote it"),
+            format!(
+                "the key {key} is not a string (YAML reads unquoted null, Null, true, numbers… as such): quote it"
+            ),
         ));
     }
     let raw: Value = serde_json::to_value(&value)
@@ -436,7 +449,10 @@ fn non_string_key(v: &serde_yaml::Value, ptr: &str) -> Option<(String, String)> 
                     return Some((ptr.to_string(), shown.trim().to_string()));
                 }
             };
-            non_string_key(child, &format!("{ptr}/{}", crate::error::pointer_segment(&seg)))
+            non_string_key(
+                child,
+                &format!("{ptr}/{}", crate::error::pointer_segment(&seg)),
+            )
         }),
         Y::Sequence(a) => a
             .iter()
@@ -689,6 +705,7 @@ fn operation(
             ))?;
             let required = object_required(schema);
             for (prop, ps) in object_properties(openapi, schema) {
+                let name_of_prop = prop.clone();
                 let prop_ptr =
                     pointer(["components", "schemas", name.as_str(), "properties", &prop]);
                 let limit = ps
@@ -707,8 +724,8 @@ fn operation(
                     name: prop,
                     location: ParamLocation::Body,
                     kind: ps.map(kind_of).unwrap_or("Any"),
-                    description: ps
-                        .and_then(|s| s.schema_data.description.clone())
+                    description: own_description(schema, &name_of_prop)
+                        .or_else(|| ps.and_then(|s| s.schema_data.description.clone()))
                         .unwrap_or_default(),
                     limit: limit.flatten(),
                 });
@@ -730,6 +747,15 @@ fn operation(
                 m,
             )
         })?;
+        if let Some(bad) = body_credentials(scheme)
+            .into_iter()
+            .find(|name| !owned.contains(name))
+        {
+            return Err((
+                pointer(["components", "securitySchemes", &auth, "x-body-credentials"]),
+                format!("{bad} is not one of the scheme's x-signer-params"),
+            ));
+        }
         if let Some(p) = params.iter().find(|p| owned.contains(&p.name)) {
             return Err((
                 at(""),
@@ -747,6 +773,34 @@ fn operation(
             rptr,
             "exactly one response status, \"200\", is supported (the envelope carries errors), plus an optional `default` for the error answers".into(),
         ));
+    }
+    if let Some(default) = &op.responses.default {
+        let name = match default {
+            ReferenceOr::Reference { reference } => {
+                reference.strip_prefix("#/components/responses/")
+            }
+            ReferenceOr::Item(_) => None,
+        };
+        let known = name.and_then(|n| openapi.components.as_ref()?.responses.get(n));
+        let Some(ReferenceOr::Item(error)) = known else {
+            return Err((
+                format!("{rptr}/default"),
+                "`default` (the error answers) must be a $ref to a response in #/components/responses".into(),
+            ));
+        };
+        if component_ref(
+            error
+                .content
+                .get("application/json")
+                .and_then(|m| m.schema.as_ref()),
+        )
+        .is_none()
+        {
+            return Err((
+                format!("{rptr}/default"),
+                "the error response needs an application/json schema that is a $ref to a component (the error envelope)".into(),
+            ));
+        }
     }
     let Some(ReferenceOr::Item(ok)) = op
         .responses
@@ -798,7 +852,7 @@ fn operation(
     })
 }
 
-/// The prefix a body property gets in [`input_schema`] when a query parameter has the same name.
+/// The prefix a body property gets in the input schema when a query parameter has the same name.
 pub const BODY_COLLISION_PREFIX: &str = "body_";
 
 /// The operation's inputs as one JSON Schema object (draft 2020-12, self-contained): a property per query
@@ -1004,12 +1058,46 @@ fn component<'a>(openapi: &'a OpenAPI, name: &str) -> Option<&'a Schema> {
     }
 }
 
+/// The schema `s` stands for: a `$ref` resolved, and the wrappers strict OpenAPI 3.0 needs seen through —
+/// `allOf: [X]` (a `$ref` with a description) and `anyOf: [X, JsonNull]` (X or null) both stand for X.
 fn resolve<'a>(openapi: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+    let schema = match s {
+        ReferenceOr::Item(s) => s,
+        ReferenceOr::Reference { reference } => {
+            return component(openapi, reference.strip_prefix(SCHEMA_REF_PREFIX)?);
+        }
+    };
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => resolve_unboxed(openapi, &all_of[0]),
+        SchemaKind::AnyOf { any_of } if any_of.len() == 2 => {
+            let is_null = |x: &ReferenceOr<Schema>| matches!(x, ReferenceOr::Reference { reference } if reference == JSON_NULL_REF);
+            match (is_null(&any_of[0]), is_null(&any_of[1])) {
+                (false, true) => resolve_unboxed(openapi, &any_of[0]),
+                (true, false) => resolve_unboxed(openapi, &any_of[1]),
+                _ => Some(schema),
+            }
+        }
+        _ => Some(schema),
+    }
+}
+
+fn resolve_unboxed<'a>(openapi: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
     match s {
         ReferenceOr::Item(s) => Some(s),
         ReferenceOr::Reference { reference } => {
             component(openapi, reference.strip_prefix(SCHEMA_REF_PREFIX)?)
         }
+    }
+}
+
+/// The description written on a property itself (beside its `allOf`/`anyOf` wrapper), if any.
+fn own_description(schema: &Schema, prop: &str) -> Option<String> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => match o.properties.get(prop)? {
+            ReferenceOr::Item(s) => s.schema_data.description.clone(),
+            ReferenceOr::Reference { .. } => None,
+        },
+        _ => None,
     }
 }
 
@@ -1032,6 +1120,20 @@ fn object_properties<'a>(
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The names under a security scheme's `x-body-credentials` (the fields its signer puts in JSON bodies).
+fn body_credentials(scheme: &openapiv3::SecurityScheme) -> Vec<String> {
+    use openapiv3::SecurityScheme as S;
+    let (S::APIKey { extensions, .. }
+    | S::HTTP { extensions, .. }
+    | S::OAuth2 { extensions, .. }
+    | S::OpenIDConnect { extensions, .. }) = scheme;
+    extensions
+        .get("x-body-credentials")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The names a security scheme's signer adds itself (`x-signer-params`).

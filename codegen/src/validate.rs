@@ -33,8 +33,10 @@ pub fn meta_schema(document: &Value) -> Result<(), Located> {
     for e in validator.iter_errors(document) {
         collect_leaves(&e, &mut leaves);
     }
+    // The deepest problem; among equals the first found (`max_by_key` keeps the last, hence `rev`).
     let Some(best) = leaves
         .iter()
+        .rev()
         .max_by_key(|(ptr, required, _)| (ptr.matches('/').count(), !required))
     else {
         return Ok(());
@@ -73,9 +75,9 @@ fn collect_leaves(e: &jsonschema::ValidationError<'_>, out: &mut Vec<(String, bo
     }
 }
 
-/// No keyword beside a `$ref` (OpenAPI 3.0 ignores them: wrap the `$ref` in `allOf`), and no `nullable`
-/// without a `type` in the same schema (3.0.3: it has no effect there). Examples and `x-` extensions are
-/// free-form and not checked.
+/// No keyword beside a `$ref` (OpenAPI 3.0 ignores them: wrap the `$ref` in `allOf`), no `nullable`
+/// without a `type` in the same schema (3.0.3: it has no effect there), and `x-json-string: true` only on
+/// `type: string`. Examples and the values of `x-` extensions are free-form and not checked.
 pub fn strict_rules(document: &Value) -> Result<(), Located> {
     walk(document, "", false)
 }
@@ -97,6 +99,22 @@ fn walk(v: &Value, ptr: &str, names_map: bool) -> Result<(), Located> {
                             others.join(", ")
                         ),
                     ));
+                }
+                match m.get("x-json-string") {
+                    None | Some(Value::Bool(false)) => {}
+                    Some(Value::Bool(true)) if m.get("type") == Some(&Value::from("string")) => {}
+                    Some(Value::Bool(true)) => {
+                        return Err((
+                            format!("{ptr}/x-json-string"),
+                            "x-json-string applies to `type: string` only".into(),
+                        ));
+                    }
+                    Some(_) => {
+                        return Err((
+                            format!("{ptr}/x-json-string"),
+                            "x-json-string must be true or false".into(),
+                        ));
+                    }
                 }
                 if m.get("nullable") == Some(&Value::Bool(true)) && !m.contains_key("type") {
                     return Err((
@@ -129,11 +147,7 @@ fn walk(v: &Value, ptr: &str, names_map: bool) -> Result<(), Located> {
                             | "callbacks"
                     )
                     && child.is_object();
-                walk(
-                    child,
-                    &format!("{ptr}/{}", pointer_segment(k)),
-                    child_names,
-                )?;
+                walk(child, &format!("{ptr}/{}", pointer_segment(k)), child_names)?;
             }
             Ok(())
         }

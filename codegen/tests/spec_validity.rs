@@ -100,15 +100,25 @@ fn an_unquoted_comma_in_a_flow_mapping_is_refused_by_the_openapi_schema() {
         "{type: string, description: Item id (16 digits in the example, as text).}",
     );
     assert!(
-        error_of(&broken).contains("at /components/schemas/Line/properties/itemId: not an OpenAPI 3.0 document"),
+        error_of(&broken)
+            .contains("at /components/schemas/Line/properties/itemId: not an OpenAPI 3.0 document"),
     );
 }
 
 #[test]
 fn other_meta_schema_violations_name_the_pointer() {
-    let err = error_of(&with("      summary: Post a\n", "      summary: [not, text]\n"));
-    assert!(err.contains("at /paths/~1a/post/summary: not an OpenAPI 3.0 document"), "{err}");
-    let err = error_of(&with("    Line:\n      type: object\n", "    Line:\n      type: objet\n"));
+    let err = error_of(&with(
+        "      summary: Post a\n",
+        "      summary: [not, text]\n",
+    ));
+    assert!(
+        err.contains("at /paths/~1a/post/summary: not an OpenAPI 3.0 document"),
+        "{err}"
+    );
+    let err = error_of(&with(
+        "    Line:\n      type: object\n",
+        "    Line:\n      type: objet\n",
+    ));
     assert!(err.contains("/components/schemas/Line"), "{err}");
 }
 
@@ -196,7 +206,12 @@ fn the_repository_specs_examples_are_all_checked() {
     for spec in &specs {
         let c = spec.example_counts;
         let examples: usize = spec.operations.iter().map(|o| o.examples.len()).sum();
-        assert_eq!(c.conforming + c.deviations, examples, "{}", spec.file.display());
+        assert_eq!(
+            c.conforming + c.deviations,
+            examples,
+            "{}",
+            spec.file.display()
+        );
         eprintln!(
             "{}: {} examples conform, {} kept as checked deviations",
             spec.file.display(),
@@ -207,4 +222,115 @@ fn the_repository_specs_examples_are_all_checked() {
     }
     eprintln!("total: {} conform, {} deviations", total.0, total.1);
     assert!(total.0 > 50, "{total:?}");
+}
+
+#[test]
+fn error_answers_are_a_default_response_that_progenitor_never_sees() {
+    let errors = "components:\n  responses:\n    Error:\n      description: error answers\n      content:\n        application/json:\n          schema: {$ref: \"#/components/schemas/Envelope\"}\n";
+    let spec_text = VALID
+        .replace(
+            "value: {\"code\": 200, \"data\": {\"x\": \"y\"}}\n",
+            "value: {\"code\": 200, \"data\": {\"x\": \"y\"}}\n        default: {$ref: \"#/components/responses/Error\"}\n",
+        )
+        .replace("components:\n", errors);
+    let spec = parse(&spec_text, Path::new("specs/demo.yaml")).unwrap();
+    let fed = sourcing_codegen::client::for_progenitor(&spec.source);
+    assert!(
+        fed["paths"]["/a"]["post"]["responses"]
+            .get("default")
+            .is_none()
+    );
+    let with_errors = sourcing_codegen::generate(&spec).unwrap();
+    let without =
+        sourcing_codegen::generate(&parse(VALID, Path::new("specs/demo.yaml")).unwrap()).unwrap();
+    let client = |files: &[sourcing_codegen::GeneratedFile]| {
+        files
+            .iter()
+            .find(|f| f.path.ends_with("src/client.rs"))
+            .unwrap()
+            .contents
+            .clone()
+    };
+    assert_eq!(client(&with_errors), client(&without));
+
+    let inline = spec_text.replace(
+        "        default: {$ref: \"#/components/responses/Error\"}\n",
+        "        default: {description: oops}\n",
+    );
+    let err = error_of(&inline);
+    assert!(
+        err.contains(
+            "/paths/~1a/post/responses/default: `default` (the error answers) must be a $ref"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_nullable_ref_is_written_any_of_json_null_and_typed_as_option() {
+    let text = with(
+        "    A:\n      type: object\n      properties:\n        x: {type: string}\n",
+        "    A:\n      type: object\n      properties:\n        x: {type: string}\n        y:\n          description: a nullable line\n          anyOf: [{$ref: \"#/components/schemas/Line\"}, {$ref: \"#/components/schemas/JsonNull\"}]\n    JsonNull: {type: string, nullable: true, enum: [null]}\n",
+    );
+    let spec = parse(&text, Path::new("specs/demo.yaml")).unwrap();
+    let client = sourcing_codegen::generate(&spec)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.path.ends_with("src/client.rs"))
+        .unwrap()
+        .contents;
+    assert!(
+        client.contains("pub y: ::std::option::Option<Line>"),
+        "{client}"
+    );
+    assert!(!client.contains("JsonNull"));
+}
+
+#[test]
+fn extension_misuse_and_non_string_keys_name_the_pointer() {
+    let err = error_of(&with(
+        "        x: {type: string}\n",
+        "        x: {type: integer, x-json-string: true}\n",
+    ));
+    assert!(
+        err.contains("x-json-string applies to `type: string` only"),
+        "{err}"
+    );
+    let err = error_of(&with(
+        "        itemId: {type: string,",
+        "        itemId: {type: string, x-json-string: yes please,",
+    ));
+    assert!(err.contains("x-json-string must be true or false"), "{err}");
+    let err = error_of(&with(
+        "    AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+        "    AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signer-params: [sign], x-body-credentials: {appKey: {type: string}}}",
+    ));
+    assert!(
+        err.contains("/components/securitySchemes/AccessKeyV1/x-body-credentials: appKey is not one of the scheme's x-signer-params"),
+        "{err}"
+    );
+    let err = error_of(&with("    A:\n", "    Null: {type: string}\n    A:\n"));
+    assert!(
+        err.contains("at /components/schemas: the key null is not a string"),
+        "{err}"
+    );
+}
+
+#[test]
+fn body_credentials_are_allowed_and_typed_in_request_examples() {
+    let creds = "    AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signer-params: [appKey], x-body-credentials: {appKey: {type: string}}}";
+    let base = with(
+        "    AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+        creds,
+    );
+    let ok = base.replace(
+        r#"{"itemId": "1", "price": "2.5"}"#,
+        r#"{"itemId": "1", "price": "2.5", "appKey": "k"}"#,
+    );
+    parse(&ok, Path::new("specs/demo.yaml")).unwrap();
+    let err = error_of(&base.replace(
+        r#"{"itemId": "1", "price": "2.5"}"#,
+        r#"{"itemId": "1", "price": "2.5", "appKey": 7}"#,
+    ));
+    assert!(err.contains("/appKey"), "{err}");
 }
