@@ -620,6 +620,26 @@ impl ServerHandler for Server {
 
 /// `sourcing mcp`: serve on stdin/stdout until the client closes stdin.
 pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
+    // Global flags that mean nothing here are refused rather than silently ignored.
+    let given = |id: &str| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    if given("base-url") {
+        return Err(Stop(
+            exit::USAGE,
+            "sourcing mcp serves every provider: set <PREFIX>_BASE_URL (environment or --config) with --live instead of --base-url".into(),
+        ));
+    }
+    if given("output") {
+        return Err(Stop(
+            exit::USAGE,
+            "sourcing mcp answers in JSON-RPC: --output does not apply".into(),
+        ));
+    }
+    if m.get_flag("sandbox") && m.get_flag("live") {
+        return Err(Stop(
+            exit::USAGE,
+            "--sandbox and --live contradict each other (the sandbox is the default)".into(),
+        ));
+    }
     let options = Options {
         live: m.get_flag("live"),
         allow_writes: m.get_flag("allow-writes"),

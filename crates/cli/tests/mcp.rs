@@ -463,6 +463,20 @@ async fn live_serves_the_providers_with_credentials_and_never_shows_them() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no provider has credentials"));
+
+    // Global flags that mean nothing to `mcp` are refused, not ignored.
+    for args in [
+        &["--base-url", "http://127.0.0.1:1", "mcp"][..],
+        &["-o", "table", "mcp"],
+        &["--sandbox", "mcp", "--live"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
 }
 
 /// The tool counts the README gives per provider and guard level are the operation tables'.
