@@ -278,6 +278,7 @@ impl Server {
                     "{name} {what}: this server does not serve it; restart `sourcing mcp` with {} to allow it",
                     entry.guard.flag()
                 ),
+                "code": null,
                 "requestId": null,
             })));
         }
@@ -309,6 +310,7 @@ impl Server {
                 "error": "invalid_arguments",
                 "message": format!("{name}: invalid arguments (nothing was sent): {summary}"),
                 "fields": problems,
+                "code": null,
                 "requestId": null,
             })));
         }
@@ -321,6 +323,7 @@ impl Server {
                 return Ok(CallToolResult::structured_error(json!({
                     "error": "invalid_arguments",
                     "message": format!("{name}: {message}"),
+                    "code": null,
                     "requestId": null,
                 })));
             }
