@@ -198,6 +198,7 @@ mod tests {
                     max: 2,
                     separator: Some(","),
                 }),
+                json_string: false,
             }],
             ..Operation::untabled("op", AuthStyle::AccessKeyV1, false)
         }));

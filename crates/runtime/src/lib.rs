@@ -17,7 +17,6 @@ pub mod policy;
 mod runtime;
 pub mod signing;
 pub mod time;
-mod tls;
 pub mod wire;
 
 #[doc(hidden)]
@@ -35,5 +34,4 @@ pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
     AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
 };
-pub use tls::ensure_crypto_provider;
 pub use wire::{JsonString, LenientId};

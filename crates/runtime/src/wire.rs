@@ -208,7 +208,10 @@ mod tests {
         for n in [0u64, 7, 10, 99, 100, 12345, u64::MAX, 2257455039610311973] {
             assert_eq!(decimal(n, false), n.to_string());
             let id: LenientId = serde_json::from_str(&n.to_string()).unwrap();
-            assert_eq!((id.as_str(), id.is_numeric()), (n.to_string().as_str(), true));
+            assert_eq!(
+                (id.as_str(), id.is_numeric()),
+                (n.to_string().as_str(), true)
+            );
         }
         for n in [-1i64, -10, -9876543210, i64::MIN] {
             let id: LenientId = serde_json::from_str(&n.to_string()).unwrap();
