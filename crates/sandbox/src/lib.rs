@@ -13,7 +13,9 @@
 mod auth;
 mod faults;
 mod flows;
+pub mod generate;
 mod respond;
+mod schema;
 mod server;
 mod signer;
 mod validate;
