@@ -21,6 +21,7 @@ mod signer;
 mod validate;
 
 pub use faults::{Fault, FaultRule};
+pub use respond::{AnswerSource, answer_source};
 pub use server::{Sandbox, SandboxConfig};
 pub use signer::SandboxSigner;
 
@@ -34,6 +35,46 @@ pub fn providers() -> &'static [&'static Provider] {
         &xportcn::operations::PROVIDER,
     ];
     PROVIDERS
+}
+
+/// What `sourcing sandbox` prints at startup: every provider's base URL and operation count, and the
+/// public test credentials of every credential style the providers use (access-key and app-key).
+pub fn banner(addr: std::net::SocketAddr) -> String {
+    use sourcing_runtime::operation::CredentialStyle;
+    use std::fmt::Write;
+    let mut out = format!("sandbox listening on http://{addr}\n");
+    for p in providers() {
+        let _ = writeln!(
+            out,
+            "  {:<10} http://{addr}/{}  ({} operations)",
+            p.name,
+            p.name,
+            p.operations.len()
+        );
+    }
+    out.push_str("test credentials (public, sandbox only):\n");
+    for p in providers() {
+        let _ = match p.credentials {
+            CredentialStyle::AccessKey => writeln!(
+                out,
+                "  {:<10} {prefix}_ACCESS_KEY={} {prefix}_ACCESS_SECRET={} {prefix}_USER_ID={}",
+                p.name,
+                credentials::ACCESS_KEY,
+                credentials::ACCESS_SECRET,
+                credentials::USER_ID,
+                prefix = p.env_prefix,
+            ),
+            CredentialStyle::AppKey => writeln!(
+                out,
+                "  {:<10} {prefix}_APP_KEY={} {prefix}_APP_SECRET={}",
+                p.name,
+                credentials::APP_KEY,
+                credentials::APP_SECRET,
+                prefix = p.env_prefix,
+            ),
+        };
+    }
+    out
 }
 
 /// Test credentials the sandbox accepts (and the quickstart and CLI `--sandbox` use).
@@ -52,5 +93,28 @@ pub mod credentials {
 
     pub fn app_key() -> AppKeyCredentials {
         AppKeyCredentials::new(APP_KEY, APP_SECRET)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn banner_shows_every_providers_test_credentials() {
+        let text = super::banner(([127, 0, 0, 1], 8080).into());
+        for p in super::providers() {
+            assert!(
+                text.contains(&format!("http://127.0.0.1:8080/{}", p.name)),
+                "{text}"
+            );
+        }
+        for needle in [
+            "PANDAPON_ACCESS_KEY=sandbox-access-key",
+            "PANDAPON_ACCESS_SECRET=sandbox-access-secret",
+            "XPORTCN_USER_ID=2100007341207",
+            "DAJISAAS_APP_KEY=sandbox-app-key",
+            "DAJISAAS_APP_SECRET=sandbox-app-secret",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
     }
 }

@@ -3,6 +3,22 @@
 //! validators.
 
 use serde_json::{Map, Value, json};
+use sourcing_runtime::Operation;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// The operation's input JSON Schema text (query parameters and top-level body properties as one object);
+/// empty when the table carries none.
+pub(crate) fn input_schema(op: &Operation) -> &'static str {
+    let _ = op;
+    ""
+}
+
+/// The operation's response JSON Schema text (the whole envelope); empty when the table carries none.
+pub(crate) fn response_schema(op: &Operation) -> &'static str {
+    let _ = op;
+    ""
+}
 
 /// The bounds OpenAPI's integer formats imply (JSON Schema itself gives `format` no meaning).
 pub(crate) fn format_range(format: &str) -> Option<(i64, i64)> {
@@ -171,6 +187,36 @@ pub(crate) fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
         .should_validate_formats(false)
         .build(&with_format_ranges(schema))
         .map_err(|e| format!("invalid JSON Schema: {e}"))
+}
+
+/// A compiled schema and its text as a value (for `$ref` resolution and generation).
+pub(crate) struct Compiled {
+    pub(crate) root: Value,
+    pub(crate) validator: jsonschema::Validator,
+}
+
+/// The compiled schema of a table text (cached per text), `None` when the text is empty or not a usable
+/// schema.
+pub(crate) fn compiled(text: &'static str) -> Option<Arc<Compiled>> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    type Cache = Mutex<HashMap<(usize, usize), Option<Arc<Compiled>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = (text.as_ptr() as usize, text.len());
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return hit.clone();
+    }
+    let made = serde_json::from_str::<Value>(text).ok().and_then(|root| {
+        let validator = compile(&root).ok()?;
+        Some(Arc::new(Compiled { root, validator }))
+    });
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, made.clone());
+    made
 }
 
 #[cfg(test)]

@@ -1,14 +1,215 @@
-//! Request validation from the operation table: required parameters present, values of the documented type.
+//! Request validation against the operation's input JSON Schema (`Operation::input_schema`: one object of
+//! the query parameters and the top-level body properties). Query values travel as text: each is read as
+//! the type its schema names (integer, number, boolean) before validating, so `pageSize=-1` meets the same
+//! `minimum` as `"pageSize": -1`. Errors name the field (query parameter name or JSON pointer into the body).
 
-use serde_json::Value;
+use crate::schema::{self, flatten, types_of};
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::{Map, Value};
+use sourcing_runtime::AuthStyle;
 use sourcing_runtime::operation::{Operation, ParamLocation};
 
-/// Check query and body against `op`. Returns the parsed body (if any) or the reason the request is invalid.
+/// The JSON body of `op`, which must be an object; `None` for operations without a body. Checked before
+/// the signature, so every provider answers a missing, unparsable or non-object body the same way (400).
+pub(crate) fn parse_body(op: &Operation, body: &[u8]) -> Result<Option<Value>, String> {
+    if !op.has_body {
+        return Ok(None);
+    }
+    if body.is_empty() {
+        return Err("missing JSON request body".into());
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("request body is not valid JSON: {e}"))?;
+    if !value.is_object() {
+        return Err(format!(
+            "request body must be a JSON object, got {}",
+            kind_name(&value)
+        ));
+    }
+    Ok(Some(value))
+}
+
+fn kind_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parameters the signature scheme adds: checked by `auth`, not part of the operation's own input unless
+/// its schema declares them.
+pub(crate) fn credential_names(auth: AuthStyle) -> &'static [&'static str] {
+    match auth {
+        AuthStyle::AppKey => &["appKey", "appSecret", "sign", "requestTime"],
+        AuthStyle::QueryTimestampSign => &["timestamp", "sign"],
+        _ => &[],
+    }
+}
+
+/// Check query and body against `op`'s input schema; `Err` names the field and what is wrong.
 pub(crate) fn validate(
     op: &Operation,
     query: &[(String, String)],
-    body: &[u8],
-) -> Result<Option<Value>, String> {
+    body: Option<&Value>,
+) -> Result<(), String> {
+    let Some(c) = schema::compiled(schema::input_schema(op)) else {
+        return legacy(op, query, body);
+    };
+    let top = flatten(&c.root, &c.root);
+    let props = top
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let skip = |name: &str| credential_names(op.auth).contains(&name) && !props.contains_key(name);
+
+    let mut from_query = Map::new();
+    for (k, v) in query {
+        if skip(k) {
+            continue;
+        }
+        let typed = match props.get(k) {
+            Some(s) => coerce(&c.root, s, v),
+            None => Value::String(v.clone()),
+        };
+        from_query.insert(k.clone(), typed);
+    }
+    let mut from_body = Map::new();
+    if let Some(Value::Object(b)) = body {
+        for (k, v) in b {
+            if !skip(k) {
+                from_body.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    // One object of both; a name in both (PandaPon `refundId`) is checked with each value.
+    let mut instance = from_query.clone();
+    instance.extend(from_body.clone());
+    let mut variants = vec![Value::Object(instance)];
+    if from_query
+        .iter()
+        .any(|(k, v)| from_body.get(k).is_some_and(|b| b != v))
+    {
+        let mut other = from_body;
+        other.extend(from_query.clone());
+        variants.push(Value::Object(other));
+    }
+    for instance in &variants {
+        let errors: Vec<String> = c
+            .validator
+            .iter_errors(instance)
+            .take(3)
+            .map(|e| describe(op, &from_query, &e))
+            .collect();
+        if !errors.is_empty() {
+            return Err(errors.join("; "));
+        }
+    }
+    Ok(())
+}
+
+/// A query value read as the type its schema names (text that does not parse stays a string, so the
+/// validator reports the type mismatch).
+fn coerce(root: &Value, schema: &Value, text: &str) -> Value {
+    let s = flatten(root, schema);
+    let mut types = s.get("type").map(types_of).unwrap_or_default();
+    for branch in ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| s.get(*k).and_then(Value::as_array))
+        .flatten()
+    {
+        if let Some(t) = flatten(root, branch).get("type") {
+            types.extend(types_of(t));
+        }
+    }
+    let wants = |t: &str| types.iter().any(|x| x == t);
+    if wants("string") {
+        return Value::String(text.to_string());
+    }
+    if wants("integer") || wants("number") {
+        // A JSON number token only (serde_json keeps integers beyond i64 as u64, beyond u64 as f64).
+        if let Ok(n @ Value::Number(_)) = serde_json::from_str::<Value>(text.trim()) {
+            return n;
+        }
+    }
+    if wants("boolean") && matches!(text, "true" | "false") {
+        return Value::Bool(text == "true");
+    }
+    if wants("null") && text == "null" {
+        return Value::Null;
+    }
+    if (wants("array") || wants("object"))
+        && let Ok(v @ (Value::Array(_) | Value::Object(_))) = serde_json::from_str::<Value>(text)
+    {
+        return v;
+    }
+    Value::String(text.to_string())
+}
+
+/// `query parameter `pageSize`: -1 is less than the minimum of 1` / `body field `/cargoParamList/0/quantity`: …`.
+fn describe(
+    op: &Operation,
+    from_query: &Map<String, Value>,
+    e: &jsonschema::ValidationError<'_>,
+) -> String {
+    let pointer = e.instance_path().as_str();
+    let first = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("")
+        .replace("~1", "/")
+        .replace("~0", "~");
+    let is_query = |name: &str| {
+        from_query.contains_key(name)
+            || op
+                .params
+                .iter()
+                .any(|p| p.name == name && p.location == ParamLocation::Query)
+                && !op
+                    .params
+                    .iter()
+                    .any(|p| p.name == name && p.location == ParamLocation::Body)
+    };
+    if let ValidationErrorKind::Required { property } = e.kind() {
+        let name = property.as_str().unwrap_or_default();
+        return if pointer.is_empty() && is_query(name) {
+            format!("missing required query parameter `{name}`")
+        } else if pointer.is_empty() {
+            format!("missing required body field `{name}`")
+        } else {
+            format!("missing required body field `{pointer}/{name}`")
+        };
+    }
+    let field = if pointer.is_empty() {
+        "request".to_string()
+    } else if pointer.matches('/').count() == 1
+        && is_query(&first)
+        && from_query.contains_key(&first)
+    {
+        format!("query parameter `{first}`")
+    } else if pointer.matches('/').count() == 1 {
+        format!("body field `{first}`")
+    } else {
+        format!("body field `{pointer}`")
+    };
+    match e.kind() {
+        ValidationErrorKind::Type {
+            kind: TypeKind::Single(t),
+        } => format!("{field} must be {t}, got {}", e.instance()),
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            format!("{field} has undocumented properties {unexpected:?}")
+        }
+        _ => format!("{field}: {e}"),
+    }
+}
+
+/// Without an input schema: required parameters present and of the documented kind.
+fn legacy(op: &Operation, query: &[(String, String)], body: Option<&Value>) -> Result<(), String> {
     for p in op
         .params
         .iter()
@@ -28,16 +229,8 @@ pub(crate) fn validate(
             _ => {}
         }
     }
-    if !op.has_body {
-        return Ok(None);
-    }
-    if body.is_empty() {
-        return Err("missing JSON request body".into());
-    }
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| format!("request body is not valid JSON: {e}"))?;
-    let Some(object) = value.as_object() else {
-        return Err("request body must be a JSON object".into());
+    let Some(Value::Object(object)) = body else {
+        return Ok(());
     };
     for p in op
         .params
@@ -59,11 +252,11 @@ pub(crate) fn validate(
         }
     }
     if let Some(check) = op.transcode_request
-        && let Err(e) = check(body)
+        && let Err(e) = check(Value::Object(object.clone()).to_string().as_bytes())
     {
         return Err(format!(
             "request body does not match the documented shape: {e}"
         ));
     }
-    Ok(Some(value))
+    Ok(())
 }
