@@ -81,35 +81,41 @@ pub(crate) fn validate(
     let mut from_body = Map::new();
     if let Some(Value::Object(b)) = body {
         for (k, v) in b {
-            if !skip(k) {
-                from_body.insert(k.clone(), v.clone());
+            if skip(k) {
+                continue;
             }
+            // A body property named like a query parameter is `body_<name>` in the input schema.
+            let name = if is_query_param(op, k) {
+                format!("{BODY_PREFIX}{k}")
+            } else {
+                k.clone()
+            };
+            from_body.insert(name, v.clone());
         }
     }
-    // One object of both; a name in both (PandaPon `refundId`) is checked with each value.
     let mut instance = from_query.clone();
-    instance.extend(from_body.clone());
-    let mut variants = vec![Value::Object(instance)];
-    if from_query
+    instance.extend(from_body);
+    let instance = Value::Object(instance);
+    let errors: Vec<String> = c
+        .validator
+        .iter_errors(&instance)
+        .take(3)
+        .map(|e| describe(op, &from_query, &e))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// How the input schema names a body property that shares its name with a query parameter.
+const BODY_PREFIX: &str = "body_";
+
+fn is_query_param(op: &Operation, name: &str) -> bool {
+    op.params
         .iter()
-        .any(|(k, v)| from_body.get(k).is_some_and(|b| b != v))
-    {
-        let mut other = from_body;
-        other.extend(from_query.clone());
-        variants.push(Value::Object(other));
-    }
-    for instance in &variants {
-        let errors: Vec<String> = c
-            .validator
-            .iter_errors(instance)
-            .take(3)
-            .map(|e| describe(op, &from_query, &e))
-            .collect();
-        if !errors.is_empty() {
-            return Err(errors.join("; "));
-        }
-    }
-    Ok(())
+        .any(|p| p.name == name && p.location == ParamLocation::Query)
 }
 
 /// A query value read as the type its schema names (text that does not parse stays a string, so the
@@ -156,7 +162,16 @@ fn describe(
     from_query: &Map<String, Value>,
     e: &jsonschema::ValidationError<'_>,
 ) -> String {
-    let pointer = e.instance_path().as_str();
+    let raw = e.instance_path().as_str();
+    // `/body_refundId/...` is the body's `refundId` (a query parameter has the same name).
+    let body_renamed = raw
+        .strip_prefix('/')
+        .and_then(|r| r.strip_prefix(BODY_PREFIX))
+        .filter(|r| is_query_param(op, r.split('/').next().unwrap_or("")));
+    let pointer = match body_renamed {
+        Some(rest) => format!("/{rest}"),
+        None => raw.to_string(),
+    };
     let first = pointer
         .trim_start_matches('/')
         .split('/')
@@ -164,35 +179,25 @@ fn describe(
         .unwrap_or("")
         .replace("~1", "/")
         .replace("~0", "~");
-    let is_query = |name: &str| {
-        from_query.contains_key(name)
-            || op
-                .params
-                .iter()
-                .any(|p| p.name == name && p.location == ParamLocation::Query)
-                && !op
-                    .params
-                    .iter()
-                    .any(|p| p.name == name && p.location == ParamLocation::Body)
-    };
+    let top_level = pointer.matches('/').count() == 1;
     if let ValidationErrorKind::Required { property } = e.kind() {
         let name = property.as_str().unwrap_or_default();
-        return if pointer.is_empty() && is_query(name) {
-            format!("missing required query parameter `{name}`")
-        } else if pointer.is_empty() {
-            format!("missing required body field `{name}`")
-        } else {
-            format!("missing required body field `{pointer}/{name}`")
+        return match name.strip_prefix(BODY_PREFIX) {
+            Some(n) if pointer.is_empty() && is_query_param(op, n) => {
+                format!("missing required body field `{n}`")
+            }
+            _ if pointer.is_empty() && is_query_param(op, name) => {
+                format!("missing required query parameter `{name}`")
+            }
+            _ if pointer.is_empty() => format!("missing required body field `{name}`"),
+            _ => format!("missing required body field `{pointer}/{name}`"),
         };
     }
     let field = if pointer.is_empty() {
         "request".to_string()
-    } else if pointer.matches('/').count() == 1
-        && is_query(&first)
-        && from_query.contains_key(&first)
-    {
+    } else if top_level && body_renamed.is_none() && from_query.contains_key(&first) {
         format!("query parameter `{first}`")
-    } else if pointer.matches('/').count() == 1 {
+    } else if top_level {
         format!("body field `{first}`")
     } else {
         format!("body field `{pointer}`")
