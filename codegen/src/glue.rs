@@ -266,6 +266,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             let req = prm.required;
             let kind = format_ident!("{}", prm.kind);
             let desc = &prm.description;
+            let json_string = prm.json_string;
             let limit = match &prm.limit {
                 None => quote!(None),
                 Some(LimitModel::MaxItems { max, separator }) => {
@@ -280,7 +281,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                     quote!(Some(::sourcing_runtime::operation::Limit::Maximum(#max)))
                 }
             };
-            quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc, limit: #limit })
+            quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc, limit: #limit, json_string: #json_string })
         });
         let examples = op.examples.iter().map(|ex| {
             let name = &ex.name;
@@ -310,6 +311,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             None => quote!(None),
         };
         let doc = format!(" `{} {}`: {}", op.method, op.path, op.summary);
+        let input_schema = op.input_schema.to_string();
+        let response_schema = op.response_json_schema.to_string();
         quote! {
             #[doc = #doc]
             pub static #konst: Operation = Operation {
@@ -326,6 +329,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 transcode_request: #tr_req,
                 transcode_response: transcode::<#env>,
                 batch_outcome: #batch,
+                input_schema: #input_schema,
+                response_schema: #response_schema,
             };
         }
     });

@@ -7,6 +7,7 @@ pub mod client;
 pub mod coverage;
 pub mod error;
 pub mod glue;
+pub mod json_schema;
 pub mod render;
 pub mod spec;
 

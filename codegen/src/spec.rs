@@ -57,6 +57,10 @@ pub struct ParamModel {
     pub description: String,
     /// A documented limit the runtime checks before sending (`sourcing_runtime::operation::Limit`).
     pub limit: Option<LimitModel>,
+    /// `x-json-string: true`: a string that must hold JSON text.
+    pub json_string: bool,
+    /// JSON pointer of the parameter's (or body property's) schema in the document.
+    pub schema_pointer: String,
 }
 
 /// A documented limit on a parameter, from `x-max-items` (+ `x-separator`) or an integer `maximum`.
@@ -100,6 +104,10 @@ pub struct OperationModel {
     pub examples: Vec<ExampleModel>,
     /// `x-batch-outcome`: where `data` lists succeeded and failed items (batch operations).
     pub batch_outcome: Option<BatchOutcomeModel>,
+    /// Self-contained JSON Schema (2020-12) of the operation's inputs: see [`input_schema`].
+    pub input_schema: Value,
+    /// Self-contained JSON Schema (2020-12) of the whole 200 response (the envelope).
+    pub response_json_schema: Value,
 }
 
 /// `x-batch-outcome: {succeeded, failed, id, reason}` — property names in the operation's `data`: the array
@@ -118,6 +126,8 @@ pub struct ProviderSpec {
     /// The spec path as shown to users (relative to the workspace root).
     pub file: PathBuf,
     pub openapi: OpenAPI,
+    /// The whole document as JSON (what the meta-schema and the JSON Schema conversion read).
+    pub raw: Value,
     pub meta: SourcingMeta,
     pub base_url: String,
     pub operations: Vec<OperationModel>,
@@ -162,6 +172,8 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
             .unwrap_or_default();
         err(loc, format!("invalid YAML: {e}"))
     })?;
+    let raw: Value = serde_json::to_value(&value)
+        .map_err(|e| err(String::new(), format!("not representable as JSON: {e}")))?;
     let openapi: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let loc = pointer(e.path().iter().map(|seg| seg.to_string()));
         err(loc, format!("not an OpenAPI 3.0 document: {}", e.inner()))
@@ -242,7 +254,7 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         }
         for (method, op) in item.iter() {
             let ptr = format!("{item_ptr}/{method}");
-            let model = operation(
+            let mut model = operation(
                 op,
                 method,
                 path,
@@ -253,6 +265,14 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
                 &envelope_data,
             )
             .map_err(|(loc, msg)| err(loc, msg))?;
+            model.input_schema = input_schema(&raw, &model, &ptr).map_err(|(l, m)| err(l, m))?;
+            model.response_json_schema =
+                crate::json_schema::component(&raw, &model.response_schema).map_err(|m| {
+                    err(
+                        format!("{ptr}/responses/200/content/application~1json/schema"),
+                        m,
+                    )
+                })?;
             if let Some(prev) = operations.iter().find(|o| o.id == model.id) {
                 return Err(err(
                     format!("{ptr}/operationId"),
@@ -284,6 +304,7 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
     Ok(ProviderSpec {
         file: display.to_path_buf(),
         openapi,
+        raw,
         meta,
         base_url,
         operations,
@@ -485,12 +506,13 @@ fn operation(
         let openapiv3::ParameterSchemaOrContent::Schema(schema) = &data.format else {
             return Err((pptr, "parameters need a schema".into()));
         };
-        let (kind, limit) = match schema {
+        let (kind, limit, json_string) = match schema {
             ReferenceOr::Item(s) => (
                 kind_of(s),
                 limit_of(s).map_err(|m| (format!("{pptr}/schema"), m))?,
+                json_string_of(s).map_err(|m| (format!("{pptr}/schema/x-json-string"), m))?,
             ),
-            ReferenceOr::Reference { .. } => ("Any", None),
+            ReferenceOr::Reference { .. } => ("Any", None, false),
         };
         params.push(ParamModel {
             name: data.name.clone(),
@@ -499,6 +521,8 @@ fn operation(
             kind,
             description: data.description.clone().unwrap_or_default(),
             limit,
+            json_string,
+            schema_pointer: format!("{pptr}/schema"),
         });
     }
 
@@ -532,13 +556,20 @@ fn operation(
             ))?;
             let required = object_required(schema);
             for (prop, ps) in object_properties(openapi, schema) {
-                let limit = ps.map(limit_of).transpose().map_err(|m| {
-                    (
-                        pointer(["components", "schemas", name.as_str(), "properties", &prop]),
-                        m,
-                    )
-                })?;
+                let prop_ptr =
+                    pointer(["components", "schemas", name.as_str(), "properties", &prop]);
+                let limit = ps
+                    .map(limit_of)
+                    .transpose()
+                    .map_err(|m| (prop_ptr.clone(), m))?;
+                let json_string = ps
+                    .map(json_string_of)
+                    .transpose()
+                    .map_err(|m| (format!("{prop_ptr}/x-json-string"), m))?
+                    .unwrap_or(false);
                 params.push(ParamModel {
+                    json_string,
+                    schema_pointer: prop_ptr,
                     required: required.contains(&prop),
                     name: prop,
                     location: ParamLocation::Body,
@@ -629,7 +660,91 @@ fn operation(
         response_schema,
         examples,
         batch_outcome,
+        input_schema: Value::Null,
+        response_json_schema: Value::Null,
     })
+}
+
+/// The prefix a body property gets in [`input_schema`] when a query parameter has the same name.
+pub const BODY_COLLISION_PREFIX: &str = "body_";
+
+/// The operation's inputs as one JSON Schema object (draft 2020-12, self-contained): a property per query
+/// parameter (its name) and per top-level JSON body property (its name, or `body_<name>` when a query
+/// parameter has the same name, e.g. PandaPon `refund_info`'s `refundId` and `body_refundId`); `required`
+/// lists the required query parameters and, when the body is required, the body's required properties.
+/// `additionalProperties` is the body's (open bodies accept extra properties), otherwise `false`.
+/// Signer-owned fields (`appKey`, `sign`, …) are not inputs.
+fn input_schema(raw: &Value, op: &OperationModel, ptr: &str) -> OpResult<Value> {
+    use crate::json_schema::Converter;
+    let mut conv = Converter::new(raw);
+    let mut props = serde_json::Map::new();
+    let mut required = Vec::new();
+    let body_required = raw
+        .pointer(&format!("{ptr}/requestBody/required"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let query_names: Vec<&str> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+        .map(|p| p.name.as_str())
+        .collect();
+    for p in &op.params {
+        let name = match p.location {
+            ParamLocation::Body if query_names.contains(&p.name.as_str()) => {
+                format!("{BODY_COLLISION_PREFIX}{}", p.name)
+            }
+            _ => p.name.clone(),
+        };
+        if props.contains_key(&name) {
+            return Err((
+                p.schema_pointer.clone(),
+                format!(
+                    "input name {name:?} is taken twice (a body property named like a query parameter is renamed {BODY_COLLISION_PREFIX}<name>)"
+                ),
+            ));
+        }
+        let schema = raw
+            .pointer(&p.schema_pointer)
+            .ok_or((p.schema_pointer.clone(), "schema not found".to_string()))?;
+        let mut converted = conv
+            .convert(schema)
+            .map_err(|m| (p.schema_pointer.clone(), m))?;
+        if let Value::Object(m) = &mut converted
+            && !m.contains_key("description")
+            && !p.description.is_empty()
+        {
+            m.insert("description".into(), Value::String(p.description.clone()));
+        }
+        let is_required = p.required && (p.location == ParamLocation::Query || body_required);
+        if is_required {
+            required.push(Value::String(name.clone()));
+        }
+        props.insert(name, converted);
+    }
+    let mut root = serde_json::Map::new();
+    root.insert("type".into(), "object".into());
+    root.insert("properties".into(), Value::Object(props));
+    if !required.is_empty() {
+        root.insert("required".into(), Value::Array(required));
+    }
+    let extra = match &op.body_schema {
+        Some(body) => {
+            let bptr = pointer([
+                "components",
+                "schemas",
+                body.as_str(),
+                "additionalProperties",
+            ]);
+            match raw.pointer(&bptr) {
+                Some(v) => conv.convert(v).map_err(|m| (bptr, m))?,
+                None => Value::Bool(false),
+            }
+        }
+        None => Value::Bool(false),
+    };
+    root.insert("additionalProperties".into(), extra);
+    Ok(conv.finish(Value::Object(root)))
 }
 
 /// Parse `x-batch-outcome` and check that the envelope's `data` is a component with an array property
@@ -838,6 +953,20 @@ fn limit_of(schema: &Schema) -> Result<Option<LimitModel>, String> {
         _ => None,
     };
     Ok(max_items.or(maximum))
+}
+
+/// `x-json-string: true|false` (absent = false).
+fn json_string_of(schema: &Schema) -> Result<bool, String> {
+    match schema.schema_data.extensions.get("x-json-string") {
+        None => Ok(false),
+        Some(Value::Bool(b)) => {
+            if *b && !matches!(schema.schema_kind, SchemaKind::Type(Type::String(_))) {
+                return Err("x-json-string applies to `type: string` only".into());
+            }
+            Ok(*b)
+        }
+        Some(_) => Err("x-json-string must be true or false".into()),
+    }
 }
 
 fn kind_of(schema: &Schema) -> &'static str {

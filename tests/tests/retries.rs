@@ -30,6 +30,8 @@ fn op(idempotent: bool) -> Operation {
         transcode_request: None,
         transcode_response: transcode::<Env>,
         batch_outcome: None,
+        input_schema: "true",
+        response_schema: "true",
     }
 }
 

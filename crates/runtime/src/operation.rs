@@ -108,6 +108,8 @@ pub struct Param {
     pub description: &'static str,
     /// A limit the vendor documents, checked before the request is signed and sent.
     pub limit: Option<Limit>,
+    /// The value is a string that must hold JSON text (spec: `x-json-string: true`), e.g. Dajisaas `sort`.
+    pub json_string: bool,
 }
 
 /// A documented limit on a parameter (spec: `x-max-items` + `x-separator`, or `maximum`). Checked by
@@ -229,6 +231,21 @@ pub struct Operation {
     /// For batch operations (`x-batch-outcome`): where `data` lists succeeded and failed items, so that a
     /// batch with failed items is [`crate::Error::PartialFailure`], not success. See [`crate::batch`].
     pub batch_outcome: Option<crate::batch::BatchOutcome>,
+    /// JSON text of a self-contained JSON Schema (draft 2020-12, references under `$defs`) of the
+    /// operation's inputs, one object:
+    /// * a property per query parameter, named as the parameter;
+    /// * a property per top-level property of the JSON body, named as the property — except when a query
+    ///   parameter has the same name: the body property is then `body_<name>` (PandaPon `refund_info`:
+    ///   `refundId` is the query parameter, `body_refundId` the body field);
+    /// * `required`: the required query parameters and, when the body is required, its required properties;
+    /// * `additionalProperties`: the body's own (open bodies take extra fields into the body), else `false`.
+    ///
+    /// The names are those of [`Operation::params`]; signer-owned fields (`appKey`, `sign`, …) are not inputs.
+    /// See [`Operation::input_schema_json`].
+    pub input_schema: &'static str,
+    /// JSON text of a self-contained JSON Schema (draft 2020-12) of the whole 200 response: the envelope
+    /// (`{"$ref": "#/$defs/<Envelope component>", "$defs": {...}}`). See [`Operation::response_schema_json`].
+    pub response_schema: &'static str,
 }
 
 impl Operation {
@@ -249,6 +266,33 @@ impl Operation {
             transcode_request: None,
             transcode_response: transcode::<Value>,
             batch_outcome: None,
+            input_schema: "true",
+            response_schema: "true",
+        }
+    }
+
+    /// [`Operation::input_schema`] parsed. The generated tables always hold valid JSON.
+    pub fn input_schema_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.input_schema)
+    }
+
+    /// [`Operation::response_schema`] parsed. The generated tables always hold valid JSON.
+    pub fn response_schema_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.response_schema)
+    }
+
+    /// The name of `param` in [`Operation::input_schema`]: its own, or `body_<name>` for a body property
+    /// whose name a query parameter of this operation also has.
+    pub fn input_name(&self, param: &Param) -> std::borrow::Cow<'static, str> {
+        let collides = param.location == ParamLocation::Body
+            && self
+                .params
+                .iter()
+                .any(|p| p.location == ParamLocation::Query && p.name == param.name);
+        if collides {
+            format!("body_{}", param.name).into()
+        } else {
+            param.name.into()
         }
     }
 
@@ -376,6 +420,7 @@ mod tests {
             kind: ParamKind::Any,
             description: "",
             limit: Some(limit),
+            json_string: false,
         }
     }
 
@@ -411,6 +456,8 @@ mod tests {
         transcode_request: None,
         transcode_response: transcode::<Value>,
         batch_outcome: None,
+        input_schema: "true",
+        response_schema: "true",
     };
 
     fn request(query: &str, body: Value) -> reqwest::Request {

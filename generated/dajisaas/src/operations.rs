@@ -23,6 +23,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "URL of the image. Only 1688 image links are supported\n(e.g. `https://cbu01.alicdn.com/img/ibank/O1CN01zEkk4m1ruzEhY7QF1_!!2207950555692-0-cib.jpg`).\nGive this or `imageId`; when both are given `imageId` wins.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "imageId",
@@ -31,6 +32,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Id of an uploaded image (numeric-looking text, e.g. `1048608196202797156`), from the image upload.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -39,6 +41,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -47,6 +50,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page; at most 50, 20 recommended.",
             limit: Some(::sourcing_runtime::operation::Limit::Maximum(50i64)),
+            json_string: false,
         },
         Param {
             name: "region",
@@ -55,6 +59,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Subject of the image, as bounding-box coordinates (the rest of the vendor's description is not\npublished).\n",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -64,6 +69,8 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":\"integer\"},\"imageId\":{\"description\":\"Id of an uploaded image (numeric-looking text, e.g. `1048608196202797156`), from the image upload.\",\"type\":\"string\"},\"imageUrl\":{\"description\":\"URL of the image. Only 1688 image links are supported\\n(e.g. `https://cbu01.alicdn.com/img/ibank/O1CN01zEkk4m1ruzEhY7QF1_!!2207950555692-0-cib.jpg`).\\nGive this or `imageId`; when both are given `imageId` wins.\\n\",\"type\":\"string\"},\"pageSize\":{\"description\":\"Results per page; at most 50, 20 recommended.\",\"format\":\"int32\",\"maximum\":50,\"type\":\"integer\"},\"region\":{\"description\":\"Subject of the image, as bounding-box coordinates (the rest of the vendor's description is not\\npublished).\\n\",\"type\":\"string\"}},\"required\":[\"beginPage\",\"pageSize\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/freightEstimate`: Estimate the domestic (China) freight of a 1688 offer
 pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
@@ -82,6 +89,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "1688 offer (product) id, sent as a JSON number as in the published example.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "toProvinceCode",
@@ -90,6 +98,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Province code of the Chinese address (e.g. `330000`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "toCityCode",
@@ -98,6 +107,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "City code of the Chinese address (e.g. `330100`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "toCountryCode",
@@ -106,6 +116,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "District (区/县) code of the Chinese address (e.g. `330108`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "totalNum",
@@ -114,6 +125,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Number of pieces bought.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "logisticsSkuNumModels",
@@ -122,6 +134,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Pieces per SKU.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -137,6 +150,8 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"LogisticsSkuNum\":{\"description\":\"A SKU and its number of pieces.\",\"properties\":{\"number\":{\"description\":\"Number of pieces of this SKU.\",\"type\":\"integer\"},\"skuId\":{\"description\":\"1688 SKU id, as text (e.g. `4829152353068`).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"logisticsSkuNumModels\":{\"description\":\"Pieces per SKU.\",\"items\":{\"$ref\":\"#/$defs/LogisticsSkuNum\"},\"type\":\"array\"},\"offerId\":{\"description\":\"1688 offer (product) id, sent as a JSON number as in the published example.\",\"format\":\"int64\",\"type\":\"integer\"},\"toCityCode\":{\"description\":\"City code of the Chinese address (e.g. `330100`).\",\"type\":\"string\"},\"toCountryCode\":{\"description\":\"District (区/县) code of the Chinese address (e.g. `330108`).\",\"type\":\"string\"},\"toProvinceCode\":{\"description\":\"Province code of the Chinese address (e.g. `330000`).\",\"type\":\"string\"},\"totalNum\":{\"description\":\"Number of pieces bought.\",\"type\":\"integer\"}},\"required\":[\"offerId\",\"toProvinceCode\",\"toCityCode\",\"toCountryCode\",\"totalNum\",\"logisticsSkuNumModels\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/createOrder/preview`: Preview a 1688 order (freight, discounts, checks)
 pub static ORDER_PREVIEW: Operation = Operation {
@@ -155,6 +170,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow; the examples send `general`. Values are not listed by Dajisaas (1688's own\nfastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, boutiquepifa).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -163,6 +179,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Object,
             description: "Chinese delivery address, as text plus the district code. Every field is documented as required.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -171,6 +188,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "The goods (one supplier only).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -186,6 +204,8 @@ pub static ORDER_PREVIEW: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderPreview>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\",\"properties\":{\"address\":{\"description\":\"Street address (e.g. 网商路699号).\",\"type\":\"string\"},\"areaText\":{\"description\":\"District, as text (e.g. 滨江区).\",\"type\":\"string\"},\"cityText\":{\"description\":\"City, as text (e.g. 杭州市).\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Address (district) code (e.g. `310107`).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Name of the receiver.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Telephone number.\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postcode.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province, as text (e.g. 浙江省).\",\"type\":\"string\"},\"townText\":{\"description\":\"Town, as text (e.g. 长河镇).\",\"type\":\"string\"}},\"required\":[\"fullName\",\"mobile\",\"phone\",\"postCode\",\"cityText\",\"provinceText\",\"areaText\",\"townText\",\"address\",\"districtCode\"],\"type\":\"object\"},\"CargoParam\":{\"description\":\"One SKU line of an order. The docs mark each field optional.\",\"properties\":{\"offerId\":{\"description\":\"1688 offer (product) id, a JSON number.\",\"format\":\"int64\",\"type\":\"integer\"},\"quantity\":{\"description\":\"Number of pieces (used to compute the amount).\",\"type\":\"integer\"},\"specId\":{\"description\":\"SKU specification id (32 hex characters).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\"},\"cargoParamList\":{\"description\":\"The goods (one supplier only).\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow; the examples send `general`. Values are not listed by Dajisaas (1688's own\\nfastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, boutiquepifa).\\n\",\"type\":\"string\"}},\"required\":[\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"CargoPromotion\":{\"description\":\"A promotion available for a SKU line.\",\"properties\":{\"desc\":{\"description\":\"Description, as HTML.\",\"type\":[\"string\",\"null\"]},\"discountFee\":{\"description\":\"Discount, in fen (69 = 0.69 yuan, as the text says).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"freePostage\":{\"description\":\"Whether the promotion makes postage free.\",\"type\":[\"boolean\",\"null\"]},\"promotionId\":{\"description\":\"Promotion id.\",\"type\":[\"string\",\"null\"]},\"selected\":{\"description\":\"Whether the promotion is applied.\",\"type\":[\"boolean\",\"null\"]},\"text\":{\"description\":\"Short text (e.g. `省0.69:PLUS会员价`).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"OrderPreview\":{\"description\":\"Previews, one per order the goods would produce.\",\"properties\":{\"orderPreviewResuslt\":{\"description\":\"One preview per resulting order (the field name's misspelling is the vendor's).\",\"items\":{\"$ref\":\"#/$defs/OrderPreviewResult\"},\"type\":\"array\"}},\"type\":\"object\"},\"OrderPreviewEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPreview\"}},\"type\":\"object\"}]},\"OrderPreviewResult\":{\"description\":\"The preview of one order. The response schema lists 16 fields; the ones visible in the published\\n(truncated) example are typed here. Totals are integers in fen; per-line prices are decimals in yuan.\\n\",\"properties\":{\"additionalFee\":{\"description\":\"Additional fee (null in the example; type and unit unpublished).\"},\"cargoList\":{\"description\":\"The SKU lines as priced.\",\"items\":{\"$ref\":\"#/$defs/PreviewCargo\"},\"type\":[\"array\",\"null\"]},\"discountFee\":{\"description\":\"Discount, in fen.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"flowFlag\":{\"description\":\"Order flow of the preview (e.g. `general`).\",\"type\":[\"string\",\"null\"]},\"message\":{\"description\":\"Error message when the preview failed.\",\"type\":[\"string\",\"null\"]},\"resultCode\":{\"description\":\"Error code when the preview failed.\",\"type\":[\"string\",\"null\"]},\"shopPromotionList\":{\"description\":\"Shop-level promotions (empty in the example; item shape unpublished).\",\"items\":{},\"type\":[\"array\",\"null\"]},\"status\":{\"description\":\"Status flag of the preview.\",\"type\":[\"boolean\",\"null\"]},\"success\":{\"description\":\"Whether this preview succeeded.\",\"type\":[\"boolean\",\"null\"]},\"sumCarriage\":{\"description\":\"Freight, in fen.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"sumPayment\":{\"description\":\"Total to pay, freight included, in fen (1671 = 16.71 yuan).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"sumPaymentNoCarriage\":{\"description\":\"Total to pay without freight, in fen.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"taoSampleSinglePromotion\":{\"description\":\"Whether a Taobao single-sample promotion applies.\",\"type\":[\"boolean\",\"null\"]},\"tradeModeNameList\":{\"description\":\"Available trade modes (e.g. `assureTrade`).\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"tradeModelList\":{\"description\":\"Trade models the order can use.\",\"items\":{\"$ref\":\"#/$defs/TradeModel\"},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"PreviewCargo\":{\"description\":\"One SKU line of a preview. Prices here are decimals in yuan.\",\"properties\":{\"amount\":{\"description\":\"Line amount, in yuan (decimal).\",\"type\":[\"number\",\"null\"]},\"cargoPromotionList\":{\"description\":\"Promotions for this line.\",\"items\":{\"$ref\":\"#/$defs/CargoPromotion\"},\"type\":[\"array\",\"null\"]},\"finalUnitPrice\":{\"description\":\"Final unit price, in yuan (decimal).\",\"type\":[\"number\",\"null\"]},\"message\":{\"description\":\"Error message when this line cannot be ordered.\",\"type\":[\"string\",\"null\"]},\"offerId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"1688 offer id.\"},\"openOfferId\":{\"description\":\"Encrypted (Base64-like) offer id.\",\"type\":[\"string\",\"null\"]},\"resultCode\":{\"description\":\"Error code when this line cannot be ordered.\",\"type\":[\"string\",\"null\"]},\"skuId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"SKU id.\"},\"specId\":{\"description\":\"SKU specification id.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TradeModel\":{\"description\":\"A trade model (payment arrangement) the order can use.\",\"properties\":{\"description\":{\"description\":\"Description.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Name (e.g. 担保交易, escrow).\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Type (e.g. `assureTrade`).\",\"type\":[\"string\",\"null\"]},\"tradeWay\":{\"description\":\"Trade way (null in the example).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderPreviewEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/createCrossOrder`: Create a 1688 order
 pub static ORDER_CREATE: Operation = Operation {
@@ -204,6 +224,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own order number (e.g. `T20240708002`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "flow",
@@ -212,6 +233,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (`general` in the example; values not listed by Dajisaas).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -220,6 +242,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Buyer's message to the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "isvBizType",
@@ -228,6 +251,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Business type (`cross` in the example; values not listed).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -236,6 +260,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Object,
             description: "Chinese delivery address, as text plus the district code. Every field is documented as required.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -247,6 +272,7 @@ pub static ORDER_CREATE: Operation = Operation {
                 max: 100usize,
                 separator: None,
             }),
+            json_string: false,
         },
     ],
     has_body: true,
@@ -262,6 +288,8 @@ pub static ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderCreateResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\",\"properties\":{\"address\":{\"description\":\"Street address (e.g. 网商路699号).\",\"type\":\"string\"},\"areaText\":{\"description\":\"District, as text (e.g. 滨江区).\",\"type\":\"string\"},\"cityText\":{\"description\":\"City, as text (e.g. 杭州市).\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Address (district) code (e.g. `310107`).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Name of the receiver.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Telephone number.\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postcode.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province, as text (e.g. 浙江省).\",\"type\":\"string\"},\"townText\":{\"description\":\"Town, as text (e.g. 长河镇).\",\"type\":\"string\"}},\"required\":[\"fullName\",\"mobile\",\"phone\",\"postCode\",\"cityText\",\"provinceText\",\"areaText\",\"townText\",\"address\",\"districtCode\"],\"type\":\"object\"},\"CargoParam\":{\"description\":\"One SKU line of an order. The docs mark each field optional.\",\"properties\":{\"offerId\":{\"description\":\"1688 offer (product) id, a JSON number.\",\"format\":\"int64\",\"type\":\"integer\"},\"quantity\":{\"description\":\"Number of pieces (used to compute the amount).\",\"type\":\"integer\"},\"specId\":{\"description\":\"SKU specification id (32 hex characters).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\"},\"cargoParamList\":{\"description\":\"The SKU lines, at most 100 (checked before sending), all from one supplier.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (`general` in the example; values not listed by Dajisaas).\",\"type\":\"string\"},\"isvBizType\":{\"description\":\"Business type (`cross` in the example; values not listed).\",\"type\":\"string\"},\"message\":{\"description\":\"Buyer's message to the seller.\",\"type\":\"string\"},\"thirdOrderId\":{\"description\":\"Your own order number (e.g. `T20240708002`).\",\"type\":\"string\"}},\"required\":[\"thirdOrderId\",\"flow\",\"message\",\"isvBizType\",\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OrderCreateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderCreateResult\"}},\"type\":\"object\"}]},\"OrderCreateResult\":{\"description\":\"The created order(s). The published example is cut off after these fields; `code`/`message` here are\\n1688's, not the envelope's.\\n\",\"properties\":{\"accountPeriod\":{\"description\":\"Account-period (credit) information (null in the example; shape unpublished).\"},\"code\":{\"description\":\"1688's error code (null on success; type unpublished).\"},\"failedOfferList\":{\"description\":\"Offers that could not be ordered (null in the example; shape unpublished).\"},\"message\":{\"description\":\"1688's error message (null on success).\",\"type\":[\"string\",\"null\"]},\"orderId\":{\"description\":\"The 1688 order id (19 digits, as text).\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether the order was created.\",\"type\":[\"boolean\",\"null\"]},\"totalSuccessAmount\":{\"description\":\"Total of the order in fen; empty when several orders were created at once.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderCreateEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/cancel`: Cancel a 1688 order
 pub static ORDER_CANCEL: Operation = Operation {
@@ -280,6 +308,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688` (or `alibaba` for the international site).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -288,6 +317,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "1688 order (trade) id, 19 digits as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cancelReason",
@@ -296,6 +326,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Reason code; the example sends `buyerCancel`. Dajisaas lists no values (1688 uses buyerCancel,\nsellerGoodsLack, other).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -304,6 +335,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Free-text remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -329,6 +361,8 @@ pub static ORDER_CANCEL: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OperationResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"cancelReason\":{\"description\":\"Reason code; the example sends `buyerCancel`. Dajisaas lists no values (1688 uses buyerCancel,\\nsellerGoodsLack, other).\\n\",\"type\":\"string\"},\"orderId\":{\"description\":\"1688 order (trade) id, 19 digits as text.\",\"type\":\"string\"},\"remark\":{\"description\":\"Free-text remark.\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688` (or `alibaba` for the international site).\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\",\"cancelReason\",\"remark\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OperationResult\":{\"description\":\"Outcome of an order operation as 1688 reports it.\",\"properties\":{\"errorCode\":{\"description\":\"1688 error code (null on success; string or number).\"},\"errorMessage\":{\"description\":\"1688 error message (null on success).\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether the operation succeeded.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"OrderCancelEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OperationResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderCancelEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/get/buyerView`: Get the details of a 1688 order (buyer view)
 pub static ORDER_DETAIL: Operation = Operation {
@@ -347,6 +381,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -355,6 +390,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "1688 order id, 19 digits as text.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -370,6 +406,8 @@ pub static ORDER_DETAIL: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderDetail>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"1688 order id, 19 digits as text.\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"GuaranteesTerm\":{\"description\":\"A guarantee the seller offers (e.g. 7-day no-reason return).\",\"properties\":{\"assuranceInfo\":{\"description\":\"Text of the guarantee.\",\"type\":[\"string\",\"null\"]},\"assuranceType\":{\"description\":\"Guarantee code (e.g. `qtwlybt`).\",\"type\":[\"string\",\"null\"]},\"qualityAssuranceType\":{\"description\":\"Guarantee name (e.g. 7天无理由退货).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"NativeLogistics\":{\"description\":\"The Chinese delivery address of an order.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"area\":{\"description\":\"District.\",\"type\":[\"string\",\"null\"]},\"areaCode\":{\"description\":\"District code.\",\"type\":[\"string\",\"null\"]},\"caid\":{\"description\":\"null in the example; meaning unpublished.\"},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"contactPerson\":{\"description\":\"Receiver.\",\"type\":[\"string\",\"null\"]},\"fax\":{\"description\":\"Fax (null in the example).\",\"type\":[\"string\",\"null\"]},\"logisticsItems\":{\"description\":\"Shipments (null in the example; shape unpublished).\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":[\"string\",\"null\"]},\"province\":{\"description\":\"Province.\",\"type\":[\"string\",\"null\"]},\"realLogisticsCompanyNo\":{\"description\":\"Logistics company number (null in the example).\"},\"telephone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"town\":{\"description\":\"Town.\",\"type\":[\"string\",\"null\"]},\"townCode\":{\"description\":\"Town code (null in the example).\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postcode.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OrderDetail\":{\"description\":\"One order as the buyer sees it (1688 `alibaba.trade.get.buyerView`). Fields the published schema types\\nonly as `null` or as an unexpanded object are kept untyped.\\n\",\"properties\":{\"baseInfo\":{\"description\":\"Base information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"customs\":{\"description\":\"Cross-border customs information (null in the schema; shape unpublished).\"},\"encryptOutOrderInfo\":{\"description\":\"External order information (null in the schema; shape unpublished).\"},\"extAttributes\":{\"description\":\"Extended attributes of the order.\",\"items\":{},\"type\":[\"array\",\"null\"]},\"fromEncryptOrder\":{\"description\":\"Whether the order comes from an encrypted order.\",\"type\":[\"boolean\",\"null\"]},\"guaranteesTerms\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/GuaranteesTerm\"}]}],\"description\":\"Guarantee terms of the order.\"},\"internationalLogistics\":{\"description\":\"International logistics (null in the examples; shape unpublished).\"},\"nativeLogistics\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/NativeLogistics\"}]}],\"description\":\"Chinese delivery information.\"},\"officialLogisticOrder\":{\"description\":\"Official logistics order (null in the schema; shape unpublished).\"},\"orderBizInfo\":{\"description\":\"Business information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"orderInvoiceInfo\":{\"description\":\"Invoice information (null in the schema; shape unpublished).\"},\"orderRateInfo\":{\"description\":\"Rating information (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"outChannel\":{\"description\":\"Outside channel (null in the schema; shape unpublished).\"},\"overseasExtraAddress\":{\"description\":\"Cross-border address extension (null in the schema; shape unpublished).\"},\"productItems\":{\"description\":\"Product lines.\",\"items\":{\"$ref\":\"#/$defs/ProductItem\"},\"type\":[\"array\",\"null\"]},\"quoteList\":{\"description\":\"Quotes (null in the schema; shape unpublished).\"},\"sendGoodsOverdueRisk\":{\"description\":\"Late-shipment risk (null in the schema; shape unpublished).\"},\"tradeTerms\":{\"description\":\"Trade terms.\",\"items\":{},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"OrderDetailEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderDetail\"}},\"type\":\"object\"}]},\"ProductItem\":{\"description\":\"One product line of an order. Prices and amounts are decimals in yuan.\",\"properties\":{\"cargoNumber\":{\"description\":\"Seller's cargo number (null in the example).\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description (null in the example).\",\"type\":[\"string\",\"null\"]},\"guaranteesTerms\":{\"description\":\"Guarantees of this line.\",\"items\":{\"$ref\":\"#/$defs/GuaranteesTerm\"},\"type\":[\"array\",\"null\"]},\"itemAmount\":{\"description\":\"Line amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"name\":{\"description\":\"Product title.\",\"type\":[\"string\",\"null\"]},\"price\":{\"description\":\"Unit price, in yuan.\",\"type\":[\"number\",\"null\"]},\"productID\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"1688 offer id (capital `ID`, as 1688 writes it).\"},\"productImgUrl\":{\"description\":\"Image links (thumbnail and full size).\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"productSnapshotUrl\":{\"description\":\"Link to the offer snapshot taken at order time.\",\"type\":[\"string\",\"null\"]},\"quantity\":{\"description\":\"Number of pieces.\",\"type\":[\"integer\",\"null\"]},\"refund\":{\"description\":\"Refunded amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"skuID\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"SKU id.\"},\"sort\":{\"description\":\"null in the example; meaning unpublished.\"},\"status\":{\"description\":\"Line status (e.g. `cancel`; 1688 status values, not listed by Dajisaas).\",\"type\":[\"string\",\"null\"]},\"subItemID\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Sub-order (order entry) id, 19 digits.\"},\"type\":{\"description\":\"Line type (e.g. `common`).\",\"type\":[\"string\",\"null\"]},\"unit\":{\"description\":\"Unit (e.g. 盒).\",\"type\":[\"string\",\"null\"]},\"weight\":{\"description\":\"Weight (null in the example; unit in `weightUnit`).\"},\"weightUnit\":{\"description\":\"Unit of `weight` (null in the example).\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderDetailEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/getBuyerOrderList`: List the buyer's 1688 orders
 pub static ORDER_LIST: Operation = Operation {
@@ -388,6 +426,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Orders created from this time, 1688 format `yyyyMMddHHmmssSSS+0800` (e.g. `20250702211113000+0800`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "createEndTime",
@@ -396,6 +435,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Orders created until this time, same format.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderStatus",
@@ -404,6 +444,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Order status (`success` in the example; Dajisaas lists no values — 1688 uses waitbuyerpay,\nwaitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outOrderId",
@@ -412,6 +453,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own order number (empty in the example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "productName",
@@ -420,6 +462,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Product name (empty in the example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "page",
@@ -428,6 +471,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -436,6 +480,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Orders per page.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -456,6 +501,8 @@ pub static ORDER_LIST: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderList>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"createEndTime\":{\"description\":\"Orders created until this time, same format.\",\"type\":\"string\"},\"createStartTime\":{\"description\":\"Orders created from this time, 1688 format `yyyyMMddHHmmssSSS+0800` (e.g. `20250702211113000+0800`).\",\"type\":\"string\"},\"orderStatus\":{\"description\":\"Order status (`success` in the example; Dajisaas lists no values — 1688 uses waitbuyerpay,\\nwaitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated).\\n\",\"type\":\"string\"},\"outOrderId\":{\"description\":\"Your own order number (empty in the example).\",\"type\":\"string\"},\"page\":{\"description\":\"Page number, from 1.\",\"type\":\"integer\"},\"pageSize\":{\"description\":\"Orders per page.\",\"type\":\"integer\"},\"productName\":{\"description\":\"Product name (empty in the example).\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"GuaranteesTerm\":{\"description\":\"A guarantee the seller offers (e.g. 7-day no-reason return).\",\"properties\":{\"assuranceInfo\":{\"description\":\"Text of the guarantee.\",\"type\":[\"string\",\"null\"]},\"assuranceType\":{\"description\":\"Guarantee code (e.g. `qtwlybt`).\",\"type\":[\"string\",\"null\"]},\"qualityAssuranceType\":{\"description\":\"Guarantee name (e.g. 7天无理由退货).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"NativeLogistics\":{\"description\":\"The Chinese delivery address of an order.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"area\":{\"description\":\"District.\",\"type\":[\"string\",\"null\"]},\"areaCode\":{\"description\":\"District code.\",\"type\":[\"string\",\"null\"]},\"caid\":{\"description\":\"null in the example; meaning unpublished.\"},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"contactPerson\":{\"description\":\"Receiver.\",\"type\":[\"string\",\"null\"]},\"fax\":{\"description\":\"Fax (null in the example).\",\"type\":[\"string\",\"null\"]},\"logisticsItems\":{\"description\":\"Shipments (null in the example; shape unpublished).\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":[\"string\",\"null\"]},\"province\":{\"description\":\"Province.\",\"type\":[\"string\",\"null\"]},\"realLogisticsCompanyNo\":{\"description\":\"Logistics company number (null in the example).\"},\"telephone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"town\":{\"description\":\"Town.\",\"type\":[\"string\",\"null\"]},\"townCode\":{\"description\":\"Town code (null in the example).\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postcode.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OrderDetail\":{\"description\":\"One order as the buyer sees it (1688 `alibaba.trade.get.buyerView`). Fields the published schema types\\nonly as `null` or as an unexpanded object are kept untyped.\\n\",\"properties\":{\"baseInfo\":{\"description\":\"Base information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"customs\":{\"description\":\"Cross-border customs information (null in the schema; shape unpublished).\"},\"encryptOutOrderInfo\":{\"description\":\"External order information (null in the schema; shape unpublished).\"},\"extAttributes\":{\"description\":\"Extended attributes of the order.\",\"items\":{},\"type\":[\"array\",\"null\"]},\"fromEncryptOrder\":{\"description\":\"Whether the order comes from an encrypted order.\",\"type\":[\"boolean\",\"null\"]},\"guaranteesTerms\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/GuaranteesTerm\"}]}],\"description\":\"Guarantee terms of the order.\"},\"internationalLogistics\":{\"description\":\"International logistics (null in the examples; shape unpublished).\"},\"nativeLogistics\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/NativeLogistics\"}]}],\"description\":\"Chinese delivery information.\"},\"officialLogisticOrder\":{\"description\":\"Official logistics order (null in the schema; shape unpublished).\"},\"orderBizInfo\":{\"description\":\"Business information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"orderInvoiceInfo\":{\"description\":\"Invoice information (null in the schema; shape unpublished).\"},\"orderRateInfo\":{\"description\":\"Rating information (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"outChannel\":{\"description\":\"Outside channel (null in the schema; shape unpublished).\"},\"overseasExtraAddress\":{\"description\":\"Cross-border address extension (null in the schema; shape unpublished).\"},\"productItems\":{\"description\":\"Product lines.\",\"items\":{\"$ref\":\"#/$defs/ProductItem\"},\"type\":[\"array\",\"null\"]},\"quoteList\":{\"description\":\"Quotes (null in the schema; shape unpublished).\"},\"sendGoodsOverdueRisk\":{\"description\":\"Late-shipment risk (null in the schema; shape unpublished).\"},\"tradeTerms\":{\"description\":\"Trade terms.\",\"items\":{},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"OrderList\":{\"description\":\"A page of the buyer's orders.\",\"properties\":{\"result\":{\"description\":\"The orders, each shaped like the order details.\",\"items\":{\"$ref\":\"#/$defs/OrderDetail\"},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"OrderListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderList\"}},\"type\":\"object\"}]},\"ProductItem\":{\"description\":\"One product line of an order. Prices and amounts are decimals in yuan.\",\"properties\":{\"cargoNumber\":{\"description\":\"Seller's cargo number (null in the example).\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description (null in the example).\",\"type\":[\"string\",\"null\"]},\"guaranteesTerms\":{\"description\":\"Guarantees of this line.\",\"items\":{\"$ref\":\"#/$defs/GuaranteesTerm\"},\"type\":[\"array\",\"null\"]},\"itemAmount\":{\"description\":\"Line amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"name\":{\"description\":\"Product title.\",\"type\":[\"string\",\"null\"]},\"price\":{\"description\":\"Unit price, in yuan.\",\"type\":[\"number\",\"null\"]},\"productID\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"1688 offer id (capital `ID`, as 1688 writes it).\"},\"productImgUrl\":{\"description\":\"Image links (thumbnail and full size).\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"productSnapshotUrl\":{\"description\":\"Link to the offer snapshot taken at order time.\",\"type\":[\"string\",\"null\"]},\"quantity\":{\"description\":\"Number of pieces.\",\"type\":[\"integer\",\"null\"]},\"refund\":{\"description\":\"Refunded amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"skuID\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"SKU id.\"},\"sort\":{\"description\":\"null in the example; meaning unpublished.\"},\"status\":{\"description\":\"Line status (e.g. `cancel`; 1688 status values, not listed by Dajisaas).\",\"type\":[\"string\",\"null\"]},\"subItemID\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Sub-order (order entry) id, 19 digits.\"},\"type\":{\"description\":\"Line type (e.g. `common`).\",\"type\":[\"string\",\"null\"]},\"unit\":{\"description\":\"Unit (e.g. 盒).\",\"type\":[\"string\",\"null\"]},\"weight\":{\"description\":\"Weight (null in the example; unit in `weightUnit`).\"},\"weightUnit\":{\"description\":\"Unit of `weight` (null in the example).\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderListEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/receiveGoods/confirm`: Confirm receipt of a 1688 order (buyer)
 pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
@@ -474,6 +521,7 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
             kind: ParamKind::Any,
             description: "1688 order id. The published example sends a JSON number; use `LenientId::from(u64)` for that.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -482,6 +530,7 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
             kind: ParamKind::Array,
             description: "1688 sub-order (order entry) ids, JSON numbers in the published example.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -507,6 +556,8 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderEntryIds\":{\"description\":\"1688 sub-order (order entry) ids, JSON numbers in the published example.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"1688 order id. The published example sends a JSON number; use `LenientId::from(u64)` for that.\"}},\"required\":[\"orderId\",\"orderEntryIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /alibaba/alipay/url/get`: Get the cashier link to pay 1688 orders in a batch
 pub static PAY_URLS: Operation = Operation {
@@ -528,6 +579,7 @@ pub static PAY_URLS: Operation = Operation {
                 max: 30usize,
                 separator: Some(","),
             }),
+            json_string: false,
         },
     ],
     has_body: false,
@@ -543,6 +595,8 @@ pub static PAY_URLS: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::PayUrlResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderIdList\":{\"description\":\"1688 order ids, comma-separated (`id1,id2`): at most 30 per call (checked before sending); 10\\nrecommended, as more may time out.\\n\",\"type\":\"string\"}},\"required\":[\"orderIdList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"PayUrlEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/PayUrlResult\"}},\"type\":\"object\"}]},\"PayUrlResult\":{\"description\":\"The cashier link for the orders.\",\"properties\":{\"erroMsg\":{\"description\":\"Error message (null on success). The misspelled name is the vendor's.\"},\"errorCode\":{\"description\":\"Error code (null on success; type unpublished).\"},\"payUrl\":{\"description\":\"Cashier link (1688 cashier for one order, Alipay cashier for several).\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether a link was produced.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/PayUrlEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/pay/protocolPay/preparePay`: Pay a 1688 order without password (Cheng E credit or Alipay)
 pub static PAY_PROTOCOL_PAY: Operation = Operation {
@@ -561,6 +615,7 @@ pub static PAY_PROTOCOL_PAY: Operation = Operation {
             kind: ParamKind::String,
             description: "1688 purchase order id, 19 digits as text.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -576,6 +631,8 @@ pub static PAY_PROTOCOL_PAY: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"1688 purchase order id, 19 digits as text.\",\"type\":\"string\"}},\"required\":[\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /taobao/purchase/order/batch/pay`: Pay up to 10 Taobao purchase orders
 pub static TAOBAO_PAY_BATCH: Operation = Operation {
@@ -597,6 +654,7 @@ pub static TAOBAO_PAY_BATCH: Operation = Operation {
                 max: 10usize,
                 separator: None,
             }),
+            json_string: false,
         },
     ],
     has_body: true,
@@ -612,6 +670,8 @@ pub static TAOBAO_PAY_BATCH: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"purchaseOrderIdList\":{\"description\":\"Taobao purchase (main) order ids, JSON numbers; at most 10 (checked before sending).\",\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"}},\"required\":[\"purchaseOrderIdList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// Every operation, in spec order.
 pub static OPERATIONS: &[&Operation] = &[

@@ -23,6 +23,7 @@ pub static ORDER_PAY_URL: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 order id (19 digits, sent as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -43,6 +44,8 @@ pub static ORDER_PAY_URL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"The 1688 order id (19 digits, sent as text).\",\"type\":\"string\"}},\"required\":[\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"OrderPayResult\":{\"description\":\"Outcome of paying one order.\",\"properties\":{\"cantPayOrderList\":{\"description\":\"Orders that cannot be paid in a batch because of limits or risk control.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":[\"array\",\"null\"]},\"orderId\":{\"description\":\"The order id.\",\"type\":[\"string\",\"null\"]},\"payUrl\":{\"description\":\"When password-free payment failed, a link where the buyer pays by hand.\",\"type\":[\"string\",\"null\"]},\"protocolPaySuccess\":{\"description\":\"`true` when password-free payment succeeded, `false` when it failed.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"OrderPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPayResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/batch/submit/to/pay`: Submit a batch of 1688 orders for payment
 pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
@@ -61,6 +64,7 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
             kind: ParamKind::Array,
             description: "1688 order ids (19 digits, as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -91,6 +95,8 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
         id: "orderId",
         reason: "errorReason",
     }),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderIds\":{\"description\":\"1688 order ids (19 digits, as text).\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"orderIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"BatchSubmitToPayResult\":{\"description\":\"The batch split into submitted and failed orders. Partial failure is normal: always check\\n`payFailOrders`.\\n\",\"properties\":{\"payFailOrders\":{\"description\":\"Orders that could not be submitted, with the reason.\",\"items\":{\"$ref\":\"#/$defs/PayFailOrder\"},\"type\":\"array\"},\"successOrderIds\":{\"description\":\"Orders submitted for payment.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"}},\"type\":\"object\"},\"BatchSubmitToPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/BatchSubmitToPayResult\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"PayFailOrder\":{\"description\":\"An order that could not be submitted for payment.\",\"properties\":{\"errorReason\":{\"description\":\"Why it failed (e.g. `账户额度不足`, insufficient account balance).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The order id.\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/BatchSubmitToPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/create/previewbatch`: Preview an order spanning several 1688 sellers
 pub static ORDER_PREVIEW_BATCH: Operation = Operation {
@@ -109,6 +115,7 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -117,6 +124,7 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines, each with its `sellerOpenId`; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -126,6 +134,8 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cargoParamList\":{\"description\":\"The cargo lines, each with its `sellerOpenId`; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"}},\"required\":[\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/batch/create`: Create 1688 orders for goods from several sellers
 pub static ORDER_BATCH_CREATE: Operation = Operation {
@@ -144,6 +154,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (the v2 example uses `general`; other values are not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -152,6 +163,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -160,6 +172,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -168,6 +181,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -176,6 +190,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -184,6 +199,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines, each with its `sellerOpenId`; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -193,6 +209,8 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cargoParamList\":{\"description\":\"The cargo lines, each with its `sellerOpenId`; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (the v2 example uses `general`; other values are not documented).\",\"type\":[\"string\",\"null\"]},\"message\":{\"description\":\"Remark for the seller.\",\"type\":[\"string\",\"null\"]},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/create/preview`: Preview a single-seller 1688 order
 pub static ORDER_PREVIEW: Operation = Operation {
@@ -211,6 +229,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -219,6 +238,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -228,6 +248,8 @@ pub static ORDER_PREVIEW: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPreviewResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"OrderPreviewEntry\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"The preview of one order. The page lists 14 fields but is cut off after the first few; the rest\\nare kept in `extra`.\\n\",\"properties\":{\"discountFee\":{\"description\":\"Discount (type not published; `null` in the example).\"},\"status\":{\"description\":\"Status flag (meaning not documented).\",\"type\":[\"boolean\",\"null\"]},\"tradeModeNameList\":{\"description\":\"Names of the available trade modes.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"OrderPreviewResult\":{\"description\":\"Price and freight preview of a single-seller order (v1).\",\"properties\":{\"consignOfferList\":{\"description\":\"Consignment offers (the page types it only as `null`).\"},\"errorCode\":{\"description\":\"Error code when it did not (the page types it only as `null`).\"},\"errorMsg\":{\"description\":\"Error message when it did not (the page types it only as `null`).\"},\"orderPreviewResuslt\":{\"description\":\"One preview per resulting order (the wire name's typo `Resuslt` is the vendor's).\",\"items\":{\"$ref\":\"#/$defs/OrderPreviewEntry\"},\"type\":\"array\"},\"postFeeByDescOfferList\":{\"description\":\"Offers whose freight is described in text (the page types it only as `null`).\"},\"success\":{\"description\":\"Whether the preview succeeded.\",\"type\":[\"boolean\",\"null\"]},\"unsupportedCrossBorderPayOfferList\":{\"description\":\"Offers that cannot be paid cross-border.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"OrderPreviewResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPreviewResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderPreviewResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/create`: Create a single-seller 1688 order
 pub static ORDER_CREATE: Operation = Operation {
@@ -246,6 +268,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (the v2 example uses `general`; other values are not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -254,6 +277,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -262,6 +286,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -270,6 +295,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -278,6 +304,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -286,6 +313,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -295,6 +323,8 @@ pub static ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (the v2 example uses `general`; other values are not documented).\",\"type\":\"string\"},\"message\":{\"description\":\"Remark for the seller.\",\"type\":[\"string\",\"null\"]},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":[\"string\",\"null\"]}},\"required\":[\"flow\",\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/cancel`: Cancel a 1688 order before payment
 pub static ORDER_CANCEL: Operation = Operation {
@@ -313,6 +343,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -321,6 +352,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cancelReason",
@@ -329,6 +361,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -337,6 +370,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -352,6 +386,8 @@ pub static ORDER_CANCEL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::CancelResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"cancelReason\":{\"description\":\"Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).\"},\"remark\":{\"description\":\"Remark.\",\"type\":[\"string\",\"null\"]},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\",\"cancelReason\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"CancelResult\":{\"description\":\"Whether the order was cancelled.\",\"oneOf\":[{\"title\":\"Cancelled\",\"type\":\"boolean\"},{\"title\":\"Placeholder\",\"type\":\"object\"}]},\"CancelResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/CancelResult\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/CancelResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/receivegoods`: Confirm receipt of a 1688 order
 pub static ORDER_RECEIVE_GOODS: Operation = Operation {
@@ -370,6 +406,7 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -378,6 +415,7 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
             kind: ParamKind::Array,
             description: "Sub-order ids to confirm (integers on the page).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -393,6 +431,8 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::ReceiveGoodsResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderEntryIds\":{\"description\":\"Sub-order ids to confirm (integers on the page).\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page).\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"ReceiveGoodsResult\":{\"description\":\"Outcome of confirming receipt.\",\"properties\":{\"errorCode\":{\"description\":\"Error code when it was not.\",\"type\":[\"string\",\"null\"]},\"errorInfo\":{\"description\":\"Error message when it was not.\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether receipt was confirmed.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"ReceiveGoodsResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/ReceiveGoodsResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/ReceiveGoodsResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/detail`: Get the details of a 1688 order
 pub static ORDER_DETAIL: Operation = Operation {
@@ -411,6 +451,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -419,6 +460,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 order id (19 digits, as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -434,6 +476,8 @@ pub static ORDER_DETAIL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"The 1688 order id (19 digits, as text).\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/detail/get`: Get the details of a 1688 product
 pub static GOODS_DETAIL: Operation = Operation {
@@ -452,6 +496,7 @@ pub static GOODS_DETAIL: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 offer (product) id, an integer.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -460,6 +505,7 @@ pub static GOODS_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -468,6 +514,7 @@ pub static GOODS_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -483,6 +530,8 @@ pub static GOODS_DETAIL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductDetail>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":\"string\"},\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductDetail\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 offer. The page names many more fields (videos, images, attributes, SKUs, sale and shipping\\ninfo, seller data, …) but their wire names are not published; they are kept in `extra`.\\n\",\"properties\":{\"categoryId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Category id (a number here, a string on other endpoints).\"},\"categoryName\":{\"description\":\"Category name.\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description (HTML).\",\"type\":[\"string\",\"null\"]},\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The offer id (a 12-digit number in the example).\"},\"subject\":{\"description\":\"Title (Chinese).\",\"type\":[\"string\",\"null\"]},\"subjectTrans\":{\"description\":\"Title translated into the requested language.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"AlibabaProductDetailEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductDetail\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/AlibabaProductDetailEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/keywords/query`: Search 1688 products by keyword
 pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
@@ -501,6 +550,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -509,6 +559,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -517,6 +568,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -525,6 +577,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -533,6 +586,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -541,6 +595,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -549,6 +604,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -557,6 +613,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -565,6 +622,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -573,6 +631,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Category id (a string on this page; an integer on image and store search).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -588,6 +647,8 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (a string on this page; an integer on image and store search).\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).\",\"type\":[\"string\",\"null\"]},\"sort\":{\"$ref\":\"#/$defs/SearchSortJson\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/image/query`: Search 1688 products by image
 pub static GOODS_IMAGE_SEARCH: Operation = Operation {
@@ -606,6 +667,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The image, base64-encoded.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -614,6 +676,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -622,6 +685,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -630,6 +694,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "region",
@@ -638,6 +703,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Subject (region) selection within the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -646,6 +712,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -654,6 +721,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -662,6 +730,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -670,6 +739,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -678,6 +748,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "imageAddress",
@@ -686,6 +757,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "URL of the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -694,6 +766,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -709,6 +782,8 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"imageAddress\":{\"description\":\"URL of the image.\",\"type\":[\"string\",\"null\"]},\"imageBase64\":{\"description\":\"The image, base64-encoded.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"region\":{\"description\":\"Subject (region) selection within the image.\",\"type\":[\"string\",\"null\"]},\"sort\":{\"$ref\":\"#/$defs/SearchSortJson\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\"}},\"required\":[\"imageBase64\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/query/selleroffer`: Search the products of one 1688 seller
 pub static GOODS_STORE_SEARCH: Operation = Operation {
@@ -727,6 +802,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -735,6 +811,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -743,6 +820,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -751,6 +829,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -759,6 +838,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -767,6 +847,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -775,6 +856,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -783,6 +865,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -791,6 +874,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -799,6 +883,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields, `en` by default.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sellerOpenId",
@@ -807,6 +892,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -822,6 +908,8 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":\"integer\"},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":\"integer\"},\"country\":{\"description\":\"Language of translated fields, `en` by default.\",\"type\":\"string\"},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).\",\"type\":\"string\"},\"keyword\":{\"description\":\"Search keyword.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":\"string\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":\"integer\"},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"sellerOpenId\":{\"description\":\"The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).\",\"type\":\"string\"},\"sort\":{\"$ref\":\"#/$defs/SearchSortJson\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/refund/info`: Get the details of a 1688 after-sales order
 pub static REFUND_INFO: Operation = Operation {
@@ -840,6 +928,7 @@ pub static REFUND_INFO: Operation = Operation {
             kind: ParamKind::String,
             description: "The after-sales id, as the Vietnamese page sends it (query). Prefer the body field.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundId",
@@ -848,6 +937,7 @@ pub static REFUND_INFO: Operation = Operation {
             kind: ParamKind::String,
             description: "The after-sales (refund) id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -863,6 +953,8 @@ pub static REFUND_INFO: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaRefundInfo>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"body_refundId\":{\"description\":\"The after-sales (refund) id.\",\"type\":\"string\"},\"refundId\":{\"description\":\"The after-sales id, as the Vietnamese page sends it (query). Prefer the body field.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaRefundInfo\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 after-sales order (Apifox model `AlibabaRefundInfo`). The page's field list is cut off after\\n`buyerUserId`; the rest are kept in `extra`. Amounts are integers whose unit is not documented\\n(probably fen).\\n\",\"properties\":{\"alipayPaymentId\":{\"description\":\"Alipay trade number.\",\"type\":[\"string\",\"null\"]},\"applyCarriage\":{\"description\":\"Freight applied for (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"applyExpect\":{\"description\":\"Expected amount (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"applyPayment\":{\"description\":\"Amount applied for (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"applyReason\":{\"description\":\"Reason given.\",\"type\":[\"string\",\"null\"]},\"applyReasonId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Id of the reason.\"},\"applySubReason\":{\"description\":\"Second-level refund reason.\",\"type\":[\"string\",\"null\"]},\"applySubReasonId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Id of the second-level reason.\"},\"buyerAlipayId\":{\"description\":\"Buyer's Alipay id.\",\"type\":[\"string\",\"null\"]},\"buyerLogisticsName\":{\"description\":\"Carrier the buyer used to return the goods.\",\"type\":[\"string\",\"null\"]},\"buyerMemberId\":{\"description\":\"Buyer's member id.\",\"type\":[\"string\",\"null\"]},\"buyerSendGoods\":{\"description\":\"Whether the buyer sent the goods back.\",\"type\":[\"boolean\",\"null\"]},\"buyerUserId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Buyer's user id (typed integer; the page is cut off here).\"},\"createBy\":{\"description\":\"Created by.\",\"type\":[\"string\",\"null\"]},\"createById\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Id of the creator.\"},\"createTime\":{\"description\":\"Creation time.\",\"type\":[\"string\",\"null\"]},\"id\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Record id.\"},\"remark\":{\"description\":\"Remark.\",\"type\":[\"string\",\"null\"]},\"updateBy\":{\"description\":\"Last updated by.\",\"type\":[\"string\",\"null\"]},\"updateById\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Id of the last updater.\"},\"updateTime\":{\"description\":\"Last update time.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"AlibabaRefundInfoEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaRefundInfo\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/AlibabaRefundInfoEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/refund/detail/create`: Open a 1688 refund or return request
 pub static REFUND_CREATE: Operation = Operation {
@@ -881,6 +973,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -889,6 +982,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Sub-order ids concerned.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "disputeRequest",
@@ -897,6 +991,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Kind of dispute, e.g. refund only or refund and return (values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyPayment",
@@ -905,6 +1000,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Amount to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyCarriage",
@@ -913,6 +1009,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Freight to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyReasonId",
@@ -921,6 +1018,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "description",
@@ -929,6 +1027,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Explanation of the request.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "goodsStatus",
@@ -937,6 +1036,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "State of the goods (a string here; values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "vouchers",
@@ -945,6 +1045,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Voucher (image) references.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryCountList",
@@ -953,6 +1054,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Quantities per sub-order.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -968,6 +1070,8 @@ pub static REFUND_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::RefundCreateResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"OrderEntryCount\":{\"description\":\"How many pieces of one sub-order a refund concerns.\",\"properties\":{\"count\":{\"description\":\"Number of pieces.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"id\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Sub-order id.\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"applyCarriage\":{\"description\":\"Freight to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyPayment\":{\"description\":\"Amount to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyReasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).\"},\"description\":{\"description\":\"Explanation of the request.\",\"type\":\"string\"},\"disputeRequest\":{\"description\":\"Kind of dispute, e.g. refund only or refund and return (values not published).\",\"type\":\"string\"},\"goodsStatus\":{\"description\":\"State of the goods (a string here; values not published).\",\"type\":\"string\"},\"orderEntryCountList\":{\"description\":\"Quantities per sub-order.\",\"items\":{\"$ref\":\"#/$defs/OrderEntryCount\"},\"type\":[\"array\",\"null\"]},\"orderEntryIds\":{\"description\":\"Sub-order ids concerned.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page).\"},\"vouchers\":{\"description\":\"Voucher (image) references.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]}},\"required\":[\"orderId\",\"disputeRequest\",\"applyPayment\",\"applyCarriage\",\"applyReasonId\",\"description\",\"goodsStatus\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"RefundCreateResult\":{\"description\":\"The refund request created.\",\"properties\":{\"refundId\":{\"description\":\"Id of the new refund request.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"RefundCreateResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/RefundCreateResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/RefundCreateResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/refund/goods/return`: Submit the return shipment of a 1688 refund
 pub static REFUND_RETURN_GOODS: Operation = Operation {
@@ -986,6 +1090,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Refund number (starts with `TQ`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "logisticsCompanyNo",
@@ -994,6 +1099,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Carrier code (from the logistics-companies endpoint, whose path is unpublished).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "freightBill",
@@ -1002,6 +1108,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Waybill number.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "description",
@@ -1010,6 +1117,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "vouchers",
@@ -1018,6 +1126,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::Array,
             description: "Voucher (image) references.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1027,6 +1136,8 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"description\":{\"description\":\"Remark.\",\"type\":[\"string\",\"null\"]},\"freightBill\":{\"description\":\"Waybill number.\",\"type\":\"string\"},\"logisticsCompanyNo\":{\"description\":\"Carrier code (from the logistics-companies endpoint, whose path is unpublished).\",\"type\":\"string\"},\"refundId\":{\"description\":\"Refund number (starts with `TQ`).\",\"type\":\"string\"},\"vouchers\":{\"description\":\"Voucher (image) references.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]}},\"required\":[\"logisticsCompanyNo\",\"freightBill\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/cart/create/order`: Create 1688 orders from cart entries
 pub static CART_CREATE_ORDER: Operation = Operation {
@@ -1045,6 +1156,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -1053,6 +1165,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -1061,6 +1174,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -1069,6 +1183,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -1077,6 +1192,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cartIds",
@@ -1085,6 +1201,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::Array,
             description: "Cart entry ids.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userId",
@@ -1093,6 +1210,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "The user's id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "staffName",
@@ -1101,6 +1219,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Name of the staff member placing the order.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1116,6 +1235,8 @@ pub static CART_CREATE_ORDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cartIds\":{\"description\":\"Cart entry ids.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (values not documented).\",\"type\":[\"string\",\"null\"]},\"message\":{\"description\":\"Remark for the seller.\",\"type\":[\"string\",\"null\"]},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":[\"string\",\"null\"]},\"staffName\":{\"description\":\"Name of the staff member placing the order.\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":[\"string\",\"null\"]},\"userId\":{\"description\":\"The user's id.\",\"type\":[\"string\",\"null\"]}},\"required\":[\"flow\",\"cartIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/cart/preview/order`: Preview an order of 1688 cart entries
 pub static CART_PREVIEW_ORDER: Operation = Operation {
@@ -1134,6 +1255,7 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cartIds",
@@ -1142,6 +1264,7 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
             kind: ParamKind::Array,
             description: "Cart entry ids.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1157,6 +1280,8 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cartIds\":{\"description\":\"Cart entry ids.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"}},\"required\":[\"cartIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/cart/edit-quantity`: Change the quantity of a 1688 cart entry
 pub static CART_EDIT_QUANTITY: Operation = Operation {
@@ -1175,6 +1300,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "New quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "id",
@@ -1183,6 +1309,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::Any,
             description: "Cart entry id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "updateTime",
@@ -1191,6 +1318,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::Object,
             description: "A Java `DateTime` bean the page exposes as-is (it carries no instant: only calendar settings).\nDocumented fields only.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "productNo",
@@ -1199,6 +1327,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::String,
             description: "Product number.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "container",
@@ -1207,6 +1336,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::String,
             description: "Container number.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1220,6 +1350,8 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
     transcode_request: Some(transcode::<::pandapon::types::CartEditQuantityRequest>),
     transcode_response: transcode::<::sourcing_runtime::PandaponEnvelope<bool>>,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JavaDateTime\":{\"description\":\"A Java `DateTime` bean the page exposes as-is (it carries no instant: only calendar settings).\\nDocumented fields only.\\n\",\"properties\":{\"firstDayOfWeek\":{\"description\":\"`SUNDAY`, `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY` or `SATURDAY`.\",\"type\":[\"string\",\"null\"]},\"minimalDaysInFirstWeek\":{\"description\":\"Bean property `minimalDaysInFirstWeek`.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"mutable\":{\"description\":\"Bean property `mutable`.\",\"type\":[\"boolean\",\"null\"]},\"timeZone\":{\"$ref\":\"#/$defs/JavaTimeZone\"}},\"type\":\"object\"},\"JavaTimeZone\":{\"description\":\"A Java `TimeZone` bean.\",\"properties\":{\"ID\":{\"description\":\"Time-zone id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"container\":{\"description\":\"Container number.\",\"type\":[\"string\",\"null\"]},\"id\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Cart entry id.\"},\"productNo\":{\"description\":\"Product number.\",\"type\":[\"string\",\"null\"]},\"quantity\":{\"description\":\"New quantity.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"updateTime\":{\"$ref\":\"#/$defs/JavaDateTime\",\"description\":\"A Java `DateTime` bean the page exposes as-is (it carries no instant: only calendar settings).\\nDocumented fields only.\\n\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"BooleanEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"`true` on success.\",\"type\":\"boolean\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/BooleanEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /open/product/get`: Get a Taobao product by item id
 pub static TAOBAO_GOODS_GET: Operation = Operation {
@@ -1238,6 +1370,7 @@ pub static TAOBAO_GOODS_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "The numeric Taobao item id, as text (e.g. `672991141190`). The page marks it optional.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -1247,6 +1380,8 @@ pub static TAOBAO_GOODS_GET: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoProduct>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"The numeric Taobao item id, as text (e.g. `672991141190`). The page marks it optional.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"TaobaoProduct\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A Taobao product (v1). The schema on the page is cut off after `productUnit`; the other fields\\ncome from the Development manual's example of this call (itself cut off). Prices are integers\\nwhose unit is not documented (probably fen). Anything else is kept in `extra`.\\n\",\"properties\":{\"beginAmount\":{\"description\":\"Minimum order quantity.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Category id (a string in the example).\"},\"categoryName\":{\"description\":\"Category name.\",\"type\":[\"string\",\"null\"]},\"categoryPath\":{\"description\":\"Category path, e.g. `童装/婴儿装/亲子装->裙子(新)->连衣裙`.\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description.\",\"type\":[\"string\",\"null\"]},\"itemId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Taobao item id (a number in the example).\"},\"itemType\":{\"description\":\"Item type, e.g. `HAVE_MATERIAL`.\",\"type\":[\"string\",\"null\"]},\"mpId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"PandaPon supply-product (\\\"mp\\\") id.\"},\"picUrls\":{\"description\":\"Image URLs.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"productUnit\":{\"description\":\"Unit of sale.\",\"type\":[\"string\",\"null\"]},\"promotionPrice\":{\"description\":\"Promotional price (integer; unit as `price`).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"quantity\":{\"description\":\"Stock.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"shopId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Shop id.\"},\"shopName\":{\"description\":\"Shop name.\",\"type\":[\"string\",\"null\"]},\"skuList\":{\"description\":\"The SKUs.\",\"items\":{\"$ref\":\"#/$defs/TaobaoSku\"},\"type\":[\"array\",\"null\"]},\"status\":{\"description\":\"Status, e.g. `active`.\",\"type\":[\"string\",\"null\"]},\"title\":{\"description\":\"Title.\",\"type\":[\"string\",\"null\"]},\"userNick\":{\"description\":\"Seller's nickname.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TaobaoProductEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoProduct\"}},\"type\":\"object\"}]},\"TaobaoSku\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A Taobao SKU (fields from the truncated example; the rest are kept in `extra`).\",\"properties\":{\"picUrl\":{\"description\":\"Image URL.\",\"type\":[\"string\",\"null\"]},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"promotionPrice\":{\"description\":\"Promotional price (integer; unit as `price`).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"quantity\":{\"description\":\"Stock.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"skuId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"SKU id (a string in the example).\"},\"status\":{\"description\":\"Status, e.g. `active`.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/TaobaoProductEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/product/batch/check`: Check several Taobao items (and SKUs) at once
 pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
@@ -1265,6 +1400,7 @@ pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
             kind: ParamKind::String,
             description: "A list of `BatchCheckItem` sent as a JSON document inside a string.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1280,6 +1416,8 @@ pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoBatchCheckResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"BatchCheckParamsJson\":{\"description\":\"A list of `BatchCheckItem` sent as a JSON document inside a string.\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"params\":{\"$ref\":\"#/$defs/BatchCheckParamsJson\",\"description\":\"A list of `BatchCheckItem` sent as a JSON document inside a string.\"}},\"required\":[\"params\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"TaobaoBatchCheckResult\":{\"description\":\"Which of the checked items are PandaPon supply products.\",\"properties\":{\"mpProducts\":{\"description\":\"Supply products found (each with 3 fields whose names are not published).\",\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"noMpProductItemIds\":{\"description\":\"Item ids without a supply product.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"noMpReasonList\":{\"description\":\"Why items have no supply product (each with 2 fields whose names are not published).\",\"items\":{\"type\":\"object\"},\"type\":\"array\"}},\"type\":\"object\"},\"TaobaoBatchCheckResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoBatchCheckResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoBatchCheckResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/product/source/get`: Get the source data of a Taobao item
 pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
@@ -1298,6 +1436,7 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "Language code for translated fields, e.g. `vi`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemId",
@@ -1306,6 +1445,7 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "Taobao item id, as text.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1321,6 +1461,8 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoSourceProduct>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"Taobao item id, as text.\",\"type\":\"string\"},\"language\":{\"description\":\"Language code for translated fields, e.g. `vi`.\",\"type\":[\"string\",\"null\"]}},\"required\":[\"itemId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"TaobaoSourceProduct\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"Source data of a Taobao item. The schema is cut off after `itemId`; the rest is kept in `extra`.\",\"properties\":{\"description\":{\"description\":\"Description.\",\"type\":\"string\"},\"itemId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Taobao item id (an integer on the page).\"}},\"type\":\"object\"},\"TaobaoSourceProductEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoSourceProduct\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoSourceProductEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/order`: Create a Taobao purchase order
 pub static TAOBAO_ORDER_CREATE: Operation = Operation {
@@ -1339,6 +1481,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "A list of `TaobaoOrderLine` sent as a JSON document inside a string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderSource",
@@ -1347,6 +1490,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Your (buyer-side) e-commerce platform, e.g. `lazada`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "purchaseAmount",
@@ -1355,6 +1499,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Budget for the order, in fen (1/100 CNY).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "receiver",
@@ -1363,6 +1508,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "A `TaobaoReceiver` sent as a JSON document inside a string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sellerOrderNumber",
@@ -1371,6 +1517,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "The order's number on your platform.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1386,6 +1533,8 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"TaobaoOrderLinesJson\":{\"description\":\"A list of `TaobaoOrderLine` sent as a JSON document inside a string.\",\"type\":\"string\"},\"TaobaoReceiverJson\":{\"description\":\"A `TaobaoReceiver` sent as a JSON document inside a string.\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderLineList\":{\"$ref\":\"#/$defs/TaobaoOrderLinesJson\",\"description\":\"A list of `TaobaoOrderLine` sent as a JSON document inside a string.\"},\"orderSource\":{\"description\":\"Your (buyer-side) e-commerce platform, e.g. `lazada`.\",\"type\":\"string\"},\"purchaseAmount\":{\"description\":\"Budget for the order, in fen (1/100 CNY).\",\"format\":\"int64\",\"type\":\"integer\"},\"receiver\":{\"$ref\":\"#/$defs/TaobaoReceiverJson\",\"description\":\"A `TaobaoReceiver` sent as a JSON document inside a string.\"},\"sellerOrderNumber\":{\"description\":\"The order's number on your platform.\",\"type\":\"string\"}},\"required\":[\"orderLineList\",\"purchaseAmount\",\"receiver\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/order/page/link/get`: Get a Taobao IM (chat) link
 pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
@@ -1404,6 +1553,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "What `bizId` names, e.g. `item` (as in the published example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "bizId",
@@ -1412,6 +1562,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "The item (or order) id, as text (as in the published example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "loginName",
@@ -1420,6 +1571,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "password",
@@ -1428,6 +1580,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageName",
@@ -1436,6 +1589,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageParamMap",
@@ -1444,6 +1598,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page; probably `{\"sourceType\":…,\"bizId\":…}` as a JSON string (not confirmed).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1459,6 +1614,8 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::std::string::String>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"bizId\":{\"description\":\"The item (or order) id, as text (as in the published example).\",\"type\":\"string\"},\"loginName\":{\"description\":\"Declared on the page (meaning not documented).\",\"type\":\"string\"},\"pageName\":{\"description\":\"Declared on the page (meaning not documented).\",\"type\":\"string\"},\"pageParamMap\":{\"description\":\"Declared on the page; probably `{\\\"sourceType\\\":…,\\\"bizId\\\":…}` as a JSON string (not confirmed).\",\"type\":\"string\"},\"password\":{\"description\":\"Declared on the page (meaning not documented).\",\"type\":\"string\"},\"sourceType\":{\"description\":\"What `bizId` names, e.g. `item` (as in the published example).\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"StringEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"type\":\"string\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/StringEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/order/refund/submit/message`: Add a message to a Taobao reverse (refund) order
 pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
@@ -1477,6 +1634,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
             kind: ParamKind::String,
             description: "Reverse (refund) order id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundMessage",
@@ -1485,6 +1643,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
             kind: ParamKind::String,
             description: "Message text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundImages",
@@ -1493,6 +1652,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
             kind: ParamKind::String,
             description: "Images (one string; format not documented).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1508,6 +1668,8 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"refundId\":{\"description\":\"Reverse (refund) order id.\",\"type\":\"string\"},\"refundImages\":{\"description\":\"Images (one string; format not documented).\",\"type\":[\"string\",\"null\"]},\"refundMessage\":{\"description\":\"Message text.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/cart/add`: Add a Taobao SKU to the cart
 pub static TAOBAO_CART_ADD: Operation = Operation {
@@ -1526,6 +1688,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Platform user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "platform",
@@ -1534,6 +1697,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Platform (meaning not documented; `1` in the example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemId",
@@ -1542,6 +1706,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Any,
             description: "Item id (a number).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuId",
@@ -1550,6 +1715,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemTitle",
@@ -1558,6 +1724,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Title.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemPic",
@@ -1566,6 +1733,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Image URL.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpId",
@@ -1574,6 +1742,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product (\"mp\") id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpSkuId",
@@ -1582,6 +1751,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "price",
@@ -1590,6 +1760,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "promotionPrice",
@@ -1598,6 +1769,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price after discount (integer; unit as `price`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "properties",
@@ -1606,6 +1778,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "A list of `SkuProperty` sent as a JSON document inside a string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "quantity",
@@ -1614,6 +1787,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopId",
@@ -1622,6 +1796,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Any,
             description: "Shop id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopName",
@@ -1630,6 +1805,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop name.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuQuantity",
@@ -1638,6 +1814,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Stock of the SKU, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userNick",
@@ -1646,6 +1823,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Seller's nickname.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1661,6 +1839,8 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"SkuPropertiesJson\":{\"description\":\"A list of `SkuProperty` sent as a JSON document inside a string.\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Item id (a number).\"},\"itemPic\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemTitle\":{\"description\":\"Title.\",\"type\":\"string\"},\"mpId\":{\"description\":\"PandaPon supply-product (\\\"mp\\\") id.\",\"type\":\"string\"},\"mpSkuId\":{\"description\":\"PandaPon supply-product SKU id.\",\"type\":\"string\"},\"platform\":{\"description\":\"Platform (meaning not documented; `1` in the example).\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"promotionPrice\":{\"description\":\"Price after discount (integer; unit as `price`).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"properties\":{\"$ref\":\"#/$defs/SkuPropertiesJson\",\"description\":\"A list of `SkuProperty` sent as a JSON document inside a string.\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"shopId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Shop id.\"},\"shopName\":{\"description\":\"Shop name.\",\"type\":\"string\"},\"skuId\":{\"description\":\"SKU id.\",\"type\":\"string\"},\"skuQuantity\":{\"description\":\"Stock of the SKU, as text.\",\"type\":[\"string\",\"null\"]},\"userId\":{\"description\":\"Platform user id.\",\"type\":[\"string\",\"null\"]},\"userNick\":{\"description\":\"Seller's nickname.\",\"type\":[\"string\",\"null\"]}},\"required\":[\"mpId\",\"mpSkuId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/cart/create/order`: Create a Taobao order from cart records
 pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
@@ -1679,6 +1859,7 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::Array,
             description: "Cart record ids.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderAddress",
@@ -1687,6 +1868,7 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::Object,
             description: "A Taobao receiving address. Travels as a JSON document inside the `receiver` string of\n`taobao_order_create` and as the object `orderAddress` of `taobao_cart_create_order` (same keys,\nincluding snake_case `mobile_phone`).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userId",
@@ -1695,6 +1877,7 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "The user's id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1712,6 +1895,8 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"TaobaoReceiver\":{\"description\":\"A Taobao receiving address. Travels as a JSON document inside the `receiver` string of\\n`taobao_order_create` and as the object `orderAddress` of `taobao_cart_create_order` (same keys,\\nincluding snake_case `mobile_phone`).\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country.\",\"type\":[\"string\",\"null\"]},\"district\":{\"description\":\"District.\",\"type\":[\"string\",\"null\"]},\"mobile_phone\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"Province or state.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"ids\":{\"description\":\"Cart record ids.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderAddress\":{\"$ref\":\"#/$defs/TaobaoReceiver\",\"description\":\"A Taobao receiving address. Travels as a JSON document inside the `receiver` string of\\n`taobao_order_create` and as the object `orderAddress` of `taobao_cart_create_order` (same keys,\\nincluding snake_case `mobile_phone`).\\n\"},\"userId\":{\"description\":\"The user's id.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/address/addOrUpdate`: Add or update a receiving address (v1, unconfirmed path)
 pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
@@ -1730,6 +1915,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Address id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "name",
@@ -1738,6 +1924,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Recipient.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "province",
@@ -1746,6 +1933,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Province.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "city",
@@ -1754,6 +1942,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "City.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "district",
@@ -1762,6 +1951,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "District.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "address",
@@ -1770,6 +1960,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Street address.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "phone",
@@ -1778,6 +1969,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Mobile number.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1787,6 +1979,8 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"id\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Address id.\"},\"name\":{\"description\":\"Recipient.\",\"type\":\"string\"},\"phone\":{\"description\":\"Mobile number.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"NoDataEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Always absent.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint that answers `{code, msg}` only.\"}},\"$ref\":\"#/$defs/NoDataEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/pp/logistics/orderRenderFreight`: Preview the overseas freight of an order
 pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
@@ -1805,6 +1999,7 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
             kind: ParamKind::Object,
             description: "An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "renderItems",
@@ -1813,6 +2008,7 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "Items to ship.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1828,6 +2024,8 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The chosen freight service (Apifox model `FreightInfoTO`).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name.\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category.\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Freight service id.\",\"type\":\"string\"}},\"type\":\"object\"},\"FreightRenderItem\":{\"description\":\"An item whose overseas freight to preview.\",\"properties\":{\"currency\":{\"description\":\"Currency of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"$ref\":\"#/$defs/FreightInfo\"},\"itemId\":{\"description\":\"Item id, as text.\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as a decimal string.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id, as text.\",\"type\":\"string\"}},\"required\":[\"itemId\",\"skuId\",\"quantity\",\"freightInfo\"],\"type\":\"object\"},\"ReceiverAddress\":{\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code, e.g. `US`.\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"receiverAddress\":{\"$ref\":\"#/$defs/ReceiverAddress\",\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\"},\"renderItems\":{\"description\":\"Items to ship.\",\"items\":{\"$ref\":\"#/$defs/FreightRenderItem\"},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/pp/logistics/orderBookingFreight`: Create an international logistics order
 pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
@@ -1846,6 +2044,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::String,
             description: "Id of the freight preview this booking follows (e.g. `FF2024080200007`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "receiverAddress",
@@ -1854,6 +2053,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::Object,
             description: "An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "lineItems",
@@ -1862,6 +2062,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::Array,
             description: "Items to ship.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tmallOrderInfo",
@@ -1870,6 +2071,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::Object,
             description: "The Tmall order the shipment belongs to.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -1878,6 +2080,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1893,6 +2096,8 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The chosen freight service (Apifox model `FreightInfoTO`).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name.\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category.\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Freight service id.\",\"type\":\"string\"}},\"type\":\"object\"},\"FreightLineItem\":{\"description\":\"An item of an international logistics order.\",\"properties\":{\"currency\":{\"description\":\"Currency of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"$ref\":\"#/$defs/FreightInfo\"},\"imageUrl\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id, as text.\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as a decimal string.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id, as text.\",\"type\":\"string\"},\"title\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"ReceiverAddress\":{\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code, e.g. `US`.\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TmallOrderInfo\":{\"description\":\"The Tmall order the shipment belongs to.\",\"properties\":{\"tmallOrderId\":{\"description\":\"Tmall order id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"lineItems\":{\"description\":\"Items to ship.\",\"items\":{\"$ref\":\"#/$defs/FreightLineItem\"},\"type\":\"array\"},\"receiverAddress\":{\"$ref\":\"#/$defs/ReceiverAddress\",\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\"},\"remark\":{\"description\":\"Remark.\",\"type\":\"string\"},\"renderId\":{\"description\":\"Id of the freight preview this booking follows (e.g. `FF2024080200007`).\",\"type\":[\"string\",\"null\"]},\"tmallOrderInfo\":{\"$ref\":\"#/$defs/TmallOrderInfo\",\"description\":\"The Tmall order the shipment belongs to.\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/alibaba/order/pay/url`: Pay a 1688 order (v2)
 pub static V2_ORDER_PAY_URL: Operation = Operation {
@@ -1911,6 +2116,7 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 order id (19 digits, sent as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -1926,6 +2132,8 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"The 1688 order id (19 digits, sent as text).\",\"type\":\"string\"}},\"required\":[\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"OrderPayResult\":{\"description\":\"Outcome of paying one order.\",\"properties\":{\"cantPayOrderList\":{\"description\":\"Orders that cannot be paid in a batch because of limits or risk control.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":[\"array\",\"null\"]},\"orderId\":{\"description\":\"The order id.\",\"type\":[\"string\",\"null\"]},\"payUrl\":{\"description\":\"When password-free payment failed, a link where the buyer pays by hand.\",\"type\":[\"string\",\"null\"]},\"protocolPaySuccess\":{\"description\":\"`true` when password-free payment succeeded, `false` when it failed.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"OrderPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPayResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/batch/create`: Create 1688 orders for goods from several sellers (v2)
 pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
@@ -1944,6 +2152,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow, e.g. `general` (other values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -1952,6 +2161,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -1960,6 +2170,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -1968,6 +2179,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -1976,6 +2188,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -1984,6 +2197,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userId",
@@ -1992,6 +2206,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "The ordering user's id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "staffName",
@@ -2000,6 +2215,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Name of the staff member placing the order.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "platformOrder",
@@ -2008,6 +2224,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Ordering channel (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "transferAccountImgs",
@@ -2016,6 +2233,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Bank-transfer voucher (image reference).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "transferAccountRemark",
@@ -2024,6 +2242,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Bank-transfer remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2039,6 +2258,8 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"FastCargo\":{\"description\":\"One cargo line of a v2 1688 order (Apifox model `FastCargo`); offers are named by obfuscated `offerMapId`.\",\"properties\":{\"container\":{\"description\":\"Container number.\",\"type\":\"string\"},\"offerMapId\":{\"description\":\"The obfuscated v2 offer id (replaces v1's integer `offerId`).\",\"type\":\"string\"},\"productNo\":{\"description\":\"Product number.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id.\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/FastCargo\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow, e.g. `general` (other values not documented).\",\"type\":\"string\"},\"message\":{\"description\":\"Remark for the seller.\",\"type\":\"string\"},\"platformOrder\":{\"description\":\"Ordering channel (values not documented).\",\"format\":\"int32\",\"type\":\"integer\"},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":\"string\"},\"staffName\":{\"description\":\"Name of the staff member placing the order.\",\"type\":\"string\"},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":\"string\"},\"transferAccountImgs\":{\"description\":\"Bank-transfer voucher (image reference).\",\"type\":\"string\"},\"transferAccountRemark\":{\"description\":\"Bank-transfer remark.\",\"type\":\"string\"},\"userId\":{\"description\":\"The ordering user's id.\",\"type\":\"string\"}},\"required\":[\"flow\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/page`: List 1688 orders page by page (v2)
 pub static V2_ORDER_PAGE: Operation = Operation {
@@ -2057,6 +2278,8 @@ pub static V2_ORDER_PAGE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/create/preview`: Preview a 1688 order (v2)
 pub static V2_ORDER_PREVIEW: Operation = Operation {
@@ -2075,6 +2298,7 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Object,
             description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -2083,6 +2307,7 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2098,6 +2323,8 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"FastCargo\":{\"description\":\"One cargo line of a v2 1688 order (Apifox model `FastCargo`); offers are named by obfuscated `offerMapId`.\",\"properties\":{\"container\":{\"description\":\"Container number.\",\"type\":\"string\"},\"offerMapId\":{\"description\":\"The obfuscated v2 offer id (replaces v1's integer `offerId`).\",\"type\":\"string\"},\"productNo\":{\"description\":\"Product number.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id.\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/FastCargo\"},\"type\":\"array\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/cancel`: Cancel a 1688 order before payment (v2)
 pub static V2_ORDER_CANCEL: Operation = Operation {
@@ -2116,6 +2343,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -2124,6 +2352,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cancelReason",
@@ -2132,6 +2361,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -2140,6 +2370,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2158,6 +2389,8 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
     transcode_request: Some(transcode::<::pandapon::types::V2OrderCancelRequest>),
     transcode_response: transcode::<::sourcing_runtime::PandaponEnvelope<bool>>,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"cancelReason\":{\"description\":\"Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).\"},\"remark\":{\"description\":\"Remark.\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"BooleanEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"`true` on success.\",\"type\":\"boolean\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/BooleanEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/product/keywords/query`: Search 1688 products by keyword (v2)
 pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
@@ -2176,6 +2409,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -2184,6 +2418,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2192,6 +2427,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -2200,6 +2436,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -2208,6 +2445,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -2216,6 +2454,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -2224,6 +2463,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -2232,6 +2472,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -2240,6 +2481,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -2248,6 +2490,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Category id (a string on this page; an integer on image and store search).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2263,6 +2506,8 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductPage>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (a string on this page; an integer on image and store search).\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).\",\"type\":[\"string\",\"null\"]},\"sort\":{\"$ref\":\"#/$defs/SearchSortJson\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductPage\":{\"description\":\"One page of 1688 search results (v2 pages).\",\"properties\":{\"currentPage\":{\"description\":\"This page's number.\",\"format\":\"int64\",\"type\":\"integer\"},\"data\":{\"description\":\"The products of this page.\",\"items\":{\"$ref\":\"#/$defs/AlibabaProductSummary\"},\"type\":\"array\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalPage\":{\"description\":\"Number of pages.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalRecords\":{\"description\":\"Number of results.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"AlibabaProductPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductPage\"}},\"type\":\"object\"}]},\"AlibabaProductSummary\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 product in a search result. The pages list 8 fields (9 for store search) but show only\\n`imageUrl` and `subject` before being cut off; the rest are kept in `extra`.\\n\",\"properties\":{\"imageUrl\":{\"description\":\"Main image URL.\",\"type\":\"string\"},\"subject\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/AlibabaProductPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/product/image/query`: Search 1688 products by image (v2)
 pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
@@ -2281,6 +2526,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The image, base64-encoded.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -2289,6 +2535,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2297,6 +2544,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -2305,6 +2553,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "region",
@@ -2313,6 +2562,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Subject (region) selection within the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -2321,6 +2571,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -2329,6 +2580,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -2337,6 +2589,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -2345,6 +2598,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -2353,6 +2607,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "imageAddress",
@@ -2361,6 +2616,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "URL of the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -2369,6 +2625,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2384,6 +2641,8 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductPage>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"imageAddress\":{\"description\":\"URL of the image.\",\"type\":[\"string\",\"null\"]},\"imageBase64\":{\"description\":\"The image, base64-encoded.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"region\":{\"description\":\"Subject (region) selection within the image.\",\"type\":[\"string\",\"null\"]},\"sort\":{\"$ref\":\"#/$defs/SearchSortJson\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\"}},\"required\":[\"imageBase64\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductPage\":{\"description\":\"One page of 1688 search results (v2 pages).\",\"properties\":{\"currentPage\":{\"description\":\"This page's number.\",\"format\":\"int64\",\"type\":\"integer\"},\"data\":{\"description\":\"The products of this page.\",\"items\":{\"$ref\":\"#/$defs/AlibabaProductSummary\"},\"type\":\"array\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalPage\":{\"description\":\"Number of pages.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalRecords\":{\"description\":\"Number of results.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"AlibabaProductPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductPage\"}},\"type\":\"object\"}]},\"AlibabaProductSummary\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 product in a search result. The pages list 8 fields (9 for store search) but show only\\n`imageUrl` and `subject` before being cut off; the rest are kept in `extra`.\\n\",\"properties\":{\"imageUrl\":{\"description\":\"Main image URL.\",\"type\":\"string\"},\"subject\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/AlibabaProductPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/product/query/selleroffer`: Search the products of one 1688 seller (v2)
 pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
@@ -2402,6 +2661,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -2410,6 +2670,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2418,6 +2679,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -2426,6 +2688,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -2434,6 +2697,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -2442,6 +2706,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -2450,6 +2715,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -2458,6 +2724,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -2466,6 +2733,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -2474,6 +2742,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields, `en` by default.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sellerOpenId",
@@ -2482,6 +2751,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2497,6 +2767,8 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductPage>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":\"integer\"},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":\"integer\"},\"country\":{\"description\":\"Language of translated fields, `en` by default.\",\"type\":\"string\"},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).\",\"type\":\"string\"},\"keyword\":{\"description\":\"Search keyword.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":\"string\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":\"integer\"},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"sellerOpenId\":{\"description\":\"The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).\",\"type\":\"string\"},\"sort\":{\"$ref\":\"#/$defs/SearchSortJson\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductPage\":{\"description\":\"One page of 1688 search results (v2 pages).\",\"properties\":{\"currentPage\":{\"description\":\"This page's number.\",\"format\":\"int64\",\"type\":\"integer\"},\"data\":{\"description\":\"The products of this page.\",\"items\":{\"$ref\":\"#/$defs/AlibabaProductSummary\"},\"type\":\"array\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalPage\":{\"description\":\"Number of pages.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalRecords\":{\"description\":\"Number of results.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"AlibabaProductPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductPage\"}},\"type\":\"object\"}]},\"AlibabaProductSummary\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 product in a search result. The pages list 8 fields (9 for store search) but show only\\n`imageUrl` and `subject` before being cut off; the rest are kept in `extra`.\\n\",\"properties\":{\"imageUrl\":{\"description\":\"Main image URL.\",\"type\":\"string\"},\"subject\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/AlibabaProductPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/refund/detail/create`: Open a 1688 refund or return request (v2)
 pub static V2_REFUND_CREATE: Operation = Operation {
@@ -2515,6 +2787,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -2523,6 +2796,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Sub-order ids concerned.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "disputeRequest",
@@ -2531,6 +2805,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Kind of dispute, e.g. refund only or refund and return (values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyPayment",
@@ -2539,6 +2814,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Amount to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyCarriage",
@@ -2547,6 +2823,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Freight to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyReasonId",
@@ -2555,6 +2832,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "description",
@@ -2563,6 +2841,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Explanation of the request.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "goodsStatus",
@@ -2571,6 +2850,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "State of the goods (a string here; values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "vouchers",
@@ -2579,6 +2859,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Voucher (image) references.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryCountList",
@@ -2587,6 +2868,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Quantities per sub-order.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2602,6 +2884,8 @@ pub static V2_REFUND_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::RefundCreateResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"OrderEntryCount\":{\"description\":\"How many pieces of one sub-order a refund concerns.\",\"properties\":{\"count\":{\"description\":\"Number of pieces.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"id\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Sub-order id.\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"applyCarriage\":{\"description\":\"Freight to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyPayment\":{\"description\":\"Amount to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyReasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).\"},\"description\":{\"description\":\"Explanation of the request.\",\"type\":\"string\"},\"disputeRequest\":{\"description\":\"Kind of dispute, e.g. refund only or refund and return (values not published).\",\"type\":\"string\"},\"goodsStatus\":{\"description\":\"State of the goods (a string here; values not published).\",\"type\":\"string\"},\"orderEntryCountList\":{\"description\":\"Quantities per sub-order.\",\"items\":{\"$ref\":\"#/$defs/OrderEntryCount\"},\"type\":[\"array\",\"null\"]},\"orderEntryIds\":{\"description\":\"Sub-order ids concerned.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page).\"},\"vouchers\":{\"description\":\"Voucher (image) references.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]}},\"required\":[\"orderId\",\"disputeRequest\",\"applyPayment\",\"applyCarriage\",\"applyReasonId\",\"description\",\"goodsStatus\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"RefundCreateResult\":{\"description\":\"The refund request created.\",\"properties\":{\"refundId\":{\"description\":\"Id of the new refund request.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"RefundCreateResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/RefundCreateResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/RefundCreateResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/alibaba/cart/list`: List the 1688 cart (v2)
 pub static V2_CART_LIST: Operation = Operation {
@@ -2626,6 +2910,8 @@ pub static V2_CART_LIST: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaCart>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaCart\":{\"description\":\"The 1688 cart grouped by seller (v2, Apifox model `AlibabaCartV2VO`).\",\"properties\":{\"disableList\":{\"description\":\"Entries that can no longer be ordered.\",\"items\":{\"$ref\":\"#/$defs/CartShop\"},\"type\":\"array\"},\"enableList\":{\"description\":\"Entries that can be ordered.\",\"items\":{\"$ref\":\"#/$defs/CartShop\"},\"type\":\"array\"}},\"type\":\"object\"},\"AlibabaCartEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaCart\"}},\"type\":\"object\"}]},\"CartItem\":{\"description\":\"One 1688 cart entry.\",\"properties\":{\"amountOnSale\":{\"description\":\"Stock available.\",\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Cart entry id (pass it as a `cartIds` element).\"},\"itemPic\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemTitle\":{\"description\":\"Title.\",\"type\":\"string\"},\"offerMapId\":{\"description\":\"The obfuscated v2 offer id.\",\"type\":\"string\"},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"properties\":{\"description\":\"SKU properties (format not documented; empty in the example).\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity in the cart.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id (a string).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification id.\",\"type\":\"string\"}},\"type\":\"object\"},\"CartShop\":{\"description\":\"The cart entries of one seller.\",\"properties\":{\"cartItemInfos\":{\"description\":\"The entries.\",\"items\":{\"$ref\":\"#/$defs/CartItem\"},\"type\":\"array\"},\"sellerNickName\":{\"description\":\"The seller's nickname.\",\"type\":\"string\"},\"sellerOpenId\":{\"description\":\"The seller's id.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$ref\":\"#/$defs/AlibabaCartEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/taobao/product/get`: Get a Taobao product by item id (v2)
 pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
@@ -2644,6 +2930,7 @@ pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "The obfuscated v2 item id (e.g. `WUnUC1cILiBjt-Jv3lDdlQ`), not the numeric Taobao id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -2653,6 +2940,8 @@ pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoProductV2>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"The obfuscated v2 item id (e.g. `WUnUC1cILiBjt-Jv3lDdlQ`), not the numeric Taobao id.\",\"type\":\"string\"}},\"required\":[\"itemId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"TaobaoProductV2\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A Taobao product (v2, Apifox model `TaoBaoProductDetailsV2VO`). Only `quantity` is published before\\nthe page is cut off; the rest is kept in `extra`.\\n\",\"properties\":{\"quantity\":{\"description\":\"Stock.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"TaobaoProductV2Envelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoProductV2\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoProductV2Envelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/taobao/product/item/search`: Search Taobao products by keyword (v2)
 pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
@@ -2671,6 +2960,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2679,6 +2969,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page, 1 to 40.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageNo",
@@ -2687,6 +2978,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -2695,6 +2987,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Sort key, e.g. `tk_rate_desc` (other values not published).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2710,6 +3003,8 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"pageNo\":{\"description\":\"Page number.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"pageSize\":{\"description\":\"Results per page, 1 to 40.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"sort\":{\"description\":\"Sort key, e.g. `tk_rate_desc` (other values not published).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/taobao/order/logistics/detail/get`: Get the logistics of a Taobao sub-order (v2)
 pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
@@ -2728,6 +3023,7 @@ pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "The Taobao sub purchase order id (e.g. `200048859480`).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -2743,6 +3039,8 @@ pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoLogisticsDetail>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"subPurchaseOrderId\":{\"description\":\"The Taobao sub purchase order id (e.g. `200048859480`).\",\"type\":\"string\"}},\"required\":[\"subPurchaseOrderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"LogisticsGoods\":{\"description\":\"Goods in a package.\",\"properties\":{\"imageUrl\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"property\":{\"description\":\"SKU properties.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity (a string on the page).\",\"type\":\"string\"},\"title\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsPartner\":{\"description\":\"A carrier.\",\"properties\":{\"company\":{\"description\":\"Carrier name.\",\"type\":\"string\"},\"companyContact\":{\"description\":\"Carrier contact.\",\"type\":\"string\"},\"companyImageUrl\":{\"description\":\"Carrier logo URL.\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsReceiver\":{\"description\":\"The receiver of a package.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"name\":{\"description\":\"Name.\",\"type\":\"string\"},\"phone\":{\"description\":\"Phone.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"},\"zipCode\":{\"description\":\"Postal code.\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsTrace\":{\"description\":\"A tracking event (all strings).\",\"properties\":{\"action\":{\"description\":\"Action.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"facilityName\":{\"description\":\"Facility.\",\"type\":\"string\"},\"nextCity\":{\"description\":\"Next city.\",\"type\":\"string\"},\"nextNodeName\":{\"description\":\"Next node.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"},\"standerdDesc\":{\"description\":\"Standardised description (the wire name's typo is the vendor's).\",\"type\":\"string\"},\"status\":{\"description\":\"Status code.\",\"type\":\"string\"},\"statusDesc\":{\"description\":\"Status text.\",\"type\":\"string\"},\"time\":{\"description\":\"When it happened.\",\"type\":\"string\"}},\"type\":\"object\"},\"PnmLogisticsDetail\":{\"description\":\"One package.\",\"properties\":{\"logisticsGoods\":{\"description\":\"Goods in the package.\",\"items\":{\"$ref\":\"#/$defs/LogisticsGoods\"},\"type\":\"array\"},\"logisticsPartner\":{\"description\":\"Carriers.\",\"items\":{\"$ref\":\"#/$defs/LogisticsPartner\"},\"type\":\"array\"},\"logisticsTraces\":{\"description\":\"Tracking events.\",\"items\":{\"$ref\":\"#/$defs/LogisticsTrace\"},\"type\":\"array\"},\"mailNo\":{\"description\":\"Waybill number.\",\"type\":\"string\"},\"receiver\":{\"$ref\":\"#/$defs/LogisticsReceiver\"}},\"type\":\"object\"},\"TaobaoLogisticsDetail\":{\"description\":\"The packages of a Taobao sub purchase order (Apifox model `TaoBaoLogisticsDetailVO`).\",\"properties\":{\"pnmLogisticsDetails\":{\"description\":\"The packages.\",\"items\":{\"$ref\":\"#/$defs/PnmLogisticsDetail\"},\"type\":\"array\"},\"purchaseOrderOuterId\":{\"description\":\"Taobao sub-order id.\",\"type\":\"string\"}},\"type\":\"object\"},\"TaobaoLogisticsDetailEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoLogisticsDetail\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoLogisticsDetailEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/taobao/order/refund/render`: Render the refund form of a Taobao sub-order (v2)
 pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
@@ -2761,6 +3059,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Taobao sub-order id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundType",
@@ -2769,6 +3068,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Refund type (integer; values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "goodsStatus",
@@ -2777,6 +3077,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
             kind: ParamKind::Integer,
             description: "State of the goods (integer here, unlike 1688's string; values not published).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2792,6 +3093,8 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::RefundRenderResult>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"goodsStatus\":{\"description\":\"State of the goods (integer here, unlike 1688's string; values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"refundType\":{\"description\":\"Refund type (integer; values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"subOrderId\":{\"description\":\"Taobao sub-order id.\",\"type\":\"string\"}},\"required\":[\"refundType\",\"goodsStatus\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"MaxRefundFee\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"Refundable amount (the page is cut off after `canEditRefundFee`; the rest is kept in `extra`).\",\"properties\":{\"canEditRefundFee\":{\"description\":\"Whether the amount may be changed.\",\"type\":\"boolean\"},\"feeTips\":{\"description\":\"Hint about the amount.\",\"type\":\"string\"},\"minRefundFee\":{\"description\":\"Minimum refund (integer; same unit).\",\"format\":\"int64\",\"type\":\"integer\"},\"refundFee\":{\"description\":\"Maximum refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"RefundOrderTemplate\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"What a refund application may contain.\",\"properties\":{\"goodsStatusList\":{\"description\":\"Allowed goods statuses.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"maxRefundFee\":{\"$ref\":\"#/$defs/MaxRefundFee\"},\"refundOrder\":{\"$ref\":\"#/$defs/TaobaoRefundOrder\"},\"refundReasons\":{\"description\":\"Allowed reasons.\",\"items\":{\"$ref\":\"#/$defs/RefundReason\"},\"type\":\"array\"}},\"type\":\"object\"},\"RefundReason\":{\"description\":\"A refund reason.\",\"properties\":{\"reasonDesc\":{\"description\":\"Reason text.\",\"type\":\"string\"},\"reasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Reason id.\"},\"tips\":{\"description\":\"Hint shown with the reason.\",\"type\":\"string\"}},\"type\":\"object\"},\"RefundRenderResult\":{\"description\":\"The refund form of a Taobao sub-order (Apifox model `RefundRenderVO`).\",\"properties\":{\"currency\":{\"description\":\"Currency of the amounts.\",\"type\":\"string\"},\"distributorId\":{\"description\":\"Distributor id.\",\"type\":\"string\"},\"refundOrderTemplate\":{\"$ref\":\"#/$defs/RefundOrderTemplate\"},\"saleFlag\":{\"description\":\"Whether after-sales service can be requested.\",\"type\":\"boolean\"}},\"type\":\"object\"},\"RefundRenderResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/RefundRenderResult\"}},\"type\":\"object\"}]},\"TaobaoRefundOrder\":{\"description\":\"A Taobao reverse (refund) order. Amounts are integers whose unit is not documented (probably fen).\",\"properties\":{\"canEditFee\":{\"description\":\"Whether the amount may be changed.\",\"type\":\"boolean\"},\"feeTips\":{\"description\":\"Hint about the amount.\",\"type\":\"string\"},\"goodsStatus\":{\"description\":\"State of the goods (values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"payOrderId\":{\"description\":\"Payment order id.\",\"type\":\"string\"},\"reasonDesc\":{\"description\":\"Reason text.\",\"type\":\"string\"},\"reasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Id of the reason.\"},\"refundDesc\":{\"description\":\"Buyer's explanation.\",\"type\":\"string\"},\"refundFee\":{\"description\":\"Amount to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"refundId\":{\"description\":\"Reverse order id.\",\"type\":\"string\"},\"refundStatus\":{\"description\":\"Status (values not published).\",\"type\":\"string\"},\"refundType\":{\"description\":\"Refund type (values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"remainingTime\":{\"description\":\"Time left.\",\"type\":\"string\"},\"sellerRefuseReason\":{\"description\":\"Seller's refusal reason.\",\"type\":\"string\"},\"sellerRefuseReasonDescribe\":{\"description\":\"Seller's refusal explanation.\",\"type\":\"string\"},\"timeoutDate\":{\"description\":\"Deadline.\",\"type\":\"string\"},\"timeoutType\":{\"description\":\"What happens at the deadline.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/RefundRenderResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/taobao/cart/add`: Add a Taobao SKU to the cart (v2)
 pub static V2_TAOBAO_CART_ADD: Operation = Operation {
@@ -2810,6 +3113,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Platform user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "platform",
@@ -2818,6 +3122,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Platform (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemMapId",
@@ -2826,6 +3131,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "The obfuscated v2 item id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuId",
@@ -2834,6 +3140,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemTitle",
@@ -2842,6 +3149,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Title.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemPic",
@@ -2850,6 +3158,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Image URL.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpId",
@@ -2858,6 +3167,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product (\"mp\") id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpSkuId",
@@ -2866,6 +3176,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "price",
@@ -2874,6 +3185,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "promotionPrice",
@@ -2882,6 +3194,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price after discount (integer; unit as `price`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "properties",
@@ -2890,6 +3203,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "A list of `SkuProperty` sent as a JSON document inside a string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "quantity",
@@ -2898,6 +3212,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopId",
@@ -2906,6 +3221,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Any,
             description: "Shop id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "aliShopId",
@@ -2914,6 +3230,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop id (string).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopName",
@@ -2922,6 +3239,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop name.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuQuantity",
@@ -2930,6 +3248,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Stock of the SKU, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userNick",
@@ -2938,6 +3257,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Seller's nickname.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceRanges",
@@ -2946,6 +3266,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Array,
             description: "Wholesale price tiers.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "quoteType",
@@ -2954,6 +3275,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quote type (values not documented).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2963,6 +3285,8 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"PriceRange\":{\"description\":\"A wholesale price tier.\",\"properties\":{\"price\":{\"description\":\"Wholesale price (a decimal number; unit not documented, presumably yuan).\",\"type\":[\"number\",\"null\"]},\"startQuantity\":{\"description\":\"Minimum quantity of the tier.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]}},\"type\":\"object\"},\"SkuPropertiesJson\":{\"description\":\"A list of `SkuProperty` sent as a JSON document inside a string.\",\"type\":\"string\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"aliShopId\":{\"description\":\"Shop id (string).\",\"type\":\"string\"},\"itemMapId\":{\"description\":\"The obfuscated v2 item id.\",\"type\":\"string\"},\"itemPic\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemTitle\":{\"description\":\"Title.\",\"type\":\"string\"},\"mpId\":{\"description\":\"PandaPon supply-product (\\\"mp\\\") id.\",\"type\":\"string\"},\"mpSkuId\":{\"description\":\"PandaPon supply-product SKU id.\",\"type\":\"string\"},\"platform\":{\"description\":\"Platform (meaning not documented).\",\"format\":\"int32\",\"type\":\"integer\"},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"priceRanges\":{\"description\":\"Wholesale price tiers.\",\"items\":{\"$ref\":\"#/$defs/PriceRange\"},\"type\":\"array\"},\"promotionPrice\":{\"description\":\"Price after discount (integer; unit as `price`).\",\"format\":\"int64\",\"type\":\"integer\"},\"properties\":{\"$ref\":\"#/$defs/SkuPropertiesJson\",\"description\":\"A list of `SkuProperty` sent as a JSON document inside a string.\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"quoteType\":{\"description\":\"Quote type (values not documented).\",\"format\":\"int32\",\"type\":\"integer\"},\"shopId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Shop id.\"},\"shopName\":{\"description\":\"Shop name.\",\"type\":\"string\"},\"skuId\":{\"description\":\"SKU id.\",\"type\":\"string\"},\"skuQuantity\":{\"description\":\"Stock of the SKU, as text.\",\"type\":\"string\"},\"userId\":{\"description\":\"Platform user id.\",\"type\":\"string\"},\"userNick\":{\"description\":\"Seller's nickname.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/open/address/addOrUpdate`: Add or update a receiving address (v2)
 pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
@@ -2981,6 +3305,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Address id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "name",
@@ -2989,6 +3314,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Recipient.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "province",
@@ -2997,6 +3323,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Province.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "city",
@@ -3005,6 +3332,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "City.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "district",
@@ -3013,6 +3341,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "District.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "address",
@@ -3021,6 +3350,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Street address.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "phone",
@@ -3029,6 +3359,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Mobile number.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -3049,6 +3380,8 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"id\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Address id.\"},\"name\":{\"description\":\"Recipient.\",\"type\":\"string\"},\"phone\":{\"description\":\"Mobile number.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"NoDataEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Always absent.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint that answers `{code, msg}` only.\"}},\"$ref\":\"#/$defs/NoDataEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/open/pp/logistics/itemLogisticsPrice`: Estimate the overseas freight of one item (v2)
 pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
@@ -3067,6 +3400,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Item id, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuId",
@@ -3075,6 +3409,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "SKU id, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "receiverAddress",
@@ -3083,6 +3418,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Object,
             description: "An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "quantity",
@@ -3091,6 +3427,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "currency",
@@ -3099,6 +3436,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Currency of `price`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "price",
@@ -3107,6 +3445,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Unit price in `currency`, as a decimal string.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -3116,6 +3455,8 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    input_schema: "{\"$defs\":{\"ReceiverAddress\":{\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code, e.g. `US`.\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"currency\":{\"description\":\"Currency of `price`.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id, as text.\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as a decimal string.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"receiverAddress\":{\"$ref\":\"#/$defs/ReceiverAddress\",\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\"},\"skuId\":{\"description\":\"SKU id, as text.\",\"type\":\"string\"}},\"required\":[\"itemId\",\"skuId\",\"receiverAddress\",\"quantity\",\"currency\",\"price\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"type\":\"null\"},{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}]}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// Every operation, in spec order.
 pub static OPERATIONS: &[&Operation] = &[
