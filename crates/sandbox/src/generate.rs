@@ -245,7 +245,11 @@ impl<'a> Generator<'a> {
         match ty {
             "integer" => self.integer(s, name),
             "number" => self.number(s, name),
-            "boolean" => Value::Bool(self.below(2) == 0),
+            // A success flag says success (a sandbox answer is a happy path); other flags vary.
+            "boolean" => Value::Bool(
+                name.is_some_and(|n| n.to_ascii_lowercase().ends_with("success"))
+                    || self.below(2) == 0,
+            ),
             "string" => self.string(s, name),
             _ => Value::Null,
         }

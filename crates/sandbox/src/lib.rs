@@ -3,12 +3,15 @@
 //!
 //! Built from the generated operation tables: every operation of every provider is served at
 //! `/<provider><documented path>` (e.g. `http://127.0.0.1:PORT/pandapon/alibaba/order/pay/url`). Each request
-//! is checked — method, required parameters and their types, signature against the configured test
-//! credentials, timestamp skew — and answered with the documented example in the provider's envelope, or a
-//! provider-style error envelope with the right HTTP status and a message naming what was wrong. Faults
-//! (latency, 5xx, 429, dropped connections, truncated or malformed bodies, business errors) can be injected
-//! per operation or globally. Orders created through the documented order operations are kept, so a
-//! create → pay → detail flow behaves like one.
+//! is checked — method (a 405 carries `Allow`), a JSON object body, signature against the configured test
+//! credentials, timestamp skew, then the operation's input JSON Schema (query values read as the type their
+//! schema names) — and answered in the provider's envelope with `data` that validates against the
+//! operation's response schema: the published example where one conforms, otherwise a value generated from
+//! the schema ([`generate`]), the same for the same request, with titles and subjects marked `sandbox`.
+//! Bad input gets a provider-style error envelope with the right HTTP status (400 for invalid input) and a
+//! message naming the field. Faults (latency, 5xx, 429, dropped connections, truncated or malformed bodies,
+//! business errors) can be injected per operation or globally. Orders created through the documented order
+//! operations are kept, so a create → pay → detail flow behaves like one.
 
 mod auth;
 mod faults;

@@ -4,7 +4,7 @@
 use crate::{generate, schema};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sourcing_runtime::operation::{EnvelopeStyle, ExampleKind, Operation, Provider};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -77,7 +77,15 @@ pub fn answer_source(provider: &Provider, op: &'static Operation) -> AnswerSourc
 /// against the operation's response schema (and decodes into its generated type); otherwise a value
 /// generated from the schema of `data`, seeded by the request (`seed`), so the same request gets the same
 /// answer. Without a response schema in the table: the first example that decodes, else the simplest value.
-pub(crate) fn success_data(provider: &Provider, op: &'static Operation, seed: u64) -> Value {
+///
+/// A generated object answers the request's own identifiers: a top-level scalar of `data` named like a
+/// request input (`offerId`, `orderId`) takes the request's value where the schema allows it.
+pub(crate) fn success_data(
+    provider: &Provider,
+    op: &'static Operation,
+    seed: u64,
+    request: &Map<String, Value>,
+) -> Value {
     let Some(c) = schema::compiled(schema::response_schema(op)) else {
         return fallback_data(provider, op);
     };
@@ -90,7 +98,38 @@ pub(crate) fn success_data(provider: &Provider, op: &'static Operation, seed: u6
         .and_then(|p| p.get("data"))
         .cloned()
         .unwrap_or(Value::Bool(true));
-    generate::generate(&c.root, &data_schema, seed)
+    let mut data = generate::generate(&c.root, &data_schema, seed);
+    let echoed: Vec<(String, Value)> = match &data {
+        Value::Object(m) => {
+            m.iter()
+                .filter_map(|(k, generated)| {
+                    let asked = request.get(k)?;
+                    let v = match (generated, asked) {
+                        (Value::String(_), Value::String(_))
+                        | (Value::Number(_), Value::Number(_)) => asked.clone(),
+                        (Value::String(_), Value::Number(n)) => Value::String(n.to_string()),
+                        _ => return None,
+                    };
+                    Some((k.clone(), v))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    if !echoed.is_empty() {
+        let mut candidate = data.clone();
+        for (k, v) in echoed {
+            candidate[k.as_str()] = v;
+        }
+        if c.validator
+            .is_valid(&json!({"code": 200, "data": candidate.clone()}))
+            || c.validator
+                .is_valid(&envelope(provider, 200, "", candidate.clone()))
+        {
+            data = candidate;
+        }
+    }
+    data
 }
 
 /// The published example an operation answers with, cached per operation.

@@ -274,7 +274,16 @@ async fn handle(
         &signed_out(op, &query),
         parsed.as_ref().map(|b| signed_out_body(op, b)).as_ref(),
     );
-    let mut data = respond::success_data(provider, op, seed);
+    // The request's inputs by name (query values as text), for answers that echo an id.
+    let mut asked: serde_json::Map<String, serde_json::Value> = query
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    if let Some(serde_json::Value::Object(b)) = &parsed {
+        asked.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    asked.retain(|k, _| !validate::credential_names(op.auth).contains(&k.as_str()));
+    let mut data = respond::success_data(provider, op, seed, &asked);
     if let Err((code, message)) =
         state
             .store
@@ -321,7 +330,12 @@ fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Respons
                 provider,
                 200,
                 respond::success_message(provider),
-                respond::success_data(provider, op, generate::seed(op.id, &[], None)),
+                respond::success_data(
+                    provider,
+                    op,
+                    generate::seed(op.id, &[], None),
+                    &serde_json::Map::new(),
+                ),
             )
             .to_string();
             let cut = &full.as_bytes()[..full.len() / 2];

@@ -7,7 +7,7 @@ use crate::schema::{self, flatten, types_of};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
 use sourcing_runtime::AuthStyle;
-use sourcing_runtime::operation::{Operation, ParamLocation};
+use sourcing_runtime::operation::{Operation, Param, ParamLocation};
 
 /// The JSON body of `op`, which must be an object; `None` for operations without a body. Checked before
 /// the signature, so every provider answers a missing, unparsable or non-object body the same way (400).
@@ -85,12 +85,31 @@ pub(crate) fn validate(
                 continue;
             }
             // A body property named like a query parameter is `body_<name>` in the input schema.
-            let name = if is_query_param(op, k) {
-                format!("{BODY_PREFIX}{k}")
-            } else {
-                k.clone()
-            };
+            let name = op
+                .params
+                .iter()
+                .find(|p| p.name == k && p.location == ParamLocation::Body)
+                .map_or_else(|| k.clone(), |p| op.input_name(p).into_owned());
             from_body.insert(name, v.clone());
+        }
+    }
+    // Fields that carry JSON inside a string: empty (where the schema allows it) or JSON text.
+    for p in op.params.iter().filter(|p| p.json_string) {
+        let (value, field) = match p.location {
+            ParamLocation::Query => (
+                from_query.get(p.name),
+                format!("query parameter `{}`", p.name),
+            ),
+            ParamLocation::Body => (
+                body.and_then(|b| b.get(p.name)),
+                format!("body field `{}`", p.name),
+            ),
+        };
+        if let Some(Value::String(text)) = value
+            && !text.trim().is_empty()
+            && let Err(e) = serde_json::from_str::<Value>(text)
+        {
+            return Err(format!("{field} must hold JSON text: {e}"));
         }
     }
     let mut instance = from_query.clone();
@@ -109,13 +128,14 @@ pub(crate) fn validate(
     }
 }
 
-/// How the input schema names a body property that shares its name with a query parameter.
-const BODY_PREFIX: &str = "body_";
+/// The parameter `name` (as the input schema names it) stands for, with its location: a body property that
+/// shares a query parameter's name is `body_<name>` there ([`Operation::input_name`]).
+fn param_of<'a>(op: &'a Operation, schema_name: &str) -> Option<&'a Param> {
+    op.params.iter().find(|p| op.input_name(p) == schema_name)
+}
 
-fn is_query_param(op: &Operation, name: &str) -> bool {
-    op.params
-        .iter()
-        .any(|p| p.name == name && p.location == ParamLocation::Query)
+fn is_query_param(op: &Operation, schema_name: &str) -> bool {
+    param_of(op, schema_name).is_some_and(|p| p.location == ParamLocation::Query)
 }
 
 /// A query value read as the type its schema names (text that does not parse stays a string, so the
@@ -163,39 +183,38 @@ fn describe(
     e: &jsonschema::ValidationError<'_>,
 ) -> String {
     let raw = e.instance_path().as_str();
-    // `/body_refundId/...` is the body's `refundId` (a query parameter has the same name).
-    let body_renamed = raw
-        .strip_prefix('/')
-        .and_then(|r| r.strip_prefix(BODY_PREFIX))
-        .filter(|r| is_query_param(op, r.split('/').next().unwrap_or("")));
-    let pointer = match body_renamed {
-        Some(rest) => format!("/{rest}"),
-        None => raw.to_string(),
+    let segment = |p: &str| {
+        p.trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .replace("~1", "/")
+            .replace("~0", "~")
     };
-    let first = pointer
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .replace("~1", "/")
-        .replace("~0", "~");
+    // `/body_refundId/...` is the body's `refundId`: name it as the request spells it.
+    let schema_name = segment(raw);
+    let pointer = match param_of(op, &schema_name) {
+        Some(p) if p.name != schema_name => {
+            format!("/{}{}", p.name, &raw[1 + schema_name.len()..])
+        }
+        _ => raw.to_string(),
+    };
+    let first = segment(&pointer);
     let top_level = pointer.matches('/').count() == 1;
     if let ValidationErrorKind::Required { property } = e.kind() {
         let name = property.as_str().unwrap_or_default();
-        return match name.strip_prefix(BODY_PREFIX) {
-            Some(n) if pointer.is_empty() && is_query_param(op, n) => {
-                format!("missing required body field `{n}`")
+        return match param_of(op, name) {
+            Some(p) if pointer.is_empty() && p.location == ParamLocation::Query => {
+                format!("missing required query parameter `{}`", p.name)
             }
-            _ if pointer.is_empty() && is_query_param(op, name) => {
-                format!("missing required query parameter `{name}`")
-            }
+            Some(p) if pointer.is_empty() => format!("missing required body field `{}`", p.name),
             _ if pointer.is_empty() => format!("missing required body field `{name}`"),
             _ => format!("missing required body field `{pointer}/{name}`"),
         };
     }
     let field = if pointer.is_empty() {
         "request".to_string()
-    } else if top_level && body_renamed.is_none() && from_query.contains_key(&first) {
+    } else if top_level && is_query_param(op, &schema_name) && from_query.contains_key(&first) {
         format!("query parameter `{first}`")
     } else if top_level {
         format!("body field `{first}`")
@@ -264,4 +283,129 @@ fn legacy(op: &Operation, query: &[(String, String)], body: Option<&Value>) -> R
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use sourcing_runtime::operation::{Param, ParamKind, transcode};
+
+    const fn param(name: &'static str, location: ParamLocation, json_string: bool) -> Param {
+        Param {
+            name,
+            location,
+            required: false,
+            kind: ParamKind::Any,
+            description: "",
+            limit: None,
+            json_string,
+        }
+    }
+
+    static OP: Operation = Operation {
+        id: "op",
+        method: "POST",
+        path: "/x",
+        tag: "",
+        summary: "",
+        auth: AuthStyle::AccessKeyV1,
+        idempotent: false,
+        params: &[
+            param("pageSize", ParamLocation::Query, false),
+            param("refundId", ParamLocation::Query, false),
+            param("refundId", ParamLocation::Body, false),
+            param("sort", ParamLocation::Body, true),
+            param("items", ParamLocation::Body, false),
+        ],
+        has_body: true,
+        examples: &[],
+        transcode_request: None,
+        transcode_response: transcode::<Value>,
+        batch_outcome: None,
+        input_schema: r##"{
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["refundId"],
+            "properties": {
+                "pageSize": {"type": "integer", "format": "int32", "minimum": 1},
+                "refundId": {"type": "string"},
+                "body_refundId": {"type": "integer"},
+                "sort": {"type": ["string", "null"]},
+                "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}}
+            },
+            "$defs": {"Item": {"type": "object", "required": ["quantity"], "properties": {"quantity": {"type": "number"}}}}
+        }"##,
+        response_schema: "true",
+    };
+
+    fn check(query: &[(&str, &str)], body: Value) -> Result<(), String> {
+        let query: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        validate(&OP, &query, Some(&body))
+    }
+
+    #[test]
+    fn query_values_are_read_as_their_schema_type() {
+        check(&[("refundId", "TQ1"), ("pageSize", "20")], json!({})).unwrap();
+        let e = check(&[("refundId", "TQ1"), ("pageSize", "-1")], json!({})).unwrap_err();
+        assert!(
+            e.starts_with("query parameter `pageSize`: -1 is less than the minimum of 1"),
+            "{e}"
+        );
+        let e = check(
+            &[("refundId", "TQ1"), ("pageSize", "2147483648")],
+            json!({}),
+        )
+        .unwrap_err();
+        assert!(e.contains("query parameter `pageSize`"), "{e}");
+        let e = check(&[("refundId", "TQ1"), ("pageSize", "ten")], json!({})).unwrap_err();
+        assert_eq!(e, "query parameter `pageSize` must be integer, got \"ten\"");
+        let e = check(&[], json!({})).unwrap_err();
+        assert_eq!(e, "missing required query parameter `refundId`");
+    }
+
+    #[test]
+    fn body_fields_are_named_by_pointer() {
+        let q = [("refundId", "TQ1")];
+        check(&q, json!({"refundId": 7, "items": [{"quantity": 2}]})).unwrap();
+        let e = check(&q, json!({"refundId": "TQ1"})).unwrap_err();
+        assert_eq!(e, "body field `refundId` must be integer, got \"TQ1\"");
+        let e = check(&q, json!({"items": [{"quantity": null}]})).unwrap_err();
+        assert_eq!(e, "body field `/items/0/quantity` must be number, got null");
+        let e = check(&q, json!({"items": [{}]})).unwrap_err();
+        assert_eq!(e, "missing required body field `/items/0/quantity`");
+        let e = check(&q, json!({"other": 1})).unwrap_err();
+        assert!(e.contains("undocumented properties [\"other\"]"), "{e}");
+    }
+
+    #[test]
+    fn json_in_string_fields_take_empty_null_or_json_text() {
+        let q = [("refundId", "TQ1")];
+        check(&q, json!({"sort": ""})).unwrap();
+        check(&q, json!({"sort": null})).unwrap();
+        check(&q, json!({"sort": "{\"price\":\"asc\"}"})).unwrap();
+        let e = check(&q, json!({"sort": "{\"price\":"})).unwrap_err();
+        assert!(
+            e.starts_with("body field `sort` must hold JSON text"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_body_must_be_an_object() {
+        assert_eq!(
+            parse_body(&OP, b"[1]").unwrap_err(),
+            "request body must be a JSON object, got an array"
+        );
+        assert!(parse_body(&OP, b"").unwrap_err().contains("missing"));
+        assert!(
+            parse_body(&OP, b"{")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
+        assert!(parse_body(&OP, b"{}").unwrap().is_some());
+    }
 }
