@@ -64,7 +64,7 @@ pub enum AnswerSource {
 
 /// Which source `op`'s success answers use (the same for every request).
 pub fn answer_source(provider: &Provider, op: &'static Operation) -> AnswerSource {
-    match schema::compiled(schema::response_schema(op)) {
+    match schema::compiled(op.response_schema) {
         None => AnswerSource::Fallback,
         Some(c) => match conforming_example(provider, op, &c) {
             Some((name, _)) => AnswerSource::Example(name),
@@ -86,7 +86,7 @@ pub(crate) fn success_data(
     seed: u64,
     request: &Map<String, Value>,
 ) -> Value {
-    let Some(c) = schema::compiled(schema::response_schema(op)) else {
+    let Some(c) = schema::compiled(op.response_schema) else {
         return fallback_data(provider, op);
     };
     if let Some((_, data)) = conforming_example(provider, op, &c) {

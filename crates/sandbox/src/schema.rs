@@ -3,20 +3,8 @@
 //! validators.
 
 use serde_json::{Map, Value, json};
-use sourcing_runtime::Operation;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-
-/// The operation's input JSON Schema text (query parameters and top-level body properties as one object);
-/// empty when the table carries none.
-pub(crate) fn input_schema(op: &Operation) -> &'static str {
-    op.input_schema
-}
-
-/// The operation's response JSON Schema text (the whole envelope); empty when the table carries none.
-pub(crate) fn response_schema(op: &Operation) -> &'static str {
-    op.response_schema
-}
 
 /// The bounds OpenAPI's integer formats imply (JSON Schema itself gives `format` no meaning).
 pub(crate) fn format_range(format: &str) -> Option<(i64, i64)> {
