@@ -14,6 +14,7 @@ use sourcing_runtime::operation::{ExampleKind, Operation, ParamLocation, Provide
 use sourcing_runtime::{AuthStyle, Runtime};
 use sourcing_sandbox::{AnswerSource, Sandbox, SandboxSigner};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 fn validator(text: &str) -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(text).unwrap();
@@ -120,7 +121,13 @@ async fn send(
     body: Option<Vec<u8>>,
     signed: bool,
 ) -> Answer {
-    let http = reqwest::Client::new();
+    // One client for the whole test binary (building one loads TLS roots).
+    static RUNTIME: OnceLock<(Runtime, reqwest::Client)> = OnceLock::new();
+    let (runtime, http) = RUNTIME.get_or_init(|| {
+        let runtime = Runtime::new(SandboxSigner::new());
+        let http = runtime.http_client();
+        (runtime, http)
+    });
     let url = format!("{}{}", sandbox.base_url(provider.name), op.path);
     let mut b = http
         .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url)
@@ -132,7 +139,7 @@ async fn send(
     // Signed, but without the client's own limit checks: the sandbox must refuse bad input by itself.
     // A body that is not an object cannot carry Dajisaas's body credentials: sent unsigned.
     if signed {
-        Runtime::new(SandboxSigner::new())
+        runtime
             .sign(&mut request, op)
             .unwrap_or_else(|e| panic!("{}: refused before sending: {e}", op.id));
     }

@@ -310,8 +310,8 @@ async fn client_keeps_a_bounded_prefix_of_a_bad_body() {
 #[tokio::test]
 async fn sandbox_answers_hostile_requests_with_200_or_400() {
     let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
-    let http = reqwest::Client::new();
     let runtime = sourcing_runtime::Runtime::new(sourcing_sandbox::SandboxSigner::new());
+    let http = runtime.http_client();
     let deep = (0..64).fold(json!(1), |v, _| json!([v]));
     let hostile: Vec<Value> = vec![
         Value::Null,
