@@ -10,6 +10,7 @@ pub mod glue;
 pub mod json_schema;
 pub mod render;
 pub mod spec;
+pub mod validate;
 
 pub use error::CodegenError;
 use std::path::{Path, PathBuf};

@@ -81,6 +81,11 @@ pub struct ExampleModel {
     pub name: String,
     pub kind: ExampleKind,
     pub value: Value,
+    /// JSON pointer of the Example Object.
+    pub pointer: String,
+    /// `x-example-deviation: <reason>`: the vendor's example contradicts the vendor's own field table; it is
+    /// kept unaltered and must FAIL validation (else codegen says the mark is no longer needed).
+    pub deviation: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +109,8 @@ pub struct OperationModel {
     pub examples: Vec<ExampleModel>,
     /// `x-batch-outcome`: where `data` lists succeeded and failed items (batch operations).
     pub batch_outcome: Option<BatchOutcomeModel>,
-    /// Self-contained JSON Schema (2020-12) of the operation's inputs: see [`input_schema`].
+    /// Self-contained JSON Schema (2020-12) of the operation's inputs (query parameters and top-level body
+    /// properties; a body property named like a query parameter is `body_<name>`).
     pub input_schema: Value,
     /// Self-contained JSON Schema (2020-12) of the whole 200 response (the envelope).
     pub response_json_schema: Value,
@@ -128,6 +134,8 @@ pub struct ProviderSpec {
     pub openapi: OpenAPI,
     /// The whole document as JSON (what the meta-schema and the JSON Schema conversion read).
     pub raw: Value,
+    /// The document as read, in source order (what progenitor is fed, see `client::for_progenitor`).
+    pub source: serde_yaml::Value,
     pub meta: SourcingMeta,
     pub base_url: String,
     pub operations: Vec<OperationModel>,
@@ -137,6 +145,102 @@ pub struct ProviderSpec {
     pub envelope_data: Vec<(String, String)>,
     /// Operation ids the runtime implements by hand (listed, not generated), from `x-hand-written`.
     pub hand_written: Vec<HandWritten>,
+    /// What the example validation found (every example conforms or is a checked deviation).
+    pub example_counts: ExampleCounts,
+}
+
+/// Embedded examples validated against their schemas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExampleCounts {
+    /// Examples that conform.
+    pub conforming: usize,
+    /// Examples marked `x-example-deviation` that do fail, as the mark says.
+    pub deviations: usize,
+}
+
+/// Validate every embedded example with the same JSON Schema validator: request examples against the body
+/// schema (plus the security scheme's `x-body-credentials`, the fields the signer puts in JSON bodies),
+/// response examples against the whole envelope schema. An example marked `x-example-deviation` must fail
+/// (the mark is checked, not trusted); any other must pass.
+fn check_examples(raw: &Value, operations: &[OperationModel]) -> OpResult<ExampleCounts> {
+    use crate::json_schema::{Converter, component};
+    use crate::validate::{compile, errors};
+    let mut counts = ExampleCounts::default();
+    for op in operations {
+        let mut request = None;
+        let mut response = None;
+        for ex in &op.examples {
+            let slot = match ex.kind {
+                ExampleKind::Request => &mut request,
+                ExampleKind::Response => &mut response,
+            };
+            if slot.is_none() {
+                let schema = match (ex.kind, &op.body_schema) {
+                    (ExampleKind::Response, _) => op.response_json_schema.clone(),
+                    (ExampleKind::Request, None) => {
+                        return Err((
+                            ex.pointer.clone(),
+                            "a request example on an operation without a JSON body".into(),
+                        ));
+                    }
+                    (ExampleKind::Request, Some(body)) => {
+                        let creds_ptr = pointer([
+                            "components",
+                            "securitySchemes",
+                            &op.auth,
+                            "x-body-credentials",
+                        ]);
+                        match raw.pointer(&creds_ptr) {
+                            None => component(raw, body).map_err(|m| (ex.pointer.clone(), m))?,
+                            Some(creds) => {
+                                let mut conv = Converter::new(raw);
+                                let body_ref = serde_json::json!({"$ref": format!("{SCHEMA_REF_PREFIX}{body}")});
+                                let b = conv
+                                    .convert(&body_ref)
+                                    .map_err(|m| (ex.pointer.clone(), m))?;
+                                let c = conv
+                                    .convert(
+                                        &serde_json::json!({"type": "object", "properties": creds}),
+                                    )
+                                    .map_err(|m| (creds_ptr.clone(), m))?;
+                                conv.finish(serde_json::json!({"allOf": [b, c]}))
+                            }
+                        }
+                    }
+                };
+                *slot = Some(compile(&schema).map_err(|m| (ex.pointer.clone(), m))?);
+            }
+            let Some(validator) = slot.as_ref() else {
+                continue;
+            };
+            let problems = errors(validator, &ex.value);
+            match (&ex.deviation, problems.is_empty()) {
+                (None, true) => counts.conforming += 1,
+                (Some(_), false) => counts.deviations += 1,
+                (None, false) => {
+                    return Err((
+                        format!("{}/value", ex.pointer),
+                        format!(
+                            "the example does not conform to its schema ({} of {}): {}; fix the spec, or mark a vendor example that contradicts the vendor's field table with x-example-deviation: <reason>",
+                            match ex.kind {
+                                ExampleKind::Request => "request body",
+                                ExampleKind::Response => "response envelope",
+                            },
+                            op.id,
+                            problems.join("; ")
+                        ),
+                    ));
+                }
+                (Some(_), true) => {
+                    return Err((
+                        format!("{}/x-example-deviation", ex.pointer),
+                        "deviation no longer needed: the example conforms to its schema; remove x-example-deviation".into(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// An endpoint progenitor cannot generate (e.g. multipart upload) that the runtime implements by hand; the
@@ -152,6 +256,8 @@ pub struct HandWritten {
 
 const ENVELOPE_REF: &str = "#/components/schemas/Envelope";
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+/// "X or null" is `anyOf: [X, {$ref: JsonNull}]` (see `client::for_progenitor`).
+pub const JSON_NULL_REF: &str = "#/components/schemas/JsonNull";
 
 /// Load `path` (shown in errors as `display`).
 pub fn load(path: &Path, display: &Path) -> Result<ProviderSpec, CodegenError> {
@@ -172,21 +278,32 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
             .unwrap_or_default();
         err(loc, format!("invalid YAML: {e}"))
     })?;
+    if let Some((loc, key)) = non_string_key(&value, "") {
+        return Err(err(
+            loc,
+            format!(
+                "the key {key} is not a string (YAML reads unquoted null, Null, true, numbers… as such): quote it"
+            ),
+        ));
+    }
     let raw: Value = serde_json::to_value(&value)
         .map_err(|e| err(String::new(), format!("not representable as JSON: {e}")))?;
+    if let Some(version) = raw.get("openapi").and_then(Value::as_str)
+        && !version.starts_with("3.0.")
+    {
+        return Err(err(
+            "/openapi".into(),
+            format!("version {version} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)"),
+        ));
+    }
+    // The official OpenAPI 3.0 JSON Schema before anything else, then the rules tools rely on.
+    crate::validate::meta_schema(&raw).map_err(|(l, m)| err(l, m))?;
+    crate::validate::strict_rules(&raw).map_err(|(l, m)| err(l, m))?;
+    let source = value.clone();
     let openapi: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let loc = pointer(e.path().iter().map(|seg| seg.to_string()));
         err(loc, format!("not an OpenAPI 3.0 document: {}", e.inner()))
     })?;
-    if !openapi.openapi.starts_with("3.0.") {
-        return Err(err(
-            "/openapi".into(),
-            format!(
-                "version {} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)",
-                openapi.openapi
-            ),
-        ));
-    }
     let meta = sourcing_meta(&openapi).map_err(|m| err("/x-sourcing".into(), m))?;
     let base_url = openapi
         .servers
@@ -301,10 +418,14 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         }
     }
 
+    let example_counts = check_examples(&raw, &operations).map_err(|(l, m)| err(l, m))?;
+
     Ok(ProviderSpec {
+        example_counts,
         file: display.to_path_buf(),
         openapi,
         raw,
+        source,
         meta,
         base_url,
         operations,
@@ -312,6 +433,34 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         envelope_data,
         hand_written,
     })
+}
+
+/// The first mapping key that is not a string (JSON object keys must be), with the pointer of its mapping.
+/// Integer keys (`200:`) are fine: JSON reads them as strings.
+fn non_string_key(v: &serde_yaml::Value, ptr: &str) -> Option<(String, String)> {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Mapping(m) => m.iter().find_map(|(k, child)| {
+            let seg = match k {
+                Y::String(s) => s.clone(),
+                Y::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+                other => {
+                    let shown = serde_yaml::to_string(other).unwrap_or_default();
+                    return Some((ptr.to_string(), shown.trim().to_string()));
+                }
+            };
+            non_string_key(
+                child,
+                &format!("{ptr}/{}", crate::error::pointer_segment(&seg)),
+            )
+        }),
+        Y::Sequence(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, child)| non_string_key(child, &format!("{ptr}/{i}"))),
+        Y::Tagged(t) => non_string_key(&t.value, ptr),
+        _ => None,
+    }
 }
 
 fn sourcing_meta(openapi: &OpenAPI) -> Result<SourcingMeta, String> {
@@ -556,6 +705,7 @@ fn operation(
             ))?;
             let required = object_required(schema);
             for (prop, ps) in object_properties(openapi, schema) {
+                let name_of_prop = prop.clone();
                 let prop_ptr =
                     pointer(["components", "schemas", name.as_str(), "properties", &prop]);
                 let limit = ps
@@ -574,8 +724,8 @@ fn operation(
                     name: prop,
                     location: ParamLocation::Body,
                     kind: ps.map(kind_of).unwrap_or("Any"),
-                    description: ps
-                        .and_then(|s| s.schema_data.description.clone())
+                    description: own_description(schema, &name_of_prop)
+                        .or_else(|| ps.and_then(|s| s.schema_data.description.clone()))
                         .unwrap_or_default(),
                     limit: limit.flatten(),
                 });
@@ -597,6 +747,15 @@ fn operation(
                 m,
             )
         })?;
+        if let Some(bad) = body_credentials(scheme)
+            .into_iter()
+            .find(|name| !owned.contains(name))
+        {
+            return Err((
+                pointer(["components", "securitySchemes", &auth, "x-body-credentials"]),
+                format!("{bad} is not one of the scheme's x-signer-params"),
+            ));
+        }
         if let Some(p) = params.iter().find(|p| owned.contains(&p.name)) {
             return Err((
                 at(""),
@@ -609,11 +768,39 @@ fn operation(
     }
 
     let rptr = at("/responses");
-    if op.responses.default.is_some() || op.responses.responses.len() != 1 {
+    if op.responses.responses.len() != 1 {
         return Err((
             rptr,
-            "exactly one response, \"200\", is supported (the envelope carries errors)".into(),
+            "exactly one response status, \"200\", is supported (the envelope carries errors), plus an optional `default` for the error answers".into(),
         ));
+    }
+    if let Some(default) = &op.responses.default {
+        let name = match default {
+            ReferenceOr::Reference { reference } => {
+                reference.strip_prefix("#/components/responses/")
+            }
+            ReferenceOr::Item(_) => None,
+        };
+        let known = name.and_then(|n| openapi.components.as_ref()?.responses.get(n));
+        let Some(ReferenceOr::Item(error)) = known else {
+            return Err((
+                format!("{rptr}/default"),
+                "`default` (the error answers) must be a $ref to a response in #/components/responses".into(),
+            ));
+        };
+        if component_ref(
+            error
+                .content
+                .get("application/json")
+                .and_then(|m| m.schema.as_ref()),
+        )
+        .is_none()
+        {
+            return Err((
+                format!("{rptr}/default"),
+                "the error response needs an application/json schema that is a $ref to a component (the error envelope)".into(),
+            ));
+        }
     }
     let Some(ReferenceOr::Item(ok)) = op
         .responses
@@ -665,7 +852,7 @@ fn operation(
     })
 }
 
-/// The prefix a body property gets in [`input_schema`] when a query parameter has the same name.
+/// The prefix a body property gets in the input schema when a query parameter has the same name.
 pub const BODY_COLLISION_PREFIX: &str = "body_";
 
 /// The operation's inputs as one JSON Schema object (draft 2020-12, self-contained): a property per query
@@ -829,14 +1016,27 @@ fn collect_examples(
         let ReferenceOr::Item(ex) = ex else {
             return Err((format!("{ptr}/{name}"), "examples must be inline".into()));
         };
-        let value = ex.value.clone().ok_or((
-            format!("{ptr}/{name}"),
-            "examples need an inline `value`".into(),
-        ))?;
+        let at = format!("{ptr}/{}", crate::error::pointer_segment(name));
+        let value = ex
+            .value
+            .clone()
+            .ok_or((at.clone(), "examples need an inline `value`".into()))?;
+        let deviation = match ex.extensions.get("x-example-deviation") {
+            None => None,
+            Some(Value::String(r)) if !r.trim().is_empty() => Some(r.clone()),
+            Some(_) => {
+                return Err((
+                    format!("{at}/x-example-deviation"),
+                    "x-example-deviation must be a non-empty reason".into(),
+                ));
+            }
+        };
         out.push(ExampleModel {
             name: name.clone(),
             kind,
             value,
+            pointer: at,
+            deviation,
         });
     }
     Ok(())
@@ -858,12 +1058,46 @@ fn component<'a>(openapi: &'a OpenAPI, name: &str) -> Option<&'a Schema> {
     }
 }
 
+/// The schema `s` stands for: a `$ref` resolved, and the wrappers strict OpenAPI 3.0 needs seen through —
+/// `allOf: [X]` (a `$ref` with a description) and `anyOf: [X, JsonNull]` (X or null) both stand for X.
 fn resolve<'a>(openapi: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+    let schema = match s {
+        ReferenceOr::Item(s) => s,
+        ReferenceOr::Reference { reference } => {
+            return component(openapi, reference.strip_prefix(SCHEMA_REF_PREFIX)?);
+        }
+    };
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => resolve_unboxed(openapi, &all_of[0]),
+        SchemaKind::AnyOf { any_of } if any_of.len() == 2 => {
+            let is_null = |x: &ReferenceOr<Schema>| matches!(x, ReferenceOr::Reference { reference } if reference == JSON_NULL_REF);
+            match (is_null(&any_of[0]), is_null(&any_of[1])) {
+                (false, true) => resolve_unboxed(openapi, &any_of[0]),
+                (true, false) => resolve_unboxed(openapi, &any_of[1]),
+                _ => Some(schema),
+            }
+        }
+        _ => Some(schema),
+    }
+}
+
+fn resolve_unboxed<'a>(openapi: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
     match s {
         ReferenceOr::Item(s) => Some(s),
         ReferenceOr::Reference { reference } => {
             component(openapi, reference.strip_prefix(SCHEMA_REF_PREFIX)?)
         }
+    }
+}
+
+/// The description written on a property itself (beside its `allOf`/`anyOf` wrapper), if any.
+fn own_description(schema: &Schema, prop: &str) -> Option<String> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => match o.properties.get(prop)? {
+            ReferenceOr::Item(s) => s.schema_data.description.clone(),
+            ReferenceOr::Reference { .. } => None,
+        },
+        _ => None,
     }
 }
 
@@ -886,6 +1120,20 @@ fn object_properties<'a>(
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The names under a security scheme's `x-body-credentials` (the fields its signer puts in JSON bodies).
+fn body_credentials(scheme: &openapiv3::SecurityScheme) -> Vec<String> {
+    use openapiv3::SecurityScheme as S;
+    let (S::APIKey { extensions, .. }
+    | S::HTTP { extensions, .. }
+    | S::OAuth2 { extensions, .. }
+    | S::OpenIDConnect { extensions, .. }) = scheme;
+    extensions
+        .get("x-body-credentials")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The names a security scheme's signer adds itself (`x-signer-params`).

@@ -100,3 +100,62 @@ fn response_schemas_compile_and_published_response_examples_conform() {
     eprintln!("response examples validated: {validated}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A published request example is a body: without the signer's own fields (Dajisaas `appKey`, …) and with a
+/// body field named like a query parameter renamed `body_<name>`, it is a valid input for the operation
+/// (query parameters aside: operations with a required query parameter are skipped).
+#[test]
+fn published_request_bodies_are_valid_inputs() {
+    let mut validated = 0;
+    let mut failures = Vec::new();
+    for provider in providers() {
+        for op in provider.operations {
+            let schema = op.input_schema_json().unwrap();
+            let v = compile(op.id, &schema);
+            let query_required = op
+                .params
+                .iter()
+                .any(|p| p.location == ParamLocation::Query && p.required);
+            if query_required {
+                continue;
+            }
+            for ex in op.examples_of(ExampleKind::Request) {
+                let Value::Object(body) = serde_json::from_str::<Value>(ex.json).unwrap() else {
+                    panic!("{}: a request example that is no object", ex.name)
+                };
+                let input: serde_json::Map<String, Value> = body
+                    .into_iter()
+                    .filter(|(k, _)| {
+                        !sourcing_runtime::signing::SIGNER_PARAMS.contains(&k.as_str())
+                    })
+                    .map(|(k, v)| {
+                        let name = op
+                            .params
+                            .iter()
+                            .find(|p| p.location == ParamLocation::Body && p.name == k)
+                            .map(|p| op.input_name(p).into_owned())
+                            .unwrap_or(k);
+                        (name, v)
+                    })
+                    .collect();
+                let errors: Vec<String> = v
+                    .iter_errors(&Value::Object(input))
+                    .map(|e| format!("{} at {}", e, e.instance_path()))
+                    .collect();
+                if errors.is_empty() {
+                    validated += 1;
+                } else {
+                    failures.push(format!(
+                        "{}.{} {}: {}",
+                        provider.name,
+                        op.id,
+                        ex.name,
+                        errors.join("; ")
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(validated > 15, "{validated}");
+}
