@@ -511,7 +511,7 @@ async fn json_in_string_fields_accept_empty_and_refuse_non_json() {
     assert!(empty >= 5, "{empty}");
 }
 
-/// Cases the issue names: `cart_create_order.flow` (required, nullable) accepts null; a nested non-nullable
+/// Cases the issue names: `taobao_order_im_link` answers a string (a URL), not null; `cart_create_order.flow` (required, nullable) accepts null; a nested non-nullable
 /// `quantity` refuses it with its JSON pointer; an int64 id beyond i64::MAX is refused; Dajisaas `beginPage`
 /// beyond i32 (a query parameter, coerced from text) is refused; `totalNum` (no format) beyond i64 is accepted.
 #[tokio::test]
@@ -525,6 +525,17 @@ async fn named_cases() {
             .unwrap();
         (p, p.find(id).unwrap())
     };
+
+    // The issue's example: no published example, a non-nullable string: a URL, not null.
+    let (p, op) = find("pandapon", "taobao_order_im_link");
+    let (q, body) = inputs(op);
+    let answer = call(&sandbox, p, op, &q, body.as_ref()).await;
+    let link = answer.body["data"].as_str().unwrap_or_default();
+    assert!(
+        link.starts_with("https://example.com/sandbox/"),
+        "{}",
+        answer.body
+    );
 
     let (p, op) = find("pandapon", "cart_create_order");
     let mut input = generated_input(op);

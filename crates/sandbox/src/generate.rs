@@ -16,7 +16,13 @@ use serde_json::{Map, Number, Value, json};
 
 /// A value of `schema`; `root` holds the `$defs` its `$ref`s point into (usually `schema` itself).
 pub fn generate(root: &Value, schema: &Value, seed: u64) -> Value {
-    Generator::new(root, seed).value(schema, None, 0)
+    generate_named(root, schema, seed, None)
+}
+
+/// [`generate`] for a value that has a name of its own (a field, or the operation whose `data` it is):
+/// a top-level string named `…_link` is a URL, as a field of that name would be.
+pub fn generate_named(root: &Value, schema: &Value, seed: u64, name: Option<&str>) -> Value {
+    Generator::new(root, seed).value(schema, name, 0)
 }
 
 /// A seed from an operation id and a canonical form of its request (query pairs sorted, body with sorted

@@ -98,7 +98,8 @@ pub(crate) fn success_data(
         .and_then(|p| p.get("data"))
         .cloned()
         .unwrap_or(Value::Bool(true));
-    let mut data = generate::generate(&c.root, &data_schema, seed);
+    // Named after the operation: a bare string answer of `taobao_order_im_link` is a URL.
+    let mut data = generate::generate_named(&c.root, &data_schema, seed, Some(op.id));
     let echoed: Vec<(String, Value)> = match &data {
         Value::Object(m) => {
             m.iter()
