@@ -92,17 +92,27 @@ impl Runtime {
                 operation: operation.id,
                 message,
             })?;
-        self.sign(request, operation, form)
+        self.sign_with(request, operation, form)
             .map_err(|source| Error::Signing {
                 operation: operation.id,
                 source,
             })
     }
 
+    /// Sign a request built by hand exactly as a call of `operation` would be (tools and tests that send
+    /// requests themselves): progenitor's `api-version` header removed, then the signer.
+    pub fn sign(
+        &self,
+        request: &mut reqwest::Request,
+        operation: &Operation,
+    ) -> Result<(), SignError> {
+        self.sign_with(request, operation, None)
+    }
+
     /// The one place a request is signed — first attempt and retries, built-in and custom signers alike.
     /// progenitor adds an `api-version` header to every request, which no vendor documents: it is removed
     /// here, before the signer sees the request.
-    fn sign(
+    fn sign_with(
         &self,
         request: &mut reqwest::Request,
         operation: &Operation,
@@ -176,7 +186,7 @@ impl Runtime {
                 return result;
             }
             next = request.try_clone();
-            if let Err(e) = self.sign(&mut request, operation, None) {
+            if let Err(e) = self.sign(&mut request, operation) {
                 tracing::info!(attempt, error = %e, "not retrying: re-signing was refused");
                 return result;
             }
