@@ -14,10 +14,10 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `../shared/provider-docs/examples/<provider>` beside the workspace.
+/// `vendor-docs/examples/<provider>`: the published example payloads, copied into the repository.
 pub fn fixtures_dir(provider: &str) -> PathBuf {
     workspace_root()
-        .join("../shared/provider-docs/examples")
+        .join("vendor-docs/examples")
         .join(provider)
 }
 

@@ -237,7 +237,7 @@ fn webhooks_receiver_prints_callbacks_and_acknowledges() {
         .spawn()
         .unwrap();
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../../shared/provider-docs/examples/xportcn/webhook-order-pay-success.request.json",
+        "../../vendor-docs/examples/xportcn/webhook-order-pay-success.request.json",
     );
     let body = std::fs::read(&fixture).unwrap();
     let send = |body: &[u8]| -> String {
