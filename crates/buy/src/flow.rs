@@ -184,6 +184,89 @@ fn dajisaas_cargo(
         .collect()
 }
 
+// ------------------------------------------------------------------------------------------ answers
+
+/// Dajisaas preview: totals are integers in fen, per-line prices decimals in yuan.
+pub(crate) fn dajisaas_preview_orders(
+    result: &dajisaas::types::OrderPreview,
+) -> Result<Vec<PreviewOrder>, Error> {
+    let mut orders = Vec::new();
+    for o in &result.order_preview_resuslt {
+        let mut lines = Vec::new();
+        for l in o.cargo_list.iter().flatten() {
+            lines.push(PreviewLine {
+                offer_id: id_text(&l.offer_id),
+                spec_id: l.spec_id.clone(),
+                sku_id: id_text(&l.sku_id),
+                unit_price: yuan(l.final_unit_price)?,
+                amount: yuan(l.amount)?,
+            });
+        }
+        orders.push(PreviewOrder {
+            total: o.sum_payment.map(Money::fen),
+            freight: o.sum_carriage.map(Money::fen),
+            goods: o.sum_payment_no_carriage.map(Money::fen),
+            lines,
+        });
+    }
+    Ok(orders)
+}
+
+/// Xportcn preview: every amount is an integer in fen.
+pub(crate) fn xportcn_preview_orders(result: &[xportcn::types::KaOrderPreview]) -> Vec<PreviewOrder> {
+    result
+        .iter()
+        .map(|o| PreviewOrder {
+            total: o.sum_payment.map(Money::fen),
+            freight: o.sum_carriage.map(Money::fen),
+            goods: o.sum_payment_no_carriage.map(Money::fen),
+            lines: o
+                .order_item_to_list
+                .iter()
+                .map(|l| PreviewLine {
+                    offer_id: id_text(&l.offer_id),
+                    spec_id: l.spec_id.clone(),
+                    sku_id: id_text(&l.sku_id),
+                    unit_price: l.final_unit_price.map(Money::fen),
+                    amount: l.amount.map(Money::fen),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Dajisaas order detail: product lines (prices in yuan) and the Chinese delivery address.
+pub(crate) fn dajisaas_order(
+    detail: &dajisaas::types::OrderDetail,
+) -> Result<(Vec<OrderItem>, Option<Address>), Error> {
+    let mut items = Vec::new();
+    for p in detail.product_items.iter().flatten() {
+        items.push(OrderItem {
+            offer_id: id_text(&p.product_id),
+            sku_id: id_text(&p.sku_id),
+            sub_order_id: id_text(&p.sub_item_id),
+            title: p.name.clone(),
+            quantity: p.quantity,
+            unit_price: yuan(p.price)?,
+            amount: yuan(p.item_amount)?,
+            status: p.status.as_deref().map(OrderStatus::from_vendor),
+        });
+    }
+    let delivery = detail.native_logistics.as_ref().map(|n| Address {
+        full_name: n.contact_person.clone().unwrap_or_default(),
+        mobile: n.mobile.clone().unwrap_or_default(),
+        phone: n.telephone.clone(),
+        post_code: n.zip.clone(),
+        province: n.province.clone().unwrap_or_default(),
+        city: n.city.clone().unwrap_or_default(),
+        district: n.area.clone(),
+        town: n.town.clone(),
+        street: n.address.clone().unwrap_or_default(),
+        district_code: n.area_code.clone(),
+    });
+    Ok((items, delivery))
+}
+
 // ------------------------------------------------------------------------------------------ steps
 
 pub(crate) async fn search(buyer: &Buyer, query: &SearchQuery) -> Result<SearchPage, Error> {
@@ -272,27 +355,7 @@ pub(crate) async fn preview(buyer: &Buyer, draft: &OrderDraft) -> Result<Preview
                 })
                 .send()
                 .await?;
-            let mut orders = Vec::new();
-            for o in &result.order_preview_resuslt {
-                let mut lines = Vec::new();
-                for l in o.cargo_list.iter().flatten() {
-                    lines.push(PreviewLine {
-                        offer_id: id_text(&l.offer_id),
-                        spec_id: l.spec_id.clone(),
-                        sku_id: id_text(&l.sku_id),
-                        // Per-line prices are decimals in yuan.
-                        unit_price: yuan(l.final_unit_price)?,
-                        amount: yuan(l.amount)?,
-                    });
-                }
-                // Totals are integers in fen.
-                orders.push(PreviewOrder {
-                    total: o.sum_payment.map(Money::fen),
-                    freight: o.sum_carriage.map(Money::fen),
-                    goods: o.sum_payment_no_carriage.map(Money::fen),
-                    lines,
-                });
-            }
+            let orders = dajisaas_preview_orders(&result)?;
             Ok(Preview::new(orders, Raw::Dajisaas(result)))
         }
         Client::Xportcn(c) => {
@@ -307,26 +370,7 @@ pub(crate) async fn preview(buyer: &Buyer, draft: &OrderDraft) -> Result<Preview
                 })
                 .send()
                 .await?;
-            // Every amount is an integer in fen.
-            let orders = result
-                .iter()
-                .map(|o| PreviewOrder {
-                    total: o.sum_payment.map(Money::fen),
-                    freight: o.sum_carriage.map(Money::fen),
-                    goods: o.sum_payment_no_carriage.map(Money::fen),
-                    lines: o
-                        .order_item_to_list
-                        .iter()
-                        .map(|l| PreviewLine {
-                            offer_id: id_text(&l.offer_id),
-                            spec_id: l.spec_id.clone(),
-                            sku_id: id_text(&l.sku_id),
-                            unit_price: l.final_unit_price.map(Money::fen),
-                            amount: l.amount.map(Money::fen),
-                        })
-                        .collect(),
-                })
-                .collect();
+            let orders = xportcn_preview_orders(&result);
             Ok(Preview::new(orders, Raw::Xportcn(result)))
         }
     }
@@ -493,32 +537,7 @@ pub(crate) async fn order(buyer: &Buyer, order_id: &str) -> Result<OrderInfo, Er
                 })
                 .send()
                 .await?;
-            let mut items = Vec::new();
-            for p in detail.product_items.iter().flatten() {
-                items.push(OrderItem {
-                    offer_id: id_text(&p.product_id),
-                    sku_id: id_text(&p.sku_id),
-                    sub_order_id: id_text(&p.sub_item_id),
-                    title: p.name.clone(),
-                    quantity: p.quantity,
-                    // Order lines are decimals in yuan.
-                    unit_price: yuan(p.price)?,
-                    amount: yuan(p.item_amount)?,
-                    status: p.status.as_deref().map(OrderStatus::from_vendor),
-                });
-            }
-            let delivery = detail.native_logistics.as_ref().map(|n| Address {
-                full_name: n.contact_person.clone().unwrap_or_default(),
-                mobile: n.mobile.clone().unwrap_or_default(),
-                phone: n.telephone.clone(),
-                post_code: n.zip.clone(),
-                province: n.province.clone().unwrap_or_default(),
-                city: n.city.clone().unwrap_or_default(),
-                district: n.area.clone(),
-                town: n.town.clone(),
-                street: n.address.clone().unwrap_or_default(),
-                district_code: n.area_code.clone(),
-            });
+            let (items, delivery) = dajisaas_order(&detail)?;
             Ok(OrderInfo::new(id, items, delivery, Raw::Dajisaas(detail)))
         }
         Client::Xportcn(_) => Err(unreachable_step(buyer, step)),
@@ -601,5 +620,98 @@ pub(crate) async fn confirm_receipt(
             Ok(OrderAction::new(None, Raw::Dajisaas(data)))
         }
         Client::Xportcn(_) => Err(unreachable_step(buyer, step)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MoneyUnit;
+
+    /// `data` of a published response example (fixture in `vendor-docs/examples`).
+    fn data<T: serde::de::DeserializeOwned>(envelope: &str) -> T {
+        let v: serde_json::Value = serde_json::from_str(envelope).unwrap();
+        serde_json::from_value(v["data"].clone()).unwrap()
+    }
+
+    #[test]
+    fn xportcn_published_preview_is_in_fen() {
+        let previews: Vec<xportcn::types::KaOrderPreview> = data(include_str!(
+            "../../../vendor-docs/examples/xportcn/post-alibaba-ka-order-create-preview.response.json"
+        ));
+        let [order] = xportcn_preview_orders(&previews).try_into().unwrap();
+        let total = order.total.unwrap();
+        assert_eq!(total.unit(), MoneyUnit::Fen);
+        assert_eq!(total.to_fen(), Some(6400));
+        assert_eq!(total.in_yuan().to_string(), "64");
+        assert_eq!(order.freight.unwrap().in_yuan().to_string(), "6");
+        assert_eq!(order.goods.unwrap().to_fen(), Some(5800));
+        let line = &order.lines[0];
+        assert_eq!(line.unit_price.unwrap().in_yuan().to_string(), "29");
+        assert_eq!(line.offer_id.as_deref(), Some("889512351602"));
+        assert_eq!(line.sku_id.as_deref(), Some("5736673805656"));
+        assert_eq!(line.spec_id.as_deref(), Some("530ad00177264564503ec3b848650652"));
+    }
+
+    /// The published Dajisaas preview example (api-194164767), cut where the page is truncated
+    /// (`tradeModelList`): totals in fen, line prices in yuan, in the same answer.
+    const DAJISAAS_PREVIEW: &str = r#"{"code":200,"message":"操作成功","data":{"orderPreviewResuslt":[{
+        "discountFee":null,"tradeModeNameList":["assureTrade"],"status":true,"taoSampleSinglePromotion":false,
+        "sumPayment":1671,"message":null,"sumCarriage":350,"resultCode":null,"sumPaymentNoCarriage":1321,
+        "additionalFee":null,"flowFlag":"general","cargoList":[{"amount":13.21,"message":null,"finalUnitPrice":13.9,
+        "specId":"594b40c111b019af610a0078e4316373","skuId":4829152353068,"resultCode":null,"offerId":670291644950,
+        "cargoPromotionList":[{"promotionId":"plus-1081365079-901378548216|AliB2Bdszk-64971405656_901378548216",
+        "selected":false,"text":"省0.69:PLUS会员价","desc":"<ul><li>PLUS会员价:省0.69元</li></ul>","freePostage":false,
+        "discountFee":69}],"openOfferId":"/nlXn4qH5YNFo9hwZ8PEsA=="}],"shopPromotionList":[]}]}}"#;
+
+    #[test]
+    fn dajisaas_published_preview_states_fen_and_yuan() {
+        let preview: dajisaas::types::OrderPreview = data(DAJISAAS_PREVIEW);
+        let [order] = dajisaas_preview_orders(&preview).unwrap().try_into().unwrap();
+        let total = order.total.unwrap();
+        assert_eq!((total.unit(), total.to_fen()), (MoneyUnit::Fen, Some(1671)));
+        assert_eq!(total.in_yuan().to_string(), "16.71");
+        assert_eq!(order.freight.unwrap().to_fen(), Some(350));
+        assert_eq!(order.goods.unwrap().to_fen(), Some(1321));
+        let line = &order.lines[0];
+        let amount = line.amount.unwrap();
+        assert_eq!(amount.unit(), MoneyUnit::Yuan);
+        assert_eq!(amount.amount().to_string(), "13.21");
+        assert_eq!(amount.to_fen(), Some(1321), "the line amount equals the goods total");
+        assert_eq!(line.unit_price.unwrap().amount().to_string(), "13.9");
+        assert_eq!(line.sku_id.as_deref(), Some("4829152353068"));
+        assert_eq!(line.offer_id.as_deref(), Some("670291644950"));
+    }
+
+    /// The published Dajisaas order-detail fragment (api-194164770) with the sub-order id as the
+    /// snapshot link writes it: 19 digits, which the page's rendering had already rounded.
+    const DAJISAAS_DETAIL: &str = r#"{"code":200,"message":"操作成功","data":{
+        "guaranteesTerms":{"assuranceInfo":"7天","assuranceType":"qtwlybt","qualityAssuranceType":"7天无理由退货"},
+        "internationalLogistics":null,
+        "nativeLogistics":{"address":"网商路699号","area":"普陀区","areaCode":"310107","city":"上海市","contactPerson":"张三",
+          "fax":null,"mobile":"18888888888","province":"上海","telephone":"18888888888","zip":"000000","logisticsItems":null,
+          "townCode":null,"town":"镇文本","caid":null,"realLogisticsCompanyNo":null},
+        "productItems":[{"cargoNumber":null,"description":null,"itemAmount":8.96,"name":"铅笔","price":1.8,
+          "productID":623686863670,"productImgUrl":["http://cbu01.alicdn.com/a.80x80.jpg"],
+          "productSnapshotUrl":"https://trade.1688.com/order/offer_snapshot.htm?order_entry_id=2257164624870311973",
+          "quantity":5,"refund":0,"skuID":5403412737023,"sort":null,"status":"cancel","subItemID":2257164624870311973,
+          "type":"common","unit":"盒","weight":null,"weightUnit":null}]}}"#;
+
+    #[test]
+    fn dajisaas_order_lines_keep_19_digit_ids_and_yuan() {
+        let detail: dajisaas::types::OrderDetail = data(DAJISAAS_DETAIL);
+        let (items, delivery) = dajisaas_order(&detail).unwrap();
+        let item = &items[0];
+        assert_eq!(item.sub_order_id.as_deref(), Some("2257164624870311973"));
+        assert_eq!(item.offer_id.as_deref(), Some("623686863670"));
+        assert_eq!(item.sku_id.as_deref(), Some("5403412737023"));
+        let price = item.unit_price.unwrap();
+        assert_eq!((price.unit(), price.amount().to_string()), (MoneyUnit::Yuan, "1.8".into()));
+        assert_eq!(item.amount.unwrap().to_fen(), Some(896));
+        let status = item.status.as_ref().unwrap();
+        assert_eq!((status.kind, status.raw.as_str()), (StatusKind::Cancelled, "cancel"));
+        let delivery = delivery.unwrap();
+        assert_eq!(delivery.district_code.as_deref(), Some("310107"));
+        assert_eq!(delivery.full_name, "张三");
     }
 }
