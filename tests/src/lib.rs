@@ -16,9 +16,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// `vendor-docs/examples/<provider>`: the published example payloads, copied into the repository.
 pub fn fixtures_dir(provider: &str) -> PathBuf {
-    workspace_root()
-        .join("vendor-docs/examples")
-        .join(provider)
+    workspace_root().join("vendor-docs/examples").join(provider)
 }
 
 /// Semantic form of a JSON value for round-trip comparison: object keys whose value is `null`, `[]` or `{}`

@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 const PAY_OK: &str = r#"{"requestId":"9502cd80026d45018af181d760288f63","code":200,"developId":"1023561483696472887","msg":"成功","data":{"orderId":"2257455039610311973","protocolPaySuccess":true}}"#;
 
 fn tls_file(name: &str) -> Vec<u8> {
-    let path = sourcing_tests::workspace_root().join("tests/tls").join(name);
+    let path = sourcing_tests::workspace_root()
+        .join("tests/tls")
+        .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -69,7 +71,11 @@ async fn default_features_reach_an_https_url_whose_ca_is_trusted() {
     let base = https_server().await;
     let runtime = runtime();
     let ca = reqwest::Certificate::from_der(&tls_file("ca.der")).unwrap();
-    let http = runtime.http_client_builder().tls_certs_only([ca]).build().unwrap();
+    let http = runtime
+        .http_client_builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
     let client = Client::new_with_client(&base, http, runtime);
     let data = client
         .order_pay_url()

@@ -64,7 +64,8 @@ fn workspace_root() -> Result<PathBuf, String> {
     if let Some(root) = std::env::var_os("SOURCING_ROOT") {
         return Ok(PathBuf::from(root));
     }
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     cwd.ancestors()
         .find(|dir| is_workspace_root(dir))
         .map(Path::to_path_buf)

@@ -161,10 +161,7 @@ fn coverage_writes_the_report_and_a_missing_catalogue_is_a_clear_error() {
         let out = xtask(&root, args);
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            err.contains("vendor-docs/catalogue.md"),
-            "{err}"
-        );
+        assert!(err.contains("vendor-docs/catalogue.md"), "{err}");
         assert!(err.contains("cannot read the endpoint catalogue"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
@@ -188,7 +185,11 @@ fn one_binary_checks_the_checkout_it_runs_in() {
     let (a, b) = (scratch("tree-a"), scratch("tree-b"));
     for root in [&a, &b] {
         let out = xtask_in(root, &["regen"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(root.join("generated/pandapon/src/client.rs").exists());
     }
     let spec = b.join("specs/pandapon.yaml");
@@ -197,11 +198,20 @@ fn one_binary_checks_the_checkout_it_runs_in() {
 
     // From a subdirectory of A: A is up to date, whatever B holds.
     let out = xtask_in(&a.join("specs"), &["regen", "--check"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("up to date"));
     // B's edited spec is drift in B.
     let out = xtask_in(&b, &["regen", "--check"]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Edited"));
     // A is still untouched by B's regen.
     let before = snapshot(&a.join("generated"));
@@ -218,7 +228,10 @@ fn outside_any_workspace_is_a_clear_error() {
     let out = xtask_in(&dir, &["regen", "--check"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no Cargo workspace") && err.contains("SOURCING_ROOT"), "{err}");
+    assert!(
+        err.contains("no Cargo workspace") && err.contains("SOURCING_ROOT"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

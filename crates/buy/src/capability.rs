@@ -160,15 +160,60 @@ fn feature_enabled(feature: &str) -> bool {
 use Support::{NotAvailable, Published, ThirdParty};
 
 static PANDAPON: &[(Step, Support)] = &[
-    (Step::Search, Published { operation: "v2_goods_keyword_search" }),
-    (Step::ProductDetail, Published { operation: "goods_detail" }),
-    (Step::Preview, Published { operation: "order_preview" }),
-    (Step::CreateOrder, Published { operation: "order_create" }),
-    (Step::Pay, Published { operation: "order_pay_url" }),
-    (Step::PayBatch, Published { operation: "order_batch_submit_to_pay" }),
-    (Step::OrderStatus, Published { operation: "order_detail" }),
-    (Step::Cancel, Published { operation: "order_cancel" }),
-    (Step::ConfirmReceipt, Published { operation: "order_receive_goods" }),
+    (
+        Step::Search,
+        Published {
+            operation: "v2_goods_keyword_search",
+        },
+    ),
+    (
+        Step::ProductDetail,
+        Published {
+            operation: "goods_detail",
+        },
+    ),
+    (
+        Step::Preview,
+        Published {
+            operation: "order_preview",
+        },
+    ),
+    (
+        Step::CreateOrder,
+        Published {
+            operation: "order_create",
+        },
+    ),
+    (
+        Step::Pay,
+        Published {
+            operation: "order_pay_url",
+        },
+    ),
+    (
+        Step::PayBatch,
+        Published {
+            operation: "order_batch_submit_to_pay",
+        },
+    ),
+    (
+        Step::OrderStatus,
+        Published {
+            operation: "order_detail",
+        },
+    ),
+    (
+        Step::Cancel,
+        Published {
+            operation: "order_cancel",
+        },
+    ),
+    (
+        Step::ConfirmReceipt,
+        Published {
+            operation: "order_receive_goods",
+        },
+    ),
     (
         Step::Logistics,
         NotAvailable {
@@ -192,18 +237,48 @@ static DAJISAAS: &[(Step, Support)] = &[
             feature: "dajisaas-unconfirmed",
         },
     ),
-    (Step::Preview, Published { operation: "order_preview" }),
-    (Step::CreateOrder, Published { operation: "order_create" }),
-    (Step::Pay, Published { operation: "pay_protocol_pay" }),
+    (
+        Step::Preview,
+        Published {
+            operation: "order_preview",
+        },
+    ),
+    (
+        Step::CreateOrder,
+        Published {
+            operation: "order_create",
+        },
+    ),
+    (
+        Step::Pay,
+        Published {
+            operation: "pay_protocol_pay",
+        },
+    ),
     (
         Step::PayBatch,
         NotAvailable {
             reason: "the only batch call (`pay_urls`) returns a cashier link to pay by hand, not a payment",
         },
     ),
-    (Step::OrderStatus, Published { operation: "order_detail" }),
-    (Step::Cancel, Published { operation: "order_cancel" }),
-    (Step::ConfirmReceipt, Published { operation: "order_receive_confirm" }),
+    (
+        Step::OrderStatus,
+        Published {
+            operation: "order_detail",
+        },
+    ),
+    (
+        Step::Cancel,
+        Published {
+            operation: "order_cancel",
+        },
+    ),
+    (
+        Step::ConfirmReceipt,
+        Published {
+            operation: "order_receive_confirm",
+        },
+    ),
     (
         Step::Logistics,
         NotAvailable {
@@ -225,15 +300,30 @@ static XPORTCN: &[(Step, Support)] = &[
             reason: "the path of AlibabaProductDetail is not published",
         },
     ),
-    (Step::Preview, Published { operation: "ka_order_preview" }),
+    (
+        Step::Preview,
+        Published {
+            operation: "ka_order_preview",
+        },
+    ),
     (
         Step::CreateOrder,
         NotAvailable {
             reason: "the published body is cut off before the goods and the response (the new order id) is unpublished",
         },
     ),
-    (Step::Pay, Published { operation: "ka_order_pay" }),
-    (Step::PayBatch, Published { operation: "ka_order_pay" }),
+    (
+        Step::Pay,
+        Published {
+            operation: "ka_order_pay",
+        },
+    ),
+    (
+        Step::PayBatch,
+        Published {
+            operation: "ka_order_pay",
+        },
+    ),
     (
         Step::OrderStatus,
         NotAvailable {

@@ -26,7 +26,10 @@ fn unreachable_step(buyer: &Buyer, step: Step) -> Error {
 
 /// An id the vendor types as an integer: digits that fit in `u64`, sent as a JSON number.
 fn numeric_id(buyer: &Buyer, step: Step, what: &str, id: &str) -> Result<LenientId, Error> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) || id.len() > 1 && id.starts_with('0') {
+    if id.is_empty()
+        || !id.bytes().all(|b| b.is_ascii_digit())
+        || id.len() > 1 && id.starts_with('0')
+    {
         return Err(buyer.invalid(step, format!("{what} `{id}` is not a number")));
     }
     id.parse::<u64>()
@@ -47,11 +50,19 @@ fn offer_i64(buyer: &Buyer, step: Step, offer: &str) -> Result<i64, Error> {
         .map_err(|e| buyer.invalid(step, e.to_string()))
 }
 
-fn required(buyer: &Buyer, step: Step, field: &str, value: &Option<String>) -> Result<String, Error> {
+fn required(
+    buyer: &Buyer,
+    step: Step,
+    field: &str,
+    value: &Option<String>,
+) -> Result<String, Error> {
     value.clone().ok_or_else(|| {
         buyer.invalid(
             step,
-            format!("the address field `{field}` is required by {}", buyer.provider()),
+            format!(
+                "the address field `{field}` is required by {}",
+                buyer.provider()
+            ),
         )
     })
 }
@@ -213,7 +224,9 @@ pub(crate) fn dajisaas_preview_orders(
 }
 
 /// Xportcn preview: every amount is an integer in fen.
-pub(crate) fn xportcn_preview_orders(result: &[xportcn::types::KaOrderPreview]) -> Vec<PreviewOrder> {
+pub(crate) fn xportcn_preview_orders(
+    result: &[xportcn::types::KaOrderPreview],
+) -> Vec<PreviewOrder> {
     result
         .iter()
         .map(|o| PreviewOrder {
@@ -450,7 +463,11 @@ pub(crate) async fn pay(buyer: &Buyer, order_id: &str) -> Result<Payment, Error>
                 })
                 .send()
                 .await?;
-            Ok(Payment::new(id, PaymentOutcome::Accepted, Raw::Dajisaas(data)))
+            Ok(Payment::new(
+                id,
+                PaymentOutcome::Accepted,
+                Raw::Dajisaas(data),
+            ))
         }
         Client::Xportcn(c) => {
             // A batch of one: a failure is the runtime's PartialFailure, as for any batch.
@@ -544,7 +561,11 @@ pub(crate) async fn order(buyer: &Buyer, order_id: &str) -> Result<OrderInfo, Er
     }
 }
 
-pub(crate) async fn cancel(buyer: &Buyer, order_id: &str, reason: &str) -> Result<Cancelled, Error> {
+pub(crate) async fn cancel(
+    buyer: &Buyer,
+    order_id: &str,
+    reason: &str,
+) -> Result<Cancelled, Error> {
     let step = Step::Cancel;
     if reason.is_empty() {
         return Err(buyer.invalid(step, "a cancel reason is required"));
@@ -650,7 +671,10 @@ mod tests {
         assert_eq!(line.unit_price.unwrap().in_yuan().to_string(), "29");
         assert_eq!(line.offer_id.as_deref(), Some("889512351602"));
         assert_eq!(line.sku_id.as_deref(), Some("5736673805656"));
-        assert_eq!(line.spec_id.as_deref(), Some("530ad00177264564503ec3b848650652"));
+        assert_eq!(
+            line.spec_id.as_deref(),
+            Some("530ad00177264564503ec3b848650652")
+        );
     }
 
     /// The published Dajisaas preview example (api-194164767), cut where the page is truncated
@@ -667,7 +691,10 @@ mod tests {
     #[test]
     fn dajisaas_published_preview_states_fen_and_yuan() {
         let preview: dajisaas::types::OrderPreview = data(DAJISAAS_PREVIEW);
-        let [order] = dajisaas_preview_orders(&preview).unwrap().try_into().unwrap();
+        let [order] = dajisaas_preview_orders(&preview)
+            .unwrap()
+            .try_into()
+            .unwrap();
         let total = order.total.unwrap();
         assert_eq!((total.unit(), total.to_fen()), (MoneyUnit::Fen, Some(1671)));
         assert_eq!(total.in_yuan().to_string(), "16.71");
@@ -677,7 +704,11 @@ mod tests {
         let amount = line.amount.unwrap();
         assert_eq!(amount.unit(), MoneyUnit::Yuan);
         assert_eq!(amount.amount().to_string(), "13.21");
-        assert_eq!(amount.to_fen(), Some(1321), "the line amount equals the goods total");
+        assert_eq!(
+            amount.to_fen(),
+            Some(1321),
+            "the line amount equals the goods total"
+        );
         assert_eq!(line.unit_price.unwrap().amount().to_string(), "13.9");
         assert_eq!(line.sku_id.as_deref(), Some("4829152353068"));
         assert_eq!(line.offer_id.as_deref(), Some("670291644950"));
@@ -706,10 +737,16 @@ mod tests {
         assert_eq!(item.offer_id.as_deref(), Some("623686863670"));
         assert_eq!(item.sku_id.as_deref(), Some("5403412737023"));
         let price = item.unit_price.unwrap();
-        assert_eq!((price.unit(), price.amount().to_string()), (MoneyUnit::Yuan, "1.8".into()));
+        assert_eq!(
+            (price.unit(), price.amount().to_string()),
+            (MoneyUnit::Yuan, "1.8".into())
+        );
         assert_eq!(item.amount.unwrap().to_fen(), Some(896));
         let status = item.status.as_ref().unwrap();
-        assert_eq!((status.kind, status.raw.as_str()), (StatusKind::Cancelled, "cancel"));
+        assert_eq!(
+            (status.kind, status.raw.as_str()),
+            (StatusKind::Cancelled, "cancel")
+        );
         let delivery = delivery.unwrap();
         assert_eq!(delivery.district_code.as_deref(), Some("310107"));
         assert_eq!(delivery.full_name, "张三");

@@ -130,7 +130,9 @@ impl Buyer {
         let provider = self.provider();
         match provider.support(step) {
             Support::Published { .. } => Ok(()),
-            Support::ThirdParty { feature, .. } if !Support::is_enabled(&provider.support(step)) => {
+            Support::ThirdParty { feature, .. }
+                if !Support::is_enabled(&provider.support(step)) =>
+            {
                 Err(Error::NotEnabled {
                     provider,
                     step,
@@ -220,10 +222,7 @@ impl Buyer {
     /// [`Error::Unsupported`], naming the provider and why.
     pub async fn logistics(&self, order_id: &str) -> Result<serde_json::Value, Error> {
         self.check(Step::Logistics)?;
-        Err(self.invalid(
-            Step::Logistics,
-            format!("no mapping for order {order_id}"),
-        ))
+        Err(self.invalid(Step::Logistics, format!("no mapping for order {order_id}")))
     }
 
     fn only_1688(&self, step: Step, product: &ProductRef) -> Result<(), Error> {

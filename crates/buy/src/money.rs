@@ -265,9 +265,17 @@ mod tests {
 
     #[test]
     fn json_numbers_keep_the_vendors_digits() {
-        for (n, text) in [(1.8, "1.8"), (8.96, "8.96"), (0.1, "0.1"), (633.69, "633.69")] {
+        for (n, text) in [
+            (1.8, "1.8"),
+            (8.96, "8.96"),
+            (0.1, "0.1"),
+            (633.69, "633.69"),
+        ] {
             assert_eq!(
-                Money::yuan_from_json_number(n).unwrap().amount().to_string(),
+                Money::yuan_from_json_number(n)
+                    .unwrap()
+                    .amount()
+                    .to_string(),
                 text
             );
         }

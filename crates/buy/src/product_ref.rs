@@ -61,7 +61,9 @@ pub enum ProductRefError {
     Empty,
     #[error("`{0}` is a short link: open it in a browser and paste the full product link")]
     ShortLink(String),
-    #[error("`{host}` is not a product page this SDK recognises (1688 offer, Taobao or Tmall item links)")]
+    #[error(
+        "`{host}` is not a product page this SDK recognises (1688 offer, Taobao or Tmall item links)"
+    )]
     UnknownHost { host: String },
     #[error("`{link}` is on {platform} but not a product page link this SDK recognises")]
     UnknownPath { platform: Platform, link: String },
@@ -189,9 +191,7 @@ fn strip_scheme(text: &str) -> &str {
 }
 
 fn query_id(query: &str) -> Result<String, ProductRefError> {
-    let mut ids = query
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("id="));
+    let mut ids = query.split('&').filter_map(|pair| pair.strip_prefix("id="));
     let id = ids.next().ok_or(ProductRefError::MissingId)?;
     if ids.next().is_some() {
         return Err(ProductRefError::DuplicateId);
@@ -230,16 +230,47 @@ mod tests {
             "https://detail.1688.com/offer/706627393257.html?spm=a26286.8251493.description.1.221425b2ZGvKXZ",
         )
         .unwrap();
-        assert_eq!((r.platform(), r.id()), (Platform::Alibaba1688, "706627393257"));
+        assert_eq!(
+            (r.platform(), r.id()),
+            (Platform::Alibaba1688, "706627393257")
+        );
         for (link, platform, id) in [
-            ("m.1688.com/offer/672991141190.html", Platform::Alibaba1688, "672991141190"),
-            ("http://DETAIL.1688.com/offer/1.html#top", Platform::Alibaba1688, "1"),
+            (
+                "m.1688.com/offer/672991141190.html",
+                Platform::Alibaba1688,
+                "672991141190",
+            ),
+            (
+                "http://DETAIL.1688.com/offer/1.html#top",
+                Platform::Alibaba1688,
+                "1",
+            ),
             ("672991141190", Platform::Alibaba1688, "672991141190"),
-            ("https://item.taobao.com/item.htm?spm=a1z10&id=684174095123", Platform::Taobao, "684174095123"),
-            ("https://h5.m.taobao.com/awp/core/detail.htm?id=42", Platform::Taobao, "42"),
-            ("https://m.intl.taobao.com/detail/detail.html?id=42", Platform::Taobao, "42"),
-            ("https://detail.tmall.com/item.htm?id=9223372036854775807", Platform::Tmall, "9223372036854775807"),
-            ("detail.m.tmall.com/item.htm?id=7&skuId=1", Platform::Tmall, "7"),
+            (
+                "https://item.taobao.com/item.htm?spm=a1z10&id=684174095123",
+                Platform::Taobao,
+                "684174095123",
+            ),
+            (
+                "https://h5.m.taobao.com/awp/core/detail.htm?id=42",
+                Platform::Taobao,
+                "42",
+            ),
+            (
+                "https://m.intl.taobao.com/detail/detail.html?id=42",
+                Platform::Taobao,
+                "42",
+            ),
+            (
+                "https://detail.tmall.com/item.htm?id=9223372036854775807",
+                Platform::Tmall,
+                "9223372036854775807",
+            ),
+            (
+                "detail.m.tmall.com/item.htm?id=7&skuId=1",
+                Platform::Tmall,
+                "7",
+            ),
         ] {
             let r = ProductRef::parse(link).unwrap_or_else(|e| panic!("{link}: {e}"));
             assert_eq!((r.platform(), r.id()), (platform, id), "{link}");
@@ -252,12 +283,24 @@ mod tests {
         let cases: &[(&str, fn(&ProductRefError) -> bool)] = &[
             ("", |e| *e == Empty),
             ("https://e.tb.cn/h.abc", |e| matches!(e, ShortLink(_))),
-            ("https://www.amazon.com/dp/B0", |e| matches!(e, UnknownHost { .. })),
-            ("https://detail.1688.com/offer/abc.html", |e| matches!(e, BadId { .. })),
-            ("https://detail.1688.com/company/1.html", |e| matches!(e, UnknownPath { .. })),
-            ("https://item.taobao.com/item.htm?spm=1", |e| *e == MissingId),
-            ("https://item.taobao.com/item.htm?id=1&id=2", |e| *e == DuplicateId),
-            ("https://item.taobao.com/search.htm?id=1", |e| matches!(e, UnknownPath { .. })),
+            ("https://www.amazon.com/dp/B0", |e| {
+                matches!(e, UnknownHost { .. })
+            }),
+            ("https://detail.1688.com/offer/abc.html", |e| {
+                matches!(e, BadId { .. })
+            }),
+            ("https://detail.1688.com/company/1.html", |e| {
+                matches!(e, UnknownPath { .. })
+            }),
+            ("https://item.taobao.com/item.htm?spm=1", |e| {
+                *e == MissingId
+            }),
+            ("https://item.taobao.com/item.htm?id=1&id=2", |e| {
+                *e == DuplicateId
+            }),
+            ("https://item.taobao.com/search.htm?id=1", |e| {
+                matches!(e, UnknownPath { .. })
+            }),
             ("9223372036854775808", |e| matches!(e, BadId { .. })),
             ("0123", |e| matches!(e, BadId { .. })),
             ("12 34", |e| matches!(e, UnknownHost { .. })),

@@ -8,8 +8,14 @@ const END: &str = "<!-- capabilities:end -->";
 fn readme_capability_table_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
     let readme = std::fs::read_to_string(&path).unwrap();
-    let start = readme.find(START).expect("README has no capabilities:start marker") + START.len();
-    let end = readme[start..].find(END).expect("README has no capabilities:end marker") + start;
+    let start = readme
+        .find(START)
+        .expect("README has no capabilities:start marker")
+        + START.len();
+    let end = readme[start..]
+        .find(END)
+        .expect("README has no capabilities:end marker")
+        + start;
     let table = sourcing_buy::markdown_table();
     if readme[start..end] == table {
         return;

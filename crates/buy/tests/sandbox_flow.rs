@@ -77,23 +77,35 @@ async fn pandapon_runs_the_whole_flow() {
     assert!(matches!(product.raw(), Raw::Pandapon(_)));
 
     let preview = b.preview(&draft()).await.unwrap();
-    assert!(preview.orders.is_empty(), "PandaPon publishes no preview amounts");
+    assert!(
+        preview.orders.is_empty(),
+        "PandaPon publishes no preview amounts"
+    );
     assert!(matches!(preview.raw(), Raw::Pandapon(_)));
 
     let created = b.create_order(&draft()).await.unwrap();
-    assert_eq!(created.order_id, None, "no published response: nothing read");
+    assert_eq!(
+        created.order_id, None,
+        "no published response: nothing read"
+    );
     let order_id = sandbox_order_id(&created);
     assert_eq!(order_id.len(), 19);
 
     let paid = b.pay(&order_id).await.unwrap();
-    assert_eq!((paid.order_id.as_str(), &paid.outcome), (order_id.as_str(), &PaymentOutcome::Paid));
+    assert_eq!(
+        (paid.order_id.as_str(), &paid.outcome),
+        (order_id.as_str(), &PaymentOutcome::Paid)
+    );
     assert!(sandbox.order_is_paid(&order_id));
 
     // A second payment is refused by the provider, and sent once (never retried).
     let before = sandbox.hits("order_pay_url");
     let err = b.pay(&order_id).await.unwrap_err();
     let api = err.api().unwrap_or_else(|| panic!("{err:?}"));
-    assert!(api.message.as_deref().unwrap().contains("already paid"), "{api:?}");
+    assert!(
+        api.message.as_deref().unwrap().contains("already paid"),
+        "{api:?}"
+    );
     assert_eq!(sandbox.hits("order_pay_url"), before + 1);
 
     let info = b.order(&order_id).await.unwrap();
@@ -105,11 +117,20 @@ async fn pandapon_runs_the_whole_flow() {
     }
 
     // A paid order cannot be cancelled; an unpaid one can.
-    assert!(b.cancel(&order_id, "不想要了").await.unwrap_err().api().is_some());
+    assert!(
+        b.cancel(&order_id, "不想要了")
+            .await
+            .unwrap_err()
+            .api()
+            .is_some()
+    );
     let second = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
     let cancelled = b.cancel(&second, "不想要了").await.unwrap();
     assert_eq!(cancelled.success, Some(true));
-    assert!(b.pay(&second).await.unwrap_err().api().is_some(), "a cancelled order is not paid");
+    assert!(
+        b.pay(&second).await.unwrap_err().api().is_some(),
+        "a cancelled order is not paid"
+    );
 
     let confirmed = b
         .confirm_receipt(&order_id, &["2257164624870311973".to_string()])
@@ -134,7 +155,11 @@ async fn pandapon_batch_payment_keeps_partial_failure() {
     assert_eq!(p.failed[0].id, a);
     assert_eq!(p.failed[0].reason.as_deref(), Some("already paid"));
     assert!(sandbox.order_is_paid(&c));
-    assert_eq!(sandbox.hits("order_batch_submit_to_pay"), 1, "never retried");
+    assert_eq!(
+        sandbox.hits("order_batch_submit_to_pay"),
+        1,
+        "never retried"
+    );
 
     let d = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
     let e = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
@@ -151,18 +176,34 @@ async fn dajisaas_runs_its_published_steps() {
     assert!(matches!(preview.raw(), Raw::Dajisaas(_)));
 
     let created = b.create_order(&draft()).await.unwrap();
-    let order_id = created.order_id.clone().expect("Dajisaas documents orderId");
+    let order_id = created
+        .order_id
+        .clone()
+        .expect("Dajisaas documents orderId");
     assert_eq!(order_id.len(), 19);
 
     let paid = b.pay(&order_id).await.unwrap();
-    assert_eq!(paid.outcome, PaymentOutcome::Accepted, "no published pay result");
+    assert_eq!(
+        paid.outcome,
+        PaymentOutcome::Accepted,
+        "no published pay result"
+    );
     assert!(sandbox.order_is_paid(&order_id));
     let err = b.pay(&order_id).await.unwrap_err();
     assert!(
-        err.api().unwrap().message.as_deref().unwrap().contains("already paid"),
+        err.api()
+            .unwrap()
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("already paid"),
         "{err:?}"
     );
-    assert_eq!(sandbox.hits("pay_protocol_pay"), 2, "each payment sent once");
+    assert_eq!(
+        sandbox.hits("pay_protocol_pay"),
+        2,
+        "each payment sent once"
+    );
 
     let info = b.order(&order_id).await.unwrap();
     assert!(matches!(info.raw(), Raw::Dajisaas(_)));
@@ -205,7 +246,10 @@ async fn xportcn_previews_and_pays() {
         (a, Some("already paid"))
     );
 
-    let err = b.pay_batch(&[a.to_string(), c.to_string()]).await.unwrap_err();
+    let err = b
+        .pay_batch(&[a.to_string(), c.to_string()])
+        .await
+        .unwrap_err();
     let p = err.partial_failure().unwrap();
     assert_eq!(p.succeeded, [c]);
     assert_eq!(p.failed[0].id, a);
@@ -272,11 +316,18 @@ async fn every_gap_is_refused_before_sending() {
             }
             assert!(err.is_refused_before_sending());
             let shown = err.to_string();
-            assert!(shown.contains(provider.title()) && shown.contains(step.name()), "{shown}");
+            assert!(
+                shown.contains(provider.title()) && shown.contains(step.name()),
+                "{shown}"
+            );
         }
     }
     // Xportcn: 7 gaps, PandaPon 1, Dajisaas 2 (+ 2 third-party steps without their feature).
-    let expected = if cfg!(feature = "dajisaas-unconfirmed") { 10 } else { 12 };
+    let expected = if cfg!(feature = "dajisaas-unconfirmed") {
+        10
+    } else {
+        12
+    };
     assert_eq!(gaps, expected);
     assert_eq!(requests(&sandbox), 0, "nothing was sent");
 }
@@ -290,7 +341,10 @@ async fn bad_input_is_refused_before_sending() {
     let taobao = ProductRef::parse("https://item.taobao.com/item.htm?id=684174095123").unwrap();
     let err = pandapon.product(&taobao).await.unwrap_err();
     assert!(matches!(err, Error::WrongPlatform { .. }), "{err:?}");
-    assert_eq!(err.to_string(), "product detail on PandaPon covers 1688 offers, not Taobao items");
+    assert_eq!(
+        err.to_string(),
+        "product detail on PandaPon covers 1688 offers, not Taobao items"
+    );
 
     let mut no_id = draft();
     no_id.external_order_id = None;
@@ -313,11 +367,23 @@ async fn bad_input_is_refused_before_sending() {
 
     for bad in ["", "22574550396103119 73", "1e19", "-1"] {
         let err = pandapon.pay(bad).await.unwrap_err();
-        assert!(matches!(err, Error::InvalidInput { step: Step::Pay, .. }), "{bad}: {err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    step: Step::Pay,
+                    ..
+                }
+            ),
+            "{bad}: {err:?}"
+        );
     }
     assert!(pandapon.pay_batch(&[]).await.is_err());
     for err in [
-        pandapon.cancel("2257455039610311973", "").await.unwrap_err(),
+        pandapon
+            .cancel("2257455039610311973", "")
+            .await
+            .unwrap_err(),
         pandapon
             .confirm_receipt("99999999999999999999", &[])
             .await

@@ -436,9 +436,10 @@ fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {
     if https && !cfg!(feature = "rustls") {
         return Error::InvalidRequest {
             operation,
-            message: "HTTPS needs TLS support: this build has the provider crate's default `rustls` \
+            message:
+                "HTTPS needs TLS support: this build has the provider crate's default `rustls` \
                       feature turned off (`default-features = false`); turn it back on"
-                .into(),
+                    .into(),
         };
     }
     Error::Transport { operation, source }
