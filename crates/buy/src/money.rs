@@ -230,6 +230,19 @@ impl Money {
     }
 }
 
+/// `{"amount": "6400", "unit": "fen", "currency": "CNY", "yuan": "64"}`: amounts as exact decimal text.
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Money", 4)?;
+        st.serialize_field("amount", &self.amount.to_string())?;
+        st.serialize_field("unit", self.unit.name())?;
+        st.serialize_field("currency", self.currency())?;
+        st.serialize_field("yuan", &self.in_yuan().to_string())?;
+        st.end()
+    }
+}
+
 impl fmt::Display for Money {
     /// `6400 fen (64 CNY)`, `1.8 yuan (1.8 CNY)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

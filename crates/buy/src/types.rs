@@ -47,7 +47,7 @@ impl serde::Serialize for Never {
 }
 
 /// A receiving address in mainland China, in the fields all three vendors name (`addressParam`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Address {
     /// Receiver (`fullName`).
     pub full_name: String,
@@ -72,7 +72,7 @@ pub struct Address {
 }
 
 /// One line of goods: a 1688 offer, its SKU specification and a quantity (`cargoParamList[]`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct OrderLine {
     /// The 1688 offer (from [`crate::ProductRef`] or a bare id).
     pub offer_id: String,
@@ -82,7 +82,7 @@ pub struct OrderLine {
 }
 
 /// What to preview or order (one seller's goods).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OrderDraft {
     pub address: Address,
     pub lines: Vec<OrderLine>,
@@ -96,7 +96,7 @@ pub struct OrderDraft {
 }
 
 /// A keyword search.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SearchQuery {
     pub keyword: String,
     /// Page number, from 1.
@@ -115,7 +115,7 @@ impl SearchQuery {
 }
 
 /// A search result.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SearchHit {
     pub title: Option<String>,
     pub image_url: Option<String>,
@@ -124,10 +124,11 @@ pub struct SearchHit {
 }
 
 /// A page of search results.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     pub total_records: Option<i64>,
+    #[serde(skip)]
     raw: SearchRaw,
 }
 
@@ -151,13 +152,14 @@ impl SearchPage {
 }
 
 /// A product's details.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Product {
     /// The offer id the vendor answered with (exact text), else the one asked for.
     pub offer_id: String,
     pub title: Option<String>,
     /// Title translated into the requested language, where the vendor sends one.
     pub title_translated: Option<String>,
+    #[serde(skip)]
     raw: ProductRaw,
 }
 
@@ -187,7 +189,7 @@ impl Product {
 }
 
 /// A priced line of a preview.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PreviewLine {
     pub offer_id: Option<String>,
     pub spec_id: Option<String>,
@@ -197,7 +199,7 @@ pub struct PreviewLine {
 }
 
 /// The preview of one resulting order (vendors split by seller).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PreviewOrder {
     /// Goods + freight.
     pub total: Option<Money>,
@@ -208,10 +210,11 @@ pub struct PreviewOrder {
 }
 
 /// An order preview: prices and freight, nothing ordered.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Preview {
     /// Empty where the vendor documents no amounts (PandaPon).
     pub orders: Vec<PreviewOrder>,
+    #[serde(skip)]
     raw: PreviewRaw,
 }
 
@@ -231,13 +234,14 @@ impl Preview {
 }
 
 /// A created order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CreatedOrder {
     /// The new order's id where the vendor documents it (Dajisaas `orderId`). PandaPon publishes no response
     /// for order creation: `None`, read `raw()`.
     pub order_id: Option<String>,
     /// The order's total where documented (Dajisaas `totalSuccessAmount`, fen).
     pub total: Option<Money>,
+    #[serde(skip)]
     raw: CreatedRaw,
 }
 
@@ -257,7 +261,8 @@ impl CreatedOrder {
 }
 
 /// What a payment call reported.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PaymentOutcome {
     /// The vendor reports the order paid (PandaPon `protocolPaySuccess: true`; Xportcn `successOrderIds`).
     Paid,
@@ -268,10 +273,11 @@ pub enum PaymentOutcome {
 }
 
 /// The answer to paying one order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Payment {
     pub order_id: String,
     pub outcome: PaymentOutcome,
+    #[serde(skip)]
     raw: PaymentRaw,
 }
 
@@ -293,10 +299,11 @@ impl Payment {
 
 /// A batch where every order went through (a partly failed batch is the runtime's
 /// `Error::PartialFailure`, wrapped in [`crate::Error::Vendor`]).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct BatchPayment {
     /// The ids the vendor lists as done, exact text.
     pub paid: Vec<String>,
+    #[serde(skip)]
     raw: BatchRaw,
 }
 
@@ -313,7 +320,7 @@ impl BatchPayment {
 }
 
 /// An order state, normalised where a vendor document names the value, with the vendor's text kept.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct OrderStatus {
     pub kind: StatusKind,
     /// The vendor's value as sent.
@@ -321,7 +328,8 @@ pub struct OrderStatus {
 }
 
 /// Order states the vendor documents name. Anything else is `Other` (see [`OrderStatus::raw`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StatusKind {
     /// `WAITING_FOR_PAYMENT` (Xportcn/PandaPon order messages).
     WaitingForPayment,
@@ -348,7 +356,7 @@ impl OrderStatus {
 }
 
 /// A product line of an order.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct OrderItem {
     pub offer_id: Option<String>,
     pub sku_id: Option<String>,
@@ -362,7 +370,7 @@ pub struct OrderItem {
 }
 
 /// An order's state and details.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct OrderInfo {
     pub order_id: String,
     /// The order-level state, where the vendor documents it. Neither PandaPon (no response published) nor
@@ -371,6 +379,7 @@ pub struct OrderInfo {
     pub items: Vec<OrderItem>,
     /// The delivery address in China (Dajisaas `nativeLogistics`).
     pub delivery: Option<Address>,
+    #[serde(skip)]
     raw: OrderRaw,
 }
 
@@ -397,11 +406,13 @@ impl OrderInfo {
 }
 
 /// The answer to an order operation (cancel, confirm receipt).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(bound = "")]
 pub struct OrderAction<P, D> {
     /// Whether the vendor reports success, where it documents a flag (`success`, or PandaPon's boolean
     /// cancel result).
     pub success: Option<bool>,
+    #[serde(skip)]
     raw: Raw<P, D, Never>,
 }
 

@@ -166,4 +166,5 @@ pub fn command() -> Command {
         )
         .subcommand(sandbox)
         .subcommand(webhooks)
+        .subcommand(crate::buy::command())
 }

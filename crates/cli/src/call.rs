@@ -10,12 +10,13 @@ use sourcing_sandbox::{FaultRule, Sandbox, SandboxConfig};
 use std::collections::BTreeMap;
 
 /// A failure before the call, with its exit code.
-struct Stop(u8, String);
+pub(crate) struct Stop(pub(crate) u8, pub(crate) String);
 
 pub async fn run(m: ArgMatches) -> u8 {
     let result = match m.subcommand() {
         Some(("sandbox", sm)) => run_sandbox(sm).await,
         Some(("webhooks", wm)) => run_webhooks(wm).await,
+        Some(("buy", bm)) => crate::buy::run(bm).await,
         Some((name, pm)) => run_operation(name, pm).await,
         None => Err(Stop(exit::USAGE, "no command given; see --help".into())),
     };
@@ -246,7 +247,7 @@ fn parse_body(text: &str) -> Result<Value, Stop> {
 }
 
 /// Settings from `--config` (KEY=VALUE lines) over the environment.
-fn settings(config: Option<&String>) -> Result<BTreeMap<String, String>, Stop> {
+pub(crate) fn settings(config: Option<&String>) -> Result<BTreeMap<String, String>, Stop> {
     let mut map: BTreeMap<String, String> = std::env::vars().collect();
     if let Some(path) = config {
         let text = std::fs::read_to_string(path)
@@ -271,7 +272,7 @@ fn settings(config: Option<&String>) -> Result<BTreeMap<String, String>, Stop> {
     Ok(map)
 }
 
-fn sandbox_settings(provider: &Provider) -> BTreeMap<String, String> {
+pub(crate) fn sandbox_settings(provider: &Provider) -> BTreeMap<String, String> {
     use sourcing_sandbox::credentials as c;
     let p = provider.env_prefix;
     [
@@ -311,7 +312,7 @@ fn access_key(
 
 /// The runtime for `provider` from the settings' credentials. Against the sandbox, the signer also covers
 /// the sandbox-only stand-in for the unpublished query-signed logistics endpoints.
-fn runtime_for(
+pub(crate) fn runtime_for(
     provider: &Provider,
     settings: &BTreeMap<String, String>,
     sandbox: bool,

@@ -2,6 +2,7 @@
 //! built from the generated operation tables. `sourcing sandbox` runs the local sandbox.
 
 mod args;
+mod buy;
 mod call;
 mod output;
 

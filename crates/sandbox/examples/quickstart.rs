@@ -204,9 +204,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(p) => vec![p],
             None if name == "all" => Provider::ALL.to_vec(),
             None => {
-                return Err(
-                    format!("unknown provider `{name}` (pandapon, dajisaas, xportcn, all)").into(),
-                );
+                return Err(format!(
+                    "unknown provider `{name}` (pandapon, dajisaas, xportcn, all)"
+                )
+                .into());
             }
         },
         _ => return Err("usage: quickstart [--provider pandapon|dajisaas|xportcn|all]".into()),
