@@ -30,6 +30,7 @@ fn op(idempotent: bool) -> Operation {
         transcode_request: None,
         transcode_response: transcode::<Env>,
         batch_outcome: None,
+        evidence: None,
     }
 }
 

@@ -229,9 +229,19 @@ pub struct Operation {
     /// For batch operations (`x-batch-outcome`): where `data` lists succeeded and failed items, so that a
     /// batch with failed items is [`crate::Error::PartialFailure`], not success. See [`crate::batch`].
     pub batch_outcome: Option<crate::batch::BatchOutcome>,
+    /// `None`: the vendor publishes this endpoint. `Some(source)`: the endpoint is **unconfirmed by the
+    /// vendor**, known only from third-party clients (spec `x-evidence: third-party-client`); the text names
+    /// the clients and what they show. Such operations exist only with the generated crate's feature
+    /// `unconfirmed-endpoints`; tools mark them (see [`Operation::is_unconfirmed`]).
+    pub evidence: Option<&'static str>,
 }
 
 impl Operation {
+    /// Whether the vendor does not publish this endpoint (known only from third-party clients).
+    pub fn is_unconfirmed(&self) -> bool {
+        self.evidence.is_some()
+    }
+
     /// A call outside the operation table (`call_raw`, the hand-written multipart uploads): no documented
     /// parameters or examples, `data` untyped, and never retried — its idempotency is unknown.
     pub fn untabled(id: &'static str, auth: AuthStyle, has_body: bool) -> Self {
@@ -249,6 +259,7 @@ impl Operation {
             transcode_request: None,
             transcode_response: transcode::<Value>,
             batch_outcome: None,
+            evidence: None,
         }
     }
 
@@ -411,6 +422,7 @@ mod tests {
         transcode_request: None,
         transcode_response: transcode::<Value>,
         batch_outcome: None,
+        evidence: None,
     };
 
     fn request(query: &str, body: Value) -> reqwest::Request {

@@ -64,6 +64,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/product/freightEstimate`: Estimate the domestic (China) freight of a 1688 offer
 pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
@@ -137,6 +138,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/createOrder/preview`: Preview a 1688 order (freight, discounts, checks)
 pub static ORDER_PREVIEW: Operation = Operation {
@@ -186,6 +188,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderPreview>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/trade/createCrossOrder`: Create a 1688 order
 pub static ORDER_CREATE: Operation = Operation {
@@ -262,6 +265,7 @@ pub static ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderCreateResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/trade/cancel`: Cancel a 1688 order
 pub static ORDER_CANCEL: Operation = Operation {
@@ -329,6 +333,7 @@ pub static ORDER_CANCEL: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OperationResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/trade/get/buyerView`: Get the details of a 1688 order (buyer view)
 pub static ORDER_DETAIL: Operation = Operation {
@@ -370,6 +375,7 @@ pub static ORDER_DETAIL: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderDetail>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/trade/getBuyerOrderList`: List the buyer's 1688 orders
 pub static ORDER_LIST: Operation = Operation {
@@ -456,6 +462,7 @@ pub static ORDER_LIST: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::OrderList>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/trade/receiveGoods/confirm`: Confirm receipt of a 1688 order (buyer)
 pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
@@ -507,6 +514,7 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `GET /alibaba/alipay/url/get`: Get the cashier link to pay 1688 orders in a batch
 pub static PAY_URLS: Operation = Operation {
@@ -543,6 +551,7 @@ pub static PAY_URLS: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::PayUrlResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/trade/pay/protocolPay/preparePay`: Pay a 1688 order without password (Cheng E credit or Alipay)
 pub static PAY_PROTOCOL_PAY: Operation = Operation {
@@ -576,6 +585,7 @@ pub static PAY_PROTOCOL_PAY: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /taobao/purchase/order/batch/pay`: Pay up to 10 Taobao purchase orders
 pub static TAOBAO_PAY_BATCH: Operation = Operation {
@@ -612,6 +622,156 @@ pub static TAOBAO_PAY_BATCH: Operation = Operation {
         ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
+};
+/// `GET /alibaba/product/keywordQuery`: Search 1688 products by keyword — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
+#[cfg(feature = "unconfirmed-endpoints")]
+pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
+    id: "product_keyword_query",
+    method: "GET",
+    path: "/alibaba/product/keywordQuery",
+    tag: "1688 product search",
+    summary: "Search 1688 products by keyword",
+    auth: AuthStyle::AppKey,
+    idempotent: true,
+    params: &[
+        Param {
+            name: "keyword",
+            location: ParamLocation::Query,
+            required: true,
+            kind: ParamKind::String,
+            description: "The search words.",
+            limit: None,
+        },
+        Param {
+            name: "beginPage",
+            location: ParamLocation::Query,
+            required: false,
+            kind: ParamKind::Integer,
+            description: "Page number, from 1.",
+            limit: None,
+        },
+        Param {
+            name: "pageSize",
+            location: ParamLocation::Query,
+            required: false,
+            kind: ParamKind::Integer,
+            description: "Results per page; no limit enforced (one client caps it at 50, a third-party summary says 20).",
+            limit: None,
+        },
+        Param {
+            name: "country",
+            location: ParamLocation::Query,
+            required: false,
+            kind: ParamKind::String,
+            description: "Language of translated fields (`subjectTrans`): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (https://wiki-en.dajisaas.com/doc-4991061); further languages must be enabled\nby Dajisaas customer service.\n",
+            limit: None,
+        },
+        Param {
+            name: "filter",
+            location: ParamLocation::Query,
+            required: false,
+            kind: ParamKind::String,
+            description: "Comma-separated search filters, e.g. `shipIn24Hours,shipIn48Hours` (official enumeration).\nValues: totalEpScoreLv1…4, getRate24HLv1…3, getRate48HLv1…3, certifiedFactory, shipInToday,\n1688Selection, jxhy, shipIn24Hours, shipIn48Hours, noReason7DReturn, isOnePsale, isOnePsaleFreePost,\nnew7, new30, isQqyx, isSelect.\n",
+            limit: None,
+        },
+        Param {
+            name: "sort",
+            location: ParamLocation::Query,
+            required: false,
+            kind: ParamKind::String,
+            description: "Sort order as JSON text, e.g. `{\"price\":\"asc\"}` (official enumeration).\nKeys `price`, `rePurchaseRate`, `monthSold`; values `asc` / `desc`.\n",
+            limit: None,
+        },
+    ],
+    has_body: false,
+    examples: &[],
+    transcode_request: None,
+    transcode_response: transcode::<
+        ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::KeywordSearchPage>,
+    >,
+    batch_outcome: None,
+    evidence: Some(
+        "a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (dajisaas/product-search.md, keyword search)",
+    ),
+};
+/// `GET /alibaba/product/queryProductDetail`: Read a 1688 offer's details — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
+#[cfg(feature = "unconfirmed-endpoints")]
+pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
+    id: "product_detail_query",
+    method: "GET",
+    path: "/alibaba/product/queryProductDetail",
+    tag: "1688 product search",
+    summary: "Read a 1688 offer's details",
+    auth: AuthStyle::AppKey,
+    idempotent: true,
+    params: &[
+        Param {
+            name: "offerId",
+            location: ParamLocation::Query,
+            required: true,
+            kind: ParamKind::String,
+            description: "The 1688 offer (product) id, digits (e.g. `670291644950`), sent as query text.",
+            limit: None,
+        },
+        Param {
+            name: "country",
+            location: ParamLocation::Query,
+            required: false,
+            kind: ParamKind::String,
+            description: "Language of translated fields (`subjectTrans`, …): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (https://wiki-en.dajisaas.com/doc-4991061).\n",
+            limit: None,
+        },
+        Param {
+            name: "outMemberId",
+            location: ParamLocation::Query,
+            required: false,
+            kind: ParamKind::String,
+            description: "Your own (external) user id.",
+            limit: None,
+        },
+    ],
+    has_body: false,
+    examples: &[],
+    transcode_request: None,
+    transcode_response: transcode::<
+        ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::ProductDetail>,
+    >,
+    batch_outcome: None,
+    evidence: Some(
+        "several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (dajisaas/product-search.md, Product details search)",
+    ),
+};
+/// `GET /alibaba/category/get`: Read a 1688 category and its children — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
+#[cfg(feature = "unconfirmed-endpoints")]
+pub static CATEGORY_GET: Operation = Operation {
+    id: "category_get",
+    method: "GET",
+    path: "/alibaba/category/get",
+    tag: "1688 product search",
+    summary: "Read a 1688 category and its children",
+    auth: AuthStyle::AppKey,
+    idempotent: true,
+    params: &[
+        Param {
+            name: "categoryID",
+            location: ParamLocation::Query,
+            required: true,
+            kind: ParamKind::String,
+            description: "The 1688 category id (digits); `0` for the top level.",
+            limit: None,
+        },
+    ],
+    has_body: false,
+    examples: &[],
+    transcode_request: None,
+    transcode_response: transcode::<
+        ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
+    >,
+    batch_outcome: None,
+    evidence: Some(
+        "third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (dajisaas/product-search.md, Category Query)",
+    ),
 };
 /// Every operation, in spec order.
 pub static OPERATIONS: &[&Operation] = &[
@@ -626,6 +786,12 @@ pub static OPERATIONS: &[&Operation] = &[
     &PAY_URLS,
     &PAY_PROTOCOL_PAY,
     &TAOBAO_PAY_BATCH,
+    #[cfg(feature = "unconfirmed-endpoints")]
+    &PRODUCT_KEYWORD_QUERY,
+    #[cfg(feature = "unconfirmed-endpoints")]
+    &PRODUCT_DETAIL_QUERY,
+    #[cfg(feature = "unconfirmed-endpoints")]
+    &CATEGORY_GET,
 ];
 /// This provider as described by its spec.
 pub static PROVIDER: Provider = Provider {
@@ -647,6 +813,12 @@ pub static PROVIDER: Provider = Provider {
         &PAY_URLS,
         &PAY_PROTOCOL_PAY,
         &TAOBAO_PAY_BATCH,
+        #[cfg(feature = "unconfirmed-endpoints")]
+        &PRODUCT_KEYWORD_QUERY,
+        #[cfg(feature = "unconfirmed-endpoints")]
+        &PRODUCT_DETAIL_QUERY,
+        #[cfg(feature = "unconfirmed-endpoints")]
+        &CATEGORY_GET,
     ],
 };
 /// The operation with this id (the client method name).
@@ -663,6 +835,29 @@ pub fn find(id: &str) -> Option<&'static Operation> {
         "pay_urls" => Some(&PAY_URLS),
         "pay_protocol_pay" => Some(&PAY_PROTOCOL_PAY),
         "taobao_pay_batch" => Some(&TAOBAO_PAY_BATCH),
+        #[cfg(feature = "unconfirmed-endpoints")]
+        "product_keyword_query" => Some(&PRODUCT_KEYWORD_QUERY),
+        #[cfg(feature = "unconfirmed-endpoints")]
+        "product_detail_query" => Some(&PRODUCT_DETAIL_QUERY),
+        #[cfg(feature = "unconfirmed-endpoints")]
+        "category_get" => Some(&CATEGORY_GET),
         _ => None,
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// The operations known only from third-party clients exist exactly when the crate feature
+    /// `unconfirmed-endpoints` is on (`cargo test -p <crate>` checks "off", `--features` "on").
+    #[test]
+    fn unconfirmed_operations_exist_only_with_the_feature() {
+        let on = cfg!(feature = "unconfirmed-endpoints");
+        for id in ["product_keyword_query", "product_detail_query", "category_get"] {
+            assert_eq!(
+                super::find(id).is_some(), on, "{id} with feature {} = {on}",
+                "unconfirmed-endpoints"
+            );
+        }
+        assert_eq!(super::OPERATIONS.iter().any(| op | op.evidence.is_some()), on,);
+        assert_eq!(super::OPERATIONS.len(), super::PROVIDER.operations.len());
     }
 }

@@ -43,6 +43,7 @@ pub static ORDER_PAY_URL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/order/batch/submit/to/pay`: Submit a batch of 1688 orders for payment
 pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
@@ -91,6 +92,7 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
         id: "orderId",
         reason: "errorReason",
     }),
+    evidence: None,
 };
 /// `POST /alibaba/order/create/previewbatch`: Preview an order spanning several 1688 sellers
 pub static ORDER_PREVIEW_BATCH: Operation = Operation {
@@ -126,6 +128,7 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/order/batch/create`: Create 1688 orders for goods from several sellers
 pub static ORDER_BATCH_CREATE: Operation = Operation {
@@ -193,6 +196,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/order/create/preview`: Preview a single-seller 1688 order
 pub static ORDER_PREVIEW: Operation = Operation {
@@ -228,6 +232,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPreviewResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/order/create`: Create a single-seller 1688 order
 pub static ORDER_CREATE: Operation = Operation {
@@ -295,6 +300,7 @@ pub static ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/order/cancel`: Cancel a 1688 order before payment
 pub static ORDER_CANCEL: Operation = Operation {
@@ -352,6 +358,7 @@ pub static ORDER_CANCEL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::CancelResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/order/receivegoods`: Confirm receipt of a 1688 order
 pub static ORDER_RECEIVE_GOODS: Operation = Operation {
@@ -393,6 +400,7 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::ReceiveGoodsResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/order/detail`: Get the details of a 1688 order
 pub static ORDER_DETAIL: Operation = Operation {
@@ -434,6 +442,7 @@ pub static ORDER_DETAIL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/product/detail/get`: Get the details of a 1688 product
 pub static GOODS_DETAIL: Operation = Operation {
@@ -483,6 +492,7 @@ pub static GOODS_DETAIL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductDetail>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/product/keywords/query`: Search 1688 products by keyword
 pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
@@ -588,6 +598,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/product/image/query`: Search 1688 products by image
 pub static GOODS_IMAGE_SEARCH: Operation = Operation {
@@ -709,6 +720,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/product/query/selleroffer`: Search the products of one 1688 seller
 pub static GOODS_STORE_SEARCH: Operation = Operation {
@@ -822,6 +834,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/refund/info`: Get the details of a 1688 after-sales order
 pub static REFUND_INFO: Operation = Operation {
@@ -863,6 +876,7 @@ pub static REFUND_INFO: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaRefundInfo>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/refund/detail/create`: Open a 1688 refund or return request
 pub static REFUND_CREATE: Operation = Operation {
@@ -968,6 +982,7 @@ pub static REFUND_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::RefundCreateResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/refund/goods/return`: Submit the return shipment of a 1688 refund
 pub static REFUND_RETURN_GOODS: Operation = Operation {
@@ -1027,6 +1042,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/cart/create/order`: Create 1688 orders from cart entries
 pub static CART_CREATE_ORDER: Operation = Operation {
@@ -1116,6 +1132,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/cart/preview/order`: Preview an order of 1688 cart entries
 pub static CART_PREVIEW_ORDER: Operation = Operation {
@@ -1157,6 +1174,7 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/cart/edit-quantity`: Change the quantity of a 1688 cart entry
 pub static CART_EDIT_QUANTITY: Operation = Operation {
@@ -1220,6 +1238,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
     transcode_request: Some(transcode::<::pandapon::types::CartEditQuantityRequest>),
     transcode_response: transcode::<::sourcing_runtime::PandaponEnvelope<bool>>,
     batch_outcome: None,
+    evidence: None,
 };
 /// `GET /open/product/get`: Get a Taobao product by item id
 pub static TAOBAO_GOODS_GET: Operation = Operation {
@@ -1247,6 +1266,7 @@ pub static TAOBAO_GOODS_GET: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoProduct>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/product/batch/check`: Check several Taobao items (and SKUs) at once
 pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
@@ -1280,6 +1300,7 @@ pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoBatchCheckResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/product/source/get`: Get the source data of a Taobao item
 pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
@@ -1321,6 +1342,7 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoSourceProduct>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/order`: Create a Taobao purchase order
 pub static TAOBAO_ORDER_CREATE: Operation = Operation {
@@ -1386,6 +1408,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/order/page/link/get`: Get a Taobao IM (chat) link
 pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
@@ -1459,6 +1482,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::std::string::String>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/order/refund/submit/message`: Add a message to a Taobao reverse (refund) order
 pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
@@ -1508,6 +1532,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/cart/add`: Add a Taobao SKU to the cart
 pub static TAOBAO_CART_ADD: Operation = Operation {
@@ -1661,6 +1686,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/cart/create/order`: Create a Taobao order from cart records
 pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
@@ -1712,6 +1738,7 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/address/addOrUpdate`: Add or update a receiving address (v1, unconfirmed path)
 pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
@@ -1787,6 +1814,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/pp/logistics/orderRenderFreight`: Preview the overseas freight of an order
 pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
@@ -1828,6 +1856,7 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/pp/logistics/orderBookingFreight`: Create an international logistics order
 pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
@@ -1893,6 +1922,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `GET /v2/alibaba/order/pay/url`: Pay a 1688 order (v2)
 pub static V2_ORDER_PAY_URL: Operation = Operation {
@@ -1926,6 +1956,7 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::OrderPayResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/order/batch/create`: Create 1688 orders for goods from several sellers (v2)
 pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
@@ -2039,6 +2070,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/order/page`: List 1688 orders page by page (v2)
 pub static V2_ORDER_PAGE: Operation = Operation {
@@ -2057,6 +2089,7 @@ pub static V2_ORDER_PAGE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/order/create/preview`: Preview a 1688 order (v2)
 pub static V2_ORDER_PREVIEW: Operation = Operation {
@@ -2098,6 +2131,7 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/order/cancel`: Cancel a 1688 order before payment (v2)
 pub static V2_ORDER_CANCEL: Operation = Operation {
@@ -2158,6 +2192,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
     transcode_request: Some(transcode::<::pandapon::types::V2OrderCancelRequest>),
     transcode_response: transcode::<::sourcing_runtime::PandaponEnvelope<bool>>,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/product/keywords/query`: Search 1688 products by keyword (v2)
 pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
@@ -2263,6 +2298,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductPage>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/product/image/query`: Search 1688 products by image (v2)
 pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
@@ -2384,6 +2420,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductPage>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/product/query/selleroffer`: Search the products of one 1688 seller (v2)
 pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
@@ -2497,6 +2534,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaProductPage>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/alibaba/refund/detail/create`: Open a 1688 refund or return request (v2)
 pub static V2_REFUND_CREATE: Operation = Operation {
@@ -2602,6 +2640,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::RefundCreateResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `GET /v2/alibaba/cart/list`: List the 1688 cart (v2)
 pub static V2_CART_LIST: Operation = Operation {
@@ -2626,6 +2665,7 @@ pub static V2_CART_LIST: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::AlibabaCart>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `GET /v2/taobao/product/get`: Get a Taobao product by item id (v2)
 pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
@@ -2653,6 +2693,7 @@ pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoProductV2>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/taobao/product/item/search`: Search Taobao products by keyword (v2)
 pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
@@ -2710,6 +2751,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `GET /v2/taobao/order/logistics/detail/get`: Get the logistics of a Taobao sub-order (v2)
 pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
@@ -2743,6 +2785,7 @@ pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::TaobaoLogisticsDetail>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/taobao/order/refund/render`: Render the refund form of a Taobao sub-order (v2)
 pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
@@ -2792,6 +2835,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::pandapon::types::RefundRenderResult>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/taobao/cart/add`: Add a Taobao SKU to the cart (v2)
 pub static V2_TAOBAO_CART_ADD: Operation = Operation {
@@ -2963,6 +3007,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/open/address/addOrUpdate`: Add or update a receiving address (v2)
 pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
@@ -3049,6 +3094,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /v2/open/pp/logistics/itemLogisticsPrice`: Estimate the overseas freight of one item (v2)
 pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
@@ -3116,6 +3162,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// Every operation, in spec order.
 pub static OPERATIONS: &[&Operation] = &[

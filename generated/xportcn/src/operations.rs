@@ -32,6 +32,7 @@ pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/ka/order/create/preview`: Preview a 1688 order (prices, freight) before creating it
 pub static KA_ORDER_PREVIEW: Operation = Operation {
@@ -104,6 +105,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
         >,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/ka/order/create`: Create a 1688 order
 pub static KA_ORDER_CREATE: Operation = Operation {
@@ -163,6 +165,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /alibaba/ka/order/pay`: Pay a batch of 1688 orders
 pub static KA_ORDER_PAY: Operation = Operation {
@@ -206,6 +209,7 @@ pub static KA_ORDER_PAY: Operation = Operation {
         id: "orderId",
         reason: "failedReason",
     }),
+    evidence: None,
 };
 /// `POST /open/pp/logistics/orderBookingFreight`: Create an international logistics order
 pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
@@ -265,6 +269,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
 };
 /// `POST /open/pp/logistics/updateLogisticInfo`: Update the domestic logistics information of an order
 pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
@@ -308,6 +313,85 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
+};
+/// `POST /open/product/recommend`: Recommended products, one page at a time — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
+#[cfg(feature = "unconfirmed-endpoints")]
+pub static PRODUCT_RECOMMEND: Operation = Operation {
+    id: "product_recommend",
+    method: "POST",
+    path: "/open/product/recommend",
+    tag: "Product",
+    summary: "Recommended products, one page at a time",
+    auth: AuthStyle::AccessKeyV1,
+    idempotent: true,
+    params: &[
+        Param {
+            name: "pageNo",
+            location: ParamLocation::Body,
+            required: false,
+            kind: ParamKind::Integer,
+            description: "Page number.",
+            limit: None,
+        },
+        Param {
+            name: "pageSize",
+            location: ParamLocation::Body,
+            required: false,
+            kind: ParamKind::Integer,
+            description: "Results per page (no limit shown).",
+            limit: None,
+        },
+        Param {
+            name: "language",
+            location: ParamLocation::Body,
+            required: false,
+            kind: ParamKind::String,
+            description: "Language of the results (values not shown).",
+            limit: None,
+        },
+    ],
+    has_body: true,
+    examples: &[],
+    transcode_request: Some(transcode::<::xportcn::types::ProductRecommendRequest>),
+    transcode_response: transcode::<
+        ::sourcing_runtime::PandaponEnvelope<::xportcn::types::ProductRecommendPage>,
+    >,
+    batch_outcome: None,
+    evidence: Some(
+        "a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (xportcn/overview.md)",
+    ),
+};
+/// `GET /open/product/get`: Read a product by its item id — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
+#[cfg(feature = "unconfirmed-endpoints")]
+pub static PRODUCT_GET: Operation = Operation {
+    id: "product_get",
+    method: "GET",
+    path: "/open/product/get",
+    tag: "Product",
+    summary: "Read a product by its item id",
+    auth: AuthStyle::AccessKeyV1,
+    idempotent: true,
+    params: &[
+        Param {
+            name: "itemId",
+            location: ParamLocation::Query,
+            required: true,
+            kind: ParamKind::String,
+            description: "The product's item id, as query text (the client's value is not shown).",
+            limit: None,
+        },
+    ],
+    has_body: false,
+    examples: &[],
+    transcode_request: None,
+    transcode_response: transcode::<
+        ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
+    >,
+    batch_outcome: None,
+    evidence: Some(
+        "a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (xportcn/overview.md); the response is not shown",
+    ),
 };
 /// Every operation, in spec order.
 pub static OPERATIONS: &[&Operation] = &[
@@ -317,6 +401,10 @@ pub static OPERATIONS: &[&Operation] = &[
     &KA_ORDER_PAY,
     &LOGISTICS_ORDER_BOOKING_FREIGHT,
     &LOGISTICS_UPDATE_LOGISTIC_INFO,
+    #[cfg(feature = "unconfirmed-endpoints")]
+    &PRODUCT_RECOMMEND,
+    #[cfg(feature = "unconfirmed-endpoints")]
+    &PRODUCT_GET,
 ];
 /// This provider as described by its spec.
 pub static PROVIDER: Provider = Provider {
@@ -333,6 +421,10 @@ pub static PROVIDER: Provider = Provider {
         &KA_ORDER_PAY,
         &LOGISTICS_ORDER_BOOKING_FREIGHT,
         &LOGISTICS_UPDATE_LOGISTIC_INFO,
+        #[cfg(feature = "unconfirmed-endpoints")]
+        &PRODUCT_RECOMMEND,
+        #[cfg(feature = "unconfirmed-endpoints")]
+        &PRODUCT_GET,
     ],
 };
 /// The operation with this id (the client method name).
@@ -344,6 +436,27 @@ pub fn find(id: &str) -> Option<&'static Operation> {
         "ka_order_pay" => Some(&KA_ORDER_PAY),
         "logistics_order_booking_freight" => Some(&LOGISTICS_ORDER_BOOKING_FREIGHT),
         "logistics_update_logistic_info" => Some(&LOGISTICS_UPDATE_LOGISTIC_INFO),
+        #[cfg(feature = "unconfirmed-endpoints")]
+        "product_recommend" => Some(&PRODUCT_RECOMMEND),
+        #[cfg(feature = "unconfirmed-endpoints")]
+        "product_get" => Some(&PRODUCT_GET),
         _ => None,
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// The operations known only from third-party clients exist exactly when the crate feature
+    /// `unconfirmed-endpoints` is on (`cargo test -p <crate>` checks "off", `--features` "on").
+    #[test]
+    fn unconfirmed_operations_exist_only_with_the_feature() {
+        let on = cfg!(feature = "unconfirmed-endpoints");
+        for id in ["product_recommend", "product_get"] {
+            assert_eq!(
+                super::find(id).is_some(), on, "{id} with feature {} = {on}",
+                "unconfirmed-endpoints"
+            );
+        }
+        assert_eq!(super::OPERATIONS.iter().any(| op | op.evidence.is_some()), on,);
+        assert_eq!(super::OPERATIONS.len(), super::PROVIDER.operations.len());
     }
 }
