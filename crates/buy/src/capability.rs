@@ -233,7 +233,7 @@ static DAJISAAS: &[(Step, Support)] = &[
     (
         Step::ProductDetail,
         ThirdParty {
-            operation: "product_query_detail",
+            operation: "product_detail_query",
             feature: "dajisaas-unconfirmed",
         },
     ),
@@ -407,11 +407,26 @@ mod tests {
                 Provider::Xportcn => &xportcn::operations::PROVIDER,
             };
             for (step, support) in p.capabilities() {
-                if let Published { operation } = support {
-                    assert!(
-                        table.operations.iter().any(|op| op.id == *operation),
-                        "{p} {step}: no operation {operation}"
-                    );
+                let find = |id: &str| table.operations.iter().find(|op| op.id == id);
+                match support {
+                    Published { operation } => {
+                        let op = find(operation)
+                            .unwrap_or_else(|| panic!("{p} {step}: no operation {operation}"));
+                        assert_eq!(
+                            op.evidence, None,
+                            "{p} {step}: {operation} is not published"
+                        );
+                    }
+                    // The sandbox (a dev-dependency) compiles the third-party operations into the tables.
+                    ThirdParty { operation, .. } => {
+                        let op = find(operation)
+                            .unwrap_or_else(|| panic!("{p} {step}: no operation {operation}"));
+                        assert!(
+                            op.evidence.is_some(),
+                            "{p} {step}: {operation} carries no x-evidence"
+                        );
+                    }
+                    NotAvailable { .. } => {}
                 }
             }
         }

@@ -58,6 +58,8 @@
 mod capability;
 mod error;
 mod flow;
+#[cfg(feature = "dajisaas-unconfirmed")]
+mod flow_unconfirmed;
 mod money;
 mod product_ref;
 mod types;

@@ -133,7 +133,7 @@ pub struct SearchPage {
 }
 
 #[cfg(feature = "dajisaas-unconfirmed")]
-pub type DajisaasSearchRaw = serde_json::Value;
+pub type DajisaasSearchRaw = dajisaas::types::KeywordSearchPage;
 #[cfg(not(feature = "dajisaas-unconfirmed"))]
 pub type DajisaasSearchRaw = Never;
 pub type SearchRaw = Raw<pandapon::types::AlibabaProductPage, DajisaasSearchRaw, Never>;
@@ -164,7 +164,7 @@ pub struct Product {
 }
 
 #[cfg(feature = "dajisaas-unconfirmed")]
-pub type DajisaasProductRaw = serde_json::Value;
+pub type DajisaasProductRaw = dajisaas::types::ProductDetail;
 #[cfg(not(feature = "dajisaas-unconfirmed"))]
 pub type DajisaasProductRaw = Never;
 pub type ProductRaw = Raw<pandapon::types::AlibabaProductDetail, DajisaasProductRaw, Never>;

@@ -220,6 +220,21 @@ async fn dajisaas_runs_its_published_steps() {
     assert_eq!(sandbox.hits("order_receive_confirm"), 1);
 }
 
+/// Keyword search and product detail on Dajisaas: third-party endpoints, compiled with the feature.
+#[cfg(feature = "dajisaas-unconfirmed")]
+#[tokio::test]
+async fn dajisaas_third_party_search_and_detail() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let b = buyer(&sandbox, Provider::Dajisaas);
+    let page = b.search(&SearchQuery::new("phone case")).await.unwrap();
+    assert!(matches!(page.raw(), Raw::Dajisaas(_)));
+    assert_eq!(sandbox.hits("product_keyword_query"), 1);
+    let offer = ProductRef::parse("m.1688.com/offer/670291644950.html").unwrap();
+    let product = b.product(&offer).await.unwrap();
+    assert!(matches!(product.raw(), Raw::Dajisaas(_)));
+    assert_eq!(sandbox.hits("product_detail_query"), 1);
+}
+
 #[tokio::test]
 async fn xportcn_previews_and_pays() {
     let sandbox = Sandbox::start().await.unwrap();
