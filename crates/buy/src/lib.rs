@@ -41,13 +41,24 @@
 //!
 //! * Xportcn keyword search: the request fields are not published (only `filter`).
 //! * Xportcn product detail, order status, logistics: paths not published; no cancel or receipt endpoint.
+//!   The third-party `GET /open/product/get` (`xportcn::Client::product_get`, feature
+//!   `unconfirmed-endpoints`) takes an `itemId` that no source ties to 1688 offers (it is PandaPon's Taobao
+//!   path), so it is not mapped onto the 1688 product-detail step.
 //! * Xportcn order creation: the body is cut off before the goods and the response is not published.
 //! * Dajisaas batch payment: the batch call returns a cashier link to pay by hand, not a payment.
+//! * Dajisaas keyword search and product detail are third-party endpoints: only with the
+//!   `dajisaas-unconfirmed` feature (which compiles `dajisaas/unconfirmed-endpoints`); titles are read only
+//!   when they are JSON strings (the clients show no types).
 //! * PandaPon and Dajisaas 1688 logistics: no path published.
 //! * PandaPon search hits' offer ids (the v2 page names only `imageUrl` and `subject`), preview amounts
 //!   (the preview's amount fields are not published), the id of a created order and the order state
 //!   (no response published): left `None`, kept in `raw()`.
 //! * Dajisaas order-level state (`baseInfo` sub-fields unpublished): only the line states are read.
+//! * Taobao and Tmall items: the shared flow is the 1688 one; a Taobao/Tmall [`ProductRef`] gets
+//!   [`Error::WrongPlatform`] (PandaPon's and Dajisaas's Taobao endpoints stay on their clients).
+//! * Status values: only `WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL` (order messages) and the line
+//!   status `cancel` (Dajisaas's example) are named; 1688's other values appear in no vendor document and
+//!   stay [`StatusKind::Other`] with the text kept.
 //!
 //! # Payments
 //!

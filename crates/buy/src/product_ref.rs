@@ -1,22 +1,4 @@
 //! Product references: an id, or a link a user pastes, parsed exactly.
-//!
-//! Accepted (scheme `https://`, `http://` or none; host case-insensitive; `www.` not accepted where the
-//! marketplace does not use it; other query parameters and `#fragment` ignored):
-//!
-//! | platform | form |
-//! |---|---|
-//! | 1688 | `detail.1688.com/offer/<id>.html`, the link the vendor docs show (PandaPon's product example) |
-//! | 1688 | `m.1688.com/offer/<id>.html`, 1688's mobile page for the same offer |
-//! | Taobao | `item.taobao.com/item.htm?id=<id>` |
-//! | Taobao | `h5.m.taobao.com/awp/core/detail.htm?id=<id>` (mobile) |
-//! | Taobao | `m.intl.taobao.com/detail/detail.html?id=<id>` (international mobile) |
-//! | Tmall | `detail.tmall.com/item.htm?id=<id>` |
-//! | Tmall | `detail.m.tmall.com/item.htm?id=<id>` (mobile) |
-//! | 1688 | a bare id: digits only (every provider of the purchase flow sells 1688 offers) |
-//!
-//! An id is 1 to 19 ASCII digits without a leading zero that fits in a signed 64-bit integer (Dajisaas
-//! sends offer ids as `int64`). Short links (`e.tb.cn`, `qr.1688.com`, …) need a redirect to be resolved and
-//! are refused, as is anything else, with a [`ProductRefError`] saying why. Parsing never panics.
 
 use std::fmt;
 
@@ -48,6 +30,24 @@ impl fmt::Display for Platform {
 }
 
 /// A product on a marketplace, with its id kept exactly as text.
+///
+/// Accepted (scheme `https://`, `http://` or none; host case-insensitive; `www.` not accepted where the
+/// marketplace does not use it; other query parameters and `#fragment` ignored):
+///
+/// | platform | form |
+/// |---|---|
+/// | 1688 | `detail.1688.com/offer/<id>.html`, the link the vendor docs show (PandaPon's product example) |
+/// | 1688 | `m.1688.com/offer/<id>.html`, 1688's mobile page for the same offer |
+/// | Taobao | `item.taobao.com/item.htm?id=<id>` |
+/// | Taobao | `h5.m.taobao.com/awp/core/detail.htm?id=<id>` (mobile) |
+/// | Taobao | `m.intl.taobao.com/detail/detail.html?id=<id>` (international mobile) |
+/// | Tmall | `detail.tmall.com/item.htm?id=<id>` |
+/// | Tmall | `detail.m.tmall.com/item.htm?id=<id>` (mobile) |
+/// | 1688 | a bare id: digits only (every provider of the purchase flow sells 1688 offers) |
+///
+/// An id is 1 to 19 ASCII digits without a leading zero that fits in a signed 64-bit integer (Dajisaas
+/// sends offer ids as `int64`). Short links (`e.tb.cn`, `qr.1688.com`, …) need a redirect to be resolved and
+/// are refused, as is anything else, with a [`ProductRefError`] saying why. Parsing never panics.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProductRef {
     platform: Platform,
@@ -103,7 +103,7 @@ impl ProductRef {
         })
     }
 
-    /// Parses a bare 1688 offer id or one of the links in the [module docs](self).
+    /// Parses a bare 1688 offer id or one of the links listed on [`ProductRef`].
     pub fn parse(text: &str) -> Result<Self, ProductRefError> {
         let text = text.trim();
         if text.is_empty() {
