@@ -1,4 +1,4 @@
-//! Endpoint coverage: every row of the vendors' endpoint catalogue (`../shared/provider-docs/CATALOGUE.md`)
+//! Endpoint coverage: every row of the vendors' endpoint catalogue (`vendor-docs/catalogue.md`)
 //! against the specs' `x-catalogue-id`s and `x-hand-written` entries, rendered as `generated/COVERAGE.md`.
 //!
 //! Pure: catalogue text and loaded specs in, report text out. Generic over providers: each `## <Provider>`
@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The catalogue, relative to the workspace root.
-pub const CATALOGUE: &str = "../shared/provider-docs/CATALOGUE.md";
+pub const CATALOGUE: &str = "vendor-docs/catalogue.md";
 /// The report, relative to the workspace root.
 pub const REPORT: &str = "generated/COVERAGE.md";
 
@@ -90,7 +90,7 @@ impl Catalogue {
     }
 }
 
-/// Read `root/../shared/provider-docs/CATALOGUE.md`; a missing file is a clear error, not a panic.
+/// Read `root/vendor-docs/catalogue.md`; a missing file is a clear error, not a panic.
 pub fn load_catalogue(root: &Path) -> Result<Catalogue, CodegenError> {
     let path = root.join(CATALOGUE);
     let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -98,8 +98,8 @@ pub fn load_catalogue(root: &Path) -> Result<Catalogue, CodegenError> {
             CATALOGUE,
             "",
             format!(
-                "cannot read the endpoint catalogue ({e}); the coverage report (generated/COVERAGE.md) needs \
-                 the vendor reference `../shared` beside the checkout"
+                "cannot read the endpoint catalogue ({e}); the coverage report (generated/COVERAGE.md) reads it \
+                 from the repository (restore it with `git checkout -- vendor-docs`)"
             ),
         )
     })?;
@@ -452,7 +452,7 @@ pub fn render(coverage: &Coverage, header: &str) -> String {
     let _ = writeln!(out, "<!-- {} -->", header.trim());
     out.push_str(
         "# Endpoint coverage\n\n\
-         Every endpoint of the vendors' catalogue (`../shared/provider-docs/CATALOGUE.md`) against the specs:\n\n\
+         Every endpoint of the vendors' catalogue (`vendor-docs/catalogue.md`) against the specs:\n\n\
          - **in spec** — an operation's `x-catalogue-id` (or an `x-hand-written` entry) names the row;\n\
          - **third-party** — only operations known from third-party clients name the row (`x-evidence`): they\n  \
            are unconfirmed by the vendor and compiled only with the generated crate's feature\n  \

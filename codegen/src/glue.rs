@@ -609,20 +609,26 @@ name = "{krate}"
 description = "Typed, signed client for the {title} OpenAPI (generated from {file})"
 version.workspace = true
 edition.workspace = true
+rust-version.workspace = true
 license.workspace = true
 repository.workspace = true
+homepage.workspace = true
+documentation = "https://docs.rs/{krate}"
 readme = "README.md"
+keywords = ["{krate}", "taobao", "1688", "sourcing", "api-client"]
+categories = ["api-bindings", "web-programming::http-client"]
 
 [features]
-default = []
-# HTTPS with rustls (needed for the production URL; off by default to keep local builds lean).
+default = ["rustls"]
+# HTTPS (the production base URL) with rustls + ring. `default-features = false`: plain HTTP only, the lean
+# build for the sandbox or a local TLS-terminating proxy.
 rustls = ["sourcing-runtime/rustls"]
 # Endpoints the vendor does not publish, known only from third-party clients (spec `x-evidence`):
 # {unconfirmed}.
 unconfirmed-endpoints = []
 
 [dependencies]
-sourcing-runtime = {{ path = "../../crates/runtime", version = "0.1.0" }}
+sourcing-runtime = {{ path = "../../crates/runtime", version = "0.1.0", default-features = false }}
 progenitor-client.workspace = true
 reqwest.workspace = true
 serde.workspace = true
@@ -686,7 +692,8 @@ pub fn readme(spec: &ProviderSpec, header: &str) -> String {
 # `{krate}`
 
 Typed, signed Rust client for the {title} OpenAPI, generated from `{file}` by `cargo xtask regen`.
-Production base URL: `{base}`. Enable the `rustls` feature for HTTPS.
+Production base URL: `{base}`. HTTPS works out of the box (default feature `rustls`: rustls + ring);
+`default-features = false` drops TLS for plain-HTTP use (the sandbox, a local TLS-terminating proxy).
 
 ```rust,ignore
 let client = {krate}::Client::from_env()?; // {prefix}_* credentials, optional {prefix}_BASE_URL

@@ -92,7 +92,7 @@ pub fn load_all(root: &Path) -> Result<Vec<spec::ProviderSpec>, CodegenError> {
 }
 
 /// Generate every spec under `root/specs`, then `generated/COVERAGE.md` (which needs
-/// `root/../shared/provider-docs/CATALOGUE.md`). Fails on the first bad spec; nothing is written here.
+/// `root/vendor-docs/catalogue.md`). Fails on the first bad spec; nothing is written here.
 pub fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let specs = load_all(root)?;
     let mut out = Vec::new();

@@ -362,10 +362,10 @@ fn a_missing_catalogue_is_a_clear_error() {
     let root = std::env::temp_dir().join(format!("sourcing-coverage-none-{}", std::process::id()));
     let err = load_catalogue(&root.join("repo")).unwrap_err().to_string();
     assert!(
-        err.starts_with("../shared/provider-docs/CATALOGUE.md: cannot read the endpoint catalogue"),
+        err.starts_with("vendor-docs/catalogue.md: cannot read the endpoint catalogue"),
         "{err}"
     );
-    assert!(err.contains("beside the checkout"), "{err}");
+    assert!(err.contains("git checkout -- vendor-docs"), "{err}");
 }
 
 /// The workspace itself: every PandaPon endpoint whose method and path are published is in the spec,

@@ -14,11 +14,9 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `../shared/provider-docs/examples/<provider>` beside the workspace.
+/// `vendor-docs/examples/<provider>`: the published example payloads, copied into the repository.
 pub fn fixtures_dir(provider: &str) -> PathBuf {
-    workspace_root()
-        .join("../shared/provider-docs/examples")
-        .join(provider)
+    workspace_root().join("vendor-docs/examples").join(provider)
 }
 
 /// Semantic form of a JSON value for round-trip comparison: object keys whose value is `null`, `[]` or `{}`

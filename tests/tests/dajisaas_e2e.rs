@@ -48,7 +48,7 @@ fn ok(data: Value) -> String {
         .to_string()
 }
 
-/// A published fixture, `../shared/provider-docs/examples/dajisaas/<name>.json`, as text.
+/// A published fixture, `vendor-docs/examples/dajisaas/<name>.json`, as text.
 fn published(name: &str) -> String {
     let file = sourcing_tests::fixtures_dir("dajisaas").join(format!("{name}.json"));
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))

@@ -268,19 +268,3 @@ async fn call_raw_signs_v2_paths_like_v2_operations() {
     let expected = sourcing_runtime::signing::access_key_signature(AK, "1715669977082", None, SK);
     assert_eq!(r.header("signature"), Some(expected.as_str()));
 }
-
-/// The workspace builds without TLS (lean builds): an `https` base URL names the feature to enable.
-#[tokio::test]
-async fn https_without_tls_says_how_to_enable_it() {
-    let creds = sourcing_runtime::AccessKeyCredentials::new("k", "s", "u");
-    let err = pandapon::Client::new("https://127.0.0.1:9", creds)
-        .order_pay_url()
-        .order_id("1")
-        .send()
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::InvalidRequest { message, .. } if message.contains("`rustls` feature")),
-        "{err:?}"
-    );
-}

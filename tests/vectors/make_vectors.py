@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Independent implementation of the vendors' best-evidence signature rules (see
-../shared/provider-docs/*/overview.md), used to produce the vectors the Rust signers are tested against.
+vendor-docs/notes/*/overview.md), used to produce the vectors the Rust signers are tested against.
 
 Run: python3 tests/vectors/make_vectors.py   (writes access_key.json and app_key.json next to this file)
 Only the Python standard library is used (hashlib, json); nothing is shared with the Rust code.

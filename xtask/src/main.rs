@@ -14,14 +14,22 @@ const USAGE: &str = "usage: cargo xtask regen [--check] | cargo xtask coverage
 
   regen           regenerate generated/ from specs/ (crates and COVERAGE.md)
   regen --check   exit 1 with a unified diff if generated/ differs from what specs/ produce
-  coverage        write generated/COVERAGE.md (specs/ against ../shared/provider-docs/CATALOGUE.md)
+  coverage        write generated/COVERAGE.md (specs/ against vendor-docs/catalogue.md)
                   and print its totals
 
-  SOURCING_ROOT   workspace root to work on (default: this checkout)";
+  SOURCING_ROOT   workspace root to work on (default: the Cargo workspace containing the current
+                  directory, so a binary shared between checkouts through one target dir works on
+                  the checkout it is run in)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = workspace_root();
+    let root = match workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result = match args
         .iter()
         .map(String::as_str)
@@ -49,14 +57,29 @@ fn main() -> ExitCode {
     }
 }
 
-fn workspace_root() -> PathBuf {
+/// `SOURCING_ROOT`, else the nearest directory at or above the current one whose `Cargo.toml` declares a
+/// `[workspace]`. Resolved at run time, never from where the binary was built: with a shared target dir
+/// (sccache, a global `CARGO_TARGET_DIR`) one binary serves several checkouts.
+fn workspace_root() -> Result<PathBuf, String> {
     if let Some(root) = std::env::var_os("SOURCING_ROOT") {
-        return PathBuf::from(root);
+        return Ok(PathBuf::from(root));
     }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    cwd.ancestors()
+        .find(|dir| is_workspace_root(dir))
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+        .ok_or_else(|| {
+            format!(
+                "no Cargo workspace at or above {}; run from inside the checkout or set SOURCING_ROOT",
+                cwd.display()
+            )
+        })
+}
+
+fn is_workspace_root(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("Cargo.toml"))
+        .is_ok_and(|toml| toml.lines().any(|l| l.trim() == "[workspace]"))
 }
 
 fn regen(root: &Path, check: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {

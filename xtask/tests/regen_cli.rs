@@ -4,14 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A scratch checkout `<tmp>/…/repo` with the specs, and `<tmp>/…/shared` beside it holding the endpoint
-/// catalogue (the coverage report needs it). Remove it with `cleanup`.
+/// A scratch checkout `<tmp>/…/repo`: a `[workspace]` manifest, the PandaPon spec and the endpoint catalogue
+/// (the coverage report needs it). Remove it with `cleanup`.
 fn scratch(name: &str) -> PathBuf {
     let base = std::env::temp_dir().join(format!("sourcing-xtask-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let dir = base.join("repo");
     std::fs::create_dir_all(dir.join("specs")).unwrap();
-    std::fs::create_dir_all(base.join("shared/provider-docs")).unwrap();
+    std::fs::create_dir_all(dir.join("vendor-docs")).unwrap();
+    std::fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = []\n").unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     std::fs::copy(
         repo.join("specs/pandapon.yaml"),
@@ -19,8 +20,8 @@ fn scratch(name: &str) -> PathBuf {
     )
     .unwrap();
     std::fs::copy(
-        repo.join("../shared/provider-docs/CATALOGUE.md"),
-        base.join("shared/provider-docs/CATALOGUE.md"),
+        repo.join("vendor-docs/catalogue.md"),
+        dir.join("vendor-docs/catalogue.md"),
     )
     .unwrap();
     dir
@@ -153,22 +154,85 @@ fn coverage_writes_the_report_and_a_missing_catalogue_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("generated/COVERAGE.md"));
 
-    // Without ../shared: a clear error naming the catalogue, no panic, nothing written.
-    std::fs::remove_dir_all(root.parent().unwrap().join("shared")).unwrap();
+    // Without the catalogue: a clear error naming it, no panic, nothing written.
+    std::fs::remove_dir_all(root.join("vendor-docs")).unwrap();
     let before = snapshot(&root.join("generated"));
     for args in [&["regen"][..], &["coverage"][..]] {
         let out = xtask(&root, args);
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            err.contains("../shared/provider-docs/CATALOGUE.md"),
-            "{err}"
-        );
+        assert!(err.contains("vendor-docs/catalogue.md"), "{err}");
         assert!(err.contains("cannot read the endpoint catalogue"), "{err}");
         assert!(!err.contains("panicked"), "{err}");
     }
     assert_eq!(before, snapshot(&root.join("generated")));
     cleanup(&root);
+}
+
+/// The xtask as `cargo xtask` runs it from a shared target dir: no `SOURCING_ROOT`, working in `dir`.
+fn xtask_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCING_ROOT")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn one_binary_checks_the_checkout_it_runs_in() {
+    // Two checkouts, one xtask binary (as with a shared CARGO_TARGET_DIR): each run sees its own tree.
+    let (a, b) = (scratch("tree-a"), scratch("tree-b"));
+    for root in [&a, &b] {
+        let out = xtask_in(root, &["regen"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(root.join("generated/pandapon/src/client.rs").exists());
+    }
+    let spec = b.join("specs/pandapon.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    std::fs::write(&spec, text.replacen("summary: ", "summary: Edited ", 1)).unwrap();
+
+    // From a subdirectory of A: A is up to date, whatever B holds.
+    let out = xtask_in(&a.join("specs"), &["regen", "--check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("up to date"));
+    // B's edited spec is drift in B.
+    let out = xtask_in(&b, &["regen", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Edited"));
+    // A is still untouched by B's regen.
+    let before = snapshot(&a.join("generated"));
+    assert!(xtask_in(&b, &["regen"]).status.success());
+    assert_eq!(before, snapshot(&a.join("generated")));
+    cleanup(&a);
+    cleanup(&b);
+}
+
+#[test]
+fn outside_any_workspace_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("sourcing-xtask-nowhere-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = xtask_in(&dir, &["regen", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no Cargo workspace") && err.contains("SOURCING_ROOT"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

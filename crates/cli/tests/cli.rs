@@ -269,9 +269,8 @@ fn webhooks_receiver_prints_callbacks_and_acknowledges() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../../shared/provider-docs/examples/xportcn/webhook-order-pay-success.request.json",
-    );
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../vendor-docs/examples/xportcn/webhook-order-pay-success.request.json");
     let body = std::fs::read(&fixture).unwrap();
     let send = |body: &[u8]| -> String {
         use std::io::{Read, Write};

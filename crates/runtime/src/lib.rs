@@ -13,6 +13,7 @@ pub mod operation;
 pub mod policy;
 pub mod runtime;
 pub mod signing;
+mod tls;
 pub mod wire;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
@@ -26,6 +27,7 @@ pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
     AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
 };
+pub use tls::ensure_crypto_provider;
 pub use wire::{JsonString, LenientId};
 
 /// Re-exported for generated code, so generated crates need no direct dependency on it.

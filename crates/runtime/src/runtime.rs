@@ -46,15 +46,23 @@ impl Runtime {
         &*self.signer
     }
 
-    /// A `reqwest::Client` with this policy's timeouts.
+    /// A `reqwest::Client` with this policy's timeouts (and TLS, with the default `rustls` feature).
     pub fn http_client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .connect_timeout(self.policy.connect_timeout)
-            .timeout(self.policy.timeout)
+        self.http_client_builder()
             .build()
             // Building only fails when a TLS backend cannot initialise; a default client then reports the
             // problem on the first call instead of panicking here.
             .unwrap_or_default()
+    }
+
+    /// The builder behind [`Runtime::http_client`], to add what your network needs (a proxy, a private CA
+    /// with `tls_certs_merge`) before `build()`; pass the result to the generated `Client::new_with_client`.
+    /// With the `rustls` feature it makes sure a rustls crypto provider (ring) is installed first.
+    pub fn http_client_builder(&self) -> reqwest::ClientBuilder {
+        crate::tls::ensure_crypto_provider();
+        reqwest::Client::builder()
+            .connect_timeout(self.policy.connect_timeout)
+            .timeout(self.policy.timeout)
     }
 
     /// Everything before sending, in one place for every call path (the generated `pre` hook and the
@@ -428,9 +436,10 @@ fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {
     if https && !cfg!(feature = "rustls") {
         return Error::InvalidRequest {
             operation,
-            message: "HTTPS needs TLS support: enable the `rustls` feature of the provider crate \
-                      (e.g. `cargo add pandapon --features rustls`)"
-                .into(),
+            message:
+                "HTTPS needs TLS support: this build has the provider crate's default `rustls` \
+                      feature turned off (`default-features = false`); turn it back on"
+                    .into(),
         };
     }
     Error::Transport { operation, source }

@@ -3,7 +3,7 @@
 //!
 //! keyword search -> product detail -> order preview -> create -> pay -> order detail (-> logistics).
 //! To run the same code against PandaPon, use `pandapon::Client::from_env()` (PANDAPON_ACCESS_KEY,
-//! PANDAPON_ACCESS_SECRET, PANDAPON_USER_ID) and enable the `rustls` feature.
+//! PANDAPON_ACCESS_SECRET, PANDAPON_USER_ID); HTTPS works with the crate's default features.
 
 use pandapon::types::{
     AddressParam, CargoParam, GoodsDetailRequest, KeywordSearchRequest, OrderCreateRequest,

@@ -8,10 +8,9 @@ use sourcing_webhooks::{
 };
 use std::path::PathBuf;
 
-/// `../shared/provider-docs/examples/xportcn` beside the workspace.
+/// The published Xportcn push examples in `vendor-docs/examples/xportcn`.
 fn xportcn_fixtures() -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/provider-docs/examples/xportcn");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vendor-docs/examples/xportcn");
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// A published Xportcn fixture from `../shared/provider-docs/examples/xportcn` beside the workspace.
+/// A published Xportcn fixture from `vendor-docs/examples/xportcn`.
 fn fixture(name: &str) -> String {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/provider-docs/examples/xportcn")
+        .join("../../vendor-docs/examples/xportcn")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
