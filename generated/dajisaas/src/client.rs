@@ -7330,7 +7330,7 @@ let response = client.taobao_pay_batch()
     pub fn taobao_pay_batch(&self) -> builder::TaobaoPayBatch<'_> {
         builder::TaobaoPayBatch::new(self)
     }
-    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (dajisaas/product-search.md, keyword search)).
+    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (vendor-docs/notes/dajisaas/product-search.md, keyword search)).
 
  Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
  without notice.
@@ -7379,7 +7379,7 @@ let response = client.product_keyword_query()
     pub fn product_keyword_query(&self) -> builder::ProductKeywordQuery<'_> {
         builder::ProductKeywordQuery::new(self)
     }
-    /** **Unconfirmed by the vendor**: known from third-party clients (several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (dajisaas/product-search.md, Product details search)).
+    /** **Unconfirmed by the vendor**: known from third-party clients (several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (vendor-docs/notes/dajisaas/product-search.md, Product details search)).
 
  Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
  without notice.
@@ -7414,7 +7414,7 @@ let response = client.product_detail_query()
     pub fn product_detail_query(&self) -> builder::ProductDetailQuery<'_> {
         builder::ProductDetailQuery::new(self)
     }
-    /** **Unconfirmed by the vendor**: known from third-party clients (third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (dajisaas/product-search.md, Category Query)).
+    /** **Unconfirmed by the vendor**: known from third-party clients (third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)).
 
  Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
  without notice.

@@ -692,7 +692,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: Some(
-        "a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (dajisaas/product-search.md, keyword search)",
+        "a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (vendor-docs/notes/dajisaas/product-search.md, keyword search)",
     ),
 };
 /// `GET /alibaba/product/queryProductDetail`: Read a 1688 offer's details — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
@@ -739,7 +739,7 @@ pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: Some(
-        "several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (dajisaas/product-search.md, Product details search)",
+        "several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (vendor-docs/notes/dajisaas/product-search.md, Product details search)",
     ),
 };
 /// `GET /alibaba/category/get`: Read a 1688 category and its children — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
@@ -770,7 +770,7 @@ pub static CATEGORY_GET: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: Some(
-        "third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (dajisaas/product-search.md, Category Query)",
+        "third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)",
     ),
 };
 /// Every operation, in spec order.

@@ -3021,7 +3021,7 @@ let response = client.logistics_update_logistic_info()
     ) -> builder::LogisticsUpdateLogisticInfo<'_> {
         builder::LogisticsUpdateLogisticInfo::new(self)
     }
-    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (xportcn/overview.md)).
+    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)).
 
  Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
  without notice.
@@ -3047,7 +3047,7 @@ let response = client.product_recommend()
     pub fn product_recommend(&self) -> builder::ProductRecommend<'_> {
         builder::ProductRecommend::new(self)
     }
-    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (xportcn/overview.md); the response is not shown).
+    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown).
 
  Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
  without notice.

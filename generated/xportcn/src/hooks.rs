@@ -205,7 +205,7 @@ impl builder::ProductRecommend<'_> {
     /// Sends `POST /open/product/recommend` and returns the envelope's `data` on code 200; any other code is
     /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
     ///
-    /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (xportcn/overview.md)).
+    /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)).
     ///
     /// Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
     /// without notice.
@@ -227,7 +227,7 @@ impl builder::ProductGet<'_> {
     /// Sends `GET /open/product/get` and returns the envelope's `data` on code 200; any other code is
     /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
     ///
-    /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (xportcn/overview.md); the response is not shown).
+    /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown).
     ///
     /// Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
     /// without notice.

@@ -359,7 +359,7 @@ pub static PRODUCT_RECOMMEND: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: Some(
-        "a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (xportcn/overview.md)",
+        "a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)",
     ),
 };
 /// `GET /open/product/get`: Read a product by its item id — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
@@ -390,7 +390,7 @@ pub static PRODUCT_GET: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: Some(
-        "a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (xportcn/overview.md); the response is not shown",
+        "a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown",
     ),
 };
 /// Every operation, in spec order.

@@ -5,7 +5,8 @@
 //! rules (see each signer's docs). A user whose account uses another rule plugs in their own [`Signer`].
 
 mod access_key;
-mod app_key;
+/// The Dajisaas parameter scheme: what is published, what is reconstructed, what is unknown.
+pub mod app_key;
 
 pub use access_key::{AccessKeySigner, access_key_signature};
 pub use app_key::{AppKeyMode, AppKeySigner, SIGNER_PARAMS, app_key_signature};
