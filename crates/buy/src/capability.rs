@@ -151,10 +151,7 @@ impl Support {
 }
 
 fn feature_enabled(feature: &str) -> bool {
-    match feature {
-        "dajisaas-unconfirmed" => cfg!(feature = "dajisaas-unconfirmed"),
-        _ => false,
-    }
+    feature == "dajisaas-unconfirmed" && cfg!(feature = "dajisaas-unconfirmed")
 }
 
 use Support::{NotAvailable, Published, ThirdParty};

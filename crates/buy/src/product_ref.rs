@@ -280,7 +280,8 @@ mod tests {
     #[test]
     fn refusals_say_why() {
         use ProductRefError::*;
-        let cases: &[(&str, fn(&ProductRefError) -> bool)] = &[
+        type Check = fn(&ProductRefError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("", |e| *e == Empty),
             ("https://e.tb.cn/h.abc", |e| matches!(e, ShortLink(_))),
             ("https://www.amazon.com/dp/B0", |e| {

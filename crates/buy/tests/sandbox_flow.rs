@@ -150,7 +150,7 @@ async fn pandapon_batch_payment_keeps_partial_failure() {
 
     let err = b.pay_batch(&[a.clone(), c.clone()]).await.unwrap_err();
     let p = err.partial_failure().unwrap_or_else(|| panic!("{err:?}"));
-    assert_eq!(p.succeeded, [c.clone()]);
+    assert_eq!(p.succeeded, std::slice::from_ref(&c));
     assert_eq!(p.failed.len(), 1);
     assert_eq!(p.failed[0].id, a);
     assert_eq!(p.failed[0].reason.as_deref(), Some("already paid"));
