@@ -142,22 +142,18 @@ impl Buyer {
     fn check(&self, step: Step) -> Result<(), Error> {
         let provider = self.provider();
         match provider.support(step) {
-            Support::Published { .. } => Ok(()),
-            Support::ThirdParty { feature, .. }
-                if !Support::is_enabled(&provider.support(step)) =>
-            {
-                Err(Error::NotEnabled {
-                    provider,
-                    step,
-                    feature,
-                })
-            }
-            Support::ThirdParty { .. } => Ok(()),
+            support if support.is_enabled() => Ok(()),
+            Support::ThirdParty { feature, .. } => Err(Error::NotEnabled {
+                provider,
+                step,
+                feature,
+            }),
             Support::NotAvailable { reason } => Err(Error::Unsupported {
                 provider,
                 step,
                 reason,
             }),
+            Support::Published { .. } => Ok(()),
         }
     }
 
