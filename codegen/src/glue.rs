@@ -620,7 +620,7 @@ categories = ["api-bindings", "web-programming::http-client"]
 
 [features]
 default = ["rustls"]
-# HTTPS (the production base URL) with rustls + ring. `default-features = false`: plain HTTP only, the lean
+# HTTPS (the production base URL) with rustls. `default-features = false`: plain HTTP only, the lean
 # build for the sandbox or a local TLS-terminating proxy.
 rustls = ["sourcing-runtime/rustls"]
 # Endpoints the vendor does not publish, known only from third-party clients (spec `x-evidence`):
@@ -692,7 +692,7 @@ pub fn readme(spec: &ProviderSpec, header: &str) -> String {
 # `{krate}`
 
 Typed, signed Rust client for the {title} OpenAPI, generated from `{file}` by `cargo xtask regen`.
-Production base URL: `{base}`. HTTPS works out of the box (default feature `rustls`: rustls + ring);
+Production base URL: `{base}`. HTTPS works out of the box (default feature `rustls`);
 `default-features = false` drops TLS for plain-HTTP use (the sandbox, a local TLS-terminating proxy).
 
 ```rust,ignore
