@@ -529,6 +529,7 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
 //!
 //! Endpoints {title} does not publish, known only from third-party clients, are compiled only with the
 //! crate feature `unconfirmed-endpoints` and say so in their documentation: {unconfirmed}.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]
@@ -626,6 +627,11 @@ rustls = ["sourcing-runtime/rustls"]
 # Endpoints the vendor does not publish, known only from third-party clients (spec `x-evidence`):
 # {unconfirmed}.
 unconfirmed-endpoints = []
+
+[package.metadata.docs.rs]
+# Document the unconfirmed endpoints too (each is labelled, with its feature).
+features = ["unconfirmed-endpoints"]
+rustdoc-args = ["--cfg", "docsrs"]
 
 [dependencies]
 sourcing-runtime = {{ path = "../../crates/runtime", version = "0.1.0", default-features = false }}
