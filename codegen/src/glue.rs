@@ -429,7 +429,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
 
         #(#statics)*
 
-        /// Every operation, in spec order.
+        /// Every operation, in spec order (those known only from third-party clients only with the feature
+        /// `unconfirmed-endpoints`).
         pub static OPERATIONS: &[&Operation] = &[#(#all),*];
 
         /// This provider as described by its spec.

@@ -35,23 +35,6 @@ pub fn flag_name(param: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn flag_names() {
-        for (param, flag) in [
-            ("orderId", "order-id"),
-            ("categoryID", "category-id"),
-            ("skuID", "sku-id"),
-            ("page_no", "page-no"),
-            ("OrderId", "order-id"),
-            ("beginPage", "begin-page"),
-        ] {
-            assert_eq!(super::flag_name(param), flag);
-        }
-    }
-}
-
 fn operation_command(op: &'static Operation) -> Command {
     let retry = if op.idempotent {
         "retried on transient failures"
@@ -206,4 +189,21 @@ pub fn command() -> Command {
         )
         .subcommand(sandbox)
         .subcommand(webhooks)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn flag_names() {
+        for (param, flag) in [
+            ("orderId", "order-id"),
+            ("categoryID", "category-id"),
+            ("skuID", "sku-id"),
+            ("page_no", "page-no"),
+            ("OrderId", "order-id"),
+            ("beginPage", "begin-page"),
+        ] {
+            assert_eq!(super::flag_name(param), flag);
+        }
+    }
 }

@@ -773,7 +773,8 @@ pub static CATEGORY_GET: Operation = Operation {
         "third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)",
     ),
 };
-/// Every operation, in spec order.
+/// Every operation, in spec order (those known only from third-party clients only with the feature
+/// `unconfirmed-endpoints`).
 pub static OPERATIONS: &[&Operation] = &[
     &PRODUCT_IMAGE_QUERY,
     &PRODUCT_FREIGHT_ESTIMATE,
