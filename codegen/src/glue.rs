@@ -707,15 +707,21 @@ let client = {krate}::Client::from_env()?; // {prefix}_* credentials, optional {
 ```
 
 ## Operations
-
-Operations marked **unconfirmed** are not published by {title}: they are known only from third-party
-clients (each one's documentation names them) and are compiled only with the crate feature
-`unconfirmed-endpoints`.
-
+{unconfirmed_note}
 | method | endpoint | area | summary | retried |
 |---|---|---|---|---|
 {rows}{hand}"#,
         header_text = header.trim_start_matches("//").trim(),
+        unconfirmed_note = if spec.operations.iter().any(|o| o.evidence.is_some()) {
+            format!(
+                "\nOperations marked **unconfirmed** are not published by {}: they are known only from third-party\n\
+                 clients (each one's documentation names them) and are compiled only with the crate feature\n\
+                 `unconfirmed-endpoints`.\n",
+                m.title
+            )
+        } else {
+            String::new()
+        },
         krate = m.crate_name,
         title = m.title,
         file = spec.file.display(),
