@@ -185,6 +185,11 @@ pub fn unconfirmed_cfg() -> syn::Attribute {
     syn::parse_quote!(#[cfg(feature = "unconfirmed-endpoints")])
 }
 
+/// On docs.rs (`--cfg docsrs`), the "Available on crate feature unconfirmed-endpoints only" badge.
+pub fn unconfirmed_doc_cfg() -> syn::Attribute {
+    syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))])
+}
+
 /// The rustdoc paragraph every unconfirmed operation's method carries.
 pub fn unconfirmed_doc(source: &str) -> String {
     format!(
@@ -228,6 +233,7 @@ impl VisitMut for Gate {
                     let doc = format!(" {}\n", unconfirmed_doc(source).replace('\n', "\n "));
                     f.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
                     f.attrs.push(unconfirmed_cfg());
+                    f.attrs.push(unconfirmed_doc_cfg());
                 }
             }
         }

@@ -429,7 +429,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
 
         #(#statics)*
 
-        /// Every operation, in spec order.
+        /// Every operation, in spec order (those known only from third-party clients only with the feature
+        /// `unconfirmed-endpoints`).
         pub static OPERATIONS: &[&Operation] = &[#(#all),*];
 
         /// This provider as described by its spec.
@@ -529,6 +530,7 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
 //!
 //! Endpoints {title} does not publish, known only from third-party clients, are compiled only with the
 //! crate feature `unconfirmed-endpoints` and say so in their documentation: {unconfirmed}.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]
@@ -627,6 +629,11 @@ rustls = ["sourcing-runtime/rustls"]
 # {unconfirmed}.
 unconfirmed-endpoints = []
 
+[package.metadata.docs.rs]
+# Document the unconfirmed endpoints too (each is labelled, with its feature).
+features = ["unconfirmed-endpoints"]
+rustdoc-args = ["--cfg", "docsrs"]
+
 [dependencies]
 sourcing-runtime = {{ path = "../../crates/runtime", version = "0.1.0", default-features = false }}
 progenitor-client.workspace = true
@@ -700,15 +707,21 @@ let client = {krate}::Client::from_env()?; // {prefix}_* credentials, optional {
 ```
 
 ## Operations
-
-Operations marked **unconfirmed** are not published by {title}: they are known only from third-party
-clients (each one's documentation names them) and are compiled only with the crate feature
-`unconfirmed-endpoints`.
-
+{unconfirmed_note}
 | method | endpoint | area | summary | retried |
 |---|---|---|---|---|
 {rows}{hand}"#,
         header_text = header.trim_start_matches("//").trim(),
+        unconfirmed_note = if spec.operations.iter().any(|o| o.evidence.is_some()) {
+            format!(
+                "\nOperations marked **unconfirmed** are not published by {}: they are known only from third-party\n\
+                 clients (each one's documentation names them) and are compiled only with the crate feature\n\
+                 `unconfirmed-endpoints`.\n",
+                m.title
+            )
+        } else {
+            String::new()
+        },
         krate = m.crate_name,
         title = m.title,
         file = spec.file.display(),

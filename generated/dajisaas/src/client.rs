@@ -7351,7 +7351,7 @@ Sends a `GET` request to `/alibaba/product/keywordQuery`
 Arguments:
 - `begin_page`: Page number, from 1.
 - `country`: Language of translated fields (`subjectTrans`): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.
-Official enumeration (https://wiki-en.dajisaas.com/doc-4991061); further languages must be enabled
+Official enumeration (<https://wiki-en.dajisaas.com/doc-4991061>); further languages must be enabled
 by Dajisaas customer service.
 
 - `filter`: Comma-separated search filters, e.g. `shipIn24Hours,shipIn48Hours` (official enumeration).
@@ -7376,6 +7376,7 @@ let response = client.product_keyword_query()
     .await;
 ```*/
     #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
     pub fn product_keyword_query(&self) -> builder::ProductKeywordQuery<'_> {
         builder::ProductKeywordQuery::new(self)
     }
@@ -7398,7 +7399,7 @@ Sends a `GET` request to `/alibaba/product/queryProductDetail`
 
 Arguments:
 - `country`: Language of translated fields (`subjectTrans`, …): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.
-Official enumeration (https://wiki-en.dajisaas.com/doc-4991061).
+Official enumeration (<https://wiki-en.dajisaas.com/doc-4991061>).
 
 - `offer_id`: The 1688 offer (product) id, digits (e.g. `670291644950`), sent as query text.
 - `out_member_id`: Your own (external) user id.
@@ -7411,6 +7412,7 @@ let response = client.product_detail_query()
     .await;
 ```*/
     #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
     pub fn product_detail_query(&self) -> builder::ProductDetailQuery<'_> {
         builder::ProductDetailQuery::new(self)
     }
@@ -7440,6 +7442,7 @@ let response = client.category_get()
     .await;
 ```*/
     #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
     pub fn category_get(&self) -> builder::CategoryGet<'_> {
         builder::CategoryGet::new(self)
     }

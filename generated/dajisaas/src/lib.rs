@@ -45,6 +45,7 @@
 //!
 //! Endpoints Dajisaas does not publish, known only from third-party clients, are compiled only with the
 //! crate feature `unconfirmed-endpoints` and say so in their documentation: `product_keyword_query`, `product_detail_query`, `category_get`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]

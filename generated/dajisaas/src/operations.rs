@@ -664,7 +664,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
             location: ParamLocation::Query,
             required: false,
             kind: ParamKind::String,
-            description: "Language of translated fields (`subjectTrans`): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (https://wiki-en.dajisaas.com/doc-4991061); further languages must be enabled\nby Dajisaas customer service.\n",
+            description: "Language of translated fields (`subjectTrans`): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (<https://wiki-en.dajisaas.com/doc-4991061>); further languages must be enabled\nby Dajisaas customer service.\n",
             limit: None,
         },
         Param {
@@ -719,7 +719,7 @@ pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
             location: ParamLocation::Query,
             required: false,
             kind: ParamKind::String,
-            description: "Language of translated fields (`subjectTrans`, …): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (https://wiki-en.dajisaas.com/doc-4991061).\n",
+            description: "Language of translated fields (`subjectTrans`, …): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (<https://wiki-en.dajisaas.com/doc-4991061>).\n",
             limit: None,
         },
         Param {
@@ -773,7 +773,8 @@ pub static CATEGORY_GET: Operation = Operation {
         "third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)",
     ),
 };
-/// Every operation, in spec order.
+/// Every operation, in spec order (those known only from third-party clients only with the feature
+/// `unconfirmed-endpoints`).
 pub static OPERATIONS: &[&Operation] = &[
     &PRODUCT_IMAGE_QUERY,
     &PRODUCT_FREIGHT_ESTIMATE,

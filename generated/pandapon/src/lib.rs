@@ -43,6 +43,7 @@
 //!
 //! Endpoints PandaPon does not publish, known only from third-party clients, are compiled only with the
 //! crate feature `unconfirmed-endpoints` and say so in their documentation: none in this crate.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]

@@ -3164,7 +3164,8 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
     batch_outcome: None,
     evidence: None,
 };
-/// Every operation, in spec order.
+/// Every operation, in spec order (those known only from third-party clients only with the feature
+/// `unconfirmed-endpoints`).
 pub static OPERATIONS: &[&Operation] = &[
     &ORDER_PAY_URL,
     &ORDER_BATCH_SUBMIT_TO_PAY,

@@ -3044,6 +3044,7 @@ let response = client.product_recommend()
     .await;
 ```*/
     #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
     pub fn product_recommend(&self) -> builder::ProductRecommend<'_> {
         builder::ProductRecommend::new(self)
     }
@@ -3072,6 +3073,7 @@ let response = client.product_get()
     .await;
 ```*/
     #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
     pub fn product_get(&self) -> builder::ProductGet<'_> {
         builder::ProductGet::new(self)
     }

@@ -47,6 +47,7 @@
 //!
 //! Endpoints Xportcn does not publish, known only from third-party clients, are compiled only with the
 //! crate feature `unconfirmed-endpoints` and say so in their documentation: `product_recommend`, `product_get`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]

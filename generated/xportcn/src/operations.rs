@@ -393,7 +393,8 @@ pub static PRODUCT_GET: Operation = Operation {
         "a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown",
     ),
 };
-/// Every operation, in spec order.
+/// Every operation, in spec order (those known only from third-party clients only with the feature
+/// `unconfirmed-endpoints`).
 pub static OPERATIONS: &[&Operation] = &[
     &KA_PRODUCT_KEYWORDS_QUERY,
     &KA_ORDER_PREVIEW,
