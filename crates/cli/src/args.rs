@@ -208,20 +208,3 @@ mod tests {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn flag_names() {
-        for (param, flag) in [
-            ("orderId", "order-id"),
-            ("categoryID", "category-id"),
-            ("skuID", "sku-id"),
-            ("page_no", "page-no"),
-            ("OrderId", "order-id"),
-            ("beginPage", "begin-page"),
-        ] {
-            assert_eq!(super::flag_name(param), flag);
-        }
-    }
-}
