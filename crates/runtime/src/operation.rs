@@ -426,7 +426,6 @@ mod tests {
     };
 
     fn request(query: &str, body: Value) -> reqwest::Request {
-        crate::ensure_crypto_provider();
         reqwest::Client::new()
             .post(format!("http://localhost/x?{query}"))
             .json(&body)
