@@ -316,7 +316,7 @@ async fn buyer_for(
     })
 }
 
-pub async fn run(m: &ArgMatches) -> Result<u8, Stop> {
+pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let (name, sm) = m
         .subcommand()
         .ok_or_else(|| Stop(exit::USAGE, "buy: which step? see --help".into()))?;

@@ -17,6 +17,7 @@ pub async fn run(m: ArgMatches) -> u8 {
         Some(("sandbox", sm)) => run_sandbox(sm).await,
         Some(("webhooks", wm)) => run_webhooks(wm).await,
         Some(("buy", bm)) => crate::buy::run(bm).await,
+        Some(("mcp", mm)) => crate::mcp::run(mm).await,
         Some((name, pm)) => run_operation(name, pm).await,
         None => Err(Stop(exit::USAGE, "no command given; see --help".into())),
     };
@@ -171,7 +172,7 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
         Err(e) => {
             eprintln!("error: {e}");
             if let Some(body) = e.body() {
-                eprintln!("response body: {body}");
+                eprintln!("{}", output::body_prefix(body));
             }
             // A partly failed batch still tells which items went through: print the answer as on success.
             if let Some(p) = e.partial_failure() {
@@ -195,9 +196,8 @@ fn inputs(op: &'static Operation, m: &ArgMatches) -> Result<Inputs, Stop> {
         Some(text) => Some(parse_body(text)?),
         None => op.has_body.then(|| Value::Object(Default::default())),
     };
-    for p in op.params {
-        let flag = crate::args::flag_name(p.name);
-        let value = m.get_one::<String>(p.name);
+    for (p, flag) in op.params.iter().zip(crate::args::flags(op)) {
+        let value = m.get_one::<String>(&crate::args::arg_id(p));
         match (p.location, value) {
             (ParamLocation::Query, Some(v)) => query.push((p.name, v.clone())),
             (ParamLocation::Body, Some(v)) => {
