@@ -6,7 +6,9 @@
 //! * `Client::new` is dropped — it `unwrap()`s the reqwest builder; the glue provides constructors that take
 //!   credentials and apply the runtime's timeouts;
 //! * typify's struct builders start the flattened `extra` map of an open object (`additionalProperties: {}`)
-//!   as "no value supplied", so a body built without `.extra(..)` would fail in `send()`; it starts empty.
+//!   as "no value supplied", so a body built without `.extra(..)` would fail in `send()`; it starts empty;
+//! * operations known only from third-party clients (`x-evidence`) get `#[cfg(feature = "unconfirmed-endpoints")]`
+//!   on their client method, builder struct and builder impls, and a rustdoc line saying they are unconfirmed.
 
 use crate::error::CodegenError;
 use crate::spec::ProviderSpec;
@@ -107,6 +109,16 @@ pub fn generate(spec: &ProviderSpec) -> Result<ClientCode, CodegenError> {
         .map_err(|e| fail(format!("progenitor produced unparsable code: {e}")))?;
     let mut pass = PostProcess::default();
     pass.visit_file_mut(&mut file);
+    let mut gate = Gate::default();
+    for op in &spec.operations {
+        if let (Some(source), Some(builder)) = (&op.evidence, pass.builders.get(&op.id)) {
+            gate.methods.insert(op.id.clone(), source.clone());
+            gate.builders.insert(builder.clone());
+        }
+    }
+    if !gate.methods.is_empty() {
+        gate.visit_file_mut(&mut file);
+    }
     for op in &spec.operations {
         if !pass.builders.contains_key(&op.id) {
             return Err(fail(format!(
@@ -223,6 +235,69 @@ impl VisitMut for PostProcess {
             }
         }
         syn::visit_mut::visit_item_impl_mut(self, item);
+    }
+}
+
+/// The crate feature that compiles the operations known only from third-party clients.
+pub const UNCONFIRMED_FEATURE: &str = "unconfirmed-endpoints";
+
+/// `#[cfg(feature = "unconfirmed-endpoints")]`.
+pub fn unconfirmed_cfg() -> syn::Attribute {
+    syn::parse_quote!(#[cfg(feature = "unconfirmed-endpoints")])
+}
+
+/// On docs.rs (`--cfg docsrs`), the "Available on crate feature unconfirmed-endpoints only" badge.
+pub fn unconfirmed_doc_cfg() -> syn::Attribute {
+    syn::parse_quote!(#[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))])
+}
+
+/// The rustdoc paragraph every unconfirmed operation's method carries.
+pub fn unconfirmed_doc(source: &str) -> String {
+    format!(
+        "**Unconfirmed by the vendor**: known from third-party clients ({source}).\n\nCompiled only with the crate feature `{UNCONFIRMED_FEATURE}`; the vendor may change or remove it\nwithout notice."
+    )
+}
+
+/// Gates the client methods (`methods`: name -> evidence source) and builders of unconfirmed operations.
+#[derive(Default)]
+struct Gate {
+    methods: BTreeMap<String, String>,
+    builders: BTreeSet<String>,
+    in_builder_mod: bool,
+}
+
+impl VisitMut for Gate {
+    fn visit_item_mod_mut(&mut self, m: &mut syn::ItemMod) {
+        let was = self.in_builder_mod;
+        self.in_builder_mod = m.ident == "builder";
+        syn::visit_mut::visit_item_mod_mut(self, m);
+        self.in_builder_mod = was;
+    }
+
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if self.in_builder_mod && self.builders.contains(&item.ident.to_string()) {
+            item.attrs.push(unconfirmed_cfg());
+        }
+    }
+
+    fn visit_item_impl_mut(&mut self, item: &mut syn::ItemImpl) {
+        let name = self_ty_name(item);
+        if self.in_builder_mod && name.as_ref().is_some_and(|n| self.builders.contains(n)) {
+            item.attrs.push(unconfirmed_cfg());
+            return;
+        }
+        if !self.in_builder_mod && item.trait_.is_none() && name.as_deref() == Some("Client") {
+            for i in &mut item.items {
+                if let syn::ImplItem::Fn(f) = i
+                    && let Some(source) = self.methods.get(&f.sig.ident.to_string())
+                {
+                    let doc = format!(" {}\n", unconfirmed_doc(source).replace('\n', "\n "));
+                    f.attrs.insert(0, syn::parse_quote!(#[doc = #doc]));
+                    f.attrs.push(unconfirmed_cfg());
+                    f.attrs.push(unconfirmed_doc_cfg());
+                }
+            }
+        }
     }
 }
 

@@ -241,12 +241,17 @@ pub struct Implementation {
     pub method: String,
     pub path: String,
     pub hand_written: bool,
+    /// Known only from third-party clients (`x-evidence`): compiled only with `unconfirmed-endpoints`.
+    pub third_party: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     /// Named by an operation's `x-catalogue-id` or an `x-hand-written` entry.
     InSpec(Vec<Implementation>),
+    /// Named only by operations known from third-party clients (`x-evidence`, feature
+    /// `unconfirmed-endpoints`).
+    ThirdParty(Vec<Implementation>),
     /// Method and path are published, but no spec has the endpoint.
     NotYetDone,
     /// Why the vendor's documentation does not allow a spec operation.
@@ -257,6 +262,7 @@ impl Status {
     pub fn label(&self) -> &'static str {
         match self {
             Status::InSpec(_) => "in spec",
+            Status::ThirdParty(_) => "third-party",
             Status::NotYetDone => "not yet done",
             Status::NotPublished(_) => "not published",
         }
@@ -268,6 +274,8 @@ impl Status {
 pub struct Totals {
     pub endpoints: usize,
     pub in_spec: usize,
+    /// In a spec, but known only from third-party clients (opt-in feature `unconfirmed-endpoints`).
+    pub third_party: usize,
     pub not_yet_done: usize,
     pub not_published: usize,
 }
@@ -277,6 +285,7 @@ impl Totals {
         self.endpoints += 1;
         match s {
             Status::InSpec(_) => self.in_spec += 1,
+            Status::ThirdParty(_) => self.third_party += 1,
             Status::NotYetDone => self.not_yet_done += 1,
             Status::NotPublished(_) => self.not_published += 1,
         }
@@ -327,6 +336,7 @@ pub fn compute(catalogue: &Catalogue, specs: &[ProviderSpec]) -> Result<Coverage
                     method: op.method.clone(),
                     path: op.path.clone(),
                     hand_written: false,
+                    third_party: op.evidence.is_some(),
                 },
             )
         });
@@ -341,6 +351,7 @@ pub fn compute(catalogue: &Catalogue, specs: &[ProviderSpec]) -> Result<Coverage
                     method: h.method.clone(),
                     path: h.path.clone(),
                     hand_written: true,
+                    third_party: false,
                 },
             )
         });
@@ -394,6 +405,9 @@ pub fn compute(catalogue: &Catalogue, specs: &[ProviderSpec]) -> Result<Coverage
                 .filter(|r| r.section == *section && (!split || r.version == version))
             {
                 let status = match (implemented.get(r.id.as_str()), r.availability()) {
+                    (Some(imps), _) if imps.iter().all(|i| i.third_party) => {
+                        Status::ThirdParty(imps.clone())
+                    }
                     (Some(imps), _) => Status::InSpec(imps.clone()),
                     (None, Availability::Published { .. }) => Status::NotYetDone,
                     (None, Availability::NotPublished(why)) => Status::NotPublished(why),
@@ -415,7 +429,7 @@ fn cell(s: &str) -> String {
 /// The per-provider totals as a Markdown table (what `cargo xtask coverage` prints).
 pub fn totals_table(coverage: &Coverage) -> String {
     let mut out = String::from(
-        "| provider | endpoints | in spec | not yet done | not published |\n|---|---:|---:|---:|---:|\n",
+        "| provider | endpoints | in spec | third-party | not yet done | not published |\n|---|---:|---:|---:|---:|---:|\n",
     );
     let rows = coverage
         .groups
@@ -425,8 +439,8 @@ pub fn totals_table(coverage: &Coverage) -> String {
     for (name, t) in rows {
         let _ = writeln!(
             out,
-            "| {name} | {} | {} | {} | {} |",
-            t.endpoints, t.in_spec, t.not_yet_done, t.not_published
+            "| {name} | {} | {} | {} | {} | {} |",
+            t.endpoints, t.in_spec, t.third_party, t.not_yet_done, t.not_published
         );
     }
     out
@@ -440,10 +454,14 @@ pub fn render(coverage: &Coverage, header: &str) -> String {
         "# Endpoint coverage\n\n\
          Every endpoint of the vendors' catalogue (`vendor-docs/catalogue.md`) against the specs:\n\n\
          - **in spec** — an operation's `x-catalogue-id` (or an `x-hand-written` entry) names the row;\n\
+         - **third-party** — only operations known from third-party clients name the row (`x-evidence`): they\n  \
+           are unconfirmed by the vendor and compiled only with the generated crate's feature\n  \
+           `unconfirmed-endpoints`;\n\
          - **not yet done** — the vendor publishes the method and path, but no spec has the endpoint yet;\n\
-         - **not published** — the method or path is not published, is known only from third-party clients (†),\n  \
-           is unconfirmed (‡), or the row is a push message to your callback URL. These stay out of the specs\n  \
-           (use `Client::call_raw` for an endpoint a vendor gives you privately).\n\n\
+         - **not published** — the method or path is not published, is known only from third-party clients (†)\n  \
+           without parameters a spec could use, is unconfirmed (‡), or the row is a push message to your\n  \
+           callback URL. These stay out of the specs (use `Client::call_raw` for an endpoint a vendor gives you\n  \
+           privately).\n\n\
          ⚠ marks an operation whose method or path differs from the catalogue's (or whose catalogue path is\n\
          unconfirmed): the spec's `x-note` says why.\n\n\
          Regenerated by `cargo xtask regen` and `cargo xtask coverage`; `cargo xtask regen --check` fails when it\n\
@@ -458,7 +476,7 @@ pub fn render(coverage: &Coverage, header: &str) -> String {
         );
         for (r, status) in &g.rows {
             let (label, ops) = match status {
-                Status::InSpec(imps) => {
+                Status::InSpec(imps) | Status::ThirdParty(imps) => {
                     let ops = imps
                         .iter()
                         .map(|i| {
@@ -468,12 +486,27 @@ pub fn render(coverage: &Coverage, header: &str) -> String {
                                 format!("`{}` ({})", i.operation, i.spec)
                             };
                             match r.availability() {
-                                Availability::Published { method, path }
-                                    if method != i.method || path != i.path =>
-                                {
-                                    let _ = write!(s, " ⚠ spec has {} `{}`", i.method, i.path);
+                                Availability::Published { method, path } => {
+                                    if i.third_party {
+                                        s.push_str(" ⚠ the vendor publishes it: drop `x-evidence`");
+                                    }
+                                    if method != i.method || path != i.path {
+                                        let _ = write!(s, " ⚠ spec has {} `{}`", i.method, i.path);
+                                    }
                                 }
-                                Availability::Published { .. } => {}
+                                Availability::NotPublished(why)
+                                    if i.third_party && why.contains('†') =>
+                                {
+                                    let path = r.path.split('`').nth(1).unwrap_or("");
+                                    let method = r.method.split_whitespace().next().unwrap_or("");
+                                    if (method, path) == (i.method.as_str(), i.path.as_str()) {
+                                        s.push_str(
+                                            " (unconfirmed, feature `unconfirmed-endpoints`)",
+                                        );
+                                    } else {
+                                        let _ = write!(s, " ⚠ spec has {} `{}`", i.method, i.path);
+                                    }
+                                }
                                 Availability::NotPublished(why) => {
                                     let _ = write!(s, " ⚠ catalogue: {why}");
                                 }

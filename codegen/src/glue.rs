@@ -19,6 +19,17 @@ fn docs(text: &str) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
+/// `#[cfg(feature = "unconfirmed-endpoints")]` for an operation known only from third-party clients.
+fn gate(op: &OperationModel) -> TokenStream {
+    match op.evidence {
+        Some(_) => {
+            let attr = crate::client::unconfirmed_cfg();
+            quote!(#attr)
+        }
+        None => quote!(),
+    }
+}
+
 fn const_ident(op: &OperationModel) -> proc_macro2::Ident {
     format_ident!("{}", op.id.to_uppercase())
 }
@@ -106,11 +117,17 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
             ),
             None => String::new(),
         };
+        let unconfirmed = match &op.evidence {
+            Some(source) => format!("\n\n{}", crate::client::unconfirmed_doc(source)),
+            None => String::new(),
+        };
         let doc = docs(&format!(
-            "Sends `{} {}` and returns the envelope's `data` on code 200; any other code is\n[`::sourcing_runtime::Error::Api`] with `code`, message and request id. {retry}{batch}",
+            "Sends `{} {}` and returns the envelope's `data` on code 200; any other code is\n[`::sourcing_runtime::Error::Api`] with `code`, message and request id. {retry}{batch}{unconfirmed}",
             op.method, op.path
         ));
+        let gate = gate(op);
         quote! {
+            #gate
             impl builder::#builder<'_> {
                 #doc
                 pub async fn send(self) -> ::std::result::Result<#data, ::sourcing_runtime::Error> {
@@ -299,11 +316,28 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             }
             None => quote!(None),
         };
-        let doc = format!(" `{} {}`: {}", op.method, op.path, op.summary);
+        let (doc, evidence) = match &op.evidence {
+            Some(source) => (
+                format!(
+                    " `{} {}`: {} — **unconfirmed by the vendor** (feature `{}`)",
+                    op.method,
+                    op.path,
+                    op.summary,
+                    crate::client::UNCONFIRMED_FEATURE
+                ),
+                quote!(Some(#source)),
+            ),
+            None => (
+                format!(" `{} {}`: {}", op.method, op.path, op.summary),
+                quote!(None),
+            ),
+        };
+        let gate = gate(op);
         let input_schema = op.input_schema.to_string();
         let response_schema = op.response_json_schema.to_string();
         quote! {
             #[doc = #doc]
+            #gate
             pub static #konst: Operation = Operation {
                 id: #id,
                 method: #method,
@@ -318,13 +352,18 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 transcode_request: #tr_req,
                 transcode_response: transcode::<#env>,
                 batch_outcome: #batch,
+                evidence: #evidence,
                 input_schema: #input_schema,
                 response_schema: #response_schema,
             };
         }
     });
-    let all = spec.operations.iter().map(const_ident);
-    let all2 = spec.operations.iter().map(const_ident);
+    let entry = |op: &OperationModel| {
+        let (gate, konst) = (gate(op), const_ident(op));
+        quote!(#gate &#konst)
+    };
+    let all = spec.operations.iter().map(entry);
+    let all2 = spec.operations.iter().map(entry);
     let (name, title, base, env_prefix) = (
         &spec.meta.crate_name,
         &spec.meta.title,
@@ -341,9 +380,39 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
     };
     let arms = spec.operations.iter().map(|op| {
         let id = &op.id;
-        let konst = const_ident(op);
-        quote!(#id => Some(&#konst),)
+        let (gate, konst) = (gate(op), const_ident(op));
+        quote!(#gate #id => Some(&#konst),)
     });
+    let unconfirmed: Vec<&String> = spec
+        .operations
+        .iter()
+        .filter(|o| o.evidence.is_some())
+        .map(|o| &o.id)
+        .collect();
+    let feature = crate::client::UNCONFIRMED_FEATURE;
+    let feature_test = if unconfirmed.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #[cfg(test)]
+            mod tests {
+                /// The operations known only from third-party clients exist exactly when the crate feature
+                /// `unconfirmed-endpoints` is on (`cargo test -p <crate>` checks "off", `--features` "on").
+                #[test]
+                fn unconfirmed_operations_exist_only_with_the_feature() {
+                    let on = cfg!(feature = "unconfirmed-endpoints");
+                    for id in [#(#unconfirmed),*] {
+                        assert_eq!(super::find(id).is_some(), on, "{id} with feature {} = {on}", #feature);
+                    }
+                    assert_eq!(
+                        super::OPERATIONS.iter().any(|op| op.evidence.is_some()),
+                        on,
+                    );
+                    assert_eq!(super::OPERATIONS.len(), super::PROVIDER.operations.len());
+                }
+            }
+        }
+    };
     quote! {
         //! The operation table: one row per spec operation (method, path, signing style, idempotency,
         //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
@@ -354,8 +423,9 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
 
         #(#statics)*
 
-        /// Every operation, in spec order.
-        pub static OPERATIONS: &[&Operation] = &[#(&#all),*];
+        /// Every operation, in spec order (those known only from third-party clients only with the feature
+        /// `unconfirmed-endpoints`).
+        pub static OPERATIONS: &[&Operation] = &[#(#all),*];
 
         /// This provider as described by its spec.
         pub static PROVIDER: Provider = Provider {
@@ -365,7 +435,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             env_prefix: #env_prefix,
             envelope: EnvelopeStyle::#envelope,
             credentials: CredentialStyle::#credentials,
-            operations: &[#(&#all2),*],
+            operations: &[#(#all2),*],
         };
 
         /// The operation with this id (the client method name).
@@ -375,6 +445,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 _ => None,
             }
         }
+
+        #feature_test
     }
 }
 
@@ -449,6 +521,10 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
 //! Every operation is a method on [`Client`] returning a builder; `send()` returns the envelope's
 //! `data` or an [`Error`]. [`operations::OPERATIONS`] lists every operation with its method, path,
 //! signing style and whether it is retried.
+//!
+//! Endpoints {title} does not publish, known only from third-party clients, are compiled only with the
+//! crate feature `unconfirmed-endpoints` and say so in their documentation: {unconfirmed}.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]
@@ -471,6 +547,7 @@ extern crate self as {krate};
         title = m.title,
         file = spec.file.display(),
         base = spec.base_url,
+        unconfirmed = unconfirmed_list(spec, "none in this crate"),
     )
 }
 
@@ -542,6 +619,14 @@ default = ["rustls"]
 # HTTPS (the production base URL) with rustls. `default-features = false`: plain HTTP only, the lean
 # build for the sandbox or a local TLS-terminating proxy.
 rustls = ["sourcing-runtime/rustls"]
+# Endpoints the vendor does not publish, known only from third-party clients (spec `x-evidence`):
+# {unconfirmed}.
+unconfirmed-endpoints = []
+
+[package.metadata.docs.rs]
+# Document the unconfirmed endpoints too (each is labelled, with its feature).
+features = ["unconfirmed-endpoints"]
+rustdoc-args = ["--cfg", "docsrs"]
 
 [dependencies]
 sourcing-runtime = {{ path = "../../crates/runtime", version = "0.1.0", default-features = false }}
@@ -556,15 +641,36 @@ workspace = true
         krate = spec.meta.crate_name,
         title = spec.meta.title,
         file = spec.file.display(),
+        unconfirmed = unconfirmed_list(spec, "none in this crate"),
     )
+}
+
+/// The ids of the operations known only from third-party clients, comma-separated, or `none`.
+fn unconfirmed_list(spec: &ProviderSpec, none: &str) -> String {
+    let ids: Vec<String> = spec
+        .operations
+        .iter()
+        .filter(|o| o.evidence.is_some())
+        .map(|o| format!("`{}`", o.id))
+        .collect();
+    if ids.is_empty() {
+        none.to_string()
+    } else {
+        ids.join(", ")
+    }
 }
 
 pub fn readme(spec: &ProviderSpec, header: &str) -> String {
     let m = &spec.meta;
     let mut rows = String::new();
     for op in &spec.operations {
+        let mark = if op.evidence.is_some() {
+            "**unconfirmed** (third-party clients; feature `unconfirmed-endpoints`): "
+        } else {
+            ""
+        };
         rows.push_str(&format!(
-            "| `{}` | {} `{}` | {} | {} | {} |\n",
+            "| `{}` | {} `{}` | {} | {mark}{} | {} |\n",
             op.id,
             op.method,
             op.path,
@@ -598,11 +704,21 @@ let client = {krate}::Client::from_env()?; // {prefix}_* credentials, optional {
 ```
 
 ## Operations
-
+{unconfirmed_note}
 | method | endpoint | area | summary | retried |
 |---|---|---|---|---|
 {rows}{hand}"#,
         header_text = header.trim_start_matches("//").trim(),
+        unconfirmed_note = if spec.operations.iter().any(|o| o.evidence.is_some()) {
+            format!(
+                "\nOperations marked **unconfirmed** are not published by {}: they are known only from third-party\n\
+                 clients (each one's documentation names them) and are compiled only with the crate feature\n\
+                 `unconfirmed-endpoints`.\n",
+                m.title
+            )
+        } else {
+            String::new()
+        },
         krate = m.crate_name,
         title = m.title,
         file = spec.file.display(),

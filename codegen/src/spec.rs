@@ -109,6 +109,9 @@ pub struct OperationModel {
     pub examples: Vec<ExampleModel>,
     /// `x-batch-outcome`: where `data` lists succeeded and failed items (batch operations).
     pub batch_outcome: Option<BatchOutcomeModel>,
+    /// `x-evidence: third-party-client` + `x-evidence-source`: the endpoint is unconfirmed by the vendor,
+    /// known only from third-party clients; the text names them. `None` = published by the vendor.
+    pub evidence: Option<String>,
     /// Self-contained JSON Schema (2020-12) of the operation's inputs (query parameters and top-level body
     /// properties; a body property named like a query parameter is `body_<name>`).
     pub input_schema: Value,
@@ -594,6 +597,7 @@ fn operation(
             "x-catalogue-id (the CATALOGUE.md row id) is required".into(),
         ))?
         .to_string();
+    let evidence = evidence(op, ptr)?;
     let tag = match op.tags.as_slice() {
         [t] => t.clone(),
         _ => {
@@ -847,6 +851,7 @@ fn operation(
         response_schema,
         examples,
         batch_outcome,
+        evidence,
         input_schema: Value::Null,
         response_json_schema: Value::Null,
     })
@@ -932,6 +937,37 @@ fn input_schema(raw: &Value, op: &OperationModel, ptr: &str) -> OpResult<Value> 
     };
     root.insert("additionalProperties".into(), extra);
     Ok(conv.finish(Value::Object(root)))
+}
+
+/// `x-evidence` (only `third-party-client` is known) with its `x-evidence-source`: which clients show the
+/// endpoint and what they show. Both or neither.
+fn evidence(op: &Operation, ptr: &str) -> OpResult<Option<String>> {
+    let kind = op.extensions.get("x-evidence");
+    let source = op.extensions.get("x-evidence-source");
+    let Some(kind) = kind else {
+        return match source {
+            None => Ok(None),
+            Some(_) => Err((
+                format!("{ptr}/x-evidence-source"),
+                "x-evidence-source without x-evidence: third-party-client".into(),
+            )),
+        };
+    };
+    if kind.as_str() != Some("third-party-client") {
+        return Err((
+            format!("{ptr}/x-evidence"),
+            format!(
+                "x-evidence {kind} is not \"third-party-client\" (omit it for an endpoint the vendor publishes)"
+            ),
+        ));
+    }
+    match source.and_then(Value::as_str).map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(Some(s.to_string())),
+        _ => Err((
+            format!("{ptr}/x-evidence-source"),
+            "x-evidence: third-party-client needs x-evidence-source, a non-empty string naming the clients and what they show".into(),
+        )),
+    }
 }
 
 /// Parse `x-batch-outcome` and check that the envelope's `data` is a component with an array property

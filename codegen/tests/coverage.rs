@@ -179,8 +179,14 @@ fn statuses_and_totals_per_provider_and_generation() {
     assert_eq!((cov.totals.endpoints, cov.totals.in_spec), (9, 3));
 
     let report = render(&cov, "@generated test");
-    assert!(report.contains("| Demo v1 | 7 | 2 | 1 | 4 |"), "{report}");
-    assert!(report.contains("| **all** | 9 | 3 | 2 | 4 |"), "{report}");
+    assert!(
+        report.contains("| Demo v1 | 7 | 2 | 0 | 1 | 4 |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| **all** | 9 | 3 | 0 | 2 | 4 |"),
+        "{report}"
+    );
     assert!(report.contains("## Demo v2"), "{report}");
     assert!(
         report.contains("`area_e` (specs/demo.yaml) ⚠ catalogue: path unconfirmed (‡)"),
@@ -188,6 +194,100 @@ fn statuses_and_totals_per_provider_and_generation() {
     );
     assert!(report.contains("`upload_file` (hand-written, specs/demo.yaml)"));
     assert_eq!(report, render(&cov, "@generated test"), "deterministic");
+}
+
+/// `spec()` with one more operation, `GET /d`, known only from third-party clients, naming `catalogue_id`.
+fn spec_with_third_party(catalogue_id: &str) -> ProviderSpec {
+    let base = spec("demo.a", "");
+    let text = format!(
+        r##"
+openapi: 3.0.3
+info: {{title: T, version: "1"}}
+servers: [{{url: "https://example.test"}}]
+x-sourcing: {{crate: demo, title: Demo, envelope: pandapon, credentials: access-key, env-prefix: DEMO}}
+security: [{{AccessKeyV1: []}}]
+paths:
+  /d:
+    get:
+      operationId: area_d
+      x-idempotent: true
+      x-catalogue-id: {catalogue_id}
+      x-evidence: third-party-client
+      x-evidence-source: a client calls GET /d
+      tags: [area]
+      summary: Get d
+      externalDocs: {{url: "https://example.test/d"}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: "#/components/schemas/AEnvelope"}}
+components:
+  securitySchemes:
+    AccessKeyV1: {{type: apiKey, in: header, name: access-key}}
+  schemas:
+    Envelope:
+      type: object
+      properties: {{code: {{type: integer}}}}
+    AEnvelope:
+      allOf:
+        - $ref: "#/components/schemas/Envelope"
+        - type: object
+          properties:
+            data: {{type: string}}
+"##
+    );
+    let mut extra = parse(&text, Path::new("specs/demo.yaml")).unwrap();
+    extra.operations.extend(base.operations);
+    extra
+}
+
+#[test]
+fn third_party_operations_have_their_own_column() {
+    let cov = compute(&catalogue(), &[spec_with_third_party("demo.d")]).unwrap();
+    let v1 = cov.group("Demo v1").unwrap();
+    let status = |id: &str| &v1.rows.iter().find(|(r, _)| r.id == id).unwrap().1;
+    assert!(matches!(status("demo.d"), Status::ThirdParty(ops) if ops[0].operation == "area_d"));
+    assert_eq!(status("demo.d").label(), "third-party");
+    assert!(matches!(status("demo.a"), Status::InSpec(_)));
+    assert_eq!(
+        (
+            v1.totals.endpoints,
+            v1.totals.in_spec,
+            v1.totals.third_party,
+            v1.totals.not_yet_done,
+            v1.totals.not_published
+        ),
+        (7, 2, 1, 1, 3)
+    );
+    let report = render(&cov, "h");
+    assert!(
+        report.contains(
+            "| provider | endpoints | in spec | third-party | not yet done | not published |"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("| Demo v1 | 7 | 2 | 1 | 1 | 3 |"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "| third-party | `area_d` (specs/demo.yaml) (unconfirmed, feature `unconfirmed-endpoints`) |"
+        ),
+        "{report}"
+    );
+
+    // Evidence for a row the vendor publishes, or for another path than the catalogue's, is flagged.
+    let report = render(
+        &compute(&catalogue(), &[spec_with_third_party("demo.b")]).unwrap(),
+        "h",
+    );
+    assert!(
+        report.contains("`area_d` (specs/demo.yaml) ⚠ the vendor publishes it: drop `x-evidence`"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -296,4 +396,35 @@ fn pandapon_covers_every_published_endpoint() {
     }
     assert_eq!(cov.group("PandaPon v1").unwrap().totals.in_spec, 30);
     assert_eq!(cov.group("PandaPon v2").unwrap().totals.in_spec, 17);
+}
+
+/// The workspace itself: every † row of the catalogue is in a spec as a third-party operation with the
+/// catalogue's method and path, counted in its own column.
+#[test]
+fn every_third_party_row_is_a_third_party_operation() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let specs = sourcing_codegen::load_all(root).unwrap();
+    let cov = compute(&load_catalogue(root).unwrap(), &specs).unwrap();
+    let mut seen = Vec::new();
+    for g in &cov.groups {
+        for (row, status) in &g.rows {
+            if !row.path.contains('†') {
+                assert!(!matches!(status, Status::ThirdParty(_)), "{}", row.id);
+                continue;
+            }
+            let Status::ThirdParty(ops) = status else {
+                panic!("{}: † row is {status:?}", row.id)
+            };
+            let path = row.path.split('`').nth(1).unwrap();
+            assert_eq!(
+                (ops[0].method.as_str(), ops[0].path.as_str()),
+                (row.method.as_str(), path)
+            );
+            seen.push(row.id.as_str());
+        }
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    let third_party = |name: &str| cov.group(name).unwrap().totals.third_party;
+    assert_eq!((third_party("Dajisaas"), third_party("Xportcn")), (3, 2));
+    assert_eq!(cov.totals.third_party, 5);
 }

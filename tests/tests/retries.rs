@@ -35,6 +35,7 @@ fn op(idempotent: bool) -> Operation {
         transcode_request: None,
         transcode_response: transcode::<Env>,
         batch_outcome: None,
+        evidence: None,
         input_schema: "true",
         response_schema: "true",
     }

@@ -12,12 +12,16 @@ Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 
 response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
 input or signing).";
 
-/// `orderId` -> `order-id`.
+/// Marks an operation the vendor does not publish (known only from third-party clients) in the help.
+pub const UNCONFIRMED_MARK: &str = "[unconfirmed]";
+
+/// `orderId` -> `order-id`; a run of capitals is one word (`categoryID` -> `category-id`).
 pub fn flag_name(param: &str) -> String {
     let mut out = String::new();
-    for (i, c) in param.chars().enumerate() {
+    let mut prev_upper = true;
+    for c in param.chars() {
         if c.is_ascii_uppercase() {
-            if i > 0 {
+            if !prev_upper && !out.ends_with('-') {
                 out.push('-');
             }
             out.push(c.to_ascii_lowercase());
@@ -26,6 +30,7 @@ pub fn flag_name(param: &str) -> String {
         } else {
             out.push(c);
         }
+        prev_upper = c.is_ascii_uppercase();
     }
     out
 }
@@ -78,12 +83,22 @@ fn operation_command(op: &'static Operation) -> Command {
     } else {
         "never retried"
     };
+    let (about, unconfirmed) = match op.evidence {
+        Some(source) => (
+            format!("{UNCONFIRMED_MARK} {}", op.summary),
+            format!(
+                "\n\nUnconfirmed by the vendor: known only from third-party clients ({source}). The vendor may \
+                 change or remove it without notice."
+            ),
+        ),
+        None => (op.summary.to_string(), String::new()),
+    };
     let mut cmd = Command::new(op.id.replace('_', "-"))
         .alias(op.id)
-        .about(op.summary)
+        .about(about.clone())
         .long_about(format!(
-            "{}\n\n{} {} ({retry}).",
-            op.summary, op.method, op.path
+            "{about}\n\n{} {} ({retry}).{unconfirmed}",
+            op.method, op.path
         ));
     let flags = flags(op);
     for (p, flag) in op.params.iter().zip(flags) {
@@ -117,14 +132,22 @@ fn operation_command(op: &'static Operation) -> Command {
     cmd
 }
 
+fn provider_about(p: &Provider) -> String {
+    let unconfirmed = p.operations.iter().filter(|o| o.is_unconfirmed()).count();
+    match unconfirmed {
+        0 => format!("{} OpenAPI ({} operations)", p.title, p.operations.len()),
+        n => format!(
+            "{} OpenAPI ({} operations; {n} {UNCONFIRMED_MARK}: known only from third-party clients)",
+            p.title,
+            p.operations.len()
+        ),
+    }
+}
+
 fn provider_command(p: &'static Provider) -> Command {
     p.operations.iter().fold(
         Command::new(p.name)
-            .about(format!(
-                "{} OpenAPI ({} operations)",
-                p.title,
-                p.operations.len()
-            ))
+            .about(provider_about(p))
             .subcommand_required(true)
             .arg_required_else_help(true),
         |cmd, op| cmd.subcommand(operation_command(op)),
@@ -231,4 +254,22 @@ pub fn command() -> Command {
         .subcommand(sandbox)
         .subcommand(webhooks)
         .subcommand(mcp)
+        .subcommand(crate::buy::command())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn flag_names() {
+        for (param, flag) in [
+            ("orderId", "order-id"),
+            ("categoryID", "category-id"),
+            ("skuID", "sku-id"),
+            ("page_no", "page-no"),
+            ("OrderId", "order-id"),
+            ("beginPage", "begin-page"),
+        ] {
+            assert_eq!(super::flag_name(param), flag);
+        }
+    }
 }

@@ -16,6 +16,7 @@ pub async fn run(m: ArgMatches) -> u8 {
     let result = match m.subcommand() {
         Some(("sandbox", sm)) => run_sandbox(sm).await,
         Some(("webhooks", wm)) => run_webhooks(wm).await,
+        Some(("buy", bm)) => crate::buy::run(bm).await,
         Some(("mcp", mm)) => crate::mcp::run(mm).await,
         Some((name, pm)) => run_operation(name, pm).await,
         None => Err(Stop(exit::USAGE, "no command given; see --help".into())),

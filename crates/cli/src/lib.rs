@@ -3,6 +3,7 @@
 //! in-process.
 
 pub mod args;
+pub mod buy;
 pub mod call;
 pub mod mcp;
 pub mod output;

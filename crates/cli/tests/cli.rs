@@ -47,6 +47,39 @@ fn help_lists_every_provider_and_operation() {
     );
 }
 
+/// Operations known only from third-party clients are marked in the provider's list and in their own help.
+#[test]
+fn help_marks_unconfirmed_operations() {
+    let mut marked = 0;
+    for p in sourcing_sandbox::providers() {
+        let list = text(&sourcing(&[p.name, "--help"], &[]).stdout);
+        for op in p.operations {
+            let name = op.id.replace('_', "-");
+            let line = list
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("{name} missing from {} --help", p.name));
+            assert_eq!(
+                line.contains("[unconfirmed]"),
+                op.is_unconfirmed(),
+                "{}: {line}",
+                p.name
+            );
+            if op.is_unconfirmed() {
+                marked += 1;
+                let help = text(&sourcing(&[p.name, &name, "--help"], &[]).stdout);
+                assert!(
+                    help.contains("Unconfirmed by the vendor: known only from third-party clients"),
+                    "{help}"
+                );
+            }
+        }
+    }
+    assert_eq!(marked, 5);
+    let list = text(&sourcing(&["--help"], &[]).stdout);
+    assert!(list.contains("3 [unconfirmed]"), "{list}");
+}
+
 #[test]
 fn calls_the_embedded_sandbox() {
     let out = sourcing(

@@ -258,6 +258,11 @@ pub struct Operation {
     /// For batch operations (`x-batch-outcome`): where `data` lists succeeded and failed items, so that a
     /// batch with failed items is [`crate::Error::PartialFailure`], not success. See [`crate::batch`].
     pub batch_outcome: Option<crate::batch::BatchOutcome>,
+    /// `None`: the vendor publishes this endpoint. `Some(source)`: the endpoint is **unconfirmed by the
+    /// vendor**, known only from third-party clients (spec `x-evidence: third-party-client`); the text names
+    /// the clients and what they show. Such operations exist only with the generated crate's feature
+    /// `unconfirmed-endpoints`; tools mark them (see [`Operation::is_unconfirmed`]).
+    pub evidence: Option<&'static str>,
     /// JSON text of a self-contained JSON Schema (draft 2020-12, references under `$defs`) of the
     /// operation's inputs, one object:
     /// * a property per query parameter, named as the parameter;
@@ -276,6 +281,11 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Whether the vendor does not publish this endpoint (known only from third-party clients).
+    pub fn is_unconfirmed(&self) -> bool {
+        self.evidence.is_some()
+    }
+
     /// A call outside the operation table (`call_raw`, the hand-written multipart uploads): no documented
     /// parameters or examples, `data` untyped, and never retried — its idempotency is unknown.
     pub fn untabled(id: &'static str, auth: AuthStyle, has_body: bool) -> Self {
@@ -293,6 +303,7 @@ impl Operation {
             transcode_request: None,
             transcode_response: transcode::<Value>,
             batch_outcome: None,
+            evidence: None,
             input_schema: "true",
             response_schema: "true",
         }
@@ -500,6 +511,7 @@ mod tests {
         transcode_request: None,
         transcode_response: transcode::<Value>,
         batch_outcome: None,
+        evidence: None,
         input_schema: "true",
         response_schema: "true",
     };

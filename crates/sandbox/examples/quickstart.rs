@@ -1,167 +1,228 @@
-//! Quickstart: a 1688 purchase flow through the generated PandaPon client, against the embedded sandbox —
-//! no vendor account, no network. `cargo run -p sourcing-sandbox --example quickstart`
+//! Quickstart: the same 1688 purchase flow on PandaPon, Dajisaas and Xportcn through one `sourcing_buy::Buyer`,
+//! against the embedded sandbox — no vendor account, no network.
 //!
-//! keyword search -> product detail -> order preview -> create -> pay -> order detail (-> logistics).
-//! To run the same code against PandaPon, use `pandapon::Client::from_env()` (PANDAPON_ACCESS_KEY,
-//! PANDAPON_ACCESS_SECRET, PANDAPON_USER_ID); HTTPS works with the crate's default features.
+//! ```sh
+//! cargo run -p sourcing-sandbox --example quickstart                        # every provider
+//! cargo run -p sourcing-sandbox --example quickstart -- --provider xportcn  # one
+//! ```
+//!
+//! keyword search -> product detail -> order preview -> create -> pay (and a refused second payment) -> a batch
+//! payment -> order status -> logistics. Each step prints what the provider returned (sandbox data: the
+//! vendor's published example, or the sandbox's own answer where the vendor publishes none), or why the
+//! provider does not support it — refused before anything is sent. For real calls, build the client with
+//! `pandapon::Client::from_env()` (or `dajisaas::` / `xportcn::`) instead of the sandbox URL.
 
-use pandapon::types::{
-    AddressParam, CargoParam, GoodsDetailRequest, KeywordSearchRequest, OrderCreateRequest,
-    OrderDetailRequest, OrderPreviewRequest,
+use sourcing_buy::{
+    Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, Raw, SearchQuery,
 };
-use pandapon::{Client, Error};
 use sourcing_sandbox::{Sandbox, credentials};
 
-fn address() -> AddressParam {
-    AddressParam {
-        full_name: Some("Zhang San".into()),
-        mobile: Some("18600888861".into()),
-        phone: None,
-        post_code: Some("310000".into()),
-        province_text: Some("浙江省".into()),
-        city_text: Some("杭州市".into()),
-        area_text: Some("西湖区".into()),
-        town_text: None,
-        address: Some("转塘街道 1 号".into()),
-        district_code: None,
+const OFFER_LINK: &str = "https://detail.1688.com/offer/672991141190.html";
+
+fn draft(offer: &ProductRef) -> OrderDraft {
+    OrderDraft {
+        address: Address {
+            full_name: "Zhang San".into(),
+            mobile: "18600888861".into(),
+            phone: Some("18600888861".into()),
+            post_code: Some("310000".into()),
+            province: "浙江省".into(),
+            city: "杭州市".into(),
+            district: Some("西湖区".into()),
+            town: Some("转塘街道".into()),
+            street: "转塘街道 1 号".into(),
+            district_code: Some("330106".into()),
+        },
+        lines: vec![OrderLine {
+            offer_id: offer.id().to_string(),
+            spec_id: "cd2b8c31408766f9fb089e74e2a6ac15".into(),
+            quantity: 2,
+        }],
+        message: Some("quickstart".into()),
+        // Dajisaas requires your own order number; the others take none.
+        external_order_id: Some("QS-0001".into()),
+        flow: None,
     }
+}
+
+/// Prints a step's outcome; `Ok(None)` when the step failed or is unsupported (already printed).
+fn report<T>(step: &str, result: Result<T, Error>, show: impl FnOnce(&T) -> String) -> Option<T> {
+    match result {
+        Ok(value) => {
+            println!("  {step:<15} {}", show(&value));
+            Some(value)
+        }
+        Err(e @ (Error::Unsupported { .. } | Error::NotEnabled { .. })) => {
+            println!("  {step:<15} UNSUPPORTED (nothing sent): {e}");
+            None
+        }
+        Err(e) => {
+            println!("  {step:<15} error: {e}");
+            None
+        }
+    }
+}
+
+async fn run(sandbox: &Sandbox, provider: Provider) {
+    let base = sandbox.base_url(provider.name());
+    let buyer: Buyer = match provider {
+        Provider::Pandapon => pandapon::Client::new(&base, credentials::access_key()).into(),
+        Provider::Dajisaas => dajisaas::Client::new(&base, credentials::app_key()).into(),
+        Provider::Xportcn => xportcn::Client::new(&base, credentials::access_key()).into(),
+    };
+    println!("\n== {provider} ({base}) — sandbox data");
+    let offer = ProductRef::parse(OFFER_LINK).expect("a 1688 offer link");
+    let draft = draft(&offer);
+
+    report(
+        "search",
+        buyer.search(&SearchQuery::new("phone case")).await,
+        |page| {
+            format!(
+                "{} hits, {:?} records in all (no published example: generated from the response schema)",
+                page.hits.len(),
+                page.total_records
+            )
+        },
+    );
+    report("product", buyer.product(&offer).await, |p| {
+        format!(
+            "offer {} title={:?}; raw answer {}",
+            p.offer_id,
+            p.title,
+            p.raw().to_json()
+        )
+    });
+    report("preview", buyer.preview(&draft).await, |p| {
+        if p.orders.is_empty() {
+            // PandaPon publishes no preview amounts; Dajisaas publishes them but no complete example,
+            // so the sandbox answers an empty preview.
+            return format!(
+                "no amounts in this answer; raw answer: {}",
+                p.raw().to_json()
+            );
+        }
+        p.orders
+            .iter()
+            .map(|o| {
+                let show = |m: Option<sourcing_buy::Money>| m.map_or("-".into(), |m| m.to_string());
+                format!(
+                    "total {}, freight {}, goods {}",
+                    show(o.total),
+                    show(o.freight),
+                    show(o.goods)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+
+    let created = report("create order", buyer.create_order(&draft).await, |c| {
+        format!(
+            "order id {:?}, raw answer {}",
+            c.order_id,
+            c.raw().to_json()
+        )
+    });
+    let order_id = match &created {
+        Some(c) => match (&c.order_id, c.raw()) {
+            (Some(id), _) => Some(id.clone()),
+            // PandaPon publishes no response for order creation; the sandbox's own answer has `orderId`.
+            (None, Raw::Pandapon(v)) => v["orderId"].as_str().map(str::to_string),
+            _ => None,
+        },
+        None => None,
+    };
+    let order_id = order_id.unwrap_or_else(|| {
+        let id = "3300504350583134261".to_string();
+        sandbox.seed_order(&id);
+        println!(
+            "  {:<15} (sandbox: seeded order {id} awaiting payment, to go on)",
+            ""
+        );
+        id
+    });
+
+    report("pay", buyer.pay(&order_id).await, |p| {
+        format!("order {}: {:?}", p.order_id, p.outcome)
+    });
+    match buyer.pay(&order_id).await {
+        Err(e) if e.api().is_some() || e.partial_failure().is_some() => {
+            println!(
+                "  {:<15} refused by the provider, as it should be: {e}",
+                "pay again"
+            )
+        }
+        other => {
+            report("pay again", other, |p| {
+                format!("unexpected: {:?}", p.outcome)
+            });
+        }
+    }
+
+    let fresh = "3300504350583134262";
+    sandbox.seed_order(fresh);
+    let batch = [order_id.clone(), fresh.to_string()];
+    match buyer.pay_batch(&batch).await {
+        Ok(paid) => println!("  {:<15} all paid: {:?}", "pay batch", paid.paid),
+        Err(e) if e.partial_failure().is_some() => {
+            let p = e.partial_failure().unwrap();
+            println!(
+                "  {:<15} partly failed: paid {:?}, failed {:?}",
+                "pay batch",
+                p.succeeded,
+                p.failed
+                    .iter()
+                    .map(|f| format!("{} ({})", f.id, f.reason.as_deref().unwrap_or("-")))
+                    .collect::<Vec<_>>()
+            );
+        }
+        Err(e) => {
+            report::<()>("pay batch", Err(e), |_| String::new());
+        }
+    }
+
+    report("order status", buyer.order(&order_id).await, |o| {
+        format!(
+            "status {:?}, {} lines, raw answer {}",
+            o.status,
+            o.items.len(),
+            o.raw().to_json()
+        )
+    });
+    report("logistics", buyer.logistics(&order_id).await, |v| {
+        v.to_string()
+    });
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sandbox = Sandbox::start().await?;
-    let base = sandbox.base_url("pandapon");
-    println!("sandbox running at {base} (test credentials, signatures verified)\n");
-    let client = Client::new(&base, credentials::access_key());
-
-    // 1. Keyword search (v2: PandaPon publishes the v2 result page; v1 `goods_keyword_search` is untyped).
-    let search = client
-        .v2_goods_keyword_search()
-        .body(KeywordSearchRequest {
-            keyword: Some("phone case".into()),
-            begin_page: Some(1),
-            page_size: Some(5),
-            country: Some("en".into()),
-            ..Default::default()
-        })
-        .send()
-        .await?;
-    let subjects: Vec<&str> = search
-        .data
-        .iter()
-        .filter_map(|p| p.subject.as_deref())
-        .collect();
-    println!(
-        "1. keyword search `phone case`: {} products {subjects:?}",
-        search.data.len()
-    );
-    println!(
-        "   (no published example for this call: the sandbox answers data generated from the response schema, marked `sandbox`)"
-    );
-
-    // 2. Product detail (typed; fields the vendor does not document are kept in `extra`).
-    let offer_id = 672_991_141_190u64;
-    let detail = client
-        .goods_detail()
-        .body(GoodsDetailRequest {
-            offer_id: Some(offer_id.into()),
-            country: Some("en".into()),
-            out_member_id: None,
-        })
-        .send()
-        .await?;
-    println!(
-        "2. product detail of offer {offer_id}: subject={:?}, {} undocumented fields kept in `extra`",
-        detail.subject,
-        detail.extra.len()
-    );
-
-    // 3. Preview: prices and freight before ordering; nothing is ordered.
-    let cargo = CargoParam {
-        offer_id: offer_id.into(),
-        spec_id: "cd2b8c31408766f9fb089e74e2a6ac15".into(),
-        quantity: 2.0,
-        seller_open_id: None,
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let providers: Vec<Provider> = match args.as_slice() {
+        [] => Provider::ALL.to_vec(),
+        [flag, name] if flag == "--provider" => match Provider::from_name(name) {
+            Some(p) => vec![p],
+            None if name == "all" => Provider::ALL.to_vec(),
+            None => {
+                return Err(format!(
+                    "unknown provider `{name}` (pandapon, dajisaas, xportcn, all)"
+                )
+                .into());
+            }
+        },
+        _ => return Err("usage: quickstart [--provider pandapon|dajisaas|xportcn|all]".into()),
     };
-    let preview = client
-        .order_preview()
-        .body(OrderPreviewRequest {
-            address_param: Some(address()),
-            cargo_param_list: vec![cargo.clone()],
-        })
-        .send()
-        .await?;
+    let sandbox = Sandbox::start().await?;
     println!(
-        "3. order preview: success={:?}, {} preview entries (generated from the response schema)",
-        preview.success,
-        preview.order_preview_resuslt.len()
+        "sandbox running at http://{} (test credentials, signatures verified); every answer below is sandbox data",
+        sandbox.addr()
     );
-
-    // 4. Create the order (never retried automatically: a retry could order twice).
-    let created = client
-        .order_create()
-        .body(OrderCreateRequest {
-            flow: "general".into(),
-            address_param: address(),
-            cargo_param_list: vec![cargo],
-            message: Some("quickstart".into()),
-            shop_promotion_id: None,
-            trade_type: None,
-        })
-        .send()
-        .await?;
-    let order_id = created["orderId"]
-        .as_str()
-        .ok_or("no orderId in the create answer")?
-        .to_string();
-    println!("4. order created: {order_id} ({})", created["status"]);
-
-    // 5. Pay (password-free payment; never retried automatically).
-    let paid = client.order_pay_url().order_id(&order_id).send().await?;
     println!(
-        "5. paid: protocolPaySuccess={:?}",
-        paid.protocol_pay_success
+        "\ncapabilities (the README table):\n{}",
+        sourcing_buy::markdown_table()
     );
-
-    // Paying again is a business error, with the provider's code and message.
-    match client.order_pay_url().order_id(&order_id).send().await {
-        Err(Error::Api(e)) => println!(
-            "   paying twice is refused: code {} — {}",
-            e.code,
-            e.message.unwrap_or_default()
-        ),
-        other => println!("   unexpected: {other:?}"),
+    for provider in providers {
+        run(&sandbox, provider).await;
     }
-
-    // 6. Order detail.
-    let order = client
-        .order_detail()
-        .body(OrderDetailRequest {
-            web_site: "1688".into(),
-            order_id: Some(order_id.clone()),
-        })
-        .send()
-        .await?;
-    println!("6. order detail: {order}");
-
-    // 7. Logistics: PandaPon does not publish the path of 1688 order logistics (see generated/COVERAGE.md);
-    //    if your account manager gives it to you, `client.call_raw(...)` signs and maps it like the rest.
-    println!(
-        "7. logistics: path not published by PandaPon for 1688 orders — reachable with client.call_raw once known"
-    );
-    println!(
-        "\ndone: {} requests served by the sandbox",
-        [
-            "v2_goods_keyword_search",
-            "goods_detail",
-            "order_preview",
-            "order_create",
-            "order_pay_url",
-            "order_detail"
-        ]
-        .iter()
-        .map(|op| sandbox.hits(op))
-        .sum::<u64>()
-    );
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! fetched, paid and cancelled. Operations are mapped to roles by provider and operation id; an order id the
 //! sandbox does not know is answered statelessly (published example or schema-generated data).
 //!
-//! Where the vendor publishes no response schema (PandaPon `order_create`, `order_detail`), the sandbox
+//! Where the vendor publishes no response schema (PandaPon `order_create`, `order_detail`; Dajisaas
+//! `pay_protocol_pay`), or only part of it (Dajisaas `order_create`), the sandbox
 //! answers only what the flow needs, marked as its own: `{"orderId", "status", "sandbox": true}`, with the
 //! 1688 order states of the Xportcn KA order messages (`WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL`).
 
@@ -35,6 +36,10 @@ fn role(provider: &str, operation: &str) -> Option<Role> {
         ("pandapon", "order_create") => Some(Role::Create),
         ("pandapon", "order_detail") => Some(Role::Detail),
         ("pandapon", "order_cancel" | "v2_order_cancel") => Some(Role::Cancel),
+        // Dajisaas's 1688 flow: password-free payment takes the order id in the body.
+        ("dajisaas", "pay_protocol_pay") => Some(Role::PayOne),
+        ("dajisaas", "order_create") => Some(Role::Create),
+        ("dajisaas", "order_cancel") => Some(Role::Cancel),
         _ => None,
     }
 }
@@ -120,7 +125,12 @@ impl Store {
     ) -> Result<(), FlowError> {
         match role(provider, op.id) {
             Some(Role::PayOne) => {
-                let Some((_, id)) = query.iter().find(|(k, _)| k == "orderId") else {
+                let Some(id) = query
+                    .iter()
+                    .find(|(k, _)| k == "orderId")
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| body_order_id(body))
+                else {
                     return Ok(());
                 };
                 let mut orders = self.lock();
@@ -130,7 +140,13 @@ impl Store {
                     Some(OrderStatus::Cancelled) => Err((409, format!("order {id} is cancelled"))),
                     Some(OrderStatus::WaitingForPayment) => {
                         orders.insert(id.clone(), OrderStatus::Paid);
-                        *data = json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []});
+                        *data = match provider {
+                            "pandapon" => {
+                                json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []})
+                            }
+                            // No published response: only what the flow needs, marked as the sandbox's.
+                            _ => json!({"orderId": id, "sandbox": true}),
+                        };
                         Ok(())
                     }
                 }
@@ -197,7 +213,13 @@ impl Store {
                     None => Ok(()),
                     Some(OrderStatus::WaitingForPayment) => {
                         self.cancel(&id);
-                        *data = json!(true);
+                        *data = match provider {
+                            // The published success example.
+                            "dajisaas" => {
+                                json!({"success": true, "errorCode": null, "errorMessage": null})
+                            }
+                            _ => json!(true),
+                        };
                         Ok(())
                     }
                     Some(OrderStatus::Paid) => {

@@ -103,6 +103,79 @@ pub mod types {
             Default::default()
         }
     }
+    /**A 1688 category as third-party clients read it from `GET /alibaba/category/get` (mirroring 1688's
+`alibaba.category.get`); where it sits inside `data` is not shown. Types not shown; other fields are
+kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CategoryInfo {
+        ///Category id (type not shown).
+        #[serde(
+            rename = "categoryID",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_id: ::std::option::Option<::serde_json::Value>,
+        ///Direct children (spelling as the clients read it).
+        #[serde(
+            rename = "childCategorys",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub child_categorys: ::std::option::Option<::std::vec::Vec<ChildCategory>>,
+        ///Whether the category has no children (type not shown).
+        #[serde(
+            rename = "isLeaf",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_leaf: ::std::option::Option<::serde_json::Value>,
+        ///Level in the tree (type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub level: ::std::option::Option<::serde_json::Value>,
+        ///Category name (type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::serde_json::Value>,
+        ///Parent category ids (type not shown).
+        #[serde(
+            rename = "parentIDs",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub parent_i_ds: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl CategoryInfo {
+        pub fn builder() -> builder::CategoryInfo {
+            Default::default()
+        }
+    }
+    ///A child category. Types not shown; other fields are kept in `extra`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ChildCategory {
+        ///Category type (type and values not shown).
+        #[serde(
+            rename = "categoryType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_type: ::std::option::Option<::serde_json::Value>,
+        ///Category id (type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::serde_json::Value>,
+        ///Whether the category has no children (type not shown).
+        #[serde(
+            rename = "isLeaf",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_leaf: ::std::option::Option<::serde_json::Value>,
+        ///Category name (type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ChildCategory {
+        pub fn builder() -> builder::ChildCategory {
+            Default::default()
+        }
+    }
     ///An offer, a quantity and a Chinese destination (administrative codes).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FreightEstimateRequest {
@@ -154,6 +227,146 @@ pub mod types {
     }
     impl GuaranteesTerm {
         pub fn builder() -> builder::GuaranteesTerm {
+            Default::default()
+        }
+    }
+    /**An offer in a keyword search result. Field names from a third-party mock plus `isJxhy` and
+`priceInfo.jxhyPrice` read by other clients; types not shown except `offerId` (a JSON number) and
+`repurchaseRate` (text like `25%`). Other fields are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct KeywordSearchOffer {
+        ///Main image URL (type not shown).
+        #[serde(
+            rename = "imageUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub image_url: ::std::option::Option<::serde_json::Value>,
+        ///A flag read by a client (meaning and type not shown).
+        #[serde(
+            rename = "isJxhy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_jxhy: ::std::option::Option<::serde_json::Value>,
+        ///Whether one piece can be bought (type not shown).
+        #[serde(
+            rename = "isOnePsale",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_one_psale: ::std::option::Option<::serde_json::Value>,
+        ///Sales in the last month (type not shown).
+        #[serde(
+            rename = "monthSold",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub month_sold: ::std::option::Option<::serde_json::Value>,
+        ///The 1688 offer id (a JSON number in the mock; accepted as number or text, kept exact).
+        #[serde(
+            rename = "offerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        #[serde(
+            rename = "priceInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_info: ::std::option::Option<KeywordSearchPriceInfo>,
+        ///Repurchase rate as text with a percent sign, e.g. `25%`.
+        #[serde(
+            rename = "repurchaseRate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub repurchase_rate: ::std::option::Option<::std::string::String>,
+        ///The seller's identities (item type not shown).
+        #[serde(
+            rename = "sellerIdentities",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_identities: ::std::option::Option<
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
+        ///Title in Chinese (type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub subject: ::std::option::Option<::serde_json::Value>,
+        ///Title translated into the requested `country` language (type not shown).
+        #[serde(
+            rename = "subjectTrans",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subject_trans: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl KeywordSearchOffer {
+        pub fn builder() -> builder::KeywordSearchOffer {
+            Default::default()
+        }
+    }
+    /**One page of a keyword search, as a third-party contract test's mock answer shows it (not an official
+example). Types are not shown except where a property says so; other fields are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct KeywordSearchPage {
+        ///This page's number (type not shown).
+        #[serde(
+            rename = "currentPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub current_page: ::std::option::Option<::serde_json::Value>,
+        ///The offers of this page.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::std::vec::Vec<KeywordSearchOffer>>,
+        ///Results per page (type not shown).
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<::serde_json::Value>,
+        ///Number of pages (type not shown).
+        #[serde(
+            rename = "totalPage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_page: ::std::option::Option<::serde_json::Value>,
+        ///Number of results (type not shown).
+        #[serde(
+            rename = "totalRecords",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_records: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl KeywordSearchPage {
+        pub fn builder() -> builder::KeywordSearchPage {
+            Default::default()
+        }
+    }
+    /**Prices of an offer in a search result. Neither the type nor the unit (yuan or fen) is shown by the
+clients. Other fields are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct KeywordSearchPriceInfo {
+        ///Consignment (dropshipping) price (type and unit not shown).
+        #[serde(
+            rename = "consignPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub consign_price: ::std::option::Option<::serde_json::Value>,
+        ///Price read by a client next to `isJxhy` (type and unit not shown).
+        #[serde(
+            rename = "jxhyPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub jxhy_price: ::std::option::Option<::serde_json::Value>,
+        ///Price (type and unit not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl KeywordSearchPriceInfo {
+        pub fn builder() -> builder::KeywordSearchPriceInfo {
             Default::default()
         }
     }
@@ -777,6 +990,250 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
             Default::default()
         }
     }
+    ///A quantity price range. Types and units not shown; other fields are kept in `extra`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PriceRange {
+        ///Price (type and unit not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub price: ::std::option::Option<::serde_json::Value>,
+        ///Promotion price (type and unit not shown).
+        #[serde(
+            rename = "promotionPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub promotion_price: ::std::option::Option<::serde_json::Value>,
+        ///Smallest quantity of this range (type not shown).
+        #[serde(
+            rename = "startQuantity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub start_quantity: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl PriceRange {
+        pub fn builder() -> builder::PriceRange {
+            Default::default()
+        }
+    }
+    /**A 1688 offer, with the field names a third-party client reads (mirroring 1688's
+`product.search.queryProductDetail`). The client shows names, not types: properties say where a
+structure is shown; everything else is untyped JSON. Other fields are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ProductDetail {
+        ///Batch number (type not shown).
+        #[serde(
+            rename = "batchNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub batch_number: ::std::option::Option<::serde_json::Value>,
+        ///Category id (accepted as number or text, kept exact).
+        #[serde(
+            rename = "categoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Category name (type not shown).
+        #[serde(
+            rename = "categoryName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub category_name: ::std::option::Option<::serde_json::Value>,
+        ///Channel price (type and unit not shown).
+        #[serde(
+            rename = "channelPrice",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub channel_price: ::std::option::Option<::serde_json::Value>,
+        ///Creation date (type and format not shown).
+        #[serde(
+            rename = "createDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub create_date: ::std::option::Option<::serde_json::Value>,
+        ///Description (type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::serde_json::Value>,
+        ///Detail video (type not shown).
+        #[serde(
+            rename = "detailVideo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub detail_video: ::std::option::Option<::serde_json::Value>,
+        ///A flag (meaning and type not shown).
+        #[serde(
+            rename = "isJxhy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_jxhy: ::std::option::Option<::serde_json::Value>,
+        ///Main video (type not shown).
+        #[serde(
+            rename = "mainVideo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub main_video: ::std::option::Option<::serde_json::Value>,
+        ///Minimum order quantity (type not shown).
+        #[serde(
+            rename = "minOrderQuantity",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_order_quantity: ::std::option::Option<::serde_json::Value>,
+        ///The 1688 offer id (accepted as number or text, kept exact).
+        #[serde(
+            rename = "offerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Offer identities (type not shown).
+        #[serde(
+            rename = "offerIdentities",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_identities: ::std::option::Option<::serde_json::Value>,
+        ///Attributes (item fields not shown).
+        #[serde(
+            rename = "productAttribute",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_attribute: ::std::option::Option<
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
+        ///Cargo (article) number (type not shown).
+        #[serde(
+            rename = "productCargoNumber",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_cargo_number: ::std::option::Option<::serde_json::Value>,
+        #[serde(
+            rename = "productImage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_image: ::std::option::Option<ProductImage>,
+        #[serde(
+            rename = "productSaleInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_sale_info: ::std::option::Option<ProductSaleInfo>,
+        #[serde(
+            rename = "productShippingInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_shipping_info: ::std::option::Option<ProductShippingInfo>,
+        ///SKUs (item fields not shown).
+        #[serde(
+            rename = "productSkuInfos",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub product_sku_infos: ::std::option::Option<
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
+        ///Promotion (type not shown).
+        #[serde(
+            rename = "promotionModel",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub promotion_model: ::std::option::Option<::serde_json::Value>,
+        ///Second-level category id (type not shown).
+        #[serde(
+            rename = "secondCategoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub second_category_id: ::std::option::Option<::serde_json::Value>,
+        ///Seller data (type not shown).
+        #[serde(
+            rename = "sellerDataInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_data_info: ::std::option::Option<::serde_json::Value>,
+        ///The seller's mixed-batch setting (type not shown).
+        #[serde(
+            rename = "sellerMixSetting",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_mix_setting: ::std::option::Option<::serde_json::Value>,
+        ///The seller's open id (type not shown).
+        #[serde(
+            rename = "sellerOpenId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_open_id: ::std::option::Option<::serde_json::Value>,
+        ///Selling points (type not shown).
+        #[serde(
+            rename = "sellingPoint",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub selling_point: ::std::option::Option<::serde_json::Value>,
+        ///Sold-out indicator (type not shown).
+        #[serde(
+            rename = "soldOut",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sold_out: ::std::option::Option<::serde_json::Value>,
+        ///Offer status (type and values not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<::serde_json::Value>,
+        ///Title in Chinese (type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub subject: ::std::option::Option<::serde_json::Value>,
+        ///Title translated into the requested `country` language (type not shown).
+        #[serde(
+            rename = "subjectTrans",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subject_trans: ::std::option::Option<::serde_json::Value>,
+        ///Tags (type not shown; tag names in the official TagInfo enumeration).
+        #[serde(
+            rename = "tagInfoList",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tag_info_list: ::std::option::Option<::serde_json::Value>,
+        ///Third-level category id (type not shown).
+        #[serde(
+            rename = "thirdCategoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub third_category_id: ::std::option::Option<::serde_json::Value>,
+        ///Top-level category id (type not shown).
+        #[serde(
+            rename = "topCategoryId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub top_category_id: ::std::option::Option<::serde_json::Value>,
+        ///Trace information (type not shown).
+        #[serde(
+            rename = "traceInfo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trace_info: ::std::option::Option<::serde_json::Value>,
+        ///Trade score (type not shown).
+        #[serde(
+            rename = "tradeScore",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub trade_score: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ProductDetail {
+        pub fn builder() -> builder::ProductDetail {
+            Default::default()
+        }
+    }
+    ///Images of an offer (`images[]`, item type not shown). Other fields are kept in `extra`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ProductImage {
+        ///Image list (item type not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub images: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ProductImage {
+        pub fn builder() -> builder::ProductImage {
+            Default::default()
+        }
+    }
     ///One product line of an order. Prices and amounts are decimals in yuan.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ProductItem {
@@ -869,6 +1326,58 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
     }
     impl ProductItem {
         pub fn builder() -> builder::ProductItem {
+            Default::default()
+        }
+    }
+    ///Sale information of an offer. Types not shown; other fields are kept in `extra`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ProductSaleInfo {
+        ///Quantity on sale (type not shown).
+        #[serde(
+            rename = "amountOnSale",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub amount_on_sale: ::std::option::Option<::serde_json::Value>,
+        ///Quantity price ranges.
+        #[serde(
+            rename = "priceRangeList",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub price_range_list: ::std::option::Option<::std::vec::Vec<PriceRange>>,
+        ///Quotation type (type and values not shown).
+        #[serde(
+            rename = "quoteType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quote_type: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ProductSaleInfo {
+        pub fn builder() -> builder::ProductSaleInfo {
+            Default::default()
+        }
+    }
+    ///Shipping information of an offer. Types not shown; other fields are kept in `extra`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ProductShippingInfo {
+        ///Where the goods ship from (type not shown).
+        #[serde(
+            rename = "sendGoodsAddressText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub send_goods_address_text: ::std::option::Option<::serde_json::Value>,
+        ///Shipping time guarantee (type not shown).
+        #[serde(
+            rename = "shippingTimeGuarantee",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub shipping_time_guarantee: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ProductShippingInfo {
+        pub fn builder() -> builder::ProductShippingInfo {
             Default::default()
         }
     }
@@ -1375,6 +1884,292 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CategoryInfo {
+            category_id: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            child_categorys: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ChildCategory>>,
+                ::std::string::String,
+            >,
+            is_leaf: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            level: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            parent_i_ds: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CategoryInfo {
+            fn default() -> Self {
+                Self {
+                    category_id: Ok(Default::default()),
+                    child_categorys: Ok(Default::default()),
+                    is_leaf: Ok(Default::default()),
+                    level: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    parent_i_ds: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl CategoryInfo {
+            pub fn category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_id: {e}")
+                    });
+                self
+            }
+            pub fn child_categorys<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ChildCategory>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.child_categorys = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for child_categorys: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_leaf<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_leaf = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_leaf: {e}")
+                    });
+                self
+            }
+            pub fn level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for level: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn parent_i_ds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_i_ds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent_i_ds: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CategoryInfo> for super::CategoryInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CategoryInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    category_id: value.category_id?,
+                    child_categorys: value.child_categorys?,
+                    is_leaf: value.is_leaf?,
+                    level: value.level?,
+                    name: value.name?,
+                    parent_i_ds: value.parent_i_ds?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CategoryInfo> for CategoryInfo {
+            fn from(value: super::CategoryInfo) -> Self {
+                Self {
+                    category_id: Ok(value.category_id),
+                    child_categorys: Ok(value.child_categorys),
+                    is_leaf: Ok(value.is_leaf),
+                    level: Ok(value.level),
+                    name: Ok(value.name),
+                    parent_i_ds: Ok(value.parent_i_ds),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChildCategory {
+            category_type: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            is_leaf: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChildCategory {
+            fn default() -> Self {
+                Self {
+                    category_type: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    is_leaf: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChildCategory {
+            pub fn category_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_type: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_leaf<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_leaf = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_leaf: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChildCategory> for super::ChildCategory {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChildCategory,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    category_type: value.category_type?,
+                    id: value.id?,
+                    is_leaf: value.is_leaf?,
+                    name: value.name?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChildCategory> for ChildCategory {
+            fn from(value: super::ChildCategory) -> Self {
+                Self {
+                    category_type: Ok(value.category_type),
+                    id: Ok(value.id),
+                    is_leaf: Ok(value.is_leaf),
+                    name: Ok(value.name),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct FreightEstimateRequest {
             logistics_sku_num_models: ::std::result::Result<
                 ::std::vec::Vec<super::LogisticsSkuNum>,
@@ -1608,6 +2403,503 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
                     assurance_info: Ok(value.assurance_info),
                     assurance_type: Ok(value.assurance_type),
                     quality_assurance_type: Ok(value.quality_assurance_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct KeywordSearchOffer {
+            image_url: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            is_jxhy: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            is_one_psale: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            month_sold: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            offer_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            price_info: ::std::result::Result<
+                ::std::option::Option<super::KeywordSearchPriceInfo>,
+                ::std::string::String,
+            >,
+            repurchase_rate: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seller_identities: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            subject: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            subject_trans: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for KeywordSearchOffer {
+            fn default() -> Self {
+                Self {
+                    image_url: Ok(Default::default()),
+                    is_jxhy: Ok(Default::default()),
+                    is_one_psale: Ok(Default::default()),
+                    month_sold: Ok(Default::default()),
+                    offer_id: Ok(Default::default()),
+                    price_info: Ok(Default::default()),
+                    repurchase_rate: Ok(Default::default()),
+                    seller_identities: Ok(Default::default()),
+                    subject: Ok(Default::default()),
+                    subject_trans: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl KeywordSearchOffer {
+            pub fn image_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image_url: {e}")
+                    });
+                self
+            }
+            pub fn is_jxhy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_jxhy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_jxhy: {e}")
+                    });
+                self
+            }
+            pub fn is_one_psale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_one_psale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_one_psale: {e}")
+                    });
+                self
+            }
+            pub fn month_sold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.month_sold = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for month_sold: {e}")
+                    });
+                self
+            }
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn price_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::KeywordSearchPriceInfo>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price_info: {e}")
+                    });
+                self
+            }
+            pub fn repurchase_rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.repurchase_rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for repurchase_rate: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_identities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_identities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_identities: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn subject<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject: {e}")
+                    });
+                self
+            }
+            pub fn subject_trans<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject_trans = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject_trans: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<KeywordSearchOffer> for super::KeywordSearchOffer {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: KeywordSearchOffer,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image_url: value.image_url?,
+                    is_jxhy: value.is_jxhy?,
+                    is_one_psale: value.is_one_psale?,
+                    month_sold: value.month_sold?,
+                    offer_id: value.offer_id?,
+                    price_info: value.price_info?,
+                    repurchase_rate: value.repurchase_rate?,
+                    seller_identities: value.seller_identities?,
+                    subject: value.subject?,
+                    subject_trans: value.subject_trans?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::KeywordSearchOffer> for KeywordSearchOffer {
+            fn from(value: super::KeywordSearchOffer) -> Self {
+                Self {
+                    image_url: Ok(value.image_url),
+                    is_jxhy: Ok(value.is_jxhy),
+                    is_one_psale: Ok(value.is_one_psale),
+                    month_sold: Ok(value.month_sold),
+                    offer_id: Ok(value.offer_id),
+                    price_info: Ok(value.price_info),
+                    repurchase_rate: Ok(value.repurchase_rate),
+                    seller_identities: Ok(value.seller_identities),
+                    subject: Ok(value.subject),
+                    subject_trans: Ok(value.subject_trans),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct KeywordSearchPage {
+            current_page: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::KeywordSearchOffer>>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            total_page: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            total_records: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for KeywordSearchPage {
+            fn default() -> Self {
+                Self {
+                    current_page: Ok(Default::default()),
+                    data: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    total_page: Ok(Default::default()),
+                    total_records: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl KeywordSearchPage {
+            pub fn current_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.current_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for current_page: {e}")
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::KeywordSearchOffer>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn total_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_page: {e}")
+                    });
+                self
+            }
+            pub fn total_records<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.total_records = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for total_records: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<KeywordSearchPage> for super::KeywordSearchPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: KeywordSearchPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    current_page: value.current_page?,
+                    data: value.data?,
+                    page_size: value.page_size?,
+                    total_page: value.total_page?,
+                    total_records: value.total_records?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::KeywordSearchPage> for KeywordSearchPage {
+            fn from(value: super::KeywordSearchPage) -> Self {
+                Self {
+                    current_page: Ok(value.current_page),
+                    data: Ok(value.data),
+                    page_size: Ok(value.page_size),
+                    total_page: Ok(value.total_page),
+                    total_records: Ok(value.total_records),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct KeywordSearchPriceInfo {
+            consign_price: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            jxhy_price: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            price: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for KeywordSearchPriceInfo {
+            fn default() -> Self {
+                Self {
+                    consign_price: Ok(Default::default()),
+                    jxhy_price: Ok(Default::default()),
+                    price: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl KeywordSearchPriceInfo {
+            pub fn consign_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.consign_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for consign_price: {e}")
+                    });
+                self
+            }
+            pub fn jxhy_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.jxhy_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for jxhy_price: {e}")
+                    });
+                self
+            }
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<KeywordSearchPriceInfo>
+        for super::KeywordSearchPriceInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: KeywordSearchPriceInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    consign_price: value.consign_price?,
+                    jxhy_price: value.jxhy_price?,
+                    price: value.price?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::KeywordSearchPriceInfo>
+        for KeywordSearchPriceInfo {
+            fn from(value: super::KeywordSearchPriceInfo) -> Self {
+                Self {
+                    consign_price: Ok(value.consign_price),
+                    jxhy_price: Ok(value.jxhy_price),
+                    price: Ok(value.price),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -3951,6 +5243,896 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PriceRange {
+            price: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            promotion_price: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            start_quantity: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PriceRange {
+            fn default() -> Self {
+                Self {
+                    price: Ok(Default::default()),
+                    promotion_price: Ok(Default::default()),
+                    start_quantity: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl PriceRange {
+            pub fn price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for price: {e}")
+                    });
+                self
+            }
+            pub fn promotion_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promotion_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for promotion_price: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn start_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for start_quantity: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PriceRange> for super::PriceRange {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PriceRange,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    price: value.price?,
+                    promotion_price: value.promotion_price?,
+                    start_quantity: value.start_quantity?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PriceRange> for PriceRange {
+            fn from(value: super::PriceRange) -> Self {
+                Self {
+                    price: Ok(value.price),
+                    promotion_price: Ok(value.promotion_price),
+                    start_quantity: Ok(value.start_quantity),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProductDetail {
+            batch_number: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            category_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            category_name: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            channel_price: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            create_date: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            detail_video: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            is_jxhy: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            main_video: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            min_order_quantity: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            offer_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            offer_identities: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            product_attribute: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            product_cargo_number: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            product_image: ::std::result::Result<
+                ::std::option::Option<super::ProductImage>,
+                ::std::string::String,
+            >,
+            product_sale_info: ::std::result::Result<
+                ::std::option::Option<super::ProductSaleInfo>,
+                ::std::string::String,
+            >,
+            product_shipping_info: ::std::result::Result<
+                ::std::option::Option<super::ProductShippingInfo>,
+                ::std::string::String,
+            >,
+            product_sku_infos: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            promotion_model: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            second_category_id: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            seller_data_info: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            seller_mix_setting: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            seller_open_id: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            selling_point: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            sold_out: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            subject: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            subject_trans: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            tag_info_list: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            third_category_id: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            top_category_id: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            trace_info: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            trade_score: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductDetail {
+            fn default() -> Self {
+                Self {
+                    batch_number: Ok(Default::default()),
+                    category_id: Ok(Default::default()),
+                    category_name: Ok(Default::default()),
+                    channel_price: Ok(Default::default()),
+                    create_date: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    detail_video: Ok(Default::default()),
+                    is_jxhy: Ok(Default::default()),
+                    main_video: Ok(Default::default()),
+                    min_order_quantity: Ok(Default::default()),
+                    offer_id: Ok(Default::default()),
+                    offer_identities: Ok(Default::default()),
+                    product_attribute: Ok(Default::default()),
+                    product_cargo_number: Ok(Default::default()),
+                    product_image: Ok(Default::default()),
+                    product_sale_info: Ok(Default::default()),
+                    product_shipping_info: Ok(Default::default()),
+                    product_sku_infos: Ok(Default::default()),
+                    promotion_model: Ok(Default::default()),
+                    second_category_id: Ok(Default::default()),
+                    seller_data_info: Ok(Default::default()),
+                    seller_mix_setting: Ok(Default::default()),
+                    seller_open_id: Ok(Default::default()),
+                    selling_point: Ok(Default::default()),
+                    sold_out: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    subject: Ok(Default::default()),
+                    subject_trans: Ok(Default::default()),
+                    tag_info_list: Ok(Default::default()),
+                    third_category_id: Ok(Default::default()),
+                    top_category_id: Ok(Default::default()),
+                    trace_info: Ok(Default::default()),
+                    trade_score: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductDetail {
+            pub fn batch_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.batch_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for batch_number: {e}")
+                    });
+                self
+            }
+            pub fn category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_id: {e}")
+                    });
+                self
+            }
+            pub fn category_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category_name: {e}")
+                    });
+                self
+            }
+            pub fn channel_price<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.channel_price = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for channel_price: {e}")
+                    });
+                self
+            }
+            pub fn create_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.create_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for create_date: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn detail_video<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail_video = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail_video: {e}")
+                    });
+                self
+            }
+            pub fn is_jxhy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_jxhy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_jxhy: {e}")
+                    });
+                self
+            }
+            pub fn main_video<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.main_video = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for main_video: {e}")
+                    });
+                self
+            }
+            pub fn min_order_quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_order_quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for min_order_quantity: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn offer_identities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_identities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for offer_identities: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_attribute<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_attribute = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_attribute: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_cargo_number<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_cargo_number = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_cargo_number: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ProductImage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for product_image: {e}")
+                    });
+                self
+            }
+            pub fn product_sale_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProductSaleInfo>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_sale_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_sale_info: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_shipping_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ProductShippingInfo>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_shipping_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_shipping_info: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn product_sku_infos<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.product_sku_infos = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for product_sku_infos: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn promotion_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.promotion_model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for promotion_model: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn second_category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.second_category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for second_category_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_data_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_data_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_data_info: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_mix_setting<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_mix_setting = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_mix_setting: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seller_open_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_open_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_open_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn selling_point<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.selling_point = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for selling_point: {e}")
+                    });
+                self
+            }
+            pub fn sold_out<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sold_out = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sold_out: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn subject<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject: {e}")
+                    });
+                self
+            }
+            pub fn subject_trans<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subject_trans = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subject_trans: {e}")
+                    });
+                self
+            }
+            pub fn tag_info_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_info_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_info_list: {e}")
+                    });
+                self
+            }
+            pub fn third_category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.third_category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for third_category_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn top_category_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_category_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for top_category_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn trace_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trace_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_info: {e}")
+                    });
+                self
+            }
+            pub fn trade_score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.trade_score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for trade_score: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductDetail> for super::ProductDetail {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductDetail,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    batch_number: value.batch_number?,
+                    category_id: value.category_id?,
+                    category_name: value.category_name?,
+                    channel_price: value.channel_price?,
+                    create_date: value.create_date?,
+                    description: value.description?,
+                    detail_video: value.detail_video?,
+                    is_jxhy: value.is_jxhy?,
+                    main_video: value.main_video?,
+                    min_order_quantity: value.min_order_quantity?,
+                    offer_id: value.offer_id?,
+                    offer_identities: value.offer_identities?,
+                    product_attribute: value.product_attribute?,
+                    product_cargo_number: value.product_cargo_number?,
+                    product_image: value.product_image?,
+                    product_sale_info: value.product_sale_info?,
+                    product_shipping_info: value.product_shipping_info?,
+                    product_sku_infos: value.product_sku_infos?,
+                    promotion_model: value.promotion_model?,
+                    second_category_id: value.second_category_id?,
+                    seller_data_info: value.seller_data_info?,
+                    seller_mix_setting: value.seller_mix_setting?,
+                    seller_open_id: value.seller_open_id?,
+                    selling_point: value.selling_point?,
+                    sold_out: value.sold_out?,
+                    status: value.status?,
+                    subject: value.subject?,
+                    subject_trans: value.subject_trans?,
+                    tag_info_list: value.tag_info_list?,
+                    third_category_id: value.third_category_id?,
+                    top_category_id: value.top_category_id?,
+                    trace_info: value.trace_info?,
+                    trade_score: value.trade_score?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductDetail> for ProductDetail {
+            fn from(value: super::ProductDetail) -> Self {
+                Self {
+                    batch_number: Ok(value.batch_number),
+                    category_id: Ok(value.category_id),
+                    category_name: Ok(value.category_name),
+                    channel_price: Ok(value.channel_price),
+                    create_date: Ok(value.create_date),
+                    description: Ok(value.description),
+                    detail_video: Ok(value.detail_video),
+                    is_jxhy: Ok(value.is_jxhy),
+                    main_video: Ok(value.main_video),
+                    min_order_quantity: Ok(value.min_order_quantity),
+                    offer_id: Ok(value.offer_id),
+                    offer_identities: Ok(value.offer_identities),
+                    product_attribute: Ok(value.product_attribute),
+                    product_cargo_number: Ok(value.product_cargo_number),
+                    product_image: Ok(value.product_image),
+                    product_sale_info: Ok(value.product_sale_info),
+                    product_shipping_info: Ok(value.product_shipping_info),
+                    product_sku_infos: Ok(value.product_sku_infos),
+                    promotion_model: Ok(value.promotion_model),
+                    second_category_id: Ok(value.second_category_id),
+                    seller_data_info: Ok(value.seller_data_info),
+                    seller_mix_setting: Ok(value.seller_mix_setting),
+                    seller_open_id: Ok(value.seller_open_id),
+                    selling_point: Ok(value.selling_point),
+                    sold_out: Ok(value.sold_out),
+                    status: Ok(value.status),
+                    subject: Ok(value.subject),
+                    subject_trans: Ok(value.subject_trans),
+                    tag_info_list: Ok(value.tag_info_list),
+                    third_category_id: Ok(value.third_category_id),
+                    top_category_id: Ok(value.top_category_id),
+                    trace_info: Ok(value.trace_info),
+                    trade_score: Ok(value.trade_score),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProductImage {
+            images: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductImage {
+            fn default() -> Self {
+                Self {
+                    images: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductImage {
+            pub fn images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductImage> for super::ProductImage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductImage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    images: value.images?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductImage> for ProductImage {
+            fn from(value: super::ProductImage) -> Self {
+                Self {
+                    images: Ok(value.images),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ProductItem {
             cargo_number: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4354,6 +6536,206 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ProductSaleInfo {
+            amount_on_sale: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            price_range_list: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::PriceRange>>,
+                ::std::string::String,
+            >,
+            quote_type: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductSaleInfo {
+            fn default() -> Self {
+                Self {
+                    amount_on_sale: Ok(Default::default()),
+                    price_range_list: Ok(Default::default()),
+                    quote_type: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductSaleInfo {
+            pub fn amount_on_sale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.amount_on_sale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for amount_on_sale: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn price_range_list<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::PriceRange>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.price_range_list = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for price_range_list: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn quote_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quote_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quote_type: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductSaleInfo> for super::ProductSaleInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductSaleInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    amount_on_sale: value.amount_on_sale?,
+                    price_range_list: value.price_range_list?,
+                    quote_type: value.quote_type?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductSaleInfo> for ProductSaleInfo {
+            fn from(value: super::ProductSaleInfo) -> Self {
+                Self {
+                    amount_on_sale: Ok(value.amount_on_sale),
+                    price_range_list: Ok(value.price_range_list),
+                    quote_type: Ok(value.quote_type),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProductShippingInfo {
+            send_goods_address_text: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            shipping_time_guarantee: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductShippingInfo {
+            fn default() -> Self {
+                Self {
+                    send_goods_address_text: Ok(Default::default()),
+                    shipping_time_guarantee: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductShippingInfo {
+            pub fn send_goods_address_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.send_goods_address_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for send_goods_address_text: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn shipping_time_guarantee<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.shipping_time_guarantee = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for shipping_time_guarantee: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductShippingInfo>
+        for super::ProductShippingInfo {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductShippingInfo,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    send_goods_address_text: value.send_goods_address_text?,
+                    shipping_time_guarantee: value.shipping_time_guarantee?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductShippingInfo> for ProductShippingInfo {
+            fn from(value: super::ProductShippingInfo) -> Self {
+                Self {
+                    send_goods_address_text: Ok(value.send_goods_address_text),
+                    shipping_time_guarantee: Ok(value.shipping_time_guarantee),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ProtocolPayRequest {
             order_id: ::std::result::Result<
                 ::std::string::String,
@@ -4671,9 +7053,12 @@ is HTTP 200 with the envelope `{code, message, data, timestamp, traceId}`; `code
 generated client returns `data` on success and an error carrying `code`, `message`, `traceId` and, for
 code 1009, the wrapped 1688 `errorCode`/`errorInfo` otherwise.
 
-Endpoints in the vendor's menus whose path is not published (keyword search, product details, category
-query, shop search, Taobao search and order endpoints, …) are not described; paths seen only in
-third-party clients are left out on purpose. Call them with `Client::call_raw` if Dajisaas gives you a path.
+Endpoints in the vendor's menus whose path is not published (shop search, Taobao search and order
+endpoints, …) are not described. Three of them are known from third-party clients — keyword search
+(`GET /alibaba/product/keywordQuery`), product details (`GET /alibaba/product/queryProductDetail`) and
+category query (`GET /alibaba/category/get`): they carry `x-evidence: third-party-client`, are
+**unconfirmed by the vendor**, and are compiled only with the generated crate's feature
+`unconfirmed-endpoints`. Call anything else with `Client::call_raw` if Dajisaas gives you a path.
 
 
 Version: 2025.11*/
@@ -4944,6 +7329,122 @@ let response = client.taobao_pay_batch()
 ```*/
     pub fn taobao_pay_batch(&self) -> builder::TaobaoPayBatch<'_> {
         builder::TaobaoPayBatch::new(self)
+    }
+    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (vendor-docs/notes/dajisaas/product-search.md, keyword search)).
+
+ Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+ without notice.
+*/
+    /**Search 1688 products by keyword
+
+Finds 1688 offers matching a keyword, one page at a time, with titles translated into `country`.
+**Unconfirmed by the vendor**: the menu lists "keyword search" (GET) but its page is not available; the
+path and parameters are those third-party clients use (a contract test asserts GET, pathname
+`/alibaba/product/keywordQuery` and an MD5-signed query), and the result fields are those of that
+test's mock answer, not an official example. Other fields are kept in `extra`. `priceStart`,
+`priceEnd`, `categoryId` and `outMemberId` are not modelled: the notes only guess them by analogy.
+A read: retried automatically.
+
+
+Sends a `GET` request to `/alibaba/product/keywordQuery`
+
+Arguments:
+- `begin_page`: Page number, from 1.
+- `country`: Language of translated fields (`subjectTrans`): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.
+Official enumeration (<https://wiki-en.dajisaas.com/doc-4991061>); further languages must be enabled
+by Dajisaas customer service.
+
+- `filter`: Comma-separated search filters, e.g. `shipIn24Hours,shipIn48Hours` (official enumeration).
+Values: totalEpScoreLv1…4, getRate24HLv1…3, getRate48HLv1…3, certifiedFactory, shipInToday,
+1688Selection, jxhy, shipIn24Hours, shipIn48Hours, noReason7DReturn, isOnePsale, isOnePsaleFreePost,
+new7, new30, isQqyx, isSelect.
+
+- `keyword`: The search words.
+- `page_size`: Results per page; no limit enforced (one client caps it at 50, a third-party summary says 20).
+- `sort`: Sort order as JSON text, e.g. `{"price":"asc"}` (official enumeration).
+Keys `price`, `rePurchaseRate`, `monthSold`; values `asc` / `desc`.
+
+```ignore
+let response = client.product_keyword_query()
+    .begin_page(begin_page)
+    .country(country)
+    .filter(filter)
+    .keyword(keyword)
+    .page_size(page_size)
+    .sort(sort)
+    .send()
+    .await;
+```*/
+    #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
+    pub fn product_keyword_query(&self) -> builder::ProductKeywordQuery<'_> {
+        builder::ProductKeywordQuery::new(self)
+    }
+    /** **Unconfirmed by the vendor**: known from third-party clients (several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (vendor-docs/notes/dajisaas/product-search.md, Product details search)).
+
+ Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+ without notice.
+*/
+    /**Read a 1688 offer's details
+
+Returns one 1688 offer: titles, category, images, attributes, SKUs, price ranges, shipping and seller
+information. **Unconfirmed by the vendor**: the menu lists "Product details search" (GET) but its page
+is not available; the path and parameters are those several third-party clients use, and the `data`
+fields are those one client reads (they mirror 1688's own `product.search.queryProductDetail`). The
+clients show field names, not types: fields whose type is not shown are untyped JSON, and any other
+field is kept in `extra`. A read: retried automatically.
+
+
+Sends a `GET` request to `/alibaba/product/queryProductDetail`
+
+Arguments:
+- `country`: Language of translated fields (`subjectTrans`, …): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.
+Official enumeration (<https://wiki-en.dajisaas.com/doc-4991061>).
+
+- `offer_id`: The 1688 offer (product) id, digits (e.g. `670291644950`), sent as query text.
+- `out_member_id`: Your own (external) user id.
+```ignore
+let response = client.product_detail_query()
+    .country(country)
+    .offer_id(offer_id)
+    .out_member_id(out_member_id)
+    .send()
+    .await;
+```*/
+    #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
+    pub fn product_detail_query(&self) -> builder::ProductDetailQuery<'_> {
+        builder::ProductDetailQuery::new(self)
+    }
+    /** **Unconfirmed by the vendor**: known from third-party clients (third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)).
+
+ Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+ without notice.
+*/
+    /**Read a 1688 category and its children
+
+Returns a 1688 category with its direct children; `categoryID` `0` is the top level. **Unconfirmed by
+the vendor**: the menu lists "Category Query" / 类目查询 (GET) but its page is not available; the path
+and parameter are those third-party clients use. The clients read category items with the fields of
+`CategoryInfo` (mirroring 1688's `alibaba.category.get`), but where the items sit inside `data` (the
+object itself or a list) is not shown, so `data` is returned untyped; decode the items with
+`types::CategoryInfo`. A read: retried automatically.
+
+
+Sends a `GET` request to `/alibaba/category/get`
+
+Arguments:
+- `category_id`: The 1688 category id (digits); `0` for the top level.
+```ignore
+let response = client.category_get()
+    .category_id(category_id)
+    .send()
+    .await;
+```*/
+    #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
+    pub fn category_get(&self) -> builder::CategoryGet<'_> {
+        builder::CategoryGet::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -5932,6 +8433,340 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "taobao_pay_batch",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::product_keyword_query`]
+
+[`Client::product_keyword_query`]: super::Client::product_keyword_query*/
+    #[derive(Debug, Clone)]
+    #[cfg(feature = "unconfirmed-endpoints")]
+    pub struct ProductKeywordQuery<'a> {
+        client: &'a super::Client,
+        begin_page: Result<Option<i32>, String>,
+        country: Result<Option<::std::string::String>, String>,
+        filter: Result<Option<::std::string::String>, String>,
+        keyword: Result<::std::string::String, String>,
+        page_size: Result<Option<i32>, String>,
+        sort: Result<Option<::std::string::String>, String>,
+    }
+    #[cfg(feature = "unconfirmed-endpoints")]
+    impl<'a> ProductKeywordQuery<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                begin_page: Ok(None),
+                country: Ok(None),
+                filter: Ok(None),
+                keyword: Err("keyword was not initialized".to_string()),
+                page_size: Ok(None),
+                sort: Ok(None),
+            }
+        }
+        pub fn begin_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.begin_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for begin_page failed".to_string());
+            self
+        }
+        pub fn country<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.country = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for country failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn filter<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filter = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filter failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn keyword<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.keyword = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for keyword failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i32` for page_size failed".to_string());
+            self
+        }
+        pub fn sort<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sort = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sort failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::DajisaasEnvelope<
+                    ::dajisaas::types::KeywordSearchPage,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, begin_page, country, filter, keyword, page_size, sort } = self;
+            let begin_page = begin_page.map_err(Error::InvalidRequest)?;
+            let country = country.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let keyword = keyword.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/product/keywordQuery", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("beginPage", &begin_page))
+                .query(&progenitor_client::QueryParam::new("country", &country))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("keyword", &keyword))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .query(&progenitor_client::QueryParam::new("sort", &sort))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "product_keyword_query",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::product_detail_query`]
+
+[`Client::product_detail_query`]: super::Client::product_detail_query*/
+    #[derive(Debug, Clone)]
+    #[cfg(feature = "unconfirmed-endpoints")]
+    pub struct ProductDetailQuery<'a> {
+        client: &'a super::Client,
+        country: Result<Option<::std::string::String>, String>,
+        offer_id: Result<::std::string::String, String>,
+        out_member_id: Result<Option<::std::string::String>, String>,
+    }
+    #[cfg(feature = "unconfirmed-endpoints")]
+    impl<'a> ProductDetailQuery<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                country: Ok(None),
+                offer_id: Err("offer_id was not initialized".to_string()),
+                out_member_id: Ok(None),
+            }
+        }
+        pub fn country<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.country = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for country failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn offer_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.offer_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for offer_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn out_member_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.out_member_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for out_member_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::DajisaasEnvelope<::dajisaas::types::ProductDetail>,
+            >,
+            Error<()>,
+        > {
+            let Self { client, country, offer_id, out_member_id } = self;
+            let country = country.map_err(Error::InvalidRequest)?;
+            let offer_id = offer_id.map_err(Error::InvalidRequest)?;
+            let out_member_id = out_member_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/product/queryProductDetail", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("country", &country))
+                .query(&progenitor_client::QueryParam::new("offerId", &offer_id))
+                .query(
+                    &progenitor_client::QueryParam::new("outMemberId", &out_member_id),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "product_detail_query",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::category_get`]
+
+[`Client::category_get`]: super::Client::category_get*/
+    #[derive(Debug, Clone)]
+    #[cfg(feature = "unconfirmed-endpoints")]
+    pub struct CategoryGet<'a> {
+        client: &'a super::Client,
+        category_id: Result<::std::string::String, String>,
+    }
+    #[cfg(feature = "unconfirmed-endpoints")]
+    impl<'a> CategoryGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                category_id: Err("category_id was not initialized".to_string()),
+            }
+        }
+        pub fn category_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.category_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for category_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, category_id } = self;
+            let category_id = category_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/alibaba/category/get", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("categoryID", &category_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "category_get",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -260,3 +260,56 @@ impl builder::TaobaoPayBatch<'_> {
         rt::send(&PROVIDER, &crate::operations::TAOBAO_PAY_BATCH, self.send_raw()).await
     }
 }
+#[cfg(feature = "unconfirmed-endpoints")]
+impl builder::ProductKeywordQuery<'_> {
+    /// Sends `GET /alibaba/product/keywordQuery` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    ///
+    /// **Unconfirmed by the vendor**: known from third-party clients (a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (vendor-docs/notes/dajisaas/product-search.md, keyword search)).
+    ///
+    /// Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+    /// without notice.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::dajisaas::types::KeywordSearchPage,
+        ::sourcing_runtime::Error,
+    > {
+        rt::send(&PROVIDER, &crate::operations::PRODUCT_KEYWORD_QUERY, self.send_raw())
+            .await
+    }
+}
+#[cfg(feature = "unconfirmed-endpoints")]
+impl builder::ProductDetailQuery<'_> {
+    /// Sends `GET /alibaba/product/queryProductDetail` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    ///
+    /// **Unconfirmed by the vendor**: known from third-party clients (several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (vendor-docs/notes/dajisaas/product-search.md, Product details search)).
+    ///
+    /// Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+    /// without notice.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::dajisaas::types::ProductDetail,
+        ::sourcing_runtime::Error,
+    > {
+        rt::send(&PROVIDER, &crate::operations::PRODUCT_DETAIL_QUERY, self.send_raw())
+            .await
+    }
+}
+#[cfg(feature = "unconfirmed-endpoints")]
+impl builder::CategoryGet<'_> {
+    /// Sends `GET /alibaba/category/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    ///
+    /// **Unconfirmed by the vendor**: known from third-party clients (third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)).
+    ///
+    /// Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+    /// without notice.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        rt::send(&PROVIDER, &crate::operations::CATEGORY_GET, self.send_raw()).await
+    }
+}

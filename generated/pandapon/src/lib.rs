@@ -40,6 +40,10 @@
 //! Every operation is a method on [`Client`] returning a builder; `send()` returns the envelope's
 //! `data` or an [`Error`]. [`operations::OPERATIONS`] lists every operation with its method, path,
 //! signing style and whether it is retried.
+//!
+//! Endpoints PandaPon does not publish, known only from third-party clients, are compiled only with the
+//! crate feature `unconfirmed-endpoints` and say so in their documentation: none in this crate.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]

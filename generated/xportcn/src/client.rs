@@ -496,6 +496,63 @@ are PandaPon's for `orderBookingFreight`; the KA update example is cut off at `q
             Default::default()
         }
     }
+    /**One page of recommendations, as the client's response type declares it; types not shown. Other
+fields are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ProductRecommendPage {
+        ///The products (item fields not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        ///Page number (type not shown).
+        #[serde(
+            rename = "pageNo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_no: ::std::option::Option<::serde_json::Value>,
+        ///Results per page (type not shown).
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ProductRecommendPage {
+        pub fn builder() -> builder::ProductRecommendPage {
+            Default::default()
+        }
+    }
+    /**The page of recommendations to read: the three fields a third-party Go client sends (its values are
+not shown; `pageNo` and `pageSize` are written as bare JSON values, `language` as a string). Open:
+other fields go in the extra fields.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ProductRecommendRequest {
+        ///Language of the results (values not shown).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub language: ::std::option::Option<::std::string::String>,
+        ///Page number.
+        #[serde(
+            rename = "pageNo",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_no: ::std::option::Option<i32>,
+        ///Results per page (no limit shown).
+        #[serde(
+            rename = "pageSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub page_size: ::std::option::Option<i32>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ProductRecommendRequest {
+        pub fn builder() -> builder::ProductRecommendRequest {
+            Default::default()
+        }
+    }
     /**The receiver abroad. `country`, `state`, `city` and `zip` are on the KA page; the rest is PandaPon's
 ReceiverAddressTO for the same path (all optional).
 */
@@ -2285,6 +2342,219 @@ ReceiverAddressTO for the same path (all optional).
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ProductRecommendPage {
+            data: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                ::std::string::String,
+            >,
+            page_no: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductRecommendPage {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    page_no: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductRecommendPage {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn page_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_no: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductRecommendPage>
+        for super::ProductRecommendPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductRecommendPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    page_no: value.page_no?,
+                    page_size: value.page_size?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductRecommendPage> for ProductRecommendPage {
+            fn from(value: super::ProductRecommendPage) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    page_no: Ok(value.page_no),
+                    page_size: Ok(value.page_size),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProductRecommendRequest {
+            language: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            page_no: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            page_size: ::std::result::Result<
+                ::std::option::Option<i32>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProductRecommendRequest {
+            fn default() -> Self {
+                Self {
+                    language: Ok(Default::default()),
+                    page_no: Ok(Default::default()),
+                    page_size: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProductRecommendRequest {
+            pub fn language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for language: {e}")
+                    });
+                self
+            }
+            pub fn page_no<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_no = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_no: {e}")
+                    });
+                self
+            }
+            pub fn page_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page_size: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProductRecommendRequest>
+        for super::ProductRecommendRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProductRecommendRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    language: value.language?,
+                    page_no: value.page_no?,
+                    page_size: value.page_size?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProductRecommendRequest>
+        for ProductRecommendRequest {
+            fn from(value: super::ProductRecommendRequest) -> Self {
+                Self {
+                    language: Ok(value.language),
+                    page_no: Ok(value.page_no),
+                    page_size: Ok(value.page_size),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ReceiverAddress {
             address: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -2582,7 +2852,7 @@ ReceiverAddressTO for the same path (all optional).
     }
 }
 #[derive(Clone, Debug)]
-#[doc = "Client for Xportcn KA client OpenAPI\n\nXportcn (\"Xport Global Open Platform\") resells 1688 goods to cross-border buyers through the \"KA\nclient\" API. This document describes every KA endpoint whose method **and** path Xportcn publishes:\n1688 keyword search, order preview, creation and payment, and the two warehouse-logistics endpoints.\n\nSigning is PandaPon's header scheme (the KA manual copies PandaPon's heading for heading): headers\n`access-key`, `timestamp`, `nonce-str`, `user-id`, `signature`. The warehouse-logistics endpoints\n(`/open/pp/logistics/*`) are different: they take `timestamp` and `sign` as query parameters with an\nunpublished rule, so the built-in signer refuses them; plug in your own `Signer` to call them.\n\nEvery response is HTTP 200 with the envelope `{requestId, code, developId, msg, data}`; `code` 200 means\nsuccess. The generated client returns `data` on success and an error carrying `code`, `msg` and\n`requestId` otherwise. `ka_order_pay` returns `Error::PartialFailure` when any order of the batch failed.\n\nNot in this document because Xportcn does not publish their path (see `CATALOGUE.md`): the address\nendpoints, the freight estimate and order freight preview, the other five AlibabaProduct queries, order\nlist, order details, order logistics and IM. `/open/purchase/page` is named without a method.\n\n\nVersion: 2026.05"]
+#[doc = "Client for Xportcn KA client OpenAPI\n\nXportcn (\"Xport Global Open Platform\") resells 1688 goods to cross-border buyers through the \"KA\nclient\" API. This document describes every KA endpoint whose method **and** path Xportcn publishes:\n1688 keyword search, order preview, creation and payment, and the two warehouse-logistics endpoints.\n\nSigning is PandaPon's header scheme (the KA manual copies PandaPon's heading for heading): headers\n`access-key`, `timestamp`, `nonce-str`, `user-id`, `signature`. The warehouse-logistics endpoints\n(`/open/pp/logistics/*`) are different: they take `timestamp` and `sign` as query parameters with an\nunpublished rule, so the built-in signer refuses them; plug in your own `Signer` to call them.\n\nEvery response is HTTP 200 with the envelope `{requestId, code, developId, msg, data}`; `code` 200 means\nsuccess. The generated client returns `data` on success and an error carrying `code`, `msg` and\n`requestId` otherwise. `ka_order_pay` returns `Error::PartialFailure` when any order of the batch failed.\n\nNot in this document because Xportcn does not publish their path (see `CATALOGUE.md`): the address\nendpoints, the freight estimate and order freight preview, the other five AlibabaProduct queries, order\nlist, order details, order logistics and IM. `/open/purchase/page` is named without a method.\n\nTwo endpoints outside the KA navigation are known only from a third-party client: product\nrecommendations (`POST /open/product/recommend`) and product by item id (`GET /open/product/get`). They\ncarry `x-evidence: third-party-client`, are **unconfirmed by the vendor**, and are compiled only with the\ngenerated crate's feature `unconfirmed-endpoints`.\n\n\nVersion: 2026.05"]
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -2750,6 +3020,62 @@ let response = client.logistics_update_logistic_info()
         &self,
     ) -> builder::LogisticsUpdateLogisticInfo<'_> {
         builder::LogisticsUpdateLogisticInfo::new(self)
+    }
+    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)).
+
+ Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+ without notice.
+*/
+    /**Recommended products, one page at a time
+
+A page of products Xportcn recommends, in a language. **Unconfirmed by the vendor**: no documented
+name or page; the path, body fields and response fields are those a third-party Go client uses against
+the production base URL, signed with the same five headers as the KA endpoints. The items of
+`data.data` are not shown, so they are untyped; other fields are kept in `extra`, and the body is open
+for fields the client does not send. A read: retried automatically.
+
+
+Sends a `POST` request to `/open/product/recommend`
+
+```ignore
+let response = client.product_recommend()
+    .body(body)
+    .send()
+    .await;
+```*/
+    #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
+    pub fn product_recommend(&self) -> builder::ProductRecommend<'_> {
+        builder::ProductRecommend::new(self)
+    }
+    /** **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown).
+
+ Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+ without notice.
+*/
+    /**Read a product by its item id
+
+One product's details by item id. **Unconfirmed by the vendor**: no documented name or page; the path
+and its one query parameter are those a third-party Go client uses against the production base URL,
+signed with the same five headers as the KA endpoints. The response is not shown, so `data` is
+returned untyped. (PandaPon publishes the same path for Taobao items; Xportcn's answer is not known to
+match it.) A read: retried automatically.
+
+
+Sends a `GET` request to `/open/product/get`
+
+Arguments:
+- `item_id`: The product's item id, as query text (the client's value is not shown).
+```ignore
+let response = client.product_get()
+    .item_id(item_id)
+    .send()
+    .await;
+```*/
+    #[cfg(feature = "unconfirmed-endpoints")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "unconfirmed-endpoints")))]
+    pub fn product_get(&self) -> builder::ProductGet<'_> {
+        builder::ProductGet::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -3281,6 +3607,171 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "logistics_update_logistic_info",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::product_recommend`]
+
+[`Client::product_recommend`]: super::Client::product_recommend*/
+    #[derive(Debug, Clone)]
+    #[cfg(feature = "unconfirmed-endpoints")]
+    pub struct ProductRecommend<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::ProductRecommendRequest, String>,
+    }
+    #[cfg(feature = "unconfirmed-endpoints")]
+    impl<'a> ProductRecommend<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ProductRecommendRequest>,
+            <V as std::convert::TryInto<
+                types::ProductRecommendRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ProductRecommendRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ProductRecommendRequest,
+            ) -> types::builder::ProductRecommendRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<
+                ::sourcing_runtime::PandaponEnvelope<
+                    ::xportcn::types::ProductRecommendPage,
+                >,
+            >,
+            Error<()>,
+        > {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::ProductRecommendRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/product/recommend", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "product_recommend",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::product_get`]
+
+[`Client::product_get`]: super::Client::product_get*/
+    #[derive(Debug, Clone)]
+    #[cfg(feature = "unconfirmed-endpoints")]
+    pub struct ProductGet<'a> {
+        client: &'a super::Client,
+        item_id: Result<::std::string::String, String>,
+    }
+    #[cfg(feature = "unconfirmed-endpoints")]
+    impl<'a> ProductGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                item_id: Err("item_id was not initialized".to_string()),
+            }
+        }
+        pub fn item_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.item_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for item_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`.
+        pub async fn send_raw(
+            self,
+        ) -> Result<
+            ResponseValue<::sourcing_runtime::PandaponEnvelope<::serde_json::Value>>,
+            Error<()>,
+        > {
+            let Self { client, item_id } = self;
+            let item_id = item_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/open/product/get", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("itemId", &item_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "product_get",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -170,3 +170,36 @@ impl builder::LogisticsUpdateLogisticInfo<'_> {
             .await
     }
 }
+#[cfg(feature = "unconfirmed-endpoints")]
+impl builder::ProductRecommend<'_> {
+    /// Sends `POST /open/product/recommend` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    ///
+    /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)).
+    ///
+    /// Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+    /// without notice.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::xportcn::types::ProductRecommendPage,
+        ::sourcing_runtime::Error,
+    > {
+        rt::send(&PROVIDER, &crate::operations::PRODUCT_RECOMMEND, self.send_raw()).await
+    }
+}
+#[cfg(feature = "unconfirmed-endpoints")]
+impl builder::ProductGet<'_> {
+    /// Sends `GET /open/product/get` and returns the envelope's `data` on code 200; any other code is
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    ///
+    /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown).
+    ///
+    /// Compiled only with the crate feature `unconfirmed-endpoints`; the vendor may change or remove it
+    /// without notice.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
+        rt::send(&PROVIDER, &crate::operations::PRODUCT_GET, self.send_raw()).await
+    }
+}

@@ -18,6 +18,11 @@
 //! endpoints, the freight estimate and order freight preview, the other five AlibabaProduct queries, order
 //! list, order details, order logistics and IM. `/open/purchase/page` is named without a method.
 //!
+//! Two endpoints outside the KA navigation are known only from a third-party client: product
+//! recommendations (`POST /open/product/recommend`) and product by item id (`GET /open/product/get`). They
+//! carry `x-evidence: third-party-client`, are **unconfirmed by the vendor**, and are compiled only with the
+//! generated crate's feature `unconfirmed-endpoints`.
+//!
 //! # Example
 //!
 //! ```no_run
@@ -27,7 +32,8 @@
 //!     xportcn::AccessKeyCredentials::new("your-access-key", "your-access-secret", "your-user-id"),
 //! );
 //! let data = client
-//!     .ka_product_keywords_query()
+//!     .product_get()
+//!     .item_id("2257455039610311973")
 //!     .send()
 //!     .await?;
 //! println!("{data:?}");
@@ -38,6 +44,10 @@
 //! Every operation is a method on [`Client`] returning a builder; `send()` returns the envelope's
 //! `data` or an [`Error`]. [`operations::OPERATIONS`] lists every operation with its method, path,
 //! signing style and whether it is retried.
+//!
+//! Endpoints Xportcn does not publish, known only from third-party clients, are compiled only with the
+//! crate feature `unconfirmed-endpoints` and say so in their documentation: `product_recommend`, `product_get`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(unused_imports, clippy::all)]

@@ -33,6 +33,7 @@ pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
     input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"filter\":{\"description\":\"Result filters (1688 vocabulary, e.g. `totalEpScoreLv1` = comprehensive experience score level 1,\\n`shipInToday`); the KA list itself is cut off.\\n\",\"type\":\"string\"}},\"type\":\"object\"}",
     response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaProductKeywordsQueryEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/KaProductKeywordsQueryEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
@@ -112,6 +113,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
         >,
     >,
     batch_outcome: None,
+    evidence: None,
     input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"areaText\":{\"description\":\"District name.\",\"type\":\"string\"},\"cityText\":{\"description\":\"City name.\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Administrative division code (6 digits, as text).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Receiver's full name.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Landline number (empty in the example).\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postal code.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province name.\",\"type\":\"string\"},\"townText\":{\"description\":\"Town name.\",\"type\":\"string\"}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One line of goods of an order.\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"1688 product id (a JSON number in the example).\"},\"quantity\":{\"description\":\"Quantity (sent as `2.0` in the example).\",\"type\":\"number\"},\"specId\":{\"description\":\"1688 SKU spec id (32 hex characters).\",\"type\":\"string\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\"},\"aliId\":{\"description\":\"Not published (older schema only).\",\"type\":\"string\"},\"cargoParamList\":{\"description\":\"The goods.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (`fenxiaonew` in the example; other values not published).\",\"type\":\"string\"},\"outOrderId\":{\"description\":\"Not published (older schema only); presumably your order id.\",\"type\":\"string\"}},\"type\":\"object\"}",
     response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaOrderPreview\":{\"description\":\"The preview of one seller's part of the order. Amounts are integers in fen. `sumTotalPayment` can\\nexceed `sumPayment` (6561 vs 6400 in the example); the difference is not explained.\\n\",\"properties\":{\"orderItemTOList\":{\"description\":\"The lines.\",\"items\":{\"$ref\":\"#/$defs/KaOrderPreviewItem\"},\"type\":\"array\"},\"sumCarriage\":{\"description\":\"Freight in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"sumPayment\":{\"description\":\"Amount to pay in fen (goods + freight).\",\"format\":\"int64\",\"type\":\"integer\"},\"sumPaymentNoCarriage\":{\"description\":\"Goods amount without freight in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"sumTotalPayment\":{\"description\":\"Total amount in fen (not explained further).\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"KaOrderPreviewEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/$defs/KaOrderPreview\"},\"type\":\"array\"}},\"type\":\"object\"}]},\"KaOrderPreviewItem\":{\"description\":\"One line of a seller's preview. Amounts in fen.\",\"properties\":{\"amount\":{\"description\":\"Line amount in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"finalUnitPrice\":{\"description\":\"Unit price in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"message\":{\"description\":\"Message about the line (null in the example).\",\"type\":[\"string\",\"null\"]},\"offerId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"1688 product id (a JSON number in the example).\"},\"openOfferId\":{\"description\":\"Encrypted product id (Base64-like).\",\"type\":\"string\"},\"skuId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"1688 SKU id (a JSON number in the example).\"},\"specId\":{\"description\":\"1688 SKU spec id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/KaOrderPreviewEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
@@ -178,6 +180,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
     input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"areaText\":{\"description\":\"District name.\",\"type\":\"string\"},\"cityText\":{\"description\":\"City name.\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Administrative division code (6 digits, as text).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Receiver's full name.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Landline number (empty in the example).\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postal code.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province name.\",\"type\":\"string\"},\"townText\":{\"description\":\"Town name.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\"},\"flow\":{\"description\":\"Order flow (as in the preview).\",\"type\":\"string\"},\"message\":{\"description\":\"Order remark for the seller.\",\"type\":\"string\"},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":\"string\"},\"tradeType\":{\"description\":\"Trade type (values not published).\",\"type\":\"string\"}},\"type\":\"object\"}",
     response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaOrderCreateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/KaOrderCreateEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
@@ -224,6 +227,7 @@ pub static KA_ORDER_PAY: Operation = Operation {
         id: "orderId",
         reason: "failedReason",
     }),
+    evidence: None,
     input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderIds\":{\"description\":\"1688 order ids (19 digits, as text).\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"orderIds\"],\"type\":\"object\"}",
     response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaOrderPayResult\":{\"description\":\"The batch split into paid and failed orders. The published example lists the same order in both\\nlists (reason: funds already deducted, cannot be paid twice); see `Error::PartialFailure`.\\n\",\"properties\":{\"failedOrderList\":{\"description\":\"Orders not paid, with the reason.\",\"items\":{\"$ref\":\"#/$defs/KaPayFailedOrder\"},\"type\":\"array\"},\"successOrderIds\":{\"description\":\"Orders paid.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"}},\"type\":\"object\"},\"KaOrderPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/KaOrderPayResult\"}},\"type\":\"object\"}]},\"KaPayFailedOrder\":{\"description\":\"An order that was not paid.\",\"properties\":{\"failedReason\":{\"description\":\"Why (e.g. `资金账户已经扣款,不可重复支付`, funds already deducted, cannot be paid twice).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The order id.\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/KaOrderPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
@@ -290,6 +294,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
     input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The international shipping service chosen (PandaPon's FreightInfoTO for the same path).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name (empty in the example).\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category (empty in the example).\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Shipping service id (e.g. `1`).\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsLineItem\":{\"additionalProperties\":{},\"description\":\"One line of goods in the warehouse (Taobao-distribution style ids, as text). Fields after `quantity`\\nare PandaPon's for `orderBookingFreight`; the KA update example is cut off at `quantity`.\\n\",\"properties\":{\"currency\":{\"description\":\"Currency code of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"$ref\":\"#/$defs/FreightInfo\"},\"imageUrl\":{\"description\":\"Item image URL.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id (16 digits in the example, as text).\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as text (unit not published).\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id (as text).\",\"type\":\"string\"},\"title\":{\"description\":\"Item title.\",\"type\":\"string\"}},\"type\":\"object\"},\"ReceiverAddress\":{\"description\":\"The receiver abroad. `country`, `state`, `city` and `zip` are on the KA page; the rest is PandaPon's\\nReceiverAddressTO for the same path (all optional).\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code (e.g. `US`).\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Receiver's name.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State or province.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TmallOrderInfo\":{\"description\":\"The marketplace order the shipment belongs to.\",\"properties\":{\"tmallOrderId\":{\"description\":\"Tmall order id (as text).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"lineItems\":{\"description\":\"The goods.\",\"items\":{\"$ref\":\"#/$defs/LogisticsLineItem\"},\"type\":\"array\"},\"receiverAddress\":{\"$ref\":\"#/$defs/ReceiverAddress\",\"description\":\"The receiver abroad. `country`, `state`, `city` and `zip` are on the KA page; the rest is PandaPon's\\nReceiverAddressTO for the same path (all optional).\\n\"},\"remark\":{\"description\":\"Remark.\",\"type\":\"string\"},\"renderId\":{\"description\":\"Id of the freight preview this order books (e.g. `FF2024080200007`).\",\"type\":[\"string\",\"null\"]},\"tmallOrderInfo\":{\"$ref\":\"#/$defs/TmallOrderInfo\",\"description\":\"The marketplace order the shipment belongs to.\"}},\"type\":\"object\"}",
     response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"LogisticsBookingEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/LogisticsBookingEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
@@ -338,10 +343,98 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
         ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
     >,
     batch_outcome: None,
+    evidence: None,
     input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The international shipping service chosen (PandaPon's FreightInfoTO for the same path).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name (empty in the example).\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category (empty in the example).\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Shipping service id (e.g. `1`).\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticInfo\":{\"additionalProperties\":{},\"description\":\"Domestic logistics of one line. Only `lineItem` is visible in the KA example (cut off); further\\nfields go in the extra fields.\\n\",\"properties\":{\"lineItem\":{\"$ref\":\"#/$defs/LogisticsLineItem\"}},\"type\":\"object\"},\"LogisticsLineItem\":{\"additionalProperties\":{},\"description\":\"One line of goods in the warehouse (Taobao-distribution style ids, as text). Fields after `quantity`\\nare PandaPon's for `orderBookingFreight`; the KA update example is cut off at `quantity`.\\n\",\"properties\":{\"currency\":{\"description\":\"Currency code of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"$ref\":\"#/$defs/FreightInfo\"},\"imageUrl\":{\"description\":\"Item image URL.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id (16 digits in the example, as text).\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as text (unit not published).\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id (as text).\",\"type\":\"string\"},\"title\":{\"description\":\"Item title.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"logisticInfos\":{\"description\":\"One entry per line.\",\"items\":{\"$ref\":\"#/$defs/LogisticInfo\"},\"type\":\"array\"},\"orderId\":{\"description\":\"The order id (as text; `21` in the example).\",\"type\":\"string\"},\"tmallOrderId\":{\"description\":\"Tmall order id (as text).\",\"type\":\"string\"}},\"type\":\"object\"}",
     response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"LogisticsUpdateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/LogisticsUpdateEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
-/// Every operation, in spec order.
+/// `POST /open/product/recommend`: Recommended products, one page at a time — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
+#[cfg(feature = "unconfirmed-endpoints")]
+pub static PRODUCT_RECOMMEND: Operation = Operation {
+    id: "product_recommend",
+    method: "POST",
+    path: "/open/product/recommend",
+    tag: "Product",
+    summary: "Recommended products, one page at a time",
+    auth: AuthStyle::AccessKeyV1,
+    idempotent: true,
+    params: &[
+        Param {
+            name: "pageNo",
+            location: ParamLocation::Body,
+            required: false,
+            kind: ParamKind::Integer,
+            description: "Page number.",
+            limit: None,
+            json_string: false,
+        },
+        Param {
+            name: "pageSize",
+            location: ParamLocation::Body,
+            required: false,
+            kind: ParamKind::Integer,
+            description: "Results per page (no limit shown).",
+            limit: None,
+            json_string: false,
+        },
+        Param {
+            name: "language",
+            location: ParamLocation::Body,
+            required: false,
+            kind: ParamKind::String,
+            description: "Language of the results (values not shown).",
+            limit: None,
+            json_string: false,
+        },
+    ],
+    has_body: true,
+    examples: &[],
+    transcode_request: Some(transcode::<::xportcn::types::ProductRecommendRequest>),
+    transcode_response: transcode::<
+        ::sourcing_runtime::PandaponEnvelope<::xportcn::types::ProductRecommendPage>,
+    >,
+    batch_outcome: None,
+    evidence: Some(
+        "a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)",
+    ),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"language\":{\"description\":\"Language of the results (values not shown).\",\"type\":\"string\"},\"pageNo\":{\"description\":\"Page number.\",\"format\":\"int32\",\"type\":\"integer\"},\"pageSize\":{\"description\":\"Results per page (no limit shown).\",\"format\":\"int32\",\"type\":\"integer\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"ProductRecommendPage\":{\"additionalProperties\":{\"description\":\"Fields the client does not show.\"},\"description\":\"One page of recommendations, as the client's response type declares it; types not shown. Other\\nfields are kept in `extra`.\\n\",\"properties\":{\"data\":{\"description\":\"The products (item fields not shown).\",\"items\":{},\"type\":[\"array\",\"null\"]},\"pageNo\":{\"description\":\"Page number (type not shown).\"},\"pageSize\":{\"description\":\"Results per page (type not shown).\"}},\"type\":\"object\"},\"ProductRecommendPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/ProductRecommendPage\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/ProductRecommendPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+};
+/// `GET /open/product/get`: Read a product by its item id — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
+#[cfg(feature = "unconfirmed-endpoints")]
+pub static PRODUCT_GET: Operation = Operation {
+    id: "product_get",
+    method: "GET",
+    path: "/open/product/get",
+    tag: "Product",
+    summary: "Read a product by its item id",
+    auth: AuthStyle::AccessKeyV1,
+    idempotent: true,
+    params: &[
+        Param {
+            name: "itemId",
+            location: ParamLocation::Query,
+            required: true,
+            kind: ParamKind::String,
+            description: "The product's item id, as query text (the client's value is not shown).",
+            limit: None,
+            json_string: false,
+        },
+    ],
+    has_body: false,
+    examples: &[],
+    transcode_request: None,
+    transcode_response: transcode::<
+        ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
+    >,
+    batch_outcome: None,
+    evidence: Some(
+        "a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown",
+    ),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"The product's item id, as query text (the client's value is not shown).\",\"type\":\"string\"}},\"required\":[\"itemId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"ProductGetEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"The product; its fields are not shown by the client, so it is returned untyped.\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/ProductGetEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
+};
+/// Every operation, in spec order (those known only from third-party clients only with the feature
+/// `unconfirmed-endpoints`).
 pub static OPERATIONS: &[&Operation] = &[
     &KA_PRODUCT_KEYWORDS_QUERY,
     &KA_ORDER_PREVIEW,
@@ -349,6 +442,10 @@ pub static OPERATIONS: &[&Operation] = &[
     &KA_ORDER_PAY,
     &LOGISTICS_ORDER_BOOKING_FREIGHT,
     &LOGISTICS_UPDATE_LOGISTIC_INFO,
+    #[cfg(feature = "unconfirmed-endpoints")]
+    &PRODUCT_RECOMMEND,
+    #[cfg(feature = "unconfirmed-endpoints")]
+    &PRODUCT_GET,
 ];
 /// This provider as described by its spec.
 pub static PROVIDER: Provider = Provider {
@@ -365,6 +462,10 @@ pub static PROVIDER: Provider = Provider {
         &KA_ORDER_PAY,
         &LOGISTICS_ORDER_BOOKING_FREIGHT,
         &LOGISTICS_UPDATE_LOGISTIC_INFO,
+        #[cfg(feature = "unconfirmed-endpoints")]
+        &PRODUCT_RECOMMEND,
+        #[cfg(feature = "unconfirmed-endpoints")]
+        &PRODUCT_GET,
     ],
 };
 /// The operation with this id (the client method name).
@@ -376,6 +477,27 @@ pub fn find(id: &str) -> Option<&'static Operation> {
         "ka_order_pay" => Some(&KA_ORDER_PAY),
         "logistics_order_booking_freight" => Some(&LOGISTICS_ORDER_BOOKING_FREIGHT),
         "logistics_update_logistic_info" => Some(&LOGISTICS_UPDATE_LOGISTIC_INFO),
+        #[cfg(feature = "unconfirmed-endpoints")]
+        "product_recommend" => Some(&PRODUCT_RECOMMEND),
+        #[cfg(feature = "unconfirmed-endpoints")]
+        "product_get" => Some(&PRODUCT_GET),
         _ => None,
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// The operations known only from third-party clients exist exactly when the crate feature
+    /// `unconfirmed-endpoints` is on (`cargo test -p <crate>` checks "off", `--features` "on").
+    #[test]
+    fn unconfirmed_operations_exist_only_with_the_feature() {
+        let on = cfg!(feature = "unconfirmed-endpoints");
+        for id in ["product_recommend", "product_get"] {
+            assert_eq!(
+                super::find(id).is_some(), on, "{id} with feature {} = {on}",
+                "unconfirmed-endpoints"
+            );
+        }
+        assert_eq!(super::OPERATIONS.iter().any(| op | op.evidence.is_some()), on,);
+        assert_eq!(super::OPERATIONS.len(), super::PROVIDER.operations.len());
     }
 }

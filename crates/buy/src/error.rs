@@ -1,0 +1,84 @@
+use crate::capability::{Provider, Step};
+use crate::product_ref::{Platform, ProductRefError};
+
+/// Everything a facade step can fail with. The first four are decided before anything is sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The provider does not support the step (see [`Provider::capabilities`]). Nothing was sent.
+    #[error("{provider} does not support {step}: {reason}")]
+    Unsupported {
+        provider: Provider,
+        step: Step,
+        reason: &'static str,
+    },
+    /// The step is known only from third-party clients and this build does not include it. Nothing was sent.
+    #[error(
+        "{provider} {step} is known only from third-party clients (unconfirmed by the vendor): enable the `{feature}` feature of sourcing-buy to use it"
+    )]
+    NotEnabled {
+        provider: Provider,
+        step: Step,
+        feature: &'static str,
+    },
+    /// The step covers 1688 offers; the product is on another platform. Nothing was sent.
+    #[error("{step} on {provider} covers 1688 offers, not {platform} items")]
+    WrongPlatform {
+        provider: Provider,
+        step: Step,
+        platform: Platform,
+    },
+    /// The input cannot be sent to this provider (a field it requires is missing, an id is not one).
+    /// Nothing was sent.
+    #[error("{provider} {step}: {message}")]
+    InvalidInput {
+        provider: Provider,
+        step: Step,
+        message: String,
+    },
+    /// A product reference could not be parsed.
+    #[error(transparent)]
+    ProductRef(#[from] ProductRefError),
+    /// The vendor call failed, including a batch where some orders failed
+    /// (`sourcing_runtime::Error::PartialFailure`, see [`Error::partial_failure`]).
+    #[error(transparent)]
+    Vendor(#[from] sourcing_runtime::Error),
+    /// The vendor answered an amount that is not an exact decimal.
+    #[error(transparent)]
+    Money(#[from] crate::money::MoneyError),
+}
+
+impl Error {
+    /// The partly failed batch, if this is one: which orders were paid, which failed and why.
+    pub fn partial_failure(&self) -> Option<&sourcing_runtime::PartialFailure> {
+        match self {
+            Error::Vendor(e) => e.partial_failure(),
+            _ => None,
+        }
+    }
+
+    /// The vendor's business error (code, message, request id), if this is one.
+    pub fn api(&self) -> Option<&sourcing_runtime::ApiError> {
+        match self {
+            Error::Vendor(e) => e.api(),
+            _ => None,
+        }
+    }
+
+    /// Whether the step was refused before anything was sent.
+    pub fn is_refused_before_sending(&self) -> bool {
+        match self {
+            Error::Unsupported { .. }
+            | Error::NotEnabled { .. }
+            | Error::WrongPlatform { .. }
+            | Error::InvalidInput { .. }
+            | Error::ProductRef(_) => true,
+            Error::Vendor(e) => matches!(
+                e,
+                sourcing_runtime::Error::InvalidRequest { .. }
+                    | sourcing_runtime::Error::Signing { .. }
+            ),
+            Error::Money(_) => false,
+        }
+    }
+}

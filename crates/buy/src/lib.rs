@@ -1,0 +1,247 @@
+//! One purchase flow on every provider: keyword search, product detail, order preview, create, pay (one
+//! order or a batch), order status, cancel and receipt confirmation, through one [`Buyer`] whichever of
+//! PandaPon, Dajisaas or Xportcn it wraps.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), sourcing_buy::Error> {
+//! use sourcing_buy::{Buyer, ProductRef, SearchQuery};
+//!
+//! let buyer = Buyer::from(pandapon::Client::from_env().expect("PANDAPON_* variables"));
+//! let page = buyer.search(&SearchQuery::new("phone case")).await?;
+//! let offer = ProductRef::parse("https://detail.1688.com/offer/672991141190.html")?;
+//! let product = buyer.product(&offer).await?;
+//! println!("{:?} ({} hits)", product.title, page.hits.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is normalised, and what is not
+//!
+//! * Ids (offers, orders, sub-orders, SKUs) are exact text, never `f64`: 19-digit order ids survive.
+//! * Money is [`Money`]: an exact decimal with its unit — **fen** where the vendor sends integers in fen
+//!   (Xportcn's preview; Dajisaas's preview totals and order total), **yuan** where it sends decimals
+//!   (Dajisaas's line prices and order lines). Always CNY.
+//! * Addresses are [`Address`] (the `addressParam` fields all three vendors name).
+//! * Order states are [`OrderStatus`]: a [`StatusKind`] for the values the vendor documents name, and the
+//!   vendor's text as sent.
+//! * Every result keeps the generated client's typed answer: `result.raw()` is a [`Raw`] with one variant
+//!   per provider.
+//!
+//! A normalised field is filled only from a field the vendor documents. Where a vendor publishes no
+//! response (PandaPon's order creation and order details, Dajisaas's password-free payment) the facade
+//! reads nothing from it: the field is `None` and the answer is in `raw()`.
+//!
+//! # Capabilities
+//!
+//! Every provider states, for every [`Step`], whether the vendor publishes it, whether it is known only
+//! from third-party clients (compiled with a feature), or why it is not available
+//! ([`Provider::capabilities`], rendered into the README). A step a provider does not support returns
+//! [`Error::Unsupported`] before anything is sent. Mappings left out because the vendor documents do not
+//! support them:
+//!
+//! * Xportcn keyword search: the request fields are not published (only `filter`).
+//! * Xportcn product detail, order status, logistics: paths not published; no cancel or receipt endpoint.
+//!   The third-party `GET /open/product/get` (`xportcn::Client::product_get`, feature
+//!   `unconfirmed-endpoints`) takes an `itemId` that no source ties to 1688 offers (it is PandaPon's Taobao
+//!   path), so it is not mapped onto the 1688 product-detail step.
+//! * Xportcn order creation: the body is cut off before the goods and the response is not published.
+//! * Dajisaas batch payment: the batch call returns a cashier link to pay by hand, not a payment.
+//! * Dajisaas keyword search and product detail are third-party endpoints: only with the
+//!   `dajisaas-unconfirmed` feature (which compiles `dajisaas/unconfirmed-endpoints`); titles are read only
+//!   when they are JSON strings (the clients show no types).
+//! * PandaPon and Dajisaas 1688 logistics: no path published.
+//! * PandaPon search hits' offer ids (the v2 page names only `imageUrl` and `subject`), preview amounts
+//!   (the preview's amount fields are not published), the id of a created order and the order state
+//!   (no response published): left `None`, kept in `raw()`.
+//! * Dajisaas order-level state (`baseInfo` sub-fields unpublished): only the line states are read.
+//! * Taobao and Tmall items: the shared flow is the 1688 one; a Taobao/Tmall [`ProductRef`] gets
+//!   [`Error::WrongPlatform`] (PandaPon's and Dajisaas's Taobao endpoints stay on their clients).
+//! * Status values: only `WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL` (order messages) and the line
+//!   status `cancel` (Dajisaas's example) are named; 1688's other values appear in no vendor document and
+//!   stay [`StatusKind::Other`] with the text kept.
+//!
+//! # Payments
+//!
+//! Payments and order creation are sent exactly once, never retried (the generated clients mark them
+//! non-idempotent). A batch where some orders failed is `Error::Vendor(sourcing_runtime::Error::PartialFailure)`
+//! ([`Error::partial_failure`]): the paid ids, the failed ones with the vendor's reason.
+
+mod capability;
+mod error;
+mod flow;
+#[cfg(feature = "dajisaas-unconfirmed")]
+mod flow_unconfirmed;
+mod money;
+mod product_ref;
+mod types;
+
+pub use capability::{Provider, Step, Support, markdown_table};
+pub use error::Error;
+pub use money::{Decimal, Money, MoneyError, MoneyUnit};
+pub use product_ref::{Platform, ProductRef, ProductRefError};
+pub use types::*;
+
+/// The generated client behind a [`Buyer`].
+#[derive(Clone, Debug)]
+pub enum Client {
+    Pandapon(pandapon::Client),
+    Dajisaas(dajisaas::Client),
+    Xportcn(xportcn::Client),
+}
+
+/// One provider's purchase flow. Build it from a generated client (`Buyer::from(pandapon::Client::new(…))`).
+#[derive(Clone, Debug)]
+pub struct Buyer {
+    client: Client,
+}
+
+impl From<pandapon::Client> for Buyer {
+    fn from(c: pandapon::Client) -> Self {
+        Buyer {
+            client: Client::Pandapon(c),
+        }
+    }
+}
+
+impl From<dajisaas::Client> for Buyer {
+    fn from(c: dajisaas::Client) -> Self {
+        Buyer {
+            client: Client::Dajisaas(c),
+        }
+    }
+}
+
+impl From<xportcn::Client> for Buyer {
+    fn from(c: xportcn::Client) -> Self {
+        Buyer {
+            client: Client::Xportcn(c),
+        }
+    }
+}
+
+impl Buyer {
+    pub fn provider(&self) -> Provider {
+        match self.client {
+            Client::Pandapon(_) => Provider::Pandapon,
+            Client::Dajisaas(_) => Provider::Dajisaas,
+            Client::Xportcn(_) => Provider::Xportcn,
+        }
+    }
+
+    /// The generated client, for everything beyond the shared flow.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// How this provider supports `step`.
+    pub fn support(&self, step: Step) -> Support {
+        self.provider().support(step)
+    }
+
+    /// Refuses a step this build cannot run, before anything is sent.
+    fn check(&self, step: Step) -> Result<(), Error> {
+        let provider = self.provider();
+        match provider.support(step) {
+            support if support.is_enabled() => Ok(()),
+            Support::ThirdParty { feature, .. } => Err(Error::NotEnabled {
+                provider,
+                step,
+                feature,
+            }),
+            Support::NotAvailable { reason } => Err(Error::Unsupported {
+                provider,
+                step,
+                reason,
+            }),
+            Support::Published { .. } => Ok(()),
+        }
+    }
+
+    fn invalid(&self, step: Step, message: impl Into<String>) -> Error {
+        Error::InvalidInput {
+            provider: self.provider(),
+            step,
+            message: message.into(),
+        }
+    }
+
+    /// Keyword search among 1688 offers.
+    pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, Error> {
+        self.check(Step::Search)?;
+        flow::search(self, query).await
+    }
+
+    /// The details of a 1688 offer.
+    pub async fn product(&self, product: &ProductRef) -> Result<Product, Error> {
+        self.check(Step::ProductDetail)?;
+        self.only_1688(Step::ProductDetail, product)?;
+        flow::product(self, product).await
+    }
+
+    /// Prices and freight of an order, without ordering.
+    pub async fn preview(&self, draft: &OrderDraft) -> Result<Preview, Error> {
+        self.check(Step::Preview)?;
+        flow::preview(self, draft).await
+    }
+
+    /// Creates an order. Sent exactly once, never retried.
+    pub async fn create_order(&self, draft: &OrderDraft) -> Result<CreatedOrder, Error> {
+        self.check(Step::CreateOrder)?;
+        flow::create_order(self, draft).await
+    }
+
+    /// Pays one order. Sent exactly once, never retried: a failed call may have reached the vendor, so
+    /// check the order before paying again.
+    pub async fn pay(&self, order_id: &str) -> Result<Payment, Error> {
+        self.check(Step::Pay)?;
+        flow::pay(self, order_id).await
+    }
+
+    /// Pays several orders in one call. A batch where any order failed is an error holding the runtime's
+    /// `PartialFailure` ([`Error::partial_failure`]). Never retried.
+    pub async fn pay_batch(&self, order_ids: &[String]) -> Result<BatchPayment, Error> {
+        self.check(Step::PayBatch)?;
+        flow::pay_batch(self, order_ids).await
+    }
+
+    /// An order's state and details.
+    pub async fn order(&self, order_id: &str) -> Result<OrderInfo, Error> {
+        self.check(Step::OrderStatus)?;
+        flow::order(self, order_id).await
+    }
+
+    /// Cancels an unpaid order. `reason` is sent as the vendor's `cancelReason`: free text on PandaPon, a
+    /// code on Dajisaas (its example sends `buyerCancel`). Never retried.
+    pub async fn cancel(&self, order_id: &str, reason: &str) -> Result<Cancelled, Error> {
+        self.check(Step::Cancel)?;
+        flow::cancel(self, order_id, reason).await
+    }
+
+    /// Confirms that the goods of an order (its sub-orders `sub_order_ids`) arrived. Never retried.
+    pub async fn confirm_receipt(
+        &self,
+        order_id: &str,
+        sub_order_ids: &[String],
+    ) -> Result<ReceiptConfirmed, Error> {
+        self.check(Step::ConfirmReceipt)?;
+        flow::confirm_receipt(self, order_id, sub_order_ids).await
+    }
+
+    /// The logistics of an order. No provider publishes a 1688 order-logistics endpoint: always
+    /// [`Error::Unsupported`], naming the provider and why.
+    pub async fn logistics(&self, order_id: &str) -> Result<serde_json::Value, Error> {
+        self.check(Step::Logistics)?;
+        Err(self.invalid(Step::Logistics, format!("no mapping for order {order_id}")))
+    }
+
+    fn only_1688(&self, step: Step, product: &ProductRef) -> Result<(), Error> {
+        match product.platform() {
+            Platform::Alibaba1688 => Ok(()),
+            platform => Err(Error::WrongPlatform {
+                provider: self.provider(),
+                step,
+                platform,
+            }),
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Exact amounts of money in the unit the vendor documents.
+//!
+//! The vendors write CNY amounts two ways: integers in **fen** (1/100 yuan: Xportcn's preview, Dajisaas's
+//! preview totals and `totalSuccessAmount`) and decimals in **yuan** (Dajisaas's per-line prices and order
+//! lines). [`Money`] keeps the amount exactly, as a decimal, together with the unit the vendor used, and
+//! converts between the two without rounding. No `f64` arithmetic is ever done on an amount.
+
+use std::fmt;
+
+/// The unit an amount is written in. Both are CNY.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MoneyUnit {
+    /// 1/100 yuan (分).
+    Fen,
+    /// Yuan (元).
+    Yuan,
+}
+
+impl MoneyUnit {
+    pub fn name(self) -> &'static str {
+        match self {
+            MoneyUnit::Fen => "fen",
+            MoneyUnit::Yuan => "yuan",
+        }
+    }
+}
+
+/// An amount refused because it cannot be represented exactly.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("amount `{text}` ({unit}) is not an exact decimal: {why}")]
+pub struct MoneyError {
+    pub text: String,
+    pub unit: &'static str,
+    pub why: &'static str,
+}
+
+/// An exact decimal: `mantissa / 10^scale`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Decimal {
+    mantissa: i128,
+    scale: u32,
+}
+
+const MAX_SCALE: u32 = 18;
+
+impl Decimal {
+    pub fn from_int(n: i64) -> Self {
+        Decimal {
+            mantissa: n as i128,
+            scale: 0,
+        }
+    }
+
+    /// Parses `-?digits(.digits)?` exactly (no exponent, no sign `+`, at most 18 fraction digits and 30
+    /// digits in all).
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        let (negative, body) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (int, frac) = match body.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (body, ""),
+        };
+        if int.is_empty() || (body.contains('.') && frac.is_empty()) {
+            return Err("expected digits, optionally `.` and more digits");
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return Err("only digits, one `.` and a leading `-` are accepted");
+        }
+        if frac.len() as u32 > MAX_SCALE || int.len() + frac.len() > 30 {
+            return Err("too many digits");
+        }
+        let mut mantissa: i128 = 0;
+        for b in int.bytes().chain(frac.bytes()) {
+            mantissa = mantissa * 10 + (b - b'0') as i128;
+        }
+        Ok(Decimal {
+            mantissa: if negative { -mantissa } else { mantissa },
+            scale: frac.len() as u32,
+        }
+        .normalized())
+    }
+
+    /// Trailing fraction zeros removed (`1.80` and `1.8` are the same amount).
+    fn normalized(mut self) -> Self {
+        while self.scale > 0 && self.mantissa % 10 == 0 {
+            self.mantissa /= 10;
+            self.scale -= 1;
+        }
+        self
+    }
+
+    /// `self * 10^shift` (shift may be negative); `None` if it overflows or exceeds the scale limit.
+    fn shifted(self, shift: i32) -> Option<Self> {
+        if shift >= 0 {
+            let mut m = self.mantissa;
+            let mut scale = self.scale as i64 - shift as i64;
+            while scale < 0 {
+                m = m.checked_mul(10)?;
+                scale += 1;
+            }
+            Some(
+                Decimal {
+                    mantissa: m,
+                    scale: scale as u32,
+                }
+                .normalized(),
+            )
+        } else {
+            let scale = self.scale + shift.unsigned_abs();
+            (scale <= MAX_SCALE + 2).then_some(
+                Decimal {
+                    mantissa: self.mantissa,
+                    scale,
+                }
+                .normalized(),
+            )
+        }
+    }
+
+    /// The value as an integer, if it is one.
+    pub fn to_i64(self) -> Option<i64> {
+        let d = self.normalized();
+        (d.scale == 0).then(|| i64::try_from(d.mantissa).ok())?
+    }
+}
+
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.mantissa.unsigned_abs().to_string();
+        let sign = if self.mantissa < 0 { "-" } else { "" };
+        let scale = self.scale as usize;
+        if scale == 0 {
+            return write!(f, "{sign}{digits}");
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (int, frac) = padded.split_at(padded.len() - scale);
+        write!(f, "{sign}{int}.{frac}")
+    }
+}
+
+/// An exact CNY amount, in the unit the vendor wrote it in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Money {
+    amount: Decimal,
+    unit: MoneyUnit,
+}
+
+impl Money {
+    /// An integer amount of fen, as Xportcn and Dajisaas send totals.
+    pub fn fen(fen: i64) -> Self {
+        Money {
+            amount: Decimal::from_int(fen),
+            unit: MoneyUnit::Fen,
+        }
+    }
+
+    /// A decimal amount of yuan given as text (`"1.8"`, `"633.69"`), parsed exactly.
+    pub fn yuan(text: &str) -> Result<Self, MoneyError> {
+        Decimal::parse(text)
+            .map(|amount| Money {
+                amount,
+                unit: MoneyUnit::Yuan,
+            })
+            .map_err(|why| MoneyError {
+                text: text.to_string(),
+                unit: "yuan",
+                why,
+            })
+    }
+
+    /// A yuan amount that the generated client decoded from a JSON number into `f64` (Dajisaas prices).
+    ///
+    /// The decimal is recovered from the shortest text that reads back as the same `f64`, which is the
+    /// vendor's own text for any number of at most 15 significant digits (every price). A value whose
+    /// shortest form needs more digits cannot be told apart from its neighbours and is refused.
+    pub fn yuan_from_json_number(value: f64) -> Result<Self, MoneyError> {
+        let refuse = |why| MoneyError {
+            text: value.to_string(),
+            unit: "yuan",
+            why,
+        };
+        if !value.is_finite() {
+            return Err(refuse("not a finite number"));
+        }
+        let text = format!("{value}");
+        let significant = text
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|b| *b == b'0')
+            .count();
+        if significant > 15 {
+            return Err(refuse(
+                "more than 15 significant digits: not exact after decoding as a JSON number",
+            ));
+        }
+        Money::yuan(&text).map_err(|e| refuse(e.why))
+    }
+
+    /// The amount in the unit the vendor wrote it in.
+    pub fn amount(&self) -> Decimal {
+        self.amount
+    }
+
+    /// The unit the vendor wrote it in.
+    pub fn unit(&self) -> MoneyUnit {
+        self.unit
+    }
+
+    /// Always `"CNY"`: every amount the three vendors document is in Chinese yuan.
+    pub fn currency(&self) -> &'static str {
+        "CNY"
+    }
+
+    /// The exact amount in yuan (`6400 fen` → `64`).
+    pub fn in_yuan(&self) -> Decimal {
+        match self.unit {
+            MoneyUnit::Yuan => self.amount,
+            MoneyUnit::Fen => self.amount.shifted(-2).unwrap_or(self.amount),
+        }
+    }
+
+    /// The exact amount in fen, when it is a whole number of fen (`1.8 yuan` → `180`; `0.035 yuan` → `None`).
+    pub fn to_fen(&self) -> Option<i64> {
+        match self.unit {
+            MoneyUnit::Fen => self.amount.to_i64(),
+            MoneyUnit::Yuan => self.amount.shifted(2)?.to_i64(),
+        }
+    }
+}
+
+/// `{"amount": "6400", "unit": "fen", "currency": "CNY", "yuan": "64"}`: amounts as exact decimal text.
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Money", 4)?;
+        st.serialize_field("amount", &self.amount.to_string())?;
+        st.serialize_field("unit", self.unit.name())?;
+        st.serialize_field("currency", self.currency())?;
+        st.serialize_field("yuan", &self.in_yuan().to_string())?;
+        st.end()
+    }
+}
+
+impl fmt::Display for Money {
+    /// `6400 fen (64 CNY)`, `1.8 yuan (1.8 CNY)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({} CNY)",
+            self.amount,
+            self.unit.name(),
+            self.in_yuan()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fen_and_yuan_convert_exactly() {
+        let total = Money::fen(6400);
+        assert_eq!(total.unit(), MoneyUnit::Fen);
+        assert_eq!(total.in_yuan().to_string(), "64");
+        assert_eq!(total.to_fen(), Some(6400));
+        assert_eq!(Money::fen(1671).in_yuan().to_string(), "16.71");
+        assert_eq!(Money::fen(5).in_yuan().to_string(), "0.05");
+        assert_eq!(Money::fen(-5).in_yuan().to_string(), "-0.05");
+        let price = Money::yuan("1.80").unwrap();
+        assert_eq!(price.amount().to_string(), "1.8");
+        assert_eq!(price.to_fen(), Some(180));
+        assert_eq!(Money::yuan("0.035").unwrap().to_fen(), None);
+        assert_eq!(total.to_string(), "6400 fen (64 CNY)");
+    }
+
+    #[test]
+    fn json_numbers_keep_the_vendors_digits() {
+        for (n, text) in [
+            (1.8, "1.8"),
+            (8.96, "8.96"),
+            (0.1, "0.1"),
+            (633.69, "633.69"),
+        ] {
+            assert_eq!(
+                Money::yuan_from_json_number(n)
+                    .unwrap()
+                    .amount()
+                    .to_string(),
+                text
+            );
+        }
+        assert!(Money::yuan_from_json_number(0.1 + 0.2).is_err());
+        assert!(Money::yuan_from_json_number(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn bad_text_is_refused() {
+        for bad in ["", ".5", "5.", "1e3", "+1", "1,5", "abc", "1.2.3", "--1"] {
+            assert!(Money::yuan(bad).is_err(), "{bad}");
+        }
+    }
+}

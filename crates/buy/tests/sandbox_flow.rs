@@ -1,0 +1,410 @@
+//! Every facade step against the sandbox, for every provider that supports it; the typed refusals
+//! (`Unsupported`, `NotEnabled`, `WrongPlatform`, `InvalidInput`) for every gap, with nothing sent.
+
+use sourcing_buy::{
+    Address, Buyer, Error, OrderDraft, OrderLine, PaymentOutcome, ProductRef, Provider, Raw,
+    SearchQuery, Step, Support,
+};
+use sourcing_sandbox::{Sandbox, credentials};
+
+fn buyer(sandbox: &Sandbox, provider: Provider) -> Buyer {
+    let base = sandbox.base_url(provider.name());
+    match provider {
+        Provider::Pandapon => pandapon::Client::new(&base, credentials::access_key()).into(),
+        Provider::Dajisaas => dajisaas::Client::new(&base, credentials::app_key()).into(),
+        Provider::Xportcn => xportcn::Client::new(&base, credentials::access_key()).into(),
+    }
+}
+
+/// Requests the sandbox received, all providers and operations together.
+fn requests(sandbox: &Sandbox) -> u64 {
+    let mut ids: Vec<&str> = sourcing_sandbox::providers()
+        .iter()
+        .flat_map(|p| p.operations.iter().map(|op| op.id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids.iter().map(|id| sandbox.hits(id)).sum()
+}
+
+const OFFER: &str = "672991141190";
+
+fn draft() -> OrderDraft {
+    OrderDraft {
+        address: Address {
+            full_name: "张三".into(),
+            mobile: "18888888888".into(),
+            phone: Some("18888888888".into()),
+            post_code: Some("000000".into()),
+            province: "浙江省".into(),
+            city: "杭州市".into(),
+            district: Some("滨江区".into()),
+            town: Some("长河镇".into()),
+            street: "网商路699号".into(),
+            district_code: Some("310107".into()),
+        },
+        lines: vec![OrderLine {
+            offer_id: OFFER.into(),
+            spec_id: "cd2b8c31408766f9fb089e74e2a6ac15".into(),
+            quantity: 2,
+        }],
+        message: Some("facade test".into()),
+        external_order_id: Some("T20240708002".into()),
+        flow: None,
+    }
+}
+
+/// PandaPon publishes no response for order creation: the sandbox's own answer carries `orderId`.
+fn sandbox_order_id(created: &sourcing_buy::CreatedOrder) -> String {
+    match created.raw() {
+        Raw::Pandapon(v) => v["orderId"].as_str().unwrap().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn pandapon_runs_the_whole_flow() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let b = buyer(&sandbox, Provider::Pandapon);
+
+    let page = b.search(&SearchQuery::new("phone case")).await.unwrap();
+    assert!(matches!(page.raw(), Raw::Pandapon(_)));
+    assert_eq!(sandbox.hits("v2_goods_keyword_search"), 1);
+
+    let offer = ProductRef::parse(&format!("https://detail.1688.com/offer/{OFFER}.html")).unwrap();
+    let product = b.product(&offer).await.unwrap();
+    assert!(!product.offer_id.is_empty());
+    assert!(matches!(product.raw(), Raw::Pandapon(_)));
+
+    let preview = b.preview(&draft()).await.unwrap();
+    assert!(
+        preview.orders.is_empty(),
+        "PandaPon publishes no preview amounts"
+    );
+    assert!(matches!(preview.raw(), Raw::Pandapon(_)));
+
+    let created = b.create_order(&draft()).await.unwrap();
+    assert_eq!(
+        created.order_id, None,
+        "no published response: nothing read"
+    );
+    let order_id = sandbox_order_id(&created);
+    assert_eq!(order_id.len(), 19);
+
+    let paid = b.pay(&order_id).await.unwrap();
+    assert_eq!(
+        (paid.order_id.as_str(), &paid.outcome),
+        (order_id.as_str(), &PaymentOutcome::Paid)
+    );
+    assert!(sandbox.order_is_paid(&order_id));
+
+    // A second payment is refused by the provider, and sent once (never retried).
+    let before = sandbox.hits("order_pay_url");
+    let err = b.pay(&order_id).await.unwrap_err();
+    let api = err.api().unwrap_or_else(|| panic!("{err:?}"));
+    assert!(
+        api.message.as_deref().unwrap().contains("already paid"),
+        "{api:?}"
+    );
+    assert_eq!(sandbox.hits("order_pay_url"), before + 1);
+
+    let info = b.order(&order_id).await.unwrap();
+    assert_eq!(info.order_id, order_id);
+    assert_eq!(info.status, None, "no published response: nothing read");
+    match info.raw() {
+        Raw::Pandapon(v) => assert_eq!(v["status"], "WAITING_FOR_SENT"),
+        other => panic!("{other:?}"),
+    }
+
+    // A paid order cannot be cancelled; an unpaid one can.
+    assert!(
+        b.cancel(&order_id, "不想要了")
+            .await
+            .unwrap_err()
+            .api()
+            .is_some()
+    );
+    let second = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
+    let cancelled = b.cancel(&second, "不想要了").await.unwrap();
+    assert_eq!(cancelled.success, Some(true));
+    assert!(
+        b.pay(&second).await.unwrap_err().api().is_some(),
+        "a cancelled order is not paid"
+    );
+
+    let confirmed = b
+        .confirm_receipt(&order_id, &["2257164624870311973".to_string()])
+        .await
+        .unwrap();
+    assert!(matches!(confirmed.raw(), Raw::Pandapon(_)));
+    assert_eq!(sandbox.hits("order_receive_goods"), 1);
+}
+
+#[tokio::test]
+async fn pandapon_batch_payment_keeps_partial_failure() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let b = buyer(&sandbox, Provider::Pandapon);
+    let a = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
+    let c = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
+    b.pay(&a).await.unwrap();
+
+    let err = b.pay_batch(&[a.clone(), c.clone()]).await.unwrap_err();
+    let p = err.partial_failure().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(p.succeeded, std::slice::from_ref(&c));
+    assert_eq!(p.failed.len(), 1);
+    assert_eq!(p.failed[0].id, a);
+    assert_eq!(p.failed[0].reason.as_deref(), Some("already paid"));
+    assert!(sandbox.order_is_paid(&c));
+    assert_eq!(
+        sandbox.hits("order_batch_submit_to_pay"),
+        1,
+        "never retried"
+    );
+
+    let d = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
+    let e = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
+    let all = b.pay_batch(&[d.clone(), e.clone()]).await.unwrap();
+    assert_eq!(all.paid, [d, e]);
+}
+
+#[tokio::test]
+async fn dajisaas_runs_its_published_steps() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let b = buyer(&sandbox, Provider::Dajisaas);
+
+    let preview = b.preview(&draft()).await.unwrap();
+    assert!(matches!(preview.raw(), Raw::Dajisaas(_)));
+
+    let created = b.create_order(&draft()).await.unwrap();
+    let order_id = created
+        .order_id
+        .clone()
+        .expect("Dajisaas documents orderId");
+    assert_eq!(order_id.len(), 19);
+
+    let paid = b.pay(&order_id).await.unwrap();
+    assert_eq!(
+        paid.outcome,
+        PaymentOutcome::Accepted,
+        "no published pay result"
+    );
+    assert!(sandbox.order_is_paid(&order_id));
+    let err = b.pay(&order_id).await.unwrap_err();
+    assert!(
+        err.api()
+            .unwrap()
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("already paid"),
+        "{err:?}"
+    );
+    assert_eq!(
+        sandbox.hits("pay_protocol_pay"),
+        2,
+        "each payment sent once"
+    );
+
+    let info = b.order(&order_id).await.unwrap();
+    assert!(matches!(info.raw(), Raw::Dajisaas(_)));
+
+    let second = b.create_order(&draft()).await.unwrap().order_id.unwrap();
+    let cancelled = b.cancel(&second, "buyerCancel").await.unwrap();
+    assert_eq!(cancelled.success, Some(true));
+
+    let confirmed = b
+        .confirm_receipt(&order_id, &["2257164624870311973".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(confirmed.success, None, "undocumented response");
+    assert_eq!(sandbox.hits("order_receive_confirm"), 1);
+}
+
+/// Keyword search and product detail on Dajisaas: third-party endpoints, compiled with the feature.
+#[cfg(feature = "dajisaas-unconfirmed")]
+#[tokio::test]
+async fn dajisaas_third_party_search_and_detail() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let b = buyer(&sandbox, Provider::Dajisaas);
+    let page = b.search(&SearchQuery::new("phone case")).await.unwrap();
+    assert!(matches!(page.raw(), Raw::Dajisaas(_)));
+    assert_eq!(sandbox.hits("product_keyword_query"), 1);
+    let offer = ProductRef::parse("m.1688.com/offer/670291644950.html").unwrap();
+    let product = b.product(&offer).await.unwrap();
+    assert!(matches!(product.raw(), Raw::Dajisaas(_)));
+    assert_eq!(sandbox.hits("product_detail_query"), 1);
+}
+
+#[tokio::test]
+async fn xportcn_previews_and_pays() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let b = buyer(&sandbox, Provider::Xportcn);
+
+    // The sandbox answers the published preview example: amounts in fen.
+    let preview = b.preview(&draft()).await.unwrap();
+    let total = preview.orders[0].total.unwrap();
+    assert_eq!(total.to_fen(), Some(6400));
+    assert_eq!(total.unit(), sourcing_buy::MoneyUnit::Fen);
+
+    let (a, c) = ("3300504350583134261", "3300504350583134262");
+    sandbox.seed_order(a);
+    sandbox.seed_order(c);
+    let paid = b.pay(a).await.unwrap();
+    assert_eq!(paid.outcome, PaymentOutcome::Paid);
+
+    // Paying again: a batch of one whose only order failed.
+    let err = b.pay(a).await.unwrap_err();
+    let p = err.partial_failure().unwrap_or_else(|| panic!("{err:?}"));
+    assert!(p.succeeded.is_empty());
+    assert_eq!(
+        (p.failed[0].id.as_str(), p.failed[0].reason.as_deref()),
+        (a, Some("already paid"))
+    );
+
+    let err = b
+        .pay_batch(&[a.to_string(), c.to_string()])
+        .await
+        .unwrap_err();
+    let p = err.partial_failure().unwrap();
+    assert_eq!(p.succeeded, [c]);
+    assert_eq!(p.failed[0].id, a);
+    assert_eq!(sandbox.hits("ka_order_pay"), 3, "never retried");
+}
+
+/// The published pay example (unknown ids get it): one 19-digit order listed both paid and failed.
+#[tokio::test]
+async fn xportcn_published_pay_example_keeps_the_19_digit_id_and_the_conflict() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let b = buyer(&sandbox, Provider::Xportcn);
+    let id = "3300504350583134260";
+    let err = b.pay_batch(&[id.to_string()]).await.unwrap_err();
+    let p = err.partial_failure().unwrap();
+    assert_eq!(p.succeeded, [id]);
+    assert!(p.failed.is_empty());
+    assert_eq!(p.conflicting[0].id, id);
+}
+
+#[tokio::test]
+async fn every_gap_is_refused_before_sending() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let offer = ProductRef::offer_1688(OFFER).unwrap();
+    let ids = ["2257455039610311973".to_string()];
+    let mut gaps = 0;
+    for provider in Provider::ALL {
+        let b = buyer(&sandbox, provider);
+        for (step, support) in provider.capabilities() {
+            if support.is_enabled() {
+                continue;
+            }
+            gaps += 1;
+            let err = match step {
+                Step::Search => b.search(&SearchQuery::new("x")).await.map(drop),
+                Step::ProductDetail => b.product(&offer).await.map(drop),
+                Step::Preview => b.preview(&draft()).await.map(drop),
+                Step::CreateOrder => b.create_order(&draft()).await.map(drop),
+                Step::Pay => b.pay(&ids[0]).await.map(drop),
+                Step::PayBatch => b.pay_batch(&ids).await.map(drop),
+                Step::OrderStatus => b.order(&ids[0]).await.map(drop),
+                Step::Cancel => b.cancel(&ids[0], "buyerCancel").await.map(drop),
+                Step::ConfirmReceipt => b.confirm_receipt(&ids[0], &ids).await.map(drop),
+                Step::Logistics => b.logistics(&ids[0]).await.map(drop),
+            }
+            .unwrap_err();
+            match (support, &err) {
+                (
+                    Support::NotAvailable { reason },
+                    Error::Unsupported {
+                        provider: p,
+                        step: s,
+                        reason: r,
+                    },
+                ) => assert_eq!((p, s, r), (&provider, step, reason)),
+                (
+                    Support::ThirdParty { feature, .. },
+                    Error::NotEnabled {
+                        provider: p,
+                        step: s,
+                        feature: f,
+                    },
+                ) => assert_eq!((p, s, f), (&provider, step, feature)),
+                _ => panic!("{provider} {step}: {err:?}"),
+            }
+            assert!(err.is_refused_before_sending());
+            let shown = err.to_string();
+            assert!(
+                shown.contains(provider.title()) && shown.contains(step.name()),
+                "{shown}"
+            );
+        }
+    }
+    // Xportcn: 7 gaps, PandaPon 1, Dajisaas 2 (+ 2 third-party steps without their feature).
+    let expected = if cfg!(feature = "dajisaas-unconfirmed") {
+        10
+    } else {
+        12
+    };
+    assert_eq!(gaps, expected);
+    assert_eq!(requests(&sandbox), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_sending() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let pandapon = buyer(&sandbox, Provider::Pandapon);
+    let dajisaas = buyer(&sandbox, Provider::Dajisaas);
+
+    let taobao = ProductRef::parse("https://item.taobao.com/item.htm?id=684174095123").unwrap();
+    let err = pandapon.product(&taobao).await.unwrap_err();
+    assert!(matches!(err, Error::WrongPlatform { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "product detail on PandaPon covers 1688 offers, not Taobao items"
+    );
+
+    let mut no_id = draft();
+    no_id.external_order_id = None;
+    let err = dajisaas.create_order(&no_id).await.unwrap_err();
+    assert!(err.to_string().contains("thirdOrderId"), "{err}");
+
+    let mut no_code = draft();
+    no_code.address.district_code = None;
+    let err = dajisaas.preview(&no_code).await.unwrap_err();
+    assert!(err.to_string().contains("districtCode"), "{err}");
+
+    let mut no_lines = draft();
+    no_lines.lines.clear();
+    assert!(pandapon.create_order(&no_lines).await.is_err());
+
+    let mut bad_offer = draft();
+    bad_offer.lines[0].offer_id = "12x".into();
+    let err = pandapon.preview(&bad_offer).await.unwrap_err();
+    assert!(err.to_string().contains("`12x`"), "{err}");
+
+    for bad in ["", "22574550396103119 73", "1e19", "-1"] {
+        let err = pandapon.pay(bad).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidInput {
+                    step: Step::Pay,
+                    ..
+                }
+            ),
+            "{bad}: {err:?}"
+        );
+    }
+    assert!(pandapon.pay_batch(&[]).await.is_err());
+    for err in [
+        pandapon
+            .cancel("2257455039610311973", "")
+            .await
+            .unwrap_err(),
+        pandapon
+            .confirm_receipt("99999999999999999999", &[])
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(err.is_refused_before_sending(), "{err:?}");
+    }
+    assert_eq!(requests(&sandbox), 0, "nothing was sent");
+}
