@@ -14,6 +14,7 @@ use crate::error::CodegenError;
 use crate::spec::ProviderSpec;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
+use serde_yaml::Value as Yaml;
 use std::collections::{BTreeMap, BTreeSet};
 use syn::visit_mut::VisitMut;
 
@@ -38,10 +39,70 @@ pub fn settings(spec: &ProviderSpec) -> GenerationSettings {
     s
 }
 
+/// The document progenitor sees, rewritten from the spec's strict OpenAPI 3.0 forms into those progenitor
+/// and typify read as intended:
+/// * `default` responses (the error answers) are removed: progenitor gets only the `200` envelope;
+/// * `anyOf: [X, {$ref: JsonNull}]` ("X or null") becomes `nullable: true, allOf: [X]` (typed `Option<X>`),
+///   and the `JsonNull` component goes.
+pub fn for_progenitor(source: &Yaml) -> Yaml {
+    fn rewrite(v: &mut Yaml) {
+        match v {
+            Yaml::Mapping(m) => {
+                let null_idiom = match m.get("anyOf") {
+                    Some(Yaml::Sequence(a)) if a.len() == 2 => a
+                        .iter()
+                        .position(|s| s.get("$ref").and_then(Yaml::as_str) == Some(NULL_REF)),
+                    _ => None,
+                };
+                if let Some(i) = null_idiom
+                    && let Some(Yaml::Sequence(mut a)) = m.remove("anyOf")
+                {
+                    a.remove(i);
+                    m.insert("nullable".into(), Yaml::Bool(true));
+                    m.insert("allOf".into(), Yaml::Sequence(a));
+                }
+                for (_, child) in m.iter_mut() {
+                    rewrite(child);
+                }
+            }
+            Yaml::Sequence(a) => a.iter_mut().for_each(rewrite),
+            Yaml::Tagged(t) => rewrite(&mut t.value),
+            _ => {}
+        }
+    }
+    let mut doc = source.clone();
+    if let Some(Yaml::Mapping(paths)) = doc.get_mut("paths") {
+        for (_, item) in paths.iter_mut() {
+            if let Yaml::Mapping(item) = item {
+                for (_, op) in item.iter_mut() {
+                    if let Some(Yaml::Mapping(responses)) = op.get_mut("responses") {
+                        responses.remove("default");
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Yaml::Mapping(schemas)) =
+        doc.get_mut("components").and_then(|c| c.get_mut("schemas"))
+    {
+        schemas.remove("JsonNull");
+    }
+    rewrite(&mut doc);
+    doc
+}
+
+use crate::spec::JSON_NULL_REF as NULL_REF;
+
 pub fn generate(spec: &ProviderSpec) -> Result<ClientCode, CodegenError> {
     let fail = |m: String| CodegenError::new(&spec.file, "", m);
     let settings = settings(spec);
-    let tokens = catch_panic(|| Generator::new(&settings).generate_tokens(&spec.openapi))
+    let openapi: openapiv3::OpenAPI = serde_yaml::from_value(for_progenitor(&spec.source))
+        .map_err(|e| {
+            fail(format!(
+                "the document rewritten for progenitor does not read: {e}"
+            ))
+        })?;
+    let tokens = catch_panic(|| Generator::new(&settings).generate_tokens(&openapi))
         .map_err(|m| fail(format!("progenitor panicked: {m}")))?
         .map_err(|e| fail(format!("progenitor cannot generate this spec: {e}")))?;
     let mut file: syn::File = syn::parse2(tokens)

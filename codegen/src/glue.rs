@@ -283,6 +283,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             let req = prm.required;
             let kind = format_ident!("{}", prm.kind);
             let desc = &prm.description;
+            let json_string = prm.json_string;
             let limit = match &prm.limit {
                 None => quote!(None),
                 Some(LimitModel::MaxItems { max, separator }) => {
@@ -297,7 +298,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                     quote!(Some(::sourcing_runtime::operation::Limit::Maximum(#max)))
                 }
             };
-            quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc, limit: #limit })
+            quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc, limit: #limit, json_string: #json_string })
         });
         let examples = op.examples.iter().map(|ex| {
             let name = &ex.name;
@@ -343,6 +344,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
             ),
         };
         let gate = gate(op);
+        let input_schema = op.input_schema.to_string();
+        let response_schema = op.response_json_schema.to_string();
         quote! {
             #[doc = #doc]
             #gate
@@ -361,6 +364,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 transcode_response: transcode::<#env>,
                 batch_outcome: #batch,
                 evidence: #evidence,
+                input_schema: #input_schema,
+                response_schema: #response_schema,
             };
         }
     });
@@ -622,7 +627,7 @@ categories = ["api-bindings", "web-programming::http-client"]
 
 [features]
 default = ["rustls"]
-# HTTPS (the production base URL) with rustls + ring. `default-features = false`: plain HTTP only, the lean
+# HTTPS (the production base URL) with rustls. `default-features = false`: plain HTTP only, the lean
 # build for the sandbox or a local TLS-terminating proxy.
 rustls = ["sourcing-runtime/rustls"]
 # Endpoints the vendor does not publish, known only from third-party clients (spec `x-evidence`):
@@ -699,7 +704,7 @@ pub fn readme(spec: &ProviderSpec, header: &str) -> String {
 # `{krate}`
 
 Typed, signed Rust client for the {title} OpenAPI, generated from `{file}` by `cargo xtask regen`.
-Production base URL: `{base}`. HTTPS works out of the box (default feature `rustls`: rustls + ring);
+Production base URL: `{base}`. HTTPS works out of the box (default feature `rustls`);
 `default-features = false` drops TLS for plain-HTTP use (the sandbox, a local TLS-terminating proxy).
 
 ```rust,ignore

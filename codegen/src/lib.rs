@@ -7,8 +7,10 @@ pub mod client;
 pub mod coverage;
 pub mod error;
 pub mod glue;
+pub mod json_schema;
 pub mod render;
 pub mod spec;
+pub mod validate;
 
 pub use error::CodegenError;
 use std::path::{Path, PathBuf};

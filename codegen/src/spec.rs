@@ -57,6 +57,10 @@ pub struct ParamModel {
     pub description: String,
     /// A documented limit the runtime checks before sending (`sourcing_runtime::operation::Limit`).
     pub limit: Option<LimitModel>,
+    /// `x-json-string: true`: a string that must hold JSON text.
+    pub json_string: bool,
+    /// JSON pointer of the parameter's (or body property's) schema in the document.
+    pub schema_pointer: String,
 }
 
 /// A documented limit on a parameter, from `x-max-items` (+ `x-separator`) or an integer `maximum`.
@@ -77,6 +81,11 @@ pub struct ExampleModel {
     pub name: String,
     pub kind: ExampleKind,
     pub value: Value,
+    /// JSON pointer of the Example Object.
+    pub pointer: String,
+    /// `x-example-deviation: <reason>`: the vendor's example contradicts the vendor's own field table; it is
+    /// kept unaltered and must FAIL validation (else codegen says the mark is no longer needed).
+    pub deviation: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +112,11 @@ pub struct OperationModel {
     /// `x-evidence: third-party-client` + `x-evidence-source`: the endpoint is unconfirmed by the vendor,
     /// known only from third-party clients; the text names them. `None` = published by the vendor.
     pub evidence: Option<String>,
+    /// Self-contained JSON Schema (2020-12) of the operation's inputs (query parameters and top-level body
+    /// properties; a body property named like a query parameter is `body_<name>`).
+    pub input_schema: Value,
+    /// Self-contained JSON Schema (2020-12) of the whole 200 response (the envelope).
+    pub response_json_schema: Value,
 }
 
 /// `x-batch-outcome: {succeeded, failed, id, reason}` — property names in the operation's `data`: the array
@@ -121,6 +135,10 @@ pub struct ProviderSpec {
     /// The spec path as shown to users (relative to the workspace root).
     pub file: PathBuf,
     pub openapi: OpenAPI,
+    /// The whole document as JSON (what the meta-schema and the JSON Schema conversion read).
+    pub raw: Value,
+    /// The document as read, in source order (what progenitor is fed, see `client::for_progenitor`).
+    pub source: serde_yaml::Value,
     pub meta: SourcingMeta,
     pub base_url: String,
     pub operations: Vec<OperationModel>,
@@ -130,6 +148,102 @@ pub struct ProviderSpec {
     pub envelope_data: Vec<(String, String)>,
     /// Operation ids the runtime implements by hand (listed, not generated), from `x-hand-written`.
     pub hand_written: Vec<HandWritten>,
+    /// What the example validation found (every example conforms or is a checked deviation).
+    pub example_counts: ExampleCounts,
+}
+
+/// Embedded examples validated against their schemas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExampleCounts {
+    /// Examples that conform.
+    pub conforming: usize,
+    /// Examples marked `x-example-deviation` that do fail, as the mark says.
+    pub deviations: usize,
+}
+
+/// Validate every embedded example with the same JSON Schema validator: request examples against the body
+/// schema (plus the security scheme's `x-body-credentials`, the fields the signer puts in JSON bodies),
+/// response examples against the whole envelope schema. An example marked `x-example-deviation` must fail
+/// (the mark is checked, not trusted); any other must pass.
+fn check_examples(raw: &Value, operations: &[OperationModel]) -> OpResult<ExampleCounts> {
+    use crate::json_schema::{Converter, component};
+    use crate::validate::{compile, errors};
+    let mut counts = ExampleCounts::default();
+    for op in operations {
+        let mut request = None;
+        let mut response = None;
+        for ex in &op.examples {
+            let slot = match ex.kind {
+                ExampleKind::Request => &mut request,
+                ExampleKind::Response => &mut response,
+            };
+            if slot.is_none() {
+                let schema = match (ex.kind, &op.body_schema) {
+                    (ExampleKind::Response, _) => op.response_json_schema.clone(),
+                    (ExampleKind::Request, None) => {
+                        return Err((
+                            ex.pointer.clone(),
+                            "a request example on an operation without a JSON body".into(),
+                        ));
+                    }
+                    (ExampleKind::Request, Some(body)) => {
+                        let creds_ptr = pointer([
+                            "components",
+                            "securitySchemes",
+                            &op.auth,
+                            "x-body-credentials",
+                        ]);
+                        match raw.pointer(&creds_ptr) {
+                            None => component(raw, body).map_err(|m| (ex.pointer.clone(), m))?,
+                            Some(creds) => {
+                                let mut conv = Converter::new(raw);
+                                let body_ref = serde_json::json!({"$ref": format!("{SCHEMA_REF_PREFIX}{body}")});
+                                let b = conv
+                                    .convert(&body_ref)
+                                    .map_err(|m| (ex.pointer.clone(), m))?;
+                                let c = conv
+                                    .convert(
+                                        &serde_json::json!({"type": "object", "properties": creds}),
+                                    )
+                                    .map_err(|m| (creds_ptr.clone(), m))?;
+                                conv.finish(serde_json::json!({"allOf": [b, c]}))
+                            }
+                        }
+                    }
+                };
+                *slot = Some(compile(&schema).map_err(|m| (ex.pointer.clone(), m))?);
+            }
+            let Some(validator) = slot.as_ref() else {
+                continue;
+            };
+            let problems = errors(validator, &ex.value);
+            match (&ex.deviation, problems.is_empty()) {
+                (None, true) => counts.conforming += 1,
+                (Some(_), false) => counts.deviations += 1,
+                (None, false) => {
+                    return Err((
+                        format!("{}/value", ex.pointer),
+                        format!(
+                            "the example does not conform to its schema ({} of {}): {}; fix the spec, or mark a vendor example that contradicts the vendor's field table with x-example-deviation: <reason>",
+                            match ex.kind {
+                                ExampleKind::Request => "request body",
+                                ExampleKind::Response => "response envelope",
+                            },
+                            op.id,
+                            problems.join("; ")
+                        ),
+                    ));
+                }
+                (Some(_), true) => {
+                    return Err((
+                        format!("{}/x-example-deviation", ex.pointer),
+                        "deviation no longer needed: the example conforms to its schema; remove x-example-deviation".into(),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// An endpoint progenitor cannot generate (e.g. multipart upload) that the runtime implements by hand; the
@@ -145,6 +259,8 @@ pub struct HandWritten {
 
 const ENVELOPE_REF: &str = "#/components/schemas/Envelope";
 const SCHEMA_REF_PREFIX: &str = "#/components/schemas/";
+/// "X or null" is `anyOf: [X, {$ref: JsonNull}]` (see `client::for_progenitor`).
+pub const JSON_NULL_REF: &str = "#/components/schemas/JsonNull";
 
 /// Load `path` (shown in errors as `display`).
 pub fn load(path: &Path, display: &Path) -> Result<ProviderSpec, CodegenError> {
@@ -165,19 +281,32 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
             .unwrap_or_default();
         err(loc, format!("invalid YAML: {e}"))
     })?;
+    if let Some((loc, key)) = non_string_key(&value, "") {
+        return Err(err(
+            loc,
+            format!(
+                "the key {key} is not a string (YAML reads unquoted null, Null, true, numbers… as such): quote it"
+            ),
+        ));
+    }
+    let raw: Value = serde_json::to_value(&value)
+        .map_err(|e| err(String::new(), format!("not representable as JSON: {e}")))?;
+    if let Some(version) = raw.get("openapi").and_then(Value::as_str)
+        && !version.starts_with("3.0.")
+    {
+        return Err(err(
+            "/openapi".into(),
+            format!("version {version} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)"),
+        ));
+    }
+    // The official OpenAPI 3.0 JSON Schema before anything else, then the rules tools rely on.
+    crate::validate::meta_schema(&raw).map_err(|(l, m)| err(l, m))?;
+    crate::validate::strict_rules(&raw).map_err(|(l, m)| err(l, m))?;
+    let source = value.clone();
     let openapi: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
         let loc = pointer(e.path().iter().map(|seg| seg.to_string()));
         err(loc, format!("not an OpenAPI 3.0 document: {}", e.inner()))
     })?;
-    if !openapi.openapi.starts_with("3.0.") {
-        return Err(err(
-            "/openapi".into(),
-            format!(
-                "version {} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)",
-                openapi.openapi
-            ),
-        ));
-    }
     let meta = sourcing_meta(&openapi).map_err(|m| err("/x-sourcing".into(), m))?;
     let base_url = openapi
         .servers
@@ -245,7 +374,7 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         }
         for (method, op) in item.iter() {
             let ptr = format!("{item_ptr}/{method}");
-            let model = operation(
+            let mut model = operation(
                 op,
                 method,
                 path,
@@ -256,6 +385,14 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
                 &envelope_data,
             )
             .map_err(|(loc, msg)| err(loc, msg))?;
+            model.input_schema = input_schema(&raw, &model, &ptr).map_err(|(l, m)| err(l, m))?;
+            model.response_json_schema =
+                crate::json_schema::component(&raw, &model.response_schema).map_err(|m| {
+                    err(
+                        format!("{ptr}/responses/200/content/application~1json/schema"),
+                        m,
+                    )
+                })?;
             if let Some(prev) = operations.iter().find(|o| o.id == model.id) {
                 return Err(err(
                     format!("{ptr}/operationId"),
@@ -284,9 +421,14 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         }
     }
 
+    let example_counts = check_examples(&raw, &operations).map_err(|(l, m)| err(l, m))?;
+
     Ok(ProviderSpec {
+        example_counts,
         file: display.to_path_buf(),
         openapi,
+        raw,
+        source,
         meta,
         base_url,
         operations,
@@ -294,6 +436,34 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         envelope_data,
         hand_written,
     })
+}
+
+/// The first mapping key that is not a string (JSON object keys must be), with the pointer of its mapping.
+/// Integer keys (`200:`) are fine: JSON reads them as strings.
+fn non_string_key(v: &serde_yaml::Value, ptr: &str) -> Option<(String, String)> {
+    use serde_yaml::Value as Y;
+    match v {
+        Y::Mapping(m) => m.iter().find_map(|(k, child)| {
+            let seg = match k {
+                Y::String(s) => s.clone(),
+                Y::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+                other => {
+                    let shown = serde_yaml::to_string(other).unwrap_or_default();
+                    return Some((ptr.to_string(), shown.trim().to_string()));
+                }
+            };
+            non_string_key(
+                child,
+                &format!("{ptr}/{}", crate::error::pointer_segment(&seg)),
+            )
+        }),
+        Y::Sequence(a) => a
+            .iter()
+            .enumerate()
+            .find_map(|(i, child)| non_string_key(child, &format!("{ptr}/{i}"))),
+        Y::Tagged(t) => non_string_key(&t.value, ptr),
+        _ => None,
+    }
 }
 
 fn sourcing_meta(openapi: &OpenAPI) -> Result<SourcingMeta, String> {
@@ -489,12 +659,13 @@ fn operation(
         let openapiv3::ParameterSchemaOrContent::Schema(schema) = &data.format else {
             return Err((pptr, "parameters need a schema".into()));
         };
-        let (kind, limit) = match schema {
+        let (kind, limit, json_string) = match schema {
             ReferenceOr::Item(s) => (
                 kind_of(s),
                 limit_of(s).map_err(|m| (format!("{pptr}/schema"), m))?,
+                json_string_of(s).map_err(|m| (format!("{pptr}/schema/x-json-string"), m))?,
             ),
-            ReferenceOr::Reference { .. } => ("Any", None),
+            ReferenceOr::Reference { .. } => ("Any", None, false),
         };
         params.push(ParamModel {
             name: data.name.clone(),
@@ -503,6 +674,8 @@ fn operation(
             kind,
             description: data.description.clone().unwrap_or_default(),
             limit,
+            json_string,
+            schema_pointer: format!("{pptr}/schema"),
         });
     }
 
@@ -536,19 +709,27 @@ fn operation(
             ))?;
             let required = object_required(schema);
             for (prop, ps) in object_properties(openapi, schema) {
-                let limit = ps.map(limit_of).transpose().map_err(|m| {
-                    (
-                        pointer(["components", "schemas", name.as_str(), "properties", &prop]),
-                        m,
-                    )
-                })?;
+                let name_of_prop = prop.clone();
+                let prop_ptr =
+                    pointer(["components", "schemas", name.as_str(), "properties", &prop]);
+                let limit = ps
+                    .map(limit_of)
+                    .transpose()
+                    .map_err(|m| (prop_ptr.clone(), m))?;
+                let json_string = ps
+                    .map(json_string_of)
+                    .transpose()
+                    .map_err(|m| (format!("{prop_ptr}/x-json-string"), m))?
+                    .unwrap_or(false);
                 params.push(ParamModel {
+                    json_string,
+                    schema_pointer: prop_ptr,
                     required: required.contains(&prop),
                     name: prop,
                     location: ParamLocation::Body,
                     kind: ps.map(kind_of).unwrap_or("Any"),
-                    description: ps
-                        .and_then(|s| s.schema_data.description.clone())
+                    description: own_description(schema, &name_of_prop)
+                        .or_else(|| ps.and_then(|s| s.schema_data.description.clone()))
                         .unwrap_or_default(),
                     limit: limit.flatten(),
                 });
@@ -570,6 +751,15 @@ fn operation(
                 m,
             )
         })?;
+        if let Some(bad) = body_credentials(scheme)
+            .into_iter()
+            .find(|name| !owned.contains(name))
+        {
+            return Err((
+                pointer(["components", "securitySchemes", &auth, "x-body-credentials"]),
+                format!("{bad} is not one of the scheme's x-signer-params"),
+            ));
+        }
         if let Some(p) = params.iter().find(|p| owned.contains(&p.name)) {
             return Err((
                 at(""),
@@ -582,11 +772,39 @@ fn operation(
     }
 
     let rptr = at("/responses");
-    if op.responses.default.is_some() || op.responses.responses.len() != 1 {
+    if op.responses.responses.len() != 1 {
         return Err((
             rptr,
-            "exactly one response, \"200\", is supported (the envelope carries errors)".into(),
+            "exactly one response status, \"200\", is supported (the envelope carries errors), plus an optional `default` for the error answers".into(),
         ));
+    }
+    if let Some(default) = &op.responses.default {
+        let name = match default {
+            ReferenceOr::Reference { reference } => {
+                reference.strip_prefix("#/components/responses/")
+            }
+            ReferenceOr::Item(_) => None,
+        };
+        let known = name.and_then(|n| openapi.components.as_ref()?.responses.get(n));
+        let Some(ReferenceOr::Item(error)) = known else {
+            return Err((
+                format!("{rptr}/default"),
+                "`default` (the error answers) must be a $ref to a response in #/components/responses".into(),
+            ));
+        };
+        if component_ref(
+            error
+                .content
+                .get("application/json")
+                .and_then(|m| m.schema.as_ref()),
+        )
+        .is_none()
+        {
+            return Err((
+                format!("{rptr}/default"),
+                "the error response needs an application/json schema that is a $ref to a component (the error envelope)".into(),
+            ));
+        }
     }
     let Some(ReferenceOr::Item(ok)) = op
         .responses
@@ -634,7 +852,91 @@ fn operation(
         examples,
         batch_outcome,
         evidence,
+        input_schema: Value::Null,
+        response_json_schema: Value::Null,
     })
+}
+
+/// The prefix a body property gets in the input schema when a query parameter has the same name.
+pub const BODY_COLLISION_PREFIX: &str = "body_";
+
+/// The operation's inputs as one JSON Schema object (draft 2020-12, self-contained): a property per query
+/// parameter (its name) and per top-level JSON body property (its name, or `body_<name>` when a query
+/// parameter has the same name, e.g. PandaPon `refund_info`'s `refundId` and `body_refundId`); `required`
+/// lists the required query parameters and, when the body is required, the body's required properties.
+/// `additionalProperties` is the body's (open bodies accept extra properties), otherwise `false`.
+/// Signer-owned fields (`appKey`, `sign`, …) are not inputs.
+fn input_schema(raw: &Value, op: &OperationModel, ptr: &str) -> OpResult<Value> {
+    use crate::json_schema::Converter;
+    let mut conv = Converter::new(raw);
+    let mut props = serde_json::Map::new();
+    let mut required = Vec::new();
+    let body_required = raw
+        .pointer(&format!("{ptr}/requestBody/required"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let query_names: Vec<&str> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+        .map(|p| p.name.as_str())
+        .collect();
+    for p in &op.params {
+        let name = match p.location {
+            ParamLocation::Body if query_names.contains(&p.name.as_str()) => {
+                format!("{BODY_COLLISION_PREFIX}{}", p.name)
+            }
+            _ => p.name.clone(),
+        };
+        if props.contains_key(&name) {
+            return Err((
+                p.schema_pointer.clone(),
+                format!(
+                    "input name {name:?} is taken twice (a body property named like a query parameter is renamed {BODY_COLLISION_PREFIX}<name>)"
+                ),
+            ));
+        }
+        let schema = raw
+            .pointer(&p.schema_pointer)
+            .ok_or((p.schema_pointer.clone(), "schema not found".to_string()))?;
+        let mut converted = conv
+            .convert(schema)
+            .map_err(|m| (p.schema_pointer.clone(), m))?;
+        if let Value::Object(m) = &mut converted
+            && !m.contains_key("description")
+            && !p.description.is_empty()
+        {
+            m.insert("description".into(), Value::String(p.description.clone()));
+        }
+        let is_required = p.required && (p.location == ParamLocation::Query || body_required);
+        if is_required {
+            required.push(Value::String(name.clone()));
+        }
+        props.insert(name, converted);
+    }
+    let mut root = serde_json::Map::new();
+    root.insert("type".into(), "object".into());
+    root.insert("properties".into(), Value::Object(props));
+    if !required.is_empty() {
+        root.insert("required".into(), Value::Array(required));
+    }
+    let extra = match &op.body_schema {
+        Some(body) => {
+            let bptr = pointer([
+                "components",
+                "schemas",
+                body.as_str(),
+                "additionalProperties",
+            ]);
+            match raw.pointer(&bptr) {
+                Some(v) => conv.convert(v).map_err(|m| (bptr, m))?,
+                None => Value::Bool(false),
+            }
+        }
+        None => Value::Bool(false),
+    };
+    root.insert("additionalProperties".into(), extra);
+    Ok(conv.finish(Value::Object(root)))
 }
 
 /// `x-evidence` (only `third-party-client` is known) with its `x-evidence-source`: which clients show the
@@ -750,14 +1052,27 @@ fn collect_examples(
         let ReferenceOr::Item(ex) = ex else {
             return Err((format!("{ptr}/{name}"), "examples must be inline".into()));
         };
-        let value = ex.value.clone().ok_or((
-            format!("{ptr}/{name}"),
-            "examples need an inline `value`".into(),
-        ))?;
+        let at = format!("{ptr}/{}", crate::error::pointer_segment(name));
+        let value = ex
+            .value
+            .clone()
+            .ok_or((at.clone(), "examples need an inline `value`".into()))?;
+        let deviation = match ex.extensions.get("x-example-deviation") {
+            None => None,
+            Some(Value::String(r)) if !r.trim().is_empty() => Some(r.clone()),
+            Some(_) => {
+                return Err((
+                    format!("{at}/x-example-deviation"),
+                    "x-example-deviation must be a non-empty reason".into(),
+                ));
+            }
+        };
         out.push(ExampleModel {
             name: name.clone(),
             kind,
             value,
+            pointer: at,
+            deviation,
         });
     }
     Ok(())
@@ -779,12 +1094,46 @@ fn component<'a>(openapi: &'a OpenAPI, name: &str) -> Option<&'a Schema> {
     }
 }
 
+/// The schema `s` stands for: a `$ref` resolved, and the wrappers strict OpenAPI 3.0 needs seen through —
+/// `allOf: [X]` (a `$ref` with a description) and `anyOf: [X, JsonNull]` (X or null) both stand for X.
 fn resolve<'a>(openapi: &'a OpenAPI, s: &'a ReferenceOr<Box<Schema>>) -> Option<&'a Schema> {
+    let schema = match s {
+        ReferenceOr::Item(s) => s,
+        ReferenceOr::Reference { reference } => {
+            return component(openapi, reference.strip_prefix(SCHEMA_REF_PREFIX)?);
+        }
+    };
+    match &schema.schema_kind {
+        SchemaKind::AllOf { all_of } if all_of.len() == 1 => resolve_unboxed(openapi, &all_of[0]),
+        SchemaKind::AnyOf { any_of } if any_of.len() == 2 => {
+            let is_null = |x: &ReferenceOr<Schema>| matches!(x, ReferenceOr::Reference { reference } if reference == JSON_NULL_REF);
+            match (is_null(&any_of[0]), is_null(&any_of[1])) {
+                (false, true) => resolve_unboxed(openapi, &any_of[0]),
+                (true, false) => resolve_unboxed(openapi, &any_of[1]),
+                _ => Some(schema),
+            }
+        }
+        _ => Some(schema),
+    }
+}
+
+fn resolve_unboxed<'a>(openapi: &'a OpenAPI, s: &'a ReferenceOr<Schema>) -> Option<&'a Schema> {
     match s {
         ReferenceOr::Item(s) => Some(s),
         ReferenceOr::Reference { reference } => {
             component(openapi, reference.strip_prefix(SCHEMA_REF_PREFIX)?)
         }
+    }
+}
+
+/// The description written on a property itself (beside its `allOf`/`anyOf` wrapper), if any.
+fn own_description(schema: &Schema, prop: &str) -> Option<String> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => match o.properties.get(prop)? {
+            ReferenceOr::Item(s) => s.schema_data.description.clone(),
+            ReferenceOr::Reference { .. } => None,
+        },
+        _ => None,
     }
 }
 
@@ -807,6 +1156,20 @@ fn object_properties<'a>(
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The names under a security scheme's `x-body-credentials` (the fields its signer puts in JSON bodies).
+fn body_credentials(scheme: &openapiv3::SecurityScheme) -> Vec<String> {
+    use openapiv3::SecurityScheme as S;
+    let (S::APIKey { extensions, .. }
+    | S::HTTP { extensions, .. }
+    | S::OAuth2 { extensions, .. }
+    | S::OpenIDConnect { extensions, .. }) = scheme;
+    extensions
+        .get("x-body-credentials")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// The names a security scheme's signer adds itself (`x-signer-params`).
@@ -874,6 +1237,20 @@ fn limit_of(schema: &Schema) -> Result<Option<LimitModel>, String> {
         _ => None,
     };
     Ok(max_items.or(maximum))
+}
+
+/// `x-json-string: true|false` (absent = false).
+fn json_string_of(schema: &Schema) -> Result<bool, String> {
+    match schema.schema_data.extensions.get("x-json-string") {
+        None => Ok(false),
+        Some(Value::Bool(b)) => {
+            if *b && !matches!(schema.schema_kind, SchemaKind::Type(Type::String(_))) {
+                return Err("x-json-string applies to `type: string` only".into());
+            }
+            Ok(*b)
+        }
+        Some(_) => Err("x-json-string must be true or false".into()),
+    }
 }
 
 fn kind_of(schema: &Schema) -> &'static str {

@@ -19,7 +19,7 @@ fn tls_file(name: &str) -> Vec<u8> {
 /// A one-answer-per-connection HTTPS server on 127.0.0.1 that replies `PAY_OK` to any request; its base URL.
 async fn https_server() -> String {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

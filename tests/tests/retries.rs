@@ -31,6 +31,8 @@ fn op(idempotent: bool) -> Operation {
         transcode_response: transcode::<Env>,
         batch_outcome: None,
         evidence: None,
+        input_schema: "true",
+        response_schema: "true",
     }
 }
 

@@ -1,7 +1,7 @@
 //! The command tree: one subcommand per provider, one per operation, one flag per documented parameter.
 
 use clap::{Arg, ArgAction, Command};
-use sourcing_runtime::operation::{Operation, ParamLocation, Provider};
+use sourcing_runtime::operation::{Operation, Param, ParamLocation, Provider};
 
 pub const AFTER_HELP: &str = "\
 Credentials come from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for
@@ -35,6 +35,48 @@ pub fn flag_name(param: &str) -> String {
     out
 }
 
+/// Flags every operation command has besides its parameters' (`--body`, the global flags, clap's `--help`).
+const RESERVED_FLAGS: &[&str] = &["body", "base-url", "sandbox", "config", "output", "help"];
+
+/// The clap id of a parameter's argument: its location and name (`query:refundId`, `body:refundId`), so a
+/// query parameter and a body field of the same name are two arguments.
+pub fn arg_id(p: &Param) -> String {
+    let place = match p.location {
+        ParamLocation::Query => "query",
+        ParamLocation::Body => "body",
+    };
+    format!("{place}:{}", p.name)
+}
+
+/// The flag of each parameter of `op`, in order, never colliding. A flag is the parameter's input name
+/// ([`Operation::input_name`], the name `sourcing mcp` and the input schema use) in kebab case: `orderId` →
+/// `--order-id`; a body field named like a query parameter is `body_<name>` there, so PandaPon
+/// `refund_info`'s query `refundId` is `--refund-id` and its body `refundId` is `--body-refund-id`. Should two
+/// parameters still map to one flag, or a flag be one the command already has (`--body`, a global flag),
+/// the flag names the location: `--query-…`, `--body-…`.
+pub fn flags(op: &Operation) -> Vec<String> {
+    let plain: Vec<String> = op
+        .params
+        .iter()
+        .map(|p| flag_name(&op.input_name(p)))
+        .collect();
+    op.params
+        .iter()
+        .zip(&plain)
+        .map(|(p, flag)| {
+            let shared = plain.iter().filter(|f| *f == flag).count() > 1;
+            if shared || RESERVED_FLAGS.contains(&flag.as_str()) {
+                match p.location {
+                    ParamLocation::Query => format!("query-{flag}"),
+                    ParamLocation::Body => format!("body-{flag}"),
+                }
+            } else {
+                flag.clone()
+            }
+        })
+        .collect()
+}
+
 fn operation_command(op: &'static Operation) -> Command {
     let retry = if op.idempotent {
         "retried on transient failures"
@@ -58,7 +100,8 @@ fn operation_command(op: &'static Operation) -> Command {
             "{about}\n\n{} {} ({retry}).{unconfirmed}",
             op.method, op.path
         ));
-    for p in op.params {
+    let flags = flags(op);
+    for (p, flag) in op.params.iter().zip(flags) {
         let place = match p.location {
             ParamLocation::Query => "query",
             ParamLocation::Body => "body field, JSON unless a string",
@@ -72,8 +115,8 @@ fn operation_command(op: &'static Operation) -> Command {
             );
         }
         cmd = cmd.arg(
-            Arg::new(p.name)
-                .long(flag_name(p.name))
+            Arg::new(arg_id(p))
+                .long(flag)
                 .value_name(p.kind.name().to_uppercase())
                 .help(help),
         );
@@ -175,6 +218,27 @@ pub fn command() -> Command {
                 .help("Port on 127.0.0.1"),
         )
         .arg(Arg::new("path").long("path").default_value("/").help("Callback path"));
+    let mcp = Command::new("mcp")
+        .about("Serve every operation as a Model Context Protocol tool on stdin/stdout (guarded; see --help)")
+        .long_about(crate::mcp::ABOUT)
+        .arg(
+            Arg::new("live")
+                .long("live")
+                .action(ArgAction::SetTrue)
+                .help("Call the providers whose credentials are set (environment or --config) instead of the embedded sandbox"),
+        )
+        .arg(
+            Arg::new("allow-writes")
+                .long("allow-writes")
+                .action(ArgAction::SetTrue)
+                .help("Also serve the operations that change something (create, cancel, confirm, cart and address edits)"),
+        )
+        .arg(
+            Arg::new("allow-payments")
+                .long("allow-payments")
+                .action(ArgAction::SetTrue)
+                .help("Also serve the operations that pay or return a payment link (they move money)"),
+        );
     sourcing_sandbox::providers()
         .iter()
         .fold(
@@ -189,6 +253,7 @@ pub fn command() -> Command {
         )
         .subcommand(sandbox)
         .subcommand(webhooks)
+        .subcommand(mcp)
 }
 
 #[cfg(test)]

@@ -10,12 +10,13 @@ use sourcing_sandbox::{FaultRule, Sandbox, SandboxConfig};
 use std::collections::BTreeMap;
 
 /// A failure before the call, with its exit code.
-struct Stop(u8, String);
+pub(crate) struct Stop(pub(crate) u8, pub(crate) String);
 
 pub async fn run(m: ArgMatches) -> u8 {
     let result = match m.subcommand() {
         Some(("sandbox", sm)) => run_sandbox(sm).await,
         Some(("webhooks", wm)) => run_webhooks(wm).await,
+        Some(("mcp", mm)) => crate::mcp::run(mm).await,
         Some((name, pm)) => run_operation(name, pm).await,
         None => Err(Stop(exit::USAGE, "no command given; see --help".into())),
     };
@@ -170,7 +171,7 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
         Err(e) => {
             eprintln!("error: {e}");
             if let Some(body) = e.body() {
-                eprintln!("response body: {body}");
+                eprintln!("{}", output::body_prefix(body));
             }
             // A partly failed batch still tells which items went through: print the answer as on success.
             if let Some(p) = e.partial_failure() {
@@ -194,9 +195,8 @@ fn inputs(op: &'static Operation, m: &ArgMatches) -> Result<Inputs, Stop> {
         Some(text) => Some(parse_body(text)?),
         None => op.has_body.then(|| Value::Object(Default::default())),
     };
-    for p in op.params {
-        let flag = crate::args::flag_name(p.name);
-        let value = m.get_one::<String>(p.name);
+    for (p, flag) in op.params.iter().zip(crate::args::flags(op)) {
+        let value = m.get_one::<String>(&crate::args::arg_id(p));
         match (p.location, value) {
             (ParamLocation::Query, Some(v)) => query.push((p.name, v.clone())),
             (ParamLocation::Body, Some(v)) => {
@@ -246,7 +246,7 @@ fn parse_body(text: &str) -> Result<Value, Stop> {
 }
 
 /// Settings from `--config` (KEY=VALUE lines) over the environment.
-fn settings(config: Option<&String>) -> Result<BTreeMap<String, String>, Stop> {
+pub(crate) fn settings(config: Option<&String>) -> Result<BTreeMap<String, String>, Stop> {
     let mut map: BTreeMap<String, String> = std::env::vars().collect();
     if let Some(path) = config {
         let text = std::fs::read_to_string(path)
@@ -271,7 +271,7 @@ fn settings(config: Option<&String>) -> Result<BTreeMap<String, String>, Stop> {
     Ok(map)
 }
 
-fn sandbox_settings(provider: &Provider) -> BTreeMap<String, String> {
+pub(crate) fn sandbox_settings(provider: &Provider) -> BTreeMap<String, String> {
     use sourcing_sandbox::credentials as c;
     let p = provider.env_prefix;
     [
@@ -311,7 +311,7 @@ fn access_key(
 
 /// The runtime for `provider` from the settings' credentials. Against the sandbox, the signer also covers
 /// the sandbox-only stand-in for the unpublished query-signed logistics endpoints.
-fn runtime_for(
+pub(crate) fn runtime_for(
     provider: &Provider,
     settings: &BTreeMap<String, String>,
     sandbox: bool,

@@ -1,21 +1,9 @@
 //! `sourcing <provider> <operation> [--flags]`: every operation of every provider from the command line,
-//! built from the generated operation tables. `sourcing sandbox` runs the local sandbox.
+//! built from the generated operation tables. `sourcing sandbox` runs the local sandbox; `sourcing mcp` serves
+//! every operation as a guarded Model Context Protocol tool.
 
-mod args;
-mod call;
-mod output;
-
+use sourcing_cli::{args, call, exit};
 use std::process::ExitCode;
-
-/// Exit codes, documented in `--help`.
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const USAGE: u8 = 2;
-    pub const CONFIG: u8 = 3;
-    pub const TRANSPORT: u8 = 4;
-    pub const BUSINESS: u8 = 5;
-    pub const REQUEST: u8 = 6;
-}
 
 fn main() -> ExitCode {
     let matches = match args::command().try_get_matches() {

@@ -1,6 +1,7 @@
 //! Output: pretty JSON, or a table for lists (an array of objects, or an object holding one).
 
 use serde_json::Value;
+use sourcing_runtime::BodyPrefix;
 
 /// Terminal columns of `s`: East Asian wide and fullwidth characters take two.
 fn width(s: &str) -> usize {
@@ -17,6 +18,25 @@ fn width(s: &str) -> usize {
             _ => 1,
         })
         .sum()
+}
+
+/// The body prefix an error kept (up to [`sourcing_runtime::error::BODY_PREFIX_LIMIT`], 4 KiB), whole: the
+/// error's own message shortens it to one line.
+pub fn body_prefix(body: &BodyPrefix) -> String {
+    if body.is_truncated() {
+        format!(
+            "response body (first {} of {} bytes):\n{}",
+            body.bytes.len(),
+            body.total_len,
+            body.as_text()
+        )
+    } else {
+        format!(
+            "response body ({} bytes):\n{}",
+            body.total_len,
+            body.as_text()
+        )
+    }
 }
 
 pub fn json(data: &Value) -> String {
@@ -85,6 +105,19 @@ pub fn table(data: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_bodies_keep_the_whole_4_kib_prefix() {
+        let body = "x".repeat(10_000);
+        let shown = body_prefix(&BodyPrefix::new(body.as_bytes()));
+        assert!(
+            shown.starts_with("response body (first 4096 of 10000 bytes):\n"),
+            "{shown}"
+        );
+        assert_eq!(shown.matches('x').count(), 4096);
+        let short = body_prefix(&BodyPrefix::new(b"<html>oops</html>"));
+        assert_eq!(short, "response body (17 bytes):\n<html>oops</html>");
+    }
 
     #[test]
     fn lists_become_tables() {

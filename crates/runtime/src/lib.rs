@@ -13,7 +13,6 @@ pub mod operation;
 pub mod policy;
 pub mod runtime;
 pub mod signing;
-mod tls;
 pub mod wire;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
@@ -27,7 +26,6 @@ pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
     AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
 };
-pub use tls::ensure_crypto_provider;
 pub use wire::{JsonString, LenientId};
 
 /// Re-exported for generated code, so generated crates need no direct dependency on it.

@@ -108,6 +108,8 @@ pub struct Param {
     pub description: &'static str,
     /// A limit the vendor documents, checked before the request is signed and sent.
     pub limit: Option<Limit>,
+    /// The value is a string that must hold JSON text (spec: `x-json-string: true`), e.g. Dajisaas `sort`.
+    pub json_string: bool,
 }
 
 /// A documented limit on a parameter (spec: `x-max-items` + `x-separator`, or `maximum`). Checked by
@@ -234,6 +236,21 @@ pub struct Operation {
     /// the clients and what they show. Such operations exist only with the generated crate's feature
     /// `unconfirmed-endpoints`; tools mark them (see [`Operation::is_unconfirmed`]).
     pub evidence: Option<&'static str>,
+    /// JSON text of a self-contained JSON Schema (draft 2020-12, references under `$defs`) of the
+    /// operation's inputs, one object:
+    /// * a property per query parameter, named as the parameter;
+    /// * a property per top-level property of the JSON body, named as the property — except when a query
+    ///   parameter has the same name: the body property is then `body_<name>` (PandaPon `refund_info`:
+    ///   `refundId` is the query parameter, `body_refundId` the body field);
+    /// * `required`: the required query parameters and, when the body is required, its required properties;
+    /// * `additionalProperties`: the body's own (open bodies take extra fields into the body), else `false`.
+    ///
+    /// The names are those of [`Operation::params`]; signer-owned fields (`appKey`, `sign`, …) are not inputs.
+    /// See [`Operation::input_schema_json`].
+    pub input_schema: &'static str,
+    /// JSON text of a self-contained JSON Schema (draft 2020-12) of the whole 200 response: the envelope
+    /// (`{"$ref": "#/$defs/<Envelope component>", "$defs": {...}}`). See [`Operation::response_schema_json`].
+    pub response_schema: &'static str,
 }
 
 impl Operation {
@@ -260,6 +277,33 @@ impl Operation {
             transcode_response: transcode::<Value>,
             batch_outcome: None,
             evidence: None,
+            input_schema: "true",
+            response_schema: "true",
+        }
+    }
+
+    /// [`Operation::input_schema`] parsed. The generated tables always hold valid JSON.
+    pub fn input_schema_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.input_schema)
+    }
+
+    /// [`Operation::response_schema`] parsed. The generated tables always hold valid JSON.
+    pub fn response_schema_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.response_schema)
+    }
+
+    /// The name of `param` in [`Operation::input_schema`]: its own, or `body_<name>` for a body property
+    /// whose name a query parameter of this operation also has.
+    pub fn input_name(&self, param: &Param) -> std::borrow::Cow<'static, str> {
+        let collides = param.location == ParamLocation::Body
+            && self
+                .params
+                .iter()
+                .any(|p| p.location == ParamLocation::Query && p.name == param.name);
+        if collides {
+            format!("body_{}", param.name).into()
+        } else {
+            param.name.into()
         }
     }
 
@@ -296,6 +340,17 @@ impl Operation {
 
     pub fn examples_of(&self, kind: ExampleKind) -> impl Iterator<Item = &Example> {
         self.examples.iter().filter(move |e| e.kind == kind)
+    }
+
+    /// Whether the operation pays or returns a payment link: a segment of its path names payment (`/pay/url`,
+    /// `/submit/to/pay`, `/alipay/url/get`, `/protocolPay/preparePay`, `/batch/pay`, `/ka/order/pay`). The one
+    /// place this is decided, so that tools which must hold payments back (`sourcing mcp` without
+    /// `--allow-payments`) agree; a new path that merely contains the letters (`/display`) errs on the guarded
+    /// side. The list of matching operations per provider is pinned by a test of the `sourcing` CLI.
+    pub fn moves_money(&self) -> bool {
+        self.path
+            .split('/')
+            .any(|segment| segment.to_ascii_lowercase().contains("pay"))
     }
 }
 
@@ -387,6 +442,7 @@ mod tests {
             kind: ParamKind::Any,
             description: "",
             limit: Some(limit),
+            json_string: false,
         }
     }
 
@@ -423,10 +479,11 @@ mod tests {
         transcode_response: transcode::<Value>,
         batch_outcome: None,
         evidence: None,
+        input_schema: "true",
+        response_schema: "true",
     };
 
     fn request(query: &str, body: Value) -> reqwest::Request {
-        crate::ensure_crypto_provider();
         reqwest::Client::new()
             .post(format!("http://localhost/x?{query}"))
             .json(&body)

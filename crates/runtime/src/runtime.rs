@@ -57,9 +57,7 @@ impl Runtime {
 
     /// The builder behind [`Runtime::http_client`], to add what your network needs (a proxy, a private CA
     /// with `tls_certs_merge`) before `build()`; pass the result to the generated `Client::new_with_client`.
-    /// With the `rustls` feature it makes sure a rustls crypto provider (ring) is installed first.
     pub fn http_client_builder(&self) -> reqwest::ClientBuilder {
-        crate::tls::ensure_crypto_provider();
         reqwest::Client::builder()
             .connect_timeout(self.policy.connect_timeout)
             .timeout(self.policy.timeout)

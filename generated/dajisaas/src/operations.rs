@@ -23,6 +23,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "URL of the image. Only 1688 image links are supported\n(e.g. `https://cbu01.alicdn.com/img/ibank/O1CN01zEkk4m1ruzEhY7QF1_!!2207950555692-0-cib.jpg`).\nGive this or `imageId`; when both are given `imageId` wins.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "imageId",
@@ -31,6 +32,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Id of an uploaded image (numeric-looking text, e.g. `1048608196202797156`), from the image upload.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -39,6 +41,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -47,6 +50,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page; at most 50, 20 recommended.",
             limit: Some(::sourcing_runtime::operation::Limit::Maximum(50i64)),
+            json_string: false,
         },
         Param {
             name: "region",
@@ -55,6 +59,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Subject of the image, as bounding-box coordinates (the rest of the vendor's description is not\npublished).\n",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -65,6 +70,8 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":\"integer\"},\"imageId\":{\"description\":\"Id of an uploaded image (numeric-looking text, e.g. `1048608196202797156`), from the image upload.\",\"type\":\"string\"},\"imageUrl\":{\"description\":\"URL of the image. Only 1688 image links are supported\\n(e.g. `https://cbu01.alicdn.com/img/ibank/O1CN01zEkk4m1ruzEhY7QF1_!!2207950555692-0-cib.jpg`).\\nGive this or `imageId`; when both are given `imageId` wins.\\n\",\"type\":\"string\"},\"pageSize\":{\"description\":\"Results per page; at most 50, 20 recommended.\",\"format\":\"int32\",\"maximum\":50,\"type\":\"integer\"},\"region\":{\"description\":\"Subject of the image, as bounding-box coordinates (the rest of the vendor's description is not\\npublished).\\n\",\"type\":\"string\"}},\"required\":[\"beginPage\",\"pageSize\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/freightEstimate`: Estimate the domestic (China) freight of a 1688 offer
 pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
@@ -83,6 +90,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "1688 offer (product) id, sent as a JSON number as in the published example.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "toProvinceCode",
@@ -91,6 +99,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Province code of the Chinese address (e.g. `330000`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "toCityCode",
@@ -99,6 +108,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "City code of the Chinese address (e.g. `330100`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "toCountryCode",
@@ -107,6 +117,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "District (区/县) code of the Chinese address (e.g. `330108`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "totalNum",
@@ -115,6 +126,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Number of pieces bought.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "logisticsSkuNumModels",
@@ -123,6 +135,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Pieces per SKU.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -139,6 +152,8 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"LogisticsSkuNum\":{\"description\":\"A SKU and its number of pieces.\",\"properties\":{\"number\":{\"description\":\"Number of pieces of this SKU.\",\"type\":\"integer\"},\"skuId\":{\"description\":\"1688 SKU id, as text (e.g. `4829152353068`).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"logisticsSkuNumModels\":{\"description\":\"Pieces per SKU.\",\"items\":{\"$ref\":\"#/$defs/LogisticsSkuNum\"},\"type\":\"array\"},\"offerId\":{\"description\":\"1688 offer (product) id, sent as a JSON number as in the published example.\",\"format\":\"int64\",\"type\":\"integer\"},\"toCityCode\":{\"description\":\"City code of the Chinese address (e.g. `330100`).\",\"type\":\"string\"},\"toCountryCode\":{\"description\":\"District (区/县) code of the Chinese address (e.g. `330108`).\",\"type\":\"string\"},\"toProvinceCode\":{\"description\":\"Province code of the Chinese address (e.g. `330000`).\",\"type\":\"string\"},\"totalNum\":{\"description\":\"Number of pieces bought.\",\"type\":\"integer\"}},\"required\":[\"offerId\",\"toProvinceCode\",\"toCityCode\",\"toCountryCode\",\"totalNum\",\"logisticsSkuNumModels\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/createOrder/preview`: Preview a 1688 order (freight, discounts, checks)
 pub static ORDER_PREVIEW: Operation = Operation {
@@ -157,6 +172,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow; the examples send `general`. Values are not listed by Dajisaas (1688's own\nfastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, boutiquepifa).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -165,6 +181,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Object,
             description: "Chinese delivery address, as text plus the district code. Every field is documented as required.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -173,6 +190,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "The goods (one supplier only).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -189,6 +207,8 @@ pub static ORDER_PREVIEW: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\",\"properties\":{\"address\":{\"description\":\"Street address (e.g. 网商路699号).\",\"type\":\"string\"},\"areaText\":{\"description\":\"District, as text (e.g. 滨江区).\",\"type\":\"string\"},\"cityText\":{\"description\":\"City, as text (e.g. 杭州市).\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Address (district) code (e.g. `310107`).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Name of the receiver.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Telephone number.\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postcode.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province, as text (e.g. 浙江省).\",\"type\":\"string\"},\"townText\":{\"description\":\"Town, as text (e.g. 长河镇).\",\"type\":\"string\"}},\"required\":[\"fullName\",\"mobile\",\"phone\",\"postCode\",\"cityText\",\"provinceText\",\"areaText\",\"townText\",\"address\",\"districtCode\"],\"type\":\"object\"},\"CargoParam\":{\"description\":\"One SKU line of an order. The docs mark each field optional.\",\"properties\":{\"offerId\":{\"description\":\"1688 offer (product) id, a JSON number.\",\"format\":\"int64\",\"type\":\"integer\"},\"quantity\":{\"description\":\"Number of pieces (used to compute the amount).\",\"type\":\"integer\"},\"specId\":{\"description\":\"SKU specification id (32 hex characters).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\"},\"cargoParamList\":{\"description\":\"The goods (one supplier only).\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow; the examples send `general`. Values are not listed by Dajisaas (1688's own\\nfastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, boutiquepifa).\\n\",\"type\":\"string\"}},\"required\":[\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"CargoPromotion\":{\"description\":\"A promotion available for a SKU line.\",\"properties\":{\"desc\":{\"description\":\"Description, as HTML.\",\"type\":[\"string\",\"null\"]},\"discountFee\":{\"description\":\"Discount, in fen (69 = 0.69 yuan, as the text says).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"freePostage\":{\"description\":\"Whether the promotion makes postage free.\",\"type\":[\"boolean\",\"null\"]},\"promotionId\":{\"description\":\"Promotion id.\",\"type\":[\"string\",\"null\"]},\"selected\":{\"description\":\"Whether the promotion is applied.\",\"type\":[\"boolean\",\"null\"]},\"text\":{\"description\":\"Short text (e.g. `省0.69:PLUS会员价`).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"OrderPreview\":{\"description\":\"Previews, one per order the goods would produce.\",\"properties\":{\"orderPreviewResuslt\":{\"description\":\"One preview per resulting order (the field name's misspelling is the vendor's).\",\"items\":{\"$ref\":\"#/$defs/OrderPreviewResult\"},\"type\":\"array\"}},\"type\":\"object\"},\"OrderPreviewEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPreview\"}},\"type\":\"object\"}]},\"OrderPreviewResult\":{\"description\":\"The preview of one order. The response schema lists 16 fields; the ones visible in the published\\n(truncated) example are typed here. Totals are integers in fen; per-line prices are decimals in yuan.\\n\",\"properties\":{\"additionalFee\":{\"description\":\"Additional fee (null in the example; type and unit unpublished).\"},\"cargoList\":{\"description\":\"The SKU lines as priced.\",\"items\":{\"$ref\":\"#/$defs/PreviewCargo\"},\"type\":[\"array\",\"null\"]},\"discountFee\":{\"description\":\"Discount, in fen.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"flowFlag\":{\"description\":\"Order flow of the preview (e.g. `general`).\",\"type\":[\"string\",\"null\"]},\"message\":{\"description\":\"Error message when the preview failed.\",\"type\":[\"string\",\"null\"]},\"resultCode\":{\"description\":\"Error code when the preview failed.\",\"type\":[\"string\",\"null\"]},\"shopPromotionList\":{\"description\":\"Shop-level promotions (empty in the example; item shape unpublished).\",\"items\":{},\"type\":[\"array\",\"null\"]},\"status\":{\"description\":\"Status flag of the preview.\",\"type\":[\"boolean\",\"null\"]},\"success\":{\"description\":\"Whether this preview succeeded.\",\"type\":[\"boolean\",\"null\"]},\"sumCarriage\":{\"description\":\"Freight, in fen.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"sumPayment\":{\"description\":\"Total to pay, freight included, in fen (1671 = 16.71 yuan).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"sumPaymentNoCarriage\":{\"description\":\"Total to pay without freight, in fen.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"taoSampleSinglePromotion\":{\"description\":\"Whether a Taobao single-sample promotion applies.\",\"type\":[\"boolean\",\"null\"]},\"tradeModeNameList\":{\"description\":\"Available trade modes (e.g. `assureTrade`).\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"tradeModelList\":{\"description\":\"Trade models the order can use.\",\"items\":{\"$ref\":\"#/$defs/TradeModel\"},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"PreviewCargo\":{\"description\":\"One SKU line of a preview. Prices here are decimals in yuan.\",\"properties\":{\"amount\":{\"description\":\"Line amount, in yuan (decimal).\",\"type\":[\"number\",\"null\"]},\"cargoPromotionList\":{\"description\":\"Promotions for this line.\",\"items\":{\"$ref\":\"#/$defs/CargoPromotion\"},\"type\":[\"array\",\"null\"]},\"finalUnitPrice\":{\"description\":\"Final unit price, in yuan (decimal).\",\"type\":[\"number\",\"null\"]},\"message\":{\"description\":\"Error message when this line cannot be ordered.\",\"type\":[\"string\",\"null\"]},\"offerId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"1688 offer id.\"},\"openOfferId\":{\"description\":\"Encrypted (Base64-like) offer id.\",\"type\":[\"string\",\"null\"]},\"resultCode\":{\"description\":\"Error code when this line cannot be ordered.\",\"type\":[\"string\",\"null\"]},\"skuId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"SKU id.\"},\"specId\":{\"description\":\"SKU specification id.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TradeModel\":{\"description\":\"A trade model (payment arrangement) the order can use.\",\"properties\":{\"description\":{\"description\":\"Description.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Name (e.g. 担保交易, escrow).\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Type (e.g. `assureTrade`).\",\"type\":[\"string\",\"null\"]},\"tradeWay\":{\"description\":\"Trade way (null in the example).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderPreviewEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/createCrossOrder`: Create a 1688 order
 pub static ORDER_CREATE: Operation = Operation {
@@ -207,6 +227,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own order number (e.g. `T20240708002`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "flow",
@@ -215,6 +236,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (`general` in the example; values not listed by Dajisaas).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -223,6 +245,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Buyer's message to the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "isvBizType",
@@ -231,6 +254,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Business type (`cross` in the example; values not listed).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -239,6 +263,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Object,
             description: "Chinese delivery address, as text plus the district code. Every field is documented as required.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -250,6 +275,7 @@ pub static ORDER_CREATE: Operation = Operation {
                 max: 100usize,
                 separator: None,
             }),
+            json_string: false,
         },
     ],
     has_body: true,
@@ -266,6 +292,8 @@ pub static ORDER_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\",\"properties\":{\"address\":{\"description\":\"Street address (e.g. 网商路699号).\",\"type\":\"string\"},\"areaText\":{\"description\":\"District, as text (e.g. 滨江区).\",\"type\":\"string\"},\"cityText\":{\"description\":\"City, as text (e.g. 杭州市).\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Address (district) code (e.g. `310107`).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Name of the receiver.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Telephone number.\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postcode.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province, as text (e.g. 浙江省).\",\"type\":\"string\"},\"townText\":{\"description\":\"Town, as text (e.g. 长河镇).\",\"type\":\"string\"}},\"required\":[\"fullName\",\"mobile\",\"phone\",\"postCode\",\"cityText\",\"provinceText\",\"areaText\",\"townText\",\"address\",\"districtCode\"],\"type\":\"object\"},\"CargoParam\":{\"description\":\"One SKU line of an order. The docs mark each field optional.\",\"properties\":{\"offerId\":{\"description\":\"1688 offer (product) id, a JSON number.\",\"format\":\"int64\",\"type\":\"integer\"},\"quantity\":{\"description\":\"Number of pieces (used to compute the amount).\",\"type\":\"integer\"},\"specId\":{\"description\":\"SKU specification id (32 hex characters).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"Chinese delivery address, as text plus the district code. Every field is documented as required.\"},\"cargoParamList\":{\"description\":\"The SKU lines, at most 100 (checked before sending), all from one supplier.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (`general` in the example; values not listed by Dajisaas).\",\"type\":\"string\"},\"isvBizType\":{\"description\":\"Business type (`cross` in the example; values not listed).\",\"type\":\"string\"},\"message\":{\"description\":\"Buyer's message to the seller.\",\"type\":\"string\"},\"thirdOrderId\":{\"description\":\"Your own order number (e.g. `T20240708002`).\",\"type\":\"string\"}},\"required\":[\"thirdOrderId\",\"flow\",\"message\",\"isvBizType\",\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OrderCreateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderCreateResult\"}},\"type\":\"object\"}]},\"OrderCreateResult\":{\"description\":\"The created order(s). The published example is cut off after these fields; `code`/`message` here are\\n1688's, not the envelope's.\\n\",\"properties\":{\"accountPeriod\":{\"description\":\"Account-period (credit) information (null in the example; shape unpublished).\"},\"code\":{\"description\":\"1688's error code (null on success; type unpublished).\"},\"failedOfferList\":{\"description\":\"Offers that could not be ordered (null in the example; shape unpublished).\"},\"message\":{\"description\":\"1688's error message (null on success).\",\"type\":[\"string\",\"null\"]},\"orderId\":{\"description\":\"The 1688 order id (19 digits, as text).\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether the order was created.\",\"type\":[\"boolean\",\"null\"]},\"totalSuccessAmount\":{\"description\":\"Total of the order in fen; empty when several orders were created at once.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderCreateEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/cancel`: Cancel a 1688 order
 pub static ORDER_CANCEL: Operation = Operation {
@@ -284,6 +312,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688` (or `alibaba` for the international site).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -292,6 +321,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "1688 order (trade) id, 19 digits as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cancelReason",
@@ -300,6 +330,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Reason code; the example sends `buyerCancel`. Dajisaas lists no values (1688 uses buyerCancel,\nsellerGoodsLack, other).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -308,6 +339,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Free-text remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -334,6 +366,8 @@ pub static ORDER_CANCEL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"cancelReason\":{\"description\":\"Reason code; the example sends `buyerCancel`. Dajisaas lists no values (1688 uses buyerCancel,\\nsellerGoodsLack, other).\\n\",\"type\":\"string\"},\"orderId\":{\"description\":\"1688 order (trade) id, 19 digits as text.\",\"type\":\"string\"},\"remark\":{\"description\":\"Free-text remark.\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688` (or `alibaba` for the international site).\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\",\"cancelReason\",\"remark\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OperationResult\":{\"description\":\"Outcome of an order operation as 1688 reports it.\",\"properties\":{\"errorCode\":{\"description\":\"1688 error code (null on success; string or number).\"},\"errorMessage\":{\"description\":\"1688 error message (null on success).\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether the operation succeeded.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"OrderCancelEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OperationResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderCancelEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/get/buyerView`: Get the details of a 1688 order (buyer view)
 pub static ORDER_DETAIL: Operation = Operation {
@@ -352,6 +386,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -360,6 +395,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "1688 order id, 19 digits as text.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -376,6 +412,8 @@ pub static ORDER_DETAIL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"1688 order id, 19 digits as text.\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"GuaranteesTerm\":{\"description\":\"A guarantee the seller offers (e.g. 7-day no-reason return).\",\"properties\":{\"assuranceInfo\":{\"description\":\"Text of the guarantee.\",\"type\":[\"string\",\"null\"]},\"assuranceType\":{\"description\":\"Guarantee code (e.g. `qtwlybt`).\",\"type\":[\"string\",\"null\"]},\"qualityAssuranceType\":{\"description\":\"Guarantee name (e.g. 7天无理由退货).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"NativeLogistics\":{\"description\":\"The Chinese delivery address of an order.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"area\":{\"description\":\"District.\",\"type\":[\"string\",\"null\"]},\"areaCode\":{\"description\":\"District code.\",\"type\":[\"string\",\"null\"]},\"caid\":{\"description\":\"null in the example; meaning unpublished.\"},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"contactPerson\":{\"description\":\"Receiver.\",\"type\":[\"string\",\"null\"]},\"fax\":{\"description\":\"Fax (null in the example).\",\"type\":[\"string\",\"null\"]},\"logisticsItems\":{\"description\":\"Shipments (null in the example; shape unpublished).\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":[\"string\",\"null\"]},\"province\":{\"description\":\"Province.\",\"type\":[\"string\",\"null\"]},\"realLogisticsCompanyNo\":{\"description\":\"Logistics company number (null in the example).\"},\"telephone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"town\":{\"description\":\"Town.\",\"type\":[\"string\",\"null\"]},\"townCode\":{\"description\":\"Town code (null in the example).\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postcode.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OrderDetail\":{\"description\":\"One order as the buyer sees it (1688 `alibaba.trade.get.buyerView`). Fields the published schema types\\nonly as `null` or as an unexpanded object are kept untyped.\\n\",\"properties\":{\"baseInfo\":{\"description\":\"Base information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"customs\":{\"description\":\"Cross-border customs information (null in the schema; shape unpublished).\"},\"encryptOutOrderInfo\":{\"description\":\"External order information (null in the schema; shape unpublished).\"},\"extAttributes\":{\"description\":\"Extended attributes of the order.\",\"items\":{},\"type\":[\"array\",\"null\"]},\"fromEncryptOrder\":{\"description\":\"Whether the order comes from an encrypted order.\",\"type\":[\"boolean\",\"null\"]},\"guaranteesTerms\":{\"anyOf\":[{\"$ref\":\"#/$defs/GuaranteesTerm\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Guarantee terms of the order.\"},\"internationalLogistics\":{\"description\":\"International logistics (null in the examples; shape unpublished).\"},\"nativeLogistics\":{\"anyOf\":[{\"$ref\":\"#/$defs/NativeLogistics\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Chinese delivery information.\"},\"officialLogisticOrder\":{\"description\":\"Official logistics order (null in the schema; shape unpublished).\"},\"orderBizInfo\":{\"description\":\"Business information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"orderInvoiceInfo\":{\"description\":\"Invoice information (null in the schema; shape unpublished).\"},\"orderRateInfo\":{\"description\":\"Rating information (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"outChannel\":{\"description\":\"Outside channel (null in the schema; shape unpublished).\"},\"overseasExtraAddress\":{\"description\":\"Cross-border address extension (null in the schema; shape unpublished).\"},\"productItems\":{\"description\":\"Product lines.\",\"items\":{\"$ref\":\"#/$defs/ProductItem\"},\"type\":[\"array\",\"null\"]},\"quoteList\":{\"description\":\"Quotes (null in the schema; shape unpublished).\"},\"sendGoodsOverdueRisk\":{\"description\":\"Late-shipment risk (null in the schema; shape unpublished).\"},\"tradeTerms\":{\"description\":\"Trade terms.\",\"items\":{},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"OrderDetailEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderDetail\"}},\"type\":\"object\"}]},\"ProductItem\":{\"description\":\"One product line of an order. Prices and amounts are decimals in yuan.\",\"properties\":{\"cargoNumber\":{\"description\":\"Seller's cargo number (null in the example).\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description (null in the example).\",\"type\":[\"string\",\"null\"]},\"guaranteesTerms\":{\"description\":\"Guarantees of this line.\",\"items\":{\"$ref\":\"#/$defs/GuaranteesTerm\"},\"type\":[\"array\",\"null\"]},\"itemAmount\":{\"description\":\"Line amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"name\":{\"description\":\"Product title.\",\"type\":[\"string\",\"null\"]},\"price\":{\"description\":\"Unit price, in yuan.\",\"type\":[\"number\",\"null\"]},\"productID\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"1688 offer id (capital `ID`, as 1688 writes it).\"},\"productImgUrl\":{\"description\":\"Image links (thumbnail and full size).\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"productSnapshotUrl\":{\"description\":\"Link to the offer snapshot taken at order time.\",\"type\":[\"string\",\"null\"]},\"quantity\":{\"description\":\"Number of pieces.\",\"type\":[\"integer\",\"null\"]},\"refund\":{\"description\":\"Refunded amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"skuID\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"SKU id.\"},\"sort\":{\"description\":\"null in the example; meaning unpublished.\"},\"status\":{\"description\":\"Line status (e.g. `cancel`; 1688 status values, not listed by Dajisaas).\",\"type\":[\"string\",\"null\"]},\"subItemID\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Sub-order (order entry) id, 19 digits.\"},\"type\":{\"description\":\"Line type (e.g. `common`).\",\"type\":[\"string\",\"null\"]},\"unit\":{\"description\":\"Unit (e.g. 盒).\",\"type\":[\"string\",\"null\"]},\"weight\":{\"description\":\"Weight (null in the example; unit in `weightUnit`).\"},\"weightUnit\":{\"description\":\"Unit of `weight` (null in the example).\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderDetailEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/getBuyerOrderList`: List the buyer's 1688 orders
 pub static ORDER_LIST: Operation = Operation {
@@ -394,6 +432,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Orders created from this time, 1688 format `yyyyMMddHHmmssSSS+0800` (e.g. `20250702211113000+0800`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "createEndTime",
@@ -402,6 +441,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Orders created until this time, same format.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderStatus",
@@ -410,6 +450,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Order status (`success` in the example; Dajisaas lists no values — 1688 uses waitbuyerpay,\nwaitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outOrderId",
@@ -418,6 +459,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own order number (empty in the example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "productName",
@@ -426,6 +468,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::String,
             description: "Product name (empty in the example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "page",
@@ -434,6 +477,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -442,6 +486,7 @@ pub static ORDER_LIST: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Orders per page.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -463,6 +508,8 @@ pub static ORDER_LIST: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"createEndTime\":{\"description\":\"Orders created until this time, same format.\",\"type\":\"string\"},\"createStartTime\":{\"description\":\"Orders created from this time, 1688 format `yyyyMMddHHmmssSSS+0800` (e.g. `20250702211113000+0800`).\",\"type\":\"string\"},\"orderStatus\":{\"description\":\"Order status (`success` in the example; Dajisaas lists no values — 1688 uses waitbuyerpay,\\nwaitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated).\\n\",\"type\":\"string\"},\"outOrderId\":{\"description\":\"Your own order number (empty in the example).\",\"type\":\"string\"},\"page\":{\"description\":\"Page number, from 1.\",\"type\":\"integer\"},\"pageSize\":{\"description\":\"Orders per page.\",\"type\":\"integer\"},\"productName\":{\"description\":\"Product name (empty in the example).\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"GuaranteesTerm\":{\"description\":\"A guarantee the seller offers (e.g. 7-day no-reason return).\",\"properties\":{\"assuranceInfo\":{\"description\":\"Text of the guarantee.\",\"type\":[\"string\",\"null\"]},\"assuranceType\":{\"description\":\"Guarantee code (e.g. `qtwlybt`).\",\"type\":[\"string\",\"null\"]},\"qualityAssuranceType\":{\"description\":\"Guarantee name (e.g. 7天无理由退货).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"NativeLogistics\":{\"description\":\"The Chinese delivery address of an order.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"area\":{\"description\":\"District.\",\"type\":[\"string\",\"null\"]},\"areaCode\":{\"description\":\"District code.\",\"type\":[\"string\",\"null\"]},\"caid\":{\"description\":\"null in the example; meaning unpublished.\"},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"contactPerson\":{\"description\":\"Receiver.\",\"type\":[\"string\",\"null\"]},\"fax\":{\"description\":\"Fax (null in the example).\",\"type\":[\"string\",\"null\"]},\"logisticsItems\":{\"description\":\"Shipments (null in the example; shape unpublished).\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":[\"string\",\"null\"]},\"province\":{\"description\":\"Province.\",\"type\":[\"string\",\"null\"]},\"realLogisticsCompanyNo\":{\"description\":\"Logistics company number (null in the example).\"},\"telephone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"town\":{\"description\":\"Town.\",\"type\":[\"string\",\"null\"]},\"townCode\":{\"description\":\"Town code (null in the example).\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postcode.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"OrderDetail\":{\"description\":\"One order as the buyer sees it (1688 `alibaba.trade.get.buyerView`). Fields the published schema types\\nonly as `null` or as an unexpanded object are kept untyped.\\n\",\"properties\":{\"baseInfo\":{\"description\":\"Base information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"customs\":{\"description\":\"Cross-border customs information (null in the schema; shape unpublished).\"},\"encryptOutOrderInfo\":{\"description\":\"External order information (null in the schema; shape unpublished).\"},\"extAttributes\":{\"description\":\"Extended attributes of the order.\",\"items\":{},\"type\":[\"array\",\"null\"]},\"fromEncryptOrder\":{\"description\":\"Whether the order comes from an encrypted order.\",\"type\":[\"boolean\",\"null\"]},\"guaranteesTerms\":{\"anyOf\":[{\"$ref\":\"#/$defs/GuaranteesTerm\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Guarantee terms of the order.\"},\"internationalLogistics\":{\"description\":\"International logistics (null in the examples; shape unpublished).\"},\"nativeLogistics\":{\"anyOf\":[{\"$ref\":\"#/$defs/NativeLogistics\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Chinese delivery information.\"},\"officialLogisticOrder\":{\"description\":\"Official logistics order (null in the schema; shape unpublished).\"},\"orderBizInfo\":{\"description\":\"Business information of the order (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"orderInvoiceInfo\":{\"description\":\"Invoice information (null in the schema; shape unpublished).\"},\"orderRateInfo\":{\"description\":\"Rating information (sub-fields unpublished).\",\"type\":[\"object\",\"null\"]},\"outChannel\":{\"description\":\"Outside channel (null in the schema; shape unpublished).\"},\"overseasExtraAddress\":{\"description\":\"Cross-border address extension (null in the schema; shape unpublished).\"},\"productItems\":{\"description\":\"Product lines.\",\"items\":{\"$ref\":\"#/$defs/ProductItem\"},\"type\":[\"array\",\"null\"]},\"quoteList\":{\"description\":\"Quotes (null in the schema; shape unpublished).\"},\"sendGoodsOverdueRisk\":{\"description\":\"Late-shipment risk (null in the schema; shape unpublished).\"},\"tradeTerms\":{\"description\":\"Trade terms.\",\"items\":{},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"OrderList\":{\"description\":\"A page of the buyer's orders.\",\"properties\":{\"result\":{\"description\":\"The orders, each shaped like the order details.\",\"items\":{\"$ref\":\"#/$defs/OrderDetail\"},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"OrderListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderList\"}},\"type\":\"object\"}]},\"ProductItem\":{\"description\":\"One product line of an order. Prices and amounts are decimals in yuan.\",\"properties\":{\"cargoNumber\":{\"description\":\"Seller's cargo number (null in the example).\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description (null in the example).\",\"type\":[\"string\",\"null\"]},\"guaranteesTerms\":{\"description\":\"Guarantees of this line.\",\"items\":{\"$ref\":\"#/$defs/GuaranteesTerm\"},\"type\":[\"array\",\"null\"]},\"itemAmount\":{\"description\":\"Line amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"name\":{\"description\":\"Product title.\",\"type\":[\"string\",\"null\"]},\"price\":{\"description\":\"Unit price, in yuan.\",\"type\":[\"number\",\"null\"]},\"productID\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"1688 offer id (capital `ID`, as 1688 writes it).\"},\"productImgUrl\":{\"description\":\"Image links (thumbnail and full size).\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"productSnapshotUrl\":{\"description\":\"Link to the offer snapshot taken at order time.\",\"type\":[\"string\",\"null\"]},\"quantity\":{\"description\":\"Number of pieces.\",\"type\":[\"integer\",\"null\"]},\"refund\":{\"description\":\"Refunded amount, in yuan.\",\"type\":[\"number\",\"null\"]},\"skuID\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"SKU id.\"},\"sort\":{\"description\":\"null in the example; meaning unpublished.\"},\"status\":{\"description\":\"Line status (e.g. `cancel`; 1688 status values, not listed by Dajisaas).\",\"type\":[\"string\",\"null\"]},\"subItemID\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Sub-order (order entry) id, 19 digits.\"},\"type\":{\"description\":\"Line type (e.g. `common`).\",\"type\":[\"string\",\"null\"]},\"unit\":{\"description\":\"Unit (e.g. 盒).\",\"type\":[\"string\",\"null\"]},\"weight\":{\"description\":\"Weight (null in the example; unit in `weightUnit`).\"},\"weightUnit\":{\"description\":\"Unit of `weight` (null in the example).\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/OrderListEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/receiveGoods/confirm`: Confirm receipt of a 1688 order (buyer)
 pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
@@ -481,6 +528,7 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
             kind: ParamKind::Any,
             description: "1688 order id. The published example sends a JSON number; use `LenientId::from(u64)` for that.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -489,6 +537,7 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
             kind: ParamKind::Array,
             description: "1688 sub-order (order entry) ids, JSON numbers in the published example.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -515,6 +564,8 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderEntryIds\":{\"description\":\"1688 sub-order (order entry) ids, JSON numbers in the published example.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"1688 order id. The published example sends a JSON number; use `LenientId::from(u64)` for that.\"}},\"required\":[\"orderId\",\"orderEntryIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /alibaba/alipay/url/get`: Get the cashier link to pay 1688 orders in a batch
 pub static PAY_URLS: Operation = Operation {
@@ -536,6 +587,7 @@ pub static PAY_URLS: Operation = Operation {
                 max: 30usize,
                 separator: Some(","),
             }),
+            json_string: false,
         },
     ],
     has_body: false,
@@ -552,6 +604,8 @@ pub static PAY_URLS: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderIdList\":{\"description\":\"1688 order ids, comma-separated (`id1,id2`): at most 30 per call (checked before sending); 10\\nrecommended, as more may time out.\\n\",\"type\":\"string\"}},\"required\":[\"orderIdList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"PayUrlEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/PayUrlResult\"}},\"type\":\"object\"}]},\"PayUrlResult\":{\"description\":\"The cashier link for the orders.\",\"properties\":{\"erroMsg\":{\"description\":\"Error message (null on success). The misspelled name is the vendor's.\"},\"errorCode\":{\"description\":\"Error code (null on success; type unpublished).\"},\"payUrl\":{\"description\":\"Cashier link (1688 cashier for one order, Alipay cashier for several).\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether a link was produced.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/PayUrlEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/trade/pay/protocolPay/preparePay`: Pay a 1688 order without password (Cheng E credit or Alipay)
 pub static PAY_PROTOCOL_PAY: Operation = Operation {
@@ -570,6 +624,7 @@ pub static PAY_PROTOCOL_PAY: Operation = Operation {
             kind: ParamKind::String,
             description: "1688 purchase order id, 19 digits as text.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -586,6 +641,8 @@ pub static PAY_PROTOCOL_PAY: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"1688 purchase order id, 19 digits as text.\",\"type\":\"string\"}},\"required\":[\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /taobao/purchase/order/batch/pay`: Pay up to 10 Taobao purchase orders
 pub static TAOBAO_PAY_BATCH: Operation = Operation {
@@ -607,6 +664,7 @@ pub static TAOBAO_PAY_BATCH: Operation = Operation {
                 max: 10usize,
                 separator: None,
             }),
+            json_string: false,
         },
     ],
     has_body: true,
@@ -623,6 +681,8 @@ pub static TAOBAO_PAY_BATCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"purchaseOrderIdList\":{\"description\":\"Taobao purchase (main) order ids, JSON numbers; at most 10 (checked before sending).\",\"items\":{\"format\":\"int64\",\"type\":\"integer\"},\"type\":\"array\"}},\"required\":[\"purchaseOrderIdList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /alibaba/product/keywordQuery`: Search 1688 products by keyword — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
 #[cfg(feature = "unconfirmed-endpoints")]
@@ -642,6 +702,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "The search words.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -650,6 +711,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -658,6 +720,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page; no limit enforced (one client caps it at 50, a third-party summary says 20).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -666,6 +729,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields (`subjectTrans`): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (<https://wiki-en.dajisaas.com/doc-4991061>); further languages must be enabled\nby Dajisaas customer service.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -674,6 +738,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated search filters, e.g. `shipIn24Hours,shipIn48Hours` (official enumeration).\nValues: totalEpScoreLv1…4, getRate24HLv1…3, getRate48HLv1…3, certifiedFactory, shipInToday,\n1688Selection, jxhy, shipIn24Hours, shipIn48Hours, noReason7DReturn, isOnePsale, isOnePsaleFreePost,\nnew7, new30, isQqyx, isSelect.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -682,6 +747,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Sort order as JSON text, e.g. `{\"price\":\"asc\"}` (official enumeration).\nKeys `price`, `rePurchaseRate`, `monthSold`; values `asc` / `desc`.\n",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -694,6 +760,8 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
     evidence: Some(
         "a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (vendor-docs/notes/dajisaas/product-search.md, keyword search)",
     ),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":\"integer\"},\"country\":{\"description\":\"Language of translated fields (`subjectTrans`): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\\nOfficial enumeration (<https://wiki-en.dajisaas.com/doc-4991061>); further languages must be enabled\\nby Dajisaas customer service.\\n\",\"type\":\"string\"},\"filter\":{\"description\":\"Comma-separated search filters, e.g. `shipIn24Hours,shipIn48Hours` (official enumeration).\\nValues: totalEpScoreLv1…4, getRate24HLv1…3, getRate48HLv1…3, certifiedFactory, shipInToday,\\n1688Selection, jxhy, shipIn24Hours, shipIn48Hours, noReason7DReturn, isOnePsale, isOnePsaleFreePost,\\nnew7, new30, isQqyx, isSelect.\\n\",\"type\":\"string\"},\"keyword\":{\"description\":\"The search words.\",\"type\":\"string\"},\"pageSize\":{\"description\":\"Results per page; no limit enforced (one client caps it at 50, a third-party summary says 20).\",\"format\":\"int32\",\"type\":\"integer\"},\"sort\":{\"description\":\"Sort order as JSON text, e.g. `{\\\"price\\\":\\\"asc\\\"}` (official enumeration).\\nKeys `price`, `rePurchaseRate`, `monthSold`; values `asc` / `desc`.\\n\",\"type\":\"string\"}},\"required\":[\"keyword\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KeywordSearchOffer\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"An offer in a keyword search result. Field names from a third-party mock plus `isJxhy` and\\n`priceInfo.jxhyPrice` read by other clients; types not shown except `offerId` (a JSON number) and\\n`repurchaseRate` (text like `25%`). Other fields are kept in `extra`.\\n\",\"properties\":{\"imageUrl\":{\"description\":\"Main image URL (type not shown).\"},\"isJxhy\":{\"description\":\"A flag read by a client (meaning and type not shown).\"},\"isOnePsale\":{\"description\":\"Whether one piece can be bought (type not shown).\"},\"monthSold\":{\"description\":\"Sales in the last month (type not shown).\"},\"offerId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"The 1688 offer id (a JSON number in the mock; accepted as number or text, kept exact).\"},\"priceInfo\":{\"$ref\":\"#/$defs/KeywordSearchPriceInfo\"},\"repurchaseRate\":{\"description\":\"Repurchase rate as text with a percent sign, e.g. `25%`.\",\"type\":[\"string\",\"null\"]},\"sellerIdentities\":{\"description\":\"The seller's identities (item type not shown).\",\"items\":{},\"type\":[\"array\",\"null\"]},\"subject\":{\"description\":\"Title in Chinese (type not shown).\"},\"subjectTrans\":{\"description\":\"Title translated into the requested `country` language (type not shown).\"}},\"type\":\"object\"},\"KeywordSearchPage\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"One page of a keyword search, as a third-party contract test's mock answer shows it (not an official\\nexample). Types are not shown except where a property says so; other fields are kept in `extra`.\\n\",\"properties\":{\"currentPage\":{\"description\":\"This page's number (type not shown).\"},\"data\":{\"description\":\"The offers of this page.\",\"items\":{\"$ref\":\"#/$defs/KeywordSearchOffer\"},\"type\":[\"array\",\"null\"]},\"pageSize\":{\"description\":\"Results per page (type not shown).\"},\"totalPage\":{\"description\":\"Number of pages (type not shown).\"},\"totalRecords\":{\"description\":\"Number of results (type not shown).\"}},\"type\":\"object\"},\"KeywordSearchPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/KeywordSearchPage\"}},\"type\":\"object\"}]},\"KeywordSearchPriceInfo\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"Prices of an offer in a search result. Neither the type nor the unit (yuan or fen) is shown by the\\nclients. Other fields are kept in `extra`.\\n\",\"properties\":{\"consignPrice\":{\"description\":\"Consignment (dropshipping) price (type and unit not shown).\"},\"jxhyPrice\":{\"description\":\"Price read by a client next to `isJxhy` (type and unit not shown).\"},\"price\":{\"description\":\"Price (type and unit not shown).\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/KeywordSearchPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /alibaba/product/queryProductDetail`: Read a 1688 offer's details — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
 #[cfg(feature = "unconfirmed-endpoints")]
@@ -713,6 +781,7 @@ pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 offer (product) id, digits (e.g. `670291644950`), sent as query text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -721,6 +790,7 @@ pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields (`subjectTrans`, …): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\nOfficial enumeration (<https://wiki-en.dajisaas.com/doc-4991061>).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -729,6 +799,7 @@ pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -741,6 +812,8 @@ pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
     evidence: Some(
         "several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (vendor-docs/notes/dajisaas/product-search.md, Product details search)",
     ),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"country\":{\"description\":\"Language of translated fields (`subjectTrans`, …): en, ru, vi, ja, ko, fr, pt, es, th, id, ar.\\nOfficial enumeration (<https://wiki-en.dajisaas.com/doc-4991061>).\\n\",\"type\":\"string\"},\"offerId\":{\"description\":\"The 1688 offer (product) id, digits (e.g. `670291644950`), sent as query text.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":\"string\"}},\"required\":[\"offerId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received;\\nbuild one with `LenientId::from(u64)` to send a JSON number or `LenientId::new(\\\"…\\\")` for a string.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"PriceRange\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"A quantity price range. Types and units not shown; other fields are kept in `extra`.\",\"properties\":{\"price\":{\"description\":\"Price (type and unit not shown).\"},\"promotionPrice\":{\"description\":\"Promotion price (type and unit not shown).\"},\"startQuantity\":{\"description\":\"Smallest quantity of this range (type not shown).\"}},\"type\":\"object\"},\"ProductDetail\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"A 1688 offer, with the field names a third-party client reads (mirroring 1688's\\n`product.search.queryProductDetail`). The client shows names, not types: properties say where a\\nstructure is shown; everything else is untyped JSON. Other fields are kept in `extra`.\\n\",\"properties\":{\"batchNumber\":{\"description\":\"Batch number (type not shown).\"},\"categoryId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Category id (accepted as number or text, kept exact).\"},\"categoryName\":{\"description\":\"Category name (type not shown).\"},\"channelPrice\":{\"description\":\"Channel price (type and unit not shown).\"},\"createDate\":{\"description\":\"Creation date (type and format not shown).\"},\"description\":{\"description\":\"Description (type not shown).\"},\"detailVideo\":{\"description\":\"Detail video (type not shown).\"},\"isJxhy\":{\"description\":\"A flag (meaning and type not shown).\"},\"mainVideo\":{\"description\":\"Main video (type not shown).\"},\"minOrderQuantity\":{\"description\":\"Minimum order quantity (type not shown).\"},\"offerId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"The 1688 offer id (accepted as number or text, kept exact).\"},\"offerIdentities\":{\"description\":\"Offer identities (type not shown).\"},\"productAttribute\":{\"description\":\"Attributes (item fields not shown).\",\"items\":{},\"type\":[\"array\",\"null\"]},\"productCargoNumber\":{\"description\":\"Cargo (article) number (type not shown).\"},\"productImage\":{\"$ref\":\"#/$defs/ProductImage\"},\"productSaleInfo\":{\"$ref\":\"#/$defs/ProductSaleInfo\"},\"productShippingInfo\":{\"$ref\":\"#/$defs/ProductShippingInfo\"},\"productSkuInfos\":{\"description\":\"SKUs (item fields not shown).\",\"items\":{},\"type\":[\"array\",\"null\"]},\"promotionModel\":{\"description\":\"Promotion (type not shown).\"},\"secondCategoryId\":{\"description\":\"Second-level category id (type not shown).\"},\"sellerDataInfo\":{\"description\":\"Seller data (type not shown).\"},\"sellerMixSetting\":{\"description\":\"The seller's mixed-batch setting (type not shown).\"},\"sellerOpenId\":{\"description\":\"The seller's open id (type not shown).\"},\"sellingPoint\":{\"description\":\"Selling points (type not shown).\"},\"soldOut\":{\"description\":\"Sold-out indicator (type not shown).\"},\"status\":{\"description\":\"Offer status (type and values not shown).\"},\"subject\":{\"description\":\"Title in Chinese (type not shown).\"},\"subjectTrans\":{\"description\":\"Title translated into the requested `country` language (type not shown).\"},\"tagInfoList\":{\"description\":\"Tags (type not shown; tag names in the official TagInfo enumeration).\"},\"thirdCategoryId\":{\"description\":\"Third-level category id (type not shown).\"},\"topCategoryId\":{\"description\":\"Top-level category id (type not shown).\"},\"traceInfo\":{\"description\":\"Trace information (type not shown).\"},\"tradeScore\":{\"description\":\"Trade score (type not shown).\"}},\"type\":\"object\"},\"ProductDetailEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/ProductDetail\"}},\"type\":\"object\"}]},\"ProductImage\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"Images of an offer (`images[]`, item type not shown). Other fields are kept in `extra`.\",\"properties\":{\"images\":{\"description\":\"Image list (item type not shown).\",\"items\":{},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"},\"ProductSaleInfo\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"Sale information of an offer. Types not shown; other fields are kept in `extra`.\",\"properties\":{\"amountOnSale\":{\"description\":\"Quantity on sale (type not shown).\"},\"priceRangeList\":{\"description\":\"Quantity price ranges.\",\"items\":{\"$ref\":\"#/$defs/PriceRange\"},\"type\":[\"array\",\"null\"]},\"quoteType\":{\"description\":\"Quotation type (type and values not shown).\"}},\"type\":\"object\"},\"ProductShippingInfo\":{\"additionalProperties\":{\"description\":\"Fields the clients do not show.\"},\"description\":\"Shipping information of an offer. Types not shown; other fields are kept in `extra`.\",\"properties\":{\"sendGoodsAddressText\":{\"description\":\"Where the goods ship from (type not shown).\"},\"shippingTimeGuarantee\":{\"description\":\"Shipping time guarantee (type not shown).\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/ProductDetailEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /alibaba/category/get`: Read a 1688 category and its children — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
 #[cfg(feature = "unconfirmed-endpoints")]
@@ -760,6 +833,7 @@ pub static CATEGORY_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 category id (digits); `0` for the top level.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -772,6 +846,8 @@ pub static CATEGORY_GET: Operation = Operation {
     evidence: Some(
         "third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)",
     ),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"categoryID\":{\"description\":\"The 1688 category id (digits); `0` for the top level.\",\"type\":\"string\"}},\"required\":[\"categoryID\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `code` 200 is success; 1009 is a business failure whose\\n`data` wraps the 1688 error (`data.result.errorCode` / `errorInfo`). `data` often repeats 1688's own\\n`code`/`message`/`success` names: check the outer `code` first.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success, 1009 a business failure (no error-code list is published).\",\"type\":\"integer\"},\"message\":{\"description\":\"Message for the code (`操作成功` on success).\",\"type\":[\"string\",\"null\"]},\"timestamp\":{\"description\":\"Server time, epoch milliseconds (13 digits).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"traceId\":{\"description\":\"Trace id (12 hex characters); quote it when asking Dajisaas about a call.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"UntypedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Business data whose schema Dajisaas does not publish, returned untyped.\",\"type\":\"object\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/UntypedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// Every operation, in spec order (those known only from third-party clients only with the feature
 /// `unconfirmed-endpoints`).

@@ -463,6 +463,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
     ///1688 cart entries to order.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CartCreateOrderRequest {
+        ///Where the goods go.
         #[serde(
             rename = "addressParam",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -525,6 +526,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
         ///New quantity.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub quantity: ::std::option::Option<i64>,
+        ///Time of the change, as a leaked Java date object (see `JavaDateTime`).
         #[serde(
             rename = "updateTime",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -596,6 +598,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
     ///1688 cart entries to price.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CartPreviewOrderRequest {
+        ///Where the goods go.
         #[serde(
             rename = "addressParam",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -687,6 +690,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub line_items: ::std::vec::Vec<FreightLineItem>,
+        ///Destination.
         #[serde(
             rename = "receiverAddress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -701,6 +705,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub render_id: ::std::option::Option<::std::string::String>,
+        ///The Tmall order concerned.
         #[serde(
             rename = "tmallOrderInfo",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -745,6 +750,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
         ///Currency of `price`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
+        ///Freight service to book.
         #[serde(
             rename = "freightInfo",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -786,6 +792,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
     ///Items and destination of an overseas freight preview.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct FreightPreviewRequest {
+        ///Destination.
         #[serde(
             rename = "receiverAddress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -809,6 +816,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
         ///Currency of `price`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub currency: ::std::option::Option<::std::string::String>,
+        ///Freight service to price.
         #[serde(rename = "freightInfo")]
         pub freight_info: FreightInfo,
         ///Item id, as text.
@@ -909,6 +917,7 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
         ///Subject (region) selection within the image.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub region: ::std::option::Option<::std::string::String>,
+        ///Sort order, sent as a JSON document inside a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<
             ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
@@ -939,6 +948,7 @@ Documented fields only.
         ///Bean property `mutable`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mutable: ::std::option::Option<bool>,
+        ///Time zone.
         #[serde(
             rename = "timeZone",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1010,6 +1020,7 @@ Documented fields only.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub price_start: ::std::option::Option<::std::string::String>,
+        ///Sort order, sent as a JSON document inside a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<
             ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
@@ -1196,6 +1207,7 @@ Documented fields only.
     ///Orders for goods of several sellers (v1).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct OrderBatchCreateRequest {
+        ///Where the goods go.
         #[serde(
             rename = "addressParam",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1256,6 +1268,7 @@ Documented fields only.
     ///A single-seller 1688 order (v1).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderCreateRequest {
+        ///Where the goods go.
         #[serde(rename = "addressParam")]
         pub address_param: AddressParam,
         ///The cargo lines; must not be empty.
@@ -1355,6 +1368,7 @@ Documented fields only.
     ///Goods of several sellers to price before `order_batch_create`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderPreviewBatchRequest {
+        ///Where the goods go.
         #[serde(rename = "addressParam")]
         pub address_param: AddressParam,
         ///The cargo lines, each with its `sellerOpenId`; must not be empty.
@@ -1398,6 +1412,7 @@ are kept in `extra`.
     ///Goods of one seller to price before `order_create`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct OrderPreviewRequest {
+        ///Where the goods go.
         #[serde(
             rename = "addressParam",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1519,6 +1534,7 @@ are kept in `extra`.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub mail_no: ::std::option::Option<::std::string::String>,
+        ///Receiver.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub receiver: ::std::option::Option<LogisticsReceiver>,
     }
@@ -1725,11 +1741,13 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub goods_status_list: ::std::vec::Vec<::std::string::String>,
+        ///Refundable amount.
         #[serde(
             rename = "maxRefundFee",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub max_refund_fee: ::std::option::Option<MaxRefundFee>,
+        ///The current reverse order, if any.
         #[serde(
             rename = "refundOrder",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1786,6 +1804,7 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub distributor_id: ::std::option::Option<::std::string::String>,
+        ///The form template.
         #[serde(
             rename = "refundOrderTemplate",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1957,6 +1976,7 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub seller_open_id: ::std::option::Option<::std::string::String>,
+        ///Sort order, sent as a JSON document inside a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<
             ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
@@ -1970,6 +1990,7 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
     ///Items to check.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TaobaoBatchCheckRequest {
+        ///The items and SKUs, sent as a JSON document inside a string.
         pub params: ::sourcing_runtime::JsonString<
             ::std::vec::Vec<::pandapon::types::BatchCheckItem>,
         >,
@@ -2052,6 +2073,7 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub promotion_price: ::std::option::Option<i64>,
+        ///The SKU's properties, sent as a JSON document inside a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub properties: ::std::option::Option<
             ::sourcing_runtime::JsonString<
@@ -2109,6 +2131,7 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
         ///Cart record ids.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub ids: ::std::vec::Vec<::sourcing_runtime::LenientId>,
+        ///Where the goods go (an object here, unlike `receiver` of `taobao_order_create`).
         #[serde(
             rename = "orderAddress",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2193,6 +2216,7 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
     ///A Taobao purchase order.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TaobaoOrderCreateRequest {
+        ///The order lines, sent as a JSON document inside a string.
         #[serde(rename = "orderLineList")]
         pub order_line_list: ::sourcing_runtime::JsonString<
             ::std::vec::Vec<::pandapon::types::TaobaoOrderLine>,
@@ -2206,6 +2230,7 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
         ///Budget for the order, in fen (1/100 CNY).
         #[serde(rename = "purchaseAmount")]
         pub purchase_amount: i64,
+        ///The receiving address, sent as a JSON document inside a string.
         pub receiver: ::sourcing_runtime::JsonString<::pandapon::types::TaobaoReceiver>,
         ///The order's number on your platform.
         #[serde(
@@ -2654,6 +2679,7 @@ including snake_case `mobile_phone`).
         pub price: ::std::string::String,
         ///Quantity.
         pub quantity: i64,
+        ///Destination.
         #[serde(rename = "receiverAddress")]
         pub receiver_address: ReceiverAddress,
         ///SKU id, as text.
@@ -2668,6 +2694,7 @@ including snake_case `mobile_phone`).
     ///Orders for goods of several sellers (v2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct V2OrderBatchCreateRequest {
+        ///Where the goods go.
         #[serde(
             rename = "addressParam",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2791,6 +2818,7 @@ passed through as given.
     ///Goods to price before ordering (v2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct V2OrderPreviewRequest {
+        ///Where the goods go.
         #[serde(
             rename = "addressParam",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2867,6 +2895,7 @@ so none is enforced.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub promotion_price: ::std::option::Option<i64>,
+        ///The SKU's properties, sent as a JSON document inside a string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub properties: ::std::option::Option<
             ::sourcing_runtime::JsonString<

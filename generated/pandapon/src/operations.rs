@@ -23,6 +23,7 @@ pub static ORDER_PAY_URL: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 order id (19 digits, sent as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -44,6 +45,8 @@ pub static ORDER_PAY_URL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"The 1688 order id (19 digits, sent as text).\",\"type\":\"string\"}},\"required\":[\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"OrderPayResult\":{\"description\":\"Outcome of paying one order.\",\"properties\":{\"cantPayOrderList\":{\"description\":\"Orders that cannot be paid in a batch because of limits or risk control.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":[\"array\",\"null\"]},\"orderId\":{\"description\":\"The order id.\",\"type\":[\"string\",\"null\"]},\"payUrl\":{\"description\":\"When password-free payment failed, a link where the buyer pays by hand.\",\"type\":[\"string\",\"null\"]},\"protocolPaySuccess\":{\"description\":\"`true` when password-free payment succeeded, `false` when it failed.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"OrderPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPayResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/batch/submit/to/pay`: Submit a batch of 1688 orders for payment
 pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
@@ -62,6 +65,7 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
             kind: ParamKind::Array,
             description: "1688 order ids (19 digits, as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -93,6 +97,8 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
         reason: "errorReason",
     }),
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderIds\":{\"description\":\"1688 order ids (19 digits, as text).\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"orderIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"BatchSubmitToPayResult\":{\"description\":\"The batch split into submitted and failed orders. Partial failure is normal: always check\\n`payFailOrders`.\\n\",\"properties\":{\"payFailOrders\":{\"description\":\"Orders that could not be submitted, with the reason.\",\"items\":{\"$ref\":\"#/$defs/PayFailOrder\"},\"type\":\"array\"},\"successOrderIds\":{\"description\":\"Orders submitted for payment.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"}},\"type\":\"object\"},\"BatchSubmitToPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/BatchSubmitToPayResult\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"PayFailOrder\":{\"description\":\"An order that could not be submitted for payment.\",\"properties\":{\"errorReason\":{\"description\":\"Why it failed (e.g. `账户额度不足`, insufficient account balance).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The order id.\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/BatchSubmitToPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/create/previewbatch`: Preview an order spanning several 1688 sellers
 pub static ORDER_PREVIEW_BATCH: Operation = Operation {
@@ -109,8 +115,9 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
             location: ParamLocation::Body,
             required: true,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -119,6 +126,7 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines, each with its `sellerOpenId`; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -129,6 +137,8 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cargoParamList\":{\"description\":\"The cargo lines, each with its `sellerOpenId`; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"}},\"required\":[\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/batch/create`: Create 1688 orders for goods from several sellers
 pub static ORDER_BATCH_CREATE: Operation = Operation {
@@ -147,6 +157,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (the v2 example uses `general`; other values are not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -155,6 +166,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -163,6 +175,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -171,14 +184,16 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -187,6 +202,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines, each with its `sellerOpenId`; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -197,6 +213,8 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cargoParamList\":{\"description\":\"The cargo lines, each with its `sellerOpenId`; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (the v2 example uses `general`; other values are not documented).\",\"type\":[\"string\",\"null\"]},\"message\":{\"description\":\"Remark for the seller.\",\"type\":[\"string\",\"null\"]},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/create/preview`: Preview a single-seller 1688 order
 pub static ORDER_PREVIEW: Operation = Operation {
@@ -213,8 +231,9 @@ pub static ORDER_PREVIEW: Operation = Operation {
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -223,6 +242,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -233,6 +253,8 @@ pub static ORDER_PREVIEW: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"OrderPreviewEntry\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"The preview of one order. The page lists 14 fields but is cut off after the first few; the rest\\nare kept in `extra`.\\n\",\"properties\":{\"discountFee\":{\"description\":\"Discount (type not published; `null` in the example).\"},\"status\":{\"description\":\"Status flag (meaning not documented).\",\"type\":[\"boolean\",\"null\"]},\"tradeModeNameList\":{\"description\":\"Names of the available trade modes.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"OrderPreviewResult\":{\"description\":\"Price and freight preview of a single-seller order (v1).\",\"properties\":{\"consignOfferList\":{\"description\":\"Consignment offers (the page types it only as `null`).\"},\"errorCode\":{\"description\":\"Error code when it did not (the page types it only as `null`).\"},\"errorMsg\":{\"description\":\"Error message when it did not (the page types it only as `null`).\"},\"orderPreviewResuslt\":{\"description\":\"One preview per resulting order (the wire name's typo `Resuslt` is the vendor's).\",\"items\":{\"$ref\":\"#/$defs/OrderPreviewEntry\"},\"type\":\"array\"},\"postFeeByDescOfferList\":{\"description\":\"Offers whose freight is described in text (the page types it only as `null`).\"},\"success\":{\"description\":\"Whether the preview succeeded.\",\"type\":[\"boolean\",\"null\"]},\"unsupportedCrossBorderPayOfferList\":{\"description\":\"Offers that cannot be paid cross-border.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"type\":\"object\"},\"OrderPreviewResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPreviewResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderPreviewResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/create`: Create a single-seller 1688 order
 pub static ORDER_CREATE: Operation = Operation {
@@ -251,6 +273,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (the v2 example uses `general`; other values are not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -259,6 +282,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -267,6 +291,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -275,14 +300,16 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
             location: ParamLocation::Body,
             required: true,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -291,6 +318,7 @@ pub static ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -301,6 +329,8 @@ pub static ORDER_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is\\nused by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).\\n\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id (multi-seller endpoints).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"required\":[\"offerId\",\"specId\",\"quantity\"],\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (the v2 example uses `general`; other values are not documented).\",\"type\":\"string\"},\"message\":{\"description\":\"Remark for the seller.\",\"type\":[\"string\",\"null\"]},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":[\"string\",\"null\"]}},\"required\":[\"flow\",\"addressParam\",\"cargoParamList\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/cancel`: Cancel a 1688 order before payment
 pub static ORDER_CANCEL: Operation = Operation {
@@ -319,6 +349,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -327,6 +358,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cancelReason",
@@ -335,6 +367,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -343,6 +376,7 @@ pub static ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -359,6 +393,8 @@ pub static ORDER_CANCEL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"cancelReason\":{\"description\":\"Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).\"},\"remark\":{\"description\":\"Remark.\",\"type\":[\"string\",\"null\"]},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\",\"cancelReason\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"CancelResult\":{\"description\":\"Whether the order was cancelled.\",\"oneOf\":[{\"title\":\"Cancelled\",\"type\":\"boolean\"},{\"title\":\"Placeholder\",\"type\":\"object\"}]},\"CancelResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/CancelResult\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/CancelResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/receivegoods`: Confirm receipt of a 1688 order
 pub static ORDER_RECEIVE_GOODS: Operation = Operation {
@@ -377,6 +413,7 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -385,6 +422,7 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
             kind: ParamKind::Array,
             description: "Sub-order ids to confirm (integers on the page).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -401,6 +439,8 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderEntryIds\":{\"description\":\"Sub-order ids to confirm (integers on the page).\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page).\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"ReceiveGoodsResult\":{\"description\":\"Outcome of confirming receipt.\",\"properties\":{\"errorCode\":{\"description\":\"Error code when it was not.\",\"type\":[\"string\",\"null\"]},\"errorInfo\":{\"description\":\"Error message when it was not.\",\"type\":[\"string\",\"null\"]},\"success\":{\"description\":\"Whether receipt was confirmed.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"ReceiveGoodsResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/ReceiveGoodsResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/ReceiveGoodsResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/order/detail`: Get the details of a 1688 order
 pub static ORDER_DETAIL: Operation = Operation {
@@ -419,6 +459,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -427,6 +468,7 @@ pub static ORDER_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 order id (19 digits, as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -443,6 +485,8 @@ pub static ORDER_DETAIL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"The 1688 order id (19 digits, as text).\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/detail/get`: Get the details of a 1688 product
 pub static GOODS_DETAIL: Operation = Operation {
@@ -461,6 +505,7 @@ pub static GOODS_DETAIL: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 offer (product) id, an integer.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -469,6 +514,7 @@ pub static GOODS_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -477,6 +523,7 @@ pub static GOODS_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -493,6 +540,8 @@ pub static GOODS_DETAIL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":\"string\"},\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 offer (product) id, an integer.\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductDetail\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 offer. The page names many more fields (videos, images, attributes, SKUs, sale and shipping\\ninfo, seller data, …) but their wire names are not published; they are kept in `extra`.\\n\",\"properties\":{\"categoryId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Category id (a number here, a string on other endpoints).\"},\"categoryName\":{\"description\":\"Category name.\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description (HTML).\",\"type\":[\"string\",\"null\"]},\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The offer id (a 12-digit number in the example).\"},\"subject\":{\"description\":\"Title (Chinese).\",\"type\":[\"string\",\"null\"]},\"subjectTrans\":{\"description\":\"Title translated into the requested language.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"AlibabaProductDetailEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductDetail\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/AlibabaProductDetailEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/keywords/query`: Search 1688 products by keyword
 pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
@@ -511,6 +560,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -519,6 +569,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -527,6 +578,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -535,6 +587,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -543,14 +596,16 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
+            description: "Sort order, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "outMemberId",
@@ -559,6 +614,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -567,6 +623,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -575,6 +632,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -583,6 +641,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Category id (a string on this page; an integer on image and store search).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -599,6 +658,8 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (a string on this page; an integer on image and store search).\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).\",\"type\":[\"string\",\"null\"]},\"sort\":{\"allOf\":[{\"$ref\":\"#/$defs/SearchSortJson\"}],\"description\":\"Sort order, sent as a JSON document inside a string.\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/image/query`: Search 1688 products by image
 pub static GOODS_IMAGE_SEARCH: Operation = Operation {
@@ -617,6 +678,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The image, base64-encoded.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -625,6 +687,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -633,6 +696,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -641,6 +705,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "region",
@@ -649,6 +714,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Subject (region) selection within the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -657,14 +723,16 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
+            description: "Sort order, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "priceStart",
@@ -673,6 +741,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -681,6 +750,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -689,6 +759,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "imageAddress",
@@ -697,6 +768,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "URL of the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -705,6 +777,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -721,6 +794,8 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"imageAddress\":{\"description\":\"URL of the image.\",\"type\":[\"string\",\"null\"]},\"imageBase64\":{\"description\":\"The image, base64-encoded.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"region\":{\"description\":\"Subject (region) selection within the image.\",\"type\":[\"string\",\"null\"]},\"sort\":{\"allOf\":[{\"$ref\":\"#/$defs/SearchSortJson\"}],\"description\":\"Sort order, sent as a JSON document inside a string.\"}},\"required\":[\"imageBase64\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/product/query/selleroffer`: Search the products of one 1688 seller
 pub static GOODS_STORE_SEARCH: Operation = Operation {
@@ -739,6 +814,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -747,6 +823,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -755,6 +832,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -763,14 +841,16 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
+            description: "Sort order, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "outMemberId",
@@ -779,6 +859,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -787,6 +868,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -795,6 +877,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -803,6 +886,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -811,6 +895,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields, `en` by default.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sellerOpenId",
@@ -819,6 +904,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -835,6 +921,8 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":\"integer\"},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":\"integer\"},\"country\":{\"description\":\"Language of translated fields, `en` by default.\",\"type\":\"string\"},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).\",\"type\":\"string\"},\"keyword\":{\"description\":\"Search keyword.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":\"string\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":\"integer\"},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"sellerOpenId\":{\"description\":\"The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).\",\"type\":\"string\"},\"sort\":{\"allOf\":[{\"$ref\":\"#/$defs/SearchSortJson\"}],\"description\":\"Sort order, sent as a JSON document inside a string.\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/refund/info`: Get the details of a 1688 after-sales order
 pub static REFUND_INFO: Operation = Operation {
@@ -853,6 +941,7 @@ pub static REFUND_INFO: Operation = Operation {
             kind: ParamKind::String,
             description: "The after-sales id, as the Vietnamese page sends it (query). Prefer the body field.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundId",
@@ -861,6 +950,7 @@ pub static REFUND_INFO: Operation = Operation {
             kind: ParamKind::String,
             description: "The after-sales (refund) id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -877,6 +967,8 @@ pub static REFUND_INFO: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"body_refundId\":{\"description\":\"The after-sales (refund) id.\",\"type\":\"string\"},\"refundId\":{\"description\":\"The after-sales id, as the Vietnamese page sends it (query). Prefer the body field.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaRefundInfo\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 after-sales order (Apifox model `AlibabaRefundInfo`). The page's field list is cut off after\\n`buyerUserId`; the rest are kept in `extra`. Amounts are integers whose unit is not documented\\n(probably fen).\\n\",\"properties\":{\"alipayPaymentId\":{\"description\":\"Alipay trade number.\",\"type\":[\"string\",\"null\"]},\"applyCarriage\":{\"description\":\"Freight applied for (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"applyExpect\":{\"description\":\"Expected amount (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"applyPayment\":{\"description\":\"Amount applied for (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"applyReason\":{\"description\":\"Reason given.\",\"type\":[\"string\",\"null\"]},\"applyReasonId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Id of the reason.\"},\"applySubReason\":{\"description\":\"Second-level refund reason.\",\"type\":[\"string\",\"null\"]},\"applySubReasonId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Id of the second-level reason.\"},\"buyerAlipayId\":{\"description\":\"Buyer's Alipay id.\",\"type\":[\"string\",\"null\"]},\"buyerLogisticsName\":{\"description\":\"Carrier the buyer used to return the goods.\",\"type\":[\"string\",\"null\"]},\"buyerMemberId\":{\"description\":\"Buyer's member id.\",\"type\":[\"string\",\"null\"]},\"buyerSendGoods\":{\"description\":\"Whether the buyer sent the goods back.\",\"type\":[\"boolean\",\"null\"]},\"buyerUserId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Buyer's user id (typed integer; the page is cut off here).\"},\"createBy\":{\"description\":\"Created by.\",\"type\":[\"string\",\"null\"]},\"createById\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Id of the creator.\"},\"createTime\":{\"description\":\"Creation time.\",\"type\":[\"string\",\"null\"]},\"id\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Record id.\"},\"remark\":{\"description\":\"Remark.\",\"type\":[\"string\",\"null\"]},\"updateBy\":{\"description\":\"Last updated by.\",\"type\":[\"string\",\"null\"]},\"updateById\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Id of the last updater.\"},\"updateTime\":{\"description\":\"Last update time.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"AlibabaRefundInfoEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaRefundInfo\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/AlibabaRefundInfoEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/refund/detail/create`: Open a 1688 refund or return request
 pub static REFUND_CREATE: Operation = Operation {
@@ -895,6 +987,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -903,6 +996,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Sub-order ids concerned.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "disputeRequest",
@@ -911,6 +1005,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Kind of dispute, e.g. refund only or refund and return (values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyPayment",
@@ -919,6 +1014,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Amount to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyCarriage",
@@ -927,6 +1023,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Freight to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyReasonId",
@@ -935,6 +1032,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "description",
@@ -943,6 +1041,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Explanation of the request.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "goodsStatus",
@@ -951,6 +1050,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "State of the goods (a string here; values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "vouchers",
@@ -959,6 +1059,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Voucher (image) references.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryCountList",
@@ -967,6 +1068,7 @@ pub static REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Quantities per sub-order.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -983,6 +1085,8 @@ pub static REFUND_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"OrderEntryCount\":{\"description\":\"How many pieces of one sub-order a refund concerns.\",\"properties\":{\"count\":{\"description\":\"Number of pieces.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"id\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Sub-order id.\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"applyCarriage\":{\"description\":\"Freight to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyPayment\":{\"description\":\"Amount to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyReasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).\"},\"description\":{\"description\":\"Explanation of the request.\",\"type\":\"string\"},\"disputeRequest\":{\"description\":\"Kind of dispute, e.g. refund only or refund and return (values not published).\",\"type\":\"string\"},\"goodsStatus\":{\"description\":\"State of the goods (a string here; values not published).\",\"type\":\"string\"},\"orderEntryCountList\":{\"description\":\"Quantities per sub-order.\",\"items\":{\"$ref\":\"#/$defs/OrderEntryCount\"},\"type\":[\"array\",\"null\"]},\"orderEntryIds\":{\"description\":\"Sub-order ids concerned.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page).\"},\"vouchers\":{\"description\":\"Voucher (image) references.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]}},\"required\":[\"orderId\",\"disputeRequest\",\"applyPayment\",\"applyCarriage\",\"applyReasonId\",\"description\",\"goodsStatus\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"RefundCreateResult\":{\"description\":\"The refund request created.\",\"properties\":{\"refundId\":{\"description\":\"Id of the new refund request.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"RefundCreateResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/RefundCreateResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/RefundCreateResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/refund/goods/return`: Submit the return shipment of a 1688 refund
 pub static REFUND_RETURN_GOODS: Operation = Operation {
@@ -1001,6 +1105,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Refund number (starts with `TQ`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "logisticsCompanyNo",
@@ -1009,6 +1114,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Carrier code (from the logistics-companies endpoint, whose path is unpublished).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "freightBill",
@@ -1017,6 +1123,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Waybill number.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "description",
@@ -1025,6 +1132,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "vouchers",
@@ -1033,6 +1141,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
             kind: ParamKind::Array,
             description: "Voucher (image) references.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1043,6 +1152,8 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"description\":{\"description\":\"Remark.\",\"type\":[\"string\",\"null\"]},\"freightBill\":{\"description\":\"Waybill number.\",\"type\":\"string\"},\"logisticsCompanyNo\":{\"description\":\"Carrier code (from the logistics-companies endpoint, whose path is unpublished).\",\"type\":\"string\"},\"refundId\":{\"description\":\"Refund number (starts with `TQ`).\",\"type\":\"string\"},\"vouchers\":{\"description\":\"Voucher (image) references.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]}},\"required\":[\"logisticsCompanyNo\",\"freightBill\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/cart/create/order`: Create 1688 orders from cart entries
 pub static CART_CREATE_ORDER: Operation = Operation {
@@ -1061,6 +1172,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -1069,6 +1181,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -1077,6 +1190,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -1085,14 +1199,16 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cartIds",
@@ -1101,6 +1217,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::Array,
             description: "Cart entry ids.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userId",
@@ -1109,6 +1226,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "The user's id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "staffName",
@@ -1117,6 +1235,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Name of the staff member placing the order.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1133,6 +1252,8 @@ pub static CART_CREATE_ORDER: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cartIds\":{\"description\":\"Cart entry ids.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (values not documented).\",\"type\":[\"string\",\"null\"]},\"message\":{\"description\":\"Remark for the seller.\",\"type\":[\"string\",\"null\"]},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":[\"string\",\"null\"]},\"staffName\":{\"description\":\"Name of the staff member placing the order.\",\"type\":[\"string\",\"null\"]},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":[\"string\",\"null\"]},\"userId\":{\"description\":\"The user's id.\",\"type\":[\"string\",\"null\"]}},\"required\":[\"flow\",\"cartIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/cart/preview/order`: Preview an order of 1688 cart entries
 pub static CART_PREVIEW_ORDER: Operation = Operation {
@@ -1149,8 +1270,9 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cartIds",
@@ -1159,6 +1281,7 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
             kind: ParamKind::Array,
             description: "Cart entry ids.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1175,6 +1298,8 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cartIds\":{\"description\":\"Cart entry ids.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"}},\"required\":[\"cartIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/cart/edit-quantity`: Change the quantity of a 1688 cart entry
 pub static CART_EDIT_QUANTITY: Operation = Operation {
@@ -1193,6 +1318,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::Integer,
             description: "New quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "id",
@@ -1201,14 +1327,16 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::Any,
             description: "Cart entry id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "updateTime",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A Java `DateTime` bean the page exposes as-is (it carries no instant: only calendar settings).\nDocumented fields only.\n",
+            description: "Time of the change, as a leaked Java date object (see `JavaDateTime`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "productNo",
@@ -1217,6 +1345,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::String,
             description: "Product number.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "container",
@@ -1225,6 +1354,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
             kind: ParamKind::String,
             description: "Container number.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1239,6 +1369,8 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
     transcode_response: transcode::<::sourcing_runtime::PandaponEnvelope<bool>>,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JavaDateTime\":{\"description\":\"A Java `DateTime` bean the page exposes as-is (it carries no instant: only calendar settings).\\nDocumented fields only.\\n\",\"properties\":{\"firstDayOfWeek\":{\"description\":\"`SUNDAY`, `MONDAY`, `TUESDAY`, `WEDNESDAY`, `THURSDAY`, `FRIDAY` or `SATURDAY`.\",\"type\":[\"string\",\"null\"]},\"minimalDaysInFirstWeek\":{\"description\":\"Bean property `minimalDaysInFirstWeek`.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"mutable\":{\"description\":\"Bean property `mutable`.\",\"type\":[\"boolean\",\"null\"]},\"timeZone\":{\"allOf\":[{\"$ref\":\"#/$defs/JavaTimeZone\"}],\"description\":\"Time zone.\"}},\"type\":\"object\"},\"JavaTimeZone\":{\"description\":\"A Java `TimeZone` bean.\",\"properties\":{\"ID\":{\"description\":\"Time-zone id.\",\"type\":\"string\"}},\"type\":\"object\"},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"container\":{\"description\":\"Container number.\",\"type\":[\"string\",\"null\"]},\"id\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Cart entry id.\"},\"productNo\":{\"description\":\"Product number.\",\"type\":[\"string\",\"null\"]},\"quantity\":{\"description\":\"New quantity.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"updateTime\":{\"allOf\":[{\"$ref\":\"#/$defs/JavaDateTime\"}],\"description\":\"Time of the change, as a leaked Java date object (see `JavaDateTime`).\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"BooleanEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"`true` on success.\",\"type\":\"boolean\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/BooleanEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /open/product/get`: Get a Taobao product by item id
 pub static TAOBAO_GOODS_GET: Operation = Operation {
@@ -1257,6 +1389,7 @@ pub static TAOBAO_GOODS_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "The numeric Taobao item id, as text (e.g. `672991141190`). The page marks it optional.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -1267,6 +1400,8 @@ pub static TAOBAO_GOODS_GET: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"The numeric Taobao item id, as text (e.g. `672991141190`). The page marks it optional.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"TaobaoProduct\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A Taobao product (v1). The schema on the page is cut off after `productUnit`; the other fields\\ncome from the Development manual's example of this call (itself cut off). Prices are integers\\nwhose unit is not documented (probably fen). Anything else is kept in `extra`.\\n\",\"properties\":{\"beginAmount\":{\"description\":\"Minimum order quantity.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Category id (a string in the example).\"},\"categoryName\":{\"description\":\"Category name.\",\"type\":[\"string\",\"null\"]},\"categoryPath\":{\"description\":\"Category path, e.g. `童装/婴儿装/亲子装->裙子(新)->连衣裙`.\",\"type\":[\"string\",\"null\"]},\"description\":{\"description\":\"Description.\",\"type\":[\"string\",\"null\"]},\"itemId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Taobao item id (a number in the example).\"},\"itemType\":{\"description\":\"Item type, e.g. `HAVE_MATERIAL`.\",\"type\":[\"string\",\"null\"]},\"mpId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"PandaPon supply-product (\\\"mp\\\") id.\"},\"picUrls\":{\"description\":\"Image URLs.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"productUnit\":{\"description\":\"Unit of sale.\",\"type\":[\"string\",\"null\"]},\"promotionPrice\":{\"description\":\"Promotional price (integer; unit as `price`).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"quantity\":{\"description\":\"Stock.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"shopId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Shop id.\"},\"shopName\":{\"description\":\"Shop name.\",\"type\":[\"string\",\"null\"]},\"skuList\":{\"description\":\"The SKUs.\",\"items\":{\"$ref\":\"#/$defs/TaobaoSku\"},\"type\":[\"array\",\"null\"]},\"status\":{\"description\":\"Status, e.g. `active`.\",\"type\":[\"string\",\"null\"]},\"title\":{\"description\":\"Title.\",\"type\":[\"string\",\"null\"]},\"userNick\":{\"description\":\"Seller's nickname.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TaobaoProductEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoProduct\"}},\"type\":\"object\"}]},\"TaobaoSku\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A Taobao SKU (fields from the truncated example; the rest are kept in `extra`).\",\"properties\":{\"picUrl\":{\"description\":\"Image URL.\",\"type\":[\"string\",\"null\"]},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"promotionPrice\":{\"description\":\"Promotional price (integer; unit as `price`).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"quantity\":{\"description\":\"Stock.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"skuId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"SKU id (a string in the example).\"},\"status\":{\"description\":\"Status, e.g. `active`.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$ref\":\"#/$defs/TaobaoProductEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/product/batch/check`: Check several Taobao items (and SKUs) at once
 pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
@@ -1283,8 +1418,9 @@ pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
             location: ParamLocation::Body,
             required: true,
             kind: ParamKind::String,
-            description: "A list of `BatchCheckItem` sent as a JSON document inside a string.",
+            description: "The items and SKUs, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
     ],
     has_body: true,
@@ -1301,6 +1437,8 @@ pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"BatchCheckParamsJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A list of `BatchCheckItem` sent as a JSON document inside a string.\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"params\":{\"allOf\":[{\"$ref\":\"#/$defs/BatchCheckParamsJson\"}],\"description\":\"The items and SKUs, sent as a JSON document inside a string.\"}},\"required\":[\"params\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"TaobaoBatchCheckResult\":{\"description\":\"Which of the checked items are PandaPon supply products.\",\"properties\":{\"mpProducts\":{\"description\":\"Supply products found (each with 3 fields whose names are not published).\",\"items\":{\"type\":\"object\"},\"type\":\"array\"},\"noMpProductItemIds\":{\"description\":\"Item ids without a supply product.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"noMpReasonList\":{\"description\":\"Why items have no supply product (each with 2 fields whose names are not published).\",\"items\":{\"type\":\"object\"},\"type\":\"array\"}},\"type\":\"object\"},\"TaobaoBatchCheckResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoBatchCheckResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoBatchCheckResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/product/source/get`: Get the source data of a Taobao item
 pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
@@ -1319,6 +1457,7 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "Language code for translated fields, e.g. `vi`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemId",
@@ -1327,6 +1466,7 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "Taobao item id, as text.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1343,6 +1483,8 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"Taobao item id, as text.\",\"type\":\"string\"},\"language\":{\"description\":\"Language code for translated fields, e.g. `vi`.\",\"type\":[\"string\",\"null\"]}},\"required\":[\"itemId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"TaobaoSourceProduct\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"Source data of a Taobao item. The schema is cut off after `itemId`; the rest is kept in `extra`.\",\"properties\":{\"description\":{\"description\":\"Description.\",\"type\":\"string\"},\"itemId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Taobao item id (an integer on the page).\"}},\"type\":\"object\"},\"TaobaoSourceProductEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoSourceProduct\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoSourceProductEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/order`: Create a Taobao purchase order
 pub static TAOBAO_ORDER_CREATE: Operation = Operation {
@@ -1359,8 +1501,9 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             location: ParamLocation::Body,
             required: true,
             kind: ParamKind::String,
-            description: "A list of `TaobaoOrderLine` sent as a JSON document inside a string.",
+            description: "The order lines, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "orderSource",
@@ -1369,6 +1512,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Your (buyer-side) e-commerce platform, e.g. `lazada`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "purchaseAmount",
@@ -1377,14 +1521,16 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Budget for the order, in fen (1/100 CNY).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "receiver",
             location: ParamLocation::Body,
             required: true,
             kind: ParamKind::String,
-            description: "A `TaobaoReceiver` sent as a JSON document inside a string.",
+            description: "The receiving address, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "sellerOrderNumber",
@@ -1393,6 +1539,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "The order's number on your platform.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1409,6 +1556,8 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"TaobaoOrderLinesJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A list of `TaobaoOrderLine` sent as a JSON document inside a string.\",\"type\":\"string\",\"x-json-string\":true},\"TaobaoReceiverJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A `TaobaoReceiver` sent as a JSON document inside a string.\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderLineList\":{\"allOf\":[{\"$ref\":\"#/$defs/TaobaoOrderLinesJson\"}],\"description\":\"The order lines, sent as a JSON document inside a string.\"},\"orderSource\":{\"description\":\"Your (buyer-side) e-commerce platform, e.g. `lazada`.\",\"type\":\"string\"},\"purchaseAmount\":{\"description\":\"Budget for the order, in fen (1/100 CNY).\",\"format\":\"int64\",\"type\":\"integer\"},\"receiver\":{\"allOf\":[{\"$ref\":\"#/$defs/TaobaoReceiverJson\"}],\"description\":\"The receiving address, sent as a JSON document inside a string.\"},\"sellerOrderNumber\":{\"description\":\"The order's number on your platform.\",\"type\":\"string\"}},\"required\":[\"orderLineList\",\"purchaseAmount\",\"receiver\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/order/page/link/get`: Get a Taobao IM (chat) link
 pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
@@ -1427,6 +1576,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "What `bizId` names, e.g. `item` (as in the published example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "bizId",
@@ -1435,6 +1585,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "The item (or order) id, as text (as in the published example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "loginName",
@@ -1443,6 +1594,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "password",
@@ -1451,6 +1603,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageName",
@@ -1459,6 +1612,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageParamMap",
@@ -1467,6 +1621,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
             kind: ParamKind::String,
             description: "Declared on the page; probably `{\"sourceType\":…,\"bizId\":…}` as a JSON string (not confirmed).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1483,6 +1638,8 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"bizId\":{\"description\":\"The item (or order) id, as text (as in the published example).\",\"type\":\"string\"},\"loginName\":{\"description\":\"Declared on the page (meaning not documented).\",\"type\":\"string\"},\"pageName\":{\"description\":\"Declared on the page (meaning not documented).\",\"type\":\"string\"},\"pageParamMap\":{\"description\":\"Declared on the page; probably `{\\\"sourceType\\\":…,\\\"bizId\\\":…}` as a JSON string (not confirmed).\",\"type\":\"string\"},\"password\":{\"description\":\"Declared on the page (meaning not documented).\",\"type\":\"string\"},\"sourceType\":{\"description\":\"What `bizId` names, e.g. `item` (as in the published example).\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"StringEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"type\":\"string\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/StringEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/order/refund/submit/message`: Add a message to a Taobao reverse (refund) order
 pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
@@ -1501,6 +1658,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
             kind: ParamKind::String,
             description: "Reverse (refund) order id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundMessage",
@@ -1509,6 +1667,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
             kind: ParamKind::String,
             description: "Message text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundImages",
@@ -1517,6 +1676,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
             kind: ParamKind::String,
             description: "Images (one string; format not documented).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1533,6 +1693,8 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"refundId\":{\"description\":\"Reverse (refund) order id.\",\"type\":\"string\"},\"refundImages\":{\"description\":\"Images (one string; format not documented).\",\"type\":[\"string\",\"null\"]},\"refundMessage\":{\"description\":\"Message text.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/cart/add`: Add a Taobao SKU to the cart
 pub static TAOBAO_CART_ADD: Operation = Operation {
@@ -1551,6 +1713,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Platform user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "platform",
@@ -1559,6 +1722,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Platform (meaning not documented; `1` in the example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemId",
@@ -1567,6 +1731,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Any,
             description: "Item id (a number).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuId",
@@ -1575,6 +1740,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemTitle",
@@ -1583,6 +1749,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Title.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemPic",
@@ -1591,6 +1758,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Image URL.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpId",
@@ -1599,6 +1767,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product (\"mp\") id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpSkuId",
@@ -1607,6 +1776,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "price",
@@ -1615,6 +1785,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "promotionPrice",
@@ -1623,14 +1794,16 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price after discount (integer; unit as `price`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "properties",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A list of `SkuProperty` sent as a JSON document inside a string.",
+            description: "The SKU's properties, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "quantity",
@@ -1639,6 +1812,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopId",
@@ -1647,6 +1821,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Any,
             description: "Shop id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopName",
@@ -1655,6 +1830,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop name.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuQuantity",
@@ -1663,6 +1839,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Stock of the SKU, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userNick",
@@ -1671,6 +1848,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Seller's nickname.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1687,6 +1865,8 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"SkuPropertiesJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A list of `SkuProperty` sent as a JSON document inside a string.\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Item id (a number).\"},\"itemPic\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemTitle\":{\"description\":\"Title.\",\"type\":\"string\"},\"mpId\":{\"description\":\"PandaPon supply-product (\\\"mp\\\") id.\",\"type\":\"string\"},\"mpSkuId\":{\"description\":\"PandaPon supply-product SKU id.\",\"type\":\"string\"},\"platform\":{\"description\":\"Platform (meaning not documented; `1` in the example).\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"promotionPrice\":{\"description\":\"Price after discount (integer; unit as `price`).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"properties\":{\"allOf\":[{\"$ref\":\"#/$defs/SkuPropertiesJson\"}],\"description\":\"The SKU's properties, sent as a JSON document inside a string.\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"shopId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Shop id.\"},\"shopName\":{\"description\":\"Shop name.\",\"type\":\"string\"},\"skuId\":{\"description\":\"SKU id.\",\"type\":\"string\"},\"skuQuantity\":{\"description\":\"Stock of the SKU, as text.\",\"type\":[\"string\",\"null\"]},\"userId\":{\"description\":\"Platform user id.\",\"type\":[\"string\",\"null\"]},\"userNick\":{\"description\":\"Seller's nickname.\",\"type\":[\"string\",\"null\"]}},\"required\":[\"mpId\",\"mpSkuId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/cart/create/order`: Create a Taobao order from cart records
 pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
@@ -1705,14 +1885,16 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::Array,
             description: "Cart record ids.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderAddress",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A Taobao receiving address. Travels as a JSON document inside the `receiver` string of\n`taobao_order_create` and as the object `orderAddress` of `taobao_cart_create_order` (same keys,\nincluding snake_case `mobile_phone`).\n",
+            description: "Where the goods go (an object here, unlike `receiver` of `taobao_order_create`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userId",
@@ -1721,6 +1903,7 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
             kind: ParamKind::String,
             description: "The user's id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1739,6 +1922,8 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"TaobaoReceiver\":{\"description\":\"A Taobao receiving address. Travels as a JSON document inside the `receiver` string of\\n`taobao_order_create` and as the object `orderAddress` of `taobao_cart_create_order` (same keys,\\nincluding snake_case `mobile_phone`).\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country.\",\"type\":[\"string\",\"null\"]},\"district\":{\"description\":\"District.\",\"type\":[\"string\",\"null\"]},\"mobile_phone\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"Province or state.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"ids\":{\"description\":\"Cart record ids.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderAddress\":{\"allOf\":[{\"$ref\":\"#/$defs/TaobaoReceiver\"}],\"description\":\"Where the goods go (an object here, unlike `receiver` of `taobao_order_create`).\"},\"userId\":{\"description\":\"The user's id.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/address/addOrUpdate`: Add or update a receiving address (v1, unconfirmed path)
 pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
@@ -1757,6 +1942,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Address id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "name",
@@ -1765,6 +1951,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Recipient.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "province",
@@ -1773,6 +1960,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Province.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "city",
@@ -1781,6 +1969,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "City.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "district",
@@ -1789,6 +1978,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "District.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "address",
@@ -1797,6 +1987,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Street address.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "phone",
@@ -1805,6 +1996,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Mobile number.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1815,6 +2007,8 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"id\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Address id.\"},\"name\":{\"description\":\"Recipient.\",\"type\":\"string\"},\"phone\":{\"description\":\"Mobile number.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"NoDataEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Always absent.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint that answers `{code, msg}` only.\"}},\"$ref\":\"#/$defs/NoDataEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/pp/logistics/orderRenderFreight`: Preview the overseas freight of an order
 pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
@@ -1831,8 +2025,9 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.",
+            description: "Destination.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "renderItems",
@@ -1841,6 +2036,7 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "Items to ship.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1857,6 +2053,8 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The chosen freight service (Apifox model `FreightInfoTO`).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name.\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category.\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Freight service id.\",\"type\":\"string\"}},\"type\":\"object\"},\"FreightRenderItem\":{\"description\":\"An item whose overseas freight to preview.\",\"properties\":{\"currency\":{\"description\":\"Currency of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"allOf\":[{\"$ref\":\"#/$defs/FreightInfo\"}],\"description\":\"Freight service to price.\"},\"itemId\":{\"description\":\"Item id, as text.\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as a decimal string.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id, as text.\",\"type\":\"string\"}},\"required\":[\"itemId\",\"skuId\",\"quantity\",\"freightInfo\"],\"type\":\"object\"},\"ReceiverAddress\":{\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code, e.g. `US`.\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"receiverAddress\":{\"allOf\":[{\"$ref\":\"#/$defs/ReceiverAddress\"}],\"description\":\"Destination.\"},\"renderItems\":{\"description\":\"Items to ship.\",\"items\":{\"$ref\":\"#/$defs/FreightRenderItem\"},\"type\":[\"array\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/pp/logistics/orderBookingFreight`: Create an international logistics order
 pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
@@ -1875,14 +2073,16 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::String,
             description: "Id of the freight preview this booking follows (e.g. `FF2024080200007`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "receiverAddress",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.",
+            description: "Destination.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "lineItems",
@@ -1891,14 +2091,16 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::Array,
             description: "Items to ship.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tmallOrderInfo",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "The Tmall order the shipment belongs to.",
+            description: "The Tmall order concerned.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -1907,6 +2109,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -1923,6 +2126,8 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The chosen freight service (Apifox model `FreightInfoTO`).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name.\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category.\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Freight service id.\",\"type\":\"string\"}},\"type\":\"object\"},\"FreightLineItem\":{\"description\":\"An item of an international logistics order.\",\"properties\":{\"currency\":{\"description\":\"Currency of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"allOf\":[{\"$ref\":\"#/$defs/FreightInfo\"}],\"description\":\"Freight service to book.\"},\"imageUrl\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id, as text.\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as a decimal string.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id, as text.\",\"type\":\"string\"},\"title\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"ReceiverAddress\":{\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code, e.g. `US`.\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TmallOrderInfo\":{\"description\":\"The Tmall order the shipment belongs to.\",\"properties\":{\"tmallOrderId\":{\"description\":\"Tmall order id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"lineItems\":{\"description\":\"Items to ship.\",\"items\":{\"$ref\":\"#/$defs/FreightLineItem\"},\"type\":\"array\"},\"receiverAddress\":{\"allOf\":[{\"$ref\":\"#/$defs/ReceiverAddress\"}],\"description\":\"Destination.\"},\"remark\":{\"description\":\"Remark.\",\"type\":\"string\"},\"renderId\":{\"description\":\"Id of the freight preview this booking follows (e.g. `FF2024080200007`).\",\"type\":[\"string\",\"null\"]},\"tmallOrderInfo\":{\"allOf\":[{\"$ref\":\"#/$defs/TmallOrderInfo\"}],\"description\":\"The Tmall order concerned.\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/alibaba/order/pay/url`: Pay a 1688 order (v2)
 pub static V2_ORDER_PAY_URL: Operation = Operation {
@@ -1941,6 +2146,7 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
             kind: ParamKind::String,
             description: "The 1688 order id (19 digits, sent as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -1957,6 +2163,8 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderId\":{\"description\":\"The 1688 order id (19 digits, sent as text).\",\"type\":\"string\"}},\"required\":[\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"OrderPayResult\":{\"description\":\"Outcome of paying one order.\",\"properties\":{\"cantPayOrderList\":{\"description\":\"Orders that cannot be paid in a batch because of limits or risk control.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":[\"array\",\"null\"]},\"orderId\":{\"description\":\"The order id.\",\"type\":[\"string\",\"null\"]},\"payUrl\":{\"description\":\"When password-free payment failed, a link where the buyer pays by hand.\",\"type\":[\"string\",\"null\"]},\"protocolPaySuccess\":{\"description\":\"`true` when password-free payment succeeded, `false` when it failed.\",\"type\":[\"boolean\",\"null\"]}},\"type\":\"object\"},\"OrderPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/OrderPayResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/OrderPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/batch/create`: Create 1688 orders for goods from several sellers (v2)
 pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
@@ -1975,6 +2183,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow, e.g. `general` (other values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -1983,6 +2192,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -1991,6 +2201,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -1999,14 +2210,16 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -2015,6 +2228,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userId",
@@ -2023,6 +2237,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "The ordering user's id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "staffName",
@@ -2031,6 +2246,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Name of the staff member placing the order.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "platformOrder",
@@ -2039,6 +2255,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Ordering channel (values not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "transferAccountImgs",
@@ -2047,6 +2264,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Bank-transfer voucher (image reference).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "transferAccountRemark",
@@ -2055,6 +2273,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Bank-transfer remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2071,6 +2290,8 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"FastCargo\":{\"description\":\"One cargo line of a v2 1688 order (Apifox model `FastCargo`); offers are named by obfuscated `offerMapId`.\",\"properties\":{\"container\":{\"description\":\"Container number.\",\"type\":\"string\"},\"offerMapId\":{\"description\":\"The obfuscated v2 offer id (replaces v1's integer `offerId`).\",\"type\":\"string\"},\"productNo\":{\"description\":\"Product number.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id.\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/FastCargo\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow, e.g. `general` (other values not documented).\",\"type\":\"string\"},\"message\":{\"description\":\"Remark for the seller.\",\"type\":\"string\"},\"platformOrder\":{\"description\":\"Ordering channel (values not documented).\",\"format\":\"int32\",\"type\":\"integer\"},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":\"string\"},\"staffName\":{\"description\":\"Name of the staff member placing the order.\",\"type\":\"string\"},\"tradeType\":{\"description\":\"Trade type (values not documented).\",\"type\":\"string\"},\"transferAccountImgs\":{\"description\":\"Bank-transfer voucher (image reference).\",\"type\":\"string\"},\"transferAccountRemark\":{\"description\":\"Bank-transfer remark.\",\"type\":\"string\"},\"userId\":{\"description\":\"The ordering user's id.\",\"type\":\"string\"}},\"required\":[\"flow\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/page`: List 1688 orders page by page (v2)
 pub static V2_ORDER_PAGE: Operation = Operation {
@@ -2090,6 +2311,8 @@ pub static V2_ORDER_PAGE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/create/preview`: Preview a 1688 order (v2)
 pub static V2_ORDER_PREVIEW: Operation = Operation {
@@ -2106,8 +2329,9 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Object,
-            description: "A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\n",
+            description: "Where the goods go.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -2116,6 +2340,7 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "The cargo lines; must not be empty.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2132,6 +2357,8 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are\\nrequired (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,\\nprovinceText and address; the cart and v2 pages require none), so none is enforced here.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"areaText\":{\"description\":\"District, as text.\",\"type\":[\"string\",\"null\"]},\"cityText\":{\"description\":\"City, as text.\",\"type\":[\"string\",\"null\"]},\"districtCode\":{\"description\":\"District code (listed on some pages only).\",\"type\":[\"string\",\"null\"]},\"fullName\":{\"description\":\"Recipient's name.\",\"type\":[\"string\",\"null\"]},\"mobile\":{\"description\":\"Mobile number.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Telephone number.\",\"type\":[\"string\",\"null\"]},\"postCode\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]},\"provinceText\":{\"description\":\"Province, as text.\",\"type\":[\"string\",\"null\"]},\"townText\":{\"description\":\"Town, as text.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"FastCargo\":{\"description\":\"One cargo line of a v2 1688 order (Apifox model `FastCargo`); offers are named by obfuscated `offerMapId`.\",\"properties\":{\"container\":{\"description\":\"Container number.\",\"type\":\"string\"},\"offerMapId\":{\"description\":\"The obfuscated v2 offer id (replaces v1's integer `offerId`).\",\"type\":\"string\"},\"productNo\":{\"description\":\"Product number.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity to order (the pages type it as a number).\",\"type\":\"number\"},\"sellerOpenId\":{\"description\":\"The seller's id.\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification (SKU) id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"allOf\":[{\"$ref\":\"#/$defs/AddressParam\"}],\"description\":\"Where the goods go.\"},\"cargoParamList\":{\"description\":\"The cargo lines; must not be empty.\",\"items\":{\"$ref\":\"#/$defs/FastCargo\"},\"type\":\"array\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/order/cancel`: Cancel a 1688 order before payment (v2)
 pub static V2_ORDER_CANCEL: Operation = Operation {
@@ -2150,6 +2377,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Site of the order, `1688`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderId",
@@ -2158,6 +2386,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cancelReason",
@@ -2166,6 +2395,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -2174,6 +2404,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2193,6 +2424,8 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
     transcode_response: transcode::<::sourcing_runtime::PandaponEnvelope<bool>>,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"cancelReason\":{\"description\":\"Why the order is cancelled (free text, e.g. `不想要了`, no longer wanted).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page, so it is kept exact either way).\"},\"remark\":{\"description\":\"Remark.\",\"type\":\"string\"},\"webSite\":{\"description\":\"Site of the order, `1688`.\",\"type\":\"string\"}},\"required\":[\"webSite\",\"orderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"BooleanEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"`true` on success.\",\"type\":\"boolean\"}},\"type\":\"object\"}]},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/BooleanEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/product/keywords/query`: Search 1688 products by keyword (v2)
 pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
@@ -2211,6 +2444,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -2219,6 +2453,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2227,6 +2462,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -2235,6 +2471,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -2243,14 +2480,16 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
+            description: "Sort order, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "outMemberId",
@@ -2259,6 +2498,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -2267,6 +2507,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -2275,6 +2516,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -2283,6 +2525,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Category id (a string on this page; an integer on image and store search).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2299,6 +2542,8 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (a string on this page; an integer on image and store search).\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).\",\"type\":[\"string\",\"null\"]},\"sort\":{\"allOf\":[{\"$ref\":\"#/$defs/SearchSortJson\"}],\"description\":\"Sort order, sent as a JSON document inside a string.\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductPage\":{\"description\":\"One page of 1688 search results (v2 pages).\",\"properties\":{\"currentPage\":{\"description\":\"This page's number.\",\"format\":\"int64\",\"type\":\"integer\"},\"data\":{\"description\":\"The products of this page.\",\"items\":{\"$ref\":\"#/$defs/AlibabaProductSummary\"},\"type\":\"array\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalPage\":{\"description\":\"Number of pages.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalRecords\":{\"description\":\"Number of results.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"AlibabaProductPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductPage\"}},\"type\":\"object\"}]},\"AlibabaProductSummary\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 product in a search result. The pages list 8 fields (9 for store search) but show only\\n`imageUrl` and `subject` before being cut off; the rest are kept in `extra`.\\n\",\"properties\":{\"imageUrl\":{\"description\":\"Main image URL.\",\"type\":\"string\"},\"subject\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/AlibabaProductPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/product/image/query`: Search 1688 products by image (v2)
 pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
@@ -2317,6 +2562,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The image, base64-encoded.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -2325,6 +2571,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2333,6 +2580,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -2341,6 +2589,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields; the page says to pass `en` for now.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "region",
@@ -2349,6 +2598,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Subject (region) selection within the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -2357,14 +2607,16 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
+            description: "Sort order, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "priceStart",
@@ -2373,6 +2625,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -2381,6 +2634,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -2389,6 +2643,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "imageAddress",
@@ -2397,6 +2652,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "URL of the image.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outMemberId",
@@ -2405,6 +2661,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2421,6 +2678,8 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"country\":{\"description\":\"Language of translated fields; the page says to pass `en` for now.\",\"type\":[\"string\",\"null\"]},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (full list not published).\",\"type\":[\"string\",\"null\"]},\"imageAddress\":{\"description\":\"URL of the image.\",\"type\":[\"string\",\"null\"]},\"imageBase64\":{\"description\":\"The image, base64-encoded.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":[\"string\",\"null\"]},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":[\"string\",\"null\"]},\"region\":{\"description\":\"Subject (region) selection within the image.\",\"type\":[\"string\",\"null\"]},\"sort\":{\"allOf\":[{\"$ref\":\"#/$defs/SearchSortJson\"}],\"description\":\"Sort order, sent as a JSON document inside a string.\"}},\"required\":[\"imageBase64\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductPage\":{\"description\":\"One page of 1688 search results (v2 pages).\",\"properties\":{\"currentPage\":{\"description\":\"This page's number.\",\"format\":\"int64\",\"type\":\"integer\"},\"data\":{\"description\":\"The products of this page.\",\"items\":{\"$ref\":\"#/$defs/AlibabaProductSummary\"},\"type\":\"array\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalPage\":{\"description\":\"Number of pages.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalRecords\":{\"description\":\"Number of results.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"AlibabaProductPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductPage\"}},\"type\":\"object\"}]},\"AlibabaProductSummary\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 product in a search result. The pages list 8 fields (9 for store search) but show only\\n`imageUrl` and `subject` before being cut off; the rest are kept in `extra`.\\n\",\"properties\":{\"imageUrl\":{\"description\":\"Main image URL.\",\"type\":\"string\"},\"subject\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/AlibabaProductPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/product/query/selleroffer`: Search the products of one 1688 seller (v2)
 pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
@@ -2439,6 +2698,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "beginPage",
@@ -2447,6 +2707,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number, from 1.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2455,6 +2716,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "filter",
@@ -2463,14 +2725,16 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A `SearchSort` sent as a JSON document inside a string (`\"{\\\"price\\\":\\\"asc\\\"}\"`).",
+            description: "Sort order, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "outMemberId",
@@ -2479,6 +2743,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Your own (external) user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceStart",
@@ -2487,6 +2752,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Minimum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceEnd",
@@ -2495,6 +2761,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Maximum wholesale price in yuan, as a decimal string.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "categoryId",
@@ -2503,6 +2770,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Category id (an integer on this page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "country",
@@ -2511,6 +2779,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of translated fields, `en` by default.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sellerOpenId",
@@ -2519,6 +2788,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2535,6 +2805,8 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"SearchSortJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A `SearchSort` sent as a JSON document inside a string (`\\\"{\\\\\\\"price\\\\\\\":\\\\\\\"asc\\\\\\\"}\\\"`).\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"beginPage\":{\"description\":\"Page number, from 1.\",\"format\":\"int32\",\"type\":\"integer\"},\"categoryId\":{\"description\":\"Category id (an integer on this page).\",\"format\":\"int64\",\"type\":\"integer\"},\"country\":{\"description\":\"Language of translated fields, `en` by default.\",\"type\":\"string\"},\"filter\":{\"description\":\"Comma-separated filters, e.g. `shipInToday,ksCiphertext` (see the vendor's FAQ).\",\"type\":\"string\"},\"keyword\":{\"description\":\"Search keyword.\",\"type\":\"string\"},\"outMemberId\":{\"description\":\"Your own (external) user id.\",\"type\":\"string\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int32\",\"type\":\"integer\"},\"priceEnd\":{\"description\":\"Maximum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"priceStart\":{\"description\":\"Minimum wholesale price in yuan, as a decimal string.\",\"type\":\"string\"},\"sellerOpenId\":{\"description\":\"The seller's shop id (e.g. `BBBwAN4GQ60zRPzBkv7BYPJRQ`).\",\"type\":\"string\"},\"sort\":{\"allOf\":[{\"$ref\":\"#/$defs/SearchSortJson\"}],\"description\":\"Sort order, sent as a JSON document inside a string.\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaProductPage\":{\"description\":\"One page of 1688 search results (v2 pages).\",\"properties\":{\"currentPage\":{\"description\":\"This page's number.\",\"format\":\"int64\",\"type\":\"integer\"},\"data\":{\"description\":\"The products of this page.\",\"items\":{\"$ref\":\"#/$defs/AlibabaProductSummary\"},\"type\":\"array\"},\"pageSize\":{\"description\":\"Results per page.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalPage\":{\"description\":\"Number of pages.\",\"format\":\"int64\",\"type\":\"integer\"},\"totalRecords\":{\"description\":\"Number of results.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"AlibabaProductPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaProductPage\"}},\"type\":\"object\"}]},\"AlibabaProductSummary\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A 1688 product in a search result. The pages list 8 fields (9 for store search) but show only\\n`imageUrl` and `subject` before being cut off; the rest are kept in `extra`.\\n\",\"properties\":{\"imageUrl\":{\"description\":\"Main image URL.\",\"type\":\"string\"},\"subject\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/AlibabaProductPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/alibaba/refund/detail/create`: Open a 1688 refund or return request (v2)
 pub static V2_REFUND_CREATE: Operation = Operation {
@@ -2553,6 +2825,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "The 1688 order id (19 digits; an integer on the page).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryIds",
@@ -2561,6 +2834,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Sub-order ids concerned.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "disputeRequest",
@@ -2569,6 +2843,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Kind of dispute, e.g. refund only or refund and return (values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyPayment",
@@ -2577,6 +2852,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Amount to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyCarriage",
@@ -2585,6 +2861,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Freight to refund (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "applyReasonId",
@@ -2593,6 +2870,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "description",
@@ -2601,6 +2879,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Explanation of the request.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "goodsStatus",
@@ -2609,6 +2888,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "State of the goods (a string here; values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "vouchers",
@@ -2617,6 +2897,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Voucher (image) references.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "orderEntryCountList",
@@ -2625,6 +2906,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
             kind: ParamKind::Array,
             description: "Quantities per sub-order.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2641,6 +2923,8 @@ pub static V2_REFUND_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"OrderEntryCount\":{\"description\":\"How many pieces of one sub-order a refund concerns.\",\"properties\":{\"count\":{\"description\":\"Number of pieces.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]},\"id\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Sub-order id.\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"applyCarriage\":{\"description\":\"Freight to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyPayment\":{\"description\":\"Amount to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"applyReasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Id of the refund reason (from the refund-reason endpoint, whose path is unpublished).\"},\"description\":{\"description\":\"Explanation of the request.\",\"type\":\"string\"},\"disputeRequest\":{\"description\":\"Kind of dispute, e.g. refund only or refund and return (values not published).\",\"type\":\"string\"},\"goodsStatus\":{\"description\":\"State of the goods (a string here; values not published).\",\"type\":\"string\"},\"orderEntryCountList\":{\"description\":\"Quantities per sub-order.\",\"items\":{\"$ref\":\"#/$defs/OrderEntryCount\"},\"type\":[\"array\",\"null\"]},\"orderEntryIds\":{\"description\":\"Sub-order ids concerned.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The 1688 order id (19 digits; an integer on the page).\"},\"vouchers\":{\"description\":\"Voucher (image) references.\",\"items\":{\"type\":\"string\"},\"type\":[\"array\",\"null\"]}},\"required\":[\"orderId\",\"disputeRequest\",\"applyPayment\",\"applyCarriage\",\"applyReasonId\",\"description\",\"goodsStatus\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"RefundCreateResult\":{\"description\":\"The refund request created.\",\"properties\":{\"refundId\":{\"description\":\"Id of the new refund request.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"RefundCreateResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/RefundCreateResult\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/RefundCreateResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/alibaba/cart/list`: List the 1688 cart (v2)
 pub static V2_CART_LIST: Operation = Operation {
@@ -2666,6 +2950,8 @@ pub static V2_CART_LIST: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"AlibabaCart\":{\"description\":\"The 1688 cart grouped by seller (v2, Apifox model `AlibabaCartV2VO`).\",\"properties\":{\"disableList\":{\"description\":\"Entries that can no longer be ordered.\",\"items\":{\"$ref\":\"#/$defs/CartShop\"},\"type\":\"array\"},\"enableList\":{\"description\":\"Entries that can be ordered.\",\"items\":{\"$ref\":\"#/$defs/CartShop\"},\"type\":\"array\"}},\"type\":\"object\"},\"AlibabaCartEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/AlibabaCart\"}},\"type\":\"object\"}]},\"CartItem\":{\"description\":\"One 1688 cart entry.\",\"properties\":{\"amountOnSale\":{\"description\":\"Stock available.\",\"format\":\"int64\",\"type\":\"integer\"},\"id\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Cart entry id (pass it as a `cartIds` element).\"},\"itemPic\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemTitle\":{\"description\":\"Title.\",\"type\":\"string\"},\"offerMapId\":{\"description\":\"The obfuscated v2 offer id.\",\"type\":\"string\"},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"properties\":{\"description\":\"SKU properties (format not documented; empty in the example).\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity in the cart.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id (a string).\",\"type\":\"string\"},\"specId\":{\"description\":\"The offer's specification id.\",\"type\":\"string\"}},\"type\":\"object\"},\"CartShop\":{\"description\":\"The cart entries of one seller.\",\"properties\":{\"cartItemInfos\":{\"description\":\"The entries.\",\"items\":{\"$ref\":\"#/$defs/CartItem\"},\"type\":\"array\"},\"sellerNickName\":{\"description\":\"The seller's nickname.\",\"type\":\"string\"},\"sellerOpenId\":{\"description\":\"The seller's id.\",\"type\":\"string\"}},\"type\":\"object\"},\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]}},\"$ref\":\"#/$defs/AlibabaCartEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/taobao/product/get`: Get a Taobao product by item id (v2)
 pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
@@ -2684,6 +2970,7 @@ pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "The obfuscated v2 item id (e.g. `WUnUC1cILiBjt-Jv3lDdlQ`), not the numeric Taobao id.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -2694,6 +2981,8 @@ pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"The obfuscated v2 item id (e.g. `WUnUC1cILiBjt-Jv3lDdlQ`), not the numeric Taobao id.\",\"type\":\"string\"}},\"required\":[\"itemId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"TaobaoProductV2\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"A Taobao product (v2, Apifox model `TaoBaoProductDetailsV2VO`). Only `quantity` is published before\\nthe page is cut off; the rest is kept in `extra`.\\n\",\"properties\":{\"quantity\":{\"description\":\"Stock.\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"TaobaoProductV2Envelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoProductV2\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoProductV2Envelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/taobao/product/item/search`: Search Taobao products by keyword (v2)
 pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
@@ -2712,6 +3001,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Search keyword.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -2720,6 +3010,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page, 1 to 40.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageNo",
@@ -2728,6 +3019,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "sort",
@@ -2736,6 +3028,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             kind: ParamKind::String,
             description: "Sort key, e.g. `tk_rate_desc` (other values not published).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2752,6 +3045,8 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"pageNo\":{\"description\":\"Page number.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"pageSize\":{\"description\":\"Results per page, 1 to 40.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"sort\":{\"description\":\"Sort key, e.g. `tk_rate_desc` (other values not published).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/taobao/order/logistics/detail/get`: Get the logistics of a Taobao sub-order (v2)
 pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
@@ -2770,6 +3065,7 @@ pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
             kind: ParamKind::String,
             description: "The Taobao sub purchase order id (e.g. `200048859480`).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -2786,6 +3082,8 @@ pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"subPurchaseOrderId\":{\"description\":\"The Taobao sub purchase order id (e.g. `200048859480`).\",\"type\":\"string\"}},\"required\":[\"subPurchaseOrderId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"LogisticsGoods\":{\"description\":\"Goods in a package.\",\"properties\":{\"imageUrl\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"property\":{\"description\":\"SKU properties.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity (a string on the page).\",\"type\":\"string\"},\"title\":{\"description\":\"Title.\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsPartner\":{\"description\":\"A carrier.\",\"properties\":{\"company\":{\"description\":\"Carrier name.\",\"type\":\"string\"},\"companyContact\":{\"description\":\"Carrier contact.\",\"type\":\"string\"},\"companyImageUrl\":{\"description\":\"Carrier logo URL.\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsReceiver\":{\"description\":\"The receiver of a package.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"name\":{\"description\":\"Name.\",\"type\":\"string\"},\"phone\":{\"description\":\"Phone.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"},\"zipCode\":{\"description\":\"Postal code.\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsTrace\":{\"description\":\"A tracking event (all strings).\",\"properties\":{\"action\":{\"description\":\"Action.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"facilityName\":{\"description\":\"Facility.\",\"type\":\"string\"},\"nextCity\":{\"description\":\"Next city.\",\"type\":\"string\"},\"nextNodeName\":{\"description\":\"Next node.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"},\"standerdDesc\":{\"description\":\"Standardised description (the wire name's typo is the vendor's).\",\"type\":\"string\"},\"status\":{\"description\":\"Status code.\",\"type\":\"string\"},\"statusDesc\":{\"description\":\"Status text.\",\"type\":\"string\"},\"time\":{\"description\":\"When it happened.\",\"type\":\"string\"}},\"type\":\"object\"},\"PnmLogisticsDetail\":{\"description\":\"One package.\",\"properties\":{\"logisticsGoods\":{\"description\":\"Goods in the package.\",\"items\":{\"$ref\":\"#/$defs/LogisticsGoods\"},\"type\":\"array\"},\"logisticsPartner\":{\"description\":\"Carriers.\",\"items\":{\"$ref\":\"#/$defs/LogisticsPartner\"},\"type\":\"array\"},\"logisticsTraces\":{\"description\":\"Tracking events.\",\"items\":{\"$ref\":\"#/$defs/LogisticsTrace\"},\"type\":\"array\"},\"mailNo\":{\"description\":\"Waybill number.\",\"type\":\"string\"},\"receiver\":{\"allOf\":[{\"$ref\":\"#/$defs/LogisticsReceiver\"}],\"description\":\"Receiver.\"}},\"type\":\"object\"},\"TaobaoLogisticsDetail\":{\"description\":\"The packages of a Taobao sub purchase order (Apifox model `TaoBaoLogisticsDetailVO`).\",\"properties\":{\"pnmLogisticsDetails\":{\"description\":\"The packages.\",\"items\":{\"$ref\":\"#/$defs/PnmLogisticsDetail\"},\"type\":\"array\"},\"purchaseOrderOuterId\":{\"description\":\"Taobao sub-order id.\",\"type\":\"string\"}},\"type\":\"object\"},\"TaobaoLogisticsDetailEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/TaobaoLogisticsDetail\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/TaobaoLogisticsDetailEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/taobao/order/refund/render`: Render the refund form of a Taobao sub-order (v2)
 pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
@@ -2804,6 +3102,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
             kind: ParamKind::String,
             description: "Taobao sub-order id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "refundType",
@@ -2812,6 +3111,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Refund type (integer; values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "goodsStatus",
@@ -2820,6 +3120,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
             kind: ParamKind::Integer,
             description: "State of the goods (integer here, unlike 1688's string; values not published).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -2836,6 +3137,8 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"goodsStatus\":{\"description\":\"State of the goods (integer here, unlike 1688's string; values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"refundType\":{\"description\":\"Refund type (integer; values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"subOrderId\":{\"description\":\"Taobao sub-order id.\",\"type\":\"string\"}},\"required\":[\"refundType\",\"goodsStatus\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"MaxRefundFee\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"Refundable amount (the page is cut off after `canEditRefundFee`; the rest is kept in `extra`).\",\"properties\":{\"canEditRefundFee\":{\"description\":\"Whether the amount may be changed.\",\"type\":\"boolean\"},\"feeTips\":{\"description\":\"Hint about the amount.\",\"type\":\"string\"},\"minRefundFee\":{\"description\":\"Minimum refund (integer; same unit).\",\"format\":\"int64\",\"type\":\"integer\"},\"refundFee\":{\"description\":\"Maximum refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"RefundOrderTemplate\":{\"additionalProperties\":{\"description\":\"Fields the vendor's page does not show.\"},\"description\":\"What a refund application may contain.\",\"properties\":{\"goodsStatusList\":{\"description\":\"Allowed goods statuses.\",\"items\":{\"type\":\"string\"},\"type\":\"array\"},\"maxRefundFee\":{\"allOf\":[{\"$ref\":\"#/$defs/MaxRefundFee\"}],\"description\":\"Refundable amount.\"},\"refundOrder\":{\"allOf\":[{\"$ref\":\"#/$defs/TaobaoRefundOrder\"}],\"description\":\"The current reverse order, if any.\"},\"refundReasons\":{\"description\":\"Allowed reasons.\",\"items\":{\"$ref\":\"#/$defs/RefundReason\"},\"type\":\"array\"}},\"type\":\"object\"},\"RefundReason\":{\"description\":\"A refund reason.\",\"properties\":{\"reasonDesc\":{\"description\":\"Reason text.\",\"type\":\"string\"},\"reasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Reason id.\"},\"tips\":{\"description\":\"Hint shown with the reason.\",\"type\":\"string\"}},\"type\":\"object\"},\"RefundRenderResult\":{\"description\":\"The refund form of a Taobao sub-order (Apifox model `RefundRenderVO`).\",\"properties\":{\"currency\":{\"description\":\"Currency of the amounts.\",\"type\":\"string\"},\"distributorId\":{\"description\":\"Distributor id.\",\"type\":\"string\"},\"refundOrderTemplate\":{\"allOf\":[{\"$ref\":\"#/$defs/RefundOrderTemplate\"}],\"description\":\"The form template.\"},\"saleFlag\":{\"description\":\"Whether after-sales service can be requested.\",\"type\":\"boolean\"}},\"type\":\"object\"},\"RefundRenderResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/RefundRenderResult\"}},\"type\":\"object\"}]},\"TaobaoRefundOrder\":{\"description\":\"A Taobao reverse (refund) order. Amounts are integers whose unit is not documented (probably fen).\",\"properties\":{\"canEditFee\":{\"description\":\"Whether the amount may be changed.\",\"type\":\"boolean\"},\"feeTips\":{\"description\":\"Hint about the amount.\",\"type\":\"string\"},\"goodsStatus\":{\"description\":\"State of the goods (values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"payOrderId\":{\"description\":\"Payment order id.\",\"type\":\"string\"},\"reasonDesc\":{\"description\":\"Reason text.\",\"type\":\"string\"},\"reasonId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Id of the reason.\"},\"refundDesc\":{\"description\":\"Buyer's explanation.\",\"type\":\"string\"},\"refundFee\":{\"description\":\"Amount to refund (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"refundId\":{\"description\":\"Reverse order id.\",\"type\":\"string\"},\"refundStatus\":{\"description\":\"Status (values not published).\",\"type\":\"string\"},\"refundType\":{\"description\":\"Refund type (values not published).\",\"format\":\"int32\",\"type\":\"integer\"},\"remainingTime\":{\"description\":\"Time left.\",\"type\":\"string\"},\"sellerRefuseReason\":{\"description\":\"Seller's refusal reason.\",\"type\":\"string\"},\"sellerRefuseReasonDescribe\":{\"description\":\"Seller's refusal explanation.\",\"type\":\"string\"},\"timeoutDate\":{\"description\":\"Deadline.\",\"type\":\"string\"},\"timeoutType\":{\"description\":\"What happens at the deadline.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/RefundRenderResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/taobao/cart/add`: Add a Taobao SKU to the cart (v2)
 pub static V2_TAOBAO_CART_ADD: Operation = Operation {
@@ -2854,6 +3157,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Platform user id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "platform",
@@ -2862,6 +3166,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Platform (meaning not documented).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemMapId",
@@ -2870,6 +3175,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "The obfuscated v2 item id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuId",
@@ -2878,6 +3184,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemTitle",
@@ -2886,6 +3193,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Title.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "itemPic",
@@ -2894,6 +3202,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Image URL.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpId",
@@ -2902,6 +3211,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product (\"mp\") id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "mpSkuId",
@@ -2910,6 +3220,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "PandaPon supply-product SKU id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "price",
@@ -2918,6 +3229,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price (integer; unit not documented, probably fen).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "promotionPrice",
@@ -2926,14 +3238,16 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Price after discount (integer; unit as `price`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "properties",
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::String,
-            description: "A list of `SkuProperty` sent as a JSON document inside a string.",
+            description: "The SKU's properties, sent as a JSON document inside a string.",
             limit: None,
+            json_string: true,
         },
         Param {
             name: "quantity",
@@ -2942,6 +3256,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopId",
@@ -2950,6 +3265,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Any,
             description: "Shop id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "aliShopId",
@@ -2958,6 +3274,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop id (string).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopName",
@@ -2966,6 +3283,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop name.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuQuantity",
@@ -2974,6 +3292,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Stock of the SKU, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "userNick",
@@ -2982,6 +3301,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::String,
             description: "Seller's nickname.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "priceRanges",
@@ -2990,6 +3310,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Array,
             description: "Wholesale price tiers.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "quoteType",
@@ -2998,6 +3319,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quote type (values not documented).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -3008,6 +3330,8 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"PriceRange\":{\"description\":\"A wholesale price tier.\",\"properties\":{\"price\":{\"description\":\"Wholesale price (a decimal number; unit not documented, presumably yuan).\",\"type\":[\"number\",\"null\"]},\"startQuantity\":{\"description\":\"Minimum quantity of the tier.\",\"format\":\"int64\",\"type\":[\"integer\",\"null\"]}},\"type\":\"object\"},\"SkuPropertiesJson\":{\"contentMediaType\":\"application/json\",\"description\":\"A list of `SkuProperty` sent as a JSON document inside a string.\",\"type\":\"string\",\"x-json-string\":true}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"aliShopId\":{\"description\":\"Shop id (string).\",\"type\":\"string\"},\"itemMapId\":{\"description\":\"The obfuscated v2 item id.\",\"type\":\"string\"},\"itemPic\":{\"description\":\"Image URL.\",\"type\":\"string\"},\"itemTitle\":{\"description\":\"Title.\",\"type\":\"string\"},\"mpId\":{\"description\":\"PandaPon supply-product (\\\"mp\\\") id.\",\"type\":\"string\"},\"mpSkuId\":{\"description\":\"PandaPon supply-product SKU id.\",\"type\":\"string\"},\"platform\":{\"description\":\"Platform (meaning not documented).\",\"format\":\"int32\",\"type\":\"integer\"},\"price\":{\"description\":\"Price (integer; unit not documented, probably fen).\",\"format\":\"int64\",\"type\":\"integer\"},\"priceRanges\":{\"description\":\"Wholesale price tiers.\",\"items\":{\"$ref\":\"#/$defs/PriceRange\"},\"type\":\"array\"},\"promotionPrice\":{\"description\":\"Price after discount (integer; unit as `price`).\",\"format\":\"int64\",\"type\":\"integer\"},\"properties\":{\"allOf\":[{\"$ref\":\"#/$defs/SkuPropertiesJson\"}],\"description\":\"The SKU's properties, sent as a JSON document inside a string.\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"quoteType\":{\"description\":\"Quote type (values not documented).\",\"format\":\"int32\",\"type\":\"integer\"},\"shopId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Shop id.\"},\"shopName\":{\"description\":\"Shop name.\",\"type\":\"string\"},\"skuId\":{\"description\":\"SKU id.\",\"type\":\"string\"},\"skuQuantity\":{\"description\":\"Stock of the SKU, as text.\",\"type\":\"string\"},\"userId\":{\"description\":\"Platform user id.\",\"type\":\"string\"},\"userNick\":{\"description\":\"Seller's nickname.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/open/address/addOrUpdate`: Add or update a receiving address (v2)
 pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
@@ -3026,6 +3350,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::Any,
             description: "Address id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "name",
@@ -3034,6 +3359,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Recipient.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "province",
@@ -3042,6 +3368,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Province.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "city",
@@ -3050,6 +3377,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "City.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "district",
@@ -3058,6 +3386,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "District.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "address",
@@ -3066,6 +3395,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Street address.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "phone",
@@ -3074,6 +3404,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Mobile number.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -3095,6 +3426,8 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"city\":{\"description\":\"City.\",\"type\":\"string\"},\"district\":{\"description\":\"District.\",\"type\":\"string\"},\"id\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"Address id.\"},\"name\":{\"description\":\"Recipient.\",\"type\":\"string\"},\"phone\":{\"description\":\"Mobile number.\",\"type\":\"string\"},\"province\":{\"description\":\"Province.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"NoDataEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Always absent.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint that answers `{code, msg}` only.\"}},\"$ref\":\"#/$defs/NoDataEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /v2/open/pp/logistics/itemLogisticsPrice`: Estimate the overseas freight of one item (v2)
 pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
@@ -3113,6 +3446,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Item id, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "skuId",
@@ -3121,14 +3455,16 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "SKU id, as text.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "receiverAddress",
             location: ParamLocation::Body,
             required: true,
             kind: ParamKind::Object,
-            description: "An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.",
+            description: "Destination.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "quantity",
@@ -3137,6 +3473,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Quantity.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "currency",
@@ -3145,6 +3482,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Currency of `price`.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "price",
@@ -3153,6 +3491,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Unit price in `currency`, as a decimal string.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -3163,6 +3502,8 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"ReceiverAddress\":{\"description\":\"An overseas receiving address (Apifox model `ReceiverAddressTO`); every field optional.\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code, e.g. `US`.\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Recipient.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"currency\":{\"description\":\"Currency of `price`.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id, as text.\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as a decimal string.\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"receiverAddress\":{\"allOf\":[{\"$ref\":\"#/$defs/ReceiverAddress\"}],\"description\":\"Destination.\"},\"skuId\":{\"description\":\"SKU id, as text.\",\"type\":\"string\"}},\"required\":[\"itemId\",\"skuId\",\"receiverAddress\",\"quantity\",\"currency\",\"price\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// Every operation, in spec order (those known only from third-party clients only with the feature
 /// `unconfirmed-endpoints`).

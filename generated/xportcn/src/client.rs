@@ -437,13 +437,13 @@ are PandaPon's for `orderBookingFreight`; the KA update example is cut off at `q
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub image_url: ::std::option::Option<::std::string::String>,
-        ///Item id (16 digits in the example
+        ///Item id (16 digits in the example, as text).
         #[serde(
             rename = "itemId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub item_id: ::std::option::Option<::std::string::String>,
-        ///Unit price in `currency`
+        ///Unit price in `currency`, as text (unit not published).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub price: ::std::option::Option<::std::string::String>,
         ///Quantity.

@@ -23,6 +23,7 @@ pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
             kind: ParamKind::String,
             description: "Result filters (1688 vocabulary, e.g. `totalEpScoreLv1` = comprehensive experience score level 1,\n`shipInToday`); the KA list itself is cut off.\n",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -33,6 +34,8 @@ pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"filter\":{\"description\":\"Result filters (1688 vocabulary, e.g. `totalEpScoreLv1` = comprehensive experience score level 1,\\n`shipInToday`); the KA list itself is cut off.\\n\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaProductKeywordsQueryEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/KaProductKeywordsQueryEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/ka/order/create/preview`: Preview a 1688 order (prices, freight) before creating it
 pub static KA_ORDER_PREVIEW: Operation = Operation {
@@ -51,6 +54,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::String,
             description: "Not published (older schema only).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "flow",
@@ -59,6 +63,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (`fenxiaonew` in the example; other values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "outOrderId",
@@ -67,6 +72,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::String,
             description: "Not published (older schema only); presumably your order id.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -75,6 +81,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Object,
             description: "The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\nshows the same object (cut off after `postCode`). Field meanings are not published.\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "cargoParamList",
@@ -83,6 +90,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
             kind: ParamKind::Array,
             description: "The goods.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -106,6 +114,8 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"areaText\":{\"description\":\"District name.\",\"type\":\"string\"},\"cityText\":{\"description\":\"City name.\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Administrative division code (6 digits, as text).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Receiver's full name.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Landline number (empty in the example).\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postal code.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province name.\",\"type\":\"string\"},\"townText\":{\"description\":\"Town name.\",\"type\":\"string\"}},\"type\":\"object\"},\"CargoParam\":{\"description\":\"One line of goods of an order.\",\"properties\":{\"offerId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"1688 product id (a JSON number in the example).\"},\"quantity\":{\"description\":\"Quantity (sent as `2.0` in the example).\",\"type\":\"number\"},\"specId\":{\"description\":\"1688 SKU spec id (32 hex characters).\",\"type\":\"string\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\"},\"aliId\":{\"description\":\"Not published (older schema only).\",\"type\":\"string\"},\"cargoParamList\":{\"description\":\"The goods.\",\"items\":{\"$ref\":\"#/$defs/CargoParam\"},\"type\":\"array\"},\"flow\":{\"description\":\"Order flow (`fenxiaonew` in the example; other values not published).\",\"type\":\"string\"},\"outOrderId\":{\"description\":\"Not published (older schema only); presumably your order id.\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaOrderPreview\":{\"description\":\"The preview of one seller's part of the order. Amounts are integers in fen. `sumTotalPayment` can\\nexceed `sumPayment` (6561 vs 6400 in the example); the difference is not explained.\\n\",\"properties\":{\"orderItemTOList\":{\"description\":\"The lines.\",\"items\":{\"$ref\":\"#/$defs/KaOrderPreviewItem\"},\"type\":\"array\"},\"sumCarriage\":{\"description\":\"Freight in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"sumPayment\":{\"description\":\"Amount to pay in fen (goods + freight).\",\"format\":\"int64\",\"type\":\"integer\"},\"sumPaymentNoCarriage\":{\"description\":\"Goods amount without freight in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"sumTotalPayment\":{\"description\":\"Total amount in fen (not explained further).\",\"format\":\"int64\",\"type\":\"integer\"}},\"type\":\"object\"},\"KaOrderPreviewEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"items\":{\"$ref\":\"#/$defs/KaOrderPreview\"},\"type\":\"array\"}},\"type\":\"object\"}]},\"KaOrderPreviewItem\":{\"description\":\"One line of a seller's preview. Amounts in fen.\",\"properties\":{\"amount\":{\"description\":\"Line amount in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"finalUnitPrice\":{\"description\":\"Unit price in fen.\",\"format\":\"int64\",\"type\":\"integer\"},\"message\":{\"description\":\"Message about the line (null in the example).\",\"type\":[\"string\",\"null\"]},\"offerId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"1688 product id (a JSON number in the example).\"},\"openOfferId\":{\"description\":\"Encrypted product id (Base64-like).\",\"type\":\"string\"},\"skuId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"1688 SKU id (a JSON number in the example).\"},\"specId\":{\"description\":\"1688 SKU spec id.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/KaOrderPreviewEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/ka/order/create`: Create a 1688 order
 pub static KA_ORDER_CREATE: Operation = Operation {
@@ -124,6 +134,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order flow (as in the preview).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "message",
@@ -132,6 +143,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Order remark for the seller.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "shopPromotionId",
@@ -140,6 +152,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Shop promotion to apply.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tradeType",
@@ -148,6 +161,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::String,
             description: "Trade type (values not published).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "addressParam",
@@ -156,6 +170,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
             kind: ParamKind::Object,
             description: "The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\nshows the same object (cut off after `postCode`). Field meanings are not published.\n",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -166,6 +181,8 @@ pub static KA_ORDER_CREATE: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"AddressParam\":{\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":\"string\"},\"areaText\":{\"description\":\"District name.\",\"type\":\"string\"},\"cityText\":{\"description\":\"City name.\",\"type\":\"string\"},\"districtCode\":{\"description\":\"Administrative division code (6 digits, as text).\",\"type\":\"string\"},\"fullName\":{\"description\":\"Receiver's full name.\",\"type\":\"string\"},\"mobile\":{\"description\":\"Mobile phone number.\",\"type\":\"string\"},\"phone\":{\"description\":\"Landline number (empty in the example).\",\"type\":\"string\"},\"postCode\":{\"description\":\"Postal code.\",\"type\":\"string\"},\"provinceText\":{\"description\":\"Province name.\",\"type\":\"string\"},\"townText\":{\"description\":\"Town name.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"addressParam\":{\"$ref\":\"#/$defs/AddressParam\",\"description\":\"The receiver in mainland China. Field list from the Order Preview example; the Create an order schema\\nshows the same object (cut off after `postCode`). Field meanings are not published.\\n\"},\"flow\":{\"description\":\"Order flow (as in the preview).\",\"type\":\"string\"},\"message\":{\"description\":\"Order remark for the seller.\",\"type\":\"string\"},\"shopPromotionId\":{\"description\":\"Shop promotion to apply.\",\"type\":\"string\"},\"tradeType\":{\"description\":\"Trade type (values not published).\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaOrderCreateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/KaOrderCreateEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /alibaba/ka/order/pay`: Pay a batch of 1688 orders
 pub static KA_ORDER_PAY: Operation = Operation {
@@ -184,6 +201,7 @@ pub static KA_ORDER_PAY: Operation = Operation {
             kind: ParamKind::Array,
             description: "1688 order ids (19 digits, as text).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -210,6 +228,8 @@ pub static KA_ORDER_PAY: Operation = Operation {
         reason: "failedReason",
     }),
     evidence: None,
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"orderIds\":{\"description\":\"1688 order ids (19 digits, as text).\",\"items\":{\"type\":\"string\"},\"type\":\"array\"}},\"required\":[\"orderIds\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"KaOrderPayResult\":{\"description\":\"The batch split into paid and failed orders. The published example lists the same order in both\\nlists (reason: funds already deducted, cannot be paid twice); see `Error::PartialFailure`.\\n\",\"properties\":{\"failedOrderList\":{\"description\":\"Orders not paid, with the reason.\",\"items\":{\"$ref\":\"#/$defs/KaPayFailedOrder\"},\"type\":\"array\"},\"successOrderIds\":{\"description\":\"Orders paid.\",\"items\":{\"$ref\":\"#/$defs/Id\"},\"type\":\"array\"}},\"type\":\"object\"},\"KaOrderPayResultEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/KaOrderPayResult\"}},\"type\":\"object\"}]},\"KaPayFailedOrder\":{\"description\":\"An order that was not paid.\",\"properties\":{\"failedReason\":{\"description\":\"Why (e.g. `资金账户已经扣款,不可重复支付`, funds already deducted, cannot be paid twice).\",\"type\":\"string\"},\"orderId\":{\"allOf\":[{\"$ref\":\"#/$defs/Id\"}],\"description\":\"The order id.\"}},\"type\":\"object\"}},\"$ref\":\"#/$defs/KaOrderPayResultEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/pp/logistics/orderBookingFreight`: Create an international logistics order
 pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
@@ -228,6 +248,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::String,
             description: "Id of the freight preview this order books (e.g. `FF2024080200007`).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "receiverAddress",
@@ -236,6 +257,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::Object,
             description: "The receiver abroad. `country`, `state`, `city` and `zip` are on the KA page; the rest is PandaPon's\nReceiverAddressTO for the same path (all optional).\n",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "lineItems",
@@ -244,6 +266,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::Array,
             description: "The goods.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tmallOrderInfo",
@@ -252,6 +275,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::Object,
             description: "The marketplace order the shipment belongs to.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "remark",
@@ -260,6 +284,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
             kind: ParamKind::String,
             description: "Remark.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -270,6 +295,8 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The international shipping service chosen (PandaPon's FreightInfoTO for the same path).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name (empty in the example).\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category (empty in the example).\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Shipping service id (e.g. `1`).\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticsLineItem\":{\"additionalProperties\":{},\"description\":\"One line of goods in the warehouse (Taobao-distribution style ids, as text). Fields after `quantity`\\nare PandaPon's for `orderBookingFreight`; the KA update example is cut off at `quantity`.\\n\",\"properties\":{\"currency\":{\"description\":\"Currency code of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"$ref\":\"#/$defs/FreightInfo\"},\"imageUrl\":{\"description\":\"Item image URL.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id (16 digits in the example, as text).\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as text (unit not published).\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id (as text).\",\"type\":\"string\"},\"title\":{\"description\":\"Item title.\",\"type\":\"string\"}},\"type\":\"object\"},\"ReceiverAddress\":{\"description\":\"The receiver abroad. `country`, `state`, `city` and `zip` are on the KA page; the rest is PandaPon's\\nReceiverAddressTO for the same path (all optional).\\n\",\"properties\":{\"address\":{\"description\":\"Street address.\",\"type\":[\"string\",\"null\"]},\"city\":{\"description\":\"City.\",\"type\":[\"string\",\"null\"]},\"country\":{\"description\":\"Country code (e.g. `US`).\",\"type\":[\"string\",\"null\"]},\"email\":{\"description\":\"E-mail.\",\"type\":[\"string\",\"null\"]},\"mobilePhone\":{\"description\":\"Mobile phone.\",\"type\":[\"string\",\"null\"]},\"name\":{\"description\":\"Receiver's name.\",\"type\":[\"string\",\"null\"]},\"phone\":{\"description\":\"Phone.\",\"type\":[\"string\",\"null\"]},\"state\":{\"description\":\"State or province.\",\"type\":[\"string\",\"null\"]},\"taxId\":{\"description\":\"Tax id.\",\"type\":[\"string\",\"null\"]},\"zip\":{\"description\":\"Postal code.\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"},\"TmallOrderInfo\":{\"description\":\"The marketplace order the shipment belongs to.\",\"properties\":{\"tmallOrderId\":{\"description\":\"Tmall order id (as text).\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"lineItems\":{\"description\":\"The goods.\",\"items\":{\"$ref\":\"#/$defs/LogisticsLineItem\"},\"type\":\"array\"},\"receiverAddress\":{\"$ref\":\"#/$defs/ReceiverAddress\",\"description\":\"The receiver abroad. `country`, `state`, `city` and `zip` are on the KA page; the rest is PandaPon's\\nReceiverAddressTO for the same path (all optional).\\n\"},\"remark\":{\"description\":\"Remark.\",\"type\":\"string\"},\"renderId\":{\"description\":\"Id of the freight preview this order books (e.g. `FF2024080200007`).\",\"type\":[\"string\",\"null\"]},\"tmallOrderInfo\":{\"$ref\":\"#/$defs/TmallOrderInfo\",\"description\":\"The marketplace order the shipment belongs to.\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"LogisticsBookingEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/LogisticsBookingEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/pp/logistics/updateLogisticInfo`: Update the domestic logistics information of an order
 pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
@@ -288,6 +315,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
             kind: ParamKind::String,
             description: "The order id (as text; `21` in the example).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "tmallOrderId",
@@ -296,6 +324,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
             kind: ParamKind::String,
             description: "Tmall order id (as text).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "logisticInfos",
@@ -304,6 +333,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
             kind: ParamKind::Array,
             description: "One entry per line.",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -314,6 +344,8 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
+    input_schema: "{\"$defs\":{\"FreightInfo\":{\"description\":\"The international shipping service chosen (PandaPon's FreightInfoTO for the same path).\",\"properties\":{\"companyName\":{\"description\":\"Carrier name (empty in the example).\",\"type\":\"string\"},\"serviceCategory\":{\"description\":\"Service category (empty in the example).\",\"type\":\"string\"},\"serviceId\":{\"description\":\"Shipping service id (e.g. `1`).\",\"type\":\"string\"}},\"type\":\"object\"},\"LogisticInfo\":{\"additionalProperties\":{},\"description\":\"Domestic logistics of one line. Only `lineItem` is visible in the KA example (cut off); further\\nfields go in the extra fields.\\n\",\"properties\":{\"lineItem\":{\"$ref\":\"#/$defs/LogisticsLineItem\"}},\"type\":\"object\"},\"LogisticsLineItem\":{\"additionalProperties\":{},\"description\":\"One line of goods in the warehouse (Taobao-distribution style ids, as text). Fields after `quantity`\\nare PandaPon's for `orderBookingFreight`; the KA update example is cut off at `quantity`.\\n\",\"properties\":{\"currency\":{\"description\":\"Currency code of `price`.\",\"type\":\"string\"},\"freightInfo\":{\"$ref\":\"#/$defs/FreightInfo\"},\"imageUrl\":{\"description\":\"Item image URL.\",\"type\":\"string\"},\"itemId\":{\"description\":\"Item id (16 digits in the example, as text).\",\"type\":\"string\"},\"price\":{\"description\":\"Unit price in `currency`, as text (unit not published).\",\"type\":\"string\"},\"quantity\":{\"description\":\"Quantity.\",\"format\":\"int64\",\"type\":\"integer\"},\"skuId\":{\"description\":\"SKU id (as text).\",\"type\":\"string\"},\"title\":{\"description\":\"Item title.\",\"type\":\"string\"}},\"type\":\"object\"}},\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"logisticInfos\":{\"description\":\"One entry per line.\",\"items\":{\"$ref\":\"#/$defs/LogisticInfo\"},\"type\":\"array\"},\"orderId\":{\"description\":\"The order id (as text; `21` in the example).\",\"type\":\"string\"},\"tmallOrderId\":{\"description\":\"Tmall order id (as text).\",\"type\":\"string\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"LogisticsUpdateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/LogisticsUpdateEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `POST /open/product/recommend`: Recommended products, one page at a time — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
 #[cfg(feature = "unconfirmed-endpoints")]
@@ -333,6 +365,7 @@ pub static PRODUCT_RECOMMEND: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Page number.",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "pageSize",
@@ -341,6 +374,7 @@ pub static PRODUCT_RECOMMEND: Operation = Operation {
             kind: ParamKind::Integer,
             description: "Results per page (no limit shown).",
             limit: None,
+            json_string: false,
         },
         Param {
             name: "language",
@@ -349,6 +383,7 @@ pub static PRODUCT_RECOMMEND: Operation = Operation {
             kind: ParamKind::String,
             description: "Language of the results (values not shown).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: true,
@@ -361,6 +396,8 @@ pub static PRODUCT_RECOMMEND: Operation = Operation {
     evidence: Some(
         "a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)",
     ),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":{},\"properties\":{\"language\":{\"description\":\"Language of the results (values not shown).\",\"type\":\"string\"},\"pageNo\":{\"description\":\"Page number.\",\"format\":\"int32\",\"type\":\"integer\"},\"pageSize\":{\"description\":\"Results per page (no limit shown).\",\"format\":\"int32\",\"type\":\"integer\"}},\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"ProductRecommendPage\":{\"additionalProperties\":{\"description\":\"Fields the client does not show.\"},\"description\":\"One page of recommendations, as the client's response type declares it; types not shown. Other\\nfields are kept in `extra`.\\n\",\"properties\":{\"data\":{\"description\":\"The products (item fields not shown).\",\"items\":{},\"type\":[\"array\",\"null\"]},\"pageNo\":{\"description\":\"Page number (type not shown).\"},\"pageSize\":{\"description\":\"Results per page (type not shown).\"}},\"type\":\"object\"},\"ProductRecommendPageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"$ref\":\"#/$defs/ProductRecommendPage\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/ProductRecommendPageEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /open/product/get`: Read a product by its item id — **unconfirmed by the vendor** (feature `unconfirmed-endpoints`)
 #[cfg(feature = "unconfirmed-endpoints")]
@@ -380,6 +417,7 @@ pub static PRODUCT_GET: Operation = Operation {
             kind: ParamKind::String,
             description: "The product's item id, as query text (the client's value is not shown).",
             limit: None,
+            json_string: false,
         },
     ],
     has_body: false,
@@ -392,6 +430,8 @@ pub static PRODUCT_GET: Operation = Operation {
     evidence: Some(
         "a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown",
     ),
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"itemId\":{\"description\":\"The product's item id, as query text (the client's value is not shown).\",\"type\":\"string\"}},\"required\":[\"itemId\"],\"type\":\"object\"}",
+    response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. `developId` is a 19-digit string in every KA example\\n(PandaPon pages type it as integer), so ids are accepted in both forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success. No other code is published.\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking Xportcn about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier sent sometimes as a JSON number (`offerId`, `skuId`) and sometimes as a string (1688\\norder ids, 19 digits, which overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent\\nas received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"ProductGetEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"The product; its fields are not shown by the client, so it is returned untyped.\"}},\"type\":\"object\"}]}},\"$ref\":\"#/$defs/ProductGetEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// Every operation, in spec order (those known only from third-party clients only with the feature
 /// `unconfirmed-endpoints`).

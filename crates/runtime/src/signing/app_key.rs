@@ -376,7 +376,6 @@ mod tests {
     }
 
     fn post_json(body: &Value) -> reqwest::Request {
-        crate::ensure_crypto_provider();
         reqwest::Client::new()
             .post("http://localhost/alibaba/trade/cancel")
             .json(body)
@@ -463,7 +462,6 @@ mod tests {
     #[test]
     fn json_body_uses_the_request_time_rule() {
         let s = signer(AppKeyMode::Signed);
-        crate::ensure_crypto_provider();
         let mut req = reqwest::Client::new()
             .post("http://localhost/alibaba/trade/cancel")
             .header("content-type", "application/json")
@@ -514,7 +512,6 @@ mod tests {
         let mut arr = post_json(&json!([1, 2]));
         let e = s.sign(&mut arr, &CTX).unwrap_err();
         assert!(e.0.contains("must be an object"), "{e}");
-        crate::ensure_crypto_provider();
         let mut form = reqwest::Client::new()
             .post("http://localhost/x")
             .body("a=b")
