@@ -42,22 +42,7 @@ async fn run_sandbox(m: &ArgMatches) -> Result<u8, Stop> {
         addr: ([127, 0, 0, 1], port).into(),
         ..SandboxConfig::default()
     };
-    println!("sandbox listening on http://127.0.0.1:{port}");
-    for p in sourcing_sandbox::providers() {
-        println!(
-            "  {:<10} http://127.0.0.1:{port}/{}  ({} operations)",
-            p.name,
-            p.name,
-            p.operations.len()
-        );
-    }
-    println!("test credentials (public, sandbox only):");
-    println!(
-        "  access-key providers: ACCESS_KEY={} ACCESS_SECRET={} USER_ID={}",
-        sourcing_sandbox::credentials::ACCESS_KEY,
-        sourcing_sandbox::credentials::ACCESS_SECRET,
-        sourcing_sandbox::credentials::USER_ID
-    );
+    print!("{}", sourcing_sandbox::banner(config.addr));
     tokio::select! {
         r = Sandbox::serve(config, faults) => r.map(|_| exit::OK).map_err(|e| Stop(exit::CONFIG, format!("sandbox: {e}"))),
         _ = tokio::signal::ctrl_c() => Ok(exit::OK),

@@ -34,9 +34,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("sandbox running at {base} (test credentials, signatures verified)\n");
     let client = Client::new(&base, credentials::access_key());
 
-    // 1. Keyword search. PandaPon publishes no response schema for it, so `data` is untyped JSON.
+    // 1. Keyword search (v2: PandaPon publishes the v2 result page; v1 `goods_keyword_search` is untyped).
     let search = client
-        .goods_keyword_search()
+        .v2_goods_keyword_search()
         .body(KeywordSearchRequest {
             keyword: Some("phone case".into()),
             begin_page: Some(1),
@@ -46,9 +46,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .send()
         .await?;
-    println!("1. keyword search `phone case`: {search}");
+    let subjects: Vec<&str> = search
+        .data
+        .iter()
+        .filter_map(|p| p.subject.as_deref())
+        .collect();
     println!(
-        "   (PandaPon publishes no example response for this call, so the sandbox answers an empty result)"
+        "1. keyword search `phone case`: {} products {subjects:?}",
+        search.data.len()
+    );
+    println!(
+        "   (no published example for this call: the sandbox answers data generated from the response schema, marked `sandbox`)"
     );
 
     // 2. Product detail (typed; fields the vendor does not document are kept in `extra`).
@@ -84,7 +92,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
     println!(
-        "3. order preview: success={:?}, {} preview entries (no published example: the sandbox answers an empty preview)",
+        "3. order preview: success={:?}, {} preview entries (generated from the response schema)",
         preview.success,
         preview.order_preview_resuslt.len()
     );
@@ -144,7 +152,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "\ndone: {} requests served by the sandbox",
         [
-            "goods_keyword_search",
+            "v2_goods_keyword_search",
             "goods_detail",
             "order_preview",
             "order_create",

@@ -1,6 +1,6 @@
 //! State for flows that span calls: orders created through the documented order operations can be
 //! fetched, paid and cancelled. Operations are mapped to roles by provider and operation id; an order id the
-//! sandbox does not know is answered statelessly with the documented example.
+//! sandbox does not know is answered statelessly (published example or schema-generated data).
 //!
 //! Where the vendor publishes no response schema (PandaPon `order_create`, `order_detail`), the sandbox
 //! answers only what the flow needs, marked as its own: `{"orderId", "status", "sandbox": true}`, with the

@@ -3,22 +3,28 @@
 //!
 //! Built from the generated operation tables: every operation of every provider is served at
 //! `/<provider><documented path>` (e.g. `http://127.0.0.1:PORT/pandapon/alibaba/order/pay/url`). Each request
-//! is checked — method, required parameters and their types, signature against the configured test
-//! credentials, timestamp skew — and answered with the documented example in the provider's envelope, or a
-//! provider-style error envelope with the right HTTP status and a message naming what was wrong. Faults
-//! (latency, 5xx, 429, dropped connections, truncated or malformed bodies, business errors) can be injected
-//! per operation or globally. Orders created through the documented order operations are kept, so a
-//! create → pay → detail flow behaves like one.
+//! is checked — method (a 405 carries `Allow`), a JSON object body, signature against the configured test
+//! credentials, timestamp skew, then the operation's input JSON Schema (query values read as the type their
+//! schema names) — and answered in the provider's envelope with `data` that validates against the
+//! operation's response schema: the published example where one conforms, otherwise a value generated from
+//! the schema ([`generate`]), the same for the same request, with titles and subjects marked `sandbox`.
+//! Bad input gets a provider-style error envelope with the right HTTP status (400 for invalid input) and a
+//! message naming the field. Faults (latency, 5xx, 429, dropped connections, truncated or malformed bodies,
+//! business errors) can be injected per operation or globally. Orders created through the documented order
+//! operations are kept, so a create → pay → detail flow behaves like one.
 
 mod auth;
 mod faults;
 mod flows;
+pub mod generate;
 mod respond;
+mod schema;
 mod server;
 mod signer;
 mod validate;
 
 pub use faults::{Fault, FaultRule};
+pub use respond::{AnswerSource, answer_source};
 pub use server::{Sandbox, SandboxConfig};
 pub use signer::SandboxSigner;
 
@@ -32,6 +38,46 @@ pub fn providers() -> &'static [&'static Provider] {
         &xportcn::operations::PROVIDER,
     ];
     PROVIDERS
+}
+
+/// What `sourcing sandbox` prints at startup: every provider's base URL and operation count, and the
+/// public test credentials of every credential style the providers use (access-key and app-key).
+pub fn banner(addr: std::net::SocketAddr) -> String {
+    use sourcing_runtime::operation::CredentialStyle;
+    use std::fmt::Write;
+    let mut out = format!("sandbox listening on http://{addr}\n");
+    for p in providers() {
+        let _ = writeln!(
+            out,
+            "  {:<10} http://{addr}/{}  ({} operations)",
+            p.name,
+            p.name,
+            p.operations.len()
+        );
+    }
+    out.push_str("test credentials (public, sandbox only):\n");
+    for p in providers() {
+        let _ = match p.credentials {
+            CredentialStyle::AccessKey => writeln!(
+                out,
+                "  {:<10} {prefix}_ACCESS_KEY={} {prefix}_ACCESS_SECRET={} {prefix}_USER_ID={}",
+                p.name,
+                credentials::ACCESS_KEY,
+                credentials::ACCESS_SECRET,
+                credentials::USER_ID,
+                prefix = p.env_prefix,
+            ),
+            CredentialStyle::AppKey => writeln!(
+                out,
+                "  {:<10} {prefix}_APP_KEY={} {prefix}_APP_SECRET={}",
+                p.name,
+                credentials::APP_KEY,
+                credentials::APP_SECRET,
+                prefix = p.env_prefix,
+            ),
+        };
+    }
+    out
 }
 
 /// Test credentials the sandbox accepts (and the quickstart and CLI `--sandbox` use).
@@ -50,5 +96,28 @@ pub mod credentials {
 
     pub fn app_key() -> AppKeyCredentials {
         AppKeyCredentials::new(APP_KEY, APP_SECRET)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn banner_shows_every_providers_test_credentials() {
+        let text = super::banner(([127, 0, 0, 1], 8080).into());
+        for p in super::providers() {
+            assert!(
+                text.contains(&format!("http://127.0.0.1:8080/{}", p.name)),
+                "{text}"
+            );
+        }
+        for needle in [
+            "PANDAPON_ACCESS_KEY=sandbox-access-key",
+            "PANDAPON_ACCESS_SECRET=sandbox-access-secret",
+            "XPORTCN_USER_ID=2100007341207",
+            "DAJISAAS_APP_KEY=sandbox-app-key",
+            "DAJISAAS_APP_SECRET=sandbox-app-secret",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
     }
 }

@@ -1,10 +1,14 @@
-//! Envelopes the way each provider writes them, success data from the documented examples.
+//! Envelopes the way each provider writes them; success data from the published examples that conform to
+//! the response schema, or generated from it.
 
+use crate::{generate, schema};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sourcing_runtime::operation::{EnvelopeStyle, ExampleKind, Operation, Provider};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 static REQUEST_SEQ: AtomicU64 = AtomicU64::new(1);
@@ -47,9 +51,121 @@ pub(crate) fn success_message(provider: &Provider) -> &'static str {
     }
 }
 
-/// `data` for a success answer: the first documented response example's `data` that decodes into the
-/// operation's type, else the simplest value that does (operations documented without an example).
-pub(crate) fn example_data(provider: &Provider, op: &Operation) -> Value {
+/// Where a success answer's `data` comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnswerSource {
+    /// The published response example of this name (its envelope validates against the response schema).
+    Example(&'static str),
+    /// Generated from the response schema, deterministically per request.
+    Generated,
+    /// The table carries no response schema: the simplest value the generated type decodes.
+    Fallback,
+}
+
+/// Which source `op`'s success answers use (the same for every request).
+pub fn answer_source(provider: &Provider, op: &'static Operation) -> AnswerSource {
+    match schema::compiled(op.response_schema) {
+        None => AnswerSource::Fallback,
+        Some(c) => match conforming_example(provider, op, &c) {
+            Some((name, _)) => AnswerSource::Example(name),
+            None => AnswerSource::Generated,
+        },
+    }
+}
+
+/// `data` for a success answer: the first published response example whose whole envelope validates
+/// against the operation's response schema (and decodes into its generated type); otherwise a value
+/// generated from the schema of `data`, seeded by the request (`seed`), so the same request gets the same
+/// answer. Without a response schema in the table: the first example that decodes, else the simplest value.
+///
+/// A generated object answers the request's own identifiers: a top-level scalar of `data` named like a
+/// request input (`offerId`, `orderId`) takes the request's value where the schema allows it.
+pub(crate) fn success_data(
+    provider: &Provider,
+    op: &'static Operation,
+    seed: u64,
+    request: &Map<String, Value>,
+) -> Value {
+    let Some(c) = schema::compiled(op.response_schema) else {
+        return fallback_data(provider, op);
+    };
+    if let Some((_, data)) = conforming_example(provider, op, &c) {
+        return data;
+    }
+    let top = schema::flatten(&c.root, &c.root);
+    let data_schema = top
+        .get("properties")
+        .and_then(|p| p.get("data"))
+        .cloned()
+        .unwrap_or(Value::Bool(true));
+    // Named after the operation: a bare string answer of `taobao_order_im_link` is a URL.
+    let mut data = generate::generate_named(&c.root, &data_schema, seed, Some(op.id));
+    let echoed: Vec<(String, Value)> = match &data {
+        Value::Object(m) => {
+            m.iter()
+                .filter_map(|(k, generated)| {
+                    let asked = request.get(k)?;
+                    let v = match (generated, asked) {
+                        (Value::String(_), Value::String(_))
+                        | (Value::Number(_), Value::Number(_)) => asked.clone(),
+                        (Value::String(_), Value::Number(n)) => Value::String(n.to_string()),
+                        _ => return None,
+                    };
+                    Some((k.clone(), v))
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    if !echoed.is_empty() {
+        let mut candidate = data.clone();
+        for (k, v) in echoed {
+            candidate[k.as_str()] = v;
+        }
+        if c.validator
+            .is_valid(&json!({"code": 200, "data": candidate.clone()}))
+            || c.validator
+                .is_valid(&envelope(provider, 200, "", candidate.clone()))
+        {
+            data = candidate;
+        }
+    }
+    data
+}
+
+/// The published example an operation answers with, cached per operation.
+fn conforming_example(
+    provider: &Provider,
+    op: &'static Operation,
+    c: &schema::Compiled,
+) -> Option<(&'static str, Value)> {
+    type Cache = Mutex<HashMap<usize, Option<(&'static str, Value)>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = op as *const Operation as usize;
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return hit.clone();
+    }
+    let found = op.examples_of(ExampleKind::Response).find_map(|e| {
+        let envelope: Value = serde_json::from_str(e.json).ok()?;
+        if !c.validator.is_valid(&envelope) {
+            return None;
+        }
+        let data = envelope.get("data").cloned().unwrap_or(Value::Null);
+        let ours = self::envelope(provider, 200, "", data.clone());
+        (op.transcode_response)(ours.to_string().as_bytes()).ok()?;
+        Some((e.name, data))
+    });
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, found.clone());
+    found
+}
+
+/// Without a response schema: the first documented response example's `data` that decodes into the
+/// operation's type, else the simplest value that does.
+fn fallback_data(provider: &Provider, op: &Operation) -> Value {
     let candidates = op
         .examples_of(ExampleKind::Response)
         .filter_map(|e| serde_json::from_str::<Value>(e.json).ok())

@@ -3,7 +3,7 @@
 
 use crate::faults::{Fault, FaultRule};
 use crate::flows::Store;
-use crate::{auth, respond, validate};
+use crate::{auth, generate, respond, validate};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -193,11 +193,16 @@ async fn handle(
         .find(|o| o.method == method.as_str())
     else {
         let allowed: Vec<&str> = candidates.iter().map(|o| o.method).collect();
-        return respond::error(
+        let mut r = respond::error(
             provider,
             StatusCode::METHOD_NOT_ALLOWED,
             &format!("{method} is not allowed on {rest}; documented: {allowed:?}"),
         );
+        // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
+        if let Ok(v) = allowed.join(", ").parse() {
+            r.headers_mut().insert(axum::http::header::ALLOW, v);
+        }
+        return r;
     };
     *lock(&state.hits).entry(op.id.to_string()).or_default() += 1;
 
@@ -239,14 +244,8 @@ async fn handle(
         return faulted(provider, op, f);
     }
 
-    if let Err(reason) = auth::verify(op.auth, &headers, &query, &body, &state.config) {
-        return respond::error(
-            provider,
-            StatusCode::UNAUTHORIZED,
-            &format!("{}: {reason}", op.id),
-        );
-    }
-    let parsed = match validate::validate(op, &query, &body) {
+    // The body's shape first: every provider answers a missing or non-object JSON body with 400.
+    let parsed = match validate::parse_body(op, &body) {
         Ok(b) => b,
         Err(reason) => {
             return respond::error(
@@ -256,7 +255,35 @@ async fn handle(
             );
         }
     };
-    let mut data = respond::example_data(provider, op);
+    if let Err(reason) = auth::verify(op.auth, &headers, &query, &body, &state.config) {
+        return respond::error(
+            provider,
+            StatusCode::UNAUTHORIZED,
+            &format!("{}: {reason}", op.id),
+        );
+    }
+    if let Err(reason) = validate::validate(op, &query, parsed.as_ref()) {
+        return respond::error(
+            provider,
+            StatusCode::BAD_REQUEST,
+            &format!("{}: {reason}", op.id),
+        );
+    }
+    let seed = generate::seed(
+        op.id,
+        &signed_out(op, &query),
+        parsed.as_ref().map(|b| signed_out_body(op, b)).as_ref(),
+    );
+    // The request's inputs by name (query values as text), for answers that echo an id.
+    let mut asked: serde_json::Map<String, serde_json::Value> = query
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    if let Some(serde_json::Value::Object(b)) = &parsed {
+        asked.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    asked.retain(|k, _| !validate::credential_names(op.auth).contains(&k.as_str()));
+    let mut data = respond::success_data(provider, op, seed, &asked);
     if let Err((code, message)) =
         state
             .store
@@ -269,7 +296,7 @@ async fn handle(
     respond::json_response(StatusCode::OK, &body)
 }
 
-fn faulted(provider: &Provider, op: &Operation, fault: Fault) -> Response {
+fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Response {
     match fault {
         // Latency is applied before and never selected as the terminal fault.
         Fault::Latency(_) => respond::error(
@@ -303,7 +330,12 @@ fn faulted(provider: &Provider, op: &Operation, fault: Fault) -> Response {
                 provider,
                 200,
                 respond::success_message(provider),
-                respond::example_data(provider, op),
+                respond::success_data(
+                    provider,
+                    op,
+                    generate::seed(op.id, &[], None),
+                    &serde_json::Map::new(),
+                ),
             )
             .to_string();
             let cut = &full.as_bytes()[..full.len() / 2];
@@ -335,5 +367,27 @@ fn faulted(provider: &Provider, op: &Operation, fault: Fault) -> Response {
             )
                 .into_response()
         }
+    }
+}
+
+/// The query without the signature scheme's own parameters (a fresh timestamp and signature every call),
+/// so the same request seeds the same generated answer.
+fn signed_out(op: &Operation, query: &[(String, String)]) -> Vec<(String, String)> {
+    query
+        .iter()
+        .filter(|(k, _)| !validate::credential_names(op.auth).contains(&k.as_str()))
+        .cloned()
+        .collect()
+}
+
+fn signed_out_body(op: &Operation, body: &serde_json::Value) -> serde_json::Value {
+    match body {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .filter(|(k, _)| !validate::credential_names(op.auth).contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }

@@ -2965,12 +2965,12 @@ so none is enforced.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub page_no: ::std::option::Option<i32>,
-        ///Results per page, 1 to 40.
+        ///Results per page, 1 to 40 (the page's constraint `>= 1`, `<= 40`).
         #[serde(
             rename = "pageSize",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub page_size: ::std::option::Option<i32>,
+        pub page_size: ::std::option::Option<::std::num::NonZeroU32>,
         ///Sort key, e.g. `tk_rate_desc` (other values not published).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<::std::string::String>,
@@ -13727,7 +13727,7 @@ so none is enforced.
                 ::std::string::String,
             >,
             page_size: ::std::result::Result<
-                ::std::option::Option<i32>,
+                ::std::option::Option<::std::num::NonZeroU32>,
                 ::std::string::String,
             >,
             sort: ::std::result::Result<
@@ -13772,7 +13772,9 @@ so none is enforced.
             }
             pub fn page_size<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i32>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::num::NonZeroU32>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.page_size = value

@@ -3008,8 +3008,8 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
             location: ParamLocation::Body,
             required: false,
             kind: ParamKind::Integer,
-            description: "Results per page, 1 to 40.",
-            limit: None,
+            description: "Results per page, 1 to 40 (the page's constraint `>= 1`, `<= 40`).",
+            limit: Some(::sourcing_runtime::operation::Limit::Maximum(40i64)),
             json_string: false,
         },
         Param {
@@ -3045,7 +3045,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
     >,
     batch_outcome: None,
     evidence: None,
-    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"pageNo\":{\"description\":\"Page number.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"pageSize\":{\"description\":\"Results per page, 1 to 40.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"sort\":{\"description\":\"Sort key, e.g. `tk_rate_desc` (other values not published).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
+    input_schema: "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"additionalProperties\":false,\"properties\":{\"keyword\":{\"description\":\"Search keyword.\",\"type\":[\"string\",\"null\"]},\"pageNo\":{\"description\":\"Page number.\",\"format\":\"int32\",\"type\":[\"integer\",\"null\"]},\"pageSize\":{\"description\":\"Results per page, 1 to 40 (the page's constraint `>= 1`, `<= 40`).\",\"format\":\"int32\",\"maximum\":40,\"minimum\":1,\"type\":[\"integer\",\"null\"]},\"sort\":{\"description\":\"Sort key, e.g. `tk_rate_desc` (other values not published).\",\"type\":[\"string\",\"null\"]}},\"type\":\"object\"}",
     response_schema: "{\"$defs\":{\"Envelope\":{\"description\":\"The response envelope of every endpoint. v1 pages mark every field nullable and some examples send\\n`null`; `developId` is documented as integer but sent as a 19-digit string, so ids are accepted in\\nboth forms and kept exact.\\n\",\"properties\":{\"code\":{\"description\":\"Return code; 200 is success (Apifox placeholder examples show 0).\",\"type\":[\"integer\",\"null\"]},\"developId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Developer id.\"},\"msg\":{\"description\":\"Message for the code (`成功` on success).\",\"type\":[\"string\",\"null\"]},\"requestId\":{\"anyOf\":[{\"$ref\":\"#/$defs/Id\"},{\"$ref\":\"#/$defs/JsonNull\"}],\"description\":\"Request id; quote it when asking PandaPon about a call.\"}},\"type\":\"object\"},\"Id\":{\"description\":\"An identifier the docs type sometimes as integer and sometimes as string (1688 order ids are 19\\ndigits and overflow JavaScript doubles). Accepted in both forms, kept exact, re-sent as received.\\n\",\"oneOf\":[{\"type\":\"string\"},{\"format\":\"int64\",\"type\":\"integer\"}]},\"JsonNull\":{\"description\":\"JSON `null`. OpenAPI 3.0 has no null type and `nullable` only works beside a `type`, so \\\"X or null\\\" is\\nwritten `anyOf: [X, JsonNull]`; codegen reads that as a nullable X (`Option<X>`) and generates no `JsonNull` type.\\n\",\"enum\":[null],\"type\":[\"string\",\"null\"]},\"UnpublishedEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/Envelope\"},{\"properties\":{\"data\":{\"description\":\"Untyped, because the vendor publishes no schema for it.\"}},\"type\":\"object\"}],\"description\":\"Envelope of an endpoint whose response schema PandaPon does not publish.\"}},\"$ref\":\"#/$defs/UnpublishedEnvelope\",\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"}",
 };
 /// `GET /v2/taobao/order/logistics/detail/get`: Get the logistics of a Taobao sub-order (v2)
