@@ -291,3 +291,47 @@ fn limits_signer_params_and_hand_written_ids() {
         assert!(err.contains(expected), "expected {expected:?} in: {err}");
     }
 }
+
+/// Envelope, credential, security-scheme and flow-role names are checked against the runtime's one list
+/// of each (`EnvelopeStyle::ALL`, …), and the error lists the valid names from it.
+#[test]
+fn names_are_checked_against_the_runtimes_lists() {
+    use sourcing_runtime::operation::{AuthStyle, CredentialStyle, EnvelopeStyle, FlowRole, names};
+    let with_scheme = VALID
+        .replace("[{AccessKeyV1: []}]", "[{Basic: []}]")
+        .replace("AccessKeyV1: {type: apiKey", "Basic: {type: apiKey");
+    let cases = [
+        (
+            VALID.replace("envelope: pandapon", "envelope: soap"),
+            names(EnvelopeStyle::ALL, EnvelopeStyle::name),
+        ),
+        (
+            VALID.replace("credentials: access-key", "credentials: oauth"),
+            names(CredentialStyle::ALL, CredentialStyle::name),
+        ),
+        (with_scheme, names(AuthStyle::ALL, AuthStyle::scheme_name)),
+        (
+            VALID.replace(
+                "      x-idempotent: true\n",
+                "      x-idempotent: true\n      x-flow-role: refund\n",
+            ),
+            names(FlowRole::ALL, FlowRole::name),
+        ),
+    ];
+    for (spec, valid) in cases {
+        let err = error_of(&spec);
+        assert!(err.contains(&valid), "expected {valid:?} in: {err}");
+    }
+    assert_eq!(
+        names(FlowRole::ALL, FlowRole::name),
+        "pay-one, pay-batch, create, detail, cancel"
+    );
+
+    // A valid role reaches the operation table.
+    let spec = VALID.replace(
+        "      x-idempotent: true\n",
+        "      x-idempotent: true\n      x-flow-role: detail\n",
+    );
+    let model = parse(&spec, Path::new("specs/demo.yaml")).unwrap();
+    assert_eq!(model.operations[0].flow_role, Some(FlowRole::Detail));
+}

@@ -37,6 +37,7 @@ fn op(idempotent: bool) -> Operation {
         batch_outcome: None,
         evidence: None,
         input_schema: "true",
+        flow_role: None,
         response_schema: "true",
     }
 }

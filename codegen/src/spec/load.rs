@@ -102,7 +102,7 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
                 .map_err(|m| err(format!("{ptr}/allOf/1/properties/data"), m))?;
             replacements.push((
                 name.clone(),
-                format!("{}<{data_ty}>", meta.envelope.rust_path()),
+                format!("{}<{data_ty}>", envelope_rust_path(meta.envelope)),
             ));
             envelope_data.push((name.clone(), data_ty));
         }
@@ -236,24 +236,20 @@ pub(super) fn sourcing_meta(openapi: &OpenAPI) -> Result<SourcingMeta, String> {
             "x-sourcing.crate {crate_name:?} must be a lower-case identifier"
         ));
     }
-    let envelope = match field("envelope")?.as_str() {
-        "pandapon" => EnvelopeKind::Pandapon,
-        "dajisaas" => EnvelopeKind::Dajisaas,
-        other => {
-            return Err(format!(
-                "x-sourcing.envelope {other:?} is not one of pandapon, dajisaas"
-            ));
-        }
-    };
-    let credentials = match field("credentials")?.as_str() {
-        "access-key" => CredentialsKind::AccessKey,
-        "app-key" => CredentialsKind::AppKey,
-        other => {
-            return Err(format!(
-                "x-sourcing.credentials {other:?} is not one of access-key, app-key"
-            ));
-        }
-    };
+    let envelope = field("envelope")?;
+    let envelope = EnvelopeKind::from_name(&envelope).ok_or_else(|| {
+        format!(
+            "x-sourcing.envelope {envelope:?} is not one of {} (sourcing_runtime::operation::EnvelopeStyle::ALL)",
+            names(EnvelopeKind::ALL, EnvelopeKind::name)
+        )
+    })?;
+    let credentials = field("credentials")?;
+    let credentials = CredentialsKind::from_name(&credentials).ok_or_else(|| {
+        format!(
+            "x-sourcing.credentials {credentials:?} is not one of {} (sourcing_runtime::operation::CredentialStyle::ALL)",
+            names(CredentialsKind::ALL, CredentialsKind::name)
+        )
+    })?;
     Ok(SourcingMeta {
         crate_name,
         title: field("title")?,

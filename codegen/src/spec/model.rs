@@ -17,25 +17,15 @@ pub struct SourcingMeta {
     pub env_prefix: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EnvelopeKind {
-    Pandapon,
-    Dajisaas,
-}
+// The runtime's lists are the one home of envelope, credential, scheme and flow-role names: the spec's
+// values are parsed with their `from_name`s, and generated code names their variants.
+pub use sourcing_runtime::operation::{
+    AuthStyle, CredentialStyle as CredentialsKind, EnvelopeStyle as EnvelopeKind, FlowRole, names,
+};
 
-impl EnvelopeKind {
-    pub fn rust_path(self) -> &'static str {
-        match self {
-            EnvelopeKind::Pandapon => "::sourcing_runtime::PandaponEnvelope",
-            EnvelopeKind::Dajisaas => "::sourcing_runtime::DajisaasEnvelope",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialsKind {
-    AccessKey,
-    AppKey,
+/// The path of an envelope's type in generated code (`::sourcing_runtime::PandaponEnvelope`).
+pub fn envelope_rust_path(envelope: EnvelopeKind) -> String {
+    format!("::sourcing_runtime::{}", envelope.type_name())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +99,8 @@ pub struct OperationModel {
     /// `x-evidence: third-party-client` + `x-evidence-source`: the endpoint is unconfirmed by the vendor,
     /// known only from third-party clients; the text names them. `None` = published by the vendor.
     pub evidence: Option<String>,
+    /// `x-flow-role`: what the operation does in an order flow.
+    pub flow_role: Option<FlowRole>,
     /// Self-contained JSON Schema (2020-12) of the operation's inputs (query parameters and top-level body
     /// properties; a body property named like a query parameter is `body_<name>`).
     pub input_schema: Value,

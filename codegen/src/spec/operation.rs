@@ -51,6 +51,18 @@ pub(super) fn operation(
         ))?
         .to_string();
     let evidence = evidence(op, ptr)?;
+    let flow_role = match op.extensions.get("x-flow-role") {
+        None => None,
+        Some(v) => Some(v.as_str().and_then(FlowRole::from_name).ok_or_else(|| {
+            (
+                at("/x-flow-role"),
+                format!(
+                    "x-flow-role {v} is not one of {} (sourcing_runtime::operation::FlowRole::ALL)",
+                    names(FlowRole::ALL, FlowRole::name)
+                ),
+            )
+        })?),
+    };
     let tag = match op.tags.as_slice() {
         [t] => t.clone(),
         _ => {
@@ -87,10 +99,13 @@ pub(super) fn operation(
             format!("security scheme {auth:?} is not defined in components"),
         ));
     }
-    if !["AccessKeyV1", "AccessKeyV2", "AppKey", "QueryTimestampSign"].contains(&auth.as_str()) {
+    if AuthStyle::from_scheme_name(&auth).is_none() {
         return Err((
             at("/security"),
-            format!("security scheme {auth:?} has no signer in the runtime"),
+            format!(
+                "security scheme {auth:?} has no signer in the runtime; the schemes are {} (sourcing_runtime::operation::AuthStyle::ALL)",
+                names(AuthStyle::ALL, AuthStyle::scheme_name)
+            ),
         ));
     }
 
@@ -305,6 +320,7 @@ pub(super) fn operation(
         examples,
         batch_outcome,
         evidence,
+        flow_role,
         input_schema: Value::Null,
         response_json_schema: Value::Null,
     })

@@ -35,7 +35,7 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
     };
     let raw_envelope = path(&format!(
         "{}<::serde_json::Value>",
-        spec.meta.envelope.rust_path()
+        crate::spec::model::envelope_rust_path(spec.meta.envelope)
     ));
     let raw_auth = format_ident!("{}", default_auth(spec));
     let env_base = format!("{env_prefix}_BASE_URL");

@@ -1,9 +1,7 @@
 //! `src/operations.rs`: the operation table.
 
 use super::{const_ident, gate, path, recorded_type};
-use crate::spec::{
-    CredentialsKind, ExampleKind, LimitModel, OperationModel, ParamLocation, ProviderSpec,
-};
+use crate::spec::{ExampleKind, LimitModel, OperationModel, ParamLocation, ProviderSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -87,6 +85,13 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 quote!(None),
             ),
         };
+        let flow_role = match op.flow_role {
+            Some(role) => {
+                let role = format_ident!("{role:?}");
+                quote!(Some(::sourcing_runtime::operation::FlowRole::#role))
+            }
+            None => quote!(None),
+        };
         let gate = gate(op);
         let input_schema = op.input_schema.to_string();
         let response_schema = op.response_json_schema.to_string();
@@ -108,6 +113,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 transcode_response: transcode::<#env>,
                 batch_outcome: #batch,
                 evidence: #evidence,
+                flow_role: #flow_role,
                 input_schema: #input_schema,
                 response_schema: #response_schema,
             };
@@ -125,14 +131,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         &spec.base_url,
         &spec.meta.env_prefix,
     );
-    let envelope = match spec.meta.envelope {
-        crate::spec::EnvelopeKind::Pandapon => format_ident!("Pandapon"),
-        crate::spec::EnvelopeKind::Dajisaas => format_ident!("Dajisaas"),
-    };
-    let credentials = match spec.meta.credentials {
-        CredentialsKind::AccessKey => format_ident!("AccessKey"),
-        CredentialsKind::AppKey => format_ident!("AppKey"),
-    };
+    let envelope = format_ident!("{}", spec.meta.envelope.variant_name());
+    let credentials = format_ident!("{}", spec.meta.credentials.variant_name());
     let arms = spec.operations.iter().map(|op| {
         let id = &op.id;
         let (gate, konst) = (gate(op), const_ident(op));

@@ -19,6 +19,15 @@ pub enum AuthStyle {
 }
 
 impl AuthStyle {
+    /// Every style the runtime signs: the one list of security scheme names a spec may use (codegen checks
+    /// spec names against it).
+    pub const ALL: &'static [AuthStyle] = &[
+        AuthStyle::AccessKeyV1,
+        AuthStyle::AccessKeyV2,
+        AuthStyle::AppKey,
+        AuthStyle::QueryTimestampSign,
+    ];
+
     /// The spec's security scheme name for this style.
     pub fn scheme_name(self) -> &'static str {
         match self {
@@ -31,15 +40,56 @@ impl AuthStyle {
 
     /// The style of a spec's security scheme name (the inverse of [`AuthStyle::scheme_name`]).
     pub fn from_scheme_name(name: &str) -> Option<Self> {
-        [
-            AuthStyle::AccessKeyV1,
-            AuthStyle::AccessKeyV2,
-            AuthStyle::AppKey,
-            AuthStyle::QueryTimestampSign,
-        ]
-        .into_iter()
-        .find(|s| s.scheme_name() == name)
+        Self::ALL.iter().copied().find(|s| s.scheme_name() == name)
     }
+}
+
+/// What an operation does in an order flow (spec: `x-flow-role`). The sandbox keeps orders across calls by
+/// these roles; tools may use them to find a provider's order operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FlowRole {
+    /// `pay-one`: pays one order, `orderId` in the query or the body.
+    PayOne,
+    /// `pay-batch`: pays the body's `orderIds`; `data` splits them into succeeded and failed.
+    PayBatch,
+    /// `create`: creates an order awaiting payment; `data` carries its new id.
+    Create,
+    /// `detail`: body `orderId`; `data` is the order's state.
+    Detail,
+    /// `cancel`: body `orderId`; cancels an order awaiting payment.
+    Cancel,
+}
+
+impl FlowRole {
+    /// Every role: the one list of `x-flow-role` values a spec may use.
+    pub const ALL: &'static [FlowRole] = &[
+        FlowRole::PayOne,
+        FlowRole::PayBatch,
+        FlowRole::Create,
+        FlowRole::Detail,
+        FlowRole::Cancel,
+    ];
+
+    /// The spec's `x-flow-role` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowRole::PayOne => "pay-one",
+            FlowRole::PayBatch => "pay-batch",
+            FlowRole::Create => "create",
+            FlowRole::Detail => "detail",
+            FlowRole::Cancel => "cancel",
+        }
+    }
+
+    /// The role of an `x-flow-role` value (the inverse of [`FlowRole::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.name() == name)
+    }
+}
+
+/// The names of a list, for error messages listing the valid values (`"a, b, c"`).
+pub fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+    all.iter().map(|t| name(*t)).collect::<Vec<_>>().join(", ")
 }
 
 /// Where a parameter travels.
@@ -275,6 +325,8 @@ pub struct Operation {
     /// The names are those of [`Operation::params`]; signer-owned fields (`appKey`, `sign`, …) are not inputs.
     /// See [`Operation::input_schema_json`].
     pub input_schema: &'static str,
+    /// What the operation does in an order flow (spec `x-flow-role`), if anything.
+    pub flow_role: Option<FlowRole>,
     /// JSON text of a self-contained JSON Schema (draft 2020-12) of the whole 200 response: the envelope
     /// (`{"$ref": "#/$defs/<Envelope component>", "$defs": {...}}`). See [`Operation::response_schema_json`].
     pub response_schema: &'static str,
@@ -305,6 +357,7 @@ impl Operation {
             batch_outcome: None,
             evidence: None,
             input_schema: "true",
+            flow_role: None,
             response_schema: "true",
         }
     }
@@ -392,6 +445,7 @@ pub fn transcode<T: serde::de::DeserializeOwned + serde::Serialize>(
 }
 
 /// The envelope a provider wraps every response in.
+// Not `non_exhaustive`: a new envelope must fail to compile at every match that has to learn it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EnvelopeStyle {
     /// `{requestId, code, developId, msg, data}` (PandaPon, Xportcn).
@@ -400,13 +454,88 @@ pub enum EnvelopeStyle {
     Dajisaas,
 }
 
+impl EnvelopeStyle {
+    /// Every envelope the runtime decodes: the one list of `x-sourcing.envelope` values.
+    pub const ALL: &'static [EnvelopeStyle] = &[EnvelopeStyle::Pandapon, EnvelopeStyle::Dajisaas];
+
+    /// The spec's `x-sourcing.envelope` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            EnvelopeStyle::Pandapon => "pandapon",
+            EnvelopeStyle::Dajisaas => "dajisaas",
+        }
+    }
+
+    /// The envelope type's name in the runtime's root (`PandaponEnvelope`), which generated code names.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            EnvelopeStyle::Pandapon => "PandaponEnvelope",
+            EnvelopeStyle::Dajisaas => "DajisaasEnvelope",
+        }
+    }
+
+    /// The variant's name (`Pandapon`), which generated code names.
+    pub fn variant_name(self) -> &'static str {
+        match self {
+            EnvelopeStyle::Pandapon => "Pandapon",
+            EnvelopeStyle::Dajisaas => "Dajisaas",
+        }
+    }
+
+    /// The style of an `x-sourcing.envelope` value (the inverse of [`EnvelopeStyle::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|e| e.name() == name)
+    }
+}
+
 /// Which credentials a provider's signer needs.
+// Not `non_exhaustive`: a new credential style must fail to compile at every match that has to learn it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CredentialStyle {
     /// `access-key`, access secret, `user-id`.
     AccessKey,
     /// `appKey`, app secret.
     AppKey,
+}
+
+impl CredentialStyle {
+    /// Every credential style: the one list of `x-sourcing.credentials` values.
+    pub const ALL: &'static [CredentialStyle] =
+        &[CredentialStyle::AccessKey, CredentialStyle::AppKey];
+
+    /// The spec's `x-sourcing.credentials` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            CredentialStyle::AccessKey => "access-key",
+            CredentialStyle::AppKey => "app-key",
+        }
+    }
+
+    /// The variant's name (`AccessKey`), which generated code names.
+    pub fn variant_name(self) -> &'static str {
+        match self {
+            CredentialStyle::AccessKey => "AccessKey",
+            CredentialStyle::AppKey => "AppKey",
+        }
+    }
+
+    /// The style of an `x-sourcing.credentials` value (the inverse of [`CredentialStyle::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+
+    /// The environment variables holding these credentials for a provider's `env_prefix`
+    /// (`PANDAPON` → `PANDAPON_ACCESS_KEY`, …), in the order the credentials' constructor takes them.
+    pub fn env_vars(self, env_prefix: &str) -> Vec<String> {
+        let suffixes: &[&str] = match self {
+            CredentialStyle::AccessKey => &["ACCESS_KEY", "ACCESS_SECRET", "USER_ID"],
+            CredentialStyle::AppKey => &["APP_KEY", "APP_SECRET"],
+        };
+        suffixes
+            .iter()
+            .map(|s| format!("{env_prefix}_{s}"))
+            .collect()
+    }
 }
 
 /// A provider as described by its spec: what the sandbox and the CLI need to serve and call it.
@@ -513,6 +642,7 @@ mod tests {
         batch_outcome: None,
         evidence: None,
         input_schema: "true",
+        flow_role: None,
         response_schema: "true",
     };
 

@@ -1,6 +1,6 @@
 //! State for flows that span calls: orders created through the documented order operations can be
-//! fetched, paid and cancelled. Operations are mapped to roles by provider and operation id; an order id the
-//! sandbox does not know is answered statelessly (published example or schema-generated data).
+//! fetched, paid and cancelled. Operations take part by their spec's `x-flow-role` ([`Operation::flow_role`]);
+//! an order id the sandbox does not know is answered statelessly (published example or schema-generated data).
 //!
 //! Where the vendor publishes no response schema (PandaPon `order_create`, `order_detail`; Dajisaas
 //! `pay_protocol_pay`), or only part of it (Dajisaas `order_create`), the sandbox
@@ -9,39 +9,14 @@
 
 use serde_json::{Value, json};
 use sourcing_runtime::Operation;
+use sourcing_runtime::operation::FlowRole as Role;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-/// What an operation does to an order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    /// `data` is the pay result for `orderId` in the query.
-    PayOne,
-    /// Body `orderIds`; `data` splits them into submitted and failed.
-    PayBatch,
-    /// Creates an order awaiting payment; `data` carries its new id.
-    Create,
-    /// Body `orderId`; `data` is the order's state.
-    Detail,
-    /// Body `orderId`; cancels an order awaiting payment.
-    Cancel,
-}
-
-fn role(provider: &str, operation: &str) -> Option<Role> {
-    match (provider, operation) {
-        ("pandapon", "order_pay_url" | "v2_order_pay_url") => Some(Role::PayOne),
-        ("pandapon", "order_batch_submit_to_pay") | ("xportcn", "ka_order_pay") => {
-            Some(Role::PayBatch)
-        }
-        ("pandapon", "order_create") => Some(Role::Create),
-        ("pandapon", "order_detail") => Some(Role::Detail),
-        ("pandapon", "order_cancel" | "v2_order_cancel") => Some(Role::Cancel),
-        // Dajisaas's 1688 flow: password-free payment takes the order id in the body.
-        ("dajisaas", "pay_protocol_pay") => Some(Role::PayOne),
-        ("dajisaas", "order_create") => Some(Role::Create),
-        ("dajisaas", "order_cancel") => Some(Role::Cancel),
-        _ => None,
-    }
+/// Whether the operation's response schema documents a property of this name (the answer then takes the
+/// documented shape rather than the sandbox's minimal one).
+fn documents(op: &Operation, property: &str) -> bool {
+    op.response_schema.contains(&format!("\"{property}\""))
 }
 
 /// The outcome field names of a batch-pay operation: its spec's `x-batch-outcome`, else PandaPon's names.
@@ -117,13 +92,12 @@ impl Store {
     /// Adjust `data` for stateful operations; `Err` is a business error to answer instead.
     pub(crate) fn apply(
         &self,
-        provider: &str,
         op: &Operation,
         query: &[(String, String)],
         body: Option<&Value>,
         data: &mut Value,
     ) -> Result<(), FlowError> {
-        match role(provider, op.id) {
+        match op.flow_role {
             Some(Role::PayOne) => {
                 let Some(id) = query
                     .iter()
@@ -140,12 +114,12 @@ impl Store {
                     Some(OrderStatus::Cancelled) => Err((409, format!("order {id} is cancelled"))),
                     Some(OrderStatus::WaitingForPayment) => {
                         orders.insert(id.clone(), OrderStatus::Paid);
-                        *data = match provider {
-                            "pandapon" => {
-                                json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []})
-                            }
+                        *data = if documents(op, "protocolPaySuccess") {
+                            // PandaPon's documented pay result.
+                            json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []})
+                        } else {
                             // No published response: only what the flow needs, marked as the sandbox's.
-                            _ => json!({"orderId": id, "sandbox": true}),
+                            json!({"orderId": id, "sandbox": true})
                         };
                         Ok(())
                     }
@@ -213,12 +187,11 @@ impl Store {
                     None => Ok(()),
                     Some(OrderStatus::WaitingForPayment) => {
                         self.cancel(&id);
-                        *data = match provider {
-                            // The published success example.
-                            "dajisaas" => {
-                                json!({"success": true, "errorCode": null, "errorMessage": null})
-                            }
-                            _ => json!(true),
+                        *data = if documents(op, "errorMessage") {
+                            // Dajisaas's published success example.
+                            json!({"success": true, "errorCode": null, "errorMessage": null})
+                        } else {
+                            json!(true)
                         };
                         Ok(())
                     }

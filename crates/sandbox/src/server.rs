@@ -284,11 +284,7 @@ async fn handle(
     }
     asked.retain(|k, _| !validate::credential_names(op.auth).contains(&k.as_str()));
     let mut data = respond::success_data(provider, op, seed, &asked);
-    if let Err((code, message)) =
-        state
-            .store
-            .apply(provider.name, op, &query, parsed.as_ref(), &mut data)
-    {
+    if let Err((code, message)) = state.store.apply(op, &query, parsed.as_ref(), &mut data) {
         let body = respond::envelope(provider, code, &message, serde_json::Value::Null);
         return respond::json_response(StatusCode::OK, &body);
     }

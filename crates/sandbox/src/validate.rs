@@ -273,6 +273,7 @@ mod tests {
         transcode_response: transcode::<Value>,
         batch_outcome: None,
         evidence: None,
+        flow_role: None,
         input_schema: r##"{
             "type": "object",
             "additionalProperties": false,
