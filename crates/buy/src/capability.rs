@@ -14,21 +14,24 @@ pub enum Provider {
 impl Provider {
     pub const ALL: [Provider; 3] = [Provider::Pandapon, Provider::Dajisaas, Provider::Xportcn];
 
-    /// Lower-case name, as in the CLI (`--provider pandapon`) and the sandbox's paths.
-    pub fn name(self) -> &'static str {
+    /// The provider's description: the generated crate's `operations::PROVIDER` (name, title, envelope,
+    /// credentials, operation table).
+    pub fn description(self) -> &'static sourcing_runtime::Provider {
         match self {
-            Provider::Pandapon => "pandapon",
-            Provider::Dajisaas => "dajisaas",
-            Provider::Xportcn => "xportcn",
+            Provider::Pandapon => &pandapon::operations::PROVIDER,
+            Provider::Dajisaas => &dajisaas::operations::PROVIDER,
+            Provider::Xportcn => &xportcn::operations::PROVIDER,
         }
     }
 
+    /// Lower-case name, as in the CLI (`--provider pandapon`) and the sandbox's paths.
+    pub fn name(self) -> &'static str {
+        self.description().name
+    }
+
+    /// Display name (`PandaPon`).
     pub fn title(self) -> &'static str {
-        match self {
-            Provider::Pandapon => "PandaPon",
-            Provider::Dajisaas => "Dajisaas",
-            Provider::Xportcn => "Xportcn",
-        }
+        self.description().title
     }
 
     pub fn from_name(name: &str) -> Option<Self> {

@@ -207,7 +207,13 @@ pub fn command() -> Command {
             Arg::new("provider")
                 .long("provider")
                 .required(true)
-                .value_parser(["pandapon", "xportcn", "dajisaas"])
+                .value_parser(clap::builder::PossibleValuesParser::new(
+                    // The registry's providers whose callback format the receiver knows.
+                    sourcing_sandbox::providers()
+                        .iter()
+                        .map(|p| p.name)
+                        .filter(|name| sourcing_webhooks::Provider::NAMES.contains(name)),
+                ))
                 .help("Whose callbacks"),
         )
         .arg(

@@ -16,7 +16,9 @@ fn provider_arg() -> Arg {
     Arg::new("provider")
         .long("provider")
         .required(true)
-        .value_parser(["pandapon", "dajisaas", "xportcn", "all"])
+        .value_parser(clap::builder::PossibleValuesParser::new(
+            Provider::ALL.iter().map(|p| p.name()).chain(["all"]),
+        ))
         .help("Which provider (or all of them, one JSON line each)")
 }
 

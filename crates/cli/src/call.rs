@@ -51,24 +51,33 @@ async fn run_sandbox(m: &ArgMatches) -> Result<u8, Stop> {
 }
 
 async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
-    use sourcing_webhooks::{Callback, DajisaasVerifier, HandlerError, Provider, Receiver};
+    use sourcing_webhooks::{Callback, HandlerError, Provider, Receiver};
     let port = m.get_one::<u16>("port").copied().unwrap_or(8090);
     let path = m
         .get_one::<String>("path")
         .cloned()
         .unwrap_or_else(|| "/".into());
-    let provider = match m.get_one::<String>("provider").map(String::as_str) {
-        Some("pandapon") => Provider::Pandapon,
-        Some("xportcn") => Provider::Xportcn,
-        Some("dajisaas") => {
-            let s = settings(m.get_one::<String>("config"))?;
-            Provider::Dajisaas(DajisaasVerifier::new(setting(
-                &s,
-                "DAJISAAS_APP_SECRET".into(),
-            )?))
-        }
-        other => return Err(Stop(exit::USAGE, format!("unknown provider {other:?}"))),
-    };
+    let name = m
+        .get_one::<String>("provider")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let described = find_provider(name)?;
+    let provider = Provider::from_name(name, || {
+        let s = settings(m.get_one::<String>("config"))?;
+        // The signing key of the pushes is the provider's app secret (the last credential setting).
+        let var = described
+            .credentials
+            .env_vars(described.env_prefix)
+            .pop()
+            .unwrap_or_default();
+        setting(&s, var).map(Into::into)
+    })
+    .ok_or_else(|| {
+        Stop(
+            exit::USAGE,
+            format!("{name} publishes no callbacks this receiver knows"),
+        )
+    })??;
     eprintln!(
         "receiving {} callbacks on http://127.0.0.1:{port}{path}",
         provider.name()
@@ -88,12 +97,17 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
     }
 }
 
-async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop> {
-    let provider = sourcing_sandbox::providers()
+/// The provider of this name in the one registry, `sourcing_sandbox::providers()`.
+pub(crate) fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
+    sourcing_sandbox::providers()
         .iter()
         .copied()
-        .find(|p| p.name == provider_name)
-        .ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {provider_name}")))?;
+        .find(|p| p.name == name)
+        .ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {name}")))
+}
+
+async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop> {
+    let provider = find_provider(provider_name)?;
     let (op_name, om) = pm.subcommand().ok_or_else(|| {
         Stop(
             exit::USAGE,
@@ -258,18 +272,16 @@ pub(crate) fn settings(config: Option<&String>) -> Result<BTreeMap<String, Strin
 }
 
 pub(crate) fn sandbox_settings(provider: &Provider) -> BTreeMap<String, String> {
-    use sourcing_sandbox::credentials as c;
-    let p = provider.env_prefix;
-    [
-        ("ACCESS_KEY", c::ACCESS_KEY),
-        ("ACCESS_SECRET", c::ACCESS_SECRET),
-        ("USER_ID", c::USER_ID),
-        ("APP_KEY", c::APP_KEY),
-        ("APP_SECRET", c::APP_SECRET),
-    ]
-    .into_iter()
-    .map(|(k, v)| (format!("{p}_{k}"), v.to_string()))
-    .collect()
+    CredentialStyle::ALL
+        .iter()
+        .flat_map(|&style| {
+            let values = sourcing_sandbox::credentials::values(style);
+            style
+                .env_vars(provider.env_prefix)
+                .into_iter()
+                .zip(values.iter().map(|v| v.to_string()))
+        })
+        .collect()
 }
 
 fn setting(settings: &BTreeMap<String, String>, key: String) -> Result<String, Stop> {
@@ -283,16 +295,31 @@ fn setting(settings: &BTreeMap<String, String>, key: String) -> Result<String, S
     })
 }
 
+/// The settings of `style`'s environment variables for `provider` ([`CredentialStyle::env_vars`]), in order.
+fn credential_settings<const N: usize>(
+    style: CredentialStyle,
+    provider: &Provider,
+    s: &BTreeMap<String, String>,
+) -> Result<[String; N], Stop> {
+    let values = style
+        .env_vars(provider.env_prefix)
+        .into_iter()
+        .map(|var| setting(s, var))
+        .collect::<Result<Vec<_>, _>>()?;
+    values.try_into().map_err(|v: Vec<String>| {
+        Stop(
+            exit::CONFIG,
+            format!("{} credentials have {} settings", style.name(), v.len()),
+        )
+    })
+}
+
 fn access_key(
     provider: &Provider,
     s: &BTreeMap<String, String>,
 ) -> Result<AccessKeyCredentials, Stop> {
-    let p = provider.env_prefix;
-    Ok(AccessKeyCredentials::new(
-        setting(s, format!("{p}_ACCESS_KEY"))?,
-        setting(s, format!("{p}_ACCESS_SECRET"))?,
-        setting(s, format!("{p}_USER_ID"))?,
-    ))
+    let [key, secret, user] = credential_settings(CredentialStyle::AccessKey, provider, s)?;
+    Ok(AccessKeyCredentials::new(key, secret, user))
 }
 
 /// The runtime for `provider` from the settings' credentials. Against the sandbox, the signer also covers
@@ -303,7 +330,6 @@ pub(crate) fn runtime_for(
     sandbox: bool,
 ) -> Result<sourcing_runtime::Runtime, Stop> {
     use sourcing_runtime::Runtime;
-    let p = provider.env_prefix;
     Ok(match provider.credentials {
         CredentialStyle::AccessKey => {
             let creds = access_key(provider, settings)?;
@@ -313,12 +339,12 @@ pub(crate) fn runtime_for(
                 Runtime::new(sourcing_runtime::AccessKeySigner::new(creds))
             }
         }
-        CredentialStyle::AppKey => Runtime::new(sourcing_runtime::AppKeySigner::new(
-            sourcing_runtime::AppKeyCredentials::new(
-                setting(settings, format!("{p}_APP_KEY"))?,
-                setting(settings, format!("{p}_APP_SECRET"))?,
-            ),
-        )),
+        CredentialStyle::AppKey => {
+            let [key, secret] = credential_settings(CredentialStyle::AppKey, provider, settings)?;
+            Runtime::new(sourcing_runtime::AppKeySigner::new(
+                sourcing_runtime::AppKeyCredentials::new(key, secret),
+            ))
+        }
     })
 }
 

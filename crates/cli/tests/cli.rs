@@ -250,6 +250,32 @@ async fn transport_and_business_errors_have_their_own_exit_codes() {
     assert!(text(&out.stderr).contains("transport error"));
 }
 
+/// The webhooks crate's callback formats are named as the registry's providers (it cannot read the
+/// registry without depending on every generated client), and `--provider` takes them from the registry.
+#[test]
+fn webhooks_providers_are_the_registrys_providers() {
+    let registry: Vec<&str> = sourcing_sandbox::providers()
+        .iter()
+        .map(|p| p.name)
+        .collect();
+    let mut callbacks = sourcing_webhooks::Provider::NAMES.to_vec();
+    let mut sorted = registry.clone();
+    callbacks.sort_unstable();
+    sorted.sort_unstable();
+    assert_eq!(callbacks, sorted);
+    // Dajisaas signs its pushes with its app secret, read from the registry's env prefix.
+    let out = sourcing(&["webhooks", "--provider", "dajisaas"], &[]);
+    assert!(
+        text(&out.stderr).contains("DAJISAAS_APP_SECRET is not set"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = sourcing(&["webhooks", "--provider", "nobody"], &[]);
+    for name in registry {
+        assert!(text(&out.stderr).contains(name), "{}", text(&out.stderr));
+    }
+}
+
 #[test]
 fn webhooks_receiver_prints_callbacks_and_acknowledges() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")

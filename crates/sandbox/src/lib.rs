@@ -43,7 +43,6 @@ pub fn providers() -> &'static [&'static Provider] {
 /// What `sourcing sandbox` prints at startup: every provider's base URL and operation count, and the
 /// public test credentials of every credential style the providers use (access-key and app-key).
 pub fn banner(addr: std::net::SocketAddr) -> String {
-    use sourcing_runtime::operation::CredentialStyle;
     use std::fmt::Write;
     let mut out = format!("sandbox listening on http://{addr}\n");
     for p in providers() {
@@ -57,31 +56,21 @@ pub fn banner(addr: std::net::SocketAddr) -> String {
     }
     out.push_str("test credentials (public, sandbox only):\n");
     for p in providers() {
-        let _ = match p.credentials {
-            CredentialStyle::AccessKey => writeln!(
-                out,
-                "  {:<10} {prefix}_ACCESS_KEY={} {prefix}_ACCESS_SECRET={} {prefix}_USER_ID={}",
-                p.name,
-                credentials::ACCESS_KEY,
-                credentials::ACCESS_SECRET,
-                credentials::USER_ID,
-                prefix = p.env_prefix,
-            ),
-            CredentialStyle::AppKey => writeln!(
-                out,
-                "  {:<10} {prefix}_APP_KEY={} {prefix}_APP_SECRET={}",
-                p.name,
-                credentials::APP_KEY,
-                credentials::APP_SECRET,
-                prefix = p.env_prefix,
-            ),
-        };
+        let vars = p.credentials.env_vars(p.env_prefix);
+        let values = credentials::values(p.credentials);
+        let pairs: Vec<String> = vars
+            .iter()
+            .zip(values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let _ = writeln!(out, "  {:<10} {}", p.name, pairs.join(" "));
     }
     out
 }
 
 /// Test credentials the sandbox accepts (and the quickstart and CLI `--sandbox` use).
 pub mod credentials {
+    use sourcing_runtime::operation::CredentialStyle;
     use sourcing_runtime::{AccessKeyCredentials, AppKeyCredentials};
 
     pub const ACCESS_KEY: &str = "sandbox-access-key";
@@ -96,6 +85,14 @@ pub mod credentials {
 
     pub fn app_key() -> AppKeyCredentials {
         AppKeyCredentials::new(APP_KEY, APP_SECRET)
+    }
+
+    /// The test values of a credential style, in the order of [`CredentialStyle::env_vars`].
+    pub fn values(style: CredentialStyle) -> &'static [&'static str] {
+        match style {
+            CredentialStyle::AccessKey => &[ACCESS_KEY, ACCESS_SECRET, USER_ID],
+            CredentialStyle::AppKey => &[APP_KEY, APP_SECRET],
+        }
     }
 }
 

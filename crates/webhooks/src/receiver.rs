@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Serialize;
+use sourcing_runtime::Secret;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -30,6 +31,14 @@ pub const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(3 * 60 * 60);
 pub const DEFAULT_DEDUP_CAPACITY: usize = 10_000;
 
 /// Which vendor pushes to this receiver, and how its pushes are checked.
+///
+/// This is the one list of **callback formats**, not a second list of API providers: the API providers are
+/// described by the generated `operations::PROVIDER` statics (listed by `sourcing_sandbox::providers()`),
+/// whose specs say nothing about callbacks (the vendors publish them in separate message manuals, and the
+/// formats are hand-written here). The names agree with the API providers' names: `Provider::NAMES` is pinned
+/// against `sourcing_sandbox::providers()` by a test of the `sourcing` CLI, which takes its `--provider`
+/// values from that registry. This crate does not read the registry itself: it would then depend on every
+/// generated client (and the sandbox) to learn three names, for a receiver that needs none of them.
 #[derive(Clone, Debug)]
 pub enum Provider {
     /// JSON `{messageType, messageBody, messagePlatform, timestamp}`; no signature is published.
@@ -41,6 +50,9 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// The names of the providers whose callbacks this crate receives (the API providers' names).
+    pub const NAMES: [&'static str; 3] = ["pandapon", "xportcn", "dajisaas"];
+
     /// `pandapon`, `xportcn` or `dajisaas`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -48,6 +60,21 @@ impl Provider {
             Self::Xportcn => "xportcn",
             Self::Dajisaas(_) => "dajisaas",
         }
+    }
+
+    /// The receiver setting for the provider of this name. `secret` gives the signing key (the provider's app
+    /// secret) and is called only for a provider that signs its pushes (Dajisaas). `None` for a name not in
+    /// [`Provider::NAMES`].
+    pub fn from_name<E>(
+        name: &str,
+        secret: impl FnOnce() -> Result<Secret, E>,
+    ) -> Option<Result<Self, E>> {
+        Some(match name {
+            "pandapon" => Ok(Self::Pandapon),
+            "xportcn" => Ok(Self::Xportcn),
+            "dajisaas" => secret().map(|s| Self::Dajisaas(DajisaasVerifier::new(s))),
+            _ => return None,
+        })
     }
 }
 
@@ -74,7 +101,7 @@ impl Callback {
         })
     }
 
-    /// `pandapon`, `xportcn` or `dajisaas`.
+    /// `pandapon`, `xportcn` or `dajisaas` (see [`Provider::NAMES`]).
     pub fn provider(&self) -> &'static str {
         match self {
             Self::Pandapon(_) => "pandapon",
