@@ -6,12 +6,9 @@
 use serde_json::Value;
 use sourcing_runtime::operation::{ExampleKind, ParamLocation, Provider};
 
-fn providers() -> [&'static Provider; 3] {
-    [
-        &pandapon::operations::PROVIDER,
-        &dajisaas::operations::PROVIDER,
-        &xportcn::operations::PROVIDER,
-    ]
+/// The one provider registry.
+fn providers() -> impl Iterator<Item = &'static Provider> {
+    sourcing_sandbox::providers().iter().copied()
 }
 
 fn compile(what: &str, schema: &Value) -> jsonschema::Validator {

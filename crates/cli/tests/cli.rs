@@ -250,19 +250,18 @@ async fn transport_and_business_errors_have_their_own_exit_codes() {
     assert!(text(&out.stderr).contains("transport error"));
 }
 
-/// The webhooks crate's callback formats are named as the registry's providers (it cannot read the
-/// registry without depending on every generated client), and `--provider` takes them from the registry.
+/// The webhooks crate's callback formats are named as the registry's providers (it does not read the
+/// registry: that would make it depend on every generated client), and `--provider` takes them from the
+/// registry. A provider that publishes no callbacks is in the registry only.
 #[test]
 fn webhooks_providers_are_the_registrys_providers() {
     let registry: Vec<&str> = sourcing_sandbox::providers()
         .iter()
         .map(|p| p.name)
         .collect();
-    let mut callbacks = sourcing_webhooks::Provider::NAMES.to_vec();
-    let mut sorted = registry.clone();
-    callbacks.sort_unstable();
-    sorted.sort_unstable();
-    assert_eq!(callbacks, sorted);
+    for name in sourcing_webhooks::Provider::NAMES {
+        assert!(registry.contains(&name), "{name} is not in the registry");
+    }
     // Dajisaas signs its pushes with its app secret, read from the registry's env prefix.
     let out = sourcing(&["webhooks", "--provider", "dajisaas"], &[]);
     assert!(
@@ -271,7 +270,7 @@ fn webhooks_providers_are_the_registrys_providers() {
         text(&out.stderr)
     );
     let out = sourcing(&["webhooks", "--provider", "nobody"], &[]);
-    for name in registry {
+    for name in sourcing_webhooks::Provider::NAMES {
         assert!(text(&out.stderr).contains(name), "{}", text(&out.stderr));
     }
 }

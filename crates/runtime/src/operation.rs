@@ -28,7 +28,7 @@ impl AuthStyle {
         AuthStyle::QueryTimestampSign,
     ];
 
-    /// The spec's security scheme name for this style.
+    /// The spec's security scheme name for this style; also the variant's name, which generated code names.
     pub fn scheme_name(self) -> &'static str {
         match self {
             AuthStyle::AccessKeyV1 => "AccessKeyV1",
@@ -671,6 +671,39 @@ mod tests {
             .check_limits(&request("", json!({"list": [1, 2, 3]})))
             .unwrap_err();
         assert!(e.starts_with("list has 3 items"), "{e}");
+    }
+
+    /// Codegen parses spec names with `from_*name` and names the variant in generated code by the same
+    /// text (`AuthStyle::AccessKeyV1`, `EnvelopeStyle::Pandapon`, …), so each list must round-trip.
+    #[test]
+    fn the_name_lists_round_trip_and_name_the_variants() {
+        for s in AuthStyle::ALL {
+            assert_eq!(AuthStyle::from_scheme_name(s.scheme_name()), Some(*s));
+            assert_eq!(
+                format!("{s:?}"),
+                s.scheme_name(),
+                "scheme name = variant name"
+            );
+        }
+        for e in EnvelopeStyle::ALL {
+            assert_eq!(EnvelopeStyle::from_name(e.name()), Some(*e));
+            assert_eq!(format!("{e:?}"), e.variant_name());
+        }
+        for c in CredentialStyle::ALL {
+            assert_eq!(CredentialStyle::from_name(c.name()), Some(*c));
+            assert_eq!(format!("{c:?}"), c.variant_name());
+        }
+        for r in FlowRole::ALL {
+            assert_eq!(FlowRole::from_name(r.name()), Some(*r));
+        }
+        assert_eq!(
+            names(AuthStyle::ALL, AuthStyle::scheme_name),
+            "AccessKeyV1, AccessKeyV2, AppKey, QueryTimestampSign"
+        );
+        assert_eq!(
+            CredentialStyle::AppKey.env_vars("DAJISAAS"),
+            ["DAJISAAS_APP_KEY", "DAJISAAS_APP_SECRET"]
+        );
     }
 
     #[test]
