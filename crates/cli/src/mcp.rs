@@ -552,8 +552,17 @@ fn tool(
     } else {
         "Calls the embedded sandbox (test data, no account).".to_string()
     };
+    let unconfirmed = match op.evidence {
+        Some(source) => format!(
+            "\n{} Unconfirmed by {}: known only from third-party clients ({source}); it may change or be \
+             gone without notice.",
+            crate::args::UNCONFIRMED_MARK,
+            provider.title
+        ),
+        None => String::new(),
+    };
     let description = format!(
-        "{}.\n\n{effect}\n{} {} ({}, {}). {target}",
+        "{}.\n\n{effect}\n{} {} ({}, {}). {target}{unconfirmed}",
         op.summary.trim_end_matches('.'),
         op.method,
         op.path,

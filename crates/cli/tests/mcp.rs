@@ -510,3 +510,35 @@ fn readme_tool_counts_match_the_tables() {
     );
     assert!(readme.contains(&all), "README lacks the row {all}");
 }
+
+/// Operations known only from third-party clients are tools like the others, marked `[unconfirmed]` with
+/// their source in the description; the published ones carry no mark.
+#[tokio::test(flavor = "multi_thread")]
+async fn unconfirmed_operations_are_marked_in_their_tool_description() {
+    let server = Server::start(Options::default(), None)
+        .await
+        .expect("server starts");
+    let tools = server.tools();
+    let mut marked = 0;
+    for p in sourcing_sandbox::providers() {
+        for op in p
+            .operations
+            .iter()
+            .filter(|op| Guard::of(op) == Guard::Read)
+        {
+            let name = tool_name(p, op);
+            let tool = tools.iter().find(|t| t.name == name).expect("tool served");
+            let description = tool.description.as_deref().unwrap_or_default();
+            assert_eq!(
+                description.contains("[unconfirmed]"),
+                op.is_unconfirmed(),
+                "{name}: {description}"
+            );
+            if let Some(source) = op.evidence {
+                marked += 1;
+                assert!(description.contains(source), "{name}: {description}");
+            }
+        }
+    }
+    assert_eq!(marked, 5);
+}

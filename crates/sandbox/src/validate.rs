@@ -272,6 +272,7 @@ mod tests {
         transcode_request: None,
         transcode_response: transcode::<Value>,
         batch_outcome: None,
+        evidence: None,
         input_schema: r##"{
             "type": "object",
             "additionalProperties": false,
