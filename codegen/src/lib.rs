@@ -6,11 +6,11 @@
 pub mod client;
 pub mod coverage;
 pub mod error;
-pub mod glue;
 pub mod json_schema;
 pub mod render;
 pub mod spec;
-pub mod validate;
+pub mod templates;
+pub use spec::validate;
 
 pub use error::CodegenError;
 use std::path::{Path, PathBuf};
@@ -58,15 +58,15 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
     Ok(vec![
         GeneratedFile {
             path: at("Cargo.toml"),
-            contents: glue::cargo_toml(spec, &render::header(&file, "#")),
+            contents: templates::cargo_toml(spec, &render::header(&file, "#")),
         },
         GeneratedFile {
             path: at("README.md"),
-            contents: glue::readme(spec, &render::header(&file, "")),
+            contents: templates::readme(spec, &render::header(&file, "")),
         },
         GeneratedFile {
             path: at("src/lib.rs"),
-            contents: glue::lib_rs(spec, render::header(&file, "//").trim_end()),
+            contents: templates::lib_rs(spec, render::header(&file, "//").trim_end()),
         },
         GeneratedFile {
             path: at("src/client.rs"),
@@ -74,12 +74,12 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
         },
         GeneratedFile {
             path: at("src/hooks.rs"),
-            contents: render::rust_tokens(&file, glue::hooks(spec, &client))
+            contents: render::rust_tokens(&file, templates::hooks(spec, &client))
                 .map_err(|e| fail("hooks.rs", e))?,
         },
         GeneratedFile {
             path: at("src/operations.rs"),
-            contents: render::rust_tokens(&file, glue::operations(spec))
+            contents: render::rust_tokens(&file, templates::operations(spec))
                 .map_err(|e| fail("operations.rs", e))?,
         },
     ])

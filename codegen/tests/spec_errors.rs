@@ -246,7 +246,7 @@ fn limits_signer_params_and_hand_written_ids() {
             Some(LimitModel::Maximum(50)),
         ]
     );
-    let operations = sourcing_codegen::glue::operations(&spec).to_string();
+    let operations = sourcing_codegen::templates::operations(&spec).to_string();
     assert!(
         operations.contains("Limit :: Maximum (50i64)"),
         "{operations}"

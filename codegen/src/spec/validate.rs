@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::sync::OnceLock;
 
 /// The official OpenAPI 3.0 JSON Schema (draft 4), see `codegen/schemas/README.md`.
-pub const OPENAPI_30_SCHEMA: &str = include_str!("../schemas/openapi-3.0.json");
+pub const OPENAPI_30_SCHEMA: &str = include_str!("../../schemas/openapi-3.0.json");
 
 /// A problem at a JSON pointer of the document.
 pub type Located = (String, String);

@@ -1,0 +1,151 @@
+//! `src/lib.rs`: crate docs, modules, re-exports.
+
+use super::{snake, unconfirmed_list};
+use crate::spec::{CredentialsKind, ParamLocation, ProviderSpec};
+
+/// `src/lib.rs`, written to be stable under `rustfmt` (the generated modules are `#[rustfmt::skip]`).
+pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
+    let m = &spec.meta;
+    let krate = &m.crate_name;
+    let example = doc_example(spec);
+    let (creds, creds_new): (&[&str], _) = match m.credentials {
+        CredentialsKind::AccessKey => (
+            &["AccessKeyCredentials"],
+            "AccessKeyCredentials::new(\"your-access-key\", \"your-access-secret\", \"your-user-id\")",
+        ),
+        CredentialsKind::AppKey => (
+            &["AppKeyCredentials", "AppKeyMode", "AppKeySigner"],
+            "AppKeyCredentials::new(\"your-app-key\", \"your-app-secret\")",
+        ),
+    };
+    let mut reexports: Vec<&str> = creds.to_vec();
+    reexports.extend([
+        "ApiError",
+        "Error",
+        "FailedItem",
+        "LenientId",
+        "PartialFailure",
+        "RequestPolicy",
+        "RetryPolicy",
+        "Runtime",
+        "Secret",
+    ]);
+    reexports.sort_unstable();
+    let reexports = use_list(&reexports);
+    let multipart = if spec.hand_written.is_empty() {
+        ""
+    } else {
+        "/// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).\npub use sourcing_runtime::multipart;\n"
+    };
+    let description = spec
+        .openapi
+        .info
+        .description
+        .as_deref()
+        .unwrap_or("")
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                "//!".to_string()
+            } else {
+                format!("//! {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        r#"{header}
+//! Typed, signed client for the {title} OpenAPI, generated from `{file}`.
+//!
+{description}
+//!
+//! # Example
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), {krate}::Error> {{
+//! let client = {krate}::Client::new(
+//!     {krate}::PRODUCTION_BASE_URL,
+//!     {krate}::{creds_new},
+//! );
+{example}//! # Ok(())
+//! # }}
+//! ```
+//!
+//! Every operation is a method on [`Client`] returning a builder; `send()` returns the envelope's
+//! `data` or an [`Error`]. [`operations::OPERATIONS`] lists every operation with its method, path,
+//! signing style and whether it is retried.
+//!
+//! Endpoints {title} does not publish, known only from third-party clients, are compiled only with the
+//! crate feature `unconfirmed-endpoints` and say so in their documentation: {unconfirmed}.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[rustfmt::skip]
+#[allow(unused_imports, clippy::all)]
+mod client;
+#[rustfmt::skip]
+mod hooks;
+#[rustfmt::skip]
+pub mod operations;
+
+pub use client::{{Client, ClientInfo, ResponseValue, builder, types}};
+{multipart}pub use sourcing_runtime::{{
+{reexports}}};
+
+/// The production base URL published by {title}.
+pub const PRODUCTION_BASE_URL: &str = "{base}";
+
+// Lets generated type paths be written `::{krate}::types::…` everywhere.
+extern crate self as {krate};
+"#,
+        title = m.title,
+        file = spec.file.display(),
+        base = spec.base_url,
+        unconfirmed = unconfirmed_list(spec, "none in this crate"),
+    )
+}
+
+/// The items of a `use a::{…};` list as rustfmt lays them out: lines of at most 100 columns, indented by
+/// four spaces, each item followed by a comma.
+fn use_list(items: &[&str]) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && 4 + line.len() + 1 + item.len() + 1 > 100 {
+            out.push_str(&format!("    {line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(item);
+        line.push(',');
+    }
+    if !line.is_empty() {
+        out.push_str(&format!("    {line}\n"));
+    }
+    out
+}
+
+/// The crate-level example: the first operation whose required inputs are all query strings.
+fn doc_example(spec: &ProviderSpec) -> String {
+    let op = spec
+        .operations
+        .iter()
+        .find(|o| {
+            o.body_schema.is_none() && o.params.iter().all(|p| !p.required || p.kind == "String")
+        })
+        .unwrap_or(&spec.operations[0]);
+    let mut call = format!("//! let data = client\n//!     .{}()\n", op.id);
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.required && p.location == ParamLocation::Query)
+    {
+        call.push_str(&format!(
+            "//!     .{}(\"2257455039610311973\")\n",
+            snake(&p.name)
+        ));
+    }
+    call.push_str("//!     .send()\n//!     .await?;\n//! println!(\"{data:?}\");\n");
+    call
+}
