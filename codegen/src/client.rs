@@ -133,12 +133,31 @@ pub fn generate(spec: &ProviderSpec) -> Result<ClientCode, CodegenError> {
     })
 }
 
-/// Run `f`, turning a panic into `Err(message)` without printing the default panic report.
+/// Serialises [`catch_panic`]: the panic hook is process-wide, so two swaps running at once could each
+/// restore the other's silent hook (or lose the user's). Poison-tolerant: the guarded state is the hook
+/// itself, which every holder restores before releasing the lock.
+static PANIC_HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Run `f`, turning a panic into `Err(message)` without printing the default panic report. Panics on
+/// other threads while `f` runs still reach the previous hook.
 fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    use std::sync::{Arc, PoisonError};
+    let _serialised = PANIC_HOOK.lock().unwrap_or_else(PoisonError::into_inner);
+    let previous = Arc::new(std::panic::take_hook());
+    let here = std::thread::current().id();
+    let forward = Arc::clone(&previous);
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() != here {
+            forward(info);
+        }
+    }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    std::panic::set_hook(previous);
+    // Dropping the silent hook drops its clone, so `previous` is the only one left.
+    drop(std::panic::take_hook());
+    match Arc::try_unwrap(previous) {
+        Ok(previous) => std::panic::set_hook(previous),
+        Err(shared) => std::panic::set_hook(Box::new(move |info| shared(info))),
+    }
     result.map_err(|payload| {
         payload
             .downcast_ref::<&str>()

@@ -90,7 +90,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             "offer {} title={:?}; raw answer {}",
             p.offer_id,
             p.title,
-            p.raw().to_json()
+            brief(p.raw().to_json())
         )
     });
     report("preview", buyer.preview(&draft).await, |p| {
@@ -99,7 +99,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             // so the sandbox answers an empty preview.
             return format!(
                 "no amounts in this answer; raw answer: {}",
-                p.raw().to_json()
+                brief(p.raw().to_json())
             );
         }
         p.orders
@@ -121,7 +121,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
         format!(
             "order id {:?}, raw answer {}",
             c.order_id,
-            c.raw().to_json()
+            brief(c.raw().to_json())
         )
     });
     let order_id = match &created {
@@ -187,7 +187,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             "status {:?}, {} lines, raw answer {}",
             o.status,
             o.items.len(),
-            o.raw().to_json()
+            brief(o.raw().to_json())
         )
     });
     report("logistics", buyer.logistics(&order_id).await, |v| {
@@ -225,4 +225,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         run(&sandbox, provider).await;
     }
     Ok(())
+}
+
+/// A raw vendor answer for the console: the first 160 characters of its JSON (the whole answer stays in `raw()`).
+fn brief(json: impl std::fmt::Display) -> String {
+    let text = json.to_string();
+    match text.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+        None => text,
+    }
 }

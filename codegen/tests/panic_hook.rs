@@ -1,0 +1,135 @@
+//! progenitor panics on some documents; `client::generate` turns the panic into an error. The panic hook
+//! it silences meanwhile is process-wide, so the swap is serialised: generations running in parallel each
+//! get their own error, nothing is printed for them, and the hook in place before is back afterwards.
+//! (Its own test binary: this test installs a panic hook.)
+
+use sourcing_codegen::client;
+use sourcing_codegen::spec::{ProviderSpec, parse};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: T, version: "1"}
+servers: [{url: "https://example.test"}]
+x-sourcing: {crate: demo, title: Demo, envelope: pandapon, credentials: access-key, env-prefix: DEMO}
+security: [{AccessKeyV1: []}]
+paths:
+  /a:
+    get:
+      operationId: area_get
+      x-idempotent: true
+      x-catalogue-id: demo.a
+      tags: [area]
+      summary: Get a
+      externalDocs: {url: "https://example.test/a"}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/AEnvelope"}
+components:
+  securitySchemes:
+    AccessKeyV1: {type: apiKey, in: header, name: access-key}
+  schemas:
+    Envelope:
+      type: object
+      properties: {code: {type: integer}}
+    AEnvelope:
+      allOf:
+        - $ref: "#/components/schemas/Envelope"
+        - type: object
+          properties:
+            data: {type: string}
+"##;
+
+/// The spec with a component progenitor panics on (a `$ref` to a schema that does not exist). The spec
+/// rules would reject it; it is added after loading, to the document progenitor reads.
+fn panicking(spec: &ProviderSpec, missing: &str) -> ProviderSpec {
+    let mut spec = spec.clone();
+    let schemas = spec
+        .source
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(serde_yaml::Value::as_mapping_mut)
+        .expect("the test spec has components.schemas");
+    let reference = serde_yaml::Mapping::from_iter([(
+        "$ref".into(),
+        format!("#/components/schemas/{missing}").into(),
+    )]);
+    schemas.insert(format!("Uses{missing}").into(), reference.into());
+    spec
+}
+
+const THREADS: usize = 8;
+const ROUNDS: usize = 6;
+
+static OUTER_HOOK_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+#[test]
+fn parallel_panicking_generations_each_get_their_error_and_the_hook_is_restored() {
+    let spec = parse(SPEC, Path::new("specs/demo.yaml")).expect("the test spec is valid");
+    std::panic::set_hook(Box::new(|_| {
+        OUTER_HOOK_CALLS.fetch_add(1, Ordering::SeqCst);
+    }));
+
+    let start = std::sync::Barrier::new(THREADS);
+    let results: Vec<(Option<String>, Result<(), String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (spec, start) = (&spec, &start);
+                s.spawn(move || {
+                    start.wait();
+                    (0..ROUNDS)
+                        .map(|round| {
+                            // Every other generation is the valid spec, which must still succeed.
+                            let missing =
+                                ((t + round) % 2 == 0).then(|| format!("Missing{t}x{round}"));
+                            let input = match &missing {
+                                Some(m) => panicking(spec, m),
+                                None => spec.clone(),
+                            };
+                            let outcome = client::generate(&input)
+                                .map(|_| ())
+                                .map_err(|e| e.to_string());
+                            (missing, outcome)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("no generation thread panics"))
+            .collect()
+    });
+
+    assert_eq!(results.len(), THREADS * ROUNDS);
+    let mut errors = 0;
+    for (missing, outcome) in &results {
+        match (missing, outcome) {
+            (None, Ok(())) => {}
+            (Some(m), Err(e)) => {
+                errors += 1;
+                assert!(
+                    e.contains("progenitor panicked") && e.contains(&format!("schemas/{m} ")),
+                    "its own panic, reported as an error: {e}"
+                );
+            }
+            other => panic!("unexpected outcome {other:?}"),
+        }
+    }
+    assert_eq!(errors, THREADS * ROUNDS / 2);
+    assert_eq!(
+        OUTER_HOOK_CALLS.load(Ordering::SeqCst),
+        0,
+        "the caught panics were silenced"
+    );
+
+    // The hook installed before is back: a panic outside generation reaches it.
+    let caught = std::panic::catch_unwind(|| panic!("outside generation"));
+    assert!(caught.is_err());
+    assert_eq!(OUTER_HOOK_CALLS.load(Ordering::SeqCst), 1);
+    drop(std::panic::take_hook());
+}
