@@ -64,12 +64,8 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
     let described = find_provider(name)?;
     let provider = Provider::from_name(name, || {
         let s = settings(m.get_one::<String>("config"))?;
-        // The signing key of the pushes is the provider's app secret (the last credential setting).
-        let var = described
-            .credentials
-            .env_vars(described.env_prefix)
-            .pop()
-            .unwrap_or_default();
+        // The signing key of the pushes is the provider's secret.
+        let var = described.credentials.secret_env_var(described.env_prefix);
         setting(&s, var).map(Into::into)
     })
     .ok_or_else(|| {

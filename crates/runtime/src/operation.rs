@@ -536,6 +536,15 @@ impl CredentialStyle {
             .map(|s| format!("{env_prefix}_{s}"))
             .collect()
     }
+
+    /// The environment variable holding the secret (`PANDAPON_ACCESS_SECRET`, `DAJISAAS_APP_SECRET`); also
+    /// the key Dajisaas signs its callbacks with.
+    pub fn secret_env_var(self, env_prefix: &str) -> String {
+        match self {
+            CredentialStyle::AccessKey => format!("{env_prefix}_ACCESS_SECRET"),
+            CredentialStyle::AppKey => format!("{env_prefix}_APP_SECRET"),
+        }
+    }
 }
 
 /// A provider as described by its spec: what the sandbox and the CLI need to serve and call it.
@@ -704,6 +713,9 @@ mod tests {
             CredentialStyle::AppKey.env_vars("DAJISAAS"),
             ["DAJISAAS_APP_KEY", "DAJISAAS_APP_SECRET"]
         );
+        for c in CredentialStyle::ALL {
+            assert!(c.env_vars("X").contains(&c.secret_env_var("X")));
+        }
     }
 
     #[test]
