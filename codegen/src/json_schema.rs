@@ -12,6 +12,8 @@
 //! * `example` becomes `examples: [value]`; `discriminator`, `xml`, `externalDocs` and every `x-*` extension
 //!   are dropped, except `x-json-string: true`, which is kept and adds `contentMediaType: application/json`
 //!   (an annotation: the string must hold JSON text).
+//! * `format: int32`/`int64` on an integer also states its range as `minimum`/`maximum` (JSON Schema gives
+//!   `format` no meaning), keeping a tighter bound the spec states.
 //! * Siblings of a `$ref` are dropped, as OpenAPI 3.0 ignores them (codegen rejects them in specs anyway).
 
 use serde_json::{Map, Value, json};
@@ -125,6 +127,7 @@ impl<'a> Converter<'a> {
                 }
             }
         }
+        format_bounds(&mut out);
         if !nullable {
             return Ok(Value::Object(out));
         }
@@ -219,6 +222,27 @@ pub fn component(document: &Value, name: &str) -> Result<Value, String> {
     )
 }
 
+/// OpenAPI gives `format: int32`/`int64` a range; JSON Schema gives `format` none. So an integer schema with
+/// one of them also states the range as `minimum`/`maximum`, unless a bound the spec states is tighter. Every reader of the converted schemas (the sandbox, `sourcing mcp`,
+/// outside tools) then refuses `2147483648` for an int32 without knowing OpenAPI.
+fn format_bounds(out: &mut Map<String, Value>) {
+    let (lo, hi) = match out.get("format").and_then(Value::as_str) {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Some("int64") => (i64::MIN, i64::MAX),
+        _ => return,
+    };
+    if out.get("type").and_then(Value::as_str) != Some("integer") {
+        return;
+    }
+    let stated = |out: &Map<String, Value>, key: &str| out.get(key).and_then(Value::as_f64);
+    if stated(out, "minimum").is_none_or(|old| old < lo as f64) {
+        out.insert("minimum".into(), json!(lo));
+    }
+    if stated(out, "maximum").is_none_or(|old| old > hi as f64) {
+        out.insert("maximum".into(), json!(hi));
+    }
+}
+
 fn pointer_escape(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
@@ -269,6 +293,53 @@ mod tests {
         assert_eq!(s["exclusiveMaximum"], 5);
         assert_eq!(s["minimum"], 0);
         assert!(s.get("maximum").is_none() && s.get("exclusiveMinimum").is_none());
+    }
+
+    #[test]
+    fn integer_formats_state_their_ranges_without_loosening() {
+        let s = self_contained(
+            &doc(),
+            &json!({
+                "type": "object",
+                "properties": {
+                    "a": {"type": "integer", "format": "int32"},
+                    "b": {"type": "integer", "nullable": true, "format": "int64", "minimum": 0},
+                    "c": {"type": "integer", "format": "int32", "maximum": 50},
+                    "d": {"type": "string", "format": "int64"}
+                }
+            }),
+        )
+        .unwrap();
+        let p = &s["properties"];
+        assert_eq!(p["a"]["maximum"], json!(i32::MAX));
+        assert_eq!(p["a"]["minimum"], json!(i32::MIN));
+        assert_eq!(p["b"]["type"], json!(["integer", "null"]));
+        assert_eq!(p["b"]["minimum"], json!(0));
+        assert_eq!(p["b"]["maximum"], json!(i64::MAX));
+        assert_eq!(p["c"]["maximum"], json!(50));
+        assert!(p["d"].get("maximum").is_none());
+
+        let valid = |schema: Value, v: Value| {
+            let schema = self_contained(&doc(), &schema).unwrap();
+            jsonschema::draft202012::new(&schema).unwrap().is_valid(&v)
+        };
+        assert!(valid(
+            json!({"type": "integer", "format": "int64"}),
+            json!(i64::MAX)
+        ));
+        assert!(!valid(
+            json!({"type": "integer", "format": "int64"}),
+            json!(i64::MAX as u64 + 1)
+        ));
+        assert!(!valid(
+            json!({"type": "integer", "format": "int32"}),
+            json!(2_147_483_648u64)
+        ));
+        let beyond: Value = serde_json::from_str("123456789012345678901234567890").unwrap();
+        assert!(
+            valid(json!({"type": "integer"}), beyond),
+            "no format: any integer"
+        );
     }
 
     #[test]

@@ -15,53 +15,6 @@ pub(crate) fn format_range(format: &str) -> Option<(i64, i64)> {
     }
 }
 
-/// A copy of `schema` where every integer schema with `format: int32`/`int64` also carries the format's
-/// `minimum`/`maximum` (tightening, never loosening, bounds that are already there), so that a validator
-/// refuses `2147483648` for an int32 and `9223372036854775808` for an int64.
-pub(crate) fn with_format_ranges(schema: &Value) -> Value {
-    let mut out = schema.clone();
-    add_ranges(&mut out);
-    out
-}
-
-fn add_ranges(node: &mut Value) {
-    match node {
-        Value::Object(map) => {
-            let range = map
-                .get("format")
-                .and_then(Value::as_str)
-                .and_then(format_range);
-            if let Some((lo, hi)) = range
-                && allows_type(map, "integer")
-            {
-                tighten(map, "minimum", lo, |old, new| old >= new);
-                tighten(map, "maximum", hi, |old, new| old <= new);
-            }
-            for v in map.values_mut() {
-                add_ranges(v);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(add_ranges),
-        _ => {}
-    }
-}
-
-/// Keep an existing bound when it is at least as tight as `bound` (`keep(old, new)`), else set `bound`.
-fn tighten(map: &mut Map<String, Value>, key: &str, bound: i64, keep: fn(f64, f64) -> bool) {
-    let existing = map.get(key).and_then(Value::as_f64);
-    if existing.is_none_or(|old| !keep(old, bound as f64)) {
-        map.insert(key.into(), json!(bound));
-    }
-}
-
-fn allows_type(map: &Map<String, Value>, ty: &str) -> bool {
-    match map.get("type") {
-        Some(Value::String(t)) => t == ty,
-        Some(Value::Array(ts)) => ts.iter().any(|t| t == ty),
-        _ => false,
-    }
-}
-
 /// The schema a local `$ref` (`#/$defs/Name`, any JSON pointer into `root`) points at.
 pub(crate) fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
@@ -166,12 +119,12 @@ pub(crate) fn types_of(ty: &Value) -> Vec<String> {
     }
 }
 
-/// A draft 2020-12 validator for `schema` (integer formats turned into ranges, `format` otherwise an
-/// annotation as the draft says).
+/// A draft 2020-12 validator for `schema` (`format` an annotation, as the draft says: the operation table's
+/// schemas already state the ranges of `format: int32`/`int64` as `minimum`/`maximum`).
 pub(crate) fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
     jsonschema::draft202012::options()
         .should_validate_formats(false)
-        .build(&with_format_ranges(schema))
+        .build(schema)
         .map_err(|e| format!("invalid JSON Schema: {e}"))
 }
 
@@ -208,34 +161,6 @@ pub(crate) fn compiled(text: &'static str) -> Option<Arc<Compiled>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn integer_formats_become_ranges_without_loosening() {
-        let s = with_format_ranges(&json!({
-            "type": "object",
-            "properties": {
-                "a": {"type": "integer", "format": "int32"},
-                "b": {"type": ["integer", "null"], "format": "int64", "minimum": 0},
-                "c": {"type": "integer", "format": "int32", "maximum": 50},
-                "d": {"type": "string", "format": "int64"}
-            }
-        }));
-        assert_eq!(s["properties"]["a"]["maximum"], json!(i32::MAX));
-        assert_eq!(s["properties"]["a"]["minimum"], json!(i32::MIN));
-        assert_eq!(s["properties"]["b"]["minimum"], json!(0));
-        assert_eq!(s["properties"]["b"]["maximum"], json!(i64::MAX));
-        assert_eq!(s["properties"]["c"]["maximum"], json!(50));
-        assert!(s["properties"]["d"].get("maximum").is_none());
-
-        let v = compile(&json!({"type": "integer", "format": "int64"})).unwrap();
-        assert!(v.is_valid(&json!(i64::MAX)));
-        assert!(!v.is_valid(&json!(i64::MAX as u64 + 1)));
-        let v = compile(&json!({"type": "integer", "format": "int32"})).unwrap();
-        assert!(!v.is_valid(&json!(2_147_483_648u64)));
-        let v = compile(&json!({"type": "integer"})).unwrap();
-        let beyond: Value = serde_json::from_str("123456789012345678901234567890").unwrap();
-        assert!(v.is_valid(&beyond), "no format: any integer");
-    }
 
     #[test]
     fn flatten_follows_refs_and_merges_all_of() {
