@@ -274,12 +274,13 @@ mod tests {
         batch_outcome: None,
         evidence: None,
         flow_role: None,
+        // As codegen writes it: `format: int32` also states its range (codegen/src/json_schema.rs).
         input_schema: r##"{
             "type": "object",
             "additionalProperties": false,
             "required": ["refundId"],
             "properties": {
-                "pageSize": {"type": "integer", "format": "int32", "minimum": 1},
+                "pageSize": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 2147483647},
                 "refundId": {"type": "string"},
                 "body_refundId": {"type": "integer"},
                 "sort": {"type": ["string", "null"]},
