@@ -3,7 +3,7 @@
 //! sends the method, path and parameters the clients show, signed like the published operations, decodes
 //! the fields the clients show (keeping the rest in `extra`), and is served by the sandbox.
 //! That the feature-off build has none of them is checked by the generated crates' own unit test
-//! (`cargo test -p dajisaas`, `cargo test -p xportcn`) and by `codegen/tests/unconfirmed.rs`.
+//! (`cargo test -p dajisaas`, `cargo test -p xportcn`) and by `codegen/tests/it/unconfirmed.rs`.
 
 use serde_json::{Value, json};
 use sourcing_runtime::signing::{FixedClock, app_key_signature};

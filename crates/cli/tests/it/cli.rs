@@ -93,7 +93,9 @@ fn calls_the_embedded_sandbox() {
         &[],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    insta::assert_snapshot!("v2_order_pay_url_json", text(&out.stdout));
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("cli__v2_order_pay_url_json", text(&out.stdout));
+    });
 
     let out = sourcing(
         &[
@@ -114,7 +116,9 @@ fn calls_the_embedded_sandbox() {
         "{}",
         text(&out.stderr)
     );
-    insta::assert_snapshot!("batch_submit_table", text(&out.stdout));
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("cli__batch_submit_table", text(&out.stdout));
+    });
 }
 
 #[test]

@@ -482,7 +482,7 @@ async fn live_serves_the_providers_with_credentials_and_never_shows_them() {
 /// The tool counts the README gives per provider and guard level are the operation tables'.
 #[test]
 fn readme_tool_counts_match_the_tables() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let count = |prefix: &str, guard: Guard| {
         names_at(&[guard])
             .iter()

@@ -1,0 +1,4 @@
+//! This crate's integration tests in one binary (each file was a binary of its own; one links the crate once).
+
+mod readme;
+mod sandbox_flow;

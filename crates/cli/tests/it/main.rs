@@ -1,0 +1,5 @@
+//! This crate's integration tests in one binary (each file was a binary of its own; one links the crate once).
+
+mod buy;
+mod cli;
+mod mcp;
