@@ -224,27 +224,7 @@ pub fn command() -> Command {
                 .help("Port on 127.0.0.1"),
         )
         .arg(Arg::new("path").long("path").default_value("/").help("Callback path"));
-    let mcp = Command::new("mcp")
-        .about("Serve every operation as a Model Context Protocol tool on stdin/stdout (guarded; see --help)")
-        .long_about(crate::mcp::ABOUT)
-        .arg(
-            Arg::new("live")
-                .long("live")
-                .action(ArgAction::SetTrue)
-                .help("Call the providers whose credentials are set (environment or --config) instead of the embedded sandbox"),
-        )
-        .arg(
-            Arg::new("allow-writes")
-                .long("allow-writes")
-                .action(ArgAction::SetTrue)
-                .help("Also serve the operations that change something (create, cancel, confirm, cart and address edits)"),
-        )
-        .arg(
-            Arg::new("allow-payments")
-                .long("allow-payments")
-                .action(ArgAction::SetTrue)
-                .help("Also serve the operations that pay or return a payment link (they move money)"),
-        );
+    let mcp = crate::mcp::command();
     sourcing_sandbox::providers()
         .iter()
         .fold(
