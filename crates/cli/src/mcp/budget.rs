@@ -149,7 +149,7 @@ impl Budget {
             page
         };
         // The most items that fit, by bisection (the cursor's length is bounded, so a placeholder measures it).
-        let placeholder = "page-18446744073709551615";
+        let placeholder = PLACEHOLDER;
         let (mut lo, mut hi) = (0usize, total - 1);
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
@@ -216,25 +216,41 @@ impl Budget {
         offset: usize,
         total: usize,
     ) -> Value {
-        let page = |n: usize, items: &[Value]| json!({ "path": path, "from": offset, "items": items[..n], "total": total });
+        let page = |n: usize, items: &[Value], cursor: Option<&str>| {
+            let mut out =
+                json!({ "path": path, "from": offset, "items": items[..n], "total": total });
+            if let Some(cursor) = cursor {
+                out["continuation"] = continuation(cursor, &path, offset, n, total, self.max_bytes);
+            }
+            out
+        };
+        // At least one item; then as many as fit with the continuation the page will carry.
         let mut n = 1;
-        while n < items.len() && size(&page(n + 1, &items)) + 200 <= self.max_bytes {
+        while n < items.len()
+            && size(&page(
+                n + 1,
+                &items,
+                (n + 1 < items.len()).then_some(PLACEHOLDER),
+            )) <= self.max_bytes
+        {
             n += 1;
         }
         let rest = items.split_off(n);
-        let mut out = page(n, &items);
-        if !rest.is_empty() {
-            let cursor = self.store(Rest::Items {
-                path: path.clone(),
-                items: rest,
-                offset: offset + n,
-                total,
-            });
-            out["continuation"] = continuation(&cursor, &path, offset, n, total, self.max_bytes);
+        if rest.is_empty() {
+            return page(n, &items, None);
         }
-        out
+        let cursor = self.store(Rest::Items {
+            path: path.clone(),
+            items: rest,
+            offset: offset + n,
+            total,
+        });
+        page(n, &items, Some(&cursor))
     }
 }
+
+/// As long as any cursor, to measure a page before its cursor exists.
+const PLACEHOLDER: &str = "page-18446744073709551615";
 
 fn continuation(
     cursor: &str,
