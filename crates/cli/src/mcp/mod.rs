@@ -8,10 +8,9 @@
 //! * [`budget`]: results over the response budget are cut with a continuation, never silently.
 //! * [`guard`]: `--allow-writes` and `--allow-payments`, applied to every toolset.
 //!
-//! Calls go to the embedded sandbox unless `--live` is given ([`backends`]). Credentials are never part of
+//! Calls go to the embedded sandbox unless `--live` is given ([`crate::backend`]). Credentials are never part of
 //! a tool, a result or a log line; stdout carries only the protocol, the banner goes to stderr.
 
-mod backends;
 mod budget;
 mod confirm;
 mod guard;
@@ -23,9 +22,9 @@ pub use confirm::{Clock, ManualClock, SystemClock};
 pub use guard::{Guard, Guards};
 pub use operations::tool_name;
 
-use crate::call::Stop;
-use crate::exit;
-use backends::Backends;
+use crate::backend::{Backend, Endpoint, Flag, providers};
+use crate::subcommand::{Run, Subcommand};
+use crate::{Stop, exit};
 use budget::Budget;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use confirm::Confirmations;
@@ -147,7 +146,12 @@ impl Entry {
 /// The MCP server: an [`rmcp::ServerHandler`] over the toolsets.
 pub struct Server {
     options: Options,
-    backends: Backends,
+    /// Keeps the embedded sandbox alive while the server runs (sandbox mode).
+    backend: Backend,
+    /// The served providers' endpoints.
+    endpoints: Vec<Endpoint>,
+    /// What calls go to, for humans.
+    target: &'static str,
     /// Every tool by name, unlisted ones included (to refuse them by name).
     entries: BTreeMap<String, Entry>,
     enabled: Enabled,
@@ -209,7 +213,27 @@ impl Server {
         config: Option<&String>,
         clock: Box<dyn Clock>,
     ) -> Result<Self, String> {
-        let backends = Backends::start(options.live, config).await?;
+        let backend = if options.live {
+            Backend::live(config, None)
+        } else {
+            Backend::sandbox().await
+        }
+        .map_err(|Stop(_, m)| m)?;
+        let mut endpoints = Vec::new();
+        for &provider in providers() {
+            match backend.endpoint(provider) {
+                Ok(endpoint) => endpoints.push(endpoint),
+                // Live, a provider without (complete) credentials is not served; the message names the
+                // missing key.
+                Err(Stop(_, why)) if options.live => {
+                    eprintln!("sourcing mcp: {} not served: {why}", provider.name);
+                }
+                Err(Stop(_, why)) => return Err(why),
+            }
+        }
+        if endpoints.is_empty() {
+            return Err("--live: no provider has credentials (environment or --config); without --live the embedded sandbox is used".into());
+        }
         let mut entries = BTreeMap::new();
         for (tool, d) in discovery_tools()? {
             let kind = Kind::Discovery(d);
@@ -237,8 +261,8 @@ impl Server {
                 },
             );
         }
-        for o in operations::build(&backends.list, options.live)? {
-            let toolset = backends.list[o.backend].provider.name;
+        for o in operations::build(&endpoints, options.live)? {
+            let toolset = endpoints[o.backend].provider.name;
             entries.insert(
                 o.tool.name.to_string(),
                 Entry {
@@ -253,19 +277,25 @@ impl Server {
             .clone()
             .unwrap_or_else(|| toolsets::DEFAULT.iter().map(|s| s.to_string()).collect());
         Ok(Server {
-            workflow: Workflow::new(backends.list.iter().filter_map(|b| b.buyer()).collect()),
+            workflow: Workflow::new(endpoints.iter().filter_map(workflow::buyer).collect()),
             enabled: Enabled::new(initial),
             confirmations: Confirmations::new(clock, options.confirm_ttl),
             budget: Budget::new(options.max_result_bytes),
             entries,
-            backends,
+            target: if options.live {
+                "the live provider APIs"
+            } else {
+                "the embedded sandbox (test data)"
+            },
+            backend,
+            endpoints,
             options,
         })
     }
 
     /// The sandbox behind the tools (sandbox mode), e.g. to seed orders in tests.
     pub fn sandbox(&self) -> Option<&sourcing_sandbox::Sandbox> {
-        self.backends.sandbox.as_ref()
+        self.backend.embedded_sandbox()
     }
 
     fn listed(&self, e: &Entry) -> bool {
@@ -315,9 +345,8 @@ impl Server {
                 .collect::<Vec<_>>()
                 .join(", "),
             self.reachable_tools().len(),
-            self.backends.target,
-            self.backends
-                .list
+            self.target,
+            self.endpoints
                 .iter()
                 .map(|b| b.base_url.as_str())
                 .collect::<Vec<_>>()
@@ -378,10 +407,7 @@ impl Server {
                 };
                 self.workflow.call(*tool, validator, arguments, &cx).await
             }
-            Kind::Operation(o) => {
-                o.call(name, &self.backends.list[o.backend], arguments)
-                    .await
-            }
+            Kind::Operation(o) => o.call(name, &self.endpoints[o.backend], arguments).await,
         };
         Ok(self.budget.fit(result))
     }
@@ -462,7 +488,7 @@ impl ServerHandler for Server {
              prepared, then confirmed. list_toolsets / enable_toolset reach every raw API operation. Calls go \
              to {}. Writes are {}, payments {}. Ids are strings; money states its unit (fen or yuan). A result \
              over {} bytes is cut with a continuation: call more_results.",
-            self.backends.target,
+            self.target,
             state(self.options.allow_writes),
             state(self.options.allow_payments),
             self.budget.max_bytes(),
@@ -503,8 +529,22 @@ impl ServerHandler for Server {
     }
 }
 
-/// `sourcing mcp`'s command line.
-pub fn command() -> Command {
+/// `sourcing mcp`.
+pub struct Mcp;
+
+impl Subcommand for Mcp {
+    fn commands(&self) -> Vec<Command> {
+        vec![command()]
+    }
+
+    fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
+        Box::pin(run(matches))
+    }
+}
+
+/// Serves every provider, so it offers no `--base-url` (`<PREFIX>_BASE_URL` does that), and answers in
+/// JSON-RPC, so no `--output`.
+fn command() -> Command {
     Command::new("mcp")
         .about("Serve the providers as Model Context Protocol tools on stdin/stdout (toolsets, guarded; see --help)")
         .long_about(ABOUT)
@@ -512,6 +552,7 @@ pub fn command() -> Command {
             Arg::new("live")
                 .long("live")
                 .action(ArgAction::SetTrue)
+                .conflicts_with(Flag::Sandbox.id())
                 .help("Call the providers whose credentials are set (environment or --config) instead of the embedded sandbox"),
         )
         .arg(
@@ -550,30 +591,11 @@ pub fn command() -> Command {
                 .value_parser(clap::value_parser!(u64).range(1..))
                 .help("How long a confirmation token of buy_prepare_order / buy_prepare_payment is valid (default 300)"),
         )
+        .args(Flag::args(&[Flag::Sandbox, Flag::Config]))
 }
 
 /// `sourcing mcp`: serve on stdin/stdout until the client closes stdin.
-pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
-    // Global flags that mean nothing here are refused rather than silently ignored.
-    let given = |id: &str| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
-    if given("base-url") {
-        return Err(Stop(
-            exit::USAGE,
-            "sourcing mcp serves every provider: set <PREFIX>_BASE_URL (environment or --config) with --live instead of --base-url".into(),
-        ));
-    }
-    if given("output") {
-        return Err(Stop(
-            exit::USAGE,
-            "sourcing mcp answers in JSON-RPC: --output does not apply".into(),
-        ));
-    }
-    if m.get_flag("sandbox") && m.get_flag("live") {
-        return Err(Stop(
-            exit::USAGE,
-            "--sandbox and --live contradict each other (the sandbox is the default)".into(),
-        ));
-    }
+async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let defaults = Options::default();
     let options = Options {
         live: m.get_flag("live"),
@@ -583,7 +605,7 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
             .get_one::<String>("toolsets")
             .map(|list| toolsets::parse(list))
             .transpose()
-            .map_err(|e| Stop(exit::USAGE, e))?,
+            .map_err(Stop::usage)?,
         confirm_ttl: m
             .get_one::<u64>("confirm-ttl")
             .map_or(defaults.confirm_ttl, |s| Duration::from_secs(*s)),
@@ -591,9 +613,9 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
             .get_one::<u32>("max-result-bytes")
             .map_or(defaults.max_result_bytes, |b| *b as usize),
     };
-    let server = Server::start(options, m.get_one::<String>("config"))
+    let server = Server::start(options, m.get_one::<String>(Flag::Config.id()))
         .await
-        .map_err(|e| Stop(exit::CONFIG, e))?;
+        .map_err(Stop::config)?;
     eprintln!("{}", server.banner());
     let service = server
         .serve(rmcp::transport::stdio())

@@ -7,8 +7,8 @@
 //! business errors, refusals and partial batch failures are tool errors naming the code, message and
 //! request id.
 
-use super::backends::Backend;
 use super::guard::Guard;
+use crate::backend::Endpoint;
 use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
 use serde_json::{Map, Value, json};
 use sourcing_runtime::Error;
@@ -26,14 +26,14 @@ pub struct OperationTool {
     pub guard: Guard,
     pub tool: Tool,
     validator: jsonschema::Validator,
-    /// Index into the server's backends.
+    /// Index into the server's endpoints.
     pub backend: usize,
 }
 
 /// The tools of every operation of every backend's provider.
-pub fn build(backends: &[Backend], live: bool) -> Result<Vec<OperationTool>, String> {
+pub fn build(endpoints: &[Endpoint], live: bool) -> Result<Vec<OperationTool>, String> {
     let mut out = Vec::new();
-    for (i, backend) in backends.iter().enumerate() {
+    for (i, backend) in endpoints.iter().enumerate() {
         for &op in backend.provider.operations {
             let schema = op
                 .input_schema_json()
@@ -62,7 +62,7 @@ impl OperationTool {
     pub async fn call(
         &self,
         name: &str,
-        backend: &Backend,
+        backend: &Endpoint,
         arguments: Map<String, Value>,
     ) -> CallToolResult {
         let arguments = Value::Object(arguments);
@@ -84,17 +84,7 @@ impl OperationTool {
             }
         };
         let query_refs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let result = backend
-            .runtime
-            .call_provider_operation(
-                &backend.http,
-                &backend.base_url,
-                backend.provider,
-                self.op,
-                &query_refs,
-                body.as_ref(),
-            )
-            .await;
+        let result = backend.call(self.op, &query_refs, body.as_ref()).await;
         if self.guard == Guard::Payment {
             payment_result(self.op, &arguments, result)
         } else {
@@ -375,9 +365,7 @@ mod tests {
 
     #[test]
     fn a_body_field_named_like_a_query_parameter_goes_to_the_body() {
-        let op = sourcing_sandbox::providers()[0]
-            .find("refund_info")
-            .unwrap();
+        let op = crate::backend::providers()[0].find("refund_info").unwrap();
         let Value::Object(args) = json!({"refundId": "1", "body_refundId": "2"}) else {
             unreachable!()
         };
@@ -388,7 +376,7 @@ mod tests {
 
     #[test]
     fn query_values_are_sent_as_text_and_nulls_are_left_out() {
-        let op = sourcing_sandbox::providers()[0]
+        let op = crate::backend::providers()[0]
             .find("order_pay_url")
             .unwrap();
         let Value::Object(args) = json!({"orderId": 2257455039610311973u64}) else {

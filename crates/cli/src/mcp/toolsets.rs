@@ -19,7 +19,7 @@ pub const DEFAULT: &[&str] = &[BUY];
 /// The names a `--toolsets` list may use: `buy` and the providers' names (and `all`).
 pub fn names() -> Vec<&'static str> {
     std::iter::once(BUY)
-        .chain(sourcing_sandbox::providers().iter().map(|p| p.name))
+        .chain(crate::backend::providers().iter().map(|p| p.name))
         .collect()
 }
 
@@ -31,10 +31,7 @@ pub fn description(name: &str) -> String {
                 (a one-time token, or the person's yes). Normalised answers: exact ids, money with its unit."
             .into();
     }
-    match sourcing_sandbox::providers()
-        .iter()
-        .find(|p| p.name == name)
-    {
+    match crate::backend::providers().iter().find(|p| p.name == name) {
         Some(p) => format!(
             "Every {} API operation as a tool of its own, named {}_<operation_id> ({} operations)",
             p.title,
