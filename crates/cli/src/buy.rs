@@ -3,14 +3,32 @@
 //! `{"provider", "result"}` (the normalised answer, plus `raw`, the vendor's typed answer) or
 //! `{"provider", "error", "unsupported"?}`.
 
-use crate::call::{Stop, runtime_for, settings};
-use crate::exit;
+use crate::backend::{Backend, Flag, find_provider};
+use crate::output::{Format, Printer};
+use crate::subcommand::{Run, Subcommand};
+use crate::{Stop, exit};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Value, json};
 use sourcing_buy::{
     Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, SearchQuery,
 };
-use sourcing_sandbox::Sandbox;
+
+/// `sourcing buy <step>`.
+pub struct Buy;
+
+impl Subcommand for Buy {
+    fn commands(&self) -> Vec<Command> {
+        vec![
+            command()
+                .args(Flag::args(&Flag::ALL))
+                .arg(Format::arg(Format::JsonLines)),
+        ]
+    }
+
+    fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
+        Box::pin(run(matches))
+    }
+}
 
 fn provider_arg() -> Arg {
     Arg::new("provider")
@@ -58,7 +76,7 @@ fn order_args(cmd: Command) -> Command {
     ))
 }
 
-pub fn command() -> Command {
+fn command() -> Command {
     let order_id = || {
         Arg::new("order-id")
             .long("order-id")
@@ -141,14 +159,7 @@ fn ok<T: serde::Serialize>(result: &T, raw: Value) -> Outcome {
 
 fn failure(e: Error) -> (u8, Value) {
     let code = match &e {
-        Error::Vendor(v) => match v {
-            sourcing_runtime::Error::Api(_) | sourcing_runtime::Error::PartialFailure(_) => {
-                exit::BUSINESS
-            }
-            sourcing_runtime::Error::InvalidRequest { .. }
-            | sourcing_runtime::Error::Signing { .. } => exit::REQUEST,
-            _ => exit::TRANSPORT,
-        },
+        Error::Vendor(v) => exit::of(v),
         Error::Money(_) => exit::TRANSPORT,
         _ => exit::REQUEST,
     };
@@ -193,8 +204,8 @@ fn draft(m: &ArgMatches) -> Result<OrderDraft, Stop> {
                 format!("--line {line}: expected OFFER:SPEC_ID:QUANTITY"),
             ));
         };
-        let offer = ProductRef::parse(offer)
-            .map_err(|e| Stop(exit::USAGE, format!("--line {line}: {e}")))?;
+        let offer =
+            ProductRef::parse(offer).map_err(|e| Stop::usage(format!("--line {line}: {e}")))?;
         let quantity = quantity.parse::<u32>().map_err(|_| {
             Stop(
                 exit::USAGE,
@@ -242,7 +253,7 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Outcome, Stop
         }
         "detail" => {
             let product = ProductRef::parse(&text(m, "product").unwrap_or_default())
-                .map_err(|e| Stop(exit::USAGE, format!("--product: {e}")))?;
+                .map_err(|e| Stop::usage(format!("--product: {e}")))?;
             match buyer.product(&product).await {
                 Ok(r) => ok(&r, r.raw().to_json()),
                 Err(e) => Err(failure(e)),
@@ -278,69 +289,36 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Outcome, Stop
             Ok(r) => ok(&r, r.raw().to_json()),
             Err(e) => Err(failure(e)),
         },
-        other => return Err(Stop(exit::USAGE, format!("unknown buy step {other}"))),
+        other => return Err(Stop::usage(format!("unknown buy step {other}"))),
     })
 }
 
-async fn buyer_for(
-    provider: Provider,
-    sandbox: Option<&Sandbox>,
-    m: &ArgMatches,
-) -> Result<Buyer, Stop> {
-    let table = sourcing_sandbox::providers()
-        .iter()
-        .copied()
-        .find(|p| p.name == provider.name())
-        .ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {provider}")))?;
-    let (base, runtime) = match sandbox {
-        Some(s) => (
-            s.base_url(table.name),
-            runtime_for(table, &crate::call::sandbox_settings(table), true)?,
-        ),
-        None => {
-            let settings = settings(m.get_one::<String>("config"))?;
-            let base = m
-                .get_one::<String>("base-url")
-                .cloned()
-                .or_else(|| {
-                    settings
-                        .get(&format!("{}_BASE_URL", table.env_prefix))
-                        .cloned()
-                })
-                .unwrap_or_else(|| table.production_base_url.to_string());
-            (base.clone(), runtime_for(table, &settings, false)?)
-        }
-    };
+fn buyer_for(provider: Provider, backend: &Backend) -> Result<Buyer, Stop> {
+    let endpoint = backend.endpoint(find_provider(provider.name())?)?;
+    let (base, runtime) = (&endpoint.base_url, endpoint.runtime);
     Ok(match provider {
-        Provider::Pandapon => pandapon::Client::with_runtime(&base, runtime).into(),
-        Provider::Dajisaas => dajisaas::Client::with_runtime(&base, runtime).into(),
-        Provider::Xportcn => xportcn::Client::with_runtime(&base, runtime).into(),
+        Provider::Pandapon => pandapon::Client::with_runtime(base, runtime).into(),
+        Provider::Dajisaas => dajisaas::Client::with_runtime(base, runtime).into(),
+        Provider::Xportcn => xportcn::Client::with_runtime(base, runtime).into(),
     })
 }
 
-pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
+async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let (name, sm) = m
         .subcommand()
-        .ok_or_else(|| Stop(exit::USAGE, "buy: which step? see --help".into()))?;
+        .ok_or_else(|| Stop::usage("buy: which step? see --help"))?;
     let providers = match sm.get_one::<String>("provider").map(String::as_str) {
         Some("all") | None => Provider::ALL.to_vec(),
         Some(p) => Provider::from_name(p).into_iter().collect(),
     };
-    let sandbox = if sm.get_flag("sandbox") {
-        Some(
-            Sandbox::start()
-                .await
-                .map_err(|e| Stop(exit::CONFIG, format!("cannot start the sandbox: {e}")))?,
-        )
-    } else {
-        None
-    };
+    let backend = Backend::from_matches(sm).await?;
+    let mut printer = Printer::new(Format::of(sm, Format::JsonLines));
     let mut code = exit::OK;
     for provider in providers {
-        let buyer = buyer_for(provider, sandbox.as_ref(), sm).await?;
+        let buyer = buyer_for(provider, &backend)?;
         let mut line = serde_json::Map::new();
         line.insert("provider".into(), json!(provider.name()));
-        if sandbox.is_some() {
+        if backend.is_sandbox() {
             line.insert("sandbox".into(), json!(true));
         }
         match step(&buyer, name, sm).await? {
@@ -354,7 +332,8 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
                 }
             }
         }
-        println!("{}", Value::Object(line));
+        printer.item(Value::Object(line));
     }
+    printer.finish();
     Ok(code)
 }

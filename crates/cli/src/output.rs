@@ -1,7 +1,133 @@
-//! Output: pretty JSON, or a table for lists (an array of objects, or an object holding one).
+//! Output: the `--output` [`Format`] every command that prints answers offers, and the [`Printer`] that
+//! writes them: pretty JSON, JSON lines, or a table for lists (an array of objects, or an object holding one).
+//! A command says what it has — one whole answer, or the items of a stream — and the format decides how
+//! that is written.
 
+use clap::builder::PossibleValue;
+use clap::{Arg, ArgMatches, ValueEnum};
 use serde_json::Value;
 use sourcing_runtime::BodyPrefix;
+use std::io::Write;
+
+/// How answers are written to stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One pretty-printed JSON document: an answer, or the array of a stream's items.
+    Json,
+    /// One compact JSON value per line: an answer (each element of an array answer), or each item of a stream
+    /// as it comes.
+    JsonLines,
+    /// A table of the first list of objects (its scalar columns); JSON where there is no such list.
+    Table,
+}
+
+impl Format {
+    pub const ID: &'static str = "output";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::JsonLines => "json-lines",
+            Format::Table => "table",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Format::Json => "one pretty-printed JSON document",
+            Format::JsonLines => "one compact JSON value per line (each element of a list)",
+            Format::Table => "a table of the first list of objects; JSON where there is none",
+        }
+    }
+
+    /// The global `--output`/`-o` argument of a command whose answers are printed, defaulting to `default`.
+    pub fn arg(default: Format) -> Arg {
+        Arg::new(Self::ID)
+            .long(Self::ID)
+            .short('o')
+            .global(true)
+            .value_name("FORMAT")
+            .value_parser(clap::builder::EnumValueParser::<Format>::new())
+            .default_value(default.name())
+            .help("How answers are printed: json, json-lines or table")
+    }
+
+    /// The format `m` asks for; `default` when the command offers no `--output`.
+    pub fn of(m: &ArgMatches, default: Format) -> Format {
+        m.try_get_one::<Format>(Self::ID)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(default)
+    }
+
+    /// One whole answer, as printed (without the final newline).
+    pub fn answer(self, data: &Value) -> String {
+        match (self, data) {
+            (Format::Json, _) => json(data),
+            (Format::JsonLines, Value::Array(items)) => items
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (Format::JsonLines, _) => data.to_string(),
+            (Format::Table, _) => table(data),
+        }
+    }
+}
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Json, Format::JsonLines, Format::Table]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.help()))
+    }
+}
+
+/// Writes a command's answers to stdout in its [`Format`].
+pub struct Printer {
+    format: Format,
+    /// The items of a stream, held until [`Printer::finish`] by the formats that print them as one document.
+    held: Vec<Value>,
+}
+
+impl Printer {
+    pub fn new(format: Format) -> Self {
+        Printer {
+            format,
+            held: Vec::new(),
+        }
+    }
+
+    /// One whole answer (an operation's data).
+    pub fn answer(&self, data: &Value) {
+        print_line(&self.format.answer(data));
+    }
+
+    /// One item of a stream (a provider's answer in `buy`): JSON lines print it now, the others with
+    /// [`Printer::finish`].
+    pub fn item(&mut self, item: Value) {
+        match self.format {
+            Format::JsonLines => print_line(&item.to_string()),
+            Format::Json | Format::Table => self.held.push(item),
+        }
+    }
+
+    /// The end of a stream: the held items as one document.
+    pub fn finish(self) {
+        if !self.held.is_empty() {
+            print_line(&self.format.answer(&Value::Array(self.held)));
+        }
+    }
+}
+
+/// `text` and a newline on stdout, flushed (a stream's line is seen at once; a closed pipe is not a panic).
+fn print_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
 
 /// Terminal columns of `s`: East Asian wide and fullwidth characters take two.
 fn width(s: &str) -> usize {
