@@ -14,6 +14,7 @@
 mod budget;
 mod confirm;
 mod guard;
+mod ledger;
 mod operations;
 mod toolsets;
 mod workflow;
@@ -28,6 +29,7 @@ use crate::{Stop, exit};
 use budget::Budget;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use confirm::Confirmations;
+use ledger::LedgerTool;
 use operations::OperationTool;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
@@ -80,6 +82,9 @@ pub struct Options {
     pub confirm_ttl: Duration,
     /// The response budget in bytes of JSON.
     pub max_result_bytes: usize,
+    /// The order ledger's store (`sqlite:PATH`, `postgres://…`): serves the `ledger` toolset, and the
+    /// workflow records its order steps there.
+    pub store: Option<String>,
 }
 
 impl Default for Options {
@@ -91,6 +96,7 @@ impl Default for Options {
             toolsets: None,
             confirm_ttl: Duration::from_secs(300),
             max_result_bytes: budget::DEFAULT_MAX_BYTES,
+            store: None,
         }
     }
 }
@@ -115,6 +121,7 @@ enum Discovery {
 enum Kind {
     Discovery(Discovery),
     Workflow(WorkflowTool, jsonschema::Validator),
+    Ledger(LedgerTool),
     Operation(OperationTool),
 }
 
@@ -128,7 +135,7 @@ struct Entry {
 impl Entry {
     fn allowed(&self, guards: Guards) -> bool {
         match &self.kind {
-            Kind::Discovery(_) => true,
+            Kind::Discovery(_) | Kind::Ledger(_) => true,
             Kind::Workflow(t, _) => t.allowed(guards),
             Kind::Operation(o) => guards.allows(o.guard),
         }
@@ -136,7 +143,7 @@ impl Entry {
 
     fn guard(&self) -> Guard {
         match &self.kind {
-            Kind::Discovery(_) => Guard::Read,
+            Kind::Discovery(_) | Kind::Ledger(_) => Guard::Read,
             Kind::Workflow(t, _) => t.guard(),
             Kind::Operation(o) => o.guard,
         }
@@ -158,6 +165,8 @@ pub struct Server {
     workflow: Workflow,
     confirmations: Confirmations,
     budget: Budget,
+    /// With `--store`: the order ledger (the `ledger` toolset; the workflow's journal).
+    ledger: Option<Arc<sourcing_ledger::Ledger>>,
 }
 
 fn discovery_tools() -> Result<Vec<(Tool, Discovery)>, String> {
@@ -261,6 +270,31 @@ impl Server {
                 },
             );
         }
+        let ledger = match &options.store {
+            Some(url) => Some(Arc::new(
+                sourcing_ledger::Ledger::open(url)
+                    .await
+                    .map_err(|e| format!("--store: {e}"))?,
+            )),
+            None => None,
+        };
+        if ledger.is_some() {
+            for t in LedgerTool::ALL {
+                let tool = t.tool()?;
+                entries.insert(
+                    t.name().into(),
+                    Entry {
+                        tool,
+                        toolset: ledger::LEDGER,
+                        kind: Kind::Ledger(t),
+                    },
+                );
+            }
+        }
+        let journal = |b: sourcing_buy::Buyer| match &ledger {
+            Some(l) => b.with_journal(l.clone()),
+            None => b,
+        };
         for o in operations::build(&endpoints, options.live)? {
             let toolset = endpoints[o.backend].provider.name;
             entries.insert(
@@ -272,12 +306,23 @@ impl Server {
                 },
             );
         }
-        let initial = options
-            .toolsets
-            .clone()
-            .unwrap_or_else(|| toolsets::DEFAULT.iter().map(|s| s.to_string()).collect());
+        let initial = match (&options.toolsets, &ledger) {
+            (Some(sets), _) => sets.clone(),
+            (None, Some(_)) => [toolsets::BUY, ledger::LEDGER].map(String::from).into(),
+            (None, None) => toolsets::DEFAULT.iter().map(|s| s.to_string()).collect(),
+        };
+        if initial.contains(ledger::LEDGER) && ledger.is_none() {
+            return Err("the ledger toolset needs a store: give --store URL".into());
+        }
         Ok(Server {
-            workflow: Workflow::new(endpoints.iter().filter_map(workflow::buyer).collect()),
+            workflow: Workflow::new(
+                endpoints
+                    .iter()
+                    .filter_map(workflow::buyer)
+                    .map(journal)
+                    .collect(),
+            ),
+            ledger,
             enabled: Enabled::new(initial),
             confirmations: Confirmations::new(clock, options.confirm_ttl),
             budget: Budget::new(options.max_result_bytes),
@@ -407,6 +452,10 @@ impl Server {
                 };
                 self.workflow.call(*tool, validator, arguments, &cx).await
             }
+            Kind::Ledger(t) => match &self.ledger {
+                Some(ledger) => t.call(ledger, arguments).await,
+                None => unreachable!("ledger tools exist only with a ledger"),
+            },
             Kind::Operation(o) => o.call(name, &self.endpoints[o.backend], arguments).await,
         };
         Ok(self.budget.fit(result))
@@ -426,6 +475,7 @@ impl Server {
                     "name": set,
                     "description": toolsets::description(set),
                     "enabled": self.enabled.contains(set),
+                    "available": set != ledger::LEDGER || self.ledger.is_some(),
                     "tools": served.len(),
                     "heldBack": held.len(),
                     "heldBackNote": (!held.is_empty()).then(|| "tools that write or pay, served only with --allow-writes / --allow-payments"),
@@ -446,6 +496,12 @@ impl Server {
                 "message": format!("enable_toolset: unknown toolset {requested:?}; valid: {}", toolsets::names().join(", ")),
             }));
         };
+        if set == ledger::LEDGER && self.ledger.is_none() {
+            return CallToolResult::structured_error(json!({
+                "error": "unavailable",
+                "message": "the ledger toolset needs a store: restart `sourcing mcp` with --store URL (e.g. sqlite:orders.db)",
+            }));
+        }
         let newly = self.enabled.enable(set);
         if newly && let Some(peer) = peer {
             // The client re-lists; a client that has gone away needs no notice.
@@ -591,6 +647,12 @@ fn command() -> Command {
                 .value_parser(clap::value_parser!(u64).range(1..))
                 .help("How long a confirmation token of buy_prepare_order / buy_prepare_payment is valid (default 300)"),
         )
+        .arg(
+            Arg::new("store")
+                .long("store")
+                .value_name("URL")
+                .help("The order ledger (sqlite:PATH or postgres://…): serves the read-only ledger toolset (listed by default then) and records every order step of the buy_* tools"),
+        )
         .args(Flag::args(&[Flag::Sandbox, Flag::Config]))
 }
 
@@ -603,7 +665,7 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         allow_payments: m.get_flag("allow-payments"),
         toolsets: m
             .get_one::<String>("toolsets")
-            .map(|list| toolsets::parse(list))
+            .map(|list| toolsets::parse(list, m.get_one::<String>("store").is_some()))
             .transpose()
             .map_err(Stop::usage)?,
         confirm_ttl: m
@@ -612,6 +674,7 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         max_result_bytes: m
             .get_one::<u32>("max-result-bytes")
             .map_or(defaults.max_result_bytes, |b| *b as usize),
+        store: m.get_one::<String>("store").cloned(),
     };
     let server = Server::start(options, m.get_one::<String>(Flag::Config.id()))
         .await

@@ -16,15 +16,21 @@ pub const ENABLE: &str = "enable_toolset";
 /// The toolsets listed when `--toolsets` is not given.
 pub const DEFAULT: &[&str] = &[BUY];
 
-/// The names a `--toolsets` list may use: `buy` and the providers' names (and `all`).
+/// The names a `--toolsets` list may use: `buy`, `ledger` and the providers' names (and `all`).
 pub fn names() -> Vec<&'static str> {
-    std::iter::once(BUY)
+    [BUY, super::ledger::LEDGER]
+        .into_iter()
         .chain(crate::backend::providers().iter().map(|p| p.name))
         .collect()
 }
 
 /// What a toolset holds, for `list_toolsets`.
 pub fn description(name: &str) -> String {
+    if name == super::ledger::LEDGER {
+        return "The order ledger, read-only (needs --store): orders needing attention (unknown outcomes, \
+                callback-reported states, orders needing a person) and an order's history."
+            .into();
+    }
     if name == BUY {
         return "The purchase workflow on every provider (provider argument): capabilities, search, product by id \
                 or pasted link, preview, order status; creating an order and paying are prepared, then confirmed \
@@ -42,13 +48,19 @@ pub fn description(name: &str) -> String {
     }
 }
 
-/// Parses `--toolsets a,b` (`all`: every toolset); unknown names are refused, listing the valid ones.
-pub fn parse(list: &str) -> Result<BTreeSet<String>, String> {
+/// Parses `--toolsets a,b` (`all`: every toolset, `ledger` only `with_store`); unknown names are refused,
+/// listing the valid ones.
+pub fn parse(list: &str, with_store: bool) -> Result<BTreeSet<String>, String> {
     let valid = names();
     let mut out = BTreeSet::new();
     for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         if name == "all" {
-            out.extend(valid.iter().map(|s| s.to_string()));
+            out.extend(
+                valid
+                    .iter()
+                    .filter(|s| with_store || **s != super::ledger::LEDGER)
+                    .map(|s| s.to_string()),
+            );
         } else if valid.contains(&name) {
             out.insert(name.to_string());
         } else {

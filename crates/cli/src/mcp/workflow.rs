@@ -503,7 +503,8 @@ impl Workflow {
         if let Err(refused) = validate(name, validator, &arguments) {
             return refused;
         }
-        self.run(tool, arguments, cx)
+        // Boxed: the facade's step futures are large, and a worker thread's stack is not.
+        Box::pin(self.run(tool, arguments, cx))
             .await
             .unwrap_or_else(|refused| refused)
     }
@@ -554,7 +555,7 @@ impl Workflow {
                     provider: buyer.provider(),
                     draft,
                 };
-                prepare(buyer, action, cx).await
+                Box::pin(prepare(buyer, action, cx)).await
             }
             WorkflowTool::PreparePayment => {
                 let a: PayArgs = parse(name, arguments)?;
@@ -563,7 +564,7 @@ impl Workflow {
                     provider: buyer.provider(),
                     order_ids: a.order_ids,
                 };
-                prepare(buyer, action, cx).await
+                Box::pin(prepare(buyer, action, cx)).await
             }
             WorkflowTool::Confirm => {
                 let a: ConfirmArgs = parse(name, arguments)?;
@@ -622,7 +623,7 @@ async fn search(buyers: &[&Buyer], query: &SearchQuery) -> CallToolResult {
     for b in buyers {
         results.push(answer(
             b.provider(),
-            b.search(query).await,
+            Box::pin(b.search(query)).await,
             |r| r.raw().to_json(),
             false,
         ));
@@ -635,7 +636,7 @@ async fn product(buyers: &[&Buyer], product: &ProductRef) -> CallToolResult {
     for b in buyers {
         results.push(answer(
             b.provider(),
-            b.product(product).await,
+            Box::pin(b.product(product)).await,
             |r| r.raw().to_json(),
             false,
         ));
@@ -648,7 +649,7 @@ async fn preview(buyers: &[&Buyer], draft: &OrderDraft) -> CallToolResult {
     for b in buyers {
         results.push(answer(
             b.provider(),
-            b.preview(draft).await,
+            Box::pin(b.preview(draft)).await,
             |r| r.raw().to_json(),
             false,
         ));
@@ -659,7 +660,7 @@ async fn preview(buyers: &[&Buyer], draft: &OrderDraft) -> CallToolResult {
 async fn status(buyer: &Buyer, order_id: &str) -> CallToolResult {
     let a = answer(
         buyer.provider(),
-        buyer.order(order_id).await,
+        Box::pin(buyer.order(order_id)).await,
         |r| r.raw().to_json(),
         false,
     );
@@ -680,7 +681,7 @@ async fn describe(buyer: &Buyer, action: Action) -> Prepared {
         outcome: None,
     };
     match &prepared.action {
-        Action::CreateOrder { draft, .. } => match buyer.preview(draft).await {
+        Action::CreateOrder { draft, .. } => match Box::pin(buyer.preview(draft)).await {
             Ok(p) if p.orders.is_empty() => {
                 prepared.amounts_note = Some(format!(
                     "{} documents no amounts in its preview",
@@ -694,7 +695,7 @@ async fn describe(buyer: &Buyer, action: Action) -> Prepared {
         Action::Pay { order_ids, .. } => {
             let mut orders = Vec::new();
             for id in order_ids {
-                match buyer.order(id).await {
+                match Box::pin(buyer.order(id)).await {
                     Ok(o) => orders.push(o),
                     Err(e) => {
                         prepared.amounts_note = Some(format!("amounts not known beforehand: {e}"));
@@ -746,7 +747,7 @@ async fn prepare(buyer: &Buyer, action: Action, cx: &Context<'_>) -> CallToolRes
         let a: Answer<Prepared> = answer(buyer.provider(), Err(e), |_| Value::Null, false);
         return to_result(&Answers { results: vec![a] });
     }
-    let mut prepared = describe(buyer, action).await;
+    let mut prepared = Box::pin(describe(buyer, action)).await;
     match cx.peer.filter(|p| {
         p.supported_elicitation_modes()
             .contains(&ElicitationMode::Form)
@@ -760,7 +761,7 @@ async fn prepare(buyer: &Buyer, action: Action, cx: &Context<'_>) -> CallToolRes
             match peer.elicit::<Approval>(question).await {
                 Ok(Some(Approval { approve: true })) => {
                     prepared.confirmation = "approved";
-                    prepared.outcome = Some(execute(buyer, &prepared.action).await);
+                    prepared.outcome = Some(Box::pin(execute(buyer, &prepared.action)).await);
                 }
                 Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => {
                     prepared.confirmation = "declined";
@@ -834,7 +835,7 @@ async fn confirm(buyer: &Buyer, token: &str, action: Action, cx: &Context<'_>) -
     if let Err(refusal) = cx.confirmations.redeem(token, &action) {
         return refused(refusal.message());
     }
-    to_result(&execute(buyer, &action).await)
+    to_result(&Box::pin(execute(buyer, &action)).await)
 }
 
 /// Does a confirmed action, once.
@@ -843,15 +844,24 @@ async fn execute(buyer: &Buyer, action: &Action) -> Answers<Executed> {
     let a = match action {
         Action::CreateOrder { draft, .. } => answer(
             p,
-            buyer.create_order(draft).await.map(Executed::Created),
+            Box::pin(buyer.create_order(draft))
+                .await
+                .map(Executed::Created),
             raw_of,
             true,
         ),
         Action::Pay { order_ids, .. } => match order_ids.as_slice() {
-            [one] => answer(p, buyer.pay(one).await.map(Executed::Paid), raw_of, true),
+            [one] => answer(
+                p,
+                Box::pin(buyer.pay(one)).await.map(Executed::Paid),
+                raw_of,
+                true,
+            ),
             _ => answer(
                 p,
-                buyer.pay_batch(order_ids).await.map(Executed::PaidBatch),
+                Box::pin(buyer.pay_batch(order_ids))
+                    .await
+                    .map(Executed::PaidBatch),
                 raw_of,
                 true,
             ),

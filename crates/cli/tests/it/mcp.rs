@@ -455,7 +455,7 @@ fn piped_initialize_and_tools_list_gives_the_default_list_and_every_toolset_on_r
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("valid: buy, pandapon"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("valid: buy, ledger, pandapon"));
 }
 
 /// `--live` serves only the providers with credentials, calls their base URL (here a sandbox standing in

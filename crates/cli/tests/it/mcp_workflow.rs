@@ -55,11 +55,17 @@ impl ClientHandler for TestClient {
 
 struct Session {
     client: RunningService<RoleClient, TestClient>,
+    server: Arc<Server>,
     asked: Arc<Mutex<Vec<String>>>,
     list_changed: mpsc::UnboundedReceiver<()>,
 }
 
 impl Session {
+    /// Requests that reached the sandbox's `operation`.
+    fn hits(&self, operation: &str) -> u64 {
+        self.server.sandbox().expect("sandbox mode").hits(operation)
+    }
+
     async fn call(&self, name: &str, arguments: Value) -> CallToolResult {
         let Value::Object(arguments) = arguments else {
             panic!("arguments must be an object")
@@ -98,9 +104,11 @@ async fn session_with(
     if let Some(sandbox) = server.sandbox() {
         sandbox.seed_order(SEEDED);
     }
+    let server = Arc::new(server);
+    let serving = server.clone();
     let (server_end, client_end) = tokio::io::duplex(1 << 20);
     tokio::spawn(async move {
-        let running = server.serve(server_end).await.expect("server handshake");
+        let running = serving.serve(server_end).await.expect("server handshake");
         let _ = running.waiting().await;
     });
     let (tx, list_changed) = mpsc::unbounded_channel();
@@ -112,6 +120,7 @@ async fn session_with(
     };
     Session {
         client: handler.serve(client_end).await.expect("client handshake"),
+        server,
         asked,
         list_changed,
     }
@@ -205,9 +214,17 @@ async fn enabling_a_toolset_lists_its_tools_and_sends_list_changed() {
     let sets = s.call("list_toolsets", json!({})).await;
     let sets = structured(&sets)["toolsets"].as_array().unwrap().clone();
     let names: Vec<&str> = sets.iter().map(|t| t["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["buy", "pandapon", "dajisaas", "xportcn"]);
+    assert_eq!(names, ["buy", "ledger", "pandapon", "dajisaas", "xportcn"]);
     assert_eq!(sets[0]["enabled"], true);
-    assert_eq!(sets[1]["enabled"], false);
+    assert_eq!(sets[1]["available"], false, "no store given");
+    assert_eq!(sets[2]["enabled"], false);
+    let no_store = s.call("enable_toolset", json!({"toolset": "ledger"})).await;
+    assert!(
+        structured(&no_store)["message"]
+            .as_str()
+            .unwrap()
+            .contains("--store")
+    );
 
     let enabled = s
         .call("enable_toolset", json!({"toolset": "xportcn"}))
@@ -451,6 +468,11 @@ async fn a_token_is_single_use_bound_to_its_action_and_expires() {
     // An invented token is refused.
     let invented = confirm(&json!({"token": "ct_0"}), p["action"].clone()).await;
     assert_eq!(invented.is_error, Some(true));
+    assert_eq!(
+        s.hits("ka_order_pay"),
+        1,
+        "only the one valid confirmation paid"
+    );
     let _ = s.client.cancel().await;
 
     // --allow-payments is still required: preparing a payment is refused, and so is a confirmation.
@@ -570,4 +592,66 @@ async fn a_large_result_is_cut_with_a_continuation() {
     assert_eq!(&Value::Array(items), full.pointer(&path).unwrap());
     let _ = s.client.cancel().await;
     let _ = whole.client.cancel().await;
+}
+
+/// With a store, the ledger toolset is listed by default and the workflow records its steps there: a payment
+/// whose answer never came (the sandbox drops the connection) is listed as needing attention, its history
+/// shows it, and paying it again is refused before anything is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
+    let dir = std::env::temp_dir().join(format!("sourcing-mcp-ledger-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let _ = std::fs::remove_file(dir.join("ledger.db"));
+    let options = Options {
+        store: Some(format!("sqlite:{}", dir.join("ledger.db").display())),
+        ..everything()
+    };
+    let s = session(options).await;
+    let listed = s.names().await;
+    assert!(
+        listed.contains(&"ledger_attention".to_string()),
+        "{listed:?}"
+    );
+    assert!(listed.contains(&"ledger_order_history".to_string()));
+    assert!(listed.len() <= 15, "{}", listed.len());
+
+    s.server
+        .sandbox()
+        .unwrap()
+        .inject(sourcing_sandbox::FaultRule::parse("ka_order_pay=drop:1").unwrap());
+    let paid = prepare_and_confirm(&s, "buy_prepare_payment", pay_action(SEEDED)).await;
+    assert_eq!(paid.is_error, Some(true));
+    let e = &only(&paid)["error"];
+    assert_eq!(e["nothing_sent"], false, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("check buy_order_status"),
+        "{e}"
+    );
+
+    let attention = s.call("ledger_attention", json!({})).await;
+    let unknown = structured(&attention)["unknown"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(unknown.len(), 1, "{attention:?}");
+    assert_eq!(unknown[0]["order_id"], SEEDED);
+    assert_eq!(unknown[0]["state"], "pay_unknown");
+
+    let history = s
+        .call("ledger_order_history", json!({"order_id": SEEDED}))
+        .await;
+    let h = structured(&history);
+    assert_eq!(h["entry"]["state"], "pay_unknown", "{h}");
+    assert!(!h["events"].as_array().unwrap().is_empty(), "{h}");
+
+    // Never sent again while the outcome is unknown.
+    let again = prepare_and_confirm(&s, "buy_prepare_payment", pay_action(SEEDED)).await;
+    assert_eq!(again.is_error, Some(true));
+    assert_eq!(only(&again)["error"]["nothing_sent"], true, "{again:?}");
+    assert_eq!(s.hits("ka_order_pay"), 1);
+    let _ = s.client.cancel().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
