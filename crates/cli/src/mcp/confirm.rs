@@ -62,7 +62,7 @@ pub enum Action {
         #[serde(with = "provider_name")]
         #[schemars(with = "String")]
         provider: Provider,
-        draft: OrderDraft,
+        draft: Box<OrderDraft>,
     },
     Pay {
         #[serde(with = "provider_name")]

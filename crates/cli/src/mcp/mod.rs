@@ -478,7 +478,7 @@ impl Server {
                     "available": set != ledger::LEDGER || self.ledger.is_some(),
                     "tools": served.len(),
                     "heldBack": held.len(),
-                    "heldBackNote": (!held.is_empty()).then(|| "tools that write or pay, served only with --allow-writes / --allow-payments"),
+                    "heldBackNote": (!held.is_empty()).then_some("tools that write or pay, served only with --allow-writes / --allow-payments"),
                 })
             })
             .collect();

@@ -147,8 +147,34 @@ impl WorkflowTool {
 fn schemas<I: JsonSchema + 'static, O: JsonSchema + 'static>()
 -> Result<(JsonObject, Arc<JsonObject>), String> {
     let input = rmcp::handler::server::tool::schema_for_input::<I>()?;
-    let output = rmcp::handler::server::tool::schema_for_output::<O>();
-    Ok(((*input).clone(), output))
+    let mut output =
+        Value::Object((*rmcp::handler::server::tool::schema_for_output::<O>()).clone());
+    without_descriptions(&mut output);
+    let Value::Object(output) = output else {
+        unreachable!("built from an object")
+    };
+    Ok(((*input).clone(), Arc::new(output)))
+}
+
+/// Output schemas keep their shape but not the types' documentation (written for Rust readers, and most of
+/// a listing's size): what each field means is in the tool descriptions and the input schemas.
+fn without_descriptions(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            map.remove("description");
+            for (keyword, value) in map.iter_mut() {
+                match (keyword.as_str(), value) {
+                    // Maps of names to schemas: the names are kept, each schema stripped.
+                    ("properties" | "$defs" | "patternProperties", Value::Object(named)) => {
+                        named.values_mut().for_each(without_descriptions)
+                    }
+                    (_, value) => without_descriptions(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(without_descriptions),
+        _ => {}
+    }
 }
 
 /// The `provider` property lists the facade's providers (and `all` where it applies); unknown properties
@@ -553,7 +579,7 @@ impl Workflow {
                 let buyer = buyers(&provider)?[0];
                 let action = Action::CreateOrder {
                     provider: buyer.provider(),
-                    draft,
+                    draft: Box::new(draft),
                 };
                 Box::pin(prepare(buyer, action, cx)).await
             }
