@@ -1,8 +1,8 @@
 //! `sourcing mcp`: the providers as Model Context Protocol tools on stdin/stdout, grouped in toolsets.
 //!
-//! * [`toolsets`]: `buy` (the purchase workflow, listed by default) and one per provider (its raw
-//!   operations, [`operations`]), enabled at start (`--toolsets`) or at run time (`enable_toolset`, announced
-//!   with `notifications/tools/list_changed`).
+//! * [`toolsets`]: `buy` (the purchase workflow, listed by default), `ledger` ([`ledger`], with a store) and
+//!   one per provider (its raw operations, [`operations`]), enabled at start (`--toolsets`) or at run time
+//!   (`enable_toolset`, announced with `notifications/tools/list_changed`).
 //! * [`workflow`]: the `buy` tools over `sourcing-buy`, schemas from the facade's types.
 //! * [`confirm`]: money moves only after confirmation (a one-time token, or the person's yes).
 //! * [`budget`]: results over the response budget are cut with a continuation, never silently.
@@ -53,6 +53,9 @@ humans go to stderr), grouped in toolsets:
   * buy (listed by default): the purchase workflow on every provider through one set of tools with a
     provider argument: buy_capabilities, buy_search, buy_product (id or pasted link), buy_preview,
     buy_order_status; buy_prepare_order / buy_prepare_payment + buy_confirm create and pay;
+  * ledger (with --store URL; then listed by default): ledger_attention (orders whose outcome is unknown,
+    callback-reported states, orders needing a person) and ledger_order_history, read-only; the buy tools
+    record every order step there before sending it;
   * pandapon, dajisaas, xportcn: every API operation as a tool, <provider>_<operation_id>.
 list_toolsets and enable_toolset list and enable toolsets at run time (the client is told the tool list
 changed); more_results returns the next page of a result cut to the response budget.
