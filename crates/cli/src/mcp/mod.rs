@@ -124,7 +124,7 @@ enum Discovery {
 enum Kind {
     Discovery(Discovery),
     Workflow(WorkflowTool, jsonschema::Validator),
-    Ledger(LedgerTool),
+    Ledger(LedgerTool, Arc<sourcing_ledger::Ledger>),
     Operation(OperationTool),
 }
 
@@ -138,7 +138,7 @@ struct Entry {
 impl Entry {
     fn allowed(&self, guards: Guards) -> bool {
         match &self.kind {
-            Kind::Discovery(_) | Kind::Ledger(_) => true,
+            Kind::Discovery(_) | Kind::Ledger(..) => true,
             Kind::Workflow(t, _) => t.allowed(guards),
             Kind::Operation(o) => guards.allows(o.guard),
         }
@@ -146,7 +146,7 @@ impl Entry {
 
     fn guard(&self) -> Guard {
         match &self.kind {
-            Kind::Discovery(_) | Kind::Ledger(_) => Guard::Read,
+            Kind::Discovery(_) | Kind::Ledger(..) => Guard::Read,
             Kind::Workflow(t, _) => t.guard(),
             Kind::Operation(o) => o.guard,
         }
@@ -281,15 +281,17 @@ impl Server {
             )),
             None => None,
         };
-        if ledger.is_some() {
+        if let Some(ledger) = &ledger {
             for t in LedgerTool::ALL {
                 let tool = t.tool()?;
+                let kind = Kind::Ledger(t, ledger.clone());
+                let toolset = ledger::LEDGER;
                 entries.insert(
                     t.name().into(),
                     Entry {
                         tool,
-                        toolset: ledger::LEDGER,
-                        kind: Kind::Ledger(t),
+                        toolset,
+                        kind,
                     },
                 );
             }
@@ -455,10 +457,7 @@ impl Server {
                 };
                 self.workflow.call(*tool, validator, arguments, &cx).await
             }
-            Kind::Ledger(t) => match &self.ledger {
-                Some(ledger) => t.call(ledger, arguments).await,
-                None => unreachable!("ledger tools exist only with a ledger"),
-            },
+            Kind::Ledger(t, ledger) => t.call(ledger, arguments).await,
             Kind::Operation(o) => o.call(name, &self.endpoints[o.backend], arguments).await,
         };
         Ok(self.budget.fit(result))

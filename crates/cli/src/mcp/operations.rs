@@ -65,13 +65,9 @@ impl OperationTool {
         backend: &Endpoint,
         arguments: Map<String, Value>,
     ) -> CallToolResult {
-        let arguments = Value::Object(arguments);
-        if let Err(refused) = validate(name, &self.validator, &arguments) {
+        if let Err(refused) = validate(name, &self.validator, &Value::Object(arguments.clone())) {
             return refused;
         }
-        let Value::Object(arguments) = arguments else {
-            unreachable!("built from a map above")
-        };
         let (query, body) = match split_arguments(self.op, &arguments) {
             Ok(split) => split,
             Err(message) => {

@@ -427,7 +427,27 @@ fn handshake() -> Vec<Value> {
 /// schemas.
 #[test]
 fn piped_initialize_and_tools_list_gives_the_default_list_and_every_toolset_on_request() {
-    let (answers, _) = exchange(&[], &[], &handshake());
+    let mut lines = handshake();
+    lines.push(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+        "name": "buy_preview", "arguments": {"provider": "all", "address": {
+            "full_name": "Zhang San", "mobile": "18600888861", "phone": "18600888861", "post_code": "310000",
+            "province": "浙江省", "city": "杭州市", "district": "西湖区", "town": "转塘街道",
+            "street": "转塘街道 1 号", "district_code": "330106"},
+            "lines": [{"offer_id": "672991141190", "spec_id": "cd2b8c31408766f9fb089e74e2a6ac15", "quantity": 2}],
+            "external_order_id": "PIPE-1"}}}));
+    let (answers, _) = exchange(&[], &[], &lines);
+    let results = answers["3"]["result"]["structuredContent"]["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", answers["3"]));
+    let providers: Vec<&str> = results
+        .iter()
+        .map(|r| r["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        providers,
+        ["pandapon", "dajisaas", "xportcn"],
+        "one answer per provider"
+    );
     assert_eq!(answers["1"]["result"]["serverInfo"]["name"], "sourcing");
     let tools = answers["2"]["result"]["tools"].as_array().expect("tools");
     assert!(tools.len() <= 15, "{}", tools.len());
