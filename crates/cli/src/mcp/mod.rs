@@ -1,12 +1,12 @@
 //! `sourcing mcp`: the providers as Model Context Protocol tools on stdin/stdout, grouped in toolsets.
 //!
-//! * [`toolsets`]: `buy` (the purchase workflow, listed by default), `ledger` ([`ledger`], with a store) and
-//!   one per provider (its raw operations, [`operations`]), enabled at start (`--toolsets`) or at run time
+//! * `toolsets.rs`: `buy` (the purchase workflow, listed by default), `ledger` (`ledger.rs`, with a store) and
+//!   one per provider (its raw operations, `operations.rs`), enabled at start (`--toolsets`) or at run time
 //!   (`enable_toolset`, announced with `notifications/tools/list_changed`).
-//! * [`workflow`]: the `buy` tools over `sourcing-buy`, schemas from the facade's types.
-//! * [`confirm`]: money moves only after confirmation (a one-time token, or the person's yes).
-//! * [`budget`]: results over the response budget are cut with a continuation, never silently.
-//! * [`guard`]: `--allow-writes` and `--allow-payments`, applied to every toolset.
+//! * `workflow.rs`: the `buy` tools over `sourcing-buy`, schemas from the facade's types.
+//! * `confirm.rs`: money moves only after confirmation (a one-time token, or the person's yes).
+//! * `budget.rs`: results over the response budget are cut with a continuation, never silently.
+//! * `guard.rs`: `--allow-writes` and `--allow-payments`, applied to every toolset.
 //!
 //! Calls go to the embedded sandbox unless `--live` is given ([`crate::backend`]). Credentials are never part of
 //! a tool, a result or a log line; stdout carries only the protocol, the banner goes to stderr.
@@ -79,7 +79,7 @@ pub struct Options {
     pub live: bool,
     pub allow_writes: bool,
     pub allow_payments: bool,
-    /// The toolsets listed at start (`None`: [`toolsets::DEFAULT`]).
+    /// The toolsets listed at start (`None`: `buy`, and `ledger` with a store).
     pub toolsets: Option<BTreeSet<String>>,
     /// How long a confirmation token is valid.
     pub confirm_ttl: Duration,
