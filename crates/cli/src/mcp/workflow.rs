@@ -21,6 +21,8 @@ use sourcing_buy::{
     BatchPayment, Buyer, CreatedOrder, Error, OrderDraft, OrderInfo, Payment, Preview, Product,
     ProductRef, Provider, SearchPage, SearchQuery, Step, Support,
 };
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// The workflow tools.
@@ -425,25 +427,62 @@ pub struct Prepared {
     pub outcome: Option<Answers<Executed>>,
 }
 
-fn answer<T>(
-    provider: Provider,
-    result: Result<T, Error>,
-    raw: impl FnOnce(&T) -> Value,
-    moves_money: bool,
-) -> Answer<T> {
+/// A normalised answer that keeps the vendor's typed answer.
+trait ToRaw {
+    /// The vendor's answer as JSON.
+    fn raw_json(&self) -> Value;
+}
+
+macro_rules! to_raw {
+    ($($t:ty),*) => {$(
+        impl ToRaw for $t {
+            fn raw_json(&self) -> Value {
+                self.raw().to_json()
+            }
+        }
+    )*};
+}
+
+to_raw!(
+    SearchPage,
+    Product,
+    Preview,
+    OrderInfo,
+    CreatedOrder,
+    Payment,
+    BatchPayment
+);
+
+impl ToRaw for Executed {
+    fn raw_json(&self) -> Value {
+        match self {
+            Executed::Created(c) => c.raw_json(),
+            Executed::Paid(p) => p.raw_json(),
+            Executed::PaidBatch(b) => b.raw_json(),
+        }
+    }
+}
+
+fn answer<T: ToRaw>(provider: Provider, result: Result<T, Error>, moves_money: bool) -> Answer<T> {
     match result {
         Ok(v) => Answer {
             provider: provider.name().into(),
-            raw: Some(raw(&v)),
+            raw: Some(v.raw_json()),
             result: Some(v),
             error: None,
         },
-        Err(e) => Answer {
+        Err(e) => Answer::failed(provider, &e, moves_money),
+    }
+}
+
+impl<T> Answer<T> {
+    fn failed(provider: Provider, e: &Error, moves_money: bool) -> Self {
+        Answer {
             provider: provider.name().into(),
             result: None,
             raw: None,
-            error: Some(Failure::from_error(&e, moves_money)),
-        },
+            error: Some(Failure::from_error(e, moves_money)),
+        }
     }
 }
 
@@ -558,21 +597,21 @@ impl Workflow {
             }
             WorkflowTool::Search => {
                 let a: SearchArgs = parse(name, arguments)?;
-                search(&buyers(&a.provider)?, &a.query).await
+                each(&buyers(&a.provider)?, |b| Box::pin(b.search(&a.query))).await
             }
             WorkflowTool::Product => {
                 let a: ProductArgs = parse(name, arguments)?;
                 let product = ProductRef::parse(&a.product)
                     .map_err(|e| invalid(name, format!("product: {e}")))?;
-                self::product(&buyers(&a.provider)?, &product).await
+                each(&buyers(&a.provider)?, |b| Box::pin(b.product(&product))).await
             }
             WorkflowTool::Preview => {
                 let (provider, draft) = parse_draft(name, arguments)?;
-                preview(&buyers(&provider)?, &draft).await
+                each(&buyers(&provider)?, |b| Box::pin(b.preview(&draft))).await
             }
             WorkflowTool::OrderStatus => {
                 let a: StatusArgs = parse(name, arguments)?;
-                status(buyers(&a.provider)?[0], &a.order_id).await
+                each(&buyers(&a.provider)?, |b| Box::pin(b.order(&a.order_id))).await
             }
             WorkflowTool::PrepareOrder => {
                 let (provider, draft) = parse_draft(name, arguments)?;
@@ -644,53 +683,19 @@ fn capabilities(provider: Provider) -> Answer<Vec<Capability>> {
     }
 }
 
-async fn search(buyers: &[&Buyer], query: &SearchQuery) -> CallToolResult {
+/// A facade step, boxed: its futures are large, and a worker thread's stack is not.
+type StepFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// Runs `step` on each buyer in turn: one answer per provider.
+async fn each<'a, T: ToRaw + Serialize>(
+    buyers: &[&'a Buyer],
+    step: impl Fn(&'a Buyer) -> StepFuture<'a, T>,
+) -> CallToolResult {
     let mut results = Vec::new();
     for b in buyers {
-        results.push(answer(
-            b.provider(),
-            Box::pin(b.search(query)).await,
-            |r| r.raw().to_json(),
-            false,
-        ));
+        results.push(answer(b.provider(), step(b).await, false));
     }
     to_result(&Answers { results })
-}
-
-async fn product(buyers: &[&Buyer], product: &ProductRef) -> CallToolResult {
-    let mut results = Vec::new();
-    for b in buyers {
-        results.push(answer(
-            b.provider(),
-            Box::pin(b.product(product)).await,
-            |r| r.raw().to_json(),
-            false,
-        ));
-    }
-    to_result(&Answers { results })
-}
-
-async fn preview(buyers: &[&Buyer], draft: &OrderDraft) -> CallToolResult {
-    let mut results = Vec::new();
-    for b in buyers {
-        results.push(answer(
-            b.provider(),
-            Box::pin(b.preview(draft)).await,
-            |r| r.raw().to_json(),
-            false,
-        ));
-    }
-    to_result(&Answers { results })
-}
-
-async fn status(buyer: &Buyer, order_id: &str) -> CallToolResult {
-    let a = answer(
-        buyer.provider(),
-        Box::pin(buyer.order(order_id)).await,
-        |r| r.raw().to_json(),
-        false,
-    );
-    to_result(&Answers { results: vec![a] })
 }
 
 /// What will happen: the action, with the amounts that can be read beforehand (read-only calls).
@@ -770,7 +775,7 @@ async fn prepare(buyer: &Buyer, action: Action, cx: &Context<'_>) -> CallToolRes
         Support::Published { .. } => None,
     };
     if let Some(e) = refusal {
-        let a: Answer<Prepared> = answer(buyer.provider(), Err(e), |_| Value::Null, false);
+        let a: Answer<Prepared> = Answer::failed(buyer.provider(), &e, false);
         return to_result(&Answers { results: vec![a] });
     }
     let mut prepared = Box::pin(describe(buyer, action)).await;
@@ -866,40 +871,18 @@ async fn confirm(buyer: &Buyer, token: &str, action: Action, cx: &Context<'_>) -
 
 /// Does a confirmed action, once.
 async fn execute(buyer: &Buyer, action: &Action) -> Answers<Executed> {
-    let p = buyer.provider();
-    let a = match action {
-        Action::CreateOrder { draft, .. } => answer(
-            p,
-            Box::pin(buyer.create_order(draft))
-                .await
-                .map(Executed::Created),
-            raw_of,
-            true,
-        ),
+    let result = match action {
+        Action::CreateOrder { draft, .. } => Box::pin(buyer.create_order(draft))
+            .await
+            .map(Executed::Created),
         Action::Pay { order_ids, .. } => match order_ids.as_slice() {
-            [one] => answer(
-                p,
-                Box::pin(buyer.pay(one)).await.map(Executed::Paid),
-                raw_of,
-                true,
-            ),
-            _ => answer(
-                p,
-                Box::pin(buyer.pay_batch(order_ids))
-                    .await
-                    .map(Executed::PaidBatch),
-                raw_of,
-                true,
-            ),
+            [one] => Box::pin(buyer.pay(one)).await.map(Executed::Paid),
+            _ => Box::pin(buyer.pay_batch(order_ids))
+                .await
+                .map(Executed::PaidBatch),
         },
     };
-    Answers { results: vec![a] }
-}
-
-fn raw_of(e: &Executed) -> Value {
-    match e {
-        Executed::Created(c) => c.raw().to_json(),
-        Executed::Paid(p) => p.raw().to_json(),
-        Executed::PaidBatch(b) => b.raw().to_json(),
+    Answers {
+        results: vec![answer(buyer.provider(), result, true)],
     }
 }
