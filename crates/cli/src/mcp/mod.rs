@@ -212,6 +212,74 @@ fn discovery_tools() -> Result<Vec<(Tool, Discovery)>, String> {
     ])
 }
 
+/// The sandbox or the live providers, and the endpoints of the providers served (live: those with
+/// credentials).
+async fn serve(live: bool, config: Option<&String>) -> Result<(Backend, Vec<Endpoint>), String> {
+    let backend = if live {
+        Backend::live(config, None)
+    } else {
+        Backend::sandbox().await
+    }
+    .map_err(|Stop(_, m)| m)?;
+    let mut endpoints = Vec::new();
+    for &provider in providers() {
+        match backend.endpoint(provider) {
+            Ok(endpoint) => endpoints.push(endpoint),
+            // Live, a provider without (complete) credentials is not served; the message names the missing key.
+            Err(Stop(_, why)) if live => {
+                eprintln!("sourcing mcp: {} not served: {why}", provider.name);
+            }
+            Err(Stop(_, why)) => return Err(why),
+        }
+    }
+    if endpoints.is_empty() {
+        return Err("--live: no provider has credentials (environment or --config); without --live the embedded sandbox is used".into());
+    }
+    Ok((backend, endpoints))
+}
+
+/// Every tool by name: discovery, workflow, ledger (with a ledger) and every operation of the endpoints.
+fn catalog(
+    endpoints: &[Endpoint],
+    ledger: Option<&Arc<sourcing_ledger::Ledger>>,
+    live: bool,
+) -> Result<BTreeMap<String, Entry>, String> {
+    let mut entries = BTreeMap::new();
+    let mut add = |tool: Tool, toolset: &'static str, kind: Kind| {
+        entries.insert(
+            tool.name.to_string(),
+            Entry {
+                tool,
+                toolset,
+                kind,
+            },
+        );
+    };
+    for (tool, d) in discovery_tools()? {
+        add(tool, "", Kind::Discovery(d));
+    }
+    for t in WorkflowTool::ALL {
+        let tool = t.tool()?;
+        let schema = Value::Object((*tool.input_schema).clone());
+        let validator = jsonschema::validator_for(&schema)
+            .map_err(|e| format!("{}: invalid input schema: {e}", t.name()))?;
+        add(tool, toolsets::BUY, Kind::Workflow(t, validator));
+    }
+    for t in LedgerTool::ALL {
+        if let Some(ledger) = ledger {
+            add(t.tool()?, ledger::LEDGER, Kind::Ledger(t, ledger.clone()));
+        }
+    }
+    for o in operations::build(endpoints, live)? {
+        add(
+            o.tool.clone(),
+            endpoints[o.backend].provider.name,
+            Kind::Operation(o),
+        );
+    }
+    Ok(entries)
+}
+
 impl Server {
     /// Against the embedded sandbox (started in-process), or — with `options.live` — against every provider
     /// whose credentials `config`/the environment hold. `Err` says why nothing can be served.
@@ -225,54 +293,7 @@ impl Server {
         config: Option<&String>,
         clock: Box<dyn Clock>,
     ) -> Result<Self, String> {
-        let backend = if options.live {
-            Backend::live(config, None)
-        } else {
-            Backend::sandbox().await
-        }
-        .map_err(|Stop(_, m)| m)?;
-        let mut endpoints = Vec::new();
-        for &provider in providers() {
-            match backend.endpoint(provider) {
-                Ok(endpoint) => endpoints.push(endpoint),
-                // Live, a provider without (complete) credentials is not served; the message names the
-                // missing key.
-                Err(Stop(_, why)) if options.live => {
-                    eprintln!("sourcing mcp: {} not served: {why}", provider.name);
-                }
-                Err(Stop(_, why)) => return Err(why),
-            }
-        }
-        if endpoints.is_empty() {
-            return Err("--live: no provider has credentials (environment or --config); without --live the embedded sandbox is used".into());
-        }
-        let mut entries = BTreeMap::new();
-        for (tool, d) in discovery_tools()? {
-            let kind = Kind::Discovery(d);
-            entries.insert(
-                tool.name.to_string(),
-                Entry {
-                    tool,
-                    toolset: "",
-                    kind,
-                },
-            );
-        }
-        for t in WorkflowTool::ALL {
-            let tool = t.tool()?;
-            let schema = Value::Object((*tool.input_schema).clone());
-            let validator = jsonschema::validator_for(&schema)
-                .map_err(|e| format!("{}: invalid input schema: {e}", t.name()))?;
-            let kind = Kind::Workflow(t, validator);
-            entries.insert(
-                t.name().into(),
-                Entry {
-                    tool,
-                    toolset: toolsets::BUY,
-                    kind,
-                },
-            );
-        }
+        let (backend, endpoints) = serve(options.live, config).await?;
         let ledger = match &options.store {
             Some(url) => Some(Arc::new(
                 sourcing_ledger::Ledger::open(url)
@@ -281,36 +302,6 @@ impl Server {
             )),
             None => None,
         };
-        if let Some(ledger) = &ledger {
-            for t in LedgerTool::ALL {
-                let tool = t.tool()?;
-                let kind = Kind::Ledger(t, ledger.clone());
-                let toolset = ledger::LEDGER;
-                entries.insert(
-                    t.name().into(),
-                    Entry {
-                        tool,
-                        toolset,
-                        kind,
-                    },
-                );
-            }
-        }
-        let journal = |b: sourcing_buy::Buyer| match &ledger {
-            Some(l) => b.with_journal(l.clone()),
-            None => b,
-        };
-        for o in operations::build(&endpoints, options.live)? {
-            let toolset = endpoints[o.backend].provider.name;
-            entries.insert(
-                o.tool.name.to_string(),
-                Entry {
-                    tool: o.tool.clone(),
-                    toolset,
-                    kind: Kind::Operation(o),
-                },
-            );
-        }
         let initial = match (&options.toolsets, &ledger) {
             (Some(sets), _) => sets.clone(),
             (None, Some(_)) => [toolsets::BUY, ledger::LEDGER].map(String::from).into(),
@@ -319,19 +310,19 @@ impl Server {
         if initial.contains(ledger::LEDGER) && ledger.is_none() {
             return Err("the ledger toolset needs a store: give --store URL".into());
         }
+        // With a ledger, the workflow records every order step in it before sending.
+        let journal = |b: sourcing_buy::Buyer| match &ledger {
+            Some(l) => b.with_journal(l.clone()),
+            None => b,
+        };
+        let buyers = endpoints.iter().filter_map(workflow::buyer).map(journal);
         Ok(Server {
-            workflow: Workflow::new(
-                endpoints
-                    .iter()
-                    .filter_map(workflow::buyer)
-                    .map(journal)
-                    .collect(),
-            ),
+            entries: catalog(&endpoints, ledger.as_ref(), options.live)?,
+            workflow: Workflow::new(buyers.collect()),
             ledger,
             enabled: Enabled::new(initial),
             confirmations: Confirmations::new(clock, options.confirm_ttl),
             budget: Budget::new(options.max_result_bytes),
-            entries,
             target: if options.live {
                 "the live provider APIs"
             } else {
