@@ -66,14 +66,37 @@ impl Session {
         self.server.sandbox().expect("sandbox mode").hits(operation)
     }
 
+    /// Calls `name`; a successful structured answer must match the tool's output schema.
     async fn call(&self, name: &str, arguments: Value) -> CallToolResult {
         let Value::Object(arguments) = arguments else {
             panic!("arguments must be an object")
         };
-        self.client
+        let result = self
+            .client
             .call_tool(CallToolRequestParams::new(name.to_string()).with_arguments(arguments))
             .await
-            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let tool = self
+            .server
+            .reachable_tools()
+            .into_iter()
+            .find(|t| t.name == name);
+        if let (Some(schema), Some(content), Some(false)) = (
+            tool.and_then(|t| t.output_schema),
+            &result.structured_content,
+            result.is_error,
+        ) {
+            let validator = jsonschema::validator_for(&Value::Object((*schema).clone())).unwrap();
+            let problems: Vec<String> = validator
+                .iter_errors(content)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(
+                problems.is_empty(),
+                "{name}: output does not match its schema: {problems:?}\n{content}"
+            );
+        }
+        result
     }
 
     async fn names(&self) -> Vec<String> {
