@@ -533,34 +533,40 @@ async fn a_token_is_single_use_bound_to_its_action_and_expires() {
 /// nothing; no token is issued either way.
 #[tokio::test(flavor = "multi_thread")]
 async fn elicitation_asks_the_person_accepted_pays_declined_does_not() {
-    let yes = session_with(
-        everything(),
-        Arc::new(ManualClock::default()),
-        Some(ElicitationAction::Accept),
-    )
-    .await;
+    let clock = || Arc::new(ManualClock::default());
+    let yes = session_with(everything(), clock(), Some(ElicitationAction::Accept)).await;
     let done = yes.call("buy_prepare_payment", pay_action(SEEDED)).await;
     let d = structured(&done);
     assert_eq!(d["confirmation"], "approved", "{d}");
     assert!(d.get("token").is_none());
-    assert_eq!(
-        d["outcome"]["results"][0]["result"]["order_id"], SEEDED,
-        "{d}"
-    );
+    let paid = &d["outcome"]["results"][0]["result"];
+    assert_eq!(paid["order_id"], SEEDED, "{d}");
     let asked = yes.asked.lock().unwrap().clone();
     assert_eq!(asked.len(), 1);
     assert!(
         asked[0].contains(SEEDED) && asked[0].contains("Xportcn"),
         "{asked:?}"
     );
+    assert_eq!(yes.hits("ka_order_pay"), 1);
+
+    // Creating an order: the question states the amounts with their unit (Dajisaas previews in fen).
+    let created = yes.call("buy_prepare_order", draft("dajisaas")).await;
+    let c = structured(&created);
+    assert_eq!(c["confirmation"], "approved", "{c}");
+    assert_eq!(c["preview"]["orders"][0]["total"]["unit"], "fen", "{c}");
+    assert!(
+        c["outcome"]["results"][0]["result"]["order_id"].is_string(),
+        "{c}"
+    );
+    let question = yes.asked.lock().unwrap()[1].clone();
+    assert!(
+        question.contains("Dajisaas") && question.contains(" fen ("),
+        "{question}"
+    );
+    assert_eq!(yes.hits("order_create"), 1);
     let _ = yes.client.cancel().await;
 
-    let no = session_with(
-        everything(),
-        Arc::new(ManualClock::default()),
-        Some(ElicitationAction::Decline),
-    )
-    .await;
+    let no = session_with(everything(), clock(), Some(ElicitationAction::Decline)).await;
     let declined = no.call("buy_prepare_payment", pay_action(SEEDED)).await;
     let d = structured(&declined);
     assert_eq!(d["confirmation"], "declined", "{d}");
@@ -568,12 +574,9 @@ async fn elicitation_asks_the_person_accepted_pays_declined_does_not() {
         d.get("token").is_none() && d.get("outcome").is_none(),
         "{d}"
     );
-    // Nothing was paid: paying now (with a token, as a client without elicitation would) still works.
+    assert_eq!(no.asked.lock().unwrap().len(), 1);
+    assert_eq!(no.hits("ka_order_pay"), 0, "nothing was sent");
     let _ = no.client.cancel().await;
-    let s = session(everything()).await;
-    let paid = prepare_and_confirm(&s, "buy_prepare_payment", pay_action(SEEDED)).await;
-    assert_eq!(paid.is_error, Some(false), "{paid:?}");
-    let _ = s.client.cancel().await;
 }
 
 /// A result over the response budget is cut with a continuation and a note; following the cursors with
