@@ -38,22 +38,21 @@ fn size(v: &Value) -> usize {
     serde_json::to_string(v).map_or(usize::MAX, |s| s.len())
 }
 
-/// The JSON pointer and serialised size of the largest array in `v` with more than one item.
-fn largest_array(v: &Value, at: &str, best: &mut Option<(String, usize)>) {
+/// The JSON pointers and serialised sizes of the arrays in `v` with more than one item.
+fn arrays(v: &Value, at: &str, out: &mut Vec<(String, usize)>) {
     match v {
         Value::Array(items) => {
-            let s = size(v);
-            if items.len() > 1 && best.as_ref().is_none_or(|(_, b)| s > *b) {
-                *best = Some((at.to_string(), s));
+            if items.len() > 1 {
+                out.push((at.to_string(), size(v)));
             }
             for (i, item) in items.iter().enumerate() {
-                largest_array(item, &format!("{at}/{i}"), best);
+                arrays(item, &format!("{at}/{i}"), out);
             }
         }
         Value::Object(map) => {
             for (k, item) in map {
                 let key = k.replace('~', "~0").replace('/', "~1");
-                largest_array(item, &format!("{at}/{key}"), best);
+                arrays(item, &format!("{at}/{key}"), out);
             }
         }
         _ => {}
@@ -128,11 +127,18 @@ impl Budget {
         finish(page, is_error)
     }
 
-    /// The first page of `value` with its largest list shortened, if that can make it fit.
+    /// The first page of `value` with one list shortened — the largest that can make it fit.
     fn list_page(&self, value: &Value) -> Option<Value> {
-        let mut best = None;
-        largest_array(value, "", &mut best);
-        let (path, _) = best?;
+        let mut lists = Vec::new();
+        arrays(value, "", &mut lists);
+        lists.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
+        lists
+            .into_iter()
+            .find_map(|(path, _)| self.cut_list(value, path))
+    }
+
+    /// `value` with the list at `path` cut to the most items that fit (at least one), if any do.
+    fn cut_list(&self, value: &Value, path: String) -> Option<Value> {
         let items = value.pointer(&path)?.as_array()?.clone();
         let total = items.len();
         let with = |n: usize, cursor: &str| {
@@ -311,6 +317,21 @@ mod tests {
             assert_eq!(budget.more(&c).is_error, Some(true), "a cursor works once");
         }
         assert_eq!(seen, items);
+    }
+
+    #[test]
+    fn when_the_largest_list_cannot_be_cut_to_fit_a_list_inside_it_is() {
+        let budget = Budget::new(600);
+        let hits: Vec<Value> = (0..50).map(|i| json!({"id": format!("{i:019}")})).collect();
+        let value =
+            json!({"results": [{"provider": "a", "hits": hits}, {"provider": "b", "hits": []}]});
+        let page = budget
+            .fit(CallToolResult::structured(value))
+            .structured_content
+            .unwrap();
+        assert!(size(&page) <= 600, "{page}");
+        assert_eq!(page["continuation"]["path"], "/results/0/hits", "{page}");
+        assert_eq!(page["results"][1]["provider"], "b", "the rest is whole");
     }
 
     #[test]
