@@ -3,19 +3,26 @@
 //! * `toolsets.rs`: `buy` (the purchase workflow, listed by default), `ledger` (`ledger.rs`, with a store) and
 //!   one per provider (its raw operations, `operations.rs`), enabled at start (`--toolsets`) or at run time
 //!   (`enable_toolset`, announced with `notifications/tools/list_changed`).
-//! * `workflow.rs`: the `buy` tools over `sourcing-buy`, schemas from the facade's types.
-//! * `confirm.rs`: money moves only after confirmation (a one-time token, or the person's yes).
+//! * `workflow.rs`: the `buy` tools over `sourcing-buy`, schemas from the facade's types (`answers.rs`:
+//!   what they answer).
+//! * `prepare.rs`, `confirm.rs`: money moves only after confirmation (a one-time token, or the person's
+//!   yes).
 //! * `budget.rs`: results over the response budget are cut with a continuation, never silently.
 //! * `guard.rs`: `--allow-writes` and `--allow-payments`, applied to every toolset.
+//!
+//! Modules import one way: this file → `workflow` → `prepare` → `answers` → `confirm`; `operations`,
+//! `toolsets` → `ledger`; `budget` and `guard` import none of them.
 //!
 //! Calls go to the embedded sandbox unless `--live` is given ([`crate::backend`]). Credentials are never part of
 //! a tool, a result or a log line; stdout carries only the protocol, the banner goes to stderr.
 
+mod answers;
 mod budget;
 mod confirm;
 mod guard;
 mod ledger;
 mod operations;
+mod prepare;
 mod toolsets;
 mod workflow;
 
@@ -441,7 +448,7 @@ impl Server {
                 }
             }
             Kind::Workflow(tool, validator) => {
-                let cx = workflow::Context {
+                let cx = prepare::Context {
                     guards,
                     confirmations: &self.confirmations,
                     peer,
