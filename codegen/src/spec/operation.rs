@@ -33,14 +33,8 @@ pub(super) fn operation(
             format!("operationId {id:?} must be snake_case (<area>_<action>)"),
         ));
     }
-    let idempotent = op
-        .extensions
-        .get("x-idempotent")
-        .and_then(Value::as_bool)
-        .ok_or((
-            at("/x-idempotent"),
-            "x-idempotent must be true or false: may this call be retried automatically?".into(),
-        ))?;
+    let effect = effect(op, &id, ptr)?;
+    let idempotent = idempotent(op, ptr, effect)?;
     let catalogue_id = op
         .extensions
         .get("x-catalogue-id")
@@ -312,6 +306,7 @@ pub(super) fn operation(
         tag,
         summary,
         auth,
+        effect,
         idempotent,
         catalogue_id,
         params,
@@ -324,6 +319,49 @@ pub(super) fn operation(
         input_schema: Value::Null,
         response_json_schema: Value::Null,
     })
+}
+
+/// `x-effect`: what the operation does, one of [`Effect::ALL`]. Required: whether a call is retried and
+/// whether guarded tools serve it rest on it.
+pub(super) fn effect(op: &Operation, id: &str, ptr: &str) -> OpResult<Effect> {
+    let value = op.extensions.get("x-effect");
+    value
+        .and_then(Value::as_str)
+        .and_then(Effect::from_name)
+        .ok_or_else(|| {
+            let valid = Effect::ALL
+                .iter()
+                .map(|e| format!("{}: {}", e.name(), e.meaning()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let problem = match value {
+                None => format!("operation {id} needs x-effect, one of"),
+                Some(v) => format!("operation {id}: x-effect {v} is not one of"),
+            };
+            (
+                format!("{ptr}/x-effect"),
+                format!("{problem} {} ({valid})", names(Effect::ALL, Effect::name)),
+            )
+        })
+}
+
+/// `x-idempotent`: whether repeating the call has no further effect, a hint for tools. Optional: a read is
+/// idempotent, anything else is not unless the spec says so (a payment link fetched twice is the same link).
+/// Retries follow `x-effect` alone, so `x-idempotent: false` on a read is a contradiction.
+pub(super) fn idempotent(op: &Operation, ptr: &str, effect: Effect) -> OpResult<bool> {
+    let at = format!("{ptr}/x-idempotent");
+    match op.extensions.get("x-idempotent") {
+        None => Ok(effect == Effect::Read),
+        Some(Value::Bool(false)) if effect == Effect::Read => Err((
+            at,
+            "x-idempotent: false contradicts x-effect: read (a read changes nothing, so repeating it cannot)".into(),
+        )),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err((
+            at,
+            "x-idempotent must be true or false: does repeating the call have no further effect?".into(),
+        )),
+    }
 }
 
 /// `x-evidence` (only `third-party-client` is known) with its `x-evidence-source`: which clients show the

@@ -15,6 +15,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         let konst = const_ident(op);
         let (id, method, p, tag, summary) = (&op.id, &op.method, &op.path, &op.tag, &op.summary);
         let auth = format_ident!("{}", op.auth);
+        let effect = op.effect;
+        let effect = format_ident!("{effect:?}");
         let idempotent = op.idempotent;
         let params = op.params.iter().map(|prm| {
             let name = &prm.name;
@@ -105,6 +107,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 tag: #tag,
                 summary: #summary,
                 auth: AuthStyle::#auth,
+                effect: Effect::#effect,
                 idempotent: #idempotent,
                 params: &[#(#params),*],
                 has_body: #has_body,
@@ -169,11 +172,11 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         }
     };
     quote! {
-        //! The operation table: one row per spec operation (method, path, signing style, idempotency,
+        //! The operation table: one row per spec operation (method, path, signing style, effect,
         //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
         use ::sourcing_runtime::operation::{
-            AuthStyle, CredentialStyle, EnvelopeStyle, Example, ExampleKind, Operation, Param, ParamKind,
-            ParamLocation, Provider, transcode,
+            AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Example, ExampleKind, Operation, Param,
+            ParamKind, ParamLocation, Provider, transcode,
         };
 
         #(#statics)*

@@ -6,7 +6,7 @@
 //! so attempt counts and waits are exact and no test waits on the wall clock for a retry.
 
 use serde_json::Value;
-use sourcing_runtime::operation::{AuthStyle, Operation, transcode};
+use sourcing_runtime::operation::{AuthStyle, Effect, Operation, transcode};
 use sourcing_runtime::signing::{Clock, RandomNonce};
 use sourcing_runtime::time::{Timer, VirtualTimer};
 use sourcing_runtime::{
@@ -28,6 +28,7 @@ fn op(idempotent: bool) -> Operation {
         tag: "t",
         summary: "s",
         auth: AuthStyle::AccessKeyV1,
+        effect: if idempotent { Effect::Read } else { Effect::Write },
         idempotent,
         params: &[],
         has_body: false,
