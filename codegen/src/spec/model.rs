@@ -17,10 +17,11 @@ pub struct SourcingMeta {
     pub env_prefix: String,
 }
 
-// The runtime's lists are the one home of envelope, credential, scheme and flow-role names: the spec's
+// The runtime's lists are the one home of envelope, credential, scheme, flow-role and effect names: the spec's
 // values are parsed with their `from_name`s, and generated code names their variants.
 pub use sourcing_runtime::operation::{
-    AuthStyle, CredentialStyle as CredentialsKind, Effect, EnvelopeStyle as EnvelopeKind, FlowRole, names,
+    AuthStyle, CredentialStyle as CredentialsKind, Effect, EnvelopeStyle as EnvelopeKind, FlowRole,
+    names,
 };
 
 /// The path of an envelope's type in generated code (`::sourcing_runtime::PandaponEnvelope`).

@@ -49,8 +49,8 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
         let builder = format_ident!("{}", client.builders[&op.id]);
         let data = path(data_type(spec, op));
         let konst = const_ident(op);
-        let retry = if op.idempotent {
-            "Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy."
+        let retry = if sourcing_runtime::policy::retried(op.effect) {
+            "A read: retried on transport errors, 408, 429 and 5xx per the client's policy."
         } else {
             "Sent exactly once: never retried automatically."
         };

@@ -352,7 +352,9 @@ fn x_effect_is_required_and_named() {
     use sourcing_runtime::operation::{Effect, names};
     let missing = error_of(&VALID.replace("      x-effect: read\n", ""));
     assert!(
-        missing.contains("/paths/~1a/get/x-effect: operation area_get needs x-effect, one of read, write, pay"),
+        missing.contains(
+            "/paths/~1a/get/x-effect: operation area_get needs x-effect, one of read, write, pay"
+        ),
         "{missing}"
     );
     let unknown = error_of(&VALID.replace("x-effect: read", "x-effect: delete"));
@@ -360,9 +362,15 @@ fn x_effect_is_required_and_named() {
         unknown.contains("/paths/~1a/get/x-effect: operation area_get: x-effect \"delete\" is not one of read, write, pay"),
         "{unknown}"
     );
-    assert!(unknown.contains("pay: moves money or returns a payment link"), "{unknown}");
+    assert!(
+        unknown.contains("pay: moves money or returns a payment link"),
+        "{unknown}"
+    );
     let not_text = error_of(&VALID.replace("x-effect: read", "x-effect: [read]"));
-    assert!(not_text.contains("x-effect [\"read\"] is not one of"), "{not_text}");
+    assert!(
+        not_text.contains("x-effect [\"read\"] is not one of"),
+        "{not_text}"
+    );
     assert_eq!(names(Effect::ALL, Effect::name), "read, write, pay");
 
     let contradiction = error_of(&VALID.replace(
@@ -370,7 +378,9 @@ fn x_effect_is_required_and_named() {
         "      x-effect: read\n      x-idempotent: false\n",
     ));
     assert!(
-        contradiction.contains("/paths/~1a/get/x-idempotent: x-idempotent: false contradicts x-effect: read"),
+        contradiction.contains(
+            "/paths/~1a/get/x-idempotent: x-idempotent: false contradicts x-effect: read"
+        ),
         "{contradiction}"
     );
 
@@ -386,6 +396,10 @@ fn x_effect_is_required_and_named() {
         );
         let model = parse(&spec, Path::new("specs/demo.yaml")).unwrap();
         let op = &model.operations[0];
-        assert_eq!((op.effect, op.idempotent), expected, "{effect} {idempotent:?}");
+        assert_eq!(
+            (op.effect, op.idempotent),
+            expected,
+            "{effect} {idempotent:?}"
+        );
     }
 }

@@ -467,17 +467,6 @@ impl Operation {
     pub fn examples_of(&self, kind: ExampleKind) -> impl Iterator<Item = &Example> {
         self.examples.iter().filter(move |e| e.kind == kind)
     }
-
-    /// Whether the operation pays or returns a payment link: a segment of its path names payment (`/pay/url`,
-    /// `/submit/to/pay`, `/alipay/url/get`, `/protocolPay/preparePay`, `/batch/pay`, `/ka/order/pay`). The one
-    /// place this is decided, so that tools which must hold payments back (`sourcing mcp` without
-    /// `--allow-payments`) agree; a new path that merely contains the letters (`/display`) errs on the guarded
-    /// side. The list of matching operations per provider is pinned by a test of the `sourcing` CLI.
-    pub fn moves_money(&self) -> bool {
-        self.path
-            .split('/')
-            .any(|segment| segment.to_ascii_lowercase().contains("pay"))
-    }
 }
 
 /// Decode `bytes` as `T` and encode back to a JSON value; the generated tables point at

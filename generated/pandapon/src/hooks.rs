@@ -126,7 +126,7 @@ impl builder::OrderBatchSubmitToPay<'_> {
 }
 impl builder::OrderPreviewBatch<'_> {
     /// Sends `POST /alibaba/order/create/previewbatch` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -146,7 +146,7 @@ impl builder::OrderBatchCreate<'_> {
 }
 impl builder::OrderPreview<'_> {
     /// Sends `POST /alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -192,7 +192,7 @@ impl builder::OrderReceiveGoods<'_> {
 }
 impl builder::OrderDetail<'_> {
     /// Sends `POST /alibaba/order/detail` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -201,7 +201,7 @@ impl builder::OrderDetail<'_> {
 }
 impl builder::GoodsDetail<'_> {
     /// Sends `POST /alibaba/product/detail/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -213,7 +213,7 @@ impl builder::GoodsDetail<'_> {
 }
 impl builder::GoodsKeywordSearch<'_> {
     /// Sends `POST /alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -223,7 +223,7 @@ impl builder::GoodsKeywordSearch<'_> {
 }
 impl builder::GoodsImageSearch<'_> {
     /// Sends `POST /alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -233,7 +233,7 @@ impl builder::GoodsImageSearch<'_> {
 }
 impl builder::GoodsStoreSearch<'_> {
     /// Sends `POST /alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -243,7 +243,7 @@ impl builder::GoodsStoreSearch<'_> {
 }
 impl builder::RefundInfo<'_> {
     /// Sends `POST /alibaba/refund/info` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -286,7 +286,7 @@ impl builder::CartCreateOrder<'_> {
 }
 impl builder::CartPreviewOrder<'_> {
     /// Sends `POST /alibaba/cart/preview/order` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -304,7 +304,7 @@ impl builder::CartEditQuantity<'_> {
 }
 impl builder::TaobaoGoodsGet<'_> {
     /// Sends `GET /open/product/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -316,7 +316,7 @@ impl builder::TaobaoGoodsGet<'_> {
 }
 impl builder::TaobaoGoodsBatchCheck<'_> {
     /// Sends `POST /open/product/batch/check` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -333,7 +333,7 @@ impl builder::TaobaoGoodsBatchCheck<'_> {
 }
 impl builder::TaobaoGoodsSourceGet<'_> {
     /// Sends `POST /open/product/source/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -356,7 +356,7 @@ impl builder::TaobaoOrderCreate<'_> {
 }
 impl builder::TaobaoOrderImLink<'_> {
     /// Sends `POST /open/order/page/link/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::std::string::String, ::sourcing_runtime::Error> {
@@ -413,7 +413,7 @@ impl builder::AddressAddOrUpdate<'_> {
 }
 impl builder::LogisticsOrderFreightPreview<'_> {
     /// Sends `POST /open/pp/logistics/orderRenderFreight` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -463,7 +463,7 @@ impl builder::V2OrderBatchCreate<'_> {
 }
 impl builder::V2OrderPage<'_> {
     /// Sends `POST /v2/alibaba/order/page` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -472,7 +472,7 @@ impl builder::V2OrderPage<'_> {
 }
 impl builder::V2OrderPreview<'_> {
     /// Sends `POST /v2/alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -488,7 +488,7 @@ impl builder::V2OrderCancel<'_> {
 }
 impl builder::V2GoodsKeywordSearch<'_> {
     /// Sends `POST /v2/alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -501,7 +501,7 @@ impl builder::V2GoodsKeywordSearch<'_> {
 }
 impl builder::V2GoodsImageSearch<'_> {
     /// Sends `POST /v2/alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -514,7 +514,7 @@ impl builder::V2GoodsImageSearch<'_> {
 }
 impl builder::V2GoodsStoreSearch<'_> {
     /// Sends `POST /v2/alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -539,7 +539,7 @@ impl builder::V2RefundCreate<'_> {
 }
 impl builder::V2CartList<'_> {
     /// Sends `GET /v2/alibaba/cart/list` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -551,7 +551,7 @@ impl builder::V2CartList<'_> {
 }
 impl builder::V2TaobaoGoodsGet<'_> {
     /// Sends `GET /v2/taobao/product/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -564,7 +564,7 @@ impl builder::V2TaobaoGoodsGet<'_> {
 }
 impl builder::V2TaobaoGoodsSearch<'_> {
     /// Sends `POST /v2/taobao/product/item/search` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -574,7 +574,7 @@ impl builder::V2TaobaoGoodsSearch<'_> {
 }
 impl builder::V2TaobaoOrderLogisticsDetail<'_> {
     /// Sends `GET /v2/taobao/order/logistics/detail/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -591,7 +591,7 @@ impl builder::V2TaobaoOrderLogisticsDetail<'_> {
 }
 impl builder::V2TaobaoRefundRender<'_> {
     /// Sends `POST /v2/taobao/order/refund/render` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -628,7 +628,7 @@ impl builder::V2AddressAddOrUpdate<'_> {
 }
 impl builder::V2LogisticsFreightEstimate<'_> {
     /// Sends `POST /v2/open/pp/logistics/itemLogisticsPrice` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
