@@ -90,7 +90,7 @@ pub struct OperationModel {
     pub effect: Effect,
     /// `x-idempotent`: repeating it has no further effect (default: only reads).
     pub idempotent: bool,
-    /// Row id in `provider-docs/CATALOGUE.md`.
+    /// Row id in `vendor-docs/catalogue.md`.
     pub catalogue_id: String,
     pub params: Vec<ParamModel>,
     /// Component name of the JSON request body.

@@ -56,6 +56,16 @@ fn valid_spec_generates() {
     let files = sourcing_codegen::generate(&spec).unwrap();
     assert!(files.iter().any(|f| f.path.ends_with("src/client.rs")));
     assert!(files.iter().all(|f| f.contents.contains("@generated")));
+    // The templates are provider-neutral: remarks about one provider come from its spec.
+    for f in &files {
+        for remark in ["PandaPon", "Dajisaas", "Xportcn", "nonce-str"] {
+            assert!(
+                !f.contents.contains(remark),
+                "{} mentions {remark}",
+                f.path.display()
+            );
+        }
+    }
     let table = files
         .iter()
         .find(|f| f.path.ends_with("src/operations.rs"))

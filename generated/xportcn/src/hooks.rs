@@ -67,12 +67,10 @@ impl Client {
         >(self.inner(), &PROVIDER, self.client(), self.baseurl(), operation, query, body)
             .await
     }
-    /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
-    /// signs without `nonce-str`).
-    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
-    /// privately), with the same signing, envelope mapping and errors as generated operations; returns
-    /// `data` untyped. Never retried automatically.
+    /// privately), signed like the documented operations under the same first path segment (the most
+    /// common scheme among them, else among all operations), with the same envelope mapping and errors
+    /// as generated operations; returns `data` untyped. Never retried automatically.
     pub async fn call_raw(
         &self,
         method: reqwest::Method,
