@@ -257,8 +257,9 @@ fn nullable(mut out: Map<String, Value>) -> Result<Value, String> {
 }
 
 /// OpenAPI gives `format: int32`/`int64` a range; JSON Schema gives `format` none. So an integer schema with
-/// one of them also states the range as `minimum`/`maximum`, unless a bound the spec states is tighter. Every reader of the converted schemas (the sandbox, `sourcing mcp`,
-/// outside tools) then refuses `2147483648` for an int32 without knowing OpenAPI.
+/// one of them also states the range as `minimum`/`maximum`, unless a bound the spec states is tighter.
+/// Every reader of the converted schemas (the sandbox, `sourcing mcp`, outside tools) then refuses
+/// `2147483648` for an int32 without knowing OpenAPI.
 fn format_bounds(out: &mut Map<String, Value>) {
     let (lo, hi) = match out.get("format").and_then(Value::as_str) {
         Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),

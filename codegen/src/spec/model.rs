@@ -17,8 +17,8 @@ pub struct SourcingMeta {
     pub env_prefix: String,
 }
 
-// The runtime's lists are the one home of envelope, credential, scheme, flow-role and effect names: the spec's
-// values are parsed with their `from_name`s, and generated code names their variants.
+// The runtime's lists are the one home of envelope, credential, scheme, flow-role and effect names: the
+// spec's values are parsed with their `from_name`s, and generated code names their variants.
 pub use sourcing_runtime::operation::{
     AuthStyle, CredentialStyle as CredentialsKind, Effect, EnvelopeStyle as EnvelopeKind, FlowRole,
     names,
