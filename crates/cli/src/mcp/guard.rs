@@ -1,26 +1,26 @@
 //! How much a tool can do, and which start-up flag allows it. Applies to every toolset.
 
+use sourcing_runtime::Effect;
 use sourcing_runtime::operation::Operation;
 
 /// How much an operation can do, and so which flag exposes it as a tool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Guard {
-    /// `idempotent: true` and moves no money: served by default.
+    /// Changes nothing (`x-effect: read`): served by default.
     Read,
-    /// Changes something (creates, cancels, confirms, edits): `--allow-writes`.
+    /// Changes something (creates, cancels, confirms, edits; `x-effect: write`): `--allow-writes`.
     Write,
-    /// Pays or returns a payment link ([`Operation::moves_money`]): `--allow-payments`.
+    /// Pays or returns a payment link (`x-effect: pay`): `--allow-payments`.
     Payment,
 }
 
 impl Guard {
+    /// An operation's guard: its declared effect ([`Operation::effect`], the spec's `x-effect`).
     pub fn of(op: &Operation) -> Self {
-        if op.moves_money() {
-            Guard::Payment
-        } else if op.idempotent {
-            Guard::Read
-        } else {
-            Guard::Write
+        match op.effect {
+            Effect::Read => Guard::Read,
+            Effect::Write => Guard::Write,
+            Effect::Pay => Guard::Payment,
         }
     }
 
