@@ -1,6 +1,7 @@
 //! Envelopes the way each provider writes them; success data from the published examples that conform to
 //! the response schema, or generated from it.
 
+use crate::flows::FlowError;
 use crate::{generate, schema};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -43,6 +44,35 @@ pub(crate) fn envelope(provider: &Provider, code: i64, message: &str, data: Valu
         }),
     }
 }
+
+/// The business failure for an order the sandbox does not know, naming the requested id.
+///
+/// Dajisaas publishes one order failure: code 1009 wrapping the 1688 error `4003` "订单信息不存在,请核对后重试"
+/// (order information does not exist), which the sandbox answers with. PandaPon and Xportcn publish no
+/// business code for it: the sandbox answers its own code 404, marked as such in the message.
+pub(crate) fn unknown_order(provider: &Provider, id: &str) -> FlowError {
+    match provider.envelope {
+        EnvelopeStyle::Dajisaas => FlowError {
+            code: 1009,
+            message: format!("订单信息不存在,请核对后重试 (order {id})"),
+            data: json!({"result": {
+                "success": false,
+                "errorInfo": format!("订单信息不存在,请核对后重试 (order {id})"),
+                "errorCode": "4003",
+            }}),
+        },
+        EnvelopeStyle::Pandapon => FlowError {
+            code: UNKNOWN_ORDER_SANDBOX_CODE,
+            message: format!(
+                "order {id} does not exist (sandbox code {UNKNOWN_ORDER_SANDBOX_CODE}; the vendor publishes none)"
+            ),
+            data: Value::Null,
+        },
+    }
+}
+
+/// The sandbox's own business code for an unknown order where the vendor publishes none.
+pub(crate) const UNKNOWN_ORDER_SANDBOX_CODE: i64 = 404;
 
 pub(crate) fn success_message(provider: &Provider) -> &'static str {
     match provider.envelope {

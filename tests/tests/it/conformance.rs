@@ -170,6 +170,21 @@ async fn call(
     send(sandbox, provider, op, op.method, query, bytes, true).await
 }
 
+/// The sandbox pays, cancels and reads only orders it knows: the orders a request names are seeded first
+/// (query or body `orderId`, body `orderIds`), so order operations answer their success shape.
+fn seed_requested_orders(sandbox: &Sandbox, query: &[(String, String)], body: Option<&Value>) {
+    for (_, id) in query.iter().filter(|(k, _)| k == "orderId") {
+        sandbox.seed_order(id);
+    }
+    let Some(body) = body else { return };
+    if let Some(id) = body.get("orderId") {
+        sandbox.seed_order(&text(id));
+    }
+    for id in body["orderIds"].as_array().into_iter().flatten() {
+        sandbox.seed_order(&text(id));
+    }
+}
+
 #[tokio::test]
 async fn every_operation_answers_what_its_response_schema_allows() {
     let sandbox = Sandbox::start().await.unwrap();
@@ -177,6 +192,7 @@ async fn every_operation_answers_what_its_response_schema_allows() {
     for provider in sourcing_sandbox::providers() {
         for op in provider.operations {
             let (query, body) = inputs(op);
+            seed_requested_orders(&sandbox, &query, body.as_ref());
             let answer = call(&sandbox, provider, op, &query, body.as_ref()).await;
             assert_eq!(
                 answer.status, 200,
