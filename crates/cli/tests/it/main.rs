@@ -4,3 +4,4 @@ mod buy;
 mod cli;
 mod mcp;
 mod options;
+mod probe;
