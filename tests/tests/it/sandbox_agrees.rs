@@ -176,36 +176,6 @@ fn drop_optional(op: &Operation, input: &mut Value, mask: u64) {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// The wire request (query pairs, JSON body) for an input in schema naming.
-fn wire(op: &Operation, input: &Value) -> (Vec<(String, String)>, Option<Value>) {
-    let mut query = Vec::new();
-    let mut body = Map::new();
-    for (k, v) in input.as_object().cloned().unwrap_or_default() {
-        match op.params.iter().find(|p| *op.input_name(p) == *k) {
-            Some(p) if p.location == ParamLocation::Query => {
-                if !v.is_null() {
-                    query.push((k, text(&v)));
-                }
-            }
-            Some(p) => {
-                body.insert(p.name.to_string(), v);
-            }
-            None if op.has_body => {
-                body.insert(k, v);
-            }
-            None => query.push((k, text(&v))),
-        }
-    }
-    (query, op.has_body.then_some(Value::Object(body)))
-}
-
 /// What the schema sees of a wire request: query text read as the parameter schema's type.
 fn as_schema_sees(
     op: &Operation,
@@ -340,7 +310,7 @@ fn no_valid_request_is_refused_and_no_invalid_one_accepted() {
                     let mut input = sourcing_sandbox::generate::generate(&schema, &schema, seed);
                     drop_optional(op, &mut input, mask);
                     apply(&mut input, &m);
-                    let (query, body) = wire(op, &input);
+                    let (query, body) = crate::conformance::split(op, &input);
                     let expected = allowed(op, &validator, &as_schema_sees(op, &schema, &query, &body));
                     let got = rt.block_on(send(
                         &sandbox, provider, op, &runtime, &http, &query, &body, false,
@@ -399,7 +369,7 @@ fn query_signed_operations_check_the_sandbox_rule() {
         {
             let schema: Value = serde_json::from_str(op.input_schema).unwrap();
             let input = sourcing_sandbox::generate::generate(&schema, &schema, 7);
-            let (query, body) = wire(op, &input);
+            let (query, body) = crate::conformance::split(op, &input);
             let ok = rt.block_on(send(
                 &sandbox, provider, op, &runtime, &http, &query, &body, false,
             ));

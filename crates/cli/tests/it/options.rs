@@ -40,7 +40,12 @@ fn options_go_before_or_after_the_command() {
         &[READ_CALL, &["--sandbox", "--output=json-lines"]].concat(),
     ));
     let between = stdout(&sourcing(
-        &[&READ_CALL[..1], &["--sandbox", "-ojson-lines"], &READ_CALL[1..]].concat(),
+        &[
+            &READ_CALL[..1],
+            &["--sandbox", "-ojson-lines"],
+            &READ_CALL[1..],
+        ]
+        .concat(),
     ));
     assert_eq!(before, after);
     assert_eq!(before, between);
