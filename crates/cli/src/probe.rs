@@ -188,6 +188,16 @@ impl Report {
     }
 }
 
+/// One candidate: the settings it signs with, and the keys (after the prefix) its group varies with their values.
+type Candidate = (SigningSettings, Vec<(&'static str, &'static str)>);
+
+/// A group of rules to probe: its title, the declared read it sends and its candidates.
+struct Plan {
+    title: &'static str,
+    op: &'static Operation,
+    candidates: Vec<Candidate>,
+}
+
 /// The header scheme's candidates: the unit alone (v1), or unit x nonce (v2).
 fn access_key_candidates(
     auth: AuthStyle,
@@ -218,7 +228,7 @@ fn access_key_candidates(
 }
 
 /// The app-key scheme's JSON POST candidates: every combination of its four keys.
-fn app_key_candidates() -> Vec<(SigningSettings, Vec<(&'static str, &'static str)>)> {
+fn app_key_candidates() -> Vec<Candidate> {
     let mut out = Vec::new();
     for &post_signed_fields in PostSignedFields::ALL {
         for &request_time_unit in TimestampUnit::ALL {
@@ -278,30 +288,28 @@ fn read_operation(
 }
 
 /// The groups of rules `provider` uses, each with its probe operation and candidates.
-fn groups(
-    provider: &Provider,
-) -> Vec<(
-    &'static str,
-    &'static Operation,
-    Vec<(SigningSettings, Vec<(&'static str, &'static str)>)>,
-)> {
+fn plans(provider: &Provider) -> Vec<Plan> {
     let mut out = Vec::new();
     if let Some(op) = read_operation(provider, AuthStyle::AccessKeyV1, None) {
-        out.push((
-            "header signature, v1 operations",
+        out.push(Plan {
+            title: "header signature, v1 operations",
             op,
-            access_key_candidates(AuthStyle::AccessKeyV1),
-        ));
+            candidates: access_key_candidates(AuthStyle::AccessKeyV1),
+        });
     }
     if let Some(op) = read_operation(provider, AuthStyle::AccessKeyV2, None) {
-        out.push((
-            "header signature, v2 operations",
+        out.push(Plan {
+            title: "header signature, v2 operations",
             op,
-            access_key_candidates(AuthStyle::AccessKeyV2),
-        ));
+            candidates: access_key_candidates(AuthStyle::AccessKeyV2),
+        });
     }
     if let Some(op) = read_operation(provider, AuthStyle::AppKey, Some("POST")) {
-        out.push(("app-key signature, JSON POST", op, app_key_candidates()));
+        out.push(Plan {
+            title: "app-key signature, JSON POST",
+            op,
+            candidates: app_key_candidates(),
+        });
     }
     out
 }
@@ -373,7 +381,12 @@ pub async fn probe(backend: &Backend, provider: &'static Provider) -> Result<Rep
         provider,
         groups: Vec::new(),
     };
-    for (title, op, candidates) in groups(provider) {
+    for Plan {
+        title,
+        op,
+        candidates,
+    } in plans(provider)
+    {
         if !declared_read(op) {
             return Err(Stop::config(format!("{}: not a declared read", op.id)));
         }

@@ -168,7 +168,7 @@ async fn handle(
 ) -> Response {
     let (provider, op) = match route(state, &method, uri.path()) {
         Ok(found) => found,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     *lock(&state.hits).entry(op.id.to_string()).or_default() += 1;
 
@@ -195,7 +195,7 @@ async fn handle(
     }
     match checked_body(state, provider, op, &headers, &query, &body) {
         Ok(parsed) => answer(state, provider, op, &query, parsed),
-        Err(refusal) => refusal,
+        Err(refusal) => *refusal,
     }
 }
 
@@ -205,18 +205,20 @@ fn route(
     state: &State,
     method: &Method,
     path: &str,
-) -> Result<(&'static Provider, &'static Operation), Response> {
+) -> Result<(&'static Provider, &'static Operation), Box<Response>> {
     let (prefix, rest) = path
         .trim_start_matches('/')
         .split_once('/')
         .unwrap_or((path, ""));
     let Some(provider) = state.providers.iter().copied().find(|p| p.name == prefix) else {
         let names: Vec<&str> = state.providers.iter().map(|p| p.name).collect();
-        return Err((
-            StatusCode::NOT_FOUND,
-            format!("unknown provider prefix {prefix:?}; serve paths under one of {names:?}"),
-        )
-            .into_response());
+        return Err(Box::new(
+            (
+                StatusCode::NOT_FOUND,
+                format!("unknown provider prefix {prefix:?}; serve paths under one of {names:?}"),
+            )
+                .into_response(),
+        ));
     };
     let rest = format!("/{rest}");
     let candidates: Vec<&'static Operation> = provider
@@ -226,11 +228,11 @@ fn route(
         .filter(|o| o.path == rest)
         .collect();
     if candidates.is_empty() {
-        return Err(respond::error(
+        return Err(Box::new(respond::error(
             provider,
             StatusCode::NOT_FOUND,
             &format!("no {} operation at {rest}", provider.title),
-        ));
+        )));
     }
     if let Some(op) = candidates
         .iter()
@@ -249,7 +251,7 @@ fn route(
     if let Ok(v) = allowed.join(", ").parse() {
         r.headers_mut().insert(axum::http::header::ALLOW, v);
     }
-    Err(r)
+    Err(Box::new(r))
 }
 
 /// The injected faults for `op`: total latency, then the first terminal fault (each counts one use).
@@ -278,9 +280,14 @@ fn checked_body(
     headers: &HeaderMap,
     query: &[(String, String)],
     body: &Bytes,
-) -> Result<Option<serde_json::Value>, Response> {
-    let refuse =
-        |status, reason: String| respond::error(provider, status, &format!("{}: {reason}", op.id));
+) -> Result<Option<serde_json::Value>, Box<Response>> {
+    let refuse = |status, reason: String| {
+        Box::new(respond::error(
+            provider,
+            status,
+            &format!("{}: {reason}", op.id),
+        ))
+    };
     // The body's shape first: every provider answers a missing or non-object JSON body with 400.
     let parsed = validate::parse_body(op, body).map_err(|r| refuse(StatusCode::BAD_REQUEST, r))?;
     auth::verify(op.auth, headers, query, body, &state.config)

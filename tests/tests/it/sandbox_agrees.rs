@@ -69,9 +69,8 @@ fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
     }
 }
 
-fn pick<'a>(list: &'a [String], at: usize, keep: impl Fn(&str) -> bool) -> Option<&'a String> {
-    let candidates: Vec<&String> = list.iter().filter(|p| keep(p)).collect();
-    (!candidates.is_empty()).then(|| candidates[at % candidates.len()])
+fn pick(list: &[String], at: usize) -> Option<&String> {
+    (!list.is_empty()).then(|| &list[at % list.len()])
 }
 
 fn apply(input: &mut Value, m: &Mutation) {
@@ -87,7 +86,7 @@ fn apply(input: &mut Value, m: &Mutation) {
     match *m {
         Mutation::None => {}
         Mutation::OtherType(at) => {
-            if let Some(p) = pick(&all, at, |_| true) {
+            if let Some(p) = pick(&all, at) {
                 let v = input.pointer_mut(p).unwrap();
                 *v = match v {
                     Value::String(_) => json!(17),
@@ -100,12 +99,12 @@ fn apply(input: &mut Value, m: &Mutation) {
             }
         }
         Mutation::Null(at) => {
-            if let Some(p) = pick(&all, at, |_| true) {
+            if let Some(p) = pick(&all, at) {
                 *input.pointer_mut(p).unwrap() = Value::Null;
             }
         }
         Mutation::Remove(at) => {
-            if let Some(p) = pick(&all, at, |_| true) {
+            if let Some(p) = pick(&all, at) {
                 let (parent, key) = parent_and_key(p);
                 match input.pointer_mut(&parent) {
                     Some(Value::Object(o)) => {
@@ -124,7 +123,7 @@ fn apply(input: &mut Value, m: &Mutation) {
                 .filter(|p| input.pointer(p).is_some_and(Value::is_i64))
                 .cloned()
                 .collect();
-            if let Some(p) = pick(&numbers, at, |_| true) {
+            if let Some(p) = pick(&numbers, at) {
                 let v = input.pointer_mut(p).unwrap();
                 *v = if at % 2 == 0 {
                     json!(-1)
@@ -139,7 +138,7 @@ fn apply(input: &mut Value, m: &Mutation) {
                 .filter(|p| input.pointer(p).is_some_and(Value::is_array))
                 .cloned()
                 .collect();
-            if let Some(p) = pick(&arrays, at, |_| true) {
+            if let Some(p) = pick(&arrays, at) {
                 *input.pointer_mut(p).unwrap() = json!([]);
             }
         }
@@ -231,17 +230,23 @@ struct Outcome {
     body: String,
 }
 
+/// Where requests go and how they are signed.
+struct Target<'a> {
+    sandbox: &'a Sandbox,
+    runtime: &'a Runtime,
+    http: &'a reqwest::Client,
+}
+
 async fn send(
-    sandbox: &Sandbox,
+    t: &Target<'_>,
     provider: &Provider,
     op: &Operation,
-    runtime: &Runtime,
-    http: &reqwest::Client,
     query: &[(String, String)],
     body: &Option<Value>,
     tamper_sign: bool,
 ) -> Outcome {
-    let url = format!("{}{}", sandbox.base_url(provider.name), op.path);
+    let (runtime, http) = (t.runtime, t.http);
+    let url = format!("{}{}", t.sandbox.base_url(provider.name), op.path);
     let mut b = http
         .request(
             reqwest::Method::from_bytes(op.method.as_bytes()).unwrap(),
@@ -293,6 +298,11 @@ fn no_valid_request_is_refused_and_no_invalid_one_accepted() {
     let sandbox = rt.block_on(Sandbox::start()).unwrap();
     let runtime = Runtime::new(SandboxSigner::new());
     let http = runtime.http_client();
+    let target = Target {
+        sandbox: &sandbox,
+        runtime: &runtime,
+        http: &http,
+    };
     let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
     for provider in sourcing_sandbox::providers() {
         for op in provider.operations {
@@ -312,9 +322,7 @@ fn no_valid_request_is_refused_and_no_invalid_one_accepted() {
                     apply(&mut input, &m);
                     let (query, body) = crate::conformance::split(op, &input);
                     let expected = allowed(op, &validator, &as_schema_sees(op, &schema, &query, &body));
-                    let got = rt.block_on(send(
-                        &sandbox, provider, op, &runtime, &http, &query, &body, false,
-                    ));
+                    let got = rt.block_on(send(&target, provider, op, &query, &body, false));
                     let want = if expected { 200 } else { 400 };
                     let (v, i) = counts.get();
                     counts.set(if expected { (v + 1, i) } else { (v, i + 1) });
@@ -360,6 +368,11 @@ fn query_signed_operations_check_the_sandbox_rule() {
     let sandbox = rt.block_on(Sandbox::start()).unwrap();
     let runtime = Runtime::new(SandboxSigner::new());
     let http = runtime.http_client();
+    let target = Target {
+        sandbox: &sandbox,
+        runtime: &runtime,
+        http: &http,
+    };
     let mut checked = 0;
     for provider in sourcing_sandbox::providers() {
         for op in provider
@@ -370,13 +383,9 @@ fn query_signed_operations_check_the_sandbox_rule() {
             let schema: Value = serde_json::from_str(op.input_schema).unwrap();
             let input = sourcing_sandbox::generate::generate(&schema, &schema, 7);
             let (query, body) = crate::conformance::split(op, &input);
-            let ok = rt.block_on(send(
-                &sandbox, provider, op, &runtime, &http, &query, &body, false,
-            ));
+            let ok = rt.block_on(send(&target, provider, op, &query, &body, false));
             assert_eq!(ok.status, 200, "{}::{}: {}", provider.name, op.id, ok.body);
-            let bad = rt.block_on(send(
-                &sandbox, provider, op, &runtime, &http, &query, &body, true,
-            ));
+            let bad = rt.block_on(send(&target, provider, op, &query, &body, true));
             assert_eq!(
                 bad.status, 401,
                 "{}::{}: {}",

@@ -43,8 +43,11 @@ pub struct SigningSettings {
     pub app_key: AppKeySettings,
 }
 
-/// The setting keys (after `<PREFIX>_`), each with its valid values (default first).
-pub const KEYS: [(&str, fn() -> Vec<&'static str>); 7] = [
+/// A setting key (after `<PREFIX>_`) and the names of its valid values (default first).
+pub type Key = (&'static str, fn() -> Vec<&'static str>);
+
+/// The setting keys, each with its valid values.
+pub const KEYS: [Key; 7] = [
     ("TIMESTAMP_UNIT", names::<TimestampUnit>),
     ("V2_NONCE", names::<V2Nonce>),
     ("POST_SIGNED_FIELDS", names::<PostSignedFields>),
