@@ -10,6 +10,7 @@
 //! `pay_protocol_pay`), or only part of it (Dajisaas `order_create`), the sandbox
 //! answers only what the flow needs, marked as its own: `{"orderId", "status", "sandbox": true}`, with the
 //! 1688 order states of the Xportcn KA order messages (`WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL`).
+//! Dajisaas `order_detail` keeps its documented shape and carries that state in the untyped `baseInfo`.
 
 use crate::respond;
 use serde_json::{Value, json};
@@ -141,7 +142,7 @@ impl Store {
             Some(Role::PayBatch) => self.pay_batch(op, body),
             Some(Role::Create) => self.create(),
             Some(Role::Detail) => match body_order_id(body) {
-                Some(id) => self.detail(provider, &id)?,
+                Some(id) => self.detail(provider, op, &id, data)?,
                 None => return Ok(()),
             },
             Some(Role::Cancel) => match body_order_id(body) {
@@ -212,13 +213,25 @@ impl Store {
         json!({"orderId": id, "status": OrderStatus::WaitingForPayment.wire_name(), "sandbox": true})
     }
 
-    fn detail(&self, provider: &Provider, id: &str) -> Result<Value, FlowError> {
-        match self.status(id) {
-            Some(status) => {
-                Ok(json!({"orderId": id, "status": status.wire_name(), "sandbox": true}))
-            }
-            None => Err(respond::unknown_order(provider, id)),
+    /// The order's state: where the vendor documents the order (Dajisaas, 1688's buyerView) the documented
+    /// answer with the state in its untyped `baseInfo`; otherwise the sandbox's minimal answer.
+    fn detail(
+        &self,
+        provider: &Provider,
+        op: &Operation,
+        id: &str,
+        documented: &Value,
+    ) -> Result<Value, FlowError> {
+        let Some(status) = self.status(id) else {
+            return Err(respond::unknown_order(provider, id));
+        };
+        let state = json!({"orderId": id, "status": status.wire_name(), "sandbox": true});
+        if documents(op, "baseInfo") && documented.is_object() {
+            let mut answer = documented.clone();
+            answer["baseInfo"] = state;
+            return Ok(answer);
         }
+        Ok(state)
     }
 
     fn cancel_answer(
