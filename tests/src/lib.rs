@@ -182,7 +182,7 @@ impl MockServer {
     }
 }
 
-/// The published header-signature vector (provider-docs/xportcn/overview.md, also in tests/vectors) as a
+/// The header-signature vector of vendor-docs/notes/xportcn/overview.md (also in tests/vectors) as a
 /// deterministic client setup: fixed clock and nonce, so the expected `signature` header is known.
 pub mod vector {
     use sourcing_runtime::signing::{FixedClock, FixedNonce};

@@ -69,11 +69,16 @@ pub fn flags(op: &Operation) -> Vec<String> {
 }
 
 fn operation_command(op: &'static Operation) -> Command {
-    let retry = if op.idempotent {
+    let retry = if sourcing_runtime::policy::retried(op.effect) {
         "retried on transient failures"
     } else {
         "never retried"
     };
+    let effect = format!(
+        "effect: {} — {}; {retry}",
+        op.effect.name(),
+        op.effect.meaning()
+    );
     let (about, unconfirmed) = match op.evidence {
         Some(source) => (
             format!("{UNCONFIRMED_MARK} {}", op.summary),
@@ -88,7 +93,7 @@ fn operation_command(op: &'static Operation) -> Command {
         .alias(op.id)
         .about(about.clone())
         .long_about(format!(
-            "{about}\n\n{} {} ({retry}).{unconfirmed}",
+            "{about}\n\n{} {} ({effect}).{unconfirmed}",
             op.method, op.path
         ));
     let flags = flags(op);

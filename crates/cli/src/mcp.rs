@@ -53,15 +53,15 @@ pub enum Guard {
     Read,
     /// Changes something (creates, cancels, confirms, edits): `--allow-writes`.
     Write,
-    /// Pays or returns a payment link ([`Operation::moves_money`]): `--allow-payments`.
+    /// Pays or returns a payment link (`x-effect: pay`): `--allow-payments`.
     Payment,
 }
 
 impl Guard {
     pub fn of(op: &Operation) -> Self {
-        if op.moves_money() {
+        if op.effect == sourcing_runtime::Effect::Pay {
             Guard::Payment
-        } else if op.idempotent {
+        } else if op.effect == sourcing_runtime::Effect::Read {
             Guard::Read
         } else {
             Guard::Write

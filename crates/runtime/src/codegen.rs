@@ -147,7 +147,7 @@ where
 mod tests {
     use super::*;
     use crate::operation::{
-        CredentialStyle, EnvelopeStyle, Limit, Param, ParamKind, ParamLocation,
+        CredentialStyle, Effect, EnvelopeStyle, Limit, Param, ParamKind, ParamLocation,
     };
     use crate::signing::{SignContext, Signer};
     use crate::time::VirtualTimer;
@@ -183,11 +183,11 @@ mod tests {
         }
     }
 
-    fn provider(idempotent: bool) -> &'static Provider {
+    fn provider(read: bool) -> &'static Provider {
         let op: &'static Operation = Box::leak(Box::new(Operation {
             method: "GET",
             path: "/x",
-            idempotent,
+            effect: if read { Effect::Read } else { Effect::Write },
             params: &[Param {
                 name: "ids",
                 location: ParamLocation::Query,
@@ -291,11 +291,11 @@ mod tests {
     }
 
     /// The retry loop over a scripted transport: statuses in order, then 200.
-    async fn run(idempotent: bool, script: &[u16]) -> (u16, u32, Vec<Duration>, u32) {
+    async fn run(read: bool, script: &[u16]) -> (u16, u32, Vec<Duration>, u32) {
         let signer = Arc::new(Recording::default());
         let timer = Arc::new(VirtualTimer::new());
         let rt = runtime(signer.clone(), timer.clone());
-        let op = provider(idempotent).operations[0];
+        let op = provider(read).operations[0];
         let sent = AtomicU32::new(0);
         let result = rt
             .retry_loop(request(""), op, |_| {

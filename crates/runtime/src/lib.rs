@@ -28,7 +28,7 @@ pub use credentials::{AccessKeyCredentials, AppKeyCredentials, Secret};
 pub use envelope::{DajisaasEnvelope, Envelope, PandaponEnvelope};
 pub use error::{ApiError, BodyPrefix, BodyTooLarge, Error, UpstreamError};
 pub use multipart::{ImageUpload, MultipartForm};
-pub use operation::{AuthStyle, Operation, Provider};
+pub use operation::{AuthStyle, Effect, Operation, Provider};
 pub use policy::{RequestPolicy, RetryPolicy};
 pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{

@@ -87,6 +87,47 @@ impl FlowRole {
     }
 }
 
+/// What an operation does (spec: `x-effect`), declared per operation from the vendor's page. It decides
+/// which calls are retried (only reads, see [`crate::policy::retried`]) and which ones tools hold back
+/// (`sourcing mcp` serves payments only with `--allow-payments`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Effect {
+    /// `read`: changes nothing at the vendor (searches, details, previews, lists).
+    Read,
+    /// `write`: changes something but moves no money (creates, cancels, confirms, edits).
+    Write,
+    /// `pay`: moves money or returns a payment link.
+    Pay,
+}
+
+impl Effect {
+    /// Every effect: the one list of `x-effect` values a spec may use.
+    pub const ALL: &'static [Effect] = &[Effect::Read, Effect::Write, Effect::Pay];
+
+    /// The spec's `x-effect` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Read => "read",
+            Effect::Write => "write",
+            Effect::Pay => "pay",
+        }
+    }
+
+    /// The effect of an `x-effect` value (the inverse of [`Effect::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|e| e.name() == name)
+    }
+
+    /// What the effect means, for help texts.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Effect::Read => "changes nothing",
+            Effect::Write => "changes something, moves no money",
+            Effect::Pay => "moves money or returns a payment link",
+        }
+    }
+}
+
 /// The names of a list, for error messages listing the valid values (`"a, b, c"`).
 pub fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
     all.iter().map(|t| name(*t)).collect::<Vec<_>>().join(", ")
@@ -293,7 +334,10 @@ pub struct Operation {
     pub summary: &'static str,
     /// How it is signed.
     pub auth: AuthStyle,
-    /// Safe to retry automatically (reads). Order creation, payment, cancellation and confirmation never are.
+    /// What it does (spec `x-effect`): decides retries (only reads) and what guarded tools serve.
+    pub effect: Effect,
+    /// Repeating the call has no further effect (spec `x-idempotent`; every read, and e.g. fetching a payment
+    /// link): a hint for tools (MCP's `idempotentHint`). Retries follow [`Operation::effect`] alone.
     pub idempotent: bool,
     /// The documented parameters.
     pub params: &'static [Param],
@@ -348,6 +392,7 @@ impl Operation {
             tag: "",
             summary: "",
             auth,
+            effect: Effect::Write,
             idempotent: false,
             params: &[],
             has_body,
@@ -421,17 +466,6 @@ impl Operation {
     /// The examples of one kind.
     pub fn examples_of(&self, kind: ExampleKind) -> impl Iterator<Item = &Example> {
         self.examples.iter().filter(move |e| e.kind == kind)
-    }
-
-    /// Whether the operation pays or returns a payment link: a segment of its path names payment (`/pay/url`,
-    /// `/submit/to/pay`, `/alipay/url/get`, `/protocolPay/preparePay`, `/batch/pay`, `/ka/order/pay`). The one
-    /// place this is decided, so that tools which must hold payments back (`sourcing mcp` without
-    /// `--allow-payments`) agree; a new path that merely contains the letters (`/display`) errs on the guarded
-    /// side. The list of matching operations per provider is pinned by a test of the `sourcing` CLI.
-    pub fn moves_money(&self) -> bool {
-        self.path
-            .split('/')
-            .any(|segment| segment.to_ascii_lowercase().contains("pay"))
     }
 }
 
@@ -624,6 +658,7 @@ mod tests {
         tag: "t",
         summary: "s",
         auth: AuthStyle::AppKey,
+        effect: Effect::Write,
         idempotent: false,
         params: &[
             param(
@@ -705,6 +740,10 @@ mod tests {
         for r in FlowRole::ALL {
             assert_eq!(FlowRole::from_name(r.name()), Some(*r));
         }
+        for e in Effect::ALL {
+            assert_eq!(Effect::from_name(e.name()), Some(*e));
+        }
+        assert_eq!(names(Effect::ALL, Effect::name), "read, write, pay");
         assert_eq!(
             names(AuthStyle::ALL, AuthStyle::scheme_name),
             "AccessKeyV1, AccessKeyV2, AppKey, QueryTimestampSign"

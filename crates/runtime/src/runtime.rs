@@ -129,7 +129,7 @@ impl Runtime {
         }
     }
 
-    /// Send a signed request; retry idempotent operations per the policy, re-signing each attempt.
+    /// Send a signed request; retry declared reads per the policy, re-signing each attempt.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -154,7 +154,7 @@ impl Runtime {
         let retry = &self.policy.retry;
         let span = tracing::Span::current();
         let started = self.timer.now();
-        let mut next = if operation.idempotent && retry.max_attempts > 1 {
+        let mut next = if retry.retries(operation) {
             request.try_clone()
         } else {
             None
@@ -259,7 +259,7 @@ impl Runtime {
     }
 
     /// Call `operation` with untyped inputs (used by the CLI, the sandbox tests and anything that drives
-    /// operations from the table): signs per the operation's style, retries only if it is idempotent, checks
+    /// operations from the table): signs per the operation's style, retries only a declared read, checks
     /// the body decodes into the operation's generated type, and returns `data` as JSON.
     pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
         &self,

@@ -7537,8 +7537,8 @@ let response = client.order_receive_confirm()
     /**Get the cashier link to pay 1688 orders in a batch
 
 Returns the link where the buyer pays up to 30 orders: one order gives the 1688 cashier, several give
-the Alipay cashier. The buyer must be logged in to 1688 to pay. Only reads a link — no money moves
-until the buyer pays by hand — so it is retried automatically like other reads.
+the Alipay cashier. The buyer must be logged in to 1688 to pay. No money moves until the buyer pays by
+hand, but it returns a payment link, so like every payment it is sent once, never retried automatically.
 
 
 Sends a `GET` request to `/alibaba/alipay/url/get`

@@ -67,12 +67,10 @@ impl Client {
         >(self.inner(), &PROVIDER, self.client(), self.baseurl(), operation, query, body)
             .await
     }
-    /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
-    /// signs without `nonce-str`).
-    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
-    /// privately), with the same signing, envelope mapping and errors as generated operations; returns
-    /// `data` untyped. Never retried automatically.
+    /// privately), signed like the documented operations under the same first path segment (the most
+    /// common scheme among them, else among all operations), with the same envelope mapping and errors
+    /// as generated operations; returns `data` untyped. Never retried automatically.
     pub async fn call_raw(
         &self,
         method: reqwest::Method,
@@ -126,7 +124,7 @@ impl builder::OrderBatchSubmitToPay<'_> {
 }
 impl builder::OrderPreviewBatch<'_> {
     /// Sends `POST /alibaba/order/create/previewbatch` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -146,7 +144,7 @@ impl builder::OrderBatchCreate<'_> {
 }
 impl builder::OrderPreview<'_> {
     /// Sends `POST /alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -192,7 +190,7 @@ impl builder::OrderReceiveGoods<'_> {
 }
 impl builder::OrderDetail<'_> {
     /// Sends `POST /alibaba/order/detail` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -201,7 +199,7 @@ impl builder::OrderDetail<'_> {
 }
 impl builder::GoodsDetail<'_> {
     /// Sends `POST /alibaba/product/detail/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -213,7 +211,7 @@ impl builder::GoodsDetail<'_> {
 }
 impl builder::GoodsKeywordSearch<'_> {
     /// Sends `POST /alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -223,7 +221,7 @@ impl builder::GoodsKeywordSearch<'_> {
 }
 impl builder::GoodsImageSearch<'_> {
     /// Sends `POST /alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -233,7 +231,7 @@ impl builder::GoodsImageSearch<'_> {
 }
 impl builder::GoodsStoreSearch<'_> {
     /// Sends `POST /alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -243,7 +241,7 @@ impl builder::GoodsStoreSearch<'_> {
 }
 impl builder::RefundInfo<'_> {
     /// Sends `POST /alibaba/refund/info` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -286,7 +284,7 @@ impl builder::CartCreateOrder<'_> {
 }
 impl builder::CartPreviewOrder<'_> {
     /// Sends `POST /alibaba/cart/preview/order` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -304,7 +302,7 @@ impl builder::CartEditQuantity<'_> {
 }
 impl builder::TaobaoGoodsGet<'_> {
     /// Sends `GET /open/product/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -316,7 +314,7 @@ impl builder::TaobaoGoodsGet<'_> {
 }
 impl builder::TaobaoGoodsBatchCheck<'_> {
     /// Sends `POST /open/product/batch/check` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -333,7 +331,7 @@ impl builder::TaobaoGoodsBatchCheck<'_> {
 }
 impl builder::TaobaoGoodsSourceGet<'_> {
     /// Sends `POST /open/product/source/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -356,7 +354,7 @@ impl builder::TaobaoOrderCreate<'_> {
 }
 impl builder::TaobaoOrderImLink<'_> {
     /// Sends `POST /open/order/page/link/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::std::string::String, ::sourcing_runtime::Error> {
@@ -413,7 +411,7 @@ impl builder::AddressAddOrUpdate<'_> {
 }
 impl builder::LogisticsOrderFreightPreview<'_> {
     /// Sends `POST /open/pp/logistics/orderRenderFreight` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -463,7 +461,7 @@ impl builder::V2OrderBatchCreate<'_> {
 }
 impl builder::V2OrderPage<'_> {
     /// Sends `POST /v2/alibaba/order/page` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -472,7 +470,7 @@ impl builder::V2OrderPage<'_> {
 }
 impl builder::V2OrderPreview<'_> {
     /// Sends `POST /v2/alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -488,7 +486,7 @@ impl builder::V2OrderCancel<'_> {
 }
 impl builder::V2GoodsKeywordSearch<'_> {
     /// Sends `POST /v2/alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -501,7 +499,7 @@ impl builder::V2GoodsKeywordSearch<'_> {
 }
 impl builder::V2GoodsImageSearch<'_> {
     /// Sends `POST /v2/alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -514,7 +512,7 @@ impl builder::V2GoodsImageSearch<'_> {
 }
 impl builder::V2GoodsStoreSearch<'_> {
     /// Sends `POST /v2/alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -539,7 +537,7 @@ impl builder::V2RefundCreate<'_> {
 }
 impl builder::V2CartList<'_> {
     /// Sends `GET /v2/alibaba/cart/list` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -551,7 +549,7 @@ impl builder::V2CartList<'_> {
 }
 impl builder::V2TaobaoGoodsGet<'_> {
     /// Sends `GET /v2/taobao/product/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -564,7 +562,7 @@ impl builder::V2TaobaoGoodsGet<'_> {
 }
 impl builder::V2TaobaoGoodsSearch<'_> {
     /// Sends `POST /v2/taobao/product/item/search` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -574,7 +572,7 @@ impl builder::V2TaobaoGoodsSearch<'_> {
 }
 impl builder::V2TaobaoOrderLogisticsDetail<'_> {
     /// Sends `GET /v2/taobao/order/logistics/detail/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -591,7 +589,7 @@ impl builder::V2TaobaoOrderLogisticsDetail<'_> {
 }
 impl builder::V2TaobaoRefundRender<'_> {
     /// Sends `POST /v2/taobao/order/refund/render` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -628,7 +626,7 @@ impl builder::V2AddressAddOrUpdate<'_> {
 }
 impl builder::V2LogisticsFreightEstimate<'_> {
     /// Sends `POST /v2/open/pp/logistics/itemLogisticsPrice` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {

@@ -162,7 +162,7 @@ fn app_key_signatures_match_python() {
             v["string"]
         );
     }
-    // The one published vector (provider-docs/dajisaas/overview.md), string and signature.
+    // The one published vector (vendor-docs/notes/dajisaas/overview.md), string and signature.
     let overview = &vs[0];
     assert_eq!(
         overview["string"],

@@ -42,8 +42,15 @@ fn help_lists_every_provider_and_operation() {
     assert!(help.contains("Exit codes"));
     let op_help = text(&sourcing(&["pandapon", "order-pay-url", "--help"], &[]).stdout);
     assert!(
-        op_help.contains("--order-id") && op_help.contains("never retried"),
+        op_help.contains("--order-id")
+            && op_help
+                .contains("(effect: pay — moves money or returns a payment link; never retried)"),
         "{op_help}"
+    );
+    let read_help = text(&sourcing(&["pandapon", "order-detail", "--help"], &[]).stdout);
+    assert!(
+        read_help.contains("(effect: read — changes nothing; retried on transient failures)"),
+        "{read_help}"
     );
 }
 

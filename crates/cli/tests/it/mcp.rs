@@ -81,8 +81,8 @@ fn check_schema(tool: &Tool) {
     assert_eq!(schema["type"], "object", "{}", tool.name);
 }
 
-/// Which operations move money is decided in one place (`Operation::moves_money`); this pins the result per
-/// provider, so a spec change that adds or hides a payment shows up here.
+/// Which operations move money is declared in the specs (`x-effect: pay`, `Operation::effect`); this pins the
+/// result per provider, so a spec change that adds or hides a payment shows up here.
 #[test]
 fn payment_operations_are_exactly_these() {
     let payments: Vec<String> = names_at(&[Guard::Payment]).into_iter().collect();

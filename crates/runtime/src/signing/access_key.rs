@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn overview_vector() {
-        // Vector published in provider-docs/xportcn/overview.md (computed there with the third-party formula).
+        // Vector in vendor-docs/notes/xportcn/overview.md (computed there with the third-party formula).
         assert_eq!(
             access_key_signature(
                 "demoAccessKey",

@@ -11,7 +11,7 @@
 //! interfaces — … add a requestTime field to the original JSON request body", because signing nested JSON
 //! breaks on field order. The bodies of both rule pages are not published.
 //!
-//! # The rule implemented (reconstruction, see `provider-docs/dajisaas/overview.md`)
+//! # The rule implemented (reconstruction, see `vendor-docs/notes/dajisaas/overview.md`)
 //!
 //! [`app_key_signature`]: take the signed parameters, drop `sign` and every parameter whose value is null,
 //! sort by name in code-point order (stable: repeated names keep their order), join as `k1=v1&k2=v2`
@@ -571,7 +571,7 @@ mod tests {
 
     #[test]
     fn overview_vector() {
-        // provider-docs/dajisaas/overview.md (computed there with the reconstructed rule).
+        // vendor-docs/notes/dajisaas/overview.md (computed there with the reconstructed rule).
         let params = [
             ("appKey", Some("demoKey")),
             ("keyword", Some("T恤")),
