@@ -1,6 +1,6 @@
 //! `sourcing probe --provider P`: which reading of the vendor's unpublished signing rules does the server
 //! accept? With the provider's credentials, it sends one declared read (never a write or a payment: an
-//! operation whose declared effect is a read, chosen from the operation table) per candidate variant, tells
+//! operation whose `x-effect` is `read`, chosen from the operation table) per candidate variant, tells
 //! whether the signature was refused or accepted — whatever the business answer — and prints the settings
 //! that pin the accepted one (`<PREFIX>_<KEY>=<value>` lines for the environment or a `--config` file; the
 //! README's table of signing variants).
@@ -20,6 +20,7 @@ use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
 use serde_json::{Map, Value, json};
+use sourcing_runtime::operation::Effect;
 use sourcing_runtime::operation::{ParamLocation, Provider};
 use sourcing_runtime::signing::TimestampUnit;
 use sourcing_runtime::signing::{
@@ -261,10 +262,10 @@ fn app_key_candidates() -> Vec<Candidate> {
     out
 }
 
-/// Whether the operation table declares `op` a read: only reads are retried automatically
-/// (`x-idempotent`); creation, payment, cancellation and every other write never are.
+/// Whether the operation table declares `op` a read (`x-effect: read`): it changes nothing at the vendor,
+/// unlike a write or a payment (payment links included).
 pub fn declared_read(op: &Operation) -> bool {
-    op.idempotent
+    op.effect == Effect::Read
 }
 
 /// A declared read of `provider` signed by `auth` (and sent with `method`, if given): documented (not
