@@ -29,7 +29,7 @@
 //!   `appKey`; `appKey` and `sign` go in the query, where the upload page lists them.
 //!
 //! Each unknown below that changes what is sent is a named variant ([`AppKeySettings`], chosen by
-//! configuration, see [`super::settings`]): the signed fields ([`PostSignedFields`]), the unit and JSON
+//! configuration, see [`crate::signing::settings`]): the signed fields ([`PostSignedFields`]), the unit and JSON
 //! type of `requestTime` ([`RequestTimeType`]), where `sign` goes ([`SignPlacement`]) and how `orderIdList`
 //! is written ([`ListFormat`]); the defaults are the choices above.
 //!
