@@ -1,8 +1,8 @@
 //! Named variants of the vendors' unpublished or contradicted signing rules, and the configuration keys that
-//! choose them. Each variant type lives beside its algorithm ([`crate::signing::AccessKeySettings`], [`crate::signing::app_key`]);
-//! this file only names them and reads `<PREFIX>_<KEY>=<value>` settings (environment or a CLI `--config`
-//! file). The default of each is the best evidence; the README's table of signing variants gives the
-//! evidence for every value.
+//! choose them. Each variant type lives beside its algorithm ([`crate::signing::AccessKeySettings`],
+//! [`crate::signing::app_key`]); this file only names them and reads `<PREFIX>_<KEY>=<value>` settings
+//! (environment or a CLI `--config` file). The default of each is the best evidence; the README's table of
+//! signing variants gives the evidence for every value.
 
 use super::TimestampUnit;
 use super::access_key::{AccessKeySettings, V2Nonce};
