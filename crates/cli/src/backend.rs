@@ -8,8 +8,10 @@ use crate::{Stop, exit};
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
 use sourcing_runtime::operation::{CredentialStyle, Operation, Provider};
+use sourcing_runtime::signing::settings::read;
+use sourcing_runtime::signing::{SigningSettings, Variant};
 use sourcing_runtime::{AccessKeyCredentials, Error, Runtime};
-use sourcing_sandbox::Sandbox;
+use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -77,6 +79,8 @@ type Settings = BTreeMap<String, String>;
 /// Where calls go: the embedded sandbox (started here, alive as long as the backend), or the live providers.
 pub struct Backend {
     sandbox: Option<Sandbox>,
+    /// Sandbox only: the signing variant it emulates.
+    emulated: SigningSettings,
     /// Live only: the environment and `--config`.
     settings: Settings,
     /// Live only: `--base-url`.
@@ -97,11 +101,18 @@ impl Backend {
 
     /// The embedded sandbox, started in-process.
     pub async fn sandbox() -> Result<Self, Stop> {
-        let sandbox = Sandbox::start()
+        Self::sandbox_with(SandboxConfig::default()).await
+    }
+
+    /// The embedded sandbox with `config` (e.g. the signing variant it emulates, [`SandboxConfig::signing`]).
+    pub async fn sandbox_with(config: SandboxConfig) -> Result<Self, Stop> {
+        let emulated = config.signing;
+        let sandbox = Sandbox::start_with(config)
             .await
             .map_err(|e| Stop::config(format!("cannot start the sandbox: {e}")))?;
         Ok(Backend {
             sandbox: Some(sandbox),
+            emulated,
             settings: Settings::new(),
             base_url: None,
         })
@@ -112,6 +123,7 @@ impl Backend {
     pub fn live(config: Option<&String>, base_url: Option<String>) -> Result<Self, Stop> {
         Ok(Backend {
             sandbox: None,
+            emulated: SigningSettings::default(),
             settings: settings(config)?,
             base_url,
         })
@@ -121,9 +133,28 @@ impl Backend {
         self.sandbox.is_some()
     }
 
-    /// The embedded sandbox, when this is one (tests seed orders and count requests through it).
+    /// The embedded sandbox, when calls go there (tests seed orders and count requests through it).
     pub fn embedded_sandbox(&self) -> Option<&Sandbox> {
         self.sandbox.as_ref()
+    }
+
+    /// The named variant `<PREFIX>_<key>` of `provider` from the environment and `--config` (default when
+    /// unset); `Err` names the key and the valid values.
+    pub fn variant<V: Variant>(&self, provider: &Provider, key: &str) -> Result<V, Stop> {
+        read(provider.env_prefix, key, &|k: &str| {
+            self.settings.get(k).cloned()
+        })
+        .map_err(Stop::config)
+    }
+
+    /// The readings of the unpublished signing rules for `provider`: the `<PREFIX>_<KEY>` settings of the
+    /// environment and `--config` (README, "Signing variants"); the sandbox's are those it emulates.
+    pub fn signing(&self, provider: &Provider) -> Result<SigningSettings, Stop> {
+        if self.is_sandbox() {
+            return Ok(self.emulated);
+        }
+        SigningSettings::from_lookup(provider.env_prefix, |key| self.settings.get(key).cloned())
+            .map_err(Stop::config)
     }
 
     /// The settings `provider`'s credentials are read from: the sandbox's test credentials, or the live ones.
@@ -159,24 +190,44 @@ impl Backend {
     /// Against the sandbox the signer also covers the sandbox-only stand-in for the unpublished
     /// query-signed logistics endpoints.
     pub fn runtime(&self, provider: &Provider) -> Result<Runtime, Stop> {
+        if self.is_sandbox() && provider.credentials == CredentialStyle::AccessKey {
+            let settings = self.settings(provider);
+            let [key, secret, user] =
+                credential_settings(CredentialStyle::AccessKey, provider, &settings)?;
+            let creds = AccessKeyCredentials::new(key, secret, user);
+            return Ok(Runtime::new(sourcing_sandbox::SandboxSigner::with(creds)));
+        }
+        self.runtime_with(provider, self.signing(provider)?)
+    }
+
+    /// The runtime for `provider` with the built-in signer under `signing` (one candidate of `sourcing
+    /// probe`); `Err` names the first missing credential.
+    pub fn runtime_with(
+        &self,
+        provider: &Provider,
+        signing: SigningSettings,
+    ) -> Result<Runtime, Stop> {
         let settings = self.settings(provider);
         Ok(match provider.credentials {
             CredentialStyle::AccessKey => {
                 let [key, secret, user] =
                     credential_settings(CredentialStyle::AccessKey, provider, &settings)?;
-                let creds = AccessKeyCredentials::new(key, secret, user);
-                if self.is_sandbox() {
-                    Runtime::new(sourcing_sandbox::SandboxSigner::with(creds))
-                } else {
-                    Runtime::new(sourcing_runtime::AccessKeySigner::new(creds))
-                }
+                Runtime::new(
+                    sourcing_runtime::AccessKeySigner::new(AccessKeyCredentials::new(
+                        key, secret, user,
+                    ))
+                    .with_settings(signing.access_key),
+                )
             }
             CredentialStyle::AppKey => {
                 let [key, secret] =
                     credential_settings(CredentialStyle::AppKey, provider, &settings)?;
-                Runtime::new(sourcing_runtime::AppKeySigner::new(
-                    sourcing_runtime::AppKeyCredentials::new(key, secret),
-                ))
+                Runtime::new(
+                    sourcing_runtime::AppKeySigner::new(sourcing_runtime::AppKeyCredentials::new(
+                        key, secret,
+                    ))
+                    .with_settings(signing.app_key),
+                )
             }
         })
     }
@@ -214,6 +265,42 @@ impl Endpoint {
             .call_provider_operation(&self.http, &self.base_url, self.provider, op, query, body)
             .await
     }
+}
+
+/// `--emulate KEY=VALUE` (repeatable): the signing variant the embedded or standalone sandbox emulates
+/// ([`SandboxConfig::signing`]; keys as in the README's table of signing variants, without the prefix).
+pub fn emulate_arg() -> Arg {
+    Arg::new("emulate")
+        .long("emulate")
+        .action(ArgAction::Append)
+        .value_name("KEY=VALUE")
+        .help(
+            "Make the sandbox accept only this signing variant, e.g. V2_NONCE=signed (keys: \
+             TIMESTAMP_UNIT, V2_NONCE, POST_SIGNED_FIELDS, REQUEST_TIME_UNIT, REQUEST_TIME_TYPE, \
+             SIGN_PLACEMENT, ORDER_ID_LIST)",
+        )
+}
+
+/// The variant `--emulate` names (the defaults where it says nothing).
+pub fn emulated(m: &ArgMatches) -> Result<SigningSettings, Stop> {
+    let mut pins = Settings::new();
+    for pair in m.get_many::<String>("emulate").into_iter().flatten() {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| Stop::usage(format!("--emulate {pair}: expected KEY=VALUE")))?;
+        let key = format!("SANDBOX_{}", k.trim());
+        if !sourcing_runtime::signing::settings::KEYS
+            .iter()
+            .any(|(name, _)| key == format!("SANDBOX_{name}"))
+        {
+            return Err(Stop::usage(format!(
+                "--emulate {pair}: unknown key {}",
+                k.trim()
+            )));
+        }
+        pins.insert(key, v.trim().to_string());
+    }
+    SigningSettings::from_lookup("SANDBOX", |k| pins.get(k).cloned()).map_err(Stop::usage)
 }
 
 /// Settings from `--config` (KEY=VALUE lines) over the environment.

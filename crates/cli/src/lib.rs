@@ -4,7 +4,7 @@
 //! Modules import in one direction, top to bottom:
 //! - [`app`]: the root command, the list of subcommands (one line each) and the dispatch;
 //! - the subcommands, one file each, each a [`subcommand::Subcommand`]: [`call`] (one command per provider,
-//!   one per operation), [`buy`], [`sandbox`], [`webhooks`], [`mcp`];
+//!   one per operation), [`buy`], [`sandbox`], [`webhooks`], [`mcp`], [`probe`];
 //! - what they share: [`backend`] (sandbox or live: base URL, credentials, runtime), [`output`] (the
 //!   `--output` format), [`args`] (operation flags), [`subcommand`] (the trait), and [`Stop`] and [`exit`]
 //!   here.
@@ -16,6 +16,7 @@ pub mod buy;
 pub mod call;
 pub mod mcp;
 pub mod output;
+pub mod probe;
 pub mod sandbox;
 pub mod subcommand;
 pub mod webhooks;

@@ -24,7 +24,8 @@ impl Subcommand for SandboxServer {
                     .action(ArgAction::Append)
                     .value_name("OP=FAULT[:N]")
                     .help("Inject a fault: OP is an operation id or *, FAULT one of latency-<ms>, <status>, drop, truncate, malformed, business-<code>; N limits it to the next N requests"),
-            )]
+            )
+            .arg(crate::backend::emulate_arg())]
     }
 
     fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
@@ -43,6 +44,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         .map_err(Stop::usage)?;
     let config = SandboxConfig {
         addr: ([127, 0, 0, 1], port).into(),
+        signing: crate::backend::emulated(m)?,
         ..SandboxConfig::default()
     };
     print!("{}", sourcing_sandbox::banner(config.addr));

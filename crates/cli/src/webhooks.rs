@@ -65,6 +65,13 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
         .ok_or_else(|| {
             Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
         })??;
+    // The unpublished HMAC input is a named variant (README, "Signing variants").
+    let provider = match provider {
+        Provider::Dajisaas(verifier) => Provider::Dajisaas(
+            verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
+        ),
+        other => other,
+    };
     eprintln!(
         "receiving {} callbacks on http://127.0.0.1:{port}{path}",
         provider.name()

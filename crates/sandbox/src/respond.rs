@@ -1,6 +1,7 @@
 //! Envelopes the way each provider writes them; success data from the published examples that conform to
 //! the response schema, or generated from it.
 
+use crate::flows::FlowError;
 use crate::{generate, schema};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -43,6 +44,35 @@ pub(crate) fn envelope(provider: &Provider, code: i64, message: &str, data: Valu
         }),
     }
 }
+
+/// The business failure for an order the sandbox does not know, naming the requested id.
+///
+/// Dajisaas publishes one order failure: code 1009 wrapping the 1688 error `4003` "订单信息不存在,请核对后重试"
+/// (order information does not exist), which the sandbox answers with. PandaPon and Xportcn publish no
+/// business code for it: the sandbox answers its own code 404, marked as such in the message.
+pub(crate) fn unknown_order(provider: &Provider, id: &str) -> FlowError {
+    match provider.envelope {
+        EnvelopeStyle::Dajisaas => FlowError {
+            code: 1009,
+            message: format!("订单信息不存在,请核对后重试 (order {id})"),
+            data: json!({"result": {
+                "success": false,
+                "errorInfo": format!("订单信息不存在,请核对后重试 (order {id})"),
+                "errorCode": "4003",
+            }}),
+        },
+        EnvelopeStyle::Pandapon => FlowError {
+            code: UNKNOWN_ORDER_SANDBOX_CODE,
+            message: format!(
+                "order {id} does not exist (sandbox code {UNKNOWN_ORDER_SANDBOX_CODE}; the vendor publishes none)"
+            ),
+            data: Value::Null,
+        },
+    }
+}
+
+/// The sandbox's own business code for an unknown order where the vendor publishes none.
+pub(crate) const UNKNOWN_ORDER_SANDBOX_CODE: i64 = 404;
 
 pub(crate) fn success_message(provider: &Provider) -> &'static str {
     match provider.envelope {
@@ -89,7 +119,8 @@ pub(crate) fn success_data(
     let Some(c) = schema::compiled(op.response_schema) else {
         return fallback_data(provider, op);
     };
-    if let Some((_, data)) = conforming_example(provider, op, &c) {
+    if let Some((_, mut data)) = conforming_example(provider, op, &c) {
+        name_only_requested_orders(&mut data, &requested_orders(request));
         return data;
     }
     let top = schema::flatten(&c.root, &c.root);
@@ -131,6 +162,69 @@ pub(crate) fn success_data(
         }
     }
     data
+}
+
+/// The order ids a request names (`orderId`, `orderIds`, `orderIdList` as a list, comma text or JSON text).
+fn requested_orders(request: &Map<String, Value>) -> Vec<String> {
+    fn collect(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.extend(
+                s.split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            ),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for key in ["orderId", "orderIds", "orderIdList"] {
+        if let Some(v) = request.get(key) {
+            collect(v, &mut out);
+        }
+    }
+    out
+}
+
+/// A published example answers about the example's orders: where the request names orders, every order-like
+/// id (15 or more digits) in the example's text that the request does not name becomes the requested ones
+/// (e.g. Dajisaas `pay_urls`' cashier link), so an answer never names an order the caller did not ask about.
+fn name_only_requested_orders(data: &mut Value, requested: &[String]) {
+    if requested.is_empty() {
+        return;
+    }
+    match data {
+        Value::String(s) => {
+            let mut out = String::with_capacity(s.len());
+            let mut digits = String::new();
+            let flush = |digits: &mut String, out: &mut String| {
+                if digits.len() >= 15 && !requested.contains(digits) {
+                    out.push_str(&requested.join(","));
+                } else {
+                    out.push_str(digits);
+                }
+                digits.clear();
+            };
+            for c in s.chars() {
+                if c.is_ascii_digit() {
+                    digits.push(c);
+                } else {
+                    flush(&mut digits, &mut out);
+                    out.push(c);
+                }
+            }
+            flush(&mut digits, &mut out);
+            *s = out;
+        }
+        Value::Array(a) => a
+            .iter_mut()
+            .for_each(|x| name_only_requested_orders(x, requested)),
+        Value::Object(m) => m
+            .values_mut()
+            .for_each(|x| name_only_requested_orders(x, requested)),
+        _ => {}
+    }
 }
 
 /// The published example an operation answers with, cached per operation.

@@ -9,6 +9,7 @@ use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AppKeySigner, Auth
 
 #[derive(Debug, Clone)]
 pub struct SandboxSigner {
+    credentials: AccessKeyCredentials,
     access_key: AccessKeySigner,
     app_key: AppKeySigner,
 }
@@ -21,7 +22,8 @@ impl SandboxSigner {
 
     pub fn with(credentials: AccessKeyCredentials) -> Self {
         Self {
-            access_key: AccessKeySigner::new(credentials),
+            access_key: AccessKeySigner::new(credentials.clone()),
+            credentials,
             app_key: AppKeySigner::new(crate::credentials::app_key()),
         }
     }
@@ -37,12 +39,10 @@ impl Signer for SandboxSigner {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
         match ctx.auth {
             AuthStyle::QueryTimestampSign => {
-                // The sandbox checks only that both are present (the real rule is unpublished).
+                // The sandbox's own rule (the real one is unpublished): `crate::auth::query_sign`.
                 let ts = SystemClock.now_millis().to_string();
-                set_query_params(
-                    request,
-                    &[("timestamp", &ts), ("sign", "sandbox-unverified")],
-                );
+                let sign = crate::auth::query_sign(&ts, &self.credentials);
+                set_query_params(request, &[("timestamp", &ts), ("sign", &sign)]);
                 Ok(())
             }
             AuthStyle::AppKey => self.app_key.sign(request, ctx),

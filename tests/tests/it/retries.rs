@@ -199,6 +199,8 @@ async fn retry_after_is_honoured_within_the_time_budget() {
     server.script(vec![(429, "{}".into()), (200, OK.into())]);
     // The mock cannot set Retry-After, so the sandbox is used for this one.
     let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
+    // The sandbox pays only orders it knows.
+    sandbox.seed_order("1");
     let _ = server;
     sandbox.inject(sourcing_sandbox::FaultRule::times(
         Some("order_pay_url"),
@@ -273,6 +275,7 @@ async fn retry_after_is_honoured_within_the_time_budget() {
 #[tokio::test]
 async fn dropped_connections_are_retried_only_for_reads() {
     let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
+    sandbox.seed_order("1");
     let real = pandapon::operations::find("order_pay_url").unwrap();
     let rt = Runtime::new(AccessKeySigner::new(
         sourcing_sandbox::credentials::access_key(),

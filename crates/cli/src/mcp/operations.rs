@@ -35,9 +35,15 @@ pub fn build(endpoints: &[Endpoint], live: bool) -> Result<Vec<OperationTool>, S
     let mut out = Vec::new();
     for (i, backend) in endpoints.iter().enumerate() {
         for &op in backend.provider.operations {
-            let schema = op
+            let mut schema = op
                 .input_schema_json()
                 .map_err(|e| format!("{}: input schema is not JSON: {e}", op.id))?;
+            // The vendors ignore undocumented fields, so the operation table accepts them; a tool
+            // refuses argument names it does not document (a misspelt one would be dropped silently),
+            // except where the spec opens the body for unpublished fields (`additionalProperties: {}`).
+            if schema["additionalProperties"] == Value::Bool(true) {
+                schema["additionalProperties"] = Value::Bool(false);
+            }
             let validator = jsonschema::validator_for(&schema)
                 .map_err(|e| format!("{}: invalid input schema: {e}", op.id))?;
             let Value::Object(schema) = schema else {

@@ -5,3 +5,4 @@ mod cli;
 mod mcp;
 mod mcp_workflow;
 mod options;
+mod probe;

@@ -337,8 +337,8 @@ async fn payment_tools_only_with_allow_payments_and_they_list_orders_paid_and_fa
         );
     }
 
-    // The published answer pays the order and also lists it as failed ("already deducted"): the result says
-    // which orders were paid and which failed.
+    // An order the sandbox does not know is not paid, as at the vendor: the result lists it as failed,
+    // naming it, and names no other order.
     let paid = call(
         &client,
         "xportcn_ka_order_pay",
@@ -347,11 +347,9 @@ async fn payment_tools_only_with_allow_payments_and_they_list_orders_paid_and_fa
     .await;
     let s = structured(&paid);
     assert_eq!(s["movesMoney"], true);
-    assert_eq!(s["paid"], json!(["3300504350583134260"]), "{s}");
-    assert!(
-        s["failed"].is_array() && s.get("requestId").is_some(),
-        "{s}"
-    );
+    assert_eq!(s["paid"], json!([]), "{s}");
+    assert_eq!(s["failed"][0]["orderId"], "3300504350583134260", "{s}");
+    assert!(s.get("requestId").is_some(), "{s}");
 
     // PandaPon's published batch answer has a failed order: a tool error listing paid and failed with reasons.
     let example = request_example("pandapon", "order_batch_submit_to_pay");

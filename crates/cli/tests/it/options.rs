@@ -23,29 +23,35 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-const PAY_URL: &[&str] = &[
+/// A read with a flag (the sandbox answers it from the schema, the same for the same request).
+const READ_CALL: &[&str] = &[
     "pandapon",
-    "v2-order-pay-url",
-    "--order-id",
+    "v2-taobao-order-logistics-detail",
+    "--sub-purchase-order-id",
     "2257455039610311973",
 ];
 
 #[test]
 fn options_go_before_or_after_the_command() {
     let before = stdout(&sourcing(
-        &[&["--sandbox", "-o", "json-lines"], PAY_URL].concat(),
+        &[&["--sandbox", "-o", "json-lines"], READ_CALL].concat(),
     ));
     let after = stdout(&sourcing(
-        &[PAY_URL, &["--sandbox", "--output=json-lines"]].concat(),
+        &[READ_CALL, &["--sandbox", "--output=json-lines"]].concat(),
     ));
     let between = stdout(&sourcing(
-        &[&PAY_URL[..1], &["--sandbox", "-ojson-lines"], &PAY_URL[1..]].concat(),
+        &[
+            &READ_CALL[..1],
+            &["--sandbox", "-ojson-lines"],
+            &READ_CALL[1..],
+        ]
+        .concat(),
     ));
     assert_eq!(before, after);
     assert_eq!(before, between);
     assert_eq!(before.lines().count(), 1, "one compact line: {before}");
     let answer: Value = serde_json::from_str(&before).unwrap();
-    assert_eq!(answer["protocolPaySuccess"], false);
+    assert!(answer.is_object() || answer.is_array(), "{answer}");
 }
 
 #[test]
@@ -110,7 +116,7 @@ fn commands_refuse_the_options_they_do_not_offer() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let out = sourcing(&[&["-o", "yaml"], PAY_URL].concat());
+    let out = sourcing(&[&["-o", "yaml"], READ_CALL].concat());
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("json-lines"));
 }

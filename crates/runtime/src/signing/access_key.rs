@@ -9,9 +9,12 @@
 //! documented participant set and the 32-upper-hex sample signatures):
 //! `signature = UPPER(HEX(MD5(accessKey + timestamp + nonceStr + accessSecret)))`.
 //! PandaPon v2 pages list no `nonce-str` header; for [`AuthStyle::AccessKeyV2`] the nonce is omitted from
-//! both the headers and the signed string.
+//! both the headers and the signed string by default ([`V2Nonce`]: the one fully published v2 page lists it
+//! as optional, so "sent and signed" is a named variant).
 
-use super::{Clock, NonceSource, SignContext, SignError, Signer, TimestampUnit, upper_hex};
+use super::{
+    Clock, NonceSource, SignContext, SignError, Signer, TimestampUnit, Variant, upper_hex,
+};
 use crate::credentials::AccessKeyCredentials;
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
@@ -35,11 +38,43 @@ pub fn access_key_signature(
     upper_hex(&md5.finalize())
 }
 
+/// Whether [`AuthStyle::AccessKeyV2`] (PandaPon v2) requests carry `nonce-str`. The pages contradict each
+/// other: most v2 pages list no `nonce-str`, the one fully published v2 page (order payment) lists it as
+/// optional. A named variant, chosen by configuration (`<PREFIX>_V2_NONCE`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum V2Nonce {
+    /// No `nonce-str` header, and none in the signed string (most v2 pages). The default.
+    #[default]
+    Omitted,
+    /// `nonce-str` sent and signed exactly as in v1 (the v2 order-payment page).
+    Signed,
+}
+
+impl Variant for V2Nonce {
+    const ALL: &'static [Self] = &[V2Nonce::Omitted, V2Nonce::Signed];
+    fn name(self) -> &'static str {
+        match self {
+            V2Nonce::Omitted => "omitted",
+            V2Nonce::Signed => "signed",
+        }
+    }
+}
+
+/// The header scheme's readings of unpublished or contradicted rules (see the README's table of signing
+/// variants). The default is the best evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccessKeySettings {
+    /// Unit of the `timestamp` header (`<PREFIX>_TIMESTAMP_UNIT`).
+    pub timestamp_unit: TimestampUnit,
+    /// PandaPon v2 `nonce-str` (`<PREFIX>_V2_NONCE`).
+    pub v2_nonce: V2Nonce,
+}
+
 /// Signs with the header scheme. Handles [`AuthStyle::AccessKeyV1`] and [`AuthStyle::AccessKeyV2`].
 #[derive(Clone, Debug)]
 pub struct AccessKeySigner {
     credentials: AccessKeyCredentials,
-    timestamp_unit: TimestampUnit,
+    settings: AccessKeySettings,
     clock: Arc<dyn Clock>,
     nonce: Arc<dyn NonceSource>,
 }
@@ -50,7 +85,7 @@ impl AccessKeySigner {
         let (clock, nonce) = super::default_sources();
         Self {
             credentials,
-            timestamp_unit: TimestampUnit::default(),
+            settings: AccessKeySettings::default(),
             clock,
             nonce,
         }
@@ -58,8 +93,19 @@ impl AccessKeySigner {
 
     /// Send the timestamp in this unit (default milliseconds).
     pub fn with_timestamp_unit(mut self, unit: TimestampUnit) -> Self {
-        self.timestamp_unit = unit;
+        self.settings.timestamp_unit = unit;
         self
+    }
+
+    /// Use these readings of the unpublished rules (timestamp unit, v2 `nonce-str`).
+    pub fn with_settings(mut self, settings: AccessKeySettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The readings of the unpublished rules in use.
+    pub fn settings(&self) -> AccessKeySettings {
+        self.settings
     }
 
     /// Use this clock for timestamps (tests).
@@ -92,7 +138,7 @@ impl Signer for AccessKeySigner {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
         let with_nonce = match ctx.auth {
             AuthStyle::AccessKeyV1 => true,
-            AuthStyle::AccessKeyV2 => false,
+            AuthStyle::AccessKeyV2 => self.settings.v2_nonce == V2Nonce::Signed,
             AuthStyle::QueryTimestampSign => return Err(SignError::query_sign_rule_unpublished()),
             other => {
                 return Err(SignError(format!(
@@ -103,6 +149,7 @@ impl Signer for AccessKeySigner {
         };
         let c = &self.credentials;
         let timestamp = self
+            .settings
             .timestamp_unit
             .from_millis(self.clock.now_millis())
             .to_string();

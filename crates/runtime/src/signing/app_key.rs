@@ -28,6 +28,11 @@
 //! - **Form body (multipart, [`Signer::sign_form`]):** the query parameters, the form's text fields and
 //!   `appKey`; `appKey` and `sign` go in the query, where the upload page lists them.
 //!
+//! Each unknown below that changes what is sent is a named variant ([`AppKeySettings`], chosen by
+//! configuration, see [`crate::signing::settings`]): the signed fields ([`PostSignedFields`]), the unit and JSON
+//! type of `requestTime` ([`RequestTimeType`]), where `sign` goes ([`SignPlacement`]) and how `orderIdList`
+//! is written ([`ListFormat`]); the defaults are the choices above.
+//!
 //! Unknown (not published; the choices above are the best reading, and you can plug in your own
 //! [`Signer`] built on [`app_key_signature`]): which fields the vendor signs under the simplified rule (only
 //! `appKey` + `requestTime` is assumed — the rule exists to avoid signing nested fields), the unit and
@@ -42,7 +47,7 @@
 //! and the body before it adds its own, so re-signing a request for a retry never accumulates stale
 //! `appKey`, `appSecret`, `sign` or `requestTime` values.
 
-use super::{Clock, SignContext, SignError, Signer, TimestampUnit, upper_hex};
+use super::{Clock, SignContext, SignError, Signer, TimestampUnit, Variant, upper_hex};
 use crate::credentials::AppKeyCredentials;
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
@@ -69,6 +74,133 @@ pub enum AppKeyMode {
     /// `appKey` + `appSecret`, unsigned: the vendor's "for testing only" mode, as in every published
     /// example. Sends the secret with each request; use it only when you choose to.
     DebugSecret,
+}
+
+/// Which fields a JSON POST signs under the vendor's "simplified rule for POST-JSON" (unpublished).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PostSignedFields {
+    /// `appKey`, `requestTime` and the query parameters; the body's own fields are not signed (the rule
+    /// exists because signing nested JSON breaks on field order). The default.
+    #[default]
+    Credentials,
+    /// Also every top-level body field: strings raw, other values as their compact JSON text, nulls left out.
+    TopLevel,
+}
+
+impl Variant for PostSignedFields {
+    const ALL: &'static [Self] = &[PostSignedFields::Credentials, PostSignedFields::TopLevel];
+    fn name(self) -> &'static str {
+        match self {
+            PostSignedFields::Credentials => "credentials",
+            PostSignedFields::TopLevel => "top-level",
+        }
+    }
+}
+
+/// The JSON type of `requestTime` in a POST body ("add a requestTime field", type unpublished).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RequestTimeType {
+    /// A JSON number, like the envelope's `timestamp`. The default.
+    #[default]
+    Number,
+    /// A JSON string of the same digits.
+    String,
+}
+
+impl Variant for RequestTimeType {
+    const ALL: &'static [Self] = &[RequestTimeType::Number, RequestTimeType::String];
+    fn name(self) -> &'static str {
+        match self {
+            RequestTimeType::Number => "number",
+            RequestTimeType::String => "string",
+        }
+    }
+}
+
+/// Where the `sign` of a JSON POST goes (unpublished; every published example carries the credentials in
+/// the body).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignPlacement {
+    /// A top-level body property, beside `appKey` and `requestTime`. The default.
+    #[default]
+    Body,
+    /// A query parameter (`appKey` and `requestTime` stay in the body).
+    Query,
+}
+
+impl Variant for SignPlacement {
+    const ALL: &'static [Self] = &[SignPlacement::Body, SignPlacement::Query];
+    fn name(self) -> &'static str {
+        match self {
+            SignPlacement::Body => "body",
+            SignPlacement::Query => "query",
+        }
+    }
+}
+
+/// How a list of ids is written in one query parameter (`pay_urls` `orderIdList`; unpublished).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListFormat {
+    /// `id1,id2`. The default.
+    #[default]
+    Comma,
+    /// A JSON array in the string: `[id1,id2]` (digits stay bare numbers, other items are JSON strings).
+    JsonArray,
+}
+
+impl Variant for ListFormat {
+    const ALL: &'static [Self] = &[ListFormat::Comma, ListFormat::JsonArray];
+    fn name(self) -> &'static str {
+        match self {
+            ListFormat::Comma => "comma",
+            ListFormat::JsonArray => "json-array",
+        }
+    }
+}
+
+/// Query parameters that carry a list of ids in one value ([`ListFormat`]): Dajisaas `pay_urls`.
+pub const LIST_QUERY_PARAMS: [&str; 1] = ["orderIdList"];
+
+impl ListFormat {
+    /// `value` (written comma-separated by callers) in this format; a value that is already a JSON array
+    /// is left as it is.
+    pub fn write(self, value: &str) -> String {
+        match self {
+            ListFormat::Comma => value.to_owned(),
+            ListFormat::JsonArray if value.trim_start().starts_with('[') => value.to_owned(),
+            ListFormat::JsonArray => {
+                let items: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|i| !i.is_empty())
+                    .map(|i| {
+                        if i.bytes().all(|b| b.is_ascii_digit()) {
+                            i.to_owned()
+                        } else {
+                            serde_json::Value::from(i).to_string()
+                        }
+                    })
+                    .collect();
+                format!("[{}]", items.join(","))
+            }
+        }
+    }
+}
+
+/// The app-key scheme's readings of unpublished rules (see the README's table of signing variants). The
+/// default is the best evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppKeySettings {
+    /// Fields a JSON POST signs (`<PREFIX>_POST_SIGNED_FIELDS`).
+    pub post_signed_fields: PostSignedFields,
+    /// Unit of `requestTime` (`<PREFIX>_REQUEST_TIME_UNIT`).
+    pub request_time_unit: TimestampUnit,
+    /// JSON type of `requestTime` (`<PREFIX>_REQUEST_TIME_TYPE`).
+    pub request_time_type: RequestTimeType,
+    /// Where a JSON POST's `sign` goes (`<PREFIX>_SIGN_PLACEMENT`).
+    pub sign_placement: SignPlacement,
+    /// How `orderIdList` is written (`<PREFIX>_ORDER_ID_LIST`).
+    pub list_format: ListFormat,
 }
 
 /// `UPPER(HEX(MD5("k1=v1&k2=v2…&secret=" + secret)))` over `params` sorted by name (code-point order,
@@ -101,7 +233,7 @@ where
 pub struct AppKeySigner {
     credentials: AppKeyCredentials,
     mode: AppKeyMode,
-    timestamp_unit: TimestampUnit,
+    settings: AppKeySettings,
     clock: Arc<dyn Clock>,
 }
 
@@ -112,7 +244,7 @@ impl AppKeySigner {
         Self {
             credentials,
             mode: AppKeyMode::default(),
-            timestamp_unit: TimestampUnit::default(),
+            settings: AppKeySettings::default(),
             clock,
         }
     }
@@ -125,8 +257,20 @@ impl AppKeySigner {
 
     /// The unit of `requestTime` (unpublished; milliseconds like the envelope's `timestamp` by default).
     pub fn with_timestamp_unit(mut self, unit: TimestampUnit) -> Self {
-        self.timestamp_unit = unit;
+        self.settings.request_time_unit = unit;
         self
+    }
+
+    /// Use these readings of the unpublished rules (POST signing, `requestTime`, `sign` placement, list
+    /// format).
+    pub fn with_settings(mut self, settings: AppKeySettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The readings of the unpublished rules in use.
+    pub fn settings(&self) -> AppKeySettings {
+        self.settings
     }
 
     /// Use this clock for `requestTime` (tests).
@@ -155,13 +299,20 @@ impl AppKeySigner {
         }
     }
 
-    /// Query parameters other than the signer's own, decoded.
-    fn own_query(request: &reqwest::Request) -> Vec<(String, String)> {
+    /// Query parameters other than the signer's own, decoded; id lists written in the [`ListFormat`].
+    fn own_query(&self, request: &reqwest::Request) -> Vec<(String, String)> {
         request
             .url()
             .query_pairs()
             .filter(|(name, _)| !is_signer_param(name))
-            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .map(|(n, v)| {
+                let v = if LIST_QUERY_PARAMS.contains(&n.as_ref()) {
+                    self.settings.list_format.write(&v)
+                } else {
+                    v.into_owned()
+                };
+                (n.into_owned(), v)
+            })
             .collect()
     }
 
@@ -180,7 +331,7 @@ impl AppKeySigner {
     /// Rewrite the query as its own parameters plus the credentials; `extra` are further signed fields
     /// that travel elsewhere (form fields).
     fn sign_query(&self, request: &mut reqwest::Request, extra: &[(&str, &str)]) {
-        let mut query = Self::own_query(request);
+        let mut query = self.own_query(request);
         let key = self.credentials.app_key.clone();
         match self.mode {
             AppKeyMode::Signed => {
@@ -219,26 +370,41 @@ impl AppKeySigner {
                 ))
             })?
             .0;
-        let query = Self::own_query(request);
+        let mut query = self.own_query(request);
         let text = |s: &str| serde_json::Value::from(s).to_string();
         let key = self.credentials.app_key.as_str();
         let added: Vec<(&str, String)> = match self.mode {
             AppKeyMode::Signed => {
                 let time = self
-                    .timestamp_unit
+                    .settings
+                    .request_time_unit
                     .from_millis(self.clock.now_millis())
                     .to_string();
+                let body_fields: Vec<(&str, String)> = match self.settings.post_signed_fields {
+                    PostSignedFields::Credentials => Vec::new(),
+                    PostSignedFields::TopLevel => fields
+                        .iter()
+                        .filter(|(name, _)| !is_signer_param(name))
+                        .filter_map(|(name, raw)| Some((name.as_str(), signed_text(raw)?)))
+                        .collect(),
+                };
                 let sign = self.signature(
                     query
                         .iter()
                         .map(|(n, v)| (n.as_str(), v.as_str()))
+                        .chain(body_fields.iter().map(|(n, v)| (*n, v.as_str())))
                         .chain([("requestTime", time.as_str())]),
                 );
-                vec![
-                    ("appKey", text(key)),
-                    ("requestTime", time),
-                    ("sign", text(&sign)),
-                ]
+                let time = match self.settings.request_time_type {
+                    RequestTimeType::Number => time,
+                    RequestTimeType::String => text(&time),
+                };
+                let mut added = vec![("appKey", text(key)), ("requestTime", time)];
+                match self.settings.sign_placement {
+                    SignPlacement::Body => added.push(("sign", text(&sign))),
+                    SignPlacement::Query => query.push(("sign".into(), sign)),
+                }
+                added
             }
             AppKeyMode::DebugSecret => vec![
                 ("appKey", text(key)),
@@ -264,6 +430,16 @@ impl AppKeySigner {
         *request.body_mut() = Some(out.into());
         set_query(request, &query);
         Ok(())
+    }
+}
+
+/// A top-level body value as [`PostSignedFields::TopLevel`] signs it: a string raw, null left out, any other
+/// value as its compact JSON text.
+fn signed_text(raw: &RawValue) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
     }
 }
 

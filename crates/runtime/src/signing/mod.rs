@@ -7,9 +7,15 @@
 mod access_key;
 /// The Dajisaas parameter scheme: what is published, what is reconstructed, what is unknown.
 pub mod app_key;
+/// Named variants of the unpublished rules and their configuration keys.
+pub mod settings;
 
-pub use access_key::{AccessKeySigner, access_key_signature};
-pub use app_key::{AppKeyMode, AppKeySigner, SIGNER_PARAMS, app_key_signature};
+pub use access_key::{AccessKeySettings, AccessKeySigner, V2Nonce, access_key_signature};
+pub use app_key::{
+    AppKeyMode, AppKeySettings, AppKeySigner, ListFormat, PostSignedFields, RequestTimeType,
+    SIGNER_PARAMS, SignPlacement, app_key_signature,
+};
+pub use settings::{SigningSettings, Variant};
 
 use crate::operation::AuthStyle;
 use rand::Rng;
