@@ -2,4 +2,5 @@
 
 mod buy;
 mod cli;
+mod ledger;
 mod mcp;
