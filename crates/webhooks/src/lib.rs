@@ -2,10 +2,10 @@
 //! signature check, and an axum receiver that acknowledges, deduplicates and hands messages to your code.
 //!
 //! ```no_run
-//! use sourcing_webhooks::{Callback, HandlerError, MessageBody, Provider, Receiver};
+//! use sourcing_webhooks::{Callback, HandlerError, MessageBody, CallbackFormat, Receiver};
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! Receiver::new(Provider::Xportcn, |cb: Callback| async move {
+//! Receiver::new(CallbackFormat::Xportcn, |cb: Callback| async move {
 //!     if let Callback::Xportcn(push) = &cb {
 //!         if let MessageBody::Order(order) = &push.body {
 //!             println!("{} order {} total {:?} fen", push.message_type, order.order_id, order.total_amount);
@@ -73,12 +73,17 @@
 //!
 //! Secrets (the Dajisaas key) and signature values never appear in `Debug`, `Display`, logs, errors or responses.
 
+mod callback;
 pub mod dajisaas;
 mod dedup;
 pub mod error;
+pub mod fault;
+pub mod inbox;
+mod intake;
 pub mod push;
 mod receiver;
 
+pub use callback::{Callback, CallbackFormat, Handler, HandlerError};
 pub use dajisaas::{
     DajisaasMessage, DajisaasPayload, DajisaasVerifier, OrderStatusUpdate, PriceChange,
     PurchaseOrderPrice, SignatureEncoding, SignedInput, SkuStatus, TaobaoMessage,
@@ -91,7 +96,7 @@ pub use push::{
     PushTimestamp, RefundBody,
 };
 pub use receiver::{
-    Callback, DEFAULT_BODY_LIMIT, DEFAULT_DEDUP_CAPACITY, DEFAULT_DEDUP_WINDOW,
-    DEFAULT_HANDLER_DEADLINE, Handler, HandlerError, Provider, Receiver, serve,
+    DEFAULT_BODY_LIMIT, DEFAULT_DEDUP_CAPACITY, DEFAULT_DEDUP_WINDOW, DEFAULT_HANDLER_DEADLINE,
+    Receiver, serve,
 };
 pub use sourcing_runtime::{LenientId, Secret};
