@@ -212,7 +212,7 @@ pub fn command() -> Command {
                     sourcing_sandbox::providers()
                         .iter()
                         .map(|p| p.name)
-                        .filter(|name| sourcing_webhooks::Provider::NAMES.contains(name)),
+                        .filter(|name| sourcing_webhooks::CallbackFormat::NAMES.contains(name)),
                 ))
                 .help("Whose callbacks"),
         )

@@ -51,7 +51,7 @@ async fn run_sandbox(m: &ArgMatches) -> Result<u8, Stop> {
 }
 
 async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
-    use sourcing_webhooks::{Callback, HandlerError, Provider, Receiver};
+    use sourcing_webhooks::{Callback, CallbackFormat, HandlerError, Receiver};
     let port = m.get_one::<u16>("port").copied().unwrap_or(8090);
     let path = m
         .get_one::<String>("path")
@@ -62,7 +62,7 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
         .map(String::as_str)
         .unwrap_or_default();
     let described = find_provider(name)?;
-    let provider = Provider::from_name(name, || {
+    let format = CallbackFormat::from_name(name, || {
         let s = settings(m.get_one::<String>("config"))?;
         // The signing key of the pushes is the provider's secret.
         let var = described.credentials.secret_env_var(described.env_prefix);
@@ -76,7 +76,7 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
     })??;
     eprintln!(
         "receiving {} callbacks on http://127.0.0.1:{port}{path}",
-        provider.name()
+        format.name()
     );
     let handler = |cb: Callback| async move {
         let line = serde_json::to_string(&cb)?;
@@ -86,7 +86,7 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
         out.flush()?;
         Ok::<_, HandlerError>(())
     };
-    let receiver = Receiver::new(provider, handler).path(path);
+    let receiver = Receiver::new(format, handler).path(path);
     tokio::select! {
         r = receiver.serve(([127, 0, 0, 1], port).into()) => r.map(|_| exit::OK).map_err(|e| Stop(exit::CONFIG, format!("webhooks: {e}"))),
         _ = tokio::signal::ctrl_c() => Ok(exit::OK),

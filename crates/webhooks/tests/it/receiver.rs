@@ -11,16 +11,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A published Xportcn fixture from `vendor-docs/examples/xportcn`.
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../vendor-docs/examples/xportcn")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-static ORDER_CREATE_TEXT: std::sync::LazyLock<String> =
+pub(crate) static ORDER_CREATE_TEXT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| fixture("webhook-order-create.request.json"));
-static ORDER_CANCEL_TEXT: std::sync::LazyLock<String> =
+pub(crate) static ORDER_CANCEL_TEXT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| fixture("webhook-order-cancel.request.json"));
 
 /// Starts `receiver` on a free loopback port; returns its base URL.
@@ -42,7 +42,7 @@ async fn post(url: &str, content_type: &str, body: impl Into<reqwest::Body>) -> 
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
-async fn post_json(url: &str, body: &str) -> (u16, String) {
+pub(crate) async fn post_json(url: &str, body: &str) -> (u16, String) {
     post(url, "application/json", body.to_owned()).await
 }
 
