@@ -112,6 +112,26 @@ impl Callback {
         }
     }
 
+    /// The order state the message reports, as the vendor wrote it (`WAITING_FOR_SENT`, `TRADE_CLOSED`, …):
+    /// `orderStatus` of a PandaPon / Xportcn order body, `status` of a Dajisaas Taobao order status update.
+    pub fn order_status(&self) -> Option<String> {
+        match self {
+            Self::Pandapon(m) | Self::Xportcn(m) => match &m.body {
+                crate::MessageBody::Order(order) => order.order_status.clone().map(String::from),
+                _ => None,
+            },
+            Self::Dajisaas(m) => match &m.payload {
+                crate::DajisaasPayload::Taobao(t) => match &t.data {
+                    crate::TaobaoMessageData::OrderStatusUpdate(u) => {
+                        Some(String::from(u.status.clone()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+        }
+    }
+
     /// The key under which deliveries are deduplicated.
     ///
     /// * PandaPon / Xportcn: `messagePlatform` + `messageType` + the exact `messageBody` text. Not `timestamp`:

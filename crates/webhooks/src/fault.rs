@@ -11,7 +11,9 @@ use std::sync::OnceLock;
 /// The environment variable naming the fault point to pause at.
 pub const FAULT_ENV: &str = "SOURCING_WEBHOOKS_FAULT";
 
-pub(crate) async fn pause_if(point: &str) {
+/// Pauses forever at `point` when [`FAULT_ENV`] names it (for handlers outside this crate that want their own
+/// point, e.g. inside a transaction before its commit).
+pub async fn pause_if(point: &str) {
     static CHOSEN: OnceLock<Option<String>> = OnceLock::new();
     if CHOSEN
         .get_or_init(|| std::env::var(FAULT_ENV).ok())

@@ -19,9 +19,11 @@
 //!    ([`crate::Callback::dedup_key`]) in the database: it survives restarts and holds across instances. A
 //!    redelivery is answered `200` without storing or handling it again.
 //! 3. **A handler that succeeded is not run again for the same message**, once its success is recorded (state
-//!    `done`). Recording follows the handler: a crash between the handler's success and the record runs the
-//!    handler again after the lease expires — delivery to the handler is **at least once**, so a handler's
-//!    effect should be keyed on the message (the ledger's order handler is).
+//!    `done`). For a plain [`crate::Handler`] ([`AtLeastOnce`]) the record follows the handler: a crash between
+//!    the handler's success and the record runs the handler again after the lease expires — delivery is **at
+//!    least once**. An [`InboxHandler`] that records the completion in the transaction of its own effect
+//!    ([`Handled::Recorded`]; the ledger's order handler does) takes effect **exactly once**: a crash before
+//!    that commit undoes both, and the message is run again.
 //! 4. **One runner at a time.** A message is handed to one worker under a lease (default 30 s, renewed while the
 //!    handler runs); other workers, in this process or others on the same database, skip it. A crashed
 //!    worker's lease expires and the message is handed out again. A worker that cannot renew its lease (it was
@@ -48,4 +50,7 @@ pub use store::{
     AfterFailure, Claim, InboxEntry, InboxState, InboxStore, Inserted, NewMessage, Replay,
     StoreError,
 };
-pub use worker::{DEFAULT_LEASE, DEFAULT_POLL_INTERVAL, InboxWorker, RetryPolicy};
+pub use worker::{
+    AtLeastOnce, DEFAULT_LEASE, DEFAULT_POLL_INTERVAL, Handled, InboxHandler, InboxWorker,
+    RetryPolicy,
+};

@@ -2,7 +2,7 @@
 
 use super::group_commit::GroupCommit;
 use super::store::{InboxStore, Inserted, NewMessage};
-use super::worker::InboxWorker;
+use super::worker::{AtLeastOnce, InboxHandler, InboxWorker};
 use crate::callback::{Callback, CallbackFormat, Handler};
 use crate::intake::{self, probe, reply};
 use crate::receiver::{DEFAULT_BODY_LIMIT, DEFAULT_HANDLER_DEADLINE};
@@ -94,8 +94,13 @@ impl<S: InboxStore> InboxReceiver<S> {
 
     /// A worker running `handler` on this receiver's messages, woken as soon as one is stored (it also polls,
     /// so it picks up messages stored by other instances and retries that fall due).
-    pub fn worker<H: Handler>(&self, handler: H) -> InboxWorker<S, H> {
-        InboxWorker::new(self.store.clone(), self.format.clone(), handler)
+    pub fn worker<H: Handler>(&self, handler: H) -> InboxWorker<S, AtLeastOnce<H>> {
+        self.worker_with(AtLeastOnce(handler))
+    }
+
+    /// [`InboxReceiver::worker`] for an [`InboxHandler`] (one that records its success itself).
+    pub fn worker_with<H: InboxHandler>(&self, handler: H) -> InboxWorker<S, H> {
+        InboxWorker::with_handler(self.store.clone(), self.format.clone(), handler)
             .wake_on(self.wake.clone())
     }
 

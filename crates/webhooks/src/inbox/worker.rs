@@ -2,7 +2,7 @@
 //! exponential backoff, or dead-letters the message after the last attempt.
 
 use super::store::{AfterFailure, Claim, InboxStore, StoreError};
-use crate::callback::{Callback, CallbackFormat, Handler};
+use crate::callback::{Callback, CallbackFormat, Handler, HandlerError};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,7 +51,43 @@ impl RetryPolicy {
     }
 }
 
-/// Runs a [`Handler`] on the stored messages of one callback format. Start as many as you like, in one process
+/// What a handler run on a claimed message did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// The effect is done; the worker records the message `done` next (a crash in between runs the handler
+    /// again: at least once).
+    Done,
+    /// The handler recorded the message `done` itself, in the transaction of its effect (with the store's
+    /// completion for this claim), so the two cannot be separated by a crash: exactly once.
+    Recorded,
+}
+
+/// Your code run by an [`InboxWorker`] on a claimed message. Any [`Handler`] is one, through
+/// [`AtLeastOnce`] ([`InboxWorker::new`] wraps it); implement this trait directly to complete the claim in your
+/// own transaction ([`Handled::Recorded`]), as the ledger's order handler does.
+pub trait InboxHandler: Send + Sync + 'static {
+    fn handle(
+        &self,
+        claim: &Claim,
+        callback: Callback,
+    ) -> impl Future<Output = Result<Handled, HandlerError>> + Send;
+}
+
+/// A plain [`Handler`] as an [`InboxHandler`]: the worker records success after it returns.
+pub struct AtLeastOnce<H>(pub H);
+
+impl<H: Handler> InboxHandler for AtLeastOnce<H> {
+    fn handle(
+        &self,
+        _claim: &Claim,
+        callback: Callback,
+    ) -> impl Future<Output = Result<Handled, HandlerError>> + Send {
+        let run = self.0.handle(callback);
+        async move { run.await.map(|()| Handled::Done) }
+    }
+}
+
+/// Runs an [`InboxHandler`] on the stored messages of one callback format. Start as many as you like, in one process
 /// or several on one database: the lease makes one of them the only runner of a message at a time.
 pub struct InboxWorker<S, H> {
     inner: Inner<S, H>,
@@ -86,9 +122,17 @@ impl<S, H> Clone for Inner<S, H> {
     }
 }
 
-impl<S: InboxStore, H: Handler> InboxWorker<S, H> {
-    /// A worker with the default retry policy, lease and poll interval.
+impl<S: InboxStore, H: Handler> InboxWorker<S, AtLeastOnce<H>> {
+    /// A worker running a plain [`Handler`] (at least once), with the default retry policy, lease and poll
+    /// interval.
     pub fn new(store: Arc<S>, format: CallbackFormat, handler: H) -> Self {
+        InboxWorker::with_handler(store, format, AtLeastOnce(handler))
+    }
+}
+
+impl<S: InboxStore, H: InboxHandler> InboxWorker<S, H> {
+    /// A worker running an [`InboxHandler`], with the default retry policy, lease and poll interval.
+    pub fn with_handler(store: Arc<S>, format: CallbackFormat, handler: H) -> Self {
         Self {
             inner: Inner {
                 store,
@@ -167,7 +211,7 @@ impl<S: InboxStore, H: Handler> InboxWorker<S, H> {
     }
 }
 
-impl<S: InboxStore, H: Handler> Inner<S, H> {
+impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
     async fn process(self, claim: Claim) {
         let (id, attempt) = (claim.entry.id, claim.attempt());
         let callback = match Callback::parse(&self.format, &claim.entry.body) {
@@ -179,7 +223,12 @@ impl<S: InboxStore, H: Handler> Inner<S, H> {
         };
         crate::fault::pause_if("in-handler").await;
         match self.run_handler(&claim, callback).await {
-            Some(Ok(())) => {
+            Some(Ok(Handled::Recorded)) => tracing::info!(
+                id,
+                attempt,
+                "inbox message handled (recorded by the handler)"
+            ),
+            Some(Ok(Handled::Done)) => {
                 crate::fault::pause_if("after-handler").await;
                 match self.store.complete(&claim).await {
                     Ok(true) => tracing::info!(id, attempt, "inbox message handled"),
@@ -198,15 +247,19 @@ impl<S: InboxStore, H: Handler> Inner<S, H> {
 
     /// Runs the handler in its own task (a panic is contained) while renewing the lease. `None` when the lease
     /// was lost (the handler is then stopped: another worker owns the message).
-    async fn run_handler(&self, claim: &Claim, callback: Callback) -> Option<Result<(), String>> {
-        let handler = self.handler.clone();
-        let mut task = tokio::spawn(async move { handler.handle(callback).await });
+    async fn run_handler(
+        &self,
+        claim: &Claim,
+        callback: Callback,
+    ) -> Option<Result<Handled, String>> {
+        let (handler, owned_claim) = (self.handler.clone(), claim.clone());
+        let mut task = tokio::spawn(async move { handler.handle(&owned_claim, callback).await });
         let renew_every = self.lease / 3;
         loop {
             tokio::select! {
                 joined = &mut task => {
                     return Some(match joined {
-                        Ok(Ok(())) => Ok(()),
+                        Ok(Ok(handled)) => Ok(handled),
                         Ok(Err(e)) => Err(e.to_string()),
                         Err(e) => Err(format!("handler panicked: {e}")),
                     });
