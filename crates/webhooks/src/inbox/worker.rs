@@ -221,7 +221,6 @@ impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
                 return self.record_failure(&claim, &error).await;
             }
         };
-        crate::fault::pause_if("in-handler").await;
         match self.run_handler(&claim, callback).await {
             Some(Ok(Handled::Recorded)) => tracing::info!(
                 id,
@@ -229,7 +228,7 @@ impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
                 "inbox message handled (recorded by the handler)"
             ),
             Some(Ok(Handled::Done)) => {
-                crate::fault::pause_if("after-handler").await;
+                crate::fault::pause_if("after-handler", &format!("inbox id {id}")).await;
                 match self.store.complete(&claim).await {
                     Ok(true) => tracing::info!(id, attempt, "inbox message handled"),
                     Ok(false) => {
