@@ -1,5 +1,10 @@
 //! Callbacks (webhooks) from PandaPon, Xportcn and Dajisaas: typed message models, parsers, the Dajisaas
-//! signature check, and an axum receiver that acknowledges, deduplicates and hands messages to your code.
+//! signature check, and two axum receivers:
+//!
+//! * [`inbox`]: the **durable inbox** — each verified callback is stored in a database ([`inbox::InboxStore`];
+//!   `sourcing-ledger` provides SQLite and Postgres) before it is answered `200`, and workers run your handler
+//!   from the store with retries, backoff and dead letters. Its guarantees are listed in [`inbox`].
+//! * [`Receiver`]: in memory, no database — runs your handler before answering, deduplicates per process.
 //!
 //! ```no_run
 //! use sourcing_webhooks::{Callback, HandlerError, MessageBody, CallbackFormat, Receiver};
@@ -37,7 +42,7 @@
 //! Undocumented message types are never dropped: they arrive as [`MessageType::Other`] with the body as raw JSON
 //! ([`MessageBody::Other`]), or as [`DajisaasPayload::Json`] / [`DajisaasPayload::Text`].
 //!
-//! # How the receiver answers
+//! # How the in-memory receiver answers
 //!
 //! | situation | status |
 //! |---|---|
