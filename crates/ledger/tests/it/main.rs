@@ -1,0 +1,3 @@
+//! This crate's integration tests in one binary.
+
+mod inbox;
