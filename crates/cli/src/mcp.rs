@@ -14,9 +14,10 @@
 //! money only with `--allow-payments`. Credentials are never part of a tool, a result or a log line; stdout
 //! carries only the protocol, the banner goes to stderr.
 
-use crate::call::{Stop, runtime_for, sandbox_settings, settings};
-use crate::exit;
-use clap::ArgMatches;
+use crate::backend::{Backend, Endpoint, Flag, providers};
+use crate::subcommand::{Run, Subcommand};
+use crate::{Stop, exit};
+use clap::{Arg, ArgAction, ArgMatches, Command};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
     ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
@@ -25,9 +26,8 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Map, Value, json};
+use sourcing_runtime::Error;
 use sourcing_runtime::operation::{Operation, ParamLocation, Provider};
-use sourcing_runtime::{Error, Runtime};
-use sourcing_sandbox::Sandbox;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -96,14 +96,6 @@ impl Options {
     }
 }
 
-/// Where one provider's calls go.
-struct Backend {
-    provider: &'static Provider,
-    base_url: String,
-    runtime: Runtime,
-    http: reqwest::Client,
-}
-
 struct Entry {
     op: &'static Operation,
     guard: Guard,
@@ -118,9 +110,9 @@ pub struct Server {
     target: &'static str,
     /// Every operation of every served provider by tool name, held-back ones included (to refuse them by name).
     entries: BTreeMap<String, Entry>,
-    backends: Vec<Backend>,
-    /// Kept alive while the server runs (sandbox mode).
-    _sandbox: Option<Sandbox>,
+    backends: Vec<Endpoint>,
+    /// Keeps the embedded sandbox alive while the server runs (sandbox mode).
+    _backend: Backend,
 }
 
 /// The tool name of an operation: `<provider>_<operation_id>`.
@@ -132,48 +124,26 @@ impl Server {
     /// Against the embedded sandbox (started in-process), or — with `options.live` — against every provider
     /// whose credentials `config`/the environment hold. `Err` says why nothing can be served.
     pub async fn start(options: Options, config: Option<&String>) -> Result<Self, String> {
-        let mut backends = Vec::new();
-        let mut sandbox = None;
-        if options.live {
-            let settings = settings(config).map_err(|Stop(_, m)| m)?;
-            for &provider in sourcing_sandbox::providers() {
-                // A provider without (complete) credentials is not served; the message names the missing key.
-                let runtime = match runtime_for(provider, &settings, false) {
-                    Ok(r) => r,
-                    Err(Stop(_, why)) => {
-                        eprintln!("sourcing mcp: {} not served: {why}", provider.name);
-                        continue;
-                    }
-                };
-                let base_url = settings
-                    .get(&format!("{}_BASE_URL", provider.env_prefix))
-                    .cloned()
-                    .unwrap_or_else(|| provider.production_base_url.to_string());
-                backends.push(Backend {
-                    provider,
-                    base_url,
-                    http: runtime.http_client(),
-                    runtime,
-                });
-            }
-            if backends.is_empty() {
-                return Err("--live: no provider has credentials (environment or --config); without --live the embedded sandbox is used".into());
-            }
+        let backend = if options.live {
+            Backend::live(config, None)
         } else {
-            let started = Sandbox::start()
-                .await
-                .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-            for &provider in sourcing_sandbox::providers() {
-                let runtime = runtime_for(provider, &sandbox_settings(provider), true)
-                    .map_err(|Stop(_, m)| m)?;
-                backends.push(Backend {
-                    provider,
-                    base_url: started.base_url(provider.name),
-                    http: runtime.http_client(),
-                    runtime,
-                });
+            Backend::sandbox().await
+        }
+        .map_err(|Stop(_, m)| m)?;
+        let mut backends = Vec::new();
+        for &provider in providers() {
+            match backend.endpoint(provider) {
+                Ok(endpoint) => backends.push(endpoint),
+                // Live, a provider without (complete) credentials is not served; the message names the
+                // missing key.
+                Err(Stop(_, why)) if options.live => {
+                    eprintln!("sourcing mcp: {} not served: {why}", provider.name);
+                }
+                Err(Stop(_, why)) => return Err(why),
             }
-            sandbox = Some(started);
+        }
+        if backends.is_empty() {
+            return Err("--live: no provider has credentials (environment or --config); without --live the embedded sandbox is used".into());
         }
         let target = if options.live {
             "the live provider APIs"
@@ -211,7 +181,7 @@ impl Server {
             target,
             entries,
             backends,
-            _sandbox: sandbox,
+            _backend: backend,
         })
     }
 
@@ -330,17 +300,7 @@ impl Server {
         };
         let backend = &self.backends[entry.backend];
         let query_refs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let result = backend
-            .runtime
-            .call_provider_operation(
-                &backend.http,
-                &backend.base_url,
-                backend.provider,
-                entry.op,
-                &query_refs,
-                body.as_ref(),
-            )
-            .await;
+        let result = backend.call(entry.op, &query_refs, body.as_ref()).await;
         Ok(if entry.guard == Guard::Payment {
             payment_result(entry.op, &arguments, result)
         } else {
@@ -630,36 +590,57 @@ impl ServerHandler for Server {
     }
 }
 
+/// `sourcing mcp`.
+pub struct Mcp;
+
+impl Subcommand for Mcp {
+    fn commands(&self) -> Vec<Command> {
+        vec![command()]
+    }
+
+    fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
+        Box::pin(run(matches))
+    }
+}
+
+/// Serves every provider, so it offers no `--base-url` (`<PREFIX>_BASE_URL` does that), and answers in
+/// JSON-RPC, so no `--output`.
+fn command() -> Command {
+    Command::new("mcp")
+        .about("Serve every operation as a Model Context Protocol tool on stdin/stdout (guarded; see --help)")
+        .long_about(ABOUT)
+        .arg(
+            Arg::new("live")
+                .long("live")
+                .action(ArgAction::SetTrue)
+                .conflicts_with(Flag::Sandbox.id())
+                .help("Call the providers whose credentials are set (environment or --config) instead of the embedded sandbox"),
+        )
+        .arg(
+            Arg::new("allow-writes")
+                .long("allow-writes")
+                .action(ArgAction::SetTrue)
+                .help("Also serve the operations that change something (create, cancel, confirm, cart and address edits)"),
+        )
+        .arg(
+            Arg::new("allow-payments")
+                .long("allow-payments")
+                .action(ArgAction::SetTrue)
+                .help("Also serve the operations that pay or return a payment link (they move money)"),
+        )
+        .args(Flag::args(&[Flag::Sandbox, Flag::Config]))
+}
+
 /// `sourcing mcp`: serve on stdin/stdout until the client closes stdin.
-pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
-    // Global flags that mean nothing here are refused rather than silently ignored.
-    let given = |id: &str| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
-    if given("base-url") {
-        return Err(Stop(
-            exit::USAGE,
-            "sourcing mcp serves every provider: set <PREFIX>_BASE_URL (environment or --config) with --live instead of --base-url".into(),
-        ));
-    }
-    if given("output") {
-        return Err(Stop(
-            exit::USAGE,
-            "sourcing mcp answers in JSON-RPC: --output does not apply".into(),
-        ));
-    }
-    if m.get_flag("sandbox") && m.get_flag("live") {
-        return Err(Stop(
-            exit::USAGE,
-            "--sandbox and --live contradict each other (the sandbox is the default)".into(),
-        ));
-    }
+async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let options = Options {
         live: m.get_flag("live"),
         allow_writes: m.get_flag("allow-writes"),
         allow_payments: m.get_flag("allow-payments"),
     };
-    let server = Server::start(options, m.get_one::<String>("config"))
+    let server = Server::start(options, m.get_one::<String>(Flag::Config.id()))
         .await
-        .map_err(|e| Stop(exit::CONFIG, e))?;
+        .map_err(Stop::config)?;
     eprintln!("{}", server.banner());
     let service = server
         .serve(rmcp::transport::stdio())
@@ -678,9 +659,7 @@ mod tests {
 
     #[test]
     fn a_body_field_named_like_a_query_parameter_goes_to_the_body() {
-        let op = sourcing_sandbox::providers()[0]
-            .find("refund_info")
-            .unwrap();
+        let op = providers()[0].find("refund_info").unwrap();
         let Value::Object(args) = json!({"refundId": "1", "body_refundId": "2"}) else {
             unreachable!()
         };
@@ -691,9 +670,7 @@ mod tests {
 
     #[test]
     fn query_values_are_sent_as_text_and_nulls_are_left_out() {
-        let op = sourcing_sandbox::providers()[0]
-            .find("order_pay_url")
-            .unwrap();
+        let op = providers()[0].find("order_pay_url").unwrap();
         let Value::Object(args) = json!({"orderId": 2257455039610311973u64}) else {
             unreachable!()
         };

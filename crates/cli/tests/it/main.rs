@@ -3,3 +3,4 @@
 mod buy;
 mod cli;
 mod mcp;
+mod options;

@@ -1,0 +1,350 @@
+//! Sandbox or live, resolved in this one place for every subcommand: where a provider's calls go (base URL),
+//! with which credentials (environment, `--config`, or the sandbox's test credentials), through which runtime.
+//!
+//! A subcommand offers the [`Flag`]s that mean something to it ([`Flag::args`]) and opens its [`Backend`]
+//! from its matches ([`Backend::from_matches`]); a flag it does not offer counts as not given.
+
+use crate::{Stop, exit};
+use clap::{Arg, ArgAction, ArgMatches};
+use serde_json::Value;
+use sourcing_runtime::operation::{CredentialStyle, Operation, Provider};
+use sourcing_runtime::{AccessKeyCredentials, Error, Runtime};
+use sourcing_sandbox::Sandbox;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// Every provider the CLI serves: the one registry.
+pub fn providers() -> &'static [&'static Provider] {
+    sourcing_sandbox::providers()
+}
+
+/// The provider of this name in [`providers`].
+pub fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
+    providers()
+        .iter()
+        .copied()
+        .find(|p| p.name == name)
+        .ok_or_else(|| Stop::usage(format!("unknown provider {name}")))
+}
+
+/// A flag that chooses the backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flag {
+    /// `--sandbox`: start the embedded sandbox and use its test credentials.
+    Sandbox,
+    /// `--config FILE`: credentials from `KEY=VALUE` lines over the environment.
+    Config,
+    /// `--base-url URL`: one base URL instead of the provider's (only for commands that call one provider).
+    BaseUrl,
+}
+
+impl Flag {
+    pub const ALL: [Flag; 3] = [Flag::Sandbox, Flag::Config, Flag::BaseUrl];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Flag::Sandbox => "sandbox",
+            Flag::Config => "config",
+            Flag::BaseUrl => "base-url",
+        }
+    }
+
+    /// The argument, global to the command it is put on (so `sourcing pandapon --sandbox order-detail` and
+    /// `sourcing pandapon order-detail --sandbox` both work).
+    pub fn arg(self) -> Arg {
+        let arg = Arg::new(self.id()).long(self.id()).global(true);
+        match self {
+            Flag::Sandbox => arg.action(ArgAction::SetTrue).help(
+                "Start the embedded sandbox and call it with its test credentials (no account needed)",
+            ),
+            Flag::Config => arg
+                .value_name("FILE")
+                .help("Read credentials from KEY=VALUE lines (see `sourcing --help`)"),
+            Flag::BaseUrl => arg
+                .value_name("URL")
+                .help("Call this base URL instead of the provider's production URL"),
+        }
+    }
+
+    pub fn args(flags: &[Flag]) -> Vec<Arg> {
+        flags.iter().map(|f| f.arg()).collect()
+    }
+}
+
+/// Settings: `KEY=VALUE`s from `--config` over the environment.
+type Settings = BTreeMap<String, String>;
+
+/// Where calls go: the embedded sandbox (started here, alive as long as the backend), or the live providers.
+pub struct Backend {
+    sandbox: Option<Sandbox>,
+    /// Live only: the environment and `--config`.
+    settings: Settings,
+    /// Live only: `--base-url`.
+    base_url: Option<String>,
+}
+
+impl Backend {
+    /// From the [`Flag`]s of `m`: `--sandbox` starts the embedded sandbox; otherwise live, with `--config`
+    /// and `--base-url`.
+    pub async fn from_matches(m: &ArgMatches) -> Result<Self, Stop> {
+        let value = |flag: Flag| m.try_get_one::<String>(flag.id()).ok().flatten();
+        if m.try_get_one::<bool>(Flag::Sandbox.id()).ok().flatten() == Some(&true) {
+            Self::sandbox().await
+        } else {
+            Self::live(value(Flag::Config), value(Flag::BaseUrl).cloned())
+        }
+    }
+
+    /// The embedded sandbox, started in-process.
+    pub async fn sandbox() -> Result<Self, Stop> {
+        let sandbox = Sandbox::start()
+            .await
+            .map_err(|e| Stop::config(format!("cannot start the sandbox: {e}")))?;
+        Ok(Backend {
+            sandbox: Some(sandbox),
+            settings: Settings::new(),
+            base_url: None,
+        })
+    }
+
+    /// The live providers, with credentials from `config` over the environment; `base_url` replaces every
+    /// provider's.
+    pub fn live(config: Option<&String>, base_url: Option<String>) -> Result<Self, Stop> {
+        Ok(Backend {
+            sandbox: None,
+            settings: settings(config)?,
+            base_url,
+        })
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox.is_some()
+    }
+
+    /// The settings `provider`'s credentials are read from: the sandbox's test credentials, or the live ones.
+    fn settings(&self, provider: &Provider) -> Cow<'_, Settings> {
+        match self.sandbox {
+            Some(_) => Cow::Owned(sandbox_settings(provider)),
+            None => Cow::Borrowed(&self.settings),
+        }
+    }
+
+    /// Sandbox: its URL for `provider`. Live: `--base-url`, else `<PREFIX>_BASE_URL`, else production.
+    pub fn base_url(&self, provider: &Provider) -> String {
+        if let Some(sandbox) = &self.sandbox {
+            return sandbox.base_url(provider.name);
+        }
+        self.base_url
+            .clone()
+            .or_else(|| {
+                self.settings
+                    .get(&format!("{}_BASE_URL", provider.env_prefix))
+                    .cloned()
+            })
+            .unwrap_or_else(|| provider.production_base_url.to_string())
+    }
+
+    /// The secret `provider` signs with (its callbacks too); `Err` names the missing setting.
+    pub fn secret(&self, provider: &Provider) -> Result<String, Stop> {
+        let var = provider.credentials.secret_env_var(provider.env_prefix);
+        setting(&self.settings(provider), var)
+    }
+
+    /// The runtime for `provider`, signing with its credentials; `Err` names the first missing setting.
+    /// Against the sandbox the signer also covers the sandbox-only stand-in for the unpublished
+    /// query-signed logistics endpoints.
+    pub fn runtime(&self, provider: &Provider) -> Result<Runtime, Stop> {
+        let settings = self.settings(provider);
+        Ok(match provider.credentials {
+            CredentialStyle::AccessKey => {
+                let [key, secret, user] =
+                    credential_settings(CredentialStyle::AccessKey, provider, &settings)?;
+                let creds = AccessKeyCredentials::new(key, secret, user);
+                if self.is_sandbox() {
+                    Runtime::new(sourcing_sandbox::SandboxSigner::with(creds))
+                } else {
+                    Runtime::new(sourcing_runtime::AccessKeySigner::new(creds))
+                }
+            }
+            CredentialStyle::AppKey => {
+                let [key, secret] =
+                    credential_settings(CredentialStyle::AppKey, provider, &settings)?;
+                Runtime::new(sourcing_runtime::AppKeySigner::new(
+                    sourcing_runtime::AppKeyCredentials::new(key, secret),
+                ))
+            }
+        })
+    }
+
+    /// Everything a call to `provider` needs.
+    pub fn endpoint(&self, provider: &'static Provider) -> Result<Endpoint, Stop> {
+        let runtime = self.runtime(provider)?;
+        Ok(Endpoint {
+            provider,
+            base_url: self.base_url(provider),
+            http: runtime.http_client(),
+            runtime,
+        })
+    }
+}
+
+/// One provider's calls: its base URL and runtime.
+pub struct Endpoint {
+    pub provider: &'static Provider,
+    pub base_url: String,
+    pub runtime: Runtime,
+    pub http: reqwest::Client,
+}
+
+impl Endpoint {
+    /// `op` through the runtime's untyped path (limits checked before signing; only idempotent operations
+    /// retried).
+    pub async fn call(
+        &self,
+        op: &Operation,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Result<Value, Error> {
+        self.runtime
+            .call_provider_operation(&self.http, &self.base_url, self.provider, op, query, body)
+            .await
+    }
+}
+
+/// Settings from `--config` (KEY=VALUE lines) over the environment.
+fn settings(config: Option<&String>) -> Result<Settings, Stop> {
+    let mut map: Settings = std::env::vars().collect();
+    if let Some(path) = config {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Stop::config(format!("--config {path}: {e}")))?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (k, v) = line
+                .trim_start_matches("export ")
+                .split_once('=')
+                .ok_or_else(|| {
+                    Stop::config(format!(
+                        "--config {path} line {}: expected KEY=VALUE",
+                        n + 1
+                    ))
+                })?;
+            map.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
+        }
+    }
+    Ok(map)
+}
+
+/// The sandbox's test credentials under `provider`'s variable names.
+fn sandbox_settings(provider: &Provider) -> Settings {
+    CredentialStyle::ALL
+        .iter()
+        .flat_map(|&style| {
+            let values = sourcing_sandbox::credentials::values(style);
+            style
+                .env_vars(provider.env_prefix)
+                .into_iter()
+                .zip(values.iter().map(|v| v.to_string()))
+        })
+        .collect()
+}
+
+fn setting(settings: &Settings, key: String) -> Result<String, Stop> {
+    settings.get(&key).cloned().ok_or_else(|| {
+        Stop(
+            exit::CONFIG,
+            format!(
+                "{key} is not set (environment or --config); try --sandbox to use the local sandbox"
+            ),
+        )
+    })
+}
+
+/// The settings of `style`'s environment variables for `provider` ([`CredentialStyle::env_vars`]), in order.
+fn credential_settings<const N: usize>(
+    style: CredentialStyle,
+    provider: &Provider,
+    s: &Settings,
+) -> Result<[String; N], Stop> {
+    let values = style
+        .env_vars(provider.env_prefix)
+        .into_iter()
+        .map(|var| setting(s, var))
+        .collect::<Result<Vec<_>, _>>()?;
+    values.try_into().map_err(|v: Vec<String>| {
+        Stop::config(format!(
+            "{} credentials have {} settings",
+            style.name(),
+            v.len()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sandbox: every provider resolves to the sandbox's URL with its test credentials.
+    #[tokio::test]
+    async fn the_sandbox_serves_every_provider_with_its_test_credentials() {
+        let backend = Backend::sandbox()
+            .await
+            .unwrap_or_else(|Stop(_, m)| panic!("{m}"));
+        assert!(backend.is_sandbox());
+        for &provider in providers() {
+            let endpoint = backend
+                .endpoint(provider)
+                .unwrap_or_else(|Stop(_, m)| panic!("{}: {m}", provider.name));
+            assert!(
+                endpoint.base_url.starts_with("http://127.0.0.1:"),
+                "{}: {}",
+                provider.name,
+                endpoint.base_url
+            );
+            assert!(
+                endpoint.base_url.contains(provider.name),
+                "{}",
+                endpoint.base_url
+            );
+            assert!(backend.secret(provider).is_ok());
+        }
+    }
+
+    /// Live: `--base-url`, else `<PREFIX>_BASE_URL` (here from `--config`, which overrides the environment),
+    /// else the production URL; a config line that is not `KEY=VALUE` is a configuration error naming it.
+    #[test]
+    fn live_base_url_precedence_and_config_errors() {
+        let dir = std::env::temp_dir().join(format!("sourcing-backend-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("ok.env");
+        std::fs::write(
+            &config,
+            "# comment\nexport PANDAPON_BASE_URL=\"http://configured\"\n",
+        )
+        .unwrap();
+        let config = Some(config.to_string_lossy().into_owned());
+        let pandapon = find_provider("pandapon").unwrap_or_else(|Stop(_, m)| panic!("{m}"));
+        let open = |base_url: Option<&str>| {
+            Backend::live(config.as_ref(), base_url.map(String::from))
+                .unwrap_or_else(|Stop(_, m)| panic!("{m}"))
+        };
+        assert_eq!(open(Some("http://flag")).base_url(pandapon), "http://flag");
+        assert_eq!(open(None).base_url(pandapon), "http://configured");
+        let xportcn = find_provider("xportcn").unwrap_or_else(|Stop(_, m)| panic!("{m}"));
+        if std::env::var_os("XPORTCN_BASE_URL").is_none() {
+            assert_eq!(open(None).base_url(xportcn), xportcn.production_base_url);
+        }
+        let bad = dir.join("bad.env");
+        std::fs::write(&bad, "PANDAPON_ACCESS_KEY\n").unwrap();
+        let Err(Stop(code, message)) =
+            Backend::live(Some(&bad.to_string_lossy().into_owned()), None)
+        else {
+            panic!("a line without `=` is accepted")
+        };
+        assert_eq!(code, exit::CONFIG);
+        assert!(message.ends_with("line 1: expected KEY=VALUE"), "{message}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
