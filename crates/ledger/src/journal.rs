@@ -187,8 +187,7 @@ impl Ledger {
         match intent {
             Intent::Preview { draft } => {
                 if let Outcome::Answered(Answer::Preview(p)) = outcome {
-                    self.record_preview(&mut *tx, provider, &json(draft), p)
-                        .await?;
+                    self.record_preview(&mut *tx, provider, draft, p).await?;
                 }
             }
             Intent::CreateOrder { .. } => {
@@ -218,10 +217,11 @@ impl Ledger {
         &self,
         tx: &mut dyn Transaction,
         provider: Provider,
-        draft: &str,
+        draft: &sourcing_buy::OrderDraft,
         preview: &sourcing_buy::Preview,
     ) -> Result<(), LedgerError> {
-        let entry = match self.previewed(tx, provider, draft).await? {
+        let text = json(draft);
+        let entry = match self.previewed(tx, provider, &text).await? {
             Some(e) => e,
             None => {
                 let new = NewEntry {
@@ -230,8 +230,8 @@ impl Ledger {
                     state: OrderState::Previewed,
                     confirmed: true,
                     origin: Source::Buy,
-                    draft: Some(draft.to_string()),
-                    external_order_id: None,
+                    draft: Some(text),
+                    external_order_id: draft.external_order_id.as_deref(),
                 };
                 entries::insert(tx, new).await?
             }

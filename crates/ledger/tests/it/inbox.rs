@@ -2,6 +2,7 @@
 //! `sourcing_webhooks::inbox` that rests on the database, on both backends, and the order handler that
 //! records a callback in the ledger and completes its message in one transaction.
 
+use crate::support::urls;
 use sourcing_ledger::{Ledger, OrderCallbacks, Store};
 use sourcing_webhooks::inbox::{
     AfterFailure, Claim, Handled, InboxHandler, InboxState, InboxStore, Inserted, NewMessage,
@@ -26,21 +27,6 @@ fn unique(prefix: &str) -> String {
     )
 }
 
-/// A fresh SQLite file, and the Postgres test database when one is given (required in CI).
-fn store_urls(test: &str) -> Vec<String> {
-    let dir = std::env::temp_dir().join(unique(&format!("sourcing-ledger-inbox-{test}")));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut urls = vec![format!("sqlite:{}", dir.join("store.db").display())];
-    match std::env::var("SOURCING_TEST_POSTGRES_URL") {
-        Ok(url) => urls.push(url),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the Postgres tests: SOURCING_TEST_POSTGRES_URL is not set")
-        }
-        Err(_) => eprintln!("{test}: Postgres skipped: SOURCING_TEST_POSTGRES_URL is not set"),
-    }
-    urls
-}
-
 fn message(provider: &str, key: &str, body: &[u8]) -> NewMessage {
     NewMessage {
         provider: provider.into(),
@@ -55,7 +41,7 @@ const LONG: Duration = Duration::from_secs(3600);
 
 #[tokio::test]
 async fn stored_once_by_the_unique_key_raw_body_kept_across_reopening() {
-    for url in store_urls("insert") {
+    for url in urls().await {
         let provider = unique("p");
         let body: &[u8] = b"{\"raw\": \xff bytes kept exactly}";
         let store = Store::open(&url).await.unwrap();
@@ -100,7 +86,7 @@ async fn stored_once_by_the_unique_key_raw_body_kept_across_reopening() {
 
 #[tokio::test]
 async fn a_claim_is_exclusive_until_its_lease_expires_and_a_stale_claim_changes_nothing() {
-    for url in store_urls("claim") {
+    for url in urls().await {
         let provider = unique("p");
         let store = Store::open(&url).await.unwrap();
         store
@@ -159,7 +145,7 @@ async fn a_claim_is_exclusive_until_its_lease_expires_and_a_stale_claim_changes_
 
 #[tokio::test]
 async fn a_failure_waits_its_backoff_then_dead_letters_are_listed_and_replayed() {
-    for url in store_urls("fail") {
+    for url in urls().await {
         let provider = unique("p");
         let store = Store::open(&url).await.unwrap();
         let id = store
@@ -254,7 +240,7 @@ async fn a_failure_waits_its_backoff_then_dead_letters_are_listed_and_replayed()
 /// same time: each message is claimed once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_claimers_never_share_a_message() {
-    for url in store_urls("concurrent") {
+    for url in urls().await {
         let provider = unique("p");
         let setup = Store::open(&url).await.unwrap();
         let messages: Vec<_> = (0..60)
@@ -337,7 +323,7 @@ async fn claim_callback(store: &Store, order_id: &str) -> (Claim, Callback) {
 
 #[tokio::test]
 async fn the_order_handler_records_the_callback_and_completes_the_message_in_one_transaction() {
-    for url in store_urls("order-handler") {
+    for url in urls().await {
         let ledger = Ledger::open(&url).await.unwrap();
         let handler = OrderCallbacks::new(ledger.clone());
         let order_id = fresh_order_id();
