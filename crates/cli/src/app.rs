@@ -12,6 +12,9 @@ Credentials come from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECR
 PandaPon/Xportcn; <PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS)
 or from --config FILE (KEY=VALUE lines with the same names). They are never printed.
 
+Output: JSON on stdout; -o json-lines (compact, one value per line) or -o table (lists as tables) where a
+command offers --output. Errors and logs go to stderr.
+
 A command's options (--sandbox, --config, --base-url, --output) may also come before it:
 `sourcing --sandbox pandapon order-detail --order-id 1`. Each command offers those that mean something to it.
 

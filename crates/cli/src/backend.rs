@@ -296,3 +296,70 @@ fn credential_settings<const N: usize>(
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sandbox: every provider resolves to the sandbox's URL with its test credentials.
+    #[tokio::test]
+    async fn the_sandbox_serves_every_provider_with_its_test_credentials() {
+        let backend = Backend::sandbox()
+            .await
+            .unwrap_or_else(|Stop(_, m)| panic!("{m}"));
+        assert!(backend.is_sandbox());
+        for &provider in providers() {
+            let endpoint = backend
+                .endpoint(provider)
+                .unwrap_or_else(|Stop(_, m)| panic!("{}: {m}", provider.name));
+            assert!(
+                endpoint.base_url.starts_with("http://127.0.0.1:"),
+                "{}: {}",
+                provider.name,
+                endpoint.base_url
+            );
+            assert!(
+                endpoint.base_url.contains(provider.name),
+                "{}",
+                endpoint.base_url
+            );
+            assert!(backend.secret(provider).is_ok());
+        }
+    }
+
+    /// Live: `--base-url`, else `<PREFIX>_BASE_URL` (here from `--config`, which overrides the environment),
+    /// else the production URL; a config line that is not `KEY=VALUE` is a configuration error naming it.
+    #[test]
+    fn live_base_url_precedence_and_config_errors() {
+        let dir = std::env::temp_dir().join(format!("sourcing-backend-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("ok.env");
+        std::fs::write(
+            &config,
+            "# comment\nexport PANDAPON_BASE_URL=\"http://configured\"\n",
+        )
+        .unwrap();
+        let config = Some(config.to_string_lossy().into_owned());
+        let pandapon = find_provider("pandapon").unwrap_or_else(|Stop(_, m)| panic!("{m}"));
+        let open = |base_url: Option<&str>| {
+            Backend::live(config.as_ref(), base_url.map(String::from))
+                .unwrap_or_else(|Stop(_, m)| panic!("{m}"))
+        };
+        assert_eq!(open(Some("http://flag")).base_url(pandapon), "http://flag");
+        assert_eq!(open(None).base_url(pandapon), "http://configured");
+        let xportcn = find_provider("xportcn").unwrap_or_else(|Stop(_, m)| panic!("{m}"));
+        if std::env::var_os("XPORTCN_BASE_URL").is_none() {
+            assert_eq!(open(None).base_url(xportcn), xportcn.production_base_url);
+        }
+        let bad = dir.join("bad.env");
+        std::fs::write(&bad, "PANDAPON_ACCESS_KEY\n").unwrap();
+        let Err(Stop(code, message)) =
+            Backend::live(Some(&bad.to_string_lossy().into_owned()), None)
+        else {
+            panic!("a line without `=` is accepted")
+        };
+        assert_eq!(code, exit::CONFIG);
+        assert!(message.ends_with("line 1: expected KEY=VALUE"), "{message}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

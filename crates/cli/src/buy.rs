@@ -1,7 +1,7 @@
 //! `sourcing buy <step> --provider X`: the purchase flow of `sourcing-buy` from a shell, on one provider or
-//! on all of them (`--provider all`) to compare their answers. Prints one JSON object per provider:
-//! `{"provider", "result"}` (the normalised answer, plus `raw`, the vendor's typed answer) or
-//! `{"provider", "error", "unsupported"?}`.
+//! on all of them (`--provider all`) to compare their answers. One answer per provider, a stream in the
+//! `--output` format (JSON lines by default): `{"provider", "result"}` (the normalised answer, plus `raw`, the
+//! vendor's typed answer) or `{"provider", "error", "unsupported"?}`.
 
 use crate::backend::{Backend, Flag};
 use crate::output::{Format, Printer};
@@ -38,7 +38,7 @@ fn provider_arg() -> Arg {
         .value_parser(clap::builder::PossibleValuesParser::new(
             Provider::ALL.iter().map(|p| p.name()).chain(["all"]),
         ))
-        .help("Which provider (or all of them, one JSON line each)")
+        .help("Which provider (or all of them, one answer each)")
 }
 
 fn order_args(cmd: Command) -> Command {
@@ -83,14 +83,16 @@ fn command() -> Command {
             .long("order-id")
             .required(true)
             .value_name("ID")
+            .help("Order id (19 digits, as text)")
     };
     Command::new("buy")
         .about("The purchase flow on any provider through one facade (sourcing-buy): compare providers from a shell")
         .long_about(
-            "The purchase flow on any provider through one facade (sourcing-buy). Prints one JSON object per \
+            "The purchase flow on any provider through one facade (sourcing-buy). Prints one answer per \
              provider: the normalised answer (exact ids; money with its unit, fen or yuan) and `raw`, the \
              vendor's typed answer; or the error, and `unsupported: true` for a step the provider does not \
-             support (refused before anything is sent). Payments are never retried.",
+             support (refused before anything is sent). One JSON line each by default; `-o json`: one JSON \
+             array; `-o table`: one row each (the answer's fields one level down). Payments are never retried.",
         )
         .subcommand_required(true)
         .arg_required_else_help(true)

@@ -4,3 +4,4 @@ mod buy;
 mod cli;
 mod ledger;
 mod mcp;
+mod options;
