@@ -63,8 +63,8 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
     // The signing key of the pushes is the provider's secret.
     let format = CallbackFormat::from_name(name, || backend.secret(described).map(Into::into))
         .ok_or_else(|| {
-            Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
-        })??;
+        Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
+    })??;
     eprintln!(
         "receiving {} callbacks on http://127.0.0.1:{port}{path}",
         format.name()
