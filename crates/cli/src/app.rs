@@ -3,7 +3,7 @@
 use crate::backend::Flag;
 use crate::output::Format;
 use crate::subcommand::Subcommand;
-use crate::{Stop, buy, call, mcp, probe, sandbox, webhooks};
+use crate::{Stop, buy, call, ledger, mcp, probe, sandbox, webhooks};
 use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
@@ -30,6 +30,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &mcp::Mcp,
     &buy::Buy,
     &probe::Probe,
+    &ledger::LedgerCommand,
 ];
 
 /// The command tree.

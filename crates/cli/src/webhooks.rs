@@ -5,7 +5,7 @@ use crate::backend::{Backend, Flag, find_provider, providers};
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
-use sourcing_webhooks::{Callback, HandlerError, Provider, Receiver};
+use sourcing_webhooks::{Callback, CallbackFormat, HandlerError, Receiver};
 
 pub struct Webhooks;
 
@@ -28,7 +28,7 @@ impl Subcommand for Webhooks {
                         providers()
                             .iter()
                             .map(|p| p.name)
-                            .filter(|name| Provider::NAMES.contains(name)),
+                            .filter(|name| CallbackFormat::NAMES.contains(name)),
                     ))
                     .help("Whose callbacks"),
             )
@@ -61,20 +61,20 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
     let described = find_provider(name)?;
     let backend = Backend::from_matches(m).await?;
     // The signing key of the pushes is the provider's secret.
-    let provider = Provider::from_name(name, || backend.secret(described).map(Into::into))
+    let format = CallbackFormat::from_name(name, || backend.secret(described).map(Into::into))
         .ok_or_else(|| {
             Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
         })??;
     // The unpublished HMAC input is a named variant (README, "Signing variants").
-    let provider = match provider {
-        Provider::Dajisaas(verifier) => Provider::Dajisaas(
+    let format = match format {
+        CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
             verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
         ),
         other => other,
     };
     eprintln!(
         "receiving {} callbacks on http://127.0.0.1:{port}{path}",
-        provider.name()
+        format.name()
     );
     let handler = |cb: Callback| async move {
         let line = serde_json::to_string(&cb)?;
@@ -84,7 +84,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
         out.flush()?;
         Ok::<_, HandlerError>(())
     };
-    let receiver = Receiver::new(provider, handler).path(path);
+    let receiver = Receiver::new(format, handler).path(path);
     tokio::select! {
         r = receiver.serve(([127, 0, 0, 1], port).into()) => r.map(|_| exit::OK).map_err(|e| Stop::config(format!("webhooks: {e}"))),
         _ = tokio::signal::ctrl_c() => Ok(exit::OK),

@@ -26,6 +26,7 @@
 mod callback;
 mod entries;
 mod error;
+pub mod inbox;
 mod journal;
 pub mod migrations;
 mod reconcile;
@@ -35,6 +36,7 @@ mod store;
 pub use callback::{CallbackRecorded, CallbackReport};
 pub use entries::{Amount, Event, OrderEntry, Source};
 pub use error::{LedgerError, StoreError};
+pub use inbox::OrderCallbacks;
 pub use journal::{FAULT_VARIABLE, PAUSED_MARKER};
 pub use reconcile::{ReadSettings, Settled};
 pub use state::OrderState;

@@ -24,12 +24,20 @@ pub struct Migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "ledger: orders and events",
-    sqlite: include_str!("migrations/0001_ledger.sqlite.sql"),
-    postgres: include_str!("migrations/0001_ledger.postgres.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "ledger: orders and events",
+        sqlite: include_str!("migrations/0001_ledger.sqlite.sql"),
+        postgres: include_str!("migrations/0001_ledger.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "inbox: callback messages",
+        sqlite: include_str!("migrations/0002_inbox.sqlite.sql"),
+        postgres: include_str!("migrations/0002_inbox.postgres.sql"),
+    },
+];
 
 /// The newest schema version this binary knows.
 pub fn latest_version() -> i64 {
@@ -108,22 +116,22 @@ mod tests {
     async fn a_database_from_a_newer_binary_is_refused_unchanged() {
         let dir = crate::test_dir();
         let url = format!("sqlite:{}", dir.join("newer.db").display());
-        let newer = [
-            MIGRATIONS[0],
-            Migration {
-                version: 2,
-                name: "from the future",
-                sqlite: "CREATE TABLE future (x BIGINT)",
-                postgres: "CREATE TABLE future (x BIGINT)",
-            },
-        ];
+        // Whatever this binary's list is, plus one.
+        let mut newer = MIGRATIONS.to_vec();
+        newer.push(Migration {
+            version: latest_version() + 1,
+            name: "from the future",
+            sqlite: "CREATE TABLE future (x BIGINT)",
+            postgres: "CREATE TABLE future (x BIGINT)",
+        });
         let store = Store::open_unmigrated(&url).await.unwrap();
         apply(&store, &newer).await.unwrap();
         drop(store);
 
         let err = Store::open(&url).await.unwrap_err();
         assert!(
-            matches!(err, StoreError::DatabaseNewer { database: 2, binary } if binary == latest_version()),
+            matches!(err, StoreError::DatabaseNewer { database, binary }
+                if binary == latest_version() && database == binary + 1),
             "{err:?}"
         );
         assert!(err.to_string().contains("upgrade"), "{err}");

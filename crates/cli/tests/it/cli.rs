@@ -281,7 +281,7 @@ fn webhooks_providers_are_the_registrys_providers() {
         .iter()
         .map(|p| p.name)
         .collect();
-    for name in sourcing_webhooks::Provider::NAMES {
+    for name in sourcing_webhooks::CallbackFormat::NAMES {
         assert!(registry.contains(&name), "{name} is not in the registry");
     }
     // Dajisaas signs its pushes with its app secret, read from the registry's env prefix.
@@ -292,7 +292,7 @@ fn webhooks_providers_are_the_registrys_providers() {
         text(&out.stderr)
     );
     let out = sourcing(&["webhooks", "--provider", "nobody"], &[]);
-    for name in sourcing_webhooks::Provider::NAMES {
+    for name in sourcing_webhooks::CallbackFormat::NAMES {
         assert!(text(&out.stderr).contains(name), "{}", text(&out.stderr));
     }
 }

@@ -2,6 +2,7 @@
 
 mod buy;
 mod cli;
+mod ledger;
 mod mcp;
 mod mcp_workflow;
 mod options;

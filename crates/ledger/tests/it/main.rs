@@ -3,6 +3,7 @@
 //! a missing Postgres fails the run instead of skipping).
 
 mod callbacks;
+mod inbox;
 mod journal;
 mod reconcile;
 mod store;
