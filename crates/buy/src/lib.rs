@@ -68,11 +68,9 @@
 
 mod capability;
 mod error;
-mod flow;
-#[cfg(feature = "dajisaas-unconfirmed")]
-mod flow_unconfirmed;
 mod money;
 mod product_ref;
+mod providers;
 mod types;
 
 pub use capability::{Provider, Step, Support, markdown_table};
@@ -81,56 +79,31 @@ pub use money::{Decimal, Money, MoneyError, MoneyUnit};
 pub use product_ref::{Platform, ProductRef, ProductRefError};
 pub use types::*;
 
-/// The generated client behind a [`Buyer`].
-#[derive(Clone, Debug)]
-pub enum Client {
-    Pandapon(pandapon::Client),
-    Dajisaas(dajisaas::Client),
-    Xportcn(xportcn::Client),
-}
+use providers::PurchaseFlow;
+use std::sync::Arc;
 
-/// One provider's purchase flow. Build it from a generated client (`Buyer::from(pandapon::Client::new(…))`).
+/// One provider's purchase flow. Build it from a generated client (`Buyer::from(pandapon::Client::new(…))`);
+/// each provider's mapping is its own file under `providers/`.
 #[derive(Clone, Debug)]
 pub struct Buyer {
-    client: Client,
-}
-
-impl From<pandapon::Client> for Buyer {
-    fn from(c: pandapon::Client) -> Self {
-        Buyer {
-            client: Client::Pandapon(c),
-        }
-    }
-}
-
-impl From<dajisaas::Client> for Buyer {
-    fn from(c: dajisaas::Client) -> Self {
-        Buyer {
-            client: Client::Dajisaas(c),
-        }
-    }
-}
-
-impl From<xportcn::Client> for Buyer {
-    fn from(c: xportcn::Client) -> Self {
-        Buyer {
-            client: Client::Xportcn(c),
-        }
-    }
+    flow: Arc<dyn PurchaseFlow>,
 }
 
 impl Buyer {
-    pub fn provider(&self) -> Provider {
-        match self.client {
-            Client::Pandapon(_) => Provider::Pandapon,
-            Client::Dajisaas(_) => Provider::Dajisaas,
-            Client::Xportcn(_) => Provider::Xportcn,
+    fn new(flow: impl PurchaseFlow) -> Self {
+        Buyer {
+            flow: Arc::new(flow),
         }
     }
 
-    /// The generated client, for everything beyond the shared flow.
-    pub fn client(&self) -> &Client {
-        &self.client
+    pub fn provider(&self) -> Provider {
+        self.flow.provider()
+    }
+
+    /// The generated client, for everything beyond the shared flow: `buyer.client::<pandapon::Client>()`
+    /// is `Some` for a PandaPon buyer.
+    pub fn client<C: std::any::Any>(&self) -> Option<&C> {
+        self.flow.client().downcast_ref()
     }
 
     /// How this provider supports `step`.
@@ -157,64 +130,56 @@ impl Buyer {
         }
     }
 
-    fn invalid(&self, step: Step, message: impl Into<String>) -> Error {
-        Error::InvalidInput {
-            provider: self.provider(),
-            step,
-            message: message.into(),
-        }
-    }
-
     /// Keyword search among 1688 offers.
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, Error> {
         self.check(Step::Search)?;
-        flow::search(self, query).await
+        self.flow.search(query).await
     }
 
     /// The details of a 1688 offer.
     pub async fn product(&self, product: &ProductRef) -> Result<Product, Error> {
         self.check(Step::ProductDetail)?;
         self.only_1688(Step::ProductDetail, product)?;
-        flow::product(self, product).await
+        self.flow.product(product).await
     }
 
     /// Prices and freight of an order, without ordering.
     pub async fn preview(&self, draft: &OrderDraft) -> Result<Preview, Error> {
         self.check(Step::Preview)?;
-        flow::preview(self, draft).await
+        self.flow.preview(draft).await
     }
 
     /// Creates an order. Sent exactly once, never retried.
     pub async fn create_order(&self, draft: &OrderDraft) -> Result<CreatedOrder, Error> {
         self.check(Step::CreateOrder)?;
-        flow::create_order(self, draft).await
+        self.flow.create_order(draft).await
     }
 
     /// Pays one order. Sent exactly once, never retried: a failed call may have reached the vendor, so
     /// check the order before paying again.
     pub async fn pay(&self, order_id: &str) -> Result<Payment, Error> {
         self.check(Step::Pay)?;
-        flow::pay(self, order_id).await
+        self.flow.pay(order_id).await
     }
 
     /// Pays several orders in one call. A batch where any order failed is an error holding the runtime's
     /// `PartialFailure` ([`Error::partial_failure`]). Never retried.
     pub async fn pay_batch(&self, order_ids: &[String]) -> Result<BatchPayment, Error> {
         self.check(Step::PayBatch)?;
-        flow::pay_batch(self, order_ids).await
+        self.flow.pay_batch(order_ids).await
     }
 
     /// An order's state and details.
     pub async fn order(&self, order_id: &str) -> Result<OrderInfo, Error> {
         self.check(Step::OrderStatus)?;
-        flow::order(self, order_id).await
+        self.flow.order(order_id).await
     }
 
     /// Cancels an unpaid order. `reason` is sent as the vendor's `cancelReason`: free text on PandaPon, a
     /// code on Dajisaas (its example sends `buyerCancel`). Never retried.
     pub async fn cancel(&self, order_id: &str, reason: &str) -> Result<Cancelled, Error> {
         self.check(Step::Cancel)?;
-        flow::cancel(self, order_id, reason).await
+        self.flow.cancel(order_id, reason).await
     }
 
     /// Confirms that the goods of an order (its sub-orders `sub_order_ids`) arrived. Never retried.
@@ -224,14 +189,14 @@ impl Buyer {
         sub_order_ids: &[String],
     ) -> Result<ReceiptConfirmed, Error> {
         self.check(Step::ConfirmReceipt)?;
-        flow::confirm_receipt(self, order_id, sub_order_ids).await
+        self.flow.confirm_receipt(order_id, sub_order_ids).await
     }
 
     /// The logistics of an order. No provider publishes a 1688 order-logistics endpoint: always
     /// [`Error::Unsupported`], naming the provider and why.
     pub async fn logistics(&self, order_id: &str) -> Result<serde_json::Value, Error> {
         self.check(Step::Logistics)?;
-        Err(self.invalid(Step::Logistics, format!("no mapping for order {order_id}")))
+        self.flow.logistics(order_id).await
     }
 
     fn only_1688(&self, step: Step, product: &ProductRef) -> Result<(), Error> {
