@@ -8,49 +8,16 @@
 
 mod common;
 
-use common::{HandEnvelope, HandPay, PAY_BODY};
+use common::{
+    HandBatch, HandEnvelope, HandPay, LenientBatch, LenientEnvelope, LenientPay, PAY_BODY,
+    batch_body,
+};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use serde::Deserialize;
 use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
 use sourcing_runtime::{
     AccessKeyCredentials, AccessKeySigner, AuthStyle, PandaponEnvelope, SignContext, Signer,
 };
 use std::hint::black_box;
-
-fn batch_body(n: usize) -> String {
-    let ok: Vec<String> = (0..n)
-        .map(|i| format!("\"{}\"", 2257455039610311973u64 + i as u64))
-        .collect();
-    let failed: Vec<String> = (0..n)
-        .map(|i| {
-            format!(
-                r#"{{"orderId":"{}","errorReason":"账户额度不足"}}"#,
-                3257455039610311973u64 + i as u64
-            )
-        })
-        .collect();
-    format!(
-        r#"{{"requestId":"r","code":200,"developId":"1","msg":"成功","data":{{"successOrderIds":[{}],"payFailOrders":[{}]}}}}"#,
-        ok.join(","),
-        failed.join(",")
-    )
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HandBatch {
-    success_order_ids: Vec<String>,
-    pay_fail_orders: Vec<HandFail>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HandFail {
-    order_id: Option<String>,
-    error_reason: Option<String>,
-}
 
 fn signing(c: &mut Criterion) {
     let mut g = c.benchmark_group("signing");
@@ -129,72 +96,6 @@ fn build_sign_encode(c: &mut Criterion) {
             black_box(req)
         })
     });
-}
-
-// Hand-written structs with the same tolerance as the generated ones: ids as a JSON number or a string,
-// kept as text, through the usual hand-written visitor (`deserialize_any`, `to_string` for numbers).
-#[allow(dead_code)]
-struct HandId(String);
-
-impl<'de> Deserialize<'de> for HandId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = HandId;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an id")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HandId, E> {
-                Ok(HandId(v.to_owned()))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<HandId, E> {
-                Ok(HandId(v.to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<HandId, E> {
-                Ok(HandId(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientEnvelope<T> {
-    request_id: Option<HandId>,
-    code: Option<i64>,
-    develop_id: Option<HandId>,
-    msg: Option<String>,
-    data: Option<T>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientPay {
-    order_id: Option<String>,
-    protocol_pay_success: Option<bool>,
-    pay_url: Option<String>,
-    cant_pay_order_list: Option<Vec<HandId>>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientBatch {
-    #[serde(default)]
-    success_order_ids: Vec<HandId>,
-    #[serde(default)]
-    pay_fail_orders: Vec<LenientFail>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientFail {
-    order_id: Option<HandId>,
-    error_reason: Option<String>,
 }
 
 /// Decoding into the generated types, into hand-written structs with the same tolerance for ids

@@ -28,6 +28,107 @@ pub struct HandPay {
     pub cant_pay_order_list: Option<Vec<u64>>,
 }
 
+pub fn batch_body(n: usize) -> String {
+    let ok: Vec<String> = (0..n)
+        .map(|i| format!("\"{}\"", 2257455039610311973u64 + i as u64))
+        .collect();
+    let failed: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"orderId":"{}","errorReason":"账户额度不足"}}"#,
+                3257455039610311973u64 + i as u64
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"requestId":"r","code":200,"developId":"1","msg":"成功","data":{{"successOrderIds":[{}],"payFailOrders":[{}]}}}}"#,
+        ok.join(","),
+        failed.join(",")
+    )
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandBatch {
+    pub success_order_ids: Vec<String>,
+    pub pay_fail_orders: Vec<HandFail>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandFail {
+    pub order_id: Option<String>,
+    pub error_reason: Option<String>,
+}
+
+// Hand-written structs with the same tolerance as the generated ones: ids as a JSON number or a string,
+// kept as text, through the usual hand-written visitor (`deserialize_any`, `to_string` for numbers).
+#[allow(dead_code)]
+pub struct HandId(pub String);
+
+impl<'de> Deserialize<'de> for HandId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = HandId;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an id")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HandId, E> {
+                Ok(HandId(v.to_owned()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<HandId, E> {
+                Ok(HandId(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<HandId, E> {
+                Ok(HandId(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LenientEnvelope<T> {
+    pub request_id: Option<HandId>,
+    pub code: Option<i64>,
+    pub develop_id: Option<HandId>,
+    pub msg: Option<String>,
+    pub data: Option<T>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LenientPay {
+    pub order_id: Option<String>,
+    pub protocol_pay_success: Option<bool>,
+    pub pay_url: Option<String>,
+    pub cant_pay_order_list: Option<Vec<HandId>>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LenientBatch {
+    #[serde(default)]
+    pub success_order_ids: Vec<HandId>,
+    #[serde(default)]
+    pub pay_fail_orders: Vec<LenientFail>,
+}
+
+#[allow(dead_code)]
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LenientFail {
+    pub order_id: Option<HandId>,
+    pub error_reason: Option<String>,
+}
+
 /// The credentials both calls sign with.
 pub const ACCESS_KEY: &str = "58c0201dfdf148eca63cbf6bb5e7cf03";
 pub const SECRET: &str = "secret";
