@@ -2,5 +2,6 @@
 
 mod buy;
 mod cli;
+mod inbox;
 mod mcp;
 mod options;
