@@ -3,7 +3,7 @@
 use crate::backend::Flag;
 use crate::output::Format;
 use crate::subcommand::Subcommand;
-use crate::{Stop, buy, call, mcp, sandbox, webhooks};
+use crate::{Stop, buy, call, ledger, mcp, sandbox, webhooks};
 use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
@@ -29,6 +29,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &webhooks::Webhooks,
     &mcp::Mcp,
     &buy::Buy,
+    &ledger::LedgerCommand,
 ];
 
 /// The command tree.

@@ -176,6 +176,21 @@ impl Backend {
         })
     }
 
+    /// The `sourcing-buy` facade over `provider`'s generated client, at this backend.
+    pub fn buyer(&self, provider: sourcing_buy::Provider) -> Result<sourcing_buy::Buyer, Stop> {
+        let endpoint = self.endpoint(find_provider(provider.name())?)?;
+        let (base, runtime) = (&endpoint.base_url, endpoint.runtime);
+        Ok(match provider {
+            sourcing_buy::Provider::Pandapon => {
+                pandapon::Client::with_runtime(base, runtime).into()
+            }
+            sourcing_buy::Provider::Dajisaas => {
+                dajisaas::Client::with_runtime(base, runtime).into()
+            }
+            sourcing_buy::Provider::Xportcn => xportcn::Client::with_runtime(base, runtime).into(),
+        })
+    }
+
     /// Everything a call to `provider` needs.
     pub fn endpoint(&self, provider: &'static Provider) -> Result<Endpoint, Stop> {
         let runtime = self.runtime(provider)?;

@@ -3,7 +3,7 @@
 //! `--output` format (JSON lines by default): `{"provider", "result"}` (the normalised answer, plus `raw`, the
 //! vendor's typed answer) or `{"provider", "error", "unsupported"?}`.
 
-use crate::backend::{Backend, Flag, find_provider};
+use crate::backend::{Backend, Flag};
 use crate::output::{Format, Printer};
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
@@ -21,6 +21,7 @@ impl Subcommand for Buy {
         vec![
             command()
                 .args(Flag::args(&Flag::ALL))
+                .arg(crate::ledger::store_arg())
                 .arg(Format::arg(Format::JsonLines)),
         ]
     }
@@ -295,16 +296,6 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Outcome, Stop
     })
 }
 
-fn buyer_for(provider: Provider, backend: &Backend) -> Result<Buyer, Stop> {
-    let endpoint = backend.endpoint(find_provider(provider.name())?)?;
-    let (base, runtime) = (&endpoint.base_url, endpoint.runtime);
-    Ok(match provider {
-        Provider::Pandapon => pandapon::Client::with_runtime(base, runtime).into(),
-        Provider::Dajisaas => dajisaas::Client::with_runtime(base, runtime).into(),
-        Provider::Xportcn => xportcn::Client::with_runtime(base, runtime).into(),
-    })
-}
-
 async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let (name, sm) = m
         .subcommand()
@@ -314,10 +305,15 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         Some(p) => Provider::from_name(p).into_iter().collect(),
     };
     let backend = Backend::from_matches(sm).await?;
+    // `--store`: every order step is recorded in the ledger, its intent before it is sent.
+    let ledger = crate::ledger::open_ledger(sm).await?;
     let mut printer = Printer::new(Format::of(sm, Format::JsonLines));
     let mut code = exit::OK;
     for provider in providers {
-        let buyer = buyer_for(provider, &backend)?;
+        let mut buyer = backend.buyer(provider)?;
+        if let Some(ledger) = &ledger {
+            buyer = buyer.with_journal(ledger.clone());
+        }
         let mut line = serde_json::Map::new();
         line.insert("provider".into(), json!(provider.name()));
         if backend.is_sandbox() {

@@ -4,7 +4,7 @@
 //! Modules import in one direction, top to bottom:
 //! - [`app`]: the root command, the list of subcommands (one line each) and the dispatch;
 //! - the subcommands, one file each, each a [`subcommand::Subcommand`]: [`call`] (one command per provider,
-//!   one per operation), [`buy`], [`sandbox`], [`webhooks`], [`mcp`];
+//!   one per operation), [`buy`], [`ledger`], [`sandbox`], [`webhooks`], [`mcp`];
 //! - what they share: [`backend`] (sandbox or live: base URL, credentials, runtime), [`output`] (the
 //!   `--output` format), [`args`] (operation flags), [`subcommand`] (the trait), and [`Stop`] and [`exit`]
 //!   here.
@@ -14,6 +14,7 @@ pub mod args;
 pub mod backend;
 pub mod buy;
 pub mod call;
+pub mod ledger;
 pub mod mcp;
 pub mod output;
 pub mod sandbox;

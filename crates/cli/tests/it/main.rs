@@ -3,5 +3,6 @@
 mod buy;
 mod cli;
 mod inbox;
+mod ledger;
 mod mcp;
 mod options;

@@ -1,7 +1,7 @@
 //! Databases and buyers for the tests.
 
 use sourcing_buy::{Address, Buyer, OrderDraft, OrderLine, Provider};
-use sourcing_ledger::{Ledger, Store};
+use sourcing_ledger::Ledger;
 use sourcing_sandbox::{Sandbox, credentials};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -44,12 +44,18 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// A fresh, empty Postgres schema on the test server, as a URL whose connections use it.
-#[cfg(feature = "postgres")]
 pub async fn postgres_url() -> Option<String> {
     let admin = postgres_admin_url()?;
+    fresh_schema(&admin).await
+}
+
+#[cfg(feature = "postgres")]
+async fn fresh_schema(admin: &str) -> Option<String> {
     let schema = unique("t");
     // The store's own transactions can create a schema (CREATE DATABASE cannot run in one).
-    let store = Store::open(&admin).await.expect("open the test Postgres");
+    let store = sourcing_ledger::Store::open(admin)
+        .await
+        .expect("open the test Postgres");
     store
         .execute(&format!("CREATE SCHEMA {schema}"), &[])
         .await
@@ -59,7 +65,7 @@ pub async fn postgres_url() -> Option<String> {
 }
 
 #[cfg(not(feature = "postgres"))]
-pub async fn postgres_url() -> Option<String> {
+async fn fresh_schema(_: &str) -> Option<String> {
     if std::env::var_os("CI").is_some() {
         panic!("CI runs the ledger tests with the `postgres` feature (the CLI enables it)");
     }
