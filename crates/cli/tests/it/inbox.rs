@@ -35,30 +35,8 @@ fn callback() -> (String, String) {
 
 /// The stores to run on: a fresh SQLite file, and a fresh schema on the test Postgres when one is given
 /// (`SOURCING_TEST_POSTGRES_URL`, from `.ci/postgres.sh start`; required in CI).
-fn store_urls(test: &str) -> Vec<String> {
-    let unique = format!("{test}_{}_{}", std::process::id(), next());
-    let dir = std::env::temp_dir().join(format!("sourcing-cli-inbox-{unique}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut urls = vec![format!("sqlite:{}", dir.join("store.db").display())];
-    match std::env::var("SOURCING_TEST_POSTGRES_URL") {
-        Ok(admin) if !admin.is_empty() => {
-            let schema = format!("t_{}", unique.replace('-', "_"));
-            runtime().block_on(async {
-                let store = Store::open(&admin).await.expect("open the test Postgres");
-                store
-                    .execute(&format!("CREATE SCHEMA {schema}"), &[])
-                    .await
-                    .unwrap();
-            });
-            let sep = if admin.contains('?') { '&' } else { '?' };
-            urls.push(format!("{admin}{sep}options=-csearch_path%3D{schema}"));
-        }
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI must run the Postgres tests: SOURCING_TEST_POSTGRES_URL is not set")
-        }
-        _ => eprintln!("{test}: Postgres skipped: SOURCING_TEST_POSTGRES_URL is not set"),
-    }
-    urls
+fn store_urls() -> Vec<String> {
+    runtime().block_on(crate::ledger::store_urls())
 }
 
 fn next() -> u64 {
@@ -224,7 +202,7 @@ fn wait_handled(store: &str, order_id: &str) -> InboxEntry {
 /// receiver acknowledges the redelivery as a duplicate, and the stored message is handled once.
 #[test]
 fn sigkill_after_storing_before_answering_loses_nothing_and_handles_once() {
-    for store in store_urls("after-store") {
+    for store in store_urls() {
         let (body, order_id) = callback();
         let first = Receiver::start(&store, Some("after-store"));
         let port = first.port;
@@ -264,7 +242,7 @@ fn sigkill_after_storing_before_answering_loses_nothing_and_handles_once() {
 /// the ledger holds the event once.
 #[test]
 fn sigkill_during_the_handler_runs_it_again_and_records_once() {
-    for store in store_urls("in-handler") {
+    for store in store_urls() {
         let (body, order_id) = callback();
         let first = Receiver::start(&store, Some("in-handler"));
         assert_eq!(
@@ -298,7 +276,7 @@ fn sigkill_during_the_handler_runs_it_again_and_records_once() {
 /// handler does not run again.
 #[test]
 fn after_a_restart_a_redelivery_is_a_duplicate() {
-    for store in store_urls("restart") {
+    for store in store_urls() {
         let (body, order_id) = callback();
         let first = Receiver::start(&store, None);
         assert_eq!(
@@ -336,10 +314,7 @@ fn after_a_restart_a_redelivery_is_a_duplicate() {
 /// stored once and handled once.
 #[test]
 fn two_receivers_on_one_postgres_handle_a_callback_once() {
-    let Some(store) = store_urls("two-instances")
-        .into_iter()
-        .find(|u| u.starts_with("postgres"))
-    else {
+    let Some(store) = store_urls().into_iter().find(|u| u.starts_with("postgres")) else {
         return;
     };
     for _ in 0..5 {
