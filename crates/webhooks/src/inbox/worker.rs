@@ -227,18 +227,15 @@ impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
                 attempt,
                 "inbox message handled (recorded by the handler)"
             ),
-            Some(Ok(Handled::Done)) => {
-                crate::fault::pause_if("after-handler", &format!("inbox id {id}")).await;
-                match self.store.complete(&claim).await {
-                    Ok(true) => tracing::info!(id, attempt, "inbox message handled"),
-                    Ok(false) => {
-                        tracing::warn!(id, attempt, "handled, but the lease was lost meanwhile")
-                    }
-                    Err(e) => {
-                        tracing::warn!(id, attempt, error = %e, "handled, but not recorded: it will run again after the lease")
-                    }
+            Some(Ok(Handled::Done)) => match self.store.complete(&claim).await {
+                Ok(true) => tracing::info!(id, attempt, "inbox message handled"),
+                Ok(false) => {
+                    tracing::warn!(id, attempt, "handled, but the lease was lost meanwhile")
                 }
-            }
+                Err(e) => {
+                    tracing::warn!(id, attempt, error = %e, "handled, but not recorded: it will run again after the lease")
+                }
+            },
             Some(Err(error)) => self.record_failure(&claim, &error).await,
             None => {}
         }
