@@ -1,5 +1,6 @@
-//! `sourcing ledger list | show | reconcile --store URL`: the order ledger (`sourcing-ledger`) that
-//! `sourcing buy … --store URL` writes. `--store` ([`store_arg`], [`open_ledger`]) is shared with `buy`.
+//! `sourcing ledger list | show | reconcile | dead-letters | replay --store URL`: the order ledger
+//! (`sourcing-ledger`) that `sourcing buy … --store URL` writes, and the dead letters of the callback inbox that
+//! `sourcing webhooks --store URL` fills. `--store` ([`store_arg`], [`open_ledger`]) is shared with `buy`.
 
 use crate::backend::{Backend, Flag};
 use crate::output::{Format, Printer};
@@ -9,6 +10,7 @@ use clap::{Arg, ArgMatches, Command};
 use serde_json::json;
 use sourcing_buy::Provider;
 use sourcing_ledger::{Filter, Ledger, LedgerError, OrderState, ReadSettings};
+use sourcing_webhooks::inbox::{InboxStore, Replay};
 use std::sync::Arc;
 
 pub struct LedgerCommand;
@@ -44,7 +46,7 @@ impl Subcommand for LedgerCommand {
             .chain(OrderState::ALL.iter().map(|s| s.name()))
             .collect();
         let ledger = Command::new("ledger")
-            .about("The order ledger that `sourcing buy … --store URL` writes: list, show, reconcile")
+            .about("The order ledger that `sourcing buy … --store URL` writes (list, show, reconcile) and the callback inbox's dead letters")
             .subcommand_required(true)
             .arg(store_arg())
             .arg(Format::arg(Format::Json))
@@ -62,6 +64,21 @@ impl Subcommand for LedgerCommand {
                     .about("An order and its history of events")
                     .arg(Arg::new("order-id").required(true).value_name("ORDER_ID"))
                     .arg(provider_arg()),
+            )
+            .subcommand(
+                Command::new("dead-letters")
+                    .about("Callback inbox messages whose handler failed past its last attempt"),
+            )
+            .subcommand(
+                Command::new("replay")
+                    .about("Hand a dead letter to the handler again (due now, attempts reset)")
+                    .arg(
+                        Arg::new("id")
+                            .required(true)
+                            .value_name("ID")
+                            .value_parser(clap::value_parser!(i64))
+                            .help("The message id, as `dead-letters` lists it"),
+                    ),
             )
             .subcommand(
                 Command::new("reconcile")
@@ -111,6 +128,10 @@ fn failed(e: LedgerError) -> Stop {
     Stop(code, e.to_string())
 }
 
+fn inbox_failed(e: sourcing_webhooks::inbox::StoreError) -> Stop {
+    Stop::config(format!("callback inbox: {e}"))
+}
+
 async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let ledger = open_ledger(m)
         .await?
@@ -135,6 +156,33 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
             json!({"order": entry, "events": events})
         }
         "reconcile" => json!(reconcile(&ledger, sm).await?),
+        "dead-letters" => {
+            let letters = ledger.store().dead_letters().await.map_err(inbox_failed)?;
+            let letters: Vec<_> = letters
+                .iter()
+                .map(|m| {
+                    let mut value = json!(m);
+                    value["body"] = json!(m.body_text());
+                    value
+                })
+                .collect();
+            json!(letters)
+        }
+        "replay" => {
+            let id = sm.get_one::<i64>("id").copied().unwrap_or_default();
+            match ledger.store().replay(id).await.map_err(inbox_failed)? {
+                Replay::Replayed => json!({"id": id, "replayed": true}),
+                Replay::NotDeadLetter(state) => {
+                    return Err(Stop::usage(format!(
+                        "message {id} is not a dead letter (it is {})",
+                        state.as_str()
+                    )));
+                }
+                Replay::NotFound => {
+                    return Err(Stop::usage(format!("no inbox message {id}")));
+                }
+            }
+        }
         other => return Err(Stop::usage(format!("unknown ledger command {other}"))),
     };
     printer.answer(&answer);

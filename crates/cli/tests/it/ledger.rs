@@ -249,3 +249,52 @@ fn sandbox_works_with_a_store() {
     ]));
     assert!(settled.is_array(), "{settled}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_letters_are_listed_and_replayed() {
+    use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
+    for url in store_urls().await {
+        let store = Store::open(&url).await.unwrap();
+        let message = NewMessage {
+            provider: "xportcn".into(),
+            dedup_key: format!("dead-{}", unique()),
+            kind: "ORDER_PAY_SUCCESS".into(),
+            order_id: Some("3305075341149134310".into()),
+            body: br#"{"orderId":"3305075341149134310"}"#.to_vec(),
+        };
+        store.insert_batch(&[message]).await.unwrap();
+        let claims = store
+            .claim_due("xportcn", "test", std::time::Duration::from_secs(60), 1)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .fail(&claims[0], "handler refused", AfterFailure::DeadLetter)
+                .await
+                .unwrap()
+        );
+
+        let dead = json_of(&sourcing(&["ledger", "dead-letters", "--store", &url]));
+        assert_eq!(dead.as_array().unwrap().len(), 1, "{url}: {dead}");
+        assert_eq!(dead[0]["last_error"], "handler refused");
+        assert!(
+            dead[0]["body"]
+                .as_str()
+                .unwrap()
+                .contains("3305075341149134310")
+        );
+        let id = dead[0]["id"].to_string();
+
+        let replayed = json_of(&sourcing(&["ledger", "replay", &id, "--store", &url]));
+        assert_eq!(replayed["replayed"], true, "{url}");
+        let dead = json_of(&sourcing(&["ledger", "dead-letters", "--store", &url]));
+        assert_eq!(dead, Value::Array(vec![]), "{url}");
+        let again = sourcing(&["ledger", "replay", &id, "--store", &url]);
+        assert_eq!(
+            again.status.code(),
+            Some(2),
+            "{url}: no longer a dead letter"
+        );
+        assert!(String::from_utf8_lossy(&again.stderr).contains("pending"));
+    }
+}

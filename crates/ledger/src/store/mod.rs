@@ -240,8 +240,28 @@ async fn postgres_backend(url: &str) -> Result<Arc<dyn Backend>, StoreError> {
     })
 }
 
-/// The URL with any password replaced by `***` (URLs appear in errors).
+/// The URL with any password (in the user info or a `password=` parameter) replaced by `***` (URLs appear
+/// in errors).
 pub(crate) fn redact(url: &str) -> String {
+    let (url, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = redact_userinfo(url);
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out = format!("{out}?{}", params.join("&"));
+    }
+    out
+}
+
+fn redact_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
@@ -272,6 +292,10 @@ mod tests {
         );
         assert_eq!(redact("postgres://app@h/db"), "postgres://app@h/db");
         assert_eq!(redact("sqlite:/tmp/x.db"), "sqlite:/tmp/x.db");
+        assert_eq!(
+            redact("postgres://h/db?user=app&password=s3cret&sslmode=disable"),
+            "postgres://h/db?user=app&password=***&sslmode=disable"
+        );
     }
 
     #[tokio::test]

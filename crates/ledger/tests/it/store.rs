@@ -85,3 +85,24 @@ async fn urls_name_what_is_wrong() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
 }
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn a_postgres_password_never_shows() {
+    // Nothing listens on port 1: the connection fails, and neither the error nor its Debug has the password.
+    let err = Store::open("postgres://app:s3cret-pw@127.0.0.1:1/db")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(shown.contains("app:***@127.0.0.1:1"), "{shown}");
+    }
+    if let Some(admin) = crate::support::postgres_admin_url() {
+        // Trust authentication takes any password: the open store's Debug does not show it.
+        let with_password =
+            admin.replacen("postgres://postgres@", "postgres://postgres:s3cret-pw@", 1);
+        let store = Store::open(&with_password).await.unwrap();
+        assert!(!format!("{store:?}").contains("s3cret-pw"));
+    }
+}
