@@ -68,7 +68,7 @@ fn report(name: &str, (elapsed, mut all): (Duration, Vec<Duration>), clients: us
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 - 1.0) * p) as usize];
     println!(
-        "{name:<22} {clients} clients, {} callbacks in {:.2?}: {:>6.0} acks/s, p50 {:>9.2?}, p99 {:>9.2?}, max {:>9.2?}",
+        "{name:<34} {clients} clients, {} callbacks in {:.2?}: {:>6.0} acks/s, p50 {:>9.2?}, p99 {:>9.2?}, max {:>9.2?}",
         all.len(),
         elapsed,
         all.len() as f64 / elapsed.as_secs_f64(),
@@ -84,16 +84,34 @@ async fn bind() -> (TcpListener, String) {
     (listener, url)
 }
 
-async fn durable(name: &str, store_url: &str, clients: usize, per_client: usize) {
+/// The inbox on `store_url`, with a worker running beside the receiver (as in production) or without (the
+/// acknowledgement path alone).
+async fn durable(
+    name: &str,
+    store_url: &str,
+    with_worker: bool,
+    clients: usize,
+    per_client: usize,
+) {
     let store = Arc::new(Store::open(store_url).await.unwrap());
     let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
     let worker = receiver.worker(noop);
     let (listener, url) = bind().await;
     tokio::spawn(receiver.serve_on(listener, std::future::pending()));
-    let working = tokio::spawn(worker.run(std::future::pending()));
+    let working = with_worker.then(|| tokio::spawn(worker.run(std::future::pending())));
     push(url.clone(), 4, 25).await; // warm-up
-    report(name, push(url, clients, per_client).await, clients);
-    working.abort();
+    let name = format!(
+        "{name}, {}",
+        if with_worker {
+            "worker on"
+        } else {
+            "no worker"
+        }
+    );
+    report(&name, push(url, clients, per_client).await, clients);
+    if let Some(working) = working {
+        working.abort();
+    }
 }
 
 fn main() {
@@ -121,17 +139,19 @@ fn main() {
 
         let dir = std::env::temp_dir().join(format!("inbox-load-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        durable(
-            "inbox on SQLite",
-            &format!("sqlite:{}", dir.join("inbox.db").display()),
-            clients,
-            per_client,
-        )
-        .await;
+        for with_worker in [false, true] {
+            let file = dir.join(format!("inbox-{with_worker}.db"));
+            let url = format!("sqlite:{}", file.display());
+            durable("inbox on SQLite", &url, with_worker, clients, per_client).await;
+        }
         let _ = std::fs::remove_dir_all(&dir);
 
         match std::env::var("SOURCING_TEST_POSTGRES_URL") {
-            Ok(url) => durable("inbox on Postgres", &url, clients, per_client).await,
+            Ok(url) => {
+                for with_worker in [false, true] {
+                    durable("inbox on Postgres", &url, with_worker, clients, per_client).await;
+                }
+            }
             Err(_) => {
                 println!("inbox on Postgres: skipped (SOURCING_TEST_POSTGRES_URL is not set)")
             }
