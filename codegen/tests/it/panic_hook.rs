@@ -76,15 +76,23 @@ fn parallel_panicking_generations_each_get_their_error_and_the_hook_is_restored(
     if std::env::var_os(CHILD).is_some() {
         return check_alone();
     }
-    let name = "panic_hook::parallel_panicking_generations_each_get_their_error_and_the_hook_is_restored";
+    let name =
+        "panic_hook::parallel_panicking_generations_each_get_their_error_and_the_hook_is_restored";
     let out = std::process::Command::new(std::env::current_exe().expect("the test binary"))
         .args([name, "--exact", "--test-threads=1", "--nocapture"])
         .env(CHILD, "1")
         .output()
         .expect("the test binary starts again");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("1 passed"), "the check ran in the child: {text}");
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("1 passed"),
+        "the check ran in the child: {text}"
+    );
 }
 
 fn check_alone() {

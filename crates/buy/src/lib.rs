@@ -201,8 +201,10 @@ impl Buyer {
     pub async fn pay(&self, order_id: &str) -> Result<Payment, Error> {
         self.check(Step::Pay)?;
         let intent = journal::Intent::Pay { order_id };
-        self.journaled(intent, self.flow.pay(order_id), |v| journal::Answer::Paid(v))
-            .await
+        self.journaled(intent, self.flow.pay(order_id), |v| {
+            journal::Answer::Paid(v)
+        })
+        .await
     }
 
     /// Pays several orders in one call. A batch where any order failed is an error holding the runtime's
