@@ -3,6 +3,8 @@
 //!
 //! * each builder's `send` becomes `send_raw` (the raw envelope); the glue adds a `send` that returns
 //!   `Result<data, sourcing_runtime::Error>`;
+//! * progenitor's `api-version` header (the spec's `info.version`, which no vendor documents) is not sent:
+//!   its insertion is removed from each `send`, and the header map with it when nothing else goes in it;
 //! * `Client::new` is dropped — it `unwrap()`s the reqwest builder; the glue provides constructors that take
 //!   credentials and apply the runtime's timeouts;
 //! * typify's struct builders start the flattened `extra` map of an open object (`additionalProperties: {}`)
@@ -13,7 +15,7 @@
 use crate::error::CodegenError;
 use crate::spec::ProviderSpec;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::quote;
+use quote::{ToTokens, quote};
 use serde_yaml::Value as Yaml;
 use std::collections::{BTreeMap, BTreeSet};
 use syn::visit_mut::VisitMut;
@@ -246,6 +248,7 @@ impl VisitMut for PostProcess {
                     && f.sig.ident == "send"
                 {
                     f.sig.ident = syn::Ident::new("send_raw", f.sig.ident.span());
+                    drop_api_version(&mut f.block);
                     f.attrs.retain(|a| !a.path().is_ident("doc"));
                     f.attrs.push(syn::parse_quote!(
                         #[doc = "Sends the request and returns the provider's whole envelope, unmapped. Prefer `send()`."]
@@ -254,6 +257,55 @@ impl VisitMut for PostProcess {
             }
         }
         syn::visit_mut::visit_item_impl_mut(self, item);
+    }
+}
+
+/// Removes progenitor's `header_map.append(.."api-version"..)` from a `send` body. When the header map is
+/// then only declared and passed to `.headers(header_map)`, both go too: no map is allocated per call.
+fn drop_api_version(body: &mut syn::Block) {
+    let is_api_version = |stmt: &syn::Stmt| {
+        matches!(stmt, syn::Stmt::Expr(syn::Expr::MethodCall(call), Some(_))
+            if call.method == "append" && mentions(&quote!(#call), "\"api-version\""))
+    };
+    body.stmts.retain(|stmt| !is_api_version(stmt));
+    let uses = body
+        .stmts
+        .iter()
+        .filter(|stmt| mentions(&quote!(#stmt), HEADER_MAP))
+        .count();
+    let declared = body.stmts.iter().position(|stmt| {
+        matches!(stmt, syn::Stmt::Local(syn::Local { pat, .. }) if mentions(&quote!(#pat), HEADER_MAP))
+    });
+    if let (2, Some(declared)) = (uses, declared) {
+        body.stmts.remove(declared);
+        NoHeaderMap.visit_block_mut(body);
+    }
+}
+
+/// The local progenitor collects a request's header parameters (and `api-version`) in.
+const HEADER_MAP: &str = "header_map";
+
+/// Whether `tokens` contain a token printed as `token` (an identifier, or a literal with its quotes).
+fn mentions(tokens: &proc_macro2::TokenStream, token: &str) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), token),
+        other => other.to_string() == token,
+    })
+}
+
+/// Replaces `<receiver>.headers(header_map)` with `<receiver>`.
+struct NoHeaderMap;
+
+impl VisitMut for NoHeaderMap {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && call.args.len() == 1
+            && mentions(&call.args.to_token_stream(), HEADER_MAP)
+        {
+            *expr = (*call.receiver).clone();
+        }
     }
 }
 
@@ -329,5 +381,48 @@ impl VisitMut for EmptyExtra {
             fv.expr = syn::parse_quote!(Ok(Default::default()));
         }
         syn::visit_mut::visit_field_value_mut(self, fv);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn without_api_version(body: syn::Block) -> String {
+        let mut body = body;
+        drop_api_version(&mut body);
+        quote!(#body).to_string()
+    }
+
+    #[test]
+    fn api_version_goes_and_the_header_map_with_it() {
+        let body = without_api_version(syn::parse_quote!({
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            let mut request = client.client.get(url).headers(header_map).build()?;
+        }));
+        let expected: syn::Block = syn::parse_quote!({
+            let mut request = client.client.get(url).build()?;
+        });
+        assert_eq!(body, quote!(#expected).to_string());
+    }
+
+    #[test]
+    fn declared_header_parameters_stay() {
+        let body = without_api_version(syn::parse_quote!({
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+            );
+            header_map.append("x-trace", value.to_string().try_into()?);
+            let mut request = client.client.get(url).headers(header_map).build()?;
+        }));
+        assert!(!body.contains("api-version"), "{body}");
+        assert!(body.contains("\"x-trace\""), "{body}");
+        assert!(body.contains(". headers (header_map)"), "{body}");
     }
 }

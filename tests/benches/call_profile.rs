@@ -5,7 +5,11 @@
 //! cargo bench -p sourcing-tests --bench call_profile --no-run   # prints the binary's path
 //! valgrind --tool=callgrind <binary> generated 2000
 //! valgrind --tool=callgrind <binary> hand_written 2000
+//! valgrind --tool=callgrind <binary> hand_written_bare 2000
 //! ```
+//!
+//! `hand_written` is the `client` bench's baseline (request timeout, random nonce); `hand_written_bare` is
+//! the earlier one (no timeout, a fixed nonce), kept to compare with the figures measured against it.
 //!
 //! `decode_pay_generated`, `decode_pay_lenient`, `decode_batch_generated`, `decode_batch_lenient` count the
 //! `decode` group's cases the same way.
@@ -14,7 +18,7 @@
 
 mod common;
 
-use common::{LenientBatch, LenientEnvelope, LenientPay, PAY_BODY};
+use common::{HandNonce, LenientBatch, LenientEnvelope, LenientPay, PAY_BODY};
 use pandapon::types::{BatchSubmitToPayResult, OrderPayResult};
 use sourcing_runtime::PandaponEnvelope;
 use std::hint::black_box;
@@ -31,10 +35,11 @@ fn main() {
     let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1000);
     let (rt, server) = common::serve_pay_answer();
     let generated = common::generated_client(&server.base_url);
-    let http = reqwest::Client::new();
+    let http = common::hand_written_http();
+    let bare_http = reqwest::Client::new();
     // What every layer awaiting a call embeds and moves.
     let generated_future = common::generated_call(&generated);
-    let hand_future = common::hand_written_call(&http, &server.base_url);
+    let hand_future = common::hand_written_call(&http, &server.base_url, HandNonce::Random);
     eprintln!(
         "future sizes: generated call {} bytes, hand-written call {} bytes",
         std::mem::size_of_val(&generated_future),
@@ -43,7 +48,16 @@ fn main() {
     drop((generated_future, hand_future));
     // One call of each first, so both connections are open before the counted calls.
     black_box(rt.block_on(common::generated_call(&generated)));
-    black_box(rt.block_on(common::hand_written_call(&http, &server.base_url)));
+    black_box(rt.block_on(common::hand_written_call(
+        &http,
+        &server.base_url,
+        HandNonce::Random,
+    )));
+    black_box(rt.block_on(common::hand_written_call(
+        &bare_http,
+        &server.base_url,
+        HandNonce::Fixed,
+    )));
     let batch = common::batch_body(100);
     for _ in 0..calls {
         match side.as_str() {
@@ -52,10 +66,18 @@ fn main() {
             "decode_batch_generated" => decode::<PandaponEnvelope<BatchSubmitToPayResult>>(&batch),
             "decode_batch_lenient" => decode::<LenientEnvelope<LenientBatch>>(&batch),
             "generated" => black_box(rt.block_on(common::generated_call(&generated))).order_id,
-            "hand_written" => {
-                black_box(rt.block_on(common::hand_written_call(&http, &server.base_url)))
-                    .and_then(|p| p.order_id)
-            }
+            "hand_written" => black_box(rt.block_on(common::hand_written_call(
+                &http,
+                &server.base_url,
+                HandNonce::Random,
+            )))
+            .and_then(|p| p.order_id),
+            "hand_written_bare" => black_box(rt.block_on(common::hand_written_call(
+                &bare_http,
+                &server.base_url,
+                HandNonce::Fixed,
+            )))
+            .and_then(|p| p.order_id),
             other => panic!("unknown side `{other}`"),
         };
     }

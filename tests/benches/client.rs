@@ -4,13 +4,13 @@
 //! - building, signing and encoding a typical request;
 //! - decoding a typical and a large response into generated types vs hand-written serde structs;
 //! - a full signed call through the generated client vs the same call written by hand with reqwest +
-//!   serde_json, against the same loopback server, in one run.
+//!   serde_json (request timeout, random nonce), against the same loopback server, in one run.
 
 mod common;
 
 use common::{
-    HandBatch, HandEnvelope, HandPay, LenientBatch, LenientEnvelope, LenientPay, PAY_BODY,
-    batch_body,
+    HandBatch, HandEnvelope, HandNonce, HandPay, LenientBatch, LenientEnvelope, LenientPay,
+    PAY_BODY, batch_body,
 };
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
@@ -162,14 +162,15 @@ fn full_call(c: &mut Criterion) {
     let (rt, server) = common::serve_pay_answer();
     let base = server.base_url.clone();
     let generated = common::generated_client(&base);
-    let http = reqwest::Client::new();
+    let http = common::hand_written_http();
+    let hand = || common::hand_written_call(&http, &base, HandNonce::Random);
 
     let mut g = c.benchmark_group("full_call_order_pay_url");
     g.bench_function("generated_client", |b| {
         b.iter(|| rt.block_on(async { black_box(common::generated_call(&generated).await) }))
     });
     g.bench_function("hand_written_reqwest", |b| {
-        b.iter(|| black_box(rt.block_on(common::hand_written_call(&http, &base))))
+        b.iter(|| black_box(rt.block_on(hand())))
     });
     g.finish();
 
@@ -181,7 +182,7 @@ fn full_call(c: &mut Criterion) {
         black_box(rt.block_on(common::generated_call(&generated)));
         gen_lat.push(t.elapsed());
         let t = std::time::Instant::now();
-        black_box(rt.block_on(common::hand_written_call(&http, &base)));
+        black_box(rt.block_on(hand()));
         hand_lat.push(t.elapsed());
     }
     let pct = |v: &mut Vec<std::time::Duration>, p: f64| {

@@ -135,14 +135,53 @@ pub const SECRET: &str = "secret";
 pub const USER_ID: &str = "2100007341207";
 pub const ORDER_ID: &str = "2257455039610311973";
 
+/// The nonce the hand-written call sends.
+#[derive(Clone, Copy)]
+pub enum HandNonce {
+    /// 32 random `[A-Za-z0-9]` characters per call from `rand`'s thread RNG, as the vendor requires and
+    /// the generated client's signer draws them (the fair baseline).
+    Random,
+    /// One fixed nonce (the earlier baseline, which skipped that work; `call_profile` only).
+    #[allow(dead_code)]
+    Fixed,
+}
+
+/// The `reqwest::Client` a hand-written production client would use: the same connect and request
+/// timeouts as the generated client's default policy (reqwest sets none by default, and a client that can
+/// wait forever is a bug).
+pub fn hand_written_http() -> reqwest::Client {
+    let policy = sourcing_runtime::RequestPolicy::default();
+    reqwest::Client::builder()
+        .connect_timeout(policy.connect_timeout)
+        .timeout(policy.timeout)
+        .build()
+        .unwrap()
+}
+
 /// The same call written by hand: sign (same formula), send, read, decode into hand-written structs.
-pub async fn hand_written_call(http: &reqwest::Client, base: &str) -> Option<HandPay> {
+pub async fn hand_written_call(
+    http: &reqwest::Client,
+    base: &str,
+    nonce: HandNonce,
+) -> Option<HandPay> {
+    use rand::Rng;
     let ts = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis()
         .to_string();
-    let nonce = "abcdefghijklmnopqrstuvwxyz012345";
+    let random: String;
+    let nonce = match nonce {
+        HandNonce::Fixed => "abcdefghijklmnopqrstuvwxyz012345",
+        HandNonce::Random => {
+            random = rand::rng()
+                .sample_iter(rand::distr::Alphanumeric)
+                .take(32)
+                .map(char::from)
+                .collect();
+            &random
+        }
+    };
     let sig = format!(
         "{:X}",
         Md5::digest(format!("{ACCESS_KEY}{ts}{nonce}{SECRET}"))
