@@ -1,13 +1,21 @@
 //! `src/hooks.rs`: the `ClientHooks` that connect progenitor's client to `sourcing-runtime`.
 
-use super::{const_ident, docs, gate, path, recorded_type};
+use super::{auth_expr, const_ident, docs, gate, path, recorded_type};
 use crate::client::ClientCode;
-use crate::spec::{CredentialsKind, OperationModel, ProviderSpec};
+use crate::spec::{OperationModel, ProviderSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-fn data_type<'a>(spec: &'a ProviderSpec, op: &OperationModel) -> &'a str {
-    recorded_type(&spec.envelope_data, &op.response_schema)
+/// The type `send()` returns: the envelope's `data` type as recorded, else (an envelope of the spec's own,
+/// named by `x-runtime-type`) the typed envelope's `Envelope::Data`.
+fn data_type(spec: &ProviderSpec, op: &OperationModel) -> TokenStream {
+    match spec.envelope_data.iter().any(|(n, _)| *n == op.response_schema) {
+        true => path(recorded_type(&spec.envelope_data, &op.response_schema)),
+        false => {
+            let envelope = path(recorded_type(&spec.replacements, &op.response_schema));
+            quote!(<#envelope as ::sourcing_runtime::Envelope>::Data)
+        }
+    }
 }
 
 fn default_auth(spec: &ProviderSpec) -> String {
@@ -23,31 +31,21 @@ fn default_auth(spec: &ProviderSpec) -> String {
 pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
     let title = &spec.meta.title;
     let env_prefix = &spec.meta.env_prefix;
-    let (creds_ty, signer) = match spec.meta.credentials {
-        CredentialsKind::AccessKey => (
-            quote!(::sourcing_runtime::AccessKeyCredentials),
-            quote!(::sourcing_runtime::AccessKeySigner::new(credentials)),
-        ),
-        CredentialsKind::AppKey => (
-            quote!(::sourcing_runtime::AppKeyCredentials),
-            quote!(::sourcing_runtime::AppKeySigner::new(credentials)),
-        ),
-    };
-    let raw_envelope = path(&format!(
-        "{}<::serde_json::Value>",
-        crate::spec::model::envelope_rust_path(spec.meta.envelope)
-    ));
-    let raw_auth = format_ident!("{}", default_auth(spec));
+    let raw_auth = auth_expr(spec, &default_auth(spec));
     let env_base = format!("{env_prefix}_BASE_URL");
-    let new_doc = docs(
-        "A client for `base_url` (usually [`crate::PRODUCTION_BASE_URL`], or a sandbox) that signs every\nrequest with `credentials` and applies the default [`::sourcing_runtime::RequestPolicy`].",
-    );
+    let creds_doc = match spec.meta.credentials.kind().rust_type {
+        "" => "credentials of the provider's kind".to_string(),
+        ty => format!("`credentials` ([`crate::{ty}`])"),
+    };
+    let new_doc = docs(&format!(
+        "A client for `base_url` (usually [`crate::PRODUCTION_BASE_URL`], or a sandbox) that signs every\nrequest with {creds_doc} and applies the default [`::sourcing_runtime::RequestPolicy`]."
+    ));
     let env_doc = docs(&format!(
         "A client configured from the environment: credentials from `{env_prefix}_*` variables and the base\nURL from `{env_base}` (default: the {title} production URL). Secrets are never printed."
     ));
     let sends = spec.operations.iter().map(|op| {
         let builder = format_ident!("{}", client.builders[&op.id]);
-        let data = path(data_type(spec, op));
+        let data = data_type(spec, op);
         let konst = const_ident(op);
         let retry = if op.idempotent {
             "Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy."
@@ -95,16 +93,16 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 &self,
                 form: impl Into<::sourcing_runtime::MultipartForm>,
             ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-                #rust_fn::<#raw_envelope>(
+                #rust_fn(
                     self.inner(),
                     self.client(),
                     self.baseurl(),
                     ::sourcing_runtime::MultipartCall {
                         operation: #id,
-                        provider: PROVIDER.name,
+                        provider: &PROVIDER,
                         method: reqwest::Method::#method,
                         path: #p,
-                        auth: ::sourcing_runtime::AuthStyle::#raw_auth,
+                        auth: #raw_auth,
                         form: form.into(),
                     },
                 )
@@ -138,8 +136,11 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
 
         impl Client {
             #new_doc
-            pub fn new(base_url: &str, credentials: #creds_ty) -> Self {
-                Self::with_runtime(base_url, ::sourcing_runtime::Runtime::new(#signer))
+            pub fn new(
+                base_url: &str,
+                credentials: impl Into<::sourcing_runtime::CredentialValues>,
+            ) -> Self {
+                Self::with_runtime(base_url, rt::runtime_for(&PROVIDER, credentials))
             }
 
             /// A client with a custom runtime: your own [`::sourcing_runtime::Signer`] or request policy.
@@ -150,7 +151,7 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
 
             #env_doc
             pub fn from_env() -> ::std::result::Result<Self, ::sourcing_runtime::credentials::MissingEnv> {
-                let credentials = <#creds_ty>::from_env(#env_prefix)?;
+                let credentials = PROVIDER.credentials_from_env()?;
                 let base_url = ::std::env::var(#env_base)
                     .unwrap_or_else(|_| crate::PRODUCTION_BASE_URL.to_string());
                 Ok(Self::new(&base_url, credentials))
@@ -166,14 +167,13 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 query: &[(&str, &str)],
                 body: Option<&::serde_json::Value>,
             ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-                rt::call_operation::<#raw_envelope>(
+                rt::call_operation(
                     self.inner(), &PROVIDER, self.client(), self.baseurl(), operation, query, body,
                 )
                 .await
             }
 
-            /// Signed like the documented operations under the same first path segment (PandaPon `/v2/...`
-            /// signs without `nonce-str`).
+            /// Signed like the documented operations under the same first path segment.
             ///
             /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
             /// privately), with the same signing, envelope mapping and errors as generated operations; returns
@@ -186,8 +186,8 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 body: Option<&::serde_json::Value>,
             ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
                 let raw = ::sourcing_runtime::RawRequest { method, path, query, body };
-                let default_auth = ::sourcing_runtime::AuthStyle::#raw_auth;
-                rt::call_raw::<#raw_envelope>(
+                let default_auth = #raw_auth;
+                rt::call_raw(
                     self.inner(), &PROVIDER, default_auth, self.client(), self.baseurl(), raw,
                 )
                 .await

@@ -1,6 +1,6 @@
 //! `src/operations.rs`: the operation table.
 
-use super::{const_ident, gate, path, recorded_type};
+use super::{auth_expr, const_ident, credentials_expr, envelope_expr, gate, path, recorded_type};
 use crate::spec::{ExampleKind, LimitModel, OperationModel, ParamLocation, ProviderSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -14,7 +14,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
     let statics = spec.operations.iter().map(|op| {
         let konst = const_ident(op);
         let (id, method, p, tag, summary) = (&op.id, &op.method, &op.path, &op.tag, &op.summary);
-        let auth = format_ident!("{}", op.auth);
+        let auth = auth_expr(spec, &op.auth);
         let idempotent = op.idempotent;
         let params = op.params.iter().map(|prm| {
             let name = &prm.name;
@@ -104,7 +104,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
                 path: #p,
                 tag: #tag,
                 summary: #summary,
-                auth: AuthStyle::#auth,
+                auth: #auth,
                 idempotent: #idempotent,
                 params: &[#(#params),*],
                 has_body: #has_body,
@@ -131,8 +131,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         &spec.base_url,
         &spec.meta.env_prefix,
     );
-    let envelope = format_ident!("{}", spec.meta.envelope.variant_name());
-    let credentials = format_ident!("{}", spec.meta.credentials.variant_name());
+    let envelope = envelope_expr(spec);
+    let credentials = credentials_expr(spec);
     let arms = spec.operations.iter().map(|op| {
         let id = &op.id;
         let (gate, konst) = (gate(op), const_ident(op));
@@ -172,8 +172,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         //! The operation table: one row per spec operation (method, path, signing style, idempotency,
         //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
         use ::sourcing_runtime::operation::{
-            AuthStyle, CredentialStyle, EnvelopeStyle, Example, ExampleKind, Operation, Param, ParamKind,
-            ParamLocation, Provider, transcode,
+            Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider, transcode,
         };
 
         #(#statics)*
@@ -182,14 +181,16 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         /// `unconfirmed-endpoints`).
         pub static OPERATIONS: &[&Operation] = &[#(#all),*];
 
-        /// This provider as described by its spec.
+        /// This provider as described by its spec: name, title, base URL, credentials, envelope codec and the
+        /// operation table with each operation's signing scheme. `sourcing-registry` lists it; the CLI,
+        /// `sourcing mcp`, the sandbox and the tests serve and call every provider from such descriptions.
         pub static PROVIDER: Provider = Provider {
             name: #name,
             title: #title,
             production_base_url: #base,
             env_prefix: #env_prefix,
-            envelope: EnvelopeStyle::#envelope,
-            credentials: CredentialStyle::#credentials,
+            envelope: #envelope,
+            credentials: #credentials,
             operations: &[#(#all2),*],
         };
 

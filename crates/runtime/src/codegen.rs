@@ -4,6 +4,7 @@
 use crate::envelope::Envelope;
 use crate::error::{BodyTooLarge, Error};
 use crate::operation::{AuthStyle, Operation, Provider};
+use crate::credentials::CredentialValues;
 use crate::runtime::{
     RawRequest, Runtime, http_status_error, observed, settle, too_large, transport_error,
     undecodable,
@@ -50,8 +51,14 @@ pub async fn exec(
 ) -> reqwest::Result<reqwest::Response> {
     match provider.find(info.operation_id) {
         Some(op) => runtime.execute(client, request, op).await,
-        // `pre` already refused an unknown operation; this is not reached through generated code.
-        None => client.execute(request).await.map_err(redact_error),
+        // `pre` already refused an unknown operation; this is not reached through generated code. Masked
+        // for every scheme of the provider, as the operation's is unknown.
+        None => client.execute(request).await.map_err(|e| {
+            provider
+                .schemes()
+                .into_iter()
+                .fold(e, |e, auth| redact_error(e, auth))
+        }),
     }
 }
 
@@ -71,8 +78,13 @@ where
     .await
 }
 
-/// The generated `call_operation`: [`Runtime::call_operation`] with the provider named in the span.
-pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
+/// The generated `Client::new`: a runtime signing every scheme of `provider` with `credentials`.
+pub fn runtime_for(provider: &Provider, credentials: impl Into<CredentialValues>) -> Runtime {
+    Runtime::for_provider(provider, &credentials.into())
+}
+
+/// The generated `call_operation`: [`Runtime::call_operation`].
+pub async fn call_operation(
     runtime: &Runtime,
     provider: &Provider,
     client: &reqwest::Client,
@@ -82,13 +94,12 @@ pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
     body: Option<&serde_json::Value>,
 ) -> Result<serde_json::Value, Error> {
     runtime
-        .call_operation_of::<E>(provider.name, client, base_url, operation, query, body)
+        .call_operation(client, base_url, provider, operation, query, body)
         .await
 }
 
-/// The generated `call_raw`: signed like the documented operations under the same first path segment
-/// (else with `default_auth`), never retried.
-pub async fn call_raw<E: Envelope<Data = serde_json::Value>>(
+/// The generated `call_raw`: [`Runtime::call_raw`].
+pub async fn call_raw(
     runtime: &Runtime,
     provider: &Provider,
     default_auth: AuthStyle,
@@ -96,10 +107,8 @@ pub async fn call_raw<E: Envelope<Data = serde_json::Value>>(
     base_url: &str,
     raw: RawRequest<'_>,
 ) -> Result<serde_json::Value, Error> {
-    let auth = provider.auth_for_path(raw.path).unwrap_or(default_auth);
-    let operation = Operation::untabled("call_raw", auth, raw.body.is_some());
     runtime
-        .send_untyped::<E>(provider.name, client, base_url, &operation, raw)
+        .call_raw(client, base_url, provider, default_auth, raw)
         .await
 }
 
@@ -113,6 +122,7 @@ where
     E::Data: serde::Serialize,
 {
     let operation = op.id;
+    let redact = |source| redact_error(source, op.auth);
     match result {
         Ok(value) => settle(op, value.into_inner()),
         Err(P::InvalidRequest(message)) => Err(Error::InvalidRequest { operation, message }),
@@ -123,16 +133,19 @@ where
         }),
         Err(P::ResponseBodyError(source)) => match BodyTooLarge::in_error(&source) {
             Some(marker) => Err(too_large(operation, marker)),
-            None => Err(transport_error(operation, redact_error(source))),
+            None => Err(transport_error(operation, redact(source))),
         },
         Err(P::CommunicationError(source) | P::InvalidUpgrade(source)) => {
-            Err(transport_error(operation, redact_error(source)))
+            Err(transport_error(operation, redact(source)))
         }
-        Err(P::InvalidResponsePayload(bytes, source)) => {
-            Err(undecodable::<E>(operation, &bytes, source))
-        }
+        Err(P::InvalidResponsePayload(bytes, source)) => Err(undecodable(
+            &E::api_error_in,
+            operation,
+            &bytes,
+            source,
+        )),
         Err(P::UnexpectedResponse(response)) => {
-            Err(http_status_error::<E>(operation, response).await)
+            Err(http_status_error(&E::api_error_in, operation, response).await)
         }
         Err(P::ErrorResponse(value)) => Err(Error::HttpStatus {
             operation,
@@ -349,7 +362,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status(), 503);
-        let err = http_status_error::<PandaponEnvelope<serde_json::Value>>("op", response).await;
+        let err = http_status_error(
+            &PandaponEnvelope::<serde_json::Value>::api_error_in,
+            "op",
+            response,
+        )
+        .await;
         assert!(
             matches!(
                 err,

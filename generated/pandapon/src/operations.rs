@@ -3,8 +3,7 @@
 //! The operation table: one row per spec operation (method, path, signing style, idempotency,
 //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
 use ::sourcing_runtime::operation::{
-    AuthStyle, CredentialStyle, EnvelopeStyle, Example, ExampleKind, Operation, Param,
-    ParamKind, ParamLocation, Provider, transcode,
+    Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider, transcode,
 };
 /// `GET /alibaba/order/pay/url`: Pay a 1688 order (password-free payment, or a payment link)
 pub static ORDER_PAY_URL: Operation = Operation {
@@ -13,7 +12,7 @@ pub static ORDER_PAY_URL: Operation = Operation {
     path: "/alibaba/order/pay/url",
     tag: "1688 order",
     summary: "Pay a 1688 order (password-free payment, or a payment link)",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -56,7 +55,7 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
     path: "/alibaba/order/batch/submit/to/pay",
     tag: "1688 order",
     summary: "Submit a batch of 1688 orders for payment",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -109,7 +108,7 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
     path: "/alibaba/order/create/previewbatch",
     tag: "1688 order",
     summary: "Preview an order spanning several 1688 sellers",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -150,7 +149,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
     path: "/alibaba/order/batch/create",
     tag: "1688 order",
     summary: "Create 1688 orders for goods from several sellers",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -227,7 +226,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
     path: "/alibaba/order/create/preview",
     tag: "1688 order",
     summary: "Preview a single-seller 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -268,7 +267,7 @@ pub static ORDER_CREATE: Operation = Operation {
     path: "/alibaba/order/create",
     tag: "1688 order",
     summary: "Create a single-seller 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -345,7 +344,7 @@ pub static ORDER_CANCEL: Operation = Operation {
     path: "/alibaba/order/cancel",
     tag: "1688 order",
     summary: "Cancel a 1688 order before payment",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -410,7 +409,7 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
     path: "/alibaba/order/receivegoods",
     tag: "1688 order",
     summary: "Confirm receipt of a 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -457,7 +456,7 @@ pub static ORDER_DETAIL: Operation = Operation {
     path: "/alibaba/order/detail",
     tag: "1688 order",
     summary: "Get the details of a 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -504,7 +503,7 @@ pub static GOODS_DETAIL: Operation = Operation {
     path: "/alibaba/product/detail/get",
     tag: "1688 goods",
     summary: "Get the details of a 1688 product",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -560,7 +559,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
     path: "/alibaba/product/keywords/query",
     tag: "1688 goods",
     summary: "Search 1688 products by keyword",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -679,7 +678,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
     path: "/alibaba/product/image/query",
     tag: "1688 goods",
     summary: "Search 1688 products by image",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -816,7 +815,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
     path: "/alibaba/product/query/selleroffer",
     tag: "1688 goods",
     summary: "Search the products of one 1688 seller",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -944,7 +943,7 @@ pub static REFUND_INFO: Operation = Operation {
     path: "/alibaba/refund/info",
     tag: "1688 after-sales",
     summary: "Get the details of a 1688 after-sales order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -991,7 +990,7 @@ pub static REFUND_CREATE: Operation = Operation {
     path: "/alibaba/refund/detail/create",
     tag: "1688 after-sales",
     summary: "Open a 1688 refund or return request",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1110,7 +1109,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
     path: "/alibaba/refund/goods/return",
     tag: "1688 after-sales",
     summary: "Submit the return shipment of a 1688 refund",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1178,7 +1177,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
     path: "/alibaba/cart/create/order",
     tag: "1688 cart",
     summary: "Create 1688 orders from cart entries",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1279,7 +1278,7 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
     path: "/alibaba/cart/preview/order",
     tag: "1688 cart",
     summary: "Preview an order of 1688 cart entries",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -1326,7 +1325,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
     path: "/alibaba/cart/edit-quantity",
     tag: "1688 cart",
     summary: "Change the quantity of a 1688 cart entry",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1398,7 +1397,7 @@ pub static TAOBAO_GOODS_GET: Operation = Operation {
     path: "/open/product/get",
     tag: "taobao goods",
     summary: "Get a Taobao product by item id",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -1430,7 +1429,7 @@ pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
     path: "/open/product/batch/check",
     tag: "taobao goods",
     summary: "Check several Taobao items (and SKUs) at once",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -1468,7 +1467,7 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
     path: "/open/product/source/get",
     tag: "taobao goods",
     summary: "Get the source data of a Taobao item",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -1515,7 +1514,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
     path: "/open/order",
     tag: "taobao order",
     summary: "Create a Taobao purchase order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1589,7 +1588,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
     path: "/open/order/page/link/get",
     tag: "taobao order",
     summary: "Get a Taobao IM (chat) link",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -1672,7 +1671,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
     path: "/open/order/refund/submit/message",
     tag: "taobao after-sales",
     summary: "Add a message to a Taobao reverse (refund) order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1728,7 +1727,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
     path: "/open/cart/add",
     tag: "taobao cart",
     summary: "Add a Taobao SKU to the cart",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1901,7 +1900,7 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
     path: "/open/cart/create/order",
     tag: "taobao cart",
     summary: "Create a Taobao order from cart records",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -1959,7 +1958,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
     path: "/open/address/addOrUpdate",
     tag: "foundations",
     summary: "Add or update a receiving address (v1, unconfirmed path)",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -2045,7 +2044,7 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
     path: "/open/pp/logistics/orderRenderFreight",
     tag: "warehouse logistics",
     summary: "Preview the overseas freight of an order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     idempotent: true,
     params: &[
         Param {
@@ -2092,7 +2091,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
     path: "/open/pp/logistics/orderBookingFreight",
     tag: "warehouse logistics",
     summary: "Create an international logistics order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     idempotent: false,
     params: &[
         Param {
@@ -2166,7 +2165,7 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
     path: "/v2/alibaba/order/pay/url",
     tag: "v2 1688 order",
     summary: "Pay a 1688 order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: false,
     params: &[
         Param {
@@ -2204,7 +2203,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
     path: "/v2/alibaba/order/batch/create",
     tag: "v2 1688 order",
     summary: "Create 1688 orders for goods from several sellers (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: false,
     params: &[
         Param {
@@ -2332,7 +2331,7 @@ pub static V2_ORDER_PAGE: Operation = Operation {
     path: "/v2/alibaba/order/page",
     tag: "v2 1688 order",
     summary: "List 1688 orders page by page (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[],
     has_body: true,
@@ -2354,7 +2353,7 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
     path: "/v2/alibaba/order/create/preview",
     tag: "v2 1688 order",
     summary: "Preview a 1688 order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -2401,7 +2400,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
     path: "/v2/alibaba/order/cancel",
     tag: "v2 1688 order",
     summary: "Cancel a 1688 order before payment (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: false,
     params: &[
         Param {
@@ -2469,7 +2468,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
     path: "/v2/alibaba/product/keywords/query",
     tag: "v2 1688 goods",
     summary: "Search 1688 products by keyword (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -2588,7 +2587,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
     path: "/v2/alibaba/product/image/query",
     tag: "v2 1688 goods",
     summary: "Search 1688 products by image (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -2725,7 +2724,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
     path: "/v2/alibaba/product/query/selleroffer",
     tag: "v2 1688 goods",
     summary: "Search the products of one 1688 seller (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -2853,7 +2852,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
     path: "/v2/alibaba/refund/detail/create",
     tag: "v2 1688 after-sales",
     summary: "Open a 1688 refund or return request (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: false,
     params: &[
         Param {
@@ -2972,7 +2971,7 @@ pub static V2_CART_LIST: Operation = Operation {
     path: "/v2/alibaba/cart/list",
     tag: "v2 1688 cart",
     summary: "List the 1688 cart (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[],
     has_body: false,
@@ -3000,7 +2999,7 @@ pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
     path: "/v2/taobao/product/get",
     tag: "v2 taobao goods",
     summary: "Get a Taobao product by item id (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -3032,7 +3031,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
     path: "/v2/taobao/product/item/search",
     tag: "v2 taobao goods",
     summary: "Search Taobao products by keyword (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -3097,7 +3096,7 @@ pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
     path: "/v2/taobao/order/logistics/detail/get",
     tag: "v2 taobao order",
     summary: "Get the logistics of a Taobao sub-order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -3135,7 +3134,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
     path: "/v2/taobao/order/refund/render",
     tag: "v2 taobao after-sales",
     summary: "Render the refund form of a Taobao sub-order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: true,
     params: &[
         Param {
@@ -3191,7 +3190,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
     path: "/v2/taobao/cart/add",
     tag: "v2 taobao cart",
     summary: "Add a Taobao SKU to the cart (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: false,
     params: &[
         Param {
@@ -3385,7 +3384,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
     path: "/v2/open/address/addOrUpdate",
     tag: "v2 foundations",
     summary: "Add or update a receiving address (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     idempotent: false,
     params: &[
         Param {
@@ -3482,7 +3481,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
     path: "/v2/open/pp/logistics/itemLogisticsPrice",
     tag: "v2 warehouse logistics",
     summary: "Estimate the overseas freight of one item (v2)",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     idempotent: true,
     params: &[
         Param {
@@ -3603,14 +3602,16 @@ pub static OPERATIONS: &[&Operation] = &[
     &V2_ADDRESS_ADD_OR_UPDATE,
     &V2_LOGISTICS_FREIGHT_ESTIMATE,
 ];
-/// This provider as described by its spec.
+/// This provider as described by its spec: name, title, base URL, credentials, envelope codec and the
+/// operation table with each operation's signing scheme. `sourcing-registry` lists it; the CLI,
+/// `sourcing mcp`, the sandbox and the tests serve and call every provider from such descriptions.
 pub static PROVIDER: Provider = Provider {
     name: "pandapon",
     title: "PandaPon",
     production_base_url: "https://api.pandapon.com",
     env_prefix: "PANDAPON",
-    envelope: EnvelopeStyle::Pandapon,
-    credentials: CredentialStyle::AccessKey,
+    envelope: ::sourcing_runtime::EnvelopeStyle::Pandapon,
+    credentials: ::sourcing_runtime::CredentialStyle::AccessKey,
     operations: &[
         &ORDER_PAY_URL,
         &ORDER_BATCH_SUBMIT_TO_PAY,

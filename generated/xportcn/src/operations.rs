@@ -3,8 +3,7 @@
 //! The operation table: one row per spec operation (method, path, signing style, idempotency,
 //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
 use ::sourcing_runtime::operation::{
-    AuthStyle, CredentialStyle, EnvelopeStyle, Example, ExampleKind, Operation, Param,
-    ParamKind, ParamLocation, Provider, transcode,
+    Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider, transcode,
 };
 /// `POST /alibaba/ka/product/keywords/query`: Search 1688 products by keyword
 pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
@@ -13,7 +12,7 @@ pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
     path: "/alibaba/ka/product/keywords/query",
     tag: "KA product",
     summary: "Search 1688 products by keyword",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -45,7 +44,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
     path: "/alibaba/ka/order/create/preview",
     tag: "KA order",
     summary: "Preview a 1688 order (prices, freight) before creating it",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -126,7 +125,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
     path: "/alibaba/ka/order/create",
     tag: "KA order",
     summary: "Create a 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -194,7 +193,7 @@ pub static KA_ORDER_PAY: Operation = Operation {
     path: "/alibaba/ka/order/pay",
     tag: "KA order",
     summary: "Pay a batch of 1688 orders",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: false,
     params: &[
         Param {
@@ -242,7 +241,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
     path: "/open/pp/logistics/orderBookingFreight",
     tag: "Warehouse logistics",
     summary: "Create an international logistics order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     idempotent: false,
     params: &[
         Param {
@@ -310,7 +309,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
     path: "/open/pp/logistics/updateLogisticInfo",
     tag: "Warehouse logistics",
     summary: "Update the domestic logistics information of an order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     idempotent: false,
     params: &[
         Param {
@@ -361,7 +360,7 @@ pub static PRODUCT_RECOMMEND: Operation = Operation {
     path: "/open/product/recommend",
     tag: "Product",
     summary: "Recommended products, one page at a time",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -414,7 +413,7 @@ pub static PRODUCT_GET: Operation = Operation {
     path: "/open/product/get",
     tag: "Product",
     summary: "Read a product by its item id",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     idempotent: true,
     params: &[
         Param {
@@ -455,14 +454,16 @@ pub static OPERATIONS: &[&Operation] = &[
     #[cfg(feature = "unconfirmed-endpoints")]
     &PRODUCT_GET,
 ];
-/// This provider as described by its spec.
+/// This provider as described by its spec: name, title, base URL, credentials, envelope codec and the
+/// operation table with each operation's signing scheme. `sourcing-registry` lists it; the CLI,
+/// `sourcing mcp`, the sandbox and the tests serve and call every provider from such descriptions.
 pub static PROVIDER: Provider = Provider {
     name: "xportcn",
     title: "Xportcn",
     production_base_url: "https://www.xportcn.com/api",
     env_prefix: "XPORTCN",
-    envelope: EnvelopeStyle::Pandapon,
-    credentials: CredentialStyle::AccessKey,
+    envelope: ::sourcing_runtime::EnvelopeStyle::Pandapon,
+    credentials: ::sourcing_runtime::CredentialStyle::AccessKey,
     operations: &[
         &KA_PRODUCT_KEYWORDS_QUERY,
         &KA_ORDER_PREVIEW,

@@ -11,12 +11,81 @@
 //! PandaPon v2 pages list no `nonce-str` header; for [`AuthStyle::AccessKeyV2`] the nonce is omitted from
 //! both the headers and the signed string.
 
+use super::scheme::{Received, Scheme, SchemeParam, Verification};
 use super::{Clock, NonceSource, SignContext, SignError, Signer, TimestampUnit, upper_hex};
-use crate::credentials::AccessKeyCredentials;
+use crate::credentials::{ACCESS_KEY, AccessKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
 use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
+
+/// The header scheme as a [`Scheme`]: `AccessKeyV1` (with `nonce-str`) and `AccessKeyV2` (without).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessKeyScheme {
+    name: &'static str,
+    nonce: bool,
+}
+
+impl AccessKeyScheme {
+    /// `AccessKeyV1`: headers `access-key`, `timestamp`, `nonce-str`, `user-id`, `signature`.
+    pub const V1: Self = Self {
+        name: "AccessKeyV1",
+        nonce: true,
+    };
+    /// `AccessKeyV2`: as V1 without `nonce-str` (PandaPon v2 pages).
+    pub const V2: Self = Self {
+        name: "AccessKeyV2",
+        nonce: false,
+    };
+}
+
+impl Scheme for AccessKeyScheme {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn credentials(&self) -> &'static CredentialKind {
+        &ACCESS_KEY
+    }
+
+    /// Headers only: the scheme adds no query or body parameter (every header value but a few harmless
+    /// ones is redacted in logs anyway).
+    fn params(&self) -> &'static [SchemeParam] {
+        &[]
+    }
+
+    fn signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError> {
+        let [key, secret, user] = credentials.exactly(&ACCESS_KEY).map_err(SignError)?;
+        Ok(Arc::new(AccessKeySigner::new(AccessKeyCredentials::new(
+            key, secret, user,
+        ))))
+    }
+
+    fn verify(&self, request: &Received<'_>, against: &Verification<'_>) -> Result<(), String> {
+        let [key, secret, user] = against.credentials.exactly(&ACCESS_KEY)?;
+        let access_key = request.header("access-key")?;
+        if access_key != key {
+            return Err(format!("unknown access-key {access_key:?}"));
+        }
+        let timestamp = request.header("timestamp")?;
+        against.check_timestamp(timestamp)?;
+        let nonce = match self.nonce {
+            true => Some(request.header("nonce-str")?),
+            false => None,
+        };
+        let user_id = request.header("user-id")?;
+        if user_id != user {
+            return Err(format!(
+                "user-id {user_id:?} does not belong to this access-key"
+            ));
+        }
+        let signature = request.header("signature")?;
+        if signature != access_key_signature(access_key, timestamp, nonce, secret) {
+            return Err("signature mismatch".into());
+        }
+        Ok(())
+    }
+}
 
 /// `UPPER(HEX(MD5(access_key + timestamp + nonce + secret)))`; `nonce` is `None` for v2.
 pub fn access_key_signature(
@@ -90,16 +159,17 @@ fn header(value: &str, what: &str) -> Result<HeaderValue, SignError> {
 
 impl Signer for AccessKeySigner {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
-        let with_nonce = match ctx.auth {
-            AuthStyle::AccessKeyV1 => true,
-            AuthStyle::AccessKeyV2 => false,
-            AuthStyle::QueryTimestampSign => return Err(SignError::query_sign_rule_unpublished()),
-            other => {
-                return Err(SignError(format!(
-                    "{}: the access-key signer cannot sign {other:?} operations",
-                    ctx.operation
-                )));
-            }
+        let with_nonce = if ctx.auth == AuthStyle::AccessKeyV1 {
+            true
+        } else if ctx.auth == AuthStyle::AccessKeyV2 {
+            false
+        } else if ctx.auth == AuthStyle::QueryTimestampSign {
+            return Err(SignError::query_sign_rule_unpublished());
+        } else {
+            return Err(SignError(format!(
+                "{}: the access-key signer cannot sign {:?} operations",
+                ctx.operation, ctx.auth
+            )));
         };
         let c = &self.credentials;
         let timestamp = self
@@ -149,7 +219,7 @@ mod tests {
 
     #[test]
     fn overview_vector() {
-        // Vector published in provider-docs/xportcn/overview.md (computed there with the third-party formula).
+        // Vector published in vendor-docs/notes/xportcn/overview.md (computed there with the third-party formula).
         assert_eq!(
             access_key_signature(
                 "demoAccessKey",

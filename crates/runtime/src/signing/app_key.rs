@@ -11,7 +11,7 @@
 //! interfaces — … add a requestTime field to the original JSON request body", because signing nested JSON
 //! breaks on field order. The bodies of both rule pages are not published.
 //!
-//! # The rule implemented (reconstruction, see `provider-docs/dajisaas/overview.md`)
+//! # The rule implemented (reconstruction, see `vendor-docs/notes/dajisaas/overview.md`)
 //!
 //! [`app_key_signature`]: take the signed parameters, drop `sign` and every parameter whose value is null,
 //! sort by name in code-point order (stable: repeated names keep their order), join as `k1=v1&k2=v2`
@@ -38,12 +38,13 @@
 //! [`AppKeyMode::DebugSecret`] sends `appKey` and `appSecret` (and no `sign`) in the same places — the form
 //! of every published example. It puts the secret on the wire, so it is only ever used when chosen.
 //!
-//! Signing is repeatable: every parameter the signer owns ([`SIGNER_PARAMS`]) is removed from the query
+//! Signing is repeatable: every parameter the signer owns ([`AppKeyScheme`]'s `params`) is removed from the query
 //! and the body before it adds its own, so re-signing a request for a retry never accumulates stale
 //! `appKey`, `appSecret`, `sign` or `requestTime` values.
 
+use super::scheme::{Received, Scheme, SchemeParam, Verification};
 use super::{Clock, SignContext, SignError, Signer, TimestampUnit, upper_hex};
-use crate::credentials::AppKeyCredentials;
+use crate::credentials::{APP_KEY, AppKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -51,12 +52,116 @@ use serde_json::value::RawValue;
 use std::fmt;
 use std::sync::Arc;
 
-/// The parameters the app-key signer owns: stripped from requests before signing, never modelled as
-/// operation parameters (codegen rejects them).
-pub const SIGNER_PARAMS: [&str; 4] = ["appKey", "appSecret", "sign", "requestTime"];
+/// The parameters the app-key signer owns — the one list: stripped from requests before signing, never
+/// modelled as operation parameters (codegen rejects them), masked where secret, skipped by the sandbox's
+/// input validation.
+const PARAMS: &[SchemeParam] = &[
+    SchemeParam {
+        name: "appKey",
+        secret: false,
+    },
+    SchemeParam {
+        name: "appSecret",
+        secret: true,
+    },
+    SchemeParam {
+        name: "sign",
+        secret: true,
+    },
+    SchemeParam {
+        name: "requestTime",
+        secret: false,
+    },
+];
 
 fn is_signer_param(name: &str) -> bool {
-    SIGNER_PARAMS.contains(&name)
+    PARAMS.iter().any(|p| p.name == name)
+}
+
+/// The Dajisaas parameter scheme as a [`Scheme`] (`AppKey`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppKeyScheme;
+
+impl Scheme for AppKeyScheme {
+    fn name(&self) -> &'static str {
+        "AppKey"
+    }
+
+    fn credentials(&self) -> &'static CredentialKind {
+        &APP_KEY
+    }
+
+    fn params(&self) -> &'static [SchemeParam] {
+        PARAMS
+    }
+
+    fn signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError> {
+        let [key, secret] = credentials.exactly(&APP_KEY).map_err(SignError)?;
+        Ok(Arc::new(AppKeySigner::new(AppKeyCredentials::new(
+            key, secret,
+        ))))
+    }
+
+    /// `appKey` + `sign` (or `appSecret`, the vendor's debug mode) in the query for GET, or as top-level
+    /// body fields for JSON POST (simplified rule: `appKey` + `requestTime` + query are signed).
+    fn verify(&self, request: &Received<'_>, against: &Verification<'_>) -> Result<(), String> {
+        let [key, secret] = against.credentials.exactly(&APP_KEY)?;
+        let json: Option<serde_json::Map<String, serde_json::Value>> = if request.body.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_slice(request.body)
+                    .map_err(|e| format!("request body is not a JSON object: {e}"))?,
+            )
+        };
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let credential = |name: &str| -> Option<String> {
+            match &json {
+                Some(b) => b.get(name).and_then(text),
+                None => request.query_param(name).map(str::to_owned),
+            }
+        };
+        let place = match json {
+            Some(_) => "body field",
+            None => "query parameter",
+        };
+        let app_key = credential("appKey").ok_or_else(|| format!("missing {place} `appKey`"))?;
+        if app_key != key {
+            return Err(format!("unknown appKey {app_key:?}"));
+        }
+        if let Some(sent) = credential("appSecret") {
+            return match sent == secret {
+                true => Ok(()),
+                false => Err("appSecret is wrong".into()),
+            };
+        }
+        let sign = credential("sign")
+            .ok_or_else(|| format!("missing {place} `sign` (or `appSecret` in debug mode)"))?;
+        let mut signed: Vec<(String, String)> = request
+            .query
+            .iter()
+            .filter(|(k, _)| k != "sign" && k != "appKey")
+            .cloned()
+            .collect();
+        signed.push(("appKey".into(), app_key));
+        if json.is_some() {
+            let time = credential("requestTime").ok_or("missing body field `requestTime`")?;
+            against.check_timestamp(&time)?;
+            signed.push(("requestTime".into(), time));
+        }
+        let expected = app_key_signature(
+            signed.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))),
+            secret,
+        );
+        match sign == expected {
+            true => Ok(()),
+            false => Err("sign mismatch".into()),
+        }
+    }
 }
 
 /// How the credentials are presented. There is no silent fallback from one mode to the other.
@@ -146,11 +251,11 @@ impl AppKeySigner {
     }
 
     fn check_style(&self, ctx: &SignContext<'_>) -> Result<(), SignError> {
-        match ctx.auth {
-            AuthStyle::AppKey => Ok(()),
-            other => Err(SignError(format!(
-                "{}: the app-key signer cannot sign {other:?} operations",
-                ctx.operation
+        match ctx.auth == AuthStyle::AppKey {
+            true => Ok(()),
+            false => Err(SignError(format!(
+                "{}: the app-key signer cannot sign {:?} operations",
+                ctx.operation, ctx.auth
             ))),
         }
     }
@@ -395,7 +500,7 @@ mod tests {
 
     #[test]
     fn overview_vector() {
-        // provider-docs/dajisaas/overview.md (computed there with the reconstructed rule).
+        // vendor-docs/notes/dajisaas/overview.md (computed there with the reconstructed rule).
         let params = [
             ("appKey", Some("demoKey")),
             ("keyword", Some("T恤")),
@@ -540,11 +645,44 @@ mod tests {
             "http://h/p?orderIdList=1&appKey=demoKey&appSecret=demo%20Secret"
                 .parse()
                 .unwrap();
-        crate::signing::redact_url(&mut url);
+        crate::signing::redact_url(&mut url, AuthStyle::AppKey);
         assert_eq!(
             url.query(),
             Some("orderIdList=1&appKey=demoKey&appSecret=%3Credacted%3E")
         );
+    }
+
+    #[test]
+    fn the_scheme_verifies_what_its_signer_signs() {
+        let values = CredentialValues::new(["demoKey", "demoSecret"]);
+        let against = Verification {
+            credentials: &values,
+            now_millis: 1_723_620_684_182,
+            max_skew: Some(std::time::Duration::from_secs(600)),
+        };
+        let received = |r: &reqwest::Request| {
+            let query: Vec<(String, String)> = query(r);
+            let body = r.body().and_then(|b| b.as_bytes()).unwrap_or(b"").to_vec();
+            AppKeyScheme.verify(
+                &Received {
+                    method: r.method().as_str(),
+                    path: r.url().path(),
+                    headers: r.headers(),
+                    query: &query,
+                    body: &body,
+                },
+                &against,
+            )
+        };
+        let mut req = post_json(&json!({"orderId": "1"}));
+        signer(AppKeyMode::Signed).sign(&mut req, &CTX).unwrap();
+        received(&req).unwrap();
+        let mut get = get("http://localhost/x?a=1");
+        signer(AppKeyMode::Signed).sign(&mut get, &CTX).unwrap();
+        received(&get).unwrap();
+        let mut tampered = get.try_clone().unwrap();
+        tampered.url_mut().set_query(Some("a=2&appKey=demoKey&sign=X"));
+        assert_eq!(received(&tampered).unwrap_err(), "sign mismatch");
     }
 
     #[test]
