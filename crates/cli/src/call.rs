@@ -4,8 +4,8 @@ use crate::exit;
 use crate::output;
 use clap::ArgMatches;
 use serde_json::Value;
-use sourcing_runtime::operation::{CredentialStyle, Operation, ParamKind, ParamLocation, Provider};
-use sourcing_runtime::{AccessKeyCredentials, Error};
+use sourcing_runtime::operation::{Operation, ParamKind, ParamLocation, Provider};
+use sourcing_runtime::{CredentialValues, Error};
 use sourcing_sandbox::{FaultRule, Sandbox, SandboxConfig};
 use std::collections::BTreeMap;
 
@@ -65,7 +65,10 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
     let provider = Provider::from_name(name, || {
         let s = settings(m.get_one::<String>("config"))?;
         // The signing key of the pushes is the provider's secret.
-        let var = described.credentials.secret_env_var(described.env_prefix);
+        let var = described
+            .credentials
+            .secret_env_var(described.env_prefix)
+            .ok_or_else(|| Stop(exit::CONFIG, format!("{name} credentials have no secret")))?;
         setting(&s, var).map(Into::into)
     })
     .ok_or_else(|| {
@@ -93,13 +96,9 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
     }
 }
 
-/// The provider of this name in the one registry, `sourcing_sandbox::providers()`.
+/// The provider of this name in the one registry, `sourcing_registry::providers()`.
 pub(crate) fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
-    sourcing_sandbox::providers()
-        .iter()
-        .copied()
-        .find(|p| p.name == name)
-        .ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {name}")))
+    sourcing_registry::find(name).ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {name}")))
 }
 
 async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop> {
@@ -267,16 +266,12 @@ pub(crate) fn settings(config: Option<&String>) -> Result<BTreeMap<String, Strin
     Ok(map)
 }
 
+/// The provider's sandbox test credentials, as settings of its credential environment variables.
 pub(crate) fn sandbox_settings(provider: &Provider) -> BTreeMap<String, String> {
-    CredentialStyle::ALL
-        .iter()
-        .flat_map(|&style| {
-            let values = sourcing_sandbox::credentials::values(style);
-            style
-                .env_vars(provider.env_prefix)
-                .into_iter()
-                .zip(values.iter().map(|v| v.to_string()))
-        })
+    let kind = provider.credentials.kind();
+    kind.env_vars(provider.env_prefix)
+        .into_iter()
+        .zip(kind.fields.iter().map(|f| f.sandbox.to_string()))
         .collect()
 }
 
@@ -291,56 +286,25 @@ fn setting(settings: &BTreeMap<String, String>, key: String) -> Result<String, S
     })
 }
 
-/// The settings of `style`'s environment variables for `provider` ([`CredentialStyle::env_vars`]), in order.
-fn credential_settings<const N: usize>(
-    style: CredentialStyle,
-    provider: &Provider,
-    s: &BTreeMap<String, String>,
-) -> Result<[String; N], Stop> {
-    let values = style
-        .env_vars(provider.env_prefix)
-        .into_iter()
-        .map(|var| setting(s, var))
-        .collect::<Result<Vec<_>, _>>()?;
-    values.try_into().map_err(|v: Vec<String>| {
-        Stop(
-            exit::CONFIG,
-            format!("{} credentials have {} settings", style.name(), v.len()),
-        )
-    })
-}
-
-fn access_key(
-    provider: &Provider,
-    s: &BTreeMap<String, String>,
-) -> Result<AccessKeyCredentials, Stop> {
-    let [key, secret, user] = credential_settings(CredentialStyle::AccessKey, provider, s)?;
-    Ok(AccessKeyCredentials::new(key, secret, user))
-}
-
-/// The runtime for `provider` from the settings' credentials. Against the sandbox, the signer also covers
-/// the sandbox-only stand-in for the unpublished query-signed logistics endpoints.
+/// The runtime for `provider` from the settings' credentials (the provider's credential environment
+/// variables, in order), signing every scheme of the provider. Against the sandbox, schemes whose rule is
+/// unpublished sign with the stand-in the sandbox accepts.
 pub(crate) fn runtime_for(
     provider: &Provider,
     settings: &BTreeMap<String, String>,
     sandbox: bool,
 ) -> Result<sourcing_runtime::Runtime, Stop> {
     use sourcing_runtime::Runtime;
-    Ok(match provider.credentials {
-        CredentialStyle::AccessKey => {
-            let creds = access_key(provider, settings)?;
-            if sandbox {
-                Runtime::new(sourcing_sandbox::SandboxSigner::with(creds))
-            } else {
-                Runtime::new(sourcing_runtime::AccessKeySigner::new(creds))
-            }
-        }
-        CredentialStyle::AppKey => {
-            let [key, secret] = credential_settings(CredentialStyle::AppKey, provider, settings)?;
-            Runtime::new(sourcing_runtime::AppKeySigner::new(
-                sourcing_runtime::AppKeyCredentials::new(key, secret),
-            ))
-        }
+    let values = provider
+        .credentials
+        .env_vars(provider.env_prefix)
+        .into_iter()
+        .map(|var| setting(settings, var))
+        .collect::<Result<Vec<_>, _>>()?;
+    let values = CredentialValues::new(values);
+    Ok(match sandbox {
+        true => Runtime::for_sandbox(provider, &values),
+        false => Runtime::for_provider(provider, &values),
     })
 }
 
@@ -356,6 +320,6 @@ async fn invoke(
     let runtime = runtime_for(provider, settings, sandbox)?;
     let http = runtime.http_client();
     Ok(runtime
-        .call_provider_operation(&http, base_url, provider, op, query, body)
+        .call_operation(&http, base_url, provider, op, query, body)
         .await)
 }

@@ -332,7 +332,7 @@ impl Server {
         let query_refs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let result = backend
             .runtime
-            .call_provider_operation(
+            .call_operation(
                 &backend.http,
                 &backend.base_url,
                 backend.provider,

@@ -135,7 +135,7 @@ pub struct CredentialKind {
 }
 
 /// `access-key`: access key, access secret, `user-id` (PandaPon, Xportcn).
-pub static ACCESS_KEY: CredentialKind = CredentialKind {
+pub const ACCESS_KEY: CredentialKind = CredentialKind {
     name: "access-key",
     fields: &[
         CredentialField {
@@ -162,7 +162,7 @@ pub static ACCESS_KEY: CredentialKind = CredentialKind {
 };
 
 /// `app-key`: app key and app secret (Dajisaas).
-pub static APP_KEY: CredentialKind = CredentialKind {
+pub const APP_KEY: CredentialKind = CredentialKind {
     name: "app-key",
     fields: &[
         CredentialField {

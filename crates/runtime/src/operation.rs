@@ -807,12 +807,12 @@ impl Provider {
 
     /// A signer for every scheme of the provider, from credentials of its kind (in field order).
     pub fn signer(&self, credentials: &CredentialValues) -> Result<SchemeSigners, SignError> {
-        SchemeSigners::build(&self.schemes(), credentials, |s, c| s.signer(c))
+        SchemeSigners::build(&self.schemes(), |s| s.signer(credentials))
     }
 
     /// [`Provider::signer`] for talking to the sandbox ([`Scheme::sandbox_signer`]).
     pub fn sandbox_signer(&self, credentials: &CredentialValues) -> Result<SchemeSigners, SignError> {
-        SchemeSigners::build(&self.schemes(), credentials, |s, c| s.sandbox_signer(c))
+        SchemeSigners::build(&self.schemes(), |s| s.sandbox_signer(credentials))
     }
 
     /// The provider's credentials from the environment (`<ENV_PREFIX>_<FIELD>`).

@@ -8,7 +8,6 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use sourcing_runtime::operation::{Operation, Provider};
-use sourcing_runtime::{AccessKeyCredentials, AppKeyCredentials};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -19,10 +18,9 @@ use std::time::Duration;
 pub struct SandboxConfig {
     /// Where to listen (default `127.0.0.1:0`: a free loopback port).
     pub addr: SocketAddr,
-    /// The header-signed providers' accepted credentials.
-    pub access_key: AccessKeyCredentials,
-    /// The parameter-signed providers' accepted credentials.
-    pub app_key: AppKeyCredentials,
+    /// The providers served (default: the registry's). Signatures are verified by each operation's scheme
+    /// against the scheme's sandbox test credentials.
+    pub providers: Vec<&'static Provider>,
     /// Largest accepted distance between the request timestamp and server time (`None`: not checked, for
     /// tests with a fixed clock). The vendors document 600 s.
     pub max_clock_skew: Option<Duration>,
@@ -34,8 +32,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            access_key: crate::credentials::access_key(),
-            app_key: crate::credentials::app_key(),
+            providers: sourcing_registry::providers().to_vec(),
             max_clock_skew: Some(Duration::from_secs(600)),
             max_body_bytes: 1 << 20,
         }
@@ -67,8 +64,8 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
+            providers: config.providers.clone(),
             config,
-            providers: crate::providers().to_vec(),
             faults: Mutex::default(),
             hits: Mutex::default(),
             store: Store::default(),
@@ -93,8 +90,8 @@ impl Sandbox {
     pub async fn serve(config: SandboxConfig, faults: Vec<FaultRule>) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let state = Arc::new(State {
+            providers: config.providers.clone(),
             config,
-            providers: crate::providers().to_vec(),
             faults: Mutex::new(faults),
             hits: Mutex::default(),
             store: Store::default(),
@@ -255,7 +252,7 @@ async fn handle(
             );
         }
     };
-    if let Err(reason) = auth::verify(op.auth, &headers, &query, &body, &state.config) {
+    if let Err(reason) = auth::verify(op, &headers, &query, &body, &state.config) {
         return respond::error(
             provider,
             StatusCode::UNAUTHORIZED,
@@ -282,13 +279,13 @@ async fn handle(
     if let Some(serde_json::Value::Object(b)) = &parsed {
         asked.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    asked.retain(|k, _| !validate::credential_names(op.auth).contains(&k.as_str()));
+    asked.retain(|k, _| !op.auth.owns(k));
     let mut data = respond::success_data(provider, op, seed, &asked);
     if let Err((code, message)) = state.store.apply(op, &query, parsed.as_ref(), &mut data) {
-        let body = respond::envelope(provider, code, &message, serde_json::Value::Null);
+        let body = respond::failure(provider, code, &message);
         return respond::json_response(StatusCode::OK, &body);
     }
-    let body = respond::envelope(provider, 200, respond::success_message(provider), data);
+    let body = respond::success(provider, data);
     respond::json_response(StatusCode::OK, &body)
 }
 
@@ -319,13 +316,11 @@ fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Respons
         }
         Fault::Business { code, message } => respond::json_response(
             StatusCode::OK,
-            &respond::envelope(provider, code, &message, serde_json::Value::Null),
+            &respond::failure(provider, code, &message),
         ),
         Fault::TruncatedBody => {
-            let full = respond::envelope(
+            let full = respond::success(
                 provider,
-                200,
-                respond::success_message(provider),
                 respond::success_data(
                     provider,
                     op,
@@ -371,7 +366,7 @@ fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Respons
 fn signed_out(op: &Operation, query: &[(String, String)]) -> Vec<(String, String)> {
     query
         .iter()
-        .filter(|(k, _)| !validate::credential_names(op.auth).contains(&k.as_str()))
+        .filter(|(k, _)| !op.auth.owns(k))
         .cloned()
         .collect()
 }
@@ -380,7 +375,7 @@ fn signed_out_body(op: &Operation, body: &serde_json::Value) -> serde_json::Valu
     match body {
         serde_json::Value::Object(m) => serde_json::Value::Object(
             m.iter()
-                .filter(|(k, _)| !validate::credential_names(op.auth).contains(&k.as_str()))
+                .filter(|(k, _)| !op.auth.owns(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         ),

@@ -124,15 +124,14 @@ pub trait Scheme: fmt::Debug + Send + Sync {
 pub struct SchemeSigners(Vec<(AuthStyle, Arc<dyn Signer>)>);
 
 impl SchemeSigners {
-    /// A signer per scheme, built by `make` (a scheme's `signer` or `sandbox_signer`).
+    /// A signer per scheme, built by `make` (e.g. a scheme's `signer` or `sandbox_signer`).
     pub fn build(
         schemes: &[AuthStyle],
-        credentials: &CredentialValues,
-        make: impl Fn(&dyn Scheme, &CredentialValues) -> Result<Arc<dyn Signer>, SignError>,
+        make: impl Fn(&dyn Scheme) -> Result<Arc<dyn Signer>, SignError>,
     ) -> Result<Self, SignError> {
         schemes
             .iter()
-            .map(|s| Ok((*s, make(s.scheme(), credentials)?)))
+            .map(|s| Ok((*s, make(s.scheme())?)))
             .collect::<Result<Vec<_>, _>>()
             .map(Self)
     }
