@@ -209,7 +209,7 @@ pub fn command() -> Command {
                 .required(true)
                 .value_parser(clap::builder::PossibleValuesParser::new(
                     // The registry's providers whose callback format the receiver knows.
-                    sourcing_sandbox::providers()
+                    sourcing_registry::providers()
                         .iter()
                         .map(|p| p.name)
                         .filter(|name| sourcing_webhooks::Provider::NAMES.contains(name)),
@@ -245,7 +245,7 @@ pub fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Also serve the operations that pay or return a payment link (they move money)"),
         );
-    sourcing_sandbox::providers()
+    sourcing_registry::providers()
         .iter()
         .fold(
             Command::new("sourcing")

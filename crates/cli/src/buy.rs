@@ -287,7 +287,7 @@ async fn buyer_for(
     sandbox: Option<&Sandbox>,
     m: &ArgMatches,
 ) -> Result<Buyer, Stop> {
-    let table = sourcing_sandbox::providers()
+    let table = sourcing_registry::providers()
         .iter()
         .copied()
         .find(|p| p.name == provider.name())

@@ -136,7 +136,7 @@ impl Server {
         let mut sandbox = None;
         if options.live {
             let settings = settings(config).map_err(|Stop(_, m)| m)?;
-            for &provider in sourcing_sandbox::providers() {
+            for &provider in sourcing_registry::providers() {
                 // A provider without (complete) credentials is not served; the message names the missing key.
                 let runtime = match runtime_for(provider, &settings, false) {
                     Ok(r) => r,
@@ -163,7 +163,7 @@ impl Server {
             let started = Sandbox::start()
                 .await
                 .map_err(|e| format!("cannot start the sandbox: {e}"))?;
-            for &provider in sourcing_sandbox::providers() {
+            for &provider in sourcing_registry::providers() {
                 let runtime = runtime_for(provider, &sandbox_settings(provider), true)
                     .map_err(|Stop(_, m)| m)?;
                 backends.push(Backend {
@@ -678,7 +678,7 @@ mod tests {
 
     #[test]
     fn a_body_field_named_like_a_query_parameter_goes_to_the_body() {
-        let op = sourcing_sandbox::providers()[0]
+        let op = sourcing_registry::providers()[0]
             .find("refund_info")
             .unwrap();
         let Value::Object(args) = json!({"refundId": "1", "body_refundId": "2"}) else {
@@ -691,7 +691,7 @@ mod tests {
 
     #[test]
     fn query_values_are_sent_as_text_and_nulls_are_left_out() {
-        let op = sourcing_sandbox::providers()[0]
+        let op = sourcing_registry::providers()[0]
             .find("order_pay_url")
             .unwrap();
         let Value::Object(args) = json!({"orderId": 2257455039610311973u64}) else {

@@ -13,6 +13,7 @@ use sourcing_runtime::{
     AccessKeyCredentials, AccessKeySigner, Error, PandaponEnvelope, RequestPolicy, RetryPolicy,
     Runtime,
 };
+use pandapon::operations::PROVIDER;
 use sourcing_tests::MockServer;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,8 +48,14 @@ fn op(idempotent: bool) -> Operation {
 struct Ticking(AtomicU64);
 
 impl Clock for Ticking {
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
     fn now_millis(&self) -> u64 {
         1_700_000_000_000 + self.0.fetch_add(1, Ordering::Relaxed)
+    }
+    fn sleep(&self, _: Duration) -> sourcing_runtime::time::Sleep {
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -80,7 +87,7 @@ const OK: &str = r#"{"code":200,"msg":"ok","data":{"n":1}}"#;
 
 async fn call(rt: &Runtime, server: &MockServer, op: &Operation) -> Result<Value, Error> {
     let client = rt.http_client();
-    rt.call_operation::<Env>(&client, &server.base_url, op, &[], None)
+    rt.call_operation(&client, &server.base_url, &PROVIDER, op, &[], None)
         .await
 }
 
@@ -158,6 +165,9 @@ impl Timer for SlowFirstAttempt {
         }
         now
     }
+    fn now_millis(&self) -> u64 {
+        self.0.now_millis()
+    }
     fn sleep(&self, duration: Duration) -> sourcing_runtime::time::Sleep {
         self.0.sleep(duration)
     }
@@ -222,9 +232,10 @@ async fn retry_after_is_honoured_within_the_time_budget() {
     })
     .with_timer(timer.clone());
     let client = rt.http_client();
-    rt.call_operation::<Env>(
+    rt.call_operation(
         &client,
         &sandbox.base_url("pandapon"),
+        &PROVIDER,
         &read,
         &[("orderId", "1")],
         None,
@@ -255,9 +266,10 @@ async fn retry_after_is_honoured_within_the_time_budget() {
         ..RequestPolicy::default()
     });
     let err = rt
-        .call_operation::<Env>(
+        .call_operation(
             &client,
             &sandbox.base_url("pandapon"),
+            &PROVIDER,
             &read,
             &[("orderId", "1")],
             None,
@@ -294,9 +306,10 @@ async fn dropped_connections_are_retried_only_for_reads() {
             ..*real
         };
         let r = rt
-            .call_operation::<Env>(
+            .call_operation(
                 &client,
                 &sandbox.base_url("pandapon"),
+                &PROVIDER,
                 &o,
                 &[("orderId", "1")],
                 None,

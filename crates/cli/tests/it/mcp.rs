@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 /// The tool names every provider's operations give at `guard`.
 fn names_at(guards: &[Guard]) -> BTreeSet<String> {
-    sourcing_sandbox::providers()
+    sourcing_registry::providers()
         .iter()
         .flat_map(|p| p.operations.iter().map(move |op| (p, op)))
         .filter(|(_, op)| guards.contains(&Guard::of(op)))
@@ -55,7 +55,7 @@ fn structured(result: &CallToolResult) -> &Value {
 
 /// The published request example of an operation, as tool arguments.
 fn request_example(provider: &str, op: &str) -> Value {
-    let provider = sourcing_sandbox::providers()
+    let provider = sourcing_registry::providers()
         .iter()
         .find(|p| p.name == provider)
         .unwrap();
@@ -107,7 +107,7 @@ async fn default_guard_lists_read_only_tools_with_valid_schemas() {
     let names: BTreeSet<String> = tools.iter().map(|t| t.name.to_string()).collect();
     assert_eq!(names.len(), tools.len(), "tool names are unique");
     assert_eq!(names, names_at(&[Guard::Read]));
-    let total: usize = sourcing_sandbox::providers()
+    let total: usize = sourcing_registry::providers()
         .iter()
         .map(|p| p.operations.len())
         .sum();
@@ -116,7 +116,7 @@ async fn default_guard_lists_read_only_tools_with_valid_schemas() {
         total - names_at(&[Guard::Write, Guard::Payment]).len(),
         "the operation table minus the guarded ones"
     );
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         assert!(
             tools
                 .iter()
@@ -520,7 +520,7 @@ async fn unconfirmed_operations_are_marked_in_their_tool_description() {
         .expect("server starts");
     let tools = server.tools();
     let mut marked = 0;
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         for op in p
             .operations
             .iter()
