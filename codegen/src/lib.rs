@@ -52,7 +52,7 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
     let fail = |what: &str, e: syn::Error| {
         CodegenError::new(&spec.file, "", format!("{what} does not parse: {e}"))
     };
-    templates::check_extensions(spec).map_err(|m| CodegenError::new(&spec.file, "", m))?;
+    templates::check_extensions(spec).map_err(|(at, m)| CodegenError::new(&spec.file, at, m))?;
     let client = client::generate(spec)?;
     let dir = Path::new(GENERATED_DIR).join(&spec.meta.crate_name);
     let at = |p: &str| dir.join(p);

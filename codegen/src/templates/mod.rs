@@ -163,8 +163,8 @@ pub(super) fn credentials_expr(spec: &ProviderSpec) -> TokenStream {
 }
 
 /// Every scheme, envelope and credential name of the spec is the runtime's or has its implementation in
-/// the spec (see [`rust_extension`]); `Err` names the first that has neither.
-pub fn check_extensions(spec: &ProviderSpec) -> Result<(), String> {
+/// the spec (see [`rust_extension`]); `Err((JSON pointer, message))` names the first that has neither.
+pub fn check_extensions(spec: &ProviderSpec) -> Result<(), (String, String)> {
     use sourcing_runtime::operation::{AuthStyle, CredentialStyle, EnvelopeStyle, names};
     let missing = |what: &str, name: &str, valid: String, key: &str| {
         format!(
@@ -174,28 +174,37 @@ pub fn check_extensions(spec: &ProviderSpec) -> Result<(), String> {
     for op in &spec.operations {
         let known = AuthStyle::from_scheme_name(&op.auth).is_some_and(|a| a.is_built_in());
         if !known && scheme_rust(spec, &op.auth).is_none() {
-            return Err(missing(
-                "security scheme",
-                &op.auth,
-                names(AuthStyle::ALL, AuthStyle::scheme_name),
-                &format!("components.securitySchemes.{}.x-rust", op.auth),
+            return Err((
+                format!("/components/securitySchemes/{}", op.auth),
+                missing(
+                    "security scheme",
+                    &op.auth,
+                    names(AuthStyle::ALL, AuthStyle::scheme_name),
+                    "x-rust",
+                ),
             ));
         }
     }
     if !spec.meta.envelope.is_built_in() && rust_extension(spec, "envelope").is_none() {
-        return Err(missing(
-            "x-sourcing.envelope",
-            spec.meta.envelope.name(),
-            names(EnvelopeStyle::ALL, EnvelopeStyle::name),
-            "x-sourcing.rust.envelope",
+        return Err((
+            "/x-sourcing".into(),
+            missing(
+                "x-sourcing.envelope",
+                spec.meta.envelope.name(),
+                names(EnvelopeStyle::ALL, EnvelopeStyle::name),
+                "x-sourcing.rust.envelope",
+            ),
         ));
     }
     if !spec.meta.credentials.is_built_in() && rust_extension(spec, "credentials").is_none() {
-        return Err(missing(
-            "x-sourcing.credentials",
-            spec.meta.credentials.name(),
-            names(CredentialStyle::ALL, CredentialStyle::name),
-            "x-sourcing.rust.credentials",
+        return Err((
+            "/x-sourcing".into(),
+            missing(
+                "x-sourcing.credentials",
+                spec.meta.credentials.name(),
+                names(CredentialStyle::ALL, CredentialStyle::name),
+                "x-sourcing.rust.credentials",
+            ),
         ));
     }
     Ok(())
