@@ -144,7 +144,8 @@ fn provider_about(p: &Provider) -> String {
     }
 }
 
-fn provider_command(p: &'static Provider) -> Command {
+/// The subcommand of a provider: one sub-subcommand per operation of its table.
+pub fn provider_command(p: &'static Provider) -> Command {
     p.operations.iter().fold(
         Command::new(p.name)
             .about(provider_about(p))

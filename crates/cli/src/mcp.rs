@@ -528,7 +528,8 @@ fn payment_result(
     }
 }
 
-fn tool(
+/// The MCP tool of an operation: description (effect, route, target), input schema and annotations.
+pub fn tool(
     name: &str,
     provider: &Provider,
     op: &Operation,
