@@ -70,10 +70,10 @@ pub async fn send<E, X>(
     send_raw: impl Future<Output = Result<ResponseValue<E>, P<X>>>,
 ) -> Result<E::Data, Error>
 where
-    E: Envelope<Data: serde::Serialize>,
+    E: Envelope<Data: serde::Serialize + serde::de::DeserializeOwned>,
 {
     observed(provider.name, op.id, async {
-        finish(op, send_raw.await).await
+        finish(provider, op, send_raw.await).await
     })
     .await
 }
@@ -113,18 +113,28 @@ pub async fn call_raw(
 }
 
 /// Map the outcome of a generated `send_raw()` to `Result<data, Error>`; a decoded envelope goes through
-/// the envelope mapping (business codes, batch outcomes).
+/// the envelope mapping (business codes, batch outcomes) — its own, or the provider's codec for an
+/// [`crate::envelope::Enveloped`] answer.
 pub async fn finish<E: Envelope, X>(
+    provider: &Provider,
     op: &Operation,
     result: Result<ResponseValue<E>, P<X>>,
 ) -> Result<E::Data, Error>
 where
-    E::Data: serde::Serialize,
+    E::Data: serde::Serialize + serde::de::DeserializeOwned,
 {
     let operation = op.id;
     let redact = |source| redact_error(source, op.auth);
+    let codec = provider.envelope.codec();
+    let api_error_in = |b: &[u8], o| E::api_error_in(b, o).or_else(|| codec.api_error_in(b, o));
     match result {
-        Ok(value) => settle(op, value.into_inner()),
+        Ok(value) => {
+            let envelope = value.into_inner();
+            match envelope.codec_body() {
+                Some(body) => settle_by_codec(provider, op, body),
+                None => settle(op, envelope),
+            }
+        }
         Err(P::InvalidRequest(message)) => Err(Error::InvalidRequest { operation, message }),
         // Only `pre` produces `Custom`: a signing refusal, its `SignError` text intact.
         Err(P::Custom(message)) => Err(Error::Signing {
@@ -138,14 +148,11 @@ where
         Err(P::CommunicationError(source) | P::InvalidUpgrade(source)) => {
             Err(transport_error(operation, redact(source)))
         }
-        Err(P::InvalidResponsePayload(bytes, source)) => Err(undecodable(
-            &E::api_error_in,
-            operation,
-            &bytes,
-            source,
-        )),
+        Err(P::InvalidResponsePayload(bytes, source)) => {
+            Err(undecodable(&api_error_in, operation, &bytes, source))
+        }
         Err(P::UnexpectedResponse(response)) => {
-            Err(http_status_error(&E::api_error_in, operation, response).await)
+            Err(http_status_error(&api_error_in, operation, response).await)
         }
         Err(P::ErrorResponse(value)) => Err(Error::HttpStatus {
             operation,
@@ -154,6 +161,21 @@ where
             api: None,
         }),
     }
+}
+
+/// An answer the provider's codec settles (success rule, request id, batch outcome), then typed as `T`.
+fn settle_by_codec<T: serde::de::DeserializeOwned>(
+    provider: &Provider,
+    op: &Operation,
+    body: &serde_json::Value,
+) -> Result<T, Error> {
+    let bytes = body.to_string();
+    let data = provider.envelope.codec().decode(op, bytes.as_bytes())?;
+    serde_json::from_value(data).map_err(|source| Error::Decode {
+        operation: op.id,
+        body: crate::error::BodyPrefix::new(bytes.as_bytes()),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -287,7 +309,7 @@ mod tests {
         let err = pre::<()>(&rt, p, &mut request(""), &INFO)
             .await
             .unwrap_err();
-        let err = finish::<PandaponEnvelope<serde_json::Value>, ()>(p.operations[0], Err(err))
+        let err = finish::<PandaponEnvelope<serde_json::Value>, ()>(p, p.operations[0], Err(err))
             .await
             .unwrap_err();
         let Error::Signing { operation, source } = err else {
@@ -295,6 +317,28 @@ mod tests {
         };
         assert_eq!(operation, "op");
         assert_eq!(source, SignError("no rule for this operation".into()));
+    }
+
+    /// An answer typed `Enveloped` is settled by the provider's codec, then typed.
+    #[tokio::test]
+    async fn an_enveloped_answer_is_settled_by_the_providers_codec() {
+        use crate::envelope::Enveloped;
+        let p = provider(true);
+        let answer = |body: serde_json::Value| {
+            let typed: Enveloped<std::collections::BTreeMap<String, i64>> =
+                serde_json::from_value(body).unwrap();
+            Ok::<_, P<()>>(ResponseValue::new(
+                typed,
+                reqwest::StatusCode::OK,
+                Default::default(),
+            ))
+        };
+        let ok = serde_json::json!({"code": 200, "msg": "ok", "data": {"a": 1}});
+        let data = finish(p, p.operations[0], answer(ok)).await.unwrap();
+        assert_eq!(data["a"], 1);
+        let failed = serde_json::json!({"code": 500, "msg": "bad sign", "data": null});
+        let err = finish(p, p.operations[0], answer(failed)).await.unwrap_err();
+        assert!(matches!(&err, Error::Api(e) if e.code == 500), "{err:?}");
     }
 
     fn response(status: u16) -> reqwest::Result<reqwest::Response> {

@@ -31,6 +31,72 @@ pub trait Envelope: DeserializeOwned + Serialize {
     fn request_id(&self) -> Option<String> {
         None
     }
+
+    /// The whole body, for an envelope whose success rule is its provider's codec's ([`Enveloped`]): the
+    /// typed call then settles through [`EnvelopeCodec::decode`]. `None` (the default): [`Envelope::into_data`].
+    fn codec_body(&self) -> Option<&Value> {
+        None
+    }
+}
+
+/// The typed form of an envelope implemented outside the runtime (a provider's own [`EnvelopeCodec`]):
+/// generated code names it for such providers. The body is kept as JSON and settled by the provider's
+/// codec, then `data` is typed as `T` — a second pass over the body that the built-in envelopes avoid.
+pub struct Enveloped<T> {
+    body: Value,
+    data: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for Enveloped<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Enveloped").field(&self.body).finish()
+    }
+}
+
+impl<T> Clone for Enveloped<T> {
+    fn clone(&self) -> Self {
+        Self {
+            body: self.body.clone(),
+            data: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T> Deserialize<'de> for Enveloped<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(|body| Self {
+            body,
+            data: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<T> Serialize for Enveloped<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(s)
+    }
+}
+
+impl<T: DeserializeOwned + Serialize> Envelope for Enveloped<T> {
+    type Data = T;
+
+    /// Without its codec an `Enveloped` cannot be settled; the runtime settles it through
+    /// [`Envelope::codec_body`] and never calls this.
+    fn into_data(self, operation: &'static str) -> Result<T, Error> {
+        Err(Error::Decode {
+            operation,
+            body: crate::error::BodyPrefix::new(self.body.to_string().as_bytes()),
+            source: serde::de::Error::custom("this envelope is settled by its provider's codec"),
+        })
+    }
+
+    fn api_error_in(_: &[u8], _: &'static str) -> Option<ApiError> {
+        None
+    }
+
+    fn codec_body(&self) -> Option<&Value> {
+        Some(&self.body)
+    }
 }
 
 /// An envelope, untyped: the open extension point for a provider's answer format.

@@ -27,7 +27,7 @@ pub mod __codegen;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, CredentialValues, Secret};
-pub use envelope::{DajisaasEnvelope, Envelope, EnvelopeCodec, PandaponEnvelope};
+pub use envelope::{DajisaasEnvelope, Envelope, EnvelopeCodec, Enveloped, PandaponEnvelope};
 pub use error::{ApiError, BodyPrefix, BodyTooLarge, Error, UpstreamError};
 pub use multipart::{ImageUpload, MultipartForm};
 pub use operation::{AuthStyle, CredentialStyle, EnvelopeStyle, Operation, Provider};

@@ -730,6 +730,10 @@ mod declared {
         fn name(&self) -> &'static str {
             self.0
         }
+        /// Generated code types such a provider's answers as `Enveloped<T>`, settled by its own codec.
+        fn type_name(&self) -> &'static str {
+            "Enveloped"
+        }
         fn decode(&self, operation: &Operation, _: &[u8]) -> Result<Value, crate::Error> {
             Err(crate::Error::InvalidRequest {
                 operation: operation.id,
