@@ -171,6 +171,8 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
     quote! {
         //! The operation table: one row per spec operation (method, path, signing style, idempotency,
         //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
+        // A table without parameters or examples leaves some of these unused.
+        #[allow(unused_imports)]
         use ::sourcing_runtime::operation::{
             Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider, transcode,
         };

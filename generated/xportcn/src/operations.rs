@@ -2,6 +2,7 @@
 
 //! The operation table: one row per spec operation (method, path, signing style, idempotency,
 //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
+#[allow(unused_imports)]
 use ::sourcing_runtime::operation::{
     Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider, transcode,
 };
