@@ -9,7 +9,11 @@ use quote::{format_ident, quote};
 /// The type `send()` returns: the envelope's `data` type as recorded, else (an envelope of the spec's own,
 /// named by `x-runtime-type`) the typed envelope's `Envelope::Data`.
 fn data_type(spec: &ProviderSpec, op: &OperationModel) -> TokenStream {
-    match spec.envelope_data.iter().any(|(n, _)| *n == op.response_schema) {
+    match spec
+        .envelope_data
+        .iter()
+        .any(|(n, _)| *n == op.response_schema)
+    {
         true => path(recorded_type(&spec.envelope_data, &op.response_schema)),
         false => {
             let envelope = path(recorded_type(&spec.replacements, &op.response_schema));

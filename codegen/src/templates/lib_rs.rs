@@ -15,10 +15,7 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
         .map(|f| format!("\"{}\"", f.placeholder))
         .collect();
     let creds_new = match kind.rust_type {
-        "" => format!(
-            "CredentialValues::new([{}])",
-            placeholders.join(", ")
-        ),
+        "" => format!("CredentialValues::new([{}])", placeholders.join(", ")),
         ty => format!("{ty}::new({})", placeholders.join(", ")),
     };
     let mut reexports: Vec<&str> = kind.reexports.to_vec();

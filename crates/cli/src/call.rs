@@ -98,7 +98,8 @@ async fn run_webhooks(m: &ArgMatches) -> Result<u8, Stop> {
 
 /// The provider of this name in the one registry, `sourcing_registry::providers()`.
 pub(crate) fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
-    sourcing_registry::find(name).ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {name}")))
+    sourcing_registry::find(name)
+        .ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {name}")))
 }
 
 async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop> {

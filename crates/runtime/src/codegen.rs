@@ -1,10 +1,10 @@
 //! Support for the generated crates, not for users: the bodies of the generated `ClientHooks` impl and of
 //! the typed `send()` methods, so the generated `hooks.rs` only delegates. Not a stable API.
 
+use crate::credentials::CredentialValues;
 use crate::envelope::Envelope;
 use crate::error::{BodyTooLarge, Error};
 use crate::operation::{AuthStyle, Operation, Provider};
-use crate::credentials::CredentialValues;
 use crate::runtime::{
     RawRequest, Runtime, http_status_error, observed, settle, too_large, transport_error,
     undecodable,
@@ -53,12 +53,10 @@ pub async fn exec(
         Some(op) => runtime.execute(client, request, op).await,
         // `pre` already refused an unknown operation; this is not reached through generated code. Masked
         // for every scheme of the provider, as the operation's is unknown.
-        None => client.execute(request).await.map_err(|e| {
-            provider
-                .schemes()
-                .into_iter()
-                .fold(e, |e, auth| redact_error(e, auth))
-        }),
+        None => client
+            .execute(request)
+            .await
+            .map_err(|e| provider.schemes().into_iter().fold(e, redact_error)),
     }
 }
 
@@ -327,17 +325,17 @@ mod tests {
         let answer = |body: serde_json::Value| {
             let typed: Enveloped<std::collections::BTreeMap<String, i64>> =
                 serde_json::from_value(body).unwrap();
-            Ok::<_, P<()>>(ResponseValue::new(
-                typed,
-                reqwest::StatusCode::OK,
-                Default::default(),
-            ))
+            ResponseValue::new(typed, reqwest::StatusCode::OK, Default::default())
         };
         let ok = serde_json::json!({"code": 200, "msg": "ok", "data": {"a": 1}});
-        let data = finish(p, p.operations[0], answer(ok)).await.unwrap();
+        let data = finish::<_, ()>(p, p.operations[0], Ok(answer(ok)))
+            .await
+            .unwrap();
         assert_eq!(data["a"], 1);
         let failed = serde_json::json!({"code": 500, "msg": "bad sign", "data": null});
-        let err = finish(p, p.operations[0], answer(failed)).await.unwrap_err();
+        let err = finish::<_, ()>(p, p.operations[0], Ok(answer(failed)))
+            .await
+            .unwrap_err();
         assert!(matches!(&err, Error::Api(e) if e.code == 500), "{err:?}");
     }
 

@@ -292,12 +292,17 @@ mod tests {
         assert!(!format!("{d:?}").contains("app-secret-value"));
         let values = CredentialValues::from(d);
         assert!(!format!("{values:?}").contains("key"));
-        assert_eq!(values.exactly::<2>(&APP_KEY).unwrap(), ["key", "app-secret-value"]);
-        assert!(values.exactly::<3>(&ACCESS_KEY).unwrap_err().contains("access-key"));
         assert_eq!(
-            ACCESS_KEY.env_vars("XPORTCN")[2],
-            "XPORTCN_USER_ID"
+            values.exactly::<2>(&APP_KEY).unwrap(),
+            ["key", "app-secret-value"]
         );
+        assert!(
+            values
+                .exactly::<3>(&ACCESS_KEY)
+                .unwrap_err()
+                .contains("access-key")
+        );
+        assert_eq!(ACCESS_KEY.env_vars("XPORTCN")[2], "XPORTCN_USER_ID");
         assert_eq!(
             APP_KEY.secret_env_var("DAJISAAS").as_deref(),
             Some("DAJISAAS_APP_SECRET")

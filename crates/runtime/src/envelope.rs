@@ -476,7 +476,10 @@ mod tests {
                 panic!("{failed}")
             };
             assert_eq!((e.code, e.message.as_deref()), (404, Some("no such order")));
-            assert_eq!(codec.api_error_in(failed.as_bytes(), "op").unwrap().code, 404);
+            assert_eq!(
+                codec.api_error_in(failed.as_bytes(), "op").unwrap().code,
+                404
+            );
         }
     }
 

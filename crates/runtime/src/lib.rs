@@ -34,6 +34,7 @@ pub use operation::{AuthStyle, CredentialStyle, EnvelopeStyle, Operation, Provid
 pub use policy::{RequestPolicy, RetryPolicy};
 pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
-    AccessKeySigner, AppKeyMode, AppKeySigner, Scheme, SignContext, SignError, Signer, TimestampUnit,
+    AccessKeySigner, AppKeyMode, AppKeySigner, Scheme, SignContext, SignError, Signer,
+    TimestampUnit,
 };
 pub use wire::{JsonString, LenientId};

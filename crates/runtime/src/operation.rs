@@ -714,7 +714,10 @@ mod declared {
         fn params(&self) -> &'static [SchemeParam] {
             &[]
         }
-        fn signer(&self, _: &CredentialValues) -> Result<std::sync::Arc<dyn crate::Signer>, SignError> {
+        fn signer(
+            &self,
+            _: &CredentialValues,
+        ) -> Result<std::sync::Arc<dyn crate::Signer>, SignError> {
             Err(SignError(self.refusal()))
         }
         fn verify(
@@ -815,7 +818,10 @@ impl Provider {
     }
 
     /// [`Provider::signer`] for talking to the sandbox ([`Scheme::sandbox_signer`]).
-    pub fn sandbox_signer(&self, credentials: &CredentialValues) -> Result<SchemeSigners, SignError> {
+    pub fn sandbox_signer(
+        &self,
+        credentials: &CredentialValues,
+    ) -> Result<SchemeSigners, SignError> {
         SchemeSigners::build(&self.schemes(), |s| s.sandbox_signer(credentials))
     }
 
@@ -943,7 +949,13 @@ mod tests {
         assert_eq!(AuthStyle::from_scheme_name("no way"), None);
         assert!(!EnvelopeStyle::from_name("acme").unwrap().is_built_in());
         assert_eq!(EnvelopeStyle::from_name("Acme"), None);
-        assert!(CredentialStyle::from_name("hmac").unwrap().kind().fields.is_empty());
+        assert!(
+            CredentialStyle::from_name("hmac")
+                .unwrap()
+                .kind()
+                .fields
+                .is_empty()
+        );
         assert_eq!(
             CredentialStyle::AppKey.env_vars("DAJISAAS"),
             ["DAJISAAS_APP_KEY", "DAJISAAS_APP_SECRET"]

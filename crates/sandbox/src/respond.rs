@@ -163,8 +163,5 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
 
 /// A provider-style error: the business code is the HTTP status, the message names what was wrong.
 pub(crate) fn error(provider: &Provider, status: StatusCode, message: &str) -> Response {
-    json_response(
-        status,
-        &failure(provider, status.as_u16() as i64, message),
-    )
+    json_response(status, &failure(provider, status.as_u16() as i64, message))
 }

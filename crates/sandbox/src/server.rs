@@ -314,10 +314,9 @@ fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Respons
             }
             r
         }
-        Fault::Business { code, message } => respond::json_response(
-            StatusCode::OK,
-            &respond::failure(provider, code, &message),
-        ),
+        Fault::Business { code, message } => {
+            respond::json_response(StatusCode::OK, &respond::failure(provider, code, &message))
+        }
         Fault::TruncatedBody => {
             let full = respond::success(
                 provider,

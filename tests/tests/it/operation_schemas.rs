@@ -122,9 +122,7 @@ fn published_request_bodies_are_valid_inputs() {
                 };
                 let input: serde_json::Map<String, Value> = body
                     .into_iter()
-                    .filter(|(k, _)| {
-                        !sourcing_runtime::AuthStyle::AppKey.owns(k)
-                    })
+                    .filter(|(k, _)| !sourcing_runtime::AuthStyle::AppKey.owns(k))
                     .map(|(k, v)| {
                         let name = op
                             .params

@@ -5,6 +5,7 @@
 //! Every runtime here runs on a [`VirtualTimer`]: backoff sleeps return at once and advance a virtual clock,
 //! so attempt counts and waits are exact and no test waits on the wall clock for a retry.
 
+use pandapon::operations::PROVIDER;
 use serde_json::Value;
 use sourcing_runtime::operation::{AuthStyle, Operation, transcode};
 use sourcing_runtime::signing::{Clock, RandomNonce};
@@ -13,7 +14,6 @@ use sourcing_runtime::{
     AccessKeyCredentials, AccessKeySigner, Error, PandaponEnvelope, RequestPolicy, RetryPolicy,
     Runtime,
 };
-use pandapon::operations::PROVIDER;
 use sourcing_tests::MockServer;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -681,7 +681,9 @@ mod tests {
         signer(AppKeyMode::Signed).sign(&mut get, &CTX).unwrap();
         received(&get).unwrap();
         let mut tampered = get.try_clone().unwrap();
-        tampered.url_mut().set_query(Some("a=2&appKey=demoKey&sign=X"));
+        tampered
+            .url_mut()
+            .set_query(Some("a=2&appKey=demoKey&sign=X"));
         assert_eq!(received(&tampered).unwrap_err(), "sign mismatch");
     }
 

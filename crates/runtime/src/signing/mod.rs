@@ -10,12 +10,12 @@ pub mod app_key;
 mod query_sign;
 pub mod scheme;
 
+/// The time source of signers is the runtime's one [`Timer`](crate::time::Timer).
+pub use crate::time::{FixedClock, Timer as Clock, TokioTimer as SystemClock};
 pub use access_key::{AccessKeyScheme, AccessKeySigner, access_key_signature};
 pub use app_key::{AppKeyMode, AppKeyScheme, AppKeySigner, app_key_signature};
 pub use query_sign::QueryTimestampSignScheme;
 pub use scheme::{Received, Scheme, SchemeParam, SchemeSigners, Verification};
-/// The time source of signers is the runtime's one [`Timer`](crate::time::Timer).
-pub use crate::time::{FixedClock, Timer as Clock, TokioTimer as SystemClock};
 
 use crate::operation::AuthStyle;
 use rand::Rng;

@@ -3,10 +3,10 @@
 //! these operations (nothing is sent); the sandbox accepts any non-empty pair, so tools talking to it sign
 //! with a stand-in ([`Scheme::sandbox_signer`]).
 
-use super::scheme::{Refusing, Received, Scheme, SchemeParam, Verification};
+use super::scheme::{Received, Refusing, Scheme, SchemeParam, Verification};
 use super::{SignContext, SignError, Signer, set_query_params};
 use crate::credentials::{ACCESS_KEY, CredentialKind, CredentialValues};
-use crate::time::{TokioTimer, Timer};
+use crate::time::{Timer, TokioTimer};
 use std::sync::Arc;
 
 /// The unpublished query-parameter scheme as a [`Scheme`].
