@@ -172,6 +172,7 @@ pub fn check_extensions(spec: &ProviderSpec) -> Result<(), (String, String)> {
         )
     };
     for op in &spec.operations {
+        check_signer_params(spec, &op.auth)?;
         let known = AuthStyle::from_scheme_name(&op.auth).is_some_and(|a| a.is_built_in());
         if !known && scheme_rust(spec, &op.auth).is_none() {
             return Err((
@@ -208,4 +209,33 @@ pub fn check_extensions(spec: &ProviderSpec) -> Result<(), (String, String)> {
         ));
     }
     Ok(())
+}
+
+/// A built-in scheme's `x-signer-params`, when the spec states them, are the scheme's own list
+/// (`Scheme::params`): the spec repeats the one list, it does not keep a second one.
+fn check_signer_params(spec: &ProviderSpec, scheme: &str) -> Result<(), (String, String)> {
+    use sourcing_runtime::operation::AuthStyle;
+    let Some(style) = AuthStyle::from_scheme_name(scheme).filter(|a| a.is_built_in()) else {
+        return Ok(());
+    };
+    let at = format!("/components/securitySchemes/{scheme}/x-signer-params");
+    let Some(stated) = spec.raw.pointer(&at).and_then(serde_json::Value::as_array) else {
+        return Ok(());
+    };
+    let mut stated: Vec<&str> = stated
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let mut owned: Vec<&str> = style.params().iter().map(|p| p.name).collect();
+    stated.sort_unstable();
+    owned.sort_unstable();
+    match stated == owned {
+        true => Ok(()),
+        false => Err((
+            at,
+            format!(
+                "the {scheme} scheme adds {owned:?} (Scheme::params); the spec states {stated:?}"
+            ),
+        )),
+    }
 }

@@ -341,3 +341,17 @@ fn names_are_checked_against_the_runtimes_lists() {
     let model = parse(&spec, Path::new("specs/demo.yaml")).unwrap();
     assert_eq!(model.operations[0].flow_role, Some(FlowRole::Detail));
 }
+
+/// A built-in scheme's `x-signer-params` repeat the scheme's own list (`Scheme::params`), never another.
+#[test]
+fn signer_params_are_the_schemes_own_list() {
+    let spec = VALID.replace(
+        "AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+        "AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signer-params: [sign]}",
+    );
+    let err = error_of(&spec);
+    assert!(
+        err.contains("x-signer-params") && err.contains("AccessKeyV1 scheme adds []"),
+        "{err}"
+    );
+}

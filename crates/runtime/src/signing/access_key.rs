@@ -231,6 +231,57 @@ mod tests {
         );
     }
 
+    /// What the V1 and V2 signers sign, their schemes verify; a V1 request without its nonce or with
+    /// another secret does not pass.
+    #[test]
+    fn the_schemes_verify_what_the_signer_signs() {
+        let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u1"))
+            .with_clock(FixedClock(1_715_669_977_082));
+        let values = CredentialValues::new(["ak", "sk", "u1"]);
+        let against = |secret: &'static str| Verification {
+            credentials: Box::leak(Box::new(CredentialValues::new(["ak", secret, "u1"]))),
+            now_millis: 1_715_669_977_082,
+            max_skew: Some(std::time::Duration::from_secs(600)),
+        };
+        for (auth, scheme) in [
+            (AuthStyle::AccessKeyV1, AccessKeyScheme::V1),
+            (AuthStyle::AccessKeyV2, AccessKeyScheme::V2),
+        ] {
+            let mut req =
+                reqwest::Request::new(reqwest::Method::GET, "http://localhost/x".parse().unwrap());
+            let ctx = SignContext {
+                operation: "x",
+                auth,
+            };
+            signer.sign(&mut req, &ctx).unwrap();
+            fn received(r: &reqwest::Request) -> Received<'_> {
+                Received {
+                    method: "GET",
+                    path: "/x",
+                    headers: r.headers(),
+                    query: &[],
+                    body: b"",
+                }
+            }
+            scheme.verify(&received(&req), &against("sk")).unwrap();
+            let e = scheme
+                .verify(&received(&req), &against("other"))
+                .unwrap_err();
+            assert_eq!(e, "signature mismatch");
+            if auth == AuthStyle::AccessKeyV1 {
+                req.headers_mut().remove("nonce-str");
+                let e = scheme.verify(&received(&req), &against("sk")).unwrap_err();
+                assert!(e.contains("nonce-str"), "{e}");
+            }
+        }
+        assert!(AccessKeyScheme::V1.signer(&values).is_ok());
+        assert!(
+            AccessKeyScheme::V1
+                .signer(&CredentialValues::new(["ak"]))
+                .is_err()
+        );
+    }
+
     #[test]
     fn v2_sends_no_nonce_and_seconds_unit_applies() {
         let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u1"))
