@@ -22,7 +22,7 @@ impl AuthStyle {
     /// As [`AuthStyle::AccessKeyV1`] without `nonce-str` (PandaPon v2 pages).
     pub const AccessKeyV2: Self = Self(&AccessKeyScheme::V2);
     /// Parameters `appKey` + `sign` (Dajisaas).
-    pub const AppKey: Self = Self(&AppKeyScheme);
+    pub const AppKey: Self = Self(&AppKeyScheme::SIGNED);
     /// Query parameters `timestamp` + `sign` whose rule the vendor does not publish
     /// (`/open/pp/logistics/*`); the built-in signers refuse it unless configured.
     pub const QueryTimestampSign: Self = Self(&QueryTimestampSignScheme);

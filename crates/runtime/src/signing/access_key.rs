@@ -19,11 +19,13 @@ use md5::{Digest, Md5};
 use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
 
-/// The header scheme as a [`Scheme`]: `AccessKeyV1` (with `nonce-str`) and `AccessKeyV2` (without).
+/// The header scheme as a [`Scheme`]: `AccessKeyV1` (with `nonce-str`) and `AccessKeyV2` (without). The
+/// settings the vendor leaves open are fields, so a variant is another constant of this type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccessKeyScheme {
     name: &'static str,
     nonce: bool,
+    timestamp_unit: TimestampUnit,
 }
 
 impl AccessKeyScheme {
@@ -31,12 +33,22 @@ impl AccessKeyScheme {
     pub const V1: Self = Self {
         name: "AccessKeyV1",
         nonce: true,
+        timestamp_unit: TimestampUnit::Milliseconds,
     };
     /// `AccessKeyV2`: as V1 without `nonce-str` (PandaPon v2 pages).
     pub const V2: Self = Self {
         name: "AccessKeyV2",
         nonce: false,
+        timestamp_unit: TimestampUnit::Milliseconds,
     };
+
+    /// This scheme with its signer sending the timestamp in `unit` (verification accepts both units).
+    pub const fn with_timestamp_unit(self, unit: TimestampUnit) -> Self {
+        Self {
+            timestamp_unit: unit,
+            ..self
+        }
+    }
 }
 
 impl Scheme for AccessKeyScheme {
@@ -56,9 +68,10 @@ impl Scheme for AccessKeyScheme {
 
     fn signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError> {
         let [key, secret, user] = credentials.exactly(&ACCESS_KEY).map_err(SignError)?;
-        Ok(Arc::new(AccessKeySigner::new(AccessKeyCredentials::new(
-            key, secret, user,
-        ))))
+        let credentials = AccessKeyCredentials::new(key, secret, user);
+        Ok(Arc::new(
+            AccessKeySigner::new(credentials).with_timestamp_unit(self.timestamp_unit),
+        ))
     }
 
     fn verify(&self, request: &Received<'_>, against: &Verification<'_>) -> Result<(), String> {

@@ -78,9 +78,34 @@ fn is_signer_param(name: &str) -> bool {
     PARAMS.iter().any(|p| p.name == name)
 }
 
-/// The Dajisaas parameter scheme as a [`Scheme`] (`AppKey`).
+/// The Dajisaas parameter scheme as a [`Scheme`] (`AppKey`). The settings the vendor leaves open are
+/// fields, so a variant is another constant of this type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AppKeyScheme;
+pub struct AppKeyScheme {
+    mode: AppKeyMode,
+    timestamp_unit: TimestampUnit,
+}
+
+impl AppKeyScheme {
+    /// `appKey` + `sign`, `requestTime` in milliseconds: the default.
+    pub const SIGNED: Self = Self {
+        mode: AppKeyMode::Signed,
+        timestamp_unit: TimestampUnit::Milliseconds,
+    };
+
+    /// This scheme with its signer in `mode`.
+    pub const fn with_mode(self, mode: AppKeyMode) -> Self {
+        Self { mode, ..self }
+    }
+
+    /// This scheme with its signer sending `requestTime` in `unit`.
+    pub const fn with_timestamp_unit(self, unit: TimestampUnit) -> Self {
+        Self {
+            timestamp_unit: unit,
+            ..self
+        }
+    }
+}
 
 impl Scheme for AppKeyScheme {
     fn name(&self) -> &'static str {
@@ -97,9 +122,12 @@ impl Scheme for AppKeyScheme {
 
     fn signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError> {
         let [key, secret] = credentials.exactly(&APP_KEY).map_err(SignError)?;
-        Ok(Arc::new(AppKeySigner::new(AppKeyCredentials::new(
-            key, secret,
-        ))))
+        let credentials = AppKeyCredentials::new(key, secret);
+        Ok(Arc::new(
+            AppKeySigner::new(credentials)
+                .with_mode(self.mode)
+                .with_timestamp_unit(self.timestamp_unit),
+        ))
     }
 
     /// `appKey` + `sign` (or `appSecret`, the vendor's debug mode) in the query for GET, or as top-level
@@ -663,7 +691,7 @@ mod tests {
         let received = |r: &reqwest::Request| {
             let query: Vec<(String, String)> = query(r);
             let body = r.body().and_then(|b| b.as_bytes()).unwrap_or(b"").to_vec();
-            AppKeyScheme.verify(
+            AppKeyScheme::SIGNED.verify(
                 &Received {
                     method: r.method().as_str(),
                     path: r.url().path(),
