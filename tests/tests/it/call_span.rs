@@ -3,33 +3,10 @@
 
 use sourcing_runtime::{RawRequest, Runtime};
 use sourcing_sandbox::Sandbox;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn untyped_calls_name_their_provider_in_the_span() {
-    let lines = Lines::default();
-    let writer = lines.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = sourcing_tests::LogCapture::install(tracing::Level::INFO);
 
     let sandbox = Sandbox::start().await.unwrap();
     let provider = &pandapon::operations::PROVIDER;
@@ -53,7 +30,7 @@ async fn untyped_calls_name_their_provider_in_the_span() {
         .await
         .unwrap();
 
-    let logs = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+    let logs = logs.text();
     for operation in ["order_pay_url", "call_raw"] {
         let closed = logs
             .lines()

@@ -5,36 +5,15 @@
 use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
 use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, Runtime};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const SECRET: &str = "S3cr3t-access-secret-value";
 const TS: u64 = 1_715_669_977_082;
 const NONCE: &str = "abcdefghijklmnopqrstuvwxyz012345";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_in_logs_debug_or_errors() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = sourcing_tests::LogCapture::install(tracing::Level::TRACE);
 
     let sandbox = Sandbox::start_with(sourcing_sandbox::SandboxConfig {
         max_clock_skew: None,
@@ -141,7 +120,7 @@ async fn no_secret_in_logs_debug_or_errors() {
     let e = dead.order_pay_url().order_id("1").send().await.unwrap_err();
     seen.push(format!("{e:?} {e}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     if std::env::var_os("SHOW_LOGS").is_some() {
         println!("{logs}");
     }
