@@ -3,7 +3,6 @@
 
 #[path = "../../fixtures/providers/acme/test.rs"]
 mod acme;
-mod call_span;
 mod conformance;
 mod dajisaas_e2e;
 mod drift;

@@ -110,6 +110,17 @@ async fn no_secret_in_logs_debug_or_errors() {
         .await
         .unwrap_err();
     seen.push(format!("{e:?} {e}"));
+    // The untyped raw path (its span names the provider, like every call's).
+    let e = client
+        .call_raw(
+            reqwest::Method::GET,
+            "/alibaba/order/pay/url",
+            &[("orderId", "1")],
+            None,
+        )
+        .await
+        .unwrap_err();
+    seen.push(format!("{e:?} {e}"));
     // Transport error.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -128,6 +139,17 @@ async fn no_secret_in_logs_debug_or_errors() {
         logs.contains("order_pay_url"),
         "tracing captured the calls: {logs}"
     );
+    // Untyped calls (`call_operation`, `call_raw`) name their provider in the span too (they once recorded
+    // an empty one).
+    for operation in ["v2_taobao_goods_get", "call_raw"] {
+        let closed = logs
+            .lines()
+            .filter(|l| l.contains(&format!("operation=\"{operation}\"")) && l.contains("close"))
+            // The last: the untyped `call_operation` follows the typed call of the same operation.
+            .last()
+            .unwrap_or_else(|| panic!("no closed span of {operation}: {logs}"));
+        assert!(closed.contains("provider=\"pandapon\""), "{closed}");
+    }
     // Trace level really was captured: one span per call with its fields, retries as events, request
     // lines, headers (values redacted) and response bodies.
     for expected in [
