@@ -144,9 +144,8 @@ async fn no_secret_in_logs_debug_or_errors() {
     for operation in ["v2_taobao_goods_get", "call_raw"] {
         let closed = logs
             .lines()
-            .filter(|l| l.contains(&format!("operation=\"{operation}\"")) && l.contains("close"))
             // The last: the untyped `call_operation` follows the typed call of the same operation.
-            .last()
+            .rfind(|l| l.contains(&format!("operation=\"{operation}\"")) && l.contains("close"))
             .unwrap_or_else(|| panic!("no closed span of {operation}: {logs}"));
         assert!(closed.contains("provider=\"pandapon\""), "{closed}");
     }
