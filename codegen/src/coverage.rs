@@ -130,93 +130,37 @@ pub fn parse_catalogue(text: &str, file: &Path) -> Result<Catalogue, CodegenErro
     let err = |line: usize, msg: String| CodegenError::new(file, format!("line {line}"), msg);
     let mut rows: Vec<CatalogueRow> = Vec::new();
     let mut section = String::new();
-    // Column indexes of the current endpoint table: id, area, name, method, path, version.
-    let mut columns: Option<[Option<usize>; 6]> = None;
-    let mut header_cells = 0;
-    let mut in_table = false;
+    // The current table: `None` before its header row; `Some(None)` when it is not an endpoint table.
+    let mut table: Option<Option<(Columns, usize)>> = None;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let trimmed = line.trim();
         if let Some(h) = trimmed.strip_prefix("## ") {
             section = h.trim().to_string();
-            columns = None;
-            in_table = false;
+            table = None;
             continue;
         }
         if !trimmed.starts_with('|') {
-            in_table = false;
-            columns = None;
+            table = None;
             continue;
         }
         let row = cells(trimmed);
-        if !in_table {
-            in_table = true;
-            let find = |name: &str| row.iter().position(|c| c.eq_ignore_ascii_case(name));
-            let cols = [
-                find("id"),
-                find("area"),
-                find("name"),
-                find("method"),
-                find("path"),
-                find("version"),
-            ];
-            columns = match cols {
-                [Some(_), _, _, Some(_), Some(_), _] => Some(cols),
-                [Some(_), ..] => {
-                    return Err(err(
-                        n,
-                        "an endpoint table (with an `id` column) needs `method` and `path` columns"
-                            .into(),
-                    ));
-                }
-                _ => None,
-            };
-            header_cells = row.len();
+        let Some(endpoints) = table else {
+            let columns = endpoint_columns(&row).map_err(|m| err(n, m))?;
+            table = Some(columns.map(|c| (c, row.len())));
             continue;
-        }
-        let Some(cols) = columns else { continue };
-        if row
-            .iter()
-            .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':')))
-        {
+        };
+        let Some((cols, header_cells)) = endpoints else {
             continue;
-        }
-        if row.len() != header_cells {
-            return Err(err(
-                n,
-                format!(
-                    "row has {} cells, the table header {header_cells}",
-                    row.len()
-                ),
-            ));
-        }
-        let get = |c: Option<usize>| c.map(|c| row[c].clone()).unwrap_or_default();
-        let id = get(cols[0]).trim_matches('`').to_string();
-        if id.is_empty() {
-            return Err(err(n, "row without an id".into()));
-        }
-        if let Some(prev) = rows.iter().find(|r| r.id == id) {
-            return Err(err(
-                n,
-                format!("duplicate id {id} (also on line {})", prev.line),
-            ));
-        }
-        if section.is_empty() {
-            return Err(err(
-                n,
-                "endpoint row before any `## <Provider>` section".into(),
-            ));
-        }
-        rows.push(CatalogueRow {
-            section: section.clone(),
-            id,
-            area: get(cols[1]),
-            name: get(cols[2]),
-            method: get(cols[3]),
-            path: get(cols[4]),
-            version: get(cols[5]),
+        };
+        let place = Place {
+            section: &section,
             line: n,
-        });
+            header_cells,
+        };
+        if let Some(r) = endpoint_row(&row, &cols, &place, &rows).map_err(|m| err(n, m))? {
+            rows.push(r);
+        }
     }
     if rows.is_empty() {
         return Err(CodegenError::new(
@@ -229,6 +173,81 @@ pub fn parse_catalogue(text: &str, file: &Path) -> Result<Catalogue, CodegenErro
         file: file.to_path_buf(),
         rows,
     })
+}
+
+/// Column indexes of an endpoint table: id, area, name, method, path, version.
+type Columns = [Option<usize>; 6];
+
+/// Where a table row is: its provider section, line, and how many cells the table's header has.
+struct Place<'a> {
+    section: &'a str,
+    line: usize,
+    header_cells: usize,
+}
+
+/// The columns of a table from its header row; `None` for a table without an `id` column (not an endpoint
+/// table).
+fn endpoint_columns(header: &[String]) -> Result<Option<Columns>, String> {
+    let find = |name: &str| header.iter().position(|c| c.eq_ignore_ascii_case(name));
+    let cols = [
+        find("id"),
+        find("area"),
+        find("name"),
+        find("method"),
+        find("path"),
+        find("version"),
+    ];
+    match cols {
+        [Some(_), _, _, Some(_), Some(_), _] => Ok(Some(cols)),
+        [Some(_), ..] => {
+            Err("an endpoint table (with an `id` column) needs `method` and `path` columns".into())
+        }
+        _ => Ok(None),
+    }
+}
+
+/// One row of an endpoint table (`None` for the `|---|` line): as many cells as the header, a new id, under
+/// a provider section.
+fn endpoint_row(
+    row: &[String],
+    cols: &Columns,
+    place: &Place,
+    rows: &[CatalogueRow],
+) -> Result<Option<CatalogueRow>, String> {
+    if row
+        .iter()
+        .all(|c| c.chars().all(|ch| matches!(ch, '-' | ':')))
+    {
+        return Ok(None);
+    }
+    if row.len() != place.header_cells {
+        return Err(format!(
+            "row has {} cells, the table header {}",
+            row.len(),
+            place.header_cells
+        ));
+    }
+    let get = |c: Option<usize>| c.map(|c| row[c].clone()).unwrap_or_default();
+    let id = get(cols[0]).trim_matches('`').to_string();
+    if id.is_empty() {
+        return Err("row without an id".into());
+    }
+    if let Some(prev) = rows.iter().find(|r| r.id == id) {
+        return Err(format!("duplicate id {id} (also on line {})", prev.line));
+    }
+    if place.section.is_empty() {
+        return Err("endpoint row before any `## <Provider>` section".into());
+    }
+    Ok(Some(CatalogueRow {
+        section: place.section.to_string(),
+        id,
+        area: get(cols[1]),
+        name: get(cols[2]),
+        method: get(cols[3]),
+        path: get(cols[4]),
+        version: get(cols[5]),
+        line: place.line,
+    }))
 }
 
 /// A spec operation (or hand-written endpoint) that covers a catalogue row.
@@ -318,9 +337,53 @@ impl Coverage {
 pub fn compute(catalogue: &Catalogue, specs: &[ProviderSpec]) -> Result<Coverage, CodegenError> {
     let mut implemented: BTreeMap<&str, Vec<Implementation>> = BTreeMap::new();
     for spec in specs {
-        let file = spec.file.display().to_string().replace('\\', "/");
-        // (catalogue id, where it is written, who names it, what implements the row)
-        let operations = spec.operations.iter().map(|op| {
+        for (id, location, who, implementation) in implementations(spec) {
+            let Some(row) = catalogue.row(id) else {
+                return Err(CodegenError::new(
+                    &spec.file,
+                    location,
+                    format!(
+                        "{who} has catalogue id {id:?}, which is not a row of {}",
+                        catalogue.file.display()
+                    ),
+                ));
+            };
+            implemented.entry(&row.id).or_default().push(implementation);
+        }
+    }
+    let mut groups = Vec::new();
+    let mut totals = Totals::default();
+    for (section, versions) in sections(catalogue) {
+        let split = versions.len() > 1;
+        for version in versions {
+            let name = if split {
+                format!("{section} {version}")
+            } else {
+                section.to_string()
+            };
+            let rows = catalogue
+                .rows
+                .iter()
+                .filter(|r| r.section == section && (!split || r.version == version));
+            let group = group(name, rows, &implemented);
+            for (_, status) in &group.rows {
+                totals.add(status);
+            }
+            groups.push(group);
+        }
+    }
+    Ok(Coverage { groups, totals })
+}
+
+/// What a spec implements: per operation and hand-written entry, (catalogue id, where it is written, who
+/// names it, the implementation).
+fn implementations(
+    spec: &ProviderSpec,
+) -> impl Iterator<Item = (&String, String, String, Implementation)> {
+    let file = spec.file.display().to_string().replace('\\', "/");
+    let operations = spec.operations.iter().map({
+        let file = file.clone();
+        move |op| {
             (
                 &op.catalogue_id,
                 pointer([
@@ -339,38 +402,29 @@ pub fn compute(catalogue: &Catalogue, specs: &[ProviderSpec]) -> Result<Coverage
                     third_party: op.evidence.is_some(),
                 },
             )
-        });
-        let hand_written = spec.hand_written.iter().enumerate().map(|(i, h)| {
-            (
-                &h.catalogue_id,
-                format!("/x-hand-written/{i}/catalogue-id"),
-                format!("hand-written endpoint {}", h.id),
-                Implementation {
-                    spec: file.clone(),
-                    operation: h.rust_fn.clone(),
-                    method: h.method.clone(),
-                    path: h.path.clone(),
-                    hand_written: true,
-                    third_party: false,
-                },
-            )
-        });
-        for (id, location, who, implementation) in operations.chain(hand_written) {
-            let Some(row) = catalogue.row(id) else {
-                return Err(CodegenError::new(
-                    &spec.file,
-                    location,
-                    format!(
-                        "{who} has catalogue id {id:?}, which is not a row of {}",
-                        catalogue.file.display()
-                    ),
-                ));
-            };
-            implemented.entry(&row.id).or_default().push(implementation);
         }
-    }
+    });
+    let hand_written = spec.hand_written.iter().enumerate().map(move |(i, h)| {
+        (
+            &h.catalogue_id,
+            format!("/x-hand-written/{i}/catalogue-id"),
+            format!("hand-written endpoint {}", h.id),
+            Implementation {
+                spec: file.clone(),
+                operation: h.rust_fn.clone(),
+                method: h.method.clone(),
+                path: h.path.clone(),
+                hand_written: true,
+                third_party: false,
+            },
+        )
+    });
+    operations.chain(hand_written)
+}
 
-    // Sections in catalogue order; a section with several versions is split by version.
+/// The catalogue's sections in order, each with its versions sorted (a section with several versions is
+/// reported one group per version).
+fn sections(catalogue: &Catalogue) -> Vec<(&str, Vec<&str>)> {
     let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
     for r in &catalogue.rows {
         match sections.iter_mut().find(|(s, _)| *s == r.section) {
@@ -382,44 +436,36 @@ pub fn compute(catalogue: &Catalogue, specs: &[ProviderSpec]) -> Result<Coverage
             None => sections.push((&r.section, vec![&r.version])),
         }
     }
-    let mut groups = Vec::new();
-    let mut totals = Totals::default();
-    for (section, versions) in &sections {
-        let mut versions = versions.clone();
+    for (_, versions) in &mut sections {
         versions.sort();
-        let split = versions.len() > 1;
-        for version in versions {
-            let name = if split {
-                format!("{section} {version}")
-            } else {
-                section.to_string()
-            };
-            let mut group = Group {
-                name,
-                rows: Vec::new(),
-                totals: Totals::default(),
-            };
-            for r in catalogue
-                .rows
-                .iter()
-                .filter(|r| r.section == *section && (!split || r.version == version))
-            {
-                let status = match (implemented.get(r.id.as_str()), r.availability()) {
-                    (Some(imps), _) if imps.iter().all(|i| i.third_party) => {
-                        Status::ThirdParty(imps.clone())
-                    }
-                    (Some(imps), _) => Status::InSpec(imps.clone()),
-                    (None, Availability::Published { .. }) => Status::NotYetDone,
-                    (None, Availability::NotPublished(why)) => Status::NotPublished(why),
-                };
-                group.totals.add(&status);
-                totals.add(&status);
-                group.rows.push((r.clone(), status));
-            }
-            groups.push(group);
-        }
     }
-    Ok(Coverage { groups, totals })
+    sections
+}
+
+/// One group of the report: the status of each of its rows, and their totals.
+fn group<'a>(
+    name: String,
+    rows: impl Iterator<Item = &'a CatalogueRow>,
+    implemented: &BTreeMap<&str, Vec<Implementation>>,
+) -> Group {
+    let mut group = Group {
+        name,
+        rows: Vec::new(),
+        totals: Totals::default(),
+    };
+    for r in rows {
+        let status = match (implemented.get(r.id.as_str()), r.availability()) {
+            (Some(imps), _) if imps.iter().all(|i| i.third_party) => {
+                Status::ThirdParty(imps.clone())
+            }
+            (Some(imps), _) => Status::InSpec(imps.clone()),
+            (None, Availability::Published { .. }) => Status::NotYetDone,
+            (None, Availability::NotPublished(why)) => Status::NotPublished(why),
+        };
+        group.totals.add(&status);
+        group.rows.push((r.clone(), status));
+    }
+    group
 }
 
 fn cell(s: &str) -> String {
@@ -479,40 +525,7 @@ pub fn render(coverage: &Coverage, header: &str) -> String {
                 Status::InSpec(imps) | Status::ThirdParty(imps) => {
                     let ops = imps
                         .iter()
-                        .map(|i| {
-                            let mut s = if i.hand_written {
-                                format!("`{}` (hand-written, {})", i.operation, i.spec)
-                            } else {
-                                format!("`{}` ({})", i.operation, i.spec)
-                            };
-                            match r.availability() {
-                                Availability::Published { method, path } => {
-                                    if i.third_party {
-                                        s.push_str(" ⚠ the vendor publishes it: drop `x-evidence`");
-                                    }
-                                    if method != i.method || path != i.path {
-                                        let _ = write!(s, " ⚠ spec has {} `{}`", i.method, i.path);
-                                    }
-                                }
-                                Availability::NotPublished(why)
-                                    if i.third_party && why.contains('†') =>
-                                {
-                                    let path = r.path.split('`').nth(1).unwrap_or("");
-                                    let method = r.method.split_whitespace().next().unwrap_or("");
-                                    if (method, path) == (i.method.as_str(), i.path.as_str()) {
-                                        s.push_str(
-                                            " (unconfirmed, feature `unconfirmed-endpoints`)",
-                                        );
-                                    } else {
-                                        let _ = write!(s, " ⚠ spec has {} `{}`", i.method, i.path);
-                                    }
-                                }
-                                Availability::NotPublished(why) => {
-                                    let _ = write!(s, " ⚠ catalogue: {why}");
-                                }
-                            }
-                            s
-                        })
+                        .map(|i| implemented_as(r, i))
                         .collect::<Vec<_>>()
                         .join("<br>");
                     (status.label().to_string(), ops)
@@ -534,6 +547,39 @@ pub fn render(coverage: &Coverage, header: &str) -> String {
         }
     }
     out
+}
+
+/// The "in spec as" cell of one implementation of row `r`, with a ⚠ where the spec and the catalogue
+/// disagree (method, path, evidence).
+fn implemented_as(r: &CatalogueRow, i: &Implementation) -> String {
+    let mut s = if i.hand_written {
+        format!("`{}` (hand-written, {})", i.operation, i.spec)
+    } else {
+        format!("`{}` ({})", i.operation, i.spec)
+    };
+    match r.availability() {
+        Availability::Published { method, path } => {
+            if i.third_party {
+                s.push_str(" ⚠ the vendor publishes it: drop `x-evidence`");
+            }
+            if method != i.method || path != i.path {
+                let _ = write!(s, " ⚠ spec has {} `{}`", i.method, i.path);
+            }
+        }
+        Availability::NotPublished(why) if i.third_party && why.contains('†') => {
+            let path = r.path.split('`').nth(1).unwrap_or("");
+            let method = r.method.split_whitespace().next().unwrap_or("");
+            if (method, path) == (i.method.as_str(), i.path.as_str()) {
+                s.push_str(" (unconfirmed, feature `unconfirmed-endpoints`)");
+            } else {
+                let _ = write!(s, " ⚠ spec has {} `{}`", i.method, i.path);
+            }
+        }
+        Availability::NotPublished(why) => {
+            let _ = write!(s, " ⚠ catalogue: {why}");
+        }
+    }
+    s
 }
 
 /// The coverage of the loaded specs against the catalogue beside the workspace `root`, and

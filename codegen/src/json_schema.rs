@@ -52,120 +52,113 @@ impl<'a> Converter<'a> {
             };
         };
         if let Some(r) = obj.get("$ref") {
-            let r = r.as_str().ok_or("$ref must be a string")?;
-            let name = r
-                .strip_prefix(COMPONENT_PREFIX)
-                .ok_or_else(|| format!("$ref {r:?} does not point into #/components/schemas"))?;
-            self.reference(name)?;
-            return Ok(json!({"$ref": format!("{DEFS_PREFIX}{}", pointer_escape(name))}));
+            return self.convert_ref(r);
         }
         let mut out = Map::new();
-        let nullable = obj.get("nullable") == Some(&Value::Bool(true));
         for (key, value) in obj {
-            match key.as_str() {
-                "nullable" | "discriminator" | "xml" | "externalDocs" => {}
-                "x-json-string" => {
-                    if value == &Value::Bool(true) {
-                        out.insert(key.clone(), value.clone());
-                        out.insert("contentMediaType".into(), json!("application/json"));
-                    }
+            self.keyword(obj, key, value, &mut out)?;
+        }
+        format_bounds(&mut out);
+        if obj.get("nullable") == Some(&Value::Bool(true)) {
+            nullable(out)
+        } else {
+            Ok(Value::Object(out))
+        }
+    }
+
+    /// `#/components/schemas/X` -> `#/$defs/X`, collecting `X`.
+    fn convert_ref(&mut self, r: &Value) -> Result<Value, String> {
+        let r = r.as_str().ok_or("$ref must be a string")?;
+        let name = r
+            .strip_prefix(COMPONENT_PREFIX)
+            .ok_or_else(|| format!("$ref {r:?} does not point into #/components/schemas"))?;
+        self.reference(name)?;
+        Ok(json!({"$ref": format!("{DEFS_PREFIX}{}", pointer_escape(name))}))
+    }
+
+    /// One keyword of the Schema Object `obj` into `out` (dropped, renamed, converted or copied).
+    fn keyword(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &String,
+        value: &Value,
+        out: &mut Map<String, Value>,
+    ) -> Result<(), String> {
+        match key.as_str() {
+            "nullable" | "discriminator" | "xml" | "externalDocs" => {}
+            "x-json-string" => {
+                if value == &Value::Bool(true) {
+                    out.insert(key.clone(), value.clone());
+                    out.insert("contentMediaType".into(), json!("application/json"));
                 }
-                k if k.starts_with("x-") => {}
-                "example" => {
-                    out.insert("examples".into(), json!([value]));
+            }
+            k if k.starts_with("x-") => {}
+            "example" => {
+                out.insert("examples".into(), json!([value]));
+            }
+            "exclusiveMinimum" | "exclusiveMaximum" => {
+                let bound = if key == "exclusiveMinimum" {
+                    "minimum"
+                } else {
+                    "maximum"
+                };
+                if value == &Value::Bool(true) {
+                    let n = obj
+                        .get(bound)
+                        .ok_or_else(|| format!("{key}: true needs `{bound}`"))?;
+                    out.insert(key.clone(), n.clone());
                 }
-                "exclusiveMinimum" | "exclusiveMaximum" => {
-                    let bound = if key == "exclusiveMinimum" {
-                        "minimum"
-                    } else {
-                        "maximum"
-                    };
-                    if value == &Value::Bool(true) {
-                        let n = obj
-                            .get(bound)
-                            .ok_or_else(|| format!("{key}: true needs `{bound}`"))?;
-                        out.insert(key.clone(), n.clone());
-                    }
-                }
-                "minimum" | "maximum" => {
-                    let exclusive = if key == "minimum" {
-                        "exclusiveMinimum"
-                    } else {
-                        "exclusiveMaximum"
-                    };
-                    if obj.get(exclusive) != Some(&Value::Bool(true)) {
-                        out.insert(key.clone(), value.clone());
-                    }
-                }
-                "properties" => {
-                    let props = value.as_object().ok_or("properties must be an object")?;
-                    let mut conv = Map::new();
-                    for (name, s) in props {
-                        let c = self
-                            .convert(s)
-                            .map_err(|m| format!("properties/{}: {m}", pointer_escape(name)))?;
-                        conv.insert(name.clone(), c);
-                    }
-                    out.insert(key.clone(), Value::Object(conv));
-                }
-                "items" | "additionalProperties" | "not" => {
-                    let c = self.convert(value).map_err(|m| format!("{key}: {m}"))?;
-                    out.insert(key.clone(), c);
-                }
-                "allOf" | "oneOf" | "anyOf" => {
-                    let list = value
-                        .as_array()
-                        .ok_or_else(|| format!("{key} must be a list"))?;
-                    let mut conv = Vec::new();
-                    for (i, s) in list.iter().enumerate() {
-                        conv.push(self.convert(s).map_err(|m| format!("{key}/{i}: {m}"))?);
-                    }
-                    out.insert(key.clone(), Value::Array(conv));
-                }
-                _ => {
+            }
+            "minimum" | "maximum" => {
+                let exclusive = if key == "minimum" {
+                    "exclusiveMinimum"
+                } else {
+                    "exclusiveMaximum"
+                };
+                if obj.get(exclusive) != Some(&Value::Bool(true)) {
                     out.insert(key.clone(), value.clone());
                 }
             }
-        }
-        format_bounds(&mut out);
-        if !nullable {
-            return Ok(Value::Object(out));
-        }
-        if let Some(ty) = out.get("type").cloned() {
-            let ty = ty
-                .as_str()
-                .ok_or("`type` must be a string in OpenAPI 3.0")?;
-            out.insert("type".into(), json!([ty, "null"]));
-            if let Some(Value::Array(values)) = out.get_mut("enum")
-                && !values.contains(&Value::Null)
-            {
-                values.push(Value::Null);
+            "properties" => {
+                out.insert(key.clone(), self.properties(value)?);
             }
-            return Ok(Value::Object(out));
-        }
-        const ANNOTATIONS: &[&str] = &[
-            "description",
-            "title",
-            "examples",
-            "default",
-            "deprecated",
-            "readOnly",
-            "writeOnly",
-        ];
-        if out.keys().all(|k| ANNOTATIONS.contains(&k.as_str())) {
-            return Ok(Value::Object(out));
-        }
-        let mut wrapper = Map::new();
-        for k in ANNOTATIONS {
-            if let Some(v) = out.remove(*k) {
-                wrapper.insert((*k).into(), v);
+            "items" | "additionalProperties" | "not" => {
+                let c = self.convert(value).map_err(|m| format!("{key}: {m}"))?;
+                out.insert(key.clone(), c);
+            }
+            "allOf" | "oneOf" | "anyOf" => {
+                out.insert(key.clone(), self.list(key, value)?);
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
             }
         }
-        wrapper.insert(
-            "anyOf".into(),
-            json!([{"type": "null"}, Value::Object(out)]),
-        );
-        Ok(Value::Object(wrapper))
+        Ok(())
+    }
+
+    /// `properties`: each property's schema converted.
+    fn properties(&mut self, value: &Value) -> Result<Value, String> {
+        let props = value.as_object().ok_or("properties must be an object")?;
+        let mut conv = Map::new();
+        for (name, s) in props {
+            let c = self
+                .convert(s)
+                .map_err(|m| format!("properties/{}: {m}", pointer_escape(name)))?;
+            conv.insert(name.clone(), c);
+        }
+        Ok(Value::Object(conv))
+    }
+
+    /// `allOf` / `oneOf` / `anyOf`: each schema of the list converted.
+    fn list(&mut self, key: &str, value: &Value) -> Result<Value, String> {
+        let list = value
+            .as_array()
+            .ok_or_else(|| format!("{key} must be a list"))?;
+        let mut conv = Vec::new();
+        for (i, s) in list.iter().enumerate() {
+            conv.push(self.convert(s).map_err(|m| format!("{key}/{i}: {m}"))?);
+        }
+        Ok(Value::Array(conv))
     }
 
     fn reference(&mut self, name: &str) -> Result<(), String> {
@@ -222,9 +215,51 @@ pub fn component(document: &Value, name: &str) -> Result<Value, String> {
     )
 }
 
+/// `nullable: true` of a converted schema: a type array (`null` joins an `enum`) when it has a `type`;
+/// nothing when it constrains nothing (null already matches); else `anyOf: [{type: null}, <the rest>]`,
+/// keeping the annotations outside.
+fn nullable(mut out: Map<String, Value>) -> Result<Value, String> {
+    if let Some(ty) = out.get("type").cloned() {
+        let ty = ty
+            .as_str()
+            .ok_or("`type` must be a string in OpenAPI 3.0")?;
+        out.insert("type".into(), json!([ty, "null"]));
+        if let Some(Value::Array(values)) = out.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
+        }
+        return Ok(Value::Object(out));
+    }
+    const ANNOTATIONS: &[&str] = &[
+        "description",
+        "title",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+    ];
+    if out.keys().all(|k| ANNOTATIONS.contains(&k.as_str())) {
+        return Ok(Value::Object(out));
+    }
+    let mut wrapper = Map::new();
+    for k in ANNOTATIONS {
+        if let Some(v) = out.remove(*k) {
+            wrapper.insert((*k).into(), v);
+        }
+    }
+    wrapper.insert(
+        "anyOf".into(),
+        json!([{"type": "null"}, Value::Object(out)]),
+    );
+    Ok(Value::Object(wrapper))
+}
+
 /// OpenAPI gives `format: int32`/`int64` a range; JSON Schema gives `format` none. So an integer schema with
-/// one of them also states the range as `minimum`/`maximum`, unless a bound the spec states is tighter. Every reader of the converted schemas (the sandbox, `sourcing mcp`,
-/// outside tools) then refuses `2147483648` for an int32 without knowing OpenAPI.
+/// one of them also states the range as `minimum`/`maximum`, unless a bound the spec states is tighter.
+/// Every reader of the converted schemas (the sandbox, `sourcing mcp`, outside tools) then refuses
+/// `2147483648` for an int32 without knowing OpenAPI.
 fn format_bounds(out: &mut Map<String, Value>) {
     let (lo, hi) = match out.get("format").and_then(Value::as_str) {
         Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),

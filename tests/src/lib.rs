@@ -83,6 +83,25 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// The order ids a request names — query `orderId`, body `orderId` and `orderIds` — as text: the sandbox pays,
+/// cancels and reads only orders it knows, so tests seed these first.
+pub fn requested_order_ids<K: AsRef<str>>(
+    query: &[(K, String)],
+    body: Option<&Value>,
+) -> Vec<String> {
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+    let mut ids: Vec<String> = query
+        .iter()
+        .filter(|(k, _)| k.as_ref() == "orderId")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if let Some(body) = body {
+        ids.extend(body.get("orderId").map(text));
+        ids.extend(body["orderIds"].as_array().into_iter().flatten().map(text));
+    }
+    ids
+}
+
 /// A request as the mock server received it.
 #[derive(Debug, Clone)]
 pub struct Captured {
@@ -203,7 +222,7 @@ impl MockServer {
     }
 }
 
-/// The published header-signature vector (provider-docs/xportcn/overview.md, also in tests/vectors) as a
+/// The header-signature vector of vendor-docs/notes/xportcn/overview.md (also in tests/vectors) as a
 /// deterministic client setup: fixed clock and nonce, so the expected `signature` header is known.
 pub mod vector {
     use sourcing_runtime::signing::{FixedClock, FixedNonce};

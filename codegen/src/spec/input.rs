@@ -12,7 +12,9 @@ pub const BODY_COLLISION_PREFIX: &str = "body_";
 /// parameter (its name) and per top-level JSON body property (its name, or `body_<name>` when a query
 /// parameter has the same name, e.g. PandaPon `refund_info`'s `refundId` and `body_refundId`); `required`
 /// lists the required query parameters and, when the body is required, the body's required properties.
-/// `additionalProperties` is the body's (open bodies accept extra properties), otherwise `false`.
+/// `additionalProperties` is the body's when it states one, otherwise `true`: the vendors accept properties
+/// they do not document (their own published examples send fields absent from their parameter tables, e.g.
+/// Dajisaas `flow`), as the OpenAPI request schemas (open objects) say; the sandbox does the same.
 /// Signer-owned fields (`appKey`, `sign`, …) are not inputs.
 pub(super) fn input_schema(raw: &Value, op: &OperationModel, ptr: &str) -> OpResult<Value> {
     use crate::json_schema::Converter;
@@ -78,10 +80,10 @@ pub(super) fn input_schema(raw: &Value, op: &OperationModel, ptr: &str) -> OpRes
             ]);
             match raw.pointer(&bptr) {
                 Some(v) => conv.convert(v).map_err(|m| (bptr, m))?,
-                None => Value::Bool(false),
+                None => Value::Bool(true),
             }
         }
-        None => Value::Bool(false),
+        None => Value::Bool(true),
     };
     root.insert("additionalProperties".into(), extra);
     Ok(conv.finish(Value::Object(root)))

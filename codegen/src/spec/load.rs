@@ -1,10 +1,11 @@
 //! Reading a spec file: YAML, the OpenAPI 3.0 meta-schema, `x-sourcing`, components, every operation and
 //! `x-hand-written`, into a [`ProviderSpec`].
 
+use super::OpResult;
 use super::examples::check_examples;
 use super::input::input_schema;
 use super::model::*;
-use super::operation::operation;
+use super::operation::{OpContext, operation};
 use super::schema::{envelope_parts, rust_type_of};
 use crate::error::{CodegenError, pointer};
 use openapiv3::{OpenAPI, ReferenceOr};
@@ -20,158 +21,28 @@ pub fn load(path: &Path, display: &Path) -> Result<ProviderSpec, CodegenError> {
 
 /// Parse and validate spec text.
 pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
-    let err = |loc: String, msg: String| CodegenError::new(display, loc, msg);
-
-    // YAML syntax first, so syntax errors carry a line and column.
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let loc = e
-            .location()
-            .map(|l| format!("line {} column {}", l.line(), l.column()))
-            .unwrap_or_default();
-        err(loc, format!("invalid YAML: {e}"))
-    })?;
-    if let Some((loc, key)) = non_string_key(&value, "") {
-        return Err(err(
-            loc,
-            format!(
-                "the key {key} is not a string (YAML reads unquoted null, Null, true, numbers… as such): quote it"
-            ),
-        ));
-    }
-    let raw: Value = serde_json::to_value(&value)
-        .map_err(|e| err(String::new(), format!("not representable as JSON: {e}")))?;
-    if let Some(version) = raw.get("openapi").and_then(Value::as_str)
-        && !version.starts_with("3.0.")
-    {
-        return Err(err(
-            "/openapi".into(),
-            format!("version {version} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)"),
-        ));
-    }
-    // The official OpenAPI 3.0 JSON Schema before anything else, then the rules tools rely on.
-    super::validate::meta_schema(&raw).map_err(|(l, m)| err(l, m))?;
-    super::validate::strict_rules(&raw).map_err(|(l, m)| err(l, m))?;
-    let source = value.clone();
-    let openapi: OpenAPI = serde_path_to_error::deserialize(value).map_err(|e| {
+    let err = |(loc, msg): (String, String)| CodegenError::new(display, loc, msg);
+    let (source, raw) = read_document(text).map_err(err)?;
+    let openapi: OpenAPI = serde_path_to_error::deserialize(source.clone()).map_err(|e| {
         let loc = pointer(e.path().iter().map(|seg| seg.to_string()));
-        err(loc, format!("not an OpenAPI 3.0 document: {}", e.inner()))
+        err((loc, format!("not an OpenAPI 3.0 document: {}", e.inner())))
     })?;
-    let meta = sourcing_meta(&openapi).map_err(|m| err("/x-sourcing".into(), m))?;
+    let meta = sourcing_meta(&openapi).map_err(|m| err(("/x-sourcing".into(), m)))?;
     let base_url = openapi
         .servers
         .first()
         .map(|s| s.url.clone())
         .ok_or_else(|| {
-            err(
+            err((
                 "/servers".into(),
                 "no server: the first server is the production base URL".into(),
-            )
+            ))
         })?;
-
-    let components = openapi
-        .components
-        .as_ref()
-        .ok_or_else(|| err("/components".into(), "missing components".into()))?;
-    let schemes = &components.security_schemes;
-    let mut replacements = Vec::new();
-    let mut envelope_data = Vec::new();
-    for (name, schema) in &components.schemas {
-        let ptr = pointer(["components", "schemas", name]);
-        let ReferenceOr::Item(schema) = schema else {
-            return Err(err(
-                ptr,
-                "a component schema must not be a bare $ref".into(),
-            ));
-        };
-        if !is_rust_type_name(name) {
-            return Err(err(
-                ptr,
-                format!("schema name {name:?} must be PascalCase ASCII"),
-            ));
-        }
-        if let Some(v) = schema.schema_data.extensions.get("x-runtime-type") {
-            let path = v.as_str().ok_or_else(|| {
-                err(
-                    format!("{ptr}/x-runtime-type"),
-                    "must be a Rust type path string".into(),
-                )
-            })?;
-            replacements.push((name.clone(), path.to_string()));
-        } else if let Some(data) = envelope_parts(schema) {
-            let data_ty = rust_type_of(data, &meta.crate_name)
-                .map_err(|m| err(format!("{ptr}/allOf/1/properties/data"), m))?;
-            replacements.push((
-                name.clone(),
-                format!("{}<{data_ty}>", envelope_rust_path(meta.envelope)),
-            ));
-            envelope_data.push((name.clone(), data_ty));
-        }
-    }
-
-    let default_security = openapi.security.clone();
-    let mut operations: Vec<OperationModel> = Vec::new();
-    for (path, item) in openapi.paths.paths.iter() {
-        let item_ptr = pointer(["paths", path]);
-        let ReferenceOr::Item(item) = item else {
-            return Err(err(
-                item_ptr,
-                "path items must not be $ref (progenitor does not support it)".into(),
-            ));
-        };
-        if !path.starts_with('/') {
-            return Err(err(item_ptr, "paths start with '/'".into()));
-        }
-        for (method, op) in item.iter() {
-            let ptr = format!("{item_ptr}/{method}");
-            let mut model = operation(
-                op,
-                method,
-                path,
-                &ptr,
-                &openapi,
-                default_security.as_ref(),
-                schemes,
-                &envelope_data,
-            )
-            .map_err(|(loc, msg)| err(loc, msg))?;
-            model.input_schema = input_schema(&raw, &model, &ptr).map_err(|(l, m)| err(l, m))?;
-            model.response_json_schema =
-                crate::json_schema::component(&raw, &model.response_schema).map_err(|m| {
-                    err(
-                        format!("{ptr}/responses/200/content/application~1json/schema"),
-                        m,
-                    )
-                })?;
-            if let Some(prev) = operations.iter().find(|o| o.id == model.id) {
-                return Err(err(
-                    format!("{ptr}/operationId"),
-                    format!(
-                        "duplicate operationId {} (also {} {})",
-                        model.id, prev.method, prev.path
-                    ),
-                ));
-            }
-            operations.push(model);
-        }
-    }
-    if operations.is_empty() {
-        return Err(err("/paths".into(), "the spec has no operations".into()));
-    }
-    let hand_written = hand_written(&openapi).map_err(|(l, m)| err(l, m))?;
-    for (i, h) in hand_written.iter().enumerate() {
-        if operations.iter().any(|o| o.id == h.id) {
-            return Err(err(
-                format!("/x-hand-written/{i}/id"),
-                format!(
-                    "{} is also an operationId (both become client methods)",
-                    h.id
-                ),
-            ));
-        }
-    }
-
-    let example_counts = check_examples(&raw, &operations).map_err(|(l, m)| err(l, m))?;
-
+    let (replacements, envelope_data) = components(&openapi, &meta).map_err(err)?;
+    let operations = operations(&raw, &openapi, &envelope_data).map_err(err)?;
+    let hand_written = hand_written(&openapi).map_err(err)?;
+    check_hand_written_ids(&hand_written, &operations).map_err(err)?;
+    let example_counts = check_examples(&raw, &operations).map_err(err)?;
     Ok(ProviderSpec {
         example_counts,
         file: display.to_path_buf(),
@@ -185,6 +56,164 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
         envelope_data,
         hand_written,
     })
+}
+
+/// The YAML document and its JSON form, checked against the OpenAPI 3.0 meta-schema and the strictness
+/// rules before anything else reads it. YAML syntax errors carry a line and column.
+fn read_document(text: &str) -> OpResult<(serde_yaml::Value, Value)> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let loc = e
+            .location()
+            .map(|l| format!("line {} column {}", l.line(), l.column()))
+            .unwrap_or_default();
+        (loc, format!("invalid YAML: {e}"))
+    })?;
+    if let Some((loc, key)) = non_string_key(&value, "") {
+        return Err((
+            loc,
+            format!(
+                "the key {key} is not a string (YAML reads unquoted null, Null, true, numbers… as such): quote it"
+            ),
+        ));
+    }
+    let raw: Value = serde_json::to_value(&value)
+        .map_err(|e| (String::new(), format!("not representable as JSON: {e}")))?;
+    if let Some(version) = raw.get("openapi").and_then(Value::as_str)
+        && !version.starts_with("3.0.")
+    {
+        return Err((
+            "/openapi".into(),
+            format!("version {version} is not 3.0.x (progenitor 0.15 reads only OpenAPI 3.0)"),
+        ));
+    }
+    // The official OpenAPI 3.0 JSON Schema before anything else, then the rules tools rely on.
+    super::validate::meta_schema(&raw)?;
+    super::validate::strict_rules(&raw)?;
+    Ok((value, raw))
+}
+
+/// The component schemas: PascalCase names, no bare `$ref`; which are swapped for runtime types
+/// (`x-runtime-type`, and every envelope for the runtime's envelope type) and the `data` type of each
+/// envelope.
+fn components(openapi: &OpenAPI, meta: &SourcingMeta) -> OpResult<(Replacements, Replacements)> {
+    let components = openapi
+        .components
+        .as_ref()
+        .ok_or(("/components".to_string(), "missing components".to_string()))?;
+    let mut replacements = Vec::new();
+    let mut envelope_data = Vec::new();
+    for (name, schema) in &components.schemas {
+        let ptr = pointer(["components", "schemas", name]);
+        let ReferenceOr::Item(schema) = schema else {
+            return Err((ptr, "a component schema must not be a bare $ref".into()));
+        };
+        if !is_rust_type_name(name) {
+            return Err((
+                ptr,
+                format!("schema name {name:?} must be PascalCase ASCII"),
+            ));
+        }
+        if let Some(v) = schema.schema_data.extensions.get("x-runtime-type") {
+            let path = v.as_str().ok_or_else(|| {
+                (
+                    format!("{ptr}/x-runtime-type"),
+                    "must be a Rust type path string".to_string(),
+                )
+            })?;
+            replacements.push((name.clone(), path.to_string()));
+        } else if let Some(data) = envelope_parts(schema) {
+            let data_ty = rust_type_of(data, &meta.crate_name)
+                .map_err(|m| (format!("{ptr}/allOf/1/properties/data"), m))?;
+            replacements.push((
+                name.clone(),
+                format!("{}<{data_ty}>", envelope_rust_path(meta.envelope)),
+            ));
+            envelope_data.push((name.clone(), data_ty));
+        }
+    }
+    Ok((replacements, envelope_data))
+}
+
+/// Component name -> Rust type path.
+type Replacements = Vec<(String, String)>;
+
+/// Every operation of every path, in document order, with its input and response JSON Schemas; ids unique.
+fn operations(
+    raw: &Value,
+    openapi: &OpenAPI,
+    envelope_data: &[(String, String)],
+) -> OpResult<Vec<OperationModel>> {
+    let mut operations: Vec<OperationModel> = Vec::new();
+    for (path, item) in openapi.paths.paths.iter() {
+        let item_ptr = pointer(["paths", path]);
+        let ReferenceOr::Item(item) = item else {
+            return Err((
+                item_ptr,
+                "path items must not be $ref (progenitor does not support it)".into(),
+            ));
+        };
+        if !path.starts_with('/') {
+            return Err((item_ptr, "paths start with '/'".into()));
+        }
+        for (method, op) in item.iter() {
+            let ptr = format!("{item_ptr}/{method}");
+            let cx = OpContext {
+                op,
+                method,
+                path,
+                ptr: &ptr,
+                openapi,
+                envelope_data,
+            };
+            let model = with_schemas(raw, operation(&cx)?, &ptr)?;
+            if let Some(prev) = operations.iter().find(|o| o.id == model.id) {
+                return Err((
+                    format!("{ptr}/operationId"),
+                    format!(
+                        "duplicate operationId {} (also {} {})",
+                        model.id, prev.method, prev.path
+                    ),
+                ));
+            }
+            operations.push(model);
+        }
+    }
+    if operations.is_empty() {
+        return Err(("/paths".into(), "the spec has no operations".into()));
+    }
+    Ok(operations)
+}
+
+/// The operation with its self-contained JSON Schemas: inputs and the whole 200 response.
+fn with_schemas(raw: &Value, mut model: OperationModel, ptr: &str) -> OpResult<OperationModel> {
+    model.input_schema = input_schema(raw, &model, ptr)?;
+    model.response_json_schema = crate::json_schema::component(raw, &model.response_schema)
+        .map_err(|m| {
+            (
+                format!("{ptr}/responses/200/content/application~1json/schema"),
+                m,
+            )
+        })?;
+    Ok(model)
+}
+
+/// A hand-written endpoint's id is a client method name, so no operation may have it too.
+fn check_hand_written_ids(
+    hand_written: &[HandWritten],
+    operations: &[OperationModel],
+) -> OpResult<()> {
+    for (i, h) in hand_written.iter().enumerate() {
+        if operations.iter().any(|o| o.id == h.id) {
+            return Err((
+                format!("/x-hand-written/{i}/id"),
+                format!(
+                    "{} is also an operationId (both become client methods)",
+                    h.id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The first mapping key that is not a string (JSON object keys must be), with the pointer of its mapping.

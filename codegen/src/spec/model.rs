@@ -17,10 +17,11 @@ pub struct SourcingMeta {
     pub env_prefix: String,
 }
 
-// The runtime's lists are the one home of envelope, credential, scheme and flow-role names: the spec's
-// values are parsed with their `from_name`s, and generated code names their variants.
+// The runtime's lists are the one home of envelope, credential, scheme, flow-role and effect names: the
+// spec's values are parsed with their `from_name`s, and generated code names their variants.
 pub use sourcing_runtime::operation::{
-    AuthStyle, CredentialStyle as CredentialsKind, EnvelopeStyle as EnvelopeKind, FlowRole, names,
+    AuthStyle, CredentialStyle as CredentialsKind, Effect, EnvelopeStyle as EnvelopeKind, FlowRole,
+    names,
 };
 
 /// The path of an envelope's type in generated code (`::sourcing_runtime::PandaponEnvelope`).
@@ -85,8 +86,11 @@ pub struct OperationModel {
     pub summary: String,
     /// Security scheme name (`AccessKeyV1`, …).
     pub auth: String,
+    /// `x-effect`: what the operation does (read, write, pay).
+    pub effect: Effect,
+    /// `x-idempotent`: repeating it has no further effect (default: only reads).
     pub idempotent: bool,
-    /// Row id in `provider-docs/CATALOGUE.md`.
+    /// Row id in `vendor-docs/catalogue.md`.
     pub catalogue_id: String,
     pub params: Vec<ParamModel>,
     /// Component name of the JSON request body.

@@ -51,8 +51,8 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
         let builder = format_ident!("{}", client.builders[&op.id]);
         let data = data_type(spec, op);
         let konst = const_ident(op);
-        let retry = if op.idempotent {
-            "Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy."
+        let retry = if sourcing_runtime::policy::retried(op.effect) {
+            "A read: retried on transport errors, 408, 429 and 5xx per the client's policy."
         } else {
             "Sent exactly once: never retried automatically."
         };
@@ -177,11 +177,10 @@ pub fn hooks(spec: &ProviderSpec, client: &ClientCode) -> TokenStream {
                 .await
             }
 
-            /// Signed like the documented operations under the same first path segment.
-            ///
             /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
-            /// privately), with the same signing, envelope mapping and errors as generated operations; returns
-            /// `data` untyped. Never retried automatically.
+            /// privately), signed like the documented operations under the same first path segment (the most
+            /// common scheme among them, else among all operations), with the same envelope mapping and errors
+            /// as generated operations; returns `data` untyped. Never retried automatically.
             pub async fn call_raw(
                 &self,
                 method: reqwest::Method,

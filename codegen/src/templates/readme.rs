@@ -12,13 +12,18 @@ pub fn readme(spec: &ProviderSpec, header: &str) -> String {
             ""
         };
         rows.push_str(&format!(
-            "| `{}` | {} `{}` | {} | {mark}{} | {} |\n",
+            "| `{}` | {} `{}` | {} | {mark}{} | {} | {} |\n",
             op.id,
             op.method,
             op.path,
             op.tag,
             op.summary.replace('|', "\\|"),
-            if op.idempotent { "yes" } else { "never" }
+            op.effect.name(),
+            if sourcing_runtime::policy::retried(op.effect) {
+                "yes"
+            } else {
+                "never"
+            }
         ));
     }
     let mut hand = String::new();
@@ -46,9 +51,11 @@ let client = {krate}::Client::from_env()?; // {prefix}_* credentials, optional {
 ```
 
 ## Operations
+
+The effect is the spec's `x-effect`: {effects}. Only reads are retried automatically.
 {unconfirmed_note}
-| method | endpoint | area | summary | retried |
-|---|---|---|---|---|
+| operation | endpoint | area | summary | effect | retried |
+|---|---|---|---|---|---|
 {rows}{hand}"#,
         header_text = header.trim_start_matches("//").trim(),
         unconfirmed_note = if spec.operations.iter().any(|o| o.evidence.is_some()) {
@@ -61,6 +68,11 @@ let client = {krate}::Client::from_env()?; // {prefix}_* credentials, optional {
         } else {
             String::new()
         },
+        effects = sourcing_runtime::Effect::ALL
+            .iter()
+            .map(|e| format!("`{}` {}", e.name(), e.meaning()))
+            .collect::<Vec<_>>()
+            .join("; "),
         krate = m.crate_name,
         title = m.title,
         file = spec.file.display(),

@@ -66,7 +66,7 @@ paths:
   /a:
     get:
       operationId: area_get
-      x-idempotent: true
+      x-effect: read
       x-catalogue-id: {catalogue_id}
       tags: [area]
       summary: Get a
@@ -80,7 +80,7 @@ paths:
   /e:
     post:
       operationId: area_e
-      x-idempotent: false
+      x-effect: write
       x-catalogue-id: demo.e
       tags: [area]
       summary: Post e
@@ -210,7 +210,7 @@ paths:
   /d:
     get:
       operationId: area_d
-      x-idempotent: true
+      x-effect: read
       x-catalogue-id: {catalogue_id}
       x-evidence: third-party-client
       x-evidence-source: a client calls GET /d

@@ -18,7 +18,7 @@ paths:
   /a:
     get:
       operationId: area_get
-      x-idempotent: true
+      x-effect: read
       x-catalogue-id: demo.a
       tags: [area]
       summary: Get a

@@ -13,7 +13,7 @@ paths:
   /a:
     get:
       operationId: area_get
-      x-idempotent: true
+      x-effect: read
       x-catalogue-id: demo.a
       tags: [area]
       summary: Get a
@@ -61,6 +61,24 @@ fn valid_spec_generates() {
     let files = sourcing_codegen::generate(&spec).unwrap();
     assert!(files.iter().any(|f| f.path.ends_with("src/client.rs")));
     assert!(files.iter().all(|f| f.contents.contains("@generated")));
+    // The templates are provider-neutral: remarks about one provider come from its spec.
+    for f in &files {
+        for remark in ["PandaPon", "Dajisaas", "Xportcn", "nonce-str"] {
+            assert!(
+                !f.contents.contains(remark),
+                "{} mentions {remark}",
+                f.path.display()
+            );
+        }
+    }
+    let table = files
+        .iter()
+        .find(|f| f.path.ends_with("src/operations.rs"))
+        .unwrap();
+    assert!(
+        table.contents.contains("effect: Effect::Read,"),
+        "the declared effect reaches the operation table"
+    );
 }
 
 #[test]
@@ -82,8 +100,8 @@ fn each_broken_spec_names_where_and_why() {
             "/openapi: version 3.1.0 is not 3.0.x",
         ),
         (
-            "      x-idempotent: true\n",
-            "",
+            "      x-effect: read\n",
+            "      x-effect: read\n      x-idempotent: 1\n",
             "/paths/~1a/get/x-idempotent: x-idempotent must be true or false",
         ),
         (
@@ -318,8 +336,8 @@ fn names_are_checked_against_the_runtimes_lists() {
         (with_scheme, names(AuthStyle::ALL, AuthStyle::scheme_name)),
         (
             VALID.replace(
-                "      x-idempotent: true\n",
-                "      x-idempotent: true\n      x-flow-role: refund\n",
+                "      x-effect: read\n",
+                "      x-effect: read\n      x-flow-role: refund\n",
             ),
             names(FlowRole::ALL, FlowRole::name),
         ),
@@ -335,8 +353,8 @@ fn names_are_checked_against_the_runtimes_lists() {
 
     // A valid role reaches the operation table.
     let spec = VALID.replace(
-        "      x-idempotent: true\n",
-        "      x-idempotent: true\n      x-flow-role: detail\n",
+        "      x-effect: read\n",
+        "      x-effect: read\n      x-flow-role: detail\n",
     );
     let model = parse(&spec, Path::new("specs/demo.yaml")).unwrap();
     assert_eq!(model.operations[0].flow_role, Some(FlowRole::Detail));
@@ -354,4 +372,64 @@ fn signer_params_are_the_schemes_own_list() {
         err.contains("x-signer-params") && err.contains("AccessKeyV1 scheme adds []"),
         "{err}"
     );
+}
+
+/// `x-effect` is required and one of the runtime's list; the error names the operation, where it is and the
+/// valid values. A declared effect reaches the model; `x-idempotent` defaults to "only reads" and may not
+/// contradict a read.
+#[test]
+fn x_effect_is_required_and_named() {
+    use sourcing_runtime::operation::{Effect, names};
+    let missing = error_of(&VALID.replace("      x-effect: read\n", ""));
+    assert!(
+        missing.contains(
+            "/paths/~1a/get/x-effect: operation area_get needs x-effect, one of read, write, pay"
+        ),
+        "{missing}"
+    );
+    let unknown = error_of(&VALID.replace("x-effect: read", "x-effect: delete"));
+    assert!(
+        unknown.contains("/paths/~1a/get/x-effect: operation area_get: x-effect \"delete\" is not one of read, write, pay"),
+        "{unknown}"
+    );
+    assert!(
+        unknown.contains("pay: moves money or returns a payment link"),
+        "{unknown}"
+    );
+    let not_text = error_of(&VALID.replace("x-effect: read", "x-effect: [read]"));
+    assert!(
+        not_text.contains("x-effect [\"read\"] is not one of"),
+        "{not_text}"
+    );
+    assert_eq!(names(Effect::ALL, Effect::name), "read, write, pay");
+
+    let contradiction = error_of(&VALID.replace(
+        "      x-effect: read\n",
+        "      x-effect: read\n      x-idempotent: false\n",
+    ));
+    assert!(
+        contradiction.contains(
+            "/paths/~1a/get/x-idempotent: x-idempotent: false contradicts x-effect: read"
+        ),
+        "{contradiction}"
+    );
+
+    for (effect, idempotent, expected) in [
+        ("read", "", (Effect::Read, true)),
+        ("write", "", (Effect::Write, false)),
+        ("pay", "", (Effect::Pay, false)),
+        ("pay", "      x-idempotent: true\n", (Effect::Pay, true)),
+    ] {
+        let spec = VALID.replace(
+            "      x-effect: read\n",
+            &format!("      x-effect: {effect}\n{idempotent}"),
+        );
+        let model = parse(&spec, Path::new("specs/demo.yaml")).unwrap();
+        let op = &model.operations[0];
+        assert_eq!(
+            (op.effect, op.idempotent),
+            expected,
+            "{effect} {idempotent:?}"
+        );
+    }
 }

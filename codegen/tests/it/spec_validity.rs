@@ -15,7 +15,7 @@ paths:
   /a:
     post:
       operationId: area_post
-      x-idempotent: false
+      x-effect: write
       x-catalogue-id: demo.a
       tags: [area]
       summary: Post a

@@ -19,7 +19,7 @@ paths:
   /a:
     get:
       operationId: area_get
-      x-idempotent: true
+      x-effect: read
       x-catalogue-id: demo.a
       tags: [area]
       summary: Get a
@@ -33,7 +33,7 @@ paths:
   /d:
     get:
       operationId: area_d
-      x-idempotent: true
+      x-effect: read
       x-catalogue-id: demo.d
       x-evidence: third-party-client
       x-evidence-source: a test client calls GET /d with q

@@ -43,6 +43,9 @@ pub enum Error {
     /// (`sourcing_runtime::Error::PartialFailure`, see [`Error::partial_failure`]).
     #[error(transparent)]
     Vendor(#[from] sourcing_runtime::Error),
+    /// The order journal (`Buyer::with_journal`) could not record the step's intent. Nothing was sent.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
     /// The vendor answered an amount that is not an exact decimal.
     #[error(transparent)]
     Money(#[from] crate::money::MoneyError),
@@ -72,7 +75,8 @@ impl Error {
             | Error::NotEnabled { .. }
             | Error::WrongPlatform { .. }
             | Error::InvalidInput { .. }
-            | Error::ProductRef(_) => true,
+            | Error::ProductRef(_)
+            | Error::Journal(_) => true,
             Error::Vendor(e) => matches!(
                 e,
                 sourcing_runtime::Error::InvalidRequest { .. }

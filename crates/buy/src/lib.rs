@@ -71,12 +71,14 @@ mod error;
 mod flow;
 #[cfg(feature = "dajisaas-unconfirmed")]
 mod flow_unconfirmed;
+pub mod journal;
 mod money;
 mod product_ref;
 mod types;
 
 pub use capability::{Provider, Step, Support, markdown_table};
 pub use error::Error;
+pub use journal::Journal;
 pub use money::{Decimal, Money, MoneyError, MoneyUnit};
 pub use product_ref::{Platform, ProductRef, ProductRefError};
 pub use types::*;
@@ -93,12 +95,14 @@ pub enum Client {
 #[derive(Clone, Debug)]
 pub struct Buyer {
     client: Client,
+    journal: Option<std::sync::Arc<dyn Journal>>,
 }
 
 impl From<pandapon::Client> for Buyer {
     fn from(c: pandapon::Client) -> Self {
         Buyer {
             client: Client::Pandapon(c),
+            journal: None,
         }
     }
 }
@@ -107,6 +111,7 @@ impl From<dajisaas::Client> for Buyer {
     fn from(c: dajisaas::Client) -> Self {
         Buyer {
             client: Client::Dajisaas(c),
+            journal: None,
         }
     }
 }
@@ -115,6 +120,7 @@ impl From<xportcn::Client> for Buyer {
     fn from(c: xportcn::Client) -> Self {
         Buyer {
             client: Client::Xportcn(c),
+            journal: None,
         }
     }
 }
@@ -126,6 +132,35 @@ impl Buyer {
             Client::Dajisaas(_) => Provider::Dajisaas,
             Client::Xportcn(_) => Provider::Xportcn,
         }
+    }
+
+    /// Records every order step in `journal` (e.g. `sourcing_ledger::Ledger`): the intent before it is
+    /// sent — a step whose intent cannot be recorded is not sent ([`Error::Journal`]) — and the answer,
+    /// the refusal or the unknown outcome after.
+    pub fn with_journal(mut self, journal: std::sync::Arc<dyn Journal>) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
+    /// Runs `call` between the journal's `before` and `after` (just `call` without a journal).
+    async fn journaled<T>(
+        &self,
+        intent: journal::Intent<'_>,
+        call: impl std::future::Future<Output = Result<T, Error>>,
+        answer: for<'t> fn(&'t T) -> journal::Answer<'t>,
+    ) -> Result<T, Error> {
+        let Some(journal) = &self.journal else {
+            return call.await;
+        };
+        let provider = self.provider();
+        let ticket = journal.before(provider, &intent).await?;
+        let result = call.await;
+        let outcome = match &result {
+            Ok(value) => journal::Outcome::Answered(answer(value)),
+            Err(error) => journal::Outcome::of_error(error),
+        };
+        journal.after(provider, ticket, &intent, outcome).await;
+        result
     }
 
     /// The generated client, for everything beyond the shared flow.
@@ -181,27 +216,43 @@ impl Buyer {
     /// Prices and freight of an order, without ordering.
     pub async fn preview(&self, draft: &OrderDraft) -> Result<Preview, Error> {
         self.check(Step::Preview)?;
-        flow::preview(self, draft).await
+        let intent = journal::Intent::Preview { draft };
+        self.journaled(intent, flow::preview(self, draft), |v| {
+            journal::Answer::Preview(v)
+        })
+        .await
     }
 
     /// Creates an order. Sent exactly once, never retried.
     pub async fn create_order(&self, draft: &OrderDraft) -> Result<CreatedOrder, Error> {
         self.check(Step::CreateOrder)?;
-        flow::create_order(self, draft).await
+        let intent = journal::Intent::CreateOrder { draft };
+        self.journaled(intent, flow::create_order(self, draft), |v| {
+            journal::Answer::Created(v)
+        })
+        .await
     }
 
     /// Pays one order. Sent exactly once, never retried: a failed call may have reached the vendor, so
     /// check the order before paying again.
     pub async fn pay(&self, order_id: &str) -> Result<Payment, Error> {
         self.check(Step::Pay)?;
-        flow::pay(self, order_id).await
+        let intent = journal::Intent::Pay { order_id };
+        self.journaled(intent, flow::pay(self, order_id), |v| {
+            journal::Answer::Paid(v)
+        })
+        .await
     }
 
     /// Pays several orders in one call. A batch where any order failed is an error holding the runtime's
     /// `PartialFailure` ([`Error::partial_failure`]). Never retried.
     pub async fn pay_batch(&self, order_ids: &[String]) -> Result<BatchPayment, Error> {
         self.check(Step::PayBatch)?;
-        flow::pay_batch(self, order_ids).await
+        let intent = journal::Intent::PayBatch { order_ids };
+        self.journaled(intent, flow::pay_batch(self, order_ids), |v| {
+            journal::Answer::BatchPaid(v)
+        })
+        .await
     }
 
     /// An order's state and details.
@@ -214,7 +265,10 @@ impl Buyer {
     /// code on Dajisaas (its example sends `buyerCancel`). Never retried.
     pub async fn cancel(&self, order_id: &str, reason: &str) -> Result<Cancelled, Error> {
         self.check(Step::Cancel)?;
-        flow::cancel(self, order_id, reason).await
+        let intent = journal::Intent::Cancel { order_id, reason };
+        let call = flow::cancel(self, order_id, reason);
+        self.journaled(intent, call, |v| journal::Answer::Cancelled(v))
+            .await
     }
 
     /// Confirms that the goods of an order (its sub-orders `sub_order_ids`) arrived. Never retried.
@@ -224,7 +278,13 @@ impl Buyer {
         sub_order_ids: &[String],
     ) -> Result<ReceiptConfirmed, Error> {
         self.check(Step::ConfirmReceipt)?;
-        flow::confirm_receipt(self, order_id, sub_order_ids).await
+        let intent = journal::Intent::ConfirmReceipt {
+            order_id,
+            sub_order_ids,
+        };
+        let call = flow::confirm_receipt(self, order_id, sub_order_ids);
+        self.journaled(intent, call, |v| journal::Answer::Received(v))
+            .await
     }
 
     /// The logistics of an order. No provider publishes a 1688 order-logistics endpoint: always

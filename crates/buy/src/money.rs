@@ -243,6 +243,28 @@ impl serde::Serialize for Money {
     }
 }
 
+/// The schema of what `Serialize` writes (four strings); hand-written because the serialisation is.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An exact CNY amount in the unit the vendor wrote it in, as decimal text.",
+            "type": "object",
+            "properties": {
+                "amount": {"type": "string", "description": "Exact decimal, in `unit`"},
+                "unit": {"type": "string", "enum": ["fen", "yuan"]},
+                "currency": {"type": "string", "const": "CNY"},
+                "yuan": {"type": "string", "description": "The same amount in yuan, exact"}
+            },
+            "required": ["amount", "unit", "currency", "yuan"]
+        })
+    }
+}
+
 impl fmt::Display for Money {
     /// `6400 fen (64 CNY)`, `1.8 yuan (1.8 CNY)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -47,7 +47,8 @@ impl serde::Serialize for Never {
 }
 
 /// A receiving address in mainland China, in the fields all three vendors name (`addressParam`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Address {
     /// Receiver (`fullName`).
     pub full_name: String,
@@ -72,7 +73,8 @@ pub struct Address {
 }
 
 /// One line of goods: a 1688 offer, its SKU specification and a quantity (`cargoParamList[]`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderLine {
     /// The 1688 offer (from [`crate::ProductRef`] or a bare id).
     pub offer_id: String,
@@ -82,7 +84,8 @@ pub struct OrderLine {
 }
 
 /// What to preview or order (one seller's goods).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderDraft {
     pub address: Address,
     pub lines: Vec<OrderLine>,
@@ -96,7 +99,8 @@ pub struct OrderDraft {
 }
 
 /// A keyword search.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SearchQuery {
     pub keyword: String,
     /// Page number, from 1.
@@ -116,6 +120,7 @@ impl SearchQuery {
 
 /// A search result.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SearchHit {
     pub title: Option<String>,
     pub image_url: Option<String>,
@@ -125,6 +130,7 @@ pub struct SearchHit {
 
 /// A page of search results.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     pub total_records: Option<i64>,
@@ -153,6 +159,7 @@ impl SearchPage {
 
 /// A product's details.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Product {
     /// The offer id the vendor answered with (exact text), else the one asked for.
     pub offer_id: String,
@@ -190,6 +197,7 @@ impl Product {
 
 /// A priced line of a preview.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PreviewLine {
     pub offer_id: Option<String>,
     pub spec_id: Option<String>,
@@ -200,6 +208,7 @@ pub struct PreviewLine {
 
 /// The preview of one resulting order (vendors split by seller).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PreviewOrder {
     /// Goods + freight.
     pub total: Option<Money>,
@@ -211,6 +220,7 @@ pub struct PreviewOrder {
 
 /// An order preview: prices and freight, nothing ordered.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Preview {
     /// Empty where the vendor documents no amounts (PandaPon).
     pub orders: Vec<PreviewOrder>,
@@ -235,6 +245,7 @@ impl Preview {
 
 /// A created order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CreatedOrder {
     /// The new order's id where the vendor documents it (Dajisaas `orderId`). PandaPon publishes no response
     /// for order creation: `None`, read `raw()`.
@@ -262,6 +273,7 @@ impl CreatedOrder {
 
 /// What a payment call reported.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentOutcome {
     /// The vendor reports the order paid (PandaPon `protocolPaySuccess: true`; Xportcn `successOrderIds`).
@@ -274,6 +286,7 @@ pub enum PaymentOutcome {
 
 /// The answer to paying one order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Payment {
     pub order_id: String,
     pub outcome: PaymentOutcome,
@@ -300,6 +313,7 @@ impl Payment {
 /// A batch where every order went through (a partly failed batch is the runtime's
 /// `Error::PartialFailure`, wrapped in [`crate::Error::Vendor`]).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BatchPayment {
     /// The ids the vendor lists as done, exact text.
     pub paid: Vec<String>,
@@ -321,6 +335,7 @@ impl BatchPayment {
 
 /// An order state, normalised where a vendor document names the value, with the vendor's text kept.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderStatus {
     pub kind: StatusKind,
     /// The vendor's value as sent.
@@ -329,6 +344,7 @@ pub struct OrderStatus {
 
 /// Order states the vendor documents name. Anything else is `Other` (see [`OrderStatus::raw`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusKind {
     /// `WAITING_FOR_PAYMENT` (Xportcn/PandaPon order messages).
@@ -357,6 +373,7 @@ impl OrderStatus {
 
 /// A product line of an order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderItem {
     pub offer_id: Option<String>,
     pub sku_id: Option<String>,
@@ -371,6 +388,7 @@ pub struct OrderItem {
 
 /// An order's state and details.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderInfo {
     pub order_id: String,
     /// The order-level state, where the vendor documents it. Neither PandaPon (no response published) nor

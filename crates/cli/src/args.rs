@@ -1,16 +1,7 @@
-//! The command tree: one subcommand per provider, one per operation, one flag per documented parameter.
+//! The operation commands: one per provider, one per operation, one flag per documented parameter.
 
-use clap::{Arg, ArgAction, Command};
+use clap::{Arg, Command};
 use sourcing_runtime::operation::{Operation, Param, ParamLocation, Provider};
-
-pub const AFTER_HELP: &str = "\
-Credentials come from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for
-PandaPon/Xportcn; <PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS)
-or from --config FILE (KEY=VALUE lines with the same names). They are never printed.
-
-Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
-response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
-input or signing).";
 
 /// Marks an operation the vendor does not publish (known only from third-party clients) in the help.
 pub const UNCONFIRMED_MARK: &str = "[unconfirmed]";
@@ -78,11 +69,16 @@ pub fn flags(op: &Operation) -> Vec<String> {
 }
 
 fn operation_command(op: &'static Operation) -> Command {
-    let retry = if op.idempotent {
+    let retry = if sourcing_runtime::policy::retried(op.effect) {
         "retried on transient failures"
     } else {
         "never retried"
     };
+    let effect = format!(
+        "effect: {} — {}; {retry}",
+        op.effect.name(),
+        op.effect.meaning()
+    );
     let (about, unconfirmed) = match op.evidence {
         Some(source) => (
             format!("{UNCONFIRMED_MARK} {}", op.summary),
@@ -97,7 +93,7 @@ fn operation_command(op: &'static Operation) -> Command {
         .alias(op.id)
         .about(about.clone())
         .long_about(format!(
-            "{about}\n\n{} {} ({retry}).{unconfirmed}",
+            "{about}\n\n{} {} ({effect}).{unconfirmed}",
             op.method, op.path
         ));
     let flags = flags(op);
@@ -144,7 +140,7 @@ fn provider_about(p: &Provider) -> String {
     }
 }
 
-/// The subcommand of a provider: one sub-subcommand per operation of its table.
+/// `sourcing <provider>`: one subcommand per operation.
 pub fn provider_command(p: &'static Provider) -> Command {
     p.operations.iter().fold(
         Command::new(p.name)
@@ -153,115 +149,6 @@ pub fn provider_command(p: &'static Provider) -> Command {
             .arg_required_else_help(true),
         |cmd, op| cmd.subcommand(operation_command(op)),
     )
-}
-
-pub fn command() -> Command {
-    let global = [
-        Arg::new("base-url")
-            .long("base-url")
-            .global(true)
-            .value_name("URL")
-            .help("Call this base URL instead of the provider's production URL"),
-        Arg::new("sandbox")
-            .long("sandbox")
-            .global(true)
-            .action(ArgAction::SetTrue)
-            .help("Start the embedded sandbox and call it with its test credentials (no account needed)"),
-        Arg::new("config")
-            .long("config")
-            .global(true)
-            .value_name("FILE")
-            .help("Read credentials from KEY=VALUE lines (see below)"),
-        Arg::new("output")
-            .long("output")
-            .short('o')
-            .global(true)
-            .value_parser(["json", "table"])
-            .default_value("json")
-            .help("json (default) or a readable table for lists"),
-    ];
-    let sandbox = Command::new("sandbox")
-        .about("Run the local sandbox that speaks every provider's API")
-        .arg(
-            Arg::new("port")
-                .long("port")
-                .value_parser(clap::value_parser!(u16))
-                .default_value("8080")
-                .help("Port on 127.0.0.1"),
-        )
-        .arg(
-            Arg::new("fault")
-                .long("fault")
-                .action(ArgAction::Append)
-                .value_name("OP=FAULT[:N]")
-                .help("Inject a fault: OP is an operation id or *, FAULT one of latency-<ms>, <status>, drop, truncate, malformed, business-<code>; N limits it to the next N requests"),
-        );
-    let webhooks = Command::new("webhooks")
-        .about("Receive a provider's callbacks: verify, deduplicate, print each as a JSON line, answer 200")
-        .long_about(
-            "Receive a provider's callbacks on 127.0.0.1:PORT: verify them (Dajisaas: HMAC-SHA1 with \
-             DAJISAAS_APP_SECRET; PandaPon/Xportcn publish no signature), drop repeated deliveries, print each \
-             new message as one JSON line on stdout, and answer 200 once it is written. Malformed or oversized \
-             bodies get 4xx with the reason. Put a TLS proxy in front: the vendors require HTTPS.",
-        )
-        .arg(
-            Arg::new("provider")
-                .long("provider")
-                .required(true)
-                .value_parser(clap::builder::PossibleValuesParser::new(
-                    // The registry's providers whose callback format the receiver knows.
-                    sourcing_registry::providers()
-                        .iter()
-                        .map(|p| p.name)
-                        .filter(|name| sourcing_webhooks::Provider::NAMES.contains(name)),
-                ))
-                .help("Whose callbacks"),
-        )
-        .arg(
-            Arg::new("port")
-                .long("port")
-                .value_parser(clap::value_parser!(u16))
-                .default_value("8090")
-                .help("Port on 127.0.0.1"),
-        )
-        .arg(Arg::new("path").long("path").default_value("/").help("Callback path"));
-    let mcp = Command::new("mcp")
-        .about("Serve every operation as a Model Context Protocol tool on stdin/stdout (guarded; see --help)")
-        .long_about(crate::mcp::ABOUT)
-        .arg(
-            Arg::new("live")
-                .long("live")
-                .action(ArgAction::SetTrue)
-                .help("Call the providers whose credentials are set (environment or --config) instead of the embedded sandbox"),
-        )
-        .arg(
-            Arg::new("allow-writes")
-                .long("allow-writes")
-                .action(ArgAction::SetTrue)
-                .help("Also serve the operations that change something (create, cancel, confirm, cart and address edits)"),
-        )
-        .arg(
-            Arg::new("allow-payments")
-                .long("allow-payments")
-                .action(ArgAction::SetTrue)
-                .help("Also serve the operations that pay or return a payment link (they move money)"),
-        );
-    sourcing_registry::providers()
-        .iter()
-        .fold(
-            Command::new("sourcing")
-                .about("Typed, signed calls to PandaPon, Dajisaas and Xportcn, and a local sandbox")
-                .version(env!("CARGO_PKG_VERSION"))
-                .after_help(AFTER_HELP)
-                .subcommand_required(true)
-                .arg_required_else_help(true)
-                .args(global),
-            |cmd, p| cmd.subcommand(provider_command(p)),
-        )
-        .subcommand(sandbox)
-        .subcommand(webhooks)
-        .subcommand(mcp)
-        .subcommand(crate::buy::command())
 }
 
 #[cfg(test)]

@@ -1,16 +1,35 @@
 //! `sourcing buy <step> --provider X`: the purchase flow of `sourcing-buy` from a shell, on one provider or
-//! on all of them (`--provider all`) to compare their answers. Prints one JSON object per provider:
-//! `{"provider", "result"}` (the normalised answer, plus `raw`, the vendor's typed answer) or
-//! `{"provider", "error", "unsupported"?}`.
+//! on all of them (`--provider all`) to compare their answers. One answer per provider, a stream in the
+//! `--output` format (JSON lines by default): `{"provider", "result"}` (the normalised answer, plus `raw`, the
+//! vendor's typed answer) or `{"provider", "error", "unsupported"?}`.
 
-use crate::call::{Stop, runtime_for, settings};
-use crate::exit;
+use crate::backend::{Backend, Flag};
+use crate::output::{Format, Printer};
+use crate::subcommand::{Run, Subcommand};
+use crate::{Stop, exit};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Value, json};
 use sourcing_buy::{
     Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, SearchQuery,
 };
-use sourcing_sandbox::Sandbox;
+
+/// `sourcing buy <step>`.
+pub struct Buy;
+
+impl Subcommand for Buy {
+    fn commands(&self) -> Vec<Command> {
+        vec![
+            command()
+                .args(Flag::args(&Flag::ALL))
+                .arg(crate::ledger::store_arg())
+                .arg(Format::arg(Format::JsonLines)),
+        ]
+    }
+
+    fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
+        Box::pin(run(matches))
+    }
+}
 
 fn provider_arg() -> Arg {
     Arg::new("provider")
@@ -19,7 +38,7 @@ fn provider_arg() -> Arg {
         .value_parser(clap::builder::PossibleValuesParser::new(
             Provider::ALL.iter().map(|p| p.name()).chain(["all"]),
         ))
-        .help("Which provider (or all of them, one JSON line each)")
+        .help("Which provider (or all of them, one answer each)")
 }
 
 fn order_args(cmd: Command) -> Command {
@@ -58,20 +77,22 @@ fn order_args(cmd: Command) -> Command {
     ))
 }
 
-pub fn command() -> Command {
+fn command() -> Command {
     let order_id = || {
         Arg::new("order-id")
             .long("order-id")
             .required(true)
             .value_name("ID")
+            .help("Order id (19 digits, as text)")
     };
     Command::new("buy")
         .about("The purchase flow on any provider through one facade (sourcing-buy): compare providers from a shell")
         .long_about(
-            "The purchase flow on any provider through one facade (sourcing-buy). Prints one JSON object per \
+            "The purchase flow on any provider through one facade (sourcing-buy). Prints one answer per \
              provider: the normalised answer (exact ids; money with its unit, fen or yuan) and `raw`, the \
              vendor's typed answer; or the error, and `unsupported: true` for a step the provider does not \
-             support (refused before anything is sent). Payments are never retried.",
+             support (refused before anything is sent). One JSON line each by default; `-o json`: one JSON \
+             array; `-o table`: one row each (the answer's fields one level down). Payments are never retried.",
         )
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -141,14 +162,7 @@ fn ok<T: serde::Serialize>(result: &T, raw: Value) -> Outcome {
 
 fn failure(e: Error) -> (u8, Value) {
     let code = match &e {
-        Error::Vendor(v) => match v {
-            sourcing_runtime::Error::Api(_) | sourcing_runtime::Error::PartialFailure(_) => {
-                exit::BUSINESS
-            }
-            sourcing_runtime::Error::InvalidRequest { .. }
-            | sourcing_runtime::Error::Signing { .. } => exit::REQUEST,
-            _ => exit::TRANSPORT,
-        },
+        Error::Vendor(v) => exit::of(v),
         Error::Money(_) => exit::TRANSPORT,
         _ => exit::REQUEST,
     };
@@ -193,8 +207,8 @@ fn draft(m: &ArgMatches) -> Result<OrderDraft, Stop> {
                 format!("--line {line}: expected OFFER:SPEC_ID:QUANTITY"),
             ));
         };
-        let offer = ProductRef::parse(offer)
-            .map_err(|e| Stop(exit::USAGE, format!("--line {line}: {e}")))?;
+        let offer =
+            ProductRef::parse(offer).map_err(|e| Stop::usage(format!("--line {line}: {e}")))?;
         let quantity = quantity.parse::<u32>().map_err(|_| {
             Stop(
                 exit::USAGE,
@@ -242,7 +256,7 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Outcome, Stop
         }
         "detail" => {
             let product = ProductRef::parse(&text(m, "product").unwrap_or_default())
-                .map_err(|e| Stop(exit::USAGE, format!("--product: {e}")))?;
+                .map_err(|e| Stop::usage(format!("--product: {e}")))?;
             match buyer.product(&product).await {
                 Ok(r) => ok(&r, r.raw().to_json()),
                 Err(e) => Err(failure(e)),
@@ -278,69 +292,31 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Outcome, Stop
             Ok(r) => ok(&r, r.raw().to_json()),
             Err(e) => Err(failure(e)),
         },
-        other => return Err(Stop(exit::USAGE, format!("unknown buy step {other}"))),
+        other => return Err(Stop::usage(format!("unknown buy step {other}"))),
     })
 }
 
-async fn buyer_for(
-    provider: Provider,
-    sandbox: Option<&Sandbox>,
-    m: &ArgMatches,
-) -> Result<Buyer, Stop> {
-    let table = sourcing_registry::providers()
-        .iter()
-        .copied()
-        .find(|p| p.name == provider.name())
-        .ok_or_else(|| Stop(exit::USAGE, format!("unknown provider {provider}")))?;
-    let (base, runtime) = match sandbox {
-        Some(s) => (
-            s.base_url(table.name),
-            runtime_for(table, &crate::call::sandbox_settings(table), true)?,
-        ),
-        None => {
-            let settings = settings(m.get_one::<String>("config"))?;
-            let base = m
-                .get_one::<String>("base-url")
-                .cloned()
-                .or_else(|| {
-                    settings
-                        .get(&format!("{}_BASE_URL", table.env_prefix))
-                        .cloned()
-                })
-                .unwrap_or_else(|| table.production_base_url.to_string());
-            (base.clone(), runtime_for(table, &settings, false)?)
-        }
-    };
-    Ok(match provider {
-        Provider::Pandapon => pandapon::Client::with_runtime(&base, runtime).into(),
-        Provider::Dajisaas => dajisaas::Client::with_runtime(&base, runtime).into(),
-        Provider::Xportcn => xportcn::Client::with_runtime(&base, runtime).into(),
-    })
-}
-
-pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
+async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let (name, sm) = m
         .subcommand()
-        .ok_or_else(|| Stop(exit::USAGE, "buy: which step? see --help".into()))?;
+        .ok_or_else(|| Stop::usage("buy: which step? see --help"))?;
     let providers = match sm.get_one::<String>("provider").map(String::as_str) {
         Some("all") | None => Provider::ALL.to_vec(),
         Some(p) => Provider::from_name(p).into_iter().collect(),
     };
-    let sandbox = if sm.get_flag("sandbox") {
-        Some(
-            Sandbox::start()
-                .await
-                .map_err(|e| Stop(exit::CONFIG, format!("cannot start the sandbox: {e}")))?,
-        )
-    } else {
-        None
-    };
+    let backend = Backend::from_matches(sm).await?;
+    // `--store`: every order step is recorded in the ledger, its intent before it is sent.
+    let ledger = crate::ledger::open_ledger(sm).await?;
+    let mut printer = Printer::new(Format::of(sm, Format::JsonLines));
     let mut code = exit::OK;
     for provider in providers {
-        let buyer = buyer_for(provider, sandbox.as_ref(), sm).await?;
+        let mut buyer = backend.buyer(provider)?;
+        if let Some(ledger) = &ledger {
+            buyer = buyer.with_journal(ledger.clone());
+        }
         let mut line = serde_json::Map::new();
         line.insert("provider".into(), json!(provider.name()));
-        if sandbox.is_some() {
+        if backend.is_sandbox() {
             line.insert("sandbox".into(), json!(true));
         }
         match step(&buyer, name, sm).await? {
@@ -354,7 +330,8 @@ pub(crate) async fn run(m: &ArgMatches) -> Result<u8, Stop> {
                 }
             }
         }
-        println!("{}", Value::Object(line));
+        printer.item(Value::Object(line));
     }
+    printer.finish();
     Ok(code)
 }

@@ -1,12 +1,26 @@
-//! The `sourcing` command (`src/main.rs` is its entry point): the command tree built from the operation
-//! tables, running a call, output, and `sourcing mcp` — a library so that tests can drive the MCP server
+//! The `sourcing` command (`src/main.rs` is its entry point), a library so that tests can drive the MCP server
 //! in-process.
+//!
+//! Modules import in one direction, top to bottom:
+//! - [`app`]: the root command, the list of subcommands (one line each) and the dispatch;
+//! - the subcommands, one file each, each a [`subcommand::Subcommand`]: [`call`] (one command per provider,
+//!   one per operation), [`buy`], [`ledger`], [`sandbox`], [`webhooks`], [`mcp`], [`probe`];
+//! - what they share: [`backend`] (sandbox or live: base URL, credentials, runtime), [`output`] (the
+//!   `--output` format), [`args`] (operation flags), [`subcommand`] (the trait), and [`Stop`] and [`exit`]
+//!   here.
 
+pub mod app;
 pub mod args;
+pub mod backend;
 pub mod buy;
 pub mod call;
+pub mod ledger;
 pub mod mcp;
 pub mod output;
+pub mod probe;
+pub mod sandbox;
+pub mod subcommand;
+pub mod webhooks;
 
 /// Exit codes, documented in `--help`.
 pub mod exit {
@@ -16,4 +30,28 @@ pub mod exit {
     pub const TRANSPORT: u8 = 4;
     pub const BUSINESS: u8 = 5;
     pub const REQUEST: u8 = 6;
+
+    /// The exit code of a failed call.
+    pub fn of(e: &sourcing_runtime::Error) -> u8 {
+        use sourcing_runtime::Error;
+        match e {
+            Error::Api(_) | Error::PartialFailure(_) => BUSINESS,
+            Error::InvalidRequest { .. } | Error::Signing { .. } => REQUEST,
+            _ => TRANSPORT,
+        }
+    }
+}
+
+/// A failure that ends a command: its exit code and the message printed as `error: …` on stderr.
+#[derive(Debug)]
+pub struct Stop(pub u8, pub String);
+
+impl Stop {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Stop(exit::USAGE, message.into())
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Stop(exit::CONFIG, message.into())
+    }
 }

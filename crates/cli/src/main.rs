@@ -1,16 +1,16 @@
 //! `sourcing <provider> <operation> [--flags]`: every operation of every provider from the command line,
 //! built from the generated operation tables. `sourcing sandbox` runs the local sandbox; `sourcing mcp` serves
-//! every operation as a guarded Model Context Protocol tool.
+//! every operation as a guarded Model Context Protocol tool. The command tree and dispatch: [`sourcing_cli::app`].
 
 mod logging;
 
-use sourcing_cli::{args, call, exit};
+use sourcing_cli::{app, exit};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let matches = match args::command()
+    let matches = match app::command()
         .arg(logging::verbose_arg())
-        .try_get_matches()
+        .try_get_matches_from(app::hoist(std::env::args_os()))
     {
         Ok(m) => m,
         Err(e) => {
@@ -33,5 +33,5 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::CONFIG);
         }
     };
-    ExitCode::from(runtime.block_on(call::run(matches)))
+    ExitCode::from(runtime.block_on(app::run(matches)))
 }

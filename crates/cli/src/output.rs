@@ -1,7 +1,135 @@
-//! Output: pretty JSON, or a table for lists (an array of objects, or an object holding one).
+//! Output: the `--output` [`Format`] every command that prints answers offers, and the [`Printer`] that
+//! writes them: pretty JSON, JSON lines, or a table for lists (an array of objects, or an object holding one).
+//! A command says what it has — one whole answer, or the items of a stream — and the format decides how
+//! that is written.
 
+use clap::builder::PossibleValue;
+use clap::{Arg, ArgMatches, ValueEnum};
 use serde_json::Value;
 use sourcing_runtime::BodyPrefix;
+use std::io::Write;
+
+/// How answers are written to stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One pretty-printed JSON document: an answer, or the array of a stream's items.
+    Json,
+    /// One compact JSON value per line: an answer (each element of an array answer), or each item of a stream
+    /// as it comes.
+    JsonLines,
+    /// A table of the first list of objects (its scalar columns); JSON where there is no such list.
+    Table,
+}
+
+impl Format {
+    pub const ID: &'static str = "output";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::JsonLines => "json-lines",
+            Format::Table => "table",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Format::Json => "one pretty-printed JSON document",
+            Format::JsonLines => {
+                "one compact JSON value per line (each element of a list; each answer of a stream)"
+            }
+            Format::Table => "a table of the first list of objects; JSON where there is none",
+        }
+    }
+
+    /// The global `--output`/`-o` argument of a command whose answers are printed, defaulting to `default`.
+    pub fn arg(default: Format) -> Arg {
+        Arg::new(Self::ID)
+            .long(Self::ID)
+            .short('o')
+            .global(true)
+            .value_name("FORMAT")
+            .value_parser(clap::builder::EnumValueParser::<Format>::new())
+            .default_value(default.name())
+            .help("How answers are printed: json, json-lines or table")
+    }
+
+    /// The format `m` asks for; `default` when the command offers no `--output`.
+    pub fn of(m: &ArgMatches, default: Format) -> Format {
+        m.try_get_one::<Format>(Self::ID)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(default)
+    }
+
+    /// One whole answer, as printed (without the final newline).
+    pub fn answer(self, data: &Value) -> String {
+        match (self, data) {
+            (Format::Json, _) => json(data),
+            (Format::JsonLines, Value::Array(items)) => items
+                .iter()
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+            (Format::JsonLines, _) => data.to_string(),
+            (Format::Table, _) => table(data),
+        }
+    }
+}
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Json, Format::JsonLines, Format::Table]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.help()))
+    }
+}
+
+/// Writes a command's answers to stdout in its [`Format`].
+pub struct Printer {
+    format: Format,
+    /// The items of a stream, held until [`Printer::finish`] by the formats that print them as one document.
+    held: Vec<Value>,
+}
+
+impl Printer {
+    pub fn new(format: Format) -> Self {
+        Printer {
+            format,
+            held: Vec::new(),
+        }
+    }
+
+    /// One whole answer (an operation's data).
+    pub fn answer(&self, data: &Value) {
+        print_line(&self.format.answer(data));
+    }
+
+    /// One item of a stream (a provider's answer in `buy`): JSON lines print it now, the others with
+    /// [`Printer::finish`].
+    pub fn item(&mut self, item: Value) {
+        match self.format {
+            Format::JsonLines => print_line(&item.to_string()),
+            Format::Json | Format::Table => self.held.push(item),
+        }
+    }
+
+    /// The end of a stream: the held items as one document.
+    pub fn finish(self) {
+        if !self.held.is_empty() {
+            print_line(&self.format.answer(&Value::Array(self.held)));
+        }
+    }
+}
+
+/// `text` and a newline on stdout, flushed (a stream's line is seen at once; a closed pipe is not a panic).
+fn print_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+}
 
 /// Terminal columns of `s`: East Asian wide and fullwidth characters take two.
 fn width(s: &str) -> usize {
@@ -43,8 +171,8 @@ pub fn json(data: &Value) -> String {
     serde_json::to_string_pretty(data).unwrap_or_else(|_| data.to_string())
 }
 
-/// The first array of objects in `data` (itself, or one of its fields), as a table of its scalar columns;
-/// anything else falls back to JSON.
+/// The first array of objects in `data` (itself, or one of its fields), as a table of its scalar columns and
+/// those of its objects one level down (`result.orderId`); anything else falls back to JSON.
 pub fn table(data: &Value) -> String {
     let rows = match data {
         Value::Array(a) => Some(a),
@@ -56,30 +184,24 @@ pub fn table(data: &Value) -> String {
     let Some(rows) = rows.filter(|r| !r.is_empty()) else {
         return json(data);
     };
-    let mut columns: Vec<String> = Vec::new();
-    for row in rows {
-        if let Value::Object(m) = row {
-            for (k, v) in m {
-                if !v.is_object() && !v.is_array() && !columns.contains(k) {
-                    columns.push(k.clone());
-                }
-            }
-        }
-    }
+    let columns = columns(rows);
     if columns.is_empty() {
         return json(data);
     }
-    let cell = |row: &Value, col: &str| match row.get(col) {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-    };
+    let names: Vec<String> = columns
+        .iter()
+        .map(|(key, sub)| match sub {
+            Some(sub) => format!("{key}.{sub}"),
+            None => key.clone(),
+        })
+        .collect();
     let widths: Vec<usize> = columns
         .iter()
-        .map(|c| {
+        .zip(&names)
+        .map(|(c, name)| {
             rows.iter()
                 .map(|r| width(&cell(r, c)))
-                .chain([width(c)])
+                .chain([width(name)])
                 .max()
                 .unwrap_or(0)
         })
@@ -94,12 +216,59 @@ pub fn table(data: &Value) -> String {
             .trim_end()
             .to_string()
     };
-    let mut out = vec![line(columns.clone())];
+    let mut out = vec![line(names)];
     out.push(line(widths.iter().map(|w| "-".repeat(*w)).collect()));
     for r in rows {
         out.push(line(columns.iter().map(|c| cell(r, c)).collect()));
     }
     out.join("\n")
+}
+
+/// A column: a row's field, or a field of an object it holds.
+type Column = (String, Option<String>);
+
+/// A row's cell in `column`, as text.
+fn cell(row: &Value, column: &Column) -> String {
+    match at(row, column) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+    }
+}
+
+/// A row's value in `column`.
+fn at<'a>(row: &'a Value, (key, sub): &Column) -> Option<&'a Value> {
+    let value = row.get(key);
+    match sub {
+        Some(sub) => value.and_then(|v| v.get(sub)),
+        None => value,
+    }
+}
+
+/// The scalar fields of the rows, and those of their object fields, in first-seen order; a field that is a
+/// list, or an object nested deeper, in any row is left out.
+fn columns(rows: &[Value]) -> Vec<Column> {
+    let scalar = |v: &Value| !v.is_object() && !v.is_array();
+    let mut columns: Vec<Column> = Vec::new();
+    let mut add = |column: Column| {
+        if !columns.contains(&column) {
+            columns.push(column);
+        }
+    };
+    for row in rows.iter().filter_map(Value::as_object) {
+        for (k, v) in row {
+            match v {
+                Value::Object(inner) => inner
+                    .iter()
+                    .filter(|(_, v)| scalar(v))
+                    .for_each(|(sub, _)| add((k.clone(), Some(sub.clone())))),
+                v if scalar(v) => add((k.clone(), None)),
+                _ => {}
+            }
+        }
+    }
+    columns.retain(|c| rows.iter().all(|r| at(r, c).is_none_or(scalar)));
+    columns
 }
 
 #[cfg(test)]
@@ -127,5 +296,39 @@ mod tests {
             "errorReason   orderId\n------------  -------\n账户额度不足  1\n              22"
         );
         assert_eq!(table(&serde_json::json!({"a": 1})), "{\n  \"a\": 1\n}");
+    }
+
+    #[test]
+    fn objects_one_level_down_are_columns_too() {
+        let data = serde_json::json!([
+            {"provider": "pandapon", "result": {"orderId": "2257455039610311973", "lines": [1], "raw": {"a": 1}}},
+            {"provider": "dajisaas", "error": "refused", "unsupported": true, "result": {"lines": null}},
+            {"provider": "xportcn", "result": {"orderId": null, "raw": null}},
+        ]);
+        assert_eq!(
+            table(&data),
+            "provider  result.orderId       error    unsupported\n\
+             --------  -------------------  -------  -----------\n\
+             pandapon  2257455039610311973\n\
+             dajisaas                       refused  true\n\
+             xportcn"
+        );
+    }
+
+    #[test]
+    fn json_lines_print_each_element_of_a_list_on_its_own_line() {
+        let list = serde_json::json!([{"a": 1}, {"b": [2, 3]}]);
+        assert_eq!(Format::JsonLines.answer(&list), "{\"a\":1}\n{\"b\":[2,3]}");
+        let one = serde_json::json!({"a": {"b": 1}});
+        assert_eq!(Format::JsonLines.answer(&one), "{\"a\":{\"b\":1}}");
+        assert_eq!(
+            Format::Json.answer(&one),
+            "{\n  \"a\": {\n    \"b\": 1\n  }\n}"
+        );
+        assert_eq!(
+            Format::Table.answer(&one),
+            Format::Json.answer(&one),
+            "no list: JSON"
+        );
     }
 }

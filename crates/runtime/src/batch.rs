@@ -24,8 +24,8 @@
 //! did not go through and can be acted on (e.g. topped-up and paid again) without paying anything twice,
 //! and nothing the provider said is dropped. Such a batch is still an error, so the contradiction is seen.
 //!
-//! Never retried: batch operations that move money are `x-idempotent: false`, and retrying the whole
-//! batch would repeat the items that succeeded.
+//! Never retried: batch operations that move money are `x-effect: pay` (only reads are retried), and
+//! retrying the whole batch would repeat the items that succeeded.
 
 use crate::error::Error;
 use serde::Serialize;

@@ -9,7 +9,7 @@ use crate::runtime::{
     RawRequest, Runtime, http_status_error, observed, settle, too_large, transport_error,
     undecodable,
 };
-use crate::signing::{SignError, redact_error};
+use crate::signing::{SignError, SigningSettings, redact_error};
 use progenitor_client::{Error as P, OperationInfo, ResponseValue};
 use std::future::Future;
 
@@ -76,9 +76,11 @@ where
     .await
 }
 
-/// The generated `Client::new`: a runtime signing every scheme of `provider` with `credentials`.
+/// The generated `Client::new`: a runtime signing every scheme of `provider` with `credentials` and the
+/// best-evidence readings of the open rules (for another variant, build the runtime with
+/// [`Runtime::for_provider`]).
 pub fn runtime_for(provider: &Provider, credentials: impl Into<CredentialValues>) -> Runtime {
-    Runtime::for_provider(provider, &credentials.into())
+    Runtime::for_provider(provider, &credentials.into(), &SigningSettings::default())
 }
 
 /// The generated `call_operation`: [`Runtime::call_operation`].
@@ -180,7 +182,7 @@ fn settle_by_codec<T: serde::de::DeserializeOwned>(
 mod tests {
     use super::*;
     use crate::operation::{
-        CredentialStyle, EnvelopeStyle, Limit, Param, ParamKind, ParamLocation,
+        CredentialStyle, Effect, EnvelopeStyle, Limit, Param, ParamKind, ParamLocation,
     };
     use crate::signing::{SignContext, Signer};
     use crate::time::VirtualTimer;
@@ -216,11 +218,11 @@ mod tests {
         }
     }
 
-    fn provider(idempotent: bool) -> &'static Provider {
+    fn provider(read: bool) -> &'static Provider {
         let op: &'static Operation = Box::leak(Box::new(Operation {
             method: "GET",
             path: "/x",
-            idempotent,
+            effect: if read { Effect::Read } else { Effect::Write },
             params: &[Param {
                 name: "ids",
                 location: ParamLocation::Query,
@@ -346,11 +348,11 @@ mod tests {
     }
 
     /// The retry loop over a scripted transport: statuses in order, then 200.
-    async fn run(idempotent: bool, script: &[u16]) -> (u16, u32, Vec<Duration>, u32) {
+    async fn run(read: bool, script: &[u16]) -> (u16, u32, Vec<Duration>, u32) {
         let signer = Arc::new(Recording::default());
         let timer = Arc::new(VirtualTimer::new());
         let rt = runtime(signer.clone(), timer.clone());
-        let op = provider(idempotent).operations[0];
+        let op = provider(read).operations[0];
         let sent = AtomicU32::new(0);
         let result = rt
             .retry_loop(request(""), op, |_| {

@@ -119,13 +119,51 @@ pub trait EnvelopeCodec: std::fmt::Debug + Send + Sync {
     /// if the envelope says the call failed. Implementations use [`api_error_as`].
     fn api_error_in(&self, body: &[u8], operation: &'static str) -> Option<ApiError>;
 
-    /// The envelope around an answer, as the provider writes it: `Ok(data)` on success, `Err((code,
-    /// message))` for a failure (the sandbox answers with it).
-    fn encode(&self, answer: Result<Value, (i64, &str)>) -> Value;
+    /// The envelope around an answer, as the provider writes it: `Ok(data)` on success, a [`Failure`]
+    /// otherwise (the sandbox answers with it).
+    fn encode(&self, answer: Result<Value, Failure>) -> Value;
+
+    /// The business failure for an order the server does not know, naming the requested id (the sandbox
+    /// answers with it). The default is the sandbox's own code 404, marked as such: most vendors publish
+    /// no code for it.
+    fn unknown_order(&self, id: &str) -> Failure {
+        Failure {
+            code: UNKNOWN_ORDER_SANDBOX_CODE,
+            message: format!(
+                "order {id} does not exist (sandbox code {UNKNOWN_ORDER_SANDBOX_CODE}; the vendor publishes none)"
+            ),
+            data: Value::Null,
+        }
+    }
 
     /// The name of the member that carries the result (`data`).
     fn data_field(&self) -> &'static str;
 }
+
+/// A business failure as a server answers it: the envelope's code and message, and its `data`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    /// The business code.
+    pub code: i64,
+    /// The message.
+    pub message: String,
+    /// What the envelope carries beside them (`null` for most).
+    pub data: Value,
+}
+
+impl Failure {
+    /// A failure with this code and message and no `data`.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+            data: Value::Null,
+        }
+    }
+}
+
+/// The sandbox's own business code for an unknown order where the vendor publishes none.
+pub const UNKNOWN_ORDER_SANDBOX_CODE: i64 = 404;
 
 /// [`EnvelopeCodec::decode`] for a typed envelope `E`: decode, apply its success rule, record the request id
 /// on the call's span, check a batch outcome.
@@ -162,10 +200,10 @@ impl EnvelopeCodec for PandaponCodec {
         api_error_as::<PandaponEnvelope<Value>>(body, operation)
     }
 
-    fn encode(&self, answer: Result<Value, (i64, &str)>) -> Value {
+    fn encode(&self, answer: Result<Value, Failure>) -> Value {
         let (code, msg, data) = match answer {
-            Ok(data) => (SUCCESS_CODE, "成功", data),
-            Err((code, message)) => (code, message, Value::Null),
+            Ok(data) => (SUCCESS_CODE, "成功".to_owned(), data),
+            Err(f) => (f.code, f.message, f.data),
         };
         serde_json::json!({
             "requestId": sandbox_id(),
@@ -202,10 +240,10 @@ impl EnvelopeCodec for DajisaasCodec {
         api_error_as::<DajisaasEnvelope<Value>>(body, operation)
     }
 
-    fn encode(&self, answer: Result<Value, (i64, &str)>) -> Value {
+    fn encode(&self, answer: Result<Value, Failure>) -> Value {
         let (code, message, data) = match answer {
-            Ok(data) => (SUCCESS_CODE, "操作成功", data),
-            Err((code, message)) => (code, message, Value::Null),
+            Ok(data) => (SUCCESS_CODE, "操作成功".to_owned(), data),
+            Err(f) => (f.code, f.message, f.data),
         };
         serde_json::json!({
             "code": code,
@@ -214,6 +252,21 @@ impl EnvelopeCodec for DajisaasCodec {
             "timestamp": crate::time::system_millis(),
             "traceId": format!("{:012x}", next_sequence()),
         })
+    }
+
+    /// Dajisaas publishes one order failure: code 1009 wrapping the 1688 error `4003` "订单信息不存在,请核对后重试"
+    /// (order information does not exist).
+    fn unknown_order(&self, id: &str) -> Failure {
+        let message = format!("订单信息不存在,请核对后重试 (order {id})");
+        Failure {
+            code: 1009,
+            data: serde_json::json!({"result": {
+                "success": false,
+                "errorInfo": message,
+                "errorCode": "4003",
+            }}),
+            message,
+        }
     }
 
     fn data_field(&self) -> &'static str {
@@ -471,7 +524,13 @@ mod tests {
             let ok = codec.encode(Ok(serde_json::json!({"a": 1})));
             let data = codec.decode(&op, ok.to_string().as_bytes()).unwrap();
             assert_eq!(data, serde_json::json!({"a": 1}));
-            let failed = codec.encode(Err((404, "no such order"))).to_string();
+            let failed = codec
+                .encode(Err(Failure {
+                    code: 404,
+                    message: "no such order".into(),
+                    data: Value::Null,
+                }))
+                .to_string();
             let Err(Error::Api(e)) = codec.decode(&op, failed.as_bytes()) else {
                 panic!("{failed}")
             };

@@ -27,10 +27,12 @@ pub mod __codegen;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, CredentialValues, Secret};
-pub use envelope::{DajisaasEnvelope, Envelope, EnvelopeCodec, Enveloped, PandaponEnvelope};
+pub use envelope::{
+    DajisaasEnvelope, Envelope, EnvelopeCodec, Enveloped, Failure, PandaponEnvelope,
+};
 pub use error::{ApiError, BodyPrefix, BodyTooLarge, Error, UpstreamError};
 pub use multipart::{ImageUpload, MultipartForm};
-pub use operation::{AuthStyle, CredentialStyle, EnvelopeStyle, Operation, Provider};
+pub use operation::{AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Operation, Provider};
 pub use policy::{RequestPolicy, RetryPolicy};
 pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{

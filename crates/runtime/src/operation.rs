@@ -5,7 +5,7 @@ use crate::credentials::{CredentialKind, CredentialValues, MissingEnv};
 use crate::envelope::{DajisaasCodec, EnvelopeCodec, PandaponCodec};
 use crate::signing::{
     AccessKeyScheme, AppKeyScheme, QueryTimestampSignScheme, Scheme, SchemeParam, SchemeSigners,
-    SignError,
+    SignError, SigningSettings,
 };
 use serde_json::Value;
 
@@ -140,6 +140,47 @@ impl FlowRole {
     /// The role of an `x-flow-role` value (the inverse of [`FlowRole::name`]).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|r| r.name() == name)
+    }
+}
+
+/// What an operation does (spec: `x-effect`), declared per operation from the vendor's page. It decides
+/// which calls are retried (only reads, see [`crate::policy::retried`]) and which ones tools hold back
+/// (`sourcing mcp` serves payments only with `--allow-payments`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Effect {
+    /// `read`: changes nothing at the vendor (searches, details, previews, lists).
+    Read,
+    /// `write`: changes something but moves no money (creates, cancels, confirms, edits).
+    Write,
+    /// `pay`: moves money or returns a payment link.
+    Pay,
+}
+
+impl Effect {
+    /// Every effect: the one list of `x-effect` values a spec may use.
+    pub const ALL: &'static [Effect] = &[Effect::Read, Effect::Write, Effect::Pay];
+
+    /// The spec's `x-effect` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::Read => "read",
+            Effect::Write => "write",
+            Effect::Pay => "pay",
+        }
+    }
+
+    /// The effect of an `x-effect` value (the inverse of [`Effect::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|e| e.name() == name)
+    }
+
+    /// What the effect means, for help texts.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Effect::Read => "changes nothing",
+            Effect::Write => "changes something, moves no money",
+            Effect::Pay => "moves money or returns a payment link",
+        }
     }
 }
 
@@ -349,7 +390,10 @@ pub struct Operation {
     pub summary: &'static str,
     /// How it is signed.
     pub auth: AuthStyle,
-    /// Safe to retry automatically (reads). Order creation, payment, cancellation and confirmation never are.
+    /// What it does (spec `x-effect`): decides retries (only reads) and what guarded tools serve.
+    pub effect: Effect,
+    /// Repeating the call has no further effect (spec `x-idempotent`; every read, and e.g. fetching a payment
+    /// link): a hint for tools (MCP's `idempotentHint`). Retries follow [`Operation::effect`] alone.
     pub idempotent: bool,
     /// The documented parameters.
     pub params: &'static [Param],
@@ -404,6 +448,7 @@ impl Operation {
             tag: "",
             summary: "",
             auth,
+            effect: Effect::Write,
             idempotent: false,
             params: &[],
             has_body,
@@ -477,17 +522,6 @@ impl Operation {
     /// The examples of one kind.
     pub fn examples_of(&self, kind: ExampleKind) -> impl Iterator<Item = &Example> {
         self.examples.iter().filter(move |e| e.kind == kind)
-    }
-
-    /// Whether the operation pays or returns a payment link: a segment of its path names payment (`/pay/url`,
-    /// `/submit/to/pay`, `/alipay/url/get`, `/protocolPay/preparePay`, `/batch/pay`, `/ka/order/pay`). The one
-    /// place this is decided, so that tools which must hold payments back (`sourcing mcp` without
-    /// `--allow-payments`) agree; a new path that merely contains the letters (`/display`) errs on the guarded
-    /// side. The list of matching operations per provider is pinned by a test of the `sourcing` CLI.
-    pub fn moves_money(&self) -> bool {
-        self.path
-            .split('/')
-            .any(|segment| segment.to_ascii_lowercase().contains("pay"))
     }
 }
 
@@ -717,6 +751,7 @@ mod declared {
         fn signer(
             &self,
             _: &CredentialValues,
+            _: &crate::signing::SigningSettings,
         ) -> Result<std::sync::Arc<dyn crate::Signer>, SignError> {
             Err(SignError(self.refusal()))
         }
@@ -746,7 +781,7 @@ mod declared {
         fn api_error_in(&self, _: &[u8], _: &'static str) -> Option<crate::ApiError> {
             None
         }
-        fn encode(&self, _: Result<Value, (i64, &str)>) -> Value {
+        fn encode(&self, _: Result<Value, crate::envelope::Failure>) -> Value {
             Value::Null
         }
         fn data_field(&self) -> &'static str {
@@ -812,17 +847,23 @@ impl Provider {
         out
     }
 
-    /// A signer for every scheme of the provider, from credentials of its kind (in field order).
-    pub fn signer(&self, credentials: &CredentialValues) -> Result<SchemeSigners, SignError> {
-        SchemeSigners::build(&self.schemes(), |s| s.signer(credentials))
+    /// A signer for every scheme of the provider, from credentials of its kind (in field order), reading
+    /// the vendor's open rules as `settings` say.
+    pub fn signer(
+        &self,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Result<SchemeSigners, SignError> {
+        SchemeSigners::build(&self.schemes(), |s| s.signer(credentials, settings))
     }
 
     /// [`Provider::signer`] for talking to the sandbox ([`Scheme::sandbox_signer`]).
     pub fn sandbox_signer(
         &self,
         credentials: &CredentialValues,
+        settings: &SigningSettings,
     ) -> Result<SchemeSigners, SignError> {
-        SchemeSigners::build(&self.schemes(), |s| s.sandbox_signer(credentials))
+        SchemeSigners::build(&self.schemes(), |s| s.sandbox_signer(credentials, settings))
     }
 
     /// The provider's credentials from the environment (`<ENV_PREFIX>_<FIELD>`).
@@ -861,6 +902,7 @@ mod tests {
         tag: "t",
         summary: "s",
         auth: AuthStyle::AppKey,
+        effect: Effect::Write,
         idempotent: false,
         params: &[
             param(
@@ -937,6 +979,10 @@ mod tests {
         for r in FlowRole::ALL {
             assert_eq!(FlowRole::from_name(r.name()), Some(*r));
         }
+        for e in Effect::ALL {
+            assert_eq!(Effect::from_name(e.name()), Some(*e));
+        }
+        assert_eq!(names(Effect::ALL, Effect::name), "read, write, pay");
         assert_eq!(
             names(AuthStyle::ALL, AuthStyle::scheme_name),
             "AccessKeyV1, AccessKeyV2, AppKey, QueryTimestampSign"
@@ -945,7 +991,11 @@ mod tests {
         let hmac = AuthStyle::from_scheme_name("HmacSha256").unwrap();
         assert!(!hmac.is_built_in());
         assert_eq!(AuthStyle::from_scheme_name("HmacSha256"), Some(hmac));
-        assert!(hmac.scheme().signer(&CredentialValues::new(["k"])).is_err());
+        assert!(
+            hmac.scheme()
+                .signer(&CredentialValues::new(["k"]), &Default::default())
+                .is_err()
+        );
         assert_eq!(AuthStyle::from_scheme_name("no way"), None);
         assert!(!EnvelopeStyle::from_name("acme").unwrap().is_built_in());
         assert_eq!(EnvelopeStyle::from_name("Acme"), None);

@@ -1,6 +1,7 @@
-//! Timeouts and retries. Only operations the spec declares idempotent (`x-idempotent: true`, reads) are
-//! retried; order creation, payment, cancellation and confirmation are sent exactly once.
+//! Timeouts and retries. Only operations the spec declares reads (`x-effect: read`) are retried; writes
+//! (order creation, cancellation, confirmation) and payments are sent exactly once.
 
+use crate::operation::{Effect, Operation};
 use rand::Rng;
 use std::time::Duration;
 
@@ -29,7 +30,7 @@ impl Default for RequestPolicy {
     }
 }
 
-/// Exponential backoff with jitter for idempotent operations.
+/// Exponential backoff with jitter for declared reads ([`retried`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts in total, the first included (1 = never retry).
@@ -65,6 +66,12 @@ impl RetryPolicy {
         }
     }
 
+    /// Whether this policy retries `operation`: a declared read ([`retried`]) with more than one attempt
+    /// allowed.
+    pub fn retries(&self, operation: &Operation) -> bool {
+        retried(operation.effect) && self.max_attempts > 1
+    }
+
     /// The delay before retry number `retry` (1-based).
     pub fn backoff(&self, retry: u32) -> Duration {
         let exp = self
@@ -80,12 +87,19 @@ impl RetryPolicy {
     }
 }
 
-/// Whether a transport error is worth retrying for an idempotent call.
+/// Whether calls with this effect are retried automatically: only declared reads. A write or a payment whose
+/// outcome is unknown is resolved by reading, never by sending it again. The one place this is decided: the
+/// retry loop, generated docs and the CLI's help read it.
+pub fn retried(effect: Effect) -> bool {
+    effect == Effect::Read
+}
+
+/// Whether a transport error is worth retrying for a read.
 pub(crate) fn retryable_error(e: &reqwest::Error) -> bool {
     !(e.is_builder() || e.is_redirect() || e.is_decode())
 }
 
-/// Whether an HTTP status is worth retrying for an idempotent call.
+/// Whether an HTTP status is worth retrying for a read.
 pub(crate) fn retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
@@ -104,6 +118,23 @@ pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::operation::AuthStyle;
+
+    #[test]
+    fn only_declared_reads_are_retried() {
+        let policy = RetryPolicy::default();
+        let op = |effect, idempotent| Operation {
+            effect,
+            idempotent,
+            ..Operation::untabled("op", AuthStyle::AppKey, false)
+        };
+        assert!(policy.retries(&op(Effect::Read, true)));
+        // Idempotence alone (a payment link fetched twice is the same link) does not make a call retried.
+        assert!(!policy.retries(&op(Effect::Pay, true)));
+        assert!(!policy.retries(&op(Effect::Write, true)));
+        assert!(!RetryPolicy::none().retries(&op(Effect::Read, true)));
+        assert!(!policy.retries(&Operation::untabled("call_raw", AuthStyle::AppKey, false)));
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

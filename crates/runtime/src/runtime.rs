@@ -9,7 +9,7 @@ use crate::observe::{self, LoggedHeaders, LoggedUrl};
 use crate::operation::{AuthStyle, Operation, Provider};
 use crate::policy::{self, RequestPolicy};
 use crate::signing::scheme::Refusing;
-use crate::signing::{SignContext, SignError, Signer, redact_error};
+use crate::signing::{SignContext, SignError, Signer, SigningSettings, redact_error};
 use crate::time::{Timer, TokioTimer};
 use std::sync::Arc;
 use tracing::Instrument;
@@ -35,10 +35,15 @@ impl Runtime {
     }
 
     /// A runtime signing every scheme of `provider` with `credentials` (in the field order of the
-    /// provider's credential kind): what tools that serve every provider use. Credentials that do not fit
-    /// give a runtime whose every call fails with [`Error::Signing`] naming the problem.
-    pub fn for_provider(provider: &Provider, credentials: &CredentialValues) -> Self {
-        match provider.signer(credentials) {
+    /// provider's credential kind) and the readings of the vendor's open rules in `settings`: what tools
+    /// that serve every provider use. Credentials that do not fit give a runtime whose every call fails
+    /// with [`Error::Signing`] naming the problem.
+    pub fn for_provider(
+        provider: &Provider,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Self {
+        match provider.signer(credentials, settings) {
             Ok(signer) => Self::new(signer),
             Err(e) => Self::new(Refusing(e)),
         }
@@ -46,8 +51,12 @@ impl Runtime {
 
     /// [`Runtime::for_provider`] for calling the sandbox: schemes whose rule is unpublished sign with the
     /// stand-in the sandbox accepts ([`crate::signing::Scheme::sandbox_signer`]).
-    pub fn for_sandbox(provider: &Provider, credentials: &CredentialValues) -> Self {
-        match provider.sandbox_signer(credentials) {
+    pub fn for_sandbox(
+        provider: &Provider,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Self {
+        match provider.sandbox_signer(credentials, settings) {
             Ok(signer) => Self::new(signer),
             Err(e) => Self::new(Refusing(e)),
         }
@@ -159,7 +168,7 @@ impl Runtime {
         }
     }
 
-    /// Send a signed request; retry idempotent operations per the policy, re-signing each attempt.
+    /// Send a signed request; retry declared reads per the policy, re-signing each attempt.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -184,7 +193,7 @@ impl Runtime {
         let retry = &self.policy.retry;
         let span = tracing::Span::current();
         let started = self.timer.now();
-        let mut next = if operation.idempotent && retry.max_attempts > 1 {
+        let mut next = if retry.retries(operation) {
             request.try_clone()
         } else {
             None
@@ -304,8 +313,8 @@ impl Runtime {
     }
 
     /// Call a row of `provider`'s table with untyped inputs (the CLI, `sourcing mcp`, the sandbox tests and
-    /// anything that drives operations from the table): signs per the operation's scheme, retries only if
-    /// it is idempotent, checks the body decodes into the operation's generated type, and returns `data` as
+    /// anything that drives operations from the table): signs per the operation's scheme, retries only a
+    /// declared read, checks the body decodes into the operation's generated type, and returns `data` as
     /// JSON, decoded with the provider's envelope codec — no per-provider code.
     pub async fn call_operation(
         &self,

@@ -8,7 +8,8 @@ use sourcing_runtime::operation::Operation;
 use sourcing_runtime::signing::{Received, Verification};
 
 /// `Ok` when the request carries a valid signature of `op`'s scheme for the scheme's sandbox test
-/// credentials; otherwise the reason.
+/// credentials, under the signing variant the sandbox emulates ([`SandboxConfig::signing`]); otherwise the
+/// reason.
 pub(crate) fn verify(
     op: &Operation,
     headers: &HeaderMap,
@@ -30,6 +31,7 @@ pub(crate) fn verify(
             credentials: &credentials,
             now_millis: sourcing_runtime::time::system_millis(),
             max_skew: config.max_clock_skew,
+            settings: &config.signing,
         },
     )
 }

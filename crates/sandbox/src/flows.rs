@@ -1,15 +1,22 @@
 //! State for flows that span calls: orders created through the documented order operations can be
-//! fetched, paid and cancelled. Operations take part by their spec's `x-flow-role` ([`Operation::flow_role`]);
-//! an order id the sandbox does not know is answered statelessly (published example or schema-generated data).
+//! fetched, paid and cancelled. Operations take part by their spec's `x-flow-role` ([`Operation::flow_role`]).
+//!
+//! Like the vendors, the sandbox pays, cancels and reads only orders it knows: an order id it has not seen
+//! created (or seeded with [`crate::Sandbox::seed_order`]) gets the provider's failure naming that id
+//! ([`crate::respond::unknown_order`]; in a batch, a failed item per unknown id). An answer about the
+//! request's ids names only those ids.
 //!
 //! Where the vendor publishes no response schema (PandaPon `order_create`, `order_detail`; Dajisaas
 //! `pay_protocol_pay`), or only part of it (Dajisaas `order_create`), the sandbox
 //! answers only what the flow needs, marked as its own: `{"orderId", "status", "sandbox": true}`, with the
 //! 1688 order states of the Xportcn KA order messages (`WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL`).
+//! Dajisaas `order_detail` keeps its documented shape and carries that state in the untyped `baseInfo`.
 
+use crate::respond;
 use serde_json::{Value, json};
-use sourcing_runtime::Operation;
+use sourcing_runtime::Failure;
 use sourcing_runtime::operation::FlowRole as Role;
+use sourcing_runtime::operation::{Operation, Provider};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -50,17 +57,40 @@ pub(crate) struct Store {
     created: std::sync::atomic::AtomicU64,
 }
 
-/// The `orderId` of a body (string or number).
-fn body_order_id(body: Option<&Value>) -> Option<String> {
-    match body?.get("orderId")? {
+/// An id as text (string or number).
+fn id_text(v: &Value) -> Option<String> {
+    match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }
 
-/// A business failure the flow answers with (code, message).
-pub(crate) type FlowError = (i64, String);
+/// The `orderId` of a body.
+fn body_order_id(body: Option<&Value>) -> Option<String> {
+    id_text(body?.get("orderId")?)
+}
+
+/// The order a pay-one operation pays: query `orderId`, else the body's.
+fn query_or_body_order_id(query: &[(String, String)], body: Option<&Value>) -> Option<String> {
+    query
+        .iter()
+        .find(|(k, _)| k == "orderId")
+        .map(|(_, v)| v.clone())
+        .or_else(|| body_order_id(body))
+}
+
+/// A business failure the flow answers with instead of success: envelope `code`, message and `data`.
+pub(crate) type FlowError = Failure;
+
+/// A state conflict (already paid, cancelled): a sandbox code, as no vendor publishes one.
+fn conflict(message: String) -> FlowError {
+    Failure {
+        code: 409,
+        message: format!("{message} (sandbox code 409)"),
+        data: Value::Null,
+    }
+}
 
 impl Store {
     /// Register an order (used by create operations and by tests that seed state).
@@ -92,118 +122,131 @@ impl Store {
     /// Adjust `data` for stateful operations; `Err` is a business error to answer instead.
     pub(crate) fn apply(
         &self,
+        provider: &Provider,
         op: &Operation,
         query: &[(String, String)],
         body: Option<&Value>,
         data: &mut Value,
     ) -> Result<(), FlowError> {
-        match op.flow_role {
-            Some(Role::PayOne) => {
-                let Some(id) = query
-                    .iter()
-                    .find(|(k, _)| k == "orderId")
-                    .map(|(_, v)| v.clone())
-                    .or_else(|| body_order_id(body))
-                else {
-                    return Ok(());
-                };
-                let mut orders = self.lock();
-                match orders.get(id.as_str()) {
-                    None => Ok(()),
-                    Some(OrderStatus::Paid) => Err((409, format!("order {id} is already paid"))),
-                    Some(OrderStatus::Cancelled) => Err((409, format!("order {id} is cancelled"))),
-                    Some(OrderStatus::WaitingForPayment) => {
-                        orders.insert(id.clone(), OrderStatus::Paid);
-                        *data = if documents(op, "protocolPaySuccess") {
-                            // PandaPon's documented pay result.
-                            json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []})
-                        } else {
-                            // No published response: only what the flow needs, marked as the sandbox's.
-                            json!({"orderId": id, "sandbox": true})
-                        };
-                        Ok(())
-                    }
-                }
+        let answer = match op.flow_role {
+            Some(Role::PayOne) => match query_or_body_order_id(query, body) {
+                Some(id) => self.pay_one(provider, op, &id)?,
+                None => return Ok(()),
+            },
+            Some(Role::PayBatch) => self.pay_batch(op, body),
+            Some(Role::Create) => self.create(),
+            Some(Role::Detail) => match body_order_id(body) {
+                Some(id) => self.detail(provider, op, &id, data)?,
+                None => return Ok(()),
+            },
+            Some(Role::Cancel) => match body_order_id(body) {
+                Some(id) => self.cancel_answer(provider, op, &id)?,
+                None => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        *data = answer;
+        Ok(())
+    }
+
+    fn pay_one(&self, provider: &Provider, op: &Operation, id: &str) -> Result<Value, FlowError> {
+        let mut orders = self.lock();
+        match orders.get(id) {
+            None => Err(respond::unknown_order(provider, id)),
+            Some(OrderStatus::Paid) => Err(conflict(format!("order {id} is already paid"))),
+            Some(OrderStatus::Cancelled) => Err(conflict(format!("order {id} is cancelled"))),
+            Some(OrderStatus::WaitingForPayment) => {
+                orders.insert(id.to_string(), OrderStatus::Paid);
+                Ok(if documents(op, "protocolPaySuccess") {
+                    // PandaPon's documented pay result.
+                    json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []})
+                } else {
+                    // No published response: only what the flow needs, marked as the sandbox's.
+                    json!({"orderId": id, "sandbox": true})
+                })
             }
-            Some(Role::PayBatch) => {
-                let ids: Vec<String> = body
-                    .and_then(|b| b.get("orderIds"))
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let mut orders = self.lock();
-                if !ids.iter().any(|id| orders.contains_key(id)) {
-                    return Ok(());
+        }
+    }
+
+    /// Every requested id is answered, in one of the two lists, and no other id: unknown ones fail.
+    fn pay_batch(&self, op: &Operation, body: Option<&Value>) -> Value {
+        let ids: Vec<String> = body
+            .and_then(|b| b.get("orderIds"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(id_text).collect())
+            .unwrap_or_default();
+        let (ok_field, failed_field, id_field, reason_field) = outcome_fields(op);
+        let (mut ok, mut failed) = (Vec::new(), Vec::new());
+        let mut orders = self.lock();
+        for id in ids {
+            let reason = match orders.get(&id) {
+                Some(OrderStatus::WaitingForPayment) => {
+                    orders.insert(id.clone(), OrderStatus::Paid);
+                    ok.push(json!(id));
+                    continue;
                 }
-                let (ok_field, failed_field, id_field, reason_field) = outcome_fields(op);
-                let (mut ok, mut failed) = (Vec::new(), Vec::new());
-                for id in ids {
-                    let reason = match orders.get(&id) {
-                        Some(OrderStatus::WaitingForPayment) => {
-                            orders.insert(id.clone(), OrderStatus::Paid);
-                            ok.push(json!(id));
-                            continue;
-                        }
-                        Some(OrderStatus::Paid) => "already paid",
-                        Some(OrderStatus::Cancelled) => "order is cancelled",
-                        None => "unknown order",
-                    };
-                    failed.push(json!({id_field: id, reason_field: reason}));
-                }
-                *data = json!({ok_field: ok, failed_field: failed});
-                Ok(())
+                Some(OrderStatus::Paid) => "already paid".to_owned(),
+                Some(OrderStatus::Cancelled) => "order is cancelled".to_owned(),
+                None => format!("order {id} does not exist (sandbox)"),
+            };
+            failed.push(json!({id_field: id, reason_field: reason}));
+        }
+        json!({ok_field: ok, failed_field: failed})
+    }
+
+    fn create(&self) -> Value {
+        let n = self
+            .created
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = (2_800_000_000_000_000_000u64 + n).to_string();
+        self.insert(&id);
+        json!({"orderId": id, "status": OrderStatus::WaitingForPayment.wire_name(), "sandbox": true})
+    }
+
+    /// The order's state: where the vendor documents the order (Dajisaas, 1688's buyerView) the documented
+    /// answer with the state in its untyped `baseInfo`; otherwise the sandbox's minimal answer.
+    fn detail(
+        &self,
+        provider: &Provider,
+        op: &Operation,
+        id: &str,
+        documented: &Value,
+    ) -> Result<Value, FlowError> {
+        let Some(status) = self.status(id) else {
+            return Err(respond::unknown_order(provider, id));
+        };
+        let state = json!({"orderId": id, "status": status.wire_name(), "sandbox": true});
+        if documents(op, "baseInfo") && documented.is_object() {
+            let mut answer = documented.clone();
+            answer["baseInfo"] = state;
+            return Ok(answer);
+        }
+        Ok(state)
+    }
+
+    fn cancel_answer(
+        &self,
+        provider: &Provider,
+        op: &Operation,
+        id: &str,
+    ) -> Result<Value, FlowError> {
+        match self.status(id) {
+            None => Err(respond::unknown_order(provider, id)),
+            Some(OrderStatus::WaitingForPayment) => {
+                self.cancel(id);
+                Ok(if documents(op, "errorMessage") {
+                    // Dajisaas's published success example.
+                    json!({"success": true, "errorCode": null, "errorMessage": null})
+                } else {
+                    json!(true)
+                })
             }
-            Some(Role::Create) => {
-                let n = self
-                    .created
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let id = (2_800_000_000_000_000_000u64 + n).to_string();
-                self.insert(&id);
-                *data = json!({"orderId": id, "status": OrderStatus::WaitingForPayment.wire_name(), "sandbox": true});
-                Ok(())
+            Some(OrderStatus::Paid) => Err(conflict(format!(
+                "order {id} is paid and cannot be cancelled"
+            ))),
+            Some(OrderStatus::Cancelled) => {
+                Err(conflict(format!("order {id} is already cancelled")))
             }
-            Some(Role::Detail) => {
-                let Some(id) = body_order_id(body) else {
-                    return Ok(());
-                };
-                match self.status(&id) {
-                    Some(status) => {
-                        *data =
-                            json!({"orderId": id, "status": status.wire_name(), "sandbox": true});
-                        Ok(())
-                    }
-                    None => Ok(()),
-                }
-            }
-            Some(Role::Cancel) => {
-                let Some(id) = body_order_id(body) else {
-                    return Ok(());
-                };
-                match self.status(&id) {
-                    None => Ok(()),
-                    Some(OrderStatus::WaitingForPayment) => {
-                        self.cancel(&id);
-                        *data = if documents(op, "errorMessage") {
-                            // Dajisaas's published success example.
-                            json!({"success": true, "errorCode": null, "errorMessage": null})
-                        } else {
-                            json!(true)
-                        };
-                        Ok(())
-                    }
-                    Some(OrderStatus::Paid) => {
-                        Err((409, format!("order {id} is paid and cannot be cancelled")))
-                    }
-                    Some(OrderStatus::Cancelled) => {
-                        Err((409, format!("order {id} is already cancelled")))
-                    }
-                }
-            }
-            None => Ok(()),
         }
     }
 }

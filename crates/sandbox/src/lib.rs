@@ -12,7 +12,8 @@
 //! Bad input gets a provider-style error envelope with the right HTTP status (400 for invalid input) and a
 //! message naming the field. Faults (latency, 5xx, 429, dropped connections, truncated or malformed bodies,
 //! business errors) can be injected per operation or globally. Orders created through the documented order
-//! operations are kept, so a create → pay → detail flow behaves like one.
+//! operations are kept, so a create → pay → detail flow behaves like one; an order it does not know is refused
+//! with the provider's failure naming the requested id, as the vendors do.
 
 mod auth;
 mod faults;

@@ -5,6 +5,7 @@ use crate::{generate, schema};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
+use sourcing_runtime::Failure;
 use sourcing_runtime::operation::{ExampleKind, Operation, Provider};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -14,9 +15,16 @@ pub(crate) fn success(provider: &Provider, data: Value) -> Value {
     provider.envelope.codec().encode(Ok(data))
 }
 
-/// The provider's failure envelope with this business `code` and message.
-pub(crate) fn failure(provider: &Provider, code: i64, message: &str) -> Value {
-    provider.envelope.codec().encode(Err((code, message)))
+/// The provider's failure envelope for this business failure.
+pub(crate) fn failure(provider: &Provider, failure: Failure) -> Value {
+    provider.envelope.codec().encode(Err(failure))
+}
+
+/// The business failure for an order the sandbox does not know, naming the requested id: the one the
+/// provider's codec knows ([`sourcing_runtime::EnvelopeCodec::unknown_order`]; Dajisaas publishes code
+/// 1009 wrapping the 1688 error `4003`, the others publish none and get the sandbox's code 404).
+pub(crate) fn unknown_order(provider: &Provider, id: &str) -> Failure {
+    provider.envelope.codec().unknown_order(id)
 }
 
 /// `data` of an envelope in the provider's format.
@@ -65,7 +73,8 @@ pub(crate) fn success_data(
     let Some(c) = schema::compiled(op.response_schema) else {
         return fallback_data(provider, op);
     };
-    if let Some((_, data)) = conforming_example(provider, op, &c) {
+    if let Some((_, mut data)) = conforming_example(provider, op, &c) {
+        name_only_requested_orders(&mut data, &requested_orders(request));
         return data;
     }
     let top = schema::flatten(&c.root, &c.root);
@@ -103,6 +112,69 @@ pub(crate) fn success_data(
         }
     }
     data
+}
+
+/// The order ids a request names (`orderId`, `orderIds`, `orderIdList` as a list, comma text or JSON text).
+fn requested_orders(request: &Map<String, Value>) -> Vec<String> {
+    fn collect(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.extend(
+                s.split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            ),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for key in ["orderId", "orderIds", "orderIdList"] {
+        if let Some(v) = request.get(key) {
+            collect(v, &mut out);
+        }
+    }
+    out
+}
+
+/// A published example answers about the example's orders: where the request names orders, every order-like
+/// id (15 or more digits) in the example's text that the request does not name becomes the requested ones
+/// (e.g. Dajisaas `pay_urls`' cashier link), so an answer never names an order the caller did not ask about.
+fn name_only_requested_orders(data: &mut Value, requested: &[String]) {
+    if requested.is_empty() {
+        return;
+    }
+    match data {
+        Value::String(s) => {
+            let mut out = String::with_capacity(s.len());
+            let mut digits = String::new();
+            let flush = |digits: &mut String, out: &mut String| {
+                if digits.len() >= 15 && !requested.contains(digits) {
+                    out.push_str(&requested.join(","));
+                } else {
+                    out.push_str(digits);
+                }
+                digits.clear();
+            };
+            for c in s.chars() {
+                if c.is_ascii_digit() {
+                    digits.push(c);
+                } else {
+                    flush(&mut digits, &mut out);
+                    out.push(c);
+                }
+            }
+            flush(&mut digits, &mut out);
+            *s = out;
+        }
+        Value::Array(a) => a
+            .iter_mut()
+            .for_each(|x| name_only_requested_orders(x, requested)),
+        Value::Object(m) => m
+            .values_mut()
+            .for_each(|x| name_only_requested_orders(x, requested)),
+        _ => {}
+    }
 }
 
 /// The published example an operation answers with, cached per operation.
@@ -163,5 +235,8 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
 
 /// A provider-style error: the business code is the HTTP status, the message names what was wrong.
 pub(crate) fn error(provider: &Provider, status: StatusCode, message: &str) -> Response {
-    json_response(status, &failure(provider, status.as_u16() as i64, message))
+    json_response(
+        status,
+        &failure(provider, Failure::new(status.as_u16().into(), message)),
+    )
 }

@@ -8,6 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use sourcing_runtime::operation::{Operation, Provider};
+use sourcing_runtime::signing::SigningSettings;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,10 @@ pub struct SandboxConfig {
     pub max_clock_skew: Option<Duration>,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// The readings of the vendors' unpublished signing rules this sandbox emulates (default: the
+    /// runtime's defaults, the best evidence). A request signed under another variant is refused with 401,
+    /// as `sourcing probe` expects of a vendor.
+    pub signing: SigningSettings,
 }
 
 impl Default for SandboxConfig {
@@ -35,6 +40,7 @@ impl Default for SandboxConfig {
             providers: sourcing_registry::providers().to_vec(),
             max_clock_skew: Some(Duration::from_secs(600)),
             max_body_bytes: 1 << 20,
+            signing: SigningSettings::default(),
         }
     }
 }
@@ -157,49 +163,9 @@ async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let path = uri.path();
-    let (prefix, rest) = path
-        .trim_start_matches('/')
-        .split_once('/')
-        .unwrap_or((path, ""));
-    let Some(provider) = state.providers.iter().copied().find(|p| p.name == prefix) else {
-        let names: Vec<&str> = state.providers.iter().map(|p| p.name).collect();
-        return (
-            StatusCode::NOT_FOUND,
-            format!("unknown provider prefix {prefix:?}; serve paths under one of {names:?}"),
-        )
-            .into_response();
-    };
-    let rest = format!("/{rest}");
-    let candidates: Vec<&Operation> = provider
-        .operations
-        .iter()
-        .copied()
-        .filter(|o| o.path == rest)
-        .collect();
-    if candidates.is_empty() {
-        return respond::error(
-            provider,
-            StatusCode::NOT_FOUND,
-            &format!("no {} operation at {rest}", provider.title),
-        );
-    }
-    let Some(op) = candidates
-        .iter()
-        .copied()
-        .find(|o| o.method == method.as_str())
-    else {
-        let allowed: Vec<&str> = candidates.iter().map(|o| o.method).collect();
-        let mut r = respond::error(
-            provider,
-            StatusCode::METHOD_NOT_ALLOWED,
-            &format!("{method} is not allowed on {rest}; documented: {allowed:?}"),
-        );
-        // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
-        if let Ok(v) = allowed.join(", ").parse() {
-            r.headers_mut().insert(axum::http::header::ALLOW, v);
-        }
-        return r;
+    let (provider, op) = match route(state, &method, uri.path()) {
+        Ok(found) => found,
+        Err(refusal) => return *refusal,
     };
     *lock(&state.hits).entry(op.id.to_string()).or_default() += 1;
 
@@ -217,58 +183,129 @@ async fn handle(
         .into_owned()
         .collect();
 
-    // Faults: latency first, then the first terminal fault.
-    let fault = {
-        let mut rules = lock(&state.faults);
-        let mut terminal = None;
-        let mut delay = Duration::ZERO;
-        for rule in rules.iter_mut().filter(|r| r.matches(op.id)) {
-            match &rule.fault {
-                Fault::Latency(d) => delay += *d,
-                f if terminal.is_none() => terminal = Some(f.clone()),
-                _ => continue,
-            }
-            if let Some(n) = rule.times.as_mut() {
-                *n -= 1;
-            }
-        }
-        (delay, terminal)
-    };
-    if !fault.0.is_zero() {
-        tokio::time::sleep(fault.0).await;
+    let (delay, terminal) = take_fault(state, op);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
-    if let Some(f) = fault.1 {
+    if let Some(f) = terminal {
         return faulted(provider, op, f);
     }
+    match checked_body(state, provider, op, &headers, &query, &body) {
+        Ok(parsed) => answer(state, provider, op, &query, parsed),
+        Err(refusal) => *refusal,
+    }
+}
 
-    // The body's shape first: every provider answers a missing or non-object JSON body with 400.
-    let parsed = match validate::parse_body(op, &body) {
-        Ok(b) => b,
-        Err(reason) => {
-            return respond::error(
-                provider,
-                StatusCode::BAD_REQUEST,
-                &format!("{}: {reason}", op.id),
-            );
-        }
+/// The provider (by path prefix) and the operation (by documented path and method), or the refusal:
+/// 404 for an unknown prefix or path, 405 with `Allow` for a wrong method.
+fn route(
+    state: &State,
+    method: &Method,
+    path: &str,
+) -> Result<(&'static Provider, &'static Operation), Box<Response>> {
+    let (prefix, rest) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((path, ""));
+    let Some(provider) = state.providers.iter().copied().find(|p| p.name == prefix) else {
+        let names: Vec<&str> = state.providers.iter().map(|p| p.name).collect();
+        return Err(Box::new(
+            (
+                StatusCode::NOT_FOUND,
+                format!("unknown provider prefix {prefix:?}; serve paths under one of {names:?}"),
+            )
+                .into_response(),
+        ));
     };
-    if let Err(reason) = auth::verify(op, &headers, &query, &body, &state.config) {
-        return respond::error(
+    let rest = format!("/{rest}");
+    let candidates: Vec<&'static Operation> = provider
+        .operations
+        .iter()
+        .copied()
+        .filter(|o| o.path == rest)
+        .collect();
+    if candidates.is_empty() {
+        return Err(Box::new(respond::error(
             provider,
-            StatusCode::UNAUTHORIZED,
-            &format!("{}: {reason}", op.id),
-        );
+            StatusCode::NOT_FOUND,
+            &format!("no {} operation at {rest}", provider.title),
+        )));
     }
-    if let Err(reason) = validate::validate(op, &query, parsed.as_ref()) {
-        return respond::error(
+    if let Some(op) = candidates
+        .iter()
+        .copied()
+        .find(|o| o.method == method.as_str())
+    {
+        return Ok((provider, op));
+    }
+    let allowed: Vec<&str> = candidates.iter().map(|o| o.method).collect();
+    let mut r = respond::error(
+        provider,
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{method} is not allowed on {rest}; documented: {allowed:?}"),
+    );
+    // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
+    if let Ok(v) = allowed.join(", ").parse() {
+        r.headers_mut().insert(axum::http::header::ALLOW, v);
+    }
+    Err(Box::new(r))
+}
+
+/// The injected faults for `op`: total latency, then the first terminal fault (each counts one use).
+fn take_fault(state: &State, op: &Operation) -> (Duration, Option<Fault>) {
+    let mut rules = lock(&state.faults);
+    let mut terminal = None;
+    let mut delay = Duration::ZERO;
+    for rule in rules.iter_mut().filter(|r| r.matches(op.id)) {
+        match &rule.fault {
+            Fault::Latency(d) => delay += *d,
+            f if terminal.is_none() => terminal = Some(f.clone()),
+            _ => continue,
+        }
+        if let Some(n) = rule.times.as_mut() {
+            *n -= 1;
+        }
+    }
+    (delay, terminal)
+}
+
+/// The parsed JSON body once shape, signature and input are accepted; otherwise the 400/401 refusal.
+fn checked_body(
+    state: &State,
+    provider: &Provider,
+    op: &Operation,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+    body: &Bytes,
+) -> Result<Option<serde_json::Value>, Box<Response>> {
+    let refuse = |status, reason: String| {
+        Box::new(respond::error(
             provider,
-            StatusCode::BAD_REQUEST,
+            status,
             &format!("{}: {reason}", op.id),
-        );
-    }
+        ))
+    };
+    // The body's shape first: every provider answers a missing or non-object JSON body with 400.
+    let parsed = validate::parse_body(op, body).map_err(|r| refuse(StatusCode::BAD_REQUEST, r))?;
+    auth::verify(op, headers, query, body, &state.config)
+        .map_err(|r| refuse(StatusCode::UNAUTHORIZED, r))?;
+    validate::validate(op, query, parsed.as_ref())
+        .map_err(|r| refuse(StatusCode::BAD_REQUEST, r))?;
+    Ok(parsed)
+}
+
+/// The success answer (published example or generated data, adjusted by the order flows), or the flow's
+/// business failure, in the provider's envelope.
+fn answer(
+    state: &State,
+    provider: &Provider,
+    op: &'static Operation,
+    query: &[(String, String)],
+    parsed: Option<serde_json::Value>,
+) -> Response {
     let seed = generate::seed(
         op.id,
-        &signed_out(op, &query),
+        &signed_out(op, query),
         parsed.as_ref().map(|b| signed_out_body(op, b)).as_ref(),
     );
     // The request's inputs by name (query values as text), for answers that echo an id.
@@ -281,11 +318,13 @@ async fn handle(
     }
     asked.retain(|k, _| !op.auth.owns(k));
     let mut data = respond::success_data(provider, op, seed, &asked);
-    if let Err((code, message)) = state.store.apply(op, &query, parsed.as_ref(), &mut data) {
-        let body = respond::failure(provider, code, &message);
-        return respond::json_response(StatusCode::OK, &body);
-    }
-    let body = respond::success(provider, data);
+    let body = match state
+        .store
+        .apply(provider, op, query, parsed.as_ref(), &mut data)
+    {
+        Ok(()) => respond::success(provider, data),
+        Err(failure) => respond::failure(provider, failure),
+    };
     respond::json_response(StatusCode::OK, &body)
 }
 
@@ -315,7 +354,8 @@ fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Respons
             r
         }
         Fault::Business { code, message } => {
-            respond::json_response(StatusCode::OK, &respond::failure(provider, code, &message))
+            let failure = sourcing_runtime::Failure::new(code, message);
+            respond::json_response(StatusCode::OK, &respond::failure(provider, failure))
         }
         Fault::TruncatedBody => {
             let full = respond::success(

@@ -4,7 +4,7 @@
 //! signer or plug in the rule your account manager gives you.
 
 use sourcing_runtime::operation::{AuthStyle, Provider};
-use sourcing_runtime::signing::{SchemeSigners, SignContext, SignError, Signer};
+use sourcing_runtime::signing::{SchemeSigners, SignContext, SignError, Signer, SigningSettings};
 
 #[derive(Debug)]
 pub struct SandboxSigner(Result<SchemeSigners, SignError>);
@@ -15,8 +15,15 @@ impl SandboxSigner {
         Self::for_providers(sourcing_registry::providers())
     }
 
-    /// Signs as the sandbox's test account for these providers' schemes.
+    /// Signs as the sandbox's test account for these providers' schemes, under the default signing
+    /// variant (the one a default sandbox emulates).
     pub fn for_providers(providers: &[&Provider]) -> Self {
+        Self::emulating(providers, &SigningSettings::default())
+    }
+
+    /// Signs as the sandbox's test account for these providers' schemes, under the signing variant
+    /// `settings` (the one the sandbox emulates, [`crate::SandboxConfig::signing`]).
+    pub fn emulating(providers: &[&Provider], settings: &SigningSettings) -> Self {
         let mut schemes: Vec<AuthStyle> = Vec::new();
         for p in providers {
             for s in p.schemes() {
@@ -26,7 +33,7 @@ impl SandboxSigner {
             }
         }
         Self(SchemeSigners::build(&schemes, |s| {
-            s.sandbox_signer(&s.credentials().sandbox_values())
+            s.sandbox_signer(&s.credentials().sandbox_values(), settings)
         }))
     }
 }

@@ -229,7 +229,7 @@ fn describe(
 mod tests {
     use super::*;
     use serde_json::json;
-    use sourcing_runtime::operation::{Param, ParamKind, transcode};
+    use sourcing_runtime::operation::{Effect, Param, ParamKind, transcode};
 
     const fn param(name: &'static str, location: ParamLocation, json_string: bool) -> Param {
         Param {
@@ -250,6 +250,7 @@ mod tests {
         tag: "",
         summary: "",
         auth: sourcing_runtime::AuthStyle::AccessKeyV1,
+        effect: Effect::Write,
         idempotent: false,
         params: &[
             param("pageSize", ParamLocation::Query, false),

@@ -72,6 +72,18 @@ pub enum SignedInput {
     EncodedMessage,
 }
 
+/// A named variant of an unpublished rule, chosen by the configuration key `DAJISAAS_CALLBACK_SIGNED_INPUT`
+/// (`decoded` | `encoded`; see the root README's table of signing variants).
+impl sourcing_runtime::signing::Variant for SignedInput {
+    const ALL: &'static [Self] = &[SignedInput::DecodedMessage, SignedInput::EncodedMessage];
+    fn name(self) -> &'static str {
+        match self {
+            SignedInput::DecodedMessage => "decoded",
+            SignedInput::EncodedMessage => "encoded",
+        }
+    }
+}
+
 #[derive(Clone)]
 enum Mode {
     HmacSha1 {

@@ -24,6 +24,11 @@ impl DedupKey {
         }
         Self(h.finalize().into())
     }
+
+    /// All 20 bytes in lowercase hex (40 characters): the form a database stores.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 impl fmt::Debug for DedupKey {

@@ -1,11 +1,16 @@
 //! Callbacks (webhooks) from PandaPon, Xportcn and Dajisaas: typed message models, parsers, the Dajisaas
-//! signature check, and an axum receiver that acknowledges, deduplicates and hands messages to your code.
+//! signature check, and two axum receivers:
+//!
+//! * [`inbox`]: the **durable inbox** — each verified callback is stored in a database ([`inbox::InboxStore`];
+//!   `sourcing-ledger` provides SQLite and Postgres) before it is answered `200`, and workers run your handler
+//!   from the store with retries, backoff and dead letters. Its guarantees are listed in [`inbox`].
+//! * [`Receiver`]: in memory, no database — runs your handler before answering, deduplicates per process.
 //!
 //! ```no_run
-//! use sourcing_webhooks::{Callback, HandlerError, MessageBody, Provider, Receiver};
+//! use sourcing_webhooks::{Callback, HandlerError, MessageBody, CallbackFormat, Receiver};
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! Receiver::new(Provider::Xportcn, |cb: Callback| async move {
+//! Receiver::new(CallbackFormat::Xportcn, |cb: Callback| async move {
 //!     if let Callback::Xportcn(push) = &cb {
 //!         if let MessageBody::Order(order) = &push.body {
 //!             println!("{} order {} total {:?} fen", push.message_type, order.order_id, order.total_amount);
@@ -37,7 +42,7 @@
 //! Undocumented message types are never dropped: they arrive as [`MessageType::Other`] with the body as raw JSON
 //! ([`MessageBody::Other`]), or as [`DajisaasPayload::Json`] / [`DajisaasPayload::Text`].
 //!
-//! # How the receiver answers
+//! # How the in-memory receiver answers
 //!
 //! | situation | status |
 //! |---|---|
@@ -73,12 +78,17 @@
 //!
 //! Secrets (the Dajisaas key) and signature values never appear in `Debug`, `Display`, logs, errors or responses.
 
+mod callback;
 pub mod dajisaas;
 mod dedup;
 pub mod error;
+pub mod fault;
+pub mod inbox;
+mod intake;
 pub mod push;
 mod receiver;
 
+pub use callback::{Callback, CallbackFormat, Handler, HandlerError};
 pub use dajisaas::{
     DajisaasMessage, DajisaasPayload, DajisaasVerifier, OrderStatusUpdate, PriceChange,
     PurchaseOrderPrice, SignatureEncoding, SignedInput, SkuStatus, TaobaoMessage,
@@ -91,7 +101,7 @@ pub use push::{
     PushTimestamp, RefundBody,
 };
 pub use receiver::{
-    Callback, DEFAULT_BODY_LIMIT, DEFAULT_DEDUP_CAPACITY, DEFAULT_DEDUP_WINDOW,
-    DEFAULT_HANDLER_DEADLINE, Handler, HandlerError, Provider, Receiver, serve,
+    DEFAULT_BODY_LIMIT, DEFAULT_DEDUP_CAPACITY, DEFAULT_DEDUP_WINDOW, DEFAULT_HANDLER_DEADLINE,
+    Receiver, serve,
 };
 pub use sourcing_runtime::{LenientId, Secret};

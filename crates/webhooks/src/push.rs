@@ -11,9 +11,9 @@
 //! | `timestamp` | message push time; a string of epoch milliseconds in the examples | [`PushTimestamp`] (text kept as sent) |
 //!
 //! Message types and body fields are those of the Xportcn manual (the only published list; see
-//! `provider-docs/xportcn/product-docs.md`). PandaPon publishes the envelope but **no** message type values:
-//! its pushes are parsed with the same model, and any type it sends that Xportcn does not document is kept as
-//! [`MessageType::Other`] with its body as raw JSON ([`MessageBody::Other`]).
+//! `vendor-docs/notes/xportcn/product-docs.md`). PandaPon publishes the envelope but **no** message type
+//! values: its pushes are parsed with the same model, and any type it sends that Xportcn does not document is
+//! kept as [`MessageType::Other`] with its body as raw JSON ([`MessageBody::Other`]).
 
 use crate::error::{ParseError, json_kind};
 use serde::{Deserialize, Serialize};

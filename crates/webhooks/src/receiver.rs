@@ -1,18 +1,15 @@
-//! The axum receiver: parse → verify → deduplicate → hand to your handler → answer within the deadline.
+//! The in-memory receiver: parse → verify → deduplicate (in memory) → hand to your handler → answer within the deadline.
 
-use crate::dajisaas::{DajisaasMessage, DajisaasVerifier};
+use crate::callback::{Callback, CallbackFormat, Handler};
 use crate::dedup::{Begin, Dedup, DedupKey};
-use crate::error::CallbackError;
-use crate::push::PushMessage;
+use crate::intake::{self, probe, reply};
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
-use serde::Serialize;
-use sourcing_runtime::Secret;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -30,167 +27,6 @@ pub const DEFAULT_DEDUP_WINDOW: Duration = Duration::from_secs(3 * 60 * 60);
 /// Default dedup capacity: 10 000 keys (about 1 MB).
 pub const DEFAULT_DEDUP_CAPACITY: usize = 10_000;
 
-/// Which vendor pushes to this receiver, and how its pushes are checked.
-///
-/// This is the one list of **callback formats**, not a second list of API providers: the API providers are
-/// described by the generated `operations::PROVIDER` statics (listed by `sourcing_sandbox::providers()`),
-/// whose specs say nothing about callbacks (the vendors publish them in separate message manuals, and the
-/// formats are hand-written here). The names agree with the API providers' names: `Provider::NAMES` is pinned
-/// against `sourcing_sandbox::providers()` by a test of the `sourcing` CLI, which takes its `--provider`
-/// values from that registry. This crate does not read the registry itself: it would then depend on every
-/// generated client (and the sandbox) to learn three names, for a receiver that needs none of them.
-#[derive(Clone, Debug)]
-pub enum Provider {
-    /// JSON `{messageType, messageBody, messagePlatform, timestamp}`; no signature is published.
-    Pandapon,
-    /// Same format as PandaPon; no signature is published.
-    Xportcn,
-    /// Form fields `message` + `_dj_signature` (HMAC-SHA1, see [`DajisaasVerifier`]).
-    Dajisaas(DajisaasVerifier),
-}
-
-impl Provider {
-    /// The names of the providers whose callbacks this crate receives (the API providers' names).
-    pub const NAMES: [&'static str; 3] = ["pandapon", "xportcn", "dajisaas"];
-
-    /// `pandapon`, `xportcn` or `dajisaas`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Pandapon => "pandapon",
-            Self::Xportcn => "xportcn",
-            Self::Dajisaas(_) => "dajisaas",
-        }
-    }
-
-    /// The receiver setting for the provider of this name. `secret` gives the signing key (the provider's app
-    /// secret) and is called only for a provider that signs its pushes (Dajisaas). `None` for a name not in
-    /// [`Provider::NAMES`].
-    pub fn from_name<E>(
-        name: &str,
-        secret: impl FnOnce() -> Result<Secret, E>,
-    ) -> Option<Result<Self, E>> {
-        Some(match name {
-            "pandapon" => Ok(Self::Pandapon),
-            "xportcn" => Ok(Self::Xportcn),
-            "dajisaas" => secret().map(|s| Self::Dajisaas(DajisaasVerifier::new(s))),
-            _ => return None,
-        })
-    }
-}
-
-/// A parsed, verified callback, as handed to your [`Handler`].
-///
-/// Serialises as `{"provider": "...", "message": {...}}` (handy for a CLI that prints JSON lines).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "provider", content = "message", rename_all = "lowercase")]
-pub enum Callback {
-    Pandapon(PushMessage),
-    Xportcn(PushMessage),
-    Dajisaas(DajisaasMessage),
-}
-
-impl Callback {
-    /// Parses (and for Dajisaas verifies) a request body the way the receiver does.
-    pub fn parse(provider: &Provider, body: &[u8]) -> Result<Self, CallbackError> {
-        Ok(match provider {
-            Provider::Pandapon => Self::Pandapon(PushMessage::parse(body)?),
-            Provider::Xportcn => Self::Xportcn(PushMessage::parse(body)?),
-            Provider::Dajisaas(verifier) => {
-                Self::Dajisaas(DajisaasMessage::from_form(body, verifier)?)
-            }
-        })
-    }
-
-    /// `pandapon`, `xportcn` or `dajisaas` (see [`Provider::NAMES`]).
-    pub fn provider(&self) -> &'static str {
-        match self {
-            Self::Pandapon(_) => "pandapon",
-            Self::Xportcn(_) => "xportcn",
-            Self::Dajisaas(_) => "dajisaas",
-        }
-    }
-
-    /// A short description of the message type, for logs (`ORDER_CREATE`, `taobao message_type 3`, …).
-    pub fn kind(&self) -> String {
-        match self {
-            Self::Pandapon(m) | Self::Xportcn(m) => m.message_type.to_string(),
-            Self::Dajisaas(m) => match &m.payload {
-                crate::DajisaasPayload::Taobao(t) => {
-                    format!("taobao message_type {}", i64::from(t.message_type))
-                }
-                crate::DajisaasPayload::Json(_) => "json".into(),
-                crate::DajisaasPayload::Text => "text".into(),
-            },
-        }
-    }
-
-    /// The order the message is about, when known: `orderId` of a PandaPon / Xportcn body, `purchase_id` of a
-    /// Dajisaas Taobao order status update.
-    pub fn order_id(&self) -> Option<&str> {
-        match self {
-            Self::Pandapon(m) | Self::Xportcn(m) => m.order_id(),
-            Self::Dajisaas(m) => m.purchase_id(),
-        }
-    }
-
-    /// The key under which deliveries are deduplicated.
-    ///
-    /// * PandaPon / Xportcn: `messagePlatform` + `messageType` + the exact `messageBody` text. Not `timestamp`:
-    ///   it is documented as the *push* time, and nothing says a redelivery keeps the original one, so including
-    ///   it could let a retry through twice. No message id is published. The body is a full snapshot of the
-    ///   order (ids, status, amounts), so two pushes of the same type with byte-identical bodies carry the same
-    ///   information and handling one of them is enough.
-    /// * Dajisaas: the exact `message` value (the signed content; the signature is derived from it).
-    pub fn dedup_key(&self) -> DedupKey {
-        match self {
-            Self::Pandapon(m) | Self::Xportcn(m) => DedupKey::from_parts(&[
-                self.provider().as_bytes(),
-                &i64::from(m.platform).to_be_bytes(),
-                m.message_type.as_str().as_bytes(),
-                m.raw_body.as_bytes(),
-            ]),
-            Self::Dajisaas(m) => {
-                DedupKey::from_parts(&[self.provider().as_bytes(), m.message.as_bytes()])
-            }
-        }
-    }
-}
-
-/// The error a handler returns; the receiver then answers `500` and does not record the message as seen.
-pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Your code that acts on a callback.
-///
-/// Return `Ok(())` only once the message is safely handled (stored, queued…): the receiver then answers 200 and
-/// remembers the message for dedup. Return an error to make the vendor redeliver it.
-///
-/// Any `Fn(Callback) -> impl Future<Output = Result<(), E>>` with `E: Into<HandlerError>` is a handler:
-///
-/// ```
-/// use sourcing_webhooks::{Callback, HandlerError, Provider, Receiver};
-///
-/// let app: axum::Router = Receiver::new(Provider::Xportcn, |cb: Callback| async move {
-///     println!("{}", serde_json::to_string(&cb)?);
-///     Ok::<_, HandlerError>(())
-/// })
-/// .router();
-/// ```
-pub trait Handler: Send + Sync + 'static {
-    fn handle(&self, callback: Callback) -> impl Future<Output = Result<(), HandlerError>> + Send;
-}
-
-impl<F, Fut, E> Handler for F
-where
-    F: Fn(Callback) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<(), E>> + Send,
-    E: Into<HandlerError>,
-{
-    fn handle(&self, callback: Callback) -> impl Future<Output = Result<(), HandlerError>> + Send {
-        let fut = self(callback);
-        async move { fut.await.map_err(Into::into) }
-    }
-}
-
 /// Receiver settings (all have documented defaults).
 #[derive(Clone, Debug)]
 struct Settings {
@@ -205,10 +41,10 @@ struct Settings {
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
-/// use sourcing_webhooks::{Callback, DajisaasVerifier, HandlerError, Provider, Receiver};
+/// use sourcing_webhooks::{Callback, DajisaasVerifier, HandlerError, CallbackFormat, Receiver};
 ///
 /// Receiver::new(
-///     Provider::Dajisaas(DajisaasVerifier::new("app-secret")),
+///     CallbackFormat::Dajisaas(DajisaasVerifier::new("app-secret")),
 ///     |cb: Callback| async move { Ok::<_, HandlerError>(()) },
 /// )
 /// .path("/callbacks/dajisaas")
@@ -217,16 +53,16 @@ struct Settings {
 /// # }
 /// ```
 pub struct Receiver<H> {
-    provider: Provider,
+    format: CallbackFormat,
     handler: H,
     settings: Settings,
 }
 
 impl<H: Handler> Receiver<H> {
     /// A receiver on path `/` with the default limits.
-    pub fn new(provider: Provider, handler: H) -> Self {
+    pub fn new(format: CallbackFormat, handler: H) -> Self {
         Self {
-            provider,
+            format,
             handler,
             settings: Settings {
                 path: "/".into(),
@@ -280,7 +116,7 @@ impl<H: Handler> Receiver<H> {
             dedup_capacity,
         } = self.settings;
         let shared = Arc::new(Shared {
-            provider: self.provider,
+            format: self.format,
             handler: Arc::new(self.handler),
             dedup: Mutex::new(Dedup::new(dedup_window, dedup_capacity)),
             body_limit,
@@ -307,7 +143,7 @@ impl<H: Handler> Receiver<H> {
     ) -> std::io::Result<()> {
         tracing::info!(
             addr = %listener.local_addr()?,
-            provider = self.provider.name(),
+            provider = self.format.name(),
             path = %self.settings.path,
             "listening for callbacks"
         );
@@ -317,17 +153,17 @@ impl<H: Handler> Receiver<H> {
     }
 }
 
-/// Serves `provider`'s callbacks on `addr` (path `/`, default limits) until the process ends.
+/// Serves callbacks of `format` on `addr` (path `/`, default limits) until the process ends.
 pub async fn serve<H: Handler>(
     addr: SocketAddr,
-    provider: Provider,
+    format: CallbackFormat,
     handler: H,
 ) -> std::io::Result<()> {
-    Receiver::new(provider, handler).serve(addr).await
+    Receiver::new(format, handler).serve(addr).await
 }
 
 struct Shared<H> {
-    provider: Provider,
+    format: CallbackFormat,
     handler: Arc<H>,
     dedup: Mutex<Dedup>,
     body_limit: usize,
@@ -369,105 +205,66 @@ impl<H> Drop for InFlight<H> {
     }
 }
 
-fn reply(status: StatusCode, text: impl Into<String>) -> Response {
-    (status, text.into()).into_response()
-}
-
-async fn probe() -> &'static str {
-    "sourcing-webhooks receiver: POST callbacks to this URL\n"
-}
-
+/// The in-memory receiver's steps after [`intake::callback_from`]: dedup, run the handler, answer.
 async fn receive<H: Handler>(
     State(shared): State<Arc<Shared<H>>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let started = Instant::now();
-    let provider = shared.provider.name();
-    let body = match body {
-        Ok(body) => body,
-        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
-            tracing::warn!(
-                provider,
-                limit = shared.body_limit,
-                "callback rejected: body too large"
-            );
-            return reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "request body exceeds the limit of {} bytes",
-                    shared.body_limit
-                ),
-            );
-        }
-        Err(e) => {
-            tracing::warn!(provider, error = %e, "callback rejected: body unreadable");
-            return reply(
-                StatusCode::BAD_REQUEST,
-                format!("could not read the request body: {}", e.body_text()),
-            );
-        }
+    let callback = match intake::callback_from(&shared.format, body, shared.body_limit) {
+        Ok((_, callback)) => callback,
+        Err(answer) => return answer,
     };
-
-    if body.iter().all(u8::is_ascii_whitespace) {
-        // The consoles' "Verify" button expects a 200; what it sends is not published. An empty body carries no
-        // message, so acknowledging it loses nothing.
-        tracing::info!(provider, "empty POST acknowledged (verification probe?)");
-        return reply(
-            StatusCode::OK,
-            "ok: empty body (verification probe); nothing to deliver",
-        );
-    }
-
-    let callback = match Callback::parse(&shared.provider, &body) {
-        Ok(callback) => callback,
-        Err(CallbackError::Parse(e)) => {
-            tracing::warn!(provider, error = %e, "callback rejected: 400");
-            return reply(StatusCode::BAD_REQUEST, e.to_string());
-        }
-        Err(CallbackError::Signature(e)) => {
-            tracing::warn!(provider, error = %e, "callback rejected: 401");
-            return reply(StatusCode::UNAUTHORIZED, e.to_string());
-        }
-    };
-    if let Callback::Dajisaas(m) = &callback
-        && !m.signature_verified
-    {
-        tracing::warn!(
-            provider,
-            "Dajisaas signature NOT verified (insecure_skip_verification is on)"
-        );
-    }
-
     let key = callback.dedup_key();
-    let kind = callback.kind();
-    let order_id = callback.order_id().unwrap_or("-").to_owned();
-    match shared.dedup().begin(key, Instant::now()) {
-        Begin::New => {}
-        Begin::Done => {
-            tracing::info!(provider, kind, %key, "duplicate delivery acknowledged without calling the handler");
-            return reply(StatusCode::OK, "ok: duplicate of a message already handled");
-        }
-        Begin::InFlight => {
-            tracing::info!(provider, kind, %key, "same message is being handled: 503");
-            return reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the same message is being handled right now; redeliver later",
-            );
-        }
-        Begin::Full => {
-            tracing::warn!(provider, kind, %key, "dedup set full of in-flight messages: 503");
-            return reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too many messages in flight; redeliver later",
-            );
-        }
+    if let Err(answer) = begin(&shared, key, &callback) {
+        return answer;
     }
-
-    let mut guard = InFlight {
+    let guard = InFlight {
         shared: shared.clone(),
         key,
         settled: false,
     };
+    run_handler(&shared, guard, callback, started).await
+}
+
+/// Marks the message in flight, or answers a duplicate / a message already in flight / a full set.
+fn begin<H>(shared: &Shared<H>, key: DedupKey, callback: &Callback) -> Result<(), Response> {
+    let (provider, kind) = (callback.provider(), callback.kind());
+    match shared.dedup().begin(key, Instant::now()) {
+        Begin::New => Ok(()),
+        Begin::Done => {
+            tracing::info!(provider, kind, %key, "duplicate delivery acknowledged without calling the handler");
+            Err(reply(
+                StatusCode::OK,
+                "ok: duplicate of a message already handled",
+            ))
+        }
+        Begin::InFlight => {
+            tracing::info!(provider, kind, %key, "same message is being handled: 503");
+            Err(reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the same message is being handled right now; redeliver later",
+            ))
+        }
+        Begin::Full => {
+            tracing::warn!(provider, kind, %key, "dedup set full of in-flight messages: 503");
+            Err(reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many messages in flight; redeliver later",
+            ))
+        }
+    }
+}
+
+/// Runs the handler in its own task and answers by its outcome, or `503` at the deadline.
+async fn run_handler<H: Handler>(
+    shared: &Shared<H>,
+    mut guard: InFlight<H>,
+    callback: Callback,
+    started: Instant,
+) -> Response {
+    let (provider, kind, key) = (callback.provider(), callback.kind(), guard.key);
+    let order_id = callback.order_id().unwrap_or("-").to_owned();
     let handler = shared.handler.clone();
     // The handler runs in its own task: it goes on if the deadline passes (the outcome is still recorded by
     // the guard), and a panic in it is contained.

@@ -68,7 +68,7 @@ pub mod types {
         }
     }
     ///A promotion available for a SKU line.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CargoPromotion {
         ///Description, as HTML.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -97,6 +97,8 @@ pub mod types {
         ///Short text (e.g. `省0.69:PLUS会员价`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CargoPromotion {
         pub fn builder() -> builder::CargoPromotion {
@@ -204,7 +206,7 @@ kept in `extra`.
         }
     }
     ///A guarantee the seller offers (e.g. 7-day no-reason return).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GuaranteesTerm {
         ///Text of the guarantee.
         #[serde(
@@ -224,6 +226,8 @@ kept in `extra`.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub quality_assurance_type: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GuaranteesTerm {
         pub fn builder() -> builder::GuaranteesTerm {
@@ -389,7 +393,7 @@ clients. Other fields are kept in `extra`.
         }
     }
     ///The Chinese delivery address of an order.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct NativeLogistics {
         ///Street address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -451,6 +455,8 @@ clients. Other fields are kept in `extra`.
         ///Postcode.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zip: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl NativeLogistics {
         pub fn builder() -> builder::NativeLogistics {
@@ -530,7 +536,7 @@ sellerGoodsLack, other).
     /**The created order(s). The published example is cut off after these fields; `code`/`message` here are
 1688's, not the envelope's.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderCreateResult {
         ///Account-period (credit) information (null in the example; shape unpublished).
         #[serde(
@@ -565,6 +571,8 @@ sellerGoodsLack, other).
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub total_success_amount: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl OrderCreateResult {
         pub fn builder() -> builder::OrderCreateResult {
@@ -709,11 +717,13 @@ only as `null` or as an unexpanded object are kept untyped.
         }
     }
     ///A page of the buyer's orders.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderList {
         ///The orders, each shaped like the order details.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<::std::vec::Vec<OrderDetail>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl OrderList {
         pub fn builder() -> builder::OrderList {
@@ -773,7 +783,7 @@ waitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated).
         }
     }
     ///Previews, one per order the goods would produce.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderPreview {
         ///One preview per resulting order (the field name's misspelling is the vendor's).
         #[serde(
@@ -782,6 +792,8 @@ waitsellersend, waitbuyerreceive, confirm_goods, success, cancel, terminated).
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub order_preview_resuslt: ::std::vec::Vec<OrderPreviewResult>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl OrderPreview {
         pub fn builder() -> builder::OrderPreview {
@@ -807,10 +819,11 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
             Default::default()
         }
     }
-    /**The preview of one order. The response schema lists 16 fields; the ones visible in the published
-(truncated) example are typed here. Totals are integers in fen; per-line prices are decimals in yuan.
+    /**The preview of one order. The response schema lists 16 fields: `success` (from the schema) and the 14
+visible in the published (truncated) example are typed here, the 16th and any other are kept in `extra`.
+Totals are integers in fen; per-line prices are decimals in yuan.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderPreviewResult {
         ///Additional fee (null in the example; type and unit unpublished).
         #[serde(
@@ -897,6 +910,8 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub trade_model_list: ::std::option::Option<::std::vec::Vec<TradeModel>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl OrderPreviewResult {
         pub fn builder() -> builder::OrderPreviewResult {
@@ -904,7 +919,7 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
         }
     }
     ///The cashier link for the orders.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PayUrlResult {
         ///Error message (null on success). The misspelled name is the vendor's.
         #[serde(
@@ -927,6 +942,8 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
         ///Whether a link was produced.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PayUrlResult {
         pub fn builder() -> builder::PayUrlResult {
@@ -934,7 +951,7 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
         }
     }
     ///One SKU line of a preview. Prices here are decimals in yuan.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PreviewCargo {
         ///Line amount, in yuan (decimal).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -984,6 +1001,8 @@ fastCreateOrder lists general, fenxiao, saleproxy, paired, boutiquefenxiao, bout
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub spec_id: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PreviewCargo {
         pub fn builder() -> builder::PreviewCargo {
@@ -1234,8 +1253,11 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
             Default::default()
         }
     }
-    ///One product line of an order. Prices and amounts are decimals in yuan.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    /**One product line of an order. Prices and amounts are decimals in yuan. The page documents 46 fields
+(45 on the Chinese page) without naming them; the 19 shown in the (truncated) example are typed, the
+others are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProductItem {
         ///Seller's cargo number (null in the example).
         #[serde(
@@ -1323,6 +1345,8 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub weight_unit: ::std::option::Option<::serde_json::Value>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ProductItem {
         pub fn builder() -> builder::ProductItem {
@@ -1420,8 +1444,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
             Default::default()
         }
     }
-    ///A trade model (payment arrangement) the order can use.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    /**A trade model (payment arrangement) the order can use. The published example is cut off inside
+`description`: the four fields shown are typed, the rest are kept in `extra`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TradeModel {
         ///Description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1441,6 +1467,8 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub trade_way: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl TradeModel {
         pub fn builder() -> builder::TradeModel {
@@ -1769,6 +1797,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CargoPromotion {
             fn default() -> Self {
@@ -1779,6 +1811,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     promotion_id: Ok(Default::default()),
                     selected: Ok(Default::default()),
                     text: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1855,6 +1888,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<CargoPromotion> for super::CargoPromotion {
             type Error = super::error::ConversionError;
@@ -1868,6 +1915,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     promotion_id: value.promotion_id?,
                     selected: value.selected?,
                     text: value.text?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1880,6 +1928,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     promotion_id: Ok(value.promotion_id),
                     selected: Ok(value.selected),
                     text: Ok(value.text),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -2331,6 +2380,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for GuaranteesTerm {
             fn default() -> Self {
@@ -2338,6 +2391,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     assurance_info: Ok(Default::default()),
                     assurance_type: Ok(Default::default()),
                     quality_assurance_type: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2384,6 +2438,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<GuaranteesTerm> for super::GuaranteesTerm {
             type Error = super::error::ConversionError;
@@ -2394,6 +2462,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     assurance_info: value.assurance_info?,
                     assurance_type: value.assurance_type?,
                     quality_assurance_type: value.quality_assurance_type?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2403,6 +2472,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     assurance_info: Ok(value.assurance_info),
                     assurance_type: Ok(value.assurance_type),
                     quality_assurance_type: Ok(value.quality_assurance_type),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -3029,6 +3099,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for NativeLogistics {
             fn default() -> Self {
@@ -3048,6 +3122,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     town: Ok(Default::default()),
                     town_code: Ok(Default::default()),
                     zip: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3238,6 +3313,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<NativeLogistics> for super::NativeLogistics {
             type Error = super::error::ConversionError;
@@ -3260,6 +3349,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     town: value.town?,
                     town_code: value.town_code?,
                     zip: value.zip?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -3281,6 +3371,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     town: Ok(value.town),
                     town_code: Ok(value.town_code),
                     zip: Ok(value.zip),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -3642,6 +3733,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for OrderCreateResult {
             fn default() -> Self {
@@ -3653,6 +3748,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     order_id: Ok(Default::default()),
                     success: Ok(Default::default()),
                     total_success_amount: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -3747,6 +3843,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<OrderCreateResult> for super::OrderCreateResult {
             type Error = super::error::ConversionError;
@@ -3761,6 +3871,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     order_id: value.order_id?,
                     success: value.success?,
                     total_success_amount: value.total_success_amount?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -3774,6 +3885,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     order_id: Ok(value.order_id),
                     success: Ok(value.success),
                     total_success_amount: Ok(value.total_success_amount),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -4265,11 +4377,16 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::std::vec::Vec<super::OrderDetail>>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for OrderList {
             fn default() -> Self {
                 Self {
                     result: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4288,18 +4405,38 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<OrderList> for super::OrderList {
             type Error = super::error::ConversionError;
             fn try_from(
                 value: OrderList,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { result: value.result? })
+                Ok(Self {
+                    result: value.result?,
+                    extra: value.extra?,
+                })
             }
         }
         impl ::std::convert::From<super::OrderList> for OrderList {
             fn from(value: super::OrderList) -> Self {
-                Self { result: Ok(value.result) }
+                Self {
+                    result: Ok(value.result),
+                    extra: Ok(value.extra),
+                }
             }
         }
         #[derive(Clone, Debug)]
@@ -4471,11 +4608,16 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::vec::Vec<super::OrderPreviewResult>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for OrderPreview {
             fn default() -> Self {
                 Self {
                     order_preview_resuslt: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4494,6 +4636,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<OrderPreview> for super::OrderPreview {
             type Error = super::error::ConversionError;
@@ -4502,6 +4658,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     order_preview_resuslt: value.order_preview_resuslt?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4509,6 +4666,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
             fn from(value: super::OrderPreview) -> Self {
                 Self {
                     order_preview_resuslt: Ok(value.order_preview_resuslt),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -4664,6 +4822,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::std::vec::Vec<super::TradeModel>>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for OrderPreviewResult {
             fn default() -> Self {
@@ -4683,6 +4845,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     tao_sample_single_promotion: Ok(Default::default()),
                     trade_mode_name_list: Ok(Default::default()),
                     trade_model_list: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -4887,6 +5050,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<OrderPreviewResult> for super::OrderPreviewResult {
             type Error = super::error::ConversionError;
@@ -4909,6 +5086,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     tao_sample_single_promotion: value.tao_sample_single_promotion?,
                     trade_mode_name_list: value.trade_mode_name_list?,
                     trade_model_list: value.trade_model_list?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4930,6 +5108,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     tao_sample_single_promotion: Ok(value.tao_sample_single_promotion),
                     trade_mode_name_list: Ok(value.trade_mode_name_list),
                     trade_model_list: Ok(value.trade_model_list),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -4951,6 +5130,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for PayUrlResult {
             fn default() -> Self {
@@ -4959,6 +5142,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     error_code: Ok(Default::default()),
                     pay_url: Ok(Default::default()),
                     success: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5011,6 +5195,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<PayUrlResult> for super::PayUrlResult {
             type Error = super::error::ConversionError;
@@ -5022,6 +5220,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     error_code: value.error_code?,
                     pay_url: value.pay_url?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -5032,6 +5231,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     error_code: Ok(value.error_code),
                     pay_url: Ok(value.pay_url),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -5073,6 +5273,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for PreviewCargo {
             fn default() -> Self {
@@ -5086,6 +5290,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     result_code: Ok(Default::default()),
                     sku_id: Ok(Default::default()),
                     spec_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -5208,6 +5413,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<PreviewCargo> for super::PreviewCargo {
             type Error = super::error::ConversionError;
@@ -5224,6 +5443,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     result_code: value.result_code?,
                     sku_id: value.sku_id?,
                     spec_id: value.spec_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -5239,6 +5459,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     result_code: Ok(value.result_code),
                     sku_id: Ok(value.sku_id),
                     spec_id: Ok(value.spec_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -6210,6 +6431,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ProductItem {
             fn default() -> Self {
@@ -6233,6 +6458,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     unit: Ok(Default::default()),
                     weight: Ok(Default::default()),
                     weight_unit: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6481,6 +6707,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<ProductItem> for super::ProductItem {
             type Error = super::error::ConversionError;
@@ -6507,6 +6747,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     unit: value.unit?,
                     weight: value.weight?,
                     weight_unit: value.weight_unit?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -6532,6 +6773,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     unit: Ok(value.unit),
                     weight: Ok(value.weight),
                     weight_unit: Ok(value.weight_unit),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -6919,6 +7161,10 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TradeModel {
             fn default() -> Self {
@@ -6927,6 +7173,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     name: Ok(Default::default()),
                     trade_type: Ok(Default::default()),
                     trade_way: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -6979,6 +7226,20 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<TradeModel> for super::TradeModel {
             type Error = super::error::ConversionError;
@@ -6990,6 +7251,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     name: value.name?,
                     trade_type: value.trade_type?,
                     trade_way: value.trade_way?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -7000,6 +7262,7 @@ structure is shown; everything else is untyped JSON. Other fields are kept in `e
                     name: Ok(value.name),
                     trade_type: Ok(value.trade_type),
                     trade_way: Ok(value.trade_way),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -7274,8 +7537,8 @@ let response = client.order_receive_confirm()
     /**Get the cashier link to pay 1688 orders in a batch
 
 Returns the link where the buyer pays up to 30 orders: one order gives the 1688 cashier, several give
-the Alipay cashier. The buyer must be logged in to 1688 to pay. Only reads a link — no money moves
-until the buyer pays by hand — so it is retried automatically like other reads.
+the Alipay cashier. The buyer must be logged in to 1688 to pay. No money moves until the buyer pays by
+hand, but it returns a payment link, so like every payment it is sent once, never retried automatically.
 
 
 Sends a `GET` request to `/alibaba/alipay/url/get`

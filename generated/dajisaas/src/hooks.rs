@@ -66,11 +66,10 @@ impl Client {
             )
             .await
     }
-    /// Signed like the documented operations under the same first path segment.
-    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
-    /// privately), with the same signing, envelope mapping and errors as generated operations; returns
-    /// `data` untyped. Never retried automatically.
+    /// privately), signed like the documented operations under the same first path segment (the most
+    /// common scheme among them, else among all operations), with the same envelope mapping and errors
+    /// as generated operations; returns `data` untyped. Never retried automatically.
     pub async fn call_raw(
         &self,
         method: reqwest::Method,
@@ -142,7 +141,7 @@ impl Client {
 }
 impl builder::ProductImageQuery<'_> {
     /// Sends `GET /alibaba/product/imageQuery` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -152,7 +151,7 @@ impl builder::ProductImageQuery<'_> {
 }
 impl builder::ProductFreightEstimate<'_> {
     /// Sends `POST /alibaba/product/freightEstimate` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -166,7 +165,7 @@ impl builder::ProductFreightEstimate<'_> {
 }
 impl builder::OrderPreview<'_> {
     /// Sends `POST /alibaba/createOrder/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -202,7 +201,7 @@ impl builder::OrderCancel<'_> {
 }
 impl builder::OrderDetail<'_> {
     /// Sends `POST /alibaba/trade/get/buyerView` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -214,7 +213,7 @@ impl builder::OrderDetail<'_> {
 }
 impl builder::OrderList<'_> {
     /// Sends `POST /alibaba/trade/getBuyerOrderList` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::dajisaas::types::OrderList, ::sourcing_runtime::Error> {
@@ -233,7 +232,7 @@ impl builder::OrderReceiveConfirm<'_> {
 }
 impl builder::PayUrls<'_> {
     /// Sends `GET /alibaba/alipay/url/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -264,7 +263,7 @@ impl builder::TaobaoPayBatch<'_> {
 #[cfg(feature = "unconfirmed-endpoints")]
 impl builder::ProductKeywordQuery<'_> {
     /// Sends `GET /alibaba/product/keywordQuery` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     ///
     /// **Unconfirmed by the vendor**: known from third-party clients (a third-party client's contract test asserts GET, pathname `/alibaba/product/keywordQuery` and an MD5-signed query; clients send keyword, beginPage, pageSize, country, filter and sort; the test's mock answer shows the result fields (vendor-docs/notes/dajisaas/product-search.md, keyword search)).
     ///
@@ -283,7 +282,7 @@ impl builder::ProductKeywordQuery<'_> {
 #[cfg(feature = "unconfirmed-endpoints")]
 impl builder::ProductDetailQuery<'_> {
     /// Sends `GET /alibaba/product/queryProductDetail` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     ///
     /// **Unconfirmed by the vendor**: known from third-party clients (several third-party clients call GET `/alibaba/product/queryProductDetail` with offerId, country and optional outMemberId; one of them reads the listed `data` fields (vendor-docs/notes/dajisaas/product-search.md, Product details search)).
     ///
@@ -302,7 +301,7 @@ impl builder::ProductDetailQuery<'_> {
 #[cfg(feature = "unconfirmed-endpoints")]
 impl builder::CategoryGet<'_> {
     /// Sends `GET /alibaba/category/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     ///
     /// **Unconfirmed by the vendor**: known from third-party clients (third-party clients call GET `/alibaba/category/get` with query `categoryID` (`0` = top level) and read categoryID, name, level, isLeaf, parentIDs and childCategorys from the answer (vendor-docs/notes/dajisaas/product-search.md, Category Query)).
     ///

@@ -377,6 +377,56 @@ info, seller data, …) but their wire names are not published; they are kept in
             Default::default()
         }
     }
+    /**The receiving address of a multi-seller preview: `AddressParam` with the fields the batch-preview page
+marks required (fullName, mobile, phone, cityText, provinceText, address).
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct BatchPreviewAddressParam {
+        ///Street address.
+        pub address: ::std::string::String,
+        ///District, as text.
+        #[serde(
+            rename = "areaText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub area_text: ::std::option::Option<::std::string::String>,
+        ///City, as text.
+        #[serde(rename = "cityText")]
+        pub city_text: ::std::string::String,
+        ///District code (listed on some pages only).
+        #[serde(
+            rename = "districtCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub district_code: ::std::option::Option<::std::string::String>,
+        ///Recipient's name.
+        #[serde(rename = "fullName")]
+        pub full_name: ::std::string::String,
+        ///Mobile number.
+        pub mobile: ::std::string::String,
+        ///Telephone number.
+        pub phone: ::std::string::String,
+        ///Postal code.
+        #[serde(
+            rename = "postCode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub post_code: ::std::option::Option<::std::string::String>,
+        ///Province, as text.
+        #[serde(rename = "provinceText")]
+        pub province_text: ::std::string::String,
+        ///Town, as text.
+        #[serde(
+            rename = "townText",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub town_text: ::std::option::Option<::std::string::String>,
+    }
+    impl BatchPreviewAddressParam {
+        pub fn builder() -> builder::BatchPreviewAddressParam {
+            Default::default()
+        }
+    }
     ///Orders to submit for payment.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BatchSubmitToPayRequest {
@@ -902,13 +952,13 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub page_size: ::std::option::Option<i32>,
-        ///Maximum wholesale price in yuan, as a decimal string.
+        ///Maximum wholesale price, as a decimal string; the docs state no unit.
         #[serde(
             rename = "priceEnd",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub price_end: ::std::option::Option<::std::string::String>,
-        ///Minimum wholesale price in yuan, as a decimal string.
+        ///Minimum wholesale price, as a decimal string; the docs state no unit.
         #[serde(
             rename = "priceStart",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1008,13 +1058,13 @@ Documented fields only.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub page_size: ::std::option::Option<i32>,
-        ///Maximum wholesale price in yuan, as a decimal string.
+        ///Maximum wholesale price, as a decimal string; the docs state no unit.
         #[serde(
             rename = "priceEnd",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub price_end: ::std::option::Option<::std::string::String>,
-        ///Minimum wholesale price in yuan, as a decimal string (e.g. `633.69`).
+        ///Minimum wholesale price, as a decimal string (e.g. `633.69`); the docs state no unit.
         #[serde(
             rename = "priceStart",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -1365,15 +1415,17 @@ Documented fields only.
             Default::default()
         }
     }
-    ///Goods of several sellers to price before `order_batch_create`.
+    /**Goods of several sellers to price before `order_batch_create`. The Vietnamese page (doc-vnm
+api-250496574) marks every field below required (必需) except `postCode`, `areaText` and `townText`.
+*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OrderPreviewBatchRequest {
         ///Where the goods go.
         #[serde(rename = "addressParam")]
-        pub address_param: AddressParam,
-        ///The cargo lines, each with its `sellerOpenId`; must not be empty.
+        pub address_param: BatchPreviewAddressParam,
+        ///The cargo lines, each with its `sellerOpenId`; must not be empty (商品信息不能为空).
         #[serde(rename = "cargoParamList")]
-        pub cargo_param_list: ::std::vec::Vec<CargoParam>,
+        pub cargo_param_list: ::std::vec::Vec<SellerCargoParam>,
     }
     impl OrderPreviewBatchRequest {
         pub fn builder() -> builder::OrderPreviewBatchRequest {
@@ -1889,6 +1941,28 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
             Self(value)
         }
     }
+    /**One cargo line of a multi-seller preview: offer, specification, quantity and the seller, all four
+required (必需) on the batch-preview page.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SellerCargoParam {
+        ///The 1688 offer (product) id, an integer.
+        #[serde(rename = "offerId")]
+        pub offer_id: ::sourcing_runtime::LenientId,
+        ///Quantity to order (the page types it as a number).
+        pub quantity: f64,
+        ///The seller's id (店家ID).
+        #[serde(rename = "sellerOpenId")]
+        pub seller_open_id: ::std::string::String,
+        ///The offer's specification (SKU) id.
+        #[serde(rename = "specId")]
+        pub spec_id: ::std::string::String,
+    }
+    impl SellerCargoParam {
+        pub fn builder() -> builder::SellerCargoParam {
+            Default::default()
+        }
+    }
     ///One SKU property (e.g. colour = yellow).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SkuProperty {
@@ -1958,13 +2032,13 @@ nullable). Allowed values of `disputeRequest` and `goodsStatus` are not publishe
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub page_size: ::std::option::Option<i32>,
-        ///Maximum wholesale price in yuan, as a decimal string.
+        ///Maximum wholesale price, as a decimal string; the docs state no unit.
         #[serde(
             rename = "priceEnd",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub price_end: ::std::option::Option<::std::string::String>,
-        ///Minimum wholesale price in yuan, as a decimal string.
+        ///Minimum wholesale price, as a decimal string; the docs state no unit.
         #[serde(
             rename = "priceStart",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4350,6 +4424,217 @@ so none is enforced.
                 Self {
                     item_id: Ok(value.item_id),
                     sku_ids: Ok(value.sku_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BatchPreviewAddressParam {
+            address: ::std::result::Result<::std::string::String, ::std::string::String>,
+            area_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            city_text: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            district_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            full_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            mobile: ::std::result::Result<::std::string::String, ::std::string::String>,
+            phone: ::std::result::Result<::std::string::String, ::std::string::String>,
+            post_code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            province_text: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            town_text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BatchPreviewAddressParam {
+            fn default() -> Self {
+                Self {
+                    address: Err("no value supplied for address".to_string()),
+                    area_text: Ok(Default::default()),
+                    city_text: Err("no value supplied for city_text".to_string()),
+                    district_code: Ok(Default::default()),
+                    full_name: Err("no value supplied for full_name".to_string()),
+                    mobile: Err("no value supplied for mobile".to_string()),
+                    phone: Err("no value supplied for phone".to_string()),
+                    post_code: Ok(Default::default()),
+                    province_text: Err(
+                        "no value supplied for province_text".to_string(),
+                    ),
+                    town_text: Ok(Default::default()),
+                }
+            }
+        }
+        impl BatchPreviewAddressParam {
+            pub fn address<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.address = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for address: {e}")
+                    });
+                self
+            }
+            pub fn area_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.area_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for area_text: {e}")
+                    });
+                self
+            }
+            pub fn city_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.city_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for city_text: {e}")
+                    });
+                self
+            }
+            pub fn district_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.district_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for district_code: {e}")
+                    });
+                self
+            }
+            pub fn full_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for full_name: {e}")
+                    });
+                self
+            }
+            pub fn mobile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mobile: {e}")
+                    });
+                self
+            }
+            pub fn phone<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.phone = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn post_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.post_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for post_code: {e}")
+                    });
+                self
+            }
+            pub fn province_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.province_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for province_text: {e}")
+                    });
+                self
+            }
+            pub fn town_text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.town_text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for town_text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BatchPreviewAddressParam>
+        for super::BatchPreviewAddressParam {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BatchPreviewAddressParam,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    address: value.address?,
+                    area_text: value.area_text?,
+                    city_text: value.city_text?,
+                    district_code: value.district_code?,
+                    full_name: value.full_name?,
+                    mobile: value.mobile?,
+                    phone: value.phone?,
+                    post_code: value.post_code?,
+                    province_text: value.province_text?,
+                    town_text: value.town_text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BatchPreviewAddressParam>
+        for BatchPreviewAddressParam {
+            fn from(value: super::BatchPreviewAddressParam) -> Self {
+                Self {
+                    address: Ok(value.address),
+                    area_text: Ok(value.area_text),
+                    city_text: Ok(value.city_text),
+                    district_code: Ok(value.district_code),
+                    full_name: Ok(value.full_name),
+                    mobile: Ok(value.mobile),
+                    phone: Ok(value.phone),
+                    post_code: Ok(value.post_code),
+                    province_text: Ok(value.province_text),
+                    town_text: Ok(value.town_text),
                 }
             }
         }
@@ -8046,11 +8331,11 @@ so none is enforced.
         #[derive(Clone, Debug)]
         pub struct OrderPreviewBatchRequest {
             address_param: ::std::result::Result<
-                super::AddressParam,
+                super::BatchPreviewAddressParam,
                 ::std::string::String,
             >,
             cargo_param_list: ::std::result::Result<
-                ::std::vec::Vec<super::CargoParam>,
+                ::std::vec::Vec<super::SellerCargoParam>,
                 ::std::string::String,
             >,
         }
@@ -8069,7 +8354,7 @@ so none is enforced.
         impl OrderPreviewBatchRequest {
             pub fn address_param<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::AddressParam>,
+                T: ::std::convert::TryInto<super::BatchPreviewAddressParam>,
                 T::Error: ::std::fmt::Display,
             {
                 self.address_param = value
@@ -8081,7 +8366,7 @@ so none is enforced.
             }
             pub fn cargo_param_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::CargoParam>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SellerCargoParam>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cargo_param_list = value
@@ -9865,6 +10150,106 @@ so none is enforced.
                     logistics_company_no: Ok(value.logistics_company_no),
                     refund_id: Ok(value.refund_id),
                     vouchers: Ok(value.vouchers),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SellerCargoParam {
+            offer_id: ::std::result::Result<
+                ::sourcing_runtime::LenientId,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<f64, ::std::string::String>,
+            seller_open_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            spec_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for SellerCargoParam {
+            fn default() -> Self {
+                Self {
+                    offer_id: Err("no value supplied for offer_id".to_string()),
+                    quantity: Err("no value supplied for quantity".to_string()),
+                    seller_open_id: Err(
+                        "no value supplied for seller_open_id".to_string(),
+                    ),
+                    spec_id: Err("no value supplied for spec_id".to_string()),
+                }
+            }
+        }
+        impl SellerCargoParam {
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::sourcing_runtime::LenientId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn seller_open_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_open_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_open_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn spec_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spec_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spec_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SellerCargoParam> for super::SellerCargoParam {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SellerCargoParam,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    offer_id: value.offer_id?,
+                    quantity: value.quantity?,
+                    seller_open_id: value.seller_open_id?,
+                    spec_id: value.spec_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SellerCargoParam> for SellerCargoParam {
+            fn from(value: super::SellerCargoParam) -> Self {
+                Self {
+                    offer_id: Ok(value.offer_id),
+                    quantity: Ok(value.quantity),
+                    seller_open_id: Ok(value.seller_open_id),
+                    spec_id: Ok(value.spec_id),
                 }
             }
         }

@@ -66,11 +66,10 @@ impl Client {
             )
             .await
     }
-    /// Signed like the documented operations under the same first path segment.
-    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
-    /// privately), with the same signing, envelope mapping and errors as generated operations; returns
-    /// `data` untyped. Never retried automatically.
+    /// privately), signed like the documented operations under the same first path segment (the most
+    /// common scheme among them, else among all operations), with the same envelope mapping and errors
+    /// as generated operations; returns `data` untyped. Never retried automatically.
     pub async fn call_raw(
         &self,
         method: reqwest::Method,
@@ -129,7 +128,7 @@ impl builder::OrderBatchSubmitToPay<'_> {
 }
 impl builder::OrderPreviewBatch<'_> {
     /// Sends `POST /alibaba/order/create/previewbatch` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -149,7 +148,7 @@ impl builder::OrderBatchCreate<'_> {
 }
 impl builder::OrderPreview<'_> {
     /// Sends `POST /alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -195,7 +194,7 @@ impl builder::OrderReceiveGoods<'_> {
 }
 impl builder::OrderDetail<'_> {
     /// Sends `POST /alibaba/order/detail` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -204,7 +203,7 @@ impl builder::OrderDetail<'_> {
 }
 impl builder::GoodsDetail<'_> {
     /// Sends `POST /alibaba/product/detail/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -216,7 +215,7 @@ impl builder::GoodsDetail<'_> {
 }
 impl builder::GoodsKeywordSearch<'_> {
     /// Sends `POST /alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -226,7 +225,7 @@ impl builder::GoodsKeywordSearch<'_> {
 }
 impl builder::GoodsImageSearch<'_> {
     /// Sends `POST /alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -236,7 +235,7 @@ impl builder::GoodsImageSearch<'_> {
 }
 impl builder::GoodsStoreSearch<'_> {
     /// Sends `POST /alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -246,7 +245,7 @@ impl builder::GoodsStoreSearch<'_> {
 }
 impl builder::RefundInfo<'_> {
     /// Sends `POST /alibaba/refund/info` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -289,7 +288,7 @@ impl builder::CartCreateOrder<'_> {
 }
 impl builder::CartPreviewOrder<'_> {
     /// Sends `POST /alibaba/cart/preview/order` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -307,7 +306,7 @@ impl builder::CartEditQuantity<'_> {
 }
 impl builder::TaobaoGoodsGet<'_> {
     /// Sends `GET /open/product/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -319,7 +318,7 @@ impl builder::TaobaoGoodsGet<'_> {
 }
 impl builder::TaobaoGoodsBatchCheck<'_> {
     /// Sends `POST /open/product/batch/check` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -336,7 +335,7 @@ impl builder::TaobaoGoodsBatchCheck<'_> {
 }
 impl builder::TaobaoGoodsSourceGet<'_> {
     /// Sends `POST /open/product/source/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -359,7 +358,7 @@ impl builder::TaobaoOrderCreate<'_> {
 }
 impl builder::TaobaoOrderImLink<'_> {
     /// Sends `POST /open/order/page/link/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::std::string::String, ::sourcing_runtime::Error> {
@@ -416,7 +415,7 @@ impl builder::AddressAddOrUpdate<'_> {
 }
 impl builder::LogisticsOrderFreightPreview<'_> {
     /// Sends `POST /open/pp/logistics/orderRenderFreight` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -466,7 +465,7 @@ impl builder::V2OrderBatchCreate<'_> {
 }
 impl builder::V2OrderPage<'_> {
     /// Sends `POST /v2/alibaba/order/page` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -475,7 +474,7 @@ impl builder::V2OrderPage<'_> {
 }
 impl builder::V2OrderPreview<'_> {
     /// Sends `POST /v2/alibaba/order/create/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -491,7 +490,7 @@ impl builder::V2OrderCancel<'_> {
 }
 impl builder::V2GoodsKeywordSearch<'_> {
     /// Sends `POST /v2/alibaba/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -504,7 +503,7 @@ impl builder::V2GoodsKeywordSearch<'_> {
 }
 impl builder::V2GoodsImageSearch<'_> {
     /// Sends `POST /v2/alibaba/product/image/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -517,7 +516,7 @@ impl builder::V2GoodsImageSearch<'_> {
 }
 impl builder::V2GoodsStoreSearch<'_> {
     /// Sends `POST /v2/alibaba/product/query/selleroffer` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -542,7 +541,7 @@ impl builder::V2RefundCreate<'_> {
 }
 impl builder::V2CartList<'_> {
     /// Sends `GET /v2/alibaba/cart/list` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -554,7 +553,7 @@ impl builder::V2CartList<'_> {
 }
 impl builder::V2TaobaoGoodsGet<'_> {
     /// Sends `GET /v2/taobao/product/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -567,7 +566,7 @@ impl builder::V2TaobaoGoodsGet<'_> {
 }
 impl builder::V2TaobaoGoodsSearch<'_> {
     /// Sends `POST /v2/taobao/product/item/search` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -577,7 +576,7 @@ impl builder::V2TaobaoGoodsSearch<'_> {
 }
 impl builder::V2TaobaoOrderLogisticsDetail<'_> {
     /// Sends `GET /v2/taobao/order/logistics/detail/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -594,7 +593,7 @@ impl builder::V2TaobaoOrderLogisticsDetail<'_> {
 }
 impl builder::V2TaobaoRefundRender<'_> {
     /// Sends `POST /v2/taobao/order/refund/render` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -631,7 +630,7 @@ impl builder::V2AddressAddOrUpdate<'_> {
 }
 impl builder::V2LogisticsFreightEstimate<'_> {
     /// Sends `POST /v2/open/pp/logistics/itemLogisticsPrice` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {

@@ -172,7 +172,7 @@ goods `cargoParamList`, see `CargoParam`).
     /**The batch split into paid and failed orders. The published example lists the same order in both
 lists (reason: funds already deducted, cannot be paid twice); see `Error::PartialFailure`.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct KaOrderPayResult {
         ///Orders not paid, with the reason.
         #[serde(
@@ -188,6 +188,8 @@ lists (reason: funds already deducted, cannot be paid twice); see `Error::Partia
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub success_order_ids: ::std::vec::Vec<::sourcing_runtime::LenientId>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KaOrderPayResult {
         pub fn builder() -> builder::KaOrderPayResult {
@@ -197,7 +199,7 @@ lists (reason: funds already deducted, cannot be paid twice); see `Error::Partia
     /**The preview of one seller's part of the order. Amounts are integers in fen. `sumTotalPayment` can
 exceed `sumPayment` (6561 vs 6400 in the example); the difference is not explained.
 */
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct KaOrderPreview {
         ///The lines.
         #[serde(
@@ -230,6 +232,8 @@ exceed `sumPayment` (6561 vs 6400 in the example); the difference is not explain
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub sum_total_payment: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KaOrderPreview {
         pub fn builder() -> builder::KaOrderPreview {
@@ -237,7 +241,7 @@ exceed `sumPayment` (6561 vs 6400 in the example); the difference is not explain
         }
     }
     ///One line of a seller's preview. Amounts in fen.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct KaOrderPreviewItem {
         ///Line amount in fen.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -275,6 +279,8 @@ exceed `sumPayment` (6561 vs 6400 in the example); the difference is not explain
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub spec_id: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KaOrderPreviewItem {
         pub fn builder() -> builder::KaOrderPreviewItem {
@@ -321,7 +327,7 @@ meaning is not published.
         }
     }
     ///An order that was not paid.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct KaPayFailedOrder {
         ///Why (e.g. `资金账户已经扣款,不可重复支付`, funds already deducted, cannot be paid twice).
         #[serde(
@@ -335,6 +341,8 @@ meaning is not published.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub order_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl KaPayFailedOrder {
         pub fn builder() -> builder::KaPayFailedOrder {
@@ -1203,12 +1211,17 @@ ReceiverAddressTO for the same path (all optional).
                 ::std::vec::Vec<::sourcing_runtime::LenientId>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KaOrderPayResult {
             fn default() -> Self {
                 Self {
                     failed_order_list: Ok(Default::default()),
                     success_order_ids: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1243,6 +1256,20 @@ ReceiverAddressTO for the same path (all optional).
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<KaOrderPayResult> for super::KaOrderPayResult {
             type Error = super::error::ConversionError;
@@ -1252,6 +1279,7 @@ ReceiverAddressTO for the same path (all optional).
                 Ok(Self {
                     failed_order_list: value.failed_order_list?,
                     success_order_ids: value.success_order_ids?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1260,6 +1288,7 @@ ReceiverAddressTO for the same path (all optional).
                 Self {
                     failed_order_list: Ok(value.failed_order_list),
                     success_order_ids: Ok(value.success_order_ids),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1285,6 +1314,10 @@ ReceiverAddressTO for the same path (all optional).
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KaOrderPreview {
             fn default() -> Self {
@@ -1294,6 +1327,7 @@ ReceiverAddressTO for the same path (all optional).
                     sum_payment: Ok(Default::default()),
                     sum_payment_no_carriage: Ok(Default::default()),
                     sum_total_payment: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1364,6 +1398,20 @@ ReceiverAddressTO for the same path (all optional).
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<KaOrderPreview> for super::KaOrderPreview {
             type Error = super::error::ConversionError;
@@ -1376,6 +1424,7 @@ ReceiverAddressTO for the same path (all optional).
                     sum_payment: value.sum_payment?,
                     sum_payment_no_carriage: value.sum_payment_no_carriage?,
                     sum_total_payment: value.sum_total_payment?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1387,6 +1436,7 @@ ReceiverAddressTO for the same path (all optional).
                     sum_payment: Ok(value.sum_payment),
                     sum_payment_no_carriage: Ok(value.sum_payment_no_carriage),
                     sum_total_payment: Ok(value.sum_total_payment),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1420,6 +1470,10 @@ ReceiverAddressTO for the same path (all optional).
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KaOrderPreviewItem {
             fn default() -> Self {
@@ -1431,6 +1485,7 @@ ReceiverAddressTO for the same path (all optional).
                     open_offer_id: Ok(Default::default()),
                     sku_id: Ok(Default::default()),
                     spec_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1525,6 +1580,20 @@ ReceiverAddressTO for the same path (all optional).
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<KaOrderPreviewItem> for super::KaOrderPreviewItem {
             type Error = super::error::ConversionError;
@@ -1539,6 +1608,7 @@ ReceiverAddressTO for the same path (all optional).
                     open_offer_id: value.open_offer_id?,
                     sku_id: value.sku_id?,
                     spec_id: value.spec_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1552,6 +1622,7 @@ ReceiverAddressTO for the same path (all optional).
                     open_offer_id: Ok(value.open_offer_id),
                     sku_id: Ok(value.sku_id),
                     spec_id: Ok(value.spec_id),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1690,12 +1761,17 @@ ReceiverAddressTO for the same path (all optional).
                 ::std::option::Option<::sourcing_runtime::LenientId>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for KaPayFailedOrder {
             fn default() -> Self {
                 Self {
                     failed_reason: Ok(Default::default()),
                     order_id: Ok(Default::default()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1726,6 +1802,20 @@ ReceiverAddressTO for the same path (all optional).
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<KaPayFailedOrder> for super::KaPayFailedOrder {
             type Error = super::error::ConversionError;
@@ -1735,6 +1825,7 @@ ReceiverAddressTO for the same path (all optional).
                 Ok(Self {
                     failed_reason: value.failed_reason?,
                     order_id: value.order_id?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1743,6 +1834,7 @@ ReceiverAddressTO for the same path (all optional).
                 Self {
                     failed_reason: Ok(value.failed_reason),
                     order_id: Ok(value.order_id),
+                    extra: Ok(value.extra),
                 }
             }
         }

@@ -66,11 +66,10 @@ impl Client {
             )
             .await
     }
-    /// Signed like the documented operations under the same first path segment.
-    ///
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
-    /// privately), with the same signing, envelope mapping and errors as generated operations; returns
-    /// `data` untyped. Never retried automatically.
+    /// privately), signed like the documented operations under the same first path segment (the most
+    /// common scheme among them, else among all operations), with the same envelope mapping and errors
+    /// as generated operations; returns `data` untyped. Never retried automatically.
     pub async fn call_raw(
         &self,
         method: reqwest::Method,
@@ -98,7 +97,7 @@ impl Client {
 }
 impl builder::KaProductKeywordsQuery<'_> {
     /// Sends `POST /alibaba/ka/product/keywords/query` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
@@ -112,7 +111,7 @@ impl builder::KaProductKeywordsQuery<'_> {
 }
 impl builder::KaOrderPreview<'_> {
     /// Sends `POST /alibaba/ka/order/create/preview` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     pub async fn send(
         self,
     ) -> ::std::result::Result<
@@ -176,7 +175,7 @@ impl builder::LogisticsUpdateLogisticInfo<'_> {
 #[cfg(feature = "unconfirmed-endpoints")]
 impl builder::ProductRecommend<'_> {
     /// Sends `POST /open/product/recommend` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     ///
     /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) POSTs `{pageNo, pageSize, language}` to `https://www.xportcn.com/api/open/product/recommend` with the five access-key headers and decodes `{requestId, code, developId, msg, data{pageNo, pageSize, data[]}}` (vendor-docs/notes/xportcn/overview.md)).
     ///
@@ -194,7 +193,7 @@ impl builder::ProductRecommend<'_> {
 #[cfg(feature = "unconfirmed-endpoints")]
 impl builder::ProductGet<'_> {
     /// Sends `GET /open/product/get` and returns the envelope's `data` on code 200; any other code is
-    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Idempotent: retried on transport errors, 408, 429 and 5xx per the client's policy.
+    /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. A read: retried on transport errors, 408, 429 and 5xx per the client's policy.
     ///
     /// **Unconfirmed by the vendor**: known from third-party clients (a third-party Go client (module `taobao`) calls GET `https://www.xportcn.com/api/open/product/get?itemId=…` with the five access-key headers (vendor-docs/notes/xportcn/overview.md); the response is not shown).
     ///

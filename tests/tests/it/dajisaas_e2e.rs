@@ -152,7 +152,12 @@ async fn product_image_query_signs_the_query() {
     assert_eq!(r.path, "/alibaba/product/imageQuery");
     assert!(r.body.is_empty());
     assert_eq!(r.header("api-version"), None);
-    let mut query = assert_signed_query(&r, &[]);
+    assert_image_query(&r);
+}
+
+/// The image search's query, signed once: image id 1048608196202797156, page 1 of 20.
+fn assert_image_query(r: &Captured) {
+    let mut query = assert_signed_query(r, &[]);
     query.sort();
     let expected = [
         ("beginPage", "1"),
@@ -551,25 +556,48 @@ async fn pay_urls_refuses_more_than_30_orders_before_sending() {
     );
 }
 
+/// A GET read is retried and re-signed: the second attempt carries one fresh `appKey` + `sign`, no stale copy
+/// of the first attempt's.
 #[tokio::test]
-async fn pay_urls_is_a_read_retried_and_resigned_without_stale_parameters() {
+async fn a_get_read_is_retried_and_resigned_without_stale_parameters() {
+    let server = MockServer::start().await;
+    server.script(vec![(503, "busy".into()), (200, ok(json!({"data": []})))]);
+    client(&server.base_url)
+        .product_image_query()
+        .image_id("1048608196202797156")
+        .begin_page(1)
+        .page_size(20)
+        .send()
+        .await
+        .unwrap();
+    let [first, second] = server.requests().try_into().unwrap();
+    assert_image_query(&second);
+    assert_eq!(first.query, second.query);
+}
+
+/// `pay_urls` returns a cashier link (`x-effect: pay`): sent once, never retried, like every payment.
+#[tokio::test]
+async fn pay_urls_returns_a_payment_link_and_is_never_retried() {
     let server = MockServer::start().await;
     server.script(vec![
         (503, "busy".into()),
         (200, ok(json!({"payUrl": "https://x", "success": true}))),
     ]);
-    client(&server.base_url)
+    let err = client(&server.base_url)
         .pay_urls()
         .order_id_list(ORDER)
         .send()
         .await
-        .unwrap();
-    let [first, second] = server.requests().try_into().unwrap();
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::HttpStatus { status: 503, .. }),
+        "{err:?}"
+    );
+    let [r] = server.requests().try_into().unwrap();
     assert_eq!(
-        assert_signed_query(&second, &[]),
+        assert_signed_query(&r, &[]),
         [("orderIdList".to_string(), ORDER.to_string())]
     );
-    assert_eq!(first.query, second.query);
 }
 
 #[tokio::test]

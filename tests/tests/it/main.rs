@@ -14,6 +14,7 @@ mod pandapon_areas_e2e;
 mod pandapon_e2e;
 mod retries;
 mod sandbox;
+mod sandbox_agrees;
 mod secrets;
 mod signing_vectors;
 mod unconfirmed;

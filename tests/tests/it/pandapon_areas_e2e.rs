@@ -851,7 +851,7 @@ async fn v2_order_create_is_sent_once_and_a_read_is_retried() {
                                         "sellerOpenId": "BBBgGWh2O6JFI6v1aQuZVgRIA"}]})),
     );
 
-    // An idempotent read is retried (re-signed) after a 503.
+    // A read is retried (re-signed) after a 503.
     server.script(vec![
         (503, r#"{"code":503,"msg":"busy"}"#.into()),
         (200, ok(json!({"enableList": []}))),

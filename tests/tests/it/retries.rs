@@ -1,13 +1,13 @@
-//! The retry policy: idempotent operations are retried on 5xx/429/transport errors with backoff, a fresh
-//! timestamp/nonce/signature per attempt, `Retry-After` honoured and total attempts/time bounded;
-//! non-idempotent operations are sent exactly once.
+//! The retry policy: declared reads (`x-effect: read`) are retried on 5xx/429/transport errors with
+//! backoff, a fresh timestamp/nonce/signature per attempt, `Retry-After` honoured and total attempts/time
+//! bounded; writes and payments are sent exactly once.
 //!
 //! Every runtime here runs on a [`VirtualTimer`]: backoff sleeps return at once and advance a virtual clock,
 //! so attempt counts and waits are exact and no test waits on the wall clock for a retry.
 
 use pandapon::operations::PROVIDER;
 use serde_json::Value;
-use sourcing_runtime::operation::{AuthStyle, Operation, transcode};
+use sourcing_runtime::operation::{AuthStyle, Effect, Operation, transcode};
 use sourcing_runtime::signing::{Clock, RandomNonce};
 use sourcing_runtime::time::{Timer, VirtualTimer};
 use sourcing_runtime::{
@@ -21,15 +21,16 @@ use std::time::Duration;
 
 type Env = PandaponEnvelope<Value>;
 
-fn op(idempotent: bool) -> Operation {
+fn op(read: bool) -> Operation {
     Operation {
-        id: if idempotent { "read_op" } else { "write_op" },
+        id: if read { "read_op" } else { "write_op" },
         method: "POST",
         path: "/x",
         tag: "t",
         summary: "s",
         auth: AuthStyle::AccessKeyV1,
-        idempotent,
+        effect: if read { Effect::Read } else { Effect::Write },
+        idempotent: read,
         params: &[],
         has_body: false,
         examples: &[],
@@ -92,7 +93,7 @@ async fn call(rt: &Runtime, server: &MockServer, op: &Operation) -> Result<Value
 }
 
 #[tokio::test]
-async fn idempotent_calls_retry_with_fresh_signatures() {
+async fn reads_retry_with_fresh_signatures() {
     let server = MockServer::start().await;
     server.script(vec![
         (503, "{}".into()),
@@ -174,7 +175,7 @@ impl Timer for SlowFirstAttempt {
 }
 
 #[tokio::test]
-async fn non_idempotent_calls_are_sent_once() {
+async fn writes_are_sent_once() {
     let server = MockServer::start().await;
     for status in [503, 429, 500, 502, 504] {
         server.reply(status, "{}");
@@ -208,6 +209,8 @@ async fn retry_after_is_honoured_within_the_time_budget() {
     server.script(vec![(429, "{}".into()), (200, OK.into())]);
     // The mock cannot set Retry-After, so the sandbox is used for this one.
     let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
+    // The sandbox pays only orders it knows.
+    sandbox.seed_order("1");
     let _ = server;
     sandbox.inject(sourcing_sandbox::FaultRule::times(
         Some("order_pay_url"),
@@ -219,7 +222,7 @@ async fn retry_after_is_honoured_within_the_time_budget() {
     ));
     let real = pandapon::operations::find("order_pay_url").unwrap();
     let read = Operation {
-        idempotent: true,
+        effect: Effect::Read,
         ..*real
     };
     let timer = Arc::new(VirtualTimer::new());
@@ -284,6 +287,7 @@ async fn retry_after_is_honoured_within_the_time_budget() {
 #[tokio::test]
 async fn dropped_connections_are_retried_only_for_reads() {
     let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
+    sandbox.seed_order("1");
     let real = pandapon::operations::find("order_pay_url").unwrap();
     let rt = Runtime::new(AccessKeySigner::new(
         sourcing_sandbox::credentials::access_key(),
@@ -294,7 +298,8 @@ async fn dropped_connections_are_retried_only_for_reads() {
     })
     .with_timer(Arc::new(VirtualTimer::new()));
     let client = rt.http_client();
-    for (idempotent, expected_hits) in [(true, 3), (false, 1)] {
+    // A payment declared idempotent is still sent once: only the effect decides retries.
+    for (effect, expected_hits) in [(Effect::Read, 3), (Effect::Pay, 1)] {
         let before = sandbox.hits("order_pay_url");
         sandbox.inject(sourcing_sandbox::FaultRule::times(
             Some("order_pay_url"),
@@ -302,7 +307,8 @@ async fn dropped_connections_are_retried_only_for_reads() {
             2,
         ));
         let o = Operation {
-            idempotent,
+            effect,
+            idempotent: true,
             ..*real
         };
         let r = rt
@@ -318,9 +324,9 @@ async fn dropped_connections_are_retried_only_for_reads() {
         assert_eq!(
             sandbox.hits("order_pay_url") - before,
             expected_hits,
-            "idempotent={idempotent}"
+            "{effect:?}"
         );
-        assert_eq!(r.is_ok(), idempotent, "{r:?}");
+        assert_eq!(r.is_ok(), effect == Effect::Read, "{r:?}");
         sandbox.clear_faults();
     }
 }
@@ -397,12 +403,12 @@ async fn attempts_per_operation_class_under_each_fault() {
             let result = client.call_operation(op, &query, body.as_ref()).await;
             assert!(result.is_err(), "{id} under {name}");
             let attempts = sandbox.hits(id) - before;
-            let expected = if op.idempotent { 3 } else { 1 };
+            let expected = if op.effect == Effect::Read { 3 } else { 1 };
             assert_eq!(
                 attempts,
                 expected,
                 "{id} ({}) under {name}",
-                if op.idempotent { "read" } else { "write" }
+                op.effect.name()
             );
             matrix.push(format!("{name:>7} {id:<26} {attempts}"));
             sandbox.clear_faults();

@@ -53,7 +53,7 @@ fn the_operation_table_labels_exactly_the_unconfirmed_operations() {
                 assert_eq!((op.method, op.path), (*method, *path));
                 let source = op.evidence.unwrap();
                 assert!(source.contains("third-party"), "{source}");
-                assert!(op.idempotent, "{}: a read", op.id);
+                assert_eq!(op.effect, sourcing_runtime::Effect::Read, "{}", op.id);
             }
         }
     }

@@ -78,7 +78,7 @@ async fn ka_product_keywords_query_is_signed_and_retried() {
         .unwrap();
     assert_eq!(data, json!({"anything": [1, "2"]}));
 
-    // A search is idempotent: the 503 was retried, and both attempts were signed.
+    // A search is a read: the 503 was retried, and both attempts were signed.
     let requests = server.requests();
     assert_eq!(requests.len(), 2);
     for r in &requests {

@@ -271,17 +271,19 @@ async fn xportcn_previews_and_pays() {
     assert_eq!(sandbox.hits("ka_order_pay"), 3, "never retried");
 }
 
-/// The published pay example (unknown ids get it): one 19-digit order listed both paid and failed.
+/// An order the sandbox does not know fails, as at the vendor: a failed item naming exactly the requested
+/// 19-digit id, and no other id.
 #[tokio::test]
-async fn xportcn_published_pay_example_keeps_the_19_digit_id_and_the_conflict() {
+async fn xportcn_unknown_order_fails_naming_the_exact_19_digit_id() {
     let sandbox = Sandbox::start().await.unwrap();
     let b = buyer(&sandbox, Provider::Xportcn);
-    let id = "3300504350583134260";
+    let id = "3300504350583134261";
     let err = b.pay_batch(&[id.to_string()]).await.unwrap_err();
     let p = err.partial_failure().unwrap();
-    assert_eq!(p.succeeded, [id]);
-    assert!(p.failed.is_empty());
-    assert_eq!(p.conflicting[0].id, id);
+    assert!(p.succeeded.is_empty() && p.conflicting.is_empty(), "{p:?}");
+    assert_eq!(p.failed.len(), 1);
+    assert_eq!(p.failed[0].id, id);
+    assert!(p.failed[0].reason.as_deref().unwrap().contains(id));
 }
 
 #[tokio::test]

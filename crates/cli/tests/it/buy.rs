@@ -124,7 +124,7 @@ fn order_on_dajisaas_returns_the_documented_order_id() {
 
 #[test]
 fn a_partly_failed_batch_exits_5_and_prints_what_was_paid() {
-    // The sandbox answers the published example: the 19-digit order listed both paid and failed.
+    // The sandbox pays only orders it knows: an unknown 19-digit order fails, named exactly.
     let id = "3300504350583134260";
     let out = sourcing(&[
         "--sandbox",
@@ -139,9 +139,9 @@ fn a_partly_failed_batch_exits_5_and_prints_what_was_paid() {
     ]);
     assert_eq!(out.status.code(), Some(5));
     let [line] = lines(&out).try_into().unwrap();
-    assert_eq!(line["paid"][0], id);
-    assert_eq!(line["conflicting"][0]["orderId"], id);
-    assert_eq!(line["raw"]["successOrderIds"][0], id);
+    assert_eq!(line["paid"], serde_json::json!([]), "{line}");
+    assert_eq!(line["failed"][0]["orderId"], id, "{line}");
+    assert_eq!(line["raw"]["failedOrderList"][0]["orderId"], id, "{line}");
 }
 
 #[test]

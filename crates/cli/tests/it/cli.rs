@@ -42,8 +42,15 @@ fn help_lists_every_provider_and_operation() {
     assert!(help.contains("Exit codes"));
     let op_help = text(&sourcing(&["pandapon", "order-pay-url", "--help"], &[]).stdout);
     assert!(
-        op_help.contains("--order-id") && op_help.contains("never retried"),
+        op_help.contains("--order-id")
+            && op_help
+                .contains("(effect: pay — moves money or returns a payment link; never retried)"),
         "{op_help}"
+    );
+    let read_help = text(&sourcing(&["pandapon", "order-detail", "--help"], &[]).stdout);
+    assert!(
+        read_help.contains("(effect: read — changes nothing; retried on transient failures)"),
+        "{read_help}"
     );
 }
 
@@ -82,6 +89,13 @@ fn help_marks_unconfirmed_operations() {
 
 #[test]
 fn calls_the_embedded_sandbox() {
+    let out = sourcing(&["--sandbox", "pandapon", "v2-cart-list"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("cli__v2_cart_list_json", text(&out.stdout));
+    });
+
+    // The sandbox pays only orders it knows: a business error (exit 5) naming the order.
     let out = sourcing(
         &[
             "--sandbox",
@@ -92,10 +106,12 @@ fn calls_the_embedded_sandbox() {
         ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!("cli__v2_order_pay_url_json", text(&out.stdout));
-    });
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("order 2257455039610311973 does not exist"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let out = sourcing(
         &[
@@ -188,6 +204,8 @@ fn missing_credentials_exit_3_and_secrets_are_never_printed() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transport_and_business_errors_have_their_own_exit_codes() {
     let sandbox = Sandbox::start().await.unwrap();
+    // The sandbox pays only orders it knows.
+    sandbox.seed_order("1");
     let base = sandbox.base_url("pandapon");
     let env = [
         ("PANDAPON_ACCESS_KEY", credentials::ACCESS_KEY),
@@ -263,7 +281,7 @@ fn webhooks_providers_are_the_registrys_providers() {
         .iter()
         .map(|p| p.name)
         .collect();
-    for name in sourcing_webhooks::Provider::NAMES {
+    for name in sourcing_webhooks::CallbackFormat::NAMES {
         assert!(registry.contains(&name), "{name} is not in the registry");
     }
     // Dajisaas signs its pushes with its app secret, read from the registry's env prefix.
@@ -274,7 +292,7 @@ fn webhooks_providers_are_the_registrys_providers() {
         text(&out.stderr)
     );
     let out = sourcing(&["webhooks", "--provider", "nobody"], &[]);
-    for name in sourcing_webhooks::Provider::NAMES {
+    for name in sourcing_webhooks::CallbackFormat::NAMES {
         assert!(text(&out.stderr).contains(name), "{}", text(&out.stderr));
     }
 }
@@ -345,16 +363,18 @@ fn every_provider_is_callable_and_limits_are_checked() {
         let op = p
             .operations
             .iter()
+            // Order operations answer only orders the sandbox knows: not these.
             .find(|o| {
                 !o.has_body
+                    && o.flow_role.is_none()
                     && o.params.iter().all(|p| {
                         !p.required || p.kind == sourcing_runtime::operation::ParamKind::String
                     })
             })
             .or_else(|| {
-                p.operations
-                    .iter()
-                    .find(|o| o.has_body && o.params.iter().all(|p| !p.required))
+                p.operations.iter().find(|o| {
+                    o.has_body && o.flow_role.is_none() && o.params.iter().all(|p| !p.required)
+                })
             })
             .unwrap_or_else(|| panic!("{}: no operation callable without inputs", p.name));
         let mut args = vec![
@@ -431,8 +451,8 @@ fn verbose_logs_calls_without_secrets() {
             &[
                 "--sandbox",
                 "pandapon",
-                "v2-order-pay-url",
-                "--order-id",
+                "v2-taobao-order-logistics-detail",
+                "--sub-purchase-order-id",
                 "1",
                 flag,
             ],

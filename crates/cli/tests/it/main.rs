@@ -2,4 +2,8 @@
 
 mod buy;
 mod cli;
+mod ledger;
 mod mcp;
+mod mcp_workflow;
+mod options;
+mod probe;

@@ -9,23 +9,27 @@
 //! documented participant set and the 32-upper-hex sample signatures):
 //! `signature = UPPER(HEX(MD5(accessKey + timestamp + nonceStr + accessSecret)))`.
 //! PandaPon v2 pages list no `nonce-str` header; for [`AuthStyle::AccessKeyV2`] the nonce is omitted from
-//! both the headers and the signed string.
+//! both the headers and the signed string by default ([`V2Nonce`]: the one fully published v2 page lists it
+//! as optional, so "sent and signed" is a named variant).
 
 use super::scheme::{Received, Scheme, SchemeParam, Verification};
-use super::{Clock, NonceSource, SignContext, SignError, Signer, TimestampUnit, upper_hex};
+use super::{
+    Clock, NonceSource, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant,
+    upper_hex,
+};
 use crate::credentials::{ACCESS_KEY, AccessKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
 use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
 
-/// The header scheme as a [`Scheme`]: `AccessKeyV1` (with `nonce-str`) and `AccessKeyV2` (without). The
-/// settings the vendor leaves open are fields, so a variant is another constant of this type.
+/// The header scheme as a [`Scheme`]: `AccessKeyV1` (with `nonce-str`) and `AccessKeyV2` (without, unless
+/// the [`V2Nonce::Signed`] variant is chosen). The open readings (timestamp unit, v2 nonce) are
+/// [`AccessKeySettings`], handed in by [`SigningSettings`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccessKeyScheme {
     name: &'static str,
     nonce: bool,
-    timestamp_unit: TimestampUnit,
 }
 
 impl AccessKeyScheme {
@@ -33,22 +37,12 @@ impl AccessKeyScheme {
     pub const V1: Self = Self {
         name: "AccessKeyV1",
         nonce: true,
-        timestamp_unit: TimestampUnit::Milliseconds,
     };
     /// `AccessKeyV2`: as V1 without `nonce-str` (PandaPon v2 pages).
     pub const V2: Self = Self {
         name: "AccessKeyV2",
         nonce: false,
-        timestamp_unit: TimestampUnit::Milliseconds,
     };
-
-    /// This scheme with its signer sending the timestamp in `unit` (verification accepts both units).
-    pub const fn with_timestamp_unit(self, unit: TimestampUnit) -> Self {
-        Self {
-            timestamp_unit: unit,
-            ..self
-        }
-    }
 }
 
 impl Scheme for AccessKeyScheme {
@@ -66,14 +60,20 @@ impl Scheme for AccessKeyScheme {
         &[]
     }
 
-    fn signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError> {
+    fn signer(
+        &self,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Result<Arc<dyn Signer>, SignError> {
         let [key, secret, user] = credentials.exactly(&ACCESS_KEY).map_err(SignError)?;
         let credentials = AccessKeyCredentials::new(key, secret, user);
         Ok(Arc::new(
-            AccessKeySigner::new(credentials).with_timestamp_unit(self.timestamp_unit),
+            AccessKeySigner::new(credentials).with_settings(settings.access_key),
         ))
     }
 
+    /// Verified under the settings' variant: the timestamp in its unit, `nonce-str` for v1 and, with
+    /// [`V2Nonce::Signed`], for v2.
     fn verify(&self, request: &Received<'_>, against: &Verification<'_>) -> Result<(), String> {
         let [key, secret, user] = against.credentials.exactly(&ACCESS_KEY)?;
         let access_key = request.header("access-key")?;
@@ -81,8 +81,9 @@ impl Scheme for AccessKeyScheme {
             return Err(format!("unknown access-key {access_key:?}"));
         }
         let timestamp = request.header("timestamp")?;
-        against.check_timestamp(timestamp)?;
-        let nonce = match self.nonce {
+        let emulated = against.settings.access_key;
+        against.check_timestamp(timestamp, Some(emulated.timestamp_unit))?;
+        let nonce = match self.nonce || emulated.v2_nonce == V2Nonce::Signed {
             true => Some(request.header("nonce-str")?),
             false => None,
         };
@@ -117,11 +118,43 @@ pub fn access_key_signature(
     upper_hex(&md5.finalize())
 }
 
+/// Whether [`AuthStyle::AccessKeyV2`] (PandaPon v2) requests carry `nonce-str`. The pages contradict each
+/// other: most v2 pages list no `nonce-str`, the one fully published v2 page (order payment) lists it as
+/// optional. A named variant, chosen by configuration (`<PREFIX>_V2_NONCE`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum V2Nonce {
+    /// No `nonce-str` header, and none in the signed string (most v2 pages). The default.
+    #[default]
+    Omitted,
+    /// `nonce-str` sent and signed exactly as in v1 (the v2 order-payment page).
+    Signed,
+}
+
+impl Variant for V2Nonce {
+    const ALL: &'static [Self] = &[V2Nonce::Omitted, V2Nonce::Signed];
+    fn name(self) -> &'static str {
+        match self {
+            V2Nonce::Omitted => "omitted",
+            V2Nonce::Signed => "signed",
+        }
+    }
+}
+
+/// The header scheme's readings of unpublished or contradicted rules (see the README's table of signing
+/// variants). The default is the best evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccessKeySettings {
+    /// Unit of the `timestamp` header (`<PREFIX>_TIMESTAMP_UNIT`).
+    pub timestamp_unit: TimestampUnit,
+    /// PandaPon v2 `nonce-str` (`<PREFIX>_V2_NONCE`).
+    pub v2_nonce: V2Nonce,
+}
+
 /// Signs with the header scheme. Handles [`AuthStyle::AccessKeyV1`] and [`AuthStyle::AccessKeyV2`].
 #[derive(Clone, Debug)]
 pub struct AccessKeySigner {
     credentials: AccessKeyCredentials,
-    timestamp_unit: TimestampUnit,
+    settings: AccessKeySettings,
     clock: Arc<dyn Clock>,
     nonce: Arc<dyn NonceSource>,
 }
@@ -132,7 +165,7 @@ impl AccessKeySigner {
         let (clock, nonce) = super::default_sources();
         Self {
             credentials,
-            timestamp_unit: TimestampUnit::default(),
+            settings: AccessKeySettings::default(),
             clock,
             nonce,
         }
@@ -140,8 +173,19 @@ impl AccessKeySigner {
 
     /// Send the timestamp in this unit (default milliseconds).
     pub fn with_timestamp_unit(mut self, unit: TimestampUnit) -> Self {
-        self.timestamp_unit = unit;
+        self.settings.timestamp_unit = unit;
         self
+    }
+
+    /// Use these readings of the unpublished rules (timestamp unit, v2 `nonce-str`).
+    pub fn with_settings(mut self, settings: AccessKeySettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The readings of the unpublished rules in use.
+    pub fn settings(&self) -> AccessKeySettings {
+        self.settings
     }
 
     /// Use this clock for timestamps (tests).
@@ -175,7 +219,7 @@ impl Signer for AccessKeySigner {
         let with_nonce = if ctx.auth == AuthStyle::AccessKeyV1 {
             true
         } else if ctx.auth == AuthStyle::AccessKeyV2 {
-            false
+            self.settings.v2_nonce == V2Nonce::Signed
         } else if ctx.auth == AuthStyle::QueryTimestampSign {
             return Err(SignError::query_sign_rule_unpublished());
         } else {
@@ -186,6 +230,7 @@ impl Signer for AccessKeySigner {
         };
         let c = &self.credentials;
         let timestamp = self
+            .settings
             .timestamp_unit
             .from_millis(self.clock.now_millis())
             .to_string();
@@ -232,7 +277,7 @@ mod tests {
 
     #[test]
     fn overview_vector() {
-        // Vector published in vendor-docs/notes/xportcn/overview.md (computed there with the third-party formula).
+        // Vector in vendor-docs/notes/xportcn/overview.md (computed there with the third-party formula).
         assert_eq!(
             access_key_signature(
                 "demoAccessKey",
@@ -251,10 +296,12 @@ mod tests {
         let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u1"))
             .with_clock(FixedClock(1_715_669_977_082));
         let values = CredentialValues::new(["ak", "sk", "u1"]);
+        let default = SigningSettings::default();
         let against = |secret: &'static str| Verification {
             credentials: Box::leak(Box::new(CredentialValues::new(["ak", secret, "u1"]))),
             now_millis: 1_715_669_977_082,
             max_skew: Some(std::time::Duration::from_secs(600)),
+            settings: &default,
         };
         for (auth, scheme) in [
             (AuthStyle::AccessKeyV1, AccessKeyScheme::V1),
@@ -287,10 +334,10 @@ mod tests {
                 assert!(e.contains("nonce-str"), "{e}");
             }
         }
-        assert!(AccessKeyScheme::V1.signer(&values).is_ok());
+        assert!(AccessKeyScheme::V1.signer(&values, &default).is_ok());
         assert!(
             AccessKeyScheme::V1
-                .signer(&CredentialValues::new(["ak"]))
+                .signer(&CredentialValues::new(["ak"]), &default)
                 .is_err()
         );
     }

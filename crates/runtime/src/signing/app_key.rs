@@ -28,6 +28,11 @@
 //! - **Form body (multipart, [`Signer::sign_form`]):** the query parameters, the form's text fields and
 //!   `appKey`; `appKey` and `sign` go in the query, where the upload page lists them.
 //!
+//! Each unknown below that changes what is sent is a named variant ([`AppKeySettings`], chosen by
+//! configuration, see [`crate::signing::settings`]): the signed fields ([`PostSignedFields`]), the unit and JSON
+//! type of `requestTime` ([`RequestTimeType`]), where `sign` goes ([`SignPlacement`]) and how `orderIdList`
+//! is written ([`ListFormat`]); the defaults are the choices above.
+//!
 //! Unknown (not published; the choices above are the best reading, and you can plug in your own
 //! [`Signer`] built on [`app_key_signature`]): which fields the vendor signs under the simplified rule (only
 //! `appKey` + `requestTime` is assumed — the rule exists to avoid signing nested fields), the unit and
@@ -43,7 +48,9 @@
 //! `appKey`, `appSecret`, `sign` or `requestTime` values.
 
 use super::scheme::{Received, Scheme, SchemeParam, Verification};
-use super::{Clock, SignContext, SignError, Signer, TimestampUnit, upper_hex};
+use super::{
+    Clock, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant, upper_hex,
+};
 use crate::credentials::{APP_KEY, AppKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
@@ -78,32 +85,23 @@ fn is_signer_param(name: &str) -> bool {
     PARAMS.iter().any(|p| p.name == name)
 }
 
-/// The Dajisaas parameter scheme as a [`Scheme`] (`AppKey`). The settings the vendor leaves open are
-/// fields, so a variant is another constant of this type.
+/// The Dajisaas parameter scheme as a [`Scheme`] (`AppKey`). Its mode is a field (another constant of
+/// this type); the open readings (signed POST fields, `requestTime` unit and type, `sign` placement,
+/// `orderIdList`) are [`AppKeySettings`], handed in by [`SigningSettings`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AppKeyScheme {
     mode: AppKeyMode,
-    timestamp_unit: TimestampUnit,
 }
 
 impl AppKeyScheme {
-    /// `appKey` + `sign`, `requestTime` in milliseconds: the default.
+    /// `appKey` + `sign`: the default.
     pub const SIGNED: Self = Self {
         mode: AppKeyMode::Signed,
-        timestamp_unit: TimestampUnit::Milliseconds,
     };
 
     /// This scheme with its signer in `mode`.
     pub const fn with_mode(self, mode: AppKeyMode) -> Self {
-        Self { mode, ..self }
-    }
-
-    /// This scheme with its signer sending `requestTime` in `unit`.
-    pub const fn with_timestamp_unit(self, unit: TimestampUnit) -> Self {
-        Self {
-            timestamp_unit: unit,
-            ..self
-        }
+        Self { mode }
     }
 }
 
@@ -120,18 +118,23 @@ impl Scheme for AppKeyScheme {
         PARAMS
     }
 
-    fn signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError> {
+    fn signer(
+        &self,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Result<Arc<dyn Signer>, SignError> {
         let [key, secret] = credentials.exactly(&APP_KEY).map_err(SignError)?;
         let credentials = AppKeyCredentials::new(key, secret);
         Ok(Arc::new(
             AppKeySigner::new(credentials)
                 .with_mode(self.mode)
-                .with_timestamp_unit(self.timestamp_unit),
+                .with_settings(settings.app_key),
         ))
     }
 
     /// `appKey` + `sign` (or `appSecret`, the vendor's debug mode) in the query for GET, or as top-level
-    /// body fields for JSON POST (simplified rule: `appKey` + `requestTime` + query are signed).
+    /// body fields for JSON POST (`sign` in the query under [`SignPlacement::Query`]); the signed fields,
+    /// `requestTime`'s unit and type as the settings' variant says.
     fn verify(&self, request: &Received<'_>, against: &Verification<'_>) -> Result<(), String> {
         let [key, secret] = against.credentials.exactly(&APP_KEY)?;
         let json: Option<serde_json::Map<String, serde_json::Value>> = if request.body.is_empty() {
@@ -142,14 +145,9 @@ impl Scheme for AppKeyScheme {
                     .map_err(|e| format!("request body is not a JSON object: {e}"))?,
             )
         };
-        let text = |v: &serde_json::Value| match v {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
         let credential = |name: &str| -> Option<String> {
             match &json {
-                Some(b) => b.get(name).and_then(text),
+                Some(b) => b.get(name).and_then(json_text),
                 None => request.query_param(name).map(str::to_owned),
             }
         };
@@ -167,8 +165,14 @@ impl Scheme for AppKeyScheme {
                 false => Err("appSecret is wrong".into()),
             };
         }
-        let sign = credential("sign")
-            .ok_or_else(|| format!("missing {place} `sign` (or `appSecret` in debug mode)"))?;
+        let emulated = against.settings.app_key;
+        let sign = match (&json, emulated.sign_placement) {
+            (Some(_), SignPlacement::Query) => request.query_param("sign").map(str::to_owned).ok_or(
+                "missing query parameter `sign` (the emulated variant signs POSTs in the query)",
+            )?,
+            _ => credential("sign")
+                .ok_or_else(|| format!("missing {place} `sign` (or `appSecret` in debug mode)"))?,
+        };
         let mut signed: Vec<(String, String)> = request
             .query
             .iter()
@@ -176,10 +180,8 @@ impl Scheme for AppKeyScheme {
             .cloned()
             .collect();
         signed.push(("appKey".into(), app_key));
-        if json.is_some() {
-            let time = credential("requestTime").ok_or("missing body field `requestTime`")?;
-            against.check_timestamp(&time)?;
-            signed.push(("requestTime".into(), time));
+        if let Some(body) = &json {
+            signed.extend(post_signed(body, emulated, against)?);
         }
         let expected = app_key_signature(
             signed.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))),
@@ -192,6 +194,51 @@ impl Scheme for AppKeyScheme {
     }
 }
 
+/// A JSON scalar as the text that is signed.
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The body fields a JSON POST signs under the `emulated` variant: `requestTime` (of its JSON type and
+/// unit), plus every other top-level field for [`PostSignedFields::TopLevel`].
+fn post_signed(
+    body: &serde_json::Map<String, serde_json::Value>,
+    emulated: AppKeySettings,
+    against: &Verification<'_>,
+) -> Result<Vec<(String, String)>, String> {
+    use serde_json::Value;
+    let time = match (body.get("requestTime"), emulated.request_time_type) {
+        (Some(Value::Number(n)), RequestTimeType::Number) => n.to_string(),
+        (Some(Value::String(s)), RequestTimeType::String) => s.clone(),
+        (None, _) => return Err("missing body field `requestTime`".into()),
+        (Some(other), t) => {
+            return Err(format!(
+                "body field `requestTime` must be a JSON {} (the signing variant this server holds to), got {other}",
+                t.name()
+            ));
+        }
+    };
+    against.check_timestamp(&time, Some(emulated.request_time_unit))?;
+    let mut signed = vec![("requestTime".to_owned(), time)];
+    if emulated.post_signed_fields == PostSignedFields::TopLevel {
+        for (k, v) in body {
+            if is_signer_param(k) {
+                continue;
+            }
+            match v {
+                Value::Null => {}
+                Value::String(s) => signed.push((k.clone(), s.clone())),
+                other => signed.push((k.clone(), other.to_string())),
+            }
+        }
+    }
+    Ok(signed)
+}
+
 /// How the credentials are presented. There is no silent fallback from one mode to the other.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -202,6 +249,133 @@ pub enum AppKeyMode {
     /// `appKey` + `appSecret`, unsigned: the vendor's "for testing only" mode, as in every published
     /// example. Sends the secret with each request; use it only when you choose to.
     DebugSecret,
+}
+
+/// Which fields a JSON POST signs under the vendor's "simplified rule for POST-JSON" (unpublished).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PostSignedFields {
+    /// `appKey`, `requestTime` and the query parameters; the body's own fields are not signed (the rule
+    /// exists because signing nested JSON breaks on field order). The default.
+    #[default]
+    Credentials,
+    /// Also every top-level body field: strings raw, other values as their compact JSON text, nulls left out.
+    TopLevel,
+}
+
+impl Variant for PostSignedFields {
+    const ALL: &'static [Self] = &[PostSignedFields::Credentials, PostSignedFields::TopLevel];
+    fn name(self) -> &'static str {
+        match self {
+            PostSignedFields::Credentials => "credentials",
+            PostSignedFields::TopLevel => "top-level",
+        }
+    }
+}
+
+/// The JSON type of `requestTime` in a POST body ("add a requestTime field", type unpublished).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RequestTimeType {
+    /// A JSON number, like the envelope's `timestamp`. The default.
+    #[default]
+    Number,
+    /// A JSON string of the same digits.
+    String,
+}
+
+impl Variant for RequestTimeType {
+    const ALL: &'static [Self] = &[RequestTimeType::Number, RequestTimeType::String];
+    fn name(self) -> &'static str {
+        match self {
+            RequestTimeType::Number => "number",
+            RequestTimeType::String => "string",
+        }
+    }
+}
+
+/// Where the `sign` of a JSON POST goes (unpublished; every published example carries the credentials in
+/// the body).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SignPlacement {
+    /// A top-level body property, beside `appKey` and `requestTime`. The default.
+    #[default]
+    Body,
+    /// A query parameter (`appKey` and `requestTime` stay in the body).
+    Query,
+}
+
+impl Variant for SignPlacement {
+    const ALL: &'static [Self] = &[SignPlacement::Body, SignPlacement::Query];
+    fn name(self) -> &'static str {
+        match self {
+            SignPlacement::Body => "body",
+            SignPlacement::Query => "query",
+        }
+    }
+}
+
+/// How a list of ids is written in one query parameter (`pay_urls` `orderIdList`; unpublished).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListFormat {
+    /// `id1,id2`. The default.
+    #[default]
+    Comma,
+    /// A JSON array in the string: `[id1,id2]` (digits stay bare numbers, other items are JSON strings).
+    JsonArray,
+}
+
+impl Variant for ListFormat {
+    const ALL: &'static [Self] = &[ListFormat::Comma, ListFormat::JsonArray];
+    fn name(self) -> &'static str {
+        match self {
+            ListFormat::Comma => "comma",
+            ListFormat::JsonArray => "json-array",
+        }
+    }
+}
+
+/// Query parameters that carry a list of ids in one value ([`ListFormat`]): Dajisaas `pay_urls`.
+pub const LIST_QUERY_PARAMS: [&str; 1] = ["orderIdList"];
+
+impl ListFormat {
+    /// `value` (written comma-separated by callers) in this format; a value that is already a JSON array
+    /// is left as it is.
+    pub fn write(self, value: &str) -> String {
+        match self {
+            ListFormat::Comma => value.to_owned(),
+            ListFormat::JsonArray if value.trim_start().starts_with('[') => value.to_owned(),
+            ListFormat::JsonArray => {
+                let items: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|i| !i.is_empty())
+                    .map(|i| {
+                        if i.bytes().all(|b| b.is_ascii_digit()) {
+                            i.to_owned()
+                        } else {
+                            serde_json::Value::from(i).to_string()
+                        }
+                    })
+                    .collect();
+                format!("[{}]", items.join(","))
+            }
+        }
+    }
+}
+
+/// The app-key scheme's readings of unpublished rules (see the README's table of signing variants). The
+/// default is the best evidence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AppKeySettings {
+    /// Fields a JSON POST signs (`<PREFIX>_POST_SIGNED_FIELDS`).
+    pub post_signed_fields: PostSignedFields,
+    /// Unit of `requestTime` (`<PREFIX>_REQUEST_TIME_UNIT`).
+    pub request_time_unit: TimestampUnit,
+    /// JSON type of `requestTime` (`<PREFIX>_REQUEST_TIME_TYPE`).
+    pub request_time_type: RequestTimeType,
+    /// Where a JSON POST's `sign` goes (`<PREFIX>_SIGN_PLACEMENT`).
+    pub sign_placement: SignPlacement,
+    /// How `orderIdList` is written (`<PREFIX>_ORDER_ID_LIST`).
+    pub list_format: ListFormat,
 }
 
 /// `UPPER(HEX(MD5("k1=v1&k2=v2…&secret=" + secret)))` over `params` sorted by name (code-point order,
@@ -234,7 +408,7 @@ where
 pub struct AppKeySigner {
     credentials: AppKeyCredentials,
     mode: AppKeyMode,
-    timestamp_unit: TimestampUnit,
+    settings: AppKeySettings,
     clock: Arc<dyn Clock>,
 }
 
@@ -245,7 +419,7 @@ impl AppKeySigner {
         Self {
             credentials,
             mode: AppKeyMode::default(),
-            timestamp_unit: TimestampUnit::default(),
+            settings: AppKeySettings::default(),
             clock,
         }
     }
@@ -258,8 +432,20 @@ impl AppKeySigner {
 
     /// The unit of `requestTime` (unpublished; milliseconds like the envelope's `timestamp` by default).
     pub fn with_timestamp_unit(mut self, unit: TimestampUnit) -> Self {
-        self.timestamp_unit = unit;
+        self.settings.request_time_unit = unit;
         self
+    }
+
+    /// Use these readings of the unpublished rules (POST signing, `requestTime`, `sign` placement, list
+    /// format).
+    pub fn with_settings(mut self, settings: AppKeySettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The readings of the unpublished rules in use.
+    pub fn settings(&self) -> AppKeySettings {
+        self.settings
     }
 
     /// Use this clock for `requestTime` (tests).
@@ -288,13 +474,20 @@ impl AppKeySigner {
         }
     }
 
-    /// Query parameters other than the signer's own, decoded.
-    fn own_query(request: &reqwest::Request) -> Vec<(String, String)> {
+    /// Query parameters other than the signer's own, decoded; id lists written in the [`ListFormat`].
+    fn own_query(&self, request: &reqwest::Request) -> Vec<(String, String)> {
         request
             .url()
             .query_pairs()
             .filter(|(name, _)| !is_signer_param(name))
-            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .map(|(n, v)| {
+                let v = if LIST_QUERY_PARAMS.contains(&n.as_ref()) {
+                    self.settings.list_format.write(&v)
+                } else {
+                    v.into_owned()
+                };
+                (n.into_owned(), v)
+            })
             .collect()
     }
 
@@ -313,7 +506,7 @@ impl AppKeySigner {
     /// Rewrite the query as its own parameters plus the credentials; `extra` are further signed fields
     /// that travel elsewhere (form fields).
     fn sign_query(&self, request: &mut reqwest::Request, extra: &[(&str, &str)]) {
-        let mut query = Self::own_query(request);
+        let mut query = self.own_query(request);
         let key = self.credentials.app_key.clone();
         match self.mode {
             AppKeyMode::Signed => {
@@ -352,26 +545,41 @@ impl AppKeySigner {
                 ))
             })?
             .0;
-        let query = Self::own_query(request);
+        let mut query = self.own_query(request);
         let text = |s: &str| serde_json::Value::from(s).to_string();
         let key = self.credentials.app_key.as_str();
         let added: Vec<(&str, String)> = match self.mode {
             AppKeyMode::Signed => {
                 let time = self
-                    .timestamp_unit
+                    .settings
+                    .request_time_unit
                     .from_millis(self.clock.now_millis())
                     .to_string();
+                let body_fields: Vec<(&str, String)> = match self.settings.post_signed_fields {
+                    PostSignedFields::Credentials => Vec::new(),
+                    PostSignedFields::TopLevel => fields
+                        .iter()
+                        .filter(|(name, _)| !is_signer_param(name))
+                        .filter_map(|(name, raw)| Some((name.as_str(), signed_text(raw)?)))
+                        .collect(),
+                };
                 let sign = self.signature(
                     query
                         .iter()
                         .map(|(n, v)| (n.as_str(), v.as_str()))
+                        .chain(body_fields.iter().map(|(n, v)| (*n, v.as_str())))
                         .chain([("requestTime", time.as_str())]),
                 );
-                vec![
-                    ("appKey", text(key)),
-                    ("requestTime", time),
-                    ("sign", text(&sign)),
-                ]
+                let time = match self.settings.request_time_type {
+                    RequestTimeType::Number => time,
+                    RequestTimeType::String => text(&time),
+                };
+                let mut added = vec![("appKey", text(key)), ("requestTime", time)];
+                match self.settings.sign_placement {
+                    SignPlacement::Body => added.push(("sign", text(&sign))),
+                    SignPlacement::Query => query.push(("sign".into(), sign)),
+                }
+                added
             }
             AppKeyMode::DebugSecret => vec![
                 ("appKey", text(key)),
@@ -397,6 +605,16 @@ impl AppKeySigner {
         *request.body_mut() = Some(out.into());
         set_query(request, &query);
         Ok(())
+    }
+}
+
+/// A top-level body value as [`PostSignedFields::TopLevel`] signs it: a string raw, null left out, any other
+/// value as its compact JSON text.
+fn signed_text(raw: &RawValue) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(raw.get()).ok()? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
     }
 }
 
@@ -687,6 +905,7 @@ mod tests {
             credentials: &values,
             now_millis: 1_723_620_684_182,
             max_skew: Some(std::time::Duration::from_secs(600)),
+            settings: &SigningSettings::default(),
         };
         let received = |r: &reqwest::Request| {
             let query: Vec<(String, String)> = query(r);

@@ -9,13 +9,21 @@ mod access_key;
 pub mod app_key;
 mod query_sign;
 pub mod scheme;
+/// Named variants of the unpublished rules and their configuration keys.
+pub mod settings;
 
 /// The time source of signers is the runtime's one [`Timer`](crate::time::Timer).
 pub use crate::time::{FixedClock, Timer as Clock, TokioTimer as SystemClock};
-pub use access_key::{AccessKeyScheme, AccessKeySigner, access_key_signature};
-pub use app_key::{AppKeyMode, AppKeyScheme, AppKeySigner, app_key_signature};
+pub use access_key::{
+    AccessKeyScheme, AccessKeySettings, AccessKeySigner, V2Nonce, access_key_signature,
+};
+pub use app_key::{
+    AppKeyMode, AppKeyScheme, AppKeySettings, AppKeySigner, ListFormat, PostSignedFields,
+    RequestTimeType, SignPlacement, app_key_signature,
+};
 pub use query_sign::QueryTimestampSignScheme;
 pub use scheme::{Received, Scheme, SchemeParam, SchemeSigners, Verification};
+pub use settings::{SigningSettings, Variant};
 
 use crate::operation::AuthStyle;
 use rand::Rng;

@@ -4,7 +4,7 @@
 //! `AccessKeyV1`/`AccessKeyV2` (`access_key.rs`), `AppKey` (`app_key.rs`) and `QueryTimestampSign`
 //! (`query_sign.rs`); a provider with another scheme implements this trait next to its spec.
 
-use super::{SignContext, SignError, Signer};
+use super::{SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant};
 use crate::credentials::{CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
 use std::fmt;
@@ -63,22 +63,30 @@ pub struct Verification<'a> {
     pub now_millis: u64,
     /// The largest accepted distance between a request timestamp and `now_millis` (`None`: not checked).
     pub max_skew: Option<Duration>,
+    /// The readings of the vendors' unpublished rules the server holds to (the sandbox's emulated variant).
+    pub settings: &'a SigningSettings,
 }
 
 impl Verification<'_> {
-    /// Check a request timestamp in milliseconds or seconds (13 or 10 digits) against the skew limit.
-    pub fn check_timestamp(&self, text: &str) -> Result<(), String> {
+    /// Check a request timestamp in `unit` (13 digits for milliseconds, 10 for seconds; `None`: either)
+    /// against the skew limit.
+    pub fn check_timestamp(&self, text: &str, unit: Option<TimestampUnit>) -> Result<(), String> {
         let value: u64 = text
             .parse()
             .map_err(|_| format!("timestamp {text:?} is not an integer"))?;
+        let seconds = value < 100_000_000_000;
+        if let Some(unit) = unit
+            && seconds != (unit == TimestampUnit::Seconds)
+        {
+            return Err(format!(
+                "timestamp {text} is not in {} (the signing variant this server holds to)",
+                unit.name()
+            ));
+        }
         let Some(max_skew) = self.max_skew else {
             return Ok(());
         };
-        let millis = if value < 100_000_000_000 {
-            value * 1000
-        } else {
-            value
-        };
+        let millis = if seconds { value * 1000 } else { value };
         let skew = Duration::from_millis(self.now_millis.abs_diff(millis));
         if skew > max_skew {
             return Err(format!(
@@ -92,8 +100,10 @@ impl Verification<'_> {
 }
 
 /// A signing scheme (a spec's security scheme). Implementations are `static`s referred to by
-/// [`AuthStyle`]; settings a vendor leaves open (timestamp unit, nonce) are fields of the implementing type,
-/// so a variant is another `static` of the same type.
+/// [`AuthStyle`]; what is fixed for a scheme (v1 nonce, app-key mode) is a field of the implementing type, the
+/// readings of rules a vendor leaves open (timestamp unit, v2 nonce, signed POST fields, …) come as
+/// [`SigningSettings`] to [`Scheme::signer`] and, through [`Verification::settings`], to [`Scheme::verify`];
+/// a scheme without open rules ignores them.
 pub trait Scheme: fmt::Debug + Send + Sync {
     /// The spec's security scheme name (`AccessKeyV1`).
     fn name(&self) -> &'static str;
@@ -105,13 +115,22 @@ pub trait Scheme: fmt::Debug + Send + Sync {
     /// ones are masked wherever a request is shown.
     fn params(&self) -> &'static [SchemeParam];
 
-    /// A signer for these credentials (in [`Scheme::credentials`] field order).
-    fn signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError>;
+    /// A signer for these credentials (in [`Scheme::credentials`] field order), reading the open rules as
+    /// `settings` say.
+    fn signer(
+        &self,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Result<Arc<dyn Signer>, SignError>;
 
     /// The signer tools use against the sandbox; the default is [`Scheme::signer`]. A scheme whose rule is
     /// unpublished signs with a stand-in the sandbox accepts.
-    fn sandbox_signer(&self, credentials: &CredentialValues) -> Result<Arc<dyn Signer>, SignError> {
-        self.signer(credentials)
+    fn sandbox_signer(
+        &self,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Result<Arc<dyn Signer>, SignError> {
+        self.signer(credentials, settings)
     }
 
     /// `Ok` when `request` carries a valid signature for the accepted credentials; otherwise the reason

@@ -1,8 +1,8 @@
 //! The receiver over loopback: a real axum server on 127.0.0.1:0, driven with reqwest and a raw TCP client.
 
 use sourcing_webhooks::{
-    Callback, DajisaasPayload, DajisaasVerifier, Handler, HandlerError, MessageBody, MessageType,
-    Provider, Receiver,
+    Callback, CallbackFormat, DajisaasPayload, DajisaasVerifier, Handler, HandlerError,
+    MessageBody, MessageType, Receiver,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,16 +11,16 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A published Xportcn fixture from `vendor-docs/examples/xportcn`.
-fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../vendor-docs/examples/xportcn")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-static ORDER_CREATE_TEXT: std::sync::LazyLock<String> =
+pub(crate) static ORDER_CREATE_TEXT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| fixture("webhook-order-create.request.json"));
-static ORDER_CANCEL_TEXT: std::sync::LazyLock<String> =
+pub(crate) static ORDER_CANCEL_TEXT: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| fixture("webhook-order-cancel.request.json"));
 
 /// Starts `receiver` on a free loopback port; returns its base URL.
@@ -42,7 +42,7 @@ async fn post(url: &str, content_type: &str, body: impl Into<reqwest::Body>) -> 
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
-async fn post_json(url: &str, body: &str) -> (u16, String) {
+pub(crate) async fn post_json(url: &str, body: &str) -> (u16, String) {
     post(url, "application/json", body.to_owned()).await
 }
 
@@ -74,7 +74,7 @@ impl Recorder {
 #[tokio::test]
 async fn success_is_200_and_the_handler_gets_the_typed_message() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(Provider::Xportcn, rec.handler())).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
     assert_eq!(
         post_json(&url, &ORDER_CREATE_TEXT).await,
         (200, "ok".into())
@@ -94,7 +94,7 @@ async fn success_is_200_and_the_handler_gets_the_typed_message() {
 #[tokio::test]
 async fn duplicate_delivery_reaches_the_handler_once() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(Provider::Pandapon, rec.handler()).path("cb")).await;
+    let url = start(Receiver::new(CallbackFormat::Pandapon, rec.handler()).path("cb")).await;
     let url = format!("{url}/cb");
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
@@ -114,7 +114,8 @@ async fn duplicate_delivery_reaches_the_handler_once() {
 async fn dedup_window_expires() {
     let rec = Recorder::default();
     let url = start(
-        Receiver::new(Provider::Xportcn, rec.handler()).dedup(Duration::from_millis(300), 100),
+        Receiver::new(CallbackFormat::Xportcn, rec.handler())
+            .dedup(Duration::from_millis(300), 100),
     )
     .await;
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
@@ -139,7 +140,7 @@ async fn handler_error_is_non_200_and_the_retry_is_processed() {
             }
         }
     };
-    let url = start(Receiver::new(Provider::Xportcn, handler)).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, handler)).await;
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
     assert_eq!(status, 500);
     assert!(text.contains("redelivery will be processed"), "{text}");
@@ -172,7 +173,7 @@ async fn handler_panic_is_500_and_the_retry_is_processed() {
             Ok::<_, HandlerError>(())
         }
     };
-    let url = start(Receiver::new(Provider::Xportcn, handler)).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, handler)).await;
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
     assert_eq!(status, 500);
     assert!(text.contains("panicked"), "{text}");
@@ -217,7 +218,7 @@ async fn wait_until(counter: &AtomicUsize, n: usize) {
 async fn slow_handler_gets_503_within_a_second_and_never_runs_twice() {
     let (handler, started, finished) = slow_handler(Duration::from_millis(1500), vec![true]);
     // Default deadline (800 ms).
-    let url = start(Receiver::new(Provider::Xportcn, handler)).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, handler)).await;
 
     let t = Instant::now();
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
@@ -248,7 +249,8 @@ async fn slow_handler_gets_503_within_a_second_and_never_runs_twice() {
 async fn slow_handler_that_fails_late_is_retried() {
     let (handler, started, finished) = slow_handler(Duration::from_millis(400), vec![false, true]);
     let url = start(
-        Receiver::new(Provider::Xportcn, handler).handler_deadline(Duration::from_millis(100)),
+        Receiver::new(CallbackFormat::Xportcn, handler)
+            .handler_deadline(Duration::from_millis(100)),
     )
     .await;
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 503);
@@ -266,7 +268,7 @@ async fn slow_handler_that_fails_late_is_retried() {
 #[tokio::test]
 async fn malformed_bodies_are_400_with_the_reason() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(Provider::Xportcn, rec.handler())).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
     let cases = [
         ("{\"messageType\": ", "request body is not valid JSON"),
         ("[]", "must be a JSON object"),
@@ -300,7 +302,7 @@ async fn malformed_bodies_are_400_with_the_reason() {
 #[tokio::test]
 async fn unknown_message_type_is_delivered_raw() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(Provider::Pandapon, rec.handler())).await;
+    let url = start(Receiver::new(CallbackFormat::Pandapon, rec.handler())).await;
     let body = r#"{"messageType":"ORDER_STATUS_MODIFY","messageBody":"{\"orderId\":\"2542285634920880794\",\"status\":\"X\"}","messagePlatform":0,"timestamp":"1779263269913"}"#;
     assert_eq!(post_json(&url, body).await.0, 200);
     let Callback::Pandapon(push) = rec.last() else {
@@ -320,7 +322,7 @@ async fn unknown_message_type_is_delivered_raw() {
 #[tokio::test]
 async fn oversized_body_is_413() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(Provider::Xportcn, rec.handler()).body_limit(1024)).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler()).body_limit(1024)).await;
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(2048));
     let (status, text) = post_json(&url, &big).await;
     assert_eq!(status, 413);
@@ -329,7 +331,7 @@ async fn oversized_body_is_413() {
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
 
     // Default limit (64 KiB).
-    let url = start(Receiver::new(Provider::Xportcn, rec.handler())).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
     let (status, text) = post_json(&url, &"x".repeat(100 * 1024)).await;
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("65536 bytes"), "{text}");
@@ -339,7 +341,7 @@ async fn oversized_body_is_413() {
 #[tokio::test]
 async fn oversized_chunked_body_is_413_over_raw_tcp() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(Provider::Xportcn, rec.handler()).body_limit(1024)).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler()).body_limit(1024)).await;
     let addr = url.trim_start_matches("http://");
     let mut tcp = TcpStream::connect(addr).await.unwrap();
     // No Content-Length: the limit must hold while streaming. The body is never terminated; the server answers
@@ -379,7 +381,7 @@ async fn oversized_chunked_body_is_413_over_raw_tcp() {
 #[tokio::test]
 async fn probes_are_200_and_deliver_nothing() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(Provider::Xportcn, rec.handler())).await;
+    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
     let res = reqwest::get(&url).await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let (status, text) = post_json(&url, "").await;
@@ -425,7 +427,7 @@ async fn dajisaas_signed_form_is_accepted_and_bad_signatures_are_401() {
     let v = &vectors()[0];
     let rec = Recorder::default();
     let url = start(Receiver::new(
-        Provider::Dajisaas(DajisaasVerifier::new(v.key.as_str())),
+        CallbackFormat::Dajisaas(DajisaasVerifier::new(v.key.as_str())),
         rec.handler(),
     ))
     .await;
@@ -495,7 +497,7 @@ async fn dajisaas_unpublished_message_format_is_delivered() {
     let v = &vectors()[2]; // plain text message
     let rec = Recorder::default();
     let url = start(Receiver::new(
-        Provider::Dajisaas(DajisaasVerifier::new(v.key.as_str())),
+        CallbackFormat::Dajisaas(DajisaasVerifier::new(v.key.as_str())),
         rec.handler(),
     ))
     .await;

@@ -1,0 +1,117 @@
+//! A record of what a [`crate::Buyer`] does to orders: the extension point a durable ledger plugs into
+//! (`sourcing-ledger` implements it; `Buyer::with_journal`).
+//!
+//! For every order step (preview, create, pay, batch pay, cancel, receipt) the buyer calls
+//! [`Journal::before`] **before anything is sent** and [`Journal::after`] with what came back. If `before`
+//! fails, the step is not sent and the caller gets [`crate::Error::Journal`]: an intent that could not be
+//! recorded is never acted on. `after` cannot fail the step (the vendor has already acted); a journal that
+//! cannot write the answer leaves its record of the step as it was after `before` — outcome unknown —
+//! which is the truth as far as it knows, and what reconciliation is for.
+
+use crate::{
+    BatchPayment, Cancelled, CreatedOrder, Error, OrderDraft, Payment, Preview, Provider,
+    ReceiptConfirmed,
+};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed future (the trait is object-safe: a `Buyer` holds `Arc<dyn Journal>`).
+pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An order step about to be sent.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Intent<'a> {
+    Preview {
+        draft: &'a OrderDraft,
+    },
+    CreateOrder {
+        draft: &'a OrderDraft,
+    },
+    Pay {
+        order_id: &'a str,
+    },
+    PayBatch {
+        order_ids: &'a [String],
+    },
+    Cancel {
+        order_id: &'a str,
+        reason: &'a str,
+    },
+    ConfirmReceipt {
+        order_id: &'a str,
+        sub_order_ids: &'a [String],
+    },
+}
+
+/// The vendor's answer to a step that went through.
+#[derive(Clone, Copy, Debug)]
+pub enum Answer<'a> {
+    Preview(&'a Preview),
+    Created(&'a CreatedOrder),
+    Paid(&'a Payment),
+    BatchPaid(&'a BatchPayment),
+    Cancelled(&'a Cancelled),
+    Received(&'a ReceiptConfirmed),
+}
+
+/// How a step ended, as far as the caller can tell.
+#[derive(Clone, Copy, Debug)]
+pub enum Outcome<'a> {
+    /// The vendor answered and the answer was read.
+    Answered(Answer<'a>),
+    /// The vendor answered "no" (a business error in its envelope): the step did not happen. A batch
+    /// where some orders failed is here too ([`Error::partial_failure`] says which).
+    Refused(&'a Error),
+    /// The request may have reached the vendor but no readable answer came back (transport error,
+    /// timeout, HTTP error without the vendor's envelope, an undecodable body): whether the step happened
+    /// is unknown. Never retried: settle it by reading the order.
+    Unknown(&'a Error),
+    /// Refused before anything was sent (bad input, signing).
+    NotSent(&'a Error),
+}
+
+impl<'a> Outcome<'a> {
+    /// Sorts a failed step's error into refused / unknown / not sent.
+    pub fn of_error(error: &'a Error) -> Outcome<'a> {
+        if error.is_refused_before_sending() {
+            return Outcome::NotSent(error);
+        }
+        match error {
+            Error::Vendor(e) if e.api().is_some() || e.partial_failure().is_some() => {
+                Outcome::Refused(error)
+            }
+            _ => Outcome::Unknown(error),
+        }
+    }
+}
+
+/// What a journal hands back from [`Journal::before`] to find its record again in [`Journal::after`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ticket(pub i64);
+
+/// Why a journal could not record an intent.
+#[derive(Debug, thiserror::Error)]
+#[error("the order journal could not record the step: {message}")]
+pub struct JournalError {
+    pub message: String,
+}
+
+/// Records order steps durably. See the module documentation for the contract.
+pub trait Journal: Send + Sync + std::fmt::Debug {
+    /// Records `intent` before it is sent. An error stops the step.
+    fn before<'a>(
+        &'a self,
+        provider: Provider,
+        intent: &'a Intent<'a>,
+    ) -> JournalFuture<'a, Result<Ticket, JournalError>>;
+
+    /// Records how the step ended. Must not panic; failures are the journal's to report.
+    fn after<'a>(
+        &'a self,
+        provider: Provider,
+        ticket: Ticket,
+        intent: &'a Intent<'a>,
+        outcome: Outcome<'a>,
+    ) -> JournalFuture<'a, ()>;
+}

@@ -1,0 +1,158 @@
+//! The `sourcing` command: the root, the subcommands (one line each in [`SUBCOMMANDS`]) and the one dispatch.
+
+use crate::backend::Flag;
+use crate::output::Format;
+use crate::subcommand::Subcommand;
+use crate::{Stop, buy, call, ledger, mcp, probe, sandbox, webhooks};
+use clap::{Arg, ArgMatches, Command};
+use std::ffi::OsString;
+
+pub const AFTER_HELP: &str = "\
+Credentials come from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for
+PandaPon/Xportcn; <PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS)
+or from --config FILE (KEY=VALUE lines with the same names). They are never printed.
+
+Output: JSON on stdout; -o json-lines (compact, one value per line) or -o table (lists as tables) where a
+command offers --output. Errors and logs go to stderr.
+
+A command's options (--sandbox, --config, --base-url, --output) may also come before it:
+`sourcing --sandbox pandapon order-detail --order-id 1`. Each command offers those that mean something to it.
+
+Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
+response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
+input or signing).";
+
+/// Every subcommand, in the order `--help` lists them.
+pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
+    &call::Operations,
+    &sandbox::SandboxServer,
+    &webhooks::Webhooks,
+    &mcp::Mcp,
+    &buy::Buy,
+    &probe::Probe,
+    &ledger::LedgerCommand,
+];
+
+/// The command tree.
+pub fn command() -> Command {
+    SUBCOMMANDS.iter().flat_map(|s| s.commands()).fold(
+        Command::new("sourcing")
+            .about("Typed, signed calls to PandaPon, Dajisaas and Xportcn, and a local sandbox")
+            .version(env!("CARGO_PKG_VERSION"))
+            .after_help(AFTER_HELP)
+            .subcommand_required(true)
+            .arg_required_else_help(true),
+        Command::subcommand,
+    )
+}
+
+/// The options a command may offer, which may also precede it (see [`hoist`]).
+fn shared_args() -> Vec<Arg> {
+    let mut args = Flag::args(&Flag::ALL);
+    args.push(Format::arg(Format::Json));
+    args
+}
+
+/// `sourcing --sandbox -o table pandapon …` → `sourcing pandapon --sandbox -o table …`: the shared options
+/// written before the command move behind its name, so that clap checks them against what that command
+/// offers (`sourcing --base-url URL mcp` is a usage error, as `sourcing mcp --base-url URL` is). Other
+/// arguments stay where they are.
+pub fn hoist(argv: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let shared = shared_args();
+    let mut argv = argv.into_iter();
+    let mut head: Vec<OsString> = argv.next().into_iter().collect();
+    let mut moved = Vec::new();
+    while let Some(token) = argv.next() {
+        let text = token.to_string_lossy();
+        if text == "--" || !text.starts_with('-') {
+            head.push(token);
+            head.extend(moved);
+            head.extend(argv);
+            return head;
+        }
+        let matched = shared.iter().find_map(|a| option_form(a, &text));
+        match matched {
+            Some(takes_next) => {
+                moved.push(token);
+                if takes_next {
+                    moved.extend(argv.next());
+                }
+            }
+            None => head.push(token),
+        }
+    }
+    // No command: leave everything where it was, for clap to report.
+    head.extend(moved);
+    head
+}
+
+/// Whether `token` is `arg` (`Some`), and if so whether its value is the next token: `--long VALUE`,
+/// `-s VALUE` (true), `--long=VALUE`, `-sVALUE`, a flag without value (false).
+fn option_form(arg: &Arg, token: &str) -> Option<bool> {
+    let takes_value = arg.get_action().takes_values();
+    if let Some(long) = arg.get_long() {
+        if token.strip_prefix("--") == Some(long) {
+            return Some(takes_value);
+        }
+        if token
+            .strip_prefix("--")
+            .and_then(|t| t.strip_prefix(long))
+            .is_some_and(|rest| rest.starts_with('='))
+        {
+            return Some(false);
+        }
+    }
+    let short = arg.get_short()?;
+    let rest = token.strip_prefix('-')?.strip_prefix(short)?;
+    Some(rest.is_empty() && takes_value)
+}
+
+/// Run the command `matches` names; the exit code.
+pub async fn run(matches: ArgMatches) -> u8 {
+    let result = match matches.subcommand() {
+        Some((name, m)) => match SUBCOMMANDS.iter().find(|s| s.owns(name)) {
+            Some(subcommand) => subcommand.run(name, m).await,
+            None => Err(Stop::usage(format!("unknown command {name}; see --help"))),
+        },
+        None => Err(Stop::usage("no command given; see --help")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Stop(code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hoisted(args: &str) -> String {
+        hoist(args.split(' ').map(OsString::from))
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn options_before_the_command_move_behind_its_name() {
+        assert_eq!(
+            hoisted("sourcing --sandbox -o table pandapon op --order-id 1"),
+            "sourcing pandapon --sandbox -o table op --order-id 1"
+        );
+        assert_eq!(
+            hoisted("sourcing -v --config=f --base-url u -ojson buy search"),
+            "sourcing -v buy --config=f --base-url u -ojson search"
+        );
+        assert_eq!(hoisted("sourcing --help"), "sourcing --help");
+        assert_eq!(hoisted("sourcing --sandbox"), "sourcing --sandbox");
+        assert_eq!(
+            hoisted("sourcing mcp --sandbox"),
+            "sourcing mcp --sandbox",
+            "after the command nothing moves"
+        );
+    }
+}

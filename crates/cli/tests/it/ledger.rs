@@ -1,0 +1,302 @@
+//! `sourcing buy … --store` and `sourcing ledger`: the crash test (SIGKILL after a payment is sent, before
+//! its answer is recorded) on SQLite and on Postgres (`SOURCING_TEST_POSTGRES_URL`; required when `CI` is
+//! set), and the ledger commands.
+
+use serde_json::Value;
+use sourcing_ledger::{FAULT_VARIABLE, PAUSED_MARKER, Store};
+use sourcing_sandbox::{Sandbox, credentials};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sourcing");
+
+fn credentials() -> [(&'static str, &'static str); 3] {
+    [
+        ("PANDAPON_ACCESS_KEY", credentials::ACCESS_KEY),
+        ("PANDAPON_ACCESS_SECRET", credentials::ACCESS_SECRET),
+        ("PANDAPON_USER_ID", credentials::USER_ID),
+    ]
+}
+
+fn sourcing(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .envs(credentials())
+        .output()
+        .unwrap()
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn unique() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{}_{nanos}", std::process::id())
+}
+
+/// A fresh SQLite file, and a fresh Postgres schema when a server is given.
+async fn store_urls() -> Vec<String> {
+    let dir = std::env::temp_dir().join(format!("sourcing-cli-ledger-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut urls = vec![format!("sqlite:{}", dir.join("ledger.db").display())];
+    match std::env::var("SOURCING_TEST_POSTGRES_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let schema = format!("cli_{}", unique());
+            let store = Store::open(&admin).await.unwrap();
+            store
+                .execute(&format!("CREATE SCHEMA {schema}"), &[])
+                .await
+                .unwrap();
+            let sep = if admin.contains('?') { '&' } else { '?' };
+            urls.push(format!("{admin}{sep}options=-csearch_path%3D{schema}"));
+        }
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but SOURCING_TEST_POSTGRES_URL is not: .ci/run must start Postgres")
+        }
+        _ => eprintln!("skipping the Postgres half: SOURCING_TEST_POSTGRES_URL is not set"),
+    }
+    urls
+}
+
+fn kinds(shown: &Value) -> Vec<&str> {
+    shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_killed_before_its_answer_is_recorded_is_settled_by_reconcile_without_paying_twice()
+ {
+    for url in store_urls().await {
+        let sandbox = Sandbox::start().await.unwrap();
+        let order_id = "3305075341149134300";
+        sandbox.seed_order(order_id);
+        let base = sandbox.base_url("pandapon");
+        let pay = [
+            "buy",
+            "pay",
+            "--provider",
+            "pandapon",
+            "--order-id",
+            order_id,
+            "--base-url",
+            &base,
+            "--store",
+            &url,
+        ];
+
+        // Pay, and SIGKILL the process once the payment is sent and before its answer is recorded.
+        let mut child = Command::new(BIN)
+            .args(pay)
+            .envs(credentials())
+            .env(FAULT_VARIABLE, "pause-after-pay-sent")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut seen = Vec::new();
+        for line in stderr.lines() {
+            let line = line.unwrap();
+            let paused = line.contains(PAUSED_MARKER);
+            seen.push(line);
+            if paused {
+                break;
+            }
+        }
+        assert!(
+            seen.iter().any(|l| l.contains(PAUSED_MARKER)),
+            "{url}: never paused: {seen:?}"
+        );
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert_eq!(sandbox.hits("order_pay_url"), 1);
+        assert!(sandbox.order_is_paid(order_id), "the payment went through");
+
+        // After the restart: the step is unknown, and a second payment is refused before sending.
+        let shown = json_of(&sourcing(&["ledger", "show", order_id, "--store", &url]));
+        assert_eq!(shown["order"]["state"], "pay_unknown", "{url}: {shown}");
+        assert_eq!(kinds(&shown), ["pay_requested"]);
+        let again = sourcing(&pay);
+        assert_eq!(
+            again.status.code(),
+            Some(6),
+            "{url}: refused before sending"
+        );
+        let printed = String::from_utf8_lossy(&again.stdout);
+        assert!(printed.contains("reconcile"), "{printed}");
+        assert_eq!(sandbox.hits("order_pay_url"), 1, "{url}");
+
+        // Reconcile settles it from one order read, with no second payment request.
+        let settled = json_of(&sourcing(&[
+            "ledger",
+            "reconcile",
+            "--store",
+            &url,
+            "--provider",
+            "pandapon",
+            "--base-url",
+            &base,
+            "--read-state-field",
+            "/status",
+        ]));
+        assert_eq!(settled[0]["after"], "paid", "{url}: {settled}");
+        let shown = json_of(&sourcing(&["ledger", "show", order_id, "--store", &url]));
+        assert_eq!(shown["order"]["state"], "paid", "{url}");
+        assert_eq!(shown["order"]["confirmed"], true);
+        assert_eq!(kinds(&shown), ["pay_requested", "reconciled"]);
+        assert_eq!(sandbox.hits("order_pay_url"), 1, "{url}: paid once, ever");
+        assert_eq!(sandbox.hits("order_detail"), 1, "{url}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn buy_with_a_store_records_and_ledger_lists_by_state() {
+    let url = store_urls().await.remove(0);
+    let sandbox = Sandbox::start().await.unwrap();
+    let base = sandbox.base_url("pandapon");
+    for id in ["3305075341149134301", "3305075341149134302"] {
+        sandbox.seed_order(id);
+    }
+    let paid = sourcing(&[
+        "buy",
+        "pay",
+        "--provider",
+        "pandapon",
+        "--order-id",
+        "3305075341149134301",
+        "--base-url",
+        &base,
+        "--store",
+        &url,
+    ]);
+    assert!(
+        paid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paid.stderr)
+    );
+
+    let listed = json_of(&sourcing(&[
+        "ledger", "list", "--state", "paid", "--store", &url,
+    ]));
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["order_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["3305075341149134301"]);
+    let unknown = json_of(&sourcing(&[
+        "ledger", "list", "--state", "unknown", "--store", &url,
+    ]));
+    assert_eq!(unknown, Value::Array(vec![]));
+
+    let missing = sourcing(&["ledger", "show", "3305075341149134302", "--store", &url]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no ledger entry"));
+    let bad = sourcing(&["ledger", "list", "--store", "mysql://x"]);
+    assert_eq!(bad.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("sqlite:PATH"));
+}
+
+#[test]
+fn sandbox_works_with_a_store() {
+    let dir = std::env::temp_dir().join(format!("sourcing-cli-ledger-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite:{}", dir.join("ledger.db").display());
+    let out = sourcing(&[
+        "buy",
+        "pay",
+        "--provider",
+        "pandapon",
+        "--order-id",
+        "3305075341149134303",
+        "--sandbox",
+        "--store",
+        &url,
+    ]);
+    // A fresh sandbox knows no order: the vendor-like refusal (exit 5) is recorded as a failed payment.
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = json_of(&sourcing(&[
+        "ledger",
+        "show",
+        "3305075341149134303",
+        "--store",
+        &url,
+    ]));
+    assert_eq!(kinds(&shown), ["pay_requested", "pay_failed"]);
+    let settled = json_of(&sourcing(&[
+        "ledger",
+        "reconcile",
+        "--sandbox",
+        "--store",
+        &url,
+    ]));
+    assert!(settled.is_array(), "{settled}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dead_letters_are_listed_and_replayed() {
+    use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
+    for url in store_urls().await {
+        let store = Store::open(&url).await.unwrap();
+        let message = NewMessage {
+            provider: "xportcn".into(),
+            dedup_key: format!("dead-{}", unique()),
+            kind: "ORDER_PAY_SUCCESS".into(),
+            order_id: Some("3305075341149134310".into()),
+            body: br#"{"orderId":"3305075341149134310"}"#.to_vec(),
+        };
+        store.insert_batch(&[message]).await.unwrap();
+        let claims = store
+            .claim_due("xportcn", "test", std::time::Duration::from_secs(60), 1)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .fail(&claims[0], "handler refused", AfterFailure::DeadLetter)
+                .await
+                .unwrap()
+        );
+
+        let dead = json_of(&sourcing(&["ledger", "dead-letters", "--store", &url]));
+        assert_eq!(dead.as_array().unwrap().len(), 1, "{url}: {dead}");
+        assert_eq!(dead[0]["last_error"], "handler refused");
+        assert!(
+            dead[0]["body"]
+                .as_str()
+                .unwrap()
+                .contains("3305075341149134310")
+        );
+        let id = dead[0]["id"].to_string();
+
+        let replayed = json_of(&sourcing(&["ledger", "replay", &id, "--store", &url]));
+        assert_eq!(replayed["replayed"], true, "{url}");
+        let dead = json_of(&sourcing(&["ledger", "dead-letters", "--store", &url]));
+        assert_eq!(dead, Value::Array(vec![]), "{url}");
+        let again = sourcing(&["ledger", "replay", &id, "--store", &url]);
+        assert_eq!(
+            again.status.code(),
+            Some(2),
+            "{url}: no longer a dead letter"
+        );
+        assert!(String::from_utf8_lossy(&again.stderr).contains("pending"));
+    }
+}

@@ -1,0 +1,99 @@
+//! Recording what a vendor's callback reports about an order. Callbacks are unauthenticated, unordered and
+//! redelivered: what they report is *reported* (unconfirmed) until a read confirms it, and they only move
+//! an order forward (precedence in [`crate::state`]).
+
+use crate::Ledger;
+use crate::entries::{self, Change, NewEntry, Source};
+use crate::error::LedgerError;
+use crate::state::OrderState;
+use crate::store::Transaction;
+use sourcing_buy::{OrderStatus, Provider};
+
+/// What one callback says about one order.
+#[derive(Clone, Copy, Debug)]
+pub struct CallbackReport<'a> {
+    pub provider: Provider,
+    /// The order id, exact text.
+    pub order_id: &'a str,
+    /// The order state the message carries, as the vendor wrote it (`WAITING_FOR_SENT`…), if any.
+    pub status: Option<&'a str>,
+    /// The message type (`ORDER_PAY_SUCCESS`…), kept in the history.
+    pub message_type: &'a str,
+    /// The raw callback body.
+    pub body: &'a str,
+}
+
+/// What recording a callback did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallbackRecorded {
+    pub entry_id: i64,
+    /// The order's state after the callback.
+    pub state: OrderState,
+    /// The callback moved the order to the state it reports.
+    pub moved: bool,
+    /// The ledger had not seen the order: its entry was created, marked as known only from a callback.
+    pub new_entry: bool,
+}
+
+impl Ledger {
+    /// Records `report` in its own transaction.
+    pub async fn record_callback(
+        &self,
+        report: &CallbackReport<'_>,
+    ) -> Result<CallbackRecorded, LedgerError> {
+        let mut tx = self.store().begin().await?;
+        let recorded = self.record_callback_in(&mut *tx, report).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// Records `report` inside the caller's transaction (e.g. together with marking an inbox message
+    /// handled). Creates the order's entry if unseen (origin `callback`). Recording the same report twice
+    /// adds a second event and changes nothing else.
+    pub async fn record_callback_in(
+        &self,
+        tx: &mut dyn Transaction,
+        report: &CallbackReport<'_>,
+    ) -> Result<CallbackRecorded, LedgerError> {
+        let reported = report
+            .status
+            .and_then(|s| OrderState::from_status(&OrderStatus::from_vendor(s)));
+        let found = entries::find(tx, report.provider, report.order_id, self.lock()).await?;
+        let new_entry = found.is_none();
+        let entry = match found {
+            Some(e) => e,
+            None => {
+                let new = NewEntry {
+                    provider: report.provider,
+                    order_id: Some(report.order_id),
+                    // A callback is about an order that exists at the vendor.
+                    state: OrderState::Created,
+                    confirmed: false,
+                    origin: Source::Callback,
+                    draft: None,
+                    external_order_id: None,
+                };
+                entries::insert(tx, new).await?
+            }
+        };
+        let moves = reported.filter(|&r| new_entry || entry.state.callback_may_move_to(r));
+        let kind = match (moves, reported) {
+            (Some(_), _) => "reported",
+            (None, Some(r)) if r == entry.state => "reported_again",
+            (None, Some(_)) => "reported_late",
+            (None, None) => "reported_other",
+        };
+        let detail = format!("{}: {}", report.message_type, report.body);
+        let mut change = Change::event(kind, Source::Callback).detail(detail);
+        if let Some(state) = moves {
+            change = change.to(state, false);
+        }
+        let state = entries::apply(tx, &entry, change).await?;
+        Ok(CallbackRecorded {
+            entry_id: entry.entry_id,
+            state,
+            moved: moves.is_some(),
+            new_entry,
+        })
+    }
+}

@@ -1,0 +1,213 @@
+//! Durable storage for sourcing: an **order ledger** with reconciliation, on SQLite (default: one file,
+//! WAL) or Postgres (feature `postgres`: several instances share one database).
+//!
+//! * [`Store`]: the database behind one trait ([`Backend`]), opened from a URL (`sqlite:PATH`,
+//!   `postgres://…`), migrated on open ([`migrations`]).
+//! * [`Ledger`]: every order created or paid through `sourcing-buy` (as its [`sourcing_buy::Journal`]):
+//!   the intent is written before the step is sent, the answer after; a step whose answer never came stays
+//!   `*_unknown` and is never retried. [`Ledger::record_callback`] records a vendor's push,
+//!   [`Ledger::reconcile`] settles unknown and reported states by reading the order. The precedence of
+//!   states is in [`state`].
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! let ledger = Arc::new(sourcing_ledger::Ledger::open("sqlite:orders.db").await?);
+//! let client = pandapon::Client::from_env().expect("PANDAPON_* variables");
+//! let buyer = sourcing_buy::Buyer::from(client).with_journal(ledger.clone());
+//! buyer.pay("3305075341149134260").await?;
+//! for order in ledger.list(sourcing_ledger::Filter::Unknown).await? {
+//!     println!("{} {:?} {}", order.provider, order.order_id, order.state);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod callback;
+mod entries;
+mod error;
+pub mod inbox;
+mod journal;
+pub mod migrations;
+mod reconcile;
+pub mod state;
+mod store;
+
+pub use callback::{CallbackRecorded, CallbackReport};
+pub use entries::{Amount, Event, OrderEntry, Source};
+pub use error::{LedgerError, StoreError};
+pub use inbox::OrderCallbacks;
+pub use journal::{FAULT_VARIABLE, PAUSED_MARKER};
+pub use reconcile::{ReadSettings, Settled};
+pub use state::OrderState;
+#[cfg(feature = "postgres")]
+pub use store::postgres;
+pub use store::{Backend, BoxFuture, Dialect, Row, Store, Transaction, Value, sqlite};
+
+use sourcing_buy::Provider;
+
+/// Which orders [`Ledger::list`] returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    State(OrderState),
+    /// Any `*_unknown` state.
+    Unknown,
+    /// Reported by a callback, not yet confirmed.
+    Reported,
+    /// Marked as needing a person.
+    NeedsPerson,
+}
+
+impl Filter {
+    /// `all`, `unknown`, `reported`, `needs_person` or a state name.
+    pub fn parse(text: &str) -> Option<Filter> {
+        match text {
+            "all" => Some(Filter::All),
+            "unknown" => Some(Filter::Unknown),
+            "reported" => Some(Filter::Reported),
+            "needs_person" | "needs-person" => Some(Filter::NeedsPerson),
+            other => OrderState::from_name(other).map(Filter::State),
+        }
+    }
+
+    fn sql(self) -> (String, Vec<Value>) {
+        match self {
+            Filter::All => (String::new(), vec![]),
+            Filter::State(s) => (" WHERE state = $1".into(), vec![s.name().into()]),
+            Filter::Unknown => {
+                let names: Vec<Value> = OrderState::ALL
+                    .into_iter()
+                    .filter(|s| s.is_unknown())
+                    .map(|s| s.name().into())
+                    .collect();
+                let marks: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+                (format!(" WHERE state IN ({})", marks.join(", ")), names)
+            }
+            Filter::Reported => (" WHERE confirmed = 0".into(), vec![]),
+            Filter::NeedsPerson => (" WHERE needs_person IS NOT NULL".into(), vec![]),
+        }
+    }
+}
+
+/// The order ledger over a [`Store`].
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    store: Store,
+}
+
+impl Ledger {
+    /// Opens (and migrates) the store at `url`.
+    pub async fn open(url: &str) -> Result<Ledger, StoreError> {
+        Ok(Ledger::new(Store::open(url).await?))
+    }
+
+    pub fn new(store: Store) -> Ledger {
+        Ledger { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Row lock for read-modify-write on Postgres (SQLite's `BEGIN IMMEDIATE` already holds the write lock).
+    pub(crate) fn lock(&self) -> &'static str {
+        self.store.dialect().pick("", " FOR UPDATE")
+    }
+
+    /// Orders matching `filter`, oldest first.
+    pub async fn list(&self, filter: Filter) -> Result<Vec<OrderEntry>, LedgerError> {
+        let (condition, params) = filter.sql();
+        let rows = self
+            .store
+            .query(
+                &format!(
+                    "SELECT {} FROM ledger_orders{condition} ORDER BY entry_id",
+                    entries::ENTRY_COLUMNS
+                ),
+                &params,
+            )
+            .await?;
+        rows.iter().map(entries::entry_from_row).collect()
+    }
+
+    /// The entry of order `order_id` (of `provider`, needed only when two providers share the id) and its
+    /// history, oldest first.
+    pub async fn show(
+        &self,
+        order_id: &str,
+        provider: Option<Provider>,
+    ) -> Result<(OrderEntry, Vec<Event>), LedgerError> {
+        let rows = self
+            .store
+            .query(
+                &format!(
+                    "SELECT {} FROM ledger_orders WHERE order_id = $1 ORDER BY entry_id",
+                    entries::ENTRY_COLUMNS
+                ),
+                &[order_id.into()],
+            )
+            .await?;
+        let mut found: Vec<OrderEntry> = rows
+            .iter()
+            .map(entries::entry_from_row)
+            .collect::<Result<_, _>>()?;
+        if let Some(p) = provider {
+            found.retain(|e| e.provider == p.name());
+        }
+        let entry = match found.len() {
+            0 => {
+                return Err(LedgerError::UnknownOrder {
+                    order_id: order_id.into(),
+                });
+            }
+            1 => found.remove(0),
+            _ => {
+                let providers: Vec<&str> = found.iter().map(|e| e.provider.as_str()).collect();
+                return Err(LedgerError::AmbiguousOrder {
+                    order_id: order_id.into(),
+                    providers: providers.join(", "),
+                });
+            }
+        };
+        let events = self.history(entry.entry_id).await?;
+        Ok((entry, events))
+    }
+
+    /// An entry's events, oldest first.
+    pub async fn history(&self, entry_id: i64) -> Result<Vec<Event>, LedgerError> {
+        let rows = self
+            .store
+            .query(
+                "SELECT event_id, at_ms, kind, source, state_after, amount, amount_unit, detail \
+                 FROM ledger_events WHERE entry_id = $1 ORDER BY event_id",
+                &[Value::Int(entry_id)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| entries::event_from_row(entry_id, r))
+            .collect()
+    }
+}
+
+/// Milliseconds since the Unix epoch (what the ledger stores as time).
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A fresh directory under the system temp dir, for tests.
+#[cfg(test)]
+pub(crate) fn test_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "sourcing-ledger-test-{}-{}-{}",
+        std::process::id(),
+        now_ms(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}

@@ -1,0 +1,10 @@
+//! The ledger against real databases: SQLite in temporary files, and Postgres when
+//! `SOURCING_TEST_POSTGRES_URL` names one (`.ci/postgres.sh start`; `.ci/run` always does, and with `CI` set
+//! a missing Postgres fails the run instead of skipping).
+
+mod callbacks;
+mod inbox;
+mod journal;
+mod reconcile;
+mod store;
+mod support;

@@ -1,0 +1,27 @@
+//! Fault points for crash tests: with `SOURCING_WEBHOOKS_FAULT=<name>` set, the process prints
+//! `FAULT <name>: paused (<what>)` on stderr when it reaches that point and waits forever, so a test can SIGKILL
+//! it at exactly that moment. Unset (always, outside tests), a point costs one cached lookup.
+//!
+//! Points: `after-store` (the inbox receiver committed a new message and has not answered yet),
+//! `after-handler` (a plain handler succeeded and the worker has not recorded it yet), and `in-handler`
+//! (`sourcing-ledger`'s order handler wrote the ledger event and has not committed it with the completion).
+
+use std::sync::OnceLock;
+
+/// The environment variable naming the fault point to pause at.
+pub const FAULT_ENV: &str = "SOURCING_WEBHOOKS_FAULT";
+
+/// Pauses forever at `point` when [`FAULT_ENV`] names it (for handlers outside this crate that want their own
+/// point, e.g. inside a transaction before its commit). `what` names the message: a test waits for the line
+/// about its own.
+pub async fn pause_if(point: &str, what: &str) {
+    static CHOSEN: OnceLock<Option<String>> = OnceLock::new();
+    if CHOSEN
+        .get_or_init(|| std::env::var(FAULT_ENV).ok())
+        .as_deref()
+        == Some(point)
+    {
+        eprintln!("FAULT {point}: paused ({what})");
+        std::future::pending::<()>().await;
+    }
+}
