@@ -6,73 +6,18 @@
 //! - a full signed call through the generated client vs the same call written by hand with reqwest +
 //!   serde_json, against the same loopback server, in one run.
 
+mod common;
+
+use common::{
+    HandBatch, HandEnvelope, HandPay, LenientBatch, LenientEnvelope, LenientPay, PAY_BODY,
+    batch_body,
+};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use md5::{Digest, Md5};
-use serde::Deserialize;
 use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
 use sourcing_runtime::{
     AccessKeyCredentials, AccessKeySigner, AuthStyle, PandaponEnvelope, SignContext, Signer,
 };
 use std::hint::black_box;
-
-const PAY_BODY: &str = r#"{"requestId":"9502cd80026d45018af181d760288f63","code":200,"developId":"1023561483696472887","msg":"成功","data":{"orderId":"2257455039610311973","protocolPaySuccess":false,"payUrl":"https://trade.1688.com/order/cashier.htm?orderId=2257455039610311973","cantPayOrderList":[2257455039610311974]}}"#;
-
-fn batch_body(n: usize) -> String {
-    let ok: Vec<String> = (0..n)
-        .map(|i| format!("\"{}\"", 2257455039610311973u64 + i as u64))
-        .collect();
-    let failed: Vec<String> = (0..n)
-        .map(|i| {
-            format!(
-                r#"{{"orderId":"{}","errorReason":"账户额度不足"}}"#,
-                3257455039610311973u64 + i as u64
-            )
-        })
-        .collect();
-    format!(
-        r#"{{"requestId":"r","code":200,"developId":"1","msg":"成功","data":{{"successOrderIds":[{}],"payFailOrders":[{}]}}}}"#,
-        ok.join(","),
-        failed.join(",")
-    )
-}
-
-// Hand-written equivalents of the generated types.
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HandEnvelope<T> {
-    request_id: Option<String>,
-    code: Option<i64>,
-    develop_id: Option<String>,
-    msg: Option<String>,
-    data: Option<T>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HandPay {
-    order_id: Option<String>,
-    protocol_pay_success: Option<bool>,
-    pay_url: Option<String>,
-    cant_pay_order_list: Option<Vec<u64>>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HandBatch {
-    success_order_ids: Vec<String>,
-    pay_fail_orders: Vec<HandFail>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct HandFail {
-    order_id: Option<String>,
-    error_reason: Option<String>,
-}
 
 fn signing(c: &mut Criterion) {
     let mut g = c.benchmark_group("signing");
@@ -153,72 +98,6 @@ fn build_sign_encode(c: &mut Criterion) {
     });
 }
 
-// Hand-written structs with the same tolerance as the generated ones: ids as a JSON number or a string,
-// kept as text, through the usual hand-written visitor (`deserialize_any`, `to_string` for numbers).
-#[allow(dead_code)]
-struct HandId(String);
-
-impl<'de> Deserialize<'de> for HandId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = HandId;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an id")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HandId, E> {
-                Ok(HandId(v.to_owned()))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<HandId, E> {
-                Ok(HandId(v.to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<HandId, E> {
-                Ok(HandId(v.to_string()))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientEnvelope<T> {
-    request_id: Option<HandId>,
-    code: Option<i64>,
-    develop_id: Option<HandId>,
-    msg: Option<String>,
-    data: Option<T>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientPay {
-    order_id: Option<String>,
-    protocol_pay_success: Option<bool>,
-    pay_url: Option<String>,
-    cant_pay_order_list: Option<Vec<HandId>>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientBatch {
-    #[serde(default)]
-    success_order_ids: Vec<HandId>,
-    #[serde(default)]
-    pay_fail_orders: Vec<LenientFail>,
-}
-
-#[allow(dead_code)]
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LenientFail {
-    order_id: Option<HandId>,
-    error_reason: Option<String>,
-}
-
 /// Decoding into the generated types, into hand-written structs with the same tolerance for ids
 /// (`hand_written_lenient`, the target) and into hand-written structs with plain `String`/`u64` ids that
 /// reject the other form (`hand_written`, for reference), side by side in one run.
@@ -279,70 +158,18 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
-/// The same call written by hand: sign (same formula), send, read, decode into hand-written structs.
-async fn hand_written_call(http: &reqwest::Client, base: &str) -> Option<HandPay> {
-    let ts = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-        .to_string();
-    let nonce = "abcdefghijklmnopqrstuvwxyz012345";
-    let sig = format!(
-        "{:X}",
-        Md5::digest(format!("58c0201dfdf148eca63cbf6bb5e7cf03{ts}{nonce}secret"))
-    );
-    let bytes = http
-        .get(format!("{base}/alibaba/order/pay/url"))
-        .query(&[("orderId", "2257455039610311973")])
-        .header("access-key", "58c0201dfdf148eca63cbf6bb5e7cf03")
-        .header("timestamp", &ts)
-        .header("nonce-str", nonce)
-        .header("user-id", "2100007341207")
-        .header("signature", sig)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let env: HandEnvelope<HandPay> = serde_json::from_slice(&bytes).unwrap();
-    assert_eq!(env.code, Some(200));
-    env.data
-}
-
 fn full_call(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = rt.block_on(sourcing_tests::MockServer::start());
-    server.reply(200, PAY_BODY);
+    let (rt, server) = common::serve_pay_answer();
     let base = server.base_url.clone();
-    let creds = AccessKeyCredentials::new(
-        "58c0201dfdf148eca63cbf6bb5e7cf03",
-        "secret",
-        "2100007341207",
-    );
-    let generated = pandapon::Client::new(&base, creds);
+    let generated = common::generated_client(&base);
     let http = reqwest::Client::new();
 
     let mut g = c.benchmark_group("full_call_order_pay_url");
     g.bench_function("generated_client", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let d = generated
-                    .order_pay_url()
-                    .order_id("2257455039610311973")
-                    .send()
-                    .await
-                    .unwrap();
-                black_box(d)
-            })
-        })
+        b.iter(|| rt.block_on(async { black_box(common::generated_call(&generated).await) }))
     });
     g.bench_function("hand_written_reqwest", |b| {
-        b.iter(|| black_box(rt.block_on(hand_written_call(&http, &base))))
+        b.iter(|| black_box(rt.block_on(common::hand_written_call(&http, &base))))
     });
     g.finish();
 
@@ -351,16 +178,10 @@ fn full_call(c: &mut Criterion) {
     let (mut gen_lat, mut hand_lat) = (Vec::with_capacity(N), Vec::with_capacity(N));
     for _ in 0..N {
         let t = std::time::Instant::now();
-        rt.block_on(
-            generated
-                .order_pay_url()
-                .order_id("2257455039610311973")
-                .send(),
-        )
-        .unwrap();
+        black_box(rt.block_on(common::generated_call(&generated)));
         gen_lat.push(t.elapsed());
         let t = std::time::Instant::now();
-        black_box(rt.block_on(hand_written_call(&http, &base)));
+        black_box(rt.block_on(common::hand_written_call(&http, &base)));
         hand_lat.push(t.elapsed());
     }
     let pct = |v: &mut Vec<std::time::Duration>, p: f64| {

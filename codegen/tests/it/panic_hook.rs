@@ -1,7 +1,8 @@
 //! progenitor panics on some documents; `client::generate` turns the panic into an error. The panic hook
 //! it silences meanwhile is process-wide, so the swap is serialised: generations running in parallel each
 //! get their own error, nothing is printed for them, and the hook in place before is back afterwards.
-//! (Its own test binary: this test installs a panic hook.)
+//! The check installs a process-wide panic hook, so it runs alone in a child process (this test binary
+//! started again with only this test): other tests generating in parallel would swap the hook under it.
 
 use sourcing_codegen::client;
 use sourcing_codegen::spec::{ProviderSpec, parse};
@@ -67,8 +68,34 @@ const ROUNDS: usize = 6;
 
 static OUTER_HOOK_CALLS: AtomicUsize = AtomicUsize::new(0);
 
+/// Set in the child process that runs the check alone.
+const CHILD: &str = "SOURCING_PANIC_HOOK_CHILD";
+
 #[test]
 fn parallel_panicking_generations_each_get_their_error_and_the_hook_is_restored() {
+    if std::env::var_os(CHILD).is_some() {
+        return check_alone();
+    }
+    let name =
+        "panic_hook::parallel_panicking_generations_each_get_their_error_and_the_hook_is_restored";
+    let out = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .expect("the test binary starts again");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("1 passed"),
+        "the check ran in the child: {text}"
+    );
+}
+
+fn check_alone() {
     let spec = parse(SPEC, Path::new("specs/demo.yaml")).expect("the test spec is valid");
     std::panic::set_hook(Box::new(|_| {
         OUTER_HOOK_CALLS.fetch_add(1, Ordering::SeqCst);

@@ -1,5 +1,5 @@
-//! What each provider can do in the purchase flow: one static table, used by [`crate::Buyer`] before it
-//! sends anything and rendered into the README by [`markdown_table`].
+//! What each provider can do in the purchase flow: each provider file's static table (`crate::providers`),
+//! used by [`crate::Buyer`] before it sends anything and rendered into the README by [`markdown_table`].
 
 use std::fmt;
 
@@ -17,11 +17,7 @@ impl Provider {
     /// The provider's description: the generated crate's `operations::PROVIDER` (name, title, envelope,
     /// credentials, operation table).
     pub fn description(self) -> &'static sourcing_runtime::Provider {
-        match self {
-            Provider::Pandapon => &pandapon::operations::PROVIDER,
-            Provider::Dajisaas => &dajisaas::operations::PROVIDER,
-            Provider::Xportcn => &xportcn::operations::PROVIDER,
-        }
+        self.registration().description
     }
 
     /// Lower-case name, as in the CLI (`--provider pandapon`) and the sandbox's paths.
@@ -42,11 +38,7 @@ impl Provider {
 
     /// What this provider supports, step by step (every [`Step`], in [`Step::ALL`] order).
     pub fn capabilities(self) -> &'static [(Step, Support)] {
-        match self {
-            Provider::Pandapon => PANDAPON,
-            Provider::Dajisaas => DAJISAAS,
-            Provider::Xportcn => XPORTCN,
-        }
+        self.registration().capabilities
     }
 
     /// How this provider supports `step`.
@@ -159,197 +151,6 @@ fn feature_enabled(feature: &str) -> bool {
 
 use Support::{NotAvailable, Published, ThirdParty};
 
-static PANDAPON: &[(Step, Support)] = &[
-    (
-        Step::Search,
-        Published {
-            operation: "v2_goods_keyword_search",
-        },
-    ),
-    (
-        Step::ProductDetail,
-        Published {
-            operation: "goods_detail",
-        },
-    ),
-    (
-        Step::Preview,
-        Published {
-            operation: "order_preview",
-        },
-    ),
-    (
-        Step::CreateOrder,
-        Published {
-            operation: "order_create",
-        },
-    ),
-    (
-        Step::Pay,
-        Published {
-            operation: "order_pay_url",
-        },
-    ),
-    (
-        Step::PayBatch,
-        Published {
-            operation: "order_batch_submit_to_pay",
-        },
-    ),
-    (
-        Step::OrderStatus,
-        Published {
-            operation: "order_detail",
-        },
-    ),
-    (
-        Step::Cancel,
-        Published {
-            operation: "order_cancel",
-        },
-    ),
-    (
-        Step::ConfirmReceipt,
-        Published {
-            operation: "order_receive_goods",
-        },
-    ),
-    (
-        Step::Logistics,
-        NotAvailable {
-            reason: "the path of 1688 order logistics is not published (catalogue: navigation only)",
-        },
-    ),
-];
-
-static DAJISAAS: &[(Step, Support)] = &[
-    (
-        Step::Search,
-        ThirdParty {
-            operation: "product_keyword_query",
-            feature: "dajisaas-unconfirmed",
-        },
-    ),
-    (
-        Step::ProductDetail,
-        ThirdParty {
-            operation: "product_detail_query",
-            feature: "dajisaas-unconfirmed",
-        },
-    ),
-    (
-        Step::Preview,
-        Published {
-            operation: "order_preview",
-        },
-    ),
-    (
-        Step::CreateOrder,
-        Published {
-            operation: "order_create",
-        },
-    ),
-    (
-        Step::Pay,
-        Published {
-            operation: "pay_protocol_pay",
-        },
-    ),
-    (
-        Step::PayBatch,
-        NotAvailable {
-            reason: "the only batch call (`pay_urls`) returns a cashier link to pay by hand, not a payment",
-        },
-    ),
-    (
-        Step::OrderStatus,
-        Published {
-            operation: "order_detail",
-        },
-    ),
-    (
-        Step::Cancel,
-        Published {
-            operation: "order_cancel",
-        },
-    ),
-    (
-        Step::ConfirmReceipt,
-        Published {
-            operation: "order_receive_confirm",
-        },
-    ),
-    (
-        Step::Logistics,
-        NotAvailable {
-            reason: "no 1688 logistics endpoint is published (order details carry only the delivery address)",
-        },
-    ),
-];
-
-static XPORTCN: &[(Step, Support)] = &[
-    (
-        Step::Search,
-        NotAvailable {
-            reason: "the path is published but not the request fields (only `filter`): no field carries the keyword",
-        },
-    ),
-    (
-        Step::ProductDetail,
-        NotAvailable {
-            reason: "the path of AlibabaProductDetail is not published",
-        },
-    ),
-    (
-        Step::Preview,
-        Published {
-            operation: "ka_order_preview",
-        },
-    ),
-    (
-        Step::CreateOrder,
-        NotAvailable {
-            reason: "the published body is cut off before the goods and the response (the new order id) is unpublished",
-        },
-    ),
-    (
-        Step::Pay,
-        Published {
-            operation: "ka_order_pay",
-        },
-    ),
-    (
-        Step::PayBatch,
-        Published {
-            operation: "ka_order_pay",
-        },
-    ),
-    (
-        Step::OrderStatus,
-        NotAvailable {
-            reason: "the path of Get order details is not published",
-        },
-    ),
-    (
-        Step::Cancel,
-        NotAvailable {
-            reason: "no cancel endpoint is published for KA orders",
-        },
-    ),
-    (
-        Step::ConfirmReceipt,
-        NotAvailable {
-            reason: "no receipt-confirmation endpoint is published for KA orders",
-        },
-    ),
-    (
-        Step::Logistics,
-        NotAvailable {
-            reason: "the path of Order Logistics is not published",
-        },
-    ),
-];
-
 /// The capability table as Markdown (step × provider), with each "not available" reason as a numbered note.
 /// The README section between `<!-- capabilities:start -->` and `<!-- capabilities:end -->` is this text;
 /// a test of this crate fails when they differ (`UPDATE_CAPABILITIES=1` rewrites it).
@@ -401,11 +202,7 @@ mod tests {
     #[test]
     fn published_operations_exist_in_the_generated_tables() {
         for p in Provider::ALL {
-            let table: &sourcing_runtime::Provider = match p {
-                Provider::Pandapon => &pandapon::operations::PROVIDER,
-                Provider::Dajisaas => &dajisaas::operations::PROVIDER,
-                Provider::Xportcn => &xportcn::operations::PROVIDER,
-            };
+            let table = p.description();
             for (step, support) in p.capabilities() {
                 let find = |id: &str| table.operations.iter().find(|op| op.id == id);
                 match support {

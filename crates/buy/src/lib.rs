@@ -68,12 +68,10 @@
 
 mod capability;
 mod error;
-mod flow;
-#[cfg(feature = "dajisaas-unconfirmed")]
-mod flow_unconfirmed;
 pub mod journal;
 mod money;
 mod product_ref;
+mod providers;
 mod types;
 
 pub use capability::{Provider, Step, Support, markdown_table};
@@ -83,61 +81,29 @@ pub use money::{Decimal, Money, MoneyError, MoneyUnit};
 pub use product_ref::{Platform, ProductRef, ProductRefError};
 pub use types::*;
 
-/// The generated client behind a [`Buyer`].
-#[derive(Clone, Debug)]
-pub enum Client {
-    Pandapon(pandapon::Client),
-    Dajisaas(dajisaas::Client),
-    Xportcn(xportcn::Client),
-}
+use providers::PurchaseFlow;
+use std::sync::Arc;
 
-/// One provider's purchase flow. Build it from a generated client (`Buyer::from(pandapon::Client::new(…))`).
+/// One provider's purchase flow. Build it from a generated client (`Buyer::from(pandapon::Client::new(…))`);
+/// each provider's mapping is its own file under `providers/`.
 #[derive(Clone, Debug)]
 pub struct Buyer {
-    client: Client,
-    journal: Option<std::sync::Arc<dyn Journal>>,
-}
-
-impl From<pandapon::Client> for Buyer {
-    fn from(c: pandapon::Client) -> Self {
-        Buyer {
-            client: Client::Pandapon(c),
-            journal: None,
-        }
-    }
-}
-
-impl From<dajisaas::Client> for Buyer {
-    fn from(c: dajisaas::Client) -> Self {
-        Buyer {
-            client: Client::Dajisaas(c),
-            journal: None,
-        }
-    }
-}
-
-impl From<xportcn::Client> for Buyer {
-    fn from(c: xportcn::Client) -> Self {
-        Buyer {
-            client: Client::Xportcn(c),
-            journal: None,
-        }
-    }
+    flow: Arc<dyn PurchaseFlow>,
+    journal: Option<Arc<dyn Journal>>,
 }
 
 impl Buyer {
-    pub fn provider(&self) -> Provider {
-        match self.client {
-            Client::Pandapon(_) => Provider::Pandapon,
-            Client::Dajisaas(_) => Provider::Dajisaas,
-            Client::Xportcn(_) => Provider::Xportcn,
+    fn new(flow: impl PurchaseFlow) -> Self {
+        Buyer {
+            flow: Arc::new(flow),
+            journal: None,
         }
     }
 
     /// Records every order step in `journal` (e.g. `sourcing_ledger::Ledger`): the intent before it is
     /// sent — a step whose intent cannot be recorded is not sent ([`Error::Journal`]) — and the answer,
     /// the refusal or the unknown outcome after.
-    pub fn with_journal(mut self, journal: std::sync::Arc<dyn Journal>) -> Self {
+    pub fn with_journal(mut self, journal: Arc<dyn Journal>) -> Self {
         self.journal = Some(journal);
         self
     }
@@ -163,9 +129,14 @@ impl Buyer {
         result
     }
 
-    /// The generated client, for everything beyond the shared flow.
-    pub fn client(&self) -> &Client {
-        &self.client
+    pub fn provider(&self) -> Provider {
+        self.flow.provider()
+    }
+
+    /// The generated client, for everything beyond the shared flow: `buyer.client::<pandapon::Client>()`
+    /// is `Some` for a PandaPon buyer.
+    pub fn client<C: std::any::Any>(&self) -> Option<&C> {
+        self.flow.client().downcast_ref()
     }
 
     /// How this provider supports `step`.
@@ -192,32 +163,24 @@ impl Buyer {
         }
     }
 
-    fn invalid(&self, step: Step, message: impl Into<String>) -> Error {
-        Error::InvalidInput {
-            provider: self.provider(),
-            step,
-            message: message.into(),
-        }
-    }
-
     /// Keyword search among 1688 offers.
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, Error> {
         self.check(Step::Search)?;
-        flow::search(self, query).await
+        self.flow.search(query).await
     }
 
     /// The details of a 1688 offer.
     pub async fn product(&self, product: &ProductRef) -> Result<Product, Error> {
         self.check(Step::ProductDetail)?;
         self.only_1688(Step::ProductDetail, product)?;
-        flow::product(self, product).await
+        self.flow.product(product).await
     }
 
     /// Prices and freight of an order, without ordering.
     pub async fn preview(&self, draft: &OrderDraft) -> Result<Preview, Error> {
         self.check(Step::Preview)?;
         let intent = journal::Intent::Preview { draft };
-        self.journaled(intent, flow::preview(self, draft), |v| {
+        self.journaled(intent, self.flow.preview(draft), |v| {
             journal::Answer::Preview(v)
         })
         .await
@@ -227,7 +190,7 @@ impl Buyer {
     pub async fn create_order(&self, draft: &OrderDraft) -> Result<CreatedOrder, Error> {
         self.check(Step::CreateOrder)?;
         let intent = journal::Intent::CreateOrder { draft };
-        self.journaled(intent, flow::create_order(self, draft), |v| {
+        self.journaled(intent, self.flow.create_order(draft), |v| {
             journal::Answer::Created(v)
         })
         .await
@@ -238,7 +201,7 @@ impl Buyer {
     pub async fn pay(&self, order_id: &str) -> Result<Payment, Error> {
         self.check(Step::Pay)?;
         let intent = journal::Intent::Pay { order_id };
-        self.journaled(intent, flow::pay(self, order_id), |v| {
+        self.journaled(intent, self.flow.pay(order_id), |v| {
             journal::Answer::Paid(v)
         })
         .await
@@ -249,7 +212,7 @@ impl Buyer {
     pub async fn pay_batch(&self, order_ids: &[String]) -> Result<BatchPayment, Error> {
         self.check(Step::PayBatch)?;
         let intent = journal::Intent::PayBatch { order_ids };
-        self.journaled(intent, flow::pay_batch(self, order_ids), |v| {
+        self.journaled(intent, self.flow.pay_batch(order_ids), |v| {
             journal::Answer::BatchPaid(v)
         })
         .await
@@ -258,7 +221,7 @@ impl Buyer {
     /// An order's state and details.
     pub async fn order(&self, order_id: &str) -> Result<OrderInfo, Error> {
         self.check(Step::OrderStatus)?;
-        flow::order(self, order_id).await
+        self.flow.order(order_id).await
     }
 
     /// Cancels an unpaid order. `reason` is sent as the vendor's `cancelReason`: free text on PandaPon, a
@@ -266,7 +229,7 @@ impl Buyer {
     pub async fn cancel(&self, order_id: &str, reason: &str) -> Result<Cancelled, Error> {
         self.check(Step::Cancel)?;
         let intent = journal::Intent::Cancel { order_id, reason };
-        let call = flow::cancel(self, order_id, reason);
+        let call = self.flow.cancel(order_id, reason);
         self.journaled(intent, call, |v| journal::Answer::Cancelled(v))
             .await
     }
@@ -282,7 +245,7 @@ impl Buyer {
             order_id,
             sub_order_ids,
         };
-        let call = flow::confirm_receipt(self, order_id, sub_order_ids);
+        let call = self.flow.confirm_receipt(order_id, sub_order_ids);
         self.journaled(intent, call, |v| journal::Answer::Received(v))
             .await
     }
@@ -291,7 +254,7 @@ impl Buyer {
     /// [`Error::Unsupported`], naming the provider and why.
     pub async fn logistics(&self, order_id: &str) -> Result<serde_json::Value, Error> {
         self.check(Step::Logistics)?;
-        Err(self.invalid(Step::Logistics, format!("no mapping for order {order_id}")))
+        self.flow.logistics(order_id).await
     }
 
     fn only_1688(&self, step: Step, product: &ProductRef) -> Result<(), Error> {

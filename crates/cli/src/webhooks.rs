@@ -1,11 +1,17 @@
-//! `sourcing webhooks --provider X`: receive a provider's callbacks, verify and deduplicate them, print each as
-//! a JSON line (a stream, so it offers no other `--output`), answer 200 once it is written.
+//! `sourcing webhooks --provider X [--store URL]`: receive a provider's callbacks, verify and deduplicate them,
+//! print each new one as a JSON line (a stream, so it offers no other `--output`). Without `--store`, in memory:
+//! answer 200 once the line is written. With `--store`, the durable inbox: answer 200 once the message is
+//! stored, print it, and record order callbacks in the ledger from the inbox (worker in this process).
 
 use crate::backend::{Backend, Flag, find_provider, providers};
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
+use sourcing_ledger::{Ledger, OrderCallbacks};
+use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
 use sourcing_webhooks::{Callback, CallbackFormat, HandlerError, Receiver};
+use std::sync::Arc;
+use std::time::Duration;
 
 pub struct Webhooks;
 
@@ -16,8 +22,14 @@ impl Subcommand for Webhooks {
             .long_about(
                 "Receive a provider's callbacks on 127.0.0.1:PORT: verify them (Dajisaas: HMAC-SHA1 with \
                  DAJISAAS_APP_SECRET; PandaPon/Xportcn publish no signature), drop repeated deliveries, print each \
-                 new message as one JSON line on stdout, and answer 200 once it is written. Malformed or oversized \
-                 bodies get 4xx with the reason. Put a TLS proxy in front: the vendors require HTTPS.",
+                 new message as one JSON line on stdout. Malformed or oversized bodies get 4xx with the reason. \
+                 Put a TLS proxy in front: the vendors require HTTPS.\n\n\
+                 Without --store, in memory: 200 once the line is written; dedup lasts as long as the process.\n\
+                 With --store URL (sqlite:PATH or postgres://…): the durable inbox. 200 once the message is stored \
+                 (then it is printed, with its inbox_id); order callbacks are recorded in the ledger from the \
+                 inbox, retried with backoff, and dead-lettered after --max-attempts failures (`sourcing ledger \
+                 dead-letters`, `sourcing ledger replay ID`). Dedup is in the database: it survives restarts and \
+                 holds across instances on one Postgres.",
             )
             .arg(
                 Arg::new("provider")
@@ -40,6 +52,28 @@ impl Subcommand for Webhooks {
                     .help("Port on 127.0.0.1"),
             )
             .arg(Arg::new("path").long("path").default_value("/").help("Callback path"))
+            .arg(
+                Arg::new("store")
+                    .long("store")
+                    .value_name("URL")
+                    .help("Durable inbox and order ledger: sqlite:PATH or postgres://…"),
+            )
+            .arg(
+                Arg::new("max-attempts")
+                    .long("max-attempts")
+                    .requires("store")
+                    .value_parser(clap::value_parser!(u32).range(1..))
+                    .default_value("10")
+                    .help("Handler runs before a message becomes a dead letter (with --store)"),
+            )
+            .arg(
+                Arg::new("lease-ms")
+                    .long("lease-ms")
+                    .requires("store")
+                    .value_parser(clap::value_parser!(u64).range(30..))
+                    .default_value("30000")
+                    .help("How long a crashed worker's message stays reserved, in ms (with --store)"),
+            )
             .args(Flag::args(&[Flag::Config]))]
     }
 
@@ -72,21 +106,80 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
         ),
         other => other,
     };
-    eprintln!(
-        "receiving {} callbacks on http://127.0.0.1:{port}{path}",
-        format.name()
-    );
-    let handler = |cb: Callback| async move {
-        let line = serde_json::to_string(&cb)?;
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}")?;
-        out.flush()?;
-        Ok::<_, HandlerError>(())
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| Stop::config(format!("webhooks: port {port}: {e}")))?;
+    let served = match m.get_one::<String>("store") {
+        None => {
+            eprintln!(
+                "receiving {} callbacks on http://127.0.0.1:{port}{path}",
+                format.name()
+            );
+            let receiver = Receiver::new(format, print_handled).path(path);
+            tokio::select! {
+                r = receiver.serve_on(listener, std::future::pending()) => r,
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            }
+        }
+        Some(url) => {
+            let ledger = Ledger::open(url)
+                .await
+                .map_err(|e| Stop::config(format!("--store: {e}")))?;
+            eprintln!(
+                "receiving {} callbacks on http://127.0.0.1:{port}{path} into the durable inbox (--store)",
+                format.name()
+            );
+            let retry = RetryPolicy {
+                max_attempts: m.get_one::<u32>("max-attempts").copied().unwrap_or(10),
+                ..RetryPolicy::default()
+            };
+            let lease =
+                Duration::from_millis(m.get_one::<u64>("lease-ms").copied().unwrap_or(30_000));
+            let receiver = InboxReceiver::new(Arc::new(ledger.store().clone()), format)
+                .path(path)
+                .on_stored(print_stored);
+            let worker = receiver
+                .worker_with(OrderCallbacks::new(ledger))
+                .retry(retry)
+                .lease(lease);
+            tokio::select! {
+                r = receiver.serve_on(listener, std::future::pending()) => r,
+                () = worker.run(std::future::pending()) => Ok(()),
+                _ = tokio::signal::ctrl_c() => Ok(()),
+            }
+        }
     };
-    let receiver = Receiver::new(format, handler).path(path);
-    tokio::select! {
-        r = receiver.serve(([127, 0, 0, 1], port).into()) => r.map(|_| exit::OK).map_err(|e| Stop::config(format!("webhooks: {e}"))),
-        _ = tokio::signal::ctrl_c() => Ok(exit::OK),
+    served
+        .map(|()| exit::OK)
+        .map_err(|e| Stop::config(format!("webhooks: {e}")))
+}
+
+/// The in-memory receiver's handler: the message as one JSON line; the 200 waits for it.
+async fn print_handled(cb: Callback) -> Result<(), HandlerError> {
+    let line = serde_json::to_string(&cb)?;
+    write_line(&line)?;
+    Ok(())
+}
+
+/// The durable receiver's hook once a new message is stored: the line also carries its `inbox_id` (for
+/// `sourcing ledger replay`). A failed write is logged: the message is stored whatever stdout does.
+fn print_stored(inbox_id: i64, cb: &Callback) {
+    let line = match serde_json::to_value(cb) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.insert("inbox_id".into(), inbox_id.into());
+            serde_json::Value::Object(fields).to_string()
+        }
+        Ok(other) => other.to_string(),
+        Err(e) => format!("{{\"inbox_id\":{inbox_id},\"error\":{:?}}}", e.to_string()),
+    };
+    if let Err(e) = write_line(&line) {
+        tracing::warn!(inbox_id, error = %e, "could not print a stored callback");
     }
+}
+
+fn write_line(line: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")?;
+    out.flush()
 }

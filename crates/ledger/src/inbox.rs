@@ -237,12 +237,19 @@ impl InboxStore for Store {
     }
 
     async fn complete(&self, claim: &Claim) -> Result<bool, InboxError> {
+        let recorded = self.complete_all(std::slice::from_ref(claim)).await?;
+        Ok(recorded.first().copied().unwrap_or(false))
+    }
+
+    async fn complete_all(&self, claims: &[Claim]) -> Result<Vec<bool>, InboxError> {
         let mut tx = self.begin().await.map_err(failed)?;
-        let done = complete_in(&mut *tx, self.dialect(), claim)
-            .await
-            .map_err(failed)?;
+        let mut recorded = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let done = complete_in(&mut *tx, self.dialect(), claim).await;
+            recorded.push(done.map_err(failed)?);
+        }
         tx.commit().await.map_err(failed)?;
-        Ok(done)
+        Ok(recorded)
     }
 
     async fn fail(

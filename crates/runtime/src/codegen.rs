@@ -12,6 +12,7 @@ use crate::runtime::{
 use crate::signing::{SignError, SigningSettings, redact_error};
 use progenitor_client::{Error as P, OperationInfo, ResponseValue};
 use std::future::Future;
+use std::pin::Pin;
 
 pub use progenitor_client;
 
@@ -62,18 +63,23 @@ pub async fn exec(
 
 /// The generated typed `send()`: runs `send_raw` inside the call's tracing span and maps its outcome to
 /// `Result<data, Error>` ([`finish`]).
-pub async fn send<E, X>(
-    provider: &Provider,
-    op: &Operation,
-    send_raw: impl Future<Output = Result<ResponseValue<E>, P<X>>>,
-) -> Result<E::Data, Error>
+///
+/// Boxed: a call's state (progenitor's `send_raw`, the span, the envelope mapping) is kilobytes, and an
+/// async fn keeps a slot for each layer it passes through. Inline, the generated `send()` and every future
+/// awaiting it embedded several copies and moved them on each poll that started a layer — measured as the
+/// largest part of what a generated call cost over a hand-written one (docs/PERFORMANCE.md).
+pub fn send<'a, E, X>(
+    provider: &'a Provider,
+    op: &'a Operation,
+    send_raw: impl Future<Output = Result<ResponseValue<E>, P<X>>> + 'a,
+) -> Pin<Box<impl Future<Output = Result<E::Data, Error>> + 'a>>
 where
-    E: Envelope<Data: serde::Serialize + serde::de::DeserializeOwned>,
+    E: Envelope<Data: serde::Serialize + serde::de::DeserializeOwned> + 'a,
+    X: 'a,
 {
-    observed(provider.name, op.id, async {
+    Box::pin(observed(provider.name, op.id, async move {
         finish(provider, op, send_raw.await).await
-    })
-    .await
+    }))
 }
 
 /// The generated `Client::new`: a runtime signing every scheme of `provider` with `credentials` and the

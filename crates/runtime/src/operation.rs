@@ -873,8 +873,15 @@ impl Provider {
 
     /// The operation with this id; `-` is accepted for `_` (`order-pay-url`).
     pub fn find(&self, id: &str) -> Option<&'static Operation> {
-        let id = id.replace('-', "_");
-        self.operations.iter().copied().find(|o| o.id == id)
+        // `-` in `id` matches `_` (CLI spelling), compared in place: this runs on every call.
+        let same = |o: &&Operation| {
+            o.id.len() == id.len()
+                && o.id
+                    .bytes()
+                    .zip(id.bytes())
+                    .all(|(a, b)| a == b || (a == b'_' && b == b'-'))
+        };
+        self.operations.iter().copied().find(same)
     }
 }
 

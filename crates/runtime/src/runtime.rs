@@ -11,6 +11,7 @@ use crate::policy::{self, RequestPolicy};
 use crate::signing::scheme::Refusing;
 use crate::signing::{SignContext, SignError, Signer, SigningSettings, redact_error};
 use crate::time::{Timer, TokioTimer};
+use reqwest::ResponseBuilderExt;
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -175,8 +176,10 @@ impl Runtime {
         request: reqwest::Request,
         operation: &Operation,
     ) -> reqwest::Result<reqwest::Response> {
-        self.retry_loop(request, operation, |r| self.attempt(client, r, operation))
-            .await
+        // Boxed: the loop's state (request, transport future, body being read) is kilobytes; inline, every
+        // future awaiting a call (generated `send_raw`, `send`, the caller's) would embed it and copy it
+        // on each move — the largest cost a generated call had over a hand-written one.
+        Box::pin(self.retry_loop(request, operation, |r| self.attempt(client, r, operation))).await
     }
 
     /// The retry loop, over any way of sending one attempt (unit-tested with a scripted one).
@@ -267,7 +270,11 @@ impl Runtime {
         let headers = std::mem::take(response.headers_mut());
         let expected = response.content_length().unwrap_or(0) as usize;
         let mut body = Vec::with_capacity(expected.min(limit));
-        let mut rebuilt = http::Response::new(reqwest::Body::from(Vec::new()));
+        // With the request's URL: `reqwest::Response::from` would otherwise parse a placeholder URL per call.
+        let mut rebuilt = http::Response::builder()
+            .url(response.url().clone())
+            .body(reqwest::Body::from(Vec::new()))
+            .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(Vec::new())));
         while let Some(chunk) = response.chunk().await.map_err(redact)? {
             if body.len() + chunk.len() > limit {
                 let marker = BodyTooLarge {
@@ -275,7 +282,7 @@ impl Runtime {
                     limit,
                 };
                 tracing::debug!(status = status.as_u16(), limit, "response body too large");
-                rebuilt = http::Response::new(reqwest::Body::wrap(FailingBody(Some(marker))));
+                *rebuilt.body_mut() = reqwest::Body::wrap(FailingBody(Some(marker)));
                 rebuilt.extensions_mut().insert(marker);
                 body.clear();
                 break;

@@ -6,55 +6,141 @@ use std::str::FromStr;
 
 /// An identifier that the vendors send sometimes as a JSON number and sometimes as a JSON string
 /// (19-digit 1688 order ids, `developId`, …). It is kept exactly as text — never through `f64` — and
-/// re-encoded in the form it was received, so a round trip is lossless.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// re-encoded in the form it was received, so a round trip is lossless. Ids of up to [`INLINE_ID_LEN`]
+/// bytes (every integer id: `u64` has 20 digits at most, `i64` 19 and a sign) are stored inline, without
+/// an allocation; longer ones on the heap.
+#[derive(Clone)]
 pub struct LenientId {
-    text: String,
+    text: IdText,
     numeric: bool,
+}
+
+/// The longest id kept inline.
+pub const INLINE_ID_LEN: usize = 22;
+
+/// An id's text: inline up to [`INLINE_ID_LEN`] bytes, else boxed. Always valid UTF-8 (it is only ever
+/// filled from a `&str` or from ASCII digits).
+#[derive(Clone)]
+enum IdText {
+    Inline { len: u8, bytes: [u8; INLINE_ID_LEN] },
+    Heap(Box<str>),
+}
+
+impl IdText {
+    #[inline]
+    fn copy_of(text: &str) -> Self {
+        if text.len() <= INLINE_ID_LEN {
+            let mut bytes = [0u8; INLINE_ID_LEN];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            IdText::Inline {
+                len: text.len() as u8,
+                bytes,
+            }
+        } else {
+            IdText::Heap(text.into())
+        }
+    }
+
+    fn from_string(text: String) -> Self {
+        if text.len() <= INLINE_ID_LEN {
+            Self::copy_of(&text)
+        } else {
+            IdText::Heap(text.into_boxed_str())
+        }
+    }
+
+    #[inline]
+    fn as_str(&self) -> &str {
+        match self {
+            // Filled only from a `&str` prefix or ASCII digits: valid UTF-8 (never the fallback).
+            IdText::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            IdText::Heap(text) => text,
+        }
+    }
 }
 
 impl LenientId {
     /// An id to be sent as a JSON string.
     pub fn new(text: impl Into<String>) -> Self {
         Self {
-            text: text.into(),
+            text: IdText::from_string(text.into()),
             numeric: false,
         }
     }
 
     /// The id's text.
+    #[inline]
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     /// Whether the id was received as (or will be sent as) a JSON number.
     pub fn is_numeric(&self) -> bool {
         self.numeric
     }
+
+    fn integer(n: u64, negative: bool) -> Self {
+        Self {
+            text: decimal(n, negative),
+            numeric: true,
+        }
+    }
+}
+
+// Equality, order and hash are those of (text, form), whichever way the text is stored.
+impl PartialEq for LenientId {
+    fn eq(&self, other: &Self) -> bool {
+        (self.as_str(), self.numeric) == (other.as_str(), other.numeric)
+    }
+}
+
+impl Eq for LenientId {}
+
+impl PartialOrd for LenientId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for LenientId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.as_str(), self.numeric).cmp(&(other.as_str(), other.numeric))
+    }
+}
+
+impl std::hash::Hash for LenientId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.as_str(), self.numeric).hash(state)
+    }
 }
 
 impl fmt::Debug for LenientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.text, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Display for LenientId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(self.as_str())
     }
 }
 
 impl FromStr for LenientId {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self::new(s))
+        Ok(Self::from(s))
     }
 }
 
 impl From<&str> for LenientId {
     fn from(s: &str) -> Self {
-        Self::new(s)
+        Self {
+            text: IdText::copy_of(s),
+            numeric: false,
+        }
     }
 }
 
@@ -66,41 +152,36 @@ impl From<String> for LenientId {
 
 impl From<u64> for LenientId {
     fn from(n: u64) -> Self {
-        Self {
-            text: n.to_string(),
-            numeric: true,
-        }
+        Self::integer(n, false)
     }
 }
 
 impl From<i64> for LenientId {
     fn from(n: i64) -> Self {
-        Self {
-            text: n.to_string(),
-            numeric: true,
-        }
+        Self::integer(n.unsigned_abs(), n < 0)
     }
 }
 
 impl Serialize for LenientId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let text = self.as_str();
         if self.numeric {
-            if let Ok(n) = self.text.parse::<u64>() {
+            if let Ok(n) = text.parse::<u64>() {
                 return s.serialize_u64(n);
             }
-            if let Ok(n) = self.text.parse::<i64>() {
+            if let Ok(n) = text.parse::<i64>() {
                 return s.serialize_i64(n);
             }
         }
-        s.serialize_str(&self.text)
+        s.serialize_str(text)
     }
 }
 
 impl<'de> Deserialize<'de> for LenientId {
     /// One pass over the input, no buffering: the id arrives as a string or an integer, so the format is
     /// asked for whatever is next (`deserialize_any` is the only hint a self-describing format answers
-    /// with both forms) and a specialised visitor takes it in the cheapest form — a borrowed or owned string
-    /// moved in as is, an integer written as decimal text without going through `fmt`.
+    /// with both forms) and a specialised visitor takes it in the cheapest form — a short string copied
+    /// inline, a long one boxed once, an integer written as decimal text inline without going through `fmt`.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(IdVisitor)
     }
@@ -118,34 +199,22 @@ impl serde::de::Visitor<'_> for IdVisitor {
 
     #[inline]
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LenientId, E> {
-        Ok(LenientId {
-            text: v.to_owned(),
-            numeric: false,
-        })
+        Ok(LenientId::from(v))
     }
 
     #[inline]
     fn visit_string<E: serde::de::Error>(self, v: String) -> Result<LenientId, E> {
-        Ok(LenientId {
-            text: v,
-            numeric: false,
-        })
+        Ok(LenientId::new(v))
     }
 
     #[inline]
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LenientId, E> {
-        Ok(LenientId {
-            text: decimal(v, false),
-            numeric: true,
-        })
+        Ok(LenientId::from(v))
     }
 
     #[inline]
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LenientId, E> {
-        Ok(LenientId {
-            text: decimal(v.unsigned_abs(), v < 0),
-            numeric: true,
-        })
+        Ok(LenientId::from(v))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LenientId, E> {
@@ -156,15 +225,15 @@ impl serde::de::Visitor<'_> for IdVisitor {
     }
 }
 
-/// `n` (negated if `negative`) as decimal text, two digits per step, into an exactly sized `String`.
+/// `n` (negated if `negative`) as decimal text, two digits per step, written inline (at most 21 bytes).
 #[inline]
-fn decimal(mut n: u64, negative: bool) -> String {
+fn decimal(mut n: u64, negative: bool) -> IdText {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
-    let mut buf = [0u8; 21];
+    let mut buf = [0u8; INLINE_ID_LEN];
     let mut i = buf.len();
     while n >= 100 {
         let pair = (n % 100) as usize * 2;
@@ -184,10 +253,13 @@ fn decimal(mut n: u64, negative: bool) -> String {
         i -= 1;
         buf[i] = b'-';
     }
-    // Only ASCII digits and `-` were written.
-    std::str::from_utf8(&buf[i..])
-        .map(str::to_owned)
-        .unwrap_or_default()
+    // Right-aligned in `buf`: move to the front.
+    let len = buf.len() - i;
+    buf.copy_within(i.., 0);
+    IdText::Inline {
+        len: len as u8,
+        bytes: buf,
+    }
 }
 
 #[cfg(test)]
@@ -206,7 +278,7 @@ mod tests {
     #[test]
     fn integers_become_exact_decimal_text() {
         for n in [0u64, 7, 10, 99, 100, 12345, u64::MAX, 2257455039610311973] {
-            assert_eq!(decimal(n, false), n.to_string());
+            assert_eq!(decimal(n, false).as_str(), n.to_string());
             let id: LenientId = serde_json::from_str(&n.to_string()).unwrap();
             assert_eq!(
                 (id.as_str(), id.is_numeric()),
@@ -220,6 +292,34 @@ mod tests {
         }
         let id: LenientId = serde_json::from_str(r#""a\"b""#).unwrap();
         assert_eq!((id.as_str(), id.is_numeric()), ("a\"b", false));
+    }
+
+    #[test]
+    fn ids_up_to_22_bytes_are_inline_longer_ones_boxed() {
+        let inline = |id: &LenientId| matches!(id.text, IdText::Inline { .. });
+        for raw in [
+            "18446744073709551615",
+            "-9223372036854775808",
+            "\"2257455039610311973\"",
+        ] {
+            let id: LenientId = serde_json::from_str(raw).unwrap();
+            assert!(inline(&id), "{raw}");
+            assert_eq!(serde_json::to_string(&id).unwrap(), raw);
+        }
+        let request_id = "9502cd80026d45018af181d760288f63";
+        let long: LenientId = serde_json::from_str(&format!("\"{request_id}\"")).unwrap();
+        assert!(!inline(&long));
+        assert_eq!(long.as_str(), request_id);
+        assert_eq!(long, LenientId::new(request_id.to_string()));
+        assert!(inline(&LenientId::new("x".repeat(22))));
+        assert!(!inline(&LenientId::new("x".repeat(23))));
+        // Escapes arrive as an owned string: kept exactly, inline when short.
+        let escaped: LenientId = serde_json::from_str(r#""\u00e9t\u00e9""#).unwrap();
+        assert_eq!((escaped.as_str(), inline(&escaped)), ("été", true));
+        // Same text in another form is another id; same text and form, the same one.
+        assert_ne!(LenientId::from(7u64), LenientId::new("7"));
+        assert_eq!(LenientId::from(7i64), LenientId::from(7u64));
+        assert_eq!(LenientId::from("7"), "7".parse::<LenientId>().unwrap());
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! `FAULT <name>: paused (<what>)` on stderr when it reaches that point and waits forever, so a test can SIGKILL
 //! it at exactly that moment. Unset (always, outside tests), a point costs one cached lookup.
 //!
-//! Points: `after-store` (the inbox receiver committed a new message and has not answered yet),
-//! `after-handler` (a plain handler succeeded and the worker has not recorded it yet), and `in-handler`
-//! (`sourcing-ledger`'s order handler wrote the ledger event and has not committed it with the completion).
+//! Points: `after-store` (the inbox receiver committed a new message and has not answered yet) and
+//! `in-handler` (`sourcing-ledger`'s order handler wrote the ledger event and has not committed it with the
+//! completion).
 
 use std::sync::OnceLock;
 

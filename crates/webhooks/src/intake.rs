@@ -8,8 +8,17 @@ use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-pub(crate) fn reply(status: StatusCode, text: impl Into<String>) -> Response {
-    (status, text.into()).into_response()
+/// A finished answer: a status and its text (small to pass around, unlike a `Response`).
+pub(crate) struct Answer(StatusCode, String);
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
+}
+
+pub(crate) fn reply(status: StatusCode, text: impl Into<String>) -> Answer {
+    Answer(status, text.into())
 }
 
 /// `GET`/`HEAD` on the callback path: a reachability probe.
@@ -23,7 +32,7 @@ pub(crate) fn callback_from(
     format: &CallbackFormat,
     body: Result<Bytes, BytesRejection>,
     body_limit: usize,
-) -> Result<(Bytes, Callback), Response> {
+) -> Result<(Bytes, Callback), Answer> {
     let body = read_body(format.name(), body, body_limit)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         // The consoles' "Verify" button expects a 200; what it sends is not published. An empty body carries no
@@ -45,7 +54,7 @@ fn read_body(
     provider: &'static str,
     body: Result<Bytes, BytesRejection>,
     body_limit: usize,
-) -> Result<Bytes, Response> {
+) -> Result<Bytes, Answer> {
     match body {
         Ok(body) => Ok(body),
         Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
@@ -69,7 +78,7 @@ fn read_body(
     }
 }
 
-fn parse(format: &CallbackFormat, body: &[u8]) -> Result<Callback, Response> {
+fn parse(format: &CallbackFormat, body: &[u8]) -> Result<Callback, Answer> {
     let provider = format.name();
     let callback = Callback::parse(format, body).map_err(|e| match e {
         CallbackError::Parse(e) => {

@@ -2,13 +2,12 @@
 
 use crate::callback::{Callback, CallbackFormat, Handler};
 use crate::dedup::{Begin, Dedup, DedupKey};
-use crate::intake::{self, probe, reply};
+use crate::intake::{self, Answer, probe, reply};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::post;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -209,7 +208,7 @@ impl<H> Drop for InFlight<H> {
 async fn receive<H: Handler>(
     State(shared): State<Arc<Shared<H>>>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
+) -> Answer {
     let started = Instant::now();
     let callback = match intake::callback_from(&shared.format, body, shared.body_limit) {
         Ok((_, callback)) => callback,
@@ -228,7 +227,7 @@ async fn receive<H: Handler>(
 }
 
 /// Marks the message in flight, or answers a duplicate / a message already in flight / a full set.
-fn begin<H>(shared: &Shared<H>, key: DedupKey, callback: &Callback) -> Result<(), Response> {
+fn begin<H>(shared: &Shared<H>, key: DedupKey, callback: &Callback) -> Result<(), Answer> {
     let (provider, kind) = (callback.provider(), callback.kind());
     match shared.dedup().begin(key, Instant::now()) {
         Begin::New => Ok(()),
@@ -262,7 +261,7 @@ async fn run_handler<H: Handler>(
     mut guard: InFlight<H>,
     callback: Callback,
     started: Instant,
-) -> Response {
+) -> Answer {
     let (provider, kind, key) = (callback.provider(), callback.kind(), guard.key);
     let order_id = callback.order_id().unwrap_or("-").to_owned();
     let handler = shared.handler.clone();

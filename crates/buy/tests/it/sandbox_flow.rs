@@ -410,3 +410,24 @@ async fn bad_input_is_refused_before_sending() {
     }
     assert_eq!(requests(&sandbox), 0, "nothing was sent");
 }
+
+#[tokio::test]
+async fn a_buyer_names_its_provider_and_hands_out_its_generated_client() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for provider in Provider::ALL {
+        let b = buyer(&sandbox, provider);
+        assert_eq!(b.provider(), provider);
+        assert_eq!(provider.name(), provider.description().name);
+        assert_eq!(
+            Provider::from_name(provider.description().name),
+            Some(provider)
+        );
+        let clients = [
+            b.client::<pandapon::Client>().is_some(),
+            b.client::<dajisaas::Client>().is_some(),
+            b.client::<xportcn::Client>().is_some(),
+        ];
+        let expected = Provider::ALL.map(|p| p == provider);
+        assert_eq!(clients, expected, "{provider}");
+    }
+}

@@ -44,7 +44,7 @@ fn unique() -> String {
 }
 
 /// A fresh SQLite file, and a fresh Postgres schema when a server is given.
-async fn store_urls() -> Vec<String> {
+pub(crate) async fn store_urls() -> Vec<String> {
     let dir = std::env::temp_dir().join(format!("sourcing-cli-ledger-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut urls = vec![format!("sqlite:{}", dir.join("ledger.db").display())];

@@ -2,6 +2,7 @@
 
 mod buy;
 mod cli;
+mod inbox;
 mod ledger;
 mod mcp;
 mod mcp_workflow;

@@ -24,10 +24,12 @@ async fn a_payment_sent_but_never_recorded_is_settled_paid_from_a_read_without_p
         let intent = Intent::Pay { order_id };
         ledger.before(Provider::Pandapon, &intent).await.unwrap();
         let plain = buyer(&sandbox, Provider::Pandapon, &ledger);
-        let plain = match plain.client() {
-            sourcing_buy::Client::Pandapon(c) => sourcing_buy::Buyer::from(c.clone()),
-            _ => unreachable!(),
-        };
+        let plain = sourcing_buy::Buyer::from(
+            plain
+                .client::<pandapon::Client>()
+                .expect("a PandaPon buyer")
+                .clone(),
+        );
         plain.pay(order_id).await.unwrap();
         assert_eq!(
             ledger.show(order_id, None).await.unwrap().0.state,

@@ -4,14 +4,13 @@ use super::group_commit::GroupCommit;
 use super::store::{InboxStore, Inserted, NewMessage};
 use super::worker::{AtLeastOnce, InboxHandler, InboxWorker};
 use crate::callback::{Callback, CallbackFormat, Handler};
-use crate::intake::{self, probe, reply};
+use crate::intake::{self, Answer, probe, reply};
 use crate::receiver::{DEFAULT_BODY_LIMIT, DEFAULT_HANDLER_DEADLINE};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::post;
 use std::future::Future;
 use std::sync::Arc;
@@ -149,10 +148,7 @@ struct Shared {
 }
 
 /// The durable receiver's steps after [`intake::callback_from`]: store, then answer.
-async fn receive(
-    State(shared): State<Arc<Shared>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+async fn receive(State(shared): State<Arc<Shared>>, body: Result<Bytes, BytesRejection>) -> Answer {
     let (body, callback) = match intake::callback_from(&shared.format, body, shared.body_limit) {
         Ok(parsed) => parsed,
         Err(answer) => return answer,

@@ -201,6 +201,21 @@ pub trait InboxStore: Send + Sync + 'static {
     /// The handler succeeded: state `done`, lease released.
     fn complete(&self, claim: &Claim) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// [`complete`](Self::complete) for several claims, one result each; a store overrides it to record them in
+    /// one transaction (one commit for a batch of handled messages).
+    fn complete_all(
+        &self,
+        claims: &[Claim],
+    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send {
+        async move {
+            let mut recorded = Vec::with_capacity(claims.len());
+            for claim in claims {
+                recorded.push(self.complete(claim).await?);
+            }
+            Ok(recorded)
+        }
+    }
+
     /// The handler failed with `error`: pending again after a delay, or dead.
     fn fail(
         &self,

@@ -206,41 +206,66 @@ impl<S: InboxStore, H: InboxHandler> InboxWorker<S, H> {
         for claim in claims {
             running.spawn(inner.clone().process(claim));
         }
-        while running.join_next().await.is_some() {}
+        // Successes are recorded as they finish; those finished together are recorded in one transaction.
+        while let Some(first) = running.join_next().await {
+            let mut done: Vec<Claim> = first.ok().flatten().into_iter().collect();
+            while let Some(more) = running.try_join_next() {
+                done.extend(more.ok().flatten());
+            }
+            inner.record_done(&done).await;
+        }
         Ok(claimed)
     }
 }
 
 impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
-    async fn process(self, claim: Claim) {
+    /// Runs the handler on one claimed message; the claim back when the worker is to record its success.
+    async fn process(self, claim: Claim) -> Option<Claim> {
         let (id, attempt) = (claim.entry.id, claim.attempt());
         let callback = match Callback::parse(&self.format, &claim.entry.body) {
             Ok(callback) => callback,
             Err(e) => {
                 let error = format!("the stored body no longer parses: {e}");
-                return self.record_failure(&claim, &error).await;
+                self.record_failure(&claim, &error).await;
+                return None;
             }
         };
         match self.run_handler(&claim, callback).await {
-            Some(Ok(Handled::Recorded)) => tracing::info!(
-                id,
-                attempt,
-                "inbox message handled (recorded by the handler)"
-            ),
-            Some(Ok(Handled::Done)) => {
-                crate::fault::pause_if("after-handler", &format!("inbox id {id}")).await;
-                match self.store.complete(&claim).await {
-                    Ok(true) => tracing::info!(id, attempt, "inbox message handled"),
-                    Ok(false) => {
-                        tracing::warn!(id, attempt, "handled, but the lease was lost meanwhile")
-                    }
-                    Err(e) => {
-                        tracing::warn!(id, attempt, error = %e, "handled, but not recorded: it will run again after the lease")
+            Some(Ok(Handled::Recorded)) => {
+                tracing::info!(
+                    id,
+                    attempt,
+                    "inbox message handled (recorded by the handler)"
+                );
+                None
+            }
+            Some(Ok(Handled::Done)) => Some(claim),
+            Some(Err(error)) => {
+                self.record_failure(&claim, &error).await;
+                None
+            }
+            None => None,
+        }
+    }
+
+    async fn record_done(&self, done: &[Claim]) {
+        if done.is_empty() {
+            return;
+        }
+        match self.store.complete_all(done).await {
+            Ok(recorded) => {
+                for (claim, recorded) in done.iter().zip(recorded) {
+                    let (id, attempt) = (claim.entry.id, claim.attempt());
+                    if recorded {
+                        tracing::info!(id, attempt, "inbox message handled");
+                    } else {
+                        tracing::warn!(id, attempt, "handled, but the lease was lost meanwhile");
                     }
                 }
             }
-            Some(Err(error)) => self.record_failure(&claim, &error).await,
-            None => {}
+            Err(e) => {
+                tracing::warn!(count = done.len(), error = %e, "handled, but not recorded: they run again after the lease")
+            }
         }
     }
 

@@ -315,3 +315,62 @@ async fn a_crashed_workers_lease_expires_and_another_worker_takes_the_message() 
     assert!(!store.complete(&short[0]).await.unwrap());
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+/// Delivery is at least once: a handler whose success could not be recorded runs again once its lease expires.
+#[tokio::test]
+async fn a_success_that_was_not_recorded_runs_the_handler_again() {
+    let store = Arc::new(MemoryStore::default());
+    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let worker = receiver
+        .worker(counting_handler(calls.clone(), Arc::default()))
+        .lease(Duration::from_millis(30));
+    let url = start(receiver).await;
+    assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
+    store.failing_complete.store(true, Ordering::SeqCst);
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        store.get(1).await.unwrap().unwrap().state,
+        InboxState::Pending
+    );
+    store.failing_complete.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(40)).await; // past the lease
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "run again: at least once");
+    assert_eq!(store.get(1).await.unwrap().unwrap().state, InboxState::Done);
+}
+
+/// A handler that runs longer than the lease keeps its message: the worker renews the lease, so a second
+/// worker polling all along never runs it too.
+#[tokio::test]
+async fn a_handler_longer_than_the_lease_keeps_its_message() {
+    let store = Arc::new(MemoryStore::default());
+    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let slow = |runs: Arc<AtomicUsize>| {
+        move |_cb: Callback| {
+            runs.fetch_add(1, Ordering::SeqCst);
+            async move {
+                tokio::time::sleep(Duration::from_millis(1200)).await;
+                Ok::<(), HandlerError>(())
+            }
+        }
+    };
+    // Renewed every 100 ms; without renewal the other worker would take the message after 300 ms.
+    let lease = Duration::from_millis(300);
+    let a = receiver
+        .worker(slow(runs.clone()))
+        .lease(lease)
+        .poll_interval(Duration::from_millis(5));
+    let b = InboxWorker::new(store.clone(), CallbackFormat::Xportcn, slow(runs.clone()))
+        .lease(lease)
+        .poll_interval(Duration::from_millis(5));
+    let url = start(receiver).await;
+    assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
+    tokio::spawn(a.run(std::future::pending()));
+    tokio::spawn(b.run(std::future::pending()));
+    eventually("handled", || store.entries()[0].state == InboxState::Done).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "never run by both workers");
+    assert_eq!(store.entries()[0].attempts, 1);
+}

@@ -15,8 +15,8 @@ pub struct MemoryStore {
     rows: Mutex<Vec<Row>>,
     /// When set, every `insert_batch` fails (a database that is down).
     pub failing: AtomicBool,
-    /// Sizes of the groups committed by `insert_batch`.
-    pub groups: Mutex<Vec<usize>>,
+    /// When set, every `complete` fails (the database went away right after the handler).
+    pub failing_complete: AtomicBool,
 }
 
 struct Row {
@@ -56,7 +56,6 @@ impl InboxStore for MemoryStore {
         if self.failing.load(Ordering::SeqCst) {
             return Err(StoreError::new("database is down"));
         }
-        self.groups.lock().unwrap().push(messages.len());
         let mut rows = self.rows.lock().unwrap();
         Ok(messages
             .iter()
@@ -127,6 +126,9 @@ impl InboxStore for MemoryStore {
     }
 
     async fn complete(&self, claim: &Claim) -> Result<bool, StoreError> {
+        if self.failing_complete.load(Ordering::SeqCst) {
+            return Err(StoreError::new("database is down"));
+        }
         Ok(self
             .with_row(claim, |r| {
                 r.entry.state = InboxState::Done;

@@ -1,0 +1,106 @@
+//! Input checks every provider file shares: ids, addresses and lines, refused with an error naming the
+//! provider and the step before anything is sent.
+
+use crate::capability::{Provider, Step};
+use crate::money::Money;
+use crate::types::OrderDraft;
+use crate::{Error, ProductRef};
+use sourcing_runtime::LenientId;
+
+/// The step being mapped, for errors that name it and the provider.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Input {
+    pub provider: Provider,
+    pub step: Step,
+}
+
+impl Input {
+    pub fn new(provider: Provider, step: Step) -> Self {
+        Input { provider, step }
+    }
+
+    pub fn invalid(self, message: impl Into<String>) -> Error {
+        Error::InvalidInput {
+            provider: self.provider,
+            step: self.step,
+            message: message.into(),
+        }
+    }
+
+    /// An id the vendor types as an integer: digits that fit in `u64`, sent as a JSON number.
+    pub fn numeric_id(self, what: &str, id: &str) -> Result<LenientId, Error> {
+        if id.is_empty()
+            || !id.bytes().all(|b| b.is_ascii_digit())
+            || id.len() > 1 && id.starts_with('0')
+        {
+            return Err(self.invalid(format!("{what} `{id}` is not a number")));
+        }
+        id.parse::<u64>()
+            .map(LenientId::from)
+            .map_err(|_| self.invalid(format!("{what} `{id}` is larger than 64 bits")))
+    }
+
+    pub fn numeric_ids(self, what: &str, ids: &[String]) -> Result<Vec<LenientId>, Error> {
+        ids.iter().map(|id| self.numeric_id(what, id)).collect()
+    }
+
+    /// An id the vendor types as a string: digits, sent as text.
+    pub fn text_id(self, what: &str, id: &str) -> Result<String, Error> {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.invalid(format!("{what} `{id}` is not an id (digits)")));
+        }
+        Ok(id.to_string())
+    }
+
+    /// The order ids of a batch payment: at least one, each digits.
+    pub fn order_ids(self, ids: &[String]) -> Result<Vec<String>, Error> {
+        if ids.is_empty() {
+            return Err(self.invalid("no order to pay"));
+        }
+        ids.iter().map(|id| self.text_id("order id", id)).collect()
+    }
+
+    /// A 1688 offer id as the vendor's `int64`.
+    pub fn offer_i64(self, offer: &str) -> Result<i64, Error> {
+        ProductRef::offer_1688(offer)
+            .map(|r| r.id_i64())
+            .map_err(|e| self.invalid(e.to_string()))
+    }
+
+    /// An address field this provider requires.
+    pub fn required(self, field: &str, value: &Option<String>) -> Result<String, Error> {
+        value.clone().ok_or_else(|| {
+            self.invalid(format!(
+                "the address field `{field}` is required by {}",
+                self.provider
+            ))
+        })
+    }
+
+    pub fn check_lines(self, draft: &OrderDraft) -> Result<(), Error> {
+        if draft.lines.is_empty() {
+            return Err(self.invalid("an order needs at least one line"));
+        }
+        Ok(())
+    }
+
+    pub fn cancel_reason(self, reason: &str) -> Result<(), Error> {
+        if reason.is_empty() {
+            return Err(self.invalid("a cancel reason is required"));
+        }
+        Ok(())
+    }
+}
+
+/// An id the vendor answered, as exact text.
+pub(super) fn id_text(id: &Option<LenientId>) -> Option<String> {
+    id.as_ref().map(|i| i.as_str().to_string())
+}
+
+/// An amount the vendor answers as a decimal number of yuan.
+pub(super) fn yuan(value: Option<f64>) -> Result<Option<Money>, Error> {
+    value
+        .map(Money::yuan_from_json_number)
+        .transpose()
+        .map_err(Error::from)
+}
