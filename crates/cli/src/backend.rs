@@ -217,16 +217,9 @@ impl Backend {
     /// The `sourcing-buy` facade over `provider`'s generated client, at this backend.
     pub fn buyer(&self, provider: sourcing_buy::Provider) -> Result<sourcing_buy::Buyer, Stop> {
         let endpoint = self.endpoint(find_provider(provider.name())?)?;
-        let (base, runtime) = (&endpoint.base_url, endpoint.runtime);
-        Ok(match provider {
-            sourcing_buy::Provider::Pandapon => {
-                pandapon::Client::with_runtime(base, runtime).into()
-            }
-            sourcing_buy::Provider::Dajisaas => {
-                dajisaas::Client::with_runtime(base, runtime).into()
-            }
-            sourcing_buy::Provider::Xportcn => xportcn::Client::with_runtime(base, runtime).into(),
-        })
+        endpoint
+            .buyer()
+            .ok_or_else(|| Stop::usage(format!("{} has no purchase flow", provider.name())))
     }
 
     /// Everything a call to `provider` needs.
@@ -250,6 +243,24 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// The purchase flow (`sourcing-buy`) over this provider's client, for providers the facade maps.
+    pub fn buyer(&self) -> Option<sourcing_buy::Buyer> {
+        let (base, runtime) = (self.base_url.as_str(), self.runtime.clone());
+        Some(
+            match sourcing_buy::Provider::from_name(self.provider.name)? {
+                sourcing_buy::Provider::Pandapon => {
+                    pandapon::Client::with_runtime(base, runtime).into()
+                }
+                sourcing_buy::Provider::Dajisaas => {
+                    dajisaas::Client::with_runtime(base, runtime).into()
+                }
+                sourcing_buy::Provider::Xportcn => {
+                    xportcn::Client::with_runtime(base, runtime).into()
+                }
+            },
+        )
+    }
+
     /// `op` through the runtime's untyped path (limits checked before signing; only declared reads
     /// retried).
     pub async fn call(

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sourcing_buy::Provider;
 use sourcing_ledger::{Filter, Ledger, OrderEntry};
+use sourcing_webhooks::inbox::InboxStore;
 use std::sync::Arc;
 
 /// The toolset's name.
@@ -45,7 +46,8 @@ impl LedgerTool {
                 "Orders that need attention, from the order ledger: `unknown` (a create, payment, cancel or receipt \
                  whose answer never came: never retried — settle it by reading the order, buy_order_status), \
                  `reported` (states only a vendor callback reported, not yet confirmed by a read) and `needs_person` \
-                 (reconciliation could not settle them). Read-only.",
+                 (reconciliation could not settle them), and `dead_letters` (callbacks of the durable inbox whose \
+                 handler failed past its attempts; a person replays them with `sourcing ledger replay ID`). Read-only.",
                 rmcp::handler::server::tool::schema_for_input::<NoArgs>()?,
             ),
             LedgerTool::History => (
@@ -96,7 +98,21 @@ async fn attention(ledger: &Ledger) -> Result<Value, Value> {
         let entries: Vec<OrderEntry> = ledger.list(filter).await.map_err(failed)?;
         out.insert(key.into(), serde_json::to_value(entries).map_err(failed)?);
     }
+    out.insert("dead_letters".into(), dead_letters(ledger).await?);
     Ok(Value::Object(out))
+}
+
+/// The inbox's dead letters, each body as text (the raw bytes are kept in the store).
+async fn dead_letters(ledger: &Ledger) -> Result<Value, Value> {
+    let letters = ledger.store().dead_letters().await.map_err(failed)?;
+    Ok(letters
+        .iter()
+        .map(|m| {
+            let mut value = json!(m);
+            value["body"] = json!(m.body_text());
+            value
+        })
+        .collect())
 }
 
 async fn history(ledger: &Ledger, a: HistoryArgs) -> Result<Value, Value> {

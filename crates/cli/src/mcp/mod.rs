@@ -322,7 +322,7 @@ impl Server {
             Some(l) => b.with_journal(l.clone()),
             None => b,
         };
-        let buyers = endpoints.iter().filter_map(workflow::buyer).map(journal);
+        let buyers = endpoints.iter().filter_map(Endpoint::buyer).map(journal);
         Ok(Server {
             entries: catalog(&endpoints, ledger.as_ref(), options.live)?,
             workflow: Workflow::new(buyers.collect()),

@@ -265,17 +265,6 @@ fn invalid(name: &str, message: String) -> CallToolResult {
     }))
 }
 
-/// The purchase facade over an endpoint, if the facade covers its provider.
-pub fn buyer(endpoint: &crate::backend::Endpoint) -> Option<Buyer> {
-    let runtime = endpoint.runtime.clone();
-    let base = endpoint.base_url.as_str();
-    Some(match Provider::from_name(endpoint.provider.name)? {
-        Provider::Pandapon => pandapon::Client::with_runtime(base, runtime).into(),
-        Provider::Dajisaas => dajisaas::Client::with_runtime(base, runtime).into(),
-        Provider::Xportcn => xportcn::Client::with_runtime(base, runtime).into(),
-    })
-}
-
 /// The facade over every served provider.
 pub struct Workflow {
     buyers: Vec<Buyer>,

@@ -628,8 +628,10 @@ async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
     let dir = std::env::temp_dir().join(format!("sourcing-mcp-ledger-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(dir.join("ledger.db"));
+    let url = format!("sqlite:{}", dir.join("ledger.db").display());
+    dead_letter(&url, "3300504350583134299").await;
     let options = Options {
-        store: Some(format!("sqlite:{}", dir.join("ledger.db").display())),
+        store: Some(url),
         ..everything()
     };
     let s = session(options).await;
@@ -665,6 +667,13 @@ async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
     assert_eq!(unknown.len(), 1, "{attention:?}");
     assert_eq!(unknown[0]["order_id"], SEEDED);
     assert_eq!(unknown[0]["state"], "pay_unknown");
+    let dead = &structured(&attention)["dead_letters"];
+    assert_eq!(dead.as_array().map(Vec::len), Some(1), "{dead}");
+    assert_eq!(dead[0]["order_id"], "3300504350583134299", "{dead}");
+    assert_eq!(
+        dead[0]["body"], r#"{"orderId":"3300504350583134299"}"#,
+        "{dead}"
+    );
 
     let history = s
         .call("ledger_order_history", json!({"order_id": SEEDED}))
@@ -680,4 +689,24 @@ async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
     assert_eq!(s.hits("ka_order_pay"), 1);
     let _ = s.client.cancel().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A callback of the durable inbox whose handler failed past its attempts, in the store at `url`.
+async fn dead_letter(url: &str, order_id: &str) {
+    use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
+    let store = sourcing_ledger::Store::open(url).await.unwrap();
+    let message = NewMessage {
+        provider: "xportcn".into(),
+        dedup_key: format!("dead-{order_id}"),
+        kind: "ORDER_PAY_SUCCESS".into(),
+        order_id: Some(order_id.into()),
+        body: format!(r#"{{"orderId":"{order_id}"}}"#).into_bytes(),
+    };
+    store.insert_batch(&[message]).await.unwrap();
+    let claims = store
+        .claim_due("xportcn", "test", std::time::Duration::from_secs(60), 1)
+        .await
+        .unwrap();
+    let failed = store.fail(&claims[0], "handler refused", AfterFailure::DeadLetter);
+    assert!(failed.await.unwrap());
 }
