@@ -30,12 +30,6 @@ pub use respond::{AnswerSource, answer_source};
 pub use server::{Sandbox, SandboxConfig};
 pub use signer::SandboxSigner;
 
-/// Every provider the sandbox serves by default: the registry's. Read [`sourcing_registry::providers`]
-/// directly; this remains for callers not yet moved.
-pub fn providers() -> &'static [&'static sourcing_runtime::Provider] {
-    sourcing_registry::providers()
-}
-
 /// What `sourcing sandbox` prints at startup: every provider's base URL and operation count, and the
 /// public test credentials of each provider's credential kind.
 pub fn banner(addr: std::net::SocketAddr) -> String {

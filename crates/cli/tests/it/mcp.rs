@@ -26,7 +26,7 @@ fn names_at(guards: &[Guard]) -> BTreeSet<String> {
 /// The providers' toolsets (every operation), without the workflow.
 fn provider_toolsets() -> Option<BTreeSet<String>> {
     Some(
-        sourcing_sandbox::providers()
+        sourcing_registry::providers()
             .iter()
             .map(|p| p.name.to_string())
             .collect(),
@@ -38,7 +38,7 @@ fn operation_names<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Str
     names
         .into_iter()
         .filter(|n| {
-            sourcing_sandbox::providers()
+            sourcing_registry::providers()
                 .iter()
                 .any(|p| n.starts_with(&format!("{}_", p.name)))
         })
