@@ -433,3 +433,19 @@ fn x_effect_is_required_and_named() {
         );
     }
 }
+
+/// The envelope's payload member: a built-in envelope's is its codec's (`data`), which a spec may not rename;
+/// an envelope the spec implements names its own (`x-sourcing.rust.payload`).
+#[test]
+fn the_payload_member_is_the_codecs() {
+    let renamed = error_of(&VALID.replace(
+        "env-prefix: DEMO}",
+        "env-prefix: DEMO, rust: {payload: result}}",
+    ));
+    assert!(
+        renamed.contains("/x-sourcing: x-sourcing.rust.payload: the built-in pandapon envelope names its own payload member (data)"),
+        "{renamed}"
+    );
+    let model = parse(VALID, Path::new("specs/demo.yaml")).unwrap();
+    assert_eq!(model.meta.payload, "data");
+}

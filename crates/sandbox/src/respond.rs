@@ -59,7 +59,7 @@ pub fn answer_source(provider: &Provider, op: &'static Operation) -> AnswerSourc
 
 /// `data` for a success answer: the first published response example whose whole envelope validates
 /// against the operation's response schema (and decodes into its generated type); otherwise a value
-/// generated from the schema of `data`, seeded by the request (`seed`), so the same request gets the same
+/// generated from the schema of the envelope's payload member (the codec's `data_field`), seeded by the request (`seed`), so the same request gets the same
 /// answer. Without a response schema in the table: the first example that decodes, else the simplest value.
 ///
 /// A generated object answers the request's own identifiers: a top-level scalar of `data` named like a
@@ -80,7 +80,7 @@ pub(crate) fn success_data(
     let top = schema::flatten(&c.root, &c.root);
     let data_schema = top
         .get("properties")
-        .and_then(|p| p.get("data"))
+        .and_then(|p| p.get(provider.envelope.codec().data_field()))
         .cloned()
         .unwrap_or(Value::Bool(true));
     // Named after the operation: a bare string answer of `taobao_order_im_link` is a URL.
