@@ -163,7 +163,7 @@ pub(super) fn credentials_expr(spec: &ProviderSpec) -> TokenStream {
 }
 
 /// Every scheme, envelope and credential name of the spec is the runtime's or has its implementation in
-/// the spec (see [`rust_extension`]); `Err((JSON pointer, message))` names the first that has neither.
+/// the spec (`x-rust`, `x-sourcing.rust`); `Err((JSON pointer, message))` names the first that has neither.
 pub fn check_extensions(spec: &ProviderSpec) -> Result<(), (String, String)> {
     use sourcing_runtime::operation::{AuthStyle, CredentialStyle, EnvelopeStyle, names};
     let missing = |what: &str, name: &str, valid: String, key: &str| {
