@@ -52,10 +52,12 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
     let fail = |what: &str, e: syn::Error| {
         CodegenError::new(&spec.file, "", format!("{what} does not parse: {e}"))
     };
+    templates::check_extensions(spec).map_err(|(at, m)| CodegenError::new(&spec.file, at, m))?;
     let client = client::generate(spec)?;
     let dir = Path::new(GENERATED_DIR).join(&spec.meta.crate_name);
     let at = |p: &str| dir.join(p);
-    Ok(vec![
+    let extension = extension_file(spec, at("src/extension.rs"))?;
+    let mut files = vec![
         GeneratedFile {
             path: at("Cargo.toml"),
             contents: templates::cargo_toml(spec, &render::header(&file, "#")),
@@ -82,7 +84,33 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
             contents: render::rust_tokens(&file, templates::operations(spec))
                 .map_err(|e| fail("operations.rs", e))?,
         },
-    ])
+    ];
+    files.extend(extension);
+    Ok(files)
+}
+
+/// The Rust file of the spec's own scheme and envelope (`x-sourcing.rust.source`, relative to the spec),
+/// copied as `src/extension.rs` under the generated-file header.
+fn extension_file(
+    spec: &spec::ProviderSpec,
+    to: PathBuf,
+) -> Result<Option<GeneratedFile>, CodegenError> {
+    let Some(source) = templates::extension_source(spec) else {
+        return Ok(None);
+    };
+    let from = spec.file.parent().unwrap_or(Path::new("")).join(source);
+    let text = std::fs::read_to_string(&from).map_err(|e| {
+        CodegenError::new(
+            &spec.file,
+            "/x-sourcing/rust/source",
+            format!("cannot read {}: {e}", from.display()),
+        )
+    })?;
+    let file = spec.file.display().to_string().replace('\\', "/");
+    Ok(Some(GeneratedFile {
+        path: to,
+        contents: format!("{}{text}", render::header(&file, "//")),
+    }))
 }
 
 /// Load and validate every spec under `root/specs`. Fails on the first bad spec.

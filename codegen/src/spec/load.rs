@@ -39,7 +39,7 @@ pub fn parse(text: &str, display: &Path) -> Result<ProviderSpec, CodegenError> {
             ))
         })?;
     let (replacements, envelope_data) = components(&openapi, &meta).map_err(err)?;
-    let operations = operations(&raw, &openapi, &envelope_data).map_err(err)?;
+    let operations = operations(&raw, &openapi, &meta.payload, &envelope_data).map_err(err)?;
     let hand_written = hand_written(&openapi).map_err(err)?;
     check_hand_written_ids(&hand_written, &operations).map_err(err)?;
     let example_counts = check_examples(&raw, &operations).map_err(err)?;
@@ -121,9 +121,9 @@ fn components(openapi: &OpenAPI, meta: &SourcingMeta) -> OpResult<(Replacements,
                 )
             })?;
             replacements.push((name.clone(), path.to_string()));
-        } else if let Some(data) = envelope_parts(schema) {
+        } else if let Some(data) = envelope_parts(schema, &meta.payload) {
             let data_ty = rust_type_of(data, &meta.crate_name)
-                .map_err(|m| (format!("{ptr}/allOf/1/properties/data"), m))?;
+                .map_err(|m| (format!("{ptr}/allOf/1/properties/{}", meta.payload), m))?;
             replacements.push((
                 name.clone(),
                 format!("{}<{data_ty}>", envelope_rust_path(meta.envelope)),
@@ -141,6 +141,7 @@ type Replacements = Vec<(String, String)>;
 fn operations(
     raw: &Value,
     openapi: &OpenAPI,
+    payload: &str,
     envelope_data: &[(String, String)],
 ) -> OpResult<Vec<OperationModel>> {
     let mut operations: Vec<OperationModel> = Vec::new();
@@ -163,6 +164,7 @@ fn operations(
                 path,
                 ptr: &ptr,
                 openapi,
+                payload,
                 envelope_data,
             };
             let model = with_schemas(raw, operation(&cx)?, &ptr)?;
@@ -282,10 +284,32 @@ pub(super) fn sourcing_meta(openapi: &OpenAPI) -> Result<SourcingMeta, String> {
     Ok(SourcingMeta {
         crate_name,
         title: field("title")?,
+        payload: payload(v, envelope)?,
         envelope,
         credentials,
         env_prefix: field("env-prefix")?,
     })
+}
+
+/// The envelope's payload member: a built-in codec's own; `x-sourcing.rust.payload` (default `data`) for an
+/// envelope the spec implements (its codec's `data_field` must name the same member).
+fn payload(sourcing: &Value, envelope: EnvelopeKind) -> Result<String, String> {
+    let declared = sourcing.pointer("/rust/payload");
+    if envelope.is_built_in() {
+        return match declared {
+            None => Ok(envelope.codec().data_field().to_owned()),
+            Some(_) => Err(format!(
+                "x-sourcing.rust.payload: the built-in {} envelope names its own payload member ({})",
+                envelope.name(),
+                envelope.codec().data_field()
+            )),
+        };
+    }
+    match declared {
+        None => Ok("data".to_owned()),
+        Some(Value::String(name)) if !name.is_empty() => Ok(name.clone()),
+        Some(_) => Err("x-sourcing.rust.payload must be a non-empty string".into()),
+    }
 }
 
 pub(super) fn hand_written(openapi: &OpenAPI) -> Result<Vec<HandWritten>, (String, String)> {

@@ -12,6 +12,11 @@ pub struct SourcingMeta {
     /// Human name (`PandaPon`).
     pub title: String,
     pub envelope: EnvelopeKind,
+    /// The envelope's payload member (`data`): the codec's [`EnvelopeCodec::data_field`] for a built-in
+    /// envelope, `x-sourcing.rust.payload` (default `data`) for one the spec implements.
+    ///
+    /// [`EnvelopeCodec::data_field`]: sourcing_runtime::EnvelopeCodec::data_field
+    pub payload: String,
     pub credentials: CredentialsKind,
     /// Prefix of the credential environment variables (`PANDAPON` -> `PANDAPON_ACCESS_KEY`).
     pub env_prefix: String,

@@ -169,8 +169,12 @@ pub(super) fn kind_of(schema: &Schema) -> &'static str {
     }
 }
 
-/// `Some(data schema)` when `schema` is `allOf: [$ref Envelope, {properties: {data}}]`.
-pub(super) fn envelope_parts(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>>> {
+/// `Some(payload schema)` when `schema` is `allOf: [$ref Envelope, {properties: {<payload>}}]` (`payload`: the
+/// envelope's payload member, `data` for the built-in envelopes).
+pub(super) fn envelope_parts<'a>(
+    schema: &'a Schema,
+    payload: &str,
+) -> Option<&'a ReferenceOr<Box<Schema>>> {
     let SchemaKind::AllOf { all_of } = &schema.schema_kind else {
         return None;
     };
@@ -179,7 +183,7 @@ pub(super) fn envelope_parts(schema: &Schema) -> Option<&ReferenceOr<Box<Schema>
             ReferenceOr::Reference { reference },
             ReferenceOr::Item(rest),
         ] if reference == ENVELOPE_REF => match &rest.schema_kind {
-            SchemaKind::Type(Type::Object(o)) => o.properties.get("data"),
+            SchemaKind::Type(Type::Object(o)) => o.properties.get(payload),
             _ => None,
         },
         _ => None,

@@ -1,24 +1,25 @@
 //! `src/lib.rs`: crate docs, modules, re-exports.
 
 use super::{snake, unconfirmed_list};
-use crate::spec::{CredentialsKind, ParamLocation, ProviderSpec};
+use crate::spec::{ParamLocation, ProviderSpec};
 
 /// `src/lib.rs`, written to be stable under `rustfmt` (the generated modules are `#[rustfmt::skip]`).
 pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
     let m = &spec.meta;
     let krate = &m.crate_name;
     let example = doc_example(spec);
-    let (creds, creds_new): (&[&str], _) = match m.credentials {
-        CredentialsKind::AccessKey => (
-            &["AccessKeyCredentials"],
-            "AccessKeyCredentials::new(\"your-access-key\", \"your-access-secret\", \"your-user-id\")",
-        ),
-        CredentialsKind::AppKey => (
-            &["AppKeyCredentials", "AppKeyMode", "AppKeySigner"],
-            "AppKeyCredentials::new(\"your-app-key\", \"your-app-secret\")",
-        ),
+    let kind = m.credentials.kind();
+    let placeholders: Vec<String> = kind
+        .fields
+        .iter()
+        .map(|f| format!("\"{}\"", f.placeholder))
+        .collect();
+    let creds_new = match kind.rust_type {
+        "" => format!("CredentialValues::new([{}])", placeholders.join(", ")),
+        ty => format!("{ty}::new({})", placeholders.join(", ")),
     };
-    let mut reexports: Vec<&str> = creds.to_vec();
+    let mut reexports: Vec<&str> = kind.reexports.to_vec();
+    reexports.push("CredentialValues");
     reexports.extend([
         "ApiError",
         "Error",
@@ -32,11 +33,17 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
     ]);
     reexports.sort_unstable();
     let reexports = use_list(&reexports);
-    let multipart = if spec.hand_written.is_empty() {
+    let mut multipart = if spec.hand_written.is_empty() {
         ""
     } else {
         "/// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).\npub use sourcing_runtime::multipart;\n"
-    };
+    }
+    .to_string();
+    if super::extension_source(spec).is_some() {
+        multipart.push_str(
+            "/// The provider's own signing scheme and envelope (copied from the Rust file next to its spec).\npub mod extension;\n",
+        );
+    }
     let description = spec
         .openapi
         .info

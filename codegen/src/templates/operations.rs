@@ -1,6 +1,6 @@
 //! `src/operations.rs`: the operation table.
 
-use super::{const_ident, gate, path, recorded_type};
+use super::{auth_expr, const_ident, credentials_expr, envelope_expr, gate, path, recorded_type};
 use crate::spec::{
     ExampleKind, ExampleModel, LimitModel, OperationModel, ParamLocation, ParamModel, ProviderSpec,
 };
@@ -19,9 +19,10 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
     quote! {
         //! The operation table: one row per spec operation (method, path, signing style, effect,
         //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
+        // A table without parameters or examples leaves some of these unused.
+        #[allow(unused_imports)]
         use ::sourcing_runtime::operation::{
-            AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Example, ExampleKind, Operation, Param,
-            ParamKind, ParamLocation, Provider, transcode,
+            Effect, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider, transcode,
         };
 
         #(#statics)*
@@ -36,7 +37,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
 fn operation_static(spec: &ProviderSpec, op: &OperationModel) -> TokenStream {
     let konst = const_ident(op);
     let (id, method, p, tag, summary) = (&op.id, &op.method, &op.path, &op.tag, &op.summary);
-    let auth = format_ident!("{}", op.auth);
+    let auth = auth_expr(spec, &op.auth);
     let effect = op.effect;
     let effect = format_ident!("{effect:?}");
     let idempotent = op.idempotent;
@@ -80,7 +81,7 @@ fn operation_static(spec: &ProviderSpec, op: &OperationModel) -> TokenStream {
             path: #p,
             tag: #tag,
             summary: #summary,
-            auth: AuthStyle::#auth,
+            auth: #auth,
             effect: Effect::#effect,
             idempotent: #idempotent,
             params: &[#(#params),*],
@@ -170,8 +171,8 @@ fn provider(spec: &ProviderSpec) -> TokenStream {
         &spec.base_url,
         &spec.meta.env_prefix,
     );
-    let envelope = format_ident!("{}", spec.meta.envelope.variant_name());
-    let credentials = format_ident!("{}", spec.meta.credentials.variant_name());
+    let envelope = envelope_expr(spec);
+    let credentials = credentials_expr(spec);
     let arms = spec.operations.iter().map(|op| {
         let id = &op.id;
         let (gate, konst) = (gate(op), const_ident(op));
@@ -182,14 +183,16 @@ fn provider(spec: &ProviderSpec) -> TokenStream {
         /// `unconfirmed-endpoints`).
         pub static OPERATIONS: &[&Operation] = &[#(#all),*];
 
-        /// This provider as described by its spec.
+        /// This provider as described by its spec: name, title, base URL, credentials, envelope codec and the
+        /// operation table with each operation's signing scheme. `sourcing-registry` lists it; the CLI,
+        /// `sourcing mcp`, the sandbox and the tests serve and call every provider from such descriptions.
         pub static PROVIDER: Provider = Provider {
             name: #name,
             title: #title,
             production_base_url: #base,
             env_prefix: #env_prefix,
-            envelope: EnvelopeStyle::#envelope,
-            credentials: CredentialStyle::#credentials,
+            envelope: #envelope,
+            credentials: #credentials,
             operations: &[#(#all2),*],
         };
 

@@ -42,8 +42,13 @@ components:
             data: {$ref: "#/components/schemas/A"}
 "##;
 
+/// The error of loading and generating `spec` (names without an implementation are refused when the
+/// crate is generated).
 fn error_of(spec: &str) -> String {
-    let r = std::panic::catch_unwind(|| parse(spec, Path::new("specs/demo.yaml")));
+    let r = std::panic::catch_unwind(|| {
+        let loaded = parse(spec, Path::new("specs/demo.yaml"))?;
+        sourcing_codegen::generate(&loaded).map(|_| ())
+    });
     match r.expect("parse must not panic") {
         Ok(_) => panic!("expected an error"),
         Err(e) => e.to_string(),
@@ -310,8 +315,9 @@ fn limits_signer_params_and_hand_written_ids() {
     }
 }
 
-/// Envelope, credential, security-scheme and flow-role names are checked against the runtime's one list
-/// of each (`EnvelopeStyle::ALL`, …), and the error lists the valid names from it.
+/// Envelope, credential and security-scheme names are the runtime's (`EnvelopeStyle::ALL`, …) or come with
+/// their implementation (`x-rust`, `x-sourcing.rust`); flow roles are the runtime's. The error lists the
+/// valid names.
 #[test]
 fn names_are_checked_against_the_runtimes_lists() {
     use sourcing_runtime::operation::{AuthStyle, CredentialStyle, EnvelopeStyle, FlowRole, names};
@@ -352,6 +358,20 @@ fn names_are_checked_against_the_runtimes_lists() {
     );
     let model = parse(&spec, Path::new("specs/demo.yaml")).unwrap();
     assert_eq!(model.operations[0].flow_role, Some(FlowRole::Detail));
+}
+
+/// A built-in scheme's `x-signer-params` repeat the scheme's own list (`Scheme::params`), never another.
+#[test]
+fn signer_params_are_the_schemes_own_list() {
+    let spec = VALID.replace(
+        "AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+        "AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signer-params: [sign]}",
+    );
+    let err = error_of(&spec);
+    assert!(
+        err.contains("x-signer-params") && err.contains("AccessKeyV1 scheme adds []"),
+        "{err}"
+    );
 }
 
 /// `x-effect` is required and one of the runtime's list; the error names the operation, where it is and the
@@ -412,4 +432,20 @@ fn x_effect_is_required_and_named() {
             "{effect} {idempotent:?}"
         );
     }
+}
+
+/// The envelope's payload member: a built-in envelope's is its codec's (`data`), which a spec may not rename;
+/// an envelope the spec implements names its own (`x-sourcing.rust.payload`).
+#[test]
+fn the_payload_member_is_the_codecs() {
+    let renamed = error_of(&VALID.replace(
+        "env-prefix: DEMO}",
+        "env-prefix: DEMO, rust: {payload: result}}",
+    ));
+    assert!(
+        renamed.contains("/x-sourcing: x-sourcing.rust.payload: the built-in pandapon envelope names its own payload member (data)"),
+        "{renamed}"
+    );
+    let model = parse(VALID, Path::new("specs/demo.yaml")).unwrap();
+    assert_eq!(model.meta.payload, "data");
 }

@@ -7,26 +7,22 @@
 use crate::{Stop, exit};
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
-use sourcing_runtime::operation::{CredentialStyle, Operation, Provider};
+use sourcing_runtime::operation::{Operation, Provider};
 use sourcing_runtime::signing::settings::read;
 use sourcing_runtime::signing::{SigningSettings, Variant};
-use sourcing_runtime::{AccessKeyCredentials, Error, Runtime};
+use sourcing_runtime::{CredentialValues, Error, Runtime};
 use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// Every provider the CLI serves: the one registry.
+/// Every provider the CLI serves: the one registry (`sourcing-registry`).
 pub fn providers() -> &'static [&'static Provider] {
-    sourcing_sandbox::providers()
+    sourcing_registry::providers()
 }
 
 /// The provider of this name in [`providers`].
 pub fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
-    providers()
-        .iter()
-        .copied()
-        .find(|p| p.name == name)
-        .ok_or_else(|| Stop::usage(format!("unknown provider {name}")))
+    sourcing_registry::find(name).ok_or_else(|| Stop::usage(format!("unknown provider {name}")))
 }
 
 /// A flag that chooses the backend.
@@ -182,53 +178,39 @@ impl Backend {
 
     /// The secret `provider` signs with (its callbacks too); `Err` names the missing setting.
     pub fn secret(&self, provider: &Provider) -> Result<String, Stop> {
-        let var = provider.credentials.secret_env_var(provider.env_prefix);
+        let var = provider
+            .credentials
+            .secret_env_var(provider.env_prefix)
+            .ok_or_else(|| Stop::config(format!("{} credentials have no secret", provider.name)))?;
         setting(&self.settings(provider), var)
     }
 
-    /// The runtime for `provider`, signing with its credentials; `Err` names the first missing setting.
-    /// Against the sandbox the signer also covers the sandbox-only stand-in for the unpublished
-    /// query-signed logistics endpoints.
+    /// The runtime for `provider`, signing every scheme of it with its credentials under the signing
+    /// variant [`Backend::signing`] reads; `Err` names the first missing setting.
     pub fn runtime(&self, provider: &Provider) -> Result<Runtime, Stop> {
-        if self.is_sandbox() && provider.credentials == CredentialStyle::AccessKey {
-            let settings = self.settings(provider);
-            let [key, secret, user] =
-                credential_settings(CredentialStyle::AccessKey, provider, &settings)?;
-            let creds = AccessKeyCredentials::new(key, secret, user);
-            return Ok(Runtime::new(sourcing_sandbox::SandboxSigner::with(creds)));
-        }
         self.runtime_with(provider, self.signing(provider)?)
     }
 
-    /// The runtime for `provider` with the built-in signer under `signing` (one candidate of `sourcing
-    /// probe`); `Err` names the first missing credential.
+    /// The runtime for `provider` under `signing` (one candidate of `sourcing probe`): its credentials are
+    /// the provider's credential variables, in order ([`CredentialValues`], whatever its scheme). Against
+    /// the sandbox, a scheme whose rule is unpublished signs with the stand-in the sandbox accepts
+    /// ([`Runtime::for_sandbox`]). `Err` names the first missing credential.
     pub fn runtime_with(
         &self,
         provider: &Provider,
         signing: SigningSettings,
     ) -> Result<Runtime, Stop> {
         let settings = self.settings(provider);
-        Ok(match provider.credentials {
-            CredentialStyle::AccessKey => {
-                let [key, secret, user] =
-                    credential_settings(CredentialStyle::AccessKey, provider, &settings)?;
-                Runtime::new(
-                    sourcing_runtime::AccessKeySigner::new(AccessKeyCredentials::new(
-                        key, secret, user,
-                    ))
-                    .with_settings(signing.access_key),
-                )
-            }
-            CredentialStyle::AppKey => {
-                let [key, secret] =
-                    credential_settings(CredentialStyle::AppKey, provider, &settings)?;
-                Runtime::new(
-                    sourcing_runtime::AppKeySigner::new(sourcing_runtime::AppKeyCredentials::new(
-                        key, secret,
-                    ))
-                    .with_settings(signing.app_key),
-                )
-            }
+        let values = provider
+            .credentials
+            .env_vars(provider.env_prefix)
+            .into_iter()
+            .map(|var| setting(&settings, var))
+            .collect::<Result<Vec<_>, _>>()?;
+        let values = CredentialValues::new(values);
+        Ok(match self.is_sandbox() {
+            true => Runtime::for_sandbox(provider, &values, &signing),
+            false => Runtime::for_provider(provider, &values, &signing),
         })
     }
 
@@ -279,7 +261,7 @@ impl Endpoint {
         )
     }
 
-    /// `op` through the runtime's untyped path (limits checked before signing; only idempotent operations
+    /// `op` through the runtime's untyped path (limits checked before signing; only declared reads
     /// retried).
     pub async fn call(
         &self,
@@ -288,7 +270,7 @@ impl Endpoint {
         body: Option<&Value>,
     ) -> Result<Value, Error> {
         self.runtime
-            .call_provider_operation(&self.http, &self.base_url, self.provider, op, query, body)
+            .call_operation(&self.http, &self.base_url, self.provider, op, query, body)
             .await
     }
 }
@@ -355,17 +337,12 @@ fn settings(config: Option<&String>) -> Result<Settings, Stop> {
     Ok(map)
 }
 
-/// The sandbox's test credentials under `provider`'s variable names.
+/// The provider's sandbox test credentials, as settings of its credential environment variables.
 fn sandbox_settings(provider: &Provider) -> Settings {
-    CredentialStyle::ALL
-        .iter()
-        .flat_map(|&style| {
-            let values = sourcing_sandbox::credentials::values(style);
-            style
-                .env_vars(provider.env_prefix)
-                .into_iter()
-                .zip(values.iter().map(|v| v.to_string()))
-        })
+    let kind = provider.credentials.kind();
+    kind.env_vars(provider.env_prefix)
+        .into_iter()
+        .zip(kind.fields.iter().map(|f| f.sandbox.to_string()))
         .collect()
 }
 
@@ -377,26 +354,6 @@ fn setting(settings: &Settings, key: String) -> Result<String, Stop> {
                 "{key} is not set (environment or --config); try --sandbox to use the local sandbox"
             ),
         )
-    })
-}
-
-/// The settings of `style`'s environment variables for `provider` ([`CredentialStyle::env_vars`]), in order.
-fn credential_settings<const N: usize>(
-    style: CredentialStyle,
-    provider: &Provider,
-    s: &Settings,
-) -> Result<[String; N], Stop> {
-    let values = style
-        .env_vars(provider.env_prefix)
-        .into_iter()
-        .map(|var| setting(s, var))
-        .collect::<Result<Vec<_>, _>>()?;
-    values.try_into().map_err(|v: Vec<String>| {
-        Stop::config(format!(
-            "{} credentials have {} settings",
-            style.name(),
-            v.len()
-        ))
     })
 }
 

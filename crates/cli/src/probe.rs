@@ -401,7 +401,7 @@ pub async fn probe(backend: &Backend, provider: &'static Provider) -> Result<Rep
             let runtime = backend.runtime_with(provider, settings)?;
             let http = runtime.http_client();
             let result = runtime
-                .call_provider_operation(&http, &base_url, provider, op, &query, body.as_ref())
+                .call_operation(&http, &base_url, provider, op, &query, body.as_ref())
                 .await;
             trials.push(Trial {
                 settings,

@@ -1,6 +1,7 @@
 //! Support for the generated crates, not for users: the bodies of the generated `ClientHooks` impl and of
 //! the typed `send()` methods, so the generated `hooks.rs` only delegates. Not a stable API.
 
+use crate::credentials::CredentialValues;
 use crate::envelope::Envelope;
 use crate::error::{BodyTooLarge, Error};
 use crate::operation::{AuthStyle, Operation, Provider};
@@ -8,7 +9,7 @@ use crate::runtime::{
     RawRequest, Runtime, http_status_error, observed, settle, too_large, transport_error,
     undecodable,
 };
-use crate::signing::{SignError, redact_error};
+use crate::signing::{SignError, SigningSettings, redact_error};
 use progenitor_client::{Error as P, OperationInfo, ResponseValue};
 use std::future::Future;
 use std::pin::Pin;
@@ -51,8 +52,12 @@ pub async fn exec(
 ) -> reqwest::Result<reqwest::Response> {
     match provider.find(info.operation_id) {
         Some(op) => runtime.execute(client, request, op).await,
-        // `pre` already refused an unknown operation; this is not reached through generated code.
-        None => client.execute(request).await.map_err(redact_error),
+        // `pre` already refused an unknown operation; this is not reached through generated code. Masked
+        // for every scheme of the provider, as the operation's is unknown.
+        None => client
+            .execute(request)
+            .await
+            .map_err(|e| provider.schemes().into_iter().fold(e, redact_error)),
     }
 }
 
@@ -69,16 +74,23 @@ pub fn send<'a, E, X>(
     send_raw: impl Future<Output = Result<ResponseValue<E>, P<X>>> + 'a,
 ) -> Pin<Box<impl Future<Output = Result<E::Data, Error>> + 'a>>
 where
-    E: Envelope<Data: serde::Serialize> + 'a,
+    E: Envelope<Data: serde::Serialize + serde::de::DeserializeOwned> + 'a,
     X: 'a,
 {
     Box::pin(observed(provider.name, op.id, async move {
-        finish(op, send_raw.await).await
+        finish(provider, op, send_raw.await).await
     }))
 }
 
-/// The generated `call_operation`: [`Runtime::call_operation`] with the provider named in the span.
-pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
+/// The generated `Client::new`: a runtime signing every scheme of `provider` with `credentials` and the
+/// best-evidence readings of the open rules (for another variant, build the runtime with
+/// [`Runtime::for_provider`]).
+pub fn runtime_for(provider: &Provider, credentials: impl Into<CredentialValues>) -> Runtime {
+    Runtime::for_provider(provider, &credentials.into(), &SigningSettings::default())
+}
+
+/// The generated `call_operation`: [`Runtime::call_operation`].
+pub async fn call_operation(
     runtime: &Runtime,
     provider: &Provider,
     client: &reqwest::Client,
@@ -88,13 +100,12 @@ pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
     body: Option<&serde_json::Value>,
 ) -> Result<serde_json::Value, Error> {
     runtime
-        .call_operation_of::<E>(provider.name, client, base_url, operation, query, body)
+        .call_operation(client, base_url, provider, operation, query, body)
         .await
 }
 
-/// The generated `call_raw`: signed like the documented operations under the same first path segment
-/// (else with `default_auth`), never retried.
-pub async fn call_raw<E: Envelope<Data = serde_json::Value>>(
+/// The generated `call_raw`: [`Runtime::call_raw`].
+pub async fn call_raw(
     runtime: &Runtime,
     provider: &Provider,
     default_auth: AuthStyle,
@@ -102,25 +113,34 @@ pub async fn call_raw<E: Envelope<Data = serde_json::Value>>(
     base_url: &str,
     raw: RawRequest<'_>,
 ) -> Result<serde_json::Value, Error> {
-    let auth = provider.auth_for_path(raw.path).unwrap_or(default_auth);
-    let operation = Operation::untabled("call_raw", auth, raw.body.is_some());
     runtime
-        .send_untyped::<E>(provider.name, client, base_url, &operation, raw)
+        .call_raw(client, base_url, provider, default_auth, raw)
         .await
 }
 
 /// Map the outcome of a generated `send_raw()` to `Result<data, Error>`; a decoded envelope goes through
-/// the envelope mapping (business codes, batch outcomes).
+/// the envelope mapping (business codes, batch outcomes) — its own, or the provider's codec for an
+/// [`crate::envelope::Enveloped`] answer.
 pub async fn finish<E: Envelope, X>(
+    provider: &Provider,
     op: &Operation,
     result: Result<ResponseValue<E>, P<X>>,
 ) -> Result<E::Data, Error>
 where
-    E::Data: serde::Serialize,
+    E::Data: serde::Serialize + serde::de::DeserializeOwned,
 {
     let operation = op.id;
+    let redact = |source| redact_error(source, op.auth);
+    let codec = provider.envelope.codec();
+    let api_error_in = |b: &[u8], o| E::api_error_in(b, o).or_else(|| codec.api_error_in(b, o));
     match result {
-        Ok(value) => settle(op, value.into_inner()),
+        Ok(value) => {
+            let envelope = value.into_inner();
+            match envelope.codec_body() {
+                Some(body) => settle_by_codec(provider, op, body),
+                None => settle(op, envelope),
+            }
+        }
         Err(P::InvalidRequest(message)) => Err(Error::InvalidRequest { operation, message }),
         // Only `pre` produces `Custom`: a signing refusal, its `SignError` text intact.
         Err(P::Custom(message)) => Err(Error::Signing {
@@ -129,16 +149,16 @@ where
         }),
         Err(P::ResponseBodyError(source)) => match BodyTooLarge::in_error(&source) {
             Some(marker) => Err(too_large(operation, marker)),
-            None => Err(transport_error(operation, redact_error(source))),
+            None => Err(transport_error(operation, redact(source))),
         },
         Err(P::CommunicationError(source) | P::InvalidUpgrade(source)) => {
-            Err(transport_error(operation, redact_error(source)))
+            Err(transport_error(operation, redact(source)))
         }
         Err(P::InvalidResponsePayload(bytes, source)) => {
-            Err(undecodable::<E>(operation, &bytes, source))
+            Err(undecodable(&api_error_in, operation, &bytes, source))
         }
         Err(P::UnexpectedResponse(response)) => {
-            Err(http_status_error::<E>(operation, response).await)
+            Err(http_status_error(&api_error_in, operation, response).await)
         }
         Err(P::ErrorResponse(value)) => Err(Error::HttpStatus {
             operation,
@@ -147,6 +167,21 @@ where
             api: None,
         }),
     }
+}
+
+/// An answer the provider's codec settles (success rule, request id, batch outcome), then typed as `T`.
+fn settle_by_codec<T: serde::de::DeserializeOwned>(
+    provider: &Provider,
+    op: &Operation,
+    body: &serde_json::Value,
+) -> Result<T, Error> {
+    let bytes = body.to_string();
+    let data = provider.envelope.codec().decode(op, bytes.as_bytes())?;
+    serde_json::from_value(data).map_err(|source| Error::Decode {
+        operation: op.id,
+        body: crate::error::BodyPrefix::new(bytes.as_bytes()),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -280,7 +315,7 @@ mod tests {
         let err = pre::<()>(&rt, p, &mut request(""), &INFO)
             .await
             .unwrap_err();
-        let err = finish::<PandaponEnvelope<serde_json::Value>, ()>(p.operations[0], Err(err))
+        let err = finish::<PandaponEnvelope<serde_json::Value>, ()>(p, p.operations[0], Err(err))
             .await
             .unwrap_err();
         let Error::Signing { operation, source } = err else {
@@ -288,6 +323,28 @@ mod tests {
         };
         assert_eq!(operation, "op");
         assert_eq!(source, SignError("no rule for this operation".into()));
+    }
+
+    /// An answer typed `Enveloped` is settled by the provider's codec, then typed.
+    #[tokio::test]
+    async fn an_enveloped_answer_is_settled_by_the_providers_codec() {
+        use crate::envelope::Enveloped;
+        let p = provider(true);
+        let answer = |body: serde_json::Value| {
+            let typed: Enveloped<std::collections::BTreeMap<String, i64>> =
+                serde_json::from_value(body).unwrap();
+            ResponseValue::new(typed, reqwest::StatusCode::OK, Default::default())
+        };
+        let ok = serde_json::json!({"code": 200, "msg": "ok", "data": {"a": 1}});
+        let data = finish::<_, ()>(p, p.operations[0], Ok(answer(ok)))
+            .await
+            .unwrap();
+        assert_eq!(data["a"], 1);
+        let failed = serde_json::json!({"code": 500, "msg": "bad sign", "data": null});
+        let err = finish::<_, ()>(p, p.operations[0], Ok(answer(failed)))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, Error::Api(e) if e.code == 500), "{err:?}");
     }
 
     fn response(status: u16) -> reqwest::Result<reqwest::Response> {
@@ -355,7 +412,12 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status(), 503);
-        let err = http_status_error::<PandaponEnvelope<serde_json::Value>>("op", response).await;
+        let err = http_status_error(
+            &PandaponEnvelope::<serde_json::Value>::api_error_in,
+            "op",
+            response,
+        )
+        .await;
         assert!(
             matches!(
                 err,

@@ -2,7 +2,9 @@
 //! the envelope → `Result` mapping, errors, timeouts, retries and tracing.
 //!
 //! Users meet it through [`Error`], the credential types and [`Runtime`] (to plug in a custom [`Signer`],
-//! [`RequestPolicy`] or [`Timer`](time::Timer)). Every call runs in one `sourcing.call` tracing span (see
+//! [`RequestPolicy`] or [`Timer`](time::Timer)). Providers are described by data ([`Provider`]) whose
+//! signing schemes and envelopes are open traits ([`Scheme`], [`EnvelopeCodec`]): a provider with its own
+//! implements them next to its spec. Every call runs in one `sourcing.call` tracing span (see
 //! [`observe`]).
 #![deny(missing_docs, unreachable_pub)]
 
@@ -24,14 +26,17 @@ pub mod wire;
 pub mod __codegen;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
-pub use credentials::{AccessKeyCredentials, AppKeyCredentials, Secret};
-pub use envelope::{DajisaasEnvelope, Envelope, PandaponEnvelope};
+pub use credentials::{AccessKeyCredentials, AppKeyCredentials, CredentialValues, Secret};
+pub use envelope::{
+    DajisaasEnvelope, Envelope, EnvelopeCodec, Enveloped, Failure, PandaponEnvelope,
+};
 pub use error::{ApiError, BodyPrefix, BodyTooLarge, Error, UpstreamError};
 pub use multipart::{ImageUpload, MultipartForm};
-pub use operation::{AuthStyle, Effect, Operation, Provider};
+pub use operation::{AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Operation, Provider};
 pub use policy::{RequestPolicy, RetryPolicy};
 pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
-    AccessKeySigner, AppKeyMode, AppKeySigner, SignContext, SignError, Signer, TimestampUnit,
+    AccessKeySigner, AppKeyMode, AppKeySigner, Scheme, SignContext, SignError, Signer,
+    TimestampUnit,
 };
 pub use wire::{JsonString, LenientId};

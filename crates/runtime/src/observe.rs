@@ -2,10 +2,13 @@
 //! `request_id` (the vendor's request/trace id) and `latency_ms`; retries, refusals and failures are events
 //! inside it. At `trace` level each attempt also logs its request line, its headers with every value but a
 //! few harmless ones redacted, the response status and a prefix of the response body. Secrets and
-//! signatures are never recorded: header values are redacted unless known harmless, and query parameters
-//! that carry a secret or a signature are masked in the logged URL.
+//! signatures are never recorded: header values are redacted unless known harmless, and the query
+//! parameters the operation's signing scheme marks secret ([`crate::signing::Scheme::params`], the one list)
+//! are masked in the logged URL. `latency_ms` is measured on the runtime's timer from the first attempt
+//! to the last response; a call refused before sending has none.
 
 use crate::error::Error;
+use crate::operation::AuthStyle;
 use std::fmt;
 use tracing::Span;
 use tracing::field::Empty;
@@ -17,16 +20,6 @@ const SHOWN_HEADERS: [&str; 5] = [
     "content-length",
     "user-agent",
     "host",
-];
-
-/// Query parameters whose values are masked in logged URLs.
-const MASKED_QUERY: [&str; 6] = [
-    "sign",
-    "signature",
-    "appSecret",
-    "accessSecret",
-    "access_secret",
-    "app_secret",
 ];
 
 /// The span of one call.
@@ -43,8 +36,7 @@ pub(crate) fn call_span(provider: &str, operation: &str) -> Span {
 }
 
 /// Record the outcome of a call on its span.
-pub(crate) fn finished<T>(span: &Span, latency: std::time::Duration, result: &Result<T, Error>) {
-    span.record("latency_ms", latency.as_millis() as u64);
+pub(crate) fn finished<T>(span: &Span, result: &Result<T, Error>) {
     if let Err(e) = result {
         if let Some(id) = e.api().and_then(|a| a.request_id.as_deref()) {
             span.record("request_id", id);
@@ -65,32 +57,15 @@ pub(crate) fn request_id(id: Option<&str>) {
     }
 }
 
-/// A request URL as logged: values of [`MASKED_QUERY`] parameters replaced.
-pub(crate) struct LoggedUrl<'a>(pub(crate) &'a reqwest::Url);
+/// A request URL as logged: the values of the scheme's secret parameters masked
+/// ([`crate::signing::redact_url`]).
+pub(crate) struct LoggedUrl<'a>(pub(crate) &'a reqwest::Url, pub(crate) AuthStyle);
 
 impl fmt::Display for LoggedUrl<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.0;
-        if !url
-            .query_pairs()
-            .any(|(k, _)| MASKED_QUERY.iter().any(|m| m.eq_ignore_ascii_case(&k)))
-        {
-            return f.write_str(url.as_str());
-        }
-        let mut masked = url.clone();
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if MASKED_QUERY.iter().any(|m| m.eq_ignore_ascii_case(&k)) {
-                    "<redacted>".to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        masked.query_pairs_mut().clear().extend_pairs(pairs);
-        f.write_str(masked.as_str())
+        let mut url = self.0.clone();
+        crate::signing::redact_url(&mut url, self.1);
+        f.write_str(url.as_str())
     }
 }
 
@@ -120,7 +95,7 @@ mod tests {
         let url: reqwest::Url = "http://h/p?appKey=k&sign=ABC&appSecret=S&x=1"
             .parse()
             .unwrap();
-        let shown = LoggedUrl(&url).to_string();
+        let shown = LoggedUrl(&url, AuthStyle::AppKey).to_string();
         assert_eq!(
             shown,
             "http://h/p?appKey=k&sign=%3Credacted%3E&appSecret=%3Credacted%3E&x=1"

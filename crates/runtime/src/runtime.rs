@@ -1,17 +1,22 @@
 //! [`Runtime`]: the inner state every generated `Client` carries — signer, request policy and timer — and
 //! the one dispatch path of every call: limits, signature, retries, bounded body, envelope mapping.
 
+use crate::credentials::CredentialValues;
 use crate::envelope::Envelope;
-use crate::error::{BodyPrefix, BodyTooLarge, Error};
+use crate::error::{ApiError, BodyPrefix, BodyTooLarge, Error};
 use crate::multipart::MultipartForm;
 use crate::observe::{self, LoggedHeaders, LoggedUrl};
-use crate::operation::{AuthStyle, Operation};
+use crate::operation::{AuthStyle, Operation, Provider};
 use crate::policy::{self, RequestPolicy};
-use crate::signing::{SignContext, SignError, Signer, redact_error};
+use crate::signing::scheme::Refusing;
+use crate::signing::{SignContext, SignError, Signer, SigningSettings, redact_error};
 use crate::time::{Timer, TokioTimer};
 use reqwest::ResponseBuilderExt;
 use std::sync::Arc;
 use tracing::Instrument;
+
+/// Finds the business error in a body, as [`crate::EnvelopeCodec::api_error_in`] / [`Envelope::api_error_in`].
+pub(crate) type ApiErrorIn<'a> = &'a (dyn Fn(&[u8], &'static str) -> Option<ApiError> + Sync);
 
 /// Bytes read from an error response before giving up on the rest (the prefix kept is smaller).
 const ERROR_BODY_READ_LIMIT: usize = 1 << 20;
@@ -30,6 +35,34 @@ impl Runtime {
         Self::from_arc(Arc::new(signer))
     }
 
+    /// A runtime signing every scheme of `provider` with `credentials` (in the field order of the
+    /// provider's credential kind) and the readings of the vendor's open rules in `settings`: what tools
+    /// that serve every provider use. Credentials that do not fit give a runtime whose every call fails
+    /// with [`Error::Signing`] naming the problem.
+    pub fn for_provider(
+        provider: &Provider,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Self {
+        match provider.signer(credentials, settings) {
+            Ok(signer) => Self::new(signer),
+            Err(e) => Self::new(Refusing(e)),
+        }
+    }
+
+    /// [`Runtime::for_provider`] for calling the sandbox: schemes whose rule is unpublished sign with the
+    /// stand-in the sandbox accepts ([`crate::signing::Scheme::sandbox_signer`]).
+    pub fn for_sandbox(
+        provider: &Provider,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Self {
+        match provider.sandbox_signer(credentials, settings) {
+            Ok(signer) => Self::new(signer),
+            Err(e) => Self::new(Refusing(e)),
+        }
+    }
+
     /// [`Runtime::new`] for a signer already shared.
     pub fn from_arc(signer: Arc<dyn Signer>) -> Self {
         Self {
@@ -45,8 +78,9 @@ impl Runtime {
         self
     }
 
-    /// Replace the clock and sleep of the retry loop (default [`TokioTimer`]); tests use
-    /// [`crate::time::VirtualTimer`] to run retries without waiting.
+    /// Replace the clock and sleep of the retry loop and the call latency (default [`TokioTimer`]); tests use
+    /// [`crate::time::VirtualTimer`] to run retries without waiting. Signers keep their own clock (given
+    /// when they are built, e.g. `AccessKeySigner::with_clock`).
     pub fn with_timer(mut self, timer: Arc<dyn Timer>) -> Self {
         self.timer = timer;
         self
@@ -60,6 +94,11 @@ impl Runtime {
     /// The signer.
     pub fn signer(&self) -> &dyn Signer {
         &*self.signer
+    }
+
+    /// The time source of retries and latency.
+    pub fn timer(&self) -> &dyn Timer {
+        &*self.timer
     }
 
     /// A `reqwest::Client` with this policy's timeouts (and TLS, with the default `rustls` feature).
@@ -140,7 +179,7 @@ impl Runtime {
         // Boxed: the loop's state (request, transport future, body being read) is kilobytes; inline, every
         // future awaiting a call (generated `send_raw`, `send`, the caller's) would embed it and copy it
         // on each move — the largest cost a generated call had over a hand-written one.
-        Box::pin(self.retry_loop(request, operation, |r| self.attempt(client, r))).await
+        Box::pin(self.retry_loop(request, operation, |r| self.attempt(client, r, operation))).await
     }
 
     /// The retry loop, over any way of sending one attempt (unit-tested with a scripted one).
@@ -165,6 +204,10 @@ impl Runtime {
         let mut attempt = 1;
         span.record("attempt", attempt);
         let mut result = send(request).await;
+        let latency = |span: &tracing::Span| {
+            let ms = self.timer.now().saturating_sub(started).as_millis() as u64;
+            span.record("latency_ms", ms);
+        };
         loop {
             let (again, server_delay, reason) = match &result {
                 Ok(r) => {
@@ -176,21 +219,25 @@ impl Runtime {
                 }
                 Err(e) => (policy::retryable_error(e), None, e.to_string()),
             };
-            if !again || attempt >= retry.max_attempts {
-                return result;
-            }
-            let Some(mut request) = next.take() else {
-                return result;
+            let retry_request = match next.take() {
+                Some(r) if again && attempt < retry.max_attempts => r,
+                _ => {
+                    latency(&span);
+                    return result;
+                }
             };
+            let mut request = retry_request;
             let delay = retry.backoff(attempt).max(server_delay.unwrap_or_default());
             let elapsed = self.timer.now().saturating_sub(started);
             if elapsed + delay > retry.max_elapsed {
                 tracing::info!(attempt, ?delay, %reason, "not retrying: the retry time budget is spent");
+                latency(&span);
                 return result;
             }
             next = request.try_clone();
             if let Err(e) = self.sign(&mut request, operation) {
                 tracing::info!(attempt, error = %e, "not retrying: re-signing was refused");
+                latency(&span);
                 return result;
             }
             tracing::info!(attempt, ?delay, %reason, "retrying");
@@ -210,10 +257,13 @@ impl Runtime {
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
+        operation: &Operation,
     ) -> reqwest::Result<reqwest::Response> {
-        tracing::debug!(method = %request.method(), url = %LoggedUrl(request.url()), "request");
+        let auth = operation.auth;
+        tracing::debug!(method = %request.method(), url = %LoggedUrl(request.url(), auth), "request");
         tracing::trace!(headers = ?LoggedHeaders(request.headers()), "request headers");
-        let mut response = client.execute(request).await.map_err(redact_error)?;
+        let redact = |e| redact_error(e, auth);
+        let mut response = client.execute(request).await.map_err(redact)?;
         let limit = self.policy.max_response_bytes;
         let status = response.status();
         let version = response.version();
@@ -225,7 +275,7 @@ impl Runtime {
             .url(response.url().clone())
             .body(reqwest::Body::from(Vec::new()))
             .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(Vec::new())));
-        while let Some(chunk) = response.chunk().await.map_err(redact_error)? {
+        while let Some(chunk) = response.chunk().await.map_err(redact)? {
             if body.len() + chunk.len() > limit {
                 let marker = BodyTooLarge {
                     status: status.as_u16(),
@@ -251,40 +301,33 @@ impl Runtime {
     }
 
     /// Sign and send a request to a path the spec does not describe (for endpoints a vendor tells you about
-    /// privately), with the same signing, envelope mapping and errors as generated operations. Never
-    /// retried: the runtime cannot know whether such a call is idempotent.
-    pub async fn call_raw<E: Envelope<Data = serde_json::Value>>(
+    /// privately), with the same signing, envelope mapping and errors as generated operations: signed with
+    /// the scheme of the documented operations under the same first path segment (else `default_auth`),
+    /// decoded with `provider`'s envelope. Never retried: the runtime cannot know whether such a call is
+    /// idempotent.
+    pub async fn call_raw(
         &self,
         client: &reqwest::Client,
         base_url: &str,
-        auth: AuthStyle,
+        provider: &Provider,
+        default_auth: AuthStyle,
         raw: RawRequest<'_>,
     ) -> Result<serde_json::Value, Error> {
+        let auth = provider.auth_for_path(raw.path).unwrap_or(default_auth);
         let operation = Operation::untabled("call_raw", auth, raw.body.is_some());
-        self.send_untyped::<E>("", client, base_url, &operation, raw)
+        self.send_untyped(provider, client, base_url, &operation, raw)
             .await
     }
 
-    /// Call `operation` with untyped inputs (used by the CLI, the sandbox tests and anything that drives
-    /// operations from the table): signs per the operation's style, retries only a declared read, checks
-    /// the body decodes into the operation's generated type, and returns `data` as JSON.
-    pub async fn call_operation<E: Envelope<Data = serde_json::Value>>(
+    /// Call a row of `provider`'s table with untyped inputs (the CLI, `sourcing mcp`, the sandbox tests and
+    /// anything that drives operations from the table): signs per the operation's scheme, retries only a
+    /// declared read, checks the body decodes into the operation's generated type, and returns `data` as
+    /// JSON, decoded with the provider's envelope codec — no per-provider code.
+    pub async fn call_operation(
         &self,
         client: &reqwest::Client,
         base_url: &str,
-        operation: &Operation,
-        query: &[(&str, &str)],
-        body: Option<&serde_json::Value>,
-    ) -> Result<serde_json::Value, Error> {
-        self.call_operation_of::<E>("", client, base_url, operation, query, body)
-            .await
-    }
-
-    pub(crate) async fn call_operation_of<E: Envelope<Data = serde_json::Value>>(
-        &self,
-        provider: &str,
-        client: &reqwest::Client,
-        base_url: &str,
+        provider: &Provider,
         operation: &Operation,
         query: &[(&str, &str)],
         body: Option<&serde_json::Value>,
@@ -301,49 +344,20 @@ impl Runtime {
             query,
             body,
         };
-        self.send_untyped::<E>(provider, client, base_url, operation, raw)
+        self.send_untyped(provider, client, base_url, operation, raw)
             .await
     }
 
-    /// [`Runtime::call_operation`] for any provider's table row, choosing the envelope from the provider:
-    /// tools that drive every operation of every provider (the `sourcing` CLI) need no per-provider code.
-    pub async fn call_provider_operation(
+    async fn send_untyped(
         &self,
-        client: &reqwest::Client,
-        base_url: &str,
-        provider: &crate::operation::Provider,
-        operation: &Operation,
-        query: &[(&str, &str)],
-        body: Option<&serde_json::Value>,
-    ) -> Result<serde_json::Value, Error> {
-        use crate::envelope::{DajisaasEnvelope, PandaponEnvelope};
-        use crate::operation::EnvelopeStyle;
-        let name = provider.name;
-        match provider.envelope {
-            EnvelopeStyle::Pandapon => {
-                self.call_operation_of::<PandaponEnvelope<serde_json::Value>>(
-                    name, client, base_url, operation, query, body,
-                )
-                .await
-            }
-            EnvelopeStyle::Dajisaas => {
-                self.call_operation_of::<DajisaasEnvelope<serde_json::Value>>(
-                    name, client, base_url, operation, query, body,
-                )
-                .await
-            }
-        }
-    }
-
-    pub(crate) async fn send_untyped<E: Envelope<Data = serde_json::Value>>(
-        &self,
-        provider: &str,
+        provider: &Provider,
         client: &reqwest::Client,
         base_url: &str,
         operation: &Operation,
         raw: RawRequest<'_>,
     ) -> Result<serde_json::Value, Error> {
         let op = operation.id;
+        let codec = provider.envelope.codec();
         let url = format!("{}{}", base_url.trim_end_matches('/'), raw.path);
         let mut builder = client
             .request(raw.method, url)
@@ -356,12 +370,15 @@ impl Runtime {
             operation: op,
             message: e.to_string(),
         });
-        observed(provider, op, async {
-            let bytes = self.dispatch::<E>(client, built?, operation, None).await?;
+        observed(provider.name, op, async {
+            let api_error_in = |b: &[u8], o| codec.api_error_in(b, o);
+            let bytes = self
+                .dispatch(client, built?, operation, None, &api_error_in)
+                .await?;
             if let Err(source) = (operation.transcode_response)(&bytes) {
-                return Err(undecodable::<E>(op, &bytes, source));
+                return Err(undecodable(&api_error_in, op, &bytes, source));
             }
-            decode_envelope::<E>(operation, &bytes)
+            codec.decode(operation, &bytes)
         })
         .await
     }
@@ -370,15 +387,16 @@ impl Runtime {
     /// under `x-hand-written` in a spec; the generated client calls this from a thin method named after the
     /// entry's `id`. The form's text fields are passed to [`Signer::sign_form`] (the body itself is a
     /// stream). A form that is [invalid](MultipartForm::invalid) fails as [`Error::InvalidRequest`] before
-    /// signing. Never retried: the body is a stream that cannot be replayed.
-    pub async fn call_multipart<E: Envelope<Data: serde::Serialize>>(
+    /// signing. Never retried: the body is a stream that cannot be replayed. `data` is returned untyped.
+    pub async fn call_multipart(
         &self,
         client: &reqwest::Client,
         base_url: &str,
         call: MultipartCall<'_>,
-    ) -> Result<E::Data, Error> {
+    ) -> Result<serde_json::Value, Error> {
         let op = Operation::untabled(call.operation, call.auth, true);
-        observed(call.provider, call.operation, async {
+        let codec = call.provider.envelope.codec();
+        observed(call.provider.name, call.operation, async {
             if let Some(problem) = call.form.problem() {
                 return Err(Error::InvalidRequest {
                     operation: op.id,
@@ -402,10 +420,11 @@ impl Runtime {
                     message: e.to_string(),
                 })?;
             let fields: Vec<(&str, &str)> = call.form.fields().collect();
+            let api_error_in = |b: &[u8], o| codec.api_error_in(b, o);
             let bytes = self
-                .dispatch::<E>(client, request, &op, Some(&fields))
+                .dispatch(client, request, &op, Some(&fields), &api_error_in)
                 .await?;
-            decode_envelope::<E>(&op, &bytes)
+            codec.decode(&op, &bytes)
         })
         .await
     }
@@ -413,12 +432,13 @@ impl Runtime {
     /// The dispatch path of the untyped and multipart calls: [prepare](Self::prepare) (limits, then
     /// signature), [execute](Self::execute) (retries, bounded body), then the HTTP status. The typed path
     /// runs the same two steps from the generated hooks (`crate::__codegen::pre` and `exec`).
-    async fn dispatch<E: Envelope>(
+    async fn dispatch(
         &self,
         client: &reqwest::Client,
         mut request: reqwest::Request,
         operation: &Operation,
         form: Option<&[(&str, &str)]>,
+        api_error_in: ApiErrorIn<'_>,
     ) -> Result<bytes::Bytes, Error> {
         self.prepare(&mut request, operation, form)?;
         let op = operation.id;
@@ -431,7 +451,7 @@ impl Runtime {
             return Err(too_large(op, *marker));
         }
         if response.status().as_u16() != 200 {
-            return Err(http_status_error::<E>(op, response).await);
+            return Err(http_status_error(api_error_in, op, response).await);
         }
         response.bytes().await.map_err(transport)
     }
@@ -465,8 +485,8 @@ pub(crate) fn too_large(operation: &'static str, marker: BodyTooLarge) -> Error 
 pub struct MultipartCall<'a> {
     /// The hand-written endpoint's id (the client method name); names the operation in errors.
     pub operation: &'static str,
-    /// The provider's name (`crate::operation::Provider::name`), for the call's tracing span.
-    pub provider: &'static str,
+    /// The provider (its name for the call's tracing span, its envelope to decode the answer).
+    pub provider: &'a Provider,
     /// The HTTP method.
     pub method: reqwest::Method,
     /// Path below the base URL, starting with `/`.
@@ -500,7 +520,7 @@ where
 {
     match serde_json::from_slice::<E>(body) {
         Ok(envelope) => settle(operation, envelope),
-        Err(source) => Err(undecodable::<E>(operation.id, body, source)),
+        Err(source) => Err(undecodable(&E::api_error_in, operation.id, body, source)),
     }
 }
 
@@ -519,13 +539,14 @@ where
     }
 }
 
-pub(crate) fn undecodable<E: Envelope>(
+pub(crate) fn undecodable(
+    api_error_in: ApiErrorIn<'_>,
     operation: &'static str,
     body: &[u8],
     source: serde_json::Error,
 ) -> Error {
     // An error envelope often carries `data` of another shape: report the business error, not the shape.
-    match E::api_error_in(body, operation) {
+    match api_error_in(body, operation) {
         Some(api) => Error::Api(Box::new(api)),
         None => Error::Decode {
             operation,
@@ -551,7 +572,8 @@ pub(crate) fn transport_error(operation: &'static str, source: reqwest::Error) -
     Error::Transport { operation, source }
 }
 
-pub(crate) async fn http_status_error<E: Envelope>(
+pub(crate) async fn http_status_error(
+    api_error_in: ApiErrorIn<'_>,
     operation: &'static str,
     mut response: reqwest::Response,
 ) -> Error {
@@ -575,21 +597,20 @@ pub(crate) async fn http_status_error<E: Envelope>(
     Error::HttpStatus {
         operation,
         status,
-        api: E::api_error_in(&kept, operation).map(Box::new),
+        api: api_error_in(&kept, operation).map(Box::new),
         body,
     }
 }
 
-/// Run one call inside its `sourcing.call` span and record its outcome and wall-clock latency (see
-/// [`crate::observe`]).
+/// Run one call inside its `sourcing.call` span and record its outcome (see [`crate::observe`]); the retry
+/// loop records the latency, on the runtime's timer.
 pub(crate) async fn observed<T>(
     provider: &str,
     operation: &str,
     call: impl std::future::Future<Output = Result<T, Error>>,
 ) -> Result<T, Error> {
     let span = observe::call_span(provider, operation);
-    let started = std::time::Instant::now();
     let result = call.instrument(span.clone()).await;
-    observe::finished(&span, started.elapsed(), &result);
+    observe::finished(&span, &result);
     result
 }

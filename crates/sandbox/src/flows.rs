@@ -14,6 +14,7 @@
 
 use crate::respond;
 use serde_json::{Value, json};
+use sourcing_runtime::Failure;
 use sourcing_runtime::operation::FlowRole as Role;
 use sourcing_runtime::operation::{Operation, Provider};
 use std::collections::BTreeMap;
@@ -80,21 +81,14 @@ fn query_or_body_order_id(query: &[(String, String)], body: Option<&Value>) -> O
 }
 
 /// A business failure the flow answers with instead of success: envelope `code`, message and `data`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct FlowError {
-    pub(crate) code: i64,
-    pub(crate) message: String,
-    pub(crate) data: Value,
-}
+pub(crate) type FlowError = Failure;
 
-impl FlowError {
-    /// A state conflict (already paid, cancelled): a sandbox code, as no vendor publishes one.
-    fn conflict(message: String) -> Self {
-        FlowError {
-            code: 409,
-            message: format!("{message} (sandbox code 409)"),
-            data: Value::Null,
-        }
+/// A state conflict (already paid, cancelled): a sandbox code, as no vendor publishes one.
+fn conflict(message: String) -> FlowError {
+    Failure {
+        code: 409,
+        message: format!("{message} (sandbox code 409)"),
+        data: Value::Null,
     }
 }
 
@@ -159,12 +153,8 @@ impl Store {
         let mut orders = self.lock();
         match orders.get(id) {
             None => Err(respond::unknown_order(provider, id)),
-            Some(OrderStatus::Paid) => {
-                Err(FlowError::conflict(format!("order {id} is already paid")))
-            }
-            Some(OrderStatus::Cancelled) => {
-                Err(FlowError::conflict(format!("order {id} is cancelled")))
-            }
+            Some(OrderStatus::Paid) => Err(conflict(format!("order {id} is already paid"))),
+            Some(OrderStatus::Cancelled) => Err(conflict(format!("order {id} is cancelled"))),
             Some(OrderStatus::WaitingForPayment) => {
                 orders.insert(id.to_string(), OrderStatus::Paid);
                 Ok(if documents(op, "protocolPaySuccess") {
@@ -251,12 +241,12 @@ impl Store {
                     json!(true)
                 })
             }
-            Some(OrderStatus::Paid) => Err(FlowError::conflict(format!(
+            Some(OrderStatus::Paid) => Err(conflict(format!(
                 "order {id} is paid and cannot be cancelled"
             ))),
-            Some(OrderStatus::Cancelled) => Err(FlowError::conflict(format!(
-                "order {id} is already cancelled"
-            ))),
+            Some(OrderStatus::Cancelled) => {
+                Err(conflict(format!("order {id} is already cancelled")))
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! A local server that speaks every provider spec, for trying the SDK without a vendor account and for
 //! testing integrations offline.
 //!
-//! Built from the generated operation tables: every operation of every provider is served at
+//! Built from provider descriptions (the registry's by default, or any given at run time in
+//! [`SandboxConfig::providers`]): every operation of every provider is served at
 //! `/<provider><documented path>` (e.g. `http://127.0.0.1:PORT/pandapon/alibaba/order/pay/url`). Each request
 //! is checked — method (a 405 carries `Allow`), a JSON object body, signature against the configured test
 //! credentials, timestamp skew, then the operation's input JSON Schema (query values read as the type their
@@ -29,24 +30,13 @@ pub use respond::{AnswerSource, answer_source};
 pub use server::{Sandbox, SandboxConfig};
 pub use signer::SandboxSigner;
 
-use sourcing_runtime::operation::Provider;
-
-/// Every provider the sandbox serves.
-pub fn providers() -> &'static [&'static Provider] {
-    static PROVIDERS: &[&Provider] = &[
-        &pandapon::operations::PROVIDER,
-        &dajisaas::operations::PROVIDER,
-        &xportcn::operations::PROVIDER,
-    ];
-    PROVIDERS
-}
-
 /// What `sourcing sandbox` prints at startup: every provider's base URL and operation count, and the
-/// public test credentials of every credential style the providers use (access-key and app-key).
+/// public test credentials of each provider's credential kind.
 pub fn banner(addr: std::net::SocketAddr) -> String {
     use std::fmt::Write;
     let mut out = format!("sandbox listening on http://{addr}\n");
-    for p in providers() {
+    let providers = sourcing_registry::providers();
+    for p in providers {
         let _ = writeln!(
             out,
             "  {:<10} http://{addr}/{}  ({} operations)",
@@ -56,29 +46,30 @@ pub fn banner(addr: std::net::SocketAddr) -> String {
         );
     }
     out.push_str("test credentials (public, sandbox only):\n");
-    for p in providers() {
-        let vars = p.credentials.env_vars(p.env_prefix);
-        let values = credentials::values(p.credentials);
-        let pairs: Vec<String> = vars
+    for p in providers {
+        let kind = p.credentials.kind();
+        let pairs: Vec<String> = kind
+            .env_vars(p.env_prefix)
             .iter()
-            .zip(values)
-            .map(|(k, v)| format!("{k}={v}"))
+            .zip(kind.fields)
+            .map(|(k, f)| format!("{k}={}", f.sandbox))
             .collect();
         let _ = writeln!(out, "  {:<10} {}", p.name, pairs.join(" "));
     }
     out
 }
 
-/// Test credentials the sandbox accepts (and the quickstart and CLI `--sandbox` use).
+/// Test credentials the sandbox accepts (and the quickstart and CLI `--sandbox` use): the sandbox values
+/// of the runtime's credential kinds.
 pub mod credentials {
-    use sourcing_runtime::operation::CredentialStyle;
+    use sourcing_runtime::credentials::{ACCESS_KEY as ACCESS, APP_KEY as APP};
     use sourcing_runtime::{AccessKeyCredentials, AppKeyCredentials};
 
-    pub const ACCESS_KEY: &str = "sandbox-access-key";
-    pub const ACCESS_SECRET: &str = "sandbox-access-secret";
-    pub const USER_ID: &str = "2100007341207";
-    pub const APP_KEY: &str = "sandbox-app-key";
-    pub const APP_SECRET: &str = "sandbox-app-secret";
+    pub const ACCESS_KEY: &str = ACCESS.fields[0].sandbox;
+    pub const ACCESS_SECRET: &str = ACCESS.fields[1].sandbox;
+    pub const USER_ID: &str = ACCESS.fields[2].sandbox;
+    pub const APP_KEY: &str = APP.fields[0].sandbox;
+    pub const APP_SECRET: &str = APP.fields[1].sandbox;
 
     pub fn access_key() -> AccessKeyCredentials {
         AccessKeyCredentials::new(ACCESS_KEY, ACCESS_SECRET, USER_ID)
@@ -87,14 +78,6 @@ pub mod credentials {
     pub fn app_key() -> AppKeyCredentials {
         AppKeyCredentials::new(APP_KEY, APP_SECRET)
     }
-
-    /// The test values of a credential style, in the order of [`CredentialStyle::env_vars`].
-    pub fn values(style: CredentialStyle) -> &'static [&'static str] {
-        match style {
-            CredentialStyle::AccessKey => &[ACCESS_KEY, ACCESS_SECRET, USER_ID],
-            CredentialStyle::AppKey => &[APP_KEY, APP_SECRET],
-        }
-    }
 }
 
 #[cfg(test)]
@@ -102,7 +85,7 @@ mod tests {
     #[test]
     fn banner_shows_every_providers_test_credentials() {
         let text = super::banner(([127, 0, 0, 1], 8080).into());
-        for p in super::providers() {
+        for p in sourcing_registry::providers() {
             assert!(
                 text.contains(&format!("http://127.0.0.1:8080/{}", p.name)),
                 "{text}"

@@ -1,84 +1,38 @@
-//! Envelopes the way each provider writes them; success data from the published examples that conform to
-//! the response schema, or generated from it.
+//! Envelopes the way each provider writes them (its codec's `EnvelopeCodec::encode`); success data from the
+//! published examples that conform to the response schema, or generated from it.
 
-use crate::flows::FlowError;
 use crate::{generate, schema};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use sourcing_runtime::operation::{EnvelopeStyle, ExampleKind, Operation, Provider};
+use sourcing_runtime::Failure;
+use sourcing_runtime::operation::{ExampleKind, Operation, Provider};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-static REQUEST_SEQ: AtomicU64 = AtomicU64::new(1);
-
-fn request_id() -> String {
-    format!("sandbox{:025}", REQUEST_SEQ.fetch_add(1, Ordering::Relaxed))
+/// The provider's success envelope around `data`, as its codec writes it.
+pub(crate) fn success(provider: &Provider, data: Value) -> Value {
+    provider.envelope.codec().encode(Ok(data))
 }
 
-fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+/// The provider's failure envelope for this business failure.
+pub(crate) fn failure(provider: &Provider, failure: Failure) -> Value {
+    provider.envelope.codec().encode(Err(failure))
 }
 
-/// The provider's envelope around `data`.
-pub(crate) fn envelope(provider: &Provider, code: i64, message: &str, data: Value) -> Value {
-    match provider.envelope {
-        EnvelopeStyle::Pandapon => json!({
-            "requestId": request_id(),
-            "code": code,
-            "developId": "1023561483696472887",
-            "msg": message,
-            "data": data,
-        }),
-        EnvelopeStyle::Dajisaas => json!({
-            "code": code,
-            "message": message,
-            "data": data,
-            "timestamp": now_millis(),
-            "traceId": format!("{:012x}", REQUEST_SEQ.fetch_add(1, Ordering::Relaxed)),
-        }),
-    }
+/// The business failure for an order the sandbox does not know, naming the requested id: the one the
+/// provider's codec knows ([`sourcing_runtime::EnvelopeCodec::unknown_order`]; Dajisaas publishes code
+/// 1009 wrapping the 1688 error `4003`, the others publish none and get the sandbox's code 404).
+pub(crate) fn unknown_order(provider: &Provider, id: &str) -> Failure {
+    provider.envelope.codec().unknown_order(id)
 }
 
-/// The business failure for an order the sandbox does not know, naming the requested id.
-///
-/// Dajisaas publishes one order failure: code 1009 wrapping the 1688 error `4003` "订单信息不存在,请核对后重试"
-/// (order information does not exist), which the sandbox answers with. PandaPon and Xportcn publish no
-/// business code for it: the sandbox answers its own code 404, marked as such in the message.
-pub(crate) fn unknown_order(provider: &Provider, id: &str) -> FlowError {
-    match provider.envelope {
-        EnvelopeStyle::Dajisaas => FlowError {
-            code: 1009,
-            message: format!("订单信息不存在,请核对后重试 (order {id})"),
-            data: json!({"result": {
-                "success": false,
-                "errorInfo": format!("订单信息不存在,请核对后重试 (order {id})"),
-                "errorCode": "4003",
-            }}),
-        },
-        EnvelopeStyle::Pandapon => FlowError {
-            code: UNKNOWN_ORDER_SANDBOX_CODE,
-            message: format!(
-                "order {id} does not exist (sandbox code {UNKNOWN_ORDER_SANDBOX_CODE}; the vendor publishes none)"
-            ),
-            data: Value::Null,
-        },
-    }
-}
-
-/// The sandbox's own business code for an unknown order where the vendor publishes none.
-pub(crate) const UNKNOWN_ORDER_SANDBOX_CODE: i64 = 404;
-
-pub(crate) fn success_message(provider: &Provider) -> &'static str {
-    match provider.envelope {
-        EnvelopeStyle::Pandapon => "成功",
-        EnvelopeStyle::Dajisaas => "操作成功",
-    }
+/// `data` of an envelope in the provider's format.
+fn data_of(provider: &Provider, envelope: &Value) -> Value {
+    envelope
+        .get(provider.envelope.codec().data_field())
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 /// Where a success answer's `data` comes from.
@@ -105,7 +59,7 @@ pub fn answer_source(provider: &Provider, op: &'static Operation) -> AnswerSourc
 
 /// `data` for a success answer: the first published response example whose whole envelope validates
 /// against the operation's response schema (and decodes into its generated type); otherwise a value
-/// generated from the schema of `data`, seeded by the request (`seed`), so the same request gets the same
+/// generated from the schema of the envelope's payload member (the codec's `data_field`), seeded by the request (`seed`), so the same request gets the same
 /// answer. Without a response schema in the table: the first example that decodes, else the simplest value.
 ///
 /// A generated object answers the request's own identifiers: a top-level scalar of `data` named like a
@@ -126,7 +80,7 @@ pub(crate) fn success_data(
     let top = schema::flatten(&c.root, &c.root);
     let data_schema = top
         .get("properties")
-        .and_then(|p| p.get("data"))
+        .and_then(|p| p.get(provider.envelope.codec().data_field()))
         .cloned()
         .unwrap_or(Value::Bool(true));
     // Named after the operation: a bare string answer of `taobao_order_im_link` is a URL.
@@ -153,11 +107,7 @@ pub(crate) fn success_data(
         for (k, v) in echoed {
             candidate[k.as_str()] = v;
         }
-        if c.validator
-            .is_valid(&json!({"code": 200, "data": candidate.clone()}))
-            || c.validator
-                .is_valid(&envelope(provider, 200, "", candidate.clone()))
-        {
+        if c.validator.is_valid(&success(provider, candidate.clone())) {
             data = candidate;
         }
     }
@@ -245,8 +195,8 @@ fn conforming_example(
         if !c.validator.is_valid(&envelope) {
             return None;
         }
-        let data = envelope.get("data").cloned().unwrap_or(Value::Null);
-        let ours = self::envelope(provider, 200, "", data.clone());
+        let data = data_of(provider, &envelope);
+        let ours = success(provider, data.clone());
         (op.transcode_response)(ours.to_string().as_bytes()).ok()?;
         Some((e.name, data))
     });
@@ -263,10 +213,10 @@ fn fallback_data(provider: &Provider, op: &Operation) -> Value {
     let candidates = op
         .examples_of(ExampleKind::Response)
         .filter_map(|e| serde_json::from_str::<Value>(e.json).ok())
-        .map(|v| v.get("data").cloned().unwrap_or(Value::Null))
+        .map(|v| data_of(provider, &v))
         .chain([json!({}), json!([]), json!(true), Value::Null]);
     for data in candidates {
-        let body = envelope(provider, 200, "", data.clone());
+        let body = success(provider, data.clone());
         if (op.transcode_response)(body.to_string().as_bytes()).is_ok() {
             return data;
         }
@@ -283,10 +233,10 @@ pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
-/// A provider-style error: envelope `code` = the HTTP status, message naming what was wrong.
+/// A provider-style error: the business code is the HTTP status, the message names what was wrong.
 pub(crate) fn error(provider: &Provider, status: StatusCode, message: &str) -> Response {
     json_response(
         status,
-        &envelope(provider, status.as_u16() as i64, message, Value::Null),
+        &failure(provider, Failure::new(status.as_u16().into(), message)),
     )
 }

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use sourcing_runtime::operation::{Operation, Provider};
 use sourcing_runtime::signing::SigningSettings;
-use sourcing_runtime::{AccessKeyCredentials, AppKeyCredentials};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -20,10 +19,9 @@ use std::time::Duration;
 pub struct SandboxConfig {
     /// Where to listen (default `127.0.0.1:0`: a free loopback port).
     pub addr: SocketAddr,
-    /// The header-signed providers' accepted credentials.
-    pub access_key: AccessKeyCredentials,
-    /// The parameter-signed providers' accepted credentials.
-    pub app_key: AppKeyCredentials,
+    /// The providers served (default: the registry's). Signatures are verified by each operation's scheme
+    /// against the scheme's sandbox test credentials.
+    pub providers: Vec<&'static Provider>,
     /// Largest accepted distance between the request timestamp and server time (`None`: not checked, for
     /// tests with a fixed clock). The vendors document 600 s.
     pub max_clock_skew: Option<Duration>,
@@ -39,8 +37,7 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            access_key: crate::credentials::access_key(),
-            app_key: crate::credentials::app_key(),
+            providers: sourcing_registry::providers().to_vec(),
             max_clock_skew: Some(Duration::from_secs(600)),
             max_body_bytes: 1 << 20,
             signing: SigningSettings::default(),
@@ -73,8 +70,8 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
+            providers: config.providers.clone(),
             config,
-            providers: crate::providers().to_vec(),
             faults: Mutex::default(),
             hits: Mutex::default(),
             store: Store::default(),
@@ -99,8 +96,8 @@ impl Sandbox {
     pub async fn serve(config: SandboxConfig, faults: Vec<FaultRule>) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let state = Arc::new(State {
+            providers: config.providers.clone(),
             config,
-            providers: crate::providers().to_vec(),
             faults: Mutex::new(faults),
             hits: Mutex::default(),
             store: Store::default(),
@@ -290,7 +287,7 @@ fn checked_body(
     };
     // The body's shape first: every provider answers a missing or non-object JSON body with 400.
     let parsed = validate::parse_body(op, body).map_err(|r| refuse(StatusCode::BAD_REQUEST, r))?;
-    auth::verify(op.auth, headers, query, body, &state.config)
+    auth::verify(op, headers, query, body, &state.config)
         .map_err(|r| refuse(StatusCode::UNAUTHORIZED, r))?;
     validate::validate(op, query, parsed.as_ref())
         .map_err(|r| refuse(StatusCode::BAD_REQUEST, r))?;
@@ -319,14 +316,14 @@ fn answer(
     if let Some(serde_json::Value::Object(b)) = &parsed {
         asked.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    asked.retain(|k, _| !validate::credential_names(op.auth).contains(&k.as_str()));
+    asked.retain(|k, _| !op.auth.owns(k));
     let mut data = respond::success_data(provider, op, seed, &asked);
     let body = match state
         .store
         .apply(provider, op, query, parsed.as_ref(), &mut data)
     {
-        Ok(()) => respond::envelope(provider, 200, respond::success_message(provider), data),
-        Err(e) => respond::envelope(provider, e.code, &e.message, e.data),
+        Ok(()) => respond::success(provider, data),
+        Err(failure) => respond::failure(provider, failure),
     };
     respond::json_response(StatusCode::OK, &body)
 }
@@ -356,15 +353,13 @@ fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Respons
             }
             r
         }
-        Fault::Business { code, message } => respond::json_response(
-            StatusCode::OK,
-            &respond::envelope(provider, code, &message, serde_json::Value::Null),
-        ),
+        Fault::Business { code, message } => {
+            let failure = sourcing_runtime::Failure::new(code, message);
+            respond::json_response(StatusCode::OK, &respond::failure(provider, failure))
+        }
         Fault::TruncatedBody => {
-            let full = respond::envelope(
+            let full = respond::success(
                 provider,
-                200,
-                respond::success_message(provider),
                 respond::success_data(
                     provider,
                     op,
@@ -410,7 +405,7 @@ fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Respons
 fn signed_out(op: &Operation, query: &[(String, String)]) -> Vec<(String, String)> {
     query
         .iter()
-        .filter(|(k, _)| !validate::credential_names(op.auth).contains(&k.as_str()))
+        .filter(|(k, _)| !op.auth.owns(k))
         .cloned()
         .collect()
 }
@@ -419,7 +414,7 @@ fn signed_out_body(op: &Operation, body: &serde_json::Value) -> serde_json::Valu
     match body {
         serde_json::Value::Object(m) => serde_json::Value::Object(
             m.iter()
-                .filter(|(k, _)| !validate::credential_names(op.auth).contains(&k.as_str()))
+                .filter(|(k, _)| !op.auth.owns(k))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         ),

@@ -1,31 +1,40 @@
-//! A signer for talking to the sandbox: the built-in signers for every published scheme, plus the
-//! sandbox-only stand-in for [`AuthStyle::QueryTimestampSign`] (`/open/pp/logistics/*`), whose rule the
-//! vendors do not publish. Against a real provider, plug in the rule your account manager gives you.
+//! A signer for talking to the sandbox: every scheme of the served providers with its sandbox test
+//! credentials ([`sourcing_runtime::Scheme::sandbox_signer`]; a scheme whose rule the vendor does not
+//! publish signs with a stand-in only the sandbox accepts). Against a real provider, use the scheme's own
+//! signer or plug in the rule your account manager gives you.
 
-use sourcing_runtime::signing::{
-    Clock, SignContext, SignError, Signer, SystemClock, set_query_params,
-};
-use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AppKeySigner, AuthStyle};
+use sourcing_runtime::operation::{AuthStyle, Provider};
+use sourcing_runtime::signing::{SchemeSigners, SignContext, SignError, Signer, SigningSettings};
 
-#[derive(Debug, Clone)]
-pub struct SandboxSigner {
-    credentials: AccessKeyCredentials,
-    access_key: AccessKeySigner,
-    app_key: AppKeySigner,
-}
+#[derive(Debug)]
+pub struct SandboxSigner(Result<SchemeSigners, SignError>);
 
 impl SandboxSigner {
-    /// Signs as the sandbox's test account.
+    /// Signs as the sandbox's test account for every registered provider.
     pub fn new() -> Self {
-        Self::with(crate::credentials::access_key())
+        Self::for_providers(sourcing_registry::providers())
     }
 
-    pub fn with(credentials: AccessKeyCredentials) -> Self {
-        Self {
-            access_key: AccessKeySigner::new(credentials.clone()),
-            credentials,
-            app_key: AppKeySigner::new(crate::credentials::app_key()),
+    /// Signs as the sandbox's test account for these providers' schemes, under the default signing
+    /// variant (the one a default sandbox emulates).
+    pub fn for_providers(providers: &[&Provider]) -> Self {
+        Self::emulating(providers, &SigningSettings::default())
+    }
+
+    /// Signs as the sandbox's test account for these providers' schemes, under the signing variant
+    /// `settings` (the one the sandbox emulates, [`crate::SandboxConfig::signing`]).
+    pub fn emulating(providers: &[&Provider], settings: &SigningSettings) -> Self {
+        let mut schemes: Vec<AuthStyle> = Vec::new();
+        for p in providers {
+            for s in p.schemes() {
+                if !schemes.contains(&s) {
+                    schemes.push(s);
+                }
+            }
         }
+        Self(SchemeSigners::build(&schemes, |s| {
+            s.sandbox_signer(&s.credentials().sandbox_values(), settings)
+        }))
     }
 }
 
@@ -37,16 +46,18 @@ impl Default for SandboxSigner {
 
 impl Signer for SandboxSigner {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
-        match ctx.auth {
-            AuthStyle::QueryTimestampSign => {
-                // The sandbox's own rule (the real one is unpublished): `crate::auth::query_sign`.
-                let ts = SystemClock.now_millis().to_string();
-                let sign = crate::auth::query_sign(&ts, &self.credentials);
-                set_query_params(request, &[("timestamp", &ts), ("sign", &sign)]);
-                Ok(())
-            }
-            AuthStyle::AppKey => self.app_key.sign(request, ctx),
-            _ => self.access_key.sign(request, ctx),
-        }
+        self.0.as_ref().map_err(Clone::clone)?.sign(request, ctx)
+    }
+
+    fn sign_form(
+        &self,
+        request: &mut reqwest::Request,
+        fields: &[(&str, &str)],
+        ctx: &SignContext<'_>,
+    ) -> Result<(), SignError> {
+        self.0
+            .as_ref()
+            .map_err(Clone::clone)?
+            .sign_form(request, fields, ctx)
     }
 }

@@ -6,7 +6,6 @@
 use crate::schema::{self, flatten, types_of};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
-use sourcing_runtime::AuthStyle;
 use sourcing_runtime::operation::{Operation, Param, ParamLocation};
 
 /// The JSON body of `op`, which must be an object; `None` for operations without a body. Checked before
@@ -40,16 +39,6 @@ fn kind_name(v: &Value) -> &'static str {
     }
 }
 
-/// Parameters the signature scheme adds: checked by `auth`, not part of the operation's own input unless
-/// its schema declares them.
-pub(crate) fn credential_names(auth: AuthStyle) -> &'static [&'static str] {
-    match auth {
-        AuthStyle::AppKey => &["appKey", "appSecret", "sign", "requestTime"],
-        AuthStyle::QueryTimestampSign => &["timestamp", "sign"],
-        _ => &[],
-    }
-}
-
 /// Check query and body against `op`'s input schema; `Err` names the field and what is wrong.
 pub(crate) fn validate(
     op: &Operation,
@@ -67,7 +56,9 @@ pub(crate) fn validate(
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    let skip = |name: &str| credential_names(op.auth).contains(&name) && !props.contains_key(name);
+    // Parameters the signature scheme adds (`Scheme::params`, the one list) are checked by `auth`, not part
+    // of the operation's own input unless its schema declares them.
+    let skip = |name: &str| op.auth.owns(name) && !props.contains_key(name);
 
     let mut from_query = Map::new();
     for (k, v) in query {
@@ -258,7 +249,7 @@ mod tests {
         path: "/x",
         tag: "",
         summary: "",
-        auth: AuthStyle::AccessKeyV1,
+        auth: sourcing_runtime::AuthStyle::AccessKeyV1,
         effect: Effect::Write,
         idempotent: false,
         params: &[

@@ -12,12 +12,12 @@ use std::future::Future;
 /// A callback format: how one vendor's pushes look and how they are checked (named after the vendor).
 ///
 /// This is the one list of **callback formats**, not a second list of API providers: the API providers are
-/// described by the generated `operations::PROVIDER` statics (listed by `sourcing_sandbox::providers()`),
+/// described by the generated `operations::PROVIDER` statics (listed by `sourcing_registry::providers()`),
 /// whose specs say nothing about callbacks (the vendors publish them in separate message manuals, and the
 /// formats are hand-written here). The names agree with the API providers' names: `CallbackFormat::NAMES` is pinned
-/// against `sourcing_sandbox::providers()` by a test of the `sourcing` CLI, which takes its `--provider`
+/// against `sourcing_registry::providers()` by a test of the `sourcing` CLI, which takes its `--provider`
 /// values from that registry. This crate does not read the registry itself: it would then depend on every
-/// generated client (and the sandbox) to learn three names, for a receiver that needs none of them.
+/// generated client to learn three names, for a receiver that needs none of them.
 #[derive(Clone, Debug)]
 pub enum CallbackFormat {
     /// JSON `{messageType, messageBody, messagePlatform, timestamp}`; no signature is published.

@@ -22,17 +22,12 @@ impl ClientHooks<::sourcing_runtime::Runtime> for Client {
 }
 impl Client {
     /// A client for `base_url` (usually [`crate::PRODUCTION_BASE_URL`], or a sandbox) that signs every
-    /// request with `credentials` and applies the default [`::sourcing_runtime::RequestPolicy`].
+    /// request with `credentials` ([`crate::AppKeyCredentials`]) and applies the default [`::sourcing_runtime::RequestPolicy`].
     pub fn new(
         base_url: &str,
-        credentials: ::sourcing_runtime::AppKeyCredentials,
+        credentials: impl Into<::sourcing_runtime::CredentialValues>,
     ) -> Self {
-        Self::with_runtime(
-            base_url,
-            ::sourcing_runtime::Runtime::new(
-                ::sourcing_runtime::AppKeySigner::new(credentials),
-            ),
-        )
+        Self::with_runtime(base_url, rt::runtime_for(&PROVIDER, credentials))
     }
     /// A client with a custom runtime: your own [`::sourcing_runtime::Signer`] or request policy.
     pub fn with_runtime(base_url: &str, runtime: ::sourcing_runtime::Runtime) -> Self {
@@ -45,7 +40,7 @@ impl Client {
         Self,
         ::sourcing_runtime::credentials::MissingEnv,
     > {
-        let credentials = <::sourcing_runtime::AppKeyCredentials>::from_env("DAJISAAS")?;
+        let credentials = PROVIDER.credentials_from_env()?;
         let base_url = ::std::env::var("DAJISAAS_BASE_URL")
             .unwrap_or_else(|_| crate::PRODUCTION_BASE_URL.to_string());
         Ok(Self::new(&base_url, credentials))
@@ -60,9 +55,15 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&::serde_json::Value>,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::call_operation::<
-            ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
-        >(self.inner(), &PROVIDER, self.client(), self.baseurl(), operation, query, body)
+        rt::call_operation(
+                self.inner(),
+                &PROVIDER,
+                self.client(),
+                self.baseurl(),
+                operation,
+                query,
+                body,
+            )
             .await
     }
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
@@ -83,9 +84,14 @@ impl Client {
             body,
         };
         let default_auth = ::sourcing_runtime::AuthStyle::AppKey;
-        rt::call_raw::<
-            ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
-        >(self.inner(), &PROVIDER, default_auth, self.client(), self.baseurl(), raw)
+        rt::call_raw(
+                self.inner(),
+                &PROVIDER,
+                default_auth,
+                self.client(),
+                self.baseurl(),
+                raw,
+            )
             .await
     }
     /// `POST /alibaba/upload/image`, hand-written (progenitor cannot generate it): sends `form` as
@@ -95,15 +101,13 @@ impl Client {
         &self,
         form: impl Into<::sourcing_runtime::MultipartForm>,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        ::sourcing_runtime::Runtime::call_multipart::<
-            ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
-        >(
+        ::sourcing_runtime::Runtime::call_multipart(
                 self.inner(),
                 self.client(),
                 self.baseurl(),
                 ::sourcing_runtime::MultipartCall {
                     operation: "upload_image",
-                    provider: PROVIDER.name,
+                    provider: &PROVIDER,
                     method: reqwest::Method::POST,
                     path: "/alibaba/upload/image",
                     auth: ::sourcing_runtime::AuthStyle::AppKey,
@@ -119,15 +123,13 @@ impl Client {
         &self,
         form: impl Into<::sourcing_runtime::MultipartForm>,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        ::sourcing_runtime::Runtime::call_multipart::<
-            ::sourcing_runtime::DajisaasEnvelope<::serde_json::Value>,
-        >(
+        ::sourcing_runtime::Runtime::call_multipart(
                 self.inner(),
                 self.client(),
                 self.baseurl(),
                 ::sourcing_runtime::MultipartCall {
                     operation: "taobao_upload_image",
-                    provider: PROVIDER.name,
+                    provider: &PROVIDER,
                     method: reqwest::Method::POST,
                     path: "/taobao/upload/image",
                     auth: ::sourcing_runtime::AuthStyle::AppKey,

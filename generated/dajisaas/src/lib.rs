@@ -59,8 +59,8 @@ pub use client::{Client, ClientInfo, ResponseValue, builder, types};
 /// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).
 pub use sourcing_runtime::multipart;
 pub use sourcing_runtime::{
-    ApiError, AppKeyCredentials, AppKeyMode, AppKeySigner, Error, FailedItem, LenientId,
-    PartialFailure, RequestPolicy, RetryPolicy, Runtime, Secret,
+    ApiError, AppKeyCredentials, AppKeyMode, AppKeySigner, CredentialValues, Error, FailedItem,
+    LenientId, PartialFailure, RequestPolicy, RetryPolicy, Runtime, Secret,
 };
 
 /// The production base URL published by Dajisaas.

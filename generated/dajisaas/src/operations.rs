@@ -2,9 +2,10 @@
 
 //! The operation table: one row per spec operation (method, path, signing style, effect,
 //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
+#[allow(unused_imports)]
 use ::sourcing_runtime::operation::{
-    AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Example, ExampleKind, Operation,
-    Param, ParamKind, ParamLocation, Provider, transcode,
+    Effect, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider,
+    transcode,
 };
 /// `GET /alibaba/product/imageQuery`: Search 1688 products by image
 pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
@@ -13,7 +14,7 @@ pub static PRODUCT_IMAGE_QUERY: Operation = Operation {
     path: "/alibaba/product/imageQuery",
     tag: "1688 product search",
     summary: "Search 1688 products by image",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -82,7 +83,7 @@ pub static PRODUCT_FREIGHT_ESTIMATE: Operation = Operation {
     path: "/alibaba/product/freightEstimate",
     tag: "1688 product search",
     summary: "Estimate the domestic (China) freight of a 1688 offer",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -166,7 +167,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
     path: "/alibaba/createOrder/preview",
     tag: "1688 order",
     summary: "Preview a 1688 order (freight, discounts, checks)",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -223,7 +224,7 @@ pub static ORDER_CREATE: Operation = Operation {
     path: "/alibaba/trade/createCrossOrder",
     tag: "1688 order",
     summary: "Create a 1688 order",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -310,7 +311,7 @@ pub static ORDER_CANCEL: Operation = Operation {
     path: "/alibaba/trade/cancel",
     tag: "1688 order",
     summary: "Cancel a 1688 order",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -386,7 +387,7 @@ pub static ORDER_DETAIL: Operation = Operation {
     path: "/alibaba/trade/get/buyerView",
     tag: "1688 order",
     summary: "Get the details of a 1688 order (buyer view)",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -434,7 +435,7 @@ pub static ORDER_LIST: Operation = Operation {
     path: "/alibaba/trade/getBuyerOrderList",
     tag: "1688 order",
     summary: "List the buyer's 1688 orders",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -532,7 +533,7 @@ pub static ORDER_RECEIVE_CONFIRM: Operation = Operation {
     path: "/alibaba/trade/receiveGoods/confirm",
     tag: "1688 order",
     summary: "Confirm receipt of a 1688 order (buyer)",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -590,7 +591,7 @@ pub static PAY_URLS: Operation = Operation {
     path: "/alibaba/alipay/url/get",
     tag: "1688 pay",
     summary: "Get the cashier link to pay 1688 orders in a batch",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Pay,
     idempotent: true,
     params: &[
@@ -632,7 +633,7 @@ pub static PAY_PROTOCOL_PAY: Operation = Operation {
     path: "/alibaba/trade/pay/protocolPay/preparePay",
     tag: "1688 pay",
     summary: "Pay a 1688 order without password (Cheng E credit or Alipay)",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Pay,
     idempotent: false,
     params: &[
@@ -671,7 +672,7 @@ pub static TAOBAO_PAY_BATCH: Operation = Operation {
     path: "/taobao/purchase/order/batch/pay",
     tag: "Taobao pay",
     summary: "Pay up to 10 Taobao purchase orders",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Pay,
     idempotent: false,
     params: &[
@@ -714,7 +715,7 @@ pub static PRODUCT_KEYWORD_QUERY: Operation = Operation {
     path: "/alibaba/product/keywordQuery",
     tag: "1688 product search",
     summary: "Search 1688 products by keyword",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -795,7 +796,7 @@ pub static PRODUCT_DETAIL_QUERY: Operation = Operation {
     path: "/alibaba/product/queryProductDetail",
     tag: "1688 product search",
     summary: "Read a 1688 offer's details",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -849,7 +850,7 @@ pub static CATEGORY_GET: Operation = Operation {
     path: "/alibaba/category/get",
     tag: "1688 product search",
     summary: "Read a 1688 category and its children",
-    auth: AuthStyle::AppKey,
+    auth: ::sourcing_runtime::AuthStyle::AppKey,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -898,14 +899,16 @@ pub static OPERATIONS: &[&Operation] = &[
     #[cfg(feature = "unconfirmed-endpoints")]
     &CATEGORY_GET,
 ];
-/// This provider as described by its spec.
+/// This provider as described by its spec: name, title, base URL, credentials, envelope codec and the
+/// operation table with each operation's signing scheme. `sourcing-registry` lists it; the CLI,
+/// `sourcing mcp`, the sandbox and the tests serve and call every provider from such descriptions.
 pub static PROVIDER: Provider = Provider {
     name: "dajisaas",
     title: "Dajisaas",
     production_base_url: "https://openapi.dajisaas.com",
     env_prefix: "DAJISAAS",
-    envelope: EnvelopeStyle::Dajisaas,
-    credentials: CredentialStyle::AppKey,
+    envelope: ::sourcing_runtime::EnvelopeStyle::Dajisaas,
+    credentials: ::sourcing_runtime::CredentialStyle::AppKey,
     operations: &[
         &PRODUCT_IMAGE_QUERY,
         &PRODUCT_FREIGHT_ESTIMATE,

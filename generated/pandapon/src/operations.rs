@@ -2,9 +2,10 @@
 
 //! The operation table: one row per spec operation (method, path, signing style, effect,
 //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
+#[allow(unused_imports)]
 use ::sourcing_runtime::operation::{
-    AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Example, ExampleKind, Operation,
-    Param, ParamKind, ParamLocation, Provider, transcode,
+    Effect, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider,
+    transcode,
 };
 /// `GET /alibaba/order/pay/url`: Pay a 1688 order (password-free payment, or a payment link)
 pub static ORDER_PAY_URL: Operation = Operation {
@@ -13,7 +14,7 @@ pub static ORDER_PAY_URL: Operation = Operation {
     path: "/alibaba/order/pay/url",
     tag: "1688 order",
     summary: "Pay a 1688 order (password-free payment, or a payment link)",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Pay,
     idempotent: false,
     params: &[
@@ -57,7 +58,7 @@ pub static ORDER_BATCH_SUBMIT_TO_PAY: Operation = Operation {
     path: "/alibaba/order/batch/submit/to/pay",
     tag: "1688 order",
     summary: "Submit a batch of 1688 orders for payment",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Pay,
     idempotent: false,
     params: &[
@@ -111,7 +112,7 @@ pub static ORDER_PREVIEW_BATCH: Operation = Operation {
     path: "/alibaba/order/create/previewbatch",
     tag: "1688 order",
     summary: "Preview an order spanning several 1688 sellers",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -153,7 +154,7 @@ pub static ORDER_BATCH_CREATE: Operation = Operation {
     path: "/alibaba/order/batch/create",
     tag: "1688 order",
     summary: "Create 1688 orders for goods from several sellers",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -231,7 +232,7 @@ pub static ORDER_PREVIEW: Operation = Operation {
     path: "/alibaba/order/create/preview",
     tag: "1688 order",
     summary: "Preview a single-seller 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -273,7 +274,7 @@ pub static ORDER_CREATE: Operation = Operation {
     path: "/alibaba/order/create",
     tag: "1688 order",
     summary: "Create a single-seller 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -351,7 +352,7 @@ pub static ORDER_CANCEL: Operation = Operation {
     path: "/alibaba/order/cancel",
     tag: "1688 order",
     summary: "Cancel a 1688 order before payment",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -417,7 +418,7 @@ pub static ORDER_RECEIVE_GOODS: Operation = Operation {
     path: "/alibaba/order/receivegoods",
     tag: "1688 order",
     summary: "Confirm receipt of a 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -465,7 +466,7 @@ pub static ORDER_DETAIL: Operation = Operation {
     path: "/alibaba/order/detail",
     tag: "1688 order",
     summary: "Get the details of a 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -513,7 +514,7 @@ pub static GOODS_DETAIL: Operation = Operation {
     path: "/alibaba/product/detail/get",
     tag: "1688 goods",
     summary: "Get the details of a 1688 product",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -570,7 +571,7 @@ pub static GOODS_KEYWORD_SEARCH: Operation = Operation {
     path: "/alibaba/product/keywords/query",
     tag: "1688 goods",
     summary: "Search 1688 products by keyword",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -690,7 +691,7 @@ pub static GOODS_IMAGE_SEARCH: Operation = Operation {
     path: "/alibaba/product/image/query",
     tag: "1688 goods",
     summary: "Search 1688 products by image",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -828,7 +829,7 @@ pub static GOODS_STORE_SEARCH: Operation = Operation {
     path: "/alibaba/product/query/selleroffer",
     tag: "1688 goods",
     summary: "Search the products of one 1688 seller",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -957,7 +958,7 @@ pub static REFUND_INFO: Operation = Operation {
     path: "/alibaba/refund/info",
     tag: "1688 after-sales",
     summary: "Get the details of a 1688 after-sales order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -1005,7 +1006,7 @@ pub static REFUND_CREATE: Operation = Operation {
     path: "/alibaba/refund/detail/create",
     tag: "1688 after-sales",
     summary: "Open a 1688 refund or return request",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1125,7 +1126,7 @@ pub static REFUND_RETURN_GOODS: Operation = Operation {
     path: "/alibaba/refund/goods/return",
     tag: "1688 after-sales",
     summary: "Submit the return shipment of a 1688 refund",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1194,7 +1195,7 @@ pub static CART_CREATE_ORDER: Operation = Operation {
     path: "/alibaba/cart/create/order",
     tag: "1688 cart",
     summary: "Create 1688 orders from cart entries",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1296,7 +1297,7 @@ pub static CART_PREVIEW_ORDER: Operation = Operation {
     path: "/alibaba/cart/preview/order",
     tag: "1688 cart",
     summary: "Preview an order of 1688 cart entries",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -1344,7 +1345,7 @@ pub static CART_EDIT_QUANTITY: Operation = Operation {
     path: "/alibaba/cart/edit-quantity",
     tag: "1688 cart",
     summary: "Change the quantity of a 1688 cart entry",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1417,7 +1418,7 @@ pub static TAOBAO_GOODS_GET: Operation = Operation {
     path: "/open/product/get",
     tag: "taobao goods",
     summary: "Get a Taobao product by item id",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -1450,7 +1451,7 @@ pub static TAOBAO_GOODS_BATCH_CHECK: Operation = Operation {
     path: "/open/product/batch/check",
     tag: "taobao goods",
     summary: "Check several Taobao items (and SKUs) at once",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -1489,7 +1490,7 @@ pub static TAOBAO_GOODS_SOURCE_GET: Operation = Operation {
     path: "/open/product/source/get",
     tag: "taobao goods",
     summary: "Get the source data of a Taobao item",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -1537,7 +1538,7 @@ pub static TAOBAO_ORDER_CREATE: Operation = Operation {
     path: "/open/order",
     tag: "taobao order",
     summary: "Create a Taobao purchase order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1612,7 +1613,7 @@ pub static TAOBAO_ORDER_IM_LINK: Operation = Operation {
     path: "/open/order/page/link/get",
     tag: "taobao order",
     summary: "Get a Taobao IM (chat) link",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -1696,7 +1697,7 @@ pub static TAOBAO_REFUND_SUBMIT_MESSAGE: Operation = Operation {
     path: "/open/order/refund/submit/message",
     tag: "taobao after-sales",
     summary: "Add a message to a Taobao reverse (refund) order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1753,7 +1754,7 @@ pub static TAOBAO_CART_ADD: Operation = Operation {
     path: "/open/cart/add",
     tag: "taobao cart",
     summary: "Add a Taobao SKU to the cart",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1927,7 +1928,7 @@ pub static TAOBAO_CART_CREATE_ORDER: Operation = Operation {
     path: "/open/cart/create/order",
     tag: "taobao cart",
     summary: "Create a Taobao order from cart records",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -1986,7 +1987,7 @@ pub static ADDRESS_ADD_OR_UPDATE: Operation = Operation {
     path: "/open/address/addOrUpdate",
     tag: "foundations",
     summary: "Add or update a receiving address (v1, unconfirmed path)",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -2073,7 +2074,7 @@ pub static LOGISTICS_ORDER_FREIGHT_PREVIEW: Operation = Operation {
     path: "/open/pp/logistics/orderRenderFreight",
     tag: "warehouse logistics",
     summary: "Preview the overseas freight of an order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -2121,7 +2122,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
     path: "/open/pp/logistics/orderBookingFreight",
     tag: "warehouse logistics",
     summary: "Create an international logistics order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -2196,7 +2197,7 @@ pub static V2_ORDER_PAY_URL: Operation = Operation {
     path: "/v2/alibaba/order/pay/url",
     tag: "v2 1688 order",
     summary: "Pay a 1688 order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Pay,
     idempotent: false,
     params: &[
@@ -2235,7 +2236,7 @@ pub static V2_ORDER_BATCH_CREATE: Operation = Operation {
     path: "/v2/alibaba/order/batch/create",
     tag: "v2 1688 order",
     summary: "Create 1688 orders for goods from several sellers (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -2364,7 +2365,7 @@ pub static V2_ORDER_PAGE: Operation = Operation {
     path: "/v2/alibaba/order/page",
     tag: "v2 1688 order",
     summary: "List 1688 orders page by page (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[],
@@ -2387,7 +2388,7 @@ pub static V2_ORDER_PREVIEW: Operation = Operation {
     path: "/v2/alibaba/order/create/preview",
     tag: "v2 1688 order",
     summary: "Preview a 1688 order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -2435,7 +2436,7 @@ pub static V2_ORDER_CANCEL: Operation = Operation {
     path: "/v2/alibaba/order/cancel",
     tag: "v2 1688 order",
     summary: "Cancel a 1688 order before payment (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -2504,7 +2505,7 @@ pub static V2_GOODS_KEYWORD_SEARCH: Operation = Operation {
     path: "/v2/alibaba/product/keywords/query",
     tag: "v2 1688 goods",
     summary: "Search 1688 products by keyword (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -2624,7 +2625,7 @@ pub static V2_GOODS_IMAGE_SEARCH: Operation = Operation {
     path: "/v2/alibaba/product/image/query",
     tag: "v2 1688 goods",
     summary: "Search 1688 products by image (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -2762,7 +2763,7 @@ pub static V2_GOODS_STORE_SEARCH: Operation = Operation {
     path: "/v2/alibaba/product/query/selleroffer",
     tag: "v2 1688 goods",
     summary: "Search the products of one 1688 seller (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -2891,7 +2892,7 @@ pub static V2_REFUND_CREATE: Operation = Operation {
     path: "/v2/alibaba/refund/detail/create",
     tag: "v2 1688 after-sales",
     summary: "Open a 1688 refund or return request (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -3011,7 +3012,7 @@ pub static V2_CART_LIST: Operation = Operation {
     path: "/v2/alibaba/cart/list",
     tag: "v2 1688 cart",
     summary: "List the 1688 cart (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[],
@@ -3040,7 +3041,7 @@ pub static V2_TAOBAO_GOODS_GET: Operation = Operation {
     path: "/v2/taobao/product/get",
     tag: "v2 taobao goods",
     summary: "Get a Taobao product by item id (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -3073,7 +3074,7 @@ pub static V2_TAOBAO_GOODS_SEARCH: Operation = Operation {
     path: "/v2/taobao/product/item/search",
     tag: "v2 taobao goods",
     summary: "Search Taobao products by keyword (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -3139,7 +3140,7 @@ pub static V2_TAOBAO_ORDER_LOGISTICS_DETAIL: Operation = Operation {
     path: "/v2/taobao/order/logistics/detail/get",
     tag: "v2 taobao order",
     summary: "Get the logistics of a Taobao sub-order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -3178,7 +3179,7 @@ pub static V2_TAOBAO_REFUND_RENDER: Operation = Operation {
     path: "/v2/taobao/order/refund/render",
     tag: "v2 taobao after-sales",
     summary: "Render the refund form of a Taobao sub-order (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -3235,7 +3236,7 @@ pub static V2_TAOBAO_CART_ADD: Operation = Operation {
     path: "/v2/taobao/cart/add",
     tag: "v2 taobao cart",
     summary: "Add a Taobao SKU to the cart (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -3430,7 +3431,7 @@ pub static V2_ADDRESS_ADD_OR_UPDATE: Operation = Operation {
     path: "/v2/open/address/addOrUpdate",
     tag: "v2 foundations",
     summary: "Add or update a receiving address (v2)",
-    auth: AuthStyle::AccessKeyV2,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV2,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -3528,7 +3529,7 @@ pub static V2_LOGISTICS_FREIGHT_ESTIMATE: Operation = Operation {
     path: "/v2/open/pp/logistics/itemLogisticsPrice",
     tag: "v2 warehouse logistics",
     summary: "Estimate the overseas freight of one item (v2)",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -3650,14 +3651,16 @@ pub static OPERATIONS: &[&Operation] = &[
     &V2_ADDRESS_ADD_OR_UPDATE,
     &V2_LOGISTICS_FREIGHT_ESTIMATE,
 ];
-/// This provider as described by its spec.
+/// This provider as described by its spec: name, title, base URL, credentials, envelope codec and the
+/// operation table with each operation's signing scheme. `sourcing-registry` lists it; the CLI,
+/// `sourcing mcp`, the sandbox and the tests serve and call every provider from such descriptions.
 pub static PROVIDER: Provider = Provider {
     name: "pandapon",
     title: "PandaPon",
     production_base_url: "https://api.pandapon.com",
     env_prefix: "PANDAPON",
-    envelope: EnvelopeStyle::Pandapon,
-    credentials: CredentialStyle::AccessKey,
+    envelope: ::sourcing_runtime::EnvelopeStyle::Pandapon,
+    credentials: ::sourcing_runtime::CredentialStyle::AccessKey,
     operations: &[
         &ORDER_PAY_URL,
         &ORDER_BATCH_SUBMIT_TO_PAY,

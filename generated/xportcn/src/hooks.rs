@@ -22,17 +22,12 @@ impl ClientHooks<::sourcing_runtime::Runtime> for Client {
 }
 impl Client {
     /// A client for `base_url` (usually [`crate::PRODUCTION_BASE_URL`], or a sandbox) that signs every
-    /// request with `credentials` and applies the default [`::sourcing_runtime::RequestPolicy`].
+    /// request with `credentials` ([`crate::AccessKeyCredentials`]) and applies the default [`::sourcing_runtime::RequestPolicy`].
     pub fn new(
         base_url: &str,
-        credentials: ::sourcing_runtime::AccessKeyCredentials,
+        credentials: impl Into<::sourcing_runtime::CredentialValues>,
     ) -> Self {
-        Self::with_runtime(
-            base_url,
-            ::sourcing_runtime::Runtime::new(
-                ::sourcing_runtime::AccessKeySigner::new(credentials),
-            ),
-        )
+        Self::with_runtime(base_url, rt::runtime_for(&PROVIDER, credentials))
     }
     /// A client with a custom runtime: your own [`::sourcing_runtime::Signer`] or request policy.
     pub fn with_runtime(base_url: &str, runtime: ::sourcing_runtime::Runtime) -> Self {
@@ -45,9 +40,7 @@ impl Client {
         Self,
         ::sourcing_runtime::credentials::MissingEnv,
     > {
-        let credentials = <::sourcing_runtime::AccessKeyCredentials>::from_env(
-            "XPORTCN",
-        )?;
+        let credentials = PROVIDER.credentials_from_env()?;
         let base_url = ::std::env::var("XPORTCN_BASE_URL")
             .unwrap_or_else(|_| crate::PRODUCTION_BASE_URL.to_string());
         Ok(Self::new(&base_url, credentials))
@@ -62,9 +55,15 @@ impl Client {
         query: &[(&str, &str)],
         body: Option<&::serde_json::Value>,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::call_operation::<
-            ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
-        >(self.inner(), &PROVIDER, self.client(), self.baseurl(), operation, query, body)
+        rt::call_operation(
+                self.inner(),
+                &PROVIDER,
+                self.client(),
+                self.baseurl(),
+                operation,
+                query,
+                body,
+            )
             .await
     }
     /// Signed call to a path the spec does not describe (e.g. an endpoint the vendor told you about
@@ -85,9 +84,14 @@ impl Client {
             body,
         };
         let default_auth = ::sourcing_runtime::AuthStyle::AccessKeyV1;
-        rt::call_raw::<
-            ::sourcing_runtime::PandaponEnvelope<::serde_json::Value>,
-        >(self.inner(), &PROVIDER, default_auth, self.client(), self.baseurl(), raw)
+        rt::call_raw(
+                self.inner(),
+                &PROVIDER,
+                default_auth,
+                self.client(),
+                self.baseurl(),
+                raw,
+            )
             .await
     }
 }

@@ -59,8 +59,8 @@ pub mod operations;
 
 pub use client::{Client, ClientInfo, ResponseValue, builder, types};
 pub use sourcing_runtime::{
-    AccessKeyCredentials, ApiError, Error, FailedItem, LenientId, PartialFailure, RequestPolicy,
-    RetryPolicy, Runtime, Secret,
+    AccessKeyCredentials, ApiError, CredentialValues, Error, FailedItem, LenientId, PartialFailure,
+    RequestPolicy, RetryPolicy, Runtime, Secret,
 };
 
 /// The production base URL published by Xportcn.

@@ -2,9 +2,10 @@
 
 //! The operation table: one row per spec operation (method, path, signing style, effect,
 //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
+#[allow(unused_imports)]
 use ::sourcing_runtime::operation::{
-    AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Example, ExampleKind, Operation,
-    Param, ParamKind, ParamLocation, Provider, transcode,
+    Effect, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider,
+    transcode,
 };
 /// `POST /alibaba/ka/product/keywords/query`: Search 1688 products by keyword
 pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
@@ -13,7 +14,7 @@ pub static KA_PRODUCT_KEYWORDS_QUERY: Operation = Operation {
     path: "/alibaba/ka/product/keywords/query",
     tag: "KA product",
     summary: "Search 1688 products by keyword",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -46,7 +47,7 @@ pub static KA_ORDER_PREVIEW: Operation = Operation {
     path: "/alibaba/ka/order/create/preview",
     tag: "KA order",
     summary: "Preview a 1688 order (prices, freight) before creating it",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -128,7 +129,7 @@ pub static KA_ORDER_CREATE: Operation = Operation {
     path: "/alibaba/ka/order/create",
     tag: "KA order",
     summary: "Create a 1688 order",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -197,7 +198,7 @@ pub static KA_ORDER_PAY: Operation = Operation {
     path: "/alibaba/ka/order/pay",
     tag: "KA order",
     summary: "Pay a batch of 1688 orders",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Pay,
     idempotent: false,
     params: &[
@@ -246,7 +247,7 @@ pub static LOGISTICS_ORDER_BOOKING_FREIGHT: Operation = Operation {
     path: "/open/pp/logistics/orderBookingFreight",
     tag: "Warehouse logistics",
     summary: "Create an international logistics order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -315,7 +316,7 @@ pub static LOGISTICS_UPDATE_LOGISTIC_INFO: Operation = Operation {
     path: "/open/pp/logistics/updateLogisticInfo",
     tag: "Warehouse logistics",
     summary: "Update the domestic logistics information of an order",
-    auth: AuthStyle::QueryTimestampSign,
+    auth: ::sourcing_runtime::AuthStyle::QueryTimestampSign,
     effect: Effect::Write,
     idempotent: false,
     params: &[
@@ -367,7 +368,7 @@ pub static PRODUCT_RECOMMEND: Operation = Operation {
     path: "/open/product/recommend",
     tag: "Product",
     summary: "Recommended products, one page at a time",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -421,7 +422,7 @@ pub static PRODUCT_GET: Operation = Operation {
     path: "/open/product/get",
     tag: "Product",
     summary: "Read a product by its item id",
-    auth: AuthStyle::AccessKeyV1,
+    auth: ::sourcing_runtime::AuthStyle::AccessKeyV1,
     effect: Effect::Read,
     idempotent: true,
     params: &[
@@ -463,14 +464,16 @@ pub static OPERATIONS: &[&Operation] = &[
     #[cfg(feature = "unconfirmed-endpoints")]
     &PRODUCT_GET,
 ];
-/// This provider as described by its spec.
+/// This provider as described by its spec: name, title, base URL, credentials, envelope codec and the
+/// operation table with each operation's signing scheme. `sourcing-registry` lists it; the CLI,
+/// `sourcing mcp`, the sandbox and the tests serve and call every provider from such descriptions.
 pub static PROVIDER: Provider = Provider {
     name: "xportcn",
     title: "Xportcn",
     production_base_url: "https://www.xportcn.com/api",
     env_prefix: "XPORTCN",
-    envelope: EnvelopeStyle::Pandapon,
-    credentials: CredentialStyle::AccessKey,
+    envelope: ::sourcing_runtime::EnvelopeStyle::Pandapon,
+    credentials: ::sourcing_runtime::CredentialStyle::AccessKey,
     operations: &[
         &KA_PRODUCT_KEYWORDS_QUERY,
         &KA_ORDER_PREVIEW,

@@ -10,8 +10,8 @@
 //!   integers without a format beyond i64).
 
 use serde_json::{Map, Value, json};
+use sourcing_runtime::Runtime;
 use sourcing_runtime::operation::{ExampleKind, Operation, ParamLocation, Provider};
-use sourcing_runtime::{AuthStyle, Runtime};
 use sourcing_sandbox::{AnswerSource, Sandbox, SandboxSigner};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -29,11 +29,7 @@ fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
 
 /// Names the signature scheme adds (published request examples carry empty `appKey`/`appSecret`).
 fn credential(op: &Operation, name: &str) -> bool {
-    match op.auth {
-        AuthStyle::AppKey => ["appKey", "appSecret", "sign", "requestTime"].contains(&name),
-        AuthStyle::QueryTimestampSign => ["timestamp", "sign"].contains(&name),
-        _ => false,
-    }
+    op.auth.owns(name)
 }
 
 fn text(v: &Value) -> String {
@@ -176,7 +172,7 @@ async fn call(
 async fn every_operation_answers_what_its_response_schema_allows() {
     let sandbox = Sandbox::start().await.unwrap();
     let mut report: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations {
             let (query, body) = inputs(op);
             // The sandbox pays, cancels and reads only orders it knows.
@@ -230,7 +226,7 @@ async fn every_operation_answers_what_its_response_schema_allows() {
             "{name}: every operation has a response schema"
         );
     }
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         assert_eq!(
             report[provider.name][0],
             provider.operations.len(),
@@ -295,7 +291,7 @@ fn props(op: &Operation) -> (Value, Map<String, Value>) {
 async fn null_is_refused_exactly_where_the_schema_refuses_it() {
     let sandbox = Sandbox::start().await.unwrap();
     let (mut refused, mut accepted, mut required_nullable) = (0, 0, 0);
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations {
             let base = generated_input(op);
             let referee = validator(op.input_schema);
@@ -346,7 +342,7 @@ async fn null_is_refused_exactly_where_the_schema_refuses_it() {
 async fn integer_ranges_follow_format_and_minimum() {
     let sandbox = Sandbox::start().await.unwrap();
     let (mut checked, mut minimums, mut ids) = (0, 0, 0);
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations {
             let base = generated_input(op);
             let (_, props) = props(op);
@@ -457,7 +453,7 @@ async fn integer_ranges_follow_format_and_minimum() {
 async fn non_object_bodies_are_400_for_every_provider() {
     let sandbox = Sandbox::start().await.unwrap();
     let mut seen = BTreeMap::new();
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations.iter().filter(|o| o.has_body) {
             let (query, _) = inputs(op);
             for bad in ["[]", "1", "\"text\"", "null", "{not json"] {
@@ -489,7 +485,7 @@ const JSON_IN_STRING: &[&str] = &["sort", "params", "receiver", "orderLineList",
 async fn json_in_string_fields_accept_empty_and_refuse_non_json() {
     let sandbox = Sandbox::start().await.unwrap();
     let (mut empty, mut marked) = (0, 0);
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations {
             let base = generated_input(op);
             let referee = validator(op.input_schema);
@@ -532,7 +528,7 @@ async fn json_in_string_fields_accept_empty_and_refuse_non_json() {
 async fn named_cases() {
     let sandbox = Sandbox::start().await.unwrap();
     let find = |provider: &str, id: &str| {
-        let p = sourcing_sandbox::providers()
+        let p = sourcing_registry::providers()
             .iter()
             .copied()
             .find(|p| p.name == provider)
@@ -597,7 +593,7 @@ async fn named_cases() {
 #[tokio::test]
 async fn method_not_allowed_carries_allow() {
     let sandbox = Sandbox::start().await.unwrap();
-    let p = sourcing_sandbox::providers()[0];
+    let p = sourcing_registry::providers()[0];
     let op = p.find("order_pay_url").unwrap();
     let answer = send(&sandbox, p, op, "DELETE", &[], None, true).await;
     assert_eq!(answer.status, 405);
@@ -610,7 +606,7 @@ async fn method_not_allowed_carries_allow() {
 #[tokio::test]
 async fn order_flow_answers_keep_to_the_schemas() {
     let sandbox = Sandbox::start().await.unwrap();
-    let p = sourcing_sandbox::providers()
+    let p = sourcing_registry::providers()
         .iter()
         .copied()
         .find(|p| p.name == "pandapon")

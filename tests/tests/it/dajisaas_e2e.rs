@@ -8,7 +8,8 @@
 use dajisaas::multipart::ImageUpload;
 use dajisaas::{Client, types};
 use serde_json::{Value, json};
-use sourcing_runtime::signing::{FixedClock, SIGNER_PARAMS, app_key_signature};
+use sourcing_runtime::AuthStyle;
+use sourcing_runtime::signing::{FixedClock, app_key_signature};
 use sourcing_runtime::{
     AppKeyCredentials, AppKeyMode, AppKeySigner, Error, LenientId, RequestPolicy, RetryPolicy,
     Runtime,
@@ -80,7 +81,7 @@ fn assert_signed_query(r: &Captured, form: &[(String, String)]) -> Vec<(String, 
     assert!(pairs.contains(&("appKey".into(), KEY.into())));
     pairs
         .into_iter()
-        .filter(|(k, _)| !SIGNER_PARAMS.contains(&k.as_str()))
+        .filter(|(k, _)| !AuthStyle::AppKey.owns(k))
         .collect()
 }
 

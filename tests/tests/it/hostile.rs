@@ -12,7 +12,7 @@ use sourcing_runtime::{AccessKeyCredentials, Error};
 use sourcing_tests::MockServer;
 
 fn all_operations() -> Vec<&'static Operation> {
-    sourcing_sandbox::providers()
+    sourcing_registry::providers()
         .iter()
         .flat_map(|p| p.operations.iter().copied())
         .collect()
@@ -348,7 +348,7 @@ async fn sandbox_answers_hostile_requests_with_200_or_400() {
         json!(""),
     ];
     let (mut runs, mut refused) = (0u64, 0u64);
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations.iter().filter(|o| o.has_body) {
             let Some(example) = op.examples_of(ExampleKind::Request).next() else {
                 continue;

@@ -1,6 +1,8 @@
 //! Every workspace-level test in one binary: each module was a test binary of its own, and each linked all
 //! three generated crates; one binary links them once (issue 13). Shared setup lives in `sourcing_tests`.
 
+#[path = "../../fixtures/providers/acme/test.rs"]
+mod acme;
 mod conformance;
 mod dajisaas_e2e;
 mod drift;

@@ -8,7 +8,7 @@ use sourcing_runtime::operation::{ExampleKind, ParamLocation, Provider};
 
 /// The one provider registry.
 fn providers() -> impl Iterator<Item = &'static Provider> {
-    sourcing_sandbox::providers().iter().copied()
+    sourcing_registry::providers().iter().copied()
 }
 
 fn compile(what: &str, schema: &Value) -> jsonschema::Validator {
@@ -123,9 +123,7 @@ fn published_request_bodies_are_valid_inputs() {
                 };
                 let input: serde_json::Map<String, Value> = body
                     .into_iter()
-                    .filter(|(k, _)| {
-                        !sourcing_runtime::signing::SIGNER_PARAMS.contains(&k.as_str())
-                    })
+                    .filter(|(k, _)| !sourcing_runtime::AuthStyle::AppKey.owns(k))
                     .map(|(k, v)| {
                         let name = op
                             .params

@@ -5,6 +5,7 @@
 //! Every runtime here runs on a [`VirtualTimer`]: backoff sleeps return at once and advance a virtual clock,
 //! so attempt counts and waits are exact and no test waits on the wall clock for a retry.
 
+use pandapon::operations::PROVIDER;
 use serde_json::Value;
 use sourcing_runtime::operation::{AuthStyle, Effect, Operation, transcode};
 use sourcing_runtime::signing::{Clock, RandomNonce};
@@ -48,8 +49,14 @@ fn op(read: bool) -> Operation {
 struct Ticking(AtomicU64);
 
 impl Clock for Ticking {
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
     fn now_millis(&self) -> u64 {
         1_700_000_000_000 + self.0.fetch_add(1, Ordering::Relaxed)
+    }
+    fn sleep(&self, _: Duration) -> sourcing_runtime::time::Sleep {
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -81,7 +88,7 @@ const OK: &str = r#"{"code":200,"msg":"ok","data":{"n":1}}"#;
 
 async fn call(rt: &Runtime, server: &MockServer, op: &Operation) -> Result<Value, Error> {
     let client = rt.http_client();
-    rt.call_operation::<Env>(&client, &server.base_url, op, &[], None)
+    rt.call_operation(&client, &server.base_url, &PROVIDER, op, &[], None)
         .await
 }
 
@@ -159,6 +166,9 @@ impl Timer for SlowFirstAttempt {
         }
         now
     }
+    fn now_millis(&self) -> u64 {
+        self.0.now_millis()
+    }
     fn sleep(&self, duration: Duration) -> sourcing_runtime::time::Sleep {
         self.0.sleep(duration)
     }
@@ -225,9 +235,10 @@ async fn retry_after_is_honoured_within_the_time_budget() {
     })
     .with_timer(timer.clone());
     let client = rt.http_client();
-    rt.call_operation::<Env>(
+    rt.call_operation(
         &client,
         &sandbox.base_url("pandapon"),
+        &PROVIDER,
         &read,
         &[("orderId", "1")],
         None,
@@ -258,9 +269,10 @@ async fn retry_after_is_honoured_within_the_time_budget() {
         ..RequestPolicy::default()
     });
     let err = rt
-        .call_operation::<Env>(
+        .call_operation(
             &client,
             &sandbox.base_url("pandapon"),
+            &PROVIDER,
             &read,
             &[("orderId", "1")],
             None,
@@ -300,9 +312,10 @@ async fn dropped_connections_are_retried_only_for_reads() {
             ..*real
         };
         let r = rt
-            .call_operation::<Env>(
+            .call_operation(
                 &client,
                 &sandbox.base_url("pandapon"),
+                &PROVIDER,
                 &o,
                 &[("orderId", "1")],
                 None,

@@ -112,7 +112,7 @@ async fn call(
 async fn every_operation_of_every_provider_is_answered() {
     let sandbox = Sandbox::start().await.unwrap();
     let mut answered = 0;
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations {
             let rt =
                 Runtime::new(sourcing_sandbox::SandboxSigner::new()).with_policy(fast_policy());

@@ -304,7 +304,7 @@ fn no_valid_request_is_refused_and_no_invalid_one_accepted() {
         http: &http,
     };
     let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider.operations {
             let schema: Value = serde_json::from_str(op.input_schema).unwrap();
             let validator = jsonschema::draft202012::new(&schema).unwrap();
@@ -353,7 +353,7 @@ fn no_valid_request_is_refused_and_no_invalid_one_accepted() {
         valid += t.valid;
         invalid += t.invalid;
     }
-    let ops: usize = sourcing_sandbox::providers()
+    let ops: usize = sourcing_registry::providers()
         .iter()
         .map(|p| p.operations.len())
         .sum();
@@ -374,7 +374,7 @@ fn query_signed_operations_check_the_sandbox_rule() {
         http: &http,
     };
     let mut checked = 0;
-    for provider in sourcing_sandbox::providers() {
+    for provider in sourcing_registry::providers() {
         for op in provider
             .operations
             .iter()

@@ -5,36 +5,15 @@
 use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
 use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, Runtime};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const SECRET: &str = "S3cr3t-access-secret-value";
 const TS: u64 = 1_715_669_977_082;
 const NONCE: &str = "abcdefghijklmnopqrstuvwxyz012345";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_in_logs_debug_or_errors() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = sourcing_tests::LogCapture::install(tracing::Level::TRACE);
 
     let sandbox = Sandbox::start_with(sourcing_sandbox::SandboxConfig {
         max_clock_skew: None,
@@ -131,6 +110,17 @@ async fn no_secret_in_logs_debug_or_errors() {
         .await
         .unwrap_err();
     seen.push(format!("{e:?} {e}"));
+    // The untyped raw path (its span names the provider, like every call's).
+    let e = client
+        .call_raw(
+            reqwest::Method::GET,
+            "/alibaba/order/pay/url",
+            &[("orderId", "1")],
+            None,
+        )
+        .await
+        .unwrap_err();
+    seen.push(format!("{e:?} {e}"));
     // Transport error.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -141,7 +131,7 @@ async fn no_secret_in_logs_debug_or_errors() {
     let e = dead.order_pay_url().order_id("1").send().await.unwrap_err();
     seen.push(format!("{e:?} {e}"));
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     if std::env::var_os("SHOW_LOGS").is_some() {
         println!("{logs}");
     }
@@ -149,6 +139,16 @@ async fn no_secret_in_logs_debug_or_errors() {
         logs.contains("order_pay_url"),
         "tracing captured the calls: {logs}"
     );
+    // Untyped calls (`call_operation`, `call_raw`) name their provider in the span too (they once recorded
+    // an empty one).
+    for operation in ["v2_taobao_goods_get", "call_raw"] {
+        let closed = logs
+            .lines()
+            // The last: the untyped `call_operation` follows the typed call of the same operation.
+            .rfind(|l| l.contains(&format!("operation=\"{operation}\"")) && l.contains("close"))
+            .unwrap_or_else(|| panic!("no closed span of {operation}: {logs}"));
+        assert!(closed.contains("provider=\"pandapon\""), "{closed}");
+    }
     // Trace level really was captured: one span per call with its fields, retries as events, request
     // lines, headers (values redacted) and response bodies.
     for expected in [

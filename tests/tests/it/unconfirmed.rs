@@ -37,7 +37,7 @@ const UNCONFIRMED: &[(&str, &str, &str, &str)] = &[
 
 #[test]
 fn the_operation_table_labels_exactly_the_unconfirmed_operations() {
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         for op in p.operations {
             let expected = UNCONFIRMED
                 .iter()

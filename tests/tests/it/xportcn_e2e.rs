@@ -366,14 +366,12 @@ fn my_sign(timestamp: &str) -> String {
 
 impl Signer for MySigner {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
-        match ctx.auth {
-            AuthStyle::QueryTimestampSign => {
-                let ts = TS.to_string();
-                set_query_params(request, &[("timestamp", &ts), ("sign", &my_sign(&ts))]);
-                Ok(())
-            }
-            _ => self.headers.sign(request, ctx),
+        if ctx.auth != AuthStyle::QueryTimestampSign {
+            return self.headers.sign(request, ctx);
         }
+        let ts = TS.to_string();
+        set_query_params(request, &[("timestamp", &ts), ("sign", &my_sign(&ts))]);
+        Ok(())
     }
 }
 

@@ -173,7 +173,7 @@ fn batch_data<'a>(
     envelope: &str,
 ) -> OpResult<(&'a str, &'a Schema)> {
     let data_name = component(cx.openapi, envelope)
-        .and_then(envelope_parts)
+        .and_then(|s| envelope_parts(s, cx.payload))
         .and_then(|d| match d {
             ReferenceOr::Reference { reference } => reference.strip_prefix(SCHEMA_REF_PREFIX),
             ReferenceOr::Item(_) => None,

@@ -21,6 +21,8 @@ pub(super) struct OpContext<'a> {
     /// JSON pointer of the operation (`/paths/~1a/get`).
     pub ptr: &'a str,
     pub openapi: &'a OpenAPI,
+    /// The envelope's payload member ([`crate::spec::SourcingMeta::payload`]).
+    pub payload: &'a str,
     /// Envelope component name -> Rust type of its `data`.
     pub envelope_data: &'a [(String, String)],
 }

@@ -18,7 +18,7 @@ fn buyer(sandbox: &Sandbox, provider: Provider) -> Buyer {
 
 /// Requests the sandbox received, all providers and operations together.
 fn requests(sandbox: &Sandbox) -> u64 {
-    let mut ids: Vec<&str> = sourcing_sandbox::providers()
+    let mut ids: Vec<&str> = sourcing_registry::providers()
         .iter()
         .flat_map(|p| p.operations.iter().map(|op| op.id))
         .collect();

@@ -28,7 +28,7 @@ mod workflow;
 
 pub use confirm::{Clock, ManualClock, SystemClock};
 pub use guard::{Guard, Guards};
-pub use operations::tool_name;
+pub use operations::{tool, tool_name};
 
 use crate::backend::{Backend, Endpoint, Flag, providers};
 use crate::subcommand::{Run, Subcommand};

@@ -309,7 +309,9 @@ fn payment_result(
     }
 }
 
-fn tool(
+/// The MCP tool of one operation: its name, description (effect, target, evidence), input schema and
+/// annotations; any provider's operation, built-in or given at run time.
+pub fn tool(
     name: &str,
     provider: &Provider,
     op: &Operation,

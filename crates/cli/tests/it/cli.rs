@@ -26,7 +26,7 @@ fn help_lists_every_provider_and_operation() {
     let out = sourcing(&["--help"], &[]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         assert!(help.contains(p.name), "{} missing from --help", p.name);
         let out = sourcing(&[p.name, "--help"], &[]);
         let sub = text(&out.stdout);
@@ -58,7 +58,7 @@ fn help_lists_every_provider_and_operation() {
 #[test]
 fn help_marks_unconfirmed_operations() {
     let mut marked = 0;
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         let list = text(&sourcing(&[p.name, "--help"], &[]).stdout);
         for op in p.operations {
             let name = op.id.replace('_', "-");
@@ -277,7 +277,7 @@ async fn transport_and_business_errors_have_their_own_exit_codes() {
 /// registry. A provider that publishes no callbacks is in the registry only.
 #[test]
 fn webhooks_providers_are_the_registrys_providers() {
-    let registry: Vec<&str> = sourcing_sandbox::providers()
+    let registry: Vec<&str> = sourcing_registry::providers()
         .iter()
         .map(|p| p.name)
         .collect();
@@ -359,7 +359,7 @@ fn webhooks_receiver_prints_callbacks_and_acknowledges() {
 /// documented limits are refused before sending (exit 6).
 #[test]
 fn every_provider_is_callable_and_limits_are_checked() {
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         let op = p
             .operations
             .iter()
@@ -476,7 +476,7 @@ fn verbose_logs_calls_without_secrets() {
 /// `body_refundId`).
 #[test]
 fn every_operation_help_renders_with_distinct_flags() {
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         for op in p.operations {
             let out = sourcing(&[p.name, &op.id.replace('_', "-"), "--help"], &[]);
             assert_eq!(

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 
 /// The tool names every provider's operations give at `guard`.
 fn names_at(guards: &[Guard]) -> BTreeSet<String> {
-    sourcing_sandbox::providers()
+    sourcing_registry::providers()
         .iter()
         .flat_map(|p| p.operations.iter().map(move |op| (p, op)))
         .filter(|(_, op)| guards.contains(&Guard::of(op)))
@@ -26,7 +26,7 @@ fn names_at(guards: &[Guard]) -> BTreeSet<String> {
 /// The providers' toolsets (every operation), without the workflow.
 fn provider_toolsets() -> Option<BTreeSet<String>> {
     Some(
-        sourcing_sandbox::providers()
+        sourcing_registry::providers()
             .iter()
             .map(|p| p.name.to_string())
             .collect(),
@@ -38,7 +38,7 @@ fn operation_names<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<Str
     names
         .into_iter()
         .filter(|n| {
-            sourcing_sandbox::providers()
+            sourcing_registry::providers()
                 .iter()
                 .any(|p| n.starts_with(&format!("{}_", p.name)))
         })
@@ -83,7 +83,7 @@ fn structured(result: &CallToolResult) -> &Value {
 
 /// The published request example of an operation, as tool arguments.
 fn request_example(provider: &str, op: &str) -> Value {
-    let provider = sourcing_sandbox::providers()
+    let provider = sourcing_registry::providers()
         .iter()
         .find(|p| p.name == provider)
         .unwrap();
@@ -139,7 +139,7 @@ async fn default_guard_lists_read_only_tools_with_valid_schemas() {
         .collect();
     assert_eq!(names.len(), tools.len(), "tool names are unique");
     assert_eq!(names, names_at(&[Guard::Read]));
-    let total: usize = sourcing_sandbox::providers()
+    let total: usize = sourcing_registry::providers()
         .iter()
         .map(|p| p.operations.len())
         .sum();
@@ -148,7 +148,7 @@ async fn default_guard_lists_read_only_tools_with_valid_schemas() {
         total - names_at(&[Guard::Write, Guard::Payment]).len(),
         "the operation table minus the guarded ones"
     );
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         assert!(
             tools
                 .iter()
@@ -587,7 +587,7 @@ async fn unconfirmed_operations_are_marked_in_their_tool_description() {
         .expect("server starts");
     let tools = server.reachable_tools();
     let mut marked = 0;
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         for op in p
             .operations
             .iter()

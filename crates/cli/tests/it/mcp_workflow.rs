@@ -263,7 +263,7 @@ async fn enabling_a_toolset_lists_its_tools_and_sends_list_changed() {
         .iter()
         .filter(|n| n.starts_with("xportcn_"))
         .collect();
-    let reads = sourcing_sandbox::providers()
+    let reads = sourcing_registry::providers()
         .iter()
         .find(|p| p.name == "xportcn")
         .unwrap()

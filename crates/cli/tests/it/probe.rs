@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 fn provider(name: &str) -> &'static Provider {
-    sourcing_sandbox::providers()
+    sourcing_registry::providers()
         .iter()
         .copied()
         .find(|p| p.name == name)
@@ -26,7 +26,7 @@ fn received(backend: &Backend) -> (u64, u64) {
     let sandbox = backend.embedded_sandbox().unwrap();
     let mut ids = BTreeSet::new();
     let (mut all, mut writes) = (0, 0);
-    for p in sourcing_sandbox::providers() {
+    for p in sourcing_registry::providers() {
         for op in p.operations {
             if ids.insert(op.id) {
                 let hits = sandbox.hits(op.id);

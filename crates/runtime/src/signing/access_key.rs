@@ -12,14 +12,94 @@
 //! both the headers and the signed string by default ([`V2Nonce`]: the one fully published v2 page lists it
 //! as optional, so "sent and signed" is a named variant).
 
+use super::scheme::{Received, Scheme, SchemeParam, Verification};
 use super::{
-    Clock, NonceSource, SignContext, SignError, Signer, TimestampUnit, Variant, upper_hex,
+    Clock, NonceSource, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant,
+    upper_hex,
 };
-use crate::credentials::AccessKeyCredentials;
+use crate::credentials::{ACCESS_KEY, AccessKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
 use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
+
+/// The header scheme as a [`Scheme`]: `AccessKeyV1` (with `nonce-str`) and `AccessKeyV2` (without, unless
+/// the [`V2Nonce::Signed`] variant is chosen). The open readings (timestamp unit, v2 nonce) are
+/// [`AccessKeySettings`], handed in by [`SigningSettings`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessKeyScheme {
+    name: &'static str,
+    nonce: bool,
+}
+
+impl AccessKeyScheme {
+    /// `AccessKeyV1`: headers `access-key`, `timestamp`, `nonce-str`, `user-id`, `signature`.
+    pub const V1: Self = Self {
+        name: "AccessKeyV1",
+        nonce: true,
+    };
+    /// `AccessKeyV2`: as V1 without `nonce-str` (PandaPon v2 pages).
+    pub const V2: Self = Self {
+        name: "AccessKeyV2",
+        nonce: false,
+    };
+}
+
+impl Scheme for AccessKeyScheme {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn credentials(&self) -> &'static CredentialKind {
+        &ACCESS_KEY
+    }
+
+    /// Headers only: the scheme adds no query or body parameter (every header value but a few harmless
+    /// ones is redacted in logs anyway).
+    fn params(&self) -> &'static [SchemeParam] {
+        &[]
+    }
+
+    fn signer(
+        &self,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Result<Arc<dyn Signer>, SignError> {
+        let [key, secret, user] = credentials.exactly(&ACCESS_KEY).map_err(SignError)?;
+        let credentials = AccessKeyCredentials::new(key, secret, user);
+        Ok(Arc::new(
+            AccessKeySigner::new(credentials).with_settings(settings.access_key),
+        ))
+    }
+
+    /// Verified under the settings' variant: the timestamp in its unit, `nonce-str` for v1 and, with
+    /// [`V2Nonce::Signed`], for v2.
+    fn verify(&self, request: &Received<'_>, against: &Verification<'_>) -> Result<(), String> {
+        let [key, secret, user] = against.credentials.exactly(&ACCESS_KEY)?;
+        let access_key = request.header("access-key")?;
+        if access_key != key {
+            return Err(format!("unknown access-key {access_key:?}"));
+        }
+        let timestamp = request.header("timestamp")?;
+        let emulated = against.settings.access_key;
+        against.check_timestamp(timestamp, Some(emulated.timestamp_unit))?;
+        let nonce = match self.nonce || emulated.v2_nonce == V2Nonce::Signed {
+            true => Some(request.header("nonce-str")?),
+            false => None,
+        };
+        let user_id = request.header("user-id")?;
+        if user_id != user {
+            return Err(format!(
+                "user-id {user_id:?} does not belong to this access-key"
+            ));
+        }
+        let signature = request.header("signature")?;
+        if signature != access_key_signature(access_key, timestamp, nonce, secret) {
+            return Err("signature mismatch".into());
+        }
+        Ok(())
+    }
+}
 
 /// `UPPER(HEX(MD5(access_key + timestamp + nonce + secret)))`; `nonce` is `None` for v2.
 pub fn access_key_signature(
@@ -136,16 +216,17 @@ fn header(value: &str, what: &str) -> Result<HeaderValue, SignError> {
 
 impl Signer for AccessKeySigner {
     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
-        let with_nonce = match ctx.auth {
-            AuthStyle::AccessKeyV1 => true,
-            AuthStyle::AccessKeyV2 => self.settings.v2_nonce == V2Nonce::Signed,
-            AuthStyle::QueryTimestampSign => return Err(SignError::query_sign_rule_unpublished()),
-            other => {
-                return Err(SignError(format!(
-                    "{}: the access-key signer cannot sign {other:?} operations",
-                    ctx.operation
-                )));
-            }
+        let with_nonce = if ctx.auth == AuthStyle::AccessKeyV1 {
+            true
+        } else if ctx.auth == AuthStyle::AccessKeyV2 {
+            self.settings.v2_nonce == V2Nonce::Signed
+        } else if ctx.auth == AuthStyle::QueryTimestampSign {
+            return Err(SignError::query_sign_rule_unpublished());
+        } else {
+            return Err(SignError(format!(
+                "{}: the access-key signer cannot sign {:?} operations",
+                ctx.operation, ctx.auth
+            )));
         };
         let c = &self.credentials;
         let timestamp = self
@@ -205,6 +286,59 @@ mod tests {
                 "demoSecret"
             ),
             "BF44100F64365FCBEDCCC7A96713E3F6"
+        );
+    }
+
+    /// What the V1 and V2 signers sign, their schemes verify; a V1 request without its nonce or with
+    /// another secret does not pass.
+    #[test]
+    fn the_schemes_verify_what_the_signer_signs() {
+        let signer = AccessKeySigner::new(AccessKeyCredentials::new("ak", "sk", "u1"))
+            .with_clock(FixedClock(1_715_669_977_082));
+        let values = CredentialValues::new(["ak", "sk", "u1"]);
+        let default = SigningSettings::default();
+        let against = |secret: &'static str| Verification {
+            credentials: Box::leak(Box::new(CredentialValues::new(["ak", secret, "u1"]))),
+            now_millis: 1_715_669_977_082,
+            max_skew: Some(std::time::Duration::from_secs(600)),
+            settings: &default,
+        };
+        for (auth, scheme) in [
+            (AuthStyle::AccessKeyV1, AccessKeyScheme::V1),
+            (AuthStyle::AccessKeyV2, AccessKeyScheme::V2),
+        ] {
+            let mut req =
+                reqwest::Request::new(reqwest::Method::GET, "http://localhost/x".parse().unwrap());
+            let ctx = SignContext {
+                operation: "x",
+                auth,
+            };
+            signer.sign(&mut req, &ctx).unwrap();
+            fn received(r: &reqwest::Request) -> Received<'_> {
+                Received {
+                    method: "GET",
+                    path: "/x",
+                    headers: r.headers(),
+                    query: &[],
+                    body: b"",
+                }
+            }
+            scheme.verify(&received(&req), &against("sk")).unwrap();
+            let e = scheme
+                .verify(&received(&req), &against("other"))
+                .unwrap_err();
+            assert_eq!(e, "signature mismatch");
+            if auth == AuthStyle::AccessKeyV1 {
+                req.headers_mut().remove("nonce-str");
+                let e = scheme.verify(&received(&req), &against("sk")).unwrap_err();
+                assert!(e.contains("nonce-str"), "{e}");
+            }
+        }
+        assert!(AccessKeyScheme::V1.signer(&values, &default).is_ok());
+        assert!(
+            AccessKeyScheme::V1
+                .signer(&CredentialValues::new(["ak"]), &default)
+                .is_err()
         );
     }
 

@@ -43,12 +43,15 @@
 //! [`AppKeyMode::DebugSecret`] sends `appKey` and `appSecret` (and no `sign`) in the same places — the form
 //! of every published example. It puts the secret on the wire, so it is only ever used when chosen.
 //!
-//! Signing is repeatable: every parameter the signer owns ([`SIGNER_PARAMS`]) is removed from the query
+//! Signing is repeatable: every parameter the signer owns ([`AppKeyScheme`]'s `params`) is removed from the query
 //! and the body before it adds its own, so re-signing a request for a retry never accumulates stale
 //! `appKey`, `appSecret`, `sign` or `requestTime` values.
 
-use super::{Clock, SignContext, SignError, Signer, TimestampUnit, Variant, upper_hex};
-use crate::credentials::AppKeyCredentials;
+use super::scheme::{Received, Scheme, SchemeParam, Verification};
+use super::{
+    Clock, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant, upper_hex,
+};
+use crate::credentials::{APP_KEY, AppKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
 use md5::{Digest, Md5};
 use serde::de::{Deserializer, MapAccess, Visitor};
@@ -56,12 +59,184 @@ use serde_json::value::RawValue;
 use std::fmt;
 use std::sync::Arc;
 
-/// The parameters the app-key signer owns: stripped from requests before signing, never modelled as
-/// operation parameters (codegen rejects them).
-pub const SIGNER_PARAMS: [&str; 4] = ["appKey", "appSecret", "sign", "requestTime"];
+/// The parameters the app-key signer owns — the one list: stripped from requests before signing, never
+/// modelled as operation parameters (codegen rejects them), masked where secret, skipped by the sandbox's
+/// input validation.
+const PARAMS: &[SchemeParam] = &[
+    SchemeParam {
+        name: "appKey",
+        secret: false,
+    },
+    SchemeParam {
+        name: "appSecret",
+        secret: true,
+    },
+    SchemeParam {
+        name: "sign",
+        secret: true,
+    },
+    SchemeParam {
+        name: "requestTime",
+        secret: false,
+    },
+];
 
 fn is_signer_param(name: &str) -> bool {
-    SIGNER_PARAMS.contains(&name)
+    PARAMS.iter().any(|p| p.name == name)
+}
+
+/// The Dajisaas parameter scheme as a [`Scheme`] (`AppKey`). Its mode is a field (another constant of
+/// this type); the open readings (signed POST fields, `requestTime` unit and type, `sign` placement,
+/// `orderIdList`) are [`AppKeySettings`], handed in by [`SigningSettings`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppKeyScheme {
+    mode: AppKeyMode,
+}
+
+impl AppKeyScheme {
+    /// `appKey` + `sign`: the default.
+    pub const SIGNED: Self = Self {
+        mode: AppKeyMode::Signed,
+    };
+
+    /// This scheme with its signer in `mode`.
+    pub const fn with_mode(self, mode: AppKeyMode) -> Self {
+        Self { mode }
+    }
+}
+
+impl Scheme for AppKeyScheme {
+    fn name(&self) -> &'static str {
+        "AppKey"
+    }
+
+    fn credentials(&self) -> &'static CredentialKind {
+        &APP_KEY
+    }
+
+    fn params(&self) -> &'static [SchemeParam] {
+        PARAMS
+    }
+
+    fn signer(
+        &self,
+        credentials: &CredentialValues,
+        settings: &SigningSettings,
+    ) -> Result<Arc<dyn Signer>, SignError> {
+        let [key, secret] = credentials.exactly(&APP_KEY).map_err(SignError)?;
+        let credentials = AppKeyCredentials::new(key, secret);
+        Ok(Arc::new(
+            AppKeySigner::new(credentials)
+                .with_mode(self.mode)
+                .with_settings(settings.app_key),
+        ))
+    }
+
+    /// `appKey` + `sign` (or `appSecret`, the vendor's debug mode) in the query for GET, or as top-level
+    /// body fields for JSON POST (`sign` in the query under [`SignPlacement::Query`]); the signed fields,
+    /// `requestTime`'s unit and type as the settings' variant says.
+    fn verify(&self, request: &Received<'_>, against: &Verification<'_>) -> Result<(), String> {
+        let [key, secret] = against.credentials.exactly(&APP_KEY)?;
+        let json: Option<serde_json::Map<String, serde_json::Value>> = if request.body.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_slice(request.body)
+                    .map_err(|e| format!("request body is not a JSON object: {e}"))?,
+            )
+        };
+        let credential = |name: &str| -> Option<String> {
+            match &json {
+                Some(b) => b.get(name).and_then(json_text),
+                None => request.query_param(name).map(str::to_owned),
+            }
+        };
+        let place = match json {
+            Some(_) => "body field",
+            None => "query parameter",
+        };
+        let app_key = credential("appKey").ok_or_else(|| format!("missing {place} `appKey`"))?;
+        if app_key != key {
+            return Err(format!("unknown appKey {app_key:?}"));
+        }
+        if let Some(sent) = credential("appSecret") {
+            return match sent == secret {
+                true => Ok(()),
+                false => Err("appSecret is wrong".into()),
+            };
+        }
+        let emulated = against.settings.app_key;
+        let sign = match (&json, emulated.sign_placement) {
+            (Some(_), SignPlacement::Query) => request.query_param("sign").map(str::to_owned).ok_or(
+                "missing query parameter `sign` (the emulated variant signs POSTs in the query)",
+            )?,
+            _ => credential("sign")
+                .ok_or_else(|| format!("missing {place} `sign` (or `appSecret` in debug mode)"))?,
+        };
+        let mut signed: Vec<(String, String)> = request
+            .query
+            .iter()
+            .filter(|(k, _)| k != "sign" && k != "appKey")
+            .cloned()
+            .collect();
+        signed.push(("appKey".into(), app_key));
+        if let Some(body) = &json {
+            signed.extend(post_signed(body, emulated, against)?);
+        }
+        let expected = app_key_signature(
+            signed.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))),
+            secret,
+        );
+        match sign == expected {
+            true => Ok(()),
+            false => Err("sign mismatch".into()),
+        }
+    }
+}
+
+/// A JSON scalar as the text that is signed.
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The body fields a JSON POST signs under the `emulated` variant: `requestTime` (of its JSON type and
+/// unit), plus every other top-level field for [`PostSignedFields::TopLevel`].
+fn post_signed(
+    body: &serde_json::Map<String, serde_json::Value>,
+    emulated: AppKeySettings,
+    against: &Verification<'_>,
+) -> Result<Vec<(String, String)>, String> {
+    use serde_json::Value;
+    let time = match (body.get("requestTime"), emulated.request_time_type) {
+        (Some(Value::Number(n)), RequestTimeType::Number) => n.to_string(),
+        (Some(Value::String(s)), RequestTimeType::String) => s.clone(),
+        (None, _) => return Err("missing body field `requestTime`".into()),
+        (Some(other), t) => {
+            return Err(format!(
+                "body field `requestTime` must be a JSON {} (the signing variant this server holds to), got {other}",
+                t.name()
+            ));
+        }
+    };
+    against.check_timestamp(&time, Some(emulated.request_time_unit))?;
+    let mut signed = vec![("requestTime".to_owned(), time)];
+    if emulated.post_signed_fields == PostSignedFields::TopLevel {
+        for (k, v) in body {
+            if is_signer_param(k) {
+                continue;
+            }
+            match v {
+                Value::Null => {}
+                Value::String(s) => signed.push((k.clone(), s.clone())),
+                other => signed.push((k.clone(), other.to_string())),
+            }
+        }
+    }
+    Ok(signed)
 }
 
 /// How the credentials are presented. There is no silent fallback from one mode to the other.
@@ -290,11 +465,11 @@ impl AppKeySigner {
     }
 
     fn check_style(&self, ctx: &SignContext<'_>) -> Result<(), SignError> {
-        match ctx.auth {
-            AuthStyle::AppKey => Ok(()),
-            other => Err(SignError(format!(
-                "{}: the app-key signer cannot sign {other:?} operations",
-                ctx.operation
+        match ctx.auth == AuthStyle::AppKey {
+            true => Ok(()),
+            false => Err(SignError(format!(
+                "{}: the app-key signer cannot sign {:?} operations",
+                ctx.operation, ctx.auth
             ))),
         }
     }
@@ -716,11 +891,47 @@ mod tests {
             "http://h/p?orderIdList=1&appKey=demoKey&appSecret=demo%20Secret"
                 .parse()
                 .unwrap();
-        crate::signing::redact_url(&mut url);
+        crate::signing::redact_url(&mut url, AuthStyle::AppKey);
         assert_eq!(
             url.query(),
             Some("orderIdList=1&appKey=demoKey&appSecret=%3Credacted%3E")
         );
+    }
+
+    #[test]
+    fn the_scheme_verifies_what_its_signer_signs() {
+        let values = CredentialValues::new(["demoKey", "demoSecret"]);
+        let against = Verification {
+            credentials: &values,
+            now_millis: 1_723_620_684_182,
+            max_skew: Some(std::time::Duration::from_secs(600)),
+            settings: &SigningSettings::default(),
+        };
+        let received = |r: &reqwest::Request| {
+            let query: Vec<(String, String)> = query(r);
+            let body = r.body().and_then(|b| b.as_bytes()).unwrap_or(b"").to_vec();
+            AppKeyScheme::SIGNED.verify(
+                &Received {
+                    method: r.method().as_str(),
+                    path: r.url().path(),
+                    headers: r.headers(),
+                    query: &query,
+                    body: &body,
+                },
+                &against,
+            )
+        };
+        let mut req = post_json(&json!({"orderId": "1"}));
+        signer(AppKeyMode::Signed).sign(&mut req, &CTX).unwrap();
+        received(&req).unwrap();
+        let mut get = get("http://localhost/x?a=1");
+        signer(AppKeyMode::Signed).sign(&mut get, &CTX).unwrap();
+        received(&get).unwrap();
+        let mut tampered = get.try_clone().unwrap();
+        tampered
+            .url_mut()
+            .set_query(Some("a=2&appKey=demoKey&sign=X"));
+        assert_eq!(received(&tampered).unwrap_err(), "sign mismatch");
     }
 
     #[test]

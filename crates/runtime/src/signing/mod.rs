@@ -7,21 +7,28 @@
 mod access_key;
 /// The Dajisaas parameter scheme: what is published, what is reconstructed, what is unknown.
 pub mod app_key;
+mod query_sign;
+pub mod scheme;
 /// Named variants of the unpublished rules and their configuration keys.
 pub mod settings;
 
-pub use access_key::{AccessKeySettings, AccessKeySigner, V2Nonce, access_key_signature};
-pub use app_key::{
-    AppKeyMode, AppKeySettings, AppKeySigner, ListFormat, PostSignedFields, RequestTimeType,
-    SIGNER_PARAMS, SignPlacement, app_key_signature,
+/// The time source of signers is the runtime's one [`Timer`](crate::time::Timer).
+pub use crate::time::{FixedClock, Timer as Clock, TokioTimer as SystemClock};
+pub use access_key::{
+    AccessKeyScheme, AccessKeySettings, AccessKeySigner, V2Nonce, access_key_signature,
 };
+pub use app_key::{
+    AppKeyMode, AppKeyScheme, AppKeySettings, AppKeySigner, ListFormat, PostSignedFields,
+    RequestTimeType, SignPlacement, app_key_signature,
+};
+pub use query_sign::QueryTimestampSignScheme;
+pub use scheme::{Received, Scheme, SchemeParam, SchemeSigners, Verification};
 pub use settings::{SigningSettings, Variant};
 
 use crate::operation::AuthStyle;
 use rand::Rng;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What the signer knows about the call besides the request itself.
 #[derive(Clone, Copy, Debug)]
@@ -55,19 +62,13 @@ pub struct SignContext<'a> {
 ///
 /// impl Signer for MySigner {
 ///     fn sign(&self, request: &mut reqwest::Request, ctx: &SignContext<'_>) -> Result<(), SignError> {
-///         match ctx.auth {
-///             AuthStyle::QueryTimestampSign => {
-///                 let timestamp = std::time::SystemTime::now()
-///                     .duration_since(std::time::UNIX_EPOCH)
-///                     .map_err(|e| SignError(e.to_string()))?
-///                     .as_millis()
-///                     .to_string();
-///                 let sign = format!("{timestamp}:{}", self.secret.expose().len()); // your rule here
-///                 set_query_params(request, &[("timestamp", &timestamp), ("sign", &sign)]);
-///                 Ok(())
-///             }
-///             _ => self.headers.sign(request, ctx),
+///         if ctx.auth != AuthStyle::QueryTimestampSign {
+///             return self.headers.sign(request, ctx);
 ///         }
+///         let timestamp = sourcing_runtime::time::system_millis().to_string();
+///         let sign = format!("{timestamp}:{}", self.secret.expose().len()); // your rule here
+///         set_query_params(request, &[("timestamp", &timestamp), ("sign", &sign)]);
+///         Ok(())
 ///     }
 /// }
 ///
@@ -156,35 +157,6 @@ impl TimestampUnit {
     }
 }
 
-/// The time source of signers (injectable so tests are deterministic).
-pub trait Clock: fmt::Debug + Send + Sync {
-    /// Milliseconds since the Unix epoch (UTC).
-    fn now_millis(&self) -> u64;
-}
-
-#[derive(Clone, Copy, Debug, Default)]
-/// The system clock.
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_millis(&self) -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0)
-    }
-}
-
-/// A clock that always answers the same instant.
-#[derive(Clone, Copy, Debug)]
-pub struct FixedClock(pub u64);
-
-impl Clock for FixedClock {
-    fn now_millis(&self) -> u64 {
-        self.0
-    }
-}
-
 /// The nonce source of signers (injectable so tests are deterministic).
 pub trait NonceSource: fmt::Debug + Send + Sync {
     /// A fresh nonce.
@@ -215,25 +187,19 @@ impl NonceSource for FixedNonce {
     }
 }
 
-/// Query parameters whose values are secrets (Dajisaas `appSecret`, sent only in the vendor's debug mode).
-pub const SECRET_QUERY_PARAMS: [&str; 1] = ["appSecret"];
-
-/// Mask the values of [`SECRET_QUERY_PARAMS`] in `url`. Transport errors carry the request URL in their
-/// `Display`; the runtime masks it so errors and logs never show a secret.
-pub fn redact_url(url: &mut reqwest::Url) {
-    if !url
-        .query_pairs()
-        .any(|(name, _)| SECRET_QUERY_PARAMS.contains(&name.as_ref()))
-    {
+/// Mask the values of `auth`'s secret parameters ([`Scheme::params`]) in `url`. Transport errors carry the
+/// request URL in their `Display`; the runtime masks it so errors and logs never show a secret.
+pub fn redact_url(url: &mut reqwest::Url, auth: AuthStyle) {
+    let secret = |name: &str| auth.params().iter().any(|p| p.secret && p.name == name);
+    if !url.query_pairs().any(|(name, _)| secret(&name)) {
         return;
     }
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(name, value)| {
-            let value = if SECRET_QUERY_PARAMS.contains(&name.as_ref()) {
-                "<redacted>".to_owned()
-            } else {
-                value.into_owned()
+            let value = match secret(&name) {
+                true => "<redacted>".to_owned(),
+                false => value.into_owned(),
             };
             (name.into_owned(), value)
         })
@@ -242,9 +208,9 @@ pub fn redact_url(url: &mut reqwest::Url) {
 }
 
 /// [`redact_url`] applied to the URL a `reqwest::Error` carries.
-pub fn redact_error(mut error: reqwest::Error) -> reqwest::Error {
+pub fn redact_error(mut error: reqwest::Error, auth: AuthStyle) -> reqwest::Error {
     if let Some(url) = error.url_mut() {
-        redact_url(url);
+        redact_url(url, auth);
     }
     error
 }
@@ -262,7 +228,7 @@ pub(crate) fn upper_hex(bytes: &[u8]) -> String {
 
 /// Shared defaults so signers built without explicit sources behave the same.
 pub(crate) fn default_sources() -> (Arc<dyn Clock>, Arc<dyn NonceSource>) {
-    (Arc::new(SystemClock), Arc::new(RandomNonce))
+    (Arc::new(SystemClock::default()), Arc::new(RandomNonce))
 }
 
 #[cfg(test)]
