@@ -73,7 +73,14 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
     println!("\n== {provider} ({base}) — sandbox data");
     let offer = ProductRef::parse(OFFER_LINK).expect("a 1688 offer link");
     let draft = draft(&offer);
+    explore(&buyer, &offer, &draft).await;
+    let order_id = order(sandbox, &buyer, &draft).await;
+    pay(sandbox, &buyer, &order_id).await;
+    follow_up(&buyer, &order_id).await;
+}
 
+/// Search, product detail and preview: nothing is ordered.
+async fn explore(buyer: &Buyer, offer: &ProductRef, draft: &OrderDraft) {
     report(
         "search",
         buyer.search(&SearchQuery::new("phone case")).await,
@@ -85,7 +92,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             )
         },
     );
-    report("product", buyer.product(&offer).await, |p| {
+    report("product", buyer.product(offer).await, |p| {
         format!(
             "offer {} title={:?}; raw answer {}",
             p.offer_id,
@@ -93,7 +100,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             brief(p.raw().to_json())
         )
     });
-    report("preview", buyer.preview(&draft).await, |p| {
+    report("preview", buyer.preview(draft).await, |p| {
         if p.orders.is_empty() {
             // PandaPon publishes no preview amounts; Dajisaas publishes them but no complete example,
             // so the sandbox answers an empty preview.
@@ -116,8 +123,11 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             .collect::<Vec<_>>()
             .join("; ")
     });
+}
 
-    let created = report("create order", buyer.create_order(&draft).await, |c| {
+/// Creates the order, or seeds one in the sandbox where the provider cannot create one; its id.
+async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> String {
+    let created = report("create order", buyer.create_order(draft).await, |c| {
         format!(
             "order id {:?}, raw answer {}",
             c.order_id,
@@ -133,7 +143,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
         },
         None => None,
     };
-    let order_id = order_id.unwrap_or_else(|| {
+    order_id.unwrap_or_else(|| {
         let id = "3300504350583134261".to_string();
         sandbox.seed_order(&id);
         println!(
@@ -141,12 +151,15 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             ""
         );
         id
-    });
+    })
+}
 
-    report("pay", buyer.pay(&order_id).await, |p| {
+/// Pays the order, tries to pay it again (refused), then pays it with a fresh order in one batch.
+async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
+    report("pay", buyer.pay(order_id).await, |p| {
         format!("order {}: {:?}", p.order_id, p.outcome)
     });
-    match buyer.pay(&order_id).await {
+    match buyer.pay(order_id).await {
         Err(e) if e.api().is_some() || e.partial_failure().is_some() => {
             println!(
                 "  {:<15} refused by the provider, as it should be: {e}",
@@ -162,7 +175,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
 
     let fresh = "3300504350583134262";
     sandbox.seed_order(fresh);
-    let batch = [order_id.clone(), fresh.to_string()];
+    let batch = [order_id.to_string(), fresh.to_string()];
     match buyer.pay_batch(&batch).await {
         Ok(paid) => println!("  {:<15} all paid: {:?}", "pay batch", paid.paid),
         Err(e) if e.partial_failure().is_some() => {
@@ -181,8 +194,11 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             report::<()>("pay batch", Err(e), |_| String::new());
         }
     }
+}
 
-    report("order status", buyer.order(&order_id).await, |o| {
+/// The order's state and logistics.
+async fn follow_up(buyer: &Buyer, order_id: &str) {
+    report("order status", buyer.order(order_id).await, |o| {
         format!(
             "status {:?}, {} lines, raw answer {}",
             o.status,
@@ -190,7 +206,7 @@ async fn run(sandbox: &Sandbox, provider: Provider) {
             brief(o.raw().to_json())
         )
     });
-    report("logistics", buyer.logistics(&order_id).await, |v| {
+    report("logistics", buyer.logistics(order_id).await, |v| {
         v.to_string()
     });
 }

@@ -9,6 +9,7 @@ mod drift;
 mod examples;
 mod hostile;
 mod https;
+mod ledger;
 mod operation_schemas;
 mod pandapon_areas_e2e;
 mod pandapon_e2e;

@@ -1,6 +1,6 @@
 //! `reconcile` settles unknown and reported states by reading the order, never by sending a step again.
 
-use crate::support::{buyer, draft, kinds, ledger, urls};
+use super::support::{buyer, draft, kinds, ledger, urls};
 use sourcing_buy::journal::Intent;
 use sourcing_buy::{Journal, Provider};
 use sourcing_ledger::{CallbackReport, Filter, OrderState, ReadSettings};

@@ -1,6 +1,6 @@
 //! Callback-reported states: recorded as reported, only ever moving an order forward.
 
-use crate::support::{kinds, ledger, urls};
+use super::support::{kinds, ledger, urls};
 use sourcing_buy::Provider;
 use sourcing_ledger::{CallbackReport, OrderState};
 

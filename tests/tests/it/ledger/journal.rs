@@ -1,7 +1,7 @@
 //! Every order step through `Buyer::with_journal(ledger)`: the intent committed before sending, the answer
 //! after, an unknown outcome left unknown and never retried.
 
-use crate::support::{buyer, draft, kinds, ledger, urls};
+use super::support::{buyer, draft, kinds, ledger, urls};
 use sourcing_buy::{Error, Provider};
 use sourcing_ledger::{Filter, OrderState};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox};

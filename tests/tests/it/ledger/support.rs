@@ -49,7 +49,6 @@ pub async fn postgres_url() -> Option<String> {
     fresh_schema(&admin).await
 }
 
-#[cfg(feature = "postgres")]
 async fn fresh_schema(admin: &str) -> Option<String> {
     let schema = unique("t");
     // The store's own transactions can create a schema (CREATE DATABASE cannot run in one).
@@ -62,15 +61,6 @@ async fn fresh_schema(admin: &str) -> Option<String> {
         .unwrap();
     let sep = if admin.contains('?') { '&' } else { '?' };
     Some(format!("{admin}{sep}options=-csearch_path%3D{schema}"))
-}
-
-#[cfg(not(feature = "postgres"))]
-async fn fresh_schema(_: &str) -> Option<String> {
-    if std::env::var_os("CI").is_some() {
-        panic!("CI runs the ledger tests with the `postgres` feature (the CLI enables it)");
-    }
-    eprintln!("skipping the Postgres half: built without the `postgres` feature");
-    None
 }
 
 /// Every backend to run a test on: a fresh SQLite file, and a fresh Postgres schema when available.

@@ -1,4 +1,5 @@
-//! The ledger against real databases: SQLite in temporary files, and Postgres when
+//! The ledger (`sourcing-ledger`) against real databases, in the workspace test binary (one binary links the
+//! generated crates once): SQLite in temporary files, and Postgres when
 //! `SOURCING_TEST_POSTGRES_URL` names one (`.ci/postgres.sh start`; `.ci/run` always does, and with `CI` set
 //! a missing Postgres fails the run instead of skipping).
 

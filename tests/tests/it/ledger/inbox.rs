@@ -2,7 +2,7 @@
 //! `sourcing_webhooks::inbox` that rests on the database, on both backends, and the order handler that
 //! records a callback in the ledger and completes its message in one transaction.
 
-use crate::support::urls;
+use super::support::urls;
 use sourcing_ledger::{Ledger, OrderCallbacks, Store};
 use sourcing_webhooks::inbox::{
     AfterFailure, Claim, Handled, InboxHandler, InboxState, InboxStore, Inserted, NewMessage,
@@ -282,7 +282,7 @@ async fn concurrent_claimers_never_share_a_message() {
 
 fn order_callback(order_id: &str) -> (Callback, Vec<u8>) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../vendor-docs/examples/xportcn/webhook-order-pay-success.request.json");
+        .join("../vendor-docs/examples/xportcn/webhook-order-pay-success.request.json");
     let body = std::fs::read_to_string(path)
         .unwrap()
         .replace("3305075341149134260", order_id);

@@ -1,6 +1,6 @@
 //! The storage layer on both backends: migrations, append-only history, typed refusals.
 
-use crate::support::urls;
+use super::support::urls;
 use sourcing_ledger::{Store, StoreError, Value, migrations};
 
 #[tokio::test]
@@ -31,7 +31,7 @@ async fn a_database_from_a_newer_binary_is_refused() {
 #[tokio::test]
 async fn the_history_is_append_only() {
     for url in urls().await {
-        let ledger = crate::support::ledger(&url).await;
+        let ledger = super::support::ledger(&url).await;
         let report = sourcing_ledger::CallbackReport {
             provider: sourcing_buy::Provider::Pandapon,
             order_id: "3305075341149134290",
@@ -86,7 +86,6 @@ async fn urls_name_what_is_wrong() {
     assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
 }
 
-#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn a_postgres_password_never_shows() {
     // Nothing listens on port 1: the connection fails, and neither the error nor its Debug has the password.
@@ -98,7 +97,7 @@ async fn a_postgres_password_never_shows() {
         assert!(!shown.contains("s3cret-pw"), "{shown}");
         assert!(shown.contains("app:***@127.0.0.1:1"), "{shown}");
     }
-    if let Some(admin) = crate::support::postgres_admin_url() {
+    if let Some(admin) = super::support::postgres_admin_url() {
         // Trust authentication takes any password: the open store's Debug does not show it.
         let with_password =
             admin.replacen("postgres://postgres@", "postgres://postgres:s3cret-pw@", 1);
