@@ -128,6 +128,22 @@ fn failed(e: LedgerError) -> Stop {
     Stop(code, e.to_string())
 }
 
+/// The callback inbox's dead letters, each body as text (the raw bytes stay in the store); shown by
+/// `sourcing ledger dead-letters` and the MCP tool `ledger_attention`.
+pub async fn dead_letters(
+    ledger: &Ledger,
+) -> Result<Vec<serde_json::Value>, sourcing_webhooks::inbox::StoreError> {
+    let letters = ledger.store().dead_letters().await?;
+    Ok(letters
+        .iter()
+        .map(|m| {
+            let mut value = json!(m);
+            value["body"] = json!(m.body_text());
+            value
+        })
+        .collect())
+}
+
 fn inbox_failed(e: sourcing_webhooks::inbox::StoreError) -> Stop {
     Stop::config(format!("callback inbox: {e}"))
 }
@@ -157,16 +173,7 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         }
         "reconcile" => json!(reconcile(&ledger, sm).await?),
         "dead-letters" => {
-            let letters = ledger.store().dead_letters().await.map_err(inbox_failed)?;
-            let letters: Vec<_> = letters
-                .iter()
-                .map(|m| {
-                    let mut value = json!(m);
-                    value["body"] = json!(m.body_text());
-                    value
-                })
-                .collect();
-            json!(letters)
+            json!(dead_letters(&ledger).await.map_err(inbox_failed)?)
         }
         "replay" => {
             let id = sm.get_one::<i64>("id").copied().unwrap_or_default();

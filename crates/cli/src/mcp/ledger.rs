@@ -7,7 +7,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sourcing_buy::Provider;
 use sourcing_ledger::{Filter, Ledger, OrderEntry};
-use sourcing_webhooks::inbox::InboxStore;
 use std::sync::Arc;
 
 /// The toolset's name.
@@ -98,21 +97,9 @@ async fn attention(ledger: &Ledger) -> Result<Value, Value> {
         let entries: Vec<OrderEntry> = ledger.list(filter).await.map_err(failed)?;
         out.insert(key.into(), serde_json::to_value(entries).map_err(failed)?);
     }
-    out.insert("dead_letters".into(), dead_letters(ledger).await?);
+    let dead = crate::ledger::dead_letters(ledger).await.map_err(failed)?;
+    out.insert("dead_letters".into(), Value::Array(dead));
     Ok(Value::Object(out))
-}
-
-/// The inbox's dead letters, each body as text (the raw bytes are kept in the store).
-async fn dead_letters(ledger: &Ledger) -> Result<Value, Value> {
-    let letters = ledger.store().dead_letters().await.map_err(failed)?;
-    Ok(letters
-        .iter()
-        .map(|m| {
-            let mut value = json!(m);
-            value["body"] = json!(m.body_text());
-            value
-        })
-        .collect())
 }
 
 async fn history(ledger: &Ledger, a: HistoryArgs) -> Result<Value, Value> {

@@ -254,27 +254,8 @@ fn sandbox_works_with_a_store() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dead_letters_are_listed_and_replayed() {
-    use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
     for url in store_urls().await {
-        let store = Store::open(&url).await.unwrap();
-        let message = NewMessage {
-            provider: "xportcn".into(),
-            dedup_key: format!("dead-{}", unique()),
-            kind: "ORDER_PAY_SUCCESS".into(),
-            order_id: Some("3305075341149134310".into()),
-            body: br#"{"orderId":"3305075341149134310"}"#.to_vec(),
-        };
-        store.insert_batch(&[message]).await.unwrap();
-        let claims = store
-            .claim_due("xportcn", "test", std::time::Duration::from_secs(60), 1)
-            .await
-            .unwrap();
-        assert!(
-            store
-                .fail(&claims[0], "handler refused", AfterFailure::DeadLetter)
-                .await
-                .unwrap()
-        );
+        dead_letter(&url, "3305075341149134310").await;
 
         let dead = json_of(&sourcing(&["ledger", "dead-letters", "--store", &url]));
         assert_eq!(dead.as_array().unwrap().len(), 1, "{url}: {dead}");
@@ -299,4 +280,25 @@ async fn dead_letters_are_listed_and_replayed() {
         );
         assert!(String::from_utf8_lossy(&again.stderr).contains("pending"));
     }
+}
+
+/// A callback of the durable inbox whose handler failed past its attempts ("handler refused"), in the
+/// store at `url`.
+pub(crate) async fn dead_letter(url: &str, order_id: &str) {
+    use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
+    let store = Store::open(url).await.unwrap();
+    let message = NewMessage {
+        provider: "xportcn".into(),
+        dedup_key: format!("dead-{}", unique()),
+        kind: "ORDER_PAY_SUCCESS".into(),
+        order_id: Some(order_id.into()),
+        body: format!(r#"{{"orderId":"{order_id}"}}"#).into_bytes(),
+    };
+    store.insert_batch(&[message]).await.unwrap();
+    let claims = store
+        .claim_due("xportcn", "test", std::time::Duration::from_secs(60), 1)
+        .await
+        .unwrap();
+    let failed = store.fail(&claims[0], "handler refused", AfterFailure::DeadLetter);
+    assert!(failed.await.unwrap());
 }

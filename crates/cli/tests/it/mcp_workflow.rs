@@ -629,7 +629,7 @@ async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
     std::fs::create_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(dir.join("ledger.db"));
     let url = format!("sqlite:{}", dir.join("ledger.db").display());
-    dead_letter(&url, "3300504350583134299").await;
+    crate::ledger::dead_letter(&url, "3300504350583134299").await;
     let options = Options {
         store: Some(url),
         ..everything()
@@ -689,24 +689,4 @@ async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
     assert_eq!(s.hits("ka_order_pay"), 1);
     let _ = s.client.cancel().await;
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A callback of the durable inbox whose handler failed past its attempts, in the store at `url`.
-async fn dead_letter(url: &str, order_id: &str) {
-    use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
-    let store = sourcing_ledger::Store::open(url).await.unwrap();
-    let message = NewMessage {
-        provider: "xportcn".into(),
-        dedup_key: format!("dead-{order_id}"),
-        kind: "ORDER_PAY_SUCCESS".into(),
-        order_id: Some(order_id.into()),
-        body: format!(r#"{{"orderId":"{order_id}"}}"#).into_bytes(),
-    };
-    store.insert_batch(&[message]).await.unwrap();
-    let claims = store
-        .claim_due("xportcn", "test", std::time::Duration::from_secs(60), 1)
-        .await
-        .unwrap();
-    let failed = store.fail(&claims[0], "handler refused", AfterFailure::DeadLetter);
-    assert!(failed.await.unwrap());
 }
