@@ -15,7 +15,7 @@
 use super::scheme::{Received, Scheme, SchemeParam, Verification};
 use super::{
     Clock, NonceSource, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant,
-    upper_hex,
+    upper_hex_into,
 };
 use crate::credentials::{ACCESS_KEY, AccessKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
@@ -108,6 +108,13 @@ pub fn access_key_signature(
     nonce: Option<&str>,
     secret: &str,
 ) -> String {
+    let hex = signature_hex(access_key, timestamp, nonce, secret);
+    // Only ASCII hex digits.
+    hex.into_iter().map(char::from).collect()
+}
+
+/// [`access_key_signature`] as ASCII bytes on the stack: the signer's per-call path does not allocate.
+fn signature_hex(access_key: &str, timestamp: &str, nonce: Option<&str>, secret: &str) -> [u8; 32] {
     let mut md5 = Md5::new();
     md5.update(access_key.as_bytes());
     md5.update(timestamp.as_bytes());
@@ -115,7 +122,9 @@ pub fn access_key_signature(
         md5.update(nonce.as_bytes());
     }
     md5.update(secret.as_bytes());
-    upper_hex(&md5.finalize())
+    let mut hex = [0u8; 32];
+    upper_hex_into(&md5.finalize(), &mut hex);
+    hex
 }
 
 /// Whether [`AuthStyle::AccessKeyV2`] (PandaPon v2) requests carry `nonce-str`. The pages contradict each
@@ -206,6 +215,13 @@ impl AccessKeySigner {
     }
 }
 
+// Checked at compile time (`from_static` is a const fn), not on every call.
+const ACCESS_KEY_HEADER: HeaderName = HeaderName::from_static("access-key");
+const TIMESTAMP_HEADER: HeaderName = HeaderName::from_static("timestamp");
+const NONCE_HEADER: HeaderName = HeaderName::from_static("nonce-str");
+const USER_ID_HEADER: HeaderName = HeaderName::from_static("user-id");
+const SIGNATURE_HEADER: HeaderName = HeaderName::from_static("signature");
+
 fn header(value: &str, what: &str) -> Result<HeaderValue, SignError> {
     HeaderValue::from_str(value).map_err(|_| {
         SignError(format!(
@@ -235,7 +251,7 @@ impl Signer for AccessKeySigner {
             .from_millis(self.clock.now_millis())
             .to_string();
         let nonce = with_nonce.then(|| self.nonce.nonce());
-        let signature = access_key_signature(
+        let hex = signature_hex(
             &c.access_key,
             &timestamp,
             nonce.as_deref(),
@@ -243,29 +259,22 @@ impl Signer for AccessKeySigner {
         );
 
         let headers = request.headers_mut();
-        headers.insert(
-            HeaderName::from_static("access-key"),
-            header(&c.access_key, "access key")?,
-        );
-        headers.insert(
-            HeaderName::from_static("timestamp"),
-            header(&timestamp, "timestamp")?,
-        );
+        headers.insert(ACCESS_KEY_HEADER, header(&c.access_key, "access key")?);
+        headers.insert(TIMESTAMP_HEADER, header(&timestamp, "timestamp")?);
         match &nonce {
             Some(n) => {
-                headers.insert(HeaderName::from_static("nonce-str"), header(n, "nonce")?);
+                headers.insert(NONCE_HEADER, header(n, "nonce")?);
             }
             None => {
-                headers.remove("nonce-str");
+                headers.remove(NONCE_HEADER);
             }
         }
-        headers.insert(
-            HeaderName::from_static("user-id"),
-            header(&c.user_id, "user id")?,
-        );
-        let mut sig = header(&signature, "signature")?;
+        headers.insert(USER_ID_HEADER, header(&c.user_id, "user id")?);
+        // Upper-case hex digits only, always a valid header value.
+        let mut sig = HeaderValue::from_bytes(&hex)
+            .map_err(|_| SignError("signature is not a valid header value".into()))?;
         sig.set_sensitive(true);
-        headers.insert(HeaderName::from_static("signature"), sig);
+        headers.insert(SIGNATURE_HEADER, sig);
         Ok(())
     }
 }

@@ -217,13 +217,19 @@ pub fn redact_error(mut error: reqwest::Error, auth: AuthStyle) -> reqwest::Erro
 
 /// Upper-case hexadecimal, as all vendor signatures are written.
 pub(crate) fn upper_hex(bytes: &[u8]) -> String {
+    let mut out = vec![0u8; bytes.len() * 2];
+    upper_hex_into(bytes, &mut out);
+    // Only ASCII hex digits were written.
+    out.into_iter().map(char::from).collect()
+}
+
+/// Upper-case hex of `bytes` into `out` (twice as long), without allocating: the signers' per-call path.
+pub(crate) fn upper_hex_into(bytes: &[u8], out: &mut [u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 0xf) as usize] as char);
+    for (b, pair) in bytes.iter().zip(out.chunks_exact_mut(2)) {
+        pair[0] = HEX[(b >> 4) as usize];
+        pair[1] = HEX[(b & 0xf) as usize];
     }
-    out
 }
 
 /// Shared defaults so signers built without explicit sources behave the same.
