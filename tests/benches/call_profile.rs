@@ -45,7 +45,18 @@ fn main() {
         std::mem::size_of_val(&generated_future),
         std::mem::size_of_val(&hand_future)
     );
-    drop((generated_future, hand_future));
+    // The boxed call state and the progenitor future created inside it.
+    let boxed = sourcing_runtime::__codegen::send(
+        &pandapon::operations::PROVIDER,
+        &pandapon::operations::ORDER_PAY_URL,
+        || generated.order_pay_url().order_id(common::ORDER_ID).send_raw(),
+    );
+    eprintln!(
+        "boxed call state {} bytes, progenitor send_raw {} bytes",
+        std::mem::size_of_val(&*boxed),
+        std::mem::size_of_val(&generated.order_pay_url().order_id(common::ORDER_ID).send_raw())
+    );
+    drop((generated_future, hand_future, boxed));
     // One call of each first, so both connections are open before the counted calls.
     black_box(rt.block_on(common::generated_call(&generated)));
     black_box(rt.block_on(common::hand_written_call(

@@ -174,16 +174,28 @@ fn full_call(c: &mut Criterion) {
     });
     g.finish();
 
-    // Median and p99 of interleaved single calls (criterion reports means of batches).
-    const N: usize = 3000;
+    // Median and p99 of interleaved single calls (criterion reports means of batches). The side that goes
+    // first alternates, so neither always runs right after the other (warm caches, a just-freed connection).
+    const N: usize = 20_000;
     let (mut gen_lat, mut hand_lat) = (Vec::with_capacity(N), Vec::with_capacity(N));
-    for _ in 0..N {
-        let t = std::time::Instant::now();
-        black_box(rt.block_on(common::generated_call(&generated)));
-        gen_lat.push(t.elapsed());
-        let t = std::time::Instant::now();
-        black_box(rt.block_on(hand()));
-        hand_lat.push(t.elapsed());
+    for i in 0..N {
+        let mut time_generated = || {
+            let t = std::time::Instant::now();
+            black_box(rt.block_on(common::generated_call(&generated)));
+            gen_lat.push(t.elapsed());
+        };
+        let mut time_hand = || {
+            let t = std::time::Instant::now();
+            black_box(rt.block_on(hand()));
+            hand_lat.push(t.elapsed());
+        };
+        if i % 2 == 0 {
+            time_generated();
+            time_hand();
+        } else {
+            time_hand();
+            time_generated();
+        }
     }
     let pct = |v: &mut Vec<std::time::Duration>, p: f64| {
         v.sort();

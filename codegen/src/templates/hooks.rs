@@ -231,7 +231,7 @@ fn send(spec: &ProviderSpec, client: &ClientCode, op: &OperationModel) -> TokenS
         impl builder::#builder<'_> {
             #doc
             pub async fn send(self) -> ::std::result::Result<#data, ::sourcing_runtime::Error> {
-                rt::send(&PROVIDER, &crate::operations::#konst, self.send_raw()).await
+                rt::send(&PROVIDER, &crate::operations::#konst, move || self.send_raw()).await
             }
         }
     }

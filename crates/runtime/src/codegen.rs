@@ -67,18 +67,21 @@ pub async fn exec(
 /// Boxed: a call's state (progenitor's `send_raw`, the span, the envelope mapping) is kilobytes, and an
 /// async fn keeps a slot for each layer it passes through. Inline, the generated `send()` and every future
 /// awaiting it embedded several copies and moved them on each poll that started a layer — measured as the
-/// largest part of what a generated call cost over a hand-written one (docs/PERFORMANCE.md).
-pub fn send<'a, E, X>(
+/// largest part of what a generated call cost over a hand-written one (docs/PERFORMANCE.md). `send_raw`
+/// is a closure, not a future, so progenitor's future is built in its place inside the box rather than
+/// built by the caller and moved in.
+pub fn send<'a, E, X, F>(
     provider: &'a Provider,
     op: &'a Operation,
-    send_raw: impl Future<Output = Result<ResponseValue<E>, P<X>>> + 'a,
+    send_raw: impl FnOnce() -> F + 'a,
 ) -> Pin<Box<impl Future<Output = Result<E::Data, Error>> + 'a>>
 where
+    F: Future<Output = Result<ResponseValue<E>, P<X>>> + 'a,
     E: Envelope<Data: serde::Serialize + serde::de::DeserializeOwned> + 'a,
     X: 'a,
 {
     Box::pin(observed(provider.name, op.id, async move {
-        finish(provider, op, send_raw.await).await
+        finish(provider, op, send_raw().await).await
     }))
 }
 

@@ -873,7 +873,11 @@ impl Provider {
 
     /// The operation with this id; `-` is accepted for `_` (`order-pay-url`).
     pub fn find(&self, id: &str) -> Option<&'static Operation> {
-        // `-` in `id` matches `_` (CLI spelling), compared in place: this runs on every call.
+        // This runs on every call (twice): the exact id first (what generated code passes), then `-` in `id`
+        // matching `_` (CLI spelling), compared in place.
+        if let Some(op) = self.operations.iter().copied().find(|o| o.id == id) {
+            return Some(op);
+        }
         let same = |o: &&Operation| {
             o.id.len() == id.len()
                 && o.id

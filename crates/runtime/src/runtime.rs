@@ -158,7 +158,9 @@ impl Runtime {
         operation: &Operation,
         form: Option<&[(&str, &str)]>,
     ) -> Result<(), SignError> {
-        request.headers_mut().remove("api-version");
+        // A `const` name: a `&str` would be parsed and validated on every call.
+        const API_VERSION: http::HeaderName = http::HeaderName::from_static("api-version");
+        request.headers_mut().remove(API_VERSION);
         let ctx = SignContext {
             operation: operation.id,
             auth: operation.auth,

@@ -145,7 +145,11 @@ impl builder::ProductImageQuery<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::PRODUCT_IMAGE_QUERY, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::PRODUCT_IMAGE_QUERY,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -158,7 +162,7 @@ impl builder::ProductFreightEstimate<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::PRODUCT_FREIGHT_ESTIMATE,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -172,7 +176,8 @@ impl builder::OrderPreview<'_> {
         ::dajisaas::types::OrderPreview,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_PREVIEW, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_PREVIEW, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderCreate<'_> {
@@ -184,7 +189,8 @@ impl builder::OrderCreate<'_> {
         ::dajisaas::types::OrderCreateResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_CREATE, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_CREATE, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderCancel<'_> {
@@ -196,7 +202,8 @@ impl builder::OrderCancel<'_> {
         ::dajisaas::types::OperationResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_CANCEL, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_CANCEL, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderDetail<'_> {
@@ -208,7 +215,8 @@ impl builder::OrderDetail<'_> {
         ::dajisaas::types::OrderDetail,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_DETAIL, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_DETAIL, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderList<'_> {
@@ -217,7 +225,8 @@ impl builder::OrderList<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::dajisaas::types::OrderList, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::ORDER_LIST, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_LIST, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderReceiveConfirm<'_> {
@@ -226,7 +235,11 @@ impl builder::OrderReceiveConfirm<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::ORDER_RECEIVE_CONFIRM, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::ORDER_RECEIVE_CONFIRM,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -239,7 +252,7 @@ impl builder::PayUrls<'_> {
         ::dajisaas::types::PayUrlResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::PAY_URLS, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::PAY_URLS, move || self.send_raw()).await
     }
 }
 impl builder::PayProtocolPay<'_> {
@@ -248,7 +261,12 @@ impl builder::PayProtocolPay<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::PAY_PROTOCOL_PAY, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::PAY_PROTOCOL_PAY,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 impl builder::TaobaoPayBatch<'_> {
@@ -257,7 +275,12 @@ impl builder::TaobaoPayBatch<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::TAOBAO_PAY_BATCH, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::TAOBAO_PAY_BATCH,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 #[cfg(feature = "unconfirmed-endpoints")]
@@ -275,7 +298,11 @@ impl builder::ProductKeywordQuery<'_> {
         ::dajisaas::types::KeywordSearchPage,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::PRODUCT_KEYWORD_QUERY, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::PRODUCT_KEYWORD_QUERY,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -294,7 +321,11 @@ impl builder::ProductDetailQuery<'_> {
         ::dajisaas::types::ProductDetail,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::PRODUCT_DETAIL_QUERY, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::PRODUCT_DETAIL_QUERY,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -310,6 +341,7 @@ impl builder::CategoryGet<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::CATEGORY_GET, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::CATEGORY_GET, move || self.send_raw())
+            .await
     }
 }

@@ -104,7 +104,8 @@ impl builder::OrderPayUrl<'_> {
         ::pandapon::types::OrderPayResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_PAY_URL, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_PAY_URL, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderBatchSubmitToPay<'_> {
@@ -121,7 +122,7 @@ impl builder::OrderBatchSubmitToPay<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::ORDER_BATCH_SUBMIT_TO_PAY,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -132,7 +133,11 @@ impl builder::OrderPreviewBatch<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::ORDER_PREVIEW_BATCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::ORDER_PREVIEW_BATCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -142,7 +147,11 @@ impl builder::OrderBatchCreate<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::ORDER_BATCH_CREATE, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::ORDER_BATCH_CREATE,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -155,7 +164,8 @@ impl builder::OrderPreview<'_> {
         ::pandapon::types::OrderPreviewResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_PREVIEW, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_PREVIEW, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderCreate<'_> {
@@ -164,7 +174,8 @@ impl builder::OrderCreate<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::ORDER_CREATE, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_CREATE, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderCancel<'_> {
@@ -176,7 +187,8 @@ impl builder::OrderCancel<'_> {
         ::pandapon::types::CancelResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_CANCEL, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_CANCEL, move || self.send_raw())
+            .await
     }
 }
 impl builder::OrderReceiveGoods<'_> {
@@ -188,7 +200,11 @@ impl builder::OrderReceiveGoods<'_> {
         ::pandapon::types::ReceiveGoodsResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::ORDER_RECEIVE_GOODS, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::ORDER_RECEIVE_GOODS,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -198,7 +214,8 @@ impl builder::OrderDetail<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::ORDER_DETAIL, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::ORDER_DETAIL, move || self.send_raw())
+            .await
     }
 }
 impl builder::GoodsDetail<'_> {
@@ -210,7 +227,8 @@ impl builder::GoodsDetail<'_> {
         ::pandapon::types::AlibabaProductDetail,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::GOODS_DETAIL, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::GOODS_DETAIL, move || self.send_raw())
+            .await
     }
 }
 impl builder::GoodsKeywordSearch<'_> {
@@ -219,7 +237,11 @@ impl builder::GoodsKeywordSearch<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::GOODS_KEYWORD_SEARCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::GOODS_KEYWORD_SEARCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -229,7 +251,11 @@ impl builder::GoodsImageSearch<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::GOODS_IMAGE_SEARCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::GOODS_IMAGE_SEARCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -239,7 +265,11 @@ impl builder::GoodsStoreSearch<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::GOODS_STORE_SEARCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::GOODS_STORE_SEARCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -252,7 +282,8 @@ impl builder::RefundInfo<'_> {
         ::pandapon::types::AlibabaRefundInfo,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::REFUND_INFO, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::REFUND_INFO, move || self.send_raw())
+            .await
     }
 }
 impl builder::RefundCreate<'_> {
@@ -264,7 +295,8 @@ impl builder::RefundCreate<'_> {
         ::pandapon::types::RefundCreateResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::REFUND_CREATE, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::REFUND_CREATE, move || self.send_raw())
+            .await
     }
 }
 impl builder::RefundReturnGoods<'_> {
@@ -273,7 +305,11 @@ impl builder::RefundReturnGoods<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::REFUND_RETURN_GOODS, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::REFUND_RETURN_GOODS,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -283,7 +319,12 @@ impl builder::CartCreateOrder<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::CART_CREATE_ORDER, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::CART_CREATE_ORDER,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 impl builder::CartPreviewOrder<'_> {
@@ -292,7 +333,11 @@ impl builder::CartPreviewOrder<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::CART_PREVIEW_ORDER, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::CART_PREVIEW_ORDER,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -300,7 +345,11 @@ impl builder::CartEditQuantity<'_> {
     /// Sends `POST /alibaba/cart/edit-quantity` and returns the envelope's `data` on code 200; any other code is
     /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
     pub async fn send(self) -> ::std::result::Result<bool, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::CART_EDIT_QUANTITY, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::CART_EDIT_QUANTITY,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -313,7 +362,12 @@ impl builder::TaobaoGoodsGet<'_> {
         ::pandapon::types::TaobaoProduct,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::TAOBAO_GOODS_GET, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::TAOBAO_GOODS_GET,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 impl builder::TaobaoGoodsBatchCheck<'_> {
@@ -328,7 +382,7 @@ impl builder::TaobaoGoodsBatchCheck<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::TAOBAO_GOODS_BATCH_CHECK,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -342,7 +396,11 @@ impl builder::TaobaoGoodsSourceGet<'_> {
         ::pandapon::types::TaobaoSourceProduct,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::TAOBAO_GOODS_SOURCE_GET, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::TAOBAO_GOODS_SOURCE_GET,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -352,7 +410,11 @@ impl builder::TaobaoOrderCreate<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::TAOBAO_ORDER_CREATE, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::TAOBAO_ORDER_CREATE,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -362,7 +424,11 @@ impl builder::TaobaoOrderImLink<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::std::string::String, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::TAOBAO_ORDER_IM_LINK, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::TAOBAO_ORDER_IM_LINK,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -375,7 +441,7 @@ impl builder::TaobaoRefundSubmitMessage<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::TAOBAO_REFUND_SUBMIT_MESSAGE,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -386,7 +452,8 @@ impl builder::TaobaoCartAdd<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::TAOBAO_CART_ADD, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::TAOBAO_CART_ADD, move || self.send_raw())
+            .await
     }
 }
 impl builder::TaobaoCartCreateOrder<'_> {
@@ -398,7 +465,7 @@ impl builder::TaobaoCartCreateOrder<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::TAOBAO_CART_CREATE_ORDER,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -409,7 +476,11 @@ impl builder::AddressAddOrUpdate<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::ADDRESS_ADD_OR_UPDATE, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::ADDRESS_ADD_OR_UPDATE,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -422,7 +493,7 @@ impl builder::LogisticsOrderFreightPreview<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::LOGISTICS_ORDER_FREIGHT_PREVIEW,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -436,7 +507,7 @@ impl builder::LogisticsOrderBookingFreight<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::LOGISTICS_ORDER_BOOKING_FREIGHT,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -450,7 +521,12 @@ impl builder::V2OrderPayUrl<'_> {
         ::pandapon::types::OrderPayResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_ORDER_PAY_URL, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_ORDER_PAY_URL,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 impl builder::V2OrderBatchCreate<'_> {
@@ -459,7 +535,11 @@ impl builder::V2OrderBatchCreate<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::V2_ORDER_BATCH_CREATE, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_ORDER_BATCH_CREATE,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -469,7 +549,8 @@ impl builder::V2OrderPage<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::V2_ORDER_PAGE, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::V2_ORDER_PAGE, move || self.send_raw())
+            .await
     }
 }
 impl builder::V2OrderPreview<'_> {
@@ -478,14 +559,20 @@ impl builder::V2OrderPreview<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::V2_ORDER_PREVIEW, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_ORDER_PREVIEW,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 impl builder::V2OrderCancel<'_> {
     /// Sends `POST /v2/alibaba/order/cancel` and returns the envelope's `data` on code 200; any other code is
     /// [`::sourcing_runtime::Error::Api`] with `code`, message and request id. Sent exactly once: never retried automatically.
     pub async fn send(self) -> ::std::result::Result<bool, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::V2_ORDER_CANCEL, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::V2_ORDER_CANCEL, move || self.send_raw())
+            .await
     }
 }
 impl builder::V2GoodsKeywordSearch<'_> {
@@ -497,7 +584,11 @@ impl builder::V2GoodsKeywordSearch<'_> {
         ::pandapon::types::AlibabaProductPage,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_GOODS_KEYWORD_SEARCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_GOODS_KEYWORD_SEARCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -510,7 +601,11 @@ impl builder::V2GoodsImageSearch<'_> {
         ::pandapon::types::AlibabaProductPage,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_GOODS_IMAGE_SEARCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_GOODS_IMAGE_SEARCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -523,7 +618,11 @@ impl builder::V2GoodsStoreSearch<'_> {
         ::pandapon::types::AlibabaProductPage,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_GOODS_STORE_SEARCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_GOODS_STORE_SEARCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -536,7 +635,12 @@ impl builder::V2RefundCreate<'_> {
         ::pandapon::types::RefundCreateResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_REFUND_CREATE, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_REFUND_CREATE,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 impl builder::V2CartList<'_> {
@@ -548,7 +652,8 @@ impl builder::V2CartList<'_> {
         ::pandapon::types::AlibabaCart,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_CART_LIST, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::V2_CART_LIST, move || self.send_raw())
+            .await
     }
 }
 impl builder::V2TaobaoGoodsGet<'_> {
@@ -560,7 +665,11 @@ impl builder::V2TaobaoGoodsGet<'_> {
         ::pandapon::types::TaobaoProductV2,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_TAOBAO_GOODS_GET, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_TAOBAO_GOODS_GET,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -570,7 +679,11 @@ impl builder::V2TaobaoGoodsSearch<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::V2_TAOBAO_GOODS_SEARCH, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_TAOBAO_GOODS_SEARCH,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -586,7 +699,7 @@ impl builder::V2TaobaoOrderLogisticsDetail<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::V2_TAOBAO_ORDER_LOGISTICS_DETAIL,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -600,7 +713,11 @@ impl builder::V2TaobaoRefundRender<'_> {
         ::pandapon::types::RefundRenderResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::V2_TAOBAO_REFUND_RENDER, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_TAOBAO_REFUND_RENDER,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -610,7 +727,11 @@ impl builder::V2TaobaoCartAdd<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::V2_TAOBAO_CART_ADD, self.send_raw())
+        rt::send(
+                &PROVIDER,
+                &crate::operations::V2_TAOBAO_CART_ADD,
+                move || self.send_raw(),
+            )
             .await
     }
 }
@@ -623,7 +744,7 @@ impl builder::V2AddressAddOrUpdate<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::V2_ADDRESS_ADD_OR_UPDATE,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -637,7 +758,7 @@ impl builder::V2LogisticsFreightEstimate<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::V2_LOGISTICS_FREIGHT_ESTIMATE,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }

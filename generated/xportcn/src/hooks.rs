@@ -104,7 +104,7 @@ impl builder::KaProductKeywordsQuery<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::KA_PRODUCT_KEYWORDS_QUERY,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -118,7 +118,12 @@ impl builder::KaOrderPreview<'_> {
         ::std::vec::Vec<::xportcn::types::KaOrderPreview>,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::KA_ORDER_PREVIEW, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::KA_ORDER_PREVIEW,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 impl builder::KaOrderCreate<'_> {
@@ -127,7 +132,8 @@ impl builder::KaOrderCreate<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::KA_ORDER_CREATE, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::KA_ORDER_CREATE, move || self.send_raw())
+            .await
     }
 }
 impl builder::KaOrderPay<'_> {
@@ -141,7 +147,8 @@ impl builder::KaOrderPay<'_> {
         ::xportcn::types::KaOrderPayResult,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::KA_ORDER_PAY, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::KA_ORDER_PAY, move || self.send_raw())
+            .await
     }
 }
 impl builder::LogisticsOrderBookingFreight<'_> {
@@ -153,7 +160,7 @@ impl builder::LogisticsOrderBookingFreight<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::LOGISTICS_ORDER_BOOKING_FREIGHT,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -167,7 +174,7 @@ impl builder::LogisticsUpdateLogisticInfo<'_> {
         rt::send(
                 &PROVIDER,
                 &crate::operations::LOGISTICS_UPDATE_LOGISTIC_INFO,
-                self.send_raw(),
+                move || self.send_raw(),
             )
             .await
     }
@@ -187,7 +194,12 @@ impl builder::ProductRecommend<'_> {
         ::xportcn::types::ProductRecommendPage,
         ::sourcing_runtime::Error,
     > {
-        rt::send(&PROVIDER, &crate::operations::PRODUCT_RECOMMEND, self.send_raw()).await
+        rt::send(
+                &PROVIDER,
+                &crate::operations::PRODUCT_RECOMMEND,
+                move || self.send_raw(),
+            )
+            .await
     }
 }
 #[cfg(feature = "unconfirmed-endpoints")]
@@ -202,6 +214,7 @@ impl builder::ProductGet<'_> {
     pub async fn send(
         self,
     ) -> ::std::result::Result<::serde_json::Value, ::sourcing_runtime::Error> {
-        rt::send(&PROVIDER, &crate::operations::PRODUCT_GET, self.send_raw()).await
+        rt::send(&PROVIDER, &crate::operations::PRODUCT_GET, move || self.send_raw())
+            .await
     }
 }
