@@ -94,9 +94,20 @@ pub fn retried(effect: Effect) -> bool {
     effect == Effect::Read
 }
 
-/// Whether a transport error is worth retrying for a read.
+/// Whether a transport error is worth retrying for a read. reqwest reports a body that failed while being
+/// read (the connection closed before the declared length, a read timeout) as a *decode* error whose source
+/// is the body error; that is a transport failure like any other, not a bad answer.
 pub(crate) fn retryable_error(e: &reqwest::Error) -> bool {
-    !(e.is_builder() || e.is_redirect() || e.is_decode())
+    if e.is_decode() {
+        return body_read_failed(e);
+    }
+    !(e.is_builder() || e.is_redirect())
+}
+
+fn body_read_failed(e: &reqwest::Error) -> bool {
+    std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<reqwest::Error>())
+        .is_some_and(reqwest::Error::is_body)
 }
 
 /// Whether an HTTP status is worth retrying for a read.

@@ -255,6 +255,21 @@ impl Runtime {
     /// idempotent operations — and bounds memory for any body. A larger body is not read further: the
     /// response keeps its status and headers, carries [`BodyTooLarge`] in its extensions, and its body fails
     /// with that marker when read.
+    /// Whether [`Runtime::attempt`] reads the body before handing the response on. It does, into memory
+    /// within `max_response_bytes`, when that matters: a declared read is retried, so a body cut off
+    /// mid-way must fail inside the attempt; a body without a length within the limit could be larger;
+    /// and the trace log shows the body. Otherwise (a write or payment, which is never retried, answered
+    /// with a `Content-Length` within the limit — hyper reads no more than that) the caller reads it once,
+    /// as a hand-written call would, and a cut-off body is the same transport error either way.
+    fn reads_body_in_attempt(&self, response: &reqwest::Response, operation: &Operation) -> bool {
+        let within_limit = response
+            .content_length()
+            .is_some_and(|n| n <= self.policy.max_response_bytes as u64);
+        self.policy.retry.retries(operation)
+            || !within_limit
+            || tracing::enabled!(tracing::Level::TRACE)
+    }
+
     async fn attempt(
         &self,
         client: &reqwest::Client,
@@ -267,6 +282,14 @@ impl Runtime {
         let redact = |e| redact_error(e, auth);
         let mut response = client.execute(request).await.map_err(redact)?;
         let limit = self.policy.max_response_bytes;
+        if !self.reads_body_in_attempt(&response, operation) {
+            tracing::debug!(
+                status = response.status().as_u16(),
+                bytes = response.content_length(),
+                "response"
+            );
+            return Ok(response);
+        }
         let status = response.status();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());

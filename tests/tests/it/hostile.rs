@@ -392,3 +392,77 @@ async fn sandbox_answers_hostile_requests_with_200_or_400() {
     );
     assert!(runs > 500, "{runs}");
 }
+
+/// A server that answers every request with `200`, a `Content-Length` of 100 and 11 bytes of body, then
+/// closes the connection; it counts the requests it read.
+async fn cut_off_body_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let requests = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let answer = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{\"code\":200";
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (base, requests)
+}
+
+/// A body cut off before its declared length is a transport error, whichever way the body is read: a
+/// payment reads it once, after the attempt (never retried: one request); a declared read reads it inside
+/// the attempt, so the cut is retried like any transport failure.
+#[tokio::test]
+async fn a_body_cut_short_is_a_transport_error_and_only_reads_retry_it() {
+    use std::sync::atomic::Ordering;
+    let (base, requests) = cut_off_body_server().await;
+    let fast_retries = sourcing_runtime::RequestPolicy {
+        retry: sourcing_runtime::RetryPolicy {
+            initial_backoff: std::time::Duration::from_millis(1),
+            jitter: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let runtime = sourcing_runtime::Runtime::new(sourcing_runtime::AccessKeySigner::new(
+        AccessKeyCredentials::new("k", "s", "u"),
+    ))
+    .with_policy(fast_retries);
+    let client = pandapon::Client::with_runtime(&base, runtime);
+
+    let err = client
+        .order_pay_url()
+        .order_id("1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "a payment is sent once");
+
+    let err = client
+        .goods_detail()
+        .body(pandapon::types::GoodsDetailRequest::builder().country(Some("en".to_string())))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        1 + 3,
+        "a read is tried max_attempts (3) times"
+    );
+}
