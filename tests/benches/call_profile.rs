@@ -49,12 +49,22 @@ fn main() {
     let boxed = sourcing_runtime::__codegen::send(
         &pandapon::operations::PROVIDER,
         &pandapon::operations::ORDER_PAY_URL,
-        || generated.order_pay_url().order_id(common::ORDER_ID).send_raw(),
+        || {
+            generated
+                .order_pay_url()
+                .order_id(common::ORDER_ID)
+                .send_raw()
+        },
     );
     eprintln!(
         "boxed call state {} bytes, progenitor send_raw {} bytes",
         std::mem::size_of_val(&*boxed),
-        std::mem::size_of_val(&generated.order_pay_url().order_id(common::ORDER_ID).send_raw())
+        std::mem::size_of_val(
+            &generated
+                .order_pay_url()
+                .order_id(common::ORDER_ID)
+                .send_raw()
+        )
     );
     drop((generated_future, hand_future, boxed));
     // One call of each first, so both connections are open before the counted calls.
