@@ -327,7 +327,7 @@ impl InboxHandler for OrderCallbacks {
             self.ledger.record_callback_in(&mut *tx, &report).await?;
         }
         // A crash test's point: the ledger event is written, nothing is committed.
-        sourcing_webhooks::fault::pause_if(
+        sourcing_runtime::fault::pause_if(
             "in-handler",
             &format!("order {}", callback.order_id().unwrap_or("-")),
         )

@@ -12,12 +12,6 @@ use crate::store::{Transaction, Value};
 use sourcing_buy::journal::{Answer, Intent, JournalError, JournalFuture, Outcome, Ticket};
 use sourcing_buy::{Journal, PaymentOutcome, Provider};
 
-/// Test-only fault point: with `SOURCING_LEDGER_FAULT=pause-after-pay-sent` the process prints
-/// [`PAUSED_MARKER`] to stderr and waits forever once a payment has been sent, before its answer is
-/// recorded (the crash tests kill it there).
-pub const FAULT_VARIABLE: &str = "SOURCING_LEDGER_FAULT";
-pub const PAUSED_MARKER: &str = "sourcing-ledger: paused after sending a payment";
-
 impl Journal for Ledger {
     fn before<'a>(
         &'a self,
@@ -41,11 +35,9 @@ impl Journal for Ledger {
         outcome: Outcome<'a>,
     ) -> JournalFuture<'a, ()> {
         Box::pin(async move {
-            if matches!(intent, Intent::Pay { .. } | Intent::PayBatch { .. })
-                && std::env::var(FAULT_VARIABLE).as_deref() == Ok("pause-after-pay-sent")
-            {
-                eprintln!("{PAUSED_MARKER}");
-                std::future::pending::<()>().await;
+            if matches!(intent, Intent::Pay { .. } | Intent::PayBatch { .. }) {
+                // The crash tests kill the process here: sent, answer not recorded.
+                sourcing_runtime::fault::pause_if("after-pay-sent", &format!("{provider}")).await;
             }
             if let Err(e) = self.record_outcome(provider, ticket, intent, outcome).await {
                 // The step stays as `before` left it (outcome unknown): reconcile settles it.

@@ -37,7 +37,6 @@ pub use callback::{CallbackRecorded, CallbackReport};
 pub use entries::{Amount, Event, OrderEntry, Source};
 pub use error::{LedgerError, StoreError};
 pub use inbox::OrderCallbacks;
-pub use journal::{FAULT_VARIABLE, PAUSED_MARKER};
 pub use reconcile::{ReadSettings, Settled};
 pub use state::OrderState;
 #[cfg(feature = "postgres")]

@@ -12,6 +12,7 @@ pub mod batch;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+pub mod fault;
 pub mod multipart;
 pub mod observe;
 pub mod operation;

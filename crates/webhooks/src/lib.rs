@@ -82,7 +82,6 @@ mod callback;
 pub mod dajisaas;
 mod dedup;
 pub mod error;
-pub mod fault;
 pub mod inbox;
 mod intake;
 pub mod push;

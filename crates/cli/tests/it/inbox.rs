@@ -1,5 +1,5 @@
 //! `sourcing webhooks --store URL` end to end: the real binary, killed with SIGKILL at the bad moments (a
-//! fault point pauses it there: `SOURCING_WEBHOOKS_FAULT`), restarted, and the vendor's redelivery sent.
+//! fault point pauses it there: `SOURCING_FAULT`), restarted, and the vendor's redelivery sent.
 //! After it, every message is stored once, handled once (one ledger event), and acknowledged. Each test runs
 //! on SQLite (a temp file) and on Postgres when one is given (`SOURCING_TEST_POSTGRES_URL`).
 
@@ -78,9 +78,9 @@ impl Receiver {
         .args(["--lease-ms", "500"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .env_remove("SOURCING_WEBHOOKS_FAULT");
+        .env_remove(sourcing_runtime::fault::FAULT_ENV);
         if let Some(point) = fault {
-            cmd.env("SOURCING_WEBHOOKS_FAULT", point);
+            cmd.env(sourcing_runtime::fault::FAULT_ENV, point);
         }
         let mut child = cmd.spawn().unwrap();
         let lines = forward(child.stderr.take().unwrap());

@@ -3,7 +3,10 @@
 //! set), and the ledger commands.
 
 use serde_json::Value;
-use sourcing_ledger::{FAULT_VARIABLE, PAUSED_MARKER, Store};
+use sourcing_ledger::Store;
+use sourcing_runtime::fault::FAULT_ENV;
+
+const PAUSED: &str = "FAULT after-pay-sent: paused";
 use sourcing_sandbox::{Sandbox, credentials};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
@@ -101,7 +104,7 @@ async fn a_payment_killed_before_its_answer_is_recorded_is_settled_by_reconcile_
         let mut child = Command::new(BIN)
             .args(pay)
             .envs(credentials())
-            .env(FAULT_VARIABLE, "pause-after-pay-sent")
+            .env(FAULT_ENV, "after-pay-sent")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -110,14 +113,14 @@ async fn a_payment_killed_before_its_answer_is_recorded_is_settled_by_reconcile_
         let mut seen = Vec::new();
         for line in stderr.lines() {
             let line = line.unwrap();
-            let paused = line.contains(PAUSED_MARKER);
+            let paused = line.contains(PAUSED);
             seen.push(line);
             if paused {
                 break;
             }
         }
         assert!(
-            seen.iter().any(|l| l.contains(PAUSED_MARKER)),
+            seen.iter().any(|l| l.contains(PAUSED)),
             "{url}: never paused: {seen:?}"
         );
         child.kill().unwrap(); // SIGKILL

@@ -1,0 +1,28 @@
+//! Fault points for crash tests, one mechanism for every crate: with `SOURCING_FAULT=<name>` set, the
+//! process prints `FAULT <name>: paused (<what>)` on stderr when it reaches that point and waits forever, so a
+//! test can SIGKILL it at exactly that moment. Unset (always, outside tests), a point costs one cached lookup.
+//!
+//! Points: `after-store` (`sourcing-webhooks`' inbox receiver committed a new message and has not answered
+//! yet), `in-handler` (`sourcing-ledger`'s order handler wrote the ledger event and has not committed it with
+//! the completion) and `after-pay-sent` (`sourcing-ledger`'s journal: a payment was sent and its answer is not
+//! recorded yet).
+
+use std::sync::OnceLock;
+
+/// The environment variable naming the fault point to pause at.
+pub const FAULT_ENV: &str = "SOURCING_FAULT";
+
+/// Pauses forever at `point` when [`FAULT_ENV`] names it (for handlers outside this crate that want their own
+/// point, e.g. inside a transaction before its commit). `what` names the message: a test waits for the line
+/// about its own.
+pub async fn pause_if(point: &str, what: &str) {
+    static CHOSEN: OnceLock<Option<String>> = OnceLock::new();
+    if CHOSEN
+        .get_or_init(|| std::env::var(FAULT_ENV).ok())
+        .as_deref()
+        == Some(point)
+    {
+        eprintln!("FAULT {point}: paused ({what})");
+        std::future::pending::<()>().await;
+    }
+}
