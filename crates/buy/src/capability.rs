@@ -30,6 +30,12 @@ impl Provider {
         self.description().title
     }
 
+    /// The facade over this provider's generated client at `base_url`, signed by `runtime` (for example
+    /// `Runtime::for_provider(provider.description(), &credentials, &settings)`).
+    pub fn buyer(self, base_url: &str, runtime: sourcing_runtime::Runtime) -> crate::Buyer {
+        (self.registration().connect)(base_url, runtime)
+    }
+
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()

@@ -245,20 +245,8 @@ pub struct Endpoint {
 impl Endpoint {
     /// The purchase flow (`sourcing-buy`) over this provider's client, for providers the facade maps.
     pub fn buyer(&self) -> Option<sourcing_buy::Buyer> {
-        let (base, runtime) = (self.base_url.as_str(), self.runtime.clone());
-        Some(
-            match sourcing_buy::Provider::from_name(self.provider.name)? {
-                sourcing_buy::Provider::Pandapon => {
-                    pandapon::Client::with_runtime(base, runtime).into()
-                }
-                sourcing_buy::Provider::Dajisaas => {
-                    dajisaas::Client::with_runtime(base, runtime).into()
-                }
-                sourcing_buy::Provider::Xportcn => {
-                    xportcn::Client::with_runtime(base, runtime).into()
-                }
-            },
-        )
+        sourcing_buy::Provider::from_name(self.provider.name)
+            .map(|p| p.buyer(&self.base_url, self.runtime.clone()))
     }
 
     /// `op` through the runtime's untyped path (limits checked before signing; only declared reads

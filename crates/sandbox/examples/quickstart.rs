@@ -15,7 +15,8 @@
 use sourcing_buy::{
     Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, Raw, SearchQuery,
 };
-use sourcing_sandbox::{Sandbox, credentials};
+use sourcing_runtime::Runtime;
+use sourcing_sandbox::{Sandbox, SandboxSigner};
 
 const OFFER_LINK: &str = "https://detail.1688.com/offer/672991141190.html";
 
@@ -65,11 +66,8 @@ fn report<T>(step: &str, result: Result<T, Error>, show: impl FnOnce(&T) -> Stri
 
 async fn run(sandbox: &Sandbox, provider: Provider) {
     let base = sandbox.base_url(provider.name());
-    let buyer: Buyer = match provider {
-        Provider::Pandapon => pandapon::Client::new(&base, credentials::access_key()).into(),
-        Provider::Dajisaas => dajisaas::Client::new(&base, credentials::app_key()).into(),
-        Provider::Xportcn => xportcn::Client::new(&base, credentials::access_key()).into(),
-    };
+    // Against a real account: `Runtime::for_provider(provider.description(), &credentials, &settings)`.
+    let buyer = provider.buyer(&base, Runtime::new(SandboxSigner::new()));
     println!("\n== {provider} ({base}) — sandbox data");
     let offer = ProductRef::parse(OFFER_LINK).expect("a 1688 offer link");
     let draft = draft(&offer);

@@ -21,6 +21,7 @@ const UNCONFIRMED: &str = "dajisaas-unconfirmed";
 
 pub(super) static REGISTRATION: Registration = Registration {
     description: &::dajisaas::operations::PROVIDER,
+    connect: |base_url, runtime| ::dajisaas::Client::with_runtime(base_url, runtime).into(),
     capabilities: &[
         (
             Step::Search,

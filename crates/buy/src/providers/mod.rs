@@ -24,6 +24,8 @@ pub(crate) struct Registration {
     pub description: &'static sourcing_runtime::Provider,
     /// Every [`Step`], in [`Step::ALL`] order, with how the provider supports it.
     pub capabilities: &'static [(Step, Support)],
+    /// The facade over the generated client at `base_url`, signed by `runtime`.
+    pub connect: fn(&str, sourcing_runtime::Runtime) -> crate::Buyer,
 }
 
 impl Provider {

@@ -16,6 +16,7 @@ const SITE_1688: &str = "1688";
 
 pub(super) static REGISTRATION: Registration = Registration {
     description: &::pandapon::operations::PROVIDER,
+    connect: |base_url, runtime| ::pandapon::Client::with_runtime(base_url, runtime).into(),
     capabilities: &[
         (Step::Search, published("v2_goods_keyword_search")),
         (Step::ProductDetail, published("goods_detail")),

@@ -16,6 +16,7 @@ const FLOW: &str = "fenxiaonew";
 
 pub(super) static REGISTRATION: Registration = Registration {
     description: &::xportcn::operations::PROVIDER,
+    connect: |base_url, runtime| ::xportcn::Client::with_runtime(base_url, runtime).into(),
     capabilities: &[
         (
             Step::Search,

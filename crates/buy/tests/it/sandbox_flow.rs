@@ -5,15 +5,12 @@ use sourcing_buy::{
     Address, Buyer, Error, OrderDraft, OrderLine, PaymentOutcome, ProductRef, Provider, Raw,
     SearchQuery, Step, Support,
 };
-use sourcing_sandbox::{Sandbox, credentials};
+use sourcing_runtime::Runtime;
+use sourcing_sandbox::{Sandbox, SandboxSigner};
 
 fn buyer(sandbox: &Sandbox, provider: Provider) -> Buyer {
     let base = sandbox.base_url(provider.name());
-    match provider {
-        Provider::Pandapon => pandapon::Client::new(&base, credentials::access_key()).into(),
-        Provider::Dajisaas => dajisaas::Client::new(&base, credentials::app_key()).into(),
-        Provider::Xportcn => xportcn::Client::new(&base, credentials::access_key()).into(),
-    }
+    provider.buyer(&base, Runtime::new(SandboxSigner::new()))
 }
 
 /// Requests the sandbox received, all providers and operations together.

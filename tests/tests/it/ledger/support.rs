@@ -2,7 +2,8 @@
 
 use sourcing_buy::{Address, Buyer, OrderDraft, OrderLine, Provider};
 use sourcing_ledger::Ledger;
-use sourcing_sandbox::{Sandbox, credentials};
+use sourcing_runtime::Runtime;
+use sourcing_sandbox::{Sandbox, SandboxSigner};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -80,12 +81,9 @@ pub async fn ledger(url: &str) -> std::sync::Arc<Ledger> {
 
 pub fn buyer(sandbox: &Sandbox, provider: Provider, ledger: &std::sync::Arc<Ledger>) -> Buyer {
     let base = sandbox.base_url(provider.name());
-    let buyer: Buyer = match provider {
-        Provider::Pandapon => pandapon::Client::new(&base, credentials::access_key()).into(),
-        Provider::Dajisaas => dajisaas::Client::new(&base, credentials::app_key()).into(),
-        Provider::Xportcn => xportcn::Client::new(&base, credentials::access_key()).into(),
-    };
-    buyer.with_journal(ledger.clone())
+    provider
+        .buyer(&base, Runtime::new(SandboxSigner::new()))
+        .with_journal(ledger.clone())
 }
 
 pub fn draft() -> OrderDraft {
