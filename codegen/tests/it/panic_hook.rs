@@ -7,43 +7,10 @@
 use sourcing_codegen::client;
 use sourcing_codegen::spec::{ProviderSpec, parse};
 use std::path::Path;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const SPEC: &str = r##"
-openapi: 3.0.3
-info: {title: T, version: "1"}
-servers: [{url: "https://example.test"}]
-x-sourcing: {crate: demo, title: Demo, envelope: pandapon, credentials: access-key, env-prefix: DEMO}
-security: [{AccessKeyV1: []}]
-paths:
-  /a:
-    get:
-      operationId: area_get
-      x-effect: read
-      x-catalogue-id: demo.a
-      tags: [area]
-      summary: Get a
-      externalDocs: {url: "https://example.test/a"}
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/AEnvelope"}
-components:
-  securitySchemes:
-    AccessKeyV1: {type: apiKey, in: header, name: access-key}
-  schemas:
-    Envelope:
-      type: object
-      properties: {code: {type: integer}}
-    AEnvelope:
-      allOf:
-        - $ref: "#/components/schemas/Envelope"
-        - type: object
-          properties:
-            data: {type: string}
-"##;
+static SPEC: LazyLock<String> = LazyLock::new(|| crate::demo::spec("{type: string}", "", ""));
 
 /// The spec with a component progenitor panics on (a `$ref` to a schema that does not exist). The spec
 /// rules would reject it; it is added after loading, to the document progenitor reads.
@@ -96,7 +63,7 @@ fn parallel_panicking_generations_each_get_their_error_and_the_hook_is_restored(
 }
 
 fn check_alone() {
-    let spec = parse(SPEC, Path::new("specs/demo.yaml")).expect("the test spec is valid");
+    let spec = parse(&SPEC, Path::new("specs/demo.yaml")).expect("the test spec is valid");
     std::panic::set_hook(Box::new(|_| {
         OUTER_HOOK_CALLS.fetch_add(1, Ordering::SeqCst);
     }));

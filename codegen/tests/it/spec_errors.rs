@@ -2,45 +2,15 @@
 
 use sourcing_codegen::spec::parse;
 use std::path::Path;
+use std::sync::LazyLock;
 
-const VALID: &str = r##"
-openapi: 3.0.3
-info: {title: T, version: "1"}
-servers: [{url: "https://example.test"}]
-x-sourcing: {crate: demo, title: Demo, envelope: pandapon, credentials: access-key, env-prefix: DEMO}
-security: [{AccessKeyV1: []}]
-paths:
-  /a:
-    get:
-      operationId: area_get
-      x-effect: read
-      x-catalogue-id: demo.a
-      tags: [area]
-      summary: Get a
-      externalDocs: {url: "https://example.test/a"}
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/AEnvelope"}
-components:
-  securitySchemes:
-    AccessKeyV1: {type: apiKey, in: header, name: access-key}
-  schemas:
-    Envelope:
-      type: object
-      properties: {code: {type: integer}}
-    A:
-      type: object
-      properties: {x: {type: string}}
-    AEnvelope:
-      allOf:
-        - $ref: "#/components/schemas/Envelope"
-        - type: object
-          properties:
-            data: {$ref: "#/components/schemas/A"}
-"##;
+static VALID: LazyLock<String> = LazyLock::new(|| {
+    crate::demo::spec(
+        "{$ref: \"#/components/schemas/A\"}",
+        "",
+        "    A:\n      type: object\n      properties: {x: {type: string}}\n",
+    )
+});
 
 /// The error of loading and generating `spec` (names without an implementation are refused when the
 /// crate is generated).
@@ -57,7 +27,7 @@ fn error_of(spec: &str) -> String {
 
 #[test]
 fn valid_spec_generates() {
-    let spec = parse(VALID, Path::new("specs/demo.yaml")).unwrap();
+    let spec = parse(&VALID, Path::new("specs/demo.yaml")).unwrap();
     let files = sourcing_codegen::generate(&spec).unwrap();
     assert!(files.iter().any(|f| f.path.ends_with("src/client.rs")));
     assert!(files.iter().all(|f| f.contents.contains("@generated")));
@@ -446,6 +416,6 @@ fn the_payload_member_is_the_codecs() {
         renamed.contains("/x-sourcing: x-sourcing.rust.payload: the built-in pandapon envelope names its own payload member (data)"),
         "{renamed}"
     );
-    let model = parse(VALID, Path::new("specs/demo.yaml")).unwrap();
+    let model = parse(&VALID, Path::new("specs/demo.yaml")).unwrap();
     assert_eq!(model.meta.payload, "data");
 }

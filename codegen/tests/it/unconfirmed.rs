@@ -7,30 +7,11 @@
 use proc_macro2::{TokenStream, TokenTree};
 use sourcing_codegen::spec::{ProviderSpec, parse};
 use std::path::Path;
+use std::sync::LazyLock;
 use syn::visit_mut::VisitMut;
 
-const SPEC: &str = r##"
-openapi: 3.0.3
-info: {title: T, version: "1"}
-servers: [{url: "https://example.test"}]
-x-sourcing: {crate: demo, title: Demo, envelope: pandapon, credentials: access-key, env-prefix: DEMO}
-security: [{AccessKeyV1: []}]
-paths:
-  /a:
-    get:
-      operationId: area_get
-      x-effect: read
-      x-catalogue-id: demo.a
-      tags: [area]
-      summary: Get a
-      externalDocs: {url: "https://example.test/a"}
-      responses:
-        "200":
-          description: ok
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/AEnvelope"}
-  /d:
+/// `GET /d`, known only from a third-party client.
+const D_PATH: &str = r##"  /d:
     get:
       operationId: area_d
       x-effect: read
@@ -48,20 +29,9 @@ paths:
           content:
             application/json:
               schema: {$ref: "#/components/schemas/DEnvelope"}
-components:
-  securitySchemes:
-    AccessKeyV1: {type: apiKey, in: header, name: access-key}
-  schemas:
-    Envelope:
-      type: object
-      properties: {code: {type: integer}}
-    AEnvelope:
-      allOf:
-        - $ref: "#/components/schemas/Envelope"
-        - type: object
-          properties:
-            data: {type: string}
-    D:
+"##;
+
+const D_SCHEMAS: &str = r##"    D:
       type: object
       properties: {x: {description: not typed}}
       additionalProperties: {description: kept}
@@ -73,6 +43,9 @@ components:
             data: {$ref: "#/components/schemas/D"}
 "##;
 
+static SPEC: LazyLock<String> =
+    LazyLock::new(|| crate::demo::spec("{type: string}", D_PATH, D_SCHEMAS));
+
 fn error_of(spec: &str) -> String {
     match parse(spec, Path::new("specs/demo.yaml")) {
         Ok(_) => panic!("expected an error"),
@@ -82,7 +55,7 @@ fn error_of(spec: &str) -> String {
 
 #[test]
 fn x_evidence_is_read_into_the_operation_model() {
-    let spec = parse(SPEC, Path::new("specs/demo.yaml")).unwrap();
+    let spec = parse(&SPEC, Path::new("specs/demo.yaml")).unwrap();
     let ev = |id: &str| {
         spec.operations
             .iter()
@@ -284,7 +257,7 @@ fn check(spec: &ProviderSpec) -> usize {
 
 #[test]
 fn the_feature_off_source_has_no_trace_of_unconfirmed_operations() {
-    let spec = parse(SPEC, Path::new("specs/demo.yaml")).unwrap();
+    let spec = parse(&SPEC, Path::new("specs/demo.yaml")).unwrap();
     assert_eq!(check(&spec), 1);
 }
 
