@@ -8,58 +8,10 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
     let m = &spec.meta;
     let krate = &m.crate_name;
     let example = doc_example(spec);
-    let kind = m.credentials.kind();
-    let placeholders: Vec<String> = kind
-        .fields
-        .iter()
-        .map(|f| format!("\"{}\"", f.placeholder))
-        .collect();
-    let creds_new = match kind.rust_type {
-        "" => format!("CredentialValues::new([{}])", placeholders.join(", ")),
-        ty => format!("{ty}::new({})", placeholders.join(", ")),
-    };
-    let mut reexports: Vec<&str> = kind.reexports.to_vec();
-    reexports.push("CredentialValues");
-    reexports.extend([
-        "ApiError",
-        "Error",
-        "FailedItem",
-        "LenientId",
-        "PartialFailure",
-        "RequestPolicy",
-        "RetryPolicy",
-        "Runtime",
-        "Secret",
-    ]);
-    reexports.sort_unstable();
-    let reexports = use_list(&reexports);
-    let mut multipart = if spec.hand_written.is_empty() {
-        ""
-    } else {
-        "/// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).\npub use sourcing_runtime::multipart;\n"
-    }
-    .to_string();
-    if super::extension_source(spec).is_some() {
-        multipart.push_str(
-            "/// The provider's own signing scheme and envelope (copied from the Rust file next to its spec).\npub mod extension;\n",
-        );
-    }
-    let description = spec
-        .openapi
-        .info
-        .description
-        .as_deref()
-        .unwrap_or("")
-        .lines()
-        .map(|l| {
-            if l.is_empty() {
-                "//!".to_string()
-            } else {
-                format!("//! {l}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let creds_new = credentials_new(spec);
+    let reexports = use_list(&runtime_reexports(spec));
+    let multipart = optional_modules(spec);
+    let description = doc_lines(spec.openapi.info.description.as_deref().unwrap_or(""));
     format!(
         r#"{header}
 //! Typed, signed client for the {title} OpenAPI, generated from `{file}`.
@@ -109,6 +61,69 @@ extern crate self as {krate};
         base = spec.base_url,
         unconfirmed = unconfirmed_list(spec, "none in this crate"),
     )
+}
+
+/// The credentials constructor the crate docs' example calls, with the fields' placeholders.
+fn credentials_new(spec: &ProviderSpec) -> String {
+    let kind = spec.meta.credentials.kind();
+    let placeholders: Vec<String> = kind
+        .fields
+        .iter()
+        .map(|f| format!("\"{}\"", f.placeholder))
+        .collect();
+    match kind.rust_type {
+        "" => format!("CredentialValues::new([{}])", placeholders.join(", ")),
+        ty => format!("{ty}::new({})", placeholders.join(", ")),
+    }
+}
+
+/// What the crate re-exports from `sourcing_runtime`, sorted: its credential types and the types every
+/// caller needs.
+fn runtime_reexports(spec: &ProviderSpec) -> Vec<&'static str> {
+    let mut reexports: Vec<&str> = spec.meta.credentials.kind().reexports.to_vec();
+    reexports.push("CredentialValues");
+    reexports.extend([
+        "ApiError",
+        "Error",
+        "FailedItem",
+        "LenientId",
+        "PartialFailure",
+        "RequestPolicy",
+        "RetryPolicy",
+        "Runtime",
+        "Secret",
+    ]);
+    reexports.sort_unstable();
+    reexports
+}
+
+/// The `multipart` re-export (with hand-written multipart operations) and the `extension` module (with a
+/// provider's own scheme and envelope), each only when the spec needs it.
+fn optional_modules(spec: &ProviderSpec) -> String {
+    let mut modules = String::new();
+    if !spec.hand_written.is_empty() {
+        modules.push_str("/// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).\npub use sourcing_runtime::multipart;\n");
+    }
+    if super::extension_source(spec).is_some() {
+        modules.push_str(
+            "/// The provider's own signing scheme and envelope (copied from the Rust file next to its spec).\npub mod extension;\n",
+        );
+    }
+    modules
+}
+
+/// `text` as `//!` doc lines (an empty line is a bare `//!`).
+fn doc_lines(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.is_empty() {
+                "//!".to_string()
+            } else {
+                format!("//! {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The items of a `use a::{…};` list as rustfmt lays them out: lines of at most 100 columns, indented by
