@@ -133,8 +133,9 @@ pub enum Error {
         /// The signer's refusal.
         source: SignError,
     },
-    /// Connecting, sending or reading failed (includes timeouts).
-    #[error("{operation}: transport error: {source}")]
+    /// Connecting, sending or reading failed (includes timeouts). The message names the cause (reqwest's
+    /// own says only "error sending request").
+    #[error("{operation}: transport error: {}", Causes(source))]
     Transport {
         /// The operation (`snake_case` id).
         operation: &'static str,
@@ -254,5 +255,25 @@ impl BodyTooLarge {
             current = e.source();
         }
         None
+    }
+}
+
+/// An error and its sources on one line (`a: b: c`), each source left out when the text so far already
+/// says it.
+struct Causes<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.0.to_string();
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            let said = cause.to_string();
+            if !said.is_empty() && !text.contains(&said) {
+                text.push_str(": ");
+                text.push_str(&said);
+            }
+            next = cause.source();
+        }
+        f.write_str(&text)
     }
 }

@@ -451,6 +451,12 @@ async fn a_body_cut_short_is_a_transport_error_and_only_reads_retry_it() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // The message names the cause, not only reqwest's "error decoding response body".
+    assert!(
+        err.to_string()
+            .contains("end of file before message length reached"),
+        "{err}"
+    );
     assert_eq!(requests.load(Ordering::SeqCst), 1, "a payment is sent once");
 
     let err = client
