@@ -110,7 +110,7 @@ pub fn validate(
             let path = e.instance_path().to_string();
             json!({
                 "field": field_of(&path, &e.to_string()),
-                "message": e.to_string(),
+                "message": message_of(&e),
             })
         })
         .collect();
@@ -135,6 +135,26 @@ pub fn validate(
         "code": null,
         "requestId": null,
     })))
+}
+
+/// A validation error's text; for a value outside a list, every allowed value (the validator's own text
+/// names two and counts the rest, which leaves an agent guessing).
+fn message_of(e: &jsonschema::ValidationError<'_>) -> String {
+    match e.kind() {
+        jsonschema::error::ValidationErrorKind::Enum { options } => match options.as_array() {
+            Some(allowed) => format!(
+                "{} is not one of {}",
+                e.instance(),
+                allowed
+                    .iter()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
 }
 
 /// The field a validation error is about: the instance path (`/orderId` → `orderId`), or for an error at

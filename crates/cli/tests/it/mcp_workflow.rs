@@ -209,6 +209,21 @@ async fn default_list_is_small_and_its_schemas_are_valid() {
     let bytes = serde_json::to_string(&tools).unwrap().len();
     eprintln!("default tools/list: {} tools, {bytes} bytes", tools.len());
 
+    // A value outside a list is answered with every allowed value, so an agent can correct it.
+    let wrong = s
+        .call(
+            "buy_search",
+            json!({"provider": "nope", "keyword": "folder"}),
+        )
+        .await;
+    let fields = structured(&wrong)["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 1, "{fields:?}");
+    assert_eq!(fields[0]["field"], "provider");
+    assert_eq!(
+        fields[0]["message"],
+        r#""nope" is not one of "pandapon", "dajisaas", "xportcn", "all""#
+    );
+
     let all = session(everything()).await;
     let listed = all.names().await;
     assert_eq!(listed.len(), 11, "{listed:?}");
