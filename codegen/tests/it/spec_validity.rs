@@ -5,14 +5,9 @@
 use sourcing_codegen::spec::parse;
 use std::path::Path;
 
-const VALID: &str = r##"
-openapi: 3.0.3
-info: {title: T, version: "1"}
-servers: [{url: "https://example.test"}]
-x-sourcing: {crate: demo, title: Demo, envelope: pandapon, credentials: access-key, env-prefix: DEMO}
-security: [{AccessKeyV1: []}]
-paths:
-  /a:
+const VALID: &str = concat!(
+    crate::demo::demo_head!(),
+    r##"  /a:
     post:
       operationId: area_post
       x-effect: write
@@ -59,7 +54,8 @@ components:
         - type: object
           properties:
             data: {$ref: "#/components/schemas/A"}
-"##;
+"##
+);
 
 fn error_of(spec: &str) -> String {
     let r = std::panic::catch_unwind(|| parse(spec, Path::new("specs/demo.yaml")));

@@ -231,7 +231,10 @@ fn sigkill_after_storing_before_answering_loses_nothing_and_handles_once() {
         );
         let row = wait_handled(&store, &order_id);
         assert_eq!(row.deliveries, 2, "{store}");
-        assert_eq!(row.attempts, 1, "{store}");
+        // The first process's worker polls on its own too, so it may have claimed the stored message in the
+        // moment before the kill (an attempt that never finished: its lease expired); the second process's
+        // worker claims it once. Handled once either way: one ledger event.
+        assert!((1..=2).contains(&row.attempts), "{store}: {row:?}");
         assert_eq!(ledger_callback_events(&store, &order_id), 1, "{store}");
         second.sigkill();
     }
