@@ -121,6 +121,15 @@ impl Receiver {
     }
 }
 
+/// A test that fails half-way still stops its receivers (a process left running would hold its port and
+/// database file after the test binary exits).
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn forward(from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
