@@ -78,6 +78,43 @@ fn collect_leaves(e: &jsonschema::ValidationError<'_>, out: &mut Vec<(String, bo
 /// No keyword beside a `$ref` (OpenAPI 3.0 ignores them: wrap the `$ref` in `allOf`), no `nullable`
 /// without a `type` in the same schema (3.0.3: it has no effect there), and `x-json-string: true` only on
 /// `type: string`. Examples and the values of `x-` extensions are free-form and not checked.
+/// Every `x-` key the specs may use (specs/README.md describes each). A misspelt one would otherwise be
+/// ignored without a word — and with it the rule it states (`x-signer-params` once was `x-signed-params`).
+pub const EXTENSIONS: &[&str] = &[
+    "x-batch-outcome",
+    "x-body-credentials",
+    "x-catalogue-id",
+    "x-effect",
+    "x-evidence",
+    "x-evidence-source",
+    "x-example-deviation",
+    "x-flow-role",
+    "x-hand-written",
+    "x-idempotent",
+    "x-json-string",
+    "x-max-items",
+    "x-note",
+    "x-runtime-type",
+    "x-rust",
+    "x-separator",
+    "x-signed-headers",
+    "x-signer-params",
+    "x-sourcing",
+];
+
+fn known_extension(key: &str) -> Result<(), String> {
+    if EXTENSIONS.contains(&key) {
+        return Ok(());
+    }
+    let closest = EXTENSIONS
+        .iter()
+        .min_by_key(|known| strsim::levenshtein(known, key))
+        .expect("the list is not empty");
+    Err(format!(
+        "unknown extension {key} (did you mean {closest}?): codegen reads only the extensions specs/README.md lists"
+    ))
+}
+
 pub fn strict_rules(document: &Value) -> Result<(), Located> {
     walk(document, "", false)
 }
@@ -124,6 +161,9 @@ fn walk(v: &Value, ptr: &str, names_map: bool) -> Result<(), Located> {
                 }
             }
             for (k, child) in m {
+                if !names_map && k.starts_with("x-") {
+                    known_extension(k).map_err(|m| (format!("{ptr}/{}", pointer_segment(k)), m))?;
+                }
                 if !names_map
                     && (k.starts_with("x-")
                         || matches!(k.as_str(), "example" | "examples" | "enum" | "default"))

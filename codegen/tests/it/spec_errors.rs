@@ -111,6 +111,16 @@ fn each_broken_spec_names_where_and_why() {
         ),
         ("paths:", "paths: 7\nx:", "not an OpenAPI 3.0 document"),
         (
+            "      x-effect: read\n",
+            "      x-effect: read\n      x-efect: write\n",
+            "/paths/~1a/get/x-efect: unknown extension x-efect (did you mean x-effect?)",
+        ),
+        (
+            "    AccessKeyV1: {type: apiKey, in: header, name: access-key}",
+            "    AccessKeyV1: {type: apiKey, in: header, name: access-key, x-signed-params: [sign]}",
+            "unknown extension x-signed-params (did you mean x-signer-params?)",
+        ),
+        (
             "info: {title: T, version: \"1\"}",
             "info: {title: T, version: \"1\"",
             "at line",
