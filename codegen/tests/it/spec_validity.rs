@@ -330,3 +330,35 @@ fn body_credentials_are_allowed_and_typed_in_request_examples() {
     ));
     assert!(err.contains("/appKey"), "{err}");
 }
+
+/// The specs cite the vendor notes and the catalogue by their place in this repository; every such path
+/// exists (an earlier layout's `provider-docs/…` and `CATALOGUE.md` once survived in spec notes).
+#[test]
+fn every_repository_path_the_specs_cite_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut cited = 0;
+    for entry in std::fs::read_dir(root.join("specs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for stale in ["provider-docs/", "CATALOGUE.md"] {
+            assert!(!text.contains(stale), "{}: cites {stale}", path.display());
+        }
+        for (at, _) in text.match_indices("vendor-docs/") {
+            let tail = &text[at..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "/._-".contains(c)))
+                .unwrap_or(tail.len());
+            let cited_path = tail[..end].trim_end_matches(['.', '/']);
+            assert!(
+                root.join(cited_path).exists(),
+                "{}: cites {cited_path}, which does not exist",
+                path.display()
+            );
+            cited += 1;
+        }
+    }
+    assert!(cited > 0, "the specs cite vendor-docs paths");
+}

@@ -14,7 +14,7 @@
 //! success. The generated client returns `data` on success and an error carrying `code`, `msg` and
 //! `requestId` otherwise. `ka_order_pay` returns `Error::PartialFailure` when any order of the batch failed.
 //!
-//! Not in this document because Xportcn does not publish their path (see `CATALOGUE.md`): the address
+//! Not in this document because Xportcn does not publish their path (see `vendor-docs/catalogue.md`): the address
 //! endpoints, the freight estimate and order freight preview, the other five AlibabaProduct queries, order
 //! list, order details, order logistics and IM. `/open/purchase/page` is named without a method.
 //!
