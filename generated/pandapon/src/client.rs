@@ -8,8 +8,10 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     /**A 1688 receiving address (Apifox model `FastAdress`, sic). Pages disagree on which fields are
-required (the Vietnamese create / batch-preview pages require fullName, mobile, phone, cityText,
-provinceText and address; the cart and v2 pages require none), so none is enforced here.
+required: the Vietnamese create page requires fullName, mobile, phone, cityText, provinceText,
+townText and address; the Vietnamese batch-preview and cart-preview pages the same without townText;
+the Chinese cart page and the v2 pages none. So none is enforced here (every reading is accepted);
+send all of them.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AddressParam {
