@@ -487,8 +487,9 @@ marks required (fullName, mobile, phone, cityText, provinceText, address).
             Self::Placeholder(value)
         }
     }
-    /**One cargo line of a v1 1688 order: an offer, its specification and a quantity. `sellerOpenId` is
-used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`).
+    /**One cargo line of a v1 1688 order as the create page gives it: an offer, its specification and a
+quantity, all three required (the preview and batch-create pages mark only `quantity`:
+`PreviewCargoParam`).
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CargoParam {
@@ -497,12 +498,6 @@ used by the multi-seller endpoints (`order_preview_batch`, `order_batch_create`)
         pub offer_id: ::sourcing_runtime::LenientId,
         ///Quantity to order (the pages type it as a number).
         pub quantity: f64,
-        ///The seller's id (multi-seller endpoints).
-        #[serde(
-            rename = "sellerOpenId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub seller_open_id: ::std::option::Option<::std::string::String>,
         ///The offer's specification (SKU) id.
         #[serde(rename = "specId")]
         pub spec_id: ::std::string::String,
@@ -1271,7 +1266,7 @@ Documented fields only.
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub cargo_param_list: ::std::vec::Vec<CargoParam>,
+        pub cargo_param_list: ::std::vec::Vec<PreviewCargoParam>,
         ///Order flow (the v2 example uses `general`; other values are not documented).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flow: ::std::option::Option<::std::string::String>,
@@ -1478,7 +1473,7 @@ are kept in `extra`.
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
-        pub cargo_param_list: ::std::vec::Vec<CargoParam>,
+        pub cargo_param_list: ::std::vec::Vec<PreviewCargoParam>,
     }
     impl OrderPreviewRequest {
         pub fn builder() -> builder::OrderPreviewRequest {
@@ -1594,6 +1589,38 @@ are kept in `extra`.
     }
     impl PnmLogisticsDetail {
         pub fn builder() -> builder::PnmLogisticsDetail {
+            Default::default()
+        }
+    }
+    /**One cargo line as the v1 preview and batch-create pages give it: only `quantity` is marked required
+(`offerId` and `specId` are listed without the mark), while the create page marks all three — that
+line is `CargoParam`. `sellerOpenId` is used by `order_batch_create`.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct PreviewCargoParam {
+        ///The 1688 offer (product) id, an integer.
+        #[serde(
+            rename = "offerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub offer_id: ::std::option::Option<::sourcing_runtime::LenientId>,
+        ///Quantity to order (the pages type it as a number).
+        pub quantity: f64,
+        ///The seller's id (`order_batch_create`).
+        #[serde(
+            rename = "sellerOpenId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub seller_open_id: ::std::option::Option<::std::string::String>,
+        ///The offer's specification (SKU) id.
+        #[serde(
+            rename = "specId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub spec_id: ::std::option::Option<::std::string::String>,
+    }
+    impl PreviewCargoParam {
+        pub fn builder() -> builder::PreviewCargoParam {
             Default::default()
         }
     }
@@ -4766,10 +4793,6 @@ so none is enforced.
                 ::std::string::String,
             >,
             quantity: ::std::result::Result<f64, ::std::string::String>,
-            seller_open_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
             spec_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for CargoParam {
@@ -4777,7 +4800,6 @@ so none is enforced.
                 Self {
                     offer_id: Err("no value supplied for offer_id".to_string()),
                     quantity: Err("no value supplied for quantity".to_string()),
-                    seller_open_id: Ok(Default::default()),
                     spec_id: Err("no value supplied for spec_id".to_string()),
                 }
             }
@@ -4807,20 +4829,6 @@ so none is enforced.
                     });
                 self
             }
-            pub fn seller_open_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.seller_open_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for seller_open_id: {e}"
-                        )
-                    });
-                self
-            }
             pub fn spec_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4842,7 +4850,6 @@ so none is enforced.
                 Ok(Self {
                     offer_id: value.offer_id?,
                     quantity: value.quantity?,
-                    seller_open_id: value.seller_open_id?,
                     spec_id: value.spec_id?,
                 })
             }
@@ -4852,7 +4859,6 @@ so none is enforced.
                 Self {
                     offer_id: Ok(value.offer_id),
                     quantity: Ok(value.quantity),
-                    seller_open_id: Ok(value.seller_open_id),
                     spec_id: Ok(value.spec_id),
                 }
             }
@@ -7706,7 +7712,7 @@ so none is enforced.
                 ::std::string::String,
             >,
             cargo_param_list: ::std::result::Result<
-                ::std::vec::Vec<super::CargoParam>,
+                ::std::vec::Vec<super::PreviewCargoParam>,
                 ::std::string::String,
             >,
             flow: ::std::result::Result<
@@ -7753,7 +7759,7 @@ so none is enforced.
             }
             pub fn cargo_param_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::CargoParam>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PreviewCargoParam>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cargo_param_list = value
@@ -8515,7 +8521,7 @@ so none is enforced.
                 ::std::string::String,
             >,
             cargo_param_list: ::std::result::Result<
-                ::std::vec::Vec<super::CargoParam>,
+                ::std::vec::Vec<super::PreviewCargoParam>,
                 ::std::string::String,
             >,
         }
@@ -8542,7 +8548,7 @@ so none is enforced.
             }
             pub fn cargo_param_list<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::CargoParam>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PreviewCargoParam>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cargo_param_list = value
@@ -8937,6 +8943,109 @@ so none is enforced.
                     logistics_traces: Ok(value.logistics_traces),
                     mail_no: Ok(value.mail_no),
                     receiver: Ok(value.receiver),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PreviewCargoParam {
+            offer_id: ::std::result::Result<
+                ::std::option::Option<::sourcing_runtime::LenientId>,
+                ::std::string::String,
+            >,
+            quantity: ::std::result::Result<f64, ::std::string::String>,
+            seller_open_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            spec_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PreviewCargoParam {
+            fn default() -> Self {
+                Self {
+                    offer_id: Ok(Default::default()),
+                    quantity: Err("no value supplied for quantity".to_string()),
+                    seller_open_id: Ok(Default::default()),
+                    spec_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl PreviewCargoParam {
+            pub fn offer_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::sourcing_runtime::LenientId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.offer_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for offer_id: {e}")
+                    });
+                self
+            }
+            pub fn quantity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quantity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quantity: {e}")
+                    });
+                self
+            }
+            pub fn seller_open_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seller_open_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for seller_open_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn spec_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spec_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spec_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PreviewCargoParam> for super::PreviewCargoParam {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PreviewCargoParam,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    offer_id: value.offer_id?,
+                    quantity: value.quantity?,
+                    seller_open_id: value.seller_open_id?,
+                    spec_id: value.spec_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PreviewCargoParam> for PreviewCargoParam {
+            fn from(value: super::PreviewCargoParam) -> Self {
+                Self {
+                    offer_id: Ok(value.offer_id),
+                    quantity: Ok(value.quantity),
+                    seller_open_id: Ok(value.seller_open_id),
+                    spec_id: Ok(value.spec_id),
                 }
             }
         }

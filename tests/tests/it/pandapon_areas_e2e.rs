@@ -202,9 +202,9 @@ async fn order_preview_decodes_the_vendor_typo_and_keeps_undocumented_fields() {
             "unsupportedCrossBorderPayOfferList": ["706627393257"]
         })),
     );
-    let cargo = types::CargoParam {
-        offer_id: LenientId::from(706_627_393_257_u64),
-        spec_id: "cd2b8c31408766f9fb089e74e2a6ac15".into(),
+    let cargo = types::PreviewCargoParam {
+        offer_id: Some(LenientId::from(706_627_393_257_u64)),
+        spec_id: Some("cd2b8c31408766f9fb089e74e2a6ac15".into()),
         quantity: 2.0,
         seller_open_id: None,
     };

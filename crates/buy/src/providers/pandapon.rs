@@ -70,10 +70,25 @@ fn cargo(input: Input, draft: &OrderDraft) -> Result<Vec<api::CargoParam>, crate
                 offer_id: input.numeric_id("offer id", &l.offer_id)?,
                 spec_id: l.spec_id.clone(),
                 quantity: f64::from(l.quantity),
-                seller_open_id: None,
             })
         })
         .collect()
+}
+
+/// The same lines for the preview, whose page marks only the quantity required.
+fn preview_cargo(
+    input: Input,
+    draft: &OrderDraft,
+) -> Result<Vec<api::PreviewCargoParam>, crate::Error> {
+    Ok(cargo(input, draft)?
+        .into_iter()
+        .map(|c| api::PreviewCargoParam {
+            offer_id: Some(c.offer_id),
+            spec_id: Some(c.spec_id),
+            quantity: c.quantity,
+            seller_open_id: None,
+        })
+        .collect())
 }
 
 impl PurchaseFlow for Pandapon {
@@ -139,7 +154,7 @@ impl PurchaseFlow for Pandapon {
         Box::pin(async move {
             let request = api::OrderPreviewRequest {
                 address_param: Some(address(&draft.address)),
-                cargo_param_list: cargo(Input::new(PROVIDER, Step::Preview), draft)?,
+                cargo_param_list: preview_cargo(Input::new(PROVIDER, Step::Preview), draft)?,
             };
             let result = self.0.order_preview().body(request).send().await?;
             // The amounts of a preview entry are not published: nothing to normalise.
