@@ -2216,7 +2216,7 @@ required (必需) on the batch-preview page.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub user_id: ::std::option::Option<::std::string::String>,
-        ///Seller's nickname.
+        ///A nickname; the cart pages give no meaning (the column says only `userNick`). It is the Taobao item detail's `userNick` (on Taobao, the seller's nickname).
         #[serde(
             rename = "userNick",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -2481,7 +2481,7 @@ whose unit is not documented (probably fen). Anything else is kept in `extra`.
         ///Title.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
-        ///Seller's nickname.
+        ///A nickname; the page lists the name only (on Taobao, `userNick` of an item is its seller's nickname).
         #[serde(
             rename = "userNick",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -3044,7 +3044,7 @@ so none is enforced.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub user_id: ::std::option::Option<::std::string::String>,
-        ///Seller's nickname.
+        ///A nickname; the cart pages give no meaning (the column says only `userNick`). It is the Taobao item detail's `userNick` (on Taobao, the seller's nickname).
         #[serde(
             rename = "userNick",
             skip_serializing_if = "::std::option::Option::is_none"

@@ -3074,7 +3074,8 @@ Signed with query parameters `timestamp` + `sign` whose rule is unpublished: the
 refuses this operation with `Error::Signing`; call it through a client built with your own `Signer`.
 The KA page's example is cut off after `receiverAddress.zip`; the fields after it are those PandaPon
 documents for the same path (all optional). The response is not published: `data` is untyped.
-Never retried automatically: it creates an order.
+Never retried automatically: it creates an order. The warehouse-logistics pages show the path only;
+the host and `/api` prefix are inferred from the KA order pages (the server URL of this spec).
 
 
 Sends a `POST` request to `/open/pp/logistics/orderBookingFreight`
@@ -3097,7 +3098,8 @@ China. Signed with query parameters `timestamp` + `sign` (rule unpublished; see
 `logistics_order_booking_freight`). The KA example is cut off inside the first `lineItem`: `orderId`,
 `tmallOrderId` and `logisticInfos[].lineItem.{itemId, skuId, quantity}` are typed, everything else
 goes through extra fields. The response is not published: `data` is untyped. Not retried
-automatically: it changes an order.
+automatically: it changes an order. Host and `/api` prefix inferred as for
+`logistics_order_booking_freight`.
 
 
 Sends a `POST` request to `/open/pp/logistics/updateLogisticInfo`
