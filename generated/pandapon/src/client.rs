@@ -964,7 +964,7 @@ quantity, all three required (the preview and batch-create pages mark only `quan
         ///Subject (region) selection within the image.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub region: ::std::option::Option<::std::string::String>,
-        ///Sort order, sent as a JSON document inside a string.
+        ///Sort order, sent as a JSON document inside a string (the v1 page types it `string | null`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<
             ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
@@ -1067,7 +1067,7 @@ Documented fields only.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub price_start: ::std::option::Option<::std::string::String>,
-        ///Sort order, sent as a JSON document inside a string.
+        ///Sort order, sent as a JSON document inside a string (the v1 page types it `string | null`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<
             ::sourcing_runtime::JsonString<::pandapon::types::SearchSort>,
@@ -2176,7 +2176,7 @@ required (必需) on the batch-preview page.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub promotion_price: ::std::option::Option<i64>,
-        ///The SKU's properties, sent as a JSON document inside a string.
+        ///The SKU's properties, sent as a JSON document inside a string (the page types it `string | null`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub properties: ::std::option::Option<
             ::sourcing_runtime::JsonString<
