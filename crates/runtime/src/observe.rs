@@ -10,6 +10,9 @@
 use crate::error::Error;
 use crate::operation::AuthStyle;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use tracing::Span;
 use tracing::field::Empty;
 
@@ -33,6 +36,33 @@ pub(crate) fn call_span(provider: &str, operation: &str) -> Span {
         request_id = Empty,
         latency_ms = Empty,
     )
+}
+
+pin_project_lite::pin_project! {
+    /// A call inside its span that records its outcome on the span when it finishes ([`finished`]). A
+    /// combinator rather than an `async fn`: an `async fn` taking the call future keeps both the argument
+    /// and the instrumented future it is moved into in its state, doubling what every call allocates.
+    pub(crate) struct Observed<F> {
+        #[pin]
+        call: tracing::instrument::Instrumented<F>,
+    }
+}
+
+impl<F> Observed<F> {
+    pub(crate) fn new(call: tracing::instrument::Instrumented<F>) -> Self {
+        Self { call }
+    }
+}
+
+impl<T, F: Future<Output = Result<T, Error>>> Future for Observed<F> {
+    type Output = Result<T, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut call = self.project().call;
+        let result = std::task::ready!(call.as_mut().poll(cx));
+        finished(call.as_ref().get_ref().span(), &result);
+        Poll::Ready(result)
+    }
 }
 
 /// Record the outcome of a call on its span.

@@ -629,13 +629,10 @@ pub(crate) async fn http_status_error(
 
 /// Run one call inside its `sourcing.call` span and record its outcome (see [`crate::observe`]); the retry
 /// loop records the latency, on the runtime's timer.
-pub(crate) async fn observed<T>(
+pub(crate) fn observed<F: std::future::Future>(
     provider: &str,
     operation: &str,
-    call: impl std::future::Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
-    let span = observe::call_span(provider, operation);
-    let result = call.instrument(span.clone()).await;
-    observe::finished(&span, &result);
-    result
+    call: F,
+) -> observe::Observed<F> {
+    observe::Observed::new(call.instrument(observe::call_span(provider, operation)))
 }
