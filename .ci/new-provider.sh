@@ -8,9 +8,9 @@
 #   3. vendor-docs/catalogue.md   its endpoint rows
 #   4. crates/registry/Cargo.toml its generated crate as a dependency
 #   5. crates/registry/src/lib.rs one line in providers()
-# `cargo xtask regen` generates generated/acme (before the registry names it), the CLI is built with it, and `sourcing --sandbox acme
-# order-detail` is answered by the embedded sandbox: signed by Acme's scheme and verified by it, decoded
-# through Acme's codec. Uses $CARGO_TARGET_DIR when set (dependencies are shared with the main build).
+# `cargo xtask regen` generates generated/acme (before the registry names it), the CLI is built with it, and
+# `sourcing --sandbox acme order-detail` is answered by the embedded sandbox: signed by Acme's scheme and
+# verified by it, decoded through Acme's codec. Uses $CARGO_TARGET_DIR when set (dependencies are shared with the main build).
 #   .ci/new-provider.sh [CLEAN_CLONE]     (default: a fresh clone of HEAD in a temporary folder)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

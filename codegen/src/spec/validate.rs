@@ -75,9 +75,6 @@ fn collect_leaves(e: &jsonschema::ValidationError<'_>, out: &mut Vec<(String, bo
     }
 }
 
-/// No keyword beside a `$ref` (OpenAPI 3.0 ignores them: wrap the `$ref` in `allOf`), no `nullable`
-/// without a `type` in the same schema (3.0.3: it has no effect there), and `x-json-string: true` only on
-/// `type: string`. Examples and the values of `x-` extensions are free-form and not checked.
 /// Every `x-` key the specs may use (specs/README.md describes each). A misspelt one would otherwise be
 /// ignored without a word — and with it the rule it states (`x-signer-params` once was `x-signed-params`).
 pub const EXTENSIONS: &[&str] = &[
@@ -106,15 +103,20 @@ fn known_extension(key: &str) -> Result<(), String> {
     if EXTENSIONS.contains(&key) {
         return Ok(());
     }
-    let closest = EXTENSIONS
+    let hint = EXTENSIONS
         .iter()
         .min_by_key(|known| strsim::levenshtein(known, key))
-        .expect("the list is not empty");
+        .map(|closest| format!(" (did you mean {closest}?)"))
+        .unwrap_or_default();
     Err(format!(
-        "unknown extension {key} (did you mean {closest}?): codegen reads only the extensions specs/README.md lists"
+        "unknown extension {key}{hint}: codegen reads only the extensions specs/README.md lists"
     ))
 }
 
+/// No keyword beside a `$ref` (OpenAPI 3.0 ignores them: wrap the `$ref` in `allOf`), no `nullable`
+/// without a `type` in the same schema (3.0.3: it has no effect there), `x-json-string: true` only on
+/// `type: string`, and no `x-` key outside [`EXTENSIONS`]. Examples and the values of `x-` extensions are
+/// free-form and not checked.
 pub fn strict_rules(document: &Value) -> Result<(), Located> {
     walk(document, "", false)
 }
@@ -163,11 +165,9 @@ fn walk(v: &Value, ptr: &str, names_map: bool) -> Result<(), Located> {
             for (k, child) in m {
                 if !names_map && k.starts_with("x-") {
                     known_extension(k).map_err(|m| (format!("{ptr}/{}", pointer_segment(k)), m))?;
+                    continue;
                 }
-                if !names_map
-                    && (k.starts_with("x-")
-                        || matches!(k.as_str(), "example" | "examples" | "enum" | "default"))
-                {
+                if !names_map && matches!(k.as_str(), "example" | "examples" | "enum" | "default") {
                     continue;
                 }
                 // Maps whose keys are names, not keywords: a property called `nullable` is no keyword.

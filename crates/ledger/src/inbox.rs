@@ -327,10 +327,9 @@ impl InboxHandler for OrderCallbacks {
             self.ledger.record_callback_in(&mut *tx, &report).await?;
         }
         // A crash test's point: the ledger event is written, nothing is committed.
-        sourcing_runtime::fault::pause_if(
-            "in-handler",
-            &format!("order {}", callback.order_id().unwrap_or("-")),
-        )
+        sourcing_runtime::fault::pause_if("in-handler", || {
+            format!("order {}", callback.order_id().unwrap_or("-"))
+        })
         .await;
         if !complete_in(&mut *tx, store.dialect(), claim).await? {
             // Dropping `tx` rolls the ledger event back: the message's current claimer records it.

@@ -160,9 +160,8 @@ where
         Err(P::InvalidResponsePayload(bytes, source)) => {
             Err(undecodable(&api_error_in, operation, &bytes, source))
         }
-        // Boxed: reading an error body is the rare path, and its state would otherwise size every call's.
         Err(P::UnexpectedResponse(response)) => {
-            Err(Box::pin(http_status_error(&api_error_in, operation, response)).await)
+            Err(http_status_error(&api_error_in, operation, response).await)
         }
         Err(P::ErrorResponse(value)) => Err(Error::HttpStatus {
             operation,

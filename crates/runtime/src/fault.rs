@@ -12,17 +12,16 @@ use std::sync::OnceLock;
 /// The environment variable naming the fault point to pause at.
 pub const FAULT_ENV: &str = "SOURCING_FAULT";
 
-/// Pauses forever at `point` when [`FAULT_ENV`] names it (for handlers outside this crate that want their own
-/// point, e.g. inside a transaction before its commit). `what` names the message: a test waits for the line
-/// about its own.
-pub async fn pause_if(point: &str, what: &str) {
+/// Pauses forever at `point` when [`FAULT_ENV`] names it. `what` names the message or order (a test waits for
+/// the line about its own); it is only called when pausing, so a point costs no formatting otherwise.
+pub async fn pause_if(point: &str, what: impl FnOnce() -> String) {
     static CHOSEN: OnceLock<Option<String>> = OnceLock::new();
     if CHOSEN
         .get_or_init(|| std::env::var(FAULT_ENV).ok())
         .as_deref()
         == Some(point)
     {
-        eprintln!("FAULT {point}: paused ({what})");
+        eprintln!("FAULT {point}: paused ({})", what());
         std::future::pending::<()>().await;
     }
 }

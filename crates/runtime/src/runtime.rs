@@ -250,11 +250,6 @@ impl Runtime {
         }
     }
 
-    /// Send once and read the whole body, within `max_response_bytes`. Reading here (not later in the
-    /// generated code) makes a connection dropped mid-body a transport error of this attempt — retried for
-    /// idempotent operations — and bounds memory for any body. A larger body is not read further: the
-    /// response keeps its status and headers, carries [`BodyTooLarge`] in its extensions, and its body fails
-    /// with that marker when read.
     /// Whether [`Runtime::attempt`] reads the body before handing the response on. It does, into memory
     /// within `max_response_bytes`, when that matters: a declared read is retried, so a body cut off
     /// mid-way must fail inside the attempt; a body without a length within the limit could be larger;
@@ -270,6 +265,11 @@ impl Runtime {
             || tracing::enabled!(tracing::Level::TRACE)
     }
 
+    /// Send once and, where [`Runtime::reads_body_in_attempt`] says so, read the whole body within
+    /// `max_response_bytes`. Reading here (not later in the generated code) makes a connection dropped
+    /// mid-body a transport error of this attempt — retried for declared reads — and bounds memory for a
+    /// body of unknown length. A larger body is not read further: the response keeps its status and
+    /// headers, carries [`BodyTooLarge`] in its extensions, and its body fails with that marker when read.
     async fn attempt(
         &self,
         client: &reqwest::Client,

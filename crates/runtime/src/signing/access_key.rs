@@ -15,7 +15,7 @@
 use super::scheme::{Received, Scheme, SchemeParam, Verification};
 use super::{
     Clock, NonceSource, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant,
-    upper_hex_into,
+    upper_hex, upper_hex_into,
 };
 use crate::credentials::{ACCESS_KEY, AccessKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
@@ -108,13 +108,17 @@ pub fn access_key_signature(
     nonce: Option<&str>,
     secret: &str,
 ) -> String {
-    let hex = signature_hex(access_key, timestamp, nonce, secret);
-    // Only ASCII hex digits.
-    hex.into_iter().map(char::from).collect()
+    upper_hex(&signature_digest(access_key, timestamp, nonce, secret))
 }
 
-/// [`access_key_signature`] as ASCII bytes on the stack: the signer's per-call path does not allocate.
-fn signature_hex(access_key: &str, timestamp: &str, nonce: Option<&str>, secret: &str) -> [u8; 32] {
+/// The MD5 behind [`access_key_signature`]; the signer writes its hex on the stack (`upper_hex_into`), so
+/// the per-call path does not allocate.
+fn signature_digest(
+    access_key: &str,
+    timestamp: &str,
+    nonce: Option<&str>,
+    secret: &str,
+) -> [u8; 16] {
     let mut md5 = Md5::new();
     md5.update(access_key.as_bytes());
     md5.update(timestamp.as_bytes());
@@ -122,9 +126,7 @@ fn signature_hex(access_key: &str, timestamp: &str, nonce: Option<&str>, secret:
         md5.update(nonce.as_bytes());
     }
     md5.update(secret.as_bytes());
-    let mut hex = [0u8; 32];
-    upper_hex_into(&md5.finalize(), &mut hex);
-    hex
+    md5.finalize().into()
 }
 
 /// Whether [`AuthStyle::AccessKeyV2`] (PandaPon v2) requests carry `nonce-str`. The pages contradict each
@@ -251,12 +253,14 @@ impl Signer for AccessKeySigner {
             .from_millis(self.clock.now_millis())
             .to_string();
         let nonce = with_nonce.then(|| self.nonce.nonce());
-        let hex = signature_hex(
+        let digest = signature_digest(
             &c.access_key,
             &timestamp,
             nonce.as_deref(),
             c.access_secret.expose(),
         );
+        let mut hex = [0u8; 32];
+        upper_hex_into(&digest, &mut hex);
 
         let headers = request.headers_mut();
         headers.insert(ACCESS_KEY_HEADER, header(&c.access_key, "access key")?);
