@@ -10,12 +10,8 @@ use dajisaas::{Client, types};
 use serde_json::{Value, json};
 use sourcing_runtime::AuthStyle;
 use sourcing_runtime::signing::{FixedClock, app_key_signature};
-use sourcing_runtime::{
-    AppKeyCredentials, AppKeyMode, AppKeySigner, Error, LenientId, RequestPolicy, RetryPolicy,
-    Runtime,
-};
+use sourcing_runtime::{AppKeyCredentials, AppKeyMode, AppKeySigner, Error, LenientId, Runtime};
 use sourcing_tests::{Captured, MockServer};
-use std::time::Duration;
 
 const KEY: &str = "demoKey";
 const SECRET: &str = "demoSecret";
@@ -29,14 +25,7 @@ fn client_in(base: &str, mode: AppKeyMode) -> Client {
     let signer = AppKeySigner::new(AppKeyCredentials::new(KEY, SECRET))
         .with_mode(mode)
         .with_clock(FixedClock(NOW));
-    let policy = RequestPolicy {
-        retry: RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            jitter: false,
-            ..RetryPolicy::default()
-        },
-        ..RequestPolicy::default()
-    };
+    let policy = sourcing_tests::vector::fast_retries();
     Client::with_runtime(base, Runtime::new(signer).with_policy(policy))
 }
 

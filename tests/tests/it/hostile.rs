@@ -430,19 +430,7 @@ async fn cut_off_body_server() -> (String, std::sync::Arc<std::sync::atomic::Ato
 async fn a_body_cut_short_is_a_transport_error_and_only_reads_retry_it() {
     use std::sync::atomic::Ordering;
     let (base, requests) = cut_off_body_server().await;
-    let fast_retries = sourcing_runtime::RequestPolicy {
-        retry: sourcing_runtime::RetryPolicy {
-            initial_backoff: std::time::Duration::from_millis(1),
-            jitter: false,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let runtime = sourcing_runtime::Runtime::new(sourcing_runtime::AccessKeySigner::new(
-        AccessKeyCredentials::new("k", "s", "u"),
-    ))
-    .with_policy(fast_retries);
-    let client = pandapon::Client::with_runtime(&base, runtime);
+    let client = pandapon::Client::with_runtime(&base, sourcing_tests::vector::runtime("u"));
 
     let err = client
         .order_pay_url()

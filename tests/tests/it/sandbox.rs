@@ -4,9 +4,7 @@
 
 use serde_json::{Value, json};
 use sourcing_runtime::operation::{ExampleKind, Operation, ParamKind, ParamLocation, Provider};
-use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, Error, RequestPolicy, RetryPolicy, Runtime,
-};
+use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, Error, RequestPolicy, Runtime};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
 use std::time::Duration;
 
@@ -67,12 +65,7 @@ fn runtime(creds: AccessKeyCredentials, policy: RequestPolicy) -> Runtime {
 fn fast_policy() -> RequestPolicy {
     RequestPolicy {
         timeout: Duration::from_secs(5),
-        retry: RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            jitter: false,
-            ..RetryPolicy::default()
-        },
-        ..RequestPolicy::default()
+        ..sourcing_tests::vector::fast_retries()
     }
 }
 
