@@ -277,4 +277,10 @@ pub mod documentation {
     pub struct LedgerPage;
     #[doc = include_str!("../../docs/callbacks.md")]
     pub struct Callbacks;
+    #[doc = include_str!("../../crates/buy/README.md")]
+    pub struct BuyCrate;
+    #[doc = include_str!("../../crates/ledger/README.md")]
+    pub struct LedgerCrate;
+    #[doc = include_str!("../../crates/sandbox/README.md")]
+    pub struct SandboxCrate;
 }
