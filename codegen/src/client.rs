@@ -43,7 +43,9 @@ pub fn settings(spec: &ProviderSpec) -> GenerationSettings {
 
 /// The document progenitor sees, rewritten from the spec's strict OpenAPI 3.0 forms into those progenitor
 /// and typify read as intended:
-/// * `default` responses (the error answers) are removed: progenitor gets only the `200` envelope;
+/// * `default` responses (the error answers) are removed, and a 200's failure envelope beside the success one
+///   (`anyOf: [$ref X, $ref F]`) is dropped: progenitor gets only the success envelope `X` (the runtime's
+///   envelope codec turns a failure into `Error::Api` before `data` is decoded);
 /// * `anyOf: [X, {$ref: JsonNull}]` ("X or null") becomes `nullable: true, allOf: [X]` (typed `Option<X>`),
 ///   and the `JsonNull` component goes.
 pub fn for_progenitor(source: &Yaml) -> Yaml {
@@ -79,6 +81,7 @@ pub fn for_progenitor(source: &Yaml) -> Yaml {
                 for (_, op) in item.iter_mut() {
                     if let Some(Yaml::Mapping(responses)) = op.get_mut("responses") {
                         responses.remove("default");
+                        success_envelope_only(responses);
                     }
                 }
             }
@@ -94,6 +97,25 @@ pub fn for_progenitor(source: &Yaml) -> Yaml {
 }
 
 use crate::spec::JSON_NULL_REF as NULL_REF;
+
+/// The 200 schema `anyOf: [$ref X, $ref F]` (success or failure envelope) becomes `$ref X`.
+fn success_envelope_only(responses: &mut serde_yaml::Mapping) {
+    let Some(schema) = responses
+        .get_mut("200")
+        .and_then(|r| r.get_mut("content"))
+        .and_then(|c| c.get_mut("application/json"))
+        .and_then(|m| m.get_mut("schema"))
+    else {
+        return;
+    };
+    let first = match schema.get("anyOf") {
+        Some(Yaml::Sequence(a)) => a.first().cloned(),
+        _ => None,
+    };
+    if let Some(first) = first {
+        *schema = first;
+    }
+}
 
 pub fn generate(spec: &ProviderSpec) -> Result<ClientCode, CodegenError> {
     let fail = |m: String| CodegenError::new(&spec.file, "", m);

@@ -9,7 +9,7 @@ use super::operation::{OpContext, operation};
 use super::schema::{envelope_parts, rust_type_of};
 use crate::error::{CodegenError, pointer};
 use openapiv3::{OpenAPI, ReferenceOr};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::Path;
 
 /// Load `path` (shown in errors as `display`).
@@ -189,8 +189,13 @@ fn operations(
 /// The operation with its self-contained JSON Schemas: inputs and the whole 200 response.
 fn with_schemas(raw: &Value, mut model: OperationModel, ptr: &str) -> OpResult<OperationModel> {
     model.input_schema = input_schema(raw, &model, ptr)?;
-    model.response_json_schema = crate::json_schema::component(raw, &model.response_schema)
-        .map_err(|m| {
+    let component = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    let response = match &model.response_failure {
+        None => component(&model.response_schema),
+        Some(failure) => json!({"anyOf": [component(&model.response_schema), component(failure)]}),
+    };
+    model.response_json_schema =
+        crate::json_schema::self_contained(raw, &response).map_err(|m| {
             (
                 format!("{ptr}/responses/200/content/application~1json/schema"),
                 m,

@@ -100,8 +100,10 @@ pub struct OperationModel {
     pub params: Vec<ParamModel>,
     /// Component name of the JSON request body.
     pub body_schema: Option<String>,
-    /// Component name of the 200 response (an envelope).
+    /// Component name of the 200 response's success envelope.
     pub response_schema: String,
+    /// Component name of the failure envelope the 200 response lists beside it (`anyOf`), if any.
+    pub response_failure: Option<String>,
     pub examples: Vec<ExampleModel>,
     /// `x-batch-outcome`: where `data` lists succeeded and failed items (batch operations).
     pub batch_outcome: Option<BatchOutcomeModel>,
@@ -113,7 +115,8 @@ pub struct OperationModel {
     /// Self-contained JSON Schema (2020-12) of the operation's inputs (query parameters and top-level body
     /// properties; a body property named like a query parameter is `body_<name>`).
     pub input_schema: Value,
-    /// Self-contained JSON Schema (2020-12) of the whole 200 response (the envelope).
+    /// Self-contained JSON Schema (2020-12) of the whole 200 response: the envelope, or `anyOf` the envelope
+    /// and the failure envelope.
     pub response_json_schema: Value,
 }
 

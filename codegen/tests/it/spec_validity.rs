@@ -220,21 +220,43 @@ fn the_repository_specs_examples_are_all_checked() {
     assert!(total.0 > 50, "{total:?}");
 }
 
-#[test]
-fn error_answers_are_a_default_response_that_progenitor_never_sees() {
-    let errors = "components:\n  responses:\n    Error:\n      description: error answers\n      content:\n        application/json:\n          schema: {$ref: \"#/components/schemas/Envelope\"}\n";
-    let spec_text = VALID
+/// `VALID` with error answers: a `default` response whose envelope is `Failure`, listed beside the success
+/// envelope in the 200 (`anyOf`), as the vendors answer business failures with HTTP 200 too.
+fn with_failures() -> String {
+    let errors = concat!(
+        "components:\n  responses:\n    Error:\n      description: error answers\n      content:\n",
+        "        application/json:\n          schema: {$ref: \"#/components/schemas/Failure\"}\n",
+    );
+    let failure = concat!(
+        "    Failure:\n      allOf:\n        - $ref: \"#/components/schemas/Envelope\"\n",
+        "        - type: object\n          required: [code]\n          properties:\n",
+        "            code: {not: {enum: [200]}}\n",
+        "            data: {type: object, nullable: true, enum: [null]}\n",
+    );
+    VALID
         .replace(
             "value: {\"code\": 200, \"data\": {\"x\": \"y\"}}\n",
             "value: {\"code\": 200, \"data\": {\"x\": \"y\"}}\n        default: {$ref: \"#/components/responses/Error\"}\n",
         )
-        .replace("components:\n", errors);
+        .replace(
+            "              schema: {$ref: \"#/components/schemas/AEnvelope\"}\n",
+            "              schema: {anyOf: [{$ref: \"#/components/schemas/AEnvelope\"}, {$ref: \"#/components/schemas/Failure\"}]}\n",
+        )
+        .replace("components:\n", errors)
+        + failure
+}
+
+#[test]
+fn error_answers_are_a_default_response_that_progenitor_never_sees() {
+    let spec_text = with_failures();
     let spec = parse(&spec_text, Path::new("specs/demo.yaml")).unwrap();
     let fed = sourcing_codegen::client::for_progenitor(&spec.source);
-    assert!(
-        fed["paths"]["/a"]["post"]["responses"]
-            .get("default")
-            .is_none()
+    let post = &fed["paths"]["/a"]["post"]["responses"];
+    assert!(post.get("default").is_none());
+    assert_eq!(
+        post["200"]["content"]["application/json"]["schema"]["$ref"].as_str(),
+        Some("#/components/schemas/AEnvelope"),
+        "progenitor sees the success envelope alone"
     );
     let with_errors = sourcing_codegen::generate(&spec).unwrap();
     let without =
@@ -258,6 +280,31 @@ fn error_answers_are_a_default_response_that_progenitor_never_sees() {
         err.contains(
             "/paths/~1a/post/responses/default: `default` (the error answers) must be a $ref"
         ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_200_response_lists_the_failure_envelope_beside_the_success_one() {
+    let spec = parse(&with_failures(), Path::new("specs/demo.yaml")).unwrap();
+    let op = &spec.operations[0];
+    assert_eq!(op.response_failure.as_deref(), Some("Failure"));
+    let schema = &op.response_json_schema;
+    assert_eq!(schema["anyOf"][1]["$ref"], "#/$defs/Failure", "{schema}");
+    let validator = jsonschema::draft202012::new(schema).unwrap();
+    let failure = serde_json::json!({"code": 404, "data": null});
+    assert!(validator.is_valid(&failure));
+    assert!(validator.is_valid(&serde_json::json!({"code": 200, "data": {"x": "y"}})));
+    // A "success" code never makes a failure: `data` must then be the success data.
+    assert!(!validator.is_valid(&serde_json::json!({"code": 200, "data": null})));
+
+    let forgotten = with_failures().replace(
+        "{anyOf: [{$ref: \"#/components/schemas/AEnvelope\"}, {$ref: \"#/components/schemas/Failure\"}]}",
+        "{$ref: \"#/components/schemas/AEnvelope\"}",
+    );
+    let err = error_of(&forgotten);
+    assert!(
+        err.contains("/paths/~1a/post/responses/200/content/application~1json/schema: the vendors answer failures with HTTP 200 too"),
         "{err}"
     );
 }

@@ -77,7 +77,7 @@ pub(crate) fn success_data(
         name_only_requested_orders(&mut data, &requested_orders(request));
         return data;
     }
-    let top = schema::flatten(&c.root, &c.root);
+    let top = schema::flatten(&c.root, success_envelope(&c.root));
     let data_schema = top
         .get("properties")
         .and_then(|p| p.get(provider.envelope.codec().data_field()))
@@ -112,6 +112,12 @@ pub(crate) fn success_data(
         }
     }
     data
+}
+
+/// The success envelope's schema in a 200 response's: the first branch of `anyOf: [success, failure]` (the
+/// vendors answer business failures with HTTP 200 too), or the whole schema.
+fn success_envelope(root: &Value) -> &Value {
+    root.get("anyOf").and_then(|a| a.get(0)).unwrap_or(root)
 }
 
 /// The order ids a request names (`orderId`, `orderIds`, `orderIdList` as a list, comma text or JSON text).

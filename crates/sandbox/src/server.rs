@@ -290,7 +290,7 @@ fn checked_body(
     auth::verify(op, headers, query, body, &state.config)
         .map_err(|r| refuse(StatusCode::UNAUTHORIZED, r))?;
     validate::validate(op, query, parsed.as_ref())
-        .map_err(|r| refuse(StatusCode::BAD_REQUEST, r))?;
+        .map_err(|r| Box::new(r.respond(provider, op)))?;
     Ok(parsed)
 }
 

@@ -2,6 +2,15 @@
 //! the query parameters and the top-level body properties). Query values travel as text: each is read as
 //! the type its schema names (integer, number, boolean) before validating, so `pageSize=-1` meets the same
 //! `minimum` as `"pageSize": -1`. Errors name the field (query parameter name or JSON pointer into the body).
+//!
+//! A query parameter the operation does not declare is refused; undocumented body properties are accepted
+//! (specs/README.md, "Schemas").
+//!
+//! Integers beyond 64 bits: a JSON parser without arbitrary precision reads `-9223372036854775809` as the
+//! double `-2^63`, which equals int64's minimum, so a bound check on the parsed value would accept it. Every
+//! double of integral value at or beyond `±2^63` is therefore checked as what it stands for, an integer beyond
+//! int64's range ([`beyond_int64`]): refused wherever the schema bounds the value by `format: int64`/`int32`
+//! (the table states those ranges as `minimum`/`maximum`), accepted where it does not (`type: number`).
 
 use crate::schema::{self, flatten, types_of};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
@@ -39,12 +48,13 @@ fn kind_name(v: &Value) -> &'static str {
     }
 }
 
-/// Check query and body against `op`'s input schema; `Err` names the field and what is wrong.
+/// Check query and body against `op`'s input schema, then the content of JSON-in-string fields; `Err` names
+/// the field and what is wrong.
 pub(crate) fn validate(
     op: &Operation,
     query: &[(String, String)],
     body: Option<&Value>,
-) -> Result<(), String> {
+) -> Result<(), Refusal> {
     // The generated tables always carry a valid schema (tests/tests/operation_schemas.rs); a table row
     // without a usable one (`Operation::untabled`) has no documented input to check.
     let Some(c) = schema::compiled(op.input_schema) else {
@@ -64,6 +74,18 @@ pub(crate) fn validate(
     for (k, v) in query {
         if skip(k) {
             continue;
+        }
+        // OpenAPI declares every query parameter (an outside tester sends an undeclared one expecting a
+        // refusal), and a misspelt name would otherwise be dropped silently. Undocumented *body* properties
+        // stay accepted: the vendors' own examples send some.
+        if !op
+            .params
+            .iter()
+            .any(|p| p.location == ParamLocation::Query && p.name == k)
+        {
+            return Err(Refusal::Invalid(format!(
+                "undocumented query parameter `{k}`"
+            )));
         }
         let typed = match props.get(k) {
             Some(s) => coerce(&c.root, s, v),
@@ -86,7 +108,64 @@ pub(crate) fn validate(
             from_body.insert(name, v.clone());
         }
     }
-    // Fields that carry JSON inside a string: empty (where the schema allows it) or JSON text.
+    let mut instance = from_query.clone();
+    instance.extend(from_body);
+    let mut instance = Value::Object(instance);
+    beyond_int64(&mut instance);
+    let errors: Vec<String> = c
+        .validator
+        .iter_errors(&instance)
+        .take(3)
+        .map(|e| describe(op, &from_query, &e))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Refusal::Invalid(errors.join("; ")));
+    }
+    json_text(op, &from_query, body).map_err(Refusal::Content)
+}
+
+/// Why a request is refused, and so how it is answered.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The request breaks its input schema: HTTP 400 with the provider's error envelope.
+    Invalid(String),
+    /// Schema-valid, but a field's content cannot be used: text that is not JSON in a JSON-in-string field
+    /// (`x-json-string`; OpenAPI 3.0 cannot state "JSON inside a string", so the schema allows any string).
+    /// Answered as the vendors answer business failures: HTTP 200, the provider's failure envelope, code 400.
+    Content(String),
+}
+
+impl Refusal {
+    /// The sandbox's answer to this refusal of a request to `op`.
+    pub(crate) fn respond(
+        &self,
+        provider: &sourcing_runtime::operation::Provider,
+        op: &Operation,
+    ) -> axum::response::Response {
+        use axum::http::StatusCode;
+        match self {
+            Refusal::Invalid(m) => crate::respond::error(
+                provider,
+                StatusCode::BAD_REQUEST,
+                &format!("{}: {m}", op.id),
+            ),
+            Refusal::Content(m) => crate::respond::json_response(
+                StatusCode::OK,
+                &crate::respond::failure(
+                    provider,
+                    sourcing_runtime::Failure::new(400, format!("{}: {m}", op.id)),
+                ),
+            ),
+        }
+    }
+}
+
+/// Fields that carry JSON inside a string: empty (where the schema allows it) or JSON text.
+fn json_text(
+    op: &Operation,
+    from_query: &Map<String, Value>,
+    body: Option<&Value>,
+) -> Result<(), String> {
     for p in op.params.iter().filter(|p| p.json_string) {
         let (value, field) = match p.location {
             ParamLocation::Query => (
@@ -105,19 +184,33 @@ pub(crate) fn validate(
             return Err(format!("{field} must hold JSON text: {e}"));
         }
     }
-    let mut instance = from_query.clone();
-    instance.extend(from_body);
-    let instance = Value::Object(instance);
-    let errors: Vec<String> = c
-        .validator
-        .iter_errors(&instance)
-        .take(3)
-        .map(|e| describe(op, &from_query, &e))
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("; "))
+    Ok(())
+}
+
+/// `2^63` as a double: the first integer beyond int64's maximum, and minus it int64's minimum.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+/// What an integral double at or beyond `±2^63` is checked as: the next double beyond (`2^63 + 2048`), so
+/// `minimum: -9223372036854775808` / `maximum: 9223372036854775807` refuse it and an unbounded `number`
+/// still accepts it.
+const BEYOND_INT64: f64 = TWO_63 + 2048.0;
+
+/// Replace every integral double at or beyond `±2^63` (an integer token beyond 64 bits, rounded by the
+/// parser onto int64's bound) with `±BEYOND_INT64`. Integers that fit `i64`/`u64` are exact and stay.
+fn beyond_int64(v: &mut Value) {
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() >= TWO_63
+                && f.abs() < BEYOND_INT64
+                && let Some(beyond) = serde_json::Number::from_f64(BEYOND_INT64.copysign(f))
+            {
+                *n = beyond;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(beyond_int64),
+        Value::Object(m) => m.values_mut().for_each(beyond_int64),
+        _ => {}
     }
 }
 
@@ -218,6 +311,15 @@ fn describe(
         ValidationErrorKind::Type {
             kind: TypeKind::Single(t),
         } => format!("{field} must be {t}, got {}", e.instance()),
+        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::Maximum { limit }
+            if e.instance()
+                .as_f64()
+                .is_some_and(|f| f.abs() == BEYOND_INT64) =>
+        {
+            format!(
+                "{field}: an integer beyond int64's range is outside the bound {limit} (its format's range)"
+            )
+        }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             format!("{field} has undocumented properties {unexpected:?}")
         }
@@ -274,7 +376,7 @@ mod tests {
             "properties": {
                 "pageSize": {"type": "integer", "format": "int32", "minimum": 1, "maximum": 2147483647},
                 "refundId": {"type": "string"},
-                "body_refundId": {"type": "integer"},
+                "body_refundId": {"type": "integer", "format": "int64", "minimum": -9223372036854775808, "maximum": 9223372036854775807},
                 "sort": {"type": ["string", "null"]},
                 "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}}
             },
@@ -288,7 +390,10 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        validate(&OP, &query, Some(&body))
+        validate(&OP, &query, Some(&body)).map_err(|r| match r {
+            Refusal::Invalid(m) => m,
+            Refusal::Content(m) => format!("content: {m}"),
+        })
     }
 
     #[test]
@@ -305,10 +410,53 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("query parameter `pageSize`"), "{e}");
+        let e = check(&[("refundId", "TQ1"), ("pagesize", "1")], json!({})).unwrap_err();
+        assert_eq!(e, "undocumented query parameter `pagesize`");
         let e = check(&[("refundId", "TQ1"), ("pageSize", "ten")], json!({})).unwrap_err();
         assert_eq!(e, "query parameter `pageSize` must be integer, got \"ten\"");
         let e = check(&[], json!({})).unwrap_err();
         assert_eq!(e, "missing required query parameter `refundId`");
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_meet_the_format_bounds() {
+        let q = [("refundId", "TQ1")];
+        // `body_refundId` is int64 in the schema below; `items[].quantity` an unbounded number.
+        for text in [
+            "-9223372036854775809",
+            "-9223372036854776000",
+            "9223372036854775808",
+            "18446744073709551616",
+            "-1e30",
+        ] {
+            let body: Value = serde_json::from_str(&format!("{{\"refundId\": {text}}}")).unwrap();
+            let e = check(&q, body).unwrap_err();
+            assert!(e.starts_with("body field `refundId`"), "{text}: {e}");
+            let e = check(&[("refundId", "TQ1"), ("pageSize", text)], json!({})).unwrap_err();
+            assert!(e.starts_with("query parameter `pageSize`"), "{text}: {e}");
+        }
+        let e = check(
+            &q,
+            serde_json::from_str(r#"{"refundId": -9223372036854775809}"#).unwrap(),
+        )
+        .unwrap_err();
+        assert!(e.contains("beyond int64's range"), "{e}");
+        // The bounds themselves are in range; a `number` takes any size.
+        check(
+            &q,
+            serde_json::from_str(r#"{"refundId": -9223372036854775808}"#).unwrap(),
+        )
+        .unwrap();
+        check(
+            &q,
+            serde_json::from_str(r#"{"refundId": 9223372036854775807}"#).unwrap(),
+        )
+        .unwrap();
+        check(
+            &q,
+            serde_json::from_str(r#"{"items": [{"quantity": -9223372036854775809}]}"#).unwrap(),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -331,11 +479,14 @@ mod tests {
         check(&q, json!({"sort": ""})).unwrap();
         check(&q, json!({"sort": null})).unwrap();
         check(&q, json!({"sort": "{\"price\":\"asc\"}"})).unwrap();
+        // Schema-valid (any string): refused as content, after the schema's own checks.
         let e = check(&q, json!({"sort": "{\"price\":"})).unwrap_err();
         assert!(
-            e.starts_with("body field `sort` must hold JSON text"),
+            e.starts_with("content: body field `sort` must hold JSON text"),
             "{e}"
         );
+        let e = check(&q, json!({"sort": "x", "items": [{}]})).unwrap_err();
+        assert_eq!(e, "missing required body field `/items/0/quantity`");
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub(super) fn operation(cx: &OpContext) -> OpResult<OperationModel> {
         params,
         body_schema,
         response_schema: response.schema,
+        response_failure: response.failure,
         examples,
         batch_outcome,
         evidence,

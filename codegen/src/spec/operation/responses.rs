@@ -1,17 +1,21 @@
-//! The operation's responses: exactly one `200`, an envelope component, plus an optional `default` for the
-//! error answers.
+//! The operation's responses: exactly one `200`, an envelope component (or the envelope beside the failure
+//! envelope: `anyOf: [$ref <envelope>, $ref <failure envelope>]`), plus an optional `default` for the error
+//! answers. The vendors answer business failures with HTTP 200 too, so an operation with `default` lists its
+//! failure envelope (the `default` response's component) in the 200 as well.
 
 use super::OpContext;
 use crate::spec::OpResult;
 use crate::spec::examples::collect_examples;
 use crate::spec::model::*;
 use crate::spec::schema::component_ref;
-use openapiv3::{MediaType, ReferenceOr};
+use openapiv3::{MediaType, ReferenceOr, Schema, SchemaKind};
 
 /// The 200 response: its envelope component and its examples.
 pub(super) struct Response {
     /// Component name of the envelope.
     pub schema: String,
+    /// Component name of the failure envelope listed beside it (`anyOf`), if any.
+    pub failure: Option<String>,
     /// The response examples.
     pub examples: Vec<ExampleModel>,
 }
@@ -25,18 +29,30 @@ pub(super) fn response(cx: &OpContext) -> OpResult<Response> {
             "exactly one response status, \"200\", is supported (the envelope carries errors), plus an optional `default` for the error answers".into(),
         ));
     }
-    check_default(cx, &rptr)?;
+    let default = check_default(cx, &rptr)?;
     let media = ok_media(cx, &rptr)?;
     let schema_ptr = format!("{rptr}/200/content/application~1json/schema");
-    let schema = component_ref(media.schema.as_ref()).ok_or((
+    let (schema, failure) = envelopes(media.schema.as_ref()).ok_or((
         schema_ptr.clone(),
-        "the response schema must be a $ref to an envelope component".into(),
+        "the response schema must be a $ref to an envelope component, or `anyOf: [$ref <envelope>, $ref <failure envelope>]`".into(),
     ))?;
-    if !cx.envelope_data.iter().any(|(n, _)| *n == schema) {
+    for name in std::iter::once(&schema).chain(&failure) {
+        if !cx.envelope_data.iter().any(|(n, _)| n == name) {
+            return Err((
+                schema_ptr,
+                format!(
+                    "{name} is not an envelope (allOf: [$ref Envelope, {{properties: {{data: …}}}}])"
+                ),
+            ));
+        }
+    }
+    if let Some(error) = default
+        && failure.as_ref() != Some(&error)
+    {
         return Err((
             schema_ptr,
             format!(
-                "{schema} is not an envelope (allOf: [$ref Envelope, {{properties: {{data: …}}}}])"
+                "the vendors answer failures with HTTP 200 too: list the failure envelope beside the success one, `anyOf: [{{$ref: \"#/components/schemas/{schema}\"}}, {{$ref: \"#/components/schemas/{error}\"}}]`"
             ),
         ));
     }
@@ -47,14 +63,36 @@ pub(super) fn response(cx: &OpContext) -> OpResult<Response> {
         &format!("{rptr}/200/content/application~1json/examples"),
         &mut examples,
     )?;
-    Ok(Response { schema, examples })
+    Ok(Response {
+        schema,
+        failure,
+        examples,
+    })
+}
+
+/// The envelope component of a 200 schema and the failure envelope beside it: `$ref X` or
+/// `anyOf: [$ref X, $ref F]`.
+fn envelopes(schema: Option<&ReferenceOr<Schema>>) -> Option<(String, Option<String>)> {
+    if let Some(name) = component_ref(schema) {
+        return Some((name, None));
+    }
+    let Some(ReferenceOr::Item(s)) = schema else {
+        return None;
+    };
+    let SchemaKind::AnyOf { any_of } = &s.schema_kind else {
+        return None;
+    };
+    match any_of.as_slice() {
+        [ok, failed] => Some((component_ref(Some(ok))?, Some(component_ref(Some(failed))?))),
+        _ => None,
+    }
 }
 
 /// `default` (the error answers), if present, is a `$ref` to a response in the components whose JSON schema
-/// is a `$ref` to a component (the error envelope).
-fn check_default(cx: &OpContext, rptr: &str) -> OpResult<()> {
+/// is a `$ref` to a component (the error envelope); `Some(that component)`.
+fn check_default(cx: &OpContext, rptr: &str) -> OpResult<Option<String>> {
     let Some(default) = &cx.op.responses.default else {
-        return Ok(());
+        return Ok(None);
     };
     let name = match default {
         ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/responses/"),
@@ -72,13 +110,13 @@ fn check_default(cx: &OpContext, rptr: &str) -> OpResult<()> {
         .content
         .get("application/json")
         .and_then(|m| m.schema.as_ref());
-    if component_ref(schema).is_none() {
-        return Err((
+    match component_ref(schema) {
+        Some(name) => Ok(Some(name)),
+        None => Err((
             format!("{rptr}/default"),
             "the error response needs an application/json schema that is a $ref to a component (the error envelope)".into(),
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// The `application/json` content of the inline `200` response.
