@@ -3,12 +3,14 @@
 //! `dajisaas-unconfirmed`), whose answers are typed only as far as those clients show.
 
 use super::input::{Input, id_text, yuan};
+use super::read;
 use super::{PurchaseFlow, Registration, StepFuture, not_available, published, third_party};
 use crate::capability::{Provider, Step};
 use crate::money::Money;
 use crate::types::*;
 use crate::{Buyer, Error};
 use ::dajisaas::types as api;
+use sourcing_runtime::Readings;
 use std::any::Any;
 
 const PROVIDER: Provider = Provider::Dajisaas;
@@ -156,13 +158,21 @@ impl PurchaseFlow for Dajisaas {
     }
 
     #[cfg(feature = "dajisaas-unconfirmed")]
-    fn search<'a>(&'a self, query: &'a SearchQuery) -> StepFuture<'a, SearchPage> {
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, SearchPage> {
         Box::pin(unconfirmed::search(&self.0, query))
     }
 
     #[cfg(feature = "dajisaas-unconfirmed")]
-    fn product<'a>(&'a self, product: &'a crate::ProductRef) -> StepFuture<'a, Product> {
-        Box::pin(unconfirmed::product(&self.0, product))
+    fn product<'a>(
+        &'a self,
+        product: &'a crate::ProductRef,
+        readings: &'a Readings,
+    ) -> StepFuture<'a, Product> {
+        Box::pin(unconfirmed::product(&self.0, product, readings))
     }
 
     fn preview<'a>(&'a self, draft: &'a OrderDraft) -> StepFuture<'a, Preview> {
@@ -179,7 +189,11 @@ impl PurchaseFlow for Dajisaas {
         })
     }
 
-    fn create_order<'a>(&'a self, draft: &'a OrderDraft) -> StepFuture<'a, CreatedOrder> {
+    fn create_order<'a>(
+        &'a self,
+        draft: &'a OrderDraft,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, CreatedOrder> {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::CreateOrder);
             let third_order_id = draft.external_order_id.clone().ok_or_else(|| {
@@ -220,7 +234,7 @@ impl PurchaseFlow for Dajisaas {
         })
     }
 
-    fn order<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, OrderInfo> {
+    fn order<'a>(&'a self, order_id: &'a str, readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
         Box::pin(async move {
             let id = Input::new(PROVIDER, Step::OrderStatus).text_id("order id", order_id)?;
             let request = api::OrderDetailRequest {
@@ -229,7 +243,15 @@ impl PurchaseFlow for Dajisaas {
             };
             let detail = self.0.order_detail().body(request).send().await?;
             let (items, delivery) = order_lines(&detail)?;
-            Ok(OrderInfo::new(id, items, delivery, Raw::Dajisaas(detail)))
+            // `baseInfo`'s fields are unpublished: the state is where the reading says (1688's buyerView).
+            let status = read::status(&read::json(&detail), readings.order_state.as_ref());
+            Ok(OrderInfo::new(
+                id,
+                status,
+                items,
+                delivery,
+                Raw::Dajisaas(detail),
+            ))
         })
     }
 
@@ -313,6 +335,7 @@ mod unconfirmed {
     pub(super) async fn product(
         c: &::dajisaas::Client,
         product: &ProductRef,
+        readings: &sourcing_runtime::Readings,
     ) -> Result<Product, Error> {
         let detail = c
             .product_detail_query()
@@ -321,10 +344,13 @@ mod unconfirmed {
             .send()
             .await?;
         let offer_id = detail.offer_id.as_ref().map(|i| i.as_str().to_string());
+        let json = super::read::json(&detail);
+        let skus = super::read::skus(&json, readings.product_skus.as_ref());
         Ok(Product::new(
             offer_id.unwrap_or_else(|| product.id().to_string()),
             text(&detail.subject),
             text(&detail.subject_trans),
+            skus,
             Raw::Dajisaas(detail),
         ))
     }

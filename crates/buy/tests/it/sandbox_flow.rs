@@ -81,12 +81,14 @@ async fn pandapon_runs_the_whole_flow() {
     assert!(matches!(preview.raw(), Raw::Pandapon(_)));
 
     let created = b.create_order(&draft()).await.unwrap();
-    assert_eq!(
-        created.order_id, None,
-        "no published response: nothing read"
-    );
     let order_id = sandbox_order_id(&created);
     assert_eq!(order_id.len(), 19);
+    assert_eq!(
+        created.order_id.as_deref(),
+        Some(order_id.as_str()),
+        "read at PANDAPON_CREATE_ORDER_ID (default /orderId)"
+    );
+    assert_eq!(created.order_ids, [order_id.clone()]);
 
     let paid = b.pay(&order_id).await.unwrap();
     assert_eq!(
@@ -107,9 +109,14 @@ async fn pandapon_runs_the_whole_flow() {
 
     let info = b.order(&order_id).await.unwrap();
     assert_eq!(info.order_id, order_id);
-    assert_eq!(info.status, None, "no published response: nothing read");
     match info.raw() {
-        Raw::Pandapon(v) => assert_eq!(v["status"], "WAITING_FOR_SENT"),
+        // Read at PANDAPON_ORDER_STATE (default /baseInfo/status), wherever the sandbox puts it.
+        Raw::Pandapon(v) => assert_eq!(
+            info.status.as_ref().map(|s| s.raw.clone()),
+            v.pointer("/baseInfo/status")
+                .and_then(|s| s.as_str())
+                .map(String::from)
+        ),
         other => panic!("{other:?}"),
     }
 
