@@ -26,7 +26,7 @@ fn requests(sandbox: &Sandbox) -> u64 {
 
 const OFFER: &str = "672991141190";
 
-fn draft() -> OrderDraft {
+pub(crate) fn draft() -> OrderDraft {
     OrderDraft {
         address: Address {
             full_name: "张三".into(),
