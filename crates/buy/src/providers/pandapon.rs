@@ -199,7 +199,7 @@ impl PurchaseFlow for Pandapon {
 
     fn pay<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, Payment> {
         Box::pin(async move {
-            let id = Input::new(PROVIDER, Step::Pay).text_id("order id", order_id)?;
+            let id = Input::new(PROVIDER, Step::Pay).order_id(order_id)?;
             let result = self.0.order_pay_url().order_id(&id).send().await?;
             let outcome = match result.protocol_pay_success {
                 Some(true) => PaymentOutcome::Paid,
@@ -233,7 +233,7 @@ impl PurchaseFlow for Pandapon {
 
     fn order<'a>(&'a self, order_id: &'a str, readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
         Box::pin(async move {
-            let id = Input::new(PROVIDER, Step::OrderStatus).text_id("order id", order_id)?;
+            let id = Input::new(PROVIDER, Step::OrderStatus).order_id(order_id)?;
             let request = api::OrderDetailRequest {
                 web_site: SITE_1688.into(),
                 order_id: Some(id.clone()),
@@ -251,7 +251,7 @@ impl PurchaseFlow for Pandapon {
             input.cancel_reason(reason)?;
             let request = api::OrderCancelRequest {
                 web_site: SITE_1688.into(),
-                order_id: input.numeric_id("order id", order_id)?,
+                order_id: input.numeric_order_id(order_id)?,
                 cancel_reason: reason.into(),
                 remark: None,
             };
@@ -272,7 +272,7 @@ impl PurchaseFlow for Pandapon {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::ConfirmReceipt);
             let request = api::ReceiveGoodsRequest {
-                order_id: Some(input.numeric_id("order id", order_id)?),
+                order_id: Some(input.numeric_order_id(order_id)?),
                 order_entry_ids: input.numeric_ids("sub-order id", sub_order_ids)?,
             };
             let result = self.0.order_receive_goods().body(request).send().await?;

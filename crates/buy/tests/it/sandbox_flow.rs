@@ -400,6 +400,33 @@ async fn bad_input_is_refused_before_sending() {
         );
     }
     assert!(pandapon.pay_batch(&[]).await.is_err());
+
+    // Every missing field Dajisaas requires, named in one error.
+    let mut bare = draft();
+    bare.external_order_id = None;
+    let a = &mut bare.address;
+    (a.phone, a.post_code, a.district, a.town, a.district_code) = (None, None, None, None, None);
+    let err = dajisaas.create_order(&bare).await.unwrap_err().to_string();
+    for field in [
+        "phone",
+        "postCode",
+        "areaText",
+        "townText",
+        "districtCode",
+        "thirdOrderId",
+    ] {
+        assert!(err.contains(field), "{field}: {err}");
+    }
+    assert!(!err.contains("mobile"), "{err}");
+
+    // Quantity 0 is refused; an order id of another length than 19 digits names the length.
+    let mut zero = draft();
+    zero.lines[0].quantity = 0;
+    let err = pandapon.create_order(&zero).await.unwrap_err();
+    assert!(err.to_string().contains("quantity 0"), "{err}");
+    let err = dajisaas.order("22574550396103119731234").await.unwrap_err();
+    assert!(err.to_string().contains("has 23 digits"), "{err}");
+    assert!(err.to_string().contains("have 19"), "{err}");
     for err in [
         pandapon
             .cancel("2257455039610311973", "")
