@@ -20,16 +20,20 @@
 //! * Ids (offers, orders, sub-orders, SKUs) are exact text, never `f64`: 19-digit order ids survive.
 //! * Money is [`Money`]: an exact decimal with its unit — **fen** where the vendor sends integers in fen
 //!   (Xportcn's preview; Dajisaas's preview totals and order total), **yuan** where it sends decimals
-//!   (Dajisaas's line prices and order lines). Always CNY.
+//!   (Dajisaas's line prices and order lines). Always CNY. A vendor number that
+//!   is not exact (`8.309999999999999` yuan) never fails a read: it is rounded to the unit's precision
+//!   within [`MONEY_TOLERANCE`] and flagged (`inexact`, the vendor's text kept).
 //! * Addresses are [`Address`] (the `addressParam` fields all three vendors name).
 //! * Order states are [`OrderStatus`]: a [`StatusKind`] for the values the vendor documents name, and the
 //!   vendor's text as sent.
 //! * Every result keeps the generated client's typed answer: `result.raw()` is a [`Raw`] with one variant
 //!   per provider.
 //!
-//! A normalised field is filled only from a field the vendor documents. Where a vendor publishes no
-//! response (PandaPon's order creation and order details, Dajisaas's password-free payment) the facade
-//! reads nothing from it: the field is `None` and the answer is in `raw()`.
+//! A normalised field is filled from a field the vendor documents, or — where the vendor does not publish
+//! where a value the next step needs sits (a search hit's offer id, a product's SKUs, a created PandaPon
+//! order's id, the order state) — from a named reading ([`Readings`], `<PREFIX>_<KEY>` JSON-pointer
+//! settings whose defaults are the best evidence, table in `docs/readings.md`; [`Buyer::with_readings`]).
+//! Otherwise (e.g. Dajisaas's password-free payment) the field is `None` and the answer is in `raw()`.
 //!
 //! # Capabilities
 //!
@@ -50,15 +54,14 @@
 //!   `dajisaas-unconfirmed` feature (which compiles `dajisaas/unconfirmed-endpoints`); titles are read only
 //!   when they are JSON strings (the clients show no types).
 //! * PandaPon and Dajisaas 1688 logistics: no path published.
-//! * PandaPon search hits' offer ids (the v2 page names only `imageUrl` and `subject`), preview amounts
-//!   (the preview's amount fields are not published), the id of a created order and the order state
-//!   (no response published): left `None`, kept in `raw()`.
-//! * Dajisaas order-level state (`baseInfo` sub-fields unpublished): only the line states are read.
+//! * PandaPon preview amounts (the preview's amount fields are not published): kept in `raw()`. Its search
+//!   hits' offer ids, product SKUs, created order ids and order states are read at their readings.
 //! * Taobao and Tmall items: the shared flow is the 1688 one; a Taobao/Tmall [`ProductRef`] gets
 //!   [`Error::WrongPlatform`] (PandaPon's and Dajisaas's Taobao endpoints stay on their clients).
-//! * Status values: only `WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL` (order messages) and the line
-//!   status `cancel` (Dajisaas's example) are named; 1688's other values appear in no vendor document and
-//!   stay [`StatusKind::Other`] with the text kept.
+//! * Status values: `WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL` (order messages) and 1688's trade
+//!   states listed by PandaPon's goods-detail page (`waitbuyerpay`, `waitsellersend`, `waitbuyerreceive`,
+//!   `confirm_goods`, `success`, `cancel`, `terminated`) are named; anything else is
+//!   [`StatusKind::Other`] with the text kept.
 //!
 //! # Payments
 //!
@@ -77,9 +80,11 @@ mod types;
 pub use capability::{Provider, Step, Support, markdown_table};
 pub use error::Error;
 pub use journal::Journal;
-pub use money::{Decimal, Money, MoneyError, MoneyUnit};
+pub use money::{Decimal, Money, MoneyError, MoneyUnit, TOLERANCE as MONEY_TOLERANCE};
 pub use product_ref::{Platform, ProductRef, ProductRefError};
 pub use types::*;
+
+pub use sourcing_runtime::readings::{self, Pointer, ReadingError, Readings};
 
 use providers::PurchaseFlow;
 use std::sync::Arc;
@@ -90,14 +95,30 @@ use std::sync::Arc;
 pub struct Buyer {
     flow: Arc<dyn PurchaseFlow>,
     journal: Option<Arc<dyn Journal>>,
+    readings: Arc<Readings>,
 }
 
 impl Buyer {
     fn new(flow: impl PurchaseFlow) -> Self {
+        let readings = Readings::defaults(flow.provider().description().env_prefix);
         Buyer {
             flow: Arc::new(flow),
             journal: None,
+            readings: Arc::new(readings),
         }
+    }
+
+    /// Reads the values vendors do not locate (search hits' offer ids, SKUs, a created order's id, the
+    /// order state) where `readings` say (`docs/readings.md`); a new buyer has the provider's defaults,
+    /// `Readings::from_lookup(prefix, …)` reads the `<PREFIX>_<KEY>` settings.
+    pub fn with_readings(mut self, readings: Readings) -> Self {
+        self.readings = Arc::new(readings);
+        self
+    }
+
+    /// The readings this buyer reads answers with.
+    pub fn readings(&self) -> &Readings {
+        &self.readings
     }
 
     /// Records every order step in `journal` (e.g. `sourcing_ledger::Ledger`): the intent before it is
@@ -166,14 +187,14 @@ impl Buyer {
     /// Keyword search among 1688 offers.
     pub async fn search(&self, query: &SearchQuery) -> Result<SearchPage, Error> {
         self.check(Step::Search)?;
-        self.flow.search(query).await
+        self.flow.search(query, &self.readings).await
     }
 
     /// The details of a 1688 offer.
     pub async fn product(&self, product: &ProductRef) -> Result<Product, Error> {
         self.check(Step::ProductDetail)?;
         self.only_1688(Step::ProductDetail, product)?;
-        self.flow.product(product).await
+        self.flow.product(product, &self.readings).await
     }
 
     /// Prices and freight of an order, without ordering.
@@ -190,7 +211,7 @@ impl Buyer {
     pub async fn create_order(&self, draft: &OrderDraft) -> Result<CreatedOrder, Error> {
         self.check(Step::CreateOrder)?;
         let intent = journal::Intent::CreateOrder { draft };
-        self.journaled(intent, self.flow.create_order(draft), |v| {
+        self.journaled(intent, self.flow.create_order(draft, &self.readings), |v| {
             journal::Answer::Created(v)
         })
         .await
@@ -221,7 +242,7 @@ impl Buyer {
     /// An order's state and details.
     pub async fn order(&self, order_id: &str) -> Result<OrderInfo, Error> {
         self.check(Step::OrderStatus)?;
-        self.flow.order(order_id).await
+        self.flow.order(order_id, &self.readings).await
     }
 
     /// Cancels an unpaid order. `reason` is sent as the vendor's `cancelReason`: free text on PandaPon, a

@@ -119,6 +119,35 @@ impl Decimal {
         }
     }
 
+    /// `self` rounded (half away from zero) to `places` decimals, if it is not already that precise and
+    /// lies within `10^-tolerance` of the rounded value; `None` otherwise.
+    fn rounded_within(self, places: u32, tolerance: u32) -> Option<Self> {
+        if self.scale <= places {
+            return None;
+        }
+        let step = 10i128.checked_pow(self.scale - places)?;
+        let half = step / 2;
+        let quotient = self.mantissa / step;
+        let rest = self.mantissa % step;
+        let rounded = match rest.abs() >= half {
+            true => quotient + self.mantissa.signum(),
+            false => quotient,
+        };
+        let diff = (self.mantissa - rounded * step).abs();
+        // |diff| / 10^scale <= 10^-tolerance
+        let within = match self.scale.checked_sub(tolerance) {
+            Some(k) => diff <= 10i128.pow(k),
+            None => diff == 0,
+        };
+        within.then(|| {
+            Decimal {
+                mantissa: rounded,
+                scale: places,
+            }
+            .normalized()
+        })
+    }
+
     /// The value as an integer, if it is one.
     pub fn to_i64(self) -> Option<i64> {
         let d = self.normalized();
@@ -141,10 +170,34 @@ impl fmt::Display for Decimal {
 }
 
 /// An exact CNY amount, in the unit the vendor wrote it in.
+///
+/// A vendor number that is not an exact amount of the unit's precision but lies within [`TOLERANCE`] of
+/// one (the JSON number `8.309999999999999` for 8.31 yuan: binary floating-point noise on the vendor's
+/// side) is kept, never refused: the amount is the rounded value, [`Money::is_inexact`] is true and
+/// [`Money::vendor_text`] is what the vendor sent. So is a JSON number with more significant digits than
+/// a `f64` carries (not told apart from its neighbours): its shortest text, flagged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Money {
     amount: Decimal,
     unit: MoneyUnit,
+    /// The vendor's value as sent, when it was not exact (`amount` is then rounded or uncertain).
+    vendor: Option<Decimal>,
+}
+
+/// How far (in millionths of the unit: 1e-6 yuan, 1e-6 fen) a vendor number may lie from an amount of
+/// the unit's precision to be read as that amount, flagged inexact. Further away, a finer amount is kept
+/// exactly as sent (1688 unit prices such as `0.035` yuan exist).
+pub const TOLERANCE: &str = "0.000001 of the unit";
+const TOLERANCE_DIGITS: u32 = 6;
+
+impl MoneyUnit {
+    /// Decimal places of the unit's precision: yuan 2 (fen), fen 0.
+    pub fn precision(self) -> u32 {
+        match self {
+            MoneyUnit::Fen => 0,
+            MoneyUnit::Yuan => 2,
+        }
+    }
 }
 
 impl Money {
@@ -153,32 +206,43 @@ impl Money {
         Money {
             amount: Decimal::from_int(fen),
             unit: MoneyUnit::Fen,
+            vendor: None,
         }
     }
 
-    /// A decimal amount of yuan given as text (`"1.8"`, `"633.69"`), parsed exactly.
+    /// A decimal amount of yuan given as text (`"1.8"`, `"633.69"`), parsed exactly; text within
+    /// [`TOLERANCE`] of a whole fen but not one (`"8.309999999999999"`) is rounded and flagged.
     pub fn yuan(text: &str) -> Result<Self, MoneyError> {
-        Decimal::parse(text)
-            .map(|amount| Money {
-                amount,
-                unit: MoneyUnit::Yuan,
-            })
+        Self::from_text(text, MoneyUnit::Yuan)
+    }
+
+    /// An amount of `unit` given as decimal text, rounded and flagged where inexact (see [`Money`]).
+    pub fn from_text(text: &str, unit: MoneyUnit) -> Result<Self, MoneyError> {
+        Decimal::parse(text.trim())
+            .map(|amount| Self::of_vendor(amount, unit, false))
             .map_err(|why| MoneyError {
                 text: text.to_string(),
-                unit: "yuan",
+                unit: unit.name(),
                 why,
             })
     }
 
     /// A yuan amount that the generated client decoded from a JSON number into `f64` (Dajisaas prices).
+    pub fn yuan_from_json_number(value: f64) -> Result<Self, MoneyError> {
+        Self::from_json_number(value, MoneyUnit::Yuan)
+    }
+
+    /// An amount of `unit` decoded from a JSON number into `f64`.
     ///
     /// The decimal is recovered from the shortest text that reads back as the same `f64`, which is the
-    /// vendor's own text for any number of at most 15 significant digits (every price). A value whose
-    /// shortest form needs more digits cannot be told apart from its neighbours and is refused.
-    pub fn yuan_from_json_number(value: f64) -> Result<Self, MoneyError> {
+    /// vendor's own text for any number of at most 15 significant digits (every price). Float noise
+    /// within [`TOLERANCE`] of the unit's precision is rounded and flagged; a value whose shortest form
+    /// needs more than 15 digits is kept as that text, flagged. Only a number no decimal can hold
+    /// (not finite, more than 30 digits) is an error.
+    pub fn from_json_number(value: f64, unit: MoneyUnit) -> Result<Self, MoneyError> {
         let refuse = |why| MoneyError {
             text: value.to_string(),
-            unit: "yuan",
+            unit: unit.name(),
             why,
         };
         if !value.is_finite() {
@@ -190,12 +254,32 @@ impl Money {
             .filter(u8::is_ascii_digit)
             .skip_while(|b| *b == b'0')
             .count();
-        if significant > 15 {
-            return Err(refuse(
-                "more than 15 significant digits: not exact after decoding as a JSON number",
-            ));
+        let amount = Decimal::parse(&text).map_err(refuse)?;
+        Ok(Self::of_vendor(amount, unit, significant > 15))
+    }
+
+    /// The vendor's `sent` amount, rounded to the unit's precision where it lies within the tolerance of
+    /// it; flagged when it was not exact (or `uncertain`: more digits than the number could carry).
+    fn of_vendor(sent: Decimal, unit: MoneyUnit, uncertain: bool) -> Self {
+        let rounded = sent.rounded_within(unit.precision(), TOLERANCE_DIGITS);
+        let amount = rounded.unwrap_or(sent);
+        let inexact = uncertain || amount != sent;
+        Money {
+            amount,
+            unit,
+            vendor: inexact.then_some(sent),
         }
-        Money::yuan(&text).map_err(|e| refuse(e.why))
+    }
+
+    /// Whether the vendor's number was not an exact amount (see [`Money`]); [`Money::vendor_text`] is what
+    /// it sent.
+    pub fn is_inexact(&self) -> bool {
+        self.vendor.is_some()
+    }
+
+    /// The vendor's number as sent, when it was inexact.
+    pub fn vendor_text(&self) -> Option<String> {
+        self.vendor.map(|d| d.to_string())
     }
 
     /// The amount in the unit the vendor wrote it in.
@@ -230,15 +314,21 @@ impl Money {
     }
 }
 
-/// `{"amount": "6400", "unit": "fen", "currency": "CNY", "yuan": "64"}`: amounts as exact decimal text.
+/// `{"amount": "6400", "unit": "fen", "currency": "CNY", "yuan": "64"}`: amounts as exact decimal text;
+/// an inexact vendor number adds `"inexact": true` and `"vendor_text"` (what was sent).
 impl serde::Serialize for Money {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Money", 4)?;
+        let fields = if self.is_inexact() { 6 } else { 4 };
+        let mut st = s.serialize_struct("Money", fields)?;
         st.serialize_field("amount", &self.amount.to_string())?;
         st.serialize_field("unit", self.unit.name())?;
         st.serialize_field("currency", self.currency())?;
         st.serialize_field("yuan", &self.in_yuan().to_string())?;
+        if let Some(text) = self.vendor_text() {
+            st.serialize_field("inexact", &true)?;
+            st.serialize_field("vendor_text", &text)?;
+        }
         st.end()
     }
 }
@@ -258,7 +348,9 @@ impl schemars::JsonSchema for Money {
                 "amount": {"type": "string", "description": "Exact decimal, in `unit`"},
                 "unit": {"type": "string", "enum": ["fen", "yuan"]},
                 "currency": {"type": "string", "const": "CNY"},
-                "yuan": {"type": "string", "description": "The same amount in yuan, exact"}
+                "yuan": {"type": "string", "description": "The same amount in yuan, exact"},
+                "inexact": {"type": "boolean", "description": "Present (true) when the vendor's number was not an exact amount: `amount` is it rounded to the unit's precision"},
+                "vendor_text": {"type": "string", "description": "The vendor's number as sent, when inexact"}
             },
             "required": ["amount", "unit", "currency", "yuan"]
         })
@@ -314,8 +406,40 @@ mod tests {
                 text
             );
         }
-        assert!(Money::yuan_from_json_number(0.1 + 0.2).is_err());
         assert!(Money::yuan_from_json_number(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn float_noise_is_rounded_and_flagged_never_refused() {
+        for (n, amount, sent) in [
+            (8.309999999999999, "8.31", "8.309999999999999"),
+            (0.1 + 0.2, "0.3", "0.30000000000000004"),
+            (-2.0000000000000004, "-2", "-2.0000000000000004"),
+        ] {
+            let m = Money::yuan_from_json_number(n).unwrap();
+            assert_eq!(m.amount().to_string(), amount);
+            assert!(m.is_inexact());
+            assert_eq!(m.vendor_text().as_deref(), Some(sent));
+            let json = serde_json::to_value(m).unwrap();
+            assert_eq!(json["inexact"], true);
+            assert_eq!(json["vendor_text"], sent);
+            assert_eq!(json["amount"], amount);
+        }
+        let text = Money::yuan("8.309999999999999").unwrap();
+        assert_eq!((text.to_fen(), text.is_inexact()), (Some(831), true));
+        let fen = Money::from_json_number(1671.0000000001, MoneyUnit::Fen).unwrap();
+        assert_eq!((fen.to_fen(), fen.is_inexact()), (Some(1671), true));
+        // Exact amounts, and finer amounts far from a whole fen, are kept as sent, unflagged.
+        for exact in ["8.31", "0.035", "1.8", "12.3456"] {
+            let m = Money::yuan(exact).unwrap();
+            assert!(!m.is_inexact(), "{exact}");
+            assert_eq!(m.amount().to_string(), exact);
+            assert!(serde_json::to_value(m).unwrap().get("inexact").is_none());
+        }
+        // More digits than a f64 carries, not near a whole fen: kept as its shortest text, flagged.
+        let m = Money::yuan_from_json_number(1.2345678901234567).unwrap();
+        assert_eq!(m.amount().to_string(), "1.2345678901234567");
+        assert!(m.is_inexact());
     }
 
     #[test]

@@ -124,7 +124,8 @@ impl SearchQuery {
 pub struct SearchHit {
     pub title: Option<String>,
     pub image_url: Option<String>,
-    /// The offer id, where the vendor names its field (PandaPon's v2 page does not).
+    /// The offer id, exact text: what `product` and an order line take. Dajisaas: `offerId` (third-party
+    /// clients); PandaPon: the reading `PANDAPON_SEARCH_HIT_OFFER_ID` (default `/offerId`, 1688's name).
     pub offer_id: Option<String>,
 }
 
@@ -166,8 +167,27 @@ pub struct Product {
     pub title: Option<String>,
     /// Title translated into the requested language, where the vendor sends one.
     pub title_translated: Option<String>,
+    /// One per purchasable variant, from the reading `<PREFIX>_PRODUCT_SKUS` (default `/productSkuInfos`,
+    /// 1688's name): its `spec_id` is what an order line takes.
+    pub skus: Vec<Sku>,
     #[serde(skip)]
     raw: ProductRaw,
+}
+
+/// A purchasable variant of a product (1688's `productSkuInfos[]` item).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+pub struct Sku {
+    /// The specification id (`specId`, 32 hex characters): what `--line OFFER:SPEC_ID:QTY` takes.
+    pub spec_id: Option<String>,
+    /// The SKU id (`skuId`), exact text.
+    pub sku_id: Option<String>,
+    /// The attributes as text, `name: value` joined by `; ` (`颜色: 红色; 尺码: M`).
+    pub attributes: Option<String>,
+    /// The price (`price`, yuan).
+    pub price: Option<Money>,
+    /// Quantity on sale (`amountOnSale`), where sent.
+    pub stock: Option<i64>,
 }
 
 #[cfg(feature = "dajisaas-unconfirmed")]
@@ -181,12 +201,14 @@ impl Product {
         offer_id: String,
         title: Option<String>,
         title_translated: Option<String>,
+        skus: Vec<Sku>,
         raw: ProductRaw,
     ) -> Self {
         Product {
             offer_id,
             title,
             title_translated,
+            skus,
             raw,
         }
     }
@@ -247,9 +269,13 @@ impl Preview {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CreatedOrder {
-    /// The new order's id where the vendor documents it (Dajisaas `orderId`). PandaPon publishes no response
-    /// for order creation: `None`, read `raw()`.
+    /// The new order's id: Dajisaas `orderId` (documented); PandaPon from the reading
+    /// `PANDAPON_CREATE_ORDER_ID` (default `/orderId`, 1688's `fastCreateOrder` name). `None` where the
+    /// answer carries none (the outcome is then unknown until the order is read).
     pub order_id: Option<String>,
+    /// Every order id the call created (a create of more than 50 SKUs may make several, Dajisaas says;
+    /// where it lists them is unpublished, so this holds `order_id` when there is one).
+    pub order_ids: Vec<String>,
     /// The order's total where documented (Dajisaas `totalSuccessAmount`, fen).
     pub total: Option<Money>,
     #[serde(skip)]
@@ -261,6 +287,7 @@ pub type CreatedRaw = Raw<serde_json::Value, dajisaas::types::OrderCreateResult,
 impl CreatedOrder {
     pub(crate) fn new(order_id: Option<String>, total: Option<Money>, raw: CreatedRaw) -> Self {
         CreatedOrder {
+            order_ids: order_id.iter().cloned().collect(),
             order_id,
             total,
             raw,
@@ -342,16 +369,23 @@ pub struct OrderStatus {
     pub raw: String,
 }
 
-/// Order states the vendor documents name. Anything else is `Other` (see [`OrderStatus::raw`]).
+/// Order states the vendor documents name: the order messages' upper-case values and 1688's trade
+/// states (`baseInfo.status` of `alibaba.trade.get.buyerView`, listed by PandaPon's goods-detail page and
+/// mirrored by Dajisaas's order detail). Anything else is `Other` (see [`OrderStatus::raw`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusKind {
-    /// `WAITING_FOR_PAYMENT` (Xportcn/PandaPon order messages).
+    /// `WAITING_FOR_PAYMENT` (Xportcn/PandaPon order messages), 1688's `waitbuyerpay`.
     WaitingForPayment,
-    /// `WAITING_FOR_SENT` (paid, waiting for the seller to ship).
+    /// `WAITING_FOR_SENT` (paid, waiting for the seller to ship), 1688's `waitsellersend`.
     WaitingForShipment,
-    /// `CANCEL` (order messages), `cancel` (1688 line status in Dajisaas's order detail example).
+    /// 1688's `waitbuyerreceive`: shipped, waiting for the buyer to confirm receipt.
+    Shipped,
+    /// 1688's `confirm_goods` (receipt confirmed) and `success` (trade completed).
+    Completed,
+    /// `CANCEL` (order messages), 1688's `cancel` (also the line status in Dajisaas's order detail
+    /// example) and `terminated`.
     Cancelled,
     Other,
 }
@@ -359,9 +393,11 @@ pub enum StatusKind {
 impl OrderStatus {
     pub fn from_vendor(raw: &str) -> Self {
         let kind = match raw {
-            "WAITING_FOR_PAYMENT" => StatusKind::WaitingForPayment,
-            "WAITING_FOR_SENT" => StatusKind::WaitingForShipment,
-            "CANCEL" | "cancel" => StatusKind::Cancelled,
+            "WAITING_FOR_PAYMENT" | "waitbuyerpay" => StatusKind::WaitingForPayment,
+            "WAITING_FOR_SENT" | "waitsellersend" => StatusKind::WaitingForShipment,
+            "waitbuyerreceive" => StatusKind::Shipped,
+            "confirm_goods" | "success" => StatusKind::Completed,
+            "CANCEL" | "cancel" | "terminated" => StatusKind::Cancelled,
             _ => StatusKind::Other,
         };
         OrderStatus {
@@ -391,8 +427,8 @@ pub struct OrderItem {
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderInfo {
     pub order_id: String,
-    /// The order-level state, where the vendor documents it. Neither PandaPon (no response published) nor
-    /// Dajisaas (`baseInfo` sub-fields unpublished) does: `None`; see the line states and `raw()`.
+    /// The order-level state, from the reading `<PREFIX>_ORDER_STATE` (default `/baseInfo/status`, 1688's
+    /// buyerView, which neither vendor publishes); `None` where the answer has none there.
     pub status: Option<OrderStatus>,
     pub items: Vec<OrderItem>,
     /// The delivery address in China (Dajisaas `nativeLogistics`).
@@ -406,13 +442,14 @@ pub type OrderRaw = Raw<serde_json::Value, dajisaas::types::OrderDetail, Never>;
 impl OrderInfo {
     pub(crate) fn new(
         order_id: String,
+        status: Option<OrderStatus>,
         items: Vec<OrderItem>,
         delivery: Option<Address>,
         raw: OrderRaw,
     ) -> Self {
         OrderInfo {
             order_id,
-            status: None,
+            status,
             items,
             delivery,
             raw,

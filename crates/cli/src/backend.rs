@@ -153,6 +153,15 @@ impl Backend {
             .map_err(Stop::config)
     }
 
+    /// Where `provider`'s answers carry the values vendors do not locate: the `<PREFIX>_<KEY>` readings of
+    /// the environment and `--config` (docs/readings.md); the sandbox serves the defaults.
+    pub fn readings(&self, provider: &Provider) -> Result<sourcing_runtime::Readings, Stop> {
+        sourcing_runtime::Readings::from_lookup(provider.env_prefix, |key| {
+            self.settings.get(key).cloned()
+        })
+        .map_err(|e| Stop::config(e.to_string()))
+    }
+
     /// The settings `provider`'s credentials are read from: the sandbox's test credentials, or the live ones.
     fn settings(&self, provider: &Provider) -> Cow<'_, Settings> {
         match self.sandbox {
@@ -216,10 +225,12 @@ impl Backend {
 
     /// The `sourcing-buy` facade over `provider`'s generated client, at this backend.
     pub fn buyer(&self, provider: sourcing_buy::Provider) -> Result<sourcing_buy::Buyer, Stop> {
-        let endpoint = self.endpoint(find_provider(provider.name())?)?;
-        endpoint
+        let described = find_provider(provider.name())?;
+        let endpoint = self.endpoint(described)?;
+        let buyer = endpoint
             .buyer()
-            .ok_or_else(|| Stop::usage(format!("{} has no purchase flow", provider.name())))
+            .ok_or_else(|| Stop::usage(format!("{} has no purchase flow", provider.name())))?;
+        Ok(buyer.with_readings(self.readings(described)?))
     }
 
     /// Everything a call to `provider` needs.

@@ -30,6 +30,10 @@ pub mod exit {
     pub const TRANSPORT: u8 = 4;
     pub const BUSINESS: u8 = 5;
     pub const REQUEST: u8 = 6;
+    /// A payment, order creation, cancel or receipt whose answer was lost (transport error, timeout, HTTP
+    /// error without the vendor's envelope): it may have happened. Recorded `*_unknown` in the ledger with
+    /// `--store`; `sourcing ledger reconcile` settles it by reading the order.
+    pub const UNKNOWN_OUTCOME: u8 = 7;
 
     /// The exit code of a failed call.
     pub fn of(e: &sourcing_runtime::Error) -> u8 {

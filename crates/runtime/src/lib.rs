@@ -17,6 +17,7 @@ pub mod multipart;
 pub mod observe;
 pub mod operation;
 pub mod policy;
+pub mod readings;
 mod runtime;
 pub mod signing;
 pub mod time;
@@ -35,6 +36,7 @@ pub use error::{ApiError, BodyPrefix, BodyTooLarge, Error, UpstreamError};
 pub use multipart::{ImageUpload, MultipartForm};
 pub use operation::{AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Operation, Provider};
 pub use policy::{RequestPolicy, RetryPolicy};
+pub use readings::Readings;
 pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
     AccessKeySigner, AppKeyMode, AppKeySigner, Scheme, SignContext, SignError, Signer,

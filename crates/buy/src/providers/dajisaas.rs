@@ -3,12 +3,14 @@
 //! `dajisaas-unconfirmed`), whose answers are typed only as far as those clients show.
 
 use super::input::{Input, id_text, yuan};
+use super::read;
 use super::{PurchaseFlow, Registration, StepFuture, not_available, published, third_party};
 use crate::capability::{Provider, Step};
 use crate::money::Money;
 use crate::types::*;
 use crate::{Buyer, Error};
 use ::dajisaas::types as api;
+use sourcing_runtime::Readings;
 use std::any::Any;
 
 const PROVIDER: Provider = Provider::Dajisaas;
@@ -61,19 +63,39 @@ impl From<::dajisaas::Client> for Buyer {
     }
 }
 
-/// Dajisaas documents every address field as required.
-fn address(input: Input, a: &Address) -> Result<api::AddressParam, Error> {
+/// Dajisaas documents every address field as required (and `more`, e.g. `thirdOrderId` to create): every
+/// missing one is named in one error, as `vendorName (facade_field)`.
+fn address(
+    input: Input,
+    a: &Address,
+    more: &[(&str, Option<&str>)],
+) -> Result<api::AddressParam, Error> {
+    let mut fields = vec![
+        ("fullName (full_name)", Some(a.full_name.as_str())),
+        ("mobile", Some(a.mobile.as_str())),
+        ("phone", a.phone.as_deref()),
+        ("postCode (post_code)", a.post_code.as_deref()),
+        ("provinceText (province)", Some(a.province.as_str())),
+        ("cityText (city)", Some(a.city.as_str())),
+        ("areaText (district)", a.district.as_deref()),
+        ("townText (town)", a.town.as_deref()),
+        ("address (street)", Some(a.street.as_str())),
+        ("districtCode (district_code)", a.district_code.as_deref()),
+    ];
+    fields.extend_from_slice(more);
+    input.required_all(&fields)?;
+    let given = |v: &Option<String>| v.clone().unwrap_or_default();
     Ok(api::AddressParam {
         full_name: a.full_name.clone(),
         mobile: a.mobile.clone(),
-        phone: input.required("phone", &a.phone)?,
-        post_code: input.required("postCode", &a.post_code)?,
+        phone: given(&a.phone),
+        post_code: given(&a.post_code),
         province_text: a.province.clone(),
         city_text: a.city.clone(),
-        area_text: input.required("areaText (district)", &a.district)?,
-        town_text: input.required("townText (town)", &a.town)?,
+        area_text: given(&a.district),
+        town_text: given(&a.town),
         address: a.street.clone(),
-        district_code: input.required("districtCode", &a.district_code)?,
+        district_code: given(&a.district_code),
     })
 }
 
@@ -156,13 +178,21 @@ impl PurchaseFlow for Dajisaas {
     }
 
     #[cfg(feature = "dajisaas-unconfirmed")]
-    fn search<'a>(&'a self, query: &'a SearchQuery) -> StepFuture<'a, SearchPage> {
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, SearchPage> {
         Box::pin(unconfirmed::search(&self.0, query))
     }
 
     #[cfg(feature = "dajisaas-unconfirmed")]
-    fn product<'a>(&'a self, product: &'a crate::ProductRef) -> StepFuture<'a, Product> {
-        Box::pin(unconfirmed::product(&self.0, product))
+    fn product<'a>(
+        &'a self,
+        product: &'a crate::ProductRef,
+        readings: &'a Readings,
+    ) -> StepFuture<'a, Product> {
+        Box::pin(unconfirmed::product(&self.0, product, readings))
     }
 
     fn preview<'a>(&'a self, draft: &'a OrderDraft) -> StepFuture<'a, Preview> {
@@ -170,7 +200,7 @@ impl PurchaseFlow for Dajisaas {
             let input = Input::new(PROVIDER, Step::Preview);
             let request = api::OrderPreviewRequest {
                 flow: Some(draft.flow.clone().unwrap_or_else(|| FLOW.into())),
-                address_param: address(input, &draft.address)?,
+                address_param: address(input, &draft.address, &[])?,
                 cargo_param_list: cargo(input, draft)?,
             };
             let result = self.0.order_preview().body(request).send().await?;
@@ -179,20 +209,23 @@ impl PurchaseFlow for Dajisaas {
         })
     }
 
-    fn create_order<'a>(&'a self, draft: &'a OrderDraft) -> StepFuture<'a, CreatedOrder> {
+    fn create_order<'a>(
+        &'a self,
+        draft: &'a OrderDraft,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, CreatedOrder> {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::CreateOrder);
-            let third_order_id = draft.external_order_id.clone().ok_or_else(|| {
-                input.invalid(
-                    "Dajisaas requires your own order number (`external_order_id`, sent as thirdOrderId)",
-                )
-            })?;
+            // Your own order number is required too (`thirdOrderId`), named with the address fields.
+            let third_order_id = draft.external_order_id.as_deref();
+            let own = [("thirdOrderId (external_order_id)", third_order_id)];
+            let address_param = address(input, &draft.address, &own)?;
             let request = api::OrderCreateRequest {
-                third_order_id,
+                third_order_id: third_order_id.unwrap_or_default().into(),
                 flow: draft.flow.clone().unwrap_or_else(|| FLOW.into()),
                 message: draft.message.clone().unwrap_or_default(),
                 isv_biz_type: BIZ_TYPE.into(),
-                address_param: address(input, &draft.address)?,
+                address_param,
                 cargo_param_list: cargo(input, draft)?,
             };
             let result = self.0.order_create().body(request).send().await?;
@@ -206,7 +239,7 @@ impl PurchaseFlow for Dajisaas {
 
     fn pay<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, Payment> {
         Box::pin(async move {
-            let order_id = Input::new(PROVIDER, Step::Pay).text_id("order id", order_id)?;
+            let order_id = Input::new(PROVIDER, Step::Pay).order_id(order_id)?;
             let request = api::ProtocolPayRequest {
                 order_id: order_id.clone(),
             };
@@ -220,16 +253,24 @@ impl PurchaseFlow for Dajisaas {
         })
     }
 
-    fn order<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, OrderInfo> {
+    fn order<'a>(&'a self, order_id: &'a str, readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
         Box::pin(async move {
-            let id = Input::new(PROVIDER, Step::OrderStatus).text_id("order id", order_id)?;
+            let id = Input::new(PROVIDER, Step::OrderStatus).order_id(order_id)?;
             let request = api::OrderDetailRequest {
                 web_site: SITE_1688.into(),
                 order_id: id.clone(),
             };
             let detail = self.0.order_detail().body(request).send().await?;
             let (items, delivery) = order_lines(&detail)?;
-            Ok(OrderInfo::new(id, items, delivery, Raw::Dajisaas(detail)))
+            // `baseInfo`'s fields are unpublished: the state is where the reading says (1688's buyerView).
+            let status = read::status(&read::json(&detail), readings.order_state.as_ref());
+            Ok(OrderInfo::new(
+                id,
+                status,
+                items,
+                delivery,
+                Raw::Dajisaas(detail),
+            ))
         })
     }
 
@@ -240,7 +281,7 @@ impl PurchaseFlow for Dajisaas {
             input.cancel_reason(reason)?;
             let request = api::OrderCancelRequest {
                 web_site: SITE_1688.into(),
-                order_id: input.text_id("order id", order_id)?,
+                order_id: input.order_id(order_id)?,
                 cancel_reason: reason.into(),
                 remark: reason.into(),
             };
@@ -257,7 +298,7 @@ impl PurchaseFlow for Dajisaas {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::ConfirmReceipt);
             let request = api::ReceiveConfirmRequest {
-                order_id: input.numeric_id("order id", order_id)?,
+                order_id: input.numeric_order_id(order_id)?,
                 order_entry_ids: input.numeric_ids("sub-order id", sub_order_ids)?,
             };
             let data = self.0.order_receive_confirm().body(request).send().await?;
@@ -313,6 +354,7 @@ mod unconfirmed {
     pub(super) async fn product(
         c: &::dajisaas::Client,
         product: &ProductRef,
+        readings: &sourcing_runtime::Readings,
     ) -> Result<Product, Error> {
         let detail = c
             .product_detail_query()
@@ -321,10 +363,13 @@ mod unconfirmed {
             .send()
             .await?;
         let offer_id = detail.offer_id.as_ref().map(|i| i.as_str().to_string());
+        let json = super::read::json(&detail);
+        let skus = super::read::skus(&json, readings.product_skus.as_ref());
         Ok(Product::new(
             offer_id.unwrap_or_else(|| product.id().to_string()),
             text(&detail.subject),
             text(&detail.subject_trans),
+            skus,
             Raw::Dajisaas(detail),
         ))
     }

@@ -52,12 +52,30 @@ impl Input {
         Ok(id.to_string())
     }
 
-    /// The order ids of a batch payment: at least one, each digits.
+    /// A 1688 order id as text: [`ORDER_ID_DIGITS`] digits.
+    pub fn order_id(self, id: &str) -> Result<String, Error> {
+        let id = self.text_id("order id", id)?;
+        if id.len() != ORDER_ID_DIGITS {
+            return Err(self.invalid(format!(
+                "order id `{id}` has {} digits; 1688 order ids have {ORDER_ID_DIGITS} \
+                 (PandaPon's order pages; every vendor's examples)",
+                id.len()
+            )));
+        }
+        Ok(id)
+    }
+
+    /// A 1688 order id the vendor types as an integer ([`Input::order_id`], sent as a JSON number).
+    pub fn numeric_order_id(self, id: &str) -> Result<LenientId, Error> {
+        self.numeric_id("order id", &self.order_id(id)?)
+    }
+
+    /// The order ids of a batch payment: at least one, each a 1688 order id.
     pub fn order_ids(self, ids: &[String]) -> Result<Vec<String>, Error> {
         if ids.is_empty() {
             return Err(self.invalid("no order to pay"));
         }
-        ids.iter().map(|id| self.text_id("order id", id)).collect()
+        ids.iter().map(|id| self.order_id(id)).collect()
     }
 
     /// A 1688 offer id as the vendor's `int64`.
@@ -67,19 +85,34 @@ impl Input {
             .map_err(|e| self.invalid(e.to_string()))
     }
 
-    /// An address field this provider requires.
-    pub fn required(self, field: &str, value: &Option<String>) -> Result<String, Error> {
-        value.clone().ok_or_else(|| {
-            self.invalid(format!(
-                "the address field `{field}` is required by {}",
-                self.provider
-            ))
-        })
+    /// Every field of `fields` (`(vendor name, value)`) that is missing or empty, named in one error.
+    pub fn required_all(self, fields: &[(&str, Option<&str>)]) -> Result<(), Error> {
+        let missing: Vec<&str> = fields
+            .iter()
+            .filter(|(_, v)| v.is_none_or(|v| v.trim().is_empty()))
+            .map(|(name, _)| *name)
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(self.invalid(format!(
+            "{} requires {}: missing {}",
+            self.provider,
+            if missing.len() == 1 { "this field" } else { "these fields" },
+            missing.join(", ")
+        )))
     }
 
+    /// At least one line, each of a quantity from 1.
     pub fn check_lines(self, draft: &OrderDraft) -> Result<(), Error> {
         if draft.lines.is_empty() {
             return Err(self.invalid("an order needs at least one line"));
+        }
+        if let Some(line) = draft.lines.iter().find(|l| l.quantity == 0) {
+            return Err(self.invalid(format!(
+                "the line of offer {} (spec {}) has quantity 0: order at least 1",
+                line.offer_id, line.spec_id
+            )));
         }
         Ok(())
     }
@@ -91,6 +124,10 @@ impl Input {
         Ok(())
     }
 }
+
+/// The length of a 1688 order id: PandaPon's order pages say "1688 order ids (19-digit, as strings)" and
+/// every id in the three vendors' examples has 19 digits.
+pub const ORDER_ID_DIGITS: usize = 19;
 
 /// An id the vendor answered, as exact text.
 pub(super) fn id_text(id: &Option<LenientId>) -> Option<String> {

@@ -5,11 +5,13 @@
 mod dajisaas;
 mod input;
 mod pandapon;
+mod read;
 mod xportcn;
 
 use crate::capability::{Provider, Step, Support};
 use crate::types::*;
 use crate::{Error, ProductRef};
+use sourcing_runtime::Readings;
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
@@ -48,11 +50,19 @@ pub(crate) trait PurchaseFlow: fmt::Debug + Send + Sync + 'static {
     /// The generated client, for [`crate::Buyer::client`].
     fn client(&self) -> &dyn Any;
 
-    fn search<'a>(&'a self, _query: &'a SearchQuery) -> StepFuture<'a, SearchPage> {
+    fn search<'a>(
+        &'a self,
+        _query: &'a SearchQuery,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, SearchPage> {
         not_mapped(self.provider(), Step::Search)
     }
 
-    fn product<'a>(&'a self, _product: &'a ProductRef) -> StepFuture<'a, Product> {
+    fn product<'a>(
+        &'a self,
+        _product: &'a ProductRef,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, Product> {
         not_mapped(self.provider(), Step::ProductDetail)
     }
 
@@ -60,7 +70,11 @@ pub(crate) trait PurchaseFlow: fmt::Debug + Send + Sync + 'static {
         not_mapped(self.provider(), Step::Preview)
     }
 
-    fn create_order<'a>(&'a self, _draft: &'a OrderDraft) -> StepFuture<'a, CreatedOrder> {
+    fn create_order<'a>(
+        &'a self,
+        _draft: &'a OrderDraft,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, CreatedOrder> {
         not_mapped(self.provider(), Step::CreateOrder)
     }
 
@@ -72,7 +86,7 @@ pub(crate) trait PurchaseFlow: fmt::Debug + Send + Sync + 'static {
         not_mapped(self.provider(), Step::PayBatch)
     }
 
-    fn order<'a>(&'a self, _order_id: &'a str) -> StepFuture<'a, OrderInfo> {
+    fn order<'a>(&'a self, _order_id: &'a str, _readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
         not_mapped(self.provider(), Step::OrderStatus)
     }
 

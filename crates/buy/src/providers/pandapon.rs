@@ -1,12 +1,13 @@
 //! PandaPon: every step but logistics, on its published v1/v2 1688 endpoints.
 
 use super::input::{Input, id_text};
+use super::read;
 use super::{PurchaseFlow, Registration, StepFuture, not_available, published};
 use crate::capability::{Provider, Step};
 use crate::types::*;
 use crate::{Buyer, ProductRef};
 use ::pandapon::types as api;
-use sourcing_runtime::LenientId;
+use sourcing_runtime::{LenientId, Readings};
 use std::any::Any;
 
 const PROVIDER: Provider = Provider::Pandapon;
@@ -100,7 +101,11 @@ impl PurchaseFlow for Pandapon {
         &self.0
     }
 
-    fn search<'a>(&'a self, query: &'a SearchQuery) -> StepFuture<'a, SearchPage> {
+    fn search<'a>(
+        &'a self,
+        query: &'a SearchQuery,
+        readings: &'a Readings,
+    ) -> StepFuture<'a, SearchPage> {
         Box::pin(async move {
             let request = api::KeywordSearchRequest {
                 keyword: Some(query.keyword.clone()),
@@ -122,7 +127,10 @@ impl PurchaseFlow for Pandapon {
                 .map(|p| SearchHit {
                     title: p.subject.clone(),
                     image_url: p.image_url.clone(),
-                    offer_id: None,
+                    offer_id: read::id(
+                        &read::json(p),
+                        readings.search_hit_offer_id.as_ref(),
+                    ),
                 })
                 .collect();
             Ok(SearchPage::new(
@@ -133,7 +141,11 @@ impl PurchaseFlow for Pandapon {
         })
     }
 
-    fn product<'a>(&'a self, product: &'a ProductRef) -> StepFuture<'a, Product> {
+    fn product<'a>(
+        &'a self,
+        product: &'a ProductRef,
+        readings: &'a Readings,
+    ) -> StepFuture<'a, Product> {
         Box::pin(async move {
             let request = api::GoodsDetailRequest {
                 offer_id: Some(LenientId::from(product.id_i64())),
@@ -141,10 +153,12 @@ impl PurchaseFlow for Pandapon {
                 out_member_id: None,
             };
             let detail = self.0.goods_detail().body(request).send().await?;
+            let skus = read::skus(&read::json(&detail), readings.product_skus.as_ref());
             Ok(Product::new(
                 id_text(&detail.offer_id).unwrap_or_else(|| product.id().to_string()),
                 detail.subject.clone(),
                 detail.subject_trans.clone(),
+                skus,
                 Raw::Pandapon(detail),
             ))
         })
@@ -162,7 +176,11 @@ impl PurchaseFlow for Pandapon {
         })
     }
 
-    fn create_order<'a>(&'a self, draft: &'a OrderDraft) -> StepFuture<'a, CreatedOrder> {
+    fn create_order<'a>(
+        &'a self,
+        draft: &'a OrderDraft,
+        readings: &'a Readings,
+    ) -> StepFuture<'a, CreatedOrder> {
         Box::pin(async move {
             let request = api::OrderCreateRequest {
                 flow: draft.flow.clone().unwrap_or_else(|| FLOW.into()),
@@ -173,14 +191,15 @@ impl PurchaseFlow for Pandapon {
                 trade_type: None,
             };
             let data = self.0.order_create().body(request).send().await?;
-            // No response is published: nothing is read from it.
-            Ok(CreatedOrder::new(None, None, Raw::Pandapon(data)))
+            // No response is published: the id is where the reading says (1688's `orderId`).
+            let order_id = read::id(&data, readings.create_order_id.as_ref());
+            Ok(CreatedOrder::new(order_id, None, Raw::Pandapon(data)))
         })
     }
 
     fn pay<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, Payment> {
         Box::pin(async move {
-            let id = Input::new(PROVIDER, Step::Pay).text_id("order id", order_id)?;
+            let id = Input::new(PROVIDER, Step::Pay).order_id(order_id)?;
             let result = self.0.order_pay_url().order_id(&id).send().await?;
             let outcome = match result.protocol_pay_success {
                 Some(true) => PaymentOutcome::Paid,
@@ -212,16 +231,17 @@ impl PurchaseFlow for Pandapon {
         })
     }
 
-    fn order<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, OrderInfo> {
+    fn order<'a>(&'a self, order_id: &'a str, readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
         Box::pin(async move {
-            let id = Input::new(PROVIDER, Step::OrderStatus).text_id("order id", order_id)?;
+            let id = Input::new(PROVIDER, Step::OrderStatus).order_id(order_id)?;
             let request = api::OrderDetailRequest {
                 web_site: SITE_1688.into(),
                 order_id: Some(id.clone()),
             };
             let data = self.0.order_detail().body(request).send().await?;
-            // No response is published: nothing is read from it.
-            Ok(OrderInfo::new(id, Vec::new(), None, Raw::Pandapon(data)))
+            // No response is published: only the state, where the reading says (1688's buyerView).
+            let status = read::status(&data, readings.order_state.as_ref());
+            Ok(OrderInfo::new(id, status, Vec::new(), None, Raw::Pandapon(data)))
         })
     }
 
@@ -231,7 +251,7 @@ impl PurchaseFlow for Pandapon {
             input.cancel_reason(reason)?;
             let request = api::OrderCancelRequest {
                 web_site: SITE_1688.into(),
-                order_id: input.numeric_id("order id", order_id)?,
+                order_id: input.numeric_order_id(order_id)?,
                 cancel_reason: reason.into(),
                 remark: None,
             };
@@ -252,7 +272,7 @@ impl PurchaseFlow for Pandapon {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::ConfirmReceipt);
             let request = api::ReceiveGoodsRequest {
-                order_id: Some(input.numeric_id("order id", order_id)?),
+                order_id: Some(input.numeric_order_id(order_id)?),
                 order_entry_ids: input.numeric_ids("sub-order id", sub_order_ids)?,
             };
             let result = self.0.order_receive_goods().body(request).send().await?;

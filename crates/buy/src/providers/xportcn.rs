@@ -152,7 +152,7 @@ impl PurchaseFlow for Xportcn {
 
     fn pay<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, Payment> {
         Box::pin(async move {
-            let id = Input::new(PROVIDER, Step::Pay).text_id("order id", order_id)?;
+            let id = Input::new(PROVIDER, Step::Pay).order_id(order_id)?;
             let result = self.pay_orders(vec![id.clone()]).await?;
             let paid = result.success_order_ids.iter().any(|s| s.as_str() == id);
             let outcome = if paid {

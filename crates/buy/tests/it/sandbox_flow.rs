@@ -26,7 +26,7 @@ fn requests(sandbox: &Sandbox) -> u64 {
 
 const OFFER: &str = "672991141190";
 
-fn draft() -> OrderDraft {
+pub(crate) fn draft() -> OrderDraft {
     OrderDraft {
         address: Address {
             full_name: "张三".into(),
@@ -81,12 +81,14 @@ async fn pandapon_runs_the_whole_flow() {
     assert!(matches!(preview.raw(), Raw::Pandapon(_)));
 
     let created = b.create_order(&draft()).await.unwrap();
-    assert_eq!(
-        created.order_id, None,
-        "no published response: nothing read"
-    );
     let order_id = sandbox_order_id(&created);
     assert_eq!(order_id.len(), 19);
+    assert_eq!(
+        created.order_id.as_deref(),
+        Some(order_id.as_str()),
+        "read at PANDAPON_CREATE_ORDER_ID (default /orderId)"
+    );
+    assert_eq!(created.order_ids, [order_id.clone()]);
 
     let paid = b.pay(&order_id).await.unwrap();
     assert_eq!(
@@ -107,9 +109,14 @@ async fn pandapon_runs_the_whole_flow() {
 
     let info = b.order(&order_id).await.unwrap();
     assert_eq!(info.order_id, order_id);
-    assert_eq!(info.status, None, "no published response: nothing read");
     match info.raw() {
-        Raw::Pandapon(v) => assert_eq!(v["status"], "WAITING_FOR_SENT"),
+        // Read at PANDAPON_ORDER_STATE (default /baseInfo/status), wherever the sandbox puts it.
+        Raw::Pandapon(v) => assert_eq!(
+            info.status.as_ref().map(|s| s.raw.clone()),
+            v.pointer("/baseInfo/status")
+                .and_then(|s| s.as_str())
+                .map(String::from)
+        ),
         other => panic!("{other:?}"),
     }
 
@@ -393,6 +400,33 @@ async fn bad_input_is_refused_before_sending() {
         );
     }
     assert!(pandapon.pay_batch(&[]).await.is_err());
+
+    // Every missing field Dajisaas requires, named in one error.
+    let mut bare = draft();
+    bare.external_order_id = None;
+    let a = &mut bare.address;
+    (a.phone, a.post_code, a.district, a.town, a.district_code) = (None, None, None, None, None);
+    let err = dajisaas.create_order(&bare).await.unwrap_err().to_string();
+    for field in [
+        "phone",
+        "postCode",
+        "areaText",
+        "townText",
+        "districtCode",
+        "thirdOrderId",
+    ] {
+        assert!(err.contains(field), "{field}: {err}");
+    }
+    assert!(!err.contains("mobile"), "{err}");
+
+    // Quantity 0 is refused; an order id of another length than 19 digits names the length.
+    let mut zero = draft();
+    zero.lines[0].quantity = 0;
+    let err = pandapon.create_order(&zero).await.unwrap_err();
+    assert!(err.to_string().contains("quantity 0"), "{err}");
+    let err = dajisaas.order("22574550396103119731234").await.unwrap_err();
+    assert!(err.to_string().contains("has 23 digits"), "{err}");
+    assert!(err.to_string().contains("have 19"), "{err}");
     for err in [
         pandapon
             .cancel("2257455039610311973", "")
