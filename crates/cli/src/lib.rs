@@ -30,6 +30,8 @@ pub mod exit {
     pub const TRANSPORT: u8 = 4;
     pub const BUSINESS: u8 = 5;
     pub const REQUEST: u8 = 6;
+    /// What a command looks up is not there (`ledger show`: no such entry; `ledger replay`: no such message).
+    pub const NOT_FOUND: u8 = 8;
 
     /// The exit code of a failed call.
     pub fn of(e: &sourcing_runtime::Error) -> u8 {
