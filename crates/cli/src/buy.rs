@@ -306,7 +306,10 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     };
     let backend = Backend::from_matches(sm).await?;
     // `--store`: every order step is recorded in the ledger, its intent before it is sent.
-    let ledger = crate::ledger::open_ledger(sm).await?;
+    let ledger = match crate::ledger::records(name) {
+        true => crate::ledger::open_ledger(sm).await?,
+        false => None,
+    };
     let mut printer = Printer::new(Format::of(sm, Format::JsonLines));
     let mut code = exit::OK;
     for provider in providers {

@@ -85,6 +85,12 @@ pub enum Access {
     Create,
 }
 
+/// Whether the `buy` step `step` is recorded in the ledger: every order step (search, detail and
+/// status only read).
+pub fn records(step: &str) -> bool {
+    !matches!(step, "search" | "detail" | "status")
+}
+
 /// The ledger of a recording command (`buy …`, `webhooks`): created if missing. Always `Some` (the
 /// ledger is always on; the `Option` is the callers' shape).
 pub async fn open_ledger(m: &ArgMatches) -> Result<Option<Arc<Ledger>>, Stop> {

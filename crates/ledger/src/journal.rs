@@ -66,7 +66,7 @@ fn step_of(intent: &Intent<'_>) -> Step {
 }
 
 impl Ledger {
-    async fn record_intent(
+    pub(crate) async fn record_intent(
         &self,
         provider: Provider,
         intent: &Intent<'_>,
@@ -277,6 +277,22 @@ impl Ledger {
         }
         facts.order_id = Some(order_id);
         entries::record(tx, &entry, Source::Buy, input, facts).await?;
+        Ok(())
+    }
+
+    /// Records `answer` to `step` on `order_id` in its own transaction (the property test's answers).
+    #[cfg(test)]
+    pub(crate) async fn record_answer(
+        &self,
+        provider: Provider,
+        order_id: &str,
+        step: Step,
+        answer: machine::Answer,
+    ) -> Result<(), LedgerError> {
+        let mut tx = self.store().begin().await?;
+        self.settle_step(&mut *tx, provider, order_id, step, answer, Facts::default())
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -29,6 +29,8 @@ mod error;
 pub mod inbox;
 mod journal;
 pub mod machine;
+#[cfg(test)]
+mod machine_props;
 pub mod migrations;
 mod reconcile;
 pub mod state;

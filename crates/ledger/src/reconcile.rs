@@ -79,6 +79,21 @@ impl Ledger {
         buyers: &[Buyer],
         settings: &ReadSettings,
     ) -> Result<Vec<Settled>, LedgerError> {
+        let mut out = Vec::new();
+        for entry in self.due(settings).await? {
+            let Some(provider) = Provider::from_name(&entry.provider) else {
+                continue;
+            };
+            let Some(buyer) = buyers.iter().find(|b| b.provider() == provider) else {
+                continue;
+            };
+            out.push(self.reconcile_one(buyer, entry, settings).await?);
+        }
+        Ok(out)
+    }
+
+    /// The entries a reconcile reads: unknown or only reported, not merged, not in flight.
+    pub(crate) async fn due(&self, settings: &ReadSettings) -> Result<Vec<OrderEntry>, LedgerError> {
         let mut candidates = self.list(crate::Filter::Unknown).await?;
         for reported in self.list(crate::Filter::Reported).await? {
             if !candidates.iter().any(|c| c.entry_id == reported.entry_id) {
@@ -87,23 +102,18 @@ impl Ledger {
         }
         candidates.retain(|e| e.state != OrderState::Merged);
         candidates.sort_by_key(|e| e.entry_id);
-        let mut out = Vec::new();
+        let mut due = Vec::with_capacity(candidates.len());
         for entry in candidates {
-            let Some(provider) = Provider::from_name(&entry.provider) else {
-                continue;
-            };
-            let Some(buyer) = buyers.iter().find(|b| b.provider() == provider) else {
-                continue;
-            };
-            if self.in_flight(&entry, settings).await? {
-                continue;
+            if !self.in_flight(&entry, settings).await? {
+                due.push(entry);
             }
-            out.push(self.reconcile_one(buyer, entry, settings).await?);
         }
-        Ok(out)
+        Ok(due)
     }
 
-    /// The entry's step was recorded as sent (no answer yet) within the in-flight window.
+    /// The entry's step was recorded as sent (its intent is the buyer's latest event: no answer yet) within
+    /// the in-flight window. Callbacks and reads in between do not end a flight: a callback landing on a
+    /// payment on its way must not let a read settle it as unpaid (the property test found that one).
     async fn in_flight(
         &self,
         entry: &OrderEntry,
@@ -112,24 +122,19 @@ impl Ledger {
         let Some(step) = machine::unknown_step(entry.state) else {
             return Ok(false);
         };
-        let young = crate::now_ms() - entry.updated_at_ms
-            < i64::try_from(settings.in_flight.as_millis()).unwrap_or(i64::MAX);
-        if !young {
-            return Ok(false);
-        }
-        let last = self.last_event_kind(entry.entry_id).await?;
-        Ok(last == Some(requested_kind(step)))
-    }
-
-    async fn last_event_kind(&self, entry_id: i64) -> Result<Option<String>, LedgerError> {
         let rows = self
             .store()
             .query(
-                "SELECT kind FROM ledger_events WHERE entry_id = $1 ORDER BY event_id DESC LIMIT 1",
-                &[Value::Int(entry_id)],
+                "SELECT kind, at_ms FROM ledger_events WHERE entry_id = $1 AND source = $2 \
+                 ORDER BY event_id DESC LIMIT 1",
+                &[Value::Int(entry.entry_id), Source::Buy.name().into()],
             )
             .await?;
-        Ok(rows.first().map(|r| r.text(0)).transpose()?)
+        let Some(row) = rows.first() else {
+            return Ok(false);
+        };
+        let window = i64::try_from(settings.in_flight.as_millis()).unwrap_or(i64::MAX);
+        Ok(row.text(0)? == requested_kind(step) && crate::now_ms() - row.int(1)? < window)
     }
 
     /// Consecutive `read_failed` events at the end of the entry's history.
@@ -316,7 +321,7 @@ impl Ledger {
 
     /// Records what a read showed unless the entry changed since it was listed (another process acted
     /// on it).
-    async fn apply(
+    pub(crate) async fn apply(
         &self,
         entry: OrderEntry,
         read: Read,
