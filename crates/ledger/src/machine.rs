@@ -559,6 +559,27 @@ pub fn render_markdown() -> String {
 mod tests {
     use super::*;
 
+    /// docs/ledger.md carries the table rendered from this file (`UPDATE_DOCS=1` rewrites it).
+    #[test]
+    fn docs_ledger_md_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/ledger.md");
+        let text = std::fs::read_to_string(&path).expect("docs/ledger.md");
+        let (start, end) = (
+            "<!-- generated: machine::render_markdown -->\n",
+            "<!-- end generated -->",
+        );
+        let (head, rest) = text.split_once(start).expect("the generated block's start");
+        let (current, tail) = rest.split_once(end).expect("the generated block's end");
+        let rendered = render_markdown();
+        if current != rendered {
+            if std::env::var_os("UPDATE_DOCS").is_some() {
+                std::fs::write(&path, format!("{head}{start}{rendered}{end}{tail}")).unwrap();
+                return;
+            }
+            panic!("docs/ledger.md is stale: run `UPDATE_DOCS=1 cargo test -p sourcing-ledger docs`");
+        }
+    }
+
     #[test]
     fn event_kind_names_round_trip() {
         for k in EventKind::ALL {
