@@ -21,7 +21,7 @@ A command's options (--sandbox, --config, --base-url, --output) may also come be
 Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
 response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
 input or signing), 7 outcome unknown: a payment, order, cancel or receipt whose answer was lost may have
-gone through (settle it with `sourcing ledger reconcile`).";
+gone through (settle it with `sourcing ledger reconcile`), 8 not found (`ledger show`: no such entry).";
 
 /// Every subcommand, in the order `--help` lists them.
 pub const SUBCOMMANDS: &[&dyn Subcommand] = &[

@@ -507,7 +507,10 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     // `--store`: every order step is recorded in the ledger, its intent before it is sent.
     let cx = Context {
         m: sm,
-        ledger: crate::ledger::open_ledger(sm).await?,
+        ledger: match crate::ledger::records(name) {
+            true => crate::ledger::open_ledger(sm).await?,
+            false => None,
+        },
         sandbox: backend.is_sandbox(),
     };
     let mut printer = Printer::new(Format::of(sm, Format::JsonLines));

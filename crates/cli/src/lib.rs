@@ -34,6 +34,8 @@ pub mod exit {
     /// error without the vendor's envelope): it may have happened. Recorded `*_unknown` in the ledger with
     /// `--store`; `sourcing ledger reconcile` settles it by reading the order.
     pub const UNKNOWN_OUTCOME: u8 = 7;
+    /// What a command looks up is not there (`ledger show`: no such entry; `ledger replay`: no such message).
+    pub const NOT_FOUND: u8 = 8;
 
     /// The exit code of a failed call.
     pub fn of(e: &sourcing_runtime::Error) -> u8 {

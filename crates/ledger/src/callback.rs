@@ -3,8 +3,9 @@
 //! an order forward (precedence in [`crate::state`]).
 
 use crate::Ledger;
-use crate::entries::{self, Change, NewEntry, Source};
+use crate::entries::{self, Facts, NewEntry, Source};
 use crate::error::LedgerError;
+use crate::machine::{self, Input};
 use crate::state::OrderState;
 use crate::store::Transaction;
 use sourcing_buy::{OrderStatus, Provider};
@@ -49,50 +50,49 @@ impl Ledger {
 
     /// Records `report` inside the caller's transaction (e.g. together with marking an inbox message
     /// handled). Creates the order's entry if unseen (origin `callback`). Recording the same report twice
-    /// adds a second event and changes nothing else.
+    /// adds a second event and changes nothing else. A report whose order id is empty is refused
+    /// ([`LedgerError::EmptyOrderId`]): nothing is written.
     pub async fn record_callback_in(
         &self,
         tx: &mut dyn Transaction,
         report: &CallbackReport<'_>,
     ) -> Result<CallbackRecorded, LedgerError> {
+        if report.order_id.trim().is_empty() {
+            return Err(LedgerError::EmptyOrderId {
+                provider: report.provider.name().into(),
+                message_type: report.message_type.into(),
+            });
+        }
         let reported = report
             .status
-            .and_then(|s| OrderState::from_status(&OrderStatus::from_vendor(s)));
+            .and_then(|s| machine::state_of_status(OrderStatus::from_vendor(s).kind));
         let found = entries::find(tx, report.provider, report.order_id, self.lock()).await?;
         let new_entry = found.is_none();
-        let entry = match found {
-            Some(e) => e,
+        let (entry, input) = match found {
+            Some(e) => (e, Input::Reported(reported)),
             None => {
                 let new = NewEntry {
                     provider: report.provider,
                     order_id: Some(report.order_id),
-                    // A callback is about an order that exists at the vendor.
                     state: OrderState::Created,
                     confirmed: false,
                     origin: Source::Callback,
                     draft: None,
                     external_order_id: None,
                 };
-                entries::insert(tx, new).await?
+                (
+                    entries::insert(tx, new).await?,
+                    Input::ReportedFirst(reported),
+                )
             }
         };
-        let moves = reported.filter(|&r| new_entry || entry.state.callback_may_move_to(r));
-        let kind = match (moves, reported) {
-            (Some(_), _) => "reported",
-            (None, Some(r)) if r == entry.state => "reported_again",
-            (None, Some(_)) => "reported_late",
-            (None, None) => "reported_other",
-        };
         let detail = format!("{}: {}", report.message_type, report.body);
-        let mut change = Change::event(kind, Source::Callback).detail(detail);
-        if let Some(state) = moves {
-            change = change.to(state, false);
-        }
-        let state = entries::apply(tx, &entry, change).await?;
+        let state =
+            entries::record(tx, &entry, Source::Callback, input, Facts::detail(detail)).await?;
         Ok(CallbackRecorded {
             entry_id: entry.entry_id,
             state,
-            moved: moves.is_some(),
+            moved: state != entry.state || (new_entry && reported.is_some()),
             new_entry,
         })
     }

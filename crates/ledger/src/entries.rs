@@ -2,6 +2,7 @@
 //! state is one transaction that also appends the event explaining it.
 
 use crate::error::LedgerError;
+use crate::machine::{self, EventKind, Input, Refusal, To, Transition};
 use crate::state::OrderState;
 use crate::store::{Row, Transaction, Value};
 use sourcing_buy::{Money, Provider};
@@ -49,11 +50,36 @@ pub struct OrderEntry {
     pub updated_at_ms: i64,
 }
 
-/// An exact amount as stored: decimal text and unit (`fen` / `yuan`), CNY.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// An exact amount as stored: decimal text and unit (`fen` / `yuan`), CNY. Serialised in the facade's
+/// [`Money`] shape (`{"amount", "unit", "currency", "yuan"}`), so the ledger and `buy` print one shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Amount {
     pub value: String,
     pub unit: String,
+}
+
+impl Amount {
+    /// The amount as the facade's [`Money`]; `None` for a stored value it cannot hold (written by hand).
+    pub fn to_money(&self) -> Option<Money> {
+        match self.unit.as_str() {
+            "fen" => self.value.parse().ok().map(Money::fen),
+            "yuan" => Money::yuan(&self.value).ok(),
+            _ => None,
+        }
+    }
+}
+
+impl serde::Serialize for Amount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        if let Some(money) = self.to_money() {
+            return money.serialize(s);
+        }
+        let mut st = s.serialize_struct("Money", 2)?;
+        st.serialize_field("amount", &self.value)?;
+        st.serialize_field("unit", &self.unit)?;
+        st.end()
+    }
 }
 
 impl From<&Money> for Amount {
@@ -70,7 +96,7 @@ impl From<&Money> for Amount {
 pub struct Event {
     pub event_id: i64,
     pub at_ms: i64,
-    pub kind: String,
+    pub kind: EventKind,
     pub source: String,
     pub state_after: OrderState,
     pub amount: Option<Amount>,
@@ -113,10 +139,15 @@ fn amount(value: Option<String>, unit: Option<String>) -> Option<Amount> {
 
 pub(crate) fn event_from_row(entry: i64, row: &Row) -> Result<Event, LedgerError> {
     let state_name = row.text(4)?;
+    let kind_name = row.text(2)?;
     Ok(Event {
         event_id: row.int(0)?,
         at_ms: row.int(1)?,
-        kind: row.text(2)?,
+        kind: EventKind::from_name(&kind_name).ok_or(LedgerError::Corrupt {
+            entry,
+            what: "event kind",
+            value: kind_name,
+        })?,
         source: row.text(3)?,
         state_after: OrderState::from_name(&state_name).ok_or(LedgerError::Corrupt {
             entry,
@@ -213,7 +244,7 @@ pub(crate) async fn by_id(
 
 /// A change to an entry and the event that explains it, written together.
 pub(crate) struct Change<'a> {
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub source: Source,
     /// The new state (`None`: unchanged).
     pub state: Option<OrderState>,
@@ -221,36 +252,146 @@ pub(crate) struct Change<'a> {
     /// `Some(None)` clears the flag.
     pub needs_person: Option<Option<String>>,
     pub order_id: Option<&'a str>,
+    pub external_order_id: Option<&'a str>,
     pub amount: Option<Amount>,
     pub detail: Option<String>,
 }
 
-impl<'a> Change<'a> {
-    pub fn event(kind: &'a str, source: Source) -> Self {
-        Change {
-            kind,
-            source,
-            state: None,
-            confirmed: None,
-            needs_person: None,
-            order_id: None,
-            amount: None,
-            detail: None,
+/// What an event carries besides the state the transition table decides: its detail, what the entry
+/// learns (order id, external id, amount), and the reason when it is marked for a person.
+#[derive(Default)]
+pub(crate) struct Facts<'a> {
+    pub detail: Option<String>,
+    pub amount: Option<Amount>,
+    pub order_id: Option<&'a str>,
+    pub external_order_id: Option<&'a str>,
+    pub why: Option<String>,
+}
+
+impl<'a> Facts<'a> {
+    pub fn detail(detail: impl Into<String>) -> Self {
+        Facts {
+            detail: Some(detail.into()),
+            ..Facts::default()
         }
     }
-    pub fn to(mut self, state: OrderState, confirmed: bool) -> Self {
-        self.state = Some(state);
-        self.confirmed = Some(confirmed);
-        self
+
+    /// Facts of a mark for a person: the reason, also the event's detail.
+    pub fn why(why: String) -> Self {
+        Facts {
+            detail: Some(why.clone()),
+            why: Some(why),
+            ..Facts::default()
+        }
     }
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+
+    pub fn with_detail(mut self, detail: String) -> Self {
+        self.detail = Some(detail);
         self
     }
 }
 
+/// Records `input` on `entry` as [`machine::transition`] decides (the only way the ledger changes a
+/// state): the new state, or the refusal of a step (nothing written).
+pub(crate) async fn record(
+    tx: &mut dyn Transaction,
+    entry: &OrderEntry,
+    source: Source,
+    input: Input,
+    facts: Facts<'_>,
+) -> Result<OrderState, LedgerError> {
+    let (kind, to, needs_person) = match machine::transition(entry.state, entry.confirmed, input) {
+        Transition::Refuse(refusal) => return Err(refused(entry, refusal)),
+        Transition::NeedsPerson => {
+            let why = facts.why.clone().unwrap_or_else(|| "see the event".into());
+            if entry.needs_person.as_deref() == Some(why.as_str()) {
+                // Already marked for the same reason: no second event.
+                return Ok(entry.state);
+            }
+            (EventKind::NeedsPerson, To::Stay, Some(Some(why)))
+        }
+        Transition::Record {
+            kind,
+            to,
+            clears_mark,
+        } => (kind, to, clears_mark.then_some(None)),
+    };
+    let (state, confirmed) = match to {
+        To::Stay => (None, None),
+        To::State { state, confirmed } => (Some(state), Some(confirmed)),
+        To::BeforeStep => {
+            let step = match input {
+                Input::Answered(step, _) => step,
+                _ => machine::Step::Create,
+            };
+            (Some(state_before(tx, entry.entry_id, step).await?), None)
+        }
+    };
+    let change = Change {
+        kind,
+        source,
+        state,
+        confirmed,
+        needs_person,
+        order_id: facts.order_id,
+        external_order_id: facts.external_order_id,
+        amount: facts.amount,
+        detail: facts.detail,
+    };
+    apply(tx, entry, change).await
+}
+
+fn refused(entry: &OrderEntry, refusal: Refusal) -> LedgerError {
+    let order_id = entry
+        .order_id
+        .clone()
+        .unwrap_or_else(|| format!("#{}", entry.entry_id));
+    match refusal {
+        Refusal::OutcomeUnknown => LedgerError::OutcomeUnknown {
+            order_id,
+            state: entry.state,
+        },
+        Refusal::AlreadyPaid => LedgerError::AlreadyPaid {
+            order_id,
+            state: entry.state,
+            confirmed: entry.confirmed,
+        },
+    }
+}
+
+/// The state the entry had before the latest intent of `step` (what a refused cancel returns to).
+async fn state_before(
+    tx: &mut dyn Transaction,
+    entry_id: i64,
+    step: machine::Step,
+) -> Result<OrderState, LedgerError> {
+    let requested = machine::transition(OrderState::Created, true, Input::Requested(step));
+    let kind = match requested {
+        Transition::Record { kind, .. } => kind.name(),
+        _ => "",
+    };
+    let rows = tx
+        .query(
+            "SELECT state_after FROM ledger_events WHERE entry_id = $1 AND event_id < \
+             (SELECT max(event_id) FROM ledger_events WHERE entry_id = $1 AND kind = $2) \
+             ORDER BY event_id DESC LIMIT 1",
+            &[Value::Int(entry_id), kind.into()],
+        )
+        .await?;
+    let name = match rows.first() {
+        Some(r) => r.text(0)?,
+        // The intent was the entry's first event: an order the ledger met through this step.
+        None => return Ok(OrderState::Created),
+    };
+    OrderState::from_name(&name).ok_or(LedgerError::Corrupt {
+        entry: entry_id,
+        what: "event state",
+        value: name,
+    })
+}
+
 /// Applies `change` to `entry` and appends its event.
-pub(crate) async fn apply(
+async fn apply(
     tx: &mut dyn Transaction,
     entry: &OrderEntry,
     change: Change<'_>,
@@ -266,9 +407,13 @@ pub(crate) async fn apply(
         .map(str::to_string)
         .or(entry.order_id.clone());
     let amount = change.amount.clone().or(entry.amount.clone());
+    let external = entry
+        .external_order_id
+        .clone()
+        .or(change.external_order_id.map(str::to_string));
     tx.execute(
         "UPDATE ledger_orders SET state = $1, confirmed = $2, needs_person = $3, order_id = $4, \
-         amount = $5, amount_unit = $6, updated_at_ms = $7 WHERE entry_id = $8",
+         amount = $5, amount_unit = $6, updated_at_ms = $7, external_order_id = $9 WHERE entry_id = $8",
         &[
             state.name().into(),
             Value::Int(confirmed.into()),
@@ -278,6 +423,7 @@ pub(crate) async fn apply(
             amount.as_ref().map(|a| a.unit.clone()).into(),
             Value::Int(now),
             Value::Int(entry.entry_id),
+            external.into(),
         ],
     )
     .await?;
@@ -287,7 +433,7 @@ pub(crate) async fn apply(
         &[
             Value::Int(entry.entry_id),
             Value::Int(now),
-            change.kind.into(),
+            change.kind.name().into(),
             change.source.name().into(),
             state.name().into(),
             change.amount.as_ref().map(|a| a.value.clone()).into(),

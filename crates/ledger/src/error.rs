@@ -7,6 +7,11 @@ pub enum StoreError {
     /// The store URL is not one this build can open.
     #[error("store URL `{url}`: {message}")]
     Url { url: String, message: String },
+    /// A reading command's ledger does not exist; nothing was created.
+    #[error(
+        "no ledger at {target}: nothing was created (a recording command creates it: `sourcing ledger init`, `sourcing buy …`, `sourcing webhooks`)"
+    )]
+    Missing { target: String },
     /// The database could not be opened or connected to.
     #[error("cannot open {target}: {message}")]
     Open { target: String, message: String },
@@ -46,10 +51,31 @@ pub enum LedgerError {
     /// Several providers have an entry with this order id: name the provider.
     #[error("order `{order_id}` is in the ledger for several providers ({providers}): name one")]
     AmbiguousOrder { order_id: String, providers: String },
-    /// The ledger refused to record (and so to send) a step it knows to be unsafe: a payment of an order
-    /// already paid, or any step while an earlier step's outcome is unknown.
-    #[error("refused: {message}")]
-    Refused { message: String },
+    /// Refused before sending: the outcome of an earlier step on the order is unknown; settle it by reading
+    /// the order (`Ledger::reconcile`) first.
+    #[error(
+        "refused: the outcome of an earlier step on order {order_id} is unknown ({state}): run `sourcing ledger reconcile` first"
+    )]
+    OutcomeUnknown {
+        order_id: String,
+        state: crate::OrderState,
+    },
+    /// Refused before sending: the order is paid or beyond (or cancelled); no second payment.
+    #[error("refused: order {order_id} {} {state} already: not paying it again", if *confirmed { "is" } else { "is reported" })]
+    AlreadyPaid {
+        order_id: String,
+        state: crate::OrderState,
+        confirmed: bool,
+    },
+    /// A callback names an empty order id: nothing about an order can be recorded from it.
+    #[error("a {provider} callback ({message_type}) names an empty order id: refused")]
+    EmptyOrderId {
+        provider: String,
+        message_type: String,
+    },
+    /// No entry matches a lookup (entry id or external order id).
+    #[error("no ledger entry {what}")]
+    NotFound { what: String },
     /// A stored value the ledger does not recognise (written by a newer binary or by hand).
     #[error("ledger entry {entry}: unrecognised {what} `{value}`")]
     Corrupt {

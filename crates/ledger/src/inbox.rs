@@ -212,6 +212,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The inbox's messages in `state` (every state: `None`), oldest first, at most `limit` — pending,
+    /// handled and dead letters alike (`sourcing ledger inbox`).
+    pub async fn inbox_messages(
+        &self,
+        state: Option<InboxState>,
+        limit: u64,
+    ) -> Result<Vec<InboxEntry>, crate::StoreError> {
+        let limit = Value::Int(i64::try_from(limit).unwrap_or(i64::MAX));
+        let (sql, params) = match state {
+            Some(s) => (
+                format!(
+                    "SELECT {COLUMNS} FROM inbox_messages WHERE state = $1 ORDER BY id LIMIT $2"
+                ),
+                vec![s.as_str().into(), limit],
+            ),
+            None => (
+                format!("SELECT {COLUMNS} FROM inbox_messages ORDER BY id LIMIT $1"),
+                vec![limit],
+            ),
+        };
+        let rows = self.query(&sql, &params).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+}
+
 impl InboxStore for Store {
     async fn insert_batch(&self, messages: &[NewMessage]) -> Result<Vec<Inserted>, InboxError> {
         self.insert_messages(messages).await.map_err(failed)
@@ -297,6 +323,10 @@ impl InboxStore for Store {
 /// the order's entry, marked as known only from a callback, when the ledger has not seen the order) and
 /// completes the inbox message **in the same transaction** — a crash before the commit undoes both, so each
 /// message is recorded exactly once. A message that names no order is completed without a ledger change.
+///
+/// A message whose order id is **empty** is refused: no entry is made, and the message becomes a dead
+/// letter at once (with the reason as its last error; handling it again would fail the same way). It was
+/// stored at intake (the vendor got its 200): a person looks at it with `sourcing ledger dead-letters`.
 #[derive(Clone, Debug)]
 pub struct OrderCallbacks {
     ledger: Ledger,
@@ -311,6 +341,9 @@ impl OrderCallbacks {
 impl InboxHandler for OrderCallbacks {
     async fn handle(&self, claim: &Claim, callback: Callback) -> Result<Handled, HandlerError> {
         let store = self.ledger.store();
+        if callback.order_id().is_some_and(|id| id.trim().is_empty()) {
+            return refuse(store, claim, &callback).await;
+        }
         let mut tx = store.begin().await?;
         if let Some(order_id) = callback.order_id() {
             let provider = sourcing_buy::Provider::from_name(callback.provider())
@@ -338,4 +371,22 @@ impl InboxHandler for OrderCallbacks {
         tx.commit().await?;
         Ok(Handled::Recorded)
     }
+}
+
+/// Dead-letters `claim`'s message at once: its callback names an empty order id.
+async fn refuse(
+    store: &Store,
+    claim: &Claim,
+    callback: &Callback,
+) -> Result<Handled, HandlerError> {
+    let error = crate::LedgerError::EmptyOrderId {
+        provider: callback.provider().to_string(),
+        message_type: callback.kind(),
+    }
+    .to_string();
+    tracing::warn!(id = claim.entry.id, %error, "inbox message refused: dead letter");
+    if !store.fail(claim, &error, AfterFailure::DeadLetter).await? {
+        return Err("the inbox lease was lost before the refusal was recorded".into());
+    }
+    Ok(Handled::Recorded)
 }

@@ -1,14 +1,18 @@
 //! The ledger as `sourcing-buy`'s [`Journal`]: the intent of every order step is committed before the
-//! step is sent, its answer after.
+//! step is sent, its answer after. Which state each records, and which steps are refused before sending
+//! (any step while an earlier outcome is unknown, a second payment), is the transition table's
+//! ([`crate::machine`]); this file only turns the buyer's intents and outcomes into its inputs.
 //!
-//! Before sending, the ledger refuses (so nothing is sent) a step on an order whose earlier step's outcome
-//! is unknown (`reconcile` first), and a payment of an order it knows as paid, received or cancelled.
+//! One order is one entry: a create continues its preview's entry, a payment, cancel or receipt of an
+//! order id the ledger knows joins that order's entry, and a create whose id a callback recorded first
+//! continues on the callback's entry (with the create's external id and amount).
 
 use crate::Ledger;
-use crate::entries::{self, Amount, Change, NewEntry, OrderEntry, Source};
+use crate::entries::{self, Amount, Facts, NewEntry, OrderEntry, Source};
 use crate::error::LedgerError;
+use crate::machine::{self, Input, Step};
 use crate::state::OrderState;
-use crate::store::{Transaction, Value};
+use crate::store::Transaction;
 use sourcing_buy::journal::{Answer, Intent, JournalError, JournalFuture, Outcome, Ticket};
 use sourcing_buy::{Journal, PaymentOutcome, Provider};
 
@@ -51,8 +55,18 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// The step an intent on an existing order stands for.
+fn step_of(intent: &Intent<'_>) -> Step {
+    match intent {
+        Intent::Preview { .. } | Intent::CreateOrder { .. } => Step::Create,
+        Intent::Pay { .. } | Intent::PayBatch { .. } => Step::Pay,
+        Intent::Cancel { .. } => Step::Cancel,
+        Intent::ConfirmReceipt { .. } => Step::Receipt,
+    }
+}
+
 impl Ledger {
-    async fn record_intent(
+    pub(crate) async fn record_intent(
         &self,
         provider: Provider,
         intent: &Intent<'_>,
@@ -61,33 +75,11 @@ impl Ledger {
         let ticket = match intent {
             Intent::Preview { .. } => Ticket(0),
             Intent::CreateOrder { draft } => {
-                let draft = json(draft);
-                let entry = self.previewed(&mut *tx, provider, &draft).await?;
-                let entry = match entry {
-                    Some(e) => e,
-                    None => {
-                        let external = intent_external_id(intent);
-                        let new = NewEntry {
-                            provider,
-                            order_id: None,
-                            state: OrderState::CreateUnknown,
-                            confirmed: true,
-                            origin: Source::Buy,
-                            draft: Some(draft.clone()),
-                            external_order_id: external,
-                        };
-                        entries::insert(&mut *tx, new).await?
-                    }
-                };
-                let change = Change::event("create_requested", Source::Buy)
-                    .to(OrderState::CreateUnknown, true)
-                    .detail(draft);
-                entries::apply(&mut *tx, &entry, change).await?;
+                let entry = self.draft_entry(&mut *tx, provider, draft).await?;
+                let facts = Facts::detail(json(draft));
+                let input = Input::Requested(Step::Create);
+                entries::record(&mut *tx, &entry, Source::Buy, input, facts).await?;
                 Ticket(entry.entry_id)
-            }
-            Intent::Pay { order_id } => {
-                self.order_step(&mut *tx, provider, order_id, intent)
-                    .await?
             }
             Intent::PayBatch { order_ids } => {
                 for id in order_ids.iter() {
@@ -95,13 +87,39 @@ impl Ledger {
                 }
                 Ticket(0)
             }
-            Intent::Cancel { order_id, .. } | Intent::ConfirmReceipt { order_id, .. } => {
+            Intent::Pay { order_id }
+            | Intent::Cancel { order_id, .. }
+            | Intent::ConfirmReceipt { order_id, .. } => {
                 self.order_step(&mut *tx, provider, order_id, intent)
                     .await?
             }
         };
         tx.commit().await?;
         Ok(ticket)
+    }
+
+    /// The entry of a draft: its preview's (same draft, no order yet), else a new one keyed by the
+    /// caller's external order id.
+    async fn draft_entry(
+        &self,
+        tx: &mut dyn Transaction,
+        provider: Provider,
+        draft: &sourcing_buy::OrderDraft,
+    ) -> Result<OrderEntry, LedgerError> {
+        let text = json(draft);
+        if let Some(entry) = self.previewed(tx, provider, &text).await? {
+            return Ok(entry);
+        }
+        let new = NewEntry {
+            provider,
+            order_id: None,
+            state: OrderState::Previewed,
+            confirmed: true,
+            origin: Source::Buy,
+            draft: Some(text),
+            external_order_id: draft.external_order_id.as_deref(),
+        };
+        entries::insert(tx, new).await
     }
 
     /// A previewed entry of the same draft with no order yet (a create continues its preview's entry).
@@ -129,8 +147,8 @@ impl Ledger {
         rows.first().map(entries::entry_from_row).transpose()
     }
 
-    /// Records the intent of a step on an existing order (pay, cancel, receipt), creating its entry if the
-    /// ledger has not seen the order.
+    /// Records the intent of a step on an existing order (pay, cancel, receipt): it joins the order's
+    /// entry, or starts one if the ledger has not seen the order.
     async fn order_step(
         &self,
         tx: &mut dyn Transaction,
@@ -153,18 +171,8 @@ impl Ledger {
                 entries::insert(tx, new).await?
             }
         };
-        let (kind, unknown) = match intent {
-            Intent::Pay { .. } | Intent::PayBatch { .. } => {
-                ("pay_requested", OrderState::PayUnknown)
-            }
-            Intent::Cancel { .. } => ("cancel_requested", OrderState::CancelUnknown),
-            _ => ("receipt_requested", OrderState::ReceiptUnknown),
-        };
-        refuse_unsafe(&entry, order_id, unknown)?;
-        let change = Change::event(kind, Source::Buy)
-            .to(unknown, entry.confirmed)
-            .detail(json(intent));
-        entries::apply(tx, &entry, change).await?;
+        let input = Input::Requested(step_of(intent));
+        entries::record(tx, &entry, Source::Buy, input, Facts::detail(json(intent))).await?;
         Ok(Ticket(entry.entry_id))
     }
 
@@ -189,15 +197,18 @@ impl Ledger {
             }
             Intent::PayBatch { order_ids } => {
                 for id in order_ids.iter() {
-                    let change = batch_change(id, &outcome);
-                    self.settle_step(&mut *tx, provider, id, change).await?;
+                    let (answer, facts) = batch_answer(id, &outcome);
+                    self.settle_step(&mut *tx, provider, id, Step::Pay, answer, facts)
+                        .await?;
                 }
             }
             Intent::Pay { order_id }
             | Intent::Cancel { order_id, .. }
             | Intent::ConfirmReceipt { order_id, .. } => {
-                let change = step_change(intent, &outcome);
-                self.settle_step(&mut *tx, provider, order_id, change)
+                let (answer, detail) = answer_of(&outcome);
+                let step = step_of(intent);
+                let facts = Facts::detail(detail);
+                self.settle_step(&mut *tx, provider, order_id, step, answer, facts)
                     .await?;
             }
         }
@@ -212,30 +223,13 @@ impl Ledger {
         draft: &sourcing_buy::OrderDraft,
         preview: &sourcing_buy::Preview,
     ) -> Result<(), LedgerError> {
-        let text = json(draft);
-        let entry = match self.previewed(tx, provider, &text).await? {
-            Some(e) => e,
-            None => {
-                let new = NewEntry {
-                    provider,
-                    order_id: None,
-                    state: OrderState::Previewed,
-                    confirmed: true,
-                    origin: Source::Buy,
-                    draft: Some(text),
-                    external_order_id: draft.external_order_id.as_deref(),
-                };
-                entries::insert(tx, new).await?
-            }
-        };
-        let mut change = Change::event("previewed", Source::Buy)
-            .to(OrderState::Previewed, true)
-            .detail(json(&preview.raw().to_json()));
+        let entry = self.draft_entry(tx, provider, draft).await?;
+        let mut facts = Facts::detail(json(&preview.raw().to_json()));
         // One resulting order: its total is the order's amount (several: see the raw answer).
         if let [only] = preview.orders.as_slice() {
-            change.amount = only.total.as_ref().map(Amount::from);
+            facts.amount = only.total.as_ref().map(Amount::from);
         }
-        entries::apply(tx, &entry, change).await?;
+        entries::record(tx, &entry, Source::Buy, Input::Previewed, facts).await?;
         Ok(())
     }
 
@@ -246,56 +240,59 @@ impl Ledger {
         entry: OrderEntry,
         outcome: Outcome<'_>,
     ) -> Result<(), LedgerError> {
-        let created = match outcome {
-            Outcome::Answered(Answer::Created(c)) => c,
-            other => {
-                let change = failure_change(
-                    "create",
-                    &other,
-                    OrderState::CreateFailed,
-                    OrderState::CreateUnknown,
-                );
-                entries::apply(tx, &entry, change).await?;
-                return Ok(());
+        let (answer, detail) = answer_of(&outcome);
+        let mut facts = Facts::detail(detail);
+        let order_id = match outcome {
+            Outcome::Answered(Answer::Created(c)) => {
+                facts.amount = c.total.as_ref().map(Amount::from);
+                c.order_id.as_deref().filter(|id| !id.is_empty())
             }
+            _ => None,
         };
-        let raw = json(&created.raw().to_json());
-        let amount = created.total.as_ref().map(Amount::from);
-        let Some(order_id) = created.order_id.as_deref() else {
-            // No id in a documented field (PandaPon publishes no create response): see the raw answer.
-            let mut change = Change::event("created", Source::Buy)
-                .to(OrderState::Created, true)
-                .detail(raw);
-            change.amount = amount;
-            entries::apply(tx, &entry, change).await?;
+        let Some(order_id) = order_id else {
+            // No id in the answer: the entry stays `create_unknown` under the caller's external order id
+            // (reconcile reads by it where a read exists).
+            entries::record(
+                tx,
+                &entry,
+                Source::Buy,
+                Input::Answered(Step::Create, answer),
+                facts,
+            )
+            .await?;
             return Ok(());
         };
+        let input = Input::Answered(Step::Create, machine::Answer::Done);
         if let Some(earlier) = entries::find(tx, provider, order_id, self.lock()).await? {
-            // A callback recorded the order first: the history continues on its entry.
-            let mut change = Change::event("created", Source::Buy)
-                .to(
-                    OrderState::Created.max_by_rank(earlier.state),
-                    earlier.confirmed,
-                )
-                .detail(raw);
-            change.amount = amount;
-            entries::apply(tx, &earlier, change).await?;
+            // A callback (or a payment) recorded the order first: the history continues on its entry,
+            // with the create's external id and amount.
             let note = format!(
                 "order {order_id} continues in ledger entry {}",
                 earlier.entry_id
             );
-            let change = Change::event("merged", Source::Buy)
-                .to(OrderState::Merged, true)
-                .detail(note);
-            entries::apply(tx, &entry, change).await?;
+            facts.external_order_id = entry.external_order_id.as_deref();
+            entries::record(tx, &earlier, Source::Buy, input, facts).await?;
+            entries::record(tx, &entry, Source::Buy, Input::Merged, Facts::detail(note)).await?;
             return Ok(());
         }
-        let mut change = Change::event("created", Source::Buy)
-            .to(OrderState::Created, true)
-            .detail(raw);
-        change.order_id = Some(order_id);
-        change.amount = amount;
-        entries::apply(tx, &entry, change).await?;
+        facts.order_id = Some(order_id);
+        entries::record(tx, &entry, Source::Buy, input, facts).await?;
+        Ok(())
+    }
+
+    /// Records `answer` to `step` on `order_id` in its own transaction (the property test's answers).
+    #[cfg(test)]
+    pub(crate) async fn record_answer(
+        &self,
+        provider: Provider,
+        order_id: &str,
+        step: Step,
+        answer: machine::Answer,
+    ) -> Result<(), LedgerError> {
+        let mut tx = self.store().begin().await?;
+        self.settle_step(&mut *tx, provider, order_id, step, answer, Facts::default())
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -304,235 +301,99 @@ impl Ledger {
         tx: &mut dyn Transaction,
         provider: Provider,
         order_id: &str,
-        change: StepChange,
+        step: Step,
+        answer: machine::Answer,
+        facts: Facts<'_>,
     ) -> Result<(), LedgerError> {
         let Some(entry) = entries::find(tx, provider, order_id, self.lock()).await? else {
             return Err(LedgerError::UnknownOrder {
                 order_id: order_id.into(),
             });
         };
-        let state = match change.state {
-            Some(s) => s,
-            None => previous_state(tx, entry.entry_id).await?,
-        };
-        let change = Change::event(change.kind, Source::Buy)
-            .to(state, true)
-            .detail(change.detail);
-        entries::apply(tx, &entry, change).await?;
+        entries::record(
+            tx,
+            &entry,
+            Source::Buy,
+            Input::Answered(step, answer),
+            facts,
+        )
+        .await?;
         Ok(())
     }
 }
 
-/// The step's `intent`'s external order id (Dajisaas `thirdOrderId`), kept to find the order by hand.
-fn intent_external_id<'a>(intent: &Intent<'a>) -> Option<&'a str> {
-    match intent {
-        Intent::CreateOrder { draft } => draft.external_order_id.as_deref(),
-        _ => None,
-    }
-}
-
-/// Refuses a step the ledger knows to be unsafe: any step while another's outcome is unknown, paying an
-/// order that is paid, received or cancelled.
-fn refuse_unsafe(entry: &OrderEntry, order_id: &str, step: OrderState) -> Result<(), LedgerError> {
-    let why = if entry.state.is_unknown() {
-        format!(
-            "the outcome of an earlier step on order {order_id} is unknown ({}): run `sourcing ledger reconcile` first",
-            entry.state
-        )
-    } else if step == OrderState::PayUnknown && entry.state.rank() >= OrderState::Paid.rank() {
-        let how = if entry.confirmed { "is" } else { "is reported" };
-        format!(
-            "order {order_id} {how} {} already: not paying it again",
-            entry.state
-        )
-    } else {
-        return Ok(());
-    };
-    Err(LedgerError::Refused { message: why })
-}
-
-/// How one order's step ended: the event, and the state (`None`: the state before the step).
-struct StepChange {
-    kind: &'static str,
-    state: Option<OrderState>,
-    detail: String,
-}
-
-fn step_change(intent: &Intent<'_>, outcome: &Outcome<'_>) -> StepChange {
-    let (step, done, unknown, failed) = match intent {
-        Intent::Pay { .. } => (
-            "pay",
-            OrderState::Paid,
-            OrderState::PayUnknown,
-            Some(OrderState::PayFailed),
-        ),
-        Intent::Cancel { .. } => (
-            "cancel",
-            OrderState::Cancelled,
-            OrderState::CancelUnknown,
-            None,
-        ),
-        _ => (
-            "receipt",
-            OrderState::Received,
-            OrderState::ReceiptUnknown,
-            None,
-        ),
+/// The table's name for how a step ended, and the event's detail (the raw answer or the error).
+fn answer_of(outcome: &Outcome<'_>) -> (machine::Answer, String) {
+    use machine::Answer as A;
+    let declined = |success: Option<bool>| {
+        if success == Some(false) {
+            A::Declined
+        } else {
+            A::Done
+        }
     };
     match outcome {
-        Outcome::Answered(answer) => answered(answer, step, done, unknown),
-        other => {
-            let c = failure_change(step, other, failed.unwrap_or(unknown), unknown);
-            // A refused cancel or receipt leaves the order as it was.
-            let state = match other {
-                Outcome::Refused(_) if failed.is_none() => None,
-                Outcome::NotSent(_) => None,
-                _ => c.state,
+        Outcome::Answered(answer) => {
+            let kind = match answer {
+                Answer::Paid(p) => match &p.outcome {
+                    PaymentOutcome::Paid => A::Done,
+                    PaymentOutcome::PayByHand { .. } => A::PayByHand,
+                    PaymentOutcome::Accepted => A::Accepted,
+                },
+                Answer::Created(c) if c.order_id.as_deref().is_none_or(str::is_empty) => {
+                    A::NoOrderId
+                }
+                Answer::Created(_) => A::Done,
+                Answer::Cancelled(c) => declined(c.success),
+                Answer::Received(r) => declined(r.success),
+                // An answer of another step's shape: nothing it says settles this step.
+                Answer::Preview(_) | Answer::BatchPaid(_) => A::Unknown,
             };
-            StepChange {
-                kind: c.kind,
-                state,
-                detail: c.detail.unwrap_or_default(),
-            }
+            (kind, raw_of(answer))
         }
+        Outcome::Refused(e) => (A::Refused, e.to_string()),
+        Outcome::NotSent(e) => (A::NotSent, e.to_string()),
+        Outcome::Unknown(e) => (A::Unknown, e.to_string()),
     }
 }
 
-fn answered(
-    answer: &Answer<'_>,
-    step: &'static str,
-    done: OrderState,
-    unknown: OrderState,
-) -> StepChange {
-    let (kind, state, detail) = match answer {
-        Answer::Paid(p) => match &p.outcome {
-            PaymentOutcome::Paid => ("paid", Some(done), json(&p.raw().to_json())),
-            PaymentOutcome::PayByHand { .. } => (
-                "pay_failed",
-                Some(OrderState::PayFailed),
-                json(&p.raw().to_json()),
-            ),
-            // The call went through but the vendor publishes no result: a read tells.
-            PaymentOutcome::Accepted => ("pay_accepted", Some(unknown), json(&p.raw().to_json())),
-        },
-        Answer::Cancelled(c) => action("cancelled", c.success, done, json(&c.raw().to_json())),
-        Answer::Received(r) => action("received", r.success, done, json(&r.raw().to_json())),
-        _ => (step, Some(unknown), String::new()),
-    };
-    StepChange {
-        kind,
-        state,
-        detail,
-    }
-}
-
-/// An action answered with a success flag: `false` leaves the order as it was.
-fn action(
-    kind: &'static str,
-    success: Option<bool>,
-    done: OrderState,
-    detail: String,
-) -> (&'static str, Option<OrderState>, String) {
-    match success {
-        Some(false) => ("refused", None, detail),
-        _ => (kind, Some(done), detail),
-    }
-}
-
-/// The event of a create/step that did not answer: refused, unknown or not sent.
-fn failure_change<'a>(
-    step: &str,
-    outcome: &Outcome<'_>,
-    failed: OrderState,
-    unknown: OrderState,
-) -> Change<'a> {
-    let (kind, state, error) = match outcome {
-        Outcome::Refused(e) => (refused_kind(step), failed, e.to_string()),
-        Outcome::NotSent(e) => ("not_sent", failed, e.to_string()),
-        Outcome::Unknown(e) => (unknown_kind(step), unknown, e.to_string()),
-        Outcome::Answered(_) => (unknown_kind(step), unknown, String::new()),
-    };
-    Change::event(kind, Source::Buy)
-        .to(state, true)
-        .detail(error)
-}
-
-fn refused_kind(step: &str) -> &'static str {
-    match step {
-        "create" => "create_failed",
-        "pay" => "pay_failed",
-        "cancel" => "cancel_refused",
-        _ => "receipt_refused",
-    }
-}
-
-fn unknown_kind(step: &str) -> &'static str {
-    match step {
-        "create" => "create_unknown",
-        "pay" => "pay_unknown",
-        "cancel" => "cancel_unknown",
-        _ => "receipt_unknown",
+fn raw_of(answer: &Answer<'_>) -> String {
+    match answer {
+        Answer::Preview(p) => json(&p.raw().to_json()),
+        Answer::Created(c) => json(&c.raw().to_json()),
+        Answer::Paid(p) => json(&p.raw().to_json()),
+        Answer::BatchPaid(b) => json(&b.raw().to_json()),
+        Answer::Cancelled(c) => json(&c.raw().to_json()),
+        Answer::Received(r) => json(&r.raw().to_json()),
     }
 }
 
 /// One order of a batch payment.
-fn batch_change(order_id: &str, outcome: &Outcome<'_>) -> StepChange {
+fn batch_answer<'a>(order_id: &str, outcome: &Outcome<'_>) -> (machine::Answer, Facts<'a>) {
+    use machine::Answer as A;
     let listed = |ids: &[String]| ids.iter().any(|i| i == order_id);
-    match outcome {
-        Outcome::Answered(Answer::BatchPaid(b)) if listed(&b.paid) => StepChange {
-            kind: "paid",
-            state: Some(OrderState::Paid),
-            detail: json(&b.raw().to_json()),
-        },
-        Outcome::Refused(e) if e.partial_failure().is_some() => {
-            let p = e.partial_failure().expect("checked");
-            if listed(&p.succeeded) && !p.conflicting.iter().any(|f| f.id == order_id) {
-                StepChange {
-                    kind: "paid",
-                    state: Some(OrderState::Paid),
-                    detail: json(&p.data),
-                }
-            } else if let Some(f) = p.failed.iter().find(|f| f.id == order_id) {
-                StepChange {
-                    kind: "pay_failed",
-                    state: Some(OrderState::PayFailed),
-                    detail: f.reason.clone().unwrap_or_default(),
-                }
-            } else {
-                StepChange {
-                    kind: "pay_unknown",
-                    state: Some(OrderState::PayUnknown),
-                    detail: format!("the batch answer does not settle this order: {e}"),
-                }
-            }
+    let (answer, detail) = match outcome {
+        Outcome::Answered(Answer::BatchPaid(b)) if listed(&b.paid) => {
+            (A::Done, json(&b.raw().to_json()))
         }
-        Outcome::Answered(_) => StepChange {
-            kind: "pay_unknown",
-            state: Some(OrderState::PayUnknown),
-            detail: "the batch answer does not list this order".into(),
+        Outcome::Answered(_) => (
+            A::Unknown,
+            "the batch answer does not list this order".into(),
+        ),
+        Outcome::Refused(e) => match e.partial_failure() {
+            Some(p) if listed(&p.succeeded) && !p.conflicting.iter().any(|f| f.id == order_id) => {
+                (A::Done, json(&p.data))
+            }
+            Some(p) => match p.failed.iter().find(|f| f.id == order_id) {
+                Some(f) => (A::Refused, f.reason.clone().unwrap_or_default()),
+                None => (
+                    A::Unknown,
+                    format!("the batch answer does not settle this order: {e}"),
+                ),
+            },
+            None => answer_of(outcome),
         },
-        other => step_change(&Intent::Pay { order_id }, other),
-    }
-}
-
-/// The state an entry had before its last event (what a refused cancel returns to).
-async fn previous_state(
-    tx: &mut dyn Transaction,
-    entry_id: i64,
-) -> Result<OrderState, LedgerError> {
-    let rows = tx
-        .query(
-            "SELECT state_after FROM ledger_events WHERE entry_id = $1 ORDER BY event_id DESC LIMIT 1 OFFSET 1",
-            &[Value::Int(entry_id)],
-        )
-        .await?;
-    let name = match rows.first() {
-        Some(r) => r.text(0)?,
-        None => return Ok(OrderState::Created),
+        other => answer_of(other),
     };
-    OrderState::from_name(&name).ok_or(LedgerError::Corrupt {
-        entry: entry_id,
-        what: "event state",
-        value: name,
-    })
+    (answer, Facts::detail(detail))
 }

@@ -28,6 +28,9 @@ mod entries;
 mod error;
 pub mod inbox;
 mod journal;
+pub mod machine;
+#[cfg(test)]
+mod machine_props;
 pub mod migrations;
 mod reconcile;
 pub mod state;
@@ -37,7 +40,8 @@ pub use callback::{CallbackRecorded, CallbackReport};
 pub use entries::{Amount, Event, OrderEntry, Source};
 pub use error::{LedgerError, StoreError};
 pub use inbox::OrderCallbacks;
-pub use reconcile::{ReadSettings, Settled};
+pub use machine::EventKind;
+pub use reconcile::{ReadByExternalId, ReadSettings, Settled};
 pub use state::OrderState;
 #[cfg(feature = "postgres")]
 pub use store::postgres;
@@ -89,6 +93,73 @@ impl Filter {
     }
 }
 
+/// Which orders [`Ledger::for_each`] streams: a [`Filter`] and optional narrowing. Every field is
+/// optional; [`Query::default`] is every order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Query {
+    pub filter: Option<Filter>,
+    /// Provider name (`pandapon`…).
+    pub provider: Option<String>,
+    /// Created at or after, in milliseconds since the Unix epoch.
+    pub since_ms: Option<i64>,
+    /// Created before, in milliseconds since the Unix epoch.
+    pub until_ms: Option<i64>,
+    /// At most this many orders.
+    pub limit: Option<u64>,
+    /// Your own order number (`OrderDraft::external_order_id`).
+    pub external_order_id: Option<String>,
+}
+
+impl Query {
+    /// Every order matching `filter`.
+    pub fn new(filter: Filter) -> Query {
+        Query {
+            filter: Some(filter),
+            ..Query::default()
+        }
+    }
+
+    fn sql(&self) -> (String, Vec<Value>) {
+        let (filter, mut params) = self.filter.unwrap_or(Filter::All).sql();
+        let mut conditions: Vec<String> = filter
+            .strip_prefix(" WHERE ")
+            .map(|c| vec![c.to_string()])
+            .unwrap_or_default();
+        let mut add = |column: &str, op: &str, value: Value| {
+            params.push(value);
+            conditions.push(format!("{column} {op} ${}", params.len()));
+        };
+        if let Some(p) = &self.provider {
+            add("provider", "=", p.as_str().into());
+        }
+        if let Some(since) = self.since_ms {
+            add("created_at_ms", ">=", Value::Int(since));
+        }
+        if let Some(until) = self.until_ms {
+            add("created_at_ms", "<", Value::Int(until));
+        }
+        if let Some(ext) = &self.external_order_id {
+            add("external_order_id", "=", ext.as_str().into());
+        }
+        (conditions.join(" AND "), params)
+    }
+}
+
+/// How `ledger show` finds one entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The vendor's order id.
+    OrderId(String),
+    /// The ledger's own entry id (`#12`).
+    Entry(i64),
+    /// Your own order number (`OrderDraft::external_order_id`).
+    ExternalId(String),
+}
+
+/// Orders per page when [`Ledger::for_each`] streams.
+const PAGE: i64 = 500;
+
 /// The order ledger over a [`Store`].
 #[derive(Clone, Debug)]
 pub struct Ledger {
@@ -128,6 +199,105 @@ impl Ledger {
             )
             .await?;
         rows.iter().map(entries::entry_from_row).collect()
+    }
+
+    /// Streams the orders matching `query` to `each`, oldest first, a page at a time (never all rows in
+    /// memory). `each` returns `false` to stop.
+    pub async fn for_each(
+        &self,
+        query: &Query,
+        mut each: impl FnMut(OrderEntry) -> bool,
+    ) -> Result<(), LedgerError> {
+        let (conditions, params) = query.sql();
+        let mut left = query.limit.map(|l| i64::try_from(l).unwrap_or(i64::MAX));
+        let mut after = 0i64;
+        loop {
+            let page = left.map_or(PAGE, |l| l.min(PAGE));
+            if page <= 0 {
+                return Ok(());
+            }
+            let mut all = params.clone();
+            all.push(Value::Int(after));
+            all.push(Value::Int(page));
+            let and = if conditions.is_empty() {
+                String::new()
+            } else {
+                format!("{conditions} AND ")
+            };
+            let sql = format!(
+                "SELECT {} FROM ledger_orders WHERE {and}entry_id > ${} ORDER BY entry_id LIMIT ${}",
+                entries::ENTRY_COLUMNS,
+                all.len() - 1,
+                all.len()
+            );
+            let rows = self.store.query(&sql, &all).await?;
+            let n = rows.len() as i64;
+            for row in &rows {
+                let entry = entries::entry_from_row(row)?;
+                after = entry.entry_id;
+                if !each(entry) {
+                    return Ok(());
+                }
+            }
+            left = left.map(|l| l - n);
+            if n < page {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The entry a [`Lookup`] names (of `provider`, needed only when two entries match) and its history.
+    pub async fn find(
+        &self,
+        lookup: &Lookup,
+        provider: Option<Provider>,
+    ) -> Result<(OrderEntry, Vec<Event>), LedgerError> {
+        let (column, value, what) = match lookup {
+            Lookup::OrderId(id) => return self.show(id, provider).await,
+            Lookup::Entry(id) => ("entry_id", Value::Int(*id), format!("#{id}")),
+            Lookup::ExternalId(ext) => (
+                "external_order_id",
+                ext.as_str().into(),
+                format!("with external order id `{ext}`"),
+            ),
+        };
+        let rows = self
+            .store
+            .query(
+                &format!(
+                    "SELECT {} FROM ledger_orders WHERE {column} = $1 ORDER BY entry_id",
+                    entries::ENTRY_COLUMNS
+                ),
+                &[value],
+            )
+            .await?;
+        let mut found: Vec<OrderEntry> = rows
+            .iter()
+            .map(entries::entry_from_row)
+            .collect::<Result<_, _>>()?;
+        if let Some(p) = provider {
+            found.retain(|e| e.provider == p.name());
+        }
+        // An entry merged into another one is found through the one it continues in.
+        if found.len() > 1 {
+            found.retain(|e| e.state != OrderState::Merged);
+        }
+        match found.len() {
+            0 => Err(LedgerError::NotFound { what }),
+            1 => {
+                let entry = found.remove(0);
+                let events = self.history(entry.entry_id).await?;
+                Ok((entry, events))
+            }
+            _ => Err(LedgerError::AmbiguousOrder {
+                order_id: what,
+                providers: found
+                    .iter()
+                    .map(|e| format!("#{} {}", e.entry_id, e.provider))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
     }
 
     /// The entry of order `order_id` (of `provider`, needed only when two providers share the id) and its

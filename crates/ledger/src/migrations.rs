@@ -37,6 +37,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0002_inbox.sqlite.sql"),
         postgres: include_str!("migrations/0002_inbox.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "ledger: lookups by order id, external order id, time",
+        sqlite: include_str!("migrations/0003_ledger_lookups.sqlite.sql"),
+        postgres: include_str!("migrations/0003_ledger_lookups.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

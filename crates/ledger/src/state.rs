@@ -1,26 +1,14 @@
-//! Order states and their precedence.
-//!
-//! An order moves forward through **ranks**; the state names also say which step's outcome is unknown:
+//! Order states and their precedence ranks. What moves an order from one state to another is decided in
+//! one place, [`crate::machine`]; docs/ledger.md renders both as tables.
 //!
 //! | rank | states | meaning |
 //! |---|---|---|
 //! | 0 | `previewed`, `create_unknown`, `create_failed` | no order at the vendor that we know of |
 //! | 1 | `created`, `pay_unknown`, `pay_failed`, `cancel_unknown` | the order exists, awaiting payment |
-//! | 2 | `paid`, `receipt_unknown` | paid (`WAITING_FOR_SENT`: the seller ships next) |
-//! | 3 | `received` | receipt confirmed |
-//! | 4 | `cancelled` | closed |
-//!
-//! Rules:
-//! * **A callback moves an order only to a higher rank.** A late or out-of-order push (a
-//!   `WAITING_FOR_PAYMENT` after `paid`, anything after `cancelled`) is recorded as an event and changes
-//!   nothing else; a push never settles an unknown step as "not done" (it cannot move a `pay_unknown` to
-//!   `created`). A state set by a callback is *reported* (`confirmed = false`) until a read confirms it.
-//! * **Our own call's answer** sets the state it reports (confirmed).
-//! * **An order read** (reconcile) is authoritative over reported and unknown states, in either direction;
-//!   a read that contradicts a *confirmed* state of a higher rank is not applied: the order is marked as
-//!   needing a person.
-
-use sourcing_buy::{OrderStatus, StatusKind};
+//! | 2 | `paid` | paid (`WAITING_FOR_SENT`: the seller ships next) |
+//! | 3 | `shipped`, `receipt_unknown` | the seller shipped |
+//! | 4 | `received` | receipt confirmed |
+//! | 5 | `cancelled`, `merged` | closed |
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +21,8 @@ pub enum OrderState {
     PayFailed,
     CancelUnknown,
     Paid,
+    /// The seller shipped (a callback or read says so; the sandbox's `ship` step).
+    Shipped,
     ReceiptUnknown,
     Received,
     Cancelled,
@@ -41,7 +31,7 @@ pub enum OrderState {
 }
 
 impl OrderState {
-    pub const ALL: [OrderState; 12] = [
+    pub const ALL: [OrderState; 13] = [
         OrderState::Previewed,
         OrderState::CreateUnknown,
         OrderState::CreateFailed,
@@ -50,6 +40,7 @@ impl OrderState {
         OrderState::PayFailed,
         OrderState::CancelUnknown,
         OrderState::Paid,
+        OrderState::Shipped,
         OrderState::ReceiptUnknown,
         OrderState::Received,
         OrderState::Cancelled,
@@ -66,6 +57,7 @@ impl OrderState {
             OrderState::PayFailed => "pay_failed",
             OrderState::CancelUnknown => "cancel_unknown",
             OrderState::Paid => "paid",
+            OrderState::Shipped => "shipped",
             OrderState::ReceiptUnknown => "receipt_unknown",
             OrderState::Received => "received",
             OrderState::Cancelled => "cancelled",
@@ -85,9 +77,10 @@ impl OrderState {
             | OrderState::PayUnknown
             | OrderState::PayFailed
             | OrderState::CancelUnknown => 1,
-            OrderState::Paid | OrderState::ReceiptUnknown => 2,
-            OrderState::Received => 3,
-            OrderState::Cancelled | OrderState::Merged => 4,
+            OrderState::Paid => 2,
+            OrderState::Shipped | OrderState::ReceiptUnknown => 3,
+            OrderState::Received => 4,
+            OrderState::Cancelled | OrderState::Merged => 5,
         }
     }
 
@@ -100,30 +93,6 @@ impl OrderState {
                 | OrderState::CancelUnknown
                 | OrderState::ReceiptUnknown
         )
-    }
-
-    /// The state a vendor's order status stands for, where a vendor document names the value.
-    pub fn from_status(status: &OrderStatus) -> Option<OrderState> {
-        match status.kind {
-            StatusKind::WaitingForPayment => Some(OrderState::Created),
-            StatusKind::WaitingForShipment => Some(OrderState::Paid),
-            StatusKind::Cancelled => Some(OrderState::Cancelled),
-            _ => None,
-        }
-    }
-
-    /// The one of `self` and `other` of higher rank (`self` on a tie).
-    pub fn max_by_rank(self, other: OrderState) -> OrderState {
-        if other.rank() > self.rank() {
-            other
-        } else {
-            self
-        }
-    }
-
-    /// Whether a callback reporting `reported` may move an order now in `self` (rule 1).
-    pub fn callback_may_move_to(self, reported: OrderState) -> bool {
-        reported.rank() > self.rank()
     }
 }
 
@@ -142,35 +111,6 @@ mod tests {
         for s in OrderState::ALL {
             assert_eq!(OrderState::from_name(s.name()), Some(s));
         }
-        assert_eq!(OrderState::from_name("shipped"), None);
-    }
-
-    #[test]
-    fn callbacks_only_move_forward() {
-        use OrderState::*;
-        assert!(Created.callback_may_move_to(Paid));
-        assert!(Paid.callback_may_move_to(Cancelled));
-        assert!(
-            !Paid.callback_may_move_to(Created),
-            "late WAITING_FOR_PAYMENT"
-        );
-        assert!(
-            !Cancelled.callback_may_move_to(Paid),
-            "nothing after cancelled"
-        );
-        assert!(
-            !PayUnknown.callback_may_move_to(Created),
-            "a push never settles an unknown payment as unpaid"
-        );
-        assert!(PayUnknown.callback_may_move_to(Paid));
-    }
-
-    #[test]
-    fn vendor_statuses_map_only_where_named() {
-        let state = |raw: &str| OrderState::from_status(&OrderStatus::from_vendor(raw));
-        assert_eq!(state("WAITING_FOR_PAYMENT"), Some(OrderState::Created));
-        assert_eq!(state("WAITING_FOR_SENT"), Some(OrderState::Paid));
-        assert_eq!(state("CANCEL"), Some(OrderState::Cancelled));
-        assert_eq!(state("waitbuyerreceive"), None);
+        assert_eq!(OrderState::from_name("teleported"), None);
     }
 }

@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 fn sourcing(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sourcing"))
         .args(args)
+        // The ledger is always on: this test run's own (default) ledger, not the user's.
+        .env("XDG_DATA_HOME", super::ledger::test_data_home())
+        .env_remove("SOURCING_STORE")
         .output()
         .expect("run sourcing")
 }

@@ -154,6 +154,9 @@ async fn a_payment_killed_before_its_answer_is_recorded_is_settled_by_reconcile_
             &base,
             "--read-state-field",
             "/status",
+            // Right after the kill: the restarted process knows the payment is no longer in flight.
+            "--in-flight",
+            "0",
         ]));
         assert_eq!(settled[0]["after"], "paid", "{url}: {settled}");
         let shown = json_of(&sourcing(&["ledger", "show", order_id, "--store", &url]));
@@ -207,7 +210,7 @@ async fn buy_with_a_store_records_and_ledger_lists_by_state() {
     assert_eq!(unknown, Value::Array(vec![]));
 
     let missing = sourcing(&["ledger", "show", "3305075341149134302", "--store", &url]);
-    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(missing.status.code(), Some(8), "not found has its own code");
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no ledger entry"));
     let bad = sourcing(&["ledger", "list", "--store", "mysql://x"]);
     assert_eq!(bad.status.code(), Some(3));

@@ -175,12 +175,65 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an **existing** ledger for reading, creating nothing: `sqlite:PATH` read-only (a missing file
+    /// is [`StoreError::Missing`]), Postgres as it is (a database without the ledger's tables is
+    /// [`StoreError::Missing`]). A database of an older schema is migrated where it can be written, and
+    /// otherwise read as it is.
+    pub async fn open_existing(url: &str) -> Result<Store, StoreError> {
+        if let Some(path) = sqlite_path(url) {
+            if path != ":memory:" && !std::path::Path::new(path).exists() {
+                return Err(StoreError::Missing { target: url.into() });
+            }
+            let store = Store {
+                backend: Arc::new(sqlite::Sqlite::open_read_only(path)?),
+            };
+            if store.schema_version().await? < migrations::latest_version()
+                && let Err(e) = Store::open(url).await
+            {
+                tracing::warn!(error = %e, "the ledger's schema is older and cannot be migrated here: reading it as it is");
+            }
+            return Ok(store);
+        }
+        let store = Store::open_unmigrated(url).await?;
+        if store.schema_version().await? == 0 {
+            return Err(StoreError::Missing {
+                target: redact(url),
+            });
+        }
+        migrations::apply(&store, migrations::MIGRATIONS).await?;
+        Ok(store)
+    }
+
+    /// The newest migration the database records (0: none, or no ledger at all).
+    async fn schema_version(&self) -> Result<i64, StoreError> {
+        let mut tx = self.begin().await?;
+        let exists = tx
+            .query(
+                self.dialect().pick(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations' \
+                     AND table_schema = current_schema()",
+                ),
+                &[],
+            )
+            .await?;
+        if exists.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) == 0 {
+            return Ok(0);
+        }
+        let rows = tx
+            .query("SELECT max(version) FROM schema_migrations", &[])
+            .await?;
+        Ok(rows
+            .first()
+            .map(|r| r.opt_int(0))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0))
+    }
+
     /// Opens without migrating (tests of the migration mechanism).
     pub(crate) async fn open_unmigrated(url: &str) -> Result<Store, StoreError> {
-        let backend: Arc<dyn Backend> = if let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        let backend: Arc<dyn Backend> = if let Some(path) = sqlite_path(url) {
             Arc::new(sqlite::Sqlite::open(path)?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             postgres_backend(url).await?
@@ -223,6 +276,12 @@ impl Store {
         tx.commit().await?;
         Ok(rows)
     }
+}
+
+/// The file path of a `sqlite:` URL.
+pub(crate) fn sqlite_path(url: &str) -> Option<&str> {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
 }
 
 #[cfg(feature = "postgres")]

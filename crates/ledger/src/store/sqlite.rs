@@ -15,6 +15,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Sqlite {
     connection: Arc<Mutex<rusqlite::Connection>>,
+    read_only: bool,
 }
 
 impl Sqlite {
@@ -43,6 +44,38 @@ impl Sqlite {
             })?;
         Ok(Sqlite {
             connection: Arc::new(Mutex::new(connection)),
+            read_only: false,
+        })
+    }
+
+    /// Opens the existing file at `path` read-only: nothing is created or written (a read-only file or
+    /// directory can still be read). A file in a directory this process cannot write (so SQLite cannot
+    /// make its shared-memory file) is opened as immutable.
+    pub fn open_read_only(path: &str) -> Result<Sqlite, StoreError> {
+        use rusqlite::OpenFlags;
+        let failed = |e: rusqlite::Error| StoreError::Open {
+            target: format!("sqlite:{path}"),
+            message: e.to_string(),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let plain = rusqlite::Connection::open_with_flags(path, flags).map_err(failed)?;
+        let connection = match plain.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        {
+            Ok(()) => plain,
+            Err(_) => {
+                let uri = format!(
+                    "file:{}?immutable=1",
+                    path.replace('?', "%3f").replace('#', "%23")
+                );
+                rusqlite::Connection::open_with_flags(uri, flags).map_err(failed)?
+            }
+        };
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(failed)?;
+        Ok(Sqlite {
+            connection: Arc::new(Mutex::new(connection)),
+            read_only: true,
         })
     }
 }
@@ -55,9 +88,13 @@ impl Backend for Sqlite {
     fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Transaction>, StoreError>> {
         Box::pin(async move {
             let connection = self.connection.clone().lock_owned().await;
-            connection
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(failed)?;
+            // Read-only: a deferred transaction, which takes no write lock.
+            let begin = if self.read_only {
+                "BEGIN"
+            } else {
+                "BEGIN IMMEDIATE"
+            };
+            connection.execute_batch(begin).map_err(failed)?;
             Ok(Box::new(SqliteTransaction {
                 connection,
                 open: true,

@@ -31,7 +31,7 @@ async fn preview_create_and_pay_make_one_history_with_exact_ids_and_amounts() {
         assert_eq!(entry.order_id.as_deref(), Some(order_id.as_str()));
         assert_eq!(order_id.len(), 19, "ids stay exact text");
         assert_eq!(entry.external_order_id.as_deref(), Some("T20240708002"));
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
         assert_eq!(
             kinds,
             [
@@ -103,7 +103,7 @@ async fn a_payment_without_an_answer_stays_unknown_and_blocks_a_second_payment()
         assert!(matches!(err, Error::Vendor(_)), "{err:?}");
         let (entry, events) = ledger.show(order_id, None).await.unwrap();
         assert_eq!(entry.state, OrderState::PayUnknown, "{url}");
-        assert_eq!(events.last().unwrap().kind, "pay_unknown");
+        assert_eq!(events.last().unwrap().kind.name(), "pay_unknown");
         assert!(
             events
                 .last()

@@ -8,4 +8,5 @@ mod inbox;
 mod journal;
 mod reconcile;
 mod store;
+mod walk;
 mod support;

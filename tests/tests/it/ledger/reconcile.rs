@@ -10,6 +10,9 @@ use sourcing_sandbox::{Fault, FaultRule, Sandbox};
 fn sandbox_reads() -> ReadSettings {
     ReadSettings {
         state_pointer: Some("/status".into()),
+        // These tests read right after a simulated crash: nothing is in flight.
+        in_flight: std::time::Duration::ZERO,
+        ..ReadSettings::default()
     }
 }
 
