@@ -101,8 +101,9 @@ impl Line {
         unit_price_fen(&self.offer_id, &self.spec_id)
     }
 
+    /// Saturating: a hostile quantity gives a huge amount, never an overflow.
     pub(crate) fn amount_fen(&self) -> i64 {
-        self.unit_fen() * self.quantity
+        self.unit_fen().saturating_mul(self.quantity)
     }
 }
 
@@ -135,9 +136,12 @@ pub(crate) fn lines(body: Option<&Value>) -> Vec<Line> {
 
 /// Goods and freight of an order of `lines`, in fen.
 pub(crate) fn totals(lines: &[Line]) -> (i64, i64) {
-    let goods = lines.iter().map(Line::amount_fen).sum();
+    let goods = lines
+        .iter()
+        .map(Line::amount_fen)
+        .fold(0i64, i64::saturating_add);
     let offers: Vec<String> = lines.iter().map(|l| l.offer_id.clone()).collect();
-    (goods, freight_fen(&offers))
+    (goods, freight_fen(&offers).min(i64::MAX - goods))
 }
 
 #[cfg(test)]

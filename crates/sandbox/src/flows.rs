@@ -69,6 +69,21 @@ fn conflict(message: String) -> Failure {
     }
 }
 
+/// Why an order in `state` cannot take `event`.
+fn blocked_message(id: &str, state: OrderState, event: OrderEvent) -> String {
+    match (state, event) {
+        (OrderState::Paid | OrderState::Shipped, OrderEvent::Paid) => format!("order {id} is already paid"),
+        (OrderState::Paid | OrderState::Shipped, OrderEvent::Cancelled) => {
+            format!("order {id} is paid and cannot be cancelled")
+        }
+        (OrderState::Cancelled, OrderEvent::Cancelled) => format!("order {id} is already cancelled"),
+        (OrderState::Cancelled, _) => format!("order {id} is cancelled"),
+        (OrderState::WaitingForPayment, _) => format!("order {id} is not paid yet"),
+        (OrderState::Shipped, _) => format!("order {id} is already shipped"),
+        (OrderState::Paid, _) => format!("order {id} is already paid"),
+    }
+}
+
 /// The `orderId` of a body.
 fn body_order_id(body: Option<&Value>) -> Option<String> {
     catalogue::id_text(body?.get("orderId")?)
@@ -162,42 +177,27 @@ impl Store {
         let moved = self
             .update(|d| self.transition_in(d, provider.name, order_id, event))
             .map_err(Refusal::Storage)?;
-        moved.map_err(|message| match message {
+        moved.map_err(|blocked| match blocked {
             None => Refusal::Business(respond::unknown_order(provider, order_id)),
-            Some(m) => Refusal::Business(conflict(m)),
+            Some(state) => Refusal::Business(conflict(blocked_message(order_id, state, event))),
         })
     }
 
-    /// The move itself, inside an update: `Err(None)` for an unknown order, `Err(Some(why))` for a conflict.
+    /// The move itself, inside an update: `Err(None)` for an unknown order, `Err(Some(state))` when its state
+    /// does not allow `event`.
     fn transition_in(
         &self,
         d: &mut StateData,
         provider: &str,
         id: &str,
         event: OrderEvent,
-    ) -> Result<(), Option<String>> {
+    ) -> Result<(), Option<OrderState>> {
         let order = d.order_mut(provider, id).ok_or(None)?;
         let next = match (order.state, event) {
             (OrderState::WaitingForPayment, OrderEvent::Paid) => OrderState::Paid,
             (OrderState::WaitingForPayment, OrderEvent::Cancelled) => OrderState::Cancelled,
             (OrderState::Paid, OrderEvent::Shipped) => OrderState::Shipped,
-            (OrderState::Paid | OrderState::Shipped, OrderEvent::Paid) => {
-                return Err(Some(format!("order {id} is already paid")));
-            }
-            (OrderState::Paid | OrderState::Shipped, OrderEvent::Cancelled) => {
-                return Err(Some(format!("order {id} is paid and cannot be cancelled")));
-            }
-            (OrderState::Cancelled, OrderEvent::Cancelled) => {
-                return Err(Some(format!("order {id} is already cancelled")));
-            }
-            (OrderState::Cancelled, _) => return Err(Some(format!("order {id} is cancelled"))),
-            (OrderState::WaitingForPayment, OrderEvent::Shipped) => {
-                return Err(Some(format!("order {id} is not paid yet")));
-            }
-            (OrderState::Shipped, OrderEvent::Shipped) => {
-                return Err(Some(format!("order {id} is already shipped")));
-            }
-            (_, OrderEvent::Created) => return Err(Some(format!("order {id} already exists"))),
+            (state, _) => return Err(Some(state)),
         };
         order.state = next;
         if event == OrderEvent::Paid {
@@ -315,8 +315,10 @@ impl Store {
                 ids.iter()
                     .map(|id| {
                         self.transition_in(d, provider.name, id, OrderEvent::Paid)
-                            .map_err(|why| {
-                                why.unwrap_or_else(|| format!("order {id} does not exist (sandbox)"))
+                            .map_err(|blocked| match blocked {
+                                None => format!("order {id} does not exist (sandbox)"),
+                                Some(OrderState::Cancelled) => "order is cancelled".to_owned(),
+                                Some(_) => "already paid".to_owned(),
                             })
                     })
                     .collect::<Vec<_>>()

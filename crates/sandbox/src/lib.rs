@@ -19,6 +19,8 @@ mod auth;
 mod callbacks;
 mod catalogue;
 mod faults;
+#[cfg(test)]
+mod flow_tests;
 mod flows;
 pub mod generate;
 mod readings;
@@ -31,7 +33,7 @@ mod validate;
 
 pub use faults::{Fault, FaultRule};
 pub use respond::{AnswerSource, answer_source};
-pub use server::{REQUESTS_PATH, Sandbox, SandboxConfig};
+pub use server::{REQUESTS_PATH, Sandbox, SandboxConfig, SeedOrder};
 pub use state::default_state_path;
 pub use signer::SandboxSigner;
 

@@ -111,7 +111,7 @@ fn preview_entry(
     out[lines_field] = Value::Array(lines.iter().map(line).collect());
     out["sumPaymentNoCarriage"] = json!(goods);
     out["sumCarriage"] = json!(freight);
-    out["sumPayment"] = json!(goods + freight);
+    out["sumPayment"] = json!(goods.saturating_add(freight));
     out
 }
 

@@ -42,6 +42,17 @@ pub struct SandboxConfig {
     /// The waits before each retry of a refused callback: the vendors' "every 30 minutes, up to 5 times",
     /// compressed (default 1 s, 2 s, 4 s, 8 s, 16 s).
     pub callback_retries: Vec<Duration>,
+    /// Orders awaiting payment the sandbox starts with (an order the state already has is left as it is).
+    pub seed_orders: Vec<SeedOrder>,
+}
+
+/// An order awaiting payment to start with (`sourcing sandbox --seed-order PROVIDER:ORDER_ID[:FEN]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedOrder {
+    pub provider: String,
+    pub order_id: String,
+    /// Goods amount in fen (default 9500 goods + 500 freight).
+    pub goods_fen: Option<i64>,
 }
 
 impl Default for SandboxConfig {
@@ -55,6 +66,7 @@ impl Default for SandboxConfig {
             state_file: None,
             callback_urls: BTreeMap::new(),
             callback_retries: [1, 2, 4, 8, 16].map(Duration::from_secs).to_vec(),
+            seed_orders: Vec::new(),
         }
     }
 }
@@ -68,7 +80,7 @@ pub(crate) struct State {
 }
 
 impl State {
-    fn new(config: SandboxConfig, faults: Vec<FaultRule>) -> Arc<Self> {
+    pub(crate) fn new(config: SandboxConfig, faults: Vec<FaultRule>) -> Arc<Self> {
         let store = Store::new(
             config.state_file.clone().map(StateFile::new),
             config.callback_urls.clone(),
@@ -79,6 +91,25 @@ impl State {
             config,
             faults: Mutex::new(faults),
             store: Arc::new(store),
+        })
+    }
+
+    /// Open the state (a file that cannot be read is a start-up error) and add the seed orders it lacks.
+    fn open(&self) -> std::io::Result<()> {
+        let seeds = &self.config.seed_orders;
+        self.store.update(|d| {
+            for s in seeds {
+                if d.order(&s.provider, &s.order_id).is_none() {
+                    let (goods, freight) = s.goods_fen.map_or((9_500, 500), |g| (g, 0));
+                    d.insert_order(&s.provider, &s.order_id, crate::state::Order {
+                        state: OrderState::WaitingForPayment,
+                        goods_fen: goods,
+                        freight_fen: freight,
+                        created_ms: crate::state::now_ms(),
+                        paid_ms: None,
+                    });
+                }
+            }
         })
     }
 
@@ -112,8 +143,7 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
         let state = State::new(config, Vec::new());
-        // A state file that cannot be read is a start-up error, not a failure of the first request.
-        state.store.snapshot()?;
+        state.open()?;
         let worker = state.deliver();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(state.clone());
@@ -147,7 +177,7 @@ impl Sandbox {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let state = State::new(config, faults);
-        state.store.snapshot()?;
+        state.open()?;
         let worker = state.deliver();
         let served = axum::serve(listener, router(state.clone()))
             .with_graceful_shutdown(shutdown)
@@ -461,31 +491,43 @@ fn answer(
     query: &[(String, String)],
     parsed: Option<serde_json::Value>,
 ) -> Response {
+    match answer_body(state, provider, op, query, parsed.as_ref()) {
+        Ok(body) => respond::json_response(StatusCode::OK, &body),
+        Err(e) => storage_error(provider, &e),
+    }
+}
+
+/// The envelope answered to an accepted request: success data (published example or generated, with the
+/// served readings, adjusted by the order flows) or the flow's business failure. `Err`: the state could not
+/// be saved.
+pub(crate) fn answer_body(
+    state: &State,
+    provider: &Provider,
+    op: &'static Operation,
+    query: &[(String, String)],
+    parsed: Option<&serde_json::Value>,
+) -> std::io::Result<serde_json::Value> {
     let seed = generate::seed(
         op.id,
         &signed_out(op, query),
-        parsed.as_ref().map(|b| signed_out_body(op, b)).as_ref(),
+        parsed.map(|b| signed_out_body(op, b)).as_ref(),
     );
     // The request's inputs by name (query values as text), for answers that echo an id.
     let mut asked: serde_json::Map<String, serde_json::Value> = query
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
-    if let Some(serde_json::Value::Object(b)) = &parsed {
+    if let Some(serde_json::Value::Object(b)) = parsed {
         asked.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     asked.retain(|k, _| !op.auth.owns(k));
     let mut data = respond::success_data(provider, op, seed, &asked);
-    readings::serve(provider, op, &asked, parsed.as_ref(), seed, &mut data);
-    let body = match state
-        .store
-        .apply(provider, op, query, parsed.as_ref(), &mut data)
-    {
-        Ok(()) => respond::success(provider, data),
-        Err(Refusal::Business(failure)) => respond::failure(provider, failure),
-        Err(Refusal::Storage(e)) => return storage_error(provider, &e),
-    };
-    respond::json_response(StatusCode::OK, &body)
+    readings::serve(provider, op, &asked, parsed, seed, &mut data);
+    match state.store.apply(provider, op, query, parsed, &mut data) {
+        Ok(()) => Ok(respond::success(provider, data)),
+        Err(Refusal::Business(failure)) => Ok(respond::failure(provider, failure)),
+        Err(Refusal::Storage(e)) => Err(e),
+    }
 }
 
 fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Response {

@@ -28,13 +28,13 @@ pub enum OrderState {
 }
 
 impl OrderState {
-    /// The state as the vendors' order messages write it (Xportcn KA order messages).
+    /// The state as the vendors' order messages write it (Xportcn KA order messages); shipped has no
+    /// published message value, so it is 1688's trade status rather than a made-up one.
     pub fn push_name(self) -> &'static str {
         match self {
             OrderState::WaitingForPayment => "WAITING_FOR_PAYMENT",
             OrderState::Paid => "WAITING_FOR_SENT",
-            // No push value for shipped is published; 1688's `waitbuyerreceive` in upper case would be a guess.
-            OrderState::Shipped => "WAITING_FOR_RECEIVE",
+            OrderState::Shipped => OrderState::Shipped.trade_status(),
             OrderState::Cancelled => "CANCEL",
         }
     }

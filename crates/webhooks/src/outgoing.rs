@@ -134,7 +134,7 @@ fn push_message(
         "orderId": order.order_id,
         "orderStatus": String::from(status),
         "payStatus": i64::from(pay_status),
-        "totalAmount": order.goods.0 + order.freight.0,
+        "totalAmount": order.goods.0.saturating_add(order.freight.0),
         "shippingFee": order.freight.0,
         "productAmount": order.goods.0,
         "refundAmount": 0,
