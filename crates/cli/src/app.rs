@@ -117,6 +117,8 @@ pub async fn run(matches: ArgMatches) -> u8 {
         },
         None => Err(Stop::usage("no command given; see --help")),
     };
+    // The embedded sandbox's callbacks get their first attempt before the process exits.
+    crate::backend::settle_embedded().await;
     match result {
         Ok(code) => code,
         Err(Stop(code, message)) => {

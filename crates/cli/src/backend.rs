@@ -14,6 +14,8 @@ use sourcing_runtime::{CredentialValues, Error, Runtime};
 use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Every provider the CLI serves: the one registry (`sourcing-registry`).
 pub fn providers() -> &'static [&'static Provider] {
@@ -53,7 +55,8 @@ impl Flag {
         let arg = Arg::new(self.id()).long(self.id()).global(true);
         match self {
             Flag::Sandbox => arg.action(ArgAction::SetTrue).help(
-                "Start the embedded sandbox and call it with its test credentials (no account needed)",
+                "Start the embedded sandbox and call it with its test credentials (no account needed); \
+                 its orders persist between commands (see `sourcing sandbox --help`)",
             ),
             Flag::Config => arg
                 .value_name("FILE")
@@ -74,7 +77,7 @@ type Settings = BTreeMap<String, String>;
 
 /// Where calls go: the embedded sandbox (started here, alive as long as the backend), or the live providers.
 pub struct Backend {
-    sandbox: Option<Sandbox>,
+    sandbox: Option<Arc<Sandbox>>,
     /// Sandbox only: the signing variant it emulates.
     emulated: SigningSettings,
     /// Live only: the environment and `--config`.
@@ -89,15 +92,30 @@ impl Backend {
     pub async fn from_matches(m: &ArgMatches) -> Result<Self, Stop> {
         let value = |flag: Flag| m.try_get_one::<String>(flag.id()).ok().flatten();
         if m.try_get_one::<bool>(Flag::Sandbox.id()).ok().flatten() == Some(&true) {
-            Self::sandbox().await
+            Self::sandbox_persistent().await
         } else {
             Self::live(value(Flag::Config), value(Flag::BaseUrl).cloned())
         }
     }
 
-    /// The embedded sandbox, started in-process.
+    /// The embedded sandbox, started in-process, its state in memory.
     pub async fn sandbox() -> Result<Self, Stop> {
         Self::sandbox_with(SandboxConfig::default()).await
+    }
+
+    /// What `--sandbox` starts: the embedded sandbox on the one local state that persists between commands
+    /// ([`sandbox_state_path`]), whose owed callbacks get their first attempt before the process exits.
+    pub async fn sandbox_persistent() -> Result<Self, Stop> {
+        let state_file = sandbox_state_path()?;
+        let backend = Self::sandbox_with(SandboxConfig {
+            state_file: Some(state_file),
+            ..SandboxConfig::default()
+        })
+        .await?;
+        if let Some(sandbox) = &backend.sandbox {
+            lock(&EMBEDDED).push(sandbox.clone());
+        }
+        Ok(backend)
     }
 
     /// The embedded sandbox with `config` (e.g. the signing variant it emulates, [`SandboxConfig::signing`]).
@@ -107,7 +125,7 @@ impl Backend {
             .await
             .map_err(|e| Stop::config(format!("cannot start the sandbox: {e}")))?;
         Ok(Backend {
-            sandbox: Some(sandbox),
+            sandbox: Some(Arc::new(sandbox)),
             emulated,
             settings: Settings::new(),
             base_url: None,
@@ -131,7 +149,7 @@ impl Backend {
 
     /// The embedded sandbox, when calls go there (tests seed orders and count requests through it).
     pub fn embedded_sandbox(&self) -> Option<&Sandbox> {
-        self.sandbox.as_ref()
+        self.sandbox.as_deref()
     }
 
     /// The named variant `<PREFIX>_<key>` of `provider` from the environment and `--config` (default when
@@ -272,6 +290,37 @@ impl Endpoint {
             .call_operation(&self.http, &self.base_url, self.provider, op, query, body)
             .await
     }
+}
+
+/// The persistent embedded sandboxes this process started (their callbacks are settled before it exits).
+static EMBEDDED: Mutex<Vec<Arc<Sandbox>>> = Mutex::new(Vec::new());
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How long a command waits, before exiting, for its sandbox callbacks' first attempt.
+const SETTLE_BOUND: Duration = Duration::from_secs(5);
+
+/// Give the callbacks owed by the persistent embedded sandboxes of this process their due attempt (at most
+/// 5 s); the undelivered ones stay in the state for the next command or `sourcing sandbox`.
+pub async fn settle_embedded() {
+    let started: Vec<Arc<Sandbox>> = std::mem::take(&mut *lock(&EMBEDDED));
+    for sandbox in started {
+        if !sandbox.settle(SETTLE_BOUND).await {
+            tracing::warn!("sandbox callbacks still owed after 5 s; kept in the state for the next run");
+        }
+    }
+}
+
+/// The state file `--sandbox` keeps its orders in: `SOURCING_SANDBOX_STATE`, else
+/// `$XDG_DATA_HOME/sourcing/sandbox-state.json`, else `$HOME/.local/share/sourcing/sandbox-state.json`.
+pub fn sandbox_state_path() -> Result<std::path::PathBuf, Stop> {
+    sourcing_sandbox::default_state_path().ok_or_else(|| {
+        Stop::config(
+            "no place for the sandbox state: set SOURCING_SANDBOX_STATE, XDG_DATA_HOME or HOME",
+        )
+    })
 }
 
 /// `--emulate KEY=VALUE` (repeatable): the signing variant the embedded or standalone sandbox emulates

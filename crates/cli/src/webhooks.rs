@@ -2,6 +2,8 @@
 //! print each new one as a JSON line (a stream, so it offers no other `--output`). Without `--store`, in memory:
 //! answer 200 once the line is written. With `--store`, the durable inbox: answer 200 once the message is
 //! stored, print it, and record order callbacks in the ledger from the inbox (worker in this process).
+//!
+//! `sourcing webhooks send`: POST one signed, documented callback to a receiver (like `stripe trigger`).
 
 use crate::backend::{Backend, Flag, find_provider, providers};
 use crate::subcommand::{Run, Subcommand};
@@ -9,7 +11,9 @@ use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
 use sourcing_ledger::{Ledger, OrderCallbacks};
 use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
-use sourcing_webhooks::{Callback, CallbackFormat, HandlerError, Receiver};
+use sourcing_webhooks::outgoing::{self, OrderEvent, OrderFacts};
+use sourcing_webhooks::{Callback, CallbackFormat, Fen, HandlerError, Receiver};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,25 +35,23 @@ impl Subcommand for Webhooks {
                  dead-letters`, `sourcing ledger replay ID`). Dedup is in the database: it survives restarts and \
                  holds across instances on one Postgres.",
             )
-            .arg(
-                Arg::new("provider")
-                    .long("provider")
-                    .required(true)
-                    .value_parser(clap::builder::PossibleValuesParser::new(
-                        // The registry's providers whose callback format the receiver knows.
-                        providers()
-                            .iter()
-                            .map(|p| p.name)
-                            .filter(|name| CallbackFormat::NAMES.contains(name)),
-                    ))
-                    .help("Whose callbacks"),
-            )
+            .args_conflicts_with_subcommands(true)
+            .subcommand_negates_reqs(true)
+            .arg(provider_arg())
             .arg(
                 Arg::new("port")
                     .long("port")
                     .value_parser(clap::value_parser!(u16))
                     .default_value("8090")
-                    .help("Port on 127.0.0.1"),
+                    .help("Port (0: a free one, printed)"),
+            )
+            .arg(
+                Arg::new("bind")
+                    .long("bind")
+                    .value_name("ADDR")
+                    .value_parser(clap::value_parser!(IpAddr))
+                    .default_value("127.0.0.1")
+                    .help("Address to listen on"),
             )
             .arg(Arg::new("path").long("path").default_value("/").help("Callback path"))
             .arg(
@@ -74,16 +76,143 @@ impl Subcommand for Webhooks {
                     .default_value("30000")
                     .help("How long a crashed worker's message stays reserved, in ms (with --store)"),
             )
-            .args(Flag::args(&[Flag::Config]))]
+            .args(Flag::args(&[Flag::Config]))
+            .subcommand(send_command())]
     }
 
     fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
-        Box::pin(receive(matches))
+        Box::pin(async move {
+            match matches.subcommand() {
+                Some((_, m)) => send(m).await,
+                None => receive(matches).await,
+            }
+        })
     }
 }
 
+/// `--provider`: the registry's providers whose callback format the receiver knows.
+fn provider_arg() -> Arg {
+    Arg::new("provider")
+        .long("provider")
+        .required(true)
+        .value_parser(clap::builder::PossibleValuesParser::new(
+            providers()
+                .iter()
+                .map(|p| p.name)
+                .filter(|name| CallbackFormat::NAMES.contains(name)),
+        ))
+        .help("Whose callbacks")
+}
+
+fn send_command() -> Command {
+    Command::new("send")
+        .about("POST one signed, documented callback to a receiver; prints its status and body")
+        .long_about(
+            "POST PROVIDER's documented callback for an order event to URL, the way the vendor (and the \
+             sandbox) sends it: PandaPon/Xportcn JSON ORDER_CREATE / ORDER_PAY_SUCCESS / ORDER_CANCEL (no \
+             message is documented for shipped), Dajisaas the Taobao-shape order status update signed with \
+             HMAC-SHA1 under DAJISAAS_APP_SECRET (or, with --sandbox, the sandbox's test secret). Prints \
+             {\"status\", \"body\"} and exits non-zero unless the receiver answers 2xx.",
+        )
+        .arg(provider_arg())
+        .arg(
+            Arg::new("event")
+                .long("event")
+                .required(true)
+                .value_parser(clap::builder::PossibleValuesParser::new(
+                    OrderEvent::ALL.map(OrderEvent::name),
+                )),
+        )
+        .arg(Arg::new("order-id").long("order-id").required(true))
+        .arg(Arg::new("to").long("to").value_name("URL").required(true))
+        .arg(
+            Arg::new("amount")
+                .long("amount")
+                .value_name("FEN")
+                .value_parser(clap::value_parser!(i64).range(0..))
+                .help("The order total in fen (default 10000: 9500 goods + 500 freight)"),
+        )
+        .arg(
+            Arg::new("sandbox")
+                .long("sandbox")
+                .action(clap::ArgAction::SetTrue)
+                .help("Sign with the sandbox's test secret"),
+        )
+        .args(Flag::args(&[Flag::Config]))
+}
+
+/// `sourcing webhooks send`.
+async fn send(m: &ArgMatches) -> Result<u8, Stop> {
+    let text = |k: &str| m.get_one::<String>(k).cloned().unwrap_or_default();
+    let name = text("provider");
+    let described = find_provider(&name)?;
+    let event = OrderEvent::from_name(&text("event"))
+        .ok_or_else(|| Stop::usage("--event: created, paid, cancelled or shipped"))?;
+    let backend = Backend::live(m.get_one::<String>("config"), None)?;
+    let format = callback_format(&name, described, &backend, m.get_flag("sandbox"))?;
+    let (goods, freight) = match m.get_one::<i64>("amount") {
+        Some(&total) => (total, 0),
+        None => (9_500, 500),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let facts = OrderFacts {
+        order_id: text("order-id"),
+        goods: Fen(goods),
+        freight: Fen(freight),
+        created_ms: now,
+        paid_ms: matches!(event, OrderEvent::Paid | OrderEvent::Shipped).then_some(now),
+    };
+    let sent = outgoing::encode(&format, event, &facts, now).map_err(|e| Stop::usage(e.to_string()))?;
+    let answer = reqwest::Client::new()
+        .post(text("to"))
+        .header("content-type", sent.content_type)
+        .body(sent.body)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| Stop(exit::TRANSPORT, format!("{}: no answer: {e}", text("to"))))?;
+    let status = answer.status();
+    let body = answer.text().await.unwrap_or_default();
+    println!("{}", serde_json::json!({"status": status.as_u16(), "body": body}));
+    Ok(if status.is_success() {
+        exit::OK
+    } else {
+        exit::BUSINESS
+    })
+}
+
+/// The provider's callback format; Dajisaas signs with its secret (the sandbox's test secret with
+/// `sandbox`) under the `DAJISAAS_CALLBACK_SIGNED_INPUT` variant.
+fn callback_format(
+    name: &str,
+    described: &sourcing_runtime::operation::Provider,
+    backend: &Backend,
+    sandbox: bool,
+) -> Result<CallbackFormat, Stop> {
+    let secret = || match sandbox {
+        true => Ok(sourcing_sandbox::credentials::APP_SECRET.into()),
+        false => backend.secret(described).map(Into::into),
+    };
+    let format = CallbackFormat::from_name(name, secret)
+        .ok_or_else(|| Stop::usage(format!("{name} publishes no callbacks this receiver knows")))??;
+    Ok(match format {
+        CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
+            verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
+        ),
+        other => other,
+    })
+}
+
 async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
+    crate::sandbox::default_logging("warn,sourcing_webhooks=info");
     let port = m.get_one::<u16>("port").copied().unwrap_or(8090);
+    let ip = m
+        .get_one::<IpAddr>("bind")
+        .copied()
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let path = m
         .get_one::<String>("path")
         .cloned()
@@ -94,39 +223,42 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
         .unwrap_or_default();
     let described = find_provider(name)?;
     let backend = Backend::from_matches(m).await?;
-    // The signing key of the pushes is the provider's secret.
-    let format = CallbackFormat::from_name(name, || backend.secret(described).map(Into::into))
-        .ok_or_else(|| {
-        Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
-    })??;
-    // The unpublished HMAC input is a named variant (README, "Signing variants").
-    let format = match format {
-        CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
-            verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
-        ),
-        other => other,
-    };
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    // The signing key of the pushes is the provider's secret; the unpublished HMAC input is a named
+    // variant (README, "Signing variants").
+    let format = callback_format(name, described, &backend, false)?;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, port))
         .await
-        .map_err(|e| Stop::config(format!("webhooks: port {port}: {e}")))?;
+        .map_err(|e| Stop::config(format!("webhooks: {ip}:{port}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Stop::config(format!("webhooks: {e}")))?;
+    // SIGTERM / Ctrl-C: stop accepting, finish what is in flight, exit 0.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        crate::sandbox::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    };
     let served = match m.get_one::<String>("store") {
         None => {
             eprintln!(
-                "receiving {} callbacks on http://127.0.0.1:{port}{path}",
+                "receiving {} callbacks on http://{addr}{path}",
                 format.name()
             );
             let receiver = Receiver::new(format, print_handled).path(path);
-            tokio::select! {
-                r = receiver.serve_on(listener, std::future::pending()) => r,
-                _ = tokio::signal::ctrl_c() => Ok(()),
-            }
+            receiver.serve_on(listener, stopped()).await
         }
         Some(url) => {
             let ledger = Ledger::open(url)
                 .await
                 .map_err(|e| Stop::config(format!("--store: {e}")))?;
             eprintln!(
-                "receiving {} callbacks on http://127.0.0.1:{port}{path} into the durable inbox (--store)",
+                "receiving {} callbacks on http://{addr}{path} into the durable inbox (--store)",
                 format.name()
             );
             let retry = RetryPolicy {
@@ -142,11 +274,11 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
                 .worker_with(OrderCallbacks::new(ledger))
                 .retry(retry)
                 .lease(lease);
-            tokio::select! {
-                r = receiver.serve_on(listener, std::future::pending()) => r,
-                () = worker.run(std::future::pending()) => Ok(()),
-                _ = tokio::signal::ctrl_c() => Ok(()),
-            }
+            let (served, ()) = tokio::join!(
+                receiver.serve_on(listener, stopped()),
+                worker.run(stopped())
+            );
+            served
         }
     };
     served

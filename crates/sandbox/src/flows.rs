@@ -1,5 +1,7 @@
 //! State for flows that span calls: orders created through the documented order operations can be
-//! fetched, paid and cancelled. Operations take part by their spec's `x-flow-role` ([`Operation::flow_role`]).
+//! fetched, paid, cancelled and (by the seller, [`crate::Sandbox::ship_order`]) shipped. Operations take part
+//! by their spec's `x-flow-role` ([`Operation::flow_role`]). Orders are kept per provider in
+//! [`crate::state::StateData`], in memory or in a state file.
 //!
 //! Like the vendors, the sandbox pays, cancels and reads only orders it knows: an order id it has not seen
 //! created (or seeded with [`crate::Sandbox::seed_order`]) gets the provider's failure naming that id
@@ -10,13 +12,22 @@
 //! `pay_protocol_pay`), or only part of it (Dajisaas `order_create`), the sandbox
 //! answers only what the flow needs, marked as its own: `{"orderId", "status", "sandbox": true}`, with the
 //! 1688 order states of the Xportcn KA order messages (`WAITING_FOR_PAYMENT`, `WAITING_FOR_SENT`, `CANCEL`).
-//! Dajisaas `order_detail` keeps its documented shape and carries that state in the untyped `baseInfo`.
+//! Order reads also carry `baseInfo: {"id", "status"}` with 1688's trade status (`waitbuyerpay`,
+//! `waitsellersend`, `waitbuyerreceive`, `cancel`): served where the facade's default reading looks; the
+//! vendors do not publish this field (Dajisaas documents `baseInfo` as an untyped object).
+//!
+//! Every change (create, pay, cancel, ship) queues the provider's documented callback when a callback URL is
+//! set for it ([`crate::callbacks`]), in the same durable update as the change.
 
+use crate::catalogue;
 use crate::respond;
+use crate::state::{Delivery, Order, OrderState, StateData, StateFile, now_ms};
 use serde_json::{Value, json};
 use sourcing_runtime::Failure;
 use sourcing_runtime::operation::FlowRole as Role;
 use sourcing_runtime::operation::{Operation, Provider};
+use sourcing_webhooks::CallbackFormat;
+use sourcing_webhooks::outgoing::{self, OrderEvent, OrderFacts};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -34,41 +45,48 @@ fn outcome_fields(op: &Operation) -> (&'static str, &'static str, &'static str, 
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OrderStatus {
-    WaitingForPayment,
-    Paid,
-    Cancelled,
+/// Why a flow did not answer with success.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// A business failure in the provider's envelope.
+    Business(Failure),
+    /// The state could not be saved: nothing is acknowledged.
+    Storage(std::io::Error),
 }
 
-impl OrderStatus {
-    fn wire_name(self) -> &'static str {
-        match self {
-            OrderStatus::WaitingForPayment => "WAITING_FOR_PAYMENT",
-            OrderStatus::Paid => "WAITING_FOR_SENT",
-            OrderStatus::Cancelled => "CANCEL",
-        }
+impl From<Failure> for Refusal {
+    fn from(f: Failure) -> Self {
+        Refusal::Business(f)
     }
 }
 
-#[derive(Default)]
-pub(crate) struct Store {
-    orders: Mutex<BTreeMap<String, OrderStatus>>,
-    created: std::sync::atomic::AtomicU64,
+/// A state conflict (already paid, cancelled): a sandbox code, as no vendor publishes one.
+fn conflict(message: String) -> Failure {
+    Failure {
+        code: 409,
+        message: format!("{message} (sandbox code 409)"),
+        data: Value::Null,
+    }
 }
 
-/// An id as text (string or number).
-fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// Why an order in `state` cannot take `event`.
+fn blocked_message(id: &str, state: OrderState, event: OrderEvent) -> String {
+    match (state, event) {
+        (OrderState::Paid | OrderState::Shipped, OrderEvent::Paid) => format!("order {id} is already paid"),
+        (OrderState::Paid | OrderState::Shipped, OrderEvent::Cancelled) => {
+            format!("order {id} is paid and cannot be cancelled")
+        }
+        (OrderState::Cancelled, OrderEvent::Cancelled) => format!("order {id} is already cancelled"),
+        (OrderState::Cancelled, _) => format!("order {id} is cancelled"),
+        (OrderState::WaitingForPayment, _) => format!("order {id} is not paid yet"),
+        (OrderState::Shipped, _) => format!("order {id} is already shipped"),
+        (OrderState::Paid, _) => format!("order {id} is already paid"),
     }
 }
 
 /// The `orderId` of a body.
 fn body_order_id(body: Option<&Value>) -> Option<String> {
-    id_text(body?.get("orderId")?)
+    catalogue::id_text(body?.get("orderId")?)
 }
 
 /// The order a pay-one operation pays: query `orderId`, else the body's.
@@ -80,46 +98,165 @@ fn query_or_body_order_id(query: &[(String, String)], body: Option<&Value>) -> O
         .or_else(|| body_order_id(body))
 }
 
-/// A business failure the flow answers with instead of success: envelope `code`, message and `data`.
-pub(crate) type FlowError = Failure;
+/// The sandbox's orders and what it owes receivers.
+pub(crate) struct Store {
+    mem: Mutex<StateData>,
+    file: Option<StateFile>,
+    /// `--callback-url PROVIDER=URL`: over the state's own URLs.
+    callback_urls: BTreeMap<String, String>,
+    /// Woken when a callback is queued.
+    pub(crate) wake: tokio::sync::Notify,
+}
 
-/// A state conflict (already paid, cancelled): a sandbox code, as no vendor publishes one.
-fn conflict(message: String) -> FlowError {
-    Failure {
-        code: 409,
-        message: format!("{message} (sandbox code 409)"),
-        data: Value::Null,
+impl Default for Store {
+    fn default() -> Self {
+        Self::new(None, BTreeMap::new())
     }
 }
 
 impl Store {
-    /// Register an order (used by create operations and by tests that seed state).
-    pub(crate) fn insert(&self, order_id: &str) {
-        self.lock()
-            .insert(order_id.to_string(), OrderStatus::WaitingForPayment);
-    }
-
-    /// Mark an order cancelled; `false` if the sandbox does not know it or it is already paid.
-    pub(crate) fn cancel(&self, order_id: &str) -> bool {
-        let mut orders = self.lock();
-        match orders.get(order_id) {
-            Some(OrderStatus::WaitingForPayment) => {
-                orders.insert(order_id.to_string(), OrderStatus::Cancelled);
-                true
-            }
-            _ => false,
+    pub(crate) fn new(file: Option<StateFile>, callback_urls: BTreeMap<String, String>) -> Self {
+        Self {
+            mem: Mutex::new(StateData::fresh()),
+            file,
+            callback_urls,
+            wake: tokio::sync::Notify::new(),
         }
     }
 
-    pub(crate) fn status(&self, order_id: &str) -> Option<OrderStatus> {
-        self.lock().get(order_id).copied()
+    /// Apply `f` to the state: in memory, or load-modify-save of the file under its lock.
+    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut StateData) -> R) -> std::io::Result<R> {
+        let mut mem = self.mem.lock().unwrap_or_else(|p| p.into_inner());
+        let queued = mem.pending.len();
+        let (r, grew) = match &self.file {
+            None => {
+                let r = f(&mut mem);
+                let grew = mem.pending.len() > queued;
+                (r, grew)
+            }
+            Some(file) => {
+                let before = mem.next_delivery;
+                let (r, data) = file.update(f)?;
+                let grew = data.next_delivery > before;
+                *mem = data;
+                (r, grew)
+            }
+        };
+        drop(mem);
+        if grew {
+            self.wake.notify_one();
+        }
+        Ok(r)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, OrderStatus>> {
-        self.orders.lock().unwrap_or_else(|p| p.into_inner())
+    /// A copy of the state (re-read from the file when there is one).
+    pub(crate) fn snapshot(&self) -> std::io::Result<StateData> {
+        self.update(|d| d.clone())
     }
 
-    /// Adjust `data` for stateful operations; `Err` is a business error to answer instead.
+    /// Register an order awaiting payment (seeded, or created).
+    pub(crate) fn insert(&self, provider: &str, order_id: &str, goods_fen: i64, freight_fen: i64) -> std::io::Result<()> {
+        self.update(|d| {
+            d.insert_order(provider, order_id, Order {
+                state: OrderState::WaitingForPayment,
+                goods_fen,
+                freight_fen,
+                created_ms: now_ms(),
+                paid_ms: None,
+            });
+        })
+    }
+
+    /// Move an order; `Err` says why it cannot move (unknown, or the state does not allow it).
+    pub(crate) fn transition(
+        &self,
+        provider: &Provider,
+        order_id: &str,
+        event: OrderEvent,
+    ) -> Result<(), Refusal> {
+        let moved = self
+            .update(|d| self.transition_in(d, provider.name, order_id, event))
+            .map_err(Refusal::Storage)?;
+        moved.map_err(|blocked| match blocked {
+            None => Refusal::Business(respond::unknown_order(provider, order_id)),
+            Some(state) => Refusal::Business(conflict(blocked_message(order_id, state, event))),
+        })
+    }
+
+    /// The move itself, inside an update: `Err(None)` for an unknown order, `Err(Some(state))` when its state
+    /// does not allow `event`.
+    fn transition_in(
+        &self,
+        d: &mut StateData,
+        provider: &str,
+        id: &str,
+        event: OrderEvent,
+    ) -> Result<(), Option<OrderState>> {
+        let order = d.order_mut(provider, id).ok_or(None)?;
+        let next = match (order.state, event) {
+            (OrderState::WaitingForPayment, OrderEvent::Paid) => OrderState::Paid,
+            (OrderState::WaitingForPayment, OrderEvent::Cancelled) => OrderState::Cancelled,
+            (OrderState::Paid, OrderEvent::Shipped) => OrderState::Shipped,
+            (state, _) => return Err(Some(state)),
+        };
+        order.state = next;
+        if event == OrderEvent::Paid {
+            order.paid_ms = Some(now_ms());
+        }
+        self.queue(d, provider, id, event);
+        Ok(())
+    }
+
+    /// Queue `provider`'s documented callback for `event` on order `id`, when a URL is set for it. An event
+    /// the provider documents no message for is skipped.
+    pub(crate) fn queue(&self, d: &mut StateData, provider: &str, id: &str, event: OrderEvent) {
+        let Some(url) = self
+            .callback_urls
+            .get(provider)
+            .or_else(|| d.callback_urls.get(provider))
+            .cloned()
+        else {
+            return;
+        };
+        let Some(order) = d.order(provider, id) else {
+            return;
+        };
+        let facts = OrderFacts {
+            order_id: id.to_string(),
+            goods: sourcing_webhooks::Fen(order.goods_fen),
+            freight: sourcing_webhooks::Fen(order.freight_fen),
+            created_ms: order.created_ms,
+            paid_ms: order.paid_ms,
+        };
+        let Some(Ok(format)) = CallbackFormat::from_name(provider, || {
+            Ok::<_, std::convert::Infallible>(crate::credentials::APP_SECRET.into())
+        }) else {
+            return;
+        };
+        let now = now_ms();
+        let sent = match outgoing::encode(&format, event, &facts, now) {
+            Ok(sent) => sent,
+            Err(undocumented) => {
+                tracing::debug!(%undocumented, "no callback sent");
+                return;
+            }
+        };
+        d.next_delivery += 1;
+        d.pending.push(Delivery {
+            id: d.next_delivery,
+            provider: provider.to_string(),
+            url,
+            event,
+            order_id: id.to_string(),
+            content_type: sent.content_type.to_string(),
+            body: sent.body,
+            attempts: 0,
+            next_at_ms: now,
+            last_error: None,
+        });
+    }
+
+    /// Adjust `data` for stateful operations; `Err` is a refusal to answer instead.
     pub(crate) fn apply(
         &self,
         provider: &Provider,
@@ -127,14 +264,14 @@ impl Store {
         query: &[(String, String)],
         body: Option<&Value>,
         data: &mut Value,
-    ) -> Result<(), FlowError> {
+    ) -> Result<(), Refusal> {
         let answer = match op.flow_role {
             Some(Role::PayOne) => match query_or_body_order_id(query, body) {
                 Some(id) => self.pay_one(provider, op, &id)?,
                 None => return Ok(()),
             },
-            Some(Role::PayBatch) => self.pay_batch(op, body),
-            Some(Role::Create) => self.create(),
+            Some(Role::PayBatch) => self.pay_batch(provider, op, body)?,
+            Some(Role::Create) => self.create(provider, body)?,
             Some(Role::Detail) => match body_order_id(body) {
                 Some(id) => self.detail(provider, op, &id, data)?,
                 None => return Ok(()),
@@ -149,58 +286,81 @@ impl Store {
         Ok(())
     }
 
-    fn pay_one(&self, provider: &Provider, op: &Operation, id: &str) -> Result<Value, FlowError> {
-        let mut orders = self.lock();
-        match orders.get(id) {
-            None => Err(respond::unknown_order(provider, id)),
-            Some(OrderStatus::Paid) => Err(conflict(format!("order {id} is already paid"))),
-            Some(OrderStatus::Cancelled) => Err(conflict(format!("order {id} is cancelled"))),
-            Some(OrderStatus::WaitingForPayment) => {
-                orders.insert(id.to_string(), OrderStatus::Paid);
-                Ok(if documents(op, "protocolPaySuccess") {
-                    // PandaPon's documented pay result.
-                    json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []})
-                } else {
-                    // No published response: only what the flow needs, marked as the sandbox's.
-                    json!({"orderId": id, "sandbox": true})
-                })
-            }
-        }
+    fn pay_one(&self, provider: &Provider, op: &Operation, id: &str) -> Result<Value, Refusal> {
+        self.transition(provider, id, OrderEvent::Paid)?;
+        Ok(if documents(op, "protocolPaySuccess") {
+            // PandaPon's documented pay result.
+            json!({"orderId": id, "protocolPaySuccess": true, "cantPayOrderList": []})
+        } else {
+            // No published response: only what the flow needs, marked as the sandbox's.
+            json!({"orderId": id, "sandbox": true})
+        })
     }
 
     /// Every requested id is answered, in one of the two lists, and no other id: unknown ones fail.
-    fn pay_batch(&self, op: &Operation, body: Option<&Value>) -> Value {
+    fn pay_batch(
+        &self,
+        provider: &Provider,
+        op: &Operation,
+        body: Option<&Value>,
+    ) -> Result<Value, Refusal> {
         let ids: Vec<String> = body
             .and_then(|b| b.get("orderIds"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(id_text).collect())
+            .map(|a| a.iter().filter_map(catalogue::id_text).collect())
             .unwrap_or_default();
         let (ok_field, failed_field, id_field, reason_field) = outcome_fields(op);
+        let outcomes = self
+            .update(|d| {
+                ids.iter()
+                    .map(|id| {
+                        self.transition_in(d, provider.name, id, OrderEvent::Paid)
+                            .map_err(|blocked| match blocked {
+                                None => format!("order {id} does not exist (sandbox)"),
+                                Some(OrderState::Cancelled) => "order is cancelled".to_owned(),
+                                Some(_) => "already paid".to_owned(),
+                            })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .map_err(Refusal::Storage)?;
         let (mut ok, mut failed) = (Vec::new(), Vec::new());
-        let mut orders = self.lock();
-        for id in ids {
-            let reason = match orders.get(&id) {
-                Some(OrderStatus::WaitingForPayment) => {
-                    orders.insert(id.clone(), OrderStatus::Paid);
-                    ok.push(json!(id));
-                    continue;
-                }
-                Some(OrderStatus::Paid) => "already paid".to_owned(),
-                Some(OrderStatus::Cancelled) => "order is cancelled".to_owned(),
-                None => format!("order {id} does not exist (sandbox)"),
-            };
-            failed.push(json!({id_field: id, reason_field: reason}));
+        for (id, outcome) in ids.iter().zip(outcomes) {
+            match outcome {
+                Ok(()) => ok.push(json!(id)),
+                Err(reason) => failed.push(json!({id_field: id, reason_field: reason})),
+            }
         }
-        json!({ok_field: ok, failed_field: failed})
+        Ok(json!({ok_field: ok, failed_field: failed}))
     }
 
-    fn create(&self) -> Value {
-        let n = self
-            .created
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let id = (2_800_000_000_000_000_000u64 + n).to_string();
-        self.insert(&id);
-        json!({"orderId": id, "status": OrderStatus::WaitingForPayment.wire_name(), "sandbox": true})
+    fn create(&self, provider: &Provider, body: Option<&Value>) -> Result<Value, Refusal> {
+        let (goods, freight) = catalogue::totals(&catalogue::lines(body));
+        let id = self
+            .update(|d| {
+                let id = d.new_order_id(provider.name);
+                d.insert_order(provider.name, &id, Order {
+                    state: OrderState::WaitingForPayment,
+                    goods_fen: goods,
+                    freight_fen: freight,
+                    created_ms: now_ms(),
+                    paid_ms: None,
+                });
+                self.queue(d, provider.name, &id, OrderEvent::Created);
+                id
+            })
+            .map_err(Refusal::Storage)?;
+        Ok(json!({
+            "orderId": id,
+            "status": OrderState::WaitingForPayment.push_name(),
+            "sandbox": true,
+        }))
+    }
+
+    fn state(&self, provider: &Provider, id: &str) -> Result<OrderState, Refusal> {
+        self.update(|d| d.order(provider.name, id).map(|o| o.state))
+            .map_err(Refusal::Storage)?
+            .ok_or_else(|| Refusal::Business(respond::unknown_order(provider, id)))
     }
 
     /// The order's state: where the vendor documents the order (Dajisaas, 1688's buyerView) the documented
@@ -211,17 +371,20 @@ impl Store {
         op: &Operation,
         id: &str,
         documented: &Value,
-    ) -> Result<Value, FlowError> {
-        let Some(status) = self.status(id) else {
-            return Err(respond::unknown_order(provider, id));
-        };
-        let state = json!({"orderId": id, "status": status.wire_name(), "sandbox": true});
+    ) -> Result<Value, Refusal> {
+        let state = self.state(provider, id)?;
+        let base_info = json!({"id": id, "status": state.trade_status()});
         if documents(op, "baseInfo") && documented.is_object() {
             let mut answer = documented.clone();
-            answer["baseInfo"] = state;
+            answer["baseInfo"] = base_info;
             return Ok(answer);
         }
-        Ok(state)
+        Ok(json!({
+            "orderId": id,
+            "status": state.push_name(),
+            "baseInfo": base_info,
+            "sandbox": true,
+        }))
     }
 
     fn cancel_answer(
@@ -229,24 +392,23 @@ impl Store {
         provider: &Provider,
         op: &Operation,
         id: &str,
-    ) -> Result<Value, FlowError> {
-        match self.status(id) {
-            None => Err(respond::unknown_order(provider, id)),
-            Some(OrderStatus::WaitingForPayment) => {
-                self.cancel(id);
-                Ok(if documents(op, "errorMessage") {
-                    // Dajisaas's published success example.
-                    json!({"success": true, "errorCode": null, "errorMessage": null})
-                } else {
-                    json!(true)
-                })
-            }
-            Some(OrderStatus::Paid) => Err(conflict(format!(
-                "order {id} is paid and cannot be cancelled"
-            ))),
-            Some(OrderStatus::Cancelled) => {
-                Err(conflict(format!("order {id} is already cancelled")))
-            }
-        }
+    ) -> Result<Value, Refusal> {
+        self.transition(provider, id, OrderEvent::Cancelled)?;
+        Ok(if documents(op, "errorMessage") {
+            // Dajisaas's published success example.
+            json!({"success": true, "errorCode": null, "errorMessage": null})
+        } else {
+            json!(true)
+        })
+    }
+
+    /// Whether any provider's order `id` is in `state` (tests).
+    pub(crate) fn any_in(&self, id: &str, state: OrderState) -> bool {
+        self.update(|d| {
+            d.orders
+                .values()
+                .any(|orders| orders.get(id).is_some_and(|o| o.state == state))
+        })
+        .unwrap_or(false)
     }
 }

@@ -330,25 +330,30 @@ impl<'a> Generator<'a> {
             .or(s.get("exclusiveMaximum"))
             .and_then(Value::as_f64);
         let key = name.map(str::to_ascii_lowercase).unwrap_or_default();
-        let mut v = if key.contains("weight") {
-            0.5 + self.below(50) as f64 / 10.0
+        // Hundredths as an integer: the value is `cents / 100`, the double nearest a two-decimal number, so
+        // its text never shows float noise such as 8.309999999999999 (amounts are yuan with two decimals).
+        let mut cents: i64 = if key.contains("weight") {
+            50 + 10 * self.below(50) as i64
         } else {
-            1.0 + self.below(9_900) as f64 / 100.0
+            100 + self.below(9_900) as i64
         };
+        let to_cents = |x: f64| (x * 100.0).round() as i64;
         if let Some(lo) = lo
-            && v <= lo
+            && cents as f64 / 100.0 <= lo
         {
-            v = lo + 1.0;
+            cents = to_cents(lo) + 100;
         }
         if let Some(hi) = hi
-            && v >= hi
+            && cents as f64 / 100.0 >= hi
         {
-            v = match lo {
-                Some(lo) => (lo + hi) / 2.0,
-                None => hi - 1.0,
+            cents = match lo {
+                Some(lo) => (to_cents(lo) + to_cents(hi)) / 2,
+                None => to_cents(hi) - 100,
             };
         }
-        Number::from_f64(v).map(Value::Number).unwrap_or(json!(0))
+        Number::from_f64(cents as f64 / 100.0)
+            .map(Value::Number)
+            .unwrap_or(json!(0))
     }
 
     fn string(&mut self, s: &Map<String, Value>, name: Option<&str>) -> Value {

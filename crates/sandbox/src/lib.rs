@@ -16,18 +16,25 @@
 //! with the provider's failure naming the requested id, as the vendors do.
 
 mod auth;
+mod callbacks;
+mod catalogue;
 mod faults;
+#[cfg(test)]
+mod flow_tests;
 mod flows;
 pub mod generate;
+mod readings;
 mod respond;
 mod schema;
 mod server;
 mod signer;
+pub mod state;
 mod validate;
 
 pub use faults::{Fault, FaultRule};
 pub use respond::{AnswerSource, answer_source};
-pub use server::{Sandbox, SandboxConfig};
+pub use server::{REQUESTS_PATH, Sandbox, SandboxConfig, SeedOrder};
+pub use state::default_state_path;
 pub use signer::SandboxSigner;
 
 /// What `sourcing sandbox` prints at startup: every provider's base URL and operation count, and the

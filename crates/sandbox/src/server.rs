@@ -1,9 +1,11 @@
 //! The axum server: routing by provider prefix and documented method + path, then auth, validation,
 //! faults, state and the answer.
 
+use crate::callbacks::{self, Deliveries};
 use crate::faults::{Fault, FaultRule};
-use crate::flows::Store;
-use crate::{auth, generate, respond, validate};
+use crate::flows::{Refusal, Store};
+use crate::state::{OrderState, StateFile};
+use crate::{auth, generate, readings, respond, validate};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -11,6 +13,7 @@ use sourcing_runtime::operation::{Operation, Provider};
 use sourcing_runtime::signing::SigningSettings;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +34,25 @@ pub struct SandboxConfig {
     /// runtime's defaults, the best evidence). A request signed under another variant is refused with 401,
     /// as `sourcing probe` expects of a vendor.
     pub signing: SigningSettings,
+    /// Keep the state (orders, callbacks owed, callback URLs, request counts) in this file, saved before
+    /// each answer, shared with other processes under a lock (`None`: in memory for the sandbox's lifetime).
+    pub state_file: Option<PathBuf>,
+    /// Where each provider's callbacks go (provider name → URL), over the URLs kept in the state.
+    pub callback_urls: BTreeMap<String, String>,
+    /// The waits before each retry of a refused callback: the vendors' "every 30 minutes, up to 5 times",
+    /// compressed (default 1 s, 2 s, 4 s, 8 s, 16 s).
+    pub callback_retries: Vec<Duration>,
+    /// Orders awaiting payment the sandbox starts with (an order the state already has is left as it is).
+    pub seed_orders: Vec<SeedOrder>,
+}
+
+/// An order awaiting payment to start with (`sourcing sandbox --seed-order PROVIDER:ORDER_ID[:FEN]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeedOrder {
+    pub provider: String,
+    pub order_id: String,
+    /// Goods amount in fen (default 9500 goods + 500 freight).
+    pub goods_fen: Option<i64>,
 }
 
 impl Default for SandboxConfig {
@@ -41,6 +63,10 @@ impl Default for SandboxConfig {
             max_clock_skew: Some(Duration::from_secs(600)),
             max_body_bytes: 1 << 20,
             signing: SigningSettings::default(),
+            state_file: None,
+            callback_urls: BTreeMap::new(),
+            callback_retries: [1, 2, 4, 8, 16].map(Duration::from_secs).to_vec(),
+            seed_orders: Vec::new(),
         }
     }
 }
@@ -49,15 +75,62 @@ pub(crate) struct State {
     pub(crate) config: SandboxConfig,
     providers: Vec<&'static Provider>,
     faults: Mutex<Vec<FaultRule>>,
-    hits: Mutex<BTreeMap<String, u64>>,
-    pub(crate) store: Store,
+    pub(crate) store: Arc<Store>,
+    deliveries: Arc<Deliveries>,
 }
 
-/// A running sandbox. Dropping it stops the server.
+impl State {
+    pub(crate) fn new(config: SandboxConfig, faults: Vec<FaultRule>) -> Arc<Self> {
+        let store = Store::new(
+            config.state_file.clone().map(StateFile::new),
+            config.callback_urls.clone(),
+        );
+        Arc::new(State {
+            providers: config.providers.clone(),
+            deliveries: Arc::new(Deliveries::new(config.callback_retries.clone())),
+            config,
+            faults: Mutex::new(faults),
+            store: Arc::new(store),
+        })
+    }
+
+    /// Open the state (a file that cannot be read is a start-up error) and add the seed orders it lacks.
+    fn open(&self) -> std::io::Result<()> {
+        let seeds = &self.config.seed_orders;
+        self.store.update(|d| {
+            for s in seeds {
+                if d.order(&s.provider, &s.order_id).is_none() {
+                    let (goods, freight) = s.goods_fen.map_or((9_500, 500), |g| (g, 0));
+                    d.insert_order(&s.provider, &s.order_id, crate::state::Order {
+                        state: OrderState::WaitingForPayment,
+                        goods_fen: goods,
+                        freight_fen: freight,
+                        created_ms: crate::state::now_ms(),
+                        paid_ms: None,
+                    });
+                }
+            }
+        })
+    }
+
+    /// The callback worker, for the sandbox's lifetime.
+    fn deliver(&self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(callbacks::run(self.store.clone(), self.deliveries.clone()))
+    }
+}
+
+/// A running sandbox. Dropping it stops the server and its callback worker.
 pub struct Sandbox {
     addr: SocketAddr,
     state: Arc<State>,
+    worker: tokio::task::JoinHandle<()>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.worker.abort();
+    }
 }
 
 impl Sandbox {
@@ -69,13 +142,9 @@ impl Sandbox {
     pub async fn start_with(config: SandboxConfig) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State {
-            providers: config.providers.clone(),
-            config,
-            faults: Mutex::default(),
-            hits: Mutex::default(),
-            store: Store::default(),
-        });
+        let state = State::new(config, Vec::new());
+        state.open()?;
+        let worker = state.deliver();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = router(state.clone());
         tokio::spawn(async move {
@@ -88,6 +157,7 @@ impl Sandbox {
         Ok(Self {
             addr,
             state,
+            worker,
             _shutdown: tx,
         })
     }
@@ -95,14 +165,26 @@ impl Sandbox {
     /// Run in the foreground until the process ends (the CLI's `sourcing sandbox`).
     pub async fn serve(config: SandboxConfig, faults: Vec<FaultRule>) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(config.addr).await?;
-        let state = Arc::new(State {
-            providers: config.providers.clone(),
-            config,
-            faults: Mutex::new(faults),
-            hits: Mutex::default(),
-            store: Store::default(),
-        });
-        axum::serve(listener, router(state)).await
+        Self::serve_on(listener, config, faults, std::future::pending()).await
+    }
+
+    /// Serve on a bound `listener` until `shutdown` completes: then stop accepting, finish the requests in
+    /// flight, and give owed callbacks their due attempt (at most 5 s).
+    pub async fn serve_on(
+        listener: tokio::net::TcpListener,
+        config: SandboxConfig,
+        faults: Vec<FaultRule>,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let state = State::new(config, faults);
+        state.open()?;
+        let worker = state.deliver();
+        let served = axum::serve(listener, router(state.clone()))
+            .with_graceful_shutdown(shutdown)
+            .await;
+        callbacks::settle(&state.store, &state.deliveries, Duration::from_secs(5)).await;
+        worker.abort();
+        served
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -122,24 +204,102 @@ impl Sandbox {
         lock(&self.state.faults).clear();
     }
 
-    /// Requests that reached `operation` (faulted ones included).
+    /// Requests that reached `operation` (faulted ones included), over every provider.
     pub fn hits(&self, operation: &str) -> u64 {
-        lock(&self.state.hits).get(operation).copied().unwrap_or(0)
+        self.counts()
+            .values()
+            .filter_map(|ops| ops.get(operation))
+            .sum()
     }
 
-    /// Register an order as created and awaiting payment (to test pay/cancel flows directly).
+    /// Requests received per provider and operation id (what `GET /_sandbox/requests` answers).
+    pub fn counts(&self) -> BTreeMap<String, BTreeMap<String, u64>> {
+        self.state
+            .store
+            .snapshot()
+            .map(|d| d.counts)
+            .unwrap_or_default()
+    }
+
+    /// Register an order as created and awaiting payment with every provider served (to test pay/cancel
+    /// flows directly); [`Sandbox::seed_order_for`] seeds one provider's.
     pub fn seed_order(&self, order_id: &str) {
-        self.state.store.insert(order_id);
+        for p in &self.state.providers {
+            let _ = self.seed_order_for(p.name, Some(order_id), None);
+        }
+    }
+
+    /// Register an order of `provider` awaiting payment: `order_id`, or a new id of the state's series;
+    /// `goods_fen` its amount (default 95.00 goods + 5.00 freight, the published example's). Answers the id.
+    pub fn seed_order_for(
+        &self,
+        provider: &str,
+        order_id: Option<&str>,
+        goods_fen: Option<i64>,
+    ) -> std::io::Result<String> {
+        let (goods, freight) = match goods_fen {
+            Some(g) => (g, 0),
+            None => (9_500, 500),
+        };
+        let id = match order_id {
+            Some(id) => id.to_string(),
+            None => self.state.store.update(|d| d.new_order_id(provider))?,
+        };
+        self.state.store.insert(provider, &id, goods, freight)?;
+        Ok(id)
     }
 
     /// Cancel an order awaiting payment, as the vendor would before payment; `false` if that is not possible.
     pub fn cancel_order(&self, order_id: &str) -> bool {
-        self.state.store.cancel(order_id)
+        self.state.providers.iter().any(|p| {
+            self.state
+                .store
+                .transition(p, order_id, sourcing_webhooks::outgoing::OrderEvent::Cancelled)
+                .is_ok()
+        })
     }
 
-    /// Whether the sandbox has seen `order_id` paid.
+    /// The seller's step: move `provider`'s paid order to shipped (and send its callback where one is
+    /// documented). `Err` says why not (unknown provider or order, not paid).
+    pub fn ship_order(&self, provider: &str, order_id: &str) -> Result<(), String> {
+        let p = self
+            .state
+            .providers
+            .iter()
+            .find(|p| p.name == provider)
+            .ok_or_else(|| format!("unknown provider {provider}"))?;
+        self.state
+            .store
+            .transition(p, order_id, sourcing_webhooks::outgoing::OrderEvent::Shipped)
+            .map_err(|r| match r {
+                Refusal::Business(f) => f.message,
+                Refusal::Storage(e) => format!("sandbox state: {e}"),
+            })
+    }
+
+    /// Whether the sandbox has seen `order_id` paid (with any provider).
     pub fn order_is_paid(&self, order_id: &str) -> bool {
-        self.state.store.status(order_id) == Some(crate::flows::OrderStatus::Paid)
+        self.state.store.any_in(order_id, OrderState::Paid)
+    }
+
+    /// The state as stored now (orders, callbacks owed, URLs, counts).
+    pub fn state(&self) -> std::io::Result<crate::state::StateData> {
+        self.state.store.snapshot()
+    }
+
+    /// Set (`Some`) or clear `provider`'s callback URL in the state (kept in a state file).
+    pub fn set_callback_url(&self, provider: &str, url: Option<&str>) -> std::io::Result<()> {
+        self.state.store.update(|d| match url {
+            Some(u) => d.callback_urls.insert(provider.to_string(), u.to_string()),
+            None => d.callback_urls.remove(provider),
+        })?;
+        Ok(())
+    }
+
+    /// Wait at most `bound` until every due callback has had its attempt (a short-lived process calls this
+    /// before it exits; what is still undelivered stays in a state file). `false` if the bound ran out.
+    pub async fn settle(&self, bound: Duration) -> bool {
+        callbacks::settle(&self.state.store, &self.state.deliveries, bound).await
     }
 }
 
@@ -163,11 +323,16 @@ async fn handle(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    if uri.path() == REQUESTS_PATH {
+        return requests(state, &method);
+    }
     let (provider, op) = match route(state, &method, uri.path()) {
         Ok(found) => found,
         Err(refusal) => return *refusal,
     };
-    *lock(&state.hits).entry(op.id.to_string()).or_default() += 1;
+    if let Err(e) = state.store.update(|d| d.count(provider.name, op.id)) {
+        return storage_error(provider, &e);
+    }
 
     let body = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(b) => b,
@@ -194,6 +359,29 @@ async fn handle(
         Ok(parsed) => answer(state, provider, op, &query, parsed),
         Err(refusal) => *refusal,
     }
+}
+
+/// Where the sandbox lists the requests it received.
+pub const REQUESTS_PATH: &str = "/_sandbox/requests";
+
+/// `GET /_sandbox/requests`: `{provider: {operation id: requests}}`.
+fn requests(state: &State, method: &Method) -> Response {
+    if method != Method::GET {
+        return (StatusCode::METHOD_NOT_ALLOWED, [("allow", "GET")], "GET only").into_response();
+    }
+    match state.store.snapshot() {
+        Ok(d) => respond::json_response(StatusCode::OK, &serde_json::json!(d.counts)),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("sandbox state: {e}")).into_response(),
+    }
+}
+
+/// The state could not be saved: a 500, never a success for something not kept.
+fn storage_error(provider: &Provider, e: &std::io::Error) -> Response {
+    respond::error(
+        provider,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &format!("sandbox state could not be saved: {e}"),
+    )
 }
 
 /// The provider (by path prefix) and the operation (by documented path and method), or the refusal:
@@ -303,29 +491,43 @@ fn answer(
     query: &[(String, String)],
     parsed: Option<serde_json::Value>,
 ) -> Response {
+    match answer_body(state, provider, op, query, parsed.as_ref()) {
+        Ok(body) => respond::json_response(StatusCode::OK, &body),
+        Err(e) => storage_error(provider, &e),
+    }
+}
+
+/// The envelope answered to an accepted request: success data (published example or generated, with the
+/// served readings, adjusted by the order flows) or the flow's business failure. `Err`: the state could not
+/// be saved.
+pub(crate) fn answer_body(
+    state: &State,
+    provider: &Provider,
+    op: &'static Operation,
+    query: &[(String, String)],
+    parsed: Option<&serde_json::Value>,
+) -> std::io::Result<serde_json::Value> {
     let seed = generate::seed(
         op.id,
         &signed_out(op, query),
-        parsed.as_ref().map(|b| signed_out_body(op, b)).as_ref(),
+        parsed.map(|b| signed_out_body(op, b)).as_ref(),
     );
     // The request's inputs by name (query values as text), for answers that echo an id.
     let mut asked: serde_json::Map<String, serde_json::Value> = query
         .iter()
         .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
         .collect();
-    if let Some(serde_json::Value::Object(b)) = &parsed {
+    if let Some(serde_json::Value::Object(b)) = parsed {
         asked.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     asked.retain(|k, _| !op.auth.owns(k));
     let mut data = respond::success_data(provider, op, seed, &asked);
-    let body = match state
-        .store
-        .apply(provider, op, query, parsed.as_ref(), &mut data)
-    {
-        Ok(()) => respond::success(provider, data),
-        Err(failure) => respond::failure(provider, failure),
-    };
-    respond::json_response(StatusCode::OK, &body)
+    readings::serve(provider, op, &asked, parsed, seed, &mut data);
+    match state.store.apply(provider, op, query, parsed, &mut data) {
+        Ok(()) => Ok(respond::success(provider, data)),
+        Err(Refusal::Business(failure)) => Ok(respond::failure(provider, failure)),
+        Err(Refusal::Storage(e)) => Err(e),
+    }
 }
 
 fn faulted(provider: &Provider, op: &'static Operation, fault: Fault) -> Response {

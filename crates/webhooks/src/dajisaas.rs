@@ -206,7 +206,7 @@ impl DajisaasVerifier {
         Some(mac.finalize().into_bytes().to_vec())
     }
 
-    fn signed_input(&self) -> SignedInput {
+    pub(crate) fn signed_input(&self) -> SignedInput {
         match &self.mode {
             Mode::HmacSha1 { input, .. } => *input,
             Mode::Skip => SignedInput::DecodedMessage,
