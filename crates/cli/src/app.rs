@@ -3,7 +3,7 @@
 use crate::backend::Flag;
 use crate::output::Format;
 use crate::subcommand::Subcommand;
-use crate::{Stop, buy, call, ledger, mcp, probe, sandbox, webhooks};
+use crate::{Stop, buy, call, config, ledger, mcp, probe, sandbox, webhooks};
 use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
@@ -20,7 +20,8 @@ A command's options (--sandbox, --config, --base-url, --output) may also come be
 
 Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
 response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
-input or signing).";
+input or signing), 74 the output could not be written (stdout on a full disk; a closed pipe is not an
+error).";
 
 /// Every subcommand, in the order `--help` lists them.
 pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
@@ -31,6 +32,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &buy::Buy,
     &probe::Probe,
     &ledger::LedgerCommand,
+    &config::ConfigCommand,
 ];
 
 /// The command tree.
@@ -115,6 +117,11 @@ pub async fn run(matches: ArgMatches) -> u8 {
             None => Err(Stop::usage(format!("unknown command {name}; see --help"))),
         },
         None => Err(Stop::usage("no command given; see --help")),
+    };
+    // Output lost on the way out fails the command, whatever it did.
+    let result = match crate::output::stdout_failure() {
+        Some(stop) => Err(stop),
+        None => result,
     };
     match result {
         Ok(code) => code,
