@@ -52,6 +52,7 @@ pub fn command() -> Command {
 fn shared_args() -> Vec<Arg> {
     let mut args = Flag::args(&Flag::ALL);
     args.push(Format::arg(Format::Json));
+    args.extend(crate::confirm::args());
     args
 }
 

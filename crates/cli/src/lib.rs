@@ -6,7 +6,7 @@
 //! - the subcommands, one file each, each a [`subcommand::Subcommand`]: [`call`] (one command per provider,
 //!   one per operation), [`buy`], [`ledger`], [`sandbox`], [`webhooks`], [`mcp`], [`probe`];
 //! - what they share: [`backend`] (sandbox or live: base URL, credentials, runtime), [`config`] (the
-//!   configuration file and its profiles), [`output`] (the
+//!   configuration file and its profiles), [`confirm`] (live writes and payments ask first), [`output`] (the
 //!   `--output` format), [`args`] (operation flags), [`subcommand`] (the trait), and [`Stop`] and [`exit`]
 //!   here.
 
@@ -16,6 +16,7 @@ pub mod backend;
 pub mod buy;
 pub mod call;
 pub mod config;
+pub mod confirm;
 pub mod ledger;
 pub mod mcp;
 pub mod output;
