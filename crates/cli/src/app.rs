@@ -3,7 +3,7 @@
 use crate::backend::Flag;
 use crate::output::Format;
 use crate::subcommand::Subcommand;
-use crate::{Stop, buy, call, ledger, mcp, probe, sandbox, webhooks};
+use crate::{Stop, buy, call, config, ledger, mcp, probe, sandbox, webhooks};
 use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
@@ -21,7 +21,8 @@ A command's options (--sandbox, --config, --base-url, --output) may also come be
 Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
 response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
 input or signing), 7 outcome unknown: a payment, order, cancel or receipt whose answer was lost may have
-gone through (settle it with `sourcing ledger reconcile`), 8 not found (`ledger show`: no such entry).";
+gone through (settle it with `sourcing ledger reconcile`), 8 not found (`ledger show`: no such entry), 74 the output could not be written (stdout on a full disk; a closed
+pipe is not an error).";
 
 /// Every subcommand, in the order `--help` lists them.
 pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
@@ -32,6 +33,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &buy::Buy,
     &probe::Probe,
     &ledger::LedgerCommand,
+    &config::ConfigCommand,
 ];
 
 /// The command tree.
@@ -51,6 +53,7 @@ pub fn command() -> Command {
 fn shared_args() -> Vec<Arg> {
     let mut args = Flag::args(&Flag::ALL);
     args.push(Format::arg(Format::Json));
+    args.extend(crate::confirm::args());
     args
 }
 
@@ -119,6 +122,11 @@ pub async fn run(matches: ArgMatches) -> u8 {
     };
     // The embedded sandbox's callbacks get their first attempt before the process exits.
     crate::backend::settle_embedded().await;
+    // Output lost on the way out fails the command, whatever it did.
+    let result = match crate::output::stdout_failure() {
+        Some(stop) => Err(stop),
+        None => result,
+    };
     match result {
         Ok(code) => code,
         Err(Stop(code, message)) => {

@@ -27,7 +27,9 @@ pub fn flag_name(param: &str) -> String {
 }
 
 /// Flags every operation command has besides its parameters' (`--body`, the global flags, clap's `--help`).
-const RESERVED_FLAGS: &[&str] = &["body", "base-url", "sandbox", "config", "output", "help"];
+const RESERVED_FLAGS: &[&str] = &[
+    "body", "base-url", "sandbox", "config", "profile", "output", "help", "yes", "dry-run",
+];
 
 /// The clap id of a parameter's argument: its location and name (`query:refundId`, `body:refundId`), so a
 /// query parameter and a body field of the same name are two arguments.

@@ -4,18 +4,18 @@
 //! A subcommand offers the [`Flag`]s that mean something to it ([`Flag::args`]) and opens its [`Backend`]
 //! from its matches ([`Backend::from_matches`]); a flag it does not offer counts as not given.
 
-use crate::{Stop, exit};
+use crate::Stop;
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
 use sourcing_runtime::operation::{Operation, Provider};
-use sourcing_runtime::signing::settings::read;
+use sourcing_runtime::signing::settings::{KEYS, read};
 use sourcing_runtime::signing::{SigningSettings, Variant};
 use sourcing_runtime::{CredentialValues, Error, Runtime};
 use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use crate::config::{Config, PROFILE_ENV, Profile, Settings, check_url};
 
 /// Every provider the CLI serves: the one registry (`sourcing-registry`).
 pub fn providers() -> &'static [&'static Provider] {
@@ -32,19 +32,22 @@ pub fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
 pub enum Flag {
     /// `--sandbox`: start the embedded sandbox and use its test credentials.
     Sandbox,
-    /// `--config FILE`: credentials from `KEY=VALUE` lines over the environment.
+    /// `--config FILE`: the configuration file ([`crate::config`]): TOML with profiles, or `KEY=VALUE` lines.
     Config,
+    /// `--profile NAME`: one profile of the configuration file (offered wherever `--config` is).
+    Profile,
     /// `--base-url URL`: one base URL instead of the provider's (only for commands that call one provider).
     BaseUrl,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 3] = [Flag::Sandbox, Flag::Config, Flag::BaseUrl];
+    pub const ALL: [Flag; 4] = [Flag::Sandbox, Flag::Config, Flag::Profile, Flag::BaseUrl];
 
     pub fn id(self) -> &'static str {
         match self {
             Flag::Sandbox => "sandbox",
             Flag::Config => "config",
+            Flag::Profile => "profile",
             Flag::BaseUrl => "base-url",
         }
     }
@@ -58,43 +61,63 @@ impl Flag {
                 "Start the embedded sandbox and call it with its test credentials (no account needed); \
                  its orders persist between commands (see `sourcing sandbox --help`)",
             ),
-            Flag::Config => arg
-                .value_name("FILE")
-                .help("Read credentials from KEY=VALUE lines (see `sourcing --help`)"),
+            Flag::Config => arg.value_name("FILE").help(
+                "The configuration file (default $XDG_CONFIG_HOME/sourcing/config.toml, or $SOURCING_CONFIG): \
+                 TOML with profiles, or KEY=VALUE lines (see `sourcing --help`)",
+            ),
+            Flag::Profile => arg.value_name("NAME").help(
+                "Use this profile of the configuration file (or $SOURCING_PROFILE); default: the profile \
+                 named like the provider, or `default_profile`",
+            ),
             Flag::BaseUrl => arg
                 .value_name("URL")
                 .help("Call this base URL instead of the provider's production URL"),
         }
     }
 
+    /// The arguments of `flags`; a command reading the configuration file (`--config`) also takes
+    /// `--profile`.
     pub fn args(flags: &[Flag]) -> Vec<Arg> {
+        let mut flags = flags.to_vec();
+        if flags.contains(&Flag::Config) && !flags.contains(&Flag::Profile) {
+            flags.push(Flag::Profile);
+        }
         flags.iter().map(|f| f.arg()).collect()
     }
 }
-
-/// Settings: `KEY=VALUE`s from `--config` over the environment.
-type Settings = BTreeMap<String, String>;
 
 /// Where calls go: the embedded sandbox (started here, alive as long as the backend), or the live providers.
 pub struct Backend {
     sandbox: Option<Arc<Sandbox>>,
     /// Sandbox only: the signing variant it emulates.
     emulated: SigningSettings,
-    /// Live only: the environment and `--config`.
+    /// Live only: the environment, and a `KEY=VALUE` configuration file's lines over it.
     settings: Settings,
+    /// Live only: the configuration file.
+    config: Config,
+    /// Live only: the profile `--profile` or `SOURCING_PROFILE` names (it exists in `config`).
+    chosen: Option<String>,
     /// Live only: `--base-url`.
     base_url: Option<String>,
 }
 
 impl Backend {
-    /// From the [`Flag`]s of `m`: `--sandbox` starts the embedded sandbox; otherwise live, with `--config`
-    /// and `--base-url`.
+    /// From the [`Flag`]s of `m`: `--sandbox` starts the embedded sandbox; otherwise live, with the
+    /// configuration file (`--config`), `--profile` and `--base-url`. `--sandbox` with `--base-url` is a
+    /// usage error: the sandbox has its own URL.
     pub async fn from_matches(m: &ArgMatches) -> Result<Self, Stop> {
         let value = |flag: Flag| m.try_get_one::<String>(flag.id()).ok().flatten();
+        let base_url = value(Flag::BaseUrl).cloned();
         if m.try_get_one::<bool>(Flag::Sandbox.id()).ok().flatten() == Some(&true) {
+            if base_url.is_some() {
+                return Err(Stop::usage(
+                    "--sandbox and --base-url exclude each other: the sandbox has its own URL (drop \
+                     --sandbox to call URL with your credentials)",
+                ));
+            }
             Self::sandbox_persistent().await
         } else {
-            Self::live(value(Flag::Config), value(Flag::BaseUrl).cloned())
+            Self::live_with(value(Flag::Config), value(Flag::Profile), base_url)
         }
     }
 
@@ -128,17 +151,39 @@ impl Backend {
             sandbox: Some(Arc::new(sandbox)),
             emulated,
             settings: Settings::new(),
+            config: Config::default(),
+            chosen: None,
             base_url: None,
         })
     }
 
-    /// The live providers, with credentials from `config` over the environment; `base_url` replaces every
-    /// provider's.
+    /// The live providers, with the configuration file `config` (else the default one) and the profile
+    /// `SOURCING_PROFILE` names; `base_url` replaces every provider's.
     pub fn live(config: Option<&String>, base_url: Option<String>) -> Result<Self, Stop> {
+        Self::live_with(config, None, base_url)
+    }
+
+    /// [`Backend::live`] with the profile `profile` (else `SOURCING_PROFILE`, else each provider's default).
+    pub fn live_with(
+        config: Option<&String>,
+        profile: Option<&String>,
+        base_url: Option<String>,
+    ) -> Result<Self, Stop> {
+        let config = Config::load(config.map(String::as_str))?;
+        let chosen = profile
+            .cloned()
+            .or_else(|| std::env::var(PROFILE_ENV).ok().filter(|p| !p.is_empty()));
+        if let Some(name) = &chosen {
+            config.profile(name)?;
+        }
+        let mut settings: Settings = std::env::vars().collect();
+        settings.extend(config.lines().clone());
         Ok(Backend {
             sandbox: None,
             emulated: SigningSettings::default(),
-            settings: settings(config)?,
+            settings,
+            config,
+            chosen,
             base_url,
         })
     }
@@ -152,55 +197,129 @@ impl Backend {
         self.sandbox.as_deref()
     }
 
-    /// The named variant `<PREFIX>_<key>` of `provider` from the environment and `--config` (default when
-    /// unset); `Err` names the key and the valid values.
-    pub fn variant<V: Variant>(&self, provider: &Provider, key: &str) -> Result<V, Stop> {
-        read(provider.env_prefix, key, &|k: &str| {
-            self.settings.get(k).cloned()
-        })
-        .map_err(Stop::config)
+    /// The configuration file as read (empty in the sandbox and without a file).
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
-    /// The readings of the unpublished signing rules for `provider`: the `<PREFIX>_<KEY>` settings of the
-    /// environment and `--config` (README, "Signing variants"); the sandbox's are those it emulates.
+    /// The profile `provider`'s calls use: the chosen one (`--profile`, `SOURCING_PROFILE`) when it is one
+    /// of `provider`'s, else `provider`'s default ([`Config::default_for`]); none in the sandbox.
+    fn profile_of(&self, provider: &Provider) -> Option<&Profile> {
+        if self.is_sandbox() {
+            return None;
+        }
+        self.chosen
+            .as_deref()
+            .and_then(|name| self.config.profile(name).ok())
+            .filter(|p| p.provider.name == provider.name)
+            .or_else(|| self.config.default_for(provider))
+    }
+
+    /// The name of the profile `provider`'s calls use (what the ledger records with each entry); `None`
+    /// for the environment's credentials and the sandbox.
+    pub fn profile(&self, provider: &Provider) -> Option<&str> {
+        self.profile_of(provider).map(|p| p.name.as_str())
+    }
+
+    /// The store the configuration names: the chosen profile's `store`, else the file's.
+    pub fn configured_store(&self) -> Option<&str> {
+        self.chosen
+            .as_deref()
+            .and_then(|name| self.config.profile(name).ok())
+            .and_then(|p| p.store.as_deref())
+            .or(self.config.store.as_deref())
+    }
+
+    /// A usage error when the chosen profile is not one of `provider`'s (for commands that call one provider).
+    pub fn require_profile_of(&self, provider: &Provider) -> Result<(), Stop> {
+        match self.chosen.as_deref().map(|n| self.config.profile(n)) {
+            Some(Ok(p)) if !self.is_sandbox() && p.provider.name != provider.name => Err(Stop::usage(
+                format!(
+                    "profile {} is a {} profile; this command calls {}",
+                    p.name, p.provider.name, provider.name
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The named variant `<PREFIX>_<key>` of `provider` from its settings (default when unset); `Err` names
+    /// the key and the valid values.
+    pub fn variant<V: Variant>(&self, provider: &Provider, key: &str) -> Result<V, Stop> {
+        let settings = self.settings(provider);
+        read(provider.env_prefix, key, &|k: &str| settings.get(k).cloned()).map_err(Stop::config)
+    }
+
+    /// The readings of the unpublished signing rules for `provider`: the `<PREFIX>_<KEY>` settings of its
+    /// profile, the environment or a `KEY=VALUE` file (README, "Signing variants"); the sandbox's are those
+    /// it emulates.
     pub fn signing(&self, provider: &Provider) -> Result<SigningSettings, Stop> {
         if self.is_sandbox() {
             return Ok(self.emulated);
         }
-        SigningSettings::from_lookup(provider.env_prefix, |key| self.settings.get(key).cloned())
+        let settings = self.settings(provider);
+        SigningSettings::from_lookup(provider.env_prefix, |key| settings.get(key).cloned())
             .map_err(Stop::config)
     }
 
     /// Where `provider`'s answers carry the values vendors do not locate: the `<PREFIX>_<KEY>` readings of
     /// the environment and `--config` (docs/readings.md); the sandbox serves the defaults.
     pub fn readings(&self, provider: &Provider) -> Result<sourcing_runtime::Readings, Stop> {
-        sourcing_runtime::Readings::from_lookup(provider.env_prefix, |key| {
-            self.settings.get(key).cloned()
-        })
+        {
+            let settings = self.settings(provider);
+            sourcing_runtime::Readings::from_lookup(provider.env_prefix, |key| settings.get(key).cloned())
+        }
         .map_err(|e| Stop::config(e.to_string()))
     }
 
-    /// The settings `provider`'s credentials are read from: the sandbox's test credentials, or the live ones.
+    /// The settings `provider`'s calls read: the sandbox's test credentials; live, the environment (and a
+    /// `KEY=VALUE` file) under `provider`'s profile, whose credentials replace the environment's whole (an
+    /// account's keys are never mixed with another's).
     fn settings(&self, provider: &Provider) -> Cow<'_, Settings> {
-        match self.sandbox {
-            Some(_) => Cow::Owned(sandbox_settings(provider)),
-            None => Cow::Borrowed(&self.settings),
+        if self.sandbox.is_some() {
+            return Cow::Owned(sandbox_settings(provider));
+        }
+        let Some(profile) = self.profile_of(provider) else {
+            return Cow::Borrowed(&self.settings);
+        };
+        let mut settings = self.settings.clone();
+        for var in provider.credentials.env_vars(provider.env_prefix) {
+            settings.remove(&var);
+        }
+        settings.extend(profile.settings().clone());
+        Cow::Owned(settings)
+    }
+
+    /// Where a setting comes from, for messages: the profile, or the environment and `--config`.
+    fn source(&self, provider: &Provider) -> String {
+        match (self.profile_of(provider), &self.config.path) {
+            (Some(p), Some(path)) => format!("profile {} in {}", p.name, path.display()),
+            (Some(p), None) => format!("profile {}", p.name),
+            (None, _) => "environment or --config".into(),
         }
     }
 
-    /// Sandbox: its URL for `provider`. Live: `--base-url`, else `<PREFIX>_BASE_URL`, else production.
-    pub fn base_url(&self, provider: &Provider) -> String {
+    /// Sandbox: its URL for `provider`. Live: `--base-url`, else `<PREFIX>_BASE_URL`, else production. A
+    /// URL that is not absolute `http(s)` is refused, naming where it came from: `--base-url` a usage error,
+    /// a setting a configuration error.
+    pub fn base_url(&self, provider: &Provider) -> Result<String, Stop> {
         if let Some(sandbox) = &self.sandbox {
-            return sandbox.base_url(provider.name);
+            return Ok(sandbox.base_url(provider.name));
         }
-        self.base_url
-            .clone()
-            .or_else(|| {
-                self.settings
-                    .get(&format!("{}_BASE_URL", provider.env_prefix))
-                    .cloned()
-            })
-            .unwrap_or_else(|| provider.production_base_url.to_string())
+        if let Some(url) = &self.base_url {
+            check_url(url).map_err(|e| Stop::usage(format!("--base-url: {e}")))?;
+            return Ok(url.clone());
+        }
+        let key = format!("{}_BASE_URL", provider.env_prefix);
+        match self.settings(provider).get(&key) {
+            Some(url) => {
+                check_url(url).map_err(|e| {
+                    Stop::config(format!("{key} ({}): {e}", self.source(provider)))
+                })?;
+                Ok(url.clone())
+            }
+            None => Ok(provider.production_base_url.to_string()),
+        }
     }
 
     /// The secret `provider` signs with (its callbacks too); `Err` names the missing setting.
@@ -209,11 +328,59 @@ impl Backend {
             .credentials
             .secret_env_var(provider.env_prefix)
             .ok_or_else(|| Stop::config(format!("{} credentials have no secret", provider.name)))?;
-        setting(&self.settings(provider), var)
+        let settings = self.settings(provider);
+        match settings.get(&var) {
+            Some(v) => Ok(v.clone()),
+            None => Err(self.missing(provider, &[var])),
+        }
+    }
+
+    /// The configuration error for `missing` credential settings of `provider`, naming them all.
+    fn missing(&self, provider: &Provider, missing: &[String]) -> Stop {
+        let (names, verb) = match missing {
+            [one] => (one.clone(), "is"),
+            [init @ .., last] => (format!("{} and {last}", init.join(", ")), "are"),
+            [] => (String::new(), "are"),
+        };
+        Stop::config(match self.profile_of(provider) {
+            Some(_) => {
+                let keys: Vec<String> = missing
+                    .iter()
+                    .map(|m| m.trim_start_matches(&format!("{}_", provider.env_prefix)).to_lowercase())
+                    .collect();
+                format!(
+                    "{names} {verb} not set: {} has no {}",
+                    self.source(provider),
+                    keys.join(", ")
+                )
+            }
+            None => {
+                let profiles: Vec<&str> = self
+                    .config
+                    .profiles()
+                    .iter()
+                    .filter(|p| p.provider.name == provider.name)
+                    .map(|p| p.name.as_str())
+                    .collect();
+                let hint = match profiles.as_slice() {
+                    [] => "try --sandbox to use the local sandbox".to_string(),
+                    some => format!(
+                        "the configuration file has {} profiles {} but none is its default: pick one \
+                         with --profile NAME, or set default_profile",
+                        provider.name,
+                        some.join(", ")
+                    ),
+                };
+                format!(
+                    "{names} {verb} not set (environment, --config or a profile of the configuration \
+                     file); {hint}"
+                )
+            }
+        })
     }
 
     /// The runtime for `provider`, signing every scheme of it with its credentials under the signing
-    /// variant [`Backend::signing`] reads; `Err` names the first missing setting.
+    /// variant [`Backend::signing`] reads; `Err` names every missing credential.
     pub fn runtime(&self, provider: &Provider) -> Result<Runtime, Stop> {
         self.runtime_with(provider, self.signing(provider)?)
     }
@@ -221,20 +388,23 @@ impl Backend {
     /// The runtime for `provider` under `signing` (one candidate of `sourcing probe`): its credentials are
     /// the provider's credential variables, in order ([`CredentialValues`], whatever its scheme). Against
     /// the sandbox, a scheme whose rule is unpublished signs with the stand-in the sandbox accepts
-    /// ([`Runtime::for_sandbox`]). `Err` names the first missing credential.
+    /// ([`Runtime::for_sandbox`]). `Err` names every missing credential at once.
     pub fn runtime_with(
         &self,
         provider: &Provider,
         signing: SigningSettings,
     ) -> Result<Runtime, Stop> {
         let settings = self.settings(provider);
-        let values = provider
-            .credentials
-            .env_vars(provider.env_prefix)
-            .into_iter()
-            .map(|var| setting(&settings, var))
-            .collect::<Result<Vec<_>, _>>()?;
-        let values = CredentialValues::new(values);
+        let vars = provider.credentials.env_vars(provider.env_prefix);
+        let missing: Vec<String> = vars
+            .iter()
+            .filter(|v| !settings.contains_key(*v))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(self.missing(provider, &missing));
+        }
+        let values = CredentialValues::new(vars.iter().map(|v| settings[v].clone()));
         Ok(match self.is_sandbox() {
             true => Runtime::for_sandbox(provider, &values, &signing),
             false => Runtime::for_provider(provider, &values, &signing),
@@ -253,10 +423,11 @@ impl Backend {
 
     /// Everything a call to `provider` needs.
     pub fn endpoint(&self, provider: &'static Provider) -> Result<Endpoint, Stop> {
+        let base_url = self.base_url(provider)?;
         let runtime = self.runtime(provider)?;
         Ok(Endpoint {
             provider,
-            base_url: self.base_url(provider),
+            base_url,
             http: runtime.http_client(),
             runtime,
         })
@@ -337,52 +508,52 @@ pub fn emulate_arg() -> Arg {
         )
 }
 
-/// The variant `--emulate` names (the defaults where it says nothing).
+/// The variant `--emulate` names (the defaults where it says nothing), for the standalone sandbox (every
+/// provider: a key must apply to one of them).
 pub fn emulated(m: &ArgMatches) -> Result<SigningSettings, Stop> {
+    emulated_for(m, None)
+}
+
+/// The variant `--emulate` names for calls to `provider` (`None`: any provider). A key the provider's
+/// schemes do not read, an unknown key or value is a usage error in the user's own words (`V2_NONCE=maybe`).
+pub fn emulated_for(m: &ArgMatches, provider: Option<&Provider>) -> Result<SigningSettings, Stop> {
     let mut pins = Settings::new();
     for pair in m.get_many::<String>("emulate").into_iter().flatten() {
         let (k, v) = pair
             .split_once('=')
             .ok_or_else(|| Stop::usage(format!("--emulate {pair}: expected KEY=VALUE")))?;
-        let key = format!("SANDBOX_{}", k.trim());
-        if !sourcing_runtime::signing::settings::KEYS
-            .iter()
-            .any(|(name, _)| key == format!("SANDBOX_{name}"))
-        {
+        let (key, value) = (k.trim().to_uppercase(), v.trim());
+        let known: Vec<&str> = KEYS.iter().map(|(name, _)| *name).collect();
+        let Some((_, values)) = KEYS.iter().find(|(name, _)| *name == key) else {
+            let hint = crate::config::suggestion(&key, &known)
+                .map(|s| format!("; did you mean {s}?"))
+                .unwrap_or_else(|| format!(" (keys: {})", known.join(", ")));
+            return Err(Stop::usage(format!("--emulate {pair}: unknown key {key}{hint}")));
+        };
+        if !values().contains(&value) {
             return Err(Stop::usage(format!(
-                "--emulate {pair}: unknown key {}",
-                k.trim()
+                "--emulate {pair}: {value:?} is not a known variant of {key}; valid: {}",
+                values().join(", ")
             )));
         }
-        pins.insert(key, v.trim().to_string());
+        let applies = |p: &Provider| crate::config::reading_applies(&key, p);
+        match provider {
+            Some(p) if !applies(p) => {
+                return Err(Stop::usage(format!(
+                    "--emulate {pair}: {} does not read {key} (its keys: {})",
+                    p.title,
+                    crate::config::readings_of(p)
+                        .into_iter()
+                        .filter(|k| KEYS.iter().any(|(n, _)| n == k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            _ => {}
+        }
+        pins.insert(format!("SANDBOX_{key}"), value.to_string());
     }
     SigningSettings::from_lookup("SANDBOX", |k| pins.get(k).cloned()).map_err(Stop::usage)
-}
-
-/// Settings from `--config` (KEY=VALUE lines) over the environment.
-fn settings(config: Option<&String>) -> Result<Settings, Stop> {
-    let mut map: Settings = std::env::vars().collect();
-    if let Some(path) = config {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Stop::config(format!("--config {path}: {e}")))?;
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (k, v) = line
-                .trim_start_matches("export ")
-                .split_once('=')
-                .ok_or_else(|| {
-                    Stop::config(format!(
-                        "--config {path} line {}: expected KEY=VALUE",
-                        n + 1
-                    ))
-                })?;
-            map.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
-        }
-    }
-    Ok(map)
 }
 
 /// The provider's sandbox test credentials, as settings of its credential environment variables.
@@ -394,20 +565,10 @@ fn sandbox_settings(provider: &Provider) -> Settings {
         .collect()
 }
 
-fn setting(settings: &Settings, key: String) -> Result<String, Stop> {
-    settings.get(&key).cloned().ok_or_else(|| {
-        Stop(
-            exit::CONFIG,
-            format!(
-                "{key} is not set (environment or --config); try --sandbox to use the local sandbox"
-            ),
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit;
 
     /// Sandbox: every provider resolves to the sandbox's URL with its test credentials.
     #[tokio::test]
@@ -453,11 +614,12 @@ mod tests {
             Backend::live(config.as_ref(), base_url.map(String::from))
                 .unwrap_or_else(|Stop(_, m)| panic!("{m}"))
         };
-        assert_eq!(open(Some("http://flag")).base_url(pandapon), "http://flag");
-        assert_eq!(open(None).base_url(pandapon), "http://configured");
+        let url = |b: Backend, p| b.base_url(p).unwrap_or_else(|Stop(_, m)| panic!("{m}"));
+        assert_eq!(url(open(Some("http://flag")), pandapon), "http://flag");
+        assert_eq!(url(open(None), pandapon), "http://configured");
         let xportcn = find_provider("xportcn").unwrap_or_else(|Stop(_, m)| panic!("{m}"));
         if std::env::var_os("XPORTCN_BASE_URL").is_none() {
-            assert_eq!(open(None).base_url(xportcn), xportcn.production_base_url);
+            assert_eq!(url(open(None), xportcn), xportcn.production_base_url);
         }
         let bad = dir.join("bad.env");
         std::fs::write(&bad, "PANDAPON_ACCESS_KEY\n").unwrap();
@@ -468,6 +630,11 @@ mod tests {
         };
         assert_eq!(code, exit::CONFIG);
         assert!(message.ends_with("line 1: expected KEY=VALUE"), "{message}");
+        let Err(Stop(code, message)) = open(Some("example.com")).base_url(pandapon) else {
+            panic!("a URL without a scheme is accepted")
+        };
+        assert_eq!(code, exit::USAGE);
+        assert!(message.starts_with("--base-url: \"example.com\" is not a URL"), "{message}");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

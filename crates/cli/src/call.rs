@@ -4,6 +4,7 @@
 
 use crate::args::{arg_id, flags, provider_command};
 use crate::backend::{Backend, Flag, find_provider, providers};
+use crate::confirm::{self, LiveAction};
 use crate::output::{Format, Printer, body_prefix};
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
@@ -22,6 +23,7 @@ impl Subcommand for Operations {
                 provider_command(p)
                     .args(Flag::args(&Flag::ALL))
                     .arg(Format::arg(Format::Json))
+                    .args(confirm::args())
             })
             .collect()
     }
@@ -45,8 +47,25 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
         .ok_or_else(|| Stop::usage(format!("{provider_name} has no operation {op_name}")))?;
     let (query, body) = inputs(op, om)?;
     let backend = Backend::from_matches(om).await?;
+    backend.require_profile_of(provider)?;
     let endpoint = backend.endpoint(provider)?;
     let query_refs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if confirm::is_dry_run(om) {
+        let shown = confirm::dry_run(&endpoint, op, &query_refs, body.as_ref())?;
+        crate::output::print_text(&shown)?;
+        eprintln!("dry run: nothing was sent");
+        return Ok(exit::OK);
+    }
+    let action = LiveAction {
+        provider,
+        profile: backend.profile(provider),
+        operation: op.id,
+        effect: op.effect,
+        order_ids: order_ids(&query, body.as_ref()),
+        amount: None,
+        base_url: &endpoint.base_url,
+    };
+    confirm::confirm_live(&backend, &action, confirm::yes(om))?;
     let result = endpoint.call(op, &query_refs, body.as_ref()).await;
     let printer = Printer::new(Format::of(om, Format::Json));
     match result {
@@ -66,6 +85,42 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
             Ok(exit::of(&e))
         }
     }
+}
+
+/// The order ids among the inputs (fields named like `orderId`, `orderIds`, `orderIdList`,
+/// `subPurchaseOrderId`: a value, a JSON list or a comma-separated list), for the confirmation.
+fn order_ids(query: &[(&'static str, String)], body: Option<&Value>) -> Vec<String> {
+    let is_order_field = |name: &str| {
+        let name = name.to_lowercase();
+        name.contains("order") && name.contains("id")
+    };
+    let mut ids = Vec::new();
+    let mut add = |v: &Value| match v {
+        Value::String(s) => ids.extend(
+            s.split(',')
+                .map(|p| p.trim().trim_matches(['[', ']', '"']).to_string())
+                .filter(|p| !p.is_empty()),
+        ),
+        Value::Array(items) => ids.extend(items.iter().map(|i| match i {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })),
+        Value::Null => {}
+        other => ids.push(other.to_string()),
+    };
+    for (name, value) in query {
+        if is_order_field(name) {
+            add(&Value::String(value.clone()));
+        }
+    }
+    if let Some(Value::Object(map)) = body {
+        for (name, value) in map {
+            if is_order_field(name) {
+                add(value);
+            }
+        }
+    }
+    ids
 }
 
 type Inputs = (Vec<(&'static str, String)>, Option<Value>);

@@ -5,7 +5,8 @@
 //! - [`app`]: the root command, the list of subcommands (one line each) and the dispatch;
 //! - the subcommands, one file each, each a [`subcommand::Subcommand`]: [`call`] (one command per provider,
 //!   one per operation), [`buy`], [`ledger`], [`sandbox`], [`webhooks`], [`mcp`], [`probe`];
-//! - what they share: [`backend`] (sandbox or live: base URL, credentials, runtime), [`output`] (the
+//! - what they share: [`backend`] (sandbox or live: base URL, credentials, runtime), [`config`] (the
+//!   configuration file and its profiles), [`confirm`] (live writes and payments ask first), [`output`] (the
 //!   `--output` format), [`args`] (operation flags), [`subcommand`] (the trait), and [`Stop`] and [`exit`]
 //!   here.
 
@@ -14,6 +15,8 @@ pub mod args;
 pub mod backend;
 pub mod buy;
 pub mod call;
+pub mod config;
+pub mod confirm;
 pub mod ledger;
 pub mod mcp;
 pub mod output;
@@ -36,6 +39,8 @@ pub mod exit {
     pub const UNKNOWN_OUTCOME: u8 = 7;
     /// What a command looks up is not there (`ledger show`: no such entry; `ledger replay`: no such message).
     pub const NOT_FOUND: u8 = 8;
+    /// The output could not be written (stdout on a full disk); `EX_IOERR` of sysexits.h.
+    pub const IO: u8 = 74;
 
     /// The exit code of a failed call.
     pub fn of(e: &sourcing_runtime::Error) -> u8 {

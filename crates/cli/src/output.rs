@@ -125,10 +125,48 @@ impl Printer {
     }
 }
 
-/// `text` and a newline on stdout, flushed (a stream's line is seen at once; a closed pipe is not a panic).
+/// `text` and a newline on stdout, flushed (a stream's line is seen at once). A failed write is kept for
+/// the exit code ([`stdout_failure`]): a closed pipe (`| head`) quietly, anything else (a full disk) as an
+/// error.
 fn print_line(text: &str) {
+    let _ = print_text(text);
+}
+
+/// `text` and a newline on stdout, flushed; `Err` for a write error other than a closed pipe (also kept
+/// for [`stdout_failure`]). After a failure nothing more is written.
+pub fn print_text(text: &str) -> Result<(), crate::Stop> {
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
+    let Err(e) = writeln!(out, "{text}").and_then(|()| out.flush()) else {
+        return Ok(());
+    };
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Ok(());
+    }
+    let stop = crate::Stop(
+        crate::exit::IO,
+        format!("cannot write the output to stdout: {e}"),
+    );
+    if let Ok(mut failure) = STDOUT_FAILURE.lock() {
+        failure.get_or_insert(stop.1.clone());
+    }
+    Err(stop)
+}
+
+/// Whether stdout has failed (closed or in error): nothing more is written.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The first write error on stdout that was not a closed pipe.
+static STDOUT_FAILURE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// The error of a failed write to stdout, if any: a command whose output was lost fails
+/// ([`crate::exit::IO`]) whatever it did; a closed pipe is not a failure.
+pub fn stdout_failure() -> Option<crate::Stop> {
+    let failure = STDOUT_FAILURE.lock().ok()?.clone()?;
+    Some(crate::Stop(crate::exit::IO, failure))
 }
 
 /// Terminal columns of `s`: East Asian wide and fullwidth characters take two.

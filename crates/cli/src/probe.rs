@@ -80,7 +80,7 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         (false, false) => Backend::from_matches(m).await?,
     };
     let report = probe(&backend, provider).await?;
-    print!("{}", report.render());
+    crate::output::print_text(report.render().trim_end())?;
     Ok(if report.pins().is_some() {
         exit::OK
     } else {
@@ -316,7 +316,7 @@ fn plans(provider: &Provider) -> Vec<Plan> {
 }
 
 /// A valid input for `op` (generated from its input schema), split into query pairs and a JSON body.
-fn input(op: &Operation) -> (Vec<(String, String)>, Option<Value>) {
+pub(crate) fn input(op: &Operation) -> (Vec<(String, String)>, Option<Value>) {
     let schema: Value = serde_json::from_str(op.input_schema).unwrap_or(json!({}));
     let generated = sourcing_sandbox::generate::generate(&schema, &schema, 1);
     let mut query = Vec::new();
@@ -350,7 +350,7 @@ const SIGNATURE_WORDS: [&str; 8] = [
     "accesskey",
 ];
 
-fn verdict(result: Result<Value, Error>) -> Verdict {
+pub(crate) fn verdict(result: Result<Value, Error>) -> Verdict {
     let refused_by_words = |m: &str| {
         let m = m.to_lowercase();
         SIGNATURE_WORDS.iter().any(|w| m.contains(w))
@@ -375,9 +375,14 @@ fn verdict(result: Result<Value, Error>) -> Verdict {
     }
 }
 
+/// The one declared read `sourcing config check` sends to `provider`: the first group's probe operation.
+pub fn check_operation(provider: &Provider) -> Option<&'static Operation> {
+    plans(provider).first().map(|p| p.op)
+}
+
 /// Send one declared read per candidate of every group of `provider`'s rules, through `backend`.
 pub async fn probe(backend: &Backend, provider: &'static Provider) -> Result<Report, Stop> {
-    let base_url = backend.base_url(provider);
+    let base_url = backend.base_url(provider)?;
     let mut report = Report {
         provider,
         groups: Vec::new(),

@@ -16,14 +16,24 @@ use std::task::{Context, Poll};
 use tracing::Span;
 use tracing::field::Empty;
 
-/// Headers whose values are logged as sent; every other value is `<redacted>`.
-const SHOWN_HEADERS: [&str; 5] = [
+/// Headers whose values are logged as sent; every other value is `<redacted>`. The signing headers'
+/// `timestamp` and `nonce-str` are no secrets (a server sees them in the clear) and are what a
+/// timestamp-unit or nonce problem needs to be seen.
+const SHOWN_HEADERS: [&str; 7] = [
     "accept",
     "content-type",
     "content-length",
     "user-agent",
     "host",
+    "timestamp",
+    "nonce-str",
 ];
+
+/// Whether a header's value is shown as sent wherever a request is shown (logs, a CLI's dry run); every
+/// other value is `<redacted>`.
+pub fn is_shown_header(name: &str) -> bool {
+    SHOWN_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
 
 /// The span of one call.
 pub(crate) fn call_span(provider: &str, operation: &str) -> Span {
@@ -106,7 +116,7 @@ impl fmt::Debug for LoggedHeaders<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut map = f.debug_map();
         for (name, value) in self.0 {
-            if SHOWN_HEADERS.contains(&name.as_str()) {
+            if is_shown_header(name.as_str()) {
                 map.entry(&name.as_str(), &value.to_str().unwrap_or("<binary>"));
             } else {
                 map.entry(&name.as_str(), &"<redacted>");

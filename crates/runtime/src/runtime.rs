@@ -204,27 +204,36 @@ impl Runtime {
             None
         };
         let mut attempt = 1;
-        span.record("attempt", attempt);
         let mut result = send(request).await;
-        let latency = |span: &tracing::Span| {
+        // Each field is recorded once, when the call ends: a subscriber that prints recorded fields
+        // appends every recording (`attempt=1 … attempt=2`); the retry events carry their own attempt.
+        let end = |span: &tracing::Span, attempt: u32, status: Option<u16>| {
+            span.record("attempt", attempt);
+            if let Some(status) = status {
+                span.record("status", status);
+            }
             let ms = self.timer.now().saturating_sub(started).as_millis() as u64;
             span.record("latency_ms", ms);
         };
         loop {
-            let (again, server_delay, reason) = match &result {
+            let (again, server_delay, reason, status) = match &result {
                 Ok(r) => {
                     let status = r.status().as_u16();
-                    span.record("status", status);
                     let again = policy::retryable_status(status)
                         && r.extensions().get::<BodyTooLarge>().is_none();
-                    (again, policy::retry_after(r), format!("HTTP {status}"))
+                    (
+                        again,
+                        policy::retry_after(r),
+                        format!("HTTP {status}"),
+                        Some(status),
+                    )
                 }
-                Err(e) => (policy::retryable_error(e), None, e.to_string()),
+                Err(e) => (policy::retryable_error(e), None, e.to_string(), None),
             };
             let retry_request = match next.take() {
                 Some(r) if again && attempt < retry.max_attempts => r,
                 _ => {
-                    latency(&span);
+                    end(&span, attempt, status);
                     return result;
                 }
             };
@@ -233,19 +242,18 @@ impl Runtime {
             let elapsed = self.timer.now().saturating_sub(started);
             if elapsed + delay > retry.max_elapsed {
                 tracing::info!(attempt, ?delay, %reason, "not retrying: the retry time budget is spent");
-                latency(&span);
+                end(&span, attempt, status);
                 return result;
             }
             next = request.try_clone();
             if let Err(e) = self.sign(&mut request, operation) {
                 tracing::info!(attempt, error = %e, "not retrying: re-signing was refused");
-                latency(&span);
+                end(&span, attempt, status);
                 return result;
             }
             tracing::info!(attempt, ?delay, %reason, "retrying");
             self.timer.sleep(delay).await;
             attempt += 1;
-            span.record("attempt", attempt);
             result = send(request).await;
         }
     }
@@ -556,8 +564,9 @@ where
     E::Data: serde::Serialize,
 {
     let request_id = envelope.request_id();
-    observe::request_id(request_id.as_deref());
+    // A refusal's request id is recorded with its error (`observe::finished`): once, not twice.
     let data = envelope.into_data(operation.id)?;
+    observe::request_id(request_id.as_deref());
     match &operation.batch_outcome {
         Some(outcome) => outcome.check(operation.id, data, request_id),
         None => Ok(data),

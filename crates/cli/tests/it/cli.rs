@@ -6,7 +6,11 @@ use std::process::{Command, Output};
 
 fn sourcing(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sourcing"));
+    // No configuration file of the machine's user: XDG_CONFIG_HOME where there is none.
     cmd.args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent/sourcing-tests")
+        .env_remove("SOURCING_CONFIG")
+        .env_remove("SOURCING_PROFILE")
         .env_remove("PANDAPON_ACCESS_KEY")
         .env_remove("PANDAPON_ACCESS_SECRET");
     cmd.env_remove("PANDAPON_USER_ID")
@@ -174,7 +178,12 @@ fn usage_errors_exit_2() {
 fn missing_credentials_exit_3_and_secrets_are_never_printed() {
     let out = sourcing(&["pandapon", "order-pay-url", "--order-id", "1"], &[]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("PANDAPON_ACCESS_KEY is not set"));
+    assert!(
+        text(&out.stderr)
+            .contains("PANDAPON_ACCESS_KEY, PANDAPON_ACCESS_SECRET and PANDAPON_USER_ID are not set"),
+        "{}",
+        text(&out.stderr)
+    );
 
     let dir = std::env::temp_dir().join(format!("sourcing-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -226,6 +235,7 @@ async fn transport_and_business_errors_have_their_own_exit_codes() {
             "order-pay-url",
             "--order-id",
             "1",
+            "--yes",
         ]
         .map(String::from)
         .to_vec()
@@ -542,6 +552,7 @@ fn error_output_keeps_the_4_kib_body_prefix() {
             "order-pay-url",
             "--order-id",
             "1",
+            "--yes",
         ],
         &[
             ("PANDAPON_ACCESS_KEY", "k"),

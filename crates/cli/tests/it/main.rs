@@ -2,6 +2,7 @@
 
 mod buy;
 mod cli;
+mod config;
 mod inbox;
 mod ledger;
 mod mcp;
