@@ -3,7 +3,7 @@
 use crate::backend::Flag;
 use crate::output::Format;
 use crate::subcommand::Subcommand;
-use crate::{Stop, buy, call, ledger, mcp, probe, sandbox, webhooks};
+use crate::{Stop, buy, call, ledger, mcp, probe, sandbox, serve, webhooks};
 use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
@@ -31,6 +31,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &buy::Buy,
     &probe::Probe,
     &ledger::LedgerCommand,
+    &serve::Serve,
 ];
 
 /// The command tree.
