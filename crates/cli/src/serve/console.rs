@@ -222,7 +222,11 @@ fn orders_table(app: &App, rows: &[OrderRow], actions: bool) -> String {
         "<table><tr><th>Entry</th><th>Provider</th><th>Order id</th><th>State</th><th>Amount</th>\
          <th>Needs a person because</th><th>Updated (UTC)</th>",
     );
-    out.push_str(if actions { "<th>Action</th></tr>" } else { "</tr>" });
+    out.push_str(if actions {
+        "<th>Action</th></tr>"
+    } else {
+        "</tr>"
+    });
     for r in rows {
         let order_id = r
             .order_id
@@ -418,7 +422,12 @@ async fn chart(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
             counts[d][p] += n;
         }
     }
-    let max = counts.iter().map(|c| c.iter().sum::<i64>()).max().unwrap_or(0).max(1);
+    let max = counts
+        .iter()
+        .map(|c| c.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let (width, height, bar) = (DAYS * 40 + 40, 160i64, 28i64);
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{}\" role=\"img\" \
@@ -525,7 +534,11 @@ fn filter_form(provider: Option<&str>, state: Option<&str>) -> String {
     let option = |value: &str, chosen: Option<&str>| {
         format!(
             "<option value=\"{v}\"{}>{v}</option>",
-            if chosen == Some(value) { " selected" } else { "" },
+            if chosen == Some(value) {
+                " selected"
+            } else {
+                ""
+            },
             v = esc(value)
         )
     };
@@ -594,11 +607,7 @@ pub async fn order_page(State(app): State<Arc<App>>, Path(entry): Path<i64>) -> 
         .await;
         match callbacks {
             Ok(rows) => {
-                let _ = write!(
-                    body,
-                    "<h2>Callbacks</h2>{}",
-                    messages_table(&app, &rows)
-                );
+                let _ = write!(body, "<h2>Callbacks</h2>{}", messages_table(&app, &rows));
             }
             Err(e) => return store_failed(e),
         }
@@ -662,7 +671,10 @@ pub struct ActionForm {
 fn csrf_ok(app: &App, form: &ActionForm, action: &str) -> bool {
     let ok = super::same(&form.csrf, &app.csrf);
     if !ok {
-        tracing::warn!(action, "console action refused: missing or wrong CSRF token");
+        tracing::warn!(
+            action,
+            "console action refused: missing or wrong CSRF token"
+        );
         app.metrics.inc(
             "sourcing_console_actions_total",
             &[("action", action), ("outcome", "refused_csrf")],
@@ -690,7 +702,10 @@ pub async fn replay(
     let outcome = match app.ledger.store().replay(id).await {
         Ok(Replay::Replayed) => format!("Dead letter {id} replayed: the worker runs it again."),
         Ok(Replay::NotDeadLetter(state)) => {
-            format!("Message {id} is not a dead letter (it is {}).", state.as_str())
+            format!(
+                "Message {id} is not a dead letter (it is {}).",
+                state.as_str()
+            )
         }
         Ok(Replay::NotFound) => format!("No inbox message {id}."),
         Err(e) => return store_failed(e),

@@ -254,7 +254,10 @@ pub async fn read_body(State(limits): State<Limits>, request: Request, next: Nex
     let (parts, body) = request.into_parts();
     let read = axum::body::to_bytes(body, limits.body_limit);
     match tokio::time::timeout(limits.body_timeout, read).await {
-        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         Ok(Err(e)) => {
             let too_large = exceeds_limit(&e);
             let (status, text) = if too_large {

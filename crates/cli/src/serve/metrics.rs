@@ -67,7 +67,12 @@ impl Metrics {
     }
 
     /// The whole exposition: counters, connection gauges, and the store's gauges (or `sourcing_store_up 0`).
-    pub async fn render(&self, store: &Store, connections: &ConnectionStats, ready: bool) -> String {
+    pub async fn render(
+        &self,
+        store: &Store,
+        connections: &ConnectionStats,
+        ready: bool,
+    ) -> String {
         let mut out = String::new();
         let counters = self
             .counters
@@ -122,7 +127,12 @@ fn header(out: &mut String, name: &str, help: &str, kind: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
-fn sample<K: AsRef<str>, V: AsRef<str>>(out: &mut String, name: &str, labels: &[(K, V)], value: i64) {
+fn sample<K: AsRef<str>, V: AsRef<str>>(
+    out: &mut String,
+    name: &str,
+    labels: &[(K, V)],
+    value: i64,
+) {
     let labels: Vec<String> = labels
         .iter()
         .map(|(k, v)| format!("{}=\"{}\"", k.as_ref(), escape(v.as_ref())))

@@ -130,7 +130,9 @@ fn duration_arg(name: &'static str, default: &'static str, help: &'static str) -
 
 /// `500ms`, `10s`, `2m`, `1h`, or `0`.
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let n: u64 = number
         .parse()
@@ -240,9 +242,8 @@ fn default_logging() {
         return;
     }
     use tracing_subscriber::layer::SubscriberExt;
-    let targets: tracing_subscriber::filter::Targets = "warn,sourcing_cli::serve=info"
-        .parse()
-        .unwrap_or_default();
+    let targets: tracing_subscriber::filter::Targets =
+        "warn,sourcing_cli::serve=info".parse().unwrap_or_default();
     let subscriber = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::TRACE)
@@ -256,14 +257,15 @@ fn formats(backend: &Backend) -> Result<Vec<CallbackFormat>, Stop> {
     let mut out = Vec::new();
     for name in CallbackFormat::NAMES {
         let described = find_provider(name)?;
-        let format = match CallbackFormat::from_name(name, || backend.secret(described).map(Into::into)) {
-            Some(Ok(format)) => format,
-            Some(Err(Stop(_, why))) => {
-                tracing::warn!(provider = name, "callbacks not received: {why}");
-                continue;
-            }
-            None => continue,
-        };
+        let format =
+            match CallbackFormat::from_name(name, || backend.secret(described).map(Into::into)) {
+                Some(Ok(format)) => format,
+                Some(Err(Stop(_, why))) => {
+                    tracing::warn!(provider = name, "callbacks not received: {why}");
+                    continue;
+                }
+                None => continue,
+            };
         out.push(match format {
             // The unpublished HMAC input is a named variant (README, "Signing variants").
             CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
@@ -328,7 +330,11 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         metrics: metrics.clone(),
     });
     if !settings.reconcile_every.is_zero() {
-        let (r, every, stop) = (reconciler.clone(), settings.reconcile_every, stop_rx.clone());
+        let (r, every, stop) = (
+            reconciler.clone(),
+            settings.reconcile_every,
+            stop_rx.clone(),
+        );
         tasks.spawn(async move { r.run(every, stop).await });
     }
 
@@ -401,7 +407,10 @@ async fn stop_signal() {
 fn routes(app: Arc<App>, callbacks: Router, limits: Limits) -> Router {
     let callbacks = callbacks
         .layer(middleware::from_fn_with_state(limits, listener::read_body))
-        .layer(middleware::from_fn_with_state(app.clone(), observe_callback));
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            observe_callback,
+        ));
     let guarded = Router::new()
         .route("/", get(console::attention))
         .route("/orders", get(console::orders_page))
@@ -413,6 +422,8 @@ fn routes(app: Arc<App>, callbacks: Router, limits: Limits) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), authorize));
     let open = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        // Browsers ask for it on every page; no icon, and no error in their console.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/readyz", get(readyz))
         .route("/login", get(console::login_form).post(console::login));
     guarded
@@ -444,7 +455,10 @@ async fn metrics_page(State(app): State<Arc<App>>) -> Response {
         .render(app.ledger.store(), &app.connections, ready)
         .await;
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
         .into_response()
@@ -519,7 +533,12 @@ async fn observe_callback(State(app): State<Arc<App>>, request: Request, next: N
         StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND => "no_such_route",
         _ => "other",
     };
-    tracing::warn!(provider, status = status.as_u16(), reason, "callback refused");
+    tracing::warn!(
+        provider,
+        status = status.as_u16(),
+        reason,
+        "callback refused"
+    );
     metrics.inc(
         "sourcing_callbacks_refused_total",
         &[("provider", &provider), ("reason", reason)],
