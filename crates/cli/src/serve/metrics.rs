@@ -12,8 +12,11 @@ use std::sync::{Mutex, PoisonError};
 /// ("reason","bad_request")])`.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    counters: Mutex<BTreeMap<(&'static str, Vec<(&'static str, String)>), u64>>,
+    counters: Mutex<BTreeMap<Key, u64>>,
 }
+
+/// A counter's name and its labels.
+type Key = (&'static str, Vec<(&'static str, String)>);
 
 /// Help text of every counter, the one list of their names.
 const COUNTERS: &[(&str, &str)] = &[
