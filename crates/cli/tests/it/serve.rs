@@ -72,8 +72,12 @@ impl Serve {
     fn start(store: &str, extra: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sourcing"))
             .args(["serve", "--store", store, "--port", "0"])
-            .args(["--reconcile-every", "0"])
             .args(extra)
+            .args(if extra.contains(&"--reconcile-every") {
+                &[][..]
+            } else {
+                &["--reconcile-every", "0"][..]
+            })
             .env_remove("DAJISAAS_APP_SECRET")
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
@@ -756,4 +760,134 @@ fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
     browser.screenshot("serve-inbox");
     let errors = browser.console_errors();
     assert!(errors.is_empty(), "console errors: {errors:?}");
+}
+
+/// A counter's value in a `/metrics` text (0 when absent).
+fn counter(metrics: &str, sample: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(sample))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Scheduled rounds by outcome (ran, skipped, failed) of one instance.
+fn rounds(serve: &Serve) -> [u64; 3] {
+    let (_, metrics) = serve.get("/metrics");
+    ["ran", "skipped", "failed"].map(|o| {
+        counter(
+            &metrics,
+            &format!("sourcing_reconcile_rounds_total{{outcome=\"{o}\"}}"),
+        )
+    })
+}
+
+#[test]
+fn two_instances_on_one_postgres_store_a_callback_once_and_share_the_reconcile_rounds() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let urls = runtime.block_on(crate::ledger::store_urls());
+    let Some(url) = urls.iter().find(|u| u.starts_with("postgres")) else {
+        return; // store_urls printed why (and fails in CI)
+    };
+    let a = Serve::start(url, &["--reconcile-every", "1s"]);
+    let b = Serve::start(url, &["--reconcile-every", "1s"]);
+    let (body, order_id) = callback("webhook-order-create.request.json");
+    assert_eq!(
+        a.post("/callbacks/xportcn", "application/json", &body).0,
+        200
+    );
+    assert_eq!(
+        b.post("/callbacks/xportcn", "application/json", &body).0,
+        200
+    );
+    std::thread::sleep(Duration::from_secs(6));
+    let (ra, rb) = (rounds(&a), rounds(&b));
+    // Each tick both instances try; the advisory lock lets one run. Without it the two would run about
+    // twice as many rounds as either one attempted.
+    let attempts = ra.iter().sum::<u64>().max(rb.iter().sum::<u64>());
+    assert!(ra[2] + rb[2] == 0, "failed rounds: {ra:?} {rb:?}");
+    assert!(ra[1] + rb[1] >= 1, "no round was skipped: {ra:?} {rb:?}");
+    assert!(
+        ra[0] + rb[0] <= attempts + 1,
+        "rounds ran on both instances: {ra:?} {rb:?}"
+    );
+    let (stored, events) = runtime.block_on(async {
+        let store = Store::open(url).await.unwrap();
+        let stored = store
+            .query(
+                "SELECT COUNT(*) FROM inbox_messages WHERE order_id = $1",
+                &[order_id.as_str().into()],
+            )
+            .await
+            .unwrap()[0]
+            .int(0)
+            .unwrap();
+        let events = store
+            .query(
+                "SELECT COUNT(*) FROM ledger_events e JOIN ledger_orders o ON o.entry_id = e.entry_id \
+                 WHERE o.order_id = $1 AND e.source = 'callback'",
+                &[order_id.as_str().into()],
+            )
+            .await
+            .unwrap()[0]
+            .int(0)
+            .unwrap();
+        (stored, events)
+    });
+    assert_eq!((stored, events), (1, 1));
+    assert_eq!(a.terminate(), Some(0));
+    assert_eq!(b.terminate(), Some(0));
+}
+
+#[test]
+fn the_console_needs_the_token_when_one_is_set_and_any_other_bind_requires_one() {
+    let (_, url) = sqlite_store();
+    let out = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        .args(["serve", "--store", &url, "--port", "0", "--bind", "0.0.0.0"])
+        .env_remove("SOURCING_SERVE_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--token"), "{stderr}");
+
+    let serve = Serve::start(&url, &["--token", "s3cret-token"]);
+    assert_eq!(serve.get("/").0, 401);
+    assert_eq!(serve.get("/metrics").0, 401);
+    let bearer = http(
+        &serve.addr,
+        "GET",
+        "/",
+        &[("authorization", "Bearer s3cret-token")],
+        "",
+    );
+    assert_eq!(bearer.0, 200);
+    let cookie = http(
+        &serve.addr,
+        "GET",
+        "/inbox",
+        &[("cookie", "sourcing_token=s3cret-token")],
+        "",
+    );
+    assert_eq!(cookie.0, 200);
+    let wrong = http(
+        &serve.addr,
+        "GET",
+        "/",
+        &[("authorization", "Bearer s3cret-tokem")],
+        "",
+    );
+    assert_eq!(wrong.0, 401);
+    // Vendors carry no token: callbacks and probes stay open.
+    assert_eq!(serve.get("/healthz").0, 200);
+    let (body, _) = callback("webhook-order-create.request.json");
+    assert_eq!(
+        serve
+            .post("/callbacks/xportcn", "application/json", &body)
+            .0,
+        200
+    );
 }
