@@ -3,7 +3,7 @@
 use crate::backend::Flag;
 use crate::output::Format;
 use crate::subcommand::Subcommand;
-use crate::{Stop, buy, call, config, ledger, mcp, probe, sandbox, webhooks};
+use crate::{Stop, buy, call, config, ledger, mcp, probe, sandbox, serve, webhooks};
 use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
@@ -34,6 +34,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &probe::Probe,
     &ledger::LedgerCommand,
     &config::ConfigCommand,
+    &serve::Serve,
 ];
 
 /// The command tree.

@@ -22,6 +22,7 @@ pub mod mcp;
 pub mod output;
 pub mod probe;
 pub mod sandbox;
+pub mod serve;
 pub mod subcommand;
 pub mod webhooks;
 

@@ -156,6 +156,24 @@ impl Ledger {
         Ok(n)
     }
 
+    /// [`Ledger::reconcile`] for one entry, whatever its state (an operator's "reconcile this order"); `None`
+    /// when no buyer in `buyers` serves its provider.
+    pub async fn reconcile_entry(
+        &self,
+        buyers: &[Buyer],
+        entry_id: i64,
+        settings: &ReadSettings,
+    ) -> Result<Option<Settled>, LedgerError> {
+        let mut tx = self.store().begin().await?;
+        let entry = entries::by_id(&mut *tx, entry_id, "").await?;
+        tx.commit().await?;
+        let provider = Provider::from_name(&entry.provider);
+        let Some(buyer) = buyers.iter().find(|b| Some(b.provider()) == provider) else {
+            return Ok(None);
+        };
+        self.reconcile_one(buyer, entry, settings).await.map(Some)
+    }
+
     async fn reconcile_one(
         &self,
         buyer: &Buyer,

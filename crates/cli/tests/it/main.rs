@@ -9,3 +9,4 @@ mod mcp;
 mod mcp_workflow;
 mod options;
 mod probe;
+mod serve;

@@ -1,0 +1,829 @@
+//! The operator console: server-rendered HTML, no JavaScript. Every value from the ledger or a vendor goes
+//! through [`esc`]; every action is a `POST` form carrying the process's CSRF token (a page of this origin is
+//! the only place to read it); a Content-Security-Policy forbids scripts altogether.
+//!
+//! Pages: `/` what needs attention (with the actions), `/orders` (filters, keyset pagination, newest first),
+//! `/orders/{entry}` (an order's timeline with the raw answers and its callbacks), `/inbox`.
+
+use super::App;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use sourcing_buy::Provider;
+use sourcing_ledger::{OrderState, Row, Store, Value};
+use sourcing_webhooks::inbox::{InboxStore, Replay};
+use std::fmt::Write;
+use std::sync::Arc;
+
+/// Rows per list page, and per attention section.
+const PAGE: i64 = 50;
+
+/// HTML-escapes text for element content and quoted attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A percent-encoded query value (for links carrying filters).
+fn url_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222}\
+nav{background:#263238;padding:8px 16px}nav a{color:#fff;margin-right:16px;text-decoration:none}\
+main{padding:8px 16px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 6px;\
+text-align:left;vertical-align:top}th{background:#eceff1}pre{white-space:pre-wrap;word-break:break-all;\
+max-width:900px;margin:0;font-size:12px}.bad{color:#b71c1c}.note{color:#555}form.inline{display:inline}\
+button{cursor:pointer}";
+
+/// A whole page.
+pub fn page(title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} · sourcing</title>\
+         <style>{STYLE}</style></head><body><nav><a href=\"/\">Attention</a><a href=\"/orders\">Orders</a>\
+         <a href=\"/inbox\">Inbox</a><a href=\"/metrics\">Metrics</a></nav><main><h1>{t}</h1>{body}</main>\
+         </body></html>",
+        t = esc(title)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+fn failure(status: StatusCode, what: &str) -> Response {
+    let mut response = page("Error", &format!("<p class=\"bad\">{}</p>", esc(what)));
+    *response.status_mut() = status;
+    response
+}
+
+fn store_failed(e: impl std::fmt::Display) -> Response {
+    tracing::warn!(error = %e, "console: the store failed");
+    failure(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!("the store failed: {e}"),
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS` UTC of milliseconds since the epoch.
+pub fn time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Year, month, day of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// An order row as the console lists it.
+struct OrderRow {
+    entry_id: i64,
+    provider: String,
+    order_id: Option<String>,
+    state: String,
+    confirmed: bool,
+    needs_person: Option<String>,
+    external_order_id: Option<String>,
+    amount: Option<String>,
+    updated_at_ms: i64,
+}
+
+const ORDER_COLUMNS: &str = "entry_id, provider, order_id, state, confirmed, needs_person, \
+                             external_order_id, amount, amount_unit, updated_at_ms";
+
+impl OrderRow {
+    fn from_row(row: &Row) -> Result<Self, sourcing_ledger::StoreError> {
+        let amount = match (row.opt_text(7)?, row.opt_text(8)?) {
+            (Some(v), Some(u)) => Some(format!("{v} {u}")),
+            (Some(v), None) => Some(v),
+            _ => None,
+        };
+        Ok(OrderRow {
+            entry_id: row.int(0)?,
+            provider: row.text(1)?,
+            order_id: row.opt_text(2)?,
+            state: row.text(3)?,
+            confirmed: row.int(4)? != 0,
+            needs_person: row.opt_text(5)?,
+            external_order_id: row.opt_text(6)?,
+            amount,
+            updated_at_ms: row.int(9)?,
+        })
+    }
+}
+
+/// Orders matching `condition` (SQL over [`ORDER_COLUMNS`] with `$n` params), newest first.
+async fn orders(
+    store: &Store,
+    condition: &str,
+    params: &[Value],
+    limit: i64,
+) -> Result<Vec<OrderRow>, sourcing_ledger::StoreError> {
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM ledger_orders WHERE {condition} ORDER BY entry_id DESC LIMIT {limit}"
+    );
+    let rows = store.query(&sql, params).await?;
+    rows.iter().map(OrderRow::from_row).collect()
+}
+
+/// The SQL condition of a state filter (`unknown`, `reported`, `needs_person` or a state name).
+fn state_condition(filter: &str, next_param: usize) -> Option<(String, Vec<Value>)> {
+    match filter {
+        "unknown" => {
+            let names: Vec<Value> = OrderState::ALL
+                .into_iter()
+                .filter(|s| s.is_unknown())
+                .map(|s| s.name().into())
+                .collect();
+            let marks: Vec<String> = (0..names.len())
+                .map(|i| format!("${}", next_param + i))
+                .collect();
+            Some((format!("state IN ({})", marks.join(", ")), names))
+        }
+        "reported" => Some(("confirmed = 0 AND state <> 'merged'".into(), vec![])),
+        "needs_person" => Some(("needs_person IS NOT NULL".into(), vec![])),
+        name => OrderState::from_name(name)
+            .map(|s| (format!("state = ${next_param}"), vec![s.name().into()])),
+    }
+}
+
+fn csrf_field(app: &App) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(&app.csrf)
+    )
+}
+
+fn reconcile_button(app: &App, entry_id: i64) -> String {
+    format!(
+        "<form class=\"inline\" method=\"post\" action=\"/orders/{entry_id}/reconcile\">{}\
+         <button type=\"submit\" id=\"reconcile-{entry_id}\">Reconcile this order</button></form>",
+        csrf_field(app)
+    )
+}
+
+fn replay_button(app: &App, id: i64) -> String {
+    format!(
+        "<form class=\"inline\" method=\"post\" action=\"/inbox/{id}/replay\">{}\
+         <button type=\"submit\" id=\"replay-{id}\">Replay this dead letter</button></form>",
+        csrf_field(app)
+    )
+}
+
+fn orders_table(app: &App, rows: &[OrderRow], actions: bool) -> String {
+    if rows.is_empty() {
+        return "<p class=\"note\">None.</p>".into();
+    }
+    let mut out = String::from(
+        "<table><tr><th>Entry</th><th>Provider</th><th>Order id</th><th>State</th><th>Amount</th>\
+         <th>Needs a person because</th><th>Updated (UTC)</th>",
+    );
+    out.push_str(if actions {
+        "<th>Action</th></tr>"
+    } else {
+        "</tr>"
+    });
+    for r in rows {
+        let order_id = r
+            .order_id
+            .as_deref()
+            .map(esc)
+            .or_else(|| {
+                r.external_order_id
+                    .as_deref()
+                    .map(|x| format!("(none; our number {})", esc(x)))
+            })
+            .unwrap_or_else(|| "(none)".into());
+        let state = if r.confirmed {
+            esc(&r.state)
+        } else {
+            format!("{} <span class=\"note\">(reported)</span>", esc(&r.state))
+        };
+        let _ = write!(
+            out,
+            "<tr><td><a href=\"/orders/{id}\">{id}</a></td><td>{}</td><td>{order_id}</td><td>{state}</td>\
+             <td>{}</td><td>{}</td><td>{}</td>",
+            esc(&r.provider),
+            esc(r.amount.as_deref().unwrap_or("")),
+            esc(r.needs_person.as_deref().unwrap_or("")),
+            time(r.updated_at_ms),
+            id = r.entry_id,
+        );
+        if actions {
+            let _ = write!(out, "<td>{}</td>", reconcile_button(app, r.entry_id));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
+    out
+}
+
+/// An inbox message row as the console lists it.
+struct MessageRow {
+    id: i64,
+    provider: String,
+    kind: String,
+    order_id: Option<String>,
+    state: String,
+    attempts: i64,
+    deliveries: i64,
+    received_at_ms: i64,
+    last_error: Option<String>,
+}
+
+const MESSAGE_COLUMNS: &str =
+    "id, provider, kind, order_id, state, attempts, deliveries, received_at_ms, last_error";
+
+async fn messages(
+    store: &Store,
+    condition: &str,
+    params: &[Value],
+    limit: i64,
+) -> Result<Vec<MessageRow>, sourcing_ledger::StoreError> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM inbox_messages WHERE {condition} ORDER BY id DESC LIMIT {limit}"
+    );
+    let rows = store.query(&sql, params).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MessageRow {
+                id: row.int(0)?,
+                provider: row.text(1)?,
+                kind: row.text(2)?,
+                order_id: row.opt_text(3)?,
+                state: row.text(4)?,
+                attempts: row.int(5)?,
+                deliveries: row.int(6)?,
+                received_at_ms: row.int(7)?,
+                last_error: row.opt_text(8)?,
+            })
+        })
+        .collect()
+}
+
+fn messages_table(app: &App, rows: &[MessageRow]) -> String {
+    if rows.is_empty() {
+        return "<p class=\"note\">None.</p>".into();
+    }
+    let mut out = String::from(
+        "<table><tr><th>Id</th><th>Provider</th><th>Kind</th><th>Order id</th><th>State</th>\
+         <th>Attempts</th><th>Deliveries</th><th>Received (UTC)</th><th>Last error</th><th>Action</th></tr>",
+    );
+    for m in rows {
+        let action = if m.state == "dead" {
+            replay_button(app, m.id)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            out,
+            "<tr id=\"message-{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td><pre>{}</pre></td><td>{action}</td></tr>",
+            m.id,
+            m.id,
+            esc(&m.provider),
+            esc(&m.kind),
+            esc(m.order_id.as_deref().unwrap_or("")),
+            esc(&m.state),
+            m.attempts,
+            m.deliveries,
+            time(m.received_at_ms),
+            esc(m.last_error.as_deref().unwrap_or("")),
+        );
+    }
+    out.push_str("</table>");
+    out
+}
+
+/// `GET /`: what needs a person.
+pub async fn attention(State(app): State<Arc<App>>) -> Response {
+    match attention_body(&app).await {
+        Ok(body) => page("Needs attention", &body),
+        Err(e) => store_failed(e),
+    }
+}
+
+async fn attention_body(app: &App) -> Result<String, sourcing_ledger::StoreError> {
+    let store = app.ledger.store();
+    let mut body = String::new();
+    if let Some(flash) = app.take_flash() {
+        let _ = write!(body, "<p id=\"flash\">{}</p>", esc(&flash));
+    }
+    let sections = [
+        (
+            "unknown",
+            "Unknown outcomes",
+            "A step was sent and its answer never came: never retried, settled by reading the order.",
+        ),
+        (
+            "needs_person",
+            "Needs a person",
+            "Reconcile could not settle these: the reason is given.",
+        ),
+        (
+            "reported",
+            "Reported, not confirmed",
+            "A callback reported the state; no read has confirmed it yet.",
+        ),
+    ];
+    for (filter, title, note) in sections {
+        let (condition, params) = state_condition(filter, 1).unwrap_or_default();
+        let rows = orders(store, &condition, &params, PAGE).await?;
+        let _ = write!(
+            body,
+            "<section id=\"{filter}\"><h2>{title} ({}{})</h2><p class=\"note\">{note}</p>{}</section>",
+            rows.len(),
+            if rows.len() as i64 == PAGE { "+" } else { "" },
+            orders_table(app, &rows, true),
+        );
+    }
+    let dead = messages(store, "state = 'dead'", &[], PAGE).await?;
+    let _ = write!(
+        body,
+        "<section id=\"dead\"><h2>Dead letters ({})</h2><p class=\"note\">Callbacks whose handler failed \
+         past its last attempt. Replaying hands one to the handler again.</p>{}</section>",
+        dead.len(),
+        messages_table(app, &dead)
+    );
+    body.push_str(&chart(store).await?);
+    Ok(body)
+}
+
+/// Orders per provider per day over the last 14 days, as an SVG bar chart.
+async fn chart(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
+    const DAYS: i64 = 14;
+    const DAY_MS: i64 = 86_400_000;
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+        / DAY_MS;
+    let first = today - DAYS + 1;
+    let rows = store
+        .query(
+            "SELECT provider, created_at_ms / 86400000, COUNT(*) FROM ledger_orders \
+             WHERE created_at_ms >= $1 GROUP BY provider, created_at_ms / 86400000",
+            &[Value::Int(first * DAY_MS)],
+        )
+        .await?;
+    let providers: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
+    let colours = ["#1565c0", "#ef6c00", "#2e7d32"];
+    let mut counts = vec![[0i64; 3]; DAYS as usize];
+    for row in &rows {
+        let (provider, day, n) = (row.text(0)?, row.int(1)?, row.int(2)?);
+        if let (Some(p), Ok(d)) = (
+            providers.iter().position(|x| *x == provider),
+            usize::try_from(day - first),
+        ) && d < counts.len()
+        {
+            counts[d][p] += n;
+        }
+    }
+    let max = counts
+        .iter()
+        .map(|c| c.iter().sum::<i64>())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (width, height, bar) = (DAYS * 40 + 40, 160i64, 28i64);
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{}\" role=\"img\" \
+         aria-label=\"Orders per provider per day\">",
+        height + 40
+    );
+    for (i, day) in counts.iter().enumerate() {
+        let x = 30 + i as i64 * 40;
+        let mut y = height;
+        for (p, n) in day.iter().enumerate() {
+            let h = n * (height - 10) / max;
+            if h > 0 {
+                y -= h;
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{x}\" y=\"{y}\" width=\"{bar}\" height=\"{h}\" fill=\"{}\"><title>{} {}: {n}</title></rect>",
+                    colours[p],
+                    providers[p],
+                    &time((first + i as i64) * DAY_MS)[..10],
+                );
+            }
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{x}\" y=\"{}\" font-size=\"10\">{}</text>",
+            height + 14,
+            &time((first + i as i64) * DAY_MS)[5..10]
+        );
+    }
+    for (p, name) in providers.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" \
+             font-size=\"11\">{name}</text>",
+            30 + p as i64 * 110,
+            height + 24,
+            colours[p],
+            44 + p as i64 * 110,
+            height + 33
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text x=\"0\" y=\"12\" font-size=\"10\">{max}</text></svg>"
+    );
+    Ok(format!(
+        "<section id=\"chart\"><h2>Orders per provider per day (last {DAYS} days, UTC)</h2>{svg}</section>"
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct OrdersQuery {
+    provider: Option<String>,
+    state: Option<String>,
+    /// Keyset: entries older than this one.
+    before: Option<i64>,
+}
+
+/// `GET /orders?provider=&state=&before=`.
+pub async fn orders_page(State(app): State<Arc<App>>, Query(q): Query<OrdersQuery>) -> Response {
+    let provider = q.provider.filter(|p| !p.is_empty());
+    let state = q.state.filter(|s| !s.is_empty() && s != "all");
+    let mut conditions = vec!["1 = 1".to_string()];
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(p) = &provider {
+        if Provider::from_name(p).is_none() {
+            return failure(StatusCode::BAD_REQUEST, &format!("unknown provider {p}"));
+        }
+        params.push(p.as_str().into());
+        conditions.push(format!("provider = ${}", params.len()));
+    }
+    if let Some(s) = &state {
+        let Some((condition, values)) = state_condition(s, params.len() + 1) else {
+            return failure(StatusCode::BAD_REQUEST, &format!("unknown state {s}"));
+        };
+        conditions.push(condition);
+        params.extend(values);
+    }
+    if let Some(before) = q.before {
+        params.push(Value::Int(before));
+        conditions.push(format!("entry_id < ${}", params.len()));
+    }
+    let rows = match orders(app.ledger.store(), &conditions.join(" AND "), &params, PAGE).await {
+        Ok(rows) => rows,
+        Err(e) => return store_failed(e),
+    };
+    let mut body = filter_form(provider.as_deref(), state.as_deref());
+    body.push_str(&orders_table(&app, &rows, false));
+    if rows.len() as i64 == PAGE
+        && let Some(last) = rows.last()
+    {
+        let _ = write!(
+            body,
+            "<p><a id=\"older\" href=\"/orders?provider={}&amp;state={}&amp;before={}\">Older →</a></p>",
+            url_value(provider.as_deref().unwrap_or("")),
+            url_value(state.as_deref().unwrap_or("")),
+            last.entry_id
+        );
+    }
+    page("Orders", &body)
+}
+
+fn filter_form(provider: Option<&str>, state: Option<&str>) -> String {
+    let option = |value: &str, chosen: Option<&str>| {
+        format!(
+            "<option value=\"{v}\"{}>{v}</option>",
+            if chosen == Some(value) {
+                " selected"
+            } else {
+                ""
+            },
+            v = esc(value)
+        )
+    };
+    let mut providers = option("", provider);
+    for p in Provider::ALL {
+        providers.push_str(&option(p.name(), provider));
+    }
+    let mut states = option("", state);
+    for s in ["unknown", "reported", "needs_person"]
+        .into_iter()
+        .chain(OrderState::ALL.iter().map(|s| s.name()))
+    {
+        states.push_str(&option(s, state));
+    }
+    format!(
+        "<form method=\"get\" action=\"/orders\">Provider <select name=\"provider\">{providers}</select> \
+         State <select name=\"state\">{states}</select> <button type=\"submit\">Filter</button></form>"
+    )
+}
+
+/// `GET /orders/{entry}`: the order, its timeline with the raw answers, its callbacks.
+pub async fn order_page(State(app): State<Arc<App>>, Path(entry): Path<i64>) -> Response {
+    let store = app.ledger.store();
+    let found = match orders(store, "entry_id = $1", &[Value::Int(entry)], 1).await {
+        Ok(mut rows) => rows.pop(),
+        Err(e) => return store_failed(e),
+    };
+    let Some(order) = found else {
+        return failure(StatusCode::NOT_FOUND, &format!("no ledger entry {entry}"));
+    };
+    let events = match app.ledger.history(entry).await {
+        Ok(events) => events,
+        Err(e) => return store_failed(e),
+    };
+    let mut body = orders_table(&app, std::slice::from_ref(&order), true);
+    body.push_str(
+        "<h2>Timeline</h2><table id=\"timeline\"><tr><th>At (UTC)</th><th>Event</th><th>Source</th>\
+         <th>State after</th><th>Amount</th><th>Raw answer / detail</th></tr>",
+    );
+    for e in &events {
+        let amount = e
+            .amount
+            .as_ref()
+            .map(|a| format!("{} {}", a.value, a.unit))
+            .unwrap_or_default();
+        let _ = write!(
+            body,
+            "<tr class=\"event event-{kind}\"><td>{}</td><td>{kind}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td><pre>{}</pre></td></tr>",
+            time(e.at_ms),
+            esc(&e.source),
+            esc(e.state_after.name()),
+            esc(&amount),
+            esc(e.detail.as_deref().unwrap_or("")),
+            kind = esc(&e.kind),
+        );
+    }
+    body.push_str("</table>");
+    if let Some(order_id) = &order.order_id {
+        let callbacks = messages(
+            store,
+            "order_id = $1 AND provider = $2",
+            &[order_id.as_str().into(), order.provider.as_str().into()],
+            PAGE,
+        )
+        .await;
+        match callbacks {
+            Ok(rows) => {
+                let _ = write!(body, "<h2>Callbacks</h2>{}", messages_table(&app, &rows));
+            }
+            Err(e) => return store_failed(e),
+        }
+    }
+    page(&format!("Order entry {entry}"), &body)
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct InboxQuery {
+    state: Option<String>,
+    before: Option<i64>,
+}
+
+/// `GET /inbox?state=pending|done|dead&before=`.
+pub async fn inbox_page(State(app): State<Arc<App>>, Query(q): Query<InboxQuery>) -> Response {
+    let state = q.state.filter(|s| !s.is_empty() && s != "all");
+    let mut conditions = vec!["1 = 1".to_string()];
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(s) = &state {
+        if !["pending", "done", "dead"].contains(&s.as_str()) {
+            return failure(StatusCode::BAD_REQUEST, &format!("unknown inbox state {s}"));
+        }
+        params.push(s.as_str().into());
+        conditions.push(format!("state = ${}", params.len()));
+    }
+    if let Some(before) = q.before {
+        params.push(Value::Int(before));
+        conditions.push(format!("id < ${}", params.len()));
+    }
+    let rows = match messages(app.ledger.store(), &conditions.join(" AND "), &params, PAGE).await {
+        Ok(rows) => rows,
+        Err(e) => return store_failed(e),
+    };
+    let mut body = String::from("<p>");
+    for s in ["all", "pending", "done", "dead"] {
+        let _ = write!(body, "<a href=\"/inbox?state={s}\">{s}</a> ");
+    }
+    body.push_str("</p>");
+    body.push_str(&messages_table(&app, &rows));
+    if rows.len() as i64 == PAGE
+        && let Some(last) = rows.last()
+    {
+        let _ = write!(
+            body,
+            "<p><a id=\"older\" href=\"/inbox?state={}&amp;before={}\">Older →</a></p>",
+            url_value(state.as_deref().unwrap_or("")),
+            last.id
+        );
+    }
+    page("Inbox", &body)
+}
+
+/// The form of every action: the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Whether the form carries this process's CSRF token (compared in constant time).
+fn csrf_ok(app: &App, form: &ActionForm, action: &str) -> bool {
+    let ok = super::same(&form.csrf, &app.csrf);
+    if !ok {
+        tracing::warn!(
+            action,
+            "console action refused: missing or wrong CSRF token"
+        );
+        app.metrics.inc(
+            "sourcing_console_actions_total",
+            &[("action", action), ("outcome", "refused_csrf")],
+        );
+    }
+    ok
+}
+
+fn csrf_refused() -> Response {
+    failure(
+        StatusCode::FORBIDDEN,
+        "refused: the form carries no valid CSRF token; reload the page and try again",
+    )
+}
+
+/// `POST /inbox/{id}/replay`: a dead letter back to the worker.
+pub async fn replay(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if !csrf_ok(&app, &form, "replay") {
+        return csrf_refused();
+    }
+    let outcome = match app.ledger.store().replay(id).await {
+        Ok(Replay::Replayed) => format!("Dead letter {id} replayed: the worker runs it again."),
+        Ok(Replay::NotDeadLetter(state)) => {
+            format!(
+                "Message {id} is not a dead letter (it is {}).",
+                state.as_str()
+            )
+        }
+        Ok(Replay::NotFound) => format!("No inbox message {id}."),
+        Err(e) => return store_failed(e),
+    };
+    tracing::info!(id, "console: {outcome}");
+    app.metrics.inc(
+        "sourcing_console_actions_total",
+        &[("action", "replay"), ("outcome", "done")],
+    );
+    app.set_flash(outcome);
+    Redirect::to("/").into_response()
+}
+
+/// `POST /orders/{entry}/reconcile`: read this order now.
+pub async fn reconcile(
+    State(app): State<Arc<App>>,
+    Path(entry): Path<i64>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    if !csrf_ok(&app, &form, "reconcile") {
+        return csrf_refused();
+    }
+    let r = &app.reconciler;
+    let outcome = match r
+        .ledger
+        .reconcile_entry(&r.buyers, entry, &r.settings)
+        .await
+    {
+        Ok(Some(settled)) => {
+            r.count(std::slice::from_ref(&settled));
+            format!(
+                "Entry {entry}: {} → {}: {}",
+                settled.before, settled.after, settled.note
+            )
+        }
+        Ok(None) => format!("Entry {entry}: no credentials for its provider here; nothing read."),
+        Err(e) => format!("Entry {entry}: {e}"),
+    };
+    tracing::info!(entry, "console: {outcome}");
+    app.metrics.inc(
+        "sourcing_console_actions_total",
+        &[("action", "reconcile"), ("outcome", "done")],
+    );
+    app.set_flash(outcome);
+    Redirect::to("/").into_response()
+}
+
+/// `GET /login`: the token form (only when `--token` is set).
+pub async fn login_form() -> Response {
+    page(
+        "Sign in",
+        "<form method=\"post\" action=\"/login\"><label>Access token <input type=\"password\" \
+         name=\"token\" autocomplete=\"off\"></label> <button type=\"submit\">Sign in</button></form>",
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    token: String,
+}
+
+/// `POST /login`: the token as an HttpOnly, SameSite=Strict cookie.
+pub async fn login(State(app): State<Arc<App>>, Form(form): Form<LoginForm>) -> Response {
+    match &app.token {
+        Some(token) if super::same(&form.token, token) => (
+            [(
+                header::SET_COOKIE,
+                format!(
+                    "{}={}; HttpOnly; SameSite=Strict; Path=/",
+                    super::COOKIE,
+                    form.token
+                ),
+            )],
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Some(_) => {
+            tracing::warn!("console sign-in refused: wrong token");
+            failure(StatusCode::UNAUTHORIZED, "wrong token")
+        }
+        None => Redirect::to("/").into_response(),
+    }
+}
+
+/// Whether `headers` carry the token as `Authorization: Bearer` or as the cookie.
+pub fn authorized(headers: &HeaderMap, token: &str) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| super::same(t.trim(), token));
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .any(|(k, v)| k == super::COOKIE && super::same(v, token));
+    bearer || cookie
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc("<script>alert('x')</script>&\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
+        );
+    }
+
+    #[test]
+    fn times_are_utc_calendar_dates() {
+        assert_eq!(time(0), "1970-01-01 00:00:00");
+        assert_eq!(time(951_782_400_000), "2000-02-29 00:00:00");
+        assert_eq!(time(1_796_601_599_000), "2026-12-06 23:59:59");
+    }
+}

@@ -1,0 +1,570 @@
+//! `sourcing serve --store URL`: one process with the durable callback receivers (`/callbacks/<provider>`), the
+//! inbox workers (the ledger's order handler), a scheduled reconcile, `/healthz`, `/readyz`, `/metrics` and
+//! the operator console, on one listener with header, body and idle timeouts and a connection limit.
+//!
+//! * [`listener`]: the HTTP/1 server and its limits; [`health`]: readiness; [`metrics`]: `/metrics`;
+//!   [`schedule`]: the reconcile rounds (one instance per round on Postgres); [`console`]: the HTML pages.
+
+mod console;
+mod health;
+mod listener;
+mod metrics;
+mod schedule;
+
+use crate::backend::{Backend, Flag, find_provider};
+use crate::subcommand::{Run, Subcommand};
+use crate::{Stop, exit};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use clap::{Arg, ArgMatches, Command};
+use health::Health;
+use listener::{ConnectionStats, Limits};
+use metrics::Metrics;
+use schedule::Reconciler;
+use sourcing_buy::Provider;
+use sourcing_ledger::{Ledger, OrderCallbacks, ReadSettings};
+use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
+use sourcing_webhooks::{CallbackFormat, DEFAULT_BODY_LIMIT};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The console's sign-in cookie.
+const COOKIE: &str = "sourcing_token";
+/// Where `--token` may come from instead of the command line (it is a secret).
+const TOKEN_ENV: &str = "SOURCING_SERVE_TOKEN";
+/// How long a stop waits for in-flight requests and handlers (the process exits within 10 s).
+const DRAIN: Duration = Duration::from_secs(8);
+
+pub struct Serve;
+
+impl Subcommand for Serve {
+    fn commands(&self) -> Vec<Command> {
+        vec![Command::new("serve")
+            .about("Run as a service: callback receivers, inbox workers, scheduled reconcile, health, metrics and an operator console")
+            .long_about(
+                "One process on one port: POST /callbacks/<provider> stores each verified callback in the \
+                 durable inbox before answering 200 (every provider whose callbacks can be verified: PandaPon \
+                 and Xportcn always, they publish no signature; Dajisaas with DAJISAAS_APP_SECRET); inbox \
+                 workers record them in the order ledger; a reconcile round reads unknown and reported orders \
+                 every --reconcile-every (one instance per round when several share a Postgres). \
+                 GET /healthz (the process lives), /readyz (the store takes writes, the workers run, the \
+                 SQLite file is the one opened; else 503, and callbacks get 503 too), /metrics (Prometheus), \
+                 and the operator console at /. Bound to 127.0.0.1 by default; any other address requires \
+                 --token (or SOURCING_SERVE_TOKEN), sent as `Authorization: Bearer` or the sign-in cookie. \
+                 SIGTERM/SIGINT: stop accepting, finish in-flight work, exit 0.",
+            )
+            .arg(
+                Arg::new("store")
+                    .long("store")
+                    .value_name("URL")
+                    .required(true)
+                    .help("The order ledger and callback inbox: sqlite:PATH or postgres://…"),
+            )
+            .arg(
+                Arg::new("bind")
+                    .long("bind")
+                    .value_name("ADDR")
+                    .value_parser(clap::value_parser!(IpAddr))
+                    .default_value("127.0.0.1")
+                    .help("Address to listen on (not loopback: --token required)"),
+            )
+            .arg(
+                Arg::new("port")
+                    .long("port")
+                    .value_parser(clap::value_parser!(u16))
+                    .default_value("8080")
+                    .help("Port (0: any free port; the address is printed on stderr)"),
+            )
+            .arg(
+                Arg::new("token")
+                    .long("token")
+                    .value_name("TOKEN")
+                    .help("Access token for the console and /metrics (also SOURCING_SERVE_TOKEN)"),
+            )
+            .arg(duration_arg("reconcile-every", "60s", "Interval of the scheduled reconcile (0: off)"))
+            .arg(duration_arg("header-timeout", "10s", "Request headers must arrive within this"))
+            .arg(duration_arg("body-timeout", "30s", "A request body must arrive within this"))
+            .arg(duration_arg("idle-timeout", "60s", "Idle connections are closed after this"))
+            .arg(
+                Arg::new("max-connections")
+                    .long("max-connections")
+                    .value_parser(clap::value_parser!(u32).range(1..))
+                    .default_value("512")
+                    .help("Connections served at once (more wait in the backlog)"),
+            )
+            .arg(
+                Arg::new("max-attempts")
+                    .long("max-attempts")
+                    .value_parser(clap::value_parser!(u32).range(1..))
+                    .default_value("10")
+                    .help("Handler runs before an inbox message becomes a dead letter"),
+            )
+            .arg(
+                Arg::new("read-state-field")
+                    .long("read-state-field")
+                    .value_name("JSON_POINTER")
+                    .help("As for `sourcing ledger reconcile` (--sandbox: /status)"),
+            )
+            .args(Flag::args(&[Flag::Sandbox, Flag::Config]))]
+    }
+
+    fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
+        Box::pin(serve(matches))
+    }
+}
+
+fn duration_arg(name: &'static str, default: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .value_name("DURATION")
+        .value_parser(parse_duration)
+        .default_value(default)
+        .help(format!("{help} (e.g. 500ms, 10s, 2m)"))
+}
+
+/// `500ms`, `10s`, `2m`, `1h`, or `0`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: expected a number and a unit (500ms, 10s, 2m, 1h)"))?;
+    let ms = match unit {
+        "ms" => n,
+        "s" => n * 1000,
+        "m" => n * 60_000,
+        "h" => n * 3_600_000,
+        "" if n == 0 => 0,
+        _ => return Err(format!("`{text}`: the unit is ms, s, m or h")),
+    };
+    Ok(Duration::from_millis(ms))
+}
+
+/// Constant-time comparison of two secrets' bytes (lengths are not secret).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// What the request handlers share.
+pub struct App {
+    ledger: Arc<Ledger>,
+    health: Health,
+    metrics: Arc<Metrics>,
+    connections: Arc<ConnectionStats>,
+    reconciler: Arc<Reconciler>,
+    /// The token every console form carries (random per process).
+    csrf: String,
+    /// `--token`: required for the console and `/metrics`.
+    token: Option<String>,
+    /// The outcome of the last action, shown once on the attention page (one operator at a time is enough
+    /// for a message; the action itself is in the logs and the ledger).
+    flash: Mutex<Option<String>>,
+}
+
+impl App {
+    fn set_flash(&self, text: String) {
+        *self.flash.lock().unwrap_or_else(PoisonError::into_inner) = Some(text);
+    }
+
+    fn take_flash(&self) -> Option<String> {
+        self.flash
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+struct Settings {
+    url: String,
+    addr: SocketAddr,
+    token: Option<String>,
+    reconcile_every: Duration,
+    limits: Limits,
+    retry: RetryPolicy,
+}
+
+impl Settings {
+    fn from(m: &ArgMatches) -> Result<Self, Stop> {
+        let duration = |name: &str| m.get_one::<Duration>(name).copied().unwrap_or_default();
+        let ip = m
+            .get_one::<IpAddr>("bind")
+            .copied()
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let token = m
+            .get_one::<String>("token")
+            .cloned()
+            .or_else(|| std::env::var(TOKEN_ENV).ok())
+            .filter(|t| !t.is_empty());
+        if !ip.is_loopback() && token.is_none() {
+            return Err(Stop::usage(format!(
+                "--bind {ip} is not a loopback address: give --token (or {TOKEN_ENV}) so that only you reach \
+                 the console"
+            )));
+        }
+        Ok(Settings {
+            url: m.get_one::<String>("store").cloned().unwrap_or_default(),
+            addr: SocketAddr::new(ip, m.get_one::<u16>("port").copied().unwrap_or(8080)),
+            token,
+            reconcile_every: duration("reconcile-every"),
+            limits: Limits {
+                header_timeout: duration("header-timeout").max(Duration::from_millis(1)),
+                body_timeout: duration("body-timeout").max(Duration::from_millis(1)),
+                idle_timeout: duration("idle-timeout").max(Duration::from_millis(1)),
+                max_connections: m.get_one::<u32>("max-connections").copied().unwrap_or(512)
+                    as usize,
+                body_limit: DEFAULT_BODY_LIMIT,
+                drain: DRAIN,
+            },
+            retry: RetryPolicy {
+                max_attempts: m.get_one::<u32>("max-attempts").copied().unwrap_or(10),
+                ..RetryPolicy::default()
+            },
+        })
+    }
+}
+
+/// Logs at the default level when neither `-v` nor `RUST_LOG` installed a subscriber: warnings (every
+/// refused callback, every store failure) and this command's own lines.
+fn default_logging() {
+    if tracing::dispatcher::has_been_set() {
+        return;
+    }
+    use tracing_subscriber::layer::SubscriberExt;
+    let targets: tracing_subscriber::filter::Targets =
+        "warn,sourcing_cli::serve=info".parse().unwrap_or_default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::TRACE)
+        .finish()
+        .with(targets);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+/// The callback format of each provider whose pushes can be verified here.
+fn formats(backend: &Backend) -> Result<Vec<CallbackFormat>, Stop> {
+    let mut out = Vec::new();
+    for name in CallbackFormat::NAMES {
+        let described = find_provider(name)?;
+        let format =
+            match CallbackFormat::from_name(name, || backend.secret(described).map(Into::into)) {
+                Some(Ok(format)) => format,
+                Some(Err(Stop(_, why))) => {
+                    tracing::warn!(provider = name, "callbacks not received: {why}");
+                    continue;
+                }
+                None => continue,
+            };
+        out.push(match format {
+            // The unpublished HMAC input is a named variant (README, "Signing variants").
+            CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
+                verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
+            ),
+            other => other,
+        });
+    }
+    Ok(out)
+}
+
+async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
+    default_logging();
+    let settings = Settings::from(m)?;
+    let backend = Backend::from_matches(m).await?;
+    let url = &settings.url;
+    let ledger = Arc::new(
+        Ledger::open(url)
+            .await
+            .map_err(|e| Stop::config(format!("--store: {e}")))?,
+    );
+    let mut health = Health::new(ledger.store().clone(), url).map_err(Stop::config)?;
+    health::write_probe(ledger.store())
+        .await
+        .map_err(|e| Stop::config(format!("--store {url}: {e}")))?;
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut callbacks = Router::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut receiving = Vec::new();
+    for format in formats(&backend)? {
+        let name = format.name();
+        let receiver = InboxReceiver::new(Arc::new(ledger.store().clone()), format)
+            .path(format!("/callbacks/{name}"))
+            .body_limit(settings.limits.body_limit);
+        let worker = receiver
+            .worker_with(OrderCallbacks::new((*ledger).clone()))
+            .retry(settings.retry);
+        let alive = health.worker();
+        let stop = stopped(stop_rx.clone());
+        tasks.spawn(async move {
+            let _alive = alive;
+            worker.run(stop).await;
+        });
+        callbacks = callbacks.merge(receiver.router());
+        receiving.push(format!("/callbacks/{name}"));
+    }
+
+    let buyers: Vec<_> = Provider::ALL
+        .into_iter()
+        .filter_map(|p| backend.buyer(p).ok())
+        .collect();
+    let state_pointer = m
+        .get_one::<String>("read-state-field")
+        .cloned()
+        .or_else(|| backend.is_sandbox().then(|| "/status".to_string()));
+    let metrics = Arc::new(Metrics::default());
+    let reconciler = Arc::new(Reconciler {
+        ledger: ledger.clone(),
+        buyers,
+        settings: ReadSettings { state_pointer },
+        metrics: metrics.clone(),
+    });
+    if !settings.reconcile_every.is_zero() {
+        let (r, every, stop) = (
+            reconciler.clone(),
+            settings.reconcile_every,
+            stop_rx.clone(),
+        );
+        tasks.spawn(async move { r.run(every, stop).await });
+    }
+
+    let app = Arc::new(App {
+        ledger,
+        health,
+        metrics,
+        connections: Arc::new(ConnectionStats::default()),
+        reconciler,
+        csrf: format!("{:032x}", rand::random::<u128>()),
+        token: settings.token.clone(),
+        flash: Mutex::new(None),
+    });
+    let router = routes(app.clone(), callbacks, settings.limits);
+
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| Stop::config(format!("serve: {}: {e}", settings.addr)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Stop::config(format!("serve: {e}")))?;
+    eprintln!(
+        "sourcing serve: listening on http://{addr} (callbacks: {}; console: http://{addr}/)",
+        receiving.join(", ")
+    );
+
+    listener::serve(
+        listener,
+        router,
+        settings.limits,
+        app.connections.clone(),
+        stop_signal(),
+    )
+    .await;
+    tracing::info!("stopping: the listener is closed; finishing the workers");
+    let _ = stop_tx.send(true);
+    let finished = tokio::time::timeout(Duration::from_secs(1), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tasks.abort_all();
+    }
+    drop(backend);
+    Ok(exit::OK)
+}
+
+/// Completes when `stop` turns true.
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}
+
+/// SIGTERM or SIGINT.
+async fn stop_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+    tracing::info!("stop signal received");
+}
+
+fn routes(app: Arc<App>, callbacks: Router, limits: Limits) -> Router {
+    let callbacks = callbacks
+        .layer(middleware::from_fn_with_state(limits, listener::read_body))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            observe_callback,
+        ));
+    let guarded = Router::new()
+        .route("/", get(console::attention))
+        .route("/orders", get(console::orders_page))
+        .route("/orders/{entry}", get(console::order_page))
+        .route("/orders/{entry}/reconcile", post(console::reconcile))
+        .route("/inbox", get(console::inbox_page))
+        .route("/inbox/{id}/replay", post(console::replay))
+        .route("/metrics", get(metrics_page))
+        .layer(middleware::from_fn_with_state(app.clone(), authorize));
+    let open = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        // Browsers ask for it on every page; no icon, and no error in their console.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route("/readyz", get(readyz))
+        .route("/login", get(console::login_form).post(console::login));
+    guarded
+        .merge(open)
+        .with_state(app)
+        .layer(middleware::from_fn_with_state(limits, listener::read_body))
+        .merge(callbacks)
+}
+
+/// `GET /readyz`: 200 `ready`, or 503 with what failed.
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    match app.health.ready().await {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(failed) => {
+            tracing::warn!(reasons = %failed.join("; "), "not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("not ready: {}\n", failed.join("; ")),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics_page(State(app): State<Arc<App>>) -> Response {
+    let ready = app.health.file_ok().is_ok();
+    let text = app
+        .metrics
+        .render(app.ledger.store(), &app.connections, ready)
+        .await;
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// The console and `/metrics` with `--token`: the bearer header or the sign-in cookie, else `401`.
+async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let Some(token) = &app.token else {
+        return next.run(request).await;
+    };
+    if console::authorized(request.headers(), token) {
+        return next.run(request).await;
+    }
+    tracing::warn!(path = %request.uri().path(), "console request refused: no valid token");
+    let mut response = if request.method() == Method::GET {
+        console::login_form().await
+    } else {
+        "a valid token is required".into_response()
+    };
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response
+}
+
+/// Around the callback routes: refuses callbacks while the store file is not the one opened (never a `200`
+/// for a write no restart would see), counts every outcome, logs every refusal.
+async fn observe_callback(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let provider = request
+        .uri()
+        .path()
+        .strip_prefix("/callbacks/")
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .to_owned();
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let metrics = &app.metrics;
+    let labels = [("provider", provider.as_str())];
+    metrics.inc("sourcing_callbacks_received_total", &labels);
+    if let Err(why) = app.health.file_ok() {
+        tracing::warn!(provider, "callback refused with 503: {why}");
+        metrics.inc(
+            "sourcing_callbacks_refused_total",
+            &[("provider", &provider), ("reason", "store_file")],
+        );
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store is not ready; redeliver later",
+        )
+            .into_response();
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    if status == StatusCode::OK {
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .unwrap_or_default();
+        if bytes.starts_with(b"ok: stored") {
+            metrics.inc("sourcing_callbacks_stored_total", &labels);
+        } else if bytes.starts_with(b"ok: duplicate") {
+            metrics.inc("sourcing_callbacks_duplicate_total", &labels);
+        }
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    let reason = match status {
+        StatusCode::BAD_REQUEST => "malformed",
+        StatusCode::UNAUTHORIZED => "signature",
+        StatusCode::REQUEST_TIMEOUT => "body_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::SERVICE_UNAVAILABLE => "not_stored",
+        StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND => "no_such_route",
+        _ => "other",
+    };
+    tracing::warn!(
+        provider,
+        status = status.as_u16(),
+        reason,
+        "callback refused"
+    );
+    metrics.inc(
+        "sourcing_callbacks_refused_total",
+        &[("provider", &provider), ("reason", reason)],
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("5d").is_err());
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "ab"));
+    }
+}
