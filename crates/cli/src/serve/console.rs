@@ -593,7 +593,7 @@ pub async fn order_page(State(app): State<Arc<App>>, Path(entry): Path<i64>) -> 
             esc(e.state_after.name()),
             esc(&amount),
             esc(e.detail.as_deref().unwrap_or("")),
-            kind = esc(&e.kind),
+            kind = esc(e.kind.name()),
         );
     }
     body.push_str("</table>");

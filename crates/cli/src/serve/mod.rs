@@ -326,7 +326,10 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     let reconciler = Arc::new(Reconciler {
         ledger: ledger.clone(),
         buyers,
-        settings: ReadSettings { state_pointer },
+        settings: ReadSettings {
+            state_pointer,
+            ..ReadSettings::default()
+        },
         metrics: metrics.clone(),
     });
     if !settings.reconcile_every.is_zero() {
