@@ -33,6 +33,7 @@ impl Subcommand for Buy {
         let common = Flag::args(&Flag::ALL)
             .into_iter()
             .chain([crate::ledger::store_arg(), Format::arg(Format::JsonLines)])
+            .chain(crate::confirm::args().into_iter().take(1)) // --yes (no --dry-run: the facade builds the request)
             .map(|a| a.help_heading(COMMON));
         vec![command().args(common)]
     }
@@ -543,6 +544,7 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
             printer.item(Value::Object(line));
             continue;
         }
+        confirm_live(&cx, &backend, provider, step_kind, &support).await?;
         let buyer = match &cx.ledger {
             Some(ledger) => buyer.with_journal(ledger.clone()),
             None => buyer,
@@ -554,6 +556,49 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     }
     printer.finish();
     Ok(if ran { code } else { skipped_code })
+}
+
+/// Live money asks first: an order step that writes or pays, sent to a live endpoint, shows what it will do
+/// (with the amount the ledger knows) and asks on a terminal, or needs `--yes` ([`crate::confirm`]).
+async fn confirm_live(
+    cx: &Context<'_>,
+    backend: &Backend,
+    provider: Provider,
+    step: Step,
+    support: &Support,
+) -> Result<(), Stop> {
+    use sourcing_runtime::Effect;
+    let effect = match step {
+        Step::Pay | Step::PayBatch => Effect::Pay,
+        Step::CreateOrder | Step::Cancel | Step::ConfirmReceipt => Effect::Write,
+        _ => return Ok(()),
+    };
+    if backend.is_sandbox() {
+        return Ok(());
+    }
+    let described = crate::backend::find_provider(provider.name())?;
+    let operation = match support {
+        Support::Published { operation } | Support::ThirdParty { operation, .. } => *operation,
+        Support::NotAvailable { .. } => return Ok(()),
+    };
+    let order_ids = order_ids(cx.m);
+    let mut amount = None;
+    if let (Some(ledger), [one]) = (&cx.ledger, order_ids.as_slice())
+        && let Ok((entry, _)) = ledger.show(one, Some(provider)).await
+    {
+        amount = entry.amount.map(|a| json!(a).to_string());
+    }
+    let base_url = backend.base_url(described)?;
+    let action = crate::confirm::LiveAction {
+        provider: described,
+        profile: backend.profile(described),
+        operation,
+        effect,
+        order_ids,
+        amount,
+        base_url: &base_url,
+    };
+    crate::confirm::confirm_live(backend, &action, crate::confirm::yes(cx.m))
 }
 
 fn describe(support: &Support) -> String {

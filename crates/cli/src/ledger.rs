@@ -37,19 +37,45 @@ pub fn store_arg() -> Arg {
         .value_name("URL")
         .help(
             "The order ledger: sqlite:PATH, a bare PATH (SQLite) or postgres://USER@HOST/DB \
-             [default: $SOURCING_STORE, else sqlite:$XDG_DATA_HOME/sourcing/ledger.db]",
+             [default: $SOURCING_STORE, else the config file's store, else \
+             sqlite:$XDG_DATA_HOME/sourcing/ledger.db; with --sandbox sandbox/ledger.db there]",
         )
 }
 
-/// The store `m` names: `--store`, else `SOURCING_STORE`, else the default file under the user's data
-/// directory. A bare path means SQLite.
+/// The store `m` names: `--store`, else `SOURCING_STORE`, else the configuration file's `store` (the chosen
+/// profile's, else the file's), else the default file under the user's data directory — a ledger of its own
+/// for `--sandbox` (`sandbox/ledger.db`), so sandbox orders never mix with live ones. A bare path means SQLite.
 pub fn store_url(m: &ArgMatches) -> Result<String, Stop> {
-    let given = m.try_get_one::<String>(STORE).ok().flatten().cloned();
-    let from_env = std::env::var(STORE_ENV).ok().filter(|v| !v.is_empty());
-    match given.or(from_env) {
-        Some(text) => Ok(normalize(&text)),
-        None => default_store().map(|p| format!("sqlite:{}", p.display())),
+    if let Some(text) = explicit_store(m)? {
+        return Ok(normalize(&text));
     }
+    default_store(sandbox(m)).map(|p| format!("sqlite:{}", p.display()))
+}
+
+fn sandbox(m: &ArgMatches) -> bool {
+    m.try_get_one::<bool>(Flag::Sandbox.id()).ok().flatten() == Some(&true)
+}
+
+/// The store named by `--store`, `SOURCING_STORE` or the configuration (not the default).
+fn explicit_store(m: &ArgMatches) -> Result<Option<String>, Stop> {
+    let given = m.try_get_one::<String>(STORE).ok().flatten().cloned();
+    let from_env = || std::env::var(STORE_ENV).ok().filter(|v| !v.is_empty());
+    if let Some(text) = given.or_else(from_env) {
+        return Ok(Some(text));
+    }
+    if sandbox(m) {
+        return Ok(None);
+    }
+    let value = |flag: Flag| m.try_get_one::<String>(flag.id()).ok().flatten();
+    let config = crate::config::Config::load(value(Flag::Config).map(String::as_str))?;
+    let profile = value(Flag::Profile)
+        .cloned()
+        .or_else(|| std::env::var(crate::config::PROFILE_ENV).ok().filter(|p| !p.is_empty()));
+    let from_profile = match &profile {
+        Some(name) => config.profile(name)?.store.clone(),
+        None => None,
+    };
+    Ok(from_profile.or(config.store.clone()))
 }
 
 fn normalize(text: &str) -> String {
@@ -60,8 +86,9 @@ fn normalize(text: &str) -> String {
     }
 }
 
-/// `$XDG_DATA_HOME/sourcing/ledger.db`, `~/.local/share/sourcing/ledger.db` without it.
-pub fn default_store() -> Result<std::path::PathBuf, Stop> {
+/// `$XDG_DATA_HOME/sourcing/ledger.db` (`sandbox/ledger.db` for the sandbox), under `~/.local/share`
+/// without `XDG_DATA_HOME`.
+pub fn default_store(sandbox: bool) -> Result<std::path::PathBuf, Stop> {
     let data = std::env::var_os("XDG_DATA_HOME")
         .map(std::path::PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -71,7 +98,11 @@ pub fn default_store() -> Result<std::path::PathBuf, Stop> {
                 "no --store, no SOURCING_STORE and no home directory for the default ledger",
             )
         })?;
-    Ok(data.join("sourcing").join("ledger.db"))
+    let dir = data.join("sourcing");
+    Ok(match sandbox {
+        true => dir.join("sandbox").join("ledger.db"),
+        false => dir.join("ledger.db"),
+    })
 }
 
 /// How a command uses the ledger.
@@ -116,12 +147,10 @@ pub async fn open(m: &ArgMatches, access: Access) -> Result<Ledger, Stop> {
 
 /// The default store's directory, made by a recording command (an explicit path is taken as given).
 fn create_default_dir(m: &ArgMatches, url: &str) -> Result<(), Stop> {
-    let explicit = m.try_get_one::<String>(STORE).ok().flatten().is_some()
-        || std::env::var_os(STORE_ENV).is_some_and(|v| !v.is_empty());
-    if explicit {
+    if explicit_store(m)?.is_some() {
         return Ok(());
     }
-    let path = default_store()?;
+    let path = default_store(sandbox(m))?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| {
             Stop::config(format!(

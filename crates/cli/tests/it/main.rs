@@ -9,4 +9,5 @@ mod mcp;
 mod mcp_workflow;
 mod options;
 mod probe;
+mod walk;
 mod serve;
