@@ -477,7 +477,7 @@ fn checked_body(
     let parsed = validate::parse_body(op, body).map_err(|r| refuse(StatusCode::BAD_REQUEST, r))?;
     auth::verify(op, headers, query, body, &state.config)
         .map_err(|r| refuse(StatusCode::UNAUTHORIZED, r))?;
-    validate::validate(op, query, parsed.as_ref())
+    validate::validate(op, query, parsed.as_ref(), &state.config.signing)
         .map_err(|r| Box::new(r.respond(provider, op)))?;
     Ok(parsed)
 }

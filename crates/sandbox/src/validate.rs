@@ -16,6 +16,8 @@ use crate::schema::{self, flatten, types_of};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
 use sourcing_runtime::operation::{Operation, Param, ParamLocation};
+use sourcing_runtime::signing::app_key::LIST_QUERY_PARAMS;
+use sourcing_runtime::signing::{ListFormat, SigningSettings, Variant};
 
 /// The JSON body of `op`, which must be an object; `None` for operations without a body. Checked before
 /// the signature, so every provider answers a missing, unparsable or non-object body the same way (400).
@@ -54,6 +56,7 @@ pub(crate) fn validate(
     op: &Operation,
     query: &[(String, String)],
     body: Option<&Value>,
+    emulated: &SigningSettings,
 ) -> Result<(), Refusal> {
     // The generated tables always carry a valid schema (tests/tests/operation_schemas.rs); a table row
     // without a usable one (`Operation::untabled`) has no documented input to check.
@@ -93,6 +96,7 @@ pub(crate) fn validate(
         };
         from_query.insert(k.clone(), typed);
     }
+    id_lists(op, query, emulated.app_key.list_format).map_err(Refusal::Invalid)?;
     let mut from_body = Map::new();
     if let Some(Value::Object(b)) = body {
         for (k, v) in b {
@@ -122,6 +126,34 @@ pub(crate) fn validate(
         return Err(Refusal::Invalid(errors.join("; ")));
     }
     json_text(op, &from_query, body).map_err(Refusal::Content)
+}
+
+/// Id lists in one query parameter (Dajisaas `orderIdList`) written as the emulated reading says
+/// (`ORDER_ID_LIST`: `json-array` `[id1,id2]`, the default, or `comma` `id1,id2`); the vendor publishes
+/// neither, so the sandbox refuses the other one, naming the parameter and the reading.
+fn id_lists(op: &Operation, query: &[(String, String)], format: ListFormat) -> Result<(), String> {
+    if op.auth != sourcing_runtime::AuthStyle::AppKey {
+        return Ok(());
+    }
+    for (name, value) in query
+        .iter()
+        .filter(|(n, _)| LIST_QUERY_PARAMS.contains(&n.as_str()))
+    {
+        let json_array = serde_json::from_str::<Vec<Value>>(value).is_ok();
+        let fits = match format {
+            ListFormat::JsonArray => json_array,
+            ListFormat::Comma => !json_array && !value.trim_start().starts_with('['),
+        };
+        if !fits && !value.trim().is_empty() {
+            let example = ListFormat::JsonArray.write("1,2");
+            let example = format.write(&example);
+            return Err(format!(
+                "query parameter `{name}` must be written {example} (the sandbox emulates ORDER_ID_LIST={}), got {value:?}",
+                format.name()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Why a request is refused, and so how it is answered.
@@ -390,7 +422,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        validate(&OP, &query, Some(&body)).map_err(|r| match r {
+        validate(&OP, &query, Some(&body), &SigningSettings::default()).map_err(|r| match r {
             Refusal::Invalid(m) => m,
             Refusal::Content(m) => format!("content: {m}"),
         })

@@ -7544,8 +7544,9 @@ hand, but it returns a payment link, so like every payment it is sent once, neve
 Sends a `GET` request to `/alibaba/alipay/url/get`
 
 Arguments:
-- `order_id_list`: 1688 order ids, comma-separated (`id1,id2`): at most 30 per call (checked before sending); 10
-recommended, as more may time out.
+- `order_id_list`: 1688 order ids, given comma-separated (`id1,id2`) or as JSON-array text: at most 30 per call
+(checked before sending); 10 recommended, as more may time out. The signer writes the list in the
+configured reading, `DAJISAAS_ORDER_ID_LIST` (default `json-array`, `[id1,id2]`; or `comma`).
 
 ```ignore
 let response = client.pay_urls()

@@ -507,12 +507,58 @@ async fn pay_urls_signs_the_order_list() {
         (r.method.as_str(), r.path.as_str()),
         ("GET", "/alibaba/alipay/url/get")
     );
+    // The default reading (`ORDER_ID_LIST=json-array`) writes the caller's comma list as JSON-array text.
     assert_eq!(
         assert_signed_query(&r, &[]),
-        [("orderIdList".to_string(), ids.to_string())]
+        [("orderIdList".to_string(), format!("[{ids}]"))]
     );
-    // tests/vectors/app_key.json "payment links GET" (Python).
-    assert!(query_pairs(&r).contains(&("sign".into(), "F4DD11D05DB7D5DE09F9F33500AAE205".into())));
+    // tests/vectors/variants.json "GET orderIdList json-array" (Python).
+    assert!(query_pairs(&r).contains(&("sign".into(), "0AA5EE37B56676F9105FF9CBB4ECB4CA".into())));
+}
+
+/// Both readings of `orderIdList` (`ORDER_ID_LIST`) against the sandbox emulating each: the matching
+/// client is answered about the orders it named, the other is refused with 400 naming the parameter.
+#[tokio::test]
+async fn order_id_list_readings_against_the_sandbox_emulation() {
+    use sourcing_runtime::signing::{ListFormat, SigningSettings, Variant};
+    use sourcing_sandbox::{Sandbox, SandboxConfig, SandboxSigner};
+    // Not the published example's order, so the answer's link names exactly the orders asked about.
+    let ids = "2257000000000000001,2257000000000000002";
+    let providers = sourcing_registry::providers();
+    for emulated in ListFormat::ALL.iter().copied() {
+        let mut settings = SigningSettings::default();
+        settings.app_key.list_format = emulated;
+        let sandbox = Sandbox::start_with(SandboxConfig {
+            signing: settings,
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        for sent in ListFormat::ALL.iter().copied() {
+            let mut client_settings = SigningSettings::default();
+            client_settings.app_key.list_format = sent;
+            let runtime = Runtime::new(SandboxSigner::emulating(providers, &client_settings));
+            let c = Client::with_runtime(&sandbox.base_url("dajisaas"), runtime);
+            let answer = c.pay_urls().order_id_list(ids).send().await;
+            let case = format!("sandbox {}, client {}", emulated.name(), sent.name());
+            if sent == emulated {
+                let link = answer.unwrap().pay_url.unwrap_or_default();
+                assert!(
+                    link.contains("2257000000000000001") && link.contains("2257000000000000002"),
+                    "{case}: {link}"
+                );
+            } else {
+                let err = answer.unwrap_err();
+                let text = err.to_string();
+                assert!(
+                    matches!(&err, Error::HttpStatus { status: 400, .. })
+                        && text.contains("orderIdList")
+                        && text.contains(&format!("ORDER_ID_LIST={}", emulated.name())),
+                    "{case}: {text}"
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -585,7 +631,7 @@ async fn pay_urls_returns_a_payment_link_and_is_never_retried() {
     let [r] = server.requests().try_into().unwrap();
     assert_eq!(
         assert_signed_query(&r, &[]),
-        [("orderIdList".to_string(), ORDER.to_string())]
+        [("orderIdList".to_string(), format!("[{ORDER}]"))]
     );
 }
 
@@ -713,7 +759,7 @@ async fn debug_secret_mode_is_explicit_and_matches_the_published_examples() {
     assert_eq!(
         query_pairs(&get),
         [
-            ("orderIdList", ORDER),
+            ("orderIdList", format!("[{ORDER}]").as_str()),
             ("appKey", KEY),
             ("appSecret", SECRET)
         ]

@@ -313,18 +313,20 @@ impl Variant for SignPlacement {
     }
 }
 
-/// How a list of ids is written in one query parameter (`pay_urls` `orderIdList`; unpublished).
+/// How a list of ids is written in one query parameter (`pay_urls` `orderIdList`; unpublished by Dajisaas).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ListFormat {
-    /// `id1,id2`. The default.
-    #[default]
-    Comma,
     /// A JSON array in the string: `[id1,id2]` (digits stay bare numbers, other items are JSON strings).
+    /// The default: Dajisaas passes the call through to 1688's `alibaba.alipay.url.get`, whose one
+    /// published example (a public 1688 SDK's docs) writes `orderIdList` as JSON-array text.
+    #[default]
     JsonArray,
+    /// `id1,id2`: no published support (a Spring `List<Long>` parameter would take it).
+    Comma,
 }
 
 impl Variant for ListFormat {
-    const ALL: &'static [Self] = &[ListFormat::Comma, ListFormat::JsonArray];
+    const ALL: &'static [Self] = &[ListFormat::JsonArray, ListFormat::Comma];
     fn name(self) -> &'static str {
         match self {
             ListFormat::Comma => "comma",
@@ -337,11 +339,17 @@ impl Variant for ListFormat {
 pub const LIST_QUERY_PARAMS: [&str; 1] = ["orderIdList"];
 
 impl ListFormat {
-    /// `value` (written comma-separated by callers) in this format; a value that is already a JSON array
-    /// is left as it is.
+    /// `value` (comma-separated or JSON-array text, as callers write it) in this format.
     pub fn write(self, value: &str) -> String {
         match self {
-            ListFormat::Comma => value.to_owned(),
+            ListFormat::Comma => match serde_json::from_str::<Vec<serde_json::Value>>(value) {
+                Ok(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                Err(_) => value.to_owned(),
+            },
             ListFormat::JsonArray if value.trim_start().starts_with('[') => value.to_owned(),
             ListFormat::JsonArray => {
                 let items: Vec<String> = value

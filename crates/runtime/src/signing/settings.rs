@@ -170,7 +170,9 @@ mod tests {
 
     #[test]
     fn id_lists_are_written_in_the_chosen_format() {
+        assert_eq!(ListFormat::default(), ListFormat::JsonArray);
         assert_eq!(ListFormat::Comma.write("1,2"), "1,2");
+        assert_eq!(ListFormat::Comma.write("[1, \"a2\"]"), "1,a2");
         assert_eq!(ListFormat::JsonArray.write("1, 2"), "[1,2]");
         assert_eq!(ListFormat::JsonArray.write("[1,2]"), "[1,2]");
         assert_eq!(ListFormat::JsonArray.write("a1"), "[\"a1\"]");
