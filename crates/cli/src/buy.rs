@@ -353,7 +353,10 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Result<Value,
                 page: m.get_one::<u32>("page").copied(),
                 page_size: m.get_one::<u32>("page-size").copied(),
             };
-            buyer.search(&query).await.map(|r| ok(&r, r.raw().to_json()))
+            buyer
+                .search(&query)
+                .await
+                .map(|r| ok(&r, r.raw().to_json()))
         }
         "detail" => {
             let product = ProductRef::parse(&text(m, "product").unwrap_or_default())
@@ -407,7 +410,9 @@ impl Context<'_> {
     fn next(&self, provider: Provider) -> String {
         let flag = |f: Flag| {
             let value = self.m.try_get_one::<String>(f.id()).ok().flatten();
-            value.map(|v| format!(" --{} {v}", f.id())).unwrap_or_default()
+            value
+                .map(|v| format!(" --{} {v}", f.id()))
+                .unwrap_or_default()
         };
         let sandbox = if self.sandbox { " --sandbox" } else { "" };
         let common = format!("{sandbox}{}{}", flag(Flag::Config), flag(Flag::BaseUrl));
@@ -503,7 +508,8 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         .ok_or_else(|| Stop::usage("buy: which step? see --help"))?;
     let (providers, all) = providers(sm)?;
     refuse_combinations(sm, all)?;
-    let step_kind = step_of(name, sm).ok_or_else(|| Stop::usage(format!("unknown buy step {name}")))?;
+    let step_kind =
+        step_of(name, sm).ok_or_else(|| Stop::usage(format!("unknown buy step {name}")))?;
     let backend = Backend::from_matches(sm).await?;
     // `--store`: every order step is recorded in the ledger, its intent before it is sent.
     let cx = Context {
@@ -664,7 +670,11 @@ mod tests {
         assert_eq!(quantity("l", "5").ok(), Some(5));
         let why = |q: &str| quantity("l", q).err().map(|Stop(c, m)| (c, m)).unwrap();
         assert!(why("0").1.contains("out of range: order at least 1"));
-        assert!(why("99999999999").1.contains("out of range: at most 4294967295"));
+        assert!(
+            why("99999999999")
+                .1
+                .contains("out of range: at most 4294967295")
+        );
         assert!(why("99999999999999999999999").1.contains("out of range"));
         assert!(why("2.5").1.contains("not a whole number"));
         assert!(why("-1").1.contains("not a whole number"));

@@ -45,7 +45,10 @@ pub const KEYS: [ReadingKey; 4] = [
     },
     ReadingKey {
         key: "PRODUCT_SKUS",
-        defaults: &[("PANDAPON", "/productSkuInfos"), ("DAJISAAS", "/productSkuInfos")],
+        defaults: &[
+            ("PANDAPON", "/productSkuInfos"),
+            ("DAJISAAS", "/productSkuInfos"),
+        ],
         applies_to: "`data` of product detail; items read as `skuId`, `specId`, `price` (yuan), \
                      `amountOnSale`, `skuAttributes[].attributeName`/`value`",
         evidence: "1688's cross-border product detail (`product.search.queryProductDetail`) names its SKU \
@@ -62,7 +65,10 @@ pub const KEYS: [ReadingKey; 4] = [
     },
     ReadingKey {
         key: "ORDER_STATE",
-        defaults: &[("PANDAPON", "/baseInfo/status"), ("DAJISAAS", "/baseInfo/status")],
+        defaults: &[
+            ("PANDAPON", "/baseInfo/status"),
+            ("DAJISAAS", "/baseInfo/status"),
+        ],
         applies_to: "`data` of order detail",
         evidence: "1688's `alibaba.trade.get.buyerView` keeps the state in `baseInfo.status`; Dajisaas's \
                    order-detail page says its `data` mirrors buyerView; the values (`waitbuyerpay`, \
@@ -113,7 +119,9 @@ impl fmt::Display for Pointer {
 
 /// A setting that is not a reading's value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{key}={value:?} is not a reading: {why}; give a JSON pointer such as `/baseInfo/status`, or `none`")]
+#[error(
+    "{key}={value:?} is not a reading: {why}; give a JSON pointer such as `/baseInfo/status`, or `none`"
+)]
 pub struct ReadingError {
     /// The full setting name (`PANDAPON_ORDER_STATE`).
     pub key: String,
@@ -210,13 +218,19 @@ fn read(
 
 /// The table of readings as markdown (`docs/readings.md` holds it; a test keeps them equal).
 pub fn markdown_table() -> String {
-    let mut out = String::from(
-        "| setting | default | read from | evidence |\n|---|---|---|---|\n",
-    );
+    let mut out = String::from("| setting | default | read from | evidence |\n|---|---|---|---|\n");
     for key in &KEYS {
         for (prefix, default) in key.defaults {
-            let evidence = key.evidence.split_whitespace().collect::<Vec<_>>().join(" ");
-            let applies = key.applies_to.split_whitespace().collect::<Vec<_>>().join(" ");
+            let evidence = key
+                .evidence
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let applies = key
+                .applies_to
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             out.push_str(&format!(
                 "| `{prefix}_{}` | `{default}` | {applies} | {evidence} |\n",
                 key.key
@@ -270,7 +284,10 @@ mod tests {
         let v = serde_json::json!({"baseInfo": {"status": "success", "a/b": 1}});
         let p = Pointer::parse("/baseInfo/status").unwrap();
         assert_eq!(p.find(&v), Some(&serde_json::json!("success")));
-        assert_eq!(Pointer::parse("/baseInfo/a~1b").unwrap().find(&v), Some(&1.into()));
+        assert_eq!(
+            Pointer::parse("/baseInfo/a~1b").unwrap().find(&v),
+            Some(&1.into())
+        );
     }
 
     #[test]

@@ -98,7 +98,11 @@ impl Input {
         Err(self.invalid(format!(
             "{} requires {}: missing {}",
             self.provider,
-            if missing.len() == 1 { "this field" } else { "these fields" },
+            if missing.len() == 1 {
+                "this field"
+            } else {
+                "these fields"
+            },
             missing.join(", ")
         )))
     }

@@ -86,7 +86,11 @@ pub(crate) trait PurchaseFlow: fmt::Debug + Send + Sync + 'static {
         not_mapped(self.provider(), Step::PayBatch)
     }
 
-    fn order<'a>(&'a self, _order_id: &'a str, _readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
+    fn order<'a>(
+        &'a self,
+        _order_id: &'a str,
+        _readings: &'a Readings,
+    ) -> StepFuture<'a, OrderInfo> {
         not_mapped(self.provider(), Step::OrderStatus)
     }
 

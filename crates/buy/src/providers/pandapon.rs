@@ -127,10 +127,7 @@ impl PurchaseFlow for Pandapon {
                 .map(|p| SearchHit {
                     title: p.subject.clone(),
                     image_url: p.image_url.clone(),
-                    offer_id: read::id(
-                        &read::json(p),
-                        readings.search_hit_offer_id.as_ref(),
-                    ),
+                    offer_id: read::id(&read::json(p), readings.search_hit_offer_id.as_ref()),
                 })
                 .collect();
             Ok(SearchPage::new(
@@ -241,7 +238,13 @@ impl PurchaseFlow for Pandapon {
             let data = self.0.order_detail().body(request).send().await?;
             // No response is published: only the state, where the reading says (1688's buyerView).
             let status = read::status(&data, readings.order_state.as_ref());
-            Ok(OrderInfo::new(id, status, Vec::new(), None, Raw::Pandapon(data)))
+            Ok(OrderInfo::new(
+                id,
+                status,
+                Vec::new(),
+                None,
+                Raw::Pandapon(data),
+            ))
         })
     }
 

@@ -75,7 +75,9 @@ fn attributes(list: Option<&Value>) -> Option<String> {
 /// ([`Money`]). Text that is no amount (e.g. a price "on request") is not one: `None`, `raw()` keeps it.
 fn yuan(v: &Value) -> Option<Money> {
     match v {
-        Value::Number(n) if n.is_f64() => n.as_f64().and_then(|f| Money::yuan_from_json_number(f).ok()),
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .and_then(|f| Money::yuan_from_json_number(f).ok()),
         Value::Number(n) => Money::yuan(&n.to_string()).ok(),
         Value::String(s) => Money::yuan(s).ok(),
         _ => None,
@@ -99,13 +101,19 @@ mod tests {
         let p = Pointer::parse("/productSkuInfos").unwrap();
         let [a, b] = skus(&detail, Some(&p)).try_into().unwrap();
         assert_eq!(a.sku_id.as_deref(), Some("5403412737023"));
-        assert_eq!(a.spec_id.as_deref(), Some("594b40c111b019af610a0078e4316373"));
+        assert_eq!(
+            a.spec_id.as_deref(),
+            Some("594b40c111b019af610a0078e4316373")
+        );
         assert_eq!(a.attributes.as_deref(), Some("颜色: 红色; 尺码: M"));
         let price = a.price.unwrap();
         assert_eq!((price.to_fen(), price.is_inexact()), (Some(831), true));
         assert_eq!(a.stock, Some(120));
         assert_eq!(b.price.unwrap().to_fen(), Some(1250));
         assert_eq!((b.attributes, b.stock), (None, None));
-        assert!(skus(&detail, None).is_empty(), "a reading turned off reads nothing");
+        assert!(
+            skus(&detail, None).is_empty(),
+            "a reading turned off reads nothing"
+        );
     }
 }

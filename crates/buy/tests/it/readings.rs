@@ -70,7 +70,10 @@ fn pandapon_1688_names() -> Vec<(&'static str, Value)> {
             "/alibaba/product/detail/get",
             json!({"offerId": 672991141190u64, "subject": "手机壳", "productSkuInfos": sku_list()}),
         ),
-        ("/alibaba/order/create", json!({"orderId": ORDER, "success": true})),
+        (
+            "/alibaba/order/create",
+            json!({"orderId": ORDER, "success": true}),
+        ),
         (
             "/alibaba/order/detail",
             json!({"baseInfo": {"id": 2257164624870311973u64, "status": "waitsellersend"}}),
@@ -87,15 +90,24 @@ async fn pandapon_reads_ids_skus_and_state_at_the_default_readings() {
 
     let product = b.product(&ProductRef::parse(OFFER).unwrap()).await.unwrap();
     let [red, other] = product.skus.clone().try_into().unwrap();
-    assert_eq!(red.spec_id.as_deref(), Some("594b40c111b019af610a0078e4316373"));
+    assert_eq!(
+        red.spec_id.as_deref(),
+        Some("594b40c111b019af610a0078e4316373")
+    );
     assert_eq!(red.sku_id.as_deref(), Some("5403412737023"));
     assert_eq!(red.attributes.as_deref(), Some("颜色: 红色; 尺码: M"));
     assert_eq!(red.stock, Some(120));
     let price = red.price.unwrap();
-    assert_eq!((price.amount().to_string(), price.is_inexact()), ("8.31".into(), true));
+    assert_eq!(
+        (price.amount().to_string(), price.is_inexact()),
+        ("8.31".into(), true)
+    );
     assert_eq!(other.price.unwrap().to_fen(), Some(1250));
     let printed = serde_json::to_value(&product).unwrap();
-    assert_eq!(printed["skus"][0]["price"]["vendor_text"], "8.309999999999999");
+    assert_eq!(
+        printed["skus"][0]["price"]["vendor_text"],
+        "8.309999999999999"
+    );
     assert_eq!(printed["skus"][0]["price"]["inexact"], true);
 
     let created = b.create_order(&draft()).await.unwrap();
@@ -104,7 +116,10 @@ async fn pandapon_reads_ids_skus_and_state_at_the_default_readings() {
 
     let info = b.order(ORDER).await.unwrap();
     let status = info.status.unwrap();
-    assert_eq!((status.kind, status.raw.as_str()), (StatusKind::WaitingForShipment, "waitsellersend"));
+    assert_eq!(
+        (status.kind, status.raw.as_str()),
+        (StatusKind::WaitingForShipment, "waitsellersend")
+    );
 }
 
 #[tokio::test]
@@ -114,9 +129,18 @@ async fn pandapon_readings_switch_to_other_pointers_or_off() {
             "/v2/alibaba/product/keywords/query",
             json!({"data": [{"subject": "壳", "offerId": 1u64, "item": {"id": "706627393257"}}]}),
         ),
-        ("/alibaba/product/detail/get", json!({"offerId": 1u64, "skus": sku_list()})),
-        ("/alibaba/order/create", json!({"result": {"orderIds": [ORDER]}, "orderId": "1"})),
-        ("/alibaba/order/detail", json!({"orderStatus": "success", "baseInfo": {"status": "cancel"}})),
+        (
+            "/alibaba/product/detail/get",
+            json!({"offerId": 1u64, "skus": sku_list()}),
+        ),
+        (
+            "/alibaba/order/create",
+            json!({"result": {"orderIds": [ORDER]}, "orderId": "1"}),
+        ),
+        (
+            "/alibaba/order/detail",
+            json!({"orderStatus": "success", "baseInfo": {"status": "cancel"}}),
+        ),
     ])
     .await;
     let switched = readings(
@@ -148,8 +172,17 @@ async fn pandapon_readings_switch_to_other_pointers_or_off() {
         ],
     );
     let b = buyer(Provider::Pandapon, &base).with_readings(off);
-    assert_eq!(b.search(&SearchQuery::new("x")).await.unwrap().hits[0].offer_id, None);
-    assert!(b.product(&ProductRef::parse(OFFER).unwrap()).await.unwrap().skus.is_empty());
+    assert_eq!(
+        b.search(&SearchQuery::new("x")).await.unwrap().hits[0].offer_id,
+        None
+    );
+    assert!(
+        b.product(&ProductRef::parse(OFFER).unwrap())
+            .await
+            .unwrap()
+            .skus
+            .is_empty()
+    );
     let created = b.create_order(&draft()).await.unwrap();
     assert_eq!((created.order_id, created.order_ids.len()), (None, 0));
     assert_eq!(b.order(ORDER).await.unwrap().status, None);
@@ -168,28 +201,50 @@ fn dajisaas_detail(state_at: &str) -> Value {
 
 #[tokio::test]
 async fn dajisaas_reads_the_order_state_and_keeps_inexact_amounts_flagged() {
-    let base = serve(vec![("/alibaba/trade/get/buyerView", dajisaas_detail("/baseInfo"))]).await;
+    let base = serve(vec![(
+        "/alibaba/trade/get/buyerView",
+        dajisaas_detail("/baseInfo"),
+    )])
+    .await;
     let b = buyer(Provider::Dajisaas, &base);
-    let info = b.order(ORDER).await.expect("an inexact amount does not fail the read");
+    let info = b
+        .order(ORDER)
+        .await
+        .expect("an inexact amount does not fail the read");
     let status = info.status.as_ref().unwrap();
-    assert_eq!((status.kind, status.raw.as_str()), (StatusKind::Shipped, "waitbuyerreceive"));
+    assert_eq!(
+        (status.kind, status.raw.as_str()),
+        (StatusKind::Shipped, "waitbuyerreceive")
+    );
     let price = info.items[0].unit_price.unwrap();
     assert_eq!(
-        (price.amount().to_string(), price.is_inexact(), price.vendor_text()),
+        (
+            price.amount().to_string(),
+            price.is_inexact(),
+            price.vendor_text()
+        ),
         ("8.31".into(), true, Some("8.309999999999999".into()))
     );
     let amount = info.items[0].amount.unwrap();
     assert!(!amount.is_inexact(), "41.55 is exact");
-    assert_eq!(info.items[0].status.as_ref().unwrap().kind, StatusKind::WaitingForPayment);
+    assert_eq!(
+        info.items[0].status.as_ref().unwrap().kind,
+        StatusKind::WaitingForPayment
+    );
 
     // Switched: the state elsewhere.
     let mut moved = dajisaas_detail("/baseInfo");
     moved["baseInfo"] = json!({"orderStatus": "terminated"});
     let base = serve(vec![("/alibaba/trade/get/buyerView", moved)]).await;
-    let b = buyer(Provider::Dajisaas, &base)
-        .with_readings(readings("DAJISAAS", &[("DAJISAAS_ORDER_STATE", "/baseInfo/orderStatus")]));
+    let b = buyer(Provider::Dajisaas, &base).with_readings(readings(
+        "DAJISAAS",
+        &[("DAJISAAS_ORDER_STATE", "/baseInfo/orderStatus")],
+    ));
     let status = b.order(ORDER).await.unwrap().status.unwrap();
-    assert_eq!((status.kind, status.raw.as_str()), (StatusKind::Cancelled, "terminated"));
+    assert_eq!(
+        (status.kind, status.raw.as_str()),
+        (StatusKind::Cancelled, "terminated")
+    );
 }
 
 #[cfg(feature = "dajisaas-unconfirmed")]
@@ -201,8 +256,14 @@ async fn dajisaas_third_party_detail_reads_skus_at_its_reading() {
     )])
     .await;
     let offer = ProductRef::parse(OFFER).unwrap();
-    let product = buyer(Provider::Dajisaas, &base).product(&offer).await.unwrap();
-    assert_eq!(product.skus[1].spec_id.as_deref(), Some("cd2b8c31408766f9fb089e74e2a6ac15"));
+    let product = buyer(Provider::Dajisaas, &base)
+        .product(&offer)
+        .await
+        .unwrap();
+    assert_eq!(
+        product.skus[1].spec_id.as_deref(),
+        Some("cd2b8c31408766f9fb089e74e2a6ac15")
+    );
     let switched = buyer(Provider::Dajisaas, &base)
         .with_readings(readings("DAJISAAS", &[("DAJISAAS_PRODUCT_SKUS", "/other")]));
     assert_eq!(switched.product(&offer).await.unwrap().skus.len(), 2);

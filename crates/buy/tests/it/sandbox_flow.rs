@@ -88,7 +88,7 @@ async fn pandapon_runs_the_whole_flow() {
         Some(order_id.as_str()),
         "read at PANDAPON_CREATE_ORDER_ID (default /orderId)"
     );
-    assert_eq!(created.order_ids, [order_id.clone()]);
+    assert_eq!(created.order_ids, std::slice::from_ref(&order_id));
 
     let paid = b.pay(&order_id).await.unwrap();
     assert_eq!(

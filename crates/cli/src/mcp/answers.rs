@@ -149,7 +149,7 @@ pub struct Capability {
 #[derive(Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Executed {
-    Created(CreatedOrder),
+    Created(Box<CreatedOrder>),
     Paid(Payment),
     PaidBatch(BatchPayment),
 }

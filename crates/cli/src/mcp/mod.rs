@@ -322,10 +322,15 @@ impl Server {
             Some(l) => b.with_journal(l.clone()),
             None => b,
         };
-        let buyers = endpoints.iter().filter_map(Endpoint::buyer).map(journal);
+        // Each buyer reads answers at the `<PREFIX>_<KEY>` readings of the environment/--config.
+        let mut buyers = Vec::new();
+        for (endpoint, buyer) in endpoints.iter().filter_map(|e| Some((e, e.buyer()?))) {
+            let readings = backend.readings(endpoint.provider).map_err(|stop| stop.1)?;
+            buyers.push(journal(buyer.with_readings(readings)));
+        }
         Ok(Server {
             entries: catalog(&endpoints, ledger.as_ref(), options.live)?,
-            workflow: Workflow::new(buyers.collect()),
+            workflow: Workflow::new(buyers),
             ledger,
             enabled: Enabled::new(initial),
             confirmations: Confirmations::new(clock, options.confirm_ttl),

@@ -202,7 +202,7 @@ async fn execute(buyer: &Buyer, action: &Action) -> Answers<Executed> {
     let result = match action {
         Action::CreateOrder { draft, .. } => Box::pin(buyer.create_order(draft))
             .await
-            .map(Executed::Created),
+            .map(|c| Executed::Created(Box::new(c))),
         Action::Pay { order_ids, .. } => match order_ids.as_slice() {
             [one] => Box::pin(buyer.pay(one)).await.map(Executed::Paid),
             _ => Box::pin(buyer.pay_batch(order_ids))

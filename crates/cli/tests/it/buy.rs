@@ -66,16 +66,32 @@ fn search_on_all_providers_labels_unconfirmed_steps_and_skips_unsupported_ones()
     assert_eq!(pandapon.get("unconfirmed"), None, "published");
     // Dajisaas's search is known only from third-party clients: reached, and labelled.
     assert_eq!(dajisaas["unconfirmed"], true, "{dajisaas}");
-    assert!(dajisaas["result"]["hits"][0]["offer_id"].is_string(), "{dajisaas}");
+    assert!(
+        dajisaas["result"]["hits"][0]["offer_id"].is_string(),
+        "{dajisaas}"
+    );
     assert_eq!(xportcn["unsupported"], true, "{xportcn}");
-    assert!(xportcn["skipped"].as_str().unwrap().contains("keyword"), "{xportcn}");
-    assert_eq!(out.status.code(), Some(0), "skipped providers are not failures");
+    assert!(
+        xportcn["skipped"].as_str().unwrap().contains("keyword"),
+        "{xportcn}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "skipped providers are not failures"
+    );
 }
 
 #[test]
 fn search_on_one_unsupported_provider_is_refused_before_sending() {
     let out = sourcing(&[
-        "--sandbox", "buy", "search", "--provider", "xportcn", "--keyword", "x",
+        "--sandbox",
+        "buy",
+        "search",
+        "--provider",
+        "xportcn",
+        "--keyword",
+        "x",
     ]);
     let [line] = lines(&out).try_into().unwrap();
     assert_eq!(line["unsupported"], true);
@@ -205,7 +221,8 @@ impl TestServer {
                 let (status, body) = match routes.get(path.as_str()) {
                     Some(data) => (
                         "200 OK",
-                        json!({"code": 200, "msg": "成功", "message": "操作成功", "data": data}).to_string(),
+                        json!({"code": 200, "msg": "成功", "message": "操作成功", "data": data})
+                            .to_string(),
                     ),
                     None => ("404 Not Found", String::new()),
                 };
@@ -241,7 +258,11 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<String> {
     let head = String::from_utf8_lossy(&data[..head_end]).to_string();
     let length: usize = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
         .unwrap_or(0);
     while data.len() < head_end + length {
         let n = stream.read(&mut buf).ok()?;
@@ -258,11 +279,21 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<String> {
 fn live(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sourcing"));
     for prefix in ["PANDAPON", "DAJISAAS", "XPORTCN"] {
-        for key in ["ACCESS_KEY", "ACCESS_SECRET", "USER_ID", "APP_KEY", "APP_SECRET", "BASE_URL"] {
+        for key in [
+            "ACCESS_KEY",
+            "ACCESS_SECRET",
+            "USER_ID",
+            "APP_KEY",
+            "APP_SECRET",
+            "BASE_URL",
+        ] {
             cmd.env_remove(format!("{prefix}_{key}"));
         }
     }
-    cmd.envs(env.iter().copied()).args(args).output().expect("run sourcing")
+    cmd.envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("run sourcing")
 }
 
 const PANDAPON_CREDENTIALS: [(&str, &str); 3] = [
@@ -292,19 +323,45 @@ fn cancel_and_receive_reach_the_vendor_and_are_journaled() {
     );
     let (dir, store) = temp_store("cancel");
     let base = ["--base-url", server.url.as_str(), "--store", store.as_str()];
-    let mut args = vec!["buy", "cancel", "--provider", "pandapon", "--order-id", ORDER, "--reason", "不想要了"];
+    let mut args = vec![
+        "buy",
+        "cancel",
+        "--provider",
+        "pandapon",
+        "--order-id",
+        ORDER,
+        "--reason",
+        "不想要了",
+    ];
     args.extend(base);
     let out = live(&args, &PANDAPON_CREDENTIALS);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let [line] = lines(&out).try_into().unwrap();
     assert_eq!(line["result"]["success"], true, "{line}");
 
     let mut args = vec![
-        "buy", "receive", "--provider", "pandapon", "--order-id", ORDER, "--sub-order-id", ORDER,
+        "buy",
+        "receive",
+        "--provider",
+        "pandapon",
+        "--order-id",
+        ORDER,
+        "--sub-order-id",
+        ORDER,
     ];
     args.extend(base);
     let out = live(&args, &PANDAPON_CREDENTIALS);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         server.paths(),
         ["/alibaba/order/cancel", "/alibaba/order/receivegoods"]
@@ -312,9 +369,16 @@ fn cancel_and_receive_reach_the_vendor_and_are_journaled() {
     // Both steps are in the order's history.
     let out = sourcing(&["ledger", "show", ORDER, "--store", &store]);
     let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{shown} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{shown} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(shown.contains("cancel"), "{shown}");
-    assert!(shown.contains("receipt") || shown.contains("receive"), "{shown}");
+    assert!(
+        shown.contains("receipt") || shown.contains("receive"),
+        "{shown}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -324,11 +388,25 @@ fn a_payment_whose_answer_was_lost_exits_7_and_says_it_may_have_been_paid() {
     let (dir, store) = temp_store("dropped");
     let out = live(
         &[
-            "buy", "pay", "--provider", "pandapon", "--order-id", ORDER, "--base-url", &server.url, "--store", &store,
+            "buy",
+            "pay",
+            "--provider",
+            "pandapon",
+            "--order-id",
+            ORDER,
+            "--base-url",
+            &server.url,
+            "--store",
+            &store,
         ],
         &PANDAPON_CREDENTIALS,
     );
-    assert_eq!(out.status.code(), Some(7), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(server.paths().len(), 1, "sent once, never retried");
     let [line] = lines(&out).try_into().unwrap();
     let error = line["error"].as_str().unwrap();
@@ -338,19 +416,36 @@ fn a_payment_whose_answer_was_lost_exits_7_and_says_it_may_have_been_paid() {
     assert_eq!(line["recorded"], "pay_unknown");
     assert_eq!(line["ledger"]["state"], "pay_unknown", "{line}");
     let next = line["next"].as_str().unwrap();
-    assert!(next.starts_with(&format!("sourcing ledger reconcile --store {store}")), "{next}");
+    assert!(
+        next.starts_with(&format!("sourcing ledger reconcile --store {store}")),
+        "{next}"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAY HAVE BEEN PAID"));
 
     // A lost answer on order creation: the same, for `create_unknown`.
     let mut args = vec![
-        "buy", "order", "--provider", "pandapon", "--line", "672991141190:cd2b8c31408766f9fb089e74e2a6ac15:2",
-        "--base-url", &server.url, "--store", &store,
+        "buy",
+        "order",
+        "--provider",
+        "pandapon",
+        "--line",
+        "672991141190:cd2b8c31408766f9fb089e74e2a6ac15:2",
+        "--base-url",
+        &server.url,
+        "--store",
+        &store,
     ];
     args.extend_from_slice(ADDRESS);
     let out = live(&args, &PANDAPON_CREDENTIALS);
     assert_eq!(out.status.code(), Some(7));
     let [line] = lines(&out).try_into().unwrap();
-    assert!(line["error"].as_str().unwrap().contains("MAY HAVE BEEN CREATED"), "{line}");
+    assert!(
+        line["error"]
+            .as_str()
+            .unwrap()
+            .contains("MAY HAVE BEEN CREATED"),
+        "{line}"
+    );
     assert_eq!(line["recorded"], "create_unknown");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -364,17 +459,34 @@ fn an_accepted_payment_prints_its_ledger_state_and_the_next_command() {
     let (dir, store) = temp_store("accepted");
     let out = live(
         &[
-            "buy", "pay", "--provider", "dajisaas", "--order-id", ORDER, "--base-url", &server.url, "--store", &store,
+            "buy",
+            "pay",
+            "--provider",
+            "dajisaas",
+            "--order-id",
+            ORDER,
+            "--base-url",
+            &server.url,
+            "--store",
+            &store,
         ],
         &[("DAJISAAS_APP_KEY", "k"), ("DAJISAAS_APP_SECRET", "s")],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let [line] = lines(&out).try_into().unwrap();
     assert_eq!(line["result"]["outcome"], "accepted", "{line}");
     assert!(line["ledger"]["state"].is_string(), "{line}");
     assert_eq!(line["ledger"]["order_id"], ORDER);
     let next = line["next"].as_str().unwrap();
-    assert!(next.starts_with("sourcing ledger reconcile --store"), "{next}");
+    assert!(
+        next.starts_with("sourcing ledger reconcile --store"),
+        "{next}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -392,19 +504,34 @@ fn all_providers_runs_those_with_credentials_and_reads_at_the_configured_reading
     let args = ["buy", "search", "--provider", "all", "--keyword", "x"];
     let out = live(&args, &env);
     let [pandapon, dajisaas, xportcn] = lines(&out).try_into().unwrap();
-    assert_eq!(pandapon["result"]["hits"][0]["offer_id"], "672991141190", "{pandapon}");
+    assert_eq!(
+        pandapon["result"]["hits"][0]["offer_id"], "672991141190",
+        "{pandapon}"
+    );
     for skipped in [&dajisaas, &xportcn] {
-        assert!(skipped["skipped"].as_str().unwrap().contains("is not set"), "{skipped}");
+        assert!(
+            skipped["skipped"].as_str().unwrap().contains("is not set"),
+            "{skipped}"
+        );
     }
     assert_eq!(out.status.code(), Some(0));
     // The reading switched in the environment; provider names in any case.
     env.push(("PANDAPON_SEARCH_HIT_OFFER_ID", "/item/id"));
-    let out = live(&["buy", "search", "--provider", "PandaPon", "--keyword", "x"], &env);
+    let out = live(
+        &["buy", "search", "--provider", "PandaPon", "--keyword", "x"],
+        &env,
+    );
     let [line] = lines(&out).try_into().unwrap();
-    assert_eq!(line["result"]["hits"][0]["offer_id"], "706627393257", "{line}");
+    assert_eq!(
+        line["result"]["hits"][0]["offer_id"], "706627393257",
+        "{line}"
+    );
     // A reading that is not a pointer is a configuration error naming it.
     env.push(("PANDAPON_ORDER_STATE", "baseInfo.status"));
-    let out = live(&["buy", "search", "--provider", "pandapon", "--keyword", "x"], &env);
+    let out = live(
+        &["buy", "search", "--provider", "pandapon", "--keyword", "x"],
+        &env,
+    );
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("PANDAPON_ORDER_STATE"));
 }
@@ -412,11 +539,28 @@ fn all_providers_runs_those_with_credentials_and_reads_at_the_configured_reading
 #[test]
 fn bad_lines_are_refused_before_sending_with_the_reason() {
     for (line, reason) in [
-        ("623686863670:53a1eff0fa008b2b9f32a120b0a050f2:0", "out of range: order at least 1"),
-        ("623686863670:53a1eff0fa008b2b9f32a120b0a050f2:99999999999", "out of range: at most 4294967295"),
-        ("623686863670:53a1eff0fa008b2b9f32a120b0a050f2:2.5", "not a whole number"),
+        (
+            "623686863670:53a1eff0fa008b2b9f32a120b0a050f2:0",
+            "out of range: order at least 1",
+        ),
+        (
+            "623686863670:53a1eff0fa008b2b9f32a120b0a050f2:99999999999",
+            "out of range: at most 4294967295",
+        ),
+        (
+            "623686863670:53a1eff0fa008b2b9f32a120b0a050f2:2.5",
+            "not a whole number",
+        ),
     ] {
-        let mut args = vec!["--sandbox", "buy", "order", "--provider", "pandapon", "--line", line];
+        let mut args = vec![
+            "--sandbox",
+            "buy",
+            "order",
+            "--provider",
+            "pandapon",
+            "--line",
+            line,
+        ];
         args.extend_from_slice(ADDRESS);
         let out = sourcing(&args);
         assert_eq!(out.status.code(), Some(2), "{line}");
@@ -428,25 +572,55 @@ fn bad_lines_are_refused_before_sending_with_the_reason() {
 #[test]
 fn an_order_id_of_another_length_is_refused_naming_the_length() {
     let out = sourcing(&[
-        "--sandbox", "buy", "status", "--provider", "pandapon", "--order-id", "22571646248703119731234",
+        "--sandbox",
+        "buy",
+        "status",
+        "--provider",
+        "pandapon",
+        "--order-id",
+        "22571646248703119731234",
     ]);
     assert_eq!(out.status.code(), Some(6));
     let [line] = lines(&out).try_into().unwrap();
     let error = line["error"].as_str().unwrap();
-    assert!(error.contains("has 23 digits") && error.contains("19"), "{error}");
+    assert!(
+        error.contains("has 23 digits") && error.contains("19"),
+        "{error}"
+    );
 }
 
 #[test]
 fn every_missing_dajisaas_field_is_named_in_one_error() {
     let out = sourcing(&[
-        "--sandbox", "buy", "order", "--provider", "dajisaas", "--line",
-        "623686863670:53a1eff0fa008b2b9f32a120b0a050f2:5", "--full-name", "张三", "--mobile", "18888888888",
-        "--province", "浙江省", "--city", "杭州市", "--street", "网商路699号",
+        "--sandbox",
+        "buy",
+        "order",
+        "--provider",
+        "dajisaas",
+        "--line",
+        "623686863670:53a1eff0fa008b2b9f32a120b0a050f2:5",
+        "--full-name",
+        "张三",
+        "--mobile",
+        "18888888888",
+        "--province",
+        "浙江省",
+        "--city",
+        "杭州市",
+        "--street",
+        "网商路699号",
     ]);
     assert_eq!(out.status.code(), Some(6));
     let [line] = lines(&out).try_into().unwrap();
     let error = line["error"].as_str().unwrap();
-    for field in ["phone", "postCode", "areaText", "townText", "districtCode", "thirdOrderId"] {
+    for field in [
+        "phone",
+        "postCode",
+        "areaText",
+        "townText",
+        "districtCode",
+        "thirdOrderId",
+    ] {
         assert!(error.contains(field), "{field}: {error}");
     }
 }
@@ -454,8 +628,27 @@ fn every_missing_dajisaas_field_is_named_in_one_error() {
 #[test]
 fn base_url_with_all_providers_or_with_the_sandbox_is_a_usage_error() {
     for args in [
-        &["buy", "search", "--provider", "all", "--keyword", "x", "--base-url", "http://127.0.0.1:9"][..],
-        &["--sandbox", "buy", "search", "--provider", "pandapon", "--keyword", "x", "--base-url", "http://127.0.0.1:9"],
+        &[
+            "buy",
+            "search",
+            "--provider",
+            "all",
+            "--keyword",
+            "x",
+            "--base-url",
+            "http://127.0.0.1:9",
+        ][..],
+        &[
+            "--sandbox",
+            "buy",
+            "search",
+            "--provider",
+            "pandapon",
+            "--keyword",
+            "x",
+            "--base-url",
+            "http://127.0.0.1:9",
+        ],
     ] {
         let out = live(args, &PANDAPON_CREDENTIALS);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -471,7 +664,11 @@ fn order_help_groups_its_options() {
     let at = |s: &str| {
         let option = format!("\n      {s}");
         let heading = format!("\n{s}");
-        let found = if s.starts_with("--") { help.find(&option) } else { help.find(&heading) };
+        let found = if s.starts_with("--") {
+            help.find(&option)
+        } else {
+            help.find(&heading)
+        };
         found.unwrap_or_else(|| panic!("{s} missing: {help}"))
     };
     assert!(at("Common options:") < at("--sandbox"));
