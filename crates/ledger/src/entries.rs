@@ -454,7 +454,10 @@ mod tests {
         let fen = Amount::from(&Money::fen(1990));
         let shown = serde_json::to_value(&fen).unwrap();
         assert_eq!(shown, serde_json::to_value(Money::fen(1990)).unwrap());
-        assert_eq!((&shown["amount"], &shown["unit"]), (&"1990".into(), &"fen".into()));
+        assert_eq!(
+            (&shown["amount"], &shown["unit"]),
+            (&"1990".into(), &"fen".into())
+        );
         let yuan = Amount::from(&Money::yuan("8.31").unwrap());
         assert_eq!(
             serde_json::to_value(&yuan).unwrap(),
