@@ -444,3 +444,33 @@ async fn apply(
     .await?;
     Ok(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_print_in_the_facades_money_shape() {
+        let fen = Amount::from(&Money::fen(1990));
+        let shown = serde_json::to_value(&fen).unwrap();
+        assert_eq!(shown, serde_json::to_value(Money::fen(1990)).unwrap());
+        assert_eq!(
+            (&shown["amount"], &shown["unit"]),
+            (&"1990".into(), &"fen".into())
+        );
+        let yuan = Amount::from(&Money::yuan("8.31").unwrap());
+        assert_eq!(
+            serde_json::to_value(&yuan).unwrap(),
+            serde_json::to_value(Money::yuan("8.31").unwrap()).unwrap()
+        );
+        let odd = Amount {
+            value: "1".into(),
+            unit: "bitcoin".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&odd).unwrap(),
+            serde_json::json!({"amount": "1", "unit": "bitcoin"}),
+            "a value written by hand is shown as stored"
+        );
+    }
+}

@@ -576,7 +576,9 @@ mod tests {
                 std::fs::write(&path, format!("{head}{start}{rendered}{end}{tail}")).unwrap();
                 return;
             }
-            panic!("docs/ledger.md is stale: run `UPDATE_DOCS=1 cargo test -p sourcing-ledger docs`");
+            panic!(
+                "docs/ledger.md is stale: run `UPDATE_DOCS=1 cargo test -p sourcing-ledger docs`"
+            );
         }
     }
 
@@ -584,8 +586,52 @@ mod tests {
     fn event_kind_names_round_trip() {
         for k in EventKind::ALL {
             assert_eq!(EventKind::from_name(k.name()), Some(k));
+            assert_eq!(
+                serde_json::to_value(k).unwrap(),
+                k.name(),
+                "printed as stored"
+            );
         }
         assert_eq!(EventKind::from_name("teleported"), None);
+    }
+
+    /// Every kind the binaries before the transition table wrote (as string literals in journal.rs,
+    /// reconcile.rs and callback.rs) reads back.
+    #[test]
+    fn kinds_written_by_older_binaries_stay_readable() {
+        for old in [
+            "previewed",
+            "create_requested",
+            "created",
+            "create_failed",
+            "create_unknown",
+            "not_sent",
+            "pay_requested",
+            "paid",
+            "pay_accepted",
+            "pay_failed",
+            "pay_unknown",
+            "cancel_requested",
+            "cancelled",
+            "cancel_refused",
+            "cancel_unknown",
+            "receipt_requested",
+            "received",
+            "receipt_refused",
+            "receipt_unknown",
+            "refused",
+            "merged",
+            "reported",
+            "reported_again",
+            "reported_late",
+            "reported_other",
+            "read_failed",
+            "needs_person",
+            "confirmed",
+            "reconciled",
+        ] {
+            assert!(EventKind::from_name(old).is_some(), "{old}");
+        }
     }
 
     #[test]

@@ -26,7 +26,10 @@ enum Op {
     /// The `n`th request on its way reaches the vendor.
     Deliver(usize),
     /// The `n`th request's answer comes back (`lost`: unreadable, outcome unknown).
-    Answer { n: usize, lost: bool },
+    Answer {
+        n: usize,
+        lost: bool,
+    },
     /// The process sending the `n`th request dies: no answer is ever recorded.
     Crash(usize),
     /// A callback reporting the vendor's `n`th state so far (any order, repeated).
@@ -89,9 +92,14 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         match op {
             Op::PayIntent(i) => {
                 let intent = Intent::Pay { order_id: ORDER };
-                if ledgers[i].record_intent(Provider::Pandapon, &intent).await.is_ok() {
+                if ledgers[i]
+                    .record_intent(Provider::Pandapon, &intent)
+                    .await
+                    .is_ok()
+                {
                     prop_assert!(
-                        !matches!(vendor.state, OrderState::Paid | OrderState::Shipped) && flying.is_empty(),
+                        !matches!(vendor.state, OrderState::Paid | OrderState::Shipped)
+                            && flying.is_empty(),
                         "a payment passed while the vendor has {} and {} on the way",
                         vendor.state,
                         flying.len()

@@ -93,7 +93,10 @@ impl Ledger {
     }
 
     /// The entries a reconcile reads: unknown or only reported, not merged, not in flight.
-    pub(crate) async fn due(&self, settings: &ReadSettings) -> Result<Vec<OrderEntry>, LedgerError> {
+    pub(crate) async fn due(
+        &self,
+        settings: &ReadSettings,
+    ) -> Result<Vec<OrderEntry>, LedgerError> {
         let mut candidates = self.list(crate::Filter::Unknown).await?;
         for reported in self.list(crate::Filter::Reported).await? {
             if !candidates.iter().any(|c| c.entry_id == reported.entry_id) {

@@ -357,3 +357,31 @@ async fn the_order_handler_records_the_callback_and_completes_the_message_in_one
         );
     }
 }
+
+#[tokio::test]
+async fn a_callback_with_an_empty_order_id_becomes_a_dead_letter_and_makes_no_entry() {
+    for url in urls().await {
+        let ledger = Ledger::open(&url).await.unwrap();
+        let handler = OrderCallbacks::new(ledger.clone());
+        let (claim, callback) = claim_callback(ledger.store(), "").await;
+        assert_eq!(
+            callback.order_id(),
+            Some(""),
+            "the parsed callback names an empty id"
+        );
+        assert_eq!(
+            handler.handle(&claim, callback).await.unwrap(),
+            Handled::Recorded,
+            "{url}"
+        );
+        let message = ledger.store().get(claim.entry.id).await.unwrap().unwrap();
+        assert_eq!(message.state, InboxState::Dead, "{url}: refused at once");
+        let why = message.last_error.unwrap_or_default();
+        assert!(why.contains("empty order id"), "{url}: {why}");
+        let entries = ledger.list(sourcing_ledger::Filter::All).await.unwrap();
+        assert!(
+            entries.iter().all(|e| e.order_id.as_deref() != Some("")),
+            "{url}: {entries:?}"
+        );
+    }
+}

@@ -8,5 +8,5 @@ mod inbox;
 mod journal;
 mod reconcile;
 mod store;
-mod walk;
 mod support;
+mod walk;

@@ -114,5 +114,8 @@ pub fn draft() -> OrderDraft {
 /// The kinds of an order's events, in order.
 pub async fn kinds(ledger: &Ledger, order_id: &str) -> Vec<String> {
     let (_, events) = ledger.show(order_id, None).await.unwrap();
-    events.into_iter().map(|e| e.kind.name().to_string()).collect()
+    events
+        .into_iter()
+        .map(|e| e.kind.name().to_string())
+        .collect()
 }

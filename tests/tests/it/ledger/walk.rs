@@ -30,7 +30,10 @@ async fn a_callback_with_an_empty_order_id_is_refused_and_makes_no_entry() {
             body: "{}",
         };
         let err = ledger.record_callback(&report).await.unwrap_err();
-        assert!(matches!(err, LedgerError::EmptyOrderId { .. }), "{url}: {err:?}");
+        assert!(
+            matches!(err, LedgerError::EmptyOrderId { .. }),
+            "{url}: {err:?}"
+        );
         assert!(ledger.list(Filter::All).await.unwrap().is_empty(), "{url}");
     }
 }
@@ -43,7 +46,11 @@ async fn a_read_that_keeps_failing_is_marked_for_a_person_after_the_bounded_trie
         let b = buyer(&sandbox, Provider::Pandapon, &ledger);
         let order_id = "3305075341149134290";
         sandbox.seed_order(order_id);
-        sandbox.inject(FaultRule::times(Some("order_pay_url"), Fault::DropConnection, 1));
+        sandbox.inject(FaultRule::times(
+            Some("order_pay_url"),
+            Fault::DropConnection,
+            1,
+        ));
         b.pay(order_id).await.unwrap_err();
         sandbox.inject(FaultRule::always(
             Some("order_detail"),
@@ -62,7 +69,11 @@ async fn a_read_that_keeps_failing_is_marked_for_a_person_after_the_bounded_trie
                 .await
                 .unwrap();
             assert_eq!(settled.len(), 1, "{url}");
-            assert_eq!(settled[0].needs_person.is_some(), attempt == 3, "{url}: {settled:?}");
+            assert_eq!(
+                settled[0].needs_person.is_some(),
+                attempt == 3,
+                "{url}: {settled:?}"
+            );
         }
         let (entry, _) = ledger.show(order_id, None).await.unwrap();
         assert_eq!(entry.state, OrderState::PayUnknown, "{url}: still unknown");
@@ -79,9 +90,16 @@ async fn an_undecodable_read_is_flagged_not_re_read() {
     let b = buyer(&sandbox, Provider::Pandapon, &ledger);
     let order_id = "3305075341149134291";
     sandbox.seed_order(order_id);
-    sandbox.inject(FaultRule::times(Some("order_pay_url"), Fault::DropConnection, 1));
+    sandbox.inject(FaultRule::times(
+        Some("order_pay_url"),
+        Fault::DropConnection,
+        1,
+    ));
     b.pay(order_id).await.unwrap_err();
-    sandbox.inject(FaultRule::always(Some("order_detail"), Fault::MalformedBody));
+    sandbox.inject(FaultRule::always(
+        Some("order_detail"),
+        Fault::MalformedBody,
+    ));
     let settled = ledger.reconcile(&[b], &reads()).await.unwrap();
     let why = settled[0].needs_person.clone().expect("flagged at once");
     assert!(why.contains("cannot be decoded"), "{why}");
@@ -108,13 +126,21 @@ async fn a_create_without_an_answer_is_found_by_the_external_id_and_joins_its_or
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
         let b = buyer(&sandbox, Provider::Pandapon, &ledger);
-        sandbox.inject(FaultRule::times(Some("order_create"), Fault::DropConnection, 1));
+        sandbox.inject(FaultRule::times(
+            Some("order_create"),
+            Fault::DropConnection,
+            1,
+        ));
         b.create_order(&draft()).await.unwrap_err();
         let unknown = ledger.list(Filter::Unknown).await.unwrap();
         assert_eq!(unknown.len(), 1, "{url}");
         assert_eq!(unknown[0].state, OrderState::CreateUnknown);
         assert_eq!(unknown[0].order_id, None);
-        assert_eq!(unknown[0].external_order_id.as_deref(), Some("T20240708002"), "the key");
+        assert_eq!(
+            unknown[0].external_order_id.as_deref(),
+            Some("T20240708002"),
+            "the key"
+        );
 
         // The order's id went round another way: it was paid, its own entry.
         let order_id = "3305075341149134292";
@@ -127,9 +153,16 @@ async fn a_create_without_an_answer_is_found_by_the_external_id_and_joins_its_or
         ledger.reconcile(&[b], &settings).await.unwrap();
         let (entry, events) = ledger.show(order_id, None).await.unwrap();
         assert_eq!(entry.state, OrderState::Paid, "{url}");
-        assert_eq!(entry.external_order_id.as_deref(), Some("T20240708002"), "{url}");
+        assert_eq!(
+            entry.external_order_id.as_deref(),
+            Some("T20240708002"),
+            "{url}"
+        );
         assert!(events.iter().any(|e| e.kind.name() == "joined"), "{url}");
-        let merged = ledger.list(Filter::State(OrderState::Merged)).await.unwrap();
+        let merged = ledger
+            .list(Filter::State(OrderState::Merged))
+            .await
+            .unwrap();
         assert_eq!(merged.len(), 1, "{url}: one order, one live entry");
     }
 }
@@ -144,7 +177,10 @@ async fn reading_opens_an_existing_store_read_only_and_creates_none() {
 
     Store::open(&url).await.unwrap();
     let store = Store::open_existing(&url).await.unwrap();
-    let rows = store.query("SELECT count(*) FROM ledger_orders", &[]).await.unwrap();
+    let rows = store
+        .query("SELECT count(*) FROM ledger_orders", &[])
+        .await
+        .unwrap();
     assert_eq!(rows[0].int(0).unwrap(), 0);
     let write = store
         .execute("DELETE FROM ledger_orders", &[])
