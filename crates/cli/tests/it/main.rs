@@ -8,3 +8,4 @@ mod mcp;
 mod mcp_workflow;
 mod options;
 mod probe;
+mod sandbox_state;
