@@ -87,7 +87,7 @@ impl Subcommand for SandboxServer {
             .arg(crate::backend::emulate_arg())
             .subcommand(
                 Command::new("seed")
-                    .about("Add an order awaiting payment to the --sandbox state; prints {provider, order_id}")
+                    .about("Add an order awaiting payment to the `--sandbox` state; prints {provider, order_id}")
                     .arg(provider_arg())
                     .arg(Arg::new("order_id").help("The id (default: the next id of the state's series)"))
                     .arg(
@@ -100,13 +100,13 @@ impl Subcommand for SandboxServer {
             )
             .subcommand(
                 Command::new("ship")
-                    .about("The seller's step: move a paid order of the --sandbox state to shipped")
+                    .about("The seller's step: move a paid order of the `--sandbox` state to shipped")
                     .arg(provider_arg())
                     .arg(Arg::new("order_id").required(true)),
             )
             .subcommand(
                 Command::new("callback")
-                    .about("Set where the --sandbox state pushes PROVIDER's callbacks (--clear: stop)")
+                    .about("Set where the `--sandbox` state pushes PROVIDER's callbacks (--clear: stop)")
                     .arg(provider_arg())
                     .arg(Arg::new("url").required_unless_present("clear"))
                     .arg(
@@ -118,7 +118,7 @@ impl Subcommand for SandboxServer {
             )
             .subcommand(
                 Command::new("counts")
-                    .about("Requests the --sandbox state's sandboxes received, per provider and operation"),
+                    .about("Requests the `--sandbox` state's sandboxes received, per provider and operation"),
             )]
     }
 

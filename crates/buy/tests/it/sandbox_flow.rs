@@ -244,10 +244,17 @@ async fn xportcn_previews_and_pays() {
     let sandbox = Sandbox::start().await.unwrap();
     let b = buyer(&sandbox, Provider::Xportcn);
 
-    // The sandbox answers the published preview example: amounts in fen.
+    // The sandbox prices the lines asked for: amounts in fen, the total their sum plus freight.
     let preview = b.preview(&draft()).await.unwrap();
-    let total = preview.orders[0].total.unwrap();
-    assert_eq!(total.to_fen(), Some(6400));
+    let order = &preview.orders[0];
+    let total = order.total.unwrap();
+    let goods: i64 = order
+        .lines
+        .iter()
+        .map(|l| l.amount.unwrap().to_fen().unwrap())
+        .sum();
+    let freight = order.freight.unwrap().to_fen().unwrap();
+    assert_eq!(total.to_fen(), Some(goods + freight));
     assert_eq!(total.unit(), sourcing_buy::MoneyUnit::Fen);
 
     let (a, c) = ("3300504350583134261", "3300504350583134262");

@@ -117,20 +117,33 @@ fn preview_states_the_money_unit() {
         String::from_utf8_lossy(&out.stderr)
     );
     let [line] = lines(&out).try_into().unwrap();
+    // The sandbox prices the lines asked for: the total is their sum plus freight, in fen.
+    let raw = &line["result"]["raw"][0];
+    let items = raw["orderItemTOList"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only the line asked for: {raw}");
+    assert_eq!(items[0]["specId"], "530ad00177264564503ec3b848650652");
+    assert_eq!(
+        items[0]["amount"].as_i64().unwrap(),
+        2 * items[0]["finalUnitPrice"].as_i64().unwrap()
+    );
+    let fen = raw["sumPayment"].as_i64().unwrap();
+    assert_eq!(
+        fen,
+        items[0]["amount"].as_i64().unwrap() + raw["sumCarriage"].as_i64().unwrap()
+    );
     let total = &line["result"]["orders"][0]["total"];
+    assert_eq!(total["unit"], "fen");
+    assert_eq!(total["amount"].as_str(), Some(fen.to_string().as_str()));
+    let yuan = total["yuan"].as_str().unwrap();
+    let cents = match yuan.split_once('.') {
+        Some((y, c)) => y.parse::<i64>().unwrap() * 100 + format!("{c:0<2}").parse::<i64>().unwrap(),
+        None => yuan.parse::<i64>().unwrap() * 100,
+    };
+    assert_eq!(cents, fen, "{total}");
     assert_eq!(
-        (
-            total["amount"].as_str(),
-            total["unit"].as_str(),
-            total["yuan"].as_str()
-        ),
-        (Some("6400"), Some("fen"), Some("64"))
+        line["result"]["orders"][0]["lines"][0]["offer_id"],
+        "889512351602"
     );
-    assert_eq!(
-        line["result"]["orders"][0]["lines"][0]["sku_id"],
-        "5736673805656"
-    );
-    assert_eq!(line["result"]["raw"][0]["sumPayment"], 6400);
 }
 
 #[test]

@@ -9,5 +9,6 @@ mod mcp;
 mod mcp_workflow;
 mod options;
 mod probe;
-mod walk;
+mod sandbox_state;
 mod serve;
+mod walk;
