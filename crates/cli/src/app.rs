@@ -68,6 +68,11 @@ pub fn hoist(argv: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     while let Some(token) = argv.next() {
         let text = token.to_string_lossy();
         if text == "--" || !text.starts_with('-') {
+            // Provider names in any case: `sourcing PandaPon …`.
+            let token = match crate::backend::find_provider(&text) {
+                Ok(p) => OsString::from(p.name),
+                Err(_) => token,
+            };
             head.push(token);
             head.extend(moved);
             head.extend(argv);
@@ -156,6 +161,11 @@ mod tests {
             "sourcing -v buy --config=f --base-url u -ojson search"
         );
         assert_eq!(hoisted("sourcing --help"), "sourcing --help");
+        assert_eq!(
+            hoisted("sourcing -o table PandaPon op"),
+            "sourcing pandapon -o table op",
+            "provider names in any case"
+        );
         assert_eq!(hoisted("sourcing --sandbox"), "sourcing --sandbox");
         assert_eq!(
             hoisted("sourcing mcp --sandbox"),

@@ -22,7 +22,8 @@ pub fn providers() -> &'static [&'static Provider] {
 
 /// The provider of this name in [`providers`].
 pub fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
-    sourcing_registry::find(name).ok_or_else(|| Stop::usage(format!("unknown provider {name}")))
+    sourcing_registry::find(&name.to_lowercase())
+        .ok_or_else(|| Stop::usage(format!("unknown provider {name}")))
 }
 
 /// A flag that chooses the backend.

@@ -444,6 +444,7 @@ impl Subcommand for ConfigCommand {
                     .arg(
                         Arg::new("provider")
                             .long("provider")
+                            .ignore_case(true)
                             .value_parser(clap::builder::PossibleValuesParser::new(
                                 providers().iter().map(|p| p.name),
                             ))
