@@ -33,6 +33,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &probe::Probe,
     &ledger::LedgerCommand,
     &config::ConfigCommand,
+    &Generated,
 ];
 
 /// The command tree.
@@ -43,9 +44,82 @@ pub fn command() -> Command {
             .version(env!("CARGO_PKG_VERSION"))
             .after_help(AFTER_HELP)
             .subcommand_required(true)
-            .arg_required_else_help(true),
+            .arg_required_else_help(true)
+            .arg(verbose_arg()),
         Command::subcommand,
     )
+}
+
+/// The global `-v` flag (read by the binary's logging).
+pub fn verbose_arg() -> Arg {
+    Arg::new("verbose")
+        .short('v')
+        .long("verbose")
+        .global(true)
+        .action(clap::ArgAction::Count)
+        .help("Log calls to stderr: -v request line, status, retries; -vv also headers (redacted) and body prefix. RUST_LOG overrides")
+}
+
+/// `sourcing completions SHELL` and `sourcing man`: shell completions and the man page, generated from the
+/// command tree ([`command`]) the binary parses with, so they never go stale.
+pub struct Generated;
+
+impl Subcommand for Generated {
+    fn commands(&self) -> Vec<Command> {
+        vec![
+            Command::new("completions")
+                .about("Print shell completions (from the command definitions): sourcing completions bash > /etc/bash_completion.d/sourcing")
+                .arg(
+                    Arg::new("shell")
+                        .required(true)
+                        .value_parser(clap::value_parser!(clap_complete::Shell))
+                        .help("bash, elvish, fish, powershell or zsh"),
+                ),
+            Command::new("man")
+                .about("Print the man page (roff, from the command definitions): sourcing man > sourcing.1; sourcing man pandapon order-detail > sourcing-pandapon-order-detail.1")
+                .arg(
+                    Arg::new("command")
+                        .num_args(0..)
+                        .value_name("COMMAND")
+                        .help("The page of this command (as the root page's SUBCOMMANDS name it)"),
+                ),
+        ]
+    }
+
+    fn run<'a>(&'a self, name: &'a str, matches: &'a ArgMatches) -> crate::subcommand::Run<'a> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            let mut cmd = command();
+            let shell = matches.try_get_one::<clap_complete::Shell>("shell");
+            match shell.ok().flatten() {
+                Some(&shell) if name == "completions" => {
+                    clap_complete::generate(shell, &mut cmd, "sourcing", &mut out)
+                }
+                _ => {
+                    let path: Vec<&String> = matches
+                        .get_many::<String>("command")
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    cmd.build();
+                    for part in &path {
+                        cmd = cmd.find_subcommand(part).cloned().ok_or_else(|| {
+                            Stop::usage(format!("man: no command {part}; see sourcing --help"))
+                        })?;
+                    }
+                    let title = std::iter::once("sourcing")
+                        .chain(path.iter().map(|p| p.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("-");
+                    clap_mangen::Man::new(cmd.name(title))
+                        .render(&mut out)
+                        .map_err(|e| Stop::config(format!("man: {e}")))?
+                }
+            }
+            crate::output::print_text(String::from_utf8_lossy(&out).trim_end())?;
+            Ok(crate::exit::OK)
+        })
+    }
 }
 
 /// The options a command may offer, which may also precede it (see [`hoist`]).
