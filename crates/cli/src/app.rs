@@ -8,20 +8,30 @@ use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
 pub const AFTER_HELP: &str = "\
-Credentials come from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for
-PandaPon/Xportcn; <PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS)
-or from --config FILE (KEY=VALUE lines with the same names). They are never printed.
+Credentials come from the configuration file ($XDG_CONFIG_HOME/sourcing/config.toml, ~/.config/sourcing/
+config.toml without XDG_CONFIG_HOME; $SOURCING_CONFIG or --config FILE elsewhere): `store = \"...\"` and
+[profiles.NAME] tables, each one account (provider = \"pandapon\", access_key, access_secret, user_id or
+app_key, app_secret, base_url, readings such as timestamp_unit). --profile NAME or $SOURCING_PROFILE picks
+one; by default a provider uses the profile named like it, or default_profile. Without a profile they come
+from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for PandaPon/Xportcn;
+<PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS) or a --config file
+of KEY=VALUE lines with the same names. They are never printed. `sourcing config check` tries them.
 
-Output: JSON on stdout; -o json-lines (compact, one value per line) or -o table (lists as tables) where a
-command offers --output. Errors and logs go to stderr.
+A live write or payment shows what it will do and asks on a terminal; without one it needs --yes;
+--dry-run prints the signed request (secrets redacted) and sends nothing. --sandbox never asks.
 
-A command's options (--sandbox, --config, --base-url, --output) may also come before it:
-`sourcing --sandbox pandapon order-detail --order-id 1`. Each command offers those that mean something to it.
+Output: JSON on stdout; -o json-lines (compact, one value per line), -o table (each answer's substance,
+lists as rows) or -o csv (the table's rows, with a header) where a command offers --output. Errors and
+logs go to stderr.
 
-Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
-response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
-input or signing), 74 the output could not be written (stdout on a full disk; a closed pipe is not an
-error).";
+A command's options (--sandbox, --config, --profile, --base-url, --output, --yes, --dry-run) may also come
+before it: `sourcing --sandbox pandapon order-detail --order-id 1`. Each command offers those that mean
+something to it.
+
+Exit codes: 0 success, 2 usage error (or a live write not confirmed), 3 missing credentials or
+configuration, 4 transport/HTTP/undecodable response, 5 business error (the provider's envelope code),
+6 request refused before sending (invalid input or signing), 74 the output could not be written (stdout
+on a full disk; a closed pipe is not an error).";
 
 /// Every subcommand, in the order `--help` lists them.
 pub const SUBCOMMANDS: &[&dyn Subcommand] = &[

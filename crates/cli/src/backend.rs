@@ -5,6 +5,7 @@
 //! from its matches ([`Backend::from_matches`]); a flag it does not offer counts as not given.
 
 use crate::Stop;
+use crate::config::{Config, PROFILE_ENV, Profile, Settings, check_url};
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
 use sourcing_runtime::operation::{Operation, Provider};
@@ -13,7 +14,6 @@ use sourcing_runtime::signing::{SigningSettings, Variant};
 use sourcing_runtime::{CredentialValues, Error, Runtime};
 use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
-use crate::config::{Config, PROFILE_ENV, Profile, Settings, check_url};
 
 /// Every provider the CLI serves: the one registry (`sourcing-registry`).
 pub fn providers() -> &'static [&'static Provider] {
@@ -33,7 +33,7 @@ pub enum Flag {
     Sandbox,
     /// `--config FILE`: the configuration file ([`crate::config`]): TOML with profiles, or `KEY=VALUE` lines.
     Config,
-    /// `--profile NAME`: one profile of the configuration file (offered wherever `--config` is).
+    /// `--profile NAME`: one profile of the configuration file.
     Profile,
     /// `--base-url URL`: one base URL instead of the provider's (only for commands that call one provider).
     BaseUrl,
@@ -73,13 +73,10 @@ impl Flag {
         }
     }
 
-    /// The arguments of `flags`; a command reading the configuration file (`--config`) also takes
-    /// `--profile`.
+    /// The arguments of `flags`. A command offering [`Flag::Profile`] opens its backend with
+    /// [`Backend::from_matches`] (or passes the flag to [`Backend::live_with`]); without the flag the
+    /// profile comes from `SOURCING_PROFILE` or each provider's default.
     pub fn args(flags: &[Flag]) -> Vec<Arg> {
-        let mut flags = flags.to_vec();
-        if flags.contains(&Flag::Config) && !flags.contains(&Flag::Profile) {
-            flags.push(Flag::Profile);
-        }
         flags.iter().map(|f| f.arg()).collect()
     }
 }
@@ -216,12 +213,12 @@ impl Backend {
     /// A usage error when the chosen profile is not one of `provider`'s (for commands that call one provider).
     pub fn require_profile_of(&self, provider: &Provider) -> Result<(), Stop> {
         match self.chosen.as_deref().map(|n| self.config.profile(n)) {
-            Some(Ok(p)) if !self.is_sandbox() && p.provider.name != provider.name => Err(Stop::usage(
-                format!(
+            Some(Ok(p)) if !self.is_sandbox() && p.provider.name != provider.name => {
+                Err(Stop::usage(format!(
                     "profile {} is a {} profile; this command calls {}",
                     p.name, p.provider.name, provider.name
-                ),
-            )),
+                )))
+            }
             _ => Ok(()),
         }
     }
@@ -230,7 +227,10 @@ impl Backend {
     /// the key and the valid values.
     pub fn variant<V: Variant>(&self, provider: &Provider, key: &str) -> Result<V, Stop> {
         let settings = self.settings(provider);
-        read(provider.env_prefix, key, &|k: &str| settings.get(k).cloned()).map_err(Stop::config)
+        read(provider.env_prefix, key, &|k: &str| {
+            settings.get(k).cloned()
+        })
+        .map_err(Stop::config)
     }
 
     /// The readings of the unpublished signing rules for `provider`: the `<PREFIX>_<KEY>` settings of its
@@ -286,9 +286,8 @@ impl Backend {
         let key = format!("{}_BASE_URL", provider.env_prefix);
         match self.settings(provider).get(&key) {
             Some(url) => {
-                check_url(url).map_err(|e| {
-                    Stop::config(format!("{key} ({}): {e}", self.source(provider)))
-                })?;
+                check_url(url)
+                    .map_err(|e| Stop::config(format!("{key} ({}): {e}", self.source(provider))))?;
                 Ok(url.clone())
             }
             None => Ok(provider.production_base_url.to_string()),
@@ -319,7 +318,10 @@ impl Backend {
             Some(_) => {
                 let keys: Vec<String> = missing
                     .iter()
-                    .map(|m| m.trim_start_matches(&format!("{}_", provider.env_prefix)).to_lowercase())
+                    .map(|m| {
+                        m.trim_start_matches(&format!("{}_", provider.env_prefix))
+                            .to_lowercase()
+                    })
                     .collect();
                 format!(
                     "{names} {verb} not set: {} has no {}",
@@ -468,7 +470,9 @@ pub fn emulated_for(m: &ArgMatches, provider: Option<&Provider>) -> Result<Signi
             let hint = crate::config::suggestion(&key, &known)
                 .map(|s| format!("; did you mean {s}?"))
                 .unwrap_or_else(|| format!(" (keys: {})", known.join(", ")));
-            return Err(Stop::usage(format!("--emulate {pair}: unknown key {key}{hint}")));
+            return Err(Stop::usage(format!(
+                "--emulate {pair}: unknown key {key}{hint}"
+            )));
         };
         if !values().contains(&value) {
             return Err(Stop::usage(format!(
@@ -574,7 +578,10 @@ mod tests {
             panic!("a URL without a scheme is accepted")
         };
         assert_eq!(code, exit::USAGE);
-        assert!(message.starts_with("--base-url: \"example.com\" is not a URL"), "{message}");
+        assert!(
+            message.starts_with("--base-url: \"example.com\" is not a URL"),
+            "{message}"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

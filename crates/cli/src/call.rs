@@ -149,10 +149,10 @@ fn inputs(op: &'static Operation, m: &ArgMatches) -> Result<Inputs, Stop> {
                 }
             }
             (ParamLocation::Query, None) if p.required => missing.push(format!("--{flag}")),
-            (ParamLocation::Body, None) if p.required => {
-                if body.as_ref().and_then(|b| b.get(p.name)).is_none() {
-                    missing.push(format!("--{flag} (or that field in --body)"));
-                }
+            (ParamLocation::Body, None)
+                if p.required && body.as_ref().and_then(|b| b.get(p.name)).is_none() =>
+            {
+                missing.push(format!("--{flag} (or that field in --body)"))
             }
             _ => {}
         }

@@ -89,7 +89,11 @@ impl Profile {
             .kind()
             .fields
             .iter()
-            .filter(|f| !self.settings.contains_key(&format!("{prefix}_{}", f.env_suffix)))
+            .filter(|f| {
+                !self
+                    .settings
+                    .contains_key(&format!("{prefix}_{}", f.env_suffix))
+            })
             .map(|f| f.env_suffix.to_lowercase())
             .collect()
     }
@@ -129,7 +133,8 @@ impl Config {
             parse_toml(&text).map_err(|e| Stop::config(format!("config {shown}: {e}")))?
         } else {
             Config {
-                lines: parse_lines(&text).map_err(|e| Stop::config(format!("--config {shown} {e}")))?,
+                lines: parse_lines(&text)
+                    .map_err(|e| Stop::config(format!("--config {shown} {e}")))?,
                 ..Config::default()
             }
         };
@@ -148,19 +153,22 @@ impl Config {
 
     /// The profile of this name; `Err` names the nearest one.
     pub fn profile(&self, name: &str) -> Result<&Profile, Stop> {
-        self.profiles.iter().find(|p| p.name == name).ok_or_else(|| {
-            let known: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
-            let place = match &self.path {
-                Some(p) => format!("in {}", p.display()),
-                None => "(no configuration file)".into(),
-            };
-            Stop::config(format!(
-                "no profile {name:?} {place}{}",
-                suggestion(name, &known)
-                    .map(|s| format!("; did you mean {s:?}?"))
-                    .unwrap_or_default()
-            ))
-        })
+        self.profiles
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+                let place = match &self.path {
+                    Some(p) => format!("in {}", p.display()),
+                    None => "(no configuration file)".into(),
+                };
+                Stop::config(format!(
+                    "no profile {name:?} {place}{}",
+                    suggestion(name, &known)
+                        .map(|s| format!("; did you mean {s:?}?"))
+                        .unwrap_or_default()
+                ))
+            })
     }
 
     /// `provider`'s default profile: `default_profile` when it is one of `provider`'s, else the profile
@@ -200,9 +208,9 @@ fn parse_lines(text: &str) -> Result<Settings, String> {
 const TOP_KEYS: [&str; 3] = ["store", "default_profile", "profiles"];
 
 fn parse_toml(text: &str) -> Result<Config, String> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        format!("not valid TOML: {}", e.message())
-    })?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("not valid TOML: {}", e.message()))?;
     let mut config = Config::default();
     for (key, value) in &table {
         match key.as_str() {
@@ -260,8 +268,19 @@ enum KeyKind {
 /// The readings of unpublished rules and the schemes that read them: a reading applies to a provider one of
 /// whose operations is signed by such a scheme. The callback input is Dajisaas' (its pushes are signed with
 /// the app-key secret).
-const READINGS: [(&str, fn() -> Vec<&'static str>, &[AuthStyle]); 8] = [
-    (KEYS[0].0, KEYS[0].1, &[AuthStyle::AccessKeyV1, AuthStyle::AccessKeyV2]),
+/// A reading: its key (after the prefix), its valid values, the schemes that read it.
+type Reading = (
+    &'static str,
+    fn() -> Vec<&'static str>,
+    &'static [AuthStyle],
+);
+
+const READINGS: [Reading; 8] = [
+    (
+        KEYS[0].0,
+        KEYS[0].1,
+        &[AuthStyle::AccessKeyV1, AuthStyle::AccessKeyV2],
+    ),
     (KEYS[1].0, KEYS[1].1, &[AuthStyle::AccessKeyV2]),
     (KEYS[2].0, KEYS[2].1, &[AuthStyle::AppKey]),
     (KEYS[3].0, KEYS[3].1, &[AuthStyle::AppKey]),
@@ -297,7 +316,10 @@ pub fn readings_of(provider: &Provider) -> Vec<&'static str> {
 
 /// The valid values of the reading `key`.
 pub fn reading_values(key: &str) -> Option<Vec<&'static str>> {
-    READINGS.iter().find(|(k, _, _)| *k == key).map(|(_, v, _)| v())
+    READINGS
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, v, _)| v())
 }
 
 /// Every key a profile of `provider` may hold (as written: lower case), with its kind.
@@ -310,7 +332,10 @@ fn profile_keys(provider: &Provider) -> Vec<(String, KeyKind)> {
     for f in provider.credentials.kind().fields {
         keys.push((f.env_suffix.to_lowercase(), KeyKind::Setting(None)));
     }
-    for (key, values, _) in READINGS.iter().filter(|(k, _, _)| reading_applies(k, provider)) {
+    for (key, values, _) in READINGS
+        .iter()
+        .filter(|(k, _, _)| reading_applies(k, provider))
+    {
         keys.push((key.to_lowercase(), KeyKind::Setting(Some(*values))));
     }
     keys
@@ -433,7 +458,7 @@ impl Subcommand for ConfigCommand {
             .about("The configuration file: where it is, and whether a profile works (one signed read)")
             .subcommand_required(true)
             .arg_required_else_help(true)
-            .args(Flag::args(&[Flag::Config]))
+            .args(Flag::args(&[Flag::Config, Flag::Profile]))
             .subcommand(Command::new("path").about(
                 "Print where the configuration file is (--config, $SOURCING_CONFIG, else \
                  $XDG_CONFIG_HOME/sourcing/config.toml or ~/.config/sourcing/config.toml)",
@@ -513,7 +538,8 @@ async fn check(m: &ArgMatches, cm: &ArgMatches) -> Result<u8, Stop> {
         .or_else(|| std::env::var(PROFILE_ENV).ok().filter(|p| !p.is_empty()));
     let config = Config::load(flag.map(String::as_str))?;
     let mut worst = exit::OK;
-    for (provider, profile) in targets(&config, chosen.as_ref(), cm.get_one::<String>("provider"))? {
+    for (provider, profile) in targets(&config, chosen.as_ref(), cm.get_one::<String>("provider"))?
+    {
         let label = match &profile {
             Some(name) => format!("profile {name} ({})", provider.name),
             None => format!("{} (environment)", provider.name),
@@ -549,16 +575,28 @@ async fn check_one(
         ));
     };
     let (query, body) = crate::probe::input(op);
-    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let query: Vec<(&str, &str)> = query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let result = endpoint.call(op, &query, body.as_ref()).await;
     let at = &endpoint.base_url;
     Ok(match crate::probe::verdict(result) {
-        Verdict::Accepted(d) => (format!("ok: {at} accepted a signed {} ({d})", op.id), exit::OK),
+        Verdict::Accepted(d) => (
+            format!("ok: {at} accepted a signed {} ({d})", op.id),
+            exit::OK,
+        ),
         Verdict::Refused(d) => (
-            format!("refused: {at} refused the signature of {} ({d}); check the credentials and readings (`sourcing probe`)", op.id),
+            format!(
+                "refused: {at} refused the signature of {} ({d}); check the credentials and readings (`sourcing probe`)",
+                op.id
+            ),
             exit::CONFIG,
         ),
-        Verdict::Unknown(d) => (format!("no answer from {at} to {}: {d}", op.id), exit::TRANSPORT),
+        Verdict::Unknown(d) => (
+            format!("no answer from {at} to {}: {d}", op.id),
+            exit::TRANSPORT,
+        ),
     })
 }
 
@@ -567,7 +605,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        parse_toml(text).err().expect("refused")
+        parse_toml(text).expect_err("refused")
     }
 
     #[test]
@@ -582,7 +620,10 @@ mod tests {
         let a = &config.profiles[0];
         assert_eq!(a.provider.name, "pandapon");
         assert_eq!(a.get("PANDAPON_USER_ID").map(String::as_str), Some("42"));
-        assert_eq!(a.get("PANDAPON_V2_NONCE").map(String::as_str), Some("signed"));
+        assert_eq!(
+            a.get("PANDAPON_V2_NONCE").map(String::as_str),
+            Some("signed")
+        );
         assert_eq!(a.missing_credentials(), ["access_secret"]);
         let pandapon = sourcing_registry::find("pandapon").unwrap();
         let dajisaas = sourcing_registry::find("dajisaas").unwrap();
@@ -593,7 +634,10 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        assert_eq!(err("stor = \"x\""), "unknown key `stor`; did you mean `store`?");
+        assert_eq!(
+            err("stor = \"x\""),
+            "unknown key `stor`; did you mean `store`?"
+        );
         assert_eq!(
             err("[profiles.pandapon]\nacces_key = \"k\""),
             "[profiles.pandapon] unknown key `acces_key`; did you mean `access_key`?"
@@ -609,7 +653,9 @@ mod tests {
         );
         assert!(err("[profiles.pandapon]\nv2_nonce = \"maybe\"").contains("valid: omitted"));
         assert!(err("[profiles.xportcn]\nv2_nonce = \"signed\"").contains("does not apply"));
-        assert!(err("default_profile = \"shopa\"\n[profiles.shop-a]\nprovider = \"xportcn\"")
-            .contains("did you mean \"shop-a\""));
+        assert!(
+            err("default_profile = \"shopa\"\n[profiles.shop-a]\nprovider = \"xportcn\"")
+                .contains("did you mean \"shop-a\"")
+        );
     }
 }

@@ -286,7 +286,10 @@ pub const COLUMN_ORDER: &[&str] = &[
 fn rank(label: &str) -> usize {
     let leaf = label.rsplit('.').next().unwrap_or(label);
     let at = |name: &str| COLUMN_ORDER.iter().position(|k| *k == name);
-    at(label).or_else(|| at(leaf)).or_else(|| at("*")).unwrap_or(0)
+    at(label)
+        .or_else(|| at(leaf))
+        .or_else(|| at("*"))
+        .unwrap_or(0)
 }
 
 /// Fields never shown in a table: the vendor's raw answer (the normalised fields beside it are what a
@@ -448,9 +451,7 @@ fn answer_rows(answer: &Value) -> Vec<Row> {
     let mut lists: Vec<(usize, String, &Vec<Value>)> = Vec::new();
     flatten(answer, "", 0, &mut cells, &mut lists);
     let shallowest = lists.iter().map(|(d, _, _)| *d).min();
-    let chosen = lists
-        .iter()
-        .position(|(d, _, _)| Some(*d) == shallowest);
+    let chosen = lists.iter().position(|(d, _, _)| Some(*d) == shallowest);
     let mut context = Row::new();
     for (label, cell) in cells {
         context.push((label, cell));
@@ -511,13 +512,16 @@ fn flatten<'a>(
         if HIDDEN.contains(&key.as_str()) {
             continue;
         }
-        let label = if cells.iter().any(|(l, _)| l == key) || lists.iter().any(|(_, l, _)| l == key) {
+        let label = if cells.iter().any(|(l, _)| l == key) || lists.iter().any(|(_, l, _)| l == key)
+        {
             format!("{prefix}{key}")
         } else {
             key.clone()
         };
         match v {
-            Value::Object(_) if money(v).is_some() => cells.push((label, money(v).unwrap_or_default())),
+            Value::Object(_) if money(v).is_some() => {
+                cells.push((label, money(v).unwrap_or_default()))
+            }
             Value::Object(_) => flatten(v, &format!("{key}."), depth + 1, cells, lists),
             Value::Array(items) if items.iter().any(Value::is_object) => {
                 lists.push((depth, label, items))
@@ -527,9 +531,10 @@ fn flatten<'a>(
             }
             Value::Array(items) => cells.push((label, join(key, items))),
             // `created_at_ms` shows as local time under `created_at`.
-            v if v.is_number() && key.ends_with("_ms") => {
-                cells.push((label.trim_end_matches("_ms").to_string(), scalar_cell(key, v)))
-            }
+            v if v.is_number() && key.ends_with("_ms") => cells.push((
+                label.trim_end_matches("_ms").to_string(),
+                scalar_cell(key, v),
+            )),
             v => cells.push((label, scalar_cell(key, v))),
         }
     }
@@ -537,7 +542,10 @@ fn flatten<'a>(
 
 /// Names of lists that hold objects when not empty (an empty one still makes the table say "—").
 fn key_is_list_of_objects(key: &str) -> bool {
-    ["hits", "skus", "orders", "lines", "items", "entries", "events", "failed"].contains(&key)
+    [
+        "hits", "skus", "orders", "lines", "items", "entries", "events", "failed",
+    ]
+    .contains(&key)
 }
 
 /// A list of scalars as one cell: `1, 2`; `—` when empty.
@@ -581,10 +589,12 @@ fn money(v: &Value) -> Option<String> {
     let amount = v.get("amount")?;
     let unit = v.get("unit")?.as_str()?;
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-    Some(match (v.get("yuan"), v.get("currency").and_then(Value::as_str)) {
-        (Some(yuan), Some(currency)) if !yuan.is_null() => format!("{} {currency}", text(yuan)),
-        _ => format!("{} {unit}", text(amount)),
-    })
+    Some(
+        match (v.get("yuan"), v.get("currency").and_then(Value::as_str)) {
+            (Some(yuan), Some(currency)) if !yuan.is_null() => format!("{} {currency}", text(yuan)),
+            _ => format!("{} {unit}", text(amount)),
+        },
+    )
 }
 
 /// A scalar as text: strings as they are, `null` as nothing, epoch milliseconds as local time when the
@@ -679,18 +689,20 @@ mod tests {
 
     #[test]
     fn csv_quotes_as_rfc_4180_says() {
-        let data = serde_json::json!([{"id": "1", "title": "a, \"b\"\nc"}, {"id": "2", "title": null}]);
-        assert_eq!(
-            csv(&data),
-            "id,title\r\n1,\"a, \"\"b\"\"\nc\"\r\n2,\r\n"
-        );
+        let data =
+            serde_json::json!([{"id": "1", "title": "a, \"b\"\nc"}, {"id": "2", "title": null}]);
+        assert_eq!(csv(&data), "id,title\r\n1,\"a, \"\"b\"\"\nc\"\r\n2,\r\n");
     }
 
     #[test]
     fn epoch_milliseconds_read_as_local_time() {
         let data = serde_json::json!([{"order_id": "1", "created_at_ms": 1_765_000_000_000_i64, "count_ms": 5}]);
         let grid = Grid::of(&data).unwrap();
-        assert_eq!(grid.columns, ["order_id", "count", "created_at"], "times last");
+        assert_eq!(
+            grid.columns,
+            ["order_id", "count", "created_at"],
+            "times last"
+        );
         let shown = &grid.rows[0][2];
         assert!(shown.starts_with("2025-12-"), "{shown}");
         assert_eq!(grid.rows[0][1], "5", "not a time: 5 ms");
@@ -706,6 +718,10 @@ mod tests {
             Format::Json.answer(&one),
             "{\n  \"a\": {\n    \"b\": 1\n  }\n}"
         );
-        assert_eq!(Format::Table.answer(&serde_json::json!(7)), "7", "a scalar: JSON");
+        assert_eq!(
+            Format::Table.answer(&serde_json::json!(7)),
+            "7",
+            "a scalar: JSON"
+        );
     }
 }

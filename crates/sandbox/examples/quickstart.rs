@@ -260,10 +260,9 @@ fn outcome(outcome: &sourcing_buy::PaymentOutcome) -> String {
     use sourcing_buy::PaymentOutcome;
     match outcome {
         PaymentOutcome::Paid => "paid".into(),
-        PaymentOutcome::PayByHand { url } => format!(
-            "to be paid by hand at {}",
-            or_absent(url.as_ref())
-        ),
+        PaymentOutcome::PayByHand { url } => {
+            format!("to be paid by hand at {}", or_absent(url.as_ref()))
+        }
         PaymentOutcome::Accepted => "accepted (the vendor sends no result fields)".into(),
     }
 }

@@ -179,8 +179,9 @@ fn missing_credentials_exit_3_and_secrets_are_never_printed() {
     let out = sourcing(&["pandapon", "order-pay-url", "--order-id", "1"], &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        text(&out.stderr)
-            .contains("PANDAPON_ACCESS_KEY, PANDAPON_ACCESS_SECRET and PANDAPON_USER_ID are not set"),
+        text(&out.stderr).contains(
+            "PANDAPON_ACCESS_KEY, PANDAPON_ACCESS_SECRET and PANDAPON_USER_ID are not set"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -588,7 +589,10 @@ async fn verbose_span_fields_are_not_repeated_and_the_timestamp_is_shown() {
     let run = |flag: &'static str| {
         let base = base.clone();
         tokio::task::spawn_blocking(move || {
-            sourcing(&["--base-url", &base, "pandapon", "v2-cart-list", flag], &env)
+            sourcing(
+                &["--base-url", &base, "pandapon", "v2-cart-list", flag],
+                &env,
+            )
         })
     };
     // A transient 503, then a business refusal after the retry.
@@ -626,7 +630,10 @@ async fn verbose_span_fields_are_not_repeated_and_the_timestamp_is_shown() {
     let log = text(&out.stderr);
     let headers = log.lines().find(|l| l.contains("request headers")).unwrap();
     assert!(headers.contains("\"timestamp\": \"1"), "{headers}");
-    assert!(headers.contains("\"signature\": \"<redacted>\""), "{headers}");
+    assert!(
+        headers.contains("\"signature\": \"<redacted>\""),
+        "{headers}"
+    );
 }
 
 /// Usage lines name every required flag (`pandapon order-detail` said only `[OPTIONS]` though
@@ -677,8 +684,21 @@ fn provider_names_in_any_case_and_sandbox_with_base_url_refused() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for args in [
-        &["--sandbox", "--base-url", "http://127.0.0.1:1", "pandapon", "v2-cart-list"][..],
-        &["--sandbox", "--base-url", "http://127.0.0.1:1", "probe", "--provider", "pandapon"],
+        &[
+            "--sandbox",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "pandapon",
+            "v2-cart-list",
+        ][..],
+        &[
+            "--sandbox",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "probe",
+            "--provider",
+            "pandapon",
+        ],
     ] {
         let out = sourcing(args, &[]);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -705,12 +725,19 @@ fn tables_csv_and_write_errors() {
     let csv = text(&out.stdout);
     let records: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
     assert_eq!(records[0], "orderId,successOrderIds,errorReason", "{csv}");
-    assert_eq!(records.len(), 3, "a header and one record per failed order: {csv}");
+    assert_eq!(
+        records.len(),
+        3,
+        "a header and one record per failed order: {csv}"
+    );
     assert!(records[1].starts_with("2059624776425880794,—,"), "{csv}");
 
     // `> /dev/full`: exit 74, the error named; nothing else changes.
     if std::path::Path::new("/dev/full").exists() {
-        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_sourcing"))
             .args(["--sandbox", "pandapon", "v2-cart-list"])
             .env("XDG_CONFIG_HOME", "/nonexistent/sourcing-tests")
@@ -752,11 +779,20 @@ fn completions_and_man_page_are_generated() {
     let out = sourcing(&["man"], &[]);
     assert_eq!(out.status.code(), Some(0));
     let page = text(&out.stdout);
-    assert!(page.starts_with(".ie") && page.contains(".TH sourcing 1"), "{page}");
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH sourcing 1"),
+        "{page}"
+    );
     let page = text(&sourcing(&["man", "pandapon", "order-detail"], &[]).stdout);
-    assert!(page.contains(".TH sourcing-pandapon-order-detail 1"), "{page}");
+    assert!(
+        page.contains(".TH sourcing-pandapon-order-detail 1"),
+        "{page}"
+    );
     assert!(page.contains("web\\-site"), "{page}");
-    assert_eq!(sourcing(&["completions", "tcsh"], &[]).status.code(), Some(2));
+    assert_eq!(
+        sourcing(&["completions", "tcsh"], &[]).status.code(),
+        Some(2)
+    );
 }
 
 /// The quickstart prints values ("not sent by the vendor" where a field is absent), never Rust `Debug`

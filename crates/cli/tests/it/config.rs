@@ -149,15 +149,33 @@ async fn config_check_sends_one_signed_read_per_profile() {
     let report = text(&out.stdout);
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines.len(), 3, "{report}");
-    assert!(lines[0].starts_with("profile shop-a (pandapon): ok"), "{report}");
-    assert!(lines[1].starts_with("profile shop-b (pandapon): refused"), "{report}");
-    assert!(lines[2].starts_with("profile dajisaas (dajisaas): ok"), "{report}");
-    assert_eq!(writes(&sandbox), 0, "config check sends only declared reads");
+    assert!(
+        lines[0].starts_with("profile shop-a (pandapon): ok"),
+        "{report}"
+    );
+    assert!(
+        lines[1].starts_with("profile shop-b (pandapon): refused"),
+        "{report}"
+    );
+    assert!(
+        lines[2].starts_with("profile dajisaas (dajisaas): ok"),
+        "{report}"
+    );
+    assert_eq!(
+        writes(&sandbox),
+        0,
+        "config check sends only declared reads"
+    );
 
     // `config path`: the default place, SOURCING_CONFIG, --config.
     let out = run(&home, &["config", "path"], &[]).await;
     assert_eq!(text(&out.stdout).trim(), path.to_string_lossy());
-    let out = run(&home, &["config", "path"], &[("SOURCING_CONFIG", "/x/y.toml")]).await;
+    let out = run(
+        &home,
+        &["config", "path"],
+        &[("SOURCING_CONFIG", "/x/y.toml")],
+    )
+    .await;
     assert_eq!(text(&out.stdout).trim(), "/x/y.toml");
     let out = run(&home, &["config", "path", "--config", "/z.toml"], &[]).await;
     assert_eq!(text(&out.stdout).trim(), "/z.toml");
@@ -168,7 +186,14 @@ async fn config_check_sends_one_signed_read_per_profile() {
 #[test]
 fn configuration_mistakes_are_named() {
     let home = home("mistakes");
-    let call = ["pandapon", "order-detail", "--order-id", "1", "--web-site", "x"];
+    let call = [
+        "pandapon",
+        "order-detail",
+        "--order-id",
+        "1",
+        "--web-site",
+        "x",
+    ];
     for (config, expected) in [
         (
             "stor = \"sqlite:x.db\"\n",
@@ -194,7 +219,12 @@ fn configuration_mistakes_are_named() {
     ] {
         write_config(&home, config);
         let out = sourcing(&home, &call, &[]);
-        assert_eq!(out.status.code(), Some(3), "{config}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{config}: {}",
+            text(&out.stderr)
+        );
         assert!(
             text(&out.stderr).contains(expected),
             "{config}: {}",
@@ -221,7 +251,9 @@ fn configuration_mistakes_are_named() {
     let out = sourcing(&home, &call, &env);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("PANDAPON_BASE_URL (environment or --config): \"api.example.com\" is not a URL"),
+        text(&out.stderr).contains(
+            "PANDAPON_BASE_URL (environment or --config): \"api.example.com\" is not a URL"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -267,7 +299,12 @@ async fn live_payments_ask_first() {
     let out = call(pay(&[])).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    for s in ["about to PAY at PandaPon", "order_pay_url (pay)", "2257455039610311973", "--yes"] {
+    for s in [
+        "about to PAY at PandaPon",
+        "order_pay_url (pay)",
+        "2257455039610311973",
+        "--yes",
+    ] {
         assert!(err.contains(s), "{s:?} not in {err}");
     }
     assert_eq!(sandbox.hits("order_pay_url"), 0, "sent without --yes");
@@ -280,7 +317,10 @@ async fn live_payments_ask_first() {
         "{shown}"
     );
     assert!(shown.contains("signature: <redacted>"), "{shown}");
-    assert!(shown.contains("timestamp: 1"), "the timestamp is no secret: {shown}");
+    assert!(
+        shown.contains("timestamp: 1"),
+        "the timestamp is no secret: {shown}"
+    );
     assert!(!shown.contains(credentials::ACCESS_SECRET), "{shown}");
     assert_eq!(sandbox.hits("order_pay_url"), 0, "sent with --dry-run");
 

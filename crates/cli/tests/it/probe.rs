@@ -224,7 +224,14 @@ fn json_output_and_emulate_errors() {
         )
     };
     let (code, out, err) = run(&[
-        "probe", "--provider", "pandapon", "--sandbox", "--emulate", "V2_NONCE=signed", "-o", "json",
+        "probe",
+        "--provider",
+        "pandapon",
+        "--sandbox",
+        "--emulate",
+        "V2_NONCE=signed",
+        "-o",
+        "json",
     ]);
     assert_eq!(code, Some(0), "{err}");
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -240,7 +247,12 @@ fn json_output_and_emulate_errors() {
     assert!(trials.iter().any(|t| t["verdict"] == "refused"));
 
     let (code, _, err) = run(&[
-        "probe", "--provider", "pandapon", "--sandbox", "--emulate", "V2_NONCE=maybe",
+        "probe",
+        "--provider",
+        "pandapon",
+        "--sandbox",
+        "--emulate",
+        "V2_NONCE=maybe",
     ]);
     assert_eq!(code, Some(2));
     assert!(
@@ -249,11 +261,29 @@ fn json_output_and_emulate_errors() {
     );
     assert!(!err.contains("SANDBOX_"), "{err}");
     let (code, _, err) = run(&[
-        "probe", "--provider", "xportcn", "--sandbox", "--emulate", "SIGN_PLACEMENT=query",
+        "probe",
+        "--provider",
+        "xportcn",
+        "--sandbox",
+        "--emulate",
+        "SIGN_PLACEMENT=query",
     ]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("Xportcn does not read SIGN_PLACEMENT"), "{err}");
-    let (code, _, err) = run(&["probe", "--provider", "pandapon", "--sandbox", "--emulate", "V2_NONSE=signed"]);
+    assert!(
+        err.contains("Xportcn does not read SIGN_PLACEMENT"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "probe",
+        "--provider",
+        "pandapon",
+        "--sandbox",
+        "--emulate",
+        "V2_NONSE=signed",
+    ]);
     assert_eq!(code, Some(2));
-    assert!(err.contains("unknown key V2_NONSE; did you mean V2_NONCE?"), "{err}");
+    assert!(
+        err.contains("unknown key V2_NONSE; did you mean V2_NONCE?"),
+        "{err}"
+    );
 }
