@@ -540,7 +540,12 @@ async fn check(m: &ArgMatches, cm: &ArgMatches) -> Result<u8, Stop> {
     let mut worst = exit::OK;
     for (provider, profile) in targets(&config, chosen.as_ref(), cm.get_one::<String>("provider"))?
     {
-        let label = match &profile {
+        // Without a profile named: the provider's default profile, else the environment.
+        let default = match &profile {
+            Some(_) => None,
+            None => config.default_for(provider).map(|p| p.name.clone()),
+        };
+        let label = match profile.as_ref().or(default.as_ref()) {
             Some(name) => format!("profile {name} ({})", provider.name),
             None => format!("{} (environment)", provider.name),
         };
