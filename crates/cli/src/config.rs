@@ -59,16 +59,26 @@ pub fn locate(flag: Option<&str>) -> Option<(PathBuf, bool)> {
     Some((base.join("sourcing").join("config.toml"), false))
 }
 
-/// One account at one provider.
-#[derive(Clone, Debug)]
+/// One account at one provider. `Debug` shows the names of its settings, never their values.
+#[derive(Clone)]
 pub struct Profile {
     pub name: String,
     pub provider: &'static Provider,
     /// Its own ledger, if it names one.
     pub store: Option<String>,
-    /// Its settings as `<PREFIX>_<KEY>` (credentials, `BASE_URL`, readings). `Debug` shows secrets: never
-    /// print a profile.
+    /// Its settings as `<PREFIX>_<KEY>` (credentials, `BASE_URL`, readings).
     settings: Settings,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("name", &self.name)
+            .field("provider", &self.provider.name)
+            .field("store", &self.store)
+            .field("settings", &self.settings.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Profile {
@@ -208,9 +218,16 @@ fn parse_lines(text: &str) -> Result<Settings, String> {
 const TOP_KEYS: [&str; 3] = ["store", "default_profile", "profiles"];
 
 fn parse_toml(text: &str) -> Result<Config, String> {
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| format!("not valid TOML: {}", e.message()))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let message = e.message().trim_end().replace('\n', "; ");
+        match line {
+            Some(line) => format!("line {line}: not valid TOML: {message}"),
+            None => format!("not valid TOML: {message}"),
+        }
+    })?;
     let mut config = Config::default();
     for (key, value) in &table {
         match key.as_str() {
@@ -638,6 +655,16 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_a_value() {
+        let config = parse_toml("[profiles.pandapon]\naccess_secret = \"s3cr3t-value\"\n").unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("PANDAPON_ACCESS_SECRET") && !shown.contains("s3cr3t-value"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn mistakes_are_named() {
         assert_eq!(
             err("stor = \"x\""),
@@ -652,6 +679,8 @@ mod tests {
                 .starts_with("[profiles.pandapon] `app_key` does not apply to a pandapon profile"),
         );
         assert!(err("[profiles.x]\naccess_key = \"k\"").contains("needs `provider"));
+        let broken = err("store = \"x\"\n[x");
+        assert!(broken.starts_with("line 2: not valid TOML"), "{broken}");
         assert!(
             err("[profiles.pandapon]\nbase_url = \"api.example.com\"")
                 .starts_with("[profiles.pandapon] base_url: \"api.example.com\" is not a URL")

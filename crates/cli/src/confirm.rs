@@ -155,6 +155,8 @@ pub fn dry_run(
         .map_err(|e| refused(e.to_string()))?;
     let mut url = request.url().clone();
     sourcing_runtime::signing::redact_url(&mut url, op.auth);
+    // `<redacted>` as written, not percent-encoded in the query.
+    let url = url.as_str().replace("%3Credacted%3E", "<redacted>");
     let mut lines = vec![format!("{} {url}", request.method())];
     for (name, value) in request.headers() {
         let shown = match sourcing_runtime::observe::is_shown_header(name.as_str()) {
