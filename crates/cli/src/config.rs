@@ -282,38 +282,36 @@ enum KeyKind {
     Setting(Option<fn() -> Vec<&'static str>>),
 }
 
-/// The readings of unpublished rules and the schemes that read them: a reading applies to a provider one of
-/// whose operations is signed by such a scheme. The callback input is Dajisaas' (its pushes are signed with
-/// the app-key secret).
-/// A reading: its key (after the prefix), its valid values, the schemes that read it.
-type Reading = (
-    &'static str,
-    fn() -> Vec<&'static str>,
-    &'static [AuthStyle],
-);
-
-const READINGS: [Reading; 8] = [
+/// The readings of unpublished rules (`<PREFIX>_<KEY>` settings) and the schemes that read them: a reading
+/// applies to a provider one of whose operations is signed by such a scheme. Their values are the
+/// runtime's ([`KEYS`]); the callback input is Dajisaas' (its pushes are signed with the app-key secret).
+const READ_BY: [(&str, &[AuthStyle]); 8] = [
     (
-        KEYS[0].0,
-        KEYS[0].1,
+        "TIMESTAMP_UNIT",
         &[AuthStyle::AccessKeyV1, AuthStyle::AccessKeyV2],
     ),
-    (KEYS[1].0, KEYS[1].1, &[AuthStyle::AccessKeyV2]),
-    (KEYS[2].0, KEYS[2].1, &[AuthStyle::AppKey]),
-    (KEYS[3].0, KEYS[3].1, &[AuthStyle::AppKey]),
-    (KEYS[4].0, KEYS[4].1, &[AuthStyle::AppKey]),
-    (KEYS[5].0, KEYS[5].1, &[AuthStyle::AppKey]),
-    (KEYS[6].0, KEYS[6].1, &[AuthStyle::AppKey]),
-    (
-        "CALLBACK_SIGNED_INPUT",
-        names::<sourcing_webhooks::SignedInput>,
-        &[AuthStyle::AppKey],
-    ),
+    ("V2_NONCE", &[AuthStyle::AccessKeyV2]),
+    ("POST_SIGNED_FIELDS", &[AuthStyle::AppKey]),
+    ("REQUEST_TIME_UNIT", &[AuthStyle::AppKey]),
+    ("REQUEST_TIME_TYPE", &[AuthStyle::AppKey]),
+    ("SIGN_PLACEMENT", &[AuthStyle::AppKey]),
+    ("ORDER_ID_LIST", &[AuthStyle::AppKey]),
+    (CALLBACK_SIGNED_INPUT, &[AuthStyle::AppKey]),
 ];
+
+const CALLBACK_SIGNED_INPUT: &str = "CALLBACK_SIGNED_INPUT";
+
+/// The valid values of the reading `key` (after the prefix).
+fn reading_values(key: &str) -> Option<fn() -> Vec<&'static str>> {
+    match key {
+        CALLBACK_SIGNED_INPUT => Some(names::<sourcing_webhooks::SignedInput>),
+        _ => KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
+    }
+}
 
 /// Whether the reading `key` (after the prefix, `V2_NONCE`) means something for `provider`.
 pub fn reading_applies(key: &str, provider: &Provider) -> bool {
-    READINGS.iter().any(|(k, _, schemes)| {
+    READ_BY.iter().any(|(k, schemes)| {
         *k == key
             && provider
                 .operations
@@ -324,19 +322,11 @@ pub fn reading_applies(key: &str, provider: &Provider) -> bool {
 
 /// The readings (after the prefix) that mean something for `provider`.
 pub fn readings_of(provider: &Provider) -> Vec<&'static str> {
-    READINGS
+    READ_BY
         .iter()
-        .map(|(k, _, _)| *k)
+        .map(|(k, _)| *k)
         .filter(|k| reading_applies(k, provider))
         .collect()
-}
-
-/// The valid values of the reading `key`.
-pub fn reading_values(key: &str) -> Option<Vec<&'static str>> {
-    READINGS
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, v, _)| v())
 }
 
 /// Every key a profile of `provider` may hold (as written: lower case), with its kind.
@@ -349,11 +339,8 @@ fn profile_keys(provider: &Provider) -> Vec<(String, KeyKind)> {
     for f in provider.credentials.kind().fields {
         keys.push((f.env_suffix.to_lowercase(), KeyKind::Setting(None)));
     }
-    for (key, values, _) in READINGS
-        .iter()
-        .filter(|(k, _, _)| reading_applies(k, provider))
-    {
-        keys.push((key.to_lowercase(), KeyKind::Setting(Some(*values))));
+    for key in readings_of(provider) {
+        keys.push((key.to_lowercase(), KeyKind::Setting(reading_values(key))));
     }
     keys
 }
@@ -652,6 +639,15 @@ mod tests {
         assert_eq!(config.default_for(pandapon).unwrap().name, "b");
         assert_eq!(config.default_for(dajisaas).unwrap().name, "dajisaas");
         assert_eq!(config.store.as_deref(), Some("sqlite:x.db"));
+    }
+
+    /// Every reading the runtime names is known here, with the schemes that read it.
+    #[test]
+    fn every_runtime_reading_is_placed() {
+        for (key, _) in KEYS {
+            assert!(READ_BY.iter().any(|(k, _)| *k == key), "{key}");
+            assert!(reading_values(key).is_some(), "{key}");
+        }
     }
 
     #[test]
