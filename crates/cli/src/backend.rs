@@ -1,5 +1,6 @@
 //! Sandbox or live, resolved in this one place for every subcommand: where a provider's calls go (base URL),
-//! with which credentials (environment, `--config`, or the sandbox's test credentials), through which runtime.
+//! with which credentials (a profile of the configuration file, the environment, a `--config` file of
+//! `KEY=VALUE` lines, or the sandbox's test credentials), through which runtime.
 //!
 //! A subcommand offers the [`Flag`]s that mean something to it ([`Flag::args`]) and opens its [`Backend`]
 //! from its matches ([`Backend::from_matches`]); a flag it does not offer counts as not given.
