@@ -125,9 +125,12 @@ impl Printer {
         }
     }
 
-    /// One whole answer (an operation's data).
+    /// One whole answer (an operation's data); nothing at all for an empty table (an empty list).
     pub fn answer(&self, data: &Value) {
-        print_line(&self.format.answer(data));
+        let text = self.format.answer(data);
+        if !text.is_empty() {
+            print_line(&text);
+        }
     }
 
     /// One item of a stream (a provider's answer in `buy`): JSON lines print it now, the others with
@@ -387,6 +390,9 @@ impl Grid {
     /// RFC 4180: a header row, then one record per row; a field holding a comma, a quote or a line break
     /// is quoted, its quotes doubled; records end with CRLF.
     pub fn csv(&self) -> String {
+        if self.columns.is_empty() {
+            return String::new();
+        }
         let field = |f: &String| {
             if f.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", f.replace('"', "\"\""))
@@ -685,6 +691,14 @@ mod tests {
              pandapon                          13             —\n\
              dajisaas                                               refused  true"
         );
+    }
+
+    #[test]
+    fn an_empty_list_prints_nothing() {
+        for format in [Format::Table, Format::Csv] {
+            assert_eq!(format.answer(&serde_json::json!([])), "", "{format:?}");
+        }
+        assert_eq!(Format::Json.answer(&serde_json::json!([])), "[]");
     }
 
     #[test]
