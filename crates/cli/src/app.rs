@@ -8,21 +8,32 @@ use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
 pub const AFTER_HELP: &str = "\
-Credentials come from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for
-PandaPon/Xportcn; <PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS)
-or from --config FILE (KEY=VALUE lines with the same names). They are never printed.
+Credentials come from the configuration file ($XDG_CONFIG_HOME/sourcing/config.toml, ~/.config/sourcing/
+config.toml without XDG_CONFIG_HOME; $SOURCING_CONFIG or --config FILE elsewhere): `store = \"...\"` and
+[profiles.NAME] tables, each one account (provider = \"pandapon\", access_key, access_secret, user_id or
+app_key, app_secret, base_url, readings such as timestamp_unit). --profile NAME or $SOURCING_PROFILE picks
+one; by default a provider uses the profile named like it, or default_profile. Without a profile they come
+from the environment (<PREFIX>_ACCESS_KEY, <PREFIX>_ACCESS_SECRET, <PREFIX>_USER_ID for PandaPon/Xportcn;
+<PREFIX>_APP_KEY, <PREFIX>_APP_SECRET for Dajisaas; PREFIX = PANDAPON, XPORTCN, DAJISAAS) or a --config file
+of KEY=VALUE lines with the same names. They are never printed. `sourcing config check` tries them.
 
-Output: JSON on stdout; -o json-lines (compact, one value per line) or -o table (lists as tables) where a
-command offers --output. Errors and logs go to stderr.
+A live write or payment shows what it will do and asks on a terminal; without one it needs --yes;
+--dry-run prints the signed request (secrets redacted) and sends nothing. --sandbox never asks.
 
-A command's options (--sandbox, --config, --base-url, --output) may also come before it:
-`sourcing --sandbox pandapon order-detail --order-id 1`. Each command offers those that mean something to it.
+Output: JSON on stdout; -o json-lines (compact, one value per line), -o table (each answer's substance,
+lists as rows) or -o csv (the table's rows, with a header) where a command offers --output. Errors and
+logs go to stderr.
 
-Exit codes: 0 success, 2 usage error, 3 missing credentials or configuration, 4 transport/HTTP/undecodable
-response, 5 business error (the provider's envelope code), 6 request refused before sending (invalid
-input or signing), 7 outcome unknown: a payment, order, cancel or receipt whose answer was lost may have
-gone through (settle it with `sourcing ledger reconcile`), 8 not found (`ledger show`: no such entry), 74 the output could not be written (stdout on a full disk; a closed
-pipe is not an error).";
+A command's options (--sandbox, --config, --profile, --base-url, --output, --yes, --dry-run) may also come
+before it: `sourcing --sandbox pandapon order-detail --order-id 1`. Each command offers those that mean
+something to it.
+
+Exit codes: 0 success, 2 usage error (or a live write not confirmed), 3 missing credentials or
+configuration, 4 transport/HTTP/undecodable response, 5 business error (the provider's envelope code),
+6 request refused before sending (invalid input or signing), 7 outcome unknown: a payment, order, cancel or
+receipt whose answer was lost may have gone through (settle it with `sourcing ledger reconcile`), 8 not found
+(`ledger show`, `ledger replay`), 74 the output could not be written (stdout on a full disk; a closed pipe is
+not an error).";
 
 /// Every subcommand, in the order `--help` lists them.
 pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
@@ -35,6 +46,7 @@ pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &ledger::LedgerCommand,
     &config::ConfigCommand,
     &serve::Serve,
+    &Generated,
 ];
 
 /// The command tree.
@@ -45,9 +57,82 @@ pub fn command() -> Command {
             .version(env!("CARGO_PKG_VERSION"))
             .after_help(AFTER_HELP)
             .subcommand_required(true)
-            .arg_required_else_help(true),
+            .arg_required_else_help(true)
+            .arg(verbose_arg()),
         Command::subcommand,
     )
+}
+
+/// The global `-v` flag (read by the binary's logging).
+pub fn verbose_arg() -> Arg {
+    Arg::new("verbose")
+        .short('v')
+        .long("verbose")
+        .global(true)
+        .action(clap::ArgAction::Count)
+        .help("Log calls to stderr: -v request line, status, retries; -vv also headers (redacted) and body prefix. RUST_LOG overrides")
+}
+
+/// `sourcing completions SHELL` and `sourcing man`: shell completions and the man page, generated from the
+/// command tree ([`command`]) the binary parses with, so they never go stale.
+pub struct Generated;
+
+impl Subcommand for Generated {
+    fn commands(&self) -> Vec<Command> {
+        vec![
+            Command::new("completions")
+                .about("Print shell completions (from the command definitions): sourcing completions bash > /etc/bash_completion.d/sourcing")
+                .arg(
+                    Arg::new("shell")
+                        .required(true)
+                        .value_parser(clap::value_parser!(clap_complete::Shell))
+                        .help("bash, elvish, fish, powershell or zsh"),
+                ),
+            Command::new("man")
+                .about("Print the man page (roff, from the command definitions): sourcing man > sourcing.1; sourcing man pandapon order-detail > sourcing-pandapon-order-detail.1")
+                .arg(
+                    Arg::new("command")
+                        .num_args(0..)
+                        .value_name("COMMAND")
+                        .help("The page of this command (as the root page's SUBCOMMANDS name it)"),
+                ),
+        ]
+    }
+
+    fn run<'a>(&'a self, name: &'a str, matches: &'a ArgMatches) -> crate::subcommand::Run<'a> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            let mut cmd = command();
+            let shell = matches.try_get_one::<clap_complete::Shell>("shell");
+            match shell.ok().flatten() {
+                Some(&shell) if name == "completions" => {
+                    clap_complete::generate(shell, &mut cmd, "sourcing", &mut out)
+                }
+                _ => {
+                    let path: Vec<&String> = matches
+                        .get_many::<String>("command")
+                        .into_iter()
+                        .flatten()
+                        .collect();
+                    cmd.build();
+                    for part in &path {
+                        cmd = cmd.find_subcommand(part).cloned().ok_or_else(|| {
+                            Stop::usage(format!("man: no command {part}; see sourcing --help"))
+                        })?;
+                    }
+                    let title = std::iter::once("sourcing")
+                        .chain(path.iter().map(|p| p.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("-");
+                    clap_mangen::Man::new(cmd.name(title))
+                        .render(&mut out)
+                        .map_err(|e| Stop::config(format!("man: {e}")))?
+                }
+            }
+            crate::output::print_text(String::from_utf8_lossy(&out).trim_end())?;
+            Ok(crate::exit::OK)
+        })
+    }
 }
 
 /// The options a command may offer, which may also precede it (see [`hoist`]).
@@ -70,6 +155,11 @@ pub fn hoist(argv: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     while let Some(token) = argv.next() {
         let text = token.to_string_lossy();
         if text == "--" || !text.starts_with('-') {
+            // Provider names in any case: `sourcing PandaPon …`.
+            let token = match crate::backend::find_provider(&text) {
+                Ok(p) => OsString::from(p.name),
+                Err(_) => token,
+            };
             head.push(token);
             head.extend(moved);
             head.extend(argv);
@@ -160,6 +250,11 @@ mod tests {
             "sourcing -v buy --config=f --base-url u -ojson search"
         );
         assert_eq!(hoisted("sourcing --help"), "sourcing --help");
+        assert_eq!(
+            hoisted("sourcing -o table PandaPon op"),
+            "sourcing pandapon -o table op",
+            "provider names in any case"
+        );
         assert_eq!(hoisted("sourcing --sandbox"), "sourcing --sandbox");
         assert_eq!(
             hoisted("sourcing mcp --sandbox"),

@@ -70,7 +70,25 @@ pub fn flags(op: &Operation) -> Vec<String> {
         .collect()
 }
 
-fn operation_command(op: &'static Operation) -> Command {
+/// The usage line of `op`'s command: every required flag, then `[OPTIONS]` (clap lists only flags it
+/// enforces, and a required body field may come in `--body` instead, so clap does not enforce it).
+fn usage(provider: &str, op: &Operation) -> String {
+    let required: Vec<String> = op
+        .params
+        .iter()
+        .zip(flags(op))
+        .filter(|(p, _)| p.required)
+        .map(|(p, flag)| format!("--{flag} <{}>", p.kind.name().to_uppercase()))
+        .collect();
+    let mut line = format!("sourcing {provider} {}", op.id.replace('_', "-"));
+    for r in required {
+        line.push(' ');
+        line.push_str(&r);
+    }
+    line + " [OPTIONS]"
+}
+
+fn operation_command(provider: &str, op: &'static Operation) -> Command {
     let retry = if sourcing_runtime::policy::retried(op.effect) {
         "retried on transient failures"
     } else {
@@ -97,7 +115,8 @@ fn operation_command(op: &'static Operation) -> Command {
         .long_about(format!(
             "{about}\n\n{} {} ({effect}).{unconfirmed}",
             op.method, op.path
-        ));
+        ))
+        .override_usage(usage(provider, op));
     let flags = flags(op);
     for (p, flag) in op.params.iter().zip(flags) {
         let place = match p.location {
@@ -149,7 +168,7 @@ pub fn provider_command(p: &'static Provider) -> Command {
             .about(provider_about(p))
             .subcommand_required(true)
             .arg_required_else_help(true),
-        |cmd, op| cmd.subcommand(operation_command(op)),
+        |cmd, op| cmd.subcommand(operation_command(p.name, op)),
     )
 }
 

@@ -1,10 +1,12 @@
 //! Sandbox or live, resolved in this one place for every subcommand: where a provider's calls go (base URL),
-//! with which credentials (environment, `--config`, or the sandbox's test credentials), through which runtime.
+//! with which credentials (a profile of the configuration file, the environment, a `--config` file of
+//! `KEY=VALUE` lines, or the sandbox's test credentials), through which runtime.
 //!
 //! A subcommand offers the [`Flag`]s that mean something to it ([`Flag::args`]) and opens its [`Backend`]
 //! from its matches ([`Backend::from_matches`]); a flag it does not offer counts as not given.
 
 use crate::Stop;
+use crate::config::{Config, PROFILE_ENV, Profile, Settings, check_url};
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
 use sourcing_runtime::operation::{Operation, Provider};
@@ -15,7 +17,6 @@ use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use crate::config::{Config, PROFILE_ENV, Profile, Settings, check_url};
 
 /// Every provider the CLI serves: the one registry (`sourcing-registry`).
 pub fn providers() -> &'static [&'static Provider] {
@@ -24,7 +25,8 @@ pub fn providers() -> &'static [&'static Provider] {
 
 /// The provider of this name in [`providers`].
 pub fn find_provider(name: &str) -> Result<&'static Provider, Stop> {
-    sourcing_registry::find(name).ok_or_else(|| Stop::usage(format!("unknown provider {name}")))
+    sourcing_registry::find(&name.to_lowercase())
+        .ok_or_else(|| Stop::usage(format!("unknown provider {name}")))
 }
 
 /// A flag that chooses the backend.
@@ -34,7 +36,7 @@ pub enum Flag {
     Sandbox,
     /// `--config FILE`: the configuration file ([`crate::config`]): TOML with profiles, or `KEY=VALUE` lines.
     Config,
-    /// `--profile NAME`: one profile of the configuration file (offered wherever `--config` is).
+    /// `--profile NAME`: one profile of the configuration file.
     Profile,
     /// `--base-url URL`: one base URL instead of the provider's (only for commands that call one provider).
     BaseUrl,
@@ -75,13 +77,10 @@ impl Flag {
         }
     }
 
-    /// The arguments of `flags`; a command reading the configuration file (`--config`) also takes
-    /// `--profile`.
+    /// The arguments of `flags`. A command offering [`Flag::Profile`] opens its backend with
+    /// [`Backend::from_matches`] (or passes the flag to [`Backend::live_with`]); without the flag the
+    /// profile comes from `SOURCING_PROFILE` or each provider's default.
     pub fn args(flags: &[Flag]) -> Vec<Arg> {
-        let mut flags = flags.to_vec();
-        if flags.contains(&Flag::Config) && !flags.contains(&Flag::Profile) {
-            flags.push(Flag::Profile);
-        }
         flags.iter().map(|f| f.arg()).collect()
     }
 }
@@ -233,12 +232,12 @@ impl Backend {
     /// A usage error when the chosen profile is not one of `provider`'s (for commands that call one provider).
     pub fn require_profile_of(&self, provider: &Provider) -> Result<(), Stop> {
         match self.chosen.as_deref().map(|n| self.config.profile(n)) {
-            Some(Ok(p)) if !self.is_sandbox() && p.provider.name != provider.name => Err(Stop::usage(
-                format!(
+            Some(Ok(p)) if !self.is_sandbox() && p.provider.name != provider.name => {
+                Err(Stop::usage(format!(
                     "profile {} is a {} profile; this command calls {}",
                     p.name, p.provider.name, provider.name
-                ),
-            )),
+                )))
+            }
             _ => Ok(()),
         }
     }
@@ -247,7 +246,10 @@ impl Backend {
     /// the key and the valid values.
     pub fn variant<V: Variant>(&self, provider: &Provider, key: &str) -> Result<V, Stop> {
         let settings = self.settings(provider);
-        read(provider.env_prefix, key, &|k: &str| settings.get(k).cloned()).map_err(Stop::config)
+        read(provider.env_prefix, key, &|k: &str| {
+            settings.get(k).cloned()
+        })
+        .map_err(Stop::config)
     }
 
     /// The readings of the unpublished signing rules for `provider`: the `<PREFIX>_<KEY>` settings of its
@@ -313,9 +315,8 @@ impl Backend {
         let key = format!("{}_BASE_URL", provider.env_prefix);
         match self.settings(provider).get(&key) {
             Some(url) => {
-                check_url(url).map_err(|e| {
-                    Stop::config(format!("{key} ({}): {e}", self.source(provider)))
-                })?;
+                check_url(url)
+                    .map_err(|e| Stop::config(format!("{key} ({}): {e}", self.source(provider))))?;
                 Ok(url.clone())
             }
             None => Ok(provider.production_base_url.to_string()),
@@ -346,7 +347,10 @@ impl Backend {
             Some(_) => {
                 let keys: Vec<String> = missing
                     .iter()
-                    .map(|m| m.trim_start_matches(&format!("{}_", provider.env_prefix)).to_lowercase())
+                    .map(|m| {
+                        m.trim_start_matches(&format!("{}_", provider.env_prefix))
+                            .to_lowercase()
+                    })
                     .collect();
                 format!(
                     "{names} {verb} not set: {} has no {}",
@@ -528,7 +532,9 @@ pub fn emulated_for(m: &ArgMatches, provider: Option<&Provider>) -> Result<Signi
             let hint = crate::config::suggestion(&key, &known)
                 .map(|s| format!("; did you mean {s}?"))
                 .unwrap_or_else(|| format!(" (keys: {})", known.join(", ")));
-            return Err(Stop::usage(format!("--emulate {pair}: unknown key {key}{hint}")));
+            return Err(Stop::usage(format!(
+                "--emulate {pair}: unknown key {key}{hint}"
+            )));
         };
         if !values().contains(&value) {
             return Err(Stop::usage(format!(
@@ -634,7 +640,10 @@ mod tests {
             panic!("a URL without a scheme is accepted")
         };
         assert_eq!(code, exit::USAGE);
-        assert!(message.starts_with("--base-url: \"example.com\" is not a URL"), "{message}");
+        assert!(
+            message.starts_with("--base-url: \"example.com\" is not a URL"),
+            "{message}"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

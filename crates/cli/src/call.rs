@@ -132,6 +132,7 @@ fn inputs(op: &'static Operation, m: &ArgMatches) -> Result<Inputs, Stop> {
         Some(text) => Some(parse_body(text)?),
         None => op.has_body.then(|| Value::Object(Default::default())),
     };
+    let mut missing = Vec::new();
     for (p, flag) in op.params.iter().zip(flags(op)) {
         let value = m.get_one::<String>(&arg_id(p));
         match (p.location, value) {
@@ -147,22 +148,25 @@ fn inputs(op: &'static Operation, m: &ArgMatches) -> Result<Inputs, Stop> {
                     map.insert(p.name.to_string(), json);
                 }
             }
-            (ParamLocation::Query, None) if p.required => {
-                return Err(Stop(
-                    exit::USAGE,
-                    format!("{}: --{flag} is required", op.id),
-                ));
-            }
-            (ParamLocation::Body, None) if p.required => {
-                let present = body.as_ref().and_then(|b| b.get(p.name)).is_some();
-                if !present {
-                    return Err(Stop(
-                        exit::USAGE,
-                        format!("{}: --{flag} (or that field in --body) is required", op.id),
-                    ));
-                }
+            (ParamLocation::Query, None) if p.required => missing.push(format!("--{flag}")),
+            (ParamLocation::Body, None)
+                if p.required && body.as_ref().and_then(|b| b.get(p.name)).is_none() =>
+            {
+                missing.push(format!("--{flag} (or that field in --body)"))
             }
             _ => {}
+        }
+    }
+    // Every missing input at once.
+    match missing.as_slice() {
+        [] => {}
+        [one] => return Err(Stop::usage(format!("{}: {one} is required", op.id))),
+        [init @ .., last] => {
+            return Err(Stop::usage(format!(
+                "{}: {} and {last} are required",
+                op.id,
+                init.join(", ")
+            )));
         }
     }
     Ok((query, body))

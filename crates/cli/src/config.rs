@@ -59,16 +59,26 @@ pub fn locate(flag: Option<&str>) -> Option<(PathBuf, bool)> {
     Some((base.join("sourcing").join("config.toml"), false))
 }
 
-/// One account at one provider.
-#[derive(Clone, Debug)]
+/// One account at one provider. `Debug` shows the names of its settings, never their values.
+#[derive(Clone)]
 pub struct Profile {
     pub name: String,
     pub provider: &'static Provider,
     /// Its own ledger, if it names one.
     pub store: Option<String>,
-    /// Its settings as `<PREFIX>_<KEY>` (credentials, `BASE_URL`, readings). `Debug` shows secrets: never
-    /// print a profile.
+    /// Its settings as `<PREFIX>_<KEY>` (credentials, `BASE_URL`, readings).
     settings: Settings,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("name", &self.name)
+            .field("provider", &self.provider.name)
+            .field("store", &self.store)
+            .field("settings", &self.settings.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Profile {
@@ -89,7 +99,11 @@ impl Profile {
             .kind()
             .fields
             .iter()
-            .filter(|f| !self.settings.contains_key(&format!("{prefix}_{}", f.env_suffix)))
+            .filter(|f| {
+                !self
+                    .settings
+                    .contains_key(&format!("{prefix}_{}", f.env_suffix))
+            })
             .map(|f| f.env_suffix.to_lowercase())
             .collect()
     }
@@ -129,7 +143,8 @@ impl Config {
             parse_toml(&text).map_err(|e| Stop::config(format!("config {shown}: {e}")))?
         } else {
             Config {
-                lines: parse_lines(&text).map_err(|e| Stop::config(format!("--config {shown} {e}")))?,
+                lines: parse_lines(&text)
+                    .map_err(|e| Stop::config(format!("--config {shown} {e}")))?,
                 ..Config::default()
             }
         };
@@ -148,19 +163,22 @@ impl Config {
 
     /// The profile of this name; `Err` names the nearest one.
     pub fn profile(&self, name: &str) -> Result<&Profile, Stop> {
-        self.profiles.iter().find(|p| p.name == name).ok_or_else(|| {
-            let known: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
-            let place = match &self.path {
-                Some(p) => format!("in {}", p.display()),
-                None => "(no configuration file)".into(),
-            };
-            Stop::config(format!(
-                "no profile {name:?} {place}{}",
-                suggestion(name, &known)
-                    .map(|s| format!("; did you mean {s:?}?"))
-                    .unwrap_or_default()
-            ))
-        })
+        self.profiles
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+                let place = match &self.path {
+                    Some(p) => format!("in {}", p.display()),
+                    None => "(no configuration file)".into(),
+                };
+                Stop::config(format!(
+                    "no profile {name:?} {place}{}",
+                    suggestion(name, &known)
+                        .map(|s| format!("; did you mean {s:?}?"))
+                        .unwrap_or_default()
+                ))
+            })
     }
 
     /// `provider`'s default profile: `default_profile` when it is one of `provider`'s, else the profile
@@ -201,7 +219,14 @@ const TOP_KEYS: [&str; 3] = ["store", "default_profile", "profiles"];
 
 fn parse_toml(text: &str) -> Result<Config, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        format!("not valid TOML: {}", e.message())
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let message = e.message().trim_end().replace('\n', "; ");
+        match line {
+            Some(line) => format!("line {line}: not valid TOML: {message}"),
+            None => format!("not valid TOML: {message}"),
+        }
     })?;
     let mut config = Config::default();
     for (key, value) in &table {
@@ -257,27 +282,36 @@ enum KeyKind {
     Setting(Option<fn() -> Vec<&'static str>>),
 }
 
-/// The readings of unpublished rules and the schemes that read them: a reading applies to a provider one of
-/// whose operations is signed by such a scheme. The callback input is Dajisaas' (its pushes are signed with
-/// the app-key secret).
-const READINGS: [(&str, fn() -> Vec<&'static str>, &[AuthStyle]); 8] = [
-    (KEYS[0].0, KEYS[0].1, &[AuthStyle::AccessKeyV1, AuthStyle::AccessKeyV2]),
-    (KEYS[1].0, KEYS[1].1, &[AuthStyle::AccessKeyV2]),
-    (KEYS[2].0, KEYS[2].1, &[AuthStyle::AppKey]),
-    (KEYS[3].0, KEYS[3].1, &[AuthStyle::AppKey]),
-    (KEYS[4].0, KEYS[4].1, &[AuthStyle::AppKey]),
-    (KEYS[5].0, KEYS[5].1, &[AuthStyle::AppKey]),
-    (KEYS[6].0, KEYS[6].1, &[AuthStyle::AppKey]),
+/// The readings of unpublished rules (`<PREFIX>_<KEY>` settings) and the schemes that read them: a reading
+/// applies to a provider one of whose operations is signed by such a scheme. Their values are the
+/// runtime's ([`KEYS`]); the callback input is Dajisaas' (its pushes are signed with the app-key secret).
+const READ_BY: [(&str, &[AuthStyle]); 8] = [
     (
-        "CALLBACK_SIGNED_INPUT",
-        names::<sourcing_webhooks::SignedInput>,
-        &[AuthStyle::AppKey],
+        "TIMESTAMP_UNIT",
+        &[AuthStyle::AccessKeyV1, AuthStyle::AccessKeyV2],
     ),
+    ("V2_NONCE", &[AuthStyle::AccessKeyV2]),
+    ("POST_SIGNED_FIELDS", &[AuthStyle::AppKey]),
+    ("REQUEST_TIME_UNIT", &[AuthStyle::AppKey]),
+    ("REQUEST_TIME_TYPE", &[AuthStyle::AppKey]),
+    ("SIGN_PLACEMENT", &[AuthStyle::AppKey]),
+    ("ORDER_ID_LIST", &[AuthStyle::AppKey]),
+    (CALLBACK_SIGNED_INPUT, &[AuthStyle::AppKey]),
 ];
+
+const CALLBACK_SIGNED_INPUT: &str = "CALLBACK_SIGNED_INPUT";
+
+/// The valid values of the reading `key` (after the prefix).
+fn reading_values(key: &str) -> Option<fn() -> Vec<&'static str>> {
+    match key {
+        CALLBACK_SIGNED_INPUT => Some(names::<sourcing_webhooks::SignedInput>),
+        _ => KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
+    }
+}
 
 /// Whether the reading `key` (after the prefix, `V2_NONCE`) means something for `provider`.
 pub fn reading_applies(key: &str, provider: &Provider) -> bool {
-    READINGS.iter().any(|(k, _, schemes)| {
+    READ_BY.iter().any(|(k, schemes)| {
         *k == key
             && provider
                 .operations
@@ -288,16 +322,11 @@ pub fn reading_applies(key: &str, provider: &Provider) -> bool {
 
 /// The readings (after the prefix) that mean something for `provider`.
 pub fn readings_of(provider: &Provider) -> Vec<&'static str> {
-    READINGS
+    READ_BY
         .iter()
-        .map(|(k, _, _)| *k)
+        .map(|(k, _)| *k)
         .filter(|k| reading_applies(k, provider))
         .collect()
-}
-
-/// The valid values of the reading `key`.
-pub fn reading_values(key: &str) -> Option<Vec<&'static str>> {
-    READINGS.iter().find(|(k, _, _)| *k == key).map(|(_, v, _)| v())
 }
 
 /// Every key a profile of `provider` may hold (as written: lower case), with its kind.
@@ -310,8 +339,8 @@ fn profile_keys(provider: &Provider) -> Vec<(String, KeyKind)> {
     for f in provider.credentials.kind().fields {
         keys.push((f.env_suffix.to_lowercase(), KeyKind::Setting(None)));
     }
-    for (key, values, _) in READINGS.iter().filter(|(k, _, _)| reading_applies(k, provider)) {
-        keys.push((key.to_lowercase(), KeyKind::Setting(Some(*values))));
+    for key in readings_of(provider) {
+        keys.push((key.to_lowercase(), KeyKind::Setting(reading_values(key))));
     }
     keys
 }
@@ -433,7 +462,7 @@ impl Subcommand for ConfigCommand {
             .about("The configuration file: where it is, and whether a profile works (one signed read)")
             .subcommand_required(true)
             .arg_required_else_help(true)
-            .args(Flag::args(&[Flag::Config]))
+            .args(Flag::args(&[Flag::Config, Flag::Profile]))
             .subcommand(Command::new("path").about(
                 "Print where the configuration file is (--config, $SOURCING_CONFIG, else \
                  $XDG_CONFIG_HOME/sourcing/config.toml or ~/.config/sourcing/config.toml)",
@@ -444,6 +473,7 @@ impl Subcommand for ConfigCommand {
                     .arg(
                         Arg::new("provider")
                             .long("provider")
+                            .ignore_case(true)
                             .value_parser(clap::builder::PossibleValuesParser::new(
                                 providers().iter().map(|p| p.name),
                             ))
@@ -512,8 +542,14 @@ async fn check(m: &ArgMatches, cm: &ArgMatches) -> Result<u8, Stop> {
         .or_else(|| std::env::var(PROFILE_ENV).ok().filter(|p| !p.is_empty()));
     let config = Config::load(flag.map(String::as_str))?;
     let mut worst = exit::OK;
-    for (provider, profile) in targets(&config, chosen.as_ref(), cm.get_one::<String>("provider"))? {
-        let label = match &profile {
+    for (provider, profile) in targets(&config, chosen.as_ref(), cm.get_one::<String>("provider"))?
+    {
+        // Without a profile named: the provider's default profile, else the environment.
+        let default = match &profile {
+            Some(_) => None,
+            None => config.default_for(provider).map(|p| p.name.clone()),
+        };
+        let label = match profile.as_ref().or(default.as_ref()) {
             Some(name) => format!("profile {name} ({})", provider.name),
             None => format!("{} (environment)", provider.name),
         };
@@ -548,16 +584,28 @@ async fn check_one(
         ));
     };
     let (query, body) = crate::probe::input(op);
-    let query: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let query: Vec<(&str, &str)> = query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let result = endpoint.call(op, &query, body.as_ref()).await;
     let at = &endpoint.base_url;
     Ok(match crate::probe::verdict(result) {
-        Verdict::Accepted(d) => (format!("ok: {at} accepted a signed {} ({d})", op.id), exit::OK),
+        Verdict::Accepted(d) => (
+            format!("ok: {at} accepted a signed {} ({d})", op.id),
+            exit::OK,
+        ),
         Verdict::Refused(d) => (
-            format!("refused: {at} refused the signature of {} ({d}); check the credentials and readings (`sourcing probe`)", op.id),
+            format!(
+                "refused: {at} refused the signature of {} ({d}); check the credentials and readings (`sourcing probe`)",
+                op.id
+            ),
             exit::CONFIG,
         ),
-        Verdict::Unknown(d) => (format!("no answer from {at} to {}: {d}", op.id), exit::TRANSPORT),
+        Verdict::Unknown(d) => (
+            format!("no answer from {at} to {}: {d}", op.id),
+            exit::TRANSPORT,
+        ),
     })
 }
 
@@ -566,7 +614,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> String {
-        parse_toml(text).err().expect("refused")
+        parse_toml(text).expect_err("refused")
     }
 
     #[test]
@@ -581,7 +629,10 @@ mod tests {
         let a = &config.profiles[0];
         assert_eq!(a.provider.name, "pandapon");
         assert_eq!(a.get("PANDAPON_USER_ID").map(String::as_str), Some("42"));
-        assert_eq!(a.get("PANDAPON_V2_NONCE").map(String::as_str), Some("signed"));
+        assert_eq!(
+            a.get("PANDAPON_V2_NONCE").map(String::as_str),
+            Some("signed")
+        );
         assert_eq!(a.missing_credentials(), ["access_secret"]);
         let pandapon = sourcing_registry::find("pandapon").unwrap();
         let dajisaas = sourcing_registry::find("dajisaas").unwrap();
@@ -590,9 +641,31 @@ mod tests {
         assert_eq!(config.store.as_deref(), Some("sqlite:x.db"));
     }
 
+    /// Every reading the runtime names is known here, with the schemes that read it.
+    #[test]
+    fn every_runtime_reading_is_placed() {
+        for (key, _) in KEYS {
+            assert!(READ_BY.iter().any(|(k, _)| *k == key), "{key}");
+            assert!(reading_values(key).is_some(), "{key}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_a_value() {
+        let config = parse_toml("[profiles.pandapon]\naccess_secret = \"s3cr3t-value\"\n").unwrap();
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("PANDAPON_ACCESS_SECRET") && !shown.contains("s3cr3t-value"),
+            "{shown}"
+        );
+    }
+
     #[test]
     fn mistakes_are_named() {
-        assert_eq!(err("stor = \"x\""), "unknown key `stor`; did you mean `store`?");
+        assert_eq!(
+            err("stor = \"x\""),
+            "unknown key `stor`; did you mean `store`?"
+        );
         assert_eq!(
             err("[profiles.pandapon]\nacces_key = \"k\""),
             "[profiles.pandapon] unknown key `acces_key`; did you mean `access_key`?"
@@ -602,13 +675,17 @@ mod tests {
                 .starts_with("[profiles.pandapon] `app_key` does not apply to a pandapon profile"),
         );
         assert!(err("[profiles.x]\naccess_key = \"k\"").contains("needs `provider"));
+        let broken = err("store = \"x\"\n[x");
+        assert!(broken.starts_with("line 2: not valid TOML"), "{broken}");
         assert!(
             err("[profiles.pandapon]\nbase_url = \"api.example.com\"")
                 .starts_with("[profiles.pandapon] base_url: \"api.example.com\" is not a URL")
         );
         assert!(err("[profiles.pandapon]\nv2_nonce = \"maybe\"").contains("valid: omitted"));
         assert!(err("[profiles.xportcn]\nv2_nonce = \"signed\"").contains("does not apply"));
-        assert!(err("default_profile = \"shopa\"\n[profiles.shop-a]\nprovider = \"xportcn\"")
-            .contains("did you mean \"shop-a\""));
+        assert!(
+            err("default_profile = \"shopa\"\n[profiles.shop-a]\nprovider = \"xportcn\"")
+                .contains("did you mean \"shop-a\"")
+        );
     }
 }

@@ -22,7 +22,9 @@ pub fn args() -> [Arg; 2] {
             .short('y')
             .global(true)
             .action(ArgAction::SetTrue)
-            .help("Send a live write or payment without asking (needed when stdin is not a terminal)"),
+            .help(
+                "Send a live write or payment without asking (needed when stdin is not a terminal)",
+            ),
         Arg::new(DRY_RUN)
             .long(DRY_RUN)
             .global(true)
@@ -135,8 +137,8 @@ pub fn dry_run(
 ) -> Result<String, Stop> {
     let refused = |m: String| Stop(crate::exit::REQUEST, format!("{}: {m}", op.id));
     let url = format!("{}{}", endpoint.base_url.trim_end_matches('/'), op.path);
-    let method = reqwest::Method::from_bytes(op.method.as_bytes())
-        .map_err(|e| refused(e.to_string()))?;
+    let method =
+        reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|e| refused(e.to_string()))?;
     let mut builder = endpoint
         .http
         .request(method, url)
@@ -153,6 +155,8 @@ pub fn dry_run(
         .map_err(|e| refused(e.to_string()))?;
     let mut url = request.url().clone();
     sourcing_runtime::signing::redact_url(&mut url, op.auth);
+    // `<redacted>` as written, not percent-encoded in the query.
+    let url = url.as_str().replace("%3Credacted%3E", "<redacted>");
     let mut lines = vec![format!("{} {url}", request.method())];
     for (name, value) in request.headers() {
         let shown = match sourcing_runtime::observe::is_shown_header(name.as_str()) {

@@ -3,20 +3,10 @@
 //! `-vv`: also the request headers (values redacted) and a prefix of the response body. `RUST_LOG`
 //! (`target=level,...` or a level) replaces both. Secrets and signatures are never logged by the runtime.
 
-use clap::{Arg, ArgAction, ArgMatches};
+use clap::ArgMatches;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::SubscriberExt;
-
-/// The global `-v` flag.
-pub fn verbose_arg() -> Arg {
-    Arg::new("verbose")
-        .short('v')
-        .long("verbose")
-        .global(true)
-        .action(ArgAction::Count)
-        .help("Log calls to stderr: -v request line, status, retries; -vv also headers (redacted) and body prefix. RUST_LOG overrides")
-}
 
 /// The filter for `verbose` and `rust_log`; `None`: log nothing (the default).
 fn filter(verbose: u8, rust_log: Option<&str>) -> Result<Option<Targets>, String> {

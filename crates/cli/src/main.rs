@@ -8,10 +8,7 @@ use sourcing_cli::{app, exit};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let matches = match app::command()
-        .arg(logging::verbose_arg())
-        .try_get_matches_from(app::hoist(std::env::args_os()))
-    {
+    let matches = match app::command().try_get_matches_from(app::hoist(std::env::args_os())) {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();

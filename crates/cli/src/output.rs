@@ -17,8 +17,11 @@ pub enum Format {
     /// One compact JSON value per line: an answer (each element of an array answer), or each item of a stream
     /// as it comes.
     JsonLines,
-    /// A table of the first list of objects (its scalar columns); JSON where there is no such list.
+    /// A table of each answer's substance ([`Grid::of`]): one row per answer, or per element of the list it
+    /// holds (hits, SKUs, orders, failures), columns in a stated order ([`COLUMN_ORDER`]).
     Table,
+    /// The rows of [`Format::Table`] as CSV (RFC 4180, a header row): for a spreadsheet.
+    Csv,
 }
 
 impl Format {
@@ -29,6 +32,7 @@ impl Format {
             Format::Json => "json",
             Format::JsonLines => "json-lines",
             Format::Table => "table",
+            Format::Csv => "csv",
         }
     }
 
@@ -38,7 +42,8 @@ impl Format {
             Format::JsonLines => {
                 "one compact JSON value per line (each element of a list; each answer of a stream)"
             }
-            Format::Table => "a table of the first list of objects; JSON where there is none",
+            Format::Table => "a table: one row per answer or per item of the list it holds",
+            Format::Csv => "the table's rows as CSV with a header row (RFC 4180)",
         }
     }
 
@@ -51,7 +56,23 @@ impl Format {
             .value_name("FORMAT")
             .value_parser(clap::builder::EnumValueParser::<Format>::new())
             .default_value(default.name())
-            .help("How answers are printed: json, json-lines or table")
+            .help("How answers are printed: json, json-lines, table or csv")
+    }
+
+    /// `--output`/`-o` without a default, for a command whose own output (text) is the default.
+    pub fn optional_arg(help: &'static str) -> Arg {
+        Arg::new(Self::ID)
+            .long(Self::ID)
+            .short('o')
+            .global(true)
+            .value_name("FORMAT")
+            .value_parser(clap::builder::EnumValueParser::<Format>::new())
+            .help(help)
+    }
+
+    /// The format `m` asks for, if it names one.
+    pub fn given(m: &ArgMatches) -> Option<Format> {
+        m.try_get_one::<Format>(Self::ID).ok().flatten().copied()
     }
 
     /// The format `m` asks for; `default` when the command offers no `--output`.
@@ -74,13 +95,14 @@ impl Format {
                 .join("\n"),
             (Format::JsonLines, _) => data.to_string(),
             (Format::Table, _) => table(data),
+            (Format::Csv, _) => csv(data).trim_end_matches("\r\n").to_string(),
         }
     }
 }
 
 impl ValueEnum for Format {
     fn value_variants<'a>() -> &'a [Self] {
-        &[Format::Json, Format::JsonLines, Format::Table]
+        &[Format::Json, Format::JsonLines, Format::Table, Format::Csv]
     }
 
     fn to_possible_value(&self) -> Option<PossibleValue> {
@@ -103,9 +125,12 @@ impl Printer {
         }
     }
 
-    /// One whole answer (an operation's data).
+    /// One whole answer (an operation's data); nothing at all for an empty table (an empty list).
     pub fn answer(&self, data: &Value) {
-        print_line(&self.format.answer(data));
+        let text = self.format.answer(data);
+        if !text.is_empty() {
+            print_line(&text);
+        }
     }
 
     /// One item of a stream (a provider's answer in `buy`): JSON lines print it now, the others with
@@ -113,7 +138,7 @@ impl Printer {
     pub fn item(&mut self, item: Value) {
         match self.format {
             Format::JsonLines => print_line(&item.to_string()),
-            Format::Json | Format::Table => self.held.push(item),
+            Format::Json | Format::Table | Format::Csv => self.held.push(item),
         }
     }
 
@@ -209,104 +234,407 @@ pub fn json(data: &Value) -> String {
     serde_json::to_string_pretty(data).unwrap_or_else(|_| data.to_string())
 }
 
-/// The first array of objects in `data` (itself, or one of its fields), as a table of its scalar columns and
-/// those of its objects one level down (`result.orderId`); anything else falls back to JSON.
-pub fn table(data: &Value) -> String {
-    let rows = match data {
-        Value::Array(a) => Some(a),
-        Value::Object(m) => m
-            .values()
-            .find_map(|v| v.as_array().filter(|a| a.iter().any(Value::is_object))),
-        _ => None,
-    };
-    let Some(rows) = rows.filter(|r| !r.is_empty()) else {
-        return json(data);
-    };
-    let columns = columns(rows);
-    if columns.is_empty() {
-        return json(data);
-    }
-    let names: Vec<String> = columns
-        .iter()
-        .map(|(key, sub)| match sub {
-            Some(sub) => format!("{key}.{sub}"),
-            None => key.clone(),
-        })
-        .collect();
-    let widths: Vec<usize> = columns
-        .iter()
-        .zip(&names)
-        .map(|(c, name)| {
-            rows.iter()
-                .map(|r| width(&cell(r, c)))
-                .chain([width(name)])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - width(c))))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-    };
-    let mut out = vec![line(names)];
-    out.push(line(widths.iter().map(|w| "-".repeat(*w)).collect()));
-    for r in rows {
-        out.push(line(columns.iter().map(|c| cell(r, c)).collect()));
-    }
-    out.join("\n")
+/// Columns in this order (by label), whatever the JSON's order (serde_json sorts object keys); the others
+/// where `*` is, in the order first seen. Who and what first, then ids, state, goods, money, the rest,
+/// outcome, time.
+pub const COLUMN_ORDER: &[&str] = &[
+    "provider",
+    "profile",
+    "group",
+    "operation",
+    "variant",
+    "verdict",
+    "id",
+    "entry_id",
+    "order_id",
+    "orderId",
+    "external_order_id",
+    "external_id",
+    "state",
+    "status",
+    "outcome",
+    "offer_id",
+    "offerId",
+    "title",
+    "subject",
+    "sku_id",
+    "skuId",
+    "spec_id",
+    "specId",
+    "quantity",
+    "unit_price",
+    "price",
+    "goods",
+    "freight",
+    "total",
+    "amount",
+    // Columns not named here.
+    "*",
+    "paid",
+    "failed",
+    "conflicting",
+    "error",
+    "errorReason",
+    "reason",
+    "unsupported",
+    "detail",
+    "kind",
+    "source",
+    "at",
+    "created_at",
+    "updated_at",
+];
+
+/// Where a column goes in [`COLUMN_ORDER`] (by its label, else its last part after a dot).
+fn rank(label: &str) -> usize {
+    let leaf = label.rsplit('.').next().unwrap_or(label);
+    let at = |name: &str| COLUMN_ORDER.iter().position(|k| *k == name);
+    at(label)
+        .or_else(|| at(leaf))
+        .or_else(|| at("*"))
+        .unwrap_or(0)
 }
 
-/// A column: a row's field, or a field of an object it holds.
-type Column = (String, Option<String>);
+/// Fields never shown in a table: the vendor's raw answer (the normalised fields beside it are what a
+/// person reads; `-o json` has it whole).
+const HIDDEN: &[&str] = &["raw"];
 
-/// A row's cell in `column`, as text.
-fn cell(row: &Value, column: &Column) -> String {
-    match at(row, column) {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(v) => v.to_string(),
-    }
+/// What `-o table` and `-o csv` print: named columns and rows of text cells.
+#[derive(Debug, Default, PartialEq)]
+pub struct Grid {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
-/// A row's value in `column`.
-fn at<'a>(row: &'a Value, (key, sub): &Column) -> Option<&'a Value> {
-    let value = row.get(key);
-    match sub {
-        Some(sub) => value.and_then(|v| v.get(sub)),
-        None => value,
-    }
-}
+/// One row: (column label, cell), in the order found.
+type Row = Vec<(String, String)>;
 
-/// The scalar fields of the rows, and those of their object fields, in first-seen order; a field that is a
-/// list, or an object nested deeper, in any row is left out.
-fn columns(rows: &[Value]) -> Vec<Column> {
-    let scalar = |v: &Value| !v.is_object() && !v.is_array();
-    let mut columns: Vec<Column> = Vec::new();
-    let mut add = |column: Column| {
-        if !columns.contains(&column) {
-            columns.push(column);
-        }
-    };
-    for row in rows.iter().filter_map(Value::as_object) {
-        for (k, v) in row {
-            match v {
-                Value::Object(inner) => inner
-                    .iter()
-                    .filter(|(_, v)| scalar(v))
-                    .for_each(|(sub, _)| add((k.clone(), Some(sub.clone())))),
-                v if scalar(v) => add((k.clone(), None)),
-                _ => {}
+impl Grid {
+    /// The substance of `data` as rows. Each answer (the elements of an array, or `data` itself) is one
+    /// row of its scalar fields (nested objects' fields too, money as `64 CNY`, epoch-millisecond times as
+    /// local time); where it holds lists of objects, the shallowest one (search hits, SKUs, a preview's
+    /// orders, a batch's failures) becomes rows instead, each with the answer's fields beside it; other
+    /// lists are one cell (`1, 2`; `—` when empty). `None` for a scalar.
+    pub fn of(data: &Value) -> Option<Grid> {
+        let rows: Vec<Row> = match data {
+            Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => items
+                .iter()
+                .map(|i| vec![("value".to_string(), scalar_cell("value", i))])
+                .collect(),
+            Value::Array(items) => items.iter().flat_map(answer_rows).collect(),
+            Value::Object(_) if !has_list(data) => return Some(vertical(data)),
+            Value::Object(_) => answer_rows(data),
+            _ => return None,
+        };
+        Some(Grid::from_rows(rows))
+    }
+
+    fn from_rows(rows: Vec<Row>) -> Grid {
+        let mut columns: Vec<String> = Vec::new();
+        for (label, _) in rows.iter().flatten() {
+            if !columns.contains(label) {
+                columns.push(label.clone());
             }
         }
+        columns.sort_by_key(|c| rank(c));
+        let rows = rows
+            .iter()
+            .map(|row| {
+                columns
+                    .iter()
+                    .map(|c| {
+                        row.iter()
+                            .find(|(label, _)| label == c)
+                            .map(|(_, cell)| cell.clone())
+                            .unwrap_or_default()
+                    })
+                    .collect()
+            })
+            .collect();
+        Grid { columns, rows }
     }
-    columns.retain(|c| rows.iter().all(|r| at(r, c).is_none_or(scalar)));
-    columns
+
+    /// Aligned columns, a rule under the header, two spaces between columns.
+    pub fn table(&self) -> String {
+        let widths: Vec<usize> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                self.rows
+                    .iter()
+                    .map(|r| width(&r[i]))
+                    .chain([width(name)])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - width(c))))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        };
+        let mut out = vec![line(&self.columns)];
+        out.push(line(
+            &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+        ));
+        out.extend(self.rows.iter().map(|r| line(r)));
+        out.join("\n")
+    }
+
+    /// RFC 4180: a header row, then one record per row; a field holding a comma, a quote or a line break
+    /// is quoted, its quotes doubled; records end with CRLF.
+    pub fn csv(&self) -> String {
+        if self.columns.is_empty() {
+            return String::new();
+        }
+        let field = |f: &String| {
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        };
+        let record = |cells: &[String]| cells.iter().map(field).collect::<Vec<_>>().join(",");
+        std::iter::once(record(&self.columns))
+            .chain(self.rows.iter().map(|r| record(r)))
+            .map(|r| r + "\r\n")
+            .collect()
+    }
+}
+
+/// A table of `data` (see [`Grid::of`]); JSON for a scalar.
+pub fn table(data: &Value) -> String {
+    match Grid::of(data) {
+        Some(grid) if !grid.rows.is_empty() => grid.table(),
+        Some(_) => String::new(),
+        None => json(data),
+    }
+}
+
+/// CSV of `data` (see [`Grid::of`]).
+pub fn csv(data: &Value) -> String {
+    match Grid::of(data) {
+        Some(grid) => grid.csv(),
+        None => Grid {
+            columns: vec!["value".into()],
+            rows: vec![vec![scalar_cell("value", data)]],
+        }
+        .csv(),
+    }
+}
+
+/// Whether `value` holds a list of objects anywhere (outside the hidden fields).
+fn has_list(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(Value::is_object),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| !HIDDEN.contains(&k.as_str()) && has_list(v)),
+        _ => false,
+    }
+}
+
+/// An object without lists as `field value` rows.
+fn vertical(data: &Value) -> Grid {
+    let mut cells = Row::new();
+    let mut lists = Vec::new();
+    flatten(data, "", 0, &mut cells, &mut lists);
+    Grid {
+        columns: vec!["field".into(), "value".into()],
+        rows: cells.into_iter().map(|(k, v)| vec![k, v]).collect(),
+    }
+}
+
+/// The rows of one answer: its cells, or one row per element of its shallowest list of objects.
+fn answer_rows(answer: &Value) -> Vec<Row> {
+    let mut cells = Row::new();
+    let mut lists: Vec<(usize, String, &Vec<Value>)> = Vec::new();
+    flatten(answer, "", 0, &mut cells, &mut lists);
+    let shallowest = lists.iter().map(|(d, _, _)| *d).min();
+    let chosen = lists.iter().position(|(d, _, _)| Some(*d) == shallowest);
+    let mut context = Row::new();
+    for (label, cell) in cells {
+        context.push((label, cell));
+    }
+    for (i, (_, label, items)) in lists.iter().enumerate() {
+        if Some(i) != chosen {
+            context.push((label.clone(), compact(items)));
+        }
+    }
+    let Some((_, label, items)) = chosen.map(|i| &lists[i]) else {
+        return vec![context];
+    };
+    if items.is_empty() {
+        context.push((label.clone(), "—".into()));
+        return vec![context];
+    }
+    items
+        .iter()
+        .map(|item| {
+            let mut row = context.clone();
+            let mut cells = Row::new();
+            let mut inner = Vec::new();
+            flatten(item, "", 0, &mut cells, &mut inner);
+            for (label, cell) in cells {
+                add(&mut row, label, cell);
+            }
+            for (_, label, items) in inner {
+                add(&mut row, label, compact(items));
+            }
+            row
+        })
+        .collect()
+}
+
+/// Add a cell under `label`, or `…2` should the answer already have one of that name.
+fn add(row: &mut Row, label: String, cell: String) {
+    let label = if row.iter().any(|(l, _)| *l == label) {
+        format!("{label}.2")
+    } else {
+        label
+    };
+    row.push((label, cell));
+}
+
+/// The cells of `value`'s scalar fields (nested objects' fields labelled by their own name, or
+/// `parent.name` when taken) and its lists of objects (with their depth), hidden fields left out.
+fn flatten<'a>(
+    value: &'a Value,
+    prefix: &str,
+    depth: usize,
+    cells: &mut Row,
+    lists: &mut Vec<(usize, String, &'a Vec<Value>)>,
+) {
+    let Value::Object(map) = value else {
+        return;
+    };
+    for (key, v) in map {
+        if HIDDEN.contains(&key.as_str()) {
+            continue;
+        }
+        let label = if cells.iter().any(|(l, _)| l == key) || lists.iter().any(|(_, l, _)| l == key)
+        {
+            format!("{prefix}{key}")
+        } else {
+            key.clone()
+        };
+        match v {
+            Value::Object(_) if money(v).is_some() => {
+                cells.push((label, money(v).unwrap_or_default()))
+            }
+            Value::Object(_) => flatten(v, &format!("{key}."), depth + 1, cells, lists),
+            Value::Array(items) if items.iter().any(Value::is_object) => {
+                lists.push((depth, label, items))
+            }
+            Value::Array(items) if items.is_empty() && key_is_list_of_objects(key) => {
+                lists.push((depth, label, items))
+            }
+            Value::Array(items) => cells.push((label, join(key, items))),
+            // `created_at_ms` shows as local time under `created_at`.
+            v if v.is_number() && key.ends_with("_ms") => cells.push((
+                label.trim_end_matches("_ms").to_string(),
+                scalar_cell(key, v),
+            )),
+            v => cells.push((label, scalar_cell(key, v))),
+        }
+    }
+}
+
+/// Names of lists that hold objects when not empty (an empty one still makes the table say "—").
+fn key_is_list_of_objects(key: &str) -> bool {
+    [
+        "hits", "skus", "orders", "lines", "items", "entries", "events", "failed",
+    ]
+    .contains(&key)
+}
+
+/// A list of scalars as one cell: `1, 2`; `—` when empty.
+fn join(key: &str, items: &[Value]) -> String {
+    if items.is_empty() {
+        return "—".into();
+    }
+    items
+        .iter()
+        .map(|i| scalar_cell(key, i))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A list of objects in one cell: each element's values (`id (reason)`), `; ` between; `—` when empty.
+fn compact(items: &[Value]) -> String {
+    if items.is_empty() {
+        return "—".into();
+    }
+    items
+        .iter()
+        .map(|item| {
+            let mut cells = Row::new();
+            let mut lists = Vec::new();
+            flatten(item, "", 0, &mut cells, &mut lists);
+            cells.sort_by_key(|(label, _)| rank(label));
+            let mut values = cells.into_iter().map(|(_, c)| c).filter(|c| !c.is_empty());
+            let first = values.next().unwrap_or_default();
+            let rest: Vec<String> = values.collect();
+            match rest.is_empty() {
+                true => first,
+                false => format!("{first} ({})", rest.join(", ")),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A money object (`{amount, unit, currency?, yuan?}`) as text: `64 CNY` (yuan), else `6400 fen`.
+fn money(v: &Value) -> Option<String> {
+    let amount = v.get("amount")?;
+    let unit = v.get("unit")?.as_str()?;
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    Some(
+        match (v.get("yuan"), v.get("currency").and_then(Value::as_str)) {
+            (Some(yuan), Some(currency)) if !yuan.is_null() => format!("{} {currency}", text(yuan)),
+            _ => format!("{} {unit}", text(amount)),
+        },
+    )
+}
+
+/// A scalar as text: strings as they are, `null` as nothing, epoch milliseconds as local time when the
+/// field names a time (`…_ms`, `…_at`, `…At`, `…Time`, `at`).
+fn scalar_cell(key: &str, v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) if is_time_key(key) => n
+            .as_i64()
+            .and_then(local_time)
+            .unwrap_or_else(|| n.to_string()),
+        v => v.to_string(),
+    }
+}
+
+fn is_time_key(key: &str) -> bool {
+    key == "at"
+        || key.ends_with("_ms")
+        || key.ends_with("_at")
+        || key.ends_with("At")
+        || key.ends_with("Time")
+}
+
+/// Epoch milliseconds (13 digits: 2001 to 2286) as local time, `2026-12-06 17:20:03`.
+fn local_time(ms: i64) -> Option<String> {
+    use chrono::TimeZone;
+    if !(1_000_000_000_000..10_000_000_000_000).contains(&ms) {
+        return None;
+    }
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 #[cfg(test)]
@@ -327,30 +655,71 @@ mod tests {
     }
 
     #[test]
-    fn lists_become_tables() {
+    fn lists_become_tables_in_the_stated_column_order() {
         let data = serde_json::json!({"payFailOrders": [{"orderId": "1", "errorReason": "账户额度不足"}, {"orderId": "22"}]});
         assert_eq!(
             table(&data),
-            "errorReason   orderId\n------------  -------\n账户额度不足  1\n              22"
+            "orderId  errorReason\n-------  ------------\n1        账户额度不足\n22"
         );
-        assert_eq!(table(&serde_json::json!({"a": 1})), "{\n  \"a\": 1\n}");
+        // An object without lists: one row per field.
+        assert_eq!(
+            table(&serde_json::json!({"a": 1, "b": {"c": null}})),
+            "field  value\n-----  -----\na      1\nc"
+        );
     }
 
+    /// Each answer of a stream is a row; the list it holds (search hits, a preview's orders) becomes rows
+    /// beside the answer's own fields; money reads `64 CNY`, other lists are one cell, empty ones `—`, and
+    /// the vendor's raw answer is left out.
     #[test]
-    fn objects_one_level_down_are_columns_too() {
+    fn nested_lists_are_rows_and_money_reads_as_money() {
+        let money = |yuan: &str| serde_json::json!({"amount": "1", "unit": "fen", "currency": "CNY", "yuan": yuan});
         let data = serde_json::json!([
-            {"provider": "pandapon", "result": {"orderId": "2257455039610311973", "lines": [1], "raw": {"a": 1}}},
-            {"provider": "dajisaas", "error": "refused", "unsupported": true, "result": {"lines": null}},
-            {"provider": "xportcn", "result": {"orderId": null, "raw": null}},
+            {"provider": "xportcn", "result": {"orders": [
+                {"total": money("64"), "freight": money("6"), "lines": [{"offer_id": "1"}, {"offer_id": "2"}]},
+                {"total": money("7"), "freight": null, "lines": []},
+            ], "raw": {"x": 1}}},
+            {"provider": "pandapon", "result": {"hits": [], "total_records": 13}},
+            {"provider": "dajisaas", "error": "refused", "unsupported": true},
         ]);
         assert_eq!(
             table(&data),
-            "provider  result.orderId       error    unsupported\n\
-             --------  -------------------  -------  -----------\n\
-             pandapon  2257455039610311973\n\
-             dajisaas                       refused  true\n\
-             xportcn"
+            "provider  freight  total   lines  total_records  hits  error    unsupported\n\
+             --------  -------  ------  -----  -------------  ----  -------  -----------\n\
+             xportcn   6 CNY    64 CNY  1; 2\n\
+             xportcn            7 CNY   —\n\
+             pandapon                          13             —\n\
+             dajisaas                                               refused  true"
         );
+    }
+
+    #[test]
+    fn an_empty_list_prints_nothing() {
+        for format in [Format::Table, Format::Csv] {
+            assert_eq!(format.answer(&serde_json::json!([])), "", "{format:?}");
+        }
+        assert_eq!(Format::Json.answer(&serde_json::json!([])), "[]");
+    }
+
+    #[test]
+    fn csv_quotes_as_rfc_4180_says() {
+        let data =
+            serde_json::json!([{"id": "1", "title": "a, \"b\"\nc"}, {"id": "2", "title": null}]);
+        assert_eq!(csv(&data), "id,title\r\n1,\"a, \"\"b\"\"\nc\"\r\n2,\r\n");
+    }
+
+    #[test]
+    fn epoch_milliseconds_read_as_local_time() {
+        let data = serde_json::json!([{"order_id": "1", "created_at_ms": 1_765_000_000_000_i64, "count_ms": 5}]);
+        let grid = Grid::of(&data).unwrap();
+        assert_eq!(
+            grid.columns,
+            ["order_id", "count", "created_at"],
+            "times last"
+        );
+        let shown = &grid.rows[0][2];
+        assert!(shown.starts_with("2025-12-"), "{shown}");
+        assert_eq!(grid.rows[0][1], "5", "not a time: 5 ms");
     }
 
     #[test]
@@ -364,9 +733,9 @@ mod tests {
             "{\n  \"a\": {\n    \"b\": 1\n  }\n}"
         );
         assert_eq!(
-            Format::Table.answer(&one),
-            Format::Json.answer(&one),
-            "no list: JSON"
+            Format::Table.answer(&serde_json::json!(7)),
+            "7",
+            "a scalar: JSON"
         );
     }
 }

@@ -15,7 +15,8 @@
 //! (nothing is sent). "Refused" is an HTTP 401/403, or an answer whose message speaks of the signature,
 //! timestamp or nonce (签名, 时间戳, sign, …): the vendors publish no error code for a bad signature.
 
-use crate::backend::{Backend, Flag, emulate_arg, emulated, find_provider};
+use crate::backend::{Backend, Flag, emulate_arg, emulated_for, find_provider};
+use crate::output::{Format, Printer};
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
@@ -47,13 +48,17 @@ impl Subcommand for Probe {
                 Arg::new("provider")
                     .long("provider")
                     .required(true)
+                    .ignore_case(true)
                     .value_parser(clap::builder::PossibleValuesParser::new(
                         crate::backend::providers().iter().map(|p| p.name),
                     ))
                     .help("Whose rules to probe"),
             )
             .args(Flag::args(&Flag::ALL))
-            .arg(emulate_arg())]
+            .arg(emulate_arg())
+            .arg(Format::optional_arg(
+                "The report as text (default), or json, json-lines, table, csv (one row per trial)",
+            ))]
     }
 
     fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
@@ -69,9 +74,14 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let provider = find_provider(name)?;
     let sandbox = m.try_get_one::<bool>(Flag::Sandbox.id()).ok().flatten() == Some(&true);
     let backend = match (sandbox, m.contains_id("emulate")) {
+        (true, _) if m.contains_id(Flag::BaseUrl.id()) => {
+            return Err(Stop::usage(
+                "--sandbox and --base-url exclude each other: the sandbox has its own URL",
+            ));
+        }
         (true, _) => {
             Backend::sandbox_with(SandboxConfig {
-                signing: emulated(m)?,
+                signing: emulated_for(m, Some(provider))?,
                 ..SandboxConfig::default()
             })
             .await?
@@ -79,8 +89,15 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
         (false, true) => return Err(Stop::usage("--emulate needs --sandbox")),
         (false, false) => Backend::from_matches(m).await?,
     };
+    backend.require_profile_of(provider)?;
     let report = probe(&backend, provider).await?;
-    crate::output::print_text(report.render().trim_end())?;
+    match Format::given(m) {
+        None => crate::output::print_text(report.render().trim_end())?,
+        Some(format @ (Format::Json | Format::JsonLines)) => {
+            Printer::new(format).answer(&report.to_json())
+        }
+        Some(format) => Printer::new(format).answer(&Value::Array(report.rows())),
+    }
     Ok(if report.pins().is_some() {
         exit::OK
     } else {
@@ -97,6 +114,17 @@ pub enum Verdict {
     Accepted(String),
     /// No answer to judge (transport failure, a refusal before sending).
     Unknown(String),
+}
+
+impl Verdict {
+    /// Its name (`accepted`, `refused`, `unknown`) and detail.
+    pub fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Verdict::Accepted(d) => ("accepted", d),
+            Verdict::Refused(d) => ("refused", d),
+            Verdict::Unknown(d) => ("unknown", d),
+        }
+    }
 }
 
 /// One candidate of a group: the settings it tries and what the server said.
@@ -149,6 +177,57 @@ impl Report {
     /// Requests sent (one per trial).
     pub fn sent(&self) -> usize {
         self.groups.iter().map(|g| g.trials.len()).sum()
+    }
+
+    /// The report as JSON: `{provider, requests, groups: [{title, trials: [{operation, settings, verdict,
+    /// detail}]}], pins}` (`pins`: the settings to pin, `null` when there is no single accepted variant).
+    pub fn to_json(&self) -> Value {
+        let groups: Vec<Value> = self
+            .groups
+            .iter()
+            .map(|g| {
+                let trials: Vec<Value> = g
+                    .trials
+                    .iter()
+                    .map(|t| {
+                        let settings: Map<String, Value> = t
+                            .varied
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), json!(v)))
+                            .collect();
+                        let (verdict, detail) = t.verdict.parts();
+                        json!({"operation": t.operation, "settings": settings, "verdict": verdict, "detail": detail})
+                    })
+                    .collect();
+                json!({"title": g.title, "trials": trials})
+            })
+            .collect();
+        let pins = self.pins().map(|pins| {
+            pins.into_iter()
+                .map(|(k, v)| (k, json!(v)))
+                .collect::<Map<String, Value>>()
+        });
+        json!({
+            "provider": self.provider.name,
+            "requests": self.sent(),
+            "groups": groups,
+            "pins": pins,
+        })
+    }
+
+    /// One row per trial, for `-o table` and `-o csv`: group, operation, variant, verdict, detail.
+    pub fn rows(&self) -> Vec<Value> {
+        self.groups
+            .iter()
+            .flat_map(|g| {
+                g.trials.iter().map(move |t| {
+                    let variant: Vec<String> =
+                        t.varied.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    let (verdict, detail) = t.verdict.parts();
+                    json!({"group": g.title, "operation": t.operation, "variant": variant.join(" "), "verdict": verdict, "detail": detail})
+                })
+            })
+            .collect()
     }
 
     pub fn render(&self) -> String {

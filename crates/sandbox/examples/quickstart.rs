@@ -84,17 +84,17 @@ async fn explore(buyer: &Buyer, offer: &ProductRef, draft: &OrderDraft) {
         buyer.search(&SearchQuery::new("phone case")).await,
         |page| {
             format!(
-                "{} hits, {:?} records in all (no published example: generated from the response schema)",
+                "{} hits, records in all: {} (no published example: generated from the response schema)",
                 page.hits.len(),
-                page.total_records
+                or_absent(page.total_records)
             )
         },
     );
     report("product", buyer.product(offer).await, |p| {
         format!(
-            "offer {} title={:?}; raw answer {}",
+            "offer {}, title: {}; raw answer {}",
             p.offer_id,
-            p.title,
+            or_absent(p.title.as_ref()),
             brief(p.raw().to_json())
         )
     });
@@ -110,12 +110,11 @@ async fn explore(buyer: &Buyer, offer: &ProductRef, draft: &OrderDraft) {
         p.orders
             .iter()
             .map(|o| {
-                let show = |m: Option<sourcing_buy::Money>| m.map_or("-".into(), |m| m.to_string());
                 format!(
                     "total {}, freight {}, goods {}",
-                    show(o.total),
-                    show(o.freight),
-                    show(o.goods)
+                    or_absent(o.total),
+                    or_absent(o.freight),
+                    or_absent(o.goods)
                 )
             })
             .collect::<Vec<_>>()
@@ -127,8 +126,8 @@ async fn explore(buyer: &Buyer, offer: &ProductRef, draft: &OrderDraft) {
 async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> String {
     let created = report("create order", buyer.create_order(draft).await, |c| {
         format!(
-            "order id {:?}, raw answer {}",
-            c.order_id,
+            "order id {}, raw answer {}",
+            or_absent(c.order_id.as_ref()),
             brief(c.raw().to_json())
         )
     });
@@ -155,7 +154,7 @@ async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> String {
 /// Pays the order, tries to pay it again (refused), then pays it with a fresh order in one batch.
 async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
     report("pay", buyer.pay(order_id).await, |p| {
-        format!("order {}: {:?}", p.order_id, p.outcome)
+        format!("order {}: {}", p.order_id, outcome(&p.outcome))
     });
     match buyer.pay(order_id).await {
         Err(e) if e.api().is_some() || e.partial_failure().is_some() => {
@@ -166,7 +165,7 @@ async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
         }
         other => {
             report("pay again", other, |p| {
-                format!("unexpected: {:?}", p.outcome)
+                format!("unexpected: {}", outcome(&p.outcome))
             });
         }
     }
@@ -175,17 +174,18 @@ async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
     sandbox.seed_order(fresh);
     let batch = [order_id.to_string(), fresh.to_string()];
     match buyer.pay_batch(&batch).await {
-        Ok(paid) => println!("  {:<15} all paid: {:?}", "pay batch", paid.paid),
+        Ok(paid) => println!("  {:<15} all paid: {}", "pay batch", paid.paid.join(", ")),
         Err(e) if e.partial_failure().is_some() => {
             let p = e.partial_failure().unwrap();
             println!(
-                "  {:<15} partly failed: paid {:?}, failed {:?}",
+                "  {:<15} partly failed: paid {}, failed {}",
                 "pay batch",
-                p.succeeded,
-                p.failed
-                    .iter()
-                    .map(|f| format!("{} ({})", f.id, f.reason.as_deref().unwrap_or("-")))
-                    .collect::<Vec<_>>()
+                list(p.succeeded.iter()),
+                list(p.failed.iter().map(|f| format!(
+                    "{} ({})",
+                    f.id,
+                    or_absent(f.reason.as_ref())
+                )))
             );
         }
         Err(e) => {
@@ -198,8 +198,8 @@ async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
 async fn follow_up(buyer: &Buyer, order_id: &str) {
     report("order status", buyer.order(order_id).await, |o| {
         format!(
-            "status {:?}, {} lines, raw answer {}",
-            o.status,
+            "status {}, {} lines, raw answer {}",
+            or_absent(o.status.as_ref().map(|s| &s.raw)),
             o.items.len(),
             brief(o.raw().to_json())
         )
@@ -239,6 +239,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         run(&sandbox, provider).await;
     }
     Ok(())
+}
+
+/// A field the vendor may leave out: its value, or that it was not sent.
+fn or_absent(value: Option<impl std::fmt::Display>) -> String {
+    value.map_or_else(|| "not sent by the vendor".into(), |v| v.to_string())
+}
+
+/// A list for the console: its items joined, or "none".
+fn list(items: impl Iterator<Item = impl std::fmt::Display>) -> String {
+    let items: Vec<String> = items.map(|i| i.to_string()).collect();
+    match items.is_empty() {
+        true => "none".into(),
+        false => items.join(", "),
+    }
+}
+
+/// A payment's outcome in words.
+fn outcome(outcome: &sourcing_buy::PaymentOutcome) -> String {
+    use sourcing_buy::PaymentOutcome;
+    match outcome {
+        PaymentOutcome::Paid => "paid".into(),
+        PaymentOutcome::PayByHand { url } => {
+            format!("to be paid by hand at {}", or_absent(url.as_ref()))
+        }
+        PaymentOutcome::Accepted => "accepted (the vendor sends no result fields)".into(),
+    }
 }
 
 /// A raw vendor answer for the console: the first 160 characters of its JSON (the whole answer stays in `raw()`).

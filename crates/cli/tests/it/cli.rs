@@ -179,8 +179,9 @@ fn missing_credentials_exit_3_and_secrets_are_never_printed() {
     let out = sourcing(&["pandapon", "order-pay-url", "--order-id", "1"], &[]);
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        text(&out.stderr)
-            .contains("PANDAPON_ACCESS_KEY, PANDAPON_ACCESS_SECRET and PANDAPON_USER_ID are not set"),
+        text(&out.stderr).contains(
+            "PANDAPON_ACCESS_KEY, PANDAPON_ACCESS_SECRET and PANDAPON_USER_ID are not set"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -571,4 +572,254 @@ fn error_output_keeps_the_4_kib_body_prefix() {
         err.contains(&format!("<html>{}", "y".repeat(4090))),
         "{err}"
     );
+}
+
+/// `-v` records each span field once per call, even after a retry and a refusal (`attempt=1 … attempt=2`
+/// and `request_id=… request_id=…` were both printed), and `-vv` shows the `timestamp` header (no secret).
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_span_fields_are_not_repeated_and_the_timestamp_is_shown() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let base = sandbox.base_url("pandapon");
+    let env = [
+        ("PANDAPON_ACCESS_KEY", credentials::ACCESS_KEY),
+        ("PANDAPON_ACCESS_SECRET", credentials::ACCESS_SECRET),
+        ("PANDAPON_USER_ID", credentials::USER_ID),
+        ("RUST_LOG", ""),
+    ];
+    let run = |flag: &'static str| {
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            sourcing(
+                &["--base-url", &base, "pandapon", "v2-cart-list", flag],
+                &env,
+            )
+        })
+    };
+    // A transient 503, then a business refusal after the retry.
+    sandbox.inject(FaultRule::times(
+        Some("v2_cart_list"),
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        1,
+    ));
+    sandbox.inject(FaultRule::times(
+        Some("v2_cart_list"),
+        Fault::Business {
+            code: 1009,
+            message: "refused".into(),
+        },
+        1,
+    ));
+    let out = run("-v").await.unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    let close = log
+        .lines()
+        .find(|l| l.contains(" close "))
+        .unwrap_or_else(|| panic!("no span close line in {log}"));
+    for field in ["attempt=", "status=", "request_id=", "latency_ms="] {
+        assert_eq!(close.matches(field).count(), 1, "{field} in {close}");
+    }
+    assert!(close.contains("attempt=2"), "{close}");
+    assert!(log.contains("retrying"), "{log}");
+
+    let out = run("-vv").await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    let headers = log.lines().find(|l| l.contains("request headers")).unwrap();
+    assert!(headers.contains("\"timestamp\": \"1"), "{headers}");
+    assert!(
+        headers.contains("\"signature\": \"<redacted>\""),
+        "{headers}"
+    );
+}
+
+/// Usage lines name every required flag (`pandapon order-detail` said only `[OPTIONS]` though
+/// `--web-site` is required), and every missing one is named at once.
+#[test]
+fn usage_lines_show_every_required_flag() {
+    for p in sourcing_registry::providers() {
+        for op in p.operations {
+            let name = op.id.replace('_', "-");
+            let help = text(&sourcing(&[p.name, &name, "--help"], &[]).stdout);
+            let usage = help
+                .lines()
+                .find(|l| l.starts_with("Usage: "))
+                .unwrap_or_else(|| panic!("{} {name}: no usage line", p.name));
+            let flags = sourcing_cli::args::flags(op);
+            for (param, flag) in op.params.iter().zip(flags) {
+                assert_eq!(
+                    usage.contains(&format!("--{flag} ")),
+                    param.required,
+                    "{} {name} --{flag}: {usage}",
+                    p.name
+                );
+            }
+        }
+    }
+    let help = text(&sourcing(&["pandapon", "order-detail", "--help"], &[]).stdout);
+    assert!(
+        help.contains("Usage: sourcing pandapon order-detail --web-site <STRING> [OPTIONS]"),
+        "{help}"
+    );
+    let out = sourcing(&["--sandbox", "pandapon", "order-preview-batch"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("--address-param (or that field in --body) and --cargo-param-list (or that field in --body) are required"),
+        "{err}"
+    );
+}
+
+/// `PandaPon` is `pandapon`; `--sandbox` with `--base-url` is a usage error, not silently the sandbox.
+#[test]
+fn provider_names_in_any_case_and_sandbox_with_base_url_refused() {
+    let out = sourcing(&["--sandbox", "PandaPon", "v2-cart-list"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = sourcing(
+        &["--sandbox", "probe", "--provider", "XportCN", "-o", "json"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for args in [
+        &[
+            "--sandbox",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "pandapon",
+            "v2-cart-list",
+        ][..],
+        &[
+            "--sandbox",
+            "--base-url",
+            "http://127.0.0.1:1",
+            "probe",
+            "--provider",
+            "pandapon",
+        ],
+    ] {
+        let out = sourcing(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("--sandbox and --base-url exclude each other"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+/// `-o csv` parses as CSV with a header row; `-o table` shows the list an answer holds as rows in the
+/// stated column order; output lost on a full disk is an error; a closed pipe is not.
+#[test]
+fn tables_csv_and_write_errors() {
+    let batch = [
+        "--sandbox",
+        "pandapon",
+        "order-batch-submit-to-pay",
+        "--order-ids",
+        r#"["2059624776425880794","2059624776425880795"]"#,
+    ];
+    let out = sourcing(&[&batch[..], &["-o", "csv"]].concat(), &[]);
+    let csv = text(&out.stdout);
+    let records: Vec<&str> = csv.split("\r\n").filter(|r| !r.is_empty()).collect();
+    assert_eq!(records[0], "orderId,successOrderIds,errorReason", "{csv}");
+    assert_eq!(
+        records.len(),
+        3,
+        "a header and one record per failed order: {csv}"
+    );
+    assert!(records[1].starts_with("2059624776425880794,—,"), "{csv}");
+
+    // `> /dev/full`: exit 74, the error named; nothing else changes.
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+            .args(["--sandbox", "pandapon", "v2-cart-list"])
+            .env("XDG_CONFIG_HOME", "/nonexistent/sourcing-tests")
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(74), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("cannot write the output"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // A reader that goes away (`| head -0`): exit 0, no error.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        .args(["man"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}
+
+/// Completions and the man page come from the command definitions: every provider is in them.
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = sourcing(&["completions", shell], &[]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        for p in sourcing_registry::providers() {
+            assert!(script.contains(p.name), "{shell}: {} missing", p.name);
+        }
+        assert!(script.contains("order-detail"), "{shell}");
+    }
+    let out = sourcing(&["man"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = text(&out.stdout);
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH sourcing 1"),
+        "{page}"
+    );
+    let page = text(&sourcing(&["man", "pandapon", "order-detail"], &[]).stdout);
+    assert!(
+        page.contains(".TH sourcing-pandapon-order-detail 1"),
+        "{page}"
+    );
+    assert!(page.contains("web\\-site"), "{page}");
+    assert_eq!(
+        sourcing(&["completions", "tcsh"], &[]).status.code(),
+        Some(2)
+    );
+}
+
+/// The quickstart prints values ("not sent by the vendor" where a field is absent), never Rust `Debug`
+/// text (`Some(18)`, `None`).
+#[test]
+fn quickstart_prints_values_not_debug() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO"))
+        .current_dir(&root)
+        .args([
+            "run",
+            "-q",
+            "-p",
+            "sourcing-sandbox",
+            "--example",
+            "quickstart",
+            "--",
+            "--provider",
+            "all",
+        ])
+        .output()
+        .expect("cargo run the quickstart");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("== PandaPon"), "{shown}");
+    assert!(shown.contains("not sent by the vendor"), "{shown}");
+    for debug in ["Some(", "None", "PayByHand {", "Paid,", "[\""] {
+        assert!(!shown.contains(debug), "{debug:?} in {shown}");
+    }
 }

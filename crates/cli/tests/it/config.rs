@@ -149,15 +149,61 @@ async fn config_check_sends_one_signed_read_per_profile() {
     let report = text(&out.stdout);
     let lines: Vec<&str> = report.lines().collect();
     assert_eq!(lines.len(), 3, "{report}");
-    assert!(lines[0].starts_with("profile shop-a (pandapon): ok"), "{report}");
-    assert!(lines[1].starts_with("profile shop-b (pandapon): refused"), "{report}");
-    assert!(lines[2].starts_with("profile dajisaas (dajisaas): ok"), "{report}");
-    assert_eq!(writes(&sandbox), 0, "config check sends only declared reads");
+    assert!(
+        lines[0].starts_with("profile shop-a (pandapon): ok"),
+        "{report}"
+    );
+    assert!(
+        lines[1].starts_with("profile shop-b (pandapon): refused"),
+        "{report}"
+    );
+    assert!(
+        lines[2].starts_with("profile dajisaas (dajisaas): ok"),
+        "{report}"
+    );
+    assert_eq!(
+        writes(&sandbox),
+        0,
+        "config check sends only declared reads"
+    );
+
+    // --provider: that provider's default profile, or the environment without a file.
+    let out = run(&home, &["config", "check", "--provider", "PandaPon"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with("profile shop-a (pandapon): ok"),
+        "{}",
+        text(&out.stdout)
+    );
+    let env = [
+        ("XPORTCN_ACCESS_KEY", credentials::ACCESS_KEY),
+        ("XPORTCN_ACCESS_SECRET", credentials::ACCESS_SECRET),
+        ("XPORTCN_USER_ID", credentials::USER_ID),
+    ];
+    let xportcn = sandbox.base_url("xportcn");
+    let env = [&env[..], &[("XPORTCN_BASE_URL", xportcn.as_str())]].concat();
+    let out = run(&home, &["config", "check", "--provider", "xportcn"], &env).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with("xportcn (environment): ok"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        writes(&sandbox),
+        0,
+        "config check sends only declared reads"
+    );
 
     // `config path`: the default place, SOURCING_CONFIG, --config.
     let out = run(&home, &["config", "path"], &[]).await;
     assert_eq!(text(&out.stdout).trim(), path.to_string_lossy());
-    let out = run(&home, &["config", "path"], &[("SOURCING_CONFIG", "/x/y.toml")]).await;
+    let out = run(
+        &home,
+        &["config", "path"],
+        &[("SOURCING_CONFIG", "/x/y.toml")],
+    )
+    .await;
     assert_eq!(text(&out.stdout).trim(), "/x/y.toml");
     let out = run(&home, &["config", "path", "--config", "/z.toml"], &[]).await;
     assert_eq!(text(&out.stdout).trim(), "/z.toml");
@@ -168,7 +214,14 @@ async fn config_check_sends_one_signed_read_per_profile() {
 #[test]
 fn configuration_mistakes_are_named() {
     let home = home("mistakes");
-    let call = ["pandapon", "order-detail", "--order-id", "1", "--web-site", "x"];
+    let call = [
+        "pandapon",
+        "order-detail",
+        "--order-id",
+        "1",
+        "--web-site",
+        "x",
+    ];
     for (config, expected) in [
         (
             "stor = \"sqlite:x.db\"\n",
@@ -194,7 +247,12 @@ fn configuration_mistakes_are_named() {
     ] {
         write_config(&home, config);
         let out = sourcing(&home, &call, &[]);
-        assert_eq!(out.status.code(), Some(3), "{config}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{config}: {}",
+            text(&out.stderr)
+        );
         assert!(
             text(&out.stderr).contains(expected),
             "{config}: {}",
@@ -221,7 +279,9 @@ fn configuration_mistakes_are_named() {
     let out = sourcing(&home, &call, &env);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("PANDAPON_BASE_URL (environment or --config): \"api.example.com\" is not a URL"),
+        text(&out.stderr).contains(
+            "PANDAPON_BASE_URL (environment or --config): \"api.example.com\" is not a URL"
+        ),
         "{}",
         text(&out.stderr)
     );
@@ -267,7 +327,12 @@ async fn live_payments_ask_first() {
     let out = call(pay(&[])).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    for s in ["about to PAY at PandaPon", "order_pay_url (pay)", "2257455039610311973", "--yes"] {
+    for s in [
+        "about to PAY at PandaPon",
+        "order_pay_url (pay)",
+        "2257455039610311973",
+        "--yes",
+    ] {
         assert!(err.contains(s), "{s:?} not in {err}");
     }
     assert_eq!(sandbox.hits("order_pay_url"), 0, "sent without --yes");
@@ -280,7 +345,10 @@ async fn live_payments_ask_first() {
         "{shown}"
     );
     assert!(shown.contains("signature: <redacted>"), "{shown}");
-    assert!(shown.contains("timestamp: 1"), "the timestamp is no secret: {shown}");
+    assert!(
+        shown.contains("timestamp: 1"),
+        "the timestamp is no secret: {shown}"
+    );
     assert!(!shown.contains(credentials::ACCESS_SECRET), "{shown}");
     assert_eq!(sandbox.hits("order_pay_url"), 0, "sent with --dry-run");
 
@@ -295,5 +363,59 @@ async fn live_payments_ask_first() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`) the summary is shown and only `y` sends.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_is_asked_and_only_yes_sends() {
+    let script = Path::new("/usr/bin/script");
+    if !script.exists() {
+        eprintln!("skipped: no /usr/bin/script to give the command a terminal");
+        return;
+    }
+    let sandbox = Sandbox::start().await.unwrap();
+    sandbox.seed_order("2257455039610311973");
+    let home = home("tty");
+    let command = format!(
+        "{} --base-url {} pandapon order-pay-url --order-id 2257455039610311973",
+        env!("CARGO_BIN_EXE_sourcing"),
+        sandbox.base_url("pandapon")
+    );
+    let answer = |reply: &'static str| {
+        let (home, command) = (home.clone(), command.clone());
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut child = Command::new("/usr/bin/script")
+                .args(["-qec", &command, "/dev/null"])
+                .env("XDG_CONFIG_HOME", &home)
+                .env("PANDAPON_ACCESS_KEY", credentials::ACCESS_KEY)
+                .env("PANDAPON_ACCESS_SECRET", credentials::ACCESS_SECRET)
+                .env("PANDAPON_USER_ID", credentials::USER_ID)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(reply.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        })
+    };
+    let out = answer("n\n").await.unwrap();
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("Send it? [y/N]") && shown.contains("not confirmed"),
+        "{shown}"
+    );
+    assert_eq!(sandbox.hits("order_pay_url"), 0);
+    let out = answer("y\n").await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert_eq!(sandbox.hits("order_pay_url"), 1);
     let _ = std::fs::remove_dir_all(home);
 }

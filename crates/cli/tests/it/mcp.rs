@@ -513,7 +513,8 @@ async fn live_serves_the_providers_with_credentials_and_never_shows_them() {
     assert_eq!(names, pandapon_reads, "only the provider with credentials");
     assert_eq!(answers["3"]["result"]["isError"], false, "{}", answers["3"]);
     assert!(
-        output.contains("dajisaas not served: DAJISAAS_APP_KEY is not set"),
+        output
+            .contains("dajisaas not served: DAJISAAS_APP_KEY and DAJISAAS_APP_SECRET are not set"),
         "{output}"
     );
     assert!(

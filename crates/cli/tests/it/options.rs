@@ -142,3 +142,86 @@ fn help_shows_the_options_each_command_takes() {
         }
     }
 }
+
+/// `-o table` shows each answer's substance: search hits as rows, a preview's totals per order with their
+/// money unit, the answer's columns in the stated order (provider first); `-o csv` the same rows.
+#[test]
+fn tables_show_hits_and_totals() {
+    let search = stdout(&sourcing(&[
+        "--sandbox",
+        "buy",
+        "search",
+        "--provider",
+        "pandapon",
+        "--keyword",
+        "phone case",
+        "-o",
+        "table",
+    ]));
+    let rows: Vec<&str> = search.lines().collect();
+    assert!(rows[0].starts_with("provider  "), "{search}");
+    assert!(rows[0].contains("title"), "{search}");
+    assert!(rows.len() > 2, "a row per hit: {search}");
+    assert!(
+        rows[2..].iter().all(|r| r.starts_with("pandapon")),
+        "{search}"
+    );
+    assert!(rows[2].contains("sandbox item"), "{search}");
+    assert!(
+        !search.contains("raw"),
+        "the vendor's raw answer is left out: {search}"
+    );
+
+    let preview = |format: &str| {
+        stdout(&sourcing(&[
+            "--sandbox",
+            "buy",
+            "preview",
+            "--provider",
+            "xportcn",
+            "--line",
+            "672991141190:cd2b8c31408766f9fb089e74e2a6ac15:2",
+            "--full-name",
+            "a",
+            "--mobile",
+            "1",
+            "--province",
+            "p",
+            "--city",
+            "c",
+            "--street",
+            "s",
+            "-o",
+            format,
+        ]))
+    };
+    let table = preview("table");
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    let at = |c: &str| {
+        header
+            .iter()
+            .position(|h| *h == c)
+            .unwrap_or_else(|| panic!("{c}: {table}"))
+    };
+    assert!(
+        at("provider") < at("goods") && at("goods") < at("freight") && at("freight") < at("total")
+    );
+    let row = table.lines().nth(2).unwrap();
+    assert!(row.contains("64 CNY") && row.contains("6 CNY"), "{table}");
+    let csv = preview("csv");
+    let mut records = csv.split("\r\n");
+    assert!(
+        records
+            .next()
+            .unwrap()
+            .starts_with("provider,goods,freight,total"),
+        "{csv}"
+    );
+    assert!(
+        records
+            .next()
+            .unwrap()
+            .starts_with("xportcn,58 CNY,6 CNY,64 CNY"),
+        "{csv}"
+    );
+}
