@@ -1,8 +1,8 @@
 //! `/metrics` in the Prometheus text format (0.0.4), written by hand: counters kept in this process, gauges
 //! read from the store at each scrape (so every instance on one Postgres reports the same database).
 
-use super::listener::ConnectionStats;
 use sourcing_ledger::{OrderState, Store};
+use sourcing_webhooks::listener::ConnectionStats;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::Ordering;

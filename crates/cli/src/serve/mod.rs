@@ -2,12 +2,12 @@
 //! inbox workers (the ledger's order handler), a scheduled reconcile, `/healthz`, `/readyz`, `/metrics` and
 //! the operator console, on one listener with header, body and idle timeouts and a connection limit.
 //!
-//! * [`listener`]: the HTTP/1 server and its limits; [`health`]: readiness; [`metrics`]: `/metrics`;
-//!   [`schedule`]: the reconcile rounds (one instance per round on Postgres); [`console`]: the HTML pages.
+//! The listener and its limits are [`sourcing_webhooks::listener`]'s; here: `health` (readiness), `metrics`
+//! (`/metrics`), `schedule` (the reconcile rounds, one instance per round on Postgres), `console` (the HTML
+//! pages).
 
 mod console;
 mod health;
-mod listener;
 mod metrics;
 mod schedule;
 
@@ -22,12 +22,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use clap::{Arg, ArgMatches, Command};
 use health::Health;
-use listener::{ConnectionStats, Limits};
 use metrics::Metrics;
 use schedule::Reconciler;
 use sourcing_buy::Provider;
 use sourcing_ledger::{Ledger, OrderCallbacks, ReadSettings};
 use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
+use sourcing_webhooks::listener::{self, ConnectionStats, Limits};
 use sourcing_webhooks::{CallbackFormat, DEFAULT_BODY_LIMIT};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
