@@ -7,6 +7,7 @@
 //! pages).
 
 mod console;
+mod handler;
 mod health;
 mod metrics;
 mod schedule;
@@ -293,6 +294,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         .map_err(|e| Stop::config(format!("--store {url}: {e}")))?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let metrics = Arc::new(Metrics::default());
     let mut callbacks = Router::new();
     let mut tasks = tokio::task::JoinSet::new();
     let mut receiving = Vec::new();
@@ -302,7 +304,11 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
             .path(format!("/callbacks/{name}"))
             .body_limit(settings.limits.body_limit);
         let worker = receiver
-            .worker_with(OrderCallbacks::new((*ledger).clone()))
+            .worker_with(handler::Timed {
+                inner: OrderCallbacks::new((*ledger).clone()),
+                provider: name,
+                metrics: metrics.clone(),
+            })
             .retry(settings.retry);
         let alive = health.worker();
         let stop = stopped(stop_rx.clone());
@@ -322,7 +328,6 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         .get_one::<String>("read-state-field")
         .cloned()
         .or_else(|| backend.is_sandbox().then(|| "/status".to_string()));
-    let metrics = Arc::new(Metrics::default());
     let reconciler = Arc::new(Reconciler {
         ledger: ledger.clone(),
         buyers,

@@ -1061,5 +1061,19 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
         "{metrics}"
     );
     assert!(counter(&metrics, "sourcing_reconcile_rounds_total{outcome=\"ran\"}") >= 1);
+    for provider in ["pandapon", "xportcn", "dajisaas"] {
+        for sample in [
+            format!("sourcing_inbox_handled_total{{provider=\"{provider}\",outcome=\"ok\"}} 1"),
+            format!("sourcing_inbox_handler_seconds_count{{provider=\"{provider}\"}} 1"),
+            format!(
+                "sourcing_inbox_handler_seconds_bucket{{provider=\"{provider}\",le=\"+Inf\"}} 1"
+            ),
+        ] {
+            assert!(
+                metrics.contains(&sample),
+                "{sample} missing from\n{metrics}"
+            );
+        }
+    }
     assert_eq!(serve.terminate(), Some(0));
 }
