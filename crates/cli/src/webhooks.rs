@@ -83,6 +83,7 @@ impl Subcommand for Webhooks {
 }
 
 async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
+    crate::serve::default_logging();
     let port = m.get_one::<u16>("port").copied().unwrap_or(8090);
     let path = m
         .get_one::<String>("path")
@@ -125,6 +126,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
             let ledger = Ledger::open(url)
                 .await
                 .map_err(|e| Stop::config(format!("--store: {e}")))?;
+            crate::serve::writable(&ledger, url).await?;
             eprintln!(
                 "receiving {} callbacks on http://127.0.0.1:{port}{path} into the durable inbox (--store)",
                 format.name()

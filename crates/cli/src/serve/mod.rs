@@ -237,8 +237,8 @@ impl Settings {
 }
 
 /// Logs at the default level when neither `-v` nor `RUST_LOG` installed a subscriber: warnings (every
-/// refused callback, every store failure) and this command's own lines.
-fn default_logging() {
+/// refused callback, every store failure) and this command's own lines. `sourcing webhooks` uses it too.
+pub(crate) fn default_logging() {
     if tracing::dispatcher::has_been_set() {
         return;
     }
@@ -289,9 +289,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
             .map_err(|e| Stop::config(format!("--store: {e}")))?,
     );
     let mut health = Health::new(ledger.store().clone(), url).map_err(Stop::config)?;
-    health::write_probe(ledger.store())
-        .await
-        .map_err(|e| Stop::config(format!("--store {url}: {e}")))?;
+    writable(&ledger, url).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let metrics = Arc::new(Metrics::default());
@@ -385,6 +383,14 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     }
     drop(backend);
     Ok(exit::OK)
+}
+
+/// A store that cannot be written stops the start at once, with the reason (exit 3): it could acknowledge
+/// nothing. `sourcing webhooks --store` checks it too.
+pub(crate) async fn writable(ledger: &Ledger, url: &str) -> Result<(), Stop> {
+    health::write_probe(ledger.store())
+        .await
+        .map_err(|e| Stop::config(format!("--store {url}: {e}")))
 }
 
 /// Completes when `stop` turns true.
