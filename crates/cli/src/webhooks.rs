@@ -207,7 +207,7 @@ fn callback_format(
 }
 
 async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
-    crate::sandbox::default_logging("warn,sourcing_webhooks=info");
+    crate::serve::default_logging();
     let port = m.get_one::<u16>("port").copied().unwrap_or(8090);
     let ip = m
         .get_one::<IpAddr>("bind")
@@ -257,6 +257,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
             let ledger = Ledger::open(url)
                 .await
                 .map_err(|e| Stop::config(format!("--store: {e}")))?;
+            crate::serve::writable(&ledger, url).await?;
             eprintln!(
                 "receiving {} callbacks on http://{addr}{path} into the durable inbox (--store)",
                 format.name()

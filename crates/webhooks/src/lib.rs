@@ -84,6 +84,7 @@ mod dedup;
 pub mod error;
 pub mod inbox;
 mod intake;
+pub mod listener;
 pub mod outgoing;
 pub mod push;
 mod receiver;

@@ -3,6 +3,7 @@
 use crate::callback::{Callback, CallbackFormat, Handler};
 use crate::dedup::{Begin, Dedup, DedupKey};
 use crate::intake::{self, Answer, probe, reply};
+use crate::listener::{self, Limits};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -34,6 +35,7 @@ struct Settings {
     handler_deadline: Duration,
     dedup_window: Duration,
     dedup_capacity: usize,
+    limits: Limits,
 }
 
 /// An HTTP endpoint for one vendor's callbacks.
@@ -69,6 +71,7 @@ impl<H: Handler> Receiver<H> {
                 handler_deadline: DEFAULT_HANDLER_DEADLINE,
                 dedup_window: DEFAULT_DEDUP_WINDOW,
                 dedup_capacity: DEFAULT_DEDUP_CAPACITY,
+                limits: Limits::default(),
             },
         }
     }
@@ -104,6 +107,13 @@ impl<H: Handler> Receiver<H> {
         self
     }
 
+    /// The timeouts and connection limit of [`Receiver::serve_on`] (default [`Limits::default`]; its body
+    /// limit is this receiver's [`Receiver::body_limit`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.settings.limits = limits;
+        self
+    }
+
     /// The axum router: `POST <path>` receives callbacks, `GET`/`HEAD <path>` answers 200 (a reachability
     /// probe). Mount it, or run it with [`Receiver::serve`].
     pub fn router(self) -> Router {
@@ -113,6 +123,7 @@ impl<H: Handler> Receiver<H> {
             handler_deadline,
             dedup_window,
             dedup_capacity,
+            limits: _,
         } = self.settings;
         let shared = Arc::new(Shared {
             format: self.format,
@@ -134,7 +145,7 @@ impl<H: Handler> Receiver<H> {
     }
 
     /// Serves on an already bound listener until `shutdown` completes (then stops accepting and finishes the
-    /// requests in progress). Bind `127.0.0.1:0` and read [`TcpListener::local_addr`] to get a free port.
+    /// requests in progress), with the [`Receiver::limits`]. Bind `127.0.0.1:0` and read [`TcpListener::local_addr`] to get a free port.
     pub async fn serve_on(
         self,
         listener: TcpListener,
@@ -146,9 +157,12 @@ impl<H: Handler> Receiver<H> {
             path = %self.settings.path,
             "listening for callbacks"
         );
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let limits = Limits {
+            body_limit: self.settings.body_limit,
+            ..self.settings.limits
+        };
+        listener::serve_router(listener, self.router(), limits, shutdown).await;
+        Ok(())
     }
 }
 

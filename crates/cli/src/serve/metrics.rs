@@ -1,8 +1,8 @@
 //! `/metrics` in the Prometheus text format (0.0.4), written by hand: counters kept in this process, gauges
 //! read from the store at each scrape (so every instance on one Postgres reports the same database).
 
-use super::listener::ConnectionStats;
 use sourcing_ledger::{OrderState, Store};
+use sourcing_webhooks::listener::ConnectionStats;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
@@ -13,7 +13,27 @@ use std::sync::{Mutex, PoisonError};
 #[derive(Debug, Default)]
 pub struct Metrics {
     counters: Mutex<BTreeMap<Key, u64>>,
+    histograms: Mutex<BTreeMap<Key, Histogram>>,
 }
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// One latency histogram: cumulative counts per bucket, sum and count.
+#[derive(Clone, Debug, Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+/// Help text of every histogram.
+const HISTOGRAMS: &[(&str, &str)] = &[(
+    "sourcing_inbox_handler_seconds",
+    "Time the order handler took on an inbox message, by provider",
+)];
 
 /// A counter's name and its labels.
 type Key = (&'static str, Vec<(&'static str, String)>);
@@ -45,6 +65,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "Orders read by scheduled and console reconciles, by provider and resulting state",
     ),
     (
+        "sourcing_inbox_handled_total",
+        "Inbox handler runs in this process, by provider and outcome (ok, failed)",
+    ),
+    (
         "sourcing_console_actions_total",
         "Operator console actions, by action and outcome",
     ),
@@ -69,6 +93,52 @@ impl Metrics {
         self.add(name, labels, 1);
     }
 
+    /// Records one duration in the histogram `name`.
+    pub fn observe(&self, name: &'static str, labels: &[(&'static str, &str)], seconds: f64) {
+        debug_assert!(HISTOGRAMS.iter().any(|(h, _)| *h == name), "{name}");
+        let key = (
+            name,
+            labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+        );
+        let mut histograms = self
+            .histograms
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let h = histograms.entry(key).or_default();
+        for (bucket, bound) in h.buckets.iter_mut().zip(BUCKETS) {
+            if seconds <= bound {
+                *bucket += 1;
+            }
+        }
+        h.sum += seconds;
+        h.count += 1;
+    }
+
+    fn render_histograms(&self, out: &mut String) {
+        let histograms = self
+            .histograms
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for (name, help) in HISTOGRAMS {
+            header(out, name, help, "histogram");
+            for ((_, labels), h) in histograms.iter().filter(|((n, _), _)| n == name) {
+                let label_text: Vec<String> = labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
+                    .collect();
+                let prefix = label_text.join(",");
+                let sep = if prefix.is_empty() { "" } else { "," };
+                for (count, bound) in h.buckets.iter().zip(BUCKETS) {
+                    let _ = writeln!(out, "{name}_bucket{{{prefix}{sep}le=\"{bound}\"}} {count}");
+                }
+                let _ = writeln!(out, "{name}_bucket{{{prefix}{sep}le=\"+Inf\"}} {}", h.count);
+                let _ = writeln!(out, "{name}_sum{{{prefix}}} {}", h.sum);
+                let _ = writeln!(out, "{name}_count{{{prefix}}} {}", h.count);
+            }
+        }
+    }
+
     /// The whole exposition: counters, connection gauges, and the store's gauges (or `sourcing_store_up 0`).
     pub async fn render(
         &self,
@@ -88,6 +158,7 @@ impl Metrics {
                 sample(&mut out, name, labels, *value as i64);
             }
         }
+        self.render_histograms(&mut out);
         gauge(
             &mut out,
             "sourcing_ready",

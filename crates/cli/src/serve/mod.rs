@@ -2,12 +2,13 @@
 //! inbox workers (the ledger's order handler), a scheduled reconcile, `/healthz`, `/readyz`, `/metrics` and
 //! the operator console, on one listener with header, body and idle timeouts and a connection limit.
 //!
-//! * [`listener`]: the HTTP/1 server and its limits; [`health`]: readiness; [`metrics`]: `/metrics`;
-//!   [`schedule`]: the reconcile rounds (one instance per round on Postgres); [`console`]: the HTML pages.
+//! The listener and its limits are [`sourcing_webhooks::listener`]'s; here: `health` (readiness), `metrics`
+//! (`/metrics`), `schedule` (the reconcile rounds, one instance per round on Postgres), `console` (the HTML
+//! pages).
 
 mod console;
+mod handler;
 mod health;
-mod listener;
 mod metrics;
 mod schedule;
 
@@ -22,12 +23,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use clap::{Arg, ArgMatches, Command};
 use health::Health;
-use listener::{ConnectionStats, Limits};
 use metrics::Metrics;
 use schedule::Reconciler;
 use sourcing_buy::Provider;
 use sourcing_ledger::{Ledger, OrderCallbacks, ReadSettings};
 use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
+use sourcing_webhooks::listener::{self, ConnectionStats, Limits};
 use sourcing_webhooks::{CallbackFormat, DEFAULT_BODY_LIMIT};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -236,20 +237,9 @@ impl Settings {
 }
 
 /// Logs at the default level when neither `-v` nor `RUST_LOG` installed a subscriber: warnings (every
-/// refused callback, every store failure) and this command's own lines.
-fn default_logging() {
-    if tracing::dispatcher::has_been_set() {
-        return;
-    }
-    use tracing_subscriber::layer::SubscriberExt;
-    let targets: tracing_subscriber::filter::Targets =
-        "warn,sourcing_cli::serve=info".parse().unwrap_or_default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing::Level::TRACE)
-        .finish()
-        .with(targets);
-    let _ = tracing::subscriber::set_global_default(subscriber);
+/// refused callback, every store failure) and this command's own lines. `sourcing webhooks` uses it too.
+pub(crate) fn default_logging() {
+    crate::sandbox::default_logging("warn,sourcing_webhooks=info,sourcing_cli::serve=info");
 }
 
 /// The callback format of each provider whose pushes can be verified here.
@@ -288,11 +278,10 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
             .map_err(|e| Stop::config(format!("--store: {e}")))?,
     );
     let mut health = Health::new(ledger.store().clone(), url).map_err(Stop::config)?;
-    health::write_probe(ledger.store())
-        .await
-        .map_err(|e| Stop::config(format!("--store {url}: {e}")))?;
+    writable(&ledger, url).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let metrics = Arc::new(Metrics::default());
     let mut callbacks = Router::new();
     let mut tasks = tokio::task::JoinSet::new();
     let mut receiving = Vec::new();
@@ -302,7 +291,11 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
             .path(format!("/callbacks/{name}"))
             .body_limit(settings.limits.body_limit);
         let worker = receiver
-            .worker_with(OrderCallbacks::new((*ledger).clone()))
+            .worker_with(handler::Timed {
+                inner: OrderCallbacks::new((*ledger).clone()),
+                provider: name,
+                metrics: metrics.clone(),
+            })
             .retry(settings.retry);
         let alive = health.worker();
         let stop = stopped(stop_rx.clone());
@@ -322,7 +315,6 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         .get_one::<String>("read-state-field")
         .cloned()
         .or_else(|| backend.is_sandbox().then(|| "/status".to_string()));
-    let metrics = Arc::new(Metrics::default());
     let reconciler = Arc::new(Reconciler {
         ledger: ledger.clone(),
         buyers,
@@ -383,6 +375,14 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     }
     drop(backend);
     Ok(exit::OK)
+}
+
+/// A store that cannot be written stops the start at once, with the reason (exit 3): it could acknowledge
+/// nothing. `sourcing webhooks --store` checks it too.
+pub(crate) async fn writable(ledger: &Ledger, url: &str) -> Result<(), Stop> {
+    health::write_probe(ledger.store())
+        .await
+        .map_err(|e| Stop::config(format!("--store {url}: {e}")))
 }
 
 /// Completes when `stop` turns true.

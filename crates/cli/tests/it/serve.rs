@@ -955,3 +955,125 @@ fn a_postgres_store_that_takes_no_writes_stops_the_start_with_exit_3() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("read-only transaction"), "{stderr}");
 }
+
+/// `application/x-www-form-urlencoded` value.
+fn form_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A Dajisaas Taobao order status update about a purchase id no other test uses, signed with `secret` (the
+/// default reading: hex HMAC-SHA1 over the decoded `message`); the form body and the purchase id.
+fn dajisaas_callback(secret: &str) -> (String, String) {
+    let (_, order_id) = callback("webhook-order-create.request.json");
+    let message = json!({
+        "seller_id": "2100000927014",
+        "message_type": 3,
+        "data": {
+            "business_time": 1650939687564u64,
+            "outer_purchase_id": "FY20220426002",
+            "purchase_id": order_id.parse::<u64>().unwrap(),
+            "seller_id": 2100000927014u64,
+            "sku_list": [],
+            "status": "WAIT_SELLER_SEND_GOODS"
+        },
+        "timestamp": 1650939687,
+        "site": "taobao_hk"
+    })
+    .to_string();
+    let signature = sourcing_webhooks::DajisaasVerifier::new(secret)
+        .sign_hex(&message)
+        .unwrap();
+    (
+        format!("message={}&_dj_signature={signature}", form_value(&message)),
+        order_id,
+    )
+}
+
+#[test]
+fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_on_schedule() {
+    let (_, url) = sqlite_store();
+    let serve = Serve::start(&url, &["--sandbox", "--reconcile-every", "1s"]);
+    let form = "application/x-www-form-urlencoded";
+    let (pandapon, pandapon_id) = callback("webhook-order-pay-success.request.json");
+    let (xportcn, xportcn_id) = callback("webhook-order-create.request.json");
+    let (dajisaas, dajisaas_id) = dajisaas_callback(sourcing_sandbox::credentials::APP_SECRET);
+    let (forged, _) = dajisaas_callback("not-the-secret");
+    for (path, content_type, body) in [
+        ("/callbacks/pandapon", "application/json", &pandapon),
+        ("/callbacks/xportcn", "application/json", &xportcn),
+        ("/callbacks/dajisaas", form, &dajisaas),
+    ] {
+        assert_eq!(
+            serve.post(path, content_type, body),
+            (200, "ok: stored".into()),
+            "{path}"
+        );
+    }
+    assert_eq!(serve.post("/callbacks/dajisaas", form, &forged).0, 401);
+
+    // Each order is recorded from its callback, then read (or marked for a person) by a scheduled round.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime.block_on(Store::open(&url)).unwrap();
+    let started = Instant::now();
+    for order_id in [&pandapon_id, &xportcn_id, &dajisaas_id] {
+        loop {
+            let sources: Vec<String> = runtime
+                .block_on(store.query(
+                    "SELECT e.source FROM ledger_events e JOIN ledger_orders o ON o.entry_id = e.entry_id \
+                     WHERE o.order_id = $1 ORDER BY e.event_id",
+                    &[order_id.as_str().into()],
+                ))
+                .unwrap()
+                .iter()
+                .map(|r| r.text(0).unwrap())
+                .collect();
+            if sources.first().map(String::as_str) == Some("callback")
+                && sources.iter().any(|s| s == "reconcile")
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < BOUND,
+                "order {order_id} not recorded and reconciled: {sources:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    let (_, orders) = serve.get("/orders");
+    for order_id in [&pandapon_id, &xportcn_id, &dajisaas_id] {
+        assert!(orders.contains(order_id.as_str()), "{order_id}: {orders}");
+    }
+    let (_, metrics) = serve.get("/metrics");
+    assert!(
+        metrics.contains(
+            "sourcing_callbacks_refused_total{provider=\"dajisaas\",reason=\"signature\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(counter(&metrics, "sourcing_reconcile_rounds_total{outcome=\"ran\"}") >= 1);
+    for provider in ["pandapon", "xportcn", "dajisaas"] {
+        for sample in [
+            format!("sourcing_inbox_handled_total{{provider=\"{provider}\",outcome=\"ok\"}} 1"),
+            format!("sourcing_inbox_handler_seconds_count{{provider=\"{provider}\"}} 1"),
+            format!(
+                "sourcing_inbox_handler_seconds_bucket{{provider=\"{provider}\",le=\"+Inf\"}} 1"
+            ),
+        ] {
+            assert!(
+                metrics.contains(&sample),
+                "{sample} missing from\n{metrics}"
+            );
+        }
+    }
+    assert_eq!(serve.terminate(), Some(0));
+}

@@ -5,6 +5,7 @@ use super::store::{InboxStore, Inserted, NewMessage};
 use super::worker::{AtLeastOnce, InboxHandler, InboxWorker};
 use crate::callback::{Callback, CallbackFormat, Handler};
 use crate::intake::{self, Answer, probe, reply};
+use crate::listener::{self, Limits};
 use crate::receiver::{DEFAULT_BODY_LIMIT, DEFAULT_HANDLER_DEADLINE};
 use axum::Router;
 use axum::body::Bytes;
@@ -36,6 +37,7 @@ pub struct InboxReceiver<S> {
     max_group: usize,
     wake: Arc<Notify>,
     on_stored: Option<OnStored>,
+    limits: Limits,
 }
 
 impl<S: InboxStore> InboxReceiver<S> {
@@ -50,7 +52,15 @@ impl<S: InboxStore> InboxReceiver<S> {
             max_group: DEFAULT_MAX_GROUP,
             wake: Arc::new(Notify::new()),
             on_stored: None,
+            limits: Limits::default(),
         }
+    }
+
+    /// The timeouts and connection limit of [`InboxReceiver::serve_on`] (default [`Limits::default`]; its
+    /// body limit is this receiver's [`InboxReceiver::body_limit`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The URL path that accepts callbacks (default `/`). A missing leading `/` is added.
@@ -120,7 +130,7 @@ impl<S: InboxStore> InboxReceiver<S> {
             .with_state(shared)
     }
 
-    /// Serves on an already bound listener until `shutdown` completes.
+    /// Serves on an already bound listener until `shutdown` completes, with the [`InboxReceiver::limits`].
     pub async fn serve_on(
         self,
         listener: TcpListener,
@@ -132,9 +142,12 @@ impl<S: InboxStore> InboxReceiver<S> {
             path = %self.path,
             "listening for callbacks (durable inbox)"
         );
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let limits = Limits {
+            body_limit: self.body_limit,
+            ..self.limits
+        };
+        listener::serve_router(listener, self.router(), limits, shutdown).await;
+        Ok(())
     }
 }
 

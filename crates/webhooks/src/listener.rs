@@ -1,7 +1,9 @@
-//! The one HTTP/1 listener of `sourcing serve`, with the limits `axum::serve` lacks: a connection limit (a
-//! semaphore: at the limit the listener stops accepting, the kernel's backlog holds the rest), a header read
-//! timeout (hyper's), a body timeout ([`read_body`], a middleware), an idle timeout (a watchdog per
-//! connection), and a graceful stop (stop accepting, let in-flight requests finish, close idle connections).
+//! An HTTP/1 listener with the limits `axum::serve` lacks, used by both receivers and by `sourcing serve`: a
+//! connection limit (a semaphore: at the limit the listener stops accepting, the kernel's backlog holds the
+//! rest), a header read timeout (hyper's), a body timeout ([`read_body`], a middleware), an idle timeout (a
+//! watchdog per connection), and a graceful stop (stop accepting, let in-flight requests finish within
+//! [`Limits::drain`], close idle connections). Unauthenticated pushes (PandaPon, Xportcn) can then not hold
+//! sockets open: a body sent a byte at a time gets `408` and the connection is closed.
 
 use axum::Router;
 use axum::body::Body;
@@ -26,7 +28,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 /// The listener's limits (flags of `sourcing serve`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// A request's headers must arrive within this (slow-header clients are cut off).
     pub header_timeout: Duration,
@@ -42,7 +44,22 @@ pub struct Limits {
     pub drain: Duration,
 }
 
-/// Connections open now (for `/metrics`).
+impl Default for Limits {
+    /// Headers within 10 s, a body within 30 s, idle connections closed after 60 s, 512 connections, bodies
+    /// up to [`crate::DEFAULT_BODY_LIMIT`], 8 s to drain on stop.
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            body_limit: crate::DEFAULT_BODY_LIMIT,
+            drain: Duration::from_secs(8),
+        }
+    }
+}
+
+/// Connections accepted, open now, closed for idleness (for `/metrics`).
 #[derive(Debug, Default)]
 pub struct ConnectionStats {
     pub open: AtomicUsize,
@@ -50,7 +67,19 @@ pub struct ConnectionStats {
     pub idle_closed: AtomicU64,
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then drains (at most [`Limits::drain`]).
+/// [`serve`] with the body limits and timeout ([`read_body`]) on every route of `router`.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let router = router.layer(axum::middleware::from_fn_with_state(limits, read_body));
+    serve(listener, router, limits, Arc::default(), shutdown).await;
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then drains (at most [`Limits::drain`]). The
+/// body timeout is the router's: add [`read_body`] where wanted (or use [`serve_router`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -308,4 +337,85 @@ fn exceeds_limit(e: &axum::Error) -> bool {
 
 fn closing(status: StatusCode, text: String) -> Response {
     (status, [(header::CONNECTION, "close")], text).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::post;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Generous: only "closed before this" is asserted.
+    const BOUND: Duration = Duration::from_secs(20);
+
+    async fn start() -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = Limits {
+            header_timeout: Duration::from_millis(300),
+            body_timeout: Duration::from_millis(300),
+            idle_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        let router = Router::new().route("/", post(|body: String| async move { body }));
+        tokio::spawn(serve_router(
+            listener,
+            router,
+            limits,
+            std::future::pending(),
+        ));
+        addr
+    }
+
+    /// Sends `trickle` a byte every 50 ms while reading; everything read once the server closed, or `None`
+    /// if it did not close within [`BOUND`].
+    async fn read_until_closed(mut stream: TcpStream, trickle: &[u8]) -> Option<String> {
+        let started = Instant::now();
+        let (mut sent, mut got) = (0, Vec::new());
+        let mut buf = [0u8; 1024];
+        while started.elapsed() < BOUND {
+            if sent < trickle.len() && stream.write_all(&trickle[sent..=sent]).await.is_ok() {
+                sent += 1;
+            }
+            match tokio::time::timeout(Duration::from_millis(50), stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return Some(String::from_utf8_lossy(&got).into_owned()),
+                Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+        None
+    }
+
+    #[tokio::test]
+    async fn slow_headers_slow_bodies_and_idle_connections_are_closed() {
+        let addr = start().await;
+        let slow_head = format!("POST / HTTP/1.1\r\nhost: x\r\nx-pad: {}", "a".repeat(300));
+        let stream = TcpStream::connect(addr).await.unwrap();
+        assert!(
+            read_until_closed(stream, slow_head.as_bytes())
+                .await
+                .is_some()
+        );
+
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 400\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = read_until_closed(stream, &[b'x'; 400]).await;
+        let answer = answer.expect("a slow body kept the connection open");
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\nhi")
+            .await
+            .unwrap();
+        let answer = read_until_closed(stream, b"").await;
+        let answer = answer.expect("an idle connection stayed open");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("hi"),
+            "{answer}"
+        );
+    }
 }
