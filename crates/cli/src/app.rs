@@ -143,10 +143,11 @@ fn shared_args() -> Vec<Arg> {
     args
 }
 
-/// `sourcing --sandbox -o table pandapon …` → `sourcing pandapon --sandbox -o table …`: the shared options
-/// written before the command move behind its name, so that clap checks them against what that command
-/// offers (`sourcing --base-url URL mcp` is a usage error, as `sourcing mcp --base-url URL` is). Other
-/// arguments stay where they are.
+/// `sourcing --sandbox -o table pandapon …` → `sourcing pandapon … --sandbox -o table`: the shared options
+/// written before the command move to the end of its arguments (before a `--`), so that clap checks them
+/// against what the innermost command offers (`sourcing --sandbox ledger reconcile` is `sourcing ledger
+/// reconcile --sandbox`; `sourcing --base-url URL mcp` is a usage error, as `sourcing mcp --base-url URL`
+/// is). Other arguments stay where they are.
 pub fn hoist(argv: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     let shared = shared_args();
     let mut argv = argv.into_iter();
@@ -161,8 +162,10 @@ pub fn hoist(argv: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
                 Err(_) => token,
             };
             head.push(token);
-            head.extend(moved);
-            head.extend(argv);
+            let mut rest: Vec<OsString> = argv.collect();
+            let end = rest.iter().position(|t| t == "--").unwrap_or(rest.len());
+            rest.splice(end..end, moved);
+            head.extend(rest);
             return head;
         }
         let matched = shared.iter().find_map(|a| option_form(a, &text));
@@ -240,19 +243,29 @@ mod tests {
     }
 
     #[test]
-    fn options_before_the_command_move_behind_its_name() {
+    fn options_before_the_command_move_to_its_end() {
         assert_eq!(
             hoisted("sourcing --sandbox -o table pandapon op --order-id 1"),
-            "sourcing pandapon --sandbox -o table op --order-id 1"
+            "sourcing pandapon op --order-id 1 --sandbox -o table"
         );
         assert_eq!(
             hoisted("sourcing -v --config=f --base-url u -ojson buy search"),
-            "sourcing -v buy --config=f --base-url u -ojson search"
+            "sourcing -v buy search --config=f --base-url u -ojson"
+        );
+        assert_eq!(
+            hoisted("sourcing --sandbox ledger reconcile"),
+            "sourcing ledger reconcile --sandbox",
+            "the innermost command's options"
+        );
+        assert_eq!(
+            hoisted("sourcing --sandbox pandapon op -- --literal"),
+            "sourcing pandapon op --sandbox -- --literal",
+            "before a `--`"
         );
         assert_eq!(hoisted("sourcing --help"), "sourcing --help");
         assert_eq!(
             hoisted("sourcing -o table PandaPon op"),
-            "sourcing pandapon -o table op",
+            "sourcing pandapon op -o table",
             "provider names in any case"
         );
         assert_eq!(hoisted("sourcing --sandbox"), "sourcing --sandbox");

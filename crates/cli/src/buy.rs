@@ -406,18 +406,22 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The command that settles what this step left open: reconcile with the ledger, else read the order.
+    /// The command that settles what this step left open: reconcile the ledger (always on; `--store` and
+    /// `--profile` repeated when given), else read the order.
     fn next(&self, provider: Provider) -> String {
-        let flag = |f: Flag| {
-            let value = self.m.try_get_one::<String>(f.id()).ok().flatten();
-            value
-                .map(|v| format!(" --{} {v}", f.id()))
-                .unwrap_or_default()
+        let flag = |id: &str| {
+            let value = self.m.try_get_one::<String>(id).ok().flatten();
+            value.map(|v| format!(" --{id} {v}")).unwrap_or_default()
         };
         let sandbox = if self.sandbox { " --sandbox" } else { "" };
-        let common = format!("{sandbox}{}{}", flag(Flag::Config), flag(Flag::BaseUrl));
-        match self.m.try_get_one::<String>(STORE).ok().flatten() {
-            Some(store) => format!("sourcing ledger reconcile --store {store}{common}"),
+        let common = format!(
+            "{sandbox}{}{}{}",
+            flag(Flag::Config.id()),
+            flag(Flag::Profile.id()),
+            flag(Flag::BaseUrl.id())
+        );
+        match &self.ledger {
+            Some(_) => format!("sourcing ledger reconcile{}{common}", flag(STORE)),
             None => {
                 let id = order_ids(self.m).first().cloned().unwrap_or_default();
                 format!(

@@ -84,6 +84,9 @@ impl Machine {
     fn receiver(&mut self, provider: &str) -> String {
         let mut child = self
             .command(&["webhooks", "--provider", provider, "--port", "0", "--store", &self.store])
+            // Dajisaas pushes are verified with the app secret: the sandbox's public test one.
+            .env("DAJISAAS_APP_KEY", sourcing_sandbox::credentials::APP_KEY)
+            .env("DAJISAAS_APP_SECRET", sourcing_sandbox::credentials::APP_SECRET)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -108,10 +111,13 @@ fn listening_url(child: &mut Child) -> String {
         });
     }
     let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = Vec::new();
     while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
-            && let Some(start) = line.find("http://")
-        {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(line.clone());
+            let Some(start) = line.find("http://") else {
+                continue;
+            };
             let url: String = line[start..]
                 .chars()
                 .take_while(|c| !c.is_whitespace() && *c != '"' && *c != ',')
@@ -119,7 +125,7 @@ fn listening_url(child: &mut Child) -> String {
             return url;
         }
     }
-    panic!("the server printed no `http://…` address");
+    panic!("the server printed no `http://…` address:\n{}", seen.join("\n"));
 }
 
 /// Polls `ledger show ORDER` until its history holds a callback (`reported…`), within `bound`.
@@ -209,8 +215,8 @@ fn walk(m: &mut Machine, provider: &str) -> (String, Duration) {
         assert_eq!(outcome, "paid", "{paid}");
     }
     let entry = wait_for_callback(m, &order, Duration::from_secs(20));
-    assert_eq!(entry["state"], "paid", "{entry}");
-    assert_eq!(entry["order_id"], order.as_str(), "{entry}");
+    assert_eq!(entry["order"]["state"], "paid", "{entry}");
+    assert_eq!(entry["order"]["order_id"], order.as_str(), "{entry}");
     (order, started.elapsed())
 }
 
