@@ -123,7 +123,9 @@ async fn every_operation_of_every_provider_is_answered() {
             if let Some(ex) = op
                 .examples_of(ExampleKind::Response)
                 .next()
-                .filter(|_| op.flow_role.is_none() && !names_orders)
+                // Previews are computed from the request (lines + freight = total; the published
+                // Xportcn example's totals do not add up), so they answer no fixed example.
+                .filter(|_| op.flow_role.is_none() && !names_orders && !op.id.contains("preview"))
             {
                 let documented: Value = serde_json::from_str(ex.json).unwrap();
                 assert_eq!(
@@ -478,7 +480,7 @@ async fn pay_flow_keeps_state() {
     sandbox.seed_order("2257455039610311975");
     assert!(sandbox.cancel_order("2257455039610311975"));
     assert!(
-        !sandbox.cancel_order("2257455039610311973"),
+        !sandbox.cancel_order_for("pandapon", "2257455039610311973"),
         "a paid order cannot be cancelled"
     );
     let e = client

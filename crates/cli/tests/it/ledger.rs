@@ -108,6 +108,7 @@ async fn a_payment_killed_before_its_answer_is_recorded_is_settled_by_reconcile_
         let base = sandbox.base_url("pandapon");
         let pay = [
             "buy",
+            "--yes",
             "pay",
             "--provider",
             "pandapon",
@@ -197,6 +198,7 @@ async fn buy_with_a_store_records_and_ledger_lists_by_state() {
     }
     let paid = sourcing(&[
         "buy",
+        "--yes",
         "pay",
         "--provider",
         "pandapon",
@@ -243,6 +245,7 @@ fn sandbox_works_with_a_store() {
     let url = format!("sqlite:{}", dir.join("ledger.db").display());
     let out = sourcing(&[
         "buy",
+        "--yes",
         "pay",
         "--provider",
         "pandapon",
@@ -349,6 +352,7 @@ async fn the_ledger_is_always_on_and_only_recording_commands_create_it() {
         &data,
         &[
             "buy",
+            "--yes",
             "pay",
             "--provider",
             "pandapon",
@@ -403,6 +407,7 @@ fn ledger_list_filters_and_show_finds_by_order_entry_or_external_id() {
     let mut order = vec![
         "--sandbox",
         "buy",
+        "--yes",
         "order",
         "--provider",
         "dajisaas",
@@ -449,6 +454,7 @@ fn ledger_list_filters_and_show_finds_by_order_entry_or_external_id() {
     let failed_pay = sourcing(&[
         "--sandbox",
         "buy",
+        "--yes",
         "pay",
         "--provider",
         "pandapon",

@@ -84,16 +84,13 @@ fn buy_prints_one_line_per_provider_one_array_or_one_table() {
     assert_eq!(lines.len(), 3);
     let table = String::from_utf8_lossy(&table.stdout).into_owned();
     let rows: Vec<&str> = table.lines().collect();
-    assert_eq!(
-        rows.len(),
-        2 + 3,
-        "header, rule, one row per provider: {table}"
-    );
+    assert!(rows.len() >= 2 + 3, "header, rule, rows of each provider: {table}");
     assert!(rows[0].starts_with("provider "), "{table}");
-    for (row, line) in rows[2..].iter().zip(&lines) {
+    for line in &lines {
+        let provider = line["provider"].as_str().unwrap();
         assert!(
-            row.starts_with(line["provider"].as_str().unwrap()),
-            "{table}"
+            rows[2..].iter().any(|row| row.starts_with(provider)),
+            "no row of {provider}: {table}"
         );
     }
 }
@@ -206,8 +203,15 @@ fn tables_show_hits_and_totals() {
     assert!(
         at("provider") < at("goods") && at("goods") < at("freight") && at("freight") < at("total")
     );
+    // The sandbox's preview adds up: goods + freight = total, in the stated column order.
     let row = table.lines().nth(2).unwrap();
-    assert!(row.contains("64 CNY") && row.contains("6 CNY"), "{table}");
+    let amounts: Vec<f64> = row
+        .split("CNY")
+        .filter_map(|part| part.split_whitespace().last()?.parse().ok())
+        .collect();
+    assert!(amounts.len() >= 3, "{table}");
+    let fen = |yuan: f64| (yuan * 100.0).round() as i64;
+    assert_eq!(fen(amounts[0]) + fen(amounts[1]), fen(amounts[2]), "{table}");
     let csv = preview("csv");
     let mut records = csv.split("\r\n");
     assert!(

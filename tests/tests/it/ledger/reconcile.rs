@@ -126,7 +126,13 @@ async fn what_cannot_be_read_needs_a_person_once() {
             1,
         ));
         pandapon.create_order(&draft()).await.unwrap_err();
-        // PandaPon's read publishes no state: without a configured field nothing can be concluded.
+        // A read that shows no state (the order-state reading turned off): nothing can be concluded.
+        let pandapon = pandapon.with_readings(
+            sourcing_runtime::Readings::from_lookup("PANDAPON", |key| {
+                (key == "PANDAPON_ORDER_STATE").then(|| "none".to_string())
+            })
+            .unwrap(),
+        );
         let paid = "3305075341149134273";
         sandbox.seed_order(paid);
         sandbox.inject(FaultRule::times(
