@@ -173,7 +173,7 @@ fn hand_written_call(h: &HandWritten, raw_auth: &TokenStream) -> TokenStream {
     let method = format_ident!("{}", h.method);
     let rust_fn = path(&h.rust_fn);
     let doc = docs(&format!(
-        "`{} {}`, hand-written (progenitor cannot generate it): sends `form` as\n`multipart/form-data` through `{}`, signed like the generated\noperations, and returns the envelope's `data` untyped. Sent exactly once: never retried automatically.",
+        "`{} {}`, hand-written (progenitor cannot generate it): sends `form` through\n`{}` (built as `multipart/form-data`; the signer places the fields as its\nsettings say, e.g. Dajisaas `UPLOAD_ENCODING`), signed like the generated operations, and returns the\nenvelope's `data` untyped. Sent exactly once: never retried automatically.",
         h.method, h.path, h.rust_fn
     ));
     quote! {

@@ -508,7 +508,7 @@ pub fn emulate_arg() -> Arg {
         .help(
             "Make the sandbox accept only this signing variant, e.g. V2_NONCE=signed (keys: \
              TIMESTAMP_UNIT, V2_NONCE, POST_SIGNED_FIELDS, REQUEST_TIME_UNIT, REQUEST_TIME_TYPE, \
-             SIGN_PLACEMENT, ORDER_ID_LIST)",
+             SIGN_PLACEMENT, ORDER_ID_LIST, UPLOAD_ENCODING)",
         )
 }
 

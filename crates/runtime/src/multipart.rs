@@ -58,6 +58,73 @@ impl fmt::Debug for MultipartForm {
     }
 }
 
+/// How an upload's text fields travel (`<PREFIX>_UPLOAD_ENCODING`): unpublished, so a named reading. The
+/// request is built as `multipart/form-data` by [`crate::Runtime::call_multipart`]; the signer puts the
+/// fields where the reading says ([`UploadEncoding::encode`]) after signing them (the signed set — query,
+/// fields, `appKey` — is the same in every reading).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UploadEncoding {
+    /// Every field a query parameter, no body. The default: the vendor's upload pages list `image_base64`
+    /// and `pic_url` under "Query Params", beside `appKey` and `sign`.
+    #[default]
+    Query,
+    /// An `application/x-www-form-urlencoded` body (what one third-party client sends); `appKey` and
+    /// `sign` in the query.
+    Form,
+    /// A `multipart/form-data` body of text fields (what a Spring `@RequestParam` handler, which Apifox
+    /// renders as "Query Params", also accepts; a URL cannot carry a 3 MB image); `appKey` and `sign` in
+    /// the query.
+    Multipart,
+}
+
+impl UploadEncoding {
+    /// Put a signed upload's text `fields` where this reading says. `request` was built with them as its
+    /// `multipart/form-data` body, which [`UploadEncoding::Multipart`] keeps.
+    pub fn encode(self, request: &mut reqwest::Request, fields: &[(&str, &str)]) {
+        use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+        match self {
+            UploadEncoding::Multipart => {}
+            UploadEncoding::Query => {
+                request.url_mut().query_pairs_mut().extend_pairs(fields);
+                *request.body_mut() = None;
+                request.headers_mut().remove(CONTENT_TYPE);
+                request.headers_mut().remove(CONTENT_LENGTH);
+            }
+            UploadEncoding::Form => {
+                let mut text = reqwest::Url::parse("form:").expect("a valid URL");
+                text.query_pairs_mut().extend_pairs(fields);
+                let body = text.query().unwrap_or_default().to_owned();
+                request.headers_mut().remove(CONTENT_LENGTH);
+                request.headers_mut().insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                );
+                *request.body_mut() = Some(body.into());
+            }
+        }
+    }
+}
+
+/// `request`'s query without the form's own `fields`: a query-encoded upload signed again carries them in its
+/// query, and they are signed (and placed) once, as fields.
+pub(crate) fn without_fields(request: &mut reqwest::Request, fields: &[(&str, &str)]) {
+    let kept: Vec<(String, String)> = request
+        .url()
+        .query_pairs()
+        .filter(|(k, _)| !fields.iter().any(|(name, _)| k == name))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        request.url_mut().set_query(None);
+    } else {
+        request
+            .url_mut()
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(kept);
+    }
+}
+
 /// The most an uploaded image may weigh: "size must not exceed 3MB", read as 3 MiB (the wider reading,
 /// so no image the vendor accepts is refused here).
 pub const MAX_IMAGE_BYTES: usize = 3 * 1024 * 1024;

@@ -421,7 +421,7 @@ clients. Other fields are kept in `extra`.
         pub contact_person: ::std::option::Option<::std::string::String>,
         ///Fax (null in the example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub fax: ::std::option::Option<::std::string::String>,
+        pub fax: ::std::option::Option<::serde_json::Value>,
         ///Shipments (null in the example; shape unpublished).
         #[serde(
             rename = "logisticsItems",
@@ -451,7 +451,7 @@ clients. Other fields are kept in `extra`.
             rename = "townCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub town_code: ::std::option::Option<::std::string::String>,
+        pub town_code: ::std::option::Option<::serde_json::Value>,
         ///Postcode.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zip: ::std::option::Option<::std::string::String>,
@@ -857,7 +857,7 @@ Totals are integers in fen; per-line prices are decimals in yuan.
             rename = "resultCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub result_code: ::std::option::Option<::std::string::String>,
+        pub result_code: ::std::option::Option<::serde_json::Value>,
         ///Shop-level promotions (empty in the example; item shape unpublished).
         #[serde(
             rename = "shopPromotionList",
@@ -988,7 +988,7 @@ Totals are integers in fen; per-line prices are decimals in yuan.
             rename = "resultCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub result_code: ::std::option::Option<::std::string::String>,
+        pub result_code: ::std::option::Option<::serde_json::Value>,
         ///SKU id.
         #[serde(
             rename = "skuId",
@@ -1264,10 +1264,10 @@ others are kept in `extra`.
             rename = "cargoNumber",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub cargo_number: ::std::option::Option<::std::string::String>,
+        pub cargo_number: ::std::option::Option<::serde_json::Value>,
         ///Description (null in the example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<::serde_json::Value>,
         ///Guarantees of this line.
         #[serde(
             rename = "guaranteesTerms",
@@ -1466,7 +1466,7 @@ others are kept in `extra`.
             rename = "tradeWay",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub trade_way: ::std::option::Option<::std::string::String>,
+        pub trade_way: ::std::option::Option<::serde_json::Value>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -3064,7 +3064,7 @@ others are kept in `extra`.
                 ::std::string::String,
             >,
             fax: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             logistics_items: ::std::result::Result<
@@ -3092,7 +3092,7 @@ others are kept in `extra`.
                 ::std::string::String,
             >,
             town_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             zip: ::std::result::Result<
@@ -3203,7 +3203,7 @@ others are kept in `extra`.
             }
             pub fn fax<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fax = value
@@ -3291,7 +3291,7 @@ others are kept in `extra`.
             }
             pub fn town_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.town_code = value
@@ -4783,7 +4783,7 @@ others are kept in `extra`.
                 ::std::string::String,
             >,
             result_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             shop_promotion_list: ::std::result::Result<
@@ -4916,7 +4916,7 @@ others are kept in `extra`.
             }
             pub fn result_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.result_code = value
@@ -5262,7 +5262,7 @@ others are kept in `extra`.
                 ::std::string::String,
             >,
             result_code: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             sku_id: ::std::result::Result<
@@ -5377,7 +5377,7 @@ others are kept in `extra`.
             }
             pub fn result_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.result_code = value
@@ -6356,11 +6356,11 @@ others are kept in `extra`.
         #[derive(Clone, Debug)]
         pub struct ProductItem {
             cargo_number: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             guarantees_terms: ::std::result::Result<
@@ -6465,7 +6465,7 @@ others are kept in `extra`.
         impl ProductItem {
             pub fn cargo_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cargo_number = value
@@ -6477,7 +6477,7 @@ others are kept in `extra`.
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -7158,7 +7158,7 @@ others are kept in `extra`.
                 ::std::string::String,
             >,
             trade_way: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             extra: ::std::result::Result<
@@ -7216,7 +7216,7 @@ others are kept in `extra`.
             }
             pub fn trade_way<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.trade_way = value
@@ -7307,8 +7307,9 @@ Dajisaas (大吉, "DAJI") resells 1688 and Taobao/Tmall goods to cross-border bu
 the platforms' own APIs. This document describes every endpoint whose method and path Dajisaas publishes:
 1688 product search (image search, domestic freight estimate), 1688 orders (preview, create, cancel,
 details, list, confirm receipt), 1688 payment (batch payment links, password-free payment) and Taobao
-batch payment. Image upload (`POST /alibaba/upload/image`, `POST /taobao/upload/image`) is multipart and
-implemented by hand (see `x-hand-written`).
+batch payment. Image upload (`POST /alibaba/upload/image`, `POST /taobao/upload/image`) is implemented by
+hand (see `x-hand-written`); where its fields travel is unpublished, a named reading (`UPLOAD_ENCODING`:
+`query`, the vendor page's "Query Params", by default; `form`; `multipart`).
 
 Authentication travels as ordinary parameters (`appKey` + `sign`, or `appSecret` in the vendor's debug
 mode), added by the signer: query parameters for GET, top-level JSON properties for POST. Every response

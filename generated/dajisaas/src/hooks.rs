@@ -94,9 +94,10 @@ impl Client {
             )
             .await
     }
-    /// `POST /alibaba/upload/image`, hand-written (progenitor cannot generate it): sends `form` as
-    /// `multipart/form-data` through `::sourcing_runtime::Runtime::call_multipart`, signed like the generated
-    /// operations, and returns the envelope's `data` untyped. Sent exactly once: never retried automatically.
+    /// `POST /alibaba/upload/image`, hand-written (progenitor cannot generate it): sends `form` through
+    /// `::sourcing_runtime::Runtime::call_multipart` (built as `multipart/form-data`; the signer places the fields as its
+    /// settings say, e.g. Dajisaas `UPLOAD_ENCODING`), signed like the generated operations, and returns the
+    /// envelope's `data` untyped. Sent exactly once: never retried automatically.
     pub async fn upload_image(
         &self,
         form: impl Into<::sourcing_runtime::MultipartForm>,
@@ -116,9 +117,10 @@ impl Client {
             )
             .await
     }
-    /// `POST /taobao/upload/image`, hand-written (progenitor cannot generate it): sends `form` as
-    /// `multipart/form-data` through `::sourcing_runtime::Runtime::call_multipart`, signed like the generated
-    /// operations, and returns the envelope's `data` untyped. Sent exactly once: never retried automatically.
+    /// `POST /taobao/upload/image`, hand-written (progenitor cannot generate it): sends `form` through
+    /// `::sourcing_runtime::Runtime::call_multipart` (built as `multipart/form-data`; the signer places the fields as its
+    /// settings say, e.g. Dajisaas `UPLOAD_ENCODING`), signed like the generated operations, and returns the
+    /// envelope's `data` untyped. Sent exactly once: never retried automatically.
     pub async fn taobao_upload_image(
         &self,
         form: impl Into<::sourcing_runtime::MultipartForm>,

@@ -5,8 +5,9 @@
 //! the platforms' own APIs. This document describes every endpoint whose method and path Dajisaas publishes:
 //! 1688 product search (image search, domestic freight estimate), 1688 orders (preview, create, cancel,
 //! details, list, confirm receipt), 1688 payment (batch payment links, password-free payment) and Taobao
-//! batch payment. Image upload (`POST /alibaba/upload/image`, `POST /taobao/upload/image`) is multipart and
-//! implemented by hand (see `x-hand-written`).
+//! batch payment. Image upload (`POST /alibaba/upload/image`, `POST /taobao/upload/image`) is implemented by
+//! hand (see `x-hand-written`); where its fields travel is unpublished, a named reading (`UPLOAD_ENCODING`:
+//! `query`, the vendor page's "Query Params", by default; `form`; `multipart`).
 //!
 //! Authentication travels as ordinary parameters (`appKey` + `sign`, or `appSecret` in the vendor's debug
 //! mode), added by the signer: query parameters for GET, top-level JSON properties for POST. Every response

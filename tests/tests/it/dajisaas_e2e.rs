@@ -9,6 +9,7 @@ use dajisaas::multipart::ImageUpload;
 use dajisaas::{Client, types};
 use serde_json::{Value, json};
 use sourcing_runtime::AuthStyle;
+use sourcing_runtime::multipart::UploadEncoding;
 use sourcing_runtime::signing::{FixedClock, app_key_signature};
 use sourcing_runtime::{AppKeyCredentials, AppKeyMode, AppKeySigner, Error, LenientId, Runtime};
 use sourcing_tests::{Captured, MockServer};
@@ -687,45 +688,85 @@ async fn taobao_pay_batch_sends_numbers_and_refuses_more_than_10() {
 
 // ----- hand-written multipart uploads -----
 
+/// The text fields of an upload as `encoding` sends them: the query minus the signer's own (`Query`), the
+/// URL-encoded body (`Form`) or the multipart body (`Multipart`); the signature covers them in every reading.
+fn upload_fields(r: &Captured, encoding: UploadEncoding) -> Vec<(String, String)> {
+    let content_type = r.header("content-type").unwrap_or_default();
+    match encoding {
+        UploadEncoding::Query => {
+            assert!(
+                r.body.is_empty() && content_type.is_empty(),
+                "{content_type}"
+            );
+            assert_signed_query(r, &[])
+        }
+        UploadEncoding::Form => {
+            assert_eq!(content_type, "application/x-www-form-urlencoded");
+            let body = std::str::from_utf8(&r.body).unwrap();
+            let form: Vec<(String, String)> = reqwest::Url::parse(&format!("form:?{body}"))
+                .unwrap()
+                .query_pairs()
+                .into_owned()
+                .collect();
+            assert_eq!(assert_signed_query(r, &form), []);
+            form
+        }
+        UploadEncoding::Multipart => {
+            assert!(content_type.starts_with("multipart/form-data; boundary="));
+            let form = r.multipart_fields();
+            assert_eq!(assert_signed_query(r, &form), []);
+            form
+        }
+    }
+}
+
+/// Each reading of the unpublished upload encoding (`UPLOAD_ENCODING`; default `query`, the vendor page's).
 #[tokio::test]
-async fn upload_image_sends_a_signed_multipart_form() {
-    let server = MockServer::start().await;
-    server.reply(200, ok(json!({"imageId": "1164408192156408878"})));
+async fn upload_image_sends_its_fields_as_the_reading_says() {
+    use sourcing_runtime::signing::{AppKeySettings, Variant};
+    assert_eq!(UploadEncoding::default(), UploadEncoding::Query);
     let pic =
         "https://img.alicdn.com/bao/uploaded/i3/684174095/O1CN019WLF1n1g7YYWtonEu_!!0-item_pic.jpg";
-    let c = client(&server.base_url);
-    let data = c.upload_image(ImageUpload::url(pic)).await.unwrap();
-    assert_eq!(data["imageId"], "1164408192156408878");
     let png = b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x01";
-    c.taobao_upload_image(ImageUpload::bytes(png))
-        .await
-        .unwrap();
+    for encoding in UploadEncoding::ALL.iter().copied() {
+        let server = MockServer::start().await;
+        server.reply(200, ok(json!({"imageId": "1164408192156408878"})));
+        let signer = AppKeySigner::new(AppKeyCredentials::new(KEY, SECRET))
+            .with_settings(AppKeySettings {
+                upload_encoding: encoding,
+                ..AppKeySettings::default()
+            })
+            .with_clock(FixedClock(NOW));
+        let c = Client::with_runtime(&server.base_url, Runtime::new(signer));
+        let data = c.upload_image(ImageUpload::url(pic)).await.unwrap();
+        assert_eq!(data["imageId"], "1164408192156408878");
+        c.taobao_upload_image(ImageUpload::bytes(png))
+            .await
+            .unwrap();
 
-    let [alibaba, taobao] = server.requests().try_into().unwrap();
-    for (r, path) in [
-        (&alibaba, "/alibaba/upload/image"),
-        (&taobao, "/taobao/upload/image"),
-    ] {
-        assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", path));
-        assert!(
-            r.header("content-type")
-                .unwrap()
-                .starts_with("multipart/form-data; boundary=")
+        let [alibaba, taobao] = server.requests().try_into().unwrap();
+        for (r, path) in [
+            (&alibaba, "/alibaba/upload/image"),
+            (&taobao, "/taobao/upload/image"),
+        ] {
+            assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", path));
+            assert_eq!(r.header("api-version"), None);
+        }
+        let name = encoding.name();
+        assert_eq!(
+            upload_fields(&alibaba, encoding),
+            [("pic_url".to_string(), pic.to_string())],
+            "{name}"
         );
-        assert_eq!(r.header("api-version"), None);
+        assert_eq!(
+            upload_fields(&taobao, encoding),
+            [(
+                "image_base64".to_string(),
+                "iVBORw0KGgoAAAANSUhEUgAAAAE=".to_string()
+            )],
+            "{name}"
+        );
     }
-    let form = alibaba.multipart_fields();
-    assert_eq!(form, [("pic_url".to_string(), pic.to_string())]);
-    assert_eq!(assert_signed_query(&alibaba, &form), []);
-    let form = taobao.multipart_fields();
-    assert_eq!(
-        form,
-        [(
-            "image_base64".to_string(),
-            "iVBORw0KGgoAAAANSUhEUgAAAAE=".to_string()
-        )]
-    );
-    assert_signed_query(&taobao, &form);
 }
 
 #[tokio::test]

@@ -384,6 +384,8 @@ pub struct AppKeySettings {
     pub sign_placement: SignPlacement,
     /// How `orderIdList` is written (`<PREFIX>_ORDER_ID_LIST`).
     pub list_format: ListFormat,
+    /// Where an upload's fields travel (`<PREFIX>_UPLOAD_ENCODING`).
+    pub upload_encoding: crate::multipart::UploadEncoding,
 }
 
 /// `UPPER(HEX(MD5("k1=v1&k2=v2…&secret=" + secret)))` over `params` sorted by name (code-point order,
@@ -686,7 +688,9 @@ impl Signer for AppKeySigner {
                 ctx.operation
             )));
         }
+        crate::multipart::without_fields(request, fields);
         self.sign_query(request, fields);
+        self.settings.upload_encoding.encode(request, fields);
         Ok(())
     }
 }
@@ -812,7 +816,7 @@ mod tests {
         assert_eq!(
             query(&req),
             [
-                ("orderIdList".to_string(), "1,2".to_string()),
+                ("orderIdList".to_string(), "[1,2]".to_string()),
                 ("appKey".into(), "demoKey".into()),
                 ("appSecret".into(), "demoSecret".into()),
             ]
@@ -956,11 +960,13 @@ mod tests {
             ],
             "demoSecret",
         );
+        // The default reading (`UPLOAD_ENCODING=query`) puts the fields in the query too, once.
         assert_eq!(
             query(&req),
             [
                 ("appKey".to_string(), "demoKey".to_string()),
-                ("sign".into(), expected)
+                ("sign".into(), expected),
+                ("pic_url".into(), "https://img.alicdn.com/a.jpg".into())
             ]
         );
         let e = s.sign_form(&mut req, &[("appKey", "x")], &CTX).unwrap_err();

@@ -9,6 +9,7 @@ use super::access_key::{AccessKeySettings, V2Nonce};
 use super::app_key::{
     AppKeySettings, ListFormat, PostSignedFields, RequestTimeType, SignPlacement,
 };
+use crate::multipart::UploadEncoding;
 use std::fmt;
 
 /// A named reading of an unpublished rule: a closed list of values, each with a stable name.
@@ -33,6 +34,21 @@ impl Variant for TimestampUnit {
     }
 }
 
+impl Variant for UploadEncoding {
+    const ALL: &'static [Self] = &[
+        UploadEncoding::Query,
+        UploadEncoding::Form,
+        UploadEncoding::Multipart,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            UploadEncoding::Query => "query",
+            UploadEncoding::Form => "form",
+            UploadEncoding::Multipart => "multipart",
+        }
+    }
+}
+
 /// The readings of every unpublished signing rule a provider's signer uses: header scheme (PandaPon,
 /// Xportcn) and app-key scheme (Dajisaas). Read with [`SigningSettings::from_lookup`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,7 +63,7 @@ pub struct SigningSettings {
 pub type Key = (&'static str, fn() -> Vec<&'static str>);
 
 /// The setting keys, each with its valid values.
-pub const KEYS: [Key; 7] = [
+pub const KEYS: [Key; 8] = [
     ("TIMESTAMP_UNIT", names::<TimestampUnit>),
     ("V2_NONCE", names::<V2Nonce>),
     ("POST_SIGNED_FIELDS", names::<PostSignedFields>),
@@ -55,6 +71,7 @@ pub const KEYS: [Key; 7] = [
     ("REQUEST_TIME_TYPE", names::<RequestTimeType>),
     ("SIGN_PLACEMENT", names::<SignPlacement>),
     ("ORDER_ID_LIST", names::<ListFormat>),
+    ("UPLOAD_ENCODING", names::<UploadEncoding>),
 ];
 
 /// The names of a variant's values, default first.
@@ -99,6 +116,7 @@ impl SigningSettings {
                 request_time_type: read(prefix, "REQUEST_TIME_TYPE", &lookup)?,
                 sign_placement: read(prefix, "SIGN_PLACEMENT", &lookup)?,
                 list_format: read(prefix, "ORDER_ID_LIST", &lookup)?,
+                upload_encoding: read(prefix, "UPLOAD_ENCODING", &lookup)?,
             },
         })
     }
@@ -116,6 +134,7 @@ impl SigningSettings {
             k.request_time_type.name(),
             k.sign_placement.name(),
             k.list_format.name(),
+            k.upload_encoding.name(),
         ];
         KEYS.iter()
             .zip(values)
@@ -140,7 +159,8 @@ mod tests {
             ("DAJISAAS_REQUEST_TIME_UNIT", "s"),
             ("DAJISAAS_REQUEST_TIME_TYPE", "string"),
             ("DAJISAAS_SIGN_PLACEMENT", "query"),
-            ("DAJISAAS_ORDER_ID_LIST", "json-array"),
+            ("DAJISAAS_ORDER_ID_LIST", "comma"),
+            ("DAJISAAS_UPLOAD_ENCODING", "multipart"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
