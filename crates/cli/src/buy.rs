@@ -416,7 +416,10 @@ impl Context<'_> {
         let sandbox = if self.sandbox { " --sandbox" } else { "" };
         let common = format!("{sandbox}{}{}", flag(Flag::Config), flag(Flag::BaseUrl));
         match self.m.try_get_one::<String>(STORE).ok().flatten() {
-            Some(store) => format!("sourcing ledger reconcile --store {store}{common}"),
+            Some(store) => format!(
+                "sourcing ledger reconcile --store {store} --provider {}{common}",
+                provider.name()
+            ),
             None => {
                 let id = order_ids(self.m).first().cloned().unwrap_or_default();
                 format!(
