@@ -736,3 +736,26 @@ fn a_payment_dropped_by_the_sandbox_fault_exits_7() {
     assert_eq!(line["ledger"]["state"], "pay_unknown", "{line}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn dajisaas_detail_reaches_the_third_party_endpoint_labelled_unconfirmed() {
+    let out = sourcing(&[
+        "--sandbox",
+        "buy",
+        "detail",
+        "--provider",
+        "dajisaas",
+        "--product",
+        "623686863670",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let [line] = lines(&out).try_into().unwrap();
+    assert_eq!(line["unconfirmed"], true, "{line}");
+    assert!(line["result"]["skus"].is_array(), "{line}");
+    assert!(line["result"]["raw"].is_object(), "{line}");
+}
