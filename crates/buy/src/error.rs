@@ -46,7 +46,8 @@ pub enum Error {
     /// The order journal (`Buyer::with_journal`) could not record the step's intent. Nothing was sent.
     #[error(transparent)]
     Journal(#[from] crate::journal::JournalError),
-    /// The vendor answered an amount that is not an exact decimal.
+    /// The vendor answered an amount no decimal can hold (not finite, more than 30 digits). An amount that
+    /// is merely inexact (`8.309999999999999`) is not an error: it is read rounded and flagged ([`crate::Money`]).
     #[error(transparent)]
     Money(#[from] crate::money::MoneyError),
 }

@@ -421,7 +421,11 @@ impl Context<'_> {
             flag(Flag::BaseUrl.id())
         );
         match &self.ledger {
-            Some(_) => format!("sourcing ledger reconcile{}{common}", flag(STORE)),
+            Some(_) => format!(
+                "sourcing ledger reconcile --provider {}{}{common}",
+                provider.name(),
+                flag(STORE)
+            ),
             None => {
                 let id = order_ids(self.m).first().cloned().unwrap_or_default();
                 format!(
@@ -450,8 +454,16 @@ impl Context<'_> {
 
     /// The fields of a step whose answer was lost: `outcome: unknown`, the warning, where it is recorded
     /// and `next`.
-    fn unknown(&self, provider: Provider, step: Step, error: &Error) -> Map<String, Value> {
-        let (may_have, state) = may_have(step).unwrap_or(("MAY HAVE HAPPENED", "unknown"));
+    /// `shown`: the state the ledger shows for the order, where it was read back.
+    fn unknown(
+        &self,
+        provider: Provider,
+        step: Step,
+        error: &Error,
+        shown: Option<&str>,
+    ) -> Map<String, Value> {
+        let (may_have, expected) = may_have(step).unwrap_or(("MAY HAVE HAPPENED", "unknown"));
+        let state = shown.unwrap_or(expected);
         let next = self.next(provider);
         let recorded = match self.ledger {
             Some(_) => format!("It is recorded `{state}` in the ledger."),
@@ -629,6 +641,12 @@ async fn answer(
 ) -> Result<u8, Stop> {
     let provider = buyer.provider();
     let result = step(buyer, name, cx.m).await?;
+    // `buy pay --store`: the ledger entry the payment left (what it recorded, read back).
+    let recorded = match step_kind {
+        Step::Pay | Step::PayBatch => cx.recorded(provider).await,
+        _ => None,
+    };
+    let shown = recorded.as_ref().and_then(|r| r["state"].as_str());
     let code = match result {
         Ok(result) => {
             if step_kind == Step::CreateOrder {
@@ -643,7 +661,7 @@ async fn answer(
         }
         Err(e) => match Outcome::of_error(&e) {
             Outcome::Unknown(_) if may_have(step_kind).is_some() => {
-                let fields = cx.unknown(provider, step_kind, &e);
+                let fields = cx.unknown(provider, step_kind, &e, shown);
                 if let Some(message) = fields.get("error").and_then(Value::as_str) {
                     eprintln!("warning: {}: {message}", provider.name());
                 }
@@ -657,9 +675,7 @@ async fn answer(
             }
         },
     };
-    if matches!(step_kind, Step::Pay | Step::PayBatch)
-        && let Some(recorded) = cx.recorded(provider).await
-    {
+    if let Some(recorded) = recorded {
         line.insert("ledger".into(), recorded);
     }
     Ok(code)

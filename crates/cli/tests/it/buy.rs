@@ -705,3 +705,89 @@ fn order_help_groups_its_options() {
     assert!(at("Address:") < at("--phone") && at("Address:") < at("--district-code"));
     assert!(at("--flow") < at("Address:"), "goods before the address");
 }
+
+/// The sandbox's own fault injection (`sourcing sandbox --fault order_pay_url=drop`) drops the payment's
+/// answer: exit 7, recorded `pay_unknown`.
+#[test]
+fn a_payment_dropped_by_the_sandbox_fault_exits_7() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut sandbox = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        .args(["sandbox", "--port", &port, "--fault", "order_pay_url=drop"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It prints its banner once it listens.
+    let mut banner = String::new();
+    // (kept open until the sandbox ends: it may print more)
+    let mut stdout = std::io::BufReader::new(sandbox.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut stdout, &mut banner).unwrap();
+    assert!(banner.contains(&port), "{banner}");
+    let (dir, store) = temp_store("sandbox-drop");
+    let base = format!("http://127.0.0.1:{port}/pandapon");
+    let out = live(
+        &[
+            "buy",
+            "pay",
+            "--provider",
+            "pandapon",
+            "--order-id",
+            ORDER,
+            "--base-url",
+            &base,
+            "--store",
+            &store,
+        ],
+        &[
+            ("PANDAPON_ACCESS_KEY", "sandbox-access-key"),
+            ("PANDAPON_ACCESS_SECRET", "sandbox-access-secret"),
+            ("PANDAPON_USER_ID", "2100007341207"),
+        ],
+    );
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+    drop(stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let [line] = lines(&out).try_into().unwrap();
+    assert!(
+        line["error"]
+            .as_str()
+            .unwrap()
+            .contains("MAY HAVE BEEN PAID"),
+        "{line}"
+    );
+    assert_eq!(line["ledger"]["state"], "pay_unknown", "{line}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn dajisaas_detail_reaches_the_third_party_endpoint_labelled_unconfirmed() {
+    let out = sourcing(&[
+        "--sandbox",
+        "buy",
+        "detail",
+        "--provider",
+        "dajisaas",
+        "--product",
+        "623686863670",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let [line] = lines(&out).try_into().unwrap();
+    assert_eq!(line["unconfirmed"], true, "{line}");
+    assert!(line["result"]["skus"].is_array(), "{line}");
+    assert!(line["result"]["raw"].is_object(), "{line}");
+}
