@@ -483,7 +483,9 @@ pub async fn settle_embedded() {
     let started: Vec<Arc<Sandbox>> = std::mem::take(&mut *lock(&EMBEDDED));
     for sandbox in started {
         if !sandbox.settle(SETTLE_BOUND).await {
-            tracing::warn!("sandbox callbacks still owed after 5 s; kept in the state for the next run");
+            tracing::warn!(
+                "sandbox callbacks still owed after 5 s; kept in the state for the next run"
+            );
         }
     }
 }

@@ -147,7 +147,11 @@ fn callback_urls(m: &ArgMatches) -> Result<BTreeMap<String, String>, Stop> {
 
 /// `PROVIDER:ORDER_ID[:FEN]`.
 fn seed_orders(m: &ArgMatches) -> Result<Vec<SeedOrder>, Stop> {
-    let bad = |s: &str| Stop::usage(format!("--seed-order {s}: expected PROVIDER:ORDER_ID[:FEN]"));
+    let bad = |s: &str| {
+        Stop::usage(format!(
+            "--seed-order {s}: expected PROVIDER:ORDER_ID[:FEN]"
+        ))
+    };
     m.get_many::<String>("seed-order")
         .into_iter()
         .flatten()
@@ -247,10 +251,7 @@ async fn on_state(name: &str, m: &ArgMatches) -> Result<u8, Stop> {
             json!({"provider": provider_name, "order_id": id})
         }
         "ship" => {
-            let id = m
-                .get_one::<String>("order_id")
-                .cloned()
-                .unwrap_or_default();
+            let id = m.get_one::<String>("order_id").cloned().unwrap_or_default();
             sandbox
                 .ship_order(provider_name, &id)
                 .map_err(|why| Stop(exit::BUSINESS, why))?;

@@ -165,7 +165,8 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
         created_ms: now,
         paid_ms: matches!(event, OrderEvent::Paid | OrderEvent::Shipped).then_some(now),
     };
-    let sent = outgoing::encode(&format, event, &facts, now).map_err(|e| Stop::usage(e.to_string()))?;
+    let sent =
+        outgoing::encode(&format, event, &facts, now).map_err(|e| Stop::usage(e.to_string()))?;
     let answer = reqwest::Client::new()
         .post(text("to"))
         .header("content-type", sent.content_type)
@@ -176,7 +177,10 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
         .map_err(|e| Stop(exit::TRANSPORT, format!("{}: no answer: {e}", text("to"))))?;
     let status = answer.status();
     let body = answer.text().await.unwrap_or_default();
-    println!("{}", serde_json::json!({"status": status.as_u16(), "body": body}));
+    println!(
+        "{}",
+        serde_json::json!({"status": status.as_u16(), "body": body})
+    );
     Ok(if status.is_success() {
         exit::OK
     } else {
@@ -196,8 +200,9 @@ fn callback_format(
         true => Ok(sourcing_sandbox::credentials::APP_SECRET.into()),
         false => backend.secret(described).map(Into::into),
     };
-    let format = CallbackFormat::from_name(name, secret)
-        .ok_or_else(|| Stop::usage(format!("{name} publishes no callbacks this receiver knows")))??;
+    let format = CallbackFormat::from_name(name, secret).ok_or_else(|| {
+        Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
+    })??;
     Ok(match format {
         CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
             verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),

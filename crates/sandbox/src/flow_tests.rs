@@ -80,7 +80,10 @@ async fn orders_survive_a_restart_on_the_state_file() {
     drop(first);
 
     let second = Sandbox::start_with(config()).await.unwrap();
-    assert_eq!(detail(&second, &id).await["baseInfo"]["status"], "waitbuyerpay");
+    assert_eq!(
+        detail(&second, &id).await["baseInfo"]["status"],
+        "waitbuyerpay"
+    );
     pandapon_client(&second)
         .order_pay_url()
         .order_id(&id)
@@ -88,7 +91,10 @@ async fn orders_survive_a_restart_on_the_state_file() {
         .await
         .unwrap();
     let read = detail(&second, &id).await;
-    assert_eq!(read["baseInfo"], json!({"id": id, "status": "waitsellersend"}));
+    assert_eq!(
+        read["baseInfo"],
+        json!({"id": id, "status": "waitsellersend"})
+    );
     assert_eq!(read["status"], "WAITING_FOR_SENT");
     second.ship_order("pandapon", &id).unwrap();
     assert_eq!(
@@ -100,16 +106,12 @@ async fn orders_survive_a_restart_on_the_state_file() {
     let why = second.ship_order("pandapon", &unpaid).unwrap_err();
     assert!(why.contains("not paid"), "{why}");
     // Every request was counted, per provider and operation, and listed over HTTP.
-    let counts: Value = reqwest::get(format!(
-        "http://{}{}",
-        second.addr(),
-        crate::REQUESTS_PATH
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let counts: Value = reqwest::get(format!("http://{}{}", second.addr(), crate::REQUESTS_PATH))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(counts["pandapon"]["order_create"], 1, "{counts}");
     assert_eq!(counts["pandapon"]["order_pay_url"], 1, "{counts}");
     assert_eq!(counts["pandapon"]["order_detail"], 3, "{counts}");
@@ -169,7 +171,11 @@ async fn callbacks_are_pushed_and_retried_until_accepted() {
         .unwrap();
     drained(&sandbox).await;
     let bodies = got.lock().unwrap().clone();
-    assert_eq!(bodies.len(), 4, "two refusals, then each delivered: {bodies:?}");
+    assert_eq!(
+        bodies.len(),
+        4,
+        "two refusals, then each delivered: {bodies:?}"
+    );
     assert_eq!(bodies[0], bodies[2], "a retry repeats the body");
     let format = sourcing_webhooks::CallbackFormat::Pandapon;
     let kinds: Vec<(String, Option<String>)> = bodies[2..]
@@ -199,7 +205,9 @@ async fn dajisaas_callbacks_are_signed_with_the_app_secret() {
     })
     .await
     .unwrap();
-    let id = sandbox.seed_order_for("dajisaas", None, Some(1234)).unwrap();
+    let id = sandbox
+        .seed_order_for("dajisaas", None, Some(1234))
+        .unwrap();
     assert!(sandbox.cancel_order(&id));
     drained(&sandbox).await;
     let body = got.lock().unwrap()[0].clone();
@@ -228,13 +236,21 @@ async fn readings_are_served_and_previews_add_up() {
     let hits = hits["data"].as_array().unwrap();
     assert!(!hits.is_empty());
     for hit in hits {
-        assert_eq!(hit["offerId"].as_u64().unwrap().to_string().len(), 12, "{hit}");
+        assert_eq!(
+            hit["offerId"].as_u64().unwrap().to_string().len(),
+            12,
+            "{hit}"
+        );
     }
     let product = |offer: u64| {
         let client = &client;
         async move {
             client
-                .call_operation(pandapon_op("goods_detail"), &[], Some(&json!({"offerId": offer})))
+                .call_operation(
+                    pandapon_op("goods_detail"),
+                    &[],
+                    Some(&json!({"offerId": offer})),
+                )
                 .await
                 .unwrap()
         }
@@ -261,18 +277,32 @@ async fn readings_are_served_and_previews_add_up() {
         ],
     });
     let preview = dajisaas
-        .call_operation(dajisaas::operations::find("order_preview").unwrap(), &[], Some(&body))
+        .call_operation(
+            dajisaas::operations::find("order_preview").unwrap(),
+            &[],
+            Some(&body),
+        )
         .await
         .unwrap();
     let entries = preview["orderPreviewResuslt"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{preview}");
     let e = &entries[0];
     let lines = e["cargoList"].as_array().unwrap();
-    let offers: Vec<u64> = lines.iter().map(|l| l["offerId"].as_u64().unwrap()).collect();
-    assert_eq!(offers, [610947572360, 620000000001], "only the offers asked");
+    let offers: Vec<u64> = lines
+        .iter()
+        .map(|l| l["offerId"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        offers,
+        [610947572360, 620000000001],
+        "only the offers asked"
+    );
     let fen = |v: &Value| (v.as_f64().unwrap() * 100.0).round() as i64;
     let goods: i64 = lines.iter().map(|l| fen(&l["amount"])).sum();
-    assert_eq!(fen(&lines[0]["amount"]), 3 * fen(&lines[0]["finalUnitPrice"]));
+    assert_eq!(
+        fen(&lines[0]["amount"]),
+        3 * fen(&lines[0]["finalUnitPrice"])
+    );
     assert_eq!(
         lines[0]["finalUnitPrice"].to_string(),
         price.trim_end_matches('0').trim_end_matches('.'),
@@ -346,20 +376,32 @@ fn ten_thousand_answers_carry_no_inexact_amount() {
                 let created = answer_body(&state, pp, create_op, &[], Some(&lines)).unwrap();
                 let id = created["data"]["orderId"].as_str().unwrap().to_string();
                 let read = json!({"webSite": "1688", "orderId": id});
-                check("order_detail", answer_body(&state, pp, detail_op, &[], Some(&read)).unwrap());
+                check(
+                    "order_detail",
+                    answer_body(&state, pp, detail_op, &[], Some(&read)).unwrap(),
+                );
                 let pay = [("orderId".to_string(), id)];
-                check("order_pay_url", answer_body(&state, pp, pay_op, &pay, None).unwrap());
+                check(
+                    "order_pay_url",
+                    answer_body(&state, pp, pay_op, &pay, None).unwrap(),
+                );
                 created
             }
             1 => answer_body(&state, dj, dj_preview, &[], Some(&lines)).unwrap(),
             2 => answer_body(&state, xp, xp_preview, &[], Some(&lines)).unwrap(),
             _ => {
                 let (p, op) = ops[(i as usize * 31) % ops.len()];
-                let body = json!({"keyword": format!("k{i}"), "offerId": offer, "pageSize": i % 50});
+                let body =
+                    json!({"keyword": format!("k{i}"), "offerId": offer, "pageSize": i % 50});
                 answer_body(&state, p, op, &[("q".into(), i.to_string())], Some(&body)).unwrap()
             }
         };
         check(&format!("request {i}"), answer);
     }
-    assert!(bad.is_empty(), "{} inexact amounts, e.g. {:?}", bad.len(), &bad[..bad.len().min(10)]);
+    assert!(
+        bad.is_empty(),
+        "{} inexact amounts, e.g. {:?}",
+        bad.len(),
+        &bad[..bad.len().min(10)]
+    );
 }

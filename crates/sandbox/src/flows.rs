@@ -72,11 +72,15 @@ fn conflict(message: String) -> Failure {
 /// Why an order in `state` cannot take `event`.
 fn blocked_message(id: &str, state: OrderState, event: OrderEvent) -> String {
     match (state, event) {
-        (OrderState::Paid | OrderState::Shipped, OrderEvent::Paid) => format!("order {id} is already paid"),
+        (OrderState::Paid | OrderState::Shipped, OrderEvent::Paid) => {
+            format!("order {id} is already paid")
+        }
         (OrderState::Paid | OrderState::Shipped, OrderEvent::Cancelled) => {
             format!("order {id} is paid and cannot be cancelled")
         }
-        (OrderState::Cancelled, OrderEvent::Cancelled) => format!("order {id} is already cancelled"),
+        (OrderState::Cancelled, OrderEvent::Cancelled) => {
+            format!("order {id} is already cancelled")
+        }
         (OrderState::Cancelled, _) => format!("order {id} is cancelled"),
         (OrderState::WaitingForPayment, _) => format!("order {id} is not paid yet"),
         (OrderState::Shipped, _) => format!("order {id} is already shipped"),
@@ -155,15 +159,25 @@ impl Store {
     }
 
     /// Register an order awaiting payment (seeded, or created).
-    pub(crate) fn insert(&self, provider: &str, order_id: &str, goods_fen: i64, freight_fen: i64) -> std::io::Result<()> {
+    pub(crate) fn insert(
+        &self,
+        provider: &str,
+        order_id: &str,
+        goods_fen: i64,
+        freight_fen: i64,
+    ) -> std::io::Result<()> {
         self.update(|d| {
-            d.insert_order(provider, order_id, Order {
-                state: OrderState::WaitingForPayment,
-                goods_fen,
-                freight_fen,
-                created_ms: now_ms(),
-                paid_ms: None,
-            });
+            d.insert_order(
+                provider,
+                order_id,
+                Order {
+                    state: OrderState::WaitingForPayment,
+                    goods_fen,
+                    freight_fen,
+                    created_ms: now_ms(),
+                    paid_ms: None,
+                },
+            );
         })
     }
 
@@ -339,13 +353,17 @@ impl Store {
         let id = self
             .update(|d| {
                 let id = d.new_order_id(provider.name);
-                d.insert_order(provider.name, &id, Order {
-                    state: OrderState::WaitingForPayment,
-                    goods_fen: goods,
-                    freight_fen: freight,
-                    created_ms: now_ms(),
-                    paid_ms: None,
-                });
+                d.insert_order(
+                    provider.name,
+                    &id,
+                    Order {
+                        state: OrderState::WaitingForPayment,
+                        goods_fen: goods,
+                        freight_fen: freight,
+                        created_ms: now_ms(),
+                        paid_ms: None,
+                    },
+                );
                 self.queue(d, provider.name, &id, OrderEvent::Created);
                 id
             })

@@ -14,6 +14,12 @@
 //! business errors) can be injected per operation or globally. Orders created through the documented order
 //! operations are kept, so a create → pay → detail flow behaves like one; an order it does not know is refused
 //! with the provider's failure naming the requested id, as the vendors do.
+//!
+//! The state (orders per provider, callbacks owed, callback URLs, request counts — [`state`]) lives in memory
+//! or in a file shared by processes ([`SandboxConfig::state_file`]); with a callback URL, every order change
+//! POSTs the provider's documented callback, retried on a compressed vendor schedule. Some answers carry
+//! fields the vendors do not publish, where the purchase facade's default readings look (the crate README's
+//! table); amounts are yuan with at most two decimals or integer fen, and previews add up.
 
 mod auth;
 mod callbacks;
@@ -34,8 +40,8 @@ mod validate;
 pub use faults::{Fault, FaultRule};
 pub use respond::{AnswerSource, answer_source};
 pub use server::{REQUESTS_PATH, Sandbox, SandboxConfig, SeedOrder};
-pub use state::default_state_path;
 pub use signer::SandboxSigner;
+pub use state::default_state_path;
 
 /// What `sourcing sandbox` prints at startup: every provider's base URL and operation count, and the
 /// public test credentials of each provider's credential kind.

@@ -144,7 +144,10 @@ fn dajisaas_preview(_: &Asked, body: Option<&Value>, _: u64, data: &mut Value) {
         .cloned();
     let entry = preview_entry(first.as_ref(), &lines, "cargoList", |l| {
         let mut m = line_ids(l);
-        m.insert("finalUnitPrice".into(), catalogue::yuan_number(l.unit_fen()));
+        m.insert(
+            "finalUnitPrice".into(),
+            catalogue::yuan_number(l.unit_fen()),
+        );
         m.insert("amount".into(), catalogue::yuan_number(l.amount_fen()));
         Value::Object(m)
     });

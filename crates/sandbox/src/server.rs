@@ -101,13 +101,17 @@ impl State {
             for s in seeds {
                 if d.order(&s.provider, &s.order_id).is_none() {
                     let (goods, freight) = s.goods_fen.map_or((9_500, 500), |g| (g, 0));
-                    d.insert_order(&s.provider, &s.order_id, crate::state::Order {
-                        state: OrderState::WaitingForPayment,
-                        goods_fen: goods,
-                        freight_fen: freight,
-                        created_ms: crate::state::now_ms(),
-                        paid_ms: None,
-                    });
+                    d.insert_order(
+                        &s.provider,
+                        &s.order_id,
+                        crate::state::Order {
+                            state: OrderState::WaitingForPayment,
+                            goods_fen: goods,
+                            freight_fen: freight,
+                            created_ms: crate::state::now_ms(),
+                            paid_ms: None,
+                        },
+                    );
                 }
             }
         })
@@ -250,11 +254,32 @@ impl Sandbox {
     }
 
     /// Cancel an order awaiting payment, as the vendor would before payment; `false` if that is not possible.
+    /// An id seeded for every provider ([`Sandbox::seed_order`]) is one order: cancelled only if no
+    /// provider's copy has moved on.
     pub fn cancel_order(&self, order_id: &str) -> bool {
-        self.state.providers.iter().any(|p| {
+        let Ok(state) = self.state.store.snapshot() else {
+            return false;
+        };
+        let holders: Vec<&&'static Provider> = self
+            .state
+            .providers
+            .iter()
+            .filter(|p| state.order(p.name, order_id).is_some())
+            .collect();
+        let waiting = |p: &&&'static Provider| {
+            state.order(p.name, order_id).map(|o| o.state) == Some(OrderState::WaitingForPayment)
+        };
+        if holders.is_empty() || !holders.iter().all(waiting) {
+            return false;
+        }
+        holders.iter().all(|p| {
             self.state
                 .store
-                .transition(p, order_id, sourcing_webhooks::outgoing::OrderEvent::Cancelled)
+                .transition(
+                    p,
+                    order_id,
+                    sourcing_webhooks::outgoing::OrderEvent::Cancelled,
+                )
                 .is_ok()
         })
     }
@@ -280,7 +305,11 @@ impl Sandbox {
             .ok_or_else(|| format!("unknown provider {provider}"))?;
         self.state
             .store
-            .transition(p, order_id, sourcing_webhooks::outgoing::OrderEvent::Shipped)
+            .transition(
+                p,
+                order_id,
+                sourcing_webhooks::outgoing::OrderEvent::Shipped,
+            )
             .map_err(|r| match r {
                 Refusal::Business(f) => f.message,
                 Refusal::Storage(e) => format!("sandbox state: {e}"),
@@ -377,11 +406,20 @@ pub const REQUESTS_PATH: &str = "/_sandbox/requests";
 /// `GET /_sandbox/requests`: `{provider: {operation id: requests}}`.
 fn requests(state: &State, method: &Method) -> Response {
     if method != Method::GET {
-        return (StatusCode::METHOD_NOT_ALLOWED, [("allow", "GET")], "GET only").into_response();
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [("allow", "GET")],
+            "GET only",
+        )
+            .into_response();
     }
     match state.store.snapshot() {
         Ok(d) => respond::json_response(StatusCode::OK, &serde_json::json!(d.counts)),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("sandbox state: {e}")).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("sandbox state: {e}"),
+        )
+            .into_response(),
     }
 }
 

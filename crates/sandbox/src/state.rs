@@ -2,7 +2,8 @@
 //! counts, serialisable so that a state file keeps them across restarts and across CLI processes.
 //!
 //! With a file ([`crate::SandboxConfig::state_file`]) every change is a load-modify-save under an exclusive
-//! advisory lock on `FILE.lock` (so concurrent processes never lose each other's orders), written to a
+//! lock, the file `FILE.lock` created with `O_EXCL` (so concurrent processes never lose each other's orders;
+//! a lock left by a dead process is taken over after 10 s), written to a
 //! temporary file and renamed over the old one (so a crash leaves the old or the new state, never half of
 //! one), before the answer is sent.
 //!
@@ -172,12 +173,17 @@ pub struct StateFile {
     path: PathBuf,
 }
 
-/// An exclusive advisory lock on `FILE.lock`, released on drop.
-struct Locked(File);
+/// The lock on `FILE.lock`: the file created with `O_EXCL` (`create_new`), removed on drop. A lock file
+/// older than [`STALE_LOCK`] was left by a process that died while holding it (a holder keeps it only for
+/// one load-modify-save, milliseconds) and is taken over.
+struct Locked(PathBuf);
+
+/// Age after which a lock file is considered abandoned.
+const STALE_LOCK: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Drop for Locked {
     fn drop(&mut self) {
-        let _ = self.0.unlock();
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -196,13 +202,28 @@ impl StateFile {
         }
         let mut name = self.path.as_os_str().to_owned();
         name.push(".lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(PathBuf::from(name))?;
-        file.lock()?;
-        Ok(Locked(file))
+        let lock = PathBuf::from(name);
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&lock) {
+                Ok(mut f) => {
+                    let _ = write!(f, "{}", std::process::id());
+                    return Ok(Locked(lock));
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let stale = std::fs::metadata(&lock)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > STALE_LOCK);
+                    if stale {
+                        let _ = std::fs::remove_file(&lock);
+                    } else {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The state and its text as stored (a fresh state and empty text when there is no file yet).
@@ -220,7 +241,9 @@ impl StateFile {
                 })?;
                 Ok((data, text))
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((StateData::fresh(), String::new())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Ok((StateData::fresh(), String::new()))
+            }
             Err(e) => Err(e),
         }
     }
@@ -279,9 +302,7 @@ mod tests {
         let mut a = StateData::fresh();
         let mut b = StateData::fresh();
         let ids: Vec<String> = (0..3)
-            .flat_map(|_| {
-                ["pandapon", "dajisaas", "xportcn"].map(|p| a.new_order_id(p))
-            })
+            .flat_map(|_| ["pandapon", "dajisaas", "xportcn"].map(|p| a.new_order_id(p)))
             .chain(["pandapon", "dajisaas"].map(|p| b.new_order_id(p)))
             .collect();
         let distinct: std::collections::BTreeSet<&String> = ids.iter().collect();

@@ -298,7 +298,8 @@ mod tests {
     #[test]
     fn push_bodies_carry_the_published_fields_in_fen() {
         let sent = encode(&CallbackFormat::Xportcn, OrderEvent::Paid, &order(), 1).unwrap();
-        let Ok(Callback::Xportcn(push)) = Callback::parse(&CallbackFormat::Xportcn, sent.body.as_bytes())
+        let Ok(Callback::Xportcn(push)) =
+            Callback::parse(&CallbackFormat::Xportcn, sent.body.as_bytes())
         else {
             panic!("{}", sent.body)
         };

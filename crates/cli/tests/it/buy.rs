@@ -139,7 +139,9 @@ fn preview_states_the_money_unit() {
     assert_eq!(total["amount"].as_str(), Some(fen.to_string().as_str()));
     let yuan = total["yuan"].as_str().unwrap();
     let cents = match yuan.split_once('.') {
-        Some((y, c)) => y.parse::<i64>().unwrap() * 100 + format!("{c:0<2}").parse::<i64>().unwrap(),
+        Some((y, c)) => {
+            y.parse::<i64>().unwrap() * 100 + format!("{c:0<2}").parse::<i64>().unwrap()
+        }
         None => yuan.parse::<i64>().unwrap() * 100,
     };
     assert_eq!(cents, fen, "{total}");

@@ -187,7 +187,11 @@ fn seeded_orders_differ_across_providers_and_xportcn_pays() {
     let v: Value = serde_json::from_slice(&first.stdout).unwrap();
     assert_eq!(v["result"]["outcome"], "paid", "{v}");
     let again = pay(&home);
-    assert!(!again.status.success(), "paid twice: {}", text(&again.stdout));
+    assert!(
+        !again.status.success(),
+        "paid twice: {}",
+        text(&again.stdout)
+    );
     // A typed id is kept as given.
     let typed = home.json(&["sandbox", "seed", "xportcn", "3300000000000000042"]);
     assert_eq!(typed["order_id"], "3300000000000000042");
@@ -411,7 +415,15 @@ fn a_sandbox_callback_lands_in_the_ledger_through_the_durable_receiver() {
     let home = Home::new("store");
     let store = format!("sqlite:{}", home.0.join("ledger.db").display());
     let mut child = home
-        .command(&["webhooks", "--provider", "xportcn", "--port", "0", "--store", &store])
+        .command(&[
+            "webhooks",
+            "--provider",
+            "xportcn",
+            "--port",
+            "0",
+            "--store",
+            &store,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
