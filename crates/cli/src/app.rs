@@ -244,6 +244,10 @@ mod tests {
             hoisted("sourcing -v --config=f --base-url u -ojson buy search"),
             "sourcing -v buy --config=f --base-url u -ojson search"
         );
+        assert_eq!(
+            hoisted("sourcing --profile shop-a --yes --dry-run pandapon op"),
+            "sourcing pandapon --profile shop-a --yes --dry-run op"
+        );
         assert_eq!(hoisted("sourcing --help"), "sourcing --help");
         assert_eq!(
             hoisted("sourcing -o table PandaPon op"),
