@@ -219,10 +219,7 @@ fn tables_show_hits_and_totals() {
         "{csv}"
     );
     assert!(
-        records
-            .next()
-            .unwrap()
-            .starts_with("xportcn,58,6,64"),
+        records.next().unwrap().starts_with("xportcn,58,6,64"),
         "{csv}"
     );
 }
