@@ -262,6 +262,10 @@ mod tests {
             "sourcing pandapon op --sandbox -- --literal",
             "before a `--`"
         );
+        assert_eq!(
+            hoisted("sourcing --profile shop-a --yes --dry-run pandapon op"),
+            "sourcing pandapon --profile shop-a --yes --dry-run op"
+        );
         assert_eq!(hoisted("sourcing --help"), "sourcing --help");
         assert_eq!(
             hoisted("sourcing -o table PandaPon op"),

@@ -388,23 +388,70 @@ impl Grid {
     }
 
     /// RFC 4180: a header row, then one record per row; a field holding a comma, a quote or a line break
-    /// is quoted, its quotes doubled; records end with CRLF.
+    /// is quoted, its quotes doubled; records end with CRLF. A column of amounts in one unit (`64 CNY`)
+    /// holds the numbers, its header the unit (`total (CNY)`), so that a spreadsheet can add them up.
     pub fn csv(&self) -> String {
         if self.columns.is_empty() {
             return String::new();
         }
-        let field = |f: &String| {
+        let field = |f: &str| {
             if f.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", f.replace('"', "\"\""))
             } else {
-                f.clone()
+                f.to_string()
             }
         };
-        let record = |cells: &[String]| cells.iter().map(field).collect::<Vec<_>>().join(",");
-        std::iter::once(record(&self.columns))
-            .chain(self.rows.iter().map(|r| record(r)))
+        let units: Vec<Option<&str>> = (0..self.columns.len()).map(|i| self.unit_of(i)).collect();
+        let header: Vec<String> = self
+            .columns
+            .iter()
+            .zip(&units)
+            .map(|(c, unit)| match unit {
+                Some(unit) => format!("{c} ({unit})"),
+                None => c.clone(),
+            })
+            .collect();
+        let record = |cells: Vec<&str>| cells.into_iter().map(field).collect::<Vec<_>>().join(",");
+        let rows = self.rows.iter().map(|r| {
+            r.iter()
+                .zip(&units)
+                .map(|(cell, unit)| match unit {
+                    Some(unit) => cell.trim_end_matches(unit).trim_end(),
+                    None => cell.as_str(),
+                })
+                .collect::<Vec<_>>()
+        });
+        std::iter::once(record(header.iter().map(String::as_str).collect()))
+            .chain(rows.map(record))
             .map(|r| r + "\r\n")
             .collect()
+    }
+
+    /// The unit of column `i` when every cell in it that is not empty is an amount in that one unit
+    /// (`64 CNY`, `6400 fen`).
+    fn unit_of(&self, i: usize) -> Option<&str> {
+        let mut unit = None;
+        for cell in self
+            .rows
+            .iter()
+            .map(|r| r[i].as_str())
+            .filter(|c| !c.is_empty())
+        {
+            let (number, u) = cell.split_once(' ')?;
+            let decimal = !number.is_empty()
+                && number
+                    .trim_start_matches('-')
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.');
+            if !decimal
+                || !["CNY", "fen", "yuan"].contains(&u)
+                || unit.is_some_and(|seen| seen != u)
+            {
+                return None;
+            }
+            unit = Some(u);
+        }
+        unit
     }
 }
 
@@ -706,6 +753,20 @@ mod tests {
         let data =
             serde_json::json!([{"id": "1", "title": "a, \"b\"\nc"}, {"id": "2", "title": null}]);
         assert_eq!(csv(&data), "id,title\r\n1,\"a, \"\"b\"\"\nc\"\r\n2,\r\n");
+    }
+
+    /// A column of amounts in one unit is numbers under a header naming the unit; mixed units stay text.
+    #[test]
+    fn csv_amounts_are_numbers_with_the_unit_in_the_header() {
+        let money = |yuan: &str| serde_json::json!({"amount": "1", "unit": "fen", "currency": "CNY", "yuan": yuan});
+        let data = serde_json::json!([
+            {"order_id": "1", "total": money("64.5"), "mixed": "5 CNY"},
+            {"order_id": "2", "total": null, "mixed": "500 fen"},
+        ]);
+        assert_eq!(
+            csv(&data),
+            "order_id,total (CNY),mixed\r\n1,64.5,5 CNY\r\n2,,500 fen\r\n"
+        );
     }
 
     #[test]
