@@ -115,12 +115,17 @@ impl Serve {
     }
 
     /// SIGTERM, then the exit code (within [`BOUND`]).
-    fn terminate(mut self) -> Option<i32> {
+    fn terminate(self) -> Option<i32> {
         let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(killed.success());
+        self.terminate_wait()
+    }
+
+    /// The exit code once the process ends (within [`BOUND`]).
+    fn terminate_wait(mut self) -> Option<i32> {
         let started = Instant::now();
         while started.elapsed() < BOUND {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -1076,4 +1081,45 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
         }
     }
     assert_eq!(serve.terminate(), Some(0));
+}
+
+#[test]
+fn sigterm_finishes_a_callback_in_flight_and_accepts_no_new_connection() {
+    let (_, url) = sqlite_store();
+    let serve = Serve::start(&url, &[]);
+    let addr = serve.addr.clone();
+    let (body, _) = callback("webhook-order-create.request.json");
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    let head = format!(
+        "POST /callbacks/xportcn HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{first}",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = serve.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let logged = serve.logged("stop signal received");
+    assert!(logged.is_ok(), "{logged:?}");
+    // The listener is closed: nothing new is served.
+    let refused = TcpStream::connect(&addr).map(|mut s| {
+        s.set_read_timeout(Some(BOUND)).unwrap();
+        let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
+        let mut buf = [0u8; 64];
+        s.read(&mut buf).unwrap_or(0)
+    });
+    assert!(matches!(refused, Err(_) | Ok(0)), "{refused:?}");
+    // The request in flight is finished and answered.
+    stream.write_all(rest.as_bytes()).unwrap();
+    stream.set_read_timeout(Some(BOUND)).unwrap();
+    let (status, text) = parse_response(&read_response(&mut stream));
+    assert_eq!((status, text.as_str()), (200, "ok: stored"));
+    drop(stream);
+    assert_eq!(serve.terminate_wait(), Some(0));
 }
