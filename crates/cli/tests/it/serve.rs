@@ -330,7 +330,7 @@ fn serve_stores_callbacks_reports_health_and_metrics_and_exits_0_on_sigterm() {
         );
     }
     // The refusal is logged at the default level (no -v, no RUST_LOG).
-    let logged = serve.logged("callback refused");
+    let logged = serve.logged("callback rejected: 400");
     assert!(logged.is_ok(), "{logged:?}");
     assert_eq!(serve.terminate(), Some(0));
 }
@@ -703,6 +703,13 @@ fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
     // The vendor-side text is shown escaped: no element was made of it.
     assert!(attention.contains("&lt;script&gt;"), "{attention}");
     assert!(!attention.contains("pwned</title>"));
+    // The charts: today's bar of the dead-letter chart counts the two.
+    let dead_chart = attention
+        .split("id=\"chart-dead\"")
+        .nth(1)
+        .expect("the dead-letter chart");
+    let dead_chart = &dead_chart[..dead_chart.find("</svg>").unwrap()];
+    assert!(dead_chart.contains(": 2</title>"), "{dead_chart}");
     browser.screenshot("serve-attention");
 
     // An action whose form lost its CSRF token is refused, and nothing changes.
