@@ -206,6 +206,16 @@ fn reconcile_button(app: &App, entry_id: i64) -> String {
     )
 }
 
+fn handled_form(app: &App, entry_id: i64) -> String {
+    format!(
+        "<form class=\"inline\" method=\"post\" action=\"/orders/{entry_id}/handled\">{}\
+         <input name=\"who\" placeholder=\"who\" required maxlength=\"100\" size=\"8\" id=\"who-{entry_id}\"> \
+         <input name=\"note\" placeholder=\"what was done\" required maxlength=\"500\" id=\"note-{entry_id}\"> \
+         <button type=\"submit\" id=\"handled-{entry_id}\">Mark handled</button></form>",
+        csrf_field(app)
+    )
+}
+
 fn replay_button(app: &App, id: i64) -> String {
     format!(
         "<form class=\"inline\" method=\"post\" action=\"/inbox/{id}/replay\">{}\
@@ -254,7 +264,15 @@ fn orders_table(app: &App, rows: &[OrderRow], actions: bool) -> String {
             id = r.entry_id,
         );
         if actions {
-            let _ = write!(out, "<td>{}</td>", reconcile_button(app, r.entry_id));
+            let handled = match r.needs_person {
+                Some(_) => handled_form(app, r.entry_id),
+                None => String::new(),
+            };
+            let _ = write!(
+                out,
+                "<td>{} {handled}</td>",
+                reconcile_button(app, r.entry_id)
+            );
         }
         out.push_str("</tr>");
     }
@@ -370,9 +388,12 @@ async fn attention_body(app: &App) -> Result<String, sourcing_ledger::StoreError
             "A callback reported the state; no read has confirmed it yet.",
         ),
     ];
+    // Each order once, in the first section it belongs to (its reason column tells the rest).
+    let mut shown = std::collections::HashSet::new();
     for (filter, title, note) in sections {
         let (condition, params) = state_condition(filter, 1).unwrap_or_default();
-        let rows = orders(store, &condition, &params, PAGE).await?;
+        let mut rows = orders(store, &condition, &params, PAGE).await?;
+        rows.retain(|r| shown.insert(r.entry_id));
         let _ = write!(
             body,
             "<section id=\"{filter}\"><h2>{title} ({}{})</h2><p class=\"note\">{note}</p>{}</section>",
@@ -800,6 +821,47 @@ pub async fn reconcile(
     app.metrics.inc(
         "sourcing_console_actions_total",
         &[("action", "reconcile"), ("outcome", "done")],
+    );
+    app.set_flash(outcome);
+    Redirect::to("/").into_response()
+}
+
+/// The form of "mark handled": who and why, and the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct HandledForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /orders/{entry}/handled`: a person settled the order; recorded as a ledger event with who and why.
+pub async fn handled(
+    State(app): State<Arc<App>>,
+    Path(entry): Path<i64>,
+    Form(form): Form<HandledForm>,
+) -> Response {
+    let token = ActionForm { csrf: form.csrf };
+    if !csrf_ok(&app, &token, "handled") {
+        return csrf_refused();
+    }
+    let (who, note) = (form.who.trim(), form.note.trim());
+    if who.is_empty() || note.is_empty() || who.len() > 100 || note.len() > 500 {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "say who you are (up to 100 characters) and what was done (up to 500)",
+        );
+    }
+    let outcome = match app.ledger.mark_handled(entry, who, note).await {
+        Ok(state) => format!("Entry {entry} marked handled by {who} (state stays {state})."),
+        Err(e) => format!("Entry {entry}: {e}"),
+    };
+    tracing::info!(entry, who, "console: {outcome}");
+    app.metrics.inc(
+        "sourcing_console_actions_total",
+        &[("action", "handled"), ("outcome", "done")],
     );
     app.set_flash(outcome);
     Redirect::to("/").into_response()

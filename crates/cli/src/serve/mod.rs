@@ -427,6 +427,7 @@ fn routes(app: Arc<App>, callbacks: Router, limits: Limits) -> Router {
         .route("/orders", get(console::orders_page))
         .route("/orders/{entry}", get(console::order_page))
         .route("/orders/{entry}/reconcile", post(console::reconcile))
+        .route("/orders/{entry}/handled", post(console::handled))
         .route("/inbox", get(console::inbox_page))
         .route("/inbox/{id}/replay", post(console::replay))
         .route("/metrics", get(metrics_page))
