@@ -17,6 +17,8 @@ pub enum Source {
     Callback,
     /// `reconcile`, from an order read.
     Reconcile,
+    /// A person, through the operator console (`Ledger::mark_handled`).
+    Person,
 }
 
 impl Source {
@@ -25,6 +27,7 @@ impl Source {
             Source::Buy => "buy",
             Source::Callback => "callback",
             Source::Reconcile => "reconcile",
+            Source::Person => "person",
         }
     }
 }

@@ -177,6 +177,24 @@ impl Ledger {
         self.reconcile_one(buyer, entry, settings).await.map(Some)
     }
 
+    /// A person settled an order that needed one: clears the mark, with an event `handled` saying who and
+    /// why (the state is left as it is: only a read or the vendor's answer sets it). The state after.
+    pub async fn mark_handled(
+        &self,
+        entry_id: i64,
+        who: &str,
+        note: &str,
+    ) -> Result<OrderState, LedgerError> {
+        let mut tx = self.store().begin().await?;
+        let current = entries::by_id(&mut *tx, entry_id, self.lock()).await?;
+        let mut change =
+            Change::event("handled", Source::Person).detail(format!("handled by {who}: {note}"));
+        change.needs_person = Some(None);
+        let after = entries::apply(&mut *tx, &current, change).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     async fn reconcile_one(
         &self,
         buyer: &Buyer,

@@ -52,6 +52,8 @@
 //! | body not JSON / not a form, missing or mistyped field, `messageBody` not JSON, body not matching its documented type | `400` + reason |
 //! | Dajisaas signature missing, malformed or wrong | `401` + reason (never the values) |
 //! | body larger than the limit (default 64 KiB, [`Receiver::body_limit`]) | `413` |
+//! | body not received within the body timeout (default 30 s, [`Receiver::limits`]) | `408`, connection closed |
+//! | headers not received within 10 s, or a connection idle for 60 s ([`listener::Limits`]) | connection closed |
 //! | handler returned `Err` or panicked | `500`; not recorded, so the vendor's retry is processed |
 //! | handler still running at the deadline (default 800 ms, [`Receiver::handler_deadline`]) | `503` |
 //! | the same message is being handled right now | `503` |

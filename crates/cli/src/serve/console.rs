@@ -206,6 +206,16 @@ fn reconcile_button(app: &App, entry_id: i64) -> String {
     )
 }
 
+fn handled_form(app: &App, entry_id: i64) -> String {
+    format!(
+        "<form class=\"inline\" method=\"post\" action=\"/orders/{entry_id}/handled\">{}\
+         <input name=\"who\" placeholder=\"who\" required maxlength=\"100\" size=\"8\" id=\"who-{entry_id}\"> \
+         <input name=\"note\" placeholder=\"what was done\" required maxlength=\"500\" id=\"note-{entry_id}\"> \
+         <button type=\"submit\" id=\"handled-{entry_id}\">Mark handled</button></form>",
+        csrf_field(app)
+    )
+}
+
 fn replay_button(app: &App, id: i64) -> String {
     format!(
         "<form class=\"inline\" method=\"post\" action=\"/inbox/{id}/replay\">{}\
@@ -254,7 +264,15 @@ fn orders_table(app: &App, rows: &[OrderRow], actions: bool) -> String {
             id = r.entry_id,
         );
         if actions {
-            let _ = write!(out, "<td>{}</td>", reconcile_button(app, r.entry_id));
+            let handled = match r.needs_person {
+                Some(_) => handled_form(app, r.entry_id),
+                None => String::new(),
+            };
+            let _ = write!(
+                out,
+                "<td>{} {handled}</td>",
+                reconcile_button(app, r.entry_id)
+            );
         }
         out.push_str("</tr>");
     }
@@ -370,9 +388,12 @@ async fn attention_body(app: &App) -> Result<String, sourcing_ledger::StoreError
             "A callback reported the state; no read has confirmed it yet.",
         ),
     ];
+    // Each order once, in the first section it belongs to (its reason column tells the rest).
+    let mut shown = std::collections::HashSet::new();
     for (filter, title, note) in sections {
         let (condition, params) = state_condition(filter, 1).unwrap_or_default();
-        let rows = orders(store, &condition, &params, PAGE).await?;
+        let mut rows = orders(store, &condition, &params, PAGE).await?;
+        rows.retain(|r| shown.insert(r.entry_id));
         let _ = write!(
             body,
             "<section id=\"{filter}\"><h2>{title} ({}{})</h2><p class=\"note\">{note}</p>{}</section>",
@@ -389,53 +410,106 @@ async fn attention_body(app: &App) -> Result<String, sourcing_ledger::StoreError
         dead.len(),
         messages_table(app, &dead)
     );
-    body.push_str(&chart(store).await?);
+    body.push_str(&charts(store).await?);
     Ok(body)
 }
 
-/// Orders per provider per day over the last 14 days, as an SVG bar chart.
-async fn chart(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
-    const DAYS: i64 = 14;
-    const DAY_MS: i64 = 86_400_000;
+/// One chart of the attention page: what it counts per provider per day.
+struct Chart {
+    id: &'static str,
+    title: &'static str,
+    /// Table, its time column (ms), and an extra condition.
+    table: &'static str,
+    time: &'static str,
+    condition: &'static str,
+}
+
+const CHARTS: [Chart; 3] = [
+    Chart {
+        id: "chart-orders",
+        title: "Orders per provider per day (by creation)",
+        table: "ledger_orders",
+        time: "created_at_ms",
+        condition: "1 = 1",
+    },
+    Chart {
+        id: "chart-callbacks",
+        title: "Callbacks stored per provider per day",
+        table: "inbox_messages",
+        time: "received_at_ms",
+        condition: "1 = 1",
+    },
+    Chart {
+        id: "chart-dead",
+        title: "Callbacks now dead letters, per provider per day received",
+        table: "inbox_messages",
+        time: "received_at_ms",
+        condition: "state = 'dead'",
+    },
+];
+
+/// Days a chart covers.
+const DAYS: i64 = 14;
+const DAY_MS: i64 = 86_400_000;
+
+/// The attention page's charts (last [`DAYS`] days, UTC), as server-rendered SVG.
+async fn charts(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
     let today = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
         / DAY_MS;
     let first = today - DAYS + 1;
-    let rows = store
-        .query(
-            "SELECT provider, created_at_ms / 86400000, COUNT(*) FROM ledger_orders \
-             WHERE created_at_ms >= $1 GROUP BY provider, created_at_ms / 86400000",
-            &[Value::Int(first * DAY_MS)],
-        )
-        .await?;
     let providers: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
-    let colours = ["#1565c0", "#ef6c00", "#2e7d32"];
-    let mut counts = vec![[0i64; 3]; DAYS as usize];
-    for row in &rows {
-        let (provider, day, n) = (row.text(0)?, row.int(1)?, row.int(2)?);
-        if let (Some(p), Ok(d)) = (
-            providers.iter().position(|x| *x == provider),
-            usize::try_from(day - first),
-        ) && d < counts.len()
-        {
-            counts[d][p] += n;
+    let mut out = String::new();
+    for chart in &CHARTS {
+        let sql = format!(
+            "SELECT provider, {t} / {DAY_MS}, COUNT(*) FROM {} WHERE {t} >= $1 AND {} \
+             GROUP BY provider, {t} / {DAY_MS}",
+            chart.table,
+            chart.condition,
+            t = chart.time
+        );
+        let rows = store.query(&sql, &[Value::Int(first * DAY_MS)]).await?;
+        let mut counts = vec![[0i64; 3]; DAYS as usize];
+        for row in &rows {
+            let (provider, day, n) = (row.text(0)?, row.int(1)?, row.int(2)?);
+            if let (Some(p), Ok(d)) = (
+                providers.iter().position(|x| *x == provider),
+                usize::try_from(day - first),
+            ) && d < counts.len()
+            {
+                counts[d][p] += n;
+            }
         }
+        let _ = write!(
+            out,
+            "<section id=\"{}\"><h2>{} (last {DAYS} days, UTC)</h2>{}</section>",
+            chart.id,
+            chart.title,
+            bar_chart(&counts, &providers, first)
+        );
     }
+    Ok(out)
+}
+
+/// Stacked bars, one per day from day number `first`, one colour per series.
+fn bar_chart(counts: &[[i64; 3]], series: &[&str], first: i64) -> String {
+    const COLOURS: [&str; 3] = ["#1565c0", "#ef6c00", "#2e7d32"];
     let max = counts
         .iter()
         .map(|c| c.iter().sum::<i64>())
         .max()
         .unwrap_or(0)
         .max(1);
-    let (width, height, bar) = (DAYS * 40 + 40, 160i64, 28i64);
+    let (height, bar) = (160i64, 28i64);
+    let width = counts.len() as i64 * 40 + 40;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{}\" role=\"img\" \
-         aria-label=\"Orders per provider per day\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{}\" role=\"img\">",
         height + 40
     );
     for (i, day) in counts.iter().enumerate() {
         let x = 30 + i as i64 * 40;
+        let date = time((first + i as i64) * DAY_MS);
         let mut y = height;
         for (p, n) in day.iter().enumerate() {
             let h = n * (height - 10) / max;
@@ -444,9 +518,9 @@ async fn chart(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
                 let _ = write!(
                     svg,
                     "<rect x=\"{x}\" y=\"{y}\" width=\"{bar}\" height=\"{h}\" fill=\"{}\"><title>{} {}: {n}</title></rect>",
-                    colours[p],
-                    providers[p],
-                    &time((first + i as i64) * DAY_MS)[..10],
+                    COLOURS[p % COLOURS.len()],
+                    esc(series[p]),
+                    &date[..10],
                 );
             }
         }
@@ -454,28 +528,27 @@ async fn chart(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
             svg,
             "<text x=\"{x}\" y=\"{}\" font-size=\"10\">{}</text>",
             height + 14,
-            &time((first + i as i64) * DAY_MS)[5..10]
+            &date[5..10]
         );
     }
-    for (p, name) in providers.iter().enumerate() {
+    for (p, name) in series.iter().enumerate() {
         let _ = write!(
             svg,
             "<rect x=\"{}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{}\" y=\"{}\" \
-             font-size=\"11\">{name}</text>",
+             font-size=\"11\">{}</text>",
             30 + p as i64 * 110,
             height + 24,
-            colours[p],
+            COLOURS[p % COLOURS.len()],
             44 + p as i64 * 110,
-            height + 33
+            height + 33,
+            esc(name)
         );
     }
     let _ = write!(
         svg,
         "<text x=\"0\" y=\"12\" font-size=\"10\">{max}</text></svg>"
     );
-    Ok(format!(
-        "<section id=\"chart\"><h2>Orders per provider per day (last {DAYS} days, UTC)</h2>{svg}</section>"
-    ))
+    svg
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -748,6 +821,47 @@ pub async fn reconcile(
     app.metrics.inc(
         "sourcing_console_actions_total",
         &[("action", "reconcile"), ("outcome", "done")],
+    );
+    app.set_flash(outcome);
+    Redirect::to("/").into_response()
+}
+
+/// The form of "mark handled": who and why, and the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct HandledForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /orders/{entry}/handled`: a person settled the order; recorded as a ledger event with who and why.
+pub async fn handled(
+    State(app): State<Arc<App>>,
+    Path(entry): Path<i64>,
+    Form(form): Form<HandledForm>,
+) -> Response {
+    let token = ActionForm { csrf: form.csrf };
+    if !csrf_ok(&app, &token, "handled") {
+        return csrf_refused();
+    }
+    let (who, note) = (form.who.trim(), form.note.trim());
+    if who.is_empty() || note.is_empty() || who.len() > 100 || note.len() > 500 {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "say who you are (up to 100 characters) and what was done (up to 500)",
+        );
+    }
+    let outcome = match app.ledger.mark_handled(entry, who, note).await {
+        Ok(state) => format!("Entry {entry} marked handled by {who} (state stays {state})."),
+        Err(e) => format!("Entry {entry}: {e}"),
+    };
+    tracing::info!(entry, who, "console: {outcome}");
+    app.metrics.inc(
+        "sourcing_console_actions_total",
+        &[("action", "handled"), ("outcome", "done")],
     );
     app.set_flash(outcome);
     Redirect::to("/").into_response()

@@ -419,6 +419,7 @@ fn routes(app: Arc<App>, callbacks: Router, limits: Limits) -> Router {
         .route("/orders", get(console::orders_page))
         .route("/orders/{entry}", get(console::order_page))
         .route("/orders/{entry}/reconcile", post(console::reconcile))
+        .route("/orders/{entry}/handled", post(console::handled))
         .route("/inbox", get(console::inbox_page))
         .route("/inbox/{id}/replay", post(console::replay))
         .route("/metrics", get(metrics_page))
@@ -486,7 +487,7 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
 }
 
 /// Around the callback routes: refuses callbacks while the store file is not the one opened (never a `200`
-/// for a write no restart would see), counts every outcome, logs every refusal.
+/// for a write no restart would see), and counts every outcome.
 async fn observe_callback(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let provider = request
         .uri()
@@ -536,7 +537,8 @@ async fn observe_callback(State(app): State<Arc<App>>, request: Request, next: N
         StatusCode::METHOD_NOT_ALLOWED | StatusCode::NOT_FOUND => "no_such_route",
         _ => "other",
     };
-    tracing::warn!(
+    // Whoever refused it logged why at the default level (the intake, the receiver, the body reader).
+    tracing::debug!(
         provider,
         status = status.as_u16(),
         reason,

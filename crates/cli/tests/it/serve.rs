@@ -115,12 +115,17 @@ impl Serve {
     }
 
     /// SIGTERM, then the exit code (within [`BOUND`]).
-    fn terminate(mut self) -> Option<i32> {
+    fn terminate(self) -> Option<i32> {
         let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(killed.success());
+        self.terminate_wait()
+    }
+
+    /// The exit code once the process ends (within [`BOUND`]).
+    fn terminate_wait(mut self) -> Option<i32> {
         let started = Instant::now();
         while started.elapsed() < BOUND {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -325,7 +330,7 @@ fn serve_stores_callbacks_reports_health_and_metrics_and_exits_0_on_sigterm() {
         );
     }
     // The refusal is logged at the default level (no -v, no RUST_LOG).
-    let logged = serve.logged("callback refused");
+    let logged = serve.logged("callback rejected: 400");
     assert!(logged.is_ok(), "{logged:?}");
     assert_eq!(serve.terminate(), Some(0));
 }
@@ -562,18 +567,32 @@ impl Browser {
     }
 
     fn click(&self, css: &str) {
+        let id = self.element(css);
+        self.session("POST", &format!("/element/{id}/click"), json!({}));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.session(
+            "POST",
+            &format!("/element/{id}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    /// The WebDriver id of the element `css` selects.
+    fn element(&self, css: &str) -> String {
         let found = self.session(
             "POST",
             "/element",
             json!({"using": "css selector", "value": css}),
         );
-        let id = found
+        found
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}: {found}"))
-            .to_owned();
-        self.session("POST", &format!("/element/{id}/click"), json!({}));
+            .to_owned()
     }
 
     /// Runs `script` in the page (WebDriver's execute; the page itself runs no script).
@@ -667,6 +686,8 @@ async fn seed_dead_letter(store: &Store, body: &str, order_id: &str, error: &str
 
 #[test]
 fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
+    // Also: the order's timeline shows its payment, "reconcile this order" and "mark handled" by their
+    // buttons, an action without its CSRF token refused, vendor text escaped, no console errors.
     let Some((chromium, chromedriver)) = browser_binaries() else {
         return;
     };
@@ -685,7 +706,8 @@ fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
             let kept = seed_dead_letter(&store, &other, "1", "seeded failure").await;
             (replayed, kept)
         });
-    let serve = Serve::start(&url, &[]);
+    // The sandbox's credentials: "reconcile this order" has a buyer for Xportcn.
+    let serve = Serve::start(&url, &["--sandbox"]);
     let base = format!("http://{}", serve.addr);
     let browser = Browser::start(&chromium, &chromedriver);
 
@@ -698,6 +720,13 @@ fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
     // The vendor-side text is shown escaped: no element was made of it.
     assert!(attention.contains("&lt;script&gt;"), "{attention}");
     assert!(!attention.contains("pwned</title>"));
+    // The charts: today's bar of the dead-letter chart counts the two.
+    let dead_chart = attention
+        .split("id=\"chart-dead\"")
+        .nth(1)
+        .expect("the dead-letter chart");
+    let dead_chart = &dead_chart[..dead_chart.find("</svg>").unwrap()];
+    assert!(dead_chart.contains(": 2</title>"), "{dead_chart}");
     browser.screenshot("serve-attention");
 
     // An action whose form lost its CSRF token is refused, and nothing changes.
@@ -760,6 +789,34 @@ fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
     assert!(timeline.contains("<td>paid</td>"), "{timeline}");
     assert!(timeline.contains("ORDER_PAY_SUCCESS"), "{timeline}");
     browser.screenshot("serve-order");
+
+    // Reconcile it from its page: Xportcn publishes no order read, so it now needs a person...
+    browser.click(&format!("#reconcile-{entry}"));
+    let attention = browser.source_when(|s| s.contains(&format!("Entry {entry}:")));
+    assert!(attention.contains("publishes no order read"), "{attention}");
+    // ...who marks it handled, saying who and what was done: it leaves the list, the timeline says so.
+    browser.type_into(&format!("#who-{entry}"), "Ada <b>");
+    browser.type_into(&format!("#note-{entry}"), "called the seller");
+    browser.screenshot("serve-needs-person");
+    browser.click(&format!("#handled-{entry}"));
+    let after = browser.source_when(|s| s.contains("marked handled"));
+    assert!(
+        !after.contains(&format!("id=\"handled-{entry}\"")),
+        "{after}"
+    );
+    // Listed once (still reported, not confirmed): no id twice on the page.
+    assert_eq!(
+        after.matches(&format!("id=\"reconcile-{entry}\"")).count(),
+        1,
+        "{after}"
+    );
+    browser.open(&format!("{base}/orders/{entry}"));
+    let timeline = browser.source();
+    assert!(
+        timeline.contains("handled by Ada &lt;b&gt;: called the seller"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("<td>person</td>"), "{timeline}");
     browser.open(&format!("{base}/inbox"));
     assert!(
         browser
@@ -1076,4 +1133,45 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
         }
     }
     assert_eq!(serve.terminate(), Some(0));
+}
+
+#[test]
+fn sigterm_finishes_a_callback_in_flight_and_accepts_no_new_connection() {
+    let (_, url) = sqlite_store();
+    let serve = Serve::start(&url, &[]);
+    let addr = serve.addr.clone();
+    let (body, _) = callback("webhook-order-create.request.json");
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    let head = format!(
+        "POST /callbacks/xportcn HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{first}",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = serve.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let logged = serve.logged("stop signal received");
+    assert!(logged.is_ok(), "{logged:?}");
+    // The listener is closed: nothing new is served.
+    let refused = TcpStream::connect(&addr).map(|mut s| {
+        s.set_read_timeout(Some(BOUND)).unwrap();
+        let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n");
+        let mut buf = [0u8; 64];
+        s.read(&mut buf).unwrap_or(0)
+    });
+    assert!(matches!(refused, Err(_) | Ok(0)), "{refused:?}");
+    // The request in flight is finished and answered.
+    stream.write_all(rest.as_bytes()).unwrap();
+    stream.set_read_timeout(Some(BOUND)).unwrap();
+    let (status, text) = parse_response(&read_response(&mut stream));
+    assert_eq!((status, text.as_str()), (200, "ok: stored"));
+    drop(stream);
+    assert_eq!(serve.terminate_wait(), Some(0));
 }
