@@ -121,6 +121,9 @@ pub enum Input {
     Merged,
     /// Another entry of this order merged into this one (its external id and amount join it).
     Joined,
+    /// A person settled what the order needed them for (the operator console's "mark handled"): the mark
+    /// is cleared, the state left as it is (only a read or our own answer sets it).
+    Handled,
 }
 
 /// The kind of an event in an order's history: stored by name ([`EventKind::name`], [`EventKind::from_name`]).
@@ -159,10 +162,11 @@ pub enum EventKind {
     NeedsPerson,
     Confirmed,
     Reconciled,
+    Handled,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 31] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::Previewed,
         EventKind::CreateRequested,
         EventKind::Created,
@@ -194,6 +198,7 @@ impl EventKind {
         EventKind::NeedsPerson,
         EventKind::Confirmed,
         EventKind::Reconciled,
+        EventKind::Handled,
     ];
 
     /// The stored name. Names are never changed or reused: rows of older binaries read back as the same kind.
@@ -230,6 +235,7 @@ impl EventKind {
             EventKind::NeedsPerson => "needs_person",
             EventKind::Confirmed => "confirmed",
             EventKind::Reconciled => "reconciled",
+            EventKind::Handled => "handled",
         }
     }
 
@@ -353,6 +359,11 @@ pub fn transition(state: OrderState, confirmed: bool, input: Input) -> Transitio
         Input::Read(read) => read_shows(state, confirmed, read),
         Input::Merged => record(EventKind::Merged, into(OrderState::Merged, true)),
         Input::Joined => record(EventKind::Joined, To::Stay),
+        Input::Handled => Transition::Record {
+            kind: EventKind::Handled,
+            to: To::Stay,
+            clears_mark: true,
+        },
     }
 }
 
@@ -510,6 +521,7 @@ pub fn documented_inputs() -> Vec<(String, Input)> {
         "read failed too often / undecodable / no state".into(),
         Input::Read(Read::Undecodable),
     ));
+    out.push(("a person marks it handled".into(), Input::Handled));
     out
 }
 

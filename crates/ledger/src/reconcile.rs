@@ -187,10 +187,8 @@ impl Ledger {
     ) -> Result<OrderState, LedgerError> {
         let mut tx = self.store().begin().await?;
         let current = entries::by_id(&mut *tx, entry_id, self.lock()).await?;
-        let mut change =
-            Change::event("handled", Source::Person).detail(format!("handled by {who}: {note}"));
-        change.needs_person = Some(None);
-        let after = entries::apply(&mut *tx, &current, change).await?;
+        let facts = entries::Facts::default().with_detail(format!("handled by {who}: {note}"));
+        let after = entries::record(&mut *tx, &current, Source::Person, Input::Handled, facts).await?;
         tx.commit().await?;
         Ok(after)
     }
