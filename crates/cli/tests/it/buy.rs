@@ -441,7 +441,7 @@ fn a_payment_whose_answer_was_lost_exits_7_and_says_it_may_have_been_paid() {
     assert_eq!(line["ledger"]["state"], "pay_unknown", "{line}");
     let next = line["next"].as_str().unwrap();
     assert!(
-        next.starts_with(&format!("sourcing ledger reconcile --store {store}")),
+        next.starts_with(&format!("sourcing ledger reconcile --provider pandapon --store {store}")),
         "{next}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAY HAVE BEEN PAID"));
@@ -510,7 +510,7 @@ fn an_accepted_payment_prints_its_ledger_state_and_the_next_command() {
     assert_eq!(line["ledger"]["order_id"], ORDER);
     let next = line["next"].as_str().unwrap();
     assert!(
-        next.starts_with("sourcing ledger reconcile --store"),
+        next.starts_with("sourcing ledger reconcile --provider dajisaas --store"),
         "{next}"
     );
     let _ = std::fs::remove_dir_all(dir);
@@ -734,6 +734,7 @@ fn a_payment_dropped_by_the_sandbox_fault_exits_7() {
     let out = live(
         &[
             "buy",
+            "--yes",
             "pay",
             "--provider",
             "pandapon",
