@@ -264,7 +264,7 @@ mod tests {
         );
         assert_eq!(
             hoisted("sourcing --profile shop-a --yes --dry-run pandapon op"),
-            "sourcing pandapon --profile shop-a --yes --dry-run op"
+            "sourcing pandapon op --profile shop-a --yes --dry-run"
         );
         assert_eq!(hoisted("sourcing --help"), "sourcing --help");
         assert_eq!(

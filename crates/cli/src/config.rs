@@ -285,7 +285,7 @@ enum KeyKind {
 /// The readings of unpublished rules (`<PREFIX>_<KEY>` settings) and the schemes that read them: a reading
 /// applies to a provider one of whose operations is signed by such a scheme. Their values are the
 /// runtime's ([`KEYS`]); the callback input is Dajisaas' (its pushes are signed with the app-key secret).
-const READ_BY: [(&str, &[AuthStyle]); 8] = [
+const READ_BY: [(&str, &[AuthStyle]); 9] = [
     (
         "TIMESTAMP_UNIT",
         &[AuthStyle::AccessKeyV1, AuthStyle::AccessKeyV2],
@@ -296,6 +296,7 @@ const READ_BY: [(&str, &[AuthStyle]); 8] = [
     ("REQUEST_TIME_TYPE", &[AuthStyle::AppKey]),
     ("SIGN_PLACEMENT", &[AuthStyle::AppKey]),
     ("ORDER_ID_LIST", &[AuthStyle::AppKey]),
+    ("UPLOAD_ENCODING", &[AuthStyle::AppKey]),
     (CALLBACK_SIGNED_INPUT, &[AuthStyle::AppKey]),
 ];
 
@@ -341,6 +342,16 @@ fn profile_keys(provider: &Provider) -> Vec<(String, KeyKind)> {
     }
     for key in readings_of(provider) {
         keys.push((key.to_lowercase(), KeyKind::Setting(reading_values(key))));
+    }
+    // Where its answers carry ids and states (docs/readings.md): a JSON pointer or `none`.
+    for reading in &sourcing_runtime::readings::KEYS {
+        if reading
+            .defaults
+            .iter()
+            .any(|(prefix, _)| *prefix == provider.env_prefix)
+        {
+            keys.push((reading.key.to_lowercase(), KeyKind::Setting(None)));
+        }
     }
     keys
 }

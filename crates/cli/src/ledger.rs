@@ -68,9 +68,11 @@ fn explicit_store(m: &ArgMatches) -> Result<Option<String>, Stop> {
     }
     let value = |flag: Flag| m.try_get_one::<String>(flag.id()).ok().flatten();
     let config = crate::config::Config::load(value(Flag::Config).map(String::as_str))?;
-    let profile = value(Flag::Profile)
-        .cloned()
-        .or_else(|| std::env::var(crate::config::PROFILE_ENV).ok().filter(|p| !p.is_empty()));
+    let profile = value(Flag::Profile).cloned().or_else(|| {
+        std::env::var(crate::config::PROFILE_ENV)
+            .ok()
+            .filter(|p| !p.is_empty())
+    });
     let from_profile = match &profile {
         Some(name) => config.profile(name)?.store.clone(),
         None => None,

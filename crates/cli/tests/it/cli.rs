@@ -808,7 +808,15 @@ fn quickstart_prints_values_not_debug() {
         Some(path) => Command::new(path).args(["--provider", "all"]).output(),
         None => Command::new(env!("CARGO"))
             .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-            .args(["run", "-q", "-p", "sourcing-sandbox", "--example", "quickstart", "--"])
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "sourcing-sandbox",
+                "--example",
+                "quickstart",
+                "--",
+            ])
             .args(["--provider", "all"])
             .output(),
     }

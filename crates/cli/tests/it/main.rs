@@ -3,6 +3,7 @@
 mod buy;
 mod cli;
 mod config;
+mod docs;
 mod inbox;
 mod ledger;
 mod mcp;
