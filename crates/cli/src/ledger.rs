@@ -52,7 +52,8 @@ pub fn store_url(m: &ArgMatches) -> Result<String, Stop> {
     }
 }
 
-fn normalize(text: &str) -> String {
+/// A store URL as given: `sqlite:…` and `scheme://…` as they are, a bare path as SQLite.
+pub fn normalize(text: &str) -> String {
     if text.starts_with("sqlite:") || text.contains("://") {
         text.to_string()
     } else {

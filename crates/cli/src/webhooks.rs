@@ -122,7 +122,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
             }
         }
         Some(url) => {
-            let ledger = Ledger::open(url)
+            let ledger = Ledger::open(&crate::ledger::normalize(url))
                 .await
                 .map_err(|e| Stop::config(format!("--store: {e}")))?;
             eprintln!(
