@@ -80,7 +80,8 @@ fn explicit_store(m: &ArgMatches) -> Result<Option<String>, Stop> {
     Ok(from_profile.or(config.store.clone()))
 }
 
-fn normalize(text: &str) -> String {
+/// A store URL as given: `sqlite:…` and `scheme://…` as they are, a bare path as SQLite.
+pub fn normalize(text: &str) -> String {
     if text.starts_with("sqlite:") || text.contains("://") {
         text.to_string()
     } else {

@@ -259,7 +259,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
             receiver.serve_on(listener, stopped()).await
         }
         Some(url) => {
-            let ledger = Ledger::open(url)
+            let ledger = Ledger::open(&crate::ledger::normalize(url))
                 .await
                 .map_err(|e| Stop::config(format!("--store: {e}")))?;
             crate::serve::writable(&ledger, url).await?;

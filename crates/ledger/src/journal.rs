@@ -55,6 +55,14 @@ fn json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// A batch's order ids, each once (a batch naming an order twice is one step on that order).
+fn distinct(ids: &[String]) -> impl Iterator<Item = &str> {
+    ids.iter()
+        .enumerate()
+        .filter(move |(i, id)| !ids[..*i].contains(id))
+        .map(|(_, id)| id.as_str())
+}
+
 /// The step an intent on an existing order stands for.
 fn step_of(intent: &Intent<'_>) -> Step {
     match intent {
@@ -82,7 +90,7 @@ impl Ledger {
                 Ticket(entry.entry_id)
             }
             Intent::PayBatch { order_ids } => {
-                for id in order_ids.iter() {
+                for id in distinct(order_ids) {
                     self.order_step(&mut *tx, provider, id, intent).await?;
                 }
                 Ticket(0)
@@ -196,7 +204,7 @@ impl Ledger {
                     .await?;
             }
             Intent::PayBatch { order_ids } => {
-                for id in order_ids.iter() {
+                for id in distinct(order_ids) {
                     let (answer, facts) = batch_answer(id, &outcome);
                     self.settle_step(&mut *tx, provider, id, Step::Pay, answer, facts)
                         .await?;

@@ -602,3 +602,19 @@ async fn reading_a_store_that_does_not_exist_creates_nothing_until_ledger_init()
         assert_eq!(listed, Value::Array(vec![]), "{url}");
     }
 }
+
+#[test]
+fn ledger_list_to_a_full_disk_fails() {
+    let dir = fresh_dir();
+    let url = format!("sqlite:{}", dir.join("ledger.db").display());
+    assert!(sourcing(&["ledger", "init", "--store", &url]).status.success());
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = Command::new(BIN)
+        .args(["ledger", "list", "--store", &url])
+        .env("XDG_DATA_HOME", test_data_home())
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "a lost list is an error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stdout"));
+}

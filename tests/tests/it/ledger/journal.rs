@@ -211,3 +211,20 @@ async fn two_instances_paying_one_order_at_once_send_one_payment() {
         assert_eq!(sandbox.hits("order_pay_url"), 1, "{url}");
     }
 }
+
+#[tokio::test]
+async fn a_batch_naming_an_order_twice_is_one_step_on_it() {
+    let url = super::support::sqlite_url();
+    let sandbox = Sandbox::start().await.unwrap();
+    let ledger = ledger(&url).await;
+    let b = buyer(&sandbox, Provider::Xportcn, &ledger);
+    let id = "3300504350583134260".to_string();
+    // The sandbox knows no such order: the vendor refuses it (not the journal, before sending).
+    let err = b.pay_batch(&[id.clone(), id.clone()]).await.unwrap_err();
+    assert!(!matches!(err, Error::Journal(_)), "{err:?}");
+    assert_eq!(
+        kinds(&ledger, &id).await,
+        ["pay_requested", "pay_failed"],
+        "one intent, one answer"
+    );
+}
