@@ -465,3 +465,37 @@ fn a_sandbox_callback_lands_in_the_ledger_through_the_durable_receiver() {
     assert!(shown.contains("paid"), "{shown}");
     assert_eq!(sigterm(&mut child).code(), Some(0));
 }
+
+/// Commands run at the same time on one `--sandbox` state never lose each other's orders.
+#[test]
+fn concurrent_commands_keep_every_order() {
+    let home = Home::new("concurrent");
+    let children: Vec<Child> = (0..6)
+        .map(|i| {
+            let provider = ["pandapon", "dajisaas", "xportcn"][i % 3];
+            home.command(&["sandbox", "seed", provider])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        ids.insert((
+            v["provider"].as_str().unwrap().to_string(),
+            v["order_id"].as_str().unwrap().to_string(),
+        ));
+    }
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    let state = home.state();
+    for (provider, id) in &ids {
+        assert_eq!(
+            state["orders"][provider][id]["state"], "waiting_for_payment",
+            "{provider} {id} lost: {state}"
+        );
+    }
+}
