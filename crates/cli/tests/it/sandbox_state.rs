@@ -499,3 +499,62 @@ fn concurrent_commands_keep_every_order() {
         );
     }
 }
+
+/// Dajisaas' signed callback from the `--sandbox` state is verified by `sourcing webhooks --store` (the app
+/// secret is the sandbox's) and recorded in the ledger under the order id.
+#[test]
+fn a_dajisaas_sandbox_callback_is_verified_and_recorded() {
+    let home = Home::new("dajisaas-store");
+    let store = format!("sqlite:{}", home.0.join("ledger.db").display());
+    let mut child = home
+        .command(&[
+            "webhooks",
+            "--provider",
+            "dajisaas",
+            "--port",
+            "0",
+            "--store",
+            &store,
+        ])
+        .env("DAJISAAS_APP_SECRET", "sandbox-app-secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let errs = forward(child.stderr.take().unwrap());
+    let printed = forward(child.stdout.take().unwrap());
+    let port = port_in(&wait_line(&errs, "receiving dajisaas callbacks"));
+    home.json(&[
+        "sandbox",
+        "callback",
+        "dajisaas",
+        &format!("http://127.0.0.1:{port}/"),
+    ]);
+    let id = home.json(&["sandbox", "seed", "dajisaas"])["order_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paid = home.json(&[
+        "buy",
+        "pay",
+        "--sandbox",
+        "--provider",
+        "dajisaas",
+        "--order-id",
+        &id,
+    ]);
+    assert_eq!(paid["result"]["order_id"], id.as_str(), "{paid}");
+    let line = wait_line(&printed, &id);
+    assert!(line.contains("\"signature_verified\":true"), "{line}");
+    let mut shown = String::new();
+    for _ in 0..100 {
+        let out = home.run(&["ledger", "show", &id, "--store", &store]);
+        shown = text(&out.stdout);
+        if out.status.success() && shown.contains("WAIT_SELLER_SEND_GOODS") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(shown.contains("WAIT_SELLER_SEND_GOODS"), "{shown}");
+    assert_eq!(sigterm(&mut child).code(), Some(0));
+}
