@@ -484,9 +484,18 @@ const SETTLE_BOUND: Duration = Duration::from_secs(5);
 pub async fn settle_embedded() {
     let started: Vec<Arc<Sandbox>> = std::mem::take(&mut *lock(&EMBEDDED));
     for sandbox in started {
-        if !sandbox.settle(SETTLE_BOUND).await {
-            tracing::warn!(
-                "sandbox callbacks still owed after 5 s; kept in the state for the next run"
+        sandbox.settle(SETTLE_BOUND).await;
+        // Said on stderr (stdout is the command's answer): a receiver that refused is worth knowing about.
+        let owed = sandbox.state().map(|s| s.pending).unwrap_or_default();
+        for d in owed.iter().filter(|d| d.attempts > 0) {
+            eprintln!(
+                "note: the sandbox's {} {} callback for order {} to {} was not accepted ({}); it stays in \
+                 the sandbox state and the next --sandbox command or `sourcing sandbox` retries it",
+                d.provider,
+                d.event,
+                d.order_id,
+                d.url,
+                d.last_error.as_deref().unwrap_or("no answer yet"),
             );
         }
     }

@@ -78,6 +78,12 @@ impl Subcommand for SandboxServer {
                     .help("POST PROVIDER's documented callbacks here when an order is created, paid, cancelled or shipped"),
             )
             .arg(
+                Arg::new("callback-retries")
+                    .long("callback-retries")
+                    .value_name("MS,MS,…")
+                    .help("Waits before each retry of a refused callback, in ms (default 1000,2000,4000,8000,16000: the vendors' every 30 min, 5 times, compressed)"),
+            )
+            .arg(
                 Arg::new("fault")
                     .long("fault")
                     .action(ArgAction::Append)
@@ -145,6 +151,22 @@ fn callback_urls(m: &ArgMatches) -> Result<BTreeMap<String, String>, Stop> {
     Ok(urls)
 }
 
+/// `--callback-retries 1000,2000`: the waits, in ms.
+fn retries(list: &str) -> Result<Vec<Duration>, Stop> {
+    list.split(',')
+        .map(|ms| {
+            ms.trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| {
+                    Stop::usage(format!(
+                        "--callback-retries {list}: expected milliseconds separated by commas"
+                    ))
+                })
+        })
+        .collect()
+}
+
 /// `PROVIDER:ORDER_ID[:FEN]`.
 fn seed_orders(m: &ArgMatches) -> Result<Vec<SeedOrder>, Stop> {
     let bad = |s: &str| {
@@ -197,6 +219,13 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         callback_urls: callback_urls(m)?,
         seed_orders: seed_orders(m)?,
         ..SandboxConfig::default()
+    };
+    let config = match m.get_one::<String>("callback-retries") {
+        Some(list) => SandboxConfig {
+            callback_retries: retries(list)?,
+            ..config
+        },
+        None => config,
     };
     // Bound before anything is printed: the banner names the real port (`--port 0`).
     let listener = tokio::net::TcpListener::bind(config.addr)

@@ -24,7 +24,8 @@ impl Subcommand for Webhooks {
         vec![Command::new("webhooks")
             .about("Receive a provider's callbacks: verify, deduplicate, print each as a JSON line, answer 200")
             .long_about(
-                "Receive a provider's callbacks on 127.0.0.1:PORT: verify them (Dajisaas: HMAC-SHA1 with \
+                "Receive a provider's callbacks on --bind ADDR (127.0.0.1) and --port PORT (0: a free one; the \
+                 address is printed on stderr once bound): verify them (Dajisaas: HMAC-SHA1 with \
                  DAJISAAS_APP_SECRET; PandaPon/Xportcn publish no signature), drop repeated deliveries, print each \
                  new message as one JSON line on stdout. Malformed or oversized bodies get 4xx with the reason. \
                  Put a TLS proxy in front: the vendors require HTTPS.\n\n\
@@ -33,7 +34,10 @@ impl Subcommand for Webhooks {
                  (then it is printed, with its inbox_id); order callbacks are recorded in the ledger from the \
                  inbox, retried with backoff, and dead-lettered after --max-attempts failures (`sourcing ledger \
                  dead-letters`, `sourcing ledger replay ID`). Dedup is in the database: it survives restarts and \
-                 holds across instances on one Postgres.",
+                 holds across instances on one Postgres.\n\n\
+                 SIGTERM or Ctrl-C: stop accepting, finish the requests in flight, exit 0. Refused callbacks are \
+                 logged on stderr (warn) without -v.\n\n\
+                 `sourcing webhooks send` POSTs one signed, documented callback to a receiver.",
             )
             .args_conflicts_with_subcommands(true)
             .subcommand_negates_reqs(true)

@@ -405,3 +405,50 @@ fn ten_thousand_answers_carry_no_inexact_amount() {
         &bad[..bad.len().min(10)]
     );
 }
+
+/// Every operation's answer (with the served readings and the order flows) still validates against its
+/// response schema: the published request example (or a generated body) is sent, the orders it names are
+/// seeded first.
+#[test]
+fn every_answer_keeps_to_its_response_schema() {
+    use sourcing_runtime::operation::ExampleKind;
+    let state = State::new(SandboxConfig::default(), Vec::new());
+    let mut refused = Vec::new();
+    for (p, op) in order_ops() {
+        let Some(compiled) = crate::schema::compiled(op.response_schema) else {
+            continue;
+        };
+        let body = op.has_body.then(|| {
+            op.examples_of(ExampleKind::Request)
+                .find_map(|e| serde_json::from_str::<Value>(e.json).ok())
+                .unwrap_or_else(|| {
+                    let schema: Value = serde_json::from_str(op.input_schema).unwrap();
+                    crate::generate::generate(&schema, &schema, 1)
+                })
+        });
+        for key in ["orderId"] {
+            if let Some(id) = body
+                .as_ref()
+                .and_then(|b| b.get(key))
+                .and_then(crate::catalogue::id_text)
+            {
+                state.store.insert(p.name, &id, 100, 0).unwrap();
+            }
+        }
+        for id in body
+            .as_ref()
+            .and_then(|b| b.get("orderIds"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(crate::catalogue::id_text)
+        {
+            state.store.insert(p.name, &id, 100, 0).unwrap();
+        }
+        let answer = answer_body(&state, p, op, &[], body.as_ref()).unwrap();
+        if !compiled.validator.is_valid(&answer) {
+            refused.push(format!("{}::{}: {answer}", p.name, op.id));
+        }
+    }
+    assert!(refused.is_empty(), "{refused:#?}");
+}

@@ -465,3 +465,96 @@ fn a_sandbox_callback_lands_in_the_ledger_through_the_durable_receiver() {
     assert!(shown.contains("paid"), "{shown}");
     assert_eq!(sigterm(&mut child).code(), Some(0));
 }
+
+/// Commands run at the same time on one `--sandbox` state never lose each other's orders.
+#[test]
+fn concurrent_commands_keep_every_order() {
+    let home = Home::new("concurrent");
+    let children: Vec<Child> = (0..6)
+        .map(|i| {
+            let provider = ["pandapon", "dajisaas", "xportcn"][i % 3];
+            home.command(&["sandbox", "seed", provider])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        ids.insert((
+            v["provider"].as_str().unwrap().to_string(),
+            v["order_id"].as_str().unwrap().to_string(),
+        ));
+    }
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    let state = home.state();
+    for (provider, id) in &ids {
+        assert_eq!(
+            state["orders"][provider][id]["state"], "waiting_for_payment",
+            "{provider} {id} lost: {state}"
+        );
+    }
+}
+
+/// Dajisaas' signed callback from the `--sandbox` state is verified by `sourcing webhooks --store` (the app
+/// secret is the sandbox's) and recorded in the ledger under the order id.
+#[test]
+fn a_dajisaas_sandbox_callback_is_verified_and_recorded() {
+    let home = Home::new("dajisaas-store");
+    let store = format!("sqlite:{}", home.0.join("ledger.db").display());
+    let mut child = home
+        .command(&[
+            "webhooks",
+            "--provider",
+            "dajisaas",
+            "--port",
+            "0",
+            "--store",
+            &store,
+        ])
+        .env("DAJISAAS_APP_SECRET", "sandbox-app-secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let errs = forward(child.stderr.take().unwrap());
+    let printed = forward(child.stdout.take().unwrap());
+    let port = port_in(&wait_line(&errs, "receiving dajisaas callbacks"));
+    home.json(&[
+        "sandbox",
+        "callback",
+        "dajisaas",
+        &format!("http://127.0.0.1:{port}/"),
+    ]);
+    let id = home.json(&["sandbox", "seed", "dajisaas"])["order_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paid = home.json(&[
+        "buy",
+        "pay",
+        "--sandbox",
+        "--provider",
+        "dajisaas",
+        "--order-id",
+        &id,
+    ]);
+    assert_eq!(paid["result"]["order_id"], id.as_str(), "{paid}");
+    let line = wait_line(&printed, &id);
+    assert!(line.contains("\"signature_verified\":true"), "{line}");
+    let mut shown = String::new();
+    for _ in 0..100 {
+        let out = home.run(&["ledger", "show", &id, "--store", &store]);
+        shown = text(&out.stdout);
+        if out.status.success() && shown.contains("WAIT_SELLER_SEND_GOODS") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(shown.contains("WAIT_SELLER_SEND_GOODS"), "{shown}");
+    assert_eq!(sigterm(&mut child).code(), Some(0));
+}
