@@ -1106,9 +1106,21 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    let (_, orders) = serve.get("/orders");
+    let (_, orders) = serve.get("/orders?from=2000-01-01");
     for order_id in [&pandapon_id, &xportcn_id, &dajisaas_id] {
         assert!(orders.contains(order_id.as_str()), "{order_id}: {orders}");
+    }
+    let (_, dajisaas_only) = serve.get("/orders?provider=dajisaas&state=");
+    assert!(dajisaas_only.contains(dajisaas_id.as_str()));
+    assert!(!dajisaas_only.contains(xportcn_id.as_str()));
+    for (query, status) in [
+        ("to=2000-01-01", 200),
+        ("from=2999-01-01", 200),
+        ("from=soon", 400),
+    ] {
+        let (got, page) = serve.get(&format!("/orders?{query}"));
+        assert_eq!(got, status, "{query}");
+        assert!(!page.contains(xportcn_id.as_str()), "{query}: {page}");
     }
     let (_, metrics) = serve.get("/metrics");
     assert!(
