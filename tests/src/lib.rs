@@ -262,3 +262,25 @@ pub mod vector {
         Runtime::new(signer(user_id)).with_policy(fast_retries())
     }
 }
+
+/// The Rust snippets of the README and of `docs/` compile as written (`no_run`: they would call the vendors).
+/// Each page is the documentation of one item here, so `cargo test -p sourcing-tests --doc` builds them.
+#[cfg(doctest)]
+pub mod documentation {
+    #[doc = include_str!("../../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../../docs/api.md")]
+    pub struct Api;
+    #[doc = include_str!("../../docs/purchase-flow.md")]
+    pub struct PurchaseFlow;
+    #[doc = include_str!("../../docs/ledger.md")]
+    pub struct LedgerPage;
+    #[doc = include_str!("../../docs/callbacks.md")]
+    pub struct Callbacks;
+    #[doc = include_str!("../../crates/buy/README.md")]
+    pub struct BuyCrate;
+    #[doc = include_str!("../../crates/ledger/README.md")]
+    pub struct LedgerCrate;
+    #[doc = include_str!("../../crates/sandbox/README.md")]
+    pub struct SandboxCrate;
+}
