@@ -1187,3 +1187,38 @@ fn sigterm_finishes_a_callback_in_flight_and_accepts_no_new_connection() {
     drop(stream);
     assert_eq!(serve.terminate_wait(), Some(0));
 }
+
+#[test]
+fn a_store_failure_answers_503_and_is_logged_at_the_default_level() {
+    let (_, url) = sqlite_store();
+    let serve = Serve::start(&url, &[]);
+    // From now on every insert into the inbox fails, as on a full disk.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(async {
+            let store = Store::open(&url).await.unwrap();
+            store
+                .execute(
+                    "CREATE TRIGGER simulated_failure BEFORE INSERT ON inbox_messages \
+                     BEGIN SELECT RAISE(ABORT, 'simulated: database or disk is full'); END",
+                    &[],
+                )
+                .await
+        })
+        .unwrap();
+    let (body, _) = callback("webhook-order-create.request.json");
+    let (status, text) = serve.post("/callbacks/xportcn", "application/json", &body);
+    assert_eq!(status, 503, "{text}");
+    let logged = serve.logged("simulated: database or disk is full");
+    assert!(logged.is_ok(), "{logged:?}");
+    let (_, metrics) = serve.get("/metrics");
+    assert!(
+        metrics.contains(
+            "sourcing_callbacks_refused_total{provider=\"xportcn\",reason=\"not_stored\"} 1"
+        ),
+        "{metrics}"
+    );
+}
