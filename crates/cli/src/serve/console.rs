@@ -119,6 +119,23 @@ fn civil(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Milliseconds at 00:00 UTC of a `YYYY-MM-DD` date (H. Hinnant's `days_from_civil`); `None` if malformed.
+fn day_start_ms(date: &str) -> Option<i64> {
+    let mut parts = date.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || date.len() != 10 {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
 /// An order row as the console lists it.
 struct OrderRow {
     entry_id: i64,
@@ -555,6 +572,10 @@ fn bar_chart(counts: &[[i64; 3]], series: &[&str], first: i64) -> String {
 pub struct OrdersQuery {
     provider: Option<String>,
     state: Option<String>,
+    /// Created on or after this day (`YYYY-MM-DD`, UTC).
+    from: Option<String>,
+    /// Created on or before this day.
+    to: Option<String>,
     /// Keyset: entries older than this one.
     before: Option<i64>,
 }
@@ -579,6 +600,20 @@ pub async fn orders_page(State(app): State<Arc<App>>, Query(q): Query<OrdersQuer
         conditions.push(condition);
         params.extend(values);
     }
+    let from = q.from.filter(|d| !d.is_empty());
+    let to = q.to.filter(|d| !d.is_empty());
+    for (date, op, offset) in [(&from, ">=", 0), (&to, "<", 86_400_000)] {
+        if let Some(date) = date {
+            let Some(ms) = day_start_ms(date) else {
+                return failure(
+                    StatusCode::BAD_REQUEST,
+                    &format!("{date}: expected a date as YYYY-MM-DD"),
+                );
+            };
+            params.push(Value::Int(ms + offset));
+            conditions.push(format!("created_at_ms {op} ${}", params.len()));
+        }
+    }
     if let Some(before) = q.before {
         params.push(Value::Int(before));
         conditions.push(format!("entry_id < ${}", params.len()));
@@ -587,23 +622,41 @@ pub async fn orders_page(State(app): State<Arc<App>>, Query(q): Query<OrdersQuer
         Ok(rows) => rows,
         Err(e) => return store_failed(e),
     };
-    let mut body = filter_form(provider.as_deref(), state.as_deref());
+    let filters = Filters {
+        provider: provider.as_deref(),
+        state: state.as_deref(),
+        from: from.as_deref(),
+        to: to.as_deref(),
+    };
+    let mut body = filter_form(&filters);
     body.push_str(&orders_table(&app, &rows, false));
     if rows.len() as i64 == PAGE
         && let Some(last) = rows.last()
     {
         let _ = write!(
             body,
-            "<p><a id=\"older\" href=\"/orders?provider={}&amp;state={}&amp;before={}\">Older →</a></p>",
-            url_value(provider.as_deref().unwrap_or("")),
-            url_value(state.as_deref().unwrap_or("")),
+            "<p><a id=\"older\" href=\"/orders?provider={}&amp;state={}&amp;from={}&amp;to={}&amp;before={}\">\
+             Older →</a></p>",
+            url_value(filters.provider.unwrap_or("")),
+            url_value(filters.state.unwrap_or("")),
+            url_value(filters.from.unwrap_or("")),
+            url_value(filters.to.unwrap_or("")),
             last.entry_id
         );
     }
     page("Orders", &body)
 }
 
-fn filter_form(provider: Option<&str>, state: Option<&str>) -> String {
+/// The orders page's filters, as given.
+struct Filters<'a> {
+    provider: Option<&'a str>,
+    state: Option<&'a str>,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+}
+
+fn filter_form(f: &Filters) -> String {
+    let (provider, state) = (f.provider, f.state);
     let option = |value: &str, chosen: Option<&str>| {
         format!(
             "<option value=\"{v}\"{}>{v}</option>",
@@ -628,7 +681,11 @@ fn filter_form(provider: Option<&str>, state: Option<&str>) -> String {
     }
     format!(
         "<form method=\"get\" action=\"/orders\">Provider <select name=\"provider\">{providers}</select> \
-         State <select name=\"state\">{states}</select> <button type=\"submit\">Filter</button></form>"
+         State <select name=\"state\">{states}</select> Created from <input type=\"date\" name=\"from\" \
+         value=\"{}\"> to <input type=\"date\" name=\"to\" value=\"{}\"> <button type=\"submit\">Filter</button>\
+         </form>",
+        esc(f.from.unwrap_or("")),
+        esc(f.to.unwrap_or(""))
     )
 }
 
@@ -932,6 +989,18 @@ mod tests {
             esc("<script>alert('x')</script>&\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"
         );
+    }
+
+    #[test]
+    fn dates_are_parsed_back_to_their_day() {
+        for ms in [0, 951_782_400_000, 1_796_601_599_000, -86_400_000] {
+            let day = &time(ms)[..10];
+            let start = day_start_ms(day).unwrap();
+            assert!(start <= ms && ms < start + 86_400_000, "{day}");
+        }
+        for bad in ["2026-13-01", "2026-1-1", "yesterday", "2026-12-0x", ""] {
+            assert_eq!(day_start_ms(bad), None, "{bad}");
+        }
     }
 
     #[test]

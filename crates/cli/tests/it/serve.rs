@@ -1106,9 +1106,21 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-    let (_, orders) = serve.get("/orders");
+    let (_, orders) = serve.get("/orders?from=2000-01-01");
     for order_id in [&pandapon_id, &xportcn_id, &dajisaas_id] {
         assert!(orders.contains(order_id.as_str()), "{order_id}: {orders}");
+    }
+    let (_, dajisaas_only) = serve.get("/orders?provider=dajisaas&state=");
+    assert!(dajisaas_only.contains(dajisaas_id.as_str()));
+    assert!(!dajisaas_only.contains(xportcn_id.as_str()));
+    for (query, status) in [
+        ("to=2000-01-01", 200),
+        ("from=2999-01-01", 200),
+        ("from=soon", 400),
+    ] {
+        let (got, page) = serve.get(&format!("/orders?{query}"));
+        assert_eq!(got, status, "{query}");
+        assert!(!page.contains(xportcn_id.as_str()), "{query}: {page}");
     }
     let (_, metrics) = serve.get("/metrics");
     assert!(
@@ -1174,4 +1186,39 @@ fn sigterm_finishes_a_callback_in_flight_and_accepts_no_new_connection() {
     assert_eq!((status, text.as_str()), (200, "ok: stored"));
     drop(stream);
     assert_eq!(serve.terminate_wait(), Some(0));
+}
+
+#[test]
+fn a_store_failure_answers_503_and_is_logged_at_the_default_level() {
+    let (_, url) = sqlite_store();
+    let serve = Serve::start(&url, &[]);
+    // From now on every insert into the inbox fails, as on a full disk.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime
+        .block_on(async {
+            let store = Store::open(&url).await.unwrap();
+            store
+                .execute(
+                    "CREATE TRIGGER simulated_failure BEFORE INSERT ON inbox_messages \
+                     BEGIN SELECT RAISE(ABORT, 'simulated: database or disk is full'); END",
+                    &[],
+                )
+                .await
+        })
+        .unwrap();
+    let (body, _) = callback("webhook-order-create.request.json");
+    let (status, text) = serve.post("/callbacks/xportcn", "application/json", &body);
+    assert_eq!(status, 503, "{text}");
+    let logged = serve.logged("simulated: database or disk is full");
+    assert!(logged.is_ok(), "{logged:?}");
+    let (_, metrics) = serve.get("/metrics");
+    assert!(
+        metrics.contains(
+            "sourcing_callbacks_refused_total{provider=\"xportcn\",reason=\"not_stored\"} 1"
+        ),
+        "{metrics}"
+    );
 }
