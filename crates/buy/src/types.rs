@@ -393,11 +393,17 @@ pub enum StatusKind {
 impl OrderStatus {
     pub fn from_vendor(raw: &str) -> Self {
         let kind = match raw {
-            "WAITING_FOR_PAYMENT" | "waitbuyerpay" => StatusKind::WaitingForPayment,
-            "WAITING_FOR_SENT" | "waitsellersend" => StatusKind::WaitingForShipment,
-            "waitbuyerreceive" => StatusKind::Shipped,
+            // Push messages (Xportcn/PandaPon), 1688's trade states (the order read), and the Taobao
+            // states of Dajisaas's order message (its message-service page: `WAIT_BUYER_P` as written there).
+            "WAITING_FOR_PAYMENT" | "waitbuyerpay" | "WAIT_BUYER_P" => {
+                StatusKind::WaitingForPayment
+            }
+            "WAITING_FOR_SENT" | "waitsellersend" | "WAIT_SELLER_SEND_GOODS" => {
+                StatusKind::WaitingForShipment
+            }
+            "waitbuyerreceive" | "WAIT_BUYER_CONFIRM_GOODS" => StatusKind::Shipped,
             "confirm_goods" | "success" => StatusKind::Completed,
-            "CANCEL" | "cancel" | "terminated" => StatusKind::Cancelled,
+            "CANCEL" | "cancel" | "terminated" | "TRADE_CLOSED" => StatusKind::Cancelled,
             _ => StatusKind::Other,
         };
         OrderStatus {

@@ -455,8 +455,10 @@ pub fn state_of_status(kind: StatusKind) -> Option<OrderState> {
     match kind {
         StatusKind::WaitingForPayment => Some(OrderState::Created),
         StatusKind::WaitingForShipment => Some(OrderState::Paid),
+        StatusKind::Shipped => Some(OrderState::Shipped),
+        // 1688's `confirm_goods` / `success`: the buyer confirmed receipt.
+        StatusKind::Completed => Some(OrderState::Received),
         StatusKind::Cancelled => Some(OrderState::Cancelled),
-        #[allow(unreachable_patterns)]
         _ => None,
     }
 }
