@@ -601,8 +601,15 @@ async fn reading_a_store_that_does_not_exist_creates_nothing_until_ledger_init()
 fn ledger_list_to_a_full_disk_fails() {
     let dir = fresh_dir();
     let url = format!("sqlite:{}", dir.join("ledger.db").display());
-    assert!(sourcing(&["ledger", "init", "--store", &url]).status.success());
-    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    assert!(
+        sourcing(&["ledger", "init", "--store", &url])
+            .status
+            .success()
+    );
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
     let out = Command::new(BIN)
         .args(["ledger", "list", "--store", &url])
         .env("XDG_DATA_HOME", test_data_home())
