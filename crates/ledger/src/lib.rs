@@ -6,8 +6,11 @@
 //! * [`Ledger`]: every order created or paid through `sourcing-buy` (as its [`sourcing_buy::Journal`]):
 //!   the intent is written before the step is sent, the answer after; a step whose answer never came stays
 //!   `*_unknown` and is never retried. [`Ledger::record_callback`] records a vendor's push,
-//!   [`Ledger::reconcile`] settles unknown and reported states by reading the order. The precedence of
-//!   states is in [`state`].
+//!   [`Ledger::reconcile`] settles unknown and reported states by reading the order. Which input moves
+//!   which state where is one transition table, [`machine`]; the ranks are in [`state`]. Lists stream
+//!   ([`Ledger::for_each`] with a [`Query`]); one entry is found by order id, entry id or your own order
+//!   number ([`Ledger::find`], [`Lookup`]). Reading tools open a store with [`Store::open_existing`]
+//!   (read-only, creating nothing).
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {

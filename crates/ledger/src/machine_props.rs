@@ -136,11 +136,10 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     for op in ops {
         match op {
             Op::Intent(i, step) => {
-                if ledgers[i]
-                    .record_intent(Provider::Pandapon, &intent(step))
-                    .await
-                    .is_ok()
-                {
+                let step_intent = intent(step);
+                let recorded = ledgers[i].record_intent(Provider::Pandapon, &step_intent);
+                let sent = recorded.await.is_ok();
+                if sent {
                     // (Another step may pass once a callback reported the one on its way done.)
                     prop_assert!(
                         step != Step::Pay || flying.is_empty(),
