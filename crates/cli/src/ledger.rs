@@ -546,10 +546,7 @@ async fn list(ledger: &Ledger, sm: &ArgMatches, format: Format) -> Result<u8, St
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(exit::OK);
         }
-        return Err(Stop(
-            exit::TRANSPORT,
-            format!("writing the list to stdout: {e}"),
-        ));
+        return Err(Stop(exit::IO, format!("writing the list to stdout: {e}")));
     }
     if !matches!(format, Format::Json | Format::JsonLines) {
         Printer::new(format).answer(&Value::Array(held));
