@@ -8,6 +8,9 @@ use serde_json::Value;
 /// The prefix a body property gets in the input schema when a query parameter has the same name.
 pub const BODY_COLLISION_PREFIX: &str = "body_";
 
+/// The input schema's annotation (ignored by validators) for an operation whose JSON body may be left out.
+pub const BODY_OPTIONAL: &str = "x-body-optional";
+
 /// The operation's inputs as one JSON Schema object (draft 2020-12, self-contained): a property per query
 /// parameter (its name) and per top-level JSON body property (its name, or `body_<name>` when a query
 /// parameter has the same name, e.g. PandaPon `refund_info`'s `refundId` and `body_refundId`); `required`
@@ -15,7 +18,9 @@ pub const BODY_COLLISION_PREFIX: &str = "body_";
 /// `additionalProperties` is the body's when it states one, otherwise `true`: the vendors accept properties
 /// they do not document (their own published examples send fields absent from their parameter tables, e.g.
 /// Dajisaas `flow`), as the OpenAPI request schemas (open objects) say; the sandbox does the same.
-/// Signer-owned fields (`appKey`, `sign`, …) are not inputs.
+/// Signer-owned fields (`appKey`, `sign`, …) are not inputs. An operation whose JSON body is optional
+/// (`requestBody.required` not `true`, e.g. PandaPon `refund_info`) says so with the annotation
+/// [`BODY_OPTIONAL`]`: true`, so a request without a body is read as one without those properties.
 pub(super) fn input_schema(raw: &Value, op: &OperationModel, ptr: &str) -> OpResult<Value> {
     use crate::json_schema::Converter;
     let mut conv = Converter::new(raw);
@@ -86,5 +91,8 @@ pub(super) fn input_schema(raw: &Value, op: &OperationModel, ptr: &str) -> OpRes
         None => Value::Bool(true),
     };
     root.insert("additionalProperties".into(), extra);
+    if op.body_schema.is_some() && !body_required {
+        root.insert(BODY_OPTIONAL.into(), Value::Bool(true));
+    }
     Ok(conv.finish(Value::Object(root)))
 }

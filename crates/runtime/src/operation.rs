@@ -427,8 +427,10 @@ pub struct Operation {
     pub input_schema: &'static str,
     /// What the operation does in an order flow (spec `x-flow-role`), if anything.
     pub flow_role: Option<FlowRole>,
-    /// JSON text of a self-contained JSON Schema (draft 2020-12) of the whole 200 response: the envelope
-    /// (`{"$ref": "#/$defs/<Envelope component>", "$defs": {...}}`). See [`Operation::response_schema_json`].
+    /// JSON text of a self-contained JSON Schema (draft 2020-12) of the whole 200 response: the success
+    /// envelope or the failure envelope (`{"anyOf": [{"$ref": "#/$defs/<Envelope>"}, {"$ref":
+    /// "#/$defs/ErrorEnvelope"}], "$defs": {...}}`; a spec without error answers gives the envelope's `$ref`
+    /// alone). See [`Operation::response_schema_json`].
     pub response_schema: &'static str,
 }
 

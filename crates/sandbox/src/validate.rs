@@ -26,7 +26,13 @@ pub(crate) fn parse_body(op: &Operation, body: &[u8]) -> Result<Option<Value>, S
         return Ok(None);
     }
     if body.is_empty() {
-        return Err("missing JSON request body".into());
+        // An optional body (codegen's `x-body-optional` annotation on the input schema) may be left out.
+        let optional = schema::compiled(op.input_schema)
+            .is_some_and(|c| c.root.get("x-body-optional") == Some(&Value::Bool(true)));
+        return match optional {
+            true => Ok(None),
+            false => Err("missing JSON request body".into()),
+        };
     }
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("request body is not valid JSON: {e}"))?;
@@ -96,7 +102,6 @@ pub(crate) fn validate(
         };
         from_query.insert(k.clone(), typed);
     }
-    id_lists(op, query, emulated.app_key.list_format).map_err(Refusal::Invalid)?;
     let mut from_body = Map::new();
     if let Some(Value::Object(b)) = body {
         for (k, v) in b {
@@ -125,12 +130,14 @@ pub(crate) fn validate(
     if !errors.is_empty() {
         return Err(Refusal::Invalid(errors.join("; ")));
     }
-    json_text(op, &from_query, body).map_err(Refusal::Content)
+    json_text(op, &from_query, body).map_err(Refusal::Content)?;
+    id_lists(op, query, emulated.app_key.list_format).map_err(Refusal::Content)
 }
 
 /// Id lists in one query parameter (Dajisaas `orderIdList`) written as the emulated reading says
 /// (`ORDER_ID_LIST`: `json-array` `[id1,id2]`, the default, or `comma` `id1,id2`); the vendor publishes
-/// neither, so the sandbox refuses the other one, naming the parameter and the reading.
+/// neither, so the sandbox refuses the other one, naming the parameter and the reading. Schema-valid (the
+/// schema says `string`), so a [`Refusal::Content`].
 fn id_lists(op: &Operation, query: &[(String, String)], format: ListFormat) -> Result<(), String> {
     if op.auth != sourcing_runtime::AuthStyle::AppKey {
         return Ok(());
@@ -162,7 +169,8 @@ pub(crate) enum Refusal {
     /// The request breaks its input schema: HTTP 400 with the provider's error envelope.
     Invalid(String),
     /// Schema-valid, but a field's content cannot be used: text that is not JSON in a JSON-in-string field
-    /// (`x-json-string`; OpenAPI 3.0 cannot state "JSON inside a string", so the schema allows any string).
+    /// (`x-json-string`; OpenAPI 3.0 cannot state "JSON inside a string", so the schema allows any string),
+    /// an id list not written as the emulated `ORDER_ID_LIST` reading says.
     /// Answered as the vendors answer business failures: HTTP 200, the provider's failure envelope, code 400.
     Content(String),
 }

@@ -518,7 +518,8 @@ async fn pay_urls_signs_the_order_list() {
 }
 
 /// Both readings of `orderIdList` (`ORDER_ID_LIST`) against the sandbox emulating each: the matching
-/// client is answered about the orders it named, the other is refused with 400 naming the parameter.
+/// client is answered about the orders it named, the other gets the failure envelope (code 400) naming the
+/// parameter and the reading.
 #[tokio::test]
 async fn order_id_list_readings_against_the_sandbox_emulation() {
     use sourcing_runtime::signing::{ListFormat, SigningSettings, Variant};
@@ -551,8 +552,9 @@ async fn order_id_list_readings_against_the_sandbox_emulation() {
             } else {
                 let err = answer.unwrap_err();
                 let text = err.to_string();
+                // Schema-valid (a string): the failure envelope with HTTP 200, code 400.
                 assert!(
-                    matches!(&err, Error::HttpStatus { status: 400, .. })
+                    matches!(&err, Error::Api(e) if e.code == 400)
                         && text.contains("orderIdList")
                         && text.contains(&format!("ORDER_ID_LIST={}", emulated.name())),
                     "{case}: {text}"
