@@ -427,7 +427,7 @@ async fn attention_body(app: &App) -> Result<String, sourcing_ledger::StoreError
         dead.len(),
         messages_table(app, &dead)
     );
-    body.push_str(&charts(store).await?);
+    body.push_str(&app.charts());
     Ok(body)
 }
 
@@ -469,8 +469,9 @@ const CHARTS: [Chart; 3] = [
 const DAYS: i64 = 14;
 const DAY_MS: i64 = 86_400_000;
 
-/// The attention page's charts (last [`DAYS`] days, UTC), as server-rendered SVG.
-async fn charts(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
+/// The attention page's charts (last [`DAYS`] days, UTC), as server-rendered SVG. They count over whole
+/// tables, so `serve` renders them in the background ([`super::App::refresh_charts`]), not per page load.
+pub async fn charts(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
     let today = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

@@ -172,9 +172,36 @@ pub struct App {
     /// The outcome of the last action, shown once on the attention page (one operator at a time is enough
     /// for a message; the action itself is in the logs and the ledger).
     flash: Mutex<Option<String>>,
+    /// The attention page's charts as last rendered ([`App::refresh_charts`]).
+    charts: Mutex<String>,
 }
 
+/// How often the charts are rendered again.
+const CHARTS_EVERY: Duration = Duration::from_secs(60);
+
 impl App {
+    fn charts(&self) -> String {
+        self.charts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Renders the charts now (they scan whole tables: once a minute, never per page load).
+    async fn refresh_charts(&self) {
+        let rendered = match console::charts(self.ledger.store()).await {
+            Ok(html) => html,
+            Err(e) => {
+                tracing::warn!(error = %e, "charts: the store failed");
+                format!(
+                    "<p class=\"bad\">Charts unavailable: {}</p>",
+                    console::esc(&e.to_string())
+                )
+            }
+        };
+        *self.charts.lock().unwrap_or_else(PoisonError::into_inner) = rendered;
+    }
+
     fn set_flash(&self, text: String) {
         *self.flash.lock().unwrap_or_else(PoisonError::into_inner) = Some(text);
     }
@@ -342,6 +369,17 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         csrf: format!("{:032x}", rand::random::<u128>()),
         token: settings.token.clone(),
         flash: Mutex::new(None),
+        charts: Mutex::new(String::new()),
+    });
+    app.refresh_charts().await;
+    let (charting, mut stop) = (app.clone(), stop_rx.clone());
+    tasks.spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(CHARTS_EVERY) => charting.refresh_charts().await,
+                _ = stop.changed() => return,
+            }
+        }
     });
     let router = routes(app.clone(), callbacks, settings.limits);
 
