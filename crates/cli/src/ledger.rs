@@ -68,9 +68,11 @@ fn explicit_store(m: &ArgMatches) -> Result<Option<String>, Stop> {
     }
     let value = |flag: Flag| m.try_get_one::<String>(flag.id()).ok().flatten();
     let config = crate::config::Config::load(value(Flag::Config).map(String::as_str))?;
-    let profile = value(Flag::Profile)
-        .cloned()
-        .or_else(|| std::env::var(crate::config::PROFILE_ENV).ok().filter(|p| !p.is_empty()));
+    let profile = value(Flag::Profile).cloned().or_else(|| {
+        std::env::var(crate::config::PROFILE_ENV)
+            .ok()
+            .filter(|p| !p.is_empty())
+    });
     let from_profile = match &profile {
         Some(name) => config.profile(name)?.store.clone(),
         None => None,
@@ -263,7 +265,13 @@ fn list_command() -> Command {
                 .value_name("ID")
                 .help("Only the order with your own order number ID"),
         )
+        .arg(Arg::new(PROFILE).long(PROFILE).value_name("NAME").help(
+            "Only the orders recorded with this profile of the configuration file (its account)",
+        ))
 }
+
+/// `ledger list --profile NAME`: a filter here (the entries' recorded profile), not the backend's choice.
+const PROFILE: &str = "profile";
 
 fn show_command() -> Command {
     Command::new("show")
@@ -507,6 +515,7 @@ async fn list(ledger: &Ledger, sm: &ArgMatches, format: Format) -> Result<u8, St
     query.until_ms = sm.get_one::<i64>("until").copied();
     query.limit = sm.get_one::<u64>("limit").copied();
     query.external_order_id = sm.get_one::<String>("external-id").cloned();
+    query.profile = sm.get_one::<String>(PROFILE).cloned();
     let mut held = Vec::new();
     let mut out = std::io::stdout().lock();
     let mut written: std::io::Result<()> = Ok(());

@@ -9,6 +9,11 @@ fn sourcing(args: &[&str], env: &[(&str, &str)]) -> Output {
     // No configuration file of the machine's user: XDG_CONFIG_HOME where there is none.
     cmd.args(args)
         .env("XDG_CONFIG_HOME", "/nonexistent/sourcing-tests")
+        // Each call its own default ledger and sandbox state: raw payments are journaled, and one
+        // call's record must not refuse another's payment.
+        .env("XDG_DATA_HOME", fresh_data_home())
+        .env_remove("SOURCING_STORE")
+        .env_remove("SOURCING_SANDBOX_STATE")
         .env_remove("SOURCING_CONFIG")
         .env_remove("SOURCING_PROFILE")
         .env_remove("PANDAPON_ACCESS_KEY")
@@ -19,6 +24,16 @@ fn sourcing(args: &[&str], env: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     cmd.output().expect("run sourcing")
+}
+
+fn fresh_data_home() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    std::env::temp_dir().join(format!(
+        "sourcing-cli-calls-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ))
 }
 
 fn text(b: &[u8]) -> String {
@@ -808,7 +823,15 @@ fn quickstart_prints_values_not_debug() {
         Some(path) => Command::new(path).args(["--provider", "all"]).output(),
         None => Command::new(env!("CARGO"))
             .current_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-            .args(["run", "-q", "-p", "sourcing-sandbox", "--example", "quickstart", "--"])
+            .args([
+                "run",
+                "-q",
+                "-p",
+                "sourcing-sandbox",
+                "--example",
+                "quickstart",
+                "--",
+            ])
             .args(["--provider", "all"])
             .output(),
     }

@@ -4,6 +4,7 @@ mod buy;
 mod cli;
 mod config;
 mod inbox;
+mod journal;
 mod ledger;
 mod mcp;
 mod mcp_workflow;
