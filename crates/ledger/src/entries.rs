@@ -52,7 +52,8 @@ pub struct OrderEntry {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
     /// The configuration profile (account) the entry was recorded with ([`crate::Ledger::with_profile`]);
-    /// `None` for the environment's credentials, the sandbox and orders first heard of by a callback.
+    /// `None` for the environment's credentials and the sandbox. Kept for life; an entry without one (an
+    /// order first heard of by a callback) takes the profile of the first step a profile sends on it.
     pub profile: Option<String>,
 }
 
@@ -213,6 +214,24 @@ fn first(rows: &[Row]) -> Result<&Row, LedgerError> {
             message: "INSERT … RETURNING returned no row".into(),
         })
     })
+}
+
+/// Gives `entry` the profile `profile` if it has none (an order first heard of by a callback, then sent a
+/// step by a profile's account); a profile once recorded is kept.
+pub(crate) async fn claim_profile(
+    tx: &mut dyn Transaction,
+    entry: &OrderEntry,
+    profile: Option<&str>,
+) -> Result<(), LedgerError> {
+    let (None, Some(profile)) = (&entry.profile, profile) else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE ledger_orders SET profile = $1 WHERE entry_id = $2 AND profile IS NULL",
+        &[profile.into(), Value::Int(entry.entry_id)],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The entry of `provider`'s order `order_id`, locked for this transaction on Postgres.

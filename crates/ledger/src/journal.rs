@@ -195,6 +195,7 @@ impl Ledger {
         };
         let input = Input::Requested(step_of(intent));
         entries::record(tx, &entry, Source::Buy, input, Facts::detail(json(intent))).await?;
+        entries::claim_profile(tx, &entry, self.profile()).await?;
         Ok(Ticket(entry.entry_id))
     }
 
@@ -294,6 +295,7 @@ impl Ledger {
             );
             facts.external_order_id = entry.external_order_id.as_deref();
             entries::record(tx, &earlier, Source::Buy, input, facts).await?;
+            entries::claim_profile(tx, &earlier, entry.profile.as_deref()).await?;
             entries::record(tx, &entry, Source::Buy, Input::Merged, Facts::detail(note)).await?;
             return Ok(());
         }
@@ -522,5 +524,46 @@ mod tests {
         );
         assert_eq!(of(None).await.len(), 3);
         assert_eq!(base.with_profile(Some("x".into())).profile(), Some("x"));
+        // Kept: another profile's step on shop-a's order does not change it.
+        let cancel = Intent::Cancel {
+            order_id: "1",
+            reason: "r",
+        };
+        base.record_answer(Provider::Pandapon, "1", Step::Pay, machine::Answer::Done)
+            .await
+            .unwrap();
+        let ledger_b = base.with_profile(Some("shop-b".into()));
+        ledger_b
+            .record_intent(Provider::Pandapon, &cancel)
+            .await
+            .unwrap();
+        let (entry, _) = base.show("1", None).await.unwrap();
+        assert_eq!(entry.profile.as_deref(), Some("shop-a"));
+    }
+
+    /// An order first heard of by a callback takes the profile of the first step a profile sends on it.
+    #[tokio::test]
+    async fn a_callback_order_takes_the_profile_that_pays_it() {
+        let base = ledger().await;
+        let report = crate::CallbackReport {
+            provider: Provider::Pandapon,
+            order_id: "77",
+            status: None,
+            message_type: "ORDER_CREATED",
+            body: "{}",
+        };
+        base.record_callback(&report).await.unwrap();
+        assert_eq!(base.show("77", None).await.unwrap().0.profile, None);
+        pay(
+            &base.with_profile(Some("shop-a".into())),
+            "77",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            base.show("77", None).await.unwrap().0.profile.as_deref(),
+            Some("shop-a")
+        );
     }
 }
