@@ -169,7 +169,7 @@ impl RawStep {
             ))),
         };
         Ok(Some(match op.flow_role {
-            Some(FlowRole::Create) => RawStep::Create(body.cloned().unwrap_or(Value::Null)),
+            Some(FlowRole::Create) => RawStep::Create(recorded_body(op, body)),
             Some(FlowRole::PayOne) => RawStep::Pay(one("payment")?),
             Some(FlowRole::PayBatch) => match ids() {
                 ids if ids.is_empty() => {
@@ -209,6 +209,23 @@ impl RawStep {
             RawStep::Cancel { .. } => ("MAY HAVE BEEN CANCELLED", "cancel_unknown"),
         }
     }
+}
+
+/// The request body as the ledger records it: the signing scheme's secret fields (Dajisaas's `appSecret`,
+/// should a caller write it into `--body`) redacted.
+fn recorded_body(op: &Operation, body: Option<&Value>) -> Value {
+    let mut body = body.cloned().unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut body {
+        for p in op.auth.params().iter().filter(|p| p.secret) {
+            if let Some(v) = map
+                .get_mut(p.name)
+                .filter(|v| !matches!(v.as_str(), Some("") | None))
+            {
+                *v = Value::String("<redacted>".into());
+            }
+        }
+    }
+    body
 }
 
 /// The ledger's record of one raw order step (the always-on ledger, [`crate::ledger::store_url`]), with the
@@ -413,4 +430,32 @@ fn parse_body(text: &str) -> Result<Value, Stop> {
         return Err(Stop::usage("--body must be a JSON object"));
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_create_request_never_holds_a_secret() {
+        let op = sourcing_registry::find("dajisaas")
+            .and_then(|p| p.find("order_create"))
+            .expect("dajisaas order_create");
+        let body = serde_json::json!({"appSecret": "s3cret", "appKey": "k", "thirdOrderId": "T1"});
+        let recorded = recorded_body(op, Some(&body));
+        assert_eq!(recorded["appSecret"], "<redacted>");
+        assert_eq!(recorded["thirdOrderId"], "T1");
+        let query = [("orderId", "1".to_string())];
+        let pay = sourcing_registry::find("pandapon")
+            .and_then(|p| p.find("order_pay_url"))
+            .expect("pandapon order_pay_url");
+        assert!(matches!(
+            RawStep::of(pay, &query, None),
+            Ok(Some(RawStep::Pay(id))) if id == "1"
+        ));
+        let Err(Stop(code, _)) = RawStep::of(pay, &[], None) else {
+            panic!("a payment without an order id is journaled")
+        };
+        assert_eq!(code, exit::USAGE);
+    }
 }

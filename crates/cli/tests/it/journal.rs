@@ -401,3 +401,55 @@ fn writes_that_are_not_order_steps_are_not_journaled() {
     }
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// A raw create is an entry of its own: its request recorded before sending, its raw answer after (unread:
+/// no order id), `create_unknown`; `ledger reconcile` cannot read it without an order id and marks it for a
+/// person rather than guessing.
+#[test]
+fn a_raw_create_is_recorded_unknown_and_reconcile_asks_a_person() {
+    use sourcing_runtime::operation::ExampleKind;
+    let home = fresh("create");
+    let op = sourcing_registry::find("dajisaas")
+        .and_then(|p| p.find("order_create"))
+        .unwrap();
+    let example = op.examples_of(ExampleKind::Request).next().unwrap();
+    let store = home.join("create.db");
+    let store = store.to_str().unwrap();
+    let run = |args: &[&str]| sourcing(&home, args, &[("SOURCING_STORE", store)]);
+    let out = run(&[
+        "--sandbox",
+        "dajisaas",
+        "order-create",
+        "--body",
+        example.json,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("create_unknown"),
+        "{}",
+        text(&out.stderr)
+    );
+    let list = json_of(&run(&["ledger", "list"]));
+    let [entry] = list.as_array().unwrap().as_slice() else {
+        panic!("{list}")
+    };
+    assert_eq!(entry["state"], "create_unknown", "{entry}");
+    assert_eq!(entry["order_id"], Value::Null, "a raw answer is not read");
+    let shown = json_of(&run(&["ledger", "show", "#1"]));
+    let kinds: Vec<&str> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["create_requested", "answered_raw"], "{shown}");
+    let sent: Value = serde_json::from_str(example.json).unwrap();
+    assert_eq!(shown["events"][0]["detail"], sent, "the request as sent");
+
+    let out = run(&["--sandbox", "ledger", "reconcile", "--in-flight", "0"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let entry = json_of(&run(&["ledger", "show", "#1"]));
+    assert_eq!(entry["order"]["state"], "create_unknown", "{entry}");
+    assert!(entry["order"]["needs_person"].is_string(), "{entry}");
+    let _ = std::fs::remove_dir_all(home);
+}
