@@ -5,7 +5,7 @@
 //! The ledger is always on: its store is `--store`, else `SOURCING_STORE`, else
 //! `sqlite:$XDG_DATA_HOME/sourcing/ledger.db` (`~/.local/share` without `XDG_DATA_HOME`); a bare path means
 //! SQLite ([`store_url`]). Only recording commands create a database ([`open_ledger`]: `buy …`, `webhooks`,
-//! `ledger init`); reading commands fail on a store that does not exist, naming it, and open SQLite
+//! `ledger init`, and the raw order-step commands of [`crate::call`]); reading commands fail on a store that does not exist, naming it, and open SQLite
 //! read-only ([`Access`]).
 
 use crate::backend::{Backend, Flag};
@@ -176,8 +176,9 @@ impl Subcommand for LedgerCommand {
         let ledger = Command::new("ledger")
             .about("The order ledger that `sourcing buy` writes (list, show, reconcile) and the callback inbox")
             .long_about(
-                "The order ledger that every `sourcing buy` step is recorded in, and the callback inbox of \
-                 `sourcing webhooks --store`. The store is --store, else $SOURCING_STORE, else \
+                "The order ledger that every `sourcing buy` step and every raw order step (`sourcing pandapon \
+                 order-pay-url`, …: create, pay, batch pay, cancel) is recorded in, each entry with the profile \
+                 that sent it, and the callback inbox of `sourcing webhooks --store`. The store is --store, else $SOURCING_STORE, else \
                  sqlite:$XDG_DATA_HOME/sourcing/ledger.db (~/.local/share without XDG_DATA_HOME); a bare path \
                  means SQLite. Only `ledger init` (and recording commands: buy, webhooks) create it; the other \
                  ledger commands fail on a store that does not exist and open SQLite read-only.",
