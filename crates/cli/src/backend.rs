@@ -269,9 +269,7 @@ impl Backend {
     pub fn readings(&self, provider: &Provider) -> Result<sourcing_runtime::Readings, Stop> {
         {
             let settings = self.settings(provider);
-            sourcing_runtime::Readings::from_lookup(provider.env_prefix, |key| {
-                settings.get(key).cloned()
-            })
+            sourcing_runtime::Readings::from_lookup(provider.env_prefix, |key| settings.get(key).cloned())
         }
         .map_err(|e| Stop::config(e.to_string()))
     }

@@ -188,8 +188,7 @@ impl Ledger {
         let mut tx = self.store().begin().await?;
         let current = entries::by_id(&mut *tx, entry_id, self.lock()).await?;
         let facts = entries::Facts::default().with_detail(format!("handled by {who}: {note}"));
-        let after =
-            entries::record(&mut *tx, &current, Source::Person, Input::Handled, facts).await?;
+        let after = entries::record(&mut *tx, &current, Source::Person, Input::Handled, facts).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -286,20 +286,12 @@ impl Sandbox {
 
     /// [`Sandbox::cancel_order`] of one provider's order.
     pub fn cancel_order_for(&self, provider: &str, order_id: &str) -> bool {
-        self.state
-            .providers
-            .iter()
-            .filter(|p| p.name == provider)
-            .any(|p| {
-                self.state
-                    .store
-                    .transition(
-                        p,
-                        order_id,
-                        sourcing_webhooks::outgoing::OrderEvent::Cancelled,
-                    )
-                    .is_ok()
-            })
+        self.state.providers.iter().filter(|p| p.name == provider).any(|p| {
+            self.state
+                .store
+                .transition(p, order_id, sourcing_webhooks::outgoing::OrderEvent::Cancelled)
+                .is_ok()
+        })
     }
 
     /// The seller's step: move `provider`'s paid order to shipped (and send its callback where one is

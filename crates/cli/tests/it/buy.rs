@@ -441,9 +441,7 @@ fn a_payment_whose_answer_was_lost_exits_7_and_says_it_may_have_been_paid() {
     assert_eq!(line["ledger"]["state"], "pay_unknown", "{line}");
     let next = line["next"].as_str().unwrap();
     assert!(
-        next.starts_with(&format!(
-            "sourcing ledger reconcile --provider pandapon --store {store}"
-        )),
+        next.starts_with(&format!("sourcing ledger reconcile --provider pandapon --store {store}")),
         "{next}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAY HAVE BEEN PAID"));

@@ -84,10 +84,7 @@ fn buy_prints_one_line_per_provider_one_array_or_one_table() {
     assert_eq!(lines.len(), 3);
     let table = String::from_utf8_lossy(&table.stdout).into_owned();
     let rows: Vec<&str> = table.lines().collect();
-    assert!(
-        rows.len() >= 2 + 3,
-        "header, rule, rows of each provider: {table}"
-    );
+    assert!(rows.len() >= 2 + 3, "header, rule, rows of each provider: {table}");
     assert!(rows[0].starts_with("provider "), "{table}");
     for line in &lines {
         let provider = line["provider"].as_str().unwrap();
@@ -215,11 +212,7 @@ fn tables_show_hits_and_totals() {
         .collect();
     assert!(amounts.len() >= 3, "{table}");
     let fen = |yuan: f64| (yuan * 100.0).round() as i64;
-    assert_eq!(
-        fen(amounts[0]) + fen(amounts[1]),
-        fen(amounts[2]),
-        "{table}"
-    );
+    assert_eq!(fen(amounts[0]) + fen(amounts[1]), fen(amounts[2]), "{table}");
     let csv = preview("csv");
     let mut records = csv.split("\r\n");
     assert!(

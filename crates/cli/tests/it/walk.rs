@@ -42,11 +42,7 @@ impl Machine {
     fn new() -> Self {
         let data = unique_dir("walk");
         let store = format!("sqlite:{}", data.join("orders.db").display());
-        Machine {
-            data,
-            store,
-            receivers: Vec::new(),
-        }
+        Machine { data, store, receivers: Vec::new() }
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -58,14 +54,7 @@ impl Machine {
             .env_remove("SOURCING_CONFIG")
             .env_remove("SOURCING_PROFILE");
         for p in ["PANDAPON", "DAJISAAS", "XPORTCN"] {
-            for k in [
-                "ACCESS_KEY",
-                "ACCESS_SECRET",
-                "USER_ID",
-                "APP_KEY",
-                "APP_SECRET",
-                "BASE_URL",
-            ] {
+            for k in ["ACCESS_KEY", "ACCESS_SECRET", "USER_ID", "APP_KEY", "APP_SECRET", "BASE_URL"] {
                 cmd.env_remove(format!("{p}_{k}"));
             }
         }
@@ -94,21 +83,10 @@ impl Machine {
     /// Starts `sourcing webhooks --store` for `provider` on a free port; its callback URL.
     fn receiver(&mut self, provider: &str) -> String {
         let mut child = self
-            .command(&[
-                "webhooks",
-                "--provider",
-                provider,
-                "--port",
-                "0",
-                "--store",
-                &self.store,
-            ])
+            .command(&["webhooks", "--provider", provider, "--port", "0", "--store", &self.store])
             // Dajisaas pushes are verified with the app secret: the sandbox's public test one.
             .env("DAJISAAS_APP_KEY", sourcing_sandbox::credentials::APP_KEY)
-            .env(
-                "DAJISAAS_APP_SECRET",
-                sourcing_sandbox::credentials::APP_SECRET,
-            )
+            .env("DAJISAAS_APP_SECRET", sourcing_sandbox::credentials::APP_SECRET)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -124,10 +102,7 @@ fn listening_url(child: &mut Child) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     let out = child.stdout.take().unwrap();
     let err = child.stderr.take().unwrap();
-    for stream in [
-        Box::new(out) as Box<dyn std::io::Read + Send>,
-        Box::new(err),
-    ] {
+    for stream in [Box::new(out) as Box<dyn std::io::Read + Send>, Box::new(err)] {
         let tx = tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
@@ -150,10 +125,7 @@ fn listening_url(child: &mut Child) -> String {
             return url;
         }
     }
-    panic!(
-        "the server printed no `http://…` address:\n{}",
-        seen.join("\n")
-    );
+    panic!("the server printed no `http://…` address:\n{}", seen.join("\n"));
 }
 
 /// Polls `ledger show ORDER` until its history holds a callback (`reported…`), within `bound`.
@@ -197,26 +169,9 @@ fn text(v: &Value, pointer: &str) -> String {
 
 /// The address every provider's order takes (Dajisaas requires the optional fields too).
 const ADDRESS: &[&str] = &[
-    "--full-name",
-    "Zhang San",
-    "--mobile",
-    "13800000000",
-    "--phone",
-    "0571-88888888",
-    "--post-code",
-    "310000",
-    "--province",
-    "浙江省",
-    "--city",
-    "杭州市",
-    "--district",
-    "余杭区",
-    "--town",
-    "五常街道",
-    "--street",
-    "文一西路 969 号",
-    "--district-code",
-    "330110",
+    "--full-name", "Zhang San", "--mobile", "13800000000", "--phone", "0571-88888888", "--post-code",
+    "310000", "--province", "浙江省", "--city", "杭州市", "--district", "余杭区", "--town", "五常街道",
+    "--street", "文一西路 969 号", "--district-code", "330110",
 ];
 
 /// One provider's walk; the order id it settled and the wall time.
@@ -251,10 +206,7 @@ fn walk(m: &mut Machine, provider: &str) -> (String, Duration) {
         // Dajisaas publishes no payment result: recorded unknown, settled by a read.
         assert_eq!(paid["ledger"]["state"], "pay_unknown", "{paid}");
         assert!(
-            paid["next"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("sourcing ledger reconcile"),
+            paid["next"].as_str().unwrap_or_default().contains("sourcing ledger reconcile"),
             "{paid}"
         );
         let settled = m.json(&["--sandbox", "ledger", "reconcile"]);
@@ -279,11 +231,7 @@ fn the_walk_from_search_to_paid_on_every_provider_with_ids_from_the_output() {
     }
     orders.sort();
     orders.dedup();
-    assert_eq!(
-        orders.len(),
-        3,
-        "one sandbox state handed out the same id twice"
-    );
+    assert_eq!(orders.len(), 3, "one sandbox state handed out the same id twice");
     let listed: Value = m.json(&["ledger", "list", "--state", "paid"]);
     assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
 }
@@ -291,27 +239,17 @@ fn the_walk_from_search_to_paid_on_every_provider_with_ids_from_the_output() {
 /// The README's purchase session, run as written (bash, with the built `sourcing` first on PATH).
 #[test]
 fn the_readme_walk_runs_as_written() {
-    if std::process::Command::new("jq")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but jq is missing: .ci/run installs it"
-        );
+    if std::process::Command::new("jq").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but jq is missing: .ci/run installs it");
         eprintln!("skipping the README walk: no jq");
         return;
     }
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
-            .unwrap();
-    let start = readme
-        .find("<!-- walk:start -->")
-        .expect("README has no walk:start marker");
-    let end = readme
-        .find("<!-- walk:end -->")
-        .expect("README has no walk:end marker");
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let start = readme.find("<!-- walk:start -->").expect("README has no walk:start marker");
+    let end = readme.find("<!-- walk:end -->").expect("README has no walk:end marker");
     let block = &readme[start..end];
     let script = block
         .split("```sh\n")
@@ -320,11 +258,7 @@ fn the_readme_walk_runs_as_written() {
         .expect("the walk is a ```sh block");
     let dir = unique_dir("readme-walk");
     let bin_dir = Path::new(BIN).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let out = Command::new("bash")
         .arg("-euo")
         .arg("pipefail")
@@ -356,13 +290,8 @@ fn a_dropped_payment_answer_is_settled_by_reconcile_with_one_payment_request() {
     let state = m.data.join("standalone-state.json");
     let mut sandbox = m
         .command(&[
-            "sandbox",
-            "--port",
-            "0",
-            "--state",
-            state.to_str().unwrap(),
-            "--fault",
-            "pay_protocol_pay=drop:1",
+            "sandbox", "--port", "0", "--state", state.to_str().unwrap(),
+            "--fault", "pay_protocol_pay=drop:1",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -376,19 +305,12 @@ fn a_dropped_payment_answer_is_settled_by_reconcile_with_one_payment_request() {
         m.command(args)
             .env("DAJISAAS_BASE_URL", &base)
             .env("DAJISAAS_APP_KEY", sourcing_sandbox::credentials::APP_KEY)
-            .env(
-                "DAJISAAS_APP_SECRET",
-                sourcing_sandbox::credentials::APP_SECRET,
-            )
+            .env("DAJISAAS_APP_SECRET", sourcing_sandbox::credentials::APP_SECRET)
             .output()
             .unwrap()
     };
     let json = |out: Output| -> Value {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let buy = |step: &str, rest: &[&str]| -> Output {
@@ -396,42 +318,19 @@ fn a_dropped_payment_answer_is_settled_by_reconcile_with_one_payment_request() {
         args.extend_from_slice(rest);
         live(&args)
     };
-    let offer = text(
-        &json(buy("search", &["--keyword", "cup"])),
-        "/result/hits/0/offer_id",
-    );
-    let spec = text(
-        &json(buy("detail", &["--product", &offer])),
-        "/result/skus/0/spec_id",
-    );
+    let offer = text(&json(buy("search", &["--keyword", "cup"])), "/result/hits/0/offer_id");
+    let spec = text(&json(buy("detail", &["--product", &offer])), "/result/skus/0/spec_id");
     let line = format!("{offer}:{spec}:1");
-    let mut args = vec![
-        "--yes",
-        "--line",
-        line.as_str(),
-        "--external-order-id",
-        "drop-1",
-    ];
+    let mut args = vec!["--yes", "--line", line.as_str(), "--external-order-id", "drop-1"];
     args.extend_from_slice(ADDRESS);
     let order = text(&json(buy("order", &args)), "/result/order_id");
 
     let paid = buy("pay", &["--yes", "--order-id", &order]);
-    assert_eq!(
-        paid.status.code(),
-        Some(7),
-        "{}",
-        String::from_utf8_lossy(&paid.stdout)
-    );
+    assert_eq!(paid.status.code(), Some(7), "{}", String::from_utf8_lossy(&paid.stdout));
     let said: Value = serde_json::from_slice(&paid.stdout).unwrap();
     assert_eq!(said["outcome"], "unknown", "{said}");
     assert_eq!(said["recorded"], "pay_unknown", "{said}");
-    assert!(
-        said["error"]
-            .as_str()
-            .unwrap()
-            .contains("MAY HAVE BEEN PAID"),
-        "{said}"
-    );
+    assert!(said["error"].as_str().unwrap().contains("MAY HAVE BEEN PAID"), "{said}");
 
     let settled = json(live(&["ledger", "reconcile"]));
     let after = settled
@@ -442,17 +341,12 @@ fn a_dropped_payment_answer_is_settled_by_reconcile_with_one_payment_request() {
     assert!(after == "paid" || after == "created", "{settled}");
 
     let counts: Value = reqwest_get(&format!("{}/_sandbox/requests", url.trim_end_matches('/')));
-    let pays = counts
-        .pointer("/dajisaas/pay_protocol_pay")
-        .and_then(Value::as_u64);
+    let pays = counts.pointer("/dajisaas/pay_protocol_pay").and_then(Value::as_u64);
     assert_eq!(pays, Some(1), "{counts}");
 }
 
 /// GET `url` as JSON (a blocking one-off client: the test is synchronous).
 fn reqwest_get(url: &str) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
