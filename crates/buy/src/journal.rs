@@ -1,7 +1,8 @@
 //! A record of what a [`crate::Buyer`] does to orders: the extension point a durable ledger plugs into
 //! (`sourcing-ledger` implements it; `Buyer::with_journal`).
 //!
-//! For every order step (preview, create, pay, batch pay, cancel, receipt) the buyer calls
+//! For every order step (preview, create, pay, batch pay, cancel, receipt) the buyer — and the CLI's raw
+//! order-step commands ([`Intent::CreateRaw`], [`Answer::Raw`]) — calls
 //! [`Journal::before`] **before anything is sent** and [`Journal::after`] with what came back. If `before`
 //! fails, the step is not sent and the caller gets [`crate::Error::Journal`]: an intent that could not be
 //! recorded is never acted on. `after` cannot fail the step (the vendor has already acted); a journal that
@@ -28,6 +29,11 @@ pub enum Intent<'a> {
     CreateOrder {
         draft: &'a OrderDraft,
     },
+    /// An order created by a raw vendor request (`sourcing <provider> order-create`), not through a
+    /// draft: `request` is the vendor's own body, recorded as sent.
+    CreateRaw {
+        request: &'a serde_json::Value,
+    },
     Pay {
         order_id: &'a str,
     },
@@ -53,6 +59,10 @@ pub enum Answer<'a> {
     BatchPaid(&'a BatchPayment),
     Cancelled(&'a Cancelled),
     Received(&'a ReceiptConfirmed),
+    /// The vendor's body, as a raw call (`sourcing <provider> <operation>`) returns it: answered, but not
+    /// read by the facade, so it settles nothing (a journal records it and leaves the step's outcome
+    /// unknown until an order read tells).
+    Raw(&'a serde_json::Value),
 }
 
 /// How a step ended, as far as the caller can tell.

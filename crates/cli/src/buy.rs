@@ -567,8 +567,13 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
             continue;
         }
         confirm_live(&cx, &backend, provider, step_kind, &support).await?;
+        // The journal records the entries this step creates as the profile's whose account sends it.
         let buyer = match &cx.ledger {
-            Some(ledger) => buyer.with_journal(ledger.clone()),
+            Some(ledger) => {
+                let described = crate::backend::find_provider(provider.name())?;
+                let profile = backend.profile(described).map(String::from);
+                buyer.with_journal(Arc::new(ledger.with_profile(profile)))
+            }
             None => buyer,
         };
         ran = true;

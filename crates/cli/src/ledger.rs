@@ -5,7 +5,7 @@
 //! The ledger is always on: its store is `--store`, else `SOURCING_STORE`, else
 //! `sqlite:$XDG_DATA_HOME/sourcing/ledger.db` (`~/.local/share` without `XDG_DATA_HOME`); a bare path means
 //! SQLite ([`store_url`]). Only recording commands create a database ([`open_ledger`]: `buy …`, `webhooks`,
-//! `ledger init`); reading commands fail on a store that does not exist, naming it, and open SQLite
+//! `ledger init`, and the raw order-step commands of [`crate::call`]); reading commands fail on a store that does not exist, naming it, and open SQLite
 //! read-only ([`Access`]).
 
 use crate::backend::{Backend, Flag};
@@ -177,8 +177,9 @@ impl Subcommand for LedgerCommand {
         let ledger = Command::new("ledger")
             .about("The order ledger that `sourcing buy` writes (list, show, reconcile) and the callback inbox")
             .long_about(
-                "The order ledger that every `sourcing buy` step is recorded in, and the callback inbox of \
-                 `sourcing webhooks --store`. The store is --store, else $SOURCING_STORE, else \
+                "The order ledger that every `sourcing buy` step and every raw order step (`sourcing pandapon \
+                 order-pay-url`, …: create, pay, batch pay, cancel) is recorded in, each entry with the profile \
+                 that sent it, and the callback inbox of `sourcing webhooks --store`. The store is --store, else $SOURCING_STORE, else \
                  sqlite:$XDG_DATA_HOME/sourcing/ledger.db (~/.local/share without XDG_DATA_HOME); a bare path \
                  means SQLite. Only `ledger init` (and recording commands: buy, webhooks) create it; the other \
                  ledger commands fail on a store that does not exist and open SQLite read-only.",
@@ -266,7 +267,13 @@ fn list_command() -> Command {
                 .value_name("ID")
                 .help("Only the order with your own order number ID"),
         )
+        .arg(Arg::new(PROFILE).long(PROFILE).value_name("NAME").help(
+            "Only the orders recorded with this profile of the configuration file (its account)",
+        ))
 }
+
+/// `ledger list --profile NAME`: a filter here (the entries' recorded profile), not the backend's choice.
+const PROFILE: &str = "profile";
 
 fn show_command() -> Command {
     Command::new("show")
@@ -510,6 +517,7 @@ async fn list(ledger: &Ledger, sm: &ArgMatches, format: Format) -> Result<u8, St
     query.until_ms = sm.get_one::<i64>("until").copied();
     query.limit = sm.get_one::<u64>("limit").copied();
     query.external_order_id = sm.get_one::<String>("external-id").cloned();
+    query.profile = sm.get_one::<String>(PROFILE).cloned();
     let mut held = Vec::new();
     let mut out = std::io::stdout().lock();
     let mut written: std::io::Result<()> = Ok(());

@@ -79,6 +79,7 @@ impl Ledger {
                     origin: Source::Callback,
                     draft: None,
                     external_order_id: None,
+                    profile: None,
                 };
                 (
                     entries::insert(tx, new).await?,

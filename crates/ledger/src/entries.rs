@@ -51,6 +51,10 @@ pub struct OrderEntry {
     pub amount: Option<Amount>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
+    /// The configuration profile (account) the entry was recorded with ([`crate::Ledger::with_profile`]);
+    /// `None` for the environment's credentials and the sandbox. Kept for life; an entry without one (an
+    /// order first heard of by a callback) takes the profile of the first step a profile sends on it.
+    pub profile: Option<String>,
 }
 
 /// An exact amount as stored: decimal text and unit (`fen` / `yuan`), CNY. Serialised in the facade's
@@ -108,7 +112,7 @@ pub struct Event {
 }
 
 pub(crate) const ENTRY_COLUMNS: &str = "entry_id, provider, order_id, state, confirmed, origin, \
-     needs_person, external_order_id, amount, amount_unit, created_at_ms, updated_at_ms";
+     needs_person, external_order_id, amount, amount_unit, created_at_ms, updated_at_ms, profile";
 
 pub(crate) fn entry_from_row(row: &Row) -> Result<OrderEntry, LedgerError> {
     let entry_id = row.int(0)?;
@@ -130,6 +134,7 @@ pub(crate) fn entry_from_row(row: &Row) -> Result<OrderEntry, LedgerError> {
         amount: amount(row.opt_text(8)?, row.opt_text(9)?),
         created_at_ms: row.int(10)?,
         updated_at_ms: row.int(11)?,
+        profile: row.opt_text(12)?,
     })
 }
 
@@ -171,6 +176,8 @@ pub(crate) struct NewEntry<'a> {
     pub origin: Source,
     pub draft: Option<String>,
     pub external_order_id: Option<&'a str>,
+    /// The profile it is recorded with (kept for the entry's life).
+    pub profile: Option<&'a str>,
 }
 
 pub(crate) async fn insert(
@@ -182,8 +189,8 @@ pub(crate) async fn insert(
         .query(
             &format!(
                 "INSERT INTO ledger_orders (provider, order_id, state, confirmed, origin, draft, \
-                 external_order_id, created_at_ms, updated_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {ENTRY_COLUMNS}"
+                 external_order_id, created_at_ms, updated_at_ms, profile) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {ENTRY_COLUMNS}"
             ),
             &[
                 new.provider.name().into(),
@@ -194,6 +201,7 @@ pub(crate) async fn insert(
                 new.draft.into(),
                 new.external_order_id.into(),
                 Value::Int(now),
+                new.profile.into(),
             ],
         )
         .await?;
@@ -206,6 +214,24 @@ fn first(rows: &[Row]) -> Result<&Row, LedgerError> {
             message: "INSERT … RETURNING returned no row".into(),
         })
     })
+}
+
+/// Gives `entry` the profile `profile` if it has none (an order first heard of by a callback, then sent a
+/// step by a profile's account); a profile once recorded is kept.
+pub(crate) async fn claim_profile(
+    tx: &mut dyn Transaction,
+    entry: &OrderEntry,
+    profile: Option<&str>,
+) -> Result<(), LedgerError> {
+    let (None, Some(profile)) = (&entry.profile, profile) else {
+        return Ok(());
+    };
+    tx.execute(
+        "UPDATE ledger_orders SET profile = $1 WHERE entry_id = $2 AND profile IS NULL",
+        &[profile.into(), Value::Int(entry.entry_id)],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The entry of `provider`'s order `order_id`, locked for this transaction on Postgres.

@@ -66,7 +66,9 @@ fn distinct(ids: &[String]) -> impl Iterator<Item = &str> {
 /// The step an intent on an existing order stands for.
 fn step_of(intent: &Intent<'_>) -> Step {
     match intent {
-        Intent::Preview { .. } | Intent::CreateOrder { .. } => Step::Create,
+        Intent::Preview { .. } | Intent::CreateOrder { .. } | Intent::CreateRaw { .. } => {
+            Step::Create
+        }
         Intent::Pay { .. } | Intent::PayBatch { .. } => Step::Pay,
         Intent::Cancel { .. } => Step::Cancel,
         Intent::ConfirmReceipt { .. } => Step::Receipt,
@@ -86,6 +88,24 @@ impl Ledger {
                 let entry = self.draft_entry(&mut *tx, provider, draft).await?;
                 let facts = Facts::detail(json(draft));
                 let input = Input::Requested(Step::Create);
+                entries::record(&mut *tx, &entry, Source::Buy, input, facts).await?;
+                Ticket(entry.entry_id)
+            }
+            Intent::CreateRaw { request } => {
+                // A raw create has no draft to match a preview: always an entry of its own.
+                let new = NewEntry {
+                    provider,
+                    order_id: None,
+                    state: OrderState::Previewed,
+                    confirmed: true,
+                    origin: Source::Buy,
+                    draft: Some(json(request)),
+                    external_order_id: None,
+                    profile: self.profile(),
+                };
+                let entry = entries::insert(&mut *tx, new).await?;
+                let input = Input::Requested(Step::Create);
+                let facts = Facts::detail(json(request));
                 entries::record(&mut *tx, &entry, Source::Buy, input, facts).await?;
                 Ticket(entry.entry_id)
             }
@@ -126,6 +146,7 @@ impl Ledger {
             origin: Source::Buy,
             draft: Some(text),
             external_order_id: draft.external_order_id.as_deref(),
+            profile: self.profile(),
         };
         entries::insert(tx, new).await
     }
@@ -175,12 +196,14 @@ impl Ledger {
                     origin: Source::Buy,
                     draft: None,
                     external_order_id: None,
+                    profile: self.profile(),
                 };
                 entries::insert(tx, new).await?
             }
         };
         let input = Input::Requested(step_of(intent));
         entries::record(tx, &entry, Source::Buy, input, Facts::detail(json(intent))).await?;
+        entries::claim_profile(tx, &entry, self.profile()).await?;
         Ok(Ticket(entry.entry_id))
     }
 
@@ -198,7 +221,7 @@ impl Ledger {
                     self.record_preview(&mut *tx, provider, draft, p).await?;
                 }
             }
-            Intent::CreateOrder { .. } => {
+            Intent::CreateOrder { .. } | Intent::CreateRaw { .. } => {
                 let entry = entries::by_id(&mut *tx, ticket.0, self.lock()).await?;
                 self.record_created(&mut *tx, provider, entry, outcome)
                     .await?;
@@ -280,6 +303,7 @@ impl Ledger {
             );
             facts.external_order_id = entry.external_order_id.as_deref();
             entries::record(tx, &earlier, Source::Buy, input, facts).await?;
+            entries::claim_profile(tx, &earlier, entry.profile.as_deref()).await?;
             entries::record(tx, &entry, Source::Buy, Input::Merged, Facts::detail(note)).await?;
             return Ok(());
         }
@@ -354,6 +378,8 @@ fn answer_of(outcome: &Outcome<'_>) -> (machine::Answer, String) {
                 Answer::Created(_) => A::Done,
                 Answer::Cancelled(c) => declined(c.success),
                 Answer::Received(r) => declined(r.success),
+                // A raw body, not read: recorded, and the step stays unknown until a read.
+                Answer::Raw(_) => A::Raw,
                 // An answer of another step's shape: nothing it says settles this step.
                 Answer::Preview(_) | Answer::BatchPaid(_) => A::Unknown,
             };
@@ -373,6 +399,7 @@ fn raw_of(answer: &Answer<'_>) -> String {
         Answer::BatchPaid(b) => json(&b.raw().to_json()),
         Answer::Cancelled(c) => json(&c.raw().to_json()),
         Answer::Received(r) => json(&r.raw().to_json()),
+        Answer::Raw(body) => json(body),
     }
 }
 
@@ -384,6 +411,7 @@ fn batch_answer<'a>(order_id: &str, outcome: &Outcome<'_>) -> (machine::Answer, 
         Outcome::Answered(Answer::BatchPaid(b)) if listed(&b.paid) => {
             (A::Done, json(&b.raw().to_json()))
         }
+        Outcome::Answered(Answer::Raw(body)) => (A::Raw, json(body)),
         Outcome::Answered(_) => (
             A::Unknown,
             "the batch answer does not list this order".into(),
@@ -404,4 +432,146 @@ fn batch_answer<'a>(order_id: &str, outcome: &Outcome<'_>) -> (machine::Answer, 
         other => answer_of(other),
     };
     (answer, Facts::detail(detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Filter, Query};
+
+    async fn ledger() -> Ledger {
+        let dir = crate::test_dir();
+        Ledger::open(&format!("sqlite:{}", dir.join("j.db").display()))
+            .await
+            .unwrap()
+    }
+
+    async fn pay(ledger: &Ledger, id: &str, body: &serde_json::Value) -> Result<(), LedgerError> {
+        let intent = Intent::Pay { order_id: id };
+        let ticket = ledger.record_intent(Provider::Pandapon, &intent).await?;
+        let outcome = Outcome::Answered(Answer::Raw(body));
+        ledger
+            .record_outcome(Provider::Pandapon, ticket, &intent, outcome)
+            .await
+    }
+
+    /// A raw answer is recorded with its body and settles nothing: the payment stays unknown, and a second
+    /// payment is refused until a read settles it.
+    #[tokio::test]
+    async fn a_raw_payment_answer_stays_unknown() {
+        let ledger = ledger().await;
+        let body = serde_json::json!({"code": 200, "data": "https://pay.example/1"});
+        pay(&ledger, "3305075341149134260", &body).await.unwrap();
+        let (entry, events) = ledger.show("3305075341149134260", None).await.unwrap();
+        assert_eq!(entry.state, OrderState::PayUnknown);
+        let last = events.last().unwrap();
+        assert_eq!(last.kind, crate::EventKind::AnsweredRaw);
+        assert_eq!(last.detail.as_deref(), Some(body.to_string().as_str()));
+        let again = pay(&ledger, "3305075341149134260", &body).await;
+        assert!(
+            matches!(again, Err(LedgerError::OutcomeUnknown { .. })),
+            "{again:?}"
+        );
+    }
+
+    /// A raw create is an entry of its own, `create_unknown` after a raw answer, its request as the draft.
+    #[tokio::test]
+    async fn a_raw_create_is_recorded_unknown() {
+        let ledger = ledger().await.with_profile(Some("shop-a".into()));
+        let request = serde_json::json!({"thirdOrderId": "T1", "cargoParamList": []});
+        let intent = Intent::CreateRaw { request: &request };
+        let ticket = ledger
+            .record_intent(Provider::Dajisaas, &intent)
+            .await
+            .unwrap();
+        let body = serde_json::json!({"code": 200, "data": {"orderId": "1"}});
+        let outcome = Outcome::Answered(Answer::Raw(&body));
+        ledger
+            .record_outcome(Provider::Dajisaas, ticket, &intent, outcome)
+            .await
+            .unwrap();
+        let all = ledger.list(Filter::Unknown).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].state, OrderState::CreateUnknown);
+        assert_eq!(all[0].order_id, None, "a raw answer is not read");
+        assert_eq!(all[0].profile.as_deref(), Some("shop-a"));
+    }
+
+    /// Each entry keeps the profile it was created with; `Query::profile` filters on it.
+    #[tokio::test]
+    async fn entries_keep_their_profile() {
+        let base = ledger().await;
+        let body = serde_json::json!({});
+        pay(&base.with_profile(Some("shop-a".into())), "1", &body)
+            .await
+            .unwrap();
+        pay(&base.with_profile(Some("shop-b".into())), "2", &body)
+            .await
+            .unwrap();
+        pay(&base, "3", &body).await.unwrap();
+        let of = |profile: Option<&str>| {
+            let query = Query {
+                profile: profile.map(String::from),
+                ..Query::default()
+            };
+            let base = base.clone();
+            async move {
+                let mut ids = Vec::new();
+                base.for_each(&query, |e| {
+                    ids.push((e.order_id.unwrap(), e.profile));
+                    true
+                })
+                .await
+                .unwrap();
+                ids
+            }
+        };
+        assert_eq!(
+            of(Some("shop-a")).await,
+            [("1".to_string(), Some("shop-a".to_string()))]
+        );
+        assert_eq!(of(None).await.len(), 3);
+        assert_eq!(base.with_profile(Some("x".into())).profile(), Some("x"));
+        // Kept: another profile's step on shop-a's order does not change it.
+        let cancel = Intent::Cancel {
+            order_id: "1",
+            reason: "r",
+        };
+        base.record_answer(Provider::Pandapon, "1", Step::Pay, machine::Answer::Done)
+            .await
+            .unwrap();
+        let ledger_b = base.with_profile(Some("shop-b".into()));
+        ledger_b
+            .record_intent(Provider::Pandapon, &cancel)
+            .await
+            .unwrap();
+        let (entry, _) = base.show("1", None).await.unwrap();
+        assert_eq!(entry.profile.as_deref(), Some("shop-a"));
+    }
+
+    /// An order first heard of by a callback takes the profile of the first step a profile sends on it.
+    #[tokio::test]
+    async fn a_callback_order_takes_the_profile_that_pays_it() {
+        let base = ledger().await;
+        let report = crate::CallbackReport {
+            provider: Provider::Pandapon,
+            order_id: "77",
+            status: None,
+            message_type: "ORDER_CREATED",
+            body: "{}",
+        };
+        base.record_callback(&report).await.unwrap();
+        assert_eq!(base.show("77", None).await.unwrap().0.profile, None);
+        pay(
+            &base.with_profile(Some("shop-a".into())),
+            "77",
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            base.show("77", None).await.unwrap().0.profile.as_deref(),
+            Some("shop-a")
+        );
+    }
 }

@@ -112,6 +112,8 @@ pub struct Query {
     pub limit: Option<u64>,
     /// Your own order number (`OrderDraft::external_order_id`).
     pub external_order_id: Option<String>,
+    /// The profile the entries were recorded with ([`Ledger::with_profile`]).
+    pub profile: Option<String>,
 }
 
 impl Query {
@@ -145,6 +147,9 @@ impl Query {
         if let Some(ext) = &self.external_order_id {
             add("external_order_id", "=", ext.as_str().into());
         }
+        if let Some(profile) = &self.profile {
+            add("profile", "=", profile.as_str().into());
+        }
         (conditions.join(" AND "), params)
     }
 }
@@ -167,6 +172,8 @@ const PAGE: i64 = 500;
 #[derive(Clone, Debug)]
 pub struct Ledger {
     store: Store,
+    /// The profile new entries are recorded with ([`Ledger::with_profile`]).
+    profile: Option<String>,
 }
 
 impl Ledger {
@@ -176,7 +183,25 @@ impl Ledger {
     }
 
     pub fn new(store: Store) -> Ledger {
-        Ledger { store }
+        Ledger {
+            store,
+            profile: None,
+        }
+    }
+
+    /// This ledger (the same store) recording the entries it creates as `profile`'s (the configuration
+    /// profile, i.e. the account, whose credentials send the steps): the journal of one profile's buyer.
+    /// An entry keeps the profile it was created with.
+    pub fn with_profile(&self, profile: Option<String>) -> Ledger {
+        Ledger {
+            store: self.store.clone(),
+            profile,
+        }
+    }
+
+    /// The profile this ledger records new entries with.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
     }
 
     pub fn store(&self) -> &Store {

@@ -11,6 +11,8 @@
 //! * **Unknown only settles by a read.** A `*_unknown` state (a step sent whose answer never came) leaves
 //!   only by its own step's answer (while that call is in flight) or by an order read; a callback may move
 //!   it forward as reported, never settle it as "not done".
+//! * **A raw answer settles nothing.** A raw call's answer (`sourcing <provider> order-pay-url`…) is not read
+//!   by the facade: it is recorded (`answered_raw`, with the body) and the step stays `*_unknown` until a read.
 //! * **No second payment.** A payment is refused before sending while any step's outcome is unknown and
 //!   once the order is paid or beyond (reported or confirmed).
 
@@ -79,6 +81,9 @@ pub enum Answer {
     NotSent,
     /// No readable answer: whether it happened is unknown.
     Unknown,
+    /// The vendor answered a raw call (`sourcing <provider> <operation>`) whose body the facade does not
+    /// read: recorded, settles nothing (the step stays unknown until an order read tells).
+    Raw,
 }
 
 /// What an order read showed.
@@ -163,10 +168,12 @@ pub enum EventKind {
     Confirmed,
     Reconciled,
     Handled,
+    /// A raw call's answer, recorded with its body; the step's outcome stays unknown.
+    AnsweredRaw,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 32] = [
+    pub const ALL: [EventKind; 33] = [
         EventKind::Previewed,
         EventKind::CreateRequested,
         EventKind::Created,
@@ -199,6 +206,7 @@ impl EventKind {
         EventKind::Confirmed,
         EventKind::Reconciled,
         EventKind::Handled,
+        EventKind::AnsweredRaw,
     ];
 
     /// The stored name. Names are never changed or reused: rows of older binaries read back as the same kind.
@@ -236,6 +244,7 @@ impl EventKind {
             EventKind::Confirmed => "confirmed",
             EventKind::Reconciled => "reconciled",
             EventKind::Handled => "handled",
+            EventKind::AnsweredRaw => "answered_raw",
         }
     }
 
@@ -405,11 +414,12 @@ fn answered(state: OrderState, step: Step, answer: Answer) -> Transition {
         Answer::Declined => EventKind::Refused,
         Answer::NotSent => EventKind::NotSent,
         Answer::Unknown => EventKind::unknown(step),
+        Answer::Raw => EventKind::AnsweredRaw,
     };
     let to = match answer {
         Answer::Done if in_flight || settled_below(step.done()) => into(step.done(), true),
         Answer::Done => To::Stay,
-        Answer::NoOrderId | Answer::Accepted | Answer::Unknown => To::Stay,
+        Answer::NoOrderId | Answer::Accepted | Answer::Unknown | Answer::Raw => To::Stay,
         _ if !in_flight => To::Stay,
         Answer::PayByHand => into(OrderState::PayFailed, true),
         Answer::Refused | Answer::NotSent if step == Step::Create => {
@@ -476,6 +486,7 @@ pub fn documented_inputs() -> Vec<(String, Input)> {
             Answer::Declined,
             Answer::NotSent,
             Answer::Unknown,
+            Answer::Raw,
         ] {
             out.push((
                 format!("{} answered {answer:?}", step.name()),
@@ -693,6 +704,19 @@ mod tests {
             Input::Answered(Step::Pay, Answer::Done),
         );
         assert_eq!(t, record(EventKind::Paid, To::Stay));
+    }
+
+    #[test]
+    fn a_raw_answer_settles_nothing() {
+        for step in Step::ALL {
+            let t = transition(step.unknown(), true, Input::Answered(step, Answer::Raw));
+            assert_eq!(
+                t,
+                record(EventKind::AnsweredRaw, To::Stay),
+                "{}",
+                step.name()
+            );
+        }
     }
 
     #[test]

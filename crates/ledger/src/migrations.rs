@@ -43,6 +43,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0003_ledger_lookups.sqlite.sql"),
         postgres: include_str!("migrations/0003_ledger_lookups.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "ledger: the profile of each entry",
+        sqlite: include_str!("migrations/0004_ledger_profile.sqlite.sql"),
+        postgres: include_str!("migrations/0004_ledger_profile.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.

@@ -317,16 +317,18 @@ impl Server {
         if initial.contains(ledger::LEDGER) && ledger.is_none() {
             return Err("the ledger toolset needs a store: give --store URL".into());
         }
-        // With a ledger, the workflow records every order step in it before sending.
-        let journal = |b: sourcing_buy::Buyer| match &ledger {
-            Some(l) => b.with_journal(l.clone()),
+        // With a ledger, the workflow records every order step in it before sending, as the profile's
+        // whose account sends it.
+        let journal = |b: sourcing_buy::Buyer, profile: Option<&str>| match &ledger {
+            Some(l) => b.with_journal(Arc::new(l.with_profile(profile.map(String::from)))),
             None => b,
         };
         // Each buyer reads answers at the `<PREFIX>_<KEY>` readings of the environment/--config.
         let mut buyers = Vec::new();
         for (endpoint, buyer) in endpoints.iter().filter_map(|e| Some((e, e.buyer()?))) {
             let readings = backend.readings(endpoint.provider).map_err(|stop| stop.1)?;
-            buyers.push(journal(buyer.with_readings(readings)));
+            let profile = backend.profile(endpoint.provider);
+            buyers.push(journal(buyer.with_readings(readings), profile));
         }
         Ok(Server {
             entries: catalog(&endpoints, ledger.as_ref(), options.live)?,

@@ -20,7 +20,10 @@ fn sourcing(home: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
             cmd.env_remove(k);
         }
     }
-    cmd.env("XDG_CONFIG_HOME", home).env_remove("RUST_LOG");
+    // The default ledger (raw payments are journaled) in the test's own directory.
+    cmd.env("XDG_CONFIG_HOME", home)
+        .env("XDG_DATA_HOME", home)
+        .env_remove("RUST_LOG");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -389,6 +392,8 @@ async fn a_terminal_is_asked_and_only_yes_sends() {
             let mut child = Command::new("/usr/bin/script")
                 .args(["-qec", &command, "/dev/null"])
                 .env("XDG_CONFIG_HOME", &home)
+                .env("XDG_DATA_HOME", &home)
+                .env_remove("SOURCING_STORE")
                 .env("PANDAPON_ACCESS_KEY", credentials::ACCESS_KEY)
                 .env("PANDAPON_ACCESS_SECRET", credentials::ACCESS_SECRET)
                 .env("PANDAPON_USER_ID", credentials::USER_ID)

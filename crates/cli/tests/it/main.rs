@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod docs;
 mod inbox;
+mod journal;
 mod ledger;
 mod mcp;
 mod mcp_workflow;
