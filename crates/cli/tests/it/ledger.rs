@@ -625,3 +625,54 @@ fn ledger_list_to_a_full_disk_fails() {
     assert_ne!(out.status.code(), Some(0), "a lost list is an error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("stdout"));
 }
+
+#[test]
+fn ledger_list_as_csv_has_a_header_and_a_record_per_order() {
+    let dir = fresh_dir();
+    let url = format!("sqlite:{}", dir.join("ledger.db").display());
+    let data = dir.join("data");
+    let seeded = json_of(&sourcing_in(&data, &["sandbox", "seed", "xportcn"], &[]));
+    let order = seeded["order_id"].as_str().unwrap().to_string();
+    let paid = sourcing_in(
+        &data,
+        &[
+            "--sandbox",
+            "buy",
+            "pay",
+            "--provider",
+            "xportcn",
+            "--order-id",
+            &order,
+            "--store",
+            &url,
+        ],
+        &[],
+    );
+    assert!(
+        paid.status.success(),
+        "{}",
+        String::from_utf8_lossy(&paid.stderr)
+    );
+    let out = sourcing_in(
+        &data,
+        &["ledger", "list", "--store", &url, "-o", "csv"],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let records: Vec<&str> = text.split("\r\n").filter(|r| !r.is_empty()).collect();
+    assert_eq!(records.len(), 2, "a header and one record: {text}");
+    let header: Vec<&str> = records[0].split(',').collect();
+    let row: Vec<&str> = records[1].split(',').collect();
+    assert_eq!(header.len(), row.len(), "{text}");
+    let column = |name: &str| {
+        let at = header.iter().position(|h| *h == name);
+        row[at.unwrap_or_else(|| panic!("no {name} column: {text}"))]
+    };
+    assert_eq!(column("order_id"), order, "{text}");
+    assert_eq!(column("state"), "paid", "{text}");
+}
