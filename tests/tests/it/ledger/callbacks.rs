@@ -47,7 +47,7 @@ async fn late_and_out_of_order_callbacks_never_move_an_order_back() {
             ("WAITING_FOR_SENT", OrderState::Paid),
             ("CANCEL", OrderState::Cancelled),
             ("WAITING_FOR_SENT", OrderState::Cancelled),
-            ("waitbuyerreceive", OrderState::Cancelled),
+            ("an_undocumented_state", OrderState::Cancelled),
         ] {
             let recorded = ledger.record_callback(&report(id, status)).await.unwrap();
             assert_eq!(recorded.state, expected, "{url}: after {status}");
