@@ -353,6 +353,10 @@ fn profile_keys(provider: &Provider) -> Vec<(String, KeyKind)> {
             keys.push((reading.key.to_lowercase(), KeyKind::Setting(None)));
         }
     }
+    // The rate budget (`sourcing_runtime::RateBudget::from_lookup`): the provider's, and per operation.
+    let rates = ["per_second", "burst"].into_iter();
+    let rates = rates.chain(provider.operations.iter().map(|op| op.id));
+    keys.extend(rates.map(|k| (format!("rate_{k}"), KeyKind::Setting(None))));
     keys
 }
 
