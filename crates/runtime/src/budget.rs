@@ -31,7 +31,7 @@ pub struct RateBudget {
     /// Calls per second of single operations (by operation id, e.g. `order_detail`), in addition to the
     /// provider's budget (a rate that is not a positive number: no limit of its own).
     pub per_operation: BTreeMap<String, f64>,
-    /// How long a `429` halves the provider's rate.
+    /// How long a `429` halves the provider's rate; also the longest `Retry-After` waited for by later calls.
     pub slowdown: Duration,
 }
 
@@ -215,11 +215,13 @@ impl Budget {
         }
     }
 
-    /// The vendor answered `429`: send nothing before `retry_after`, and halve the rate for a while.
+    /// The vendor answered `429`: send nothing before `retry_after` (at most the slowdown: a `Retry-After`
+    /// of a day would stop the client for a day), and halve the rate for a while.
     pub(crate) fn throttled(&self, retry_after: Option<Duration>) {
         let now = self.timer.now();
+        let pause = retry_after.unwrap_or_default().min(self.slowdown);
         let mut t = self.lock();
-        t.not_before = t.not_before.max(now + retry_after.unwrap_or_default());
+        t.not_before = t.not_before.max(now + pause);
         t.slowed_until = t.slowed_until.max(now + self.slowdown);
         tracing::info!(?retry_after, slowdown = ?self.slowdown, "throttled by the vendor: slowing down");
     }
@@ -301,6 +303,10 @@ mod tests {
         b.acquire(&op).await;
         b.acquire(&op).await;
         assert_eq!(timer.sleeps().last(), Some(&Duration::from_millis(100)));
+        // A Retry-After of a day pauses later calls for the slowdown only.
+        b.throttled(Some(Duration::from_secs(86_400)));
+        b.acquire(&op).await;
+        assert_eq!(timer.sleeps().last(), Some(&Duration::from_secs(60)));
     }
 
     #[tokio::test]
