@@ -411,9 +411,28 @@ impl Backend {
             return Err(self.missing(provider, &missing));
         }
         let values = CredentialValues::new(vars.iter().map(|v| settings[v].clone()));
-        Ok(match self.is_sandbox() {
+        let runtime = match self.is_sandbox() {
             true => Runtime::for_sandbox(provider, &values, &signing),
             false => Runtime::for_provider(provider, &values, &signing),
+        };
+        Ok(runtime.with_policy(self.request_policy(provider)?))
+    }
+
+    /// The request policy of `provider`'s calls: the defaults, with the rate budget of its
+    /// `<PREFIX>_RATE_*` settings ([`sourcing_runtime::RateBudget::from_lookup`]).
+    pub fn request_policy(
+        &self,
+        provider: &Provider,
+    ) -> Result<sourcing_runtime::RequestPolicy, Stop> {
+        let settings = self.settings(provider);
+        let ids = provider.operations.iter().map(|o| o.id);
+        let rate = sourcing_runtime::RateBudget::from_lookup(provider.env_prefix, ids, |key| {
+            settings.get(key).cloned()
+        })
+        .map_err(Stop::config)?;
+        Ok(sourcing_runtime::RequestPolicy {
+            rate,
+            ..Default::default()
         })
     }
 

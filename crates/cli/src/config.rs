@@ -353,7 +353,18 @@ fn profile_keys(provider: &Provider) -> Vec<(String, KeyKind)> {
             keys.push((reading.key.to_lowercase(), KeyKind::Setting(None)));
         }
     }
+    // The rate budget (`sourcing_runtime::RateBudget::from_lookup`); per operation: `operation_rate`.
+    for key in ["rate_per_second", "rate_burst"] {
+        keys.push((key.to_string(), KeyKind::Setting(None)));
+    }
     keys
+}
+
+/// Whether `key` (lower case) is an operation's rate budget, `rate_<operation id>`: not listed with the
+/// profile keys, there would be one per operation in every message.
+fn operation_rate(key: &str, provider: &Provider) -> bool {
+    key.strip_prefix("rate_")
+        .is_some_and(|id| provider.operations.iter().any(|op| op.id == id))
 }
 
 fn profile(name: &str, body: &toml::Table) -> Result<Profile, String> {
@@ -388,8 +399,10 @@ fn profile(name: &str, body: &toml::Table) -> Result<Profile, String> {
     };
     for (key, value) in body {
         let written = key.to_lowercase();
-        let Some((_, kind)) = keys.iter().find(|(k, _)| *k == written) else {
-            return Err(not_for(name, key, provider, &keys));
+        let kind = match keys.iter().find(|(k, _)| *k == written) {
+            Some((_, kind)) => *kind,
+            None if operation_rate(&written, provider) => KeyKind::Setting(None),
+            None => return Err(not_for(name, key, provider, &keys)),
         };
         let text = text_of(key, value).map_err(|e| format!("[profiles.{name}] {e}"))?;
         match kind {
@@ -650,6 +663,28 @@ mod tests {
         assert_eq!(config.default_for(pandapon).unwrap().name, "b");
         assert_eq!(config.default_for(dajisaas).unwrap().name, "dajisaas");
         assert_eq!(config.store.as_deref(), Some("sqlite:x.db"));
+    }
+
+    /// A profile's rate budget: the provider's and an operation's, read by the runtime as `<PREFIX>_RATE_*`.
+    #[test]
+    fn profiles_hold_rate_budgets() {
+        let config = parse_toml(
+            "[profiles.pandapon]\nrate_per_second = \"5\"\nrate_burst = 2\nrate_order_detail = \"0.5\"\n",
+        )
+        .unwrap();
+        let p = &config.profiles[0];
+        let rate = sourcing_runtime::RateBudget::from_lookup(
+            "PANDAPON",
+            p.provider.operations.iter().map(|o| o.id),
+            |k| p.get(k).cloned(),
+        )
+        .unwrap();
+        assert_eq!((rate.per_second, rate.burst), (Some(5.0), 2));
+        assert_eq!(rate.per_operation.get("order_detail"), Some(&0.5));
+        assert!(
+            err("[profiles.pandapon]\nrate_no_such_operation = \"1\"")
+                .starts_with("[profiles.pandapon] unknown key `rate_no_such_operation`"),
+        );
     }
 
     /// Every reading the runtime names is known here, with the schemes that read it.

@@ -16,8 +16,8 @@ use std::pin::Pin;
 
 pub use progenitor_client;
 
-/// The generated `ClientHooks::pre`: the documented limits, then the signature ([`Runtime`]'s one
-/// pre-send step). A signing refusal travels through progenitor as `Custom` with the [`SignError`]'s text
+/// The generated `ClientHooks::pre`: the rate budget, the documented limits, then the signature
+/// ([`Runtime`]'s one pre-send step). A signing refusal travels through progenitor as `Custom` with the [`SignError`]'s text
 /// and is turned back into [`Error::Signing`] by [`send`].
 pub async fn pre<X>(
     runtime: &Runtime,
@@ -31,6 +31,7 @@ pub async fn pre<X>(
             provider.name, info.operation_id
         )));
     };
+    runtime.admit(op).await;
     runtime
         .prepare(request, op, None)
         .map_err(|refused| match refused {

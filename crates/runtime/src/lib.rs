@@ -9,6 +9,7 @@
 #![deny(missing_docs, unreachable_pub)]
 
 pub mod batch;
+pub mod budget;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
@@ -28,6 +29,7 @@ pub mod wire;
 pub mod __codegen;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
+pub use budget::RateBudget;
 pub use credentials::{AccessKeyCredentials, AppKeyCredentials, CredentialValues, Secret};
 pub use envelope::{
     DajisaasEnvelope, Envelope, EnvelopeCodec, Enveloped, Failure, PandaponEnvelope,

@@ -1,6 +1,7 @@
-//! Timeouts and retries. Only operations the spec declares reads (`x-effect: read`) are retried; writes
+//! Timeouts, retries and the rate budget ([`RateBudget`]). Only operations the spec declares reads (`x-effect: read`) are retried; writes
 //! (order creation, cancellation, confirmation) and payments are sent exactly once.
 
+use crate::budget::RateBudget;
 use crate::operation::{Effect, Operation};
 use rand::Rng;
 use std::time::Duration;
@@ -17,6 +18,8 @@ pub struct RequestPolicy {
     pub max_response_bytes: usize,
     /// Which calls are retried, how often and how long.
     pub retry: RetryPolicy,
+    /// How fast calls may be sent: every attempt waits for this budget before it is sent.
+    pub rate: RateBudget,
 }
 
 impl Default for RequestPolicy {
@@ -26,6 +29,7 @@ impl Default for RequestPolicy {
             timeout: Duration::from_secs(30),
             max_response_bytes: 16 << 20,
             retry: RetryPolicy::default(),
+            rate: RateBudget::default(),
         }
     }
 }

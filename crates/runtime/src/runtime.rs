@@ -1,6 +1,7 @@
 //! [`Runtime`]: the inner state every generated `Client` carries — signer, request policy and timer — and
 //! the one dispatch path of every call: limits, signature, retries, bounded body, envelope mapping.
 
+use crate::budget::Budget;
 use crate::credentials::CredentialValues;
 use crate::envelope::Envelope;
 use crate::error::{ApiError, BodyPrefix, BodyTooLarge, Error};
@@ -21,12 +22,14 @@ pub(crate) type ApiErrorIn<'a> = &'a (dyn Fn(&[u8], &'static str) -> Option<ApiE
 /// Bytes read from an error response before giving up on the rest (the prefix kept is smaller).
 const ERROR_BODY_READ_LIMIT: usize = 1 << 20;
 
-/// The signer, request policy and timer shared by all calls of a client. Cheap to clone.
+/// The signer, request policy, timer and rate budget shared by all calls of a client. Cheap to clone: the
+/// clones share one rate budget ([`RequestPolicy::rate`]).
 #[derive(Clone, Debug)]
 pub struct Runtime {
     signer: Arc<dyn Signer>,
     policy: RequestPolicy,
     timer: Arc<dyn Timer>,
+    budget: Arc<Budget>,
 }
 
 impl Runtime {
@@ -65,16 +68,21 @@ impl Runtime {
 
     /// [`Runtime::new`] for a signer already shared.
     pub fn from_arc(signer: Arc<dyn Signer>) -> Self {
+        let policy = RequestPolicy::default();
+        let timer: Arc<dyn Timer> = Arc::new(TokioTimer::default());
         Self {
             signer,
-            policy: RequestPolicy::default(),
-            timer: Arc::new(TokioTimer::default()),
+            budget: Arc::new(Budget::new(&policy.rate, timer.clone())),
+            policy,
+            timer,
         }
     }
 
-    /// Replace the request policy (timeouts, retries, response size limit).
+    /// Replace the request policy (timeouts, retries, response size limit, rate budget). The runtime gets a
+    /// fresh rate budget (clones made before keep the old one).
     pub fn with_policy(mut self, policy: RequestPolicy) -> Self {
         self.policy = policy;
+        self.budget = Arc::new(Budget::new(&self.policy.rate, self.timer.clone()));
         self
     }
 
@@ -83,6 +91,7 @@ impl Runtime {
     /// when they are built, e.g. `AccessKeySigner::with_clock`).
     pub fn with_timer(mut self, timer: Arc<dyn Timer>) -> Self {
         self.timer = timer;
+        self.budget = Arc::new(Budget::new(&self.policy.rate, self.timer.clone()));
         self
     }
 
@@ -116,6 +125,13 @@ impl Runtime {
         reqwest::Client::builder()
             .connect_timeout(self.policy.connect_timeout)
             .timeout(self.policy.timeout)
+    }
+
+    /// Wait for the rate budget ([`RequestPolicy::rate`]) before an attempt of `operation` is signed: the
+    /// first attempt's in [`crate::__codegen::pre`] and `dispatch`, each retry's in the retry loop. A `429`
+    /// seen by any call of this runtime delays it until that answer's `Retry-After`.
+    pub(crate) async fn admit(&self, operation: &Operation) {
+        self.budget.acquire(operation).await;
     }
 
     /// Everything before sending, in one place for every call path (typed, untyped, multipart): the
@@ -184,7 +200,9 @@ impl Runtime {
         Box::pin(self.retry_loop(request, operation, |r| self.attempt(client, r, operation))).await
     }
 
-    /// The retry loop, over any way of sending one attempt (unit-tested with a scripted one).
+    /// The retry loop, over any way of sending one attempt (unit-tested with a scripted one). Each retry
+    /// waits for the rate budget (the first attempt waited before it was signed); a `429` slows the budget
+    /// for every later call. A write or payment is returned as answered, never delayed after it.
     pub(crate) async fn retry_loop<F, Fut>(
         &self,
         request: reqwest::Request,
@@ -219,6 +237,9 @@ impl Runtime {
             let (again, server_delay, reason, status) = match &result {
                 Ok(r) => {
                     let status = r.status().as_u16();
+                    if status == 429 {
+                        self.budget.throttled(policy::retry_after(r));
+                    }
                     let again = policy::retryable_status(status)
                         && r.extensions().get::<BodyTooLarge>().is_none();
                     (
@@ -245,14 +266,16 @@ impl Runtime {
                 end(&span, attempt, status);
                 return result;
             }
+            tracing::info!(attempt, ?delay, %reason, "retrying");
+            self.timer.sleep(delay).await;
+            // Signed after the waits, so the signature's timestamp is fresh when it is sent.
+            self.admit(operation).await;
             next = request.try_clone();
             if let Err(e) = self.sign(&mut request, operation) {
                 tracing::info!(attempt, error = %e, "not retrying: re-signing was refused");
                 end(&span, attempt, status);
                 return result;
             }
-            tracing::info!(attempt, ?delay, %reason, "retrying");
-            self.timer.sleep(delay).await;
             attempt += 1;
             result = send(request).await;
         }
@@ -473,6 +496,7 @@ impl Runtime {
         form: Option<&[(&str, &str)]>,
         api_error_in: ApiErrorIn<'_>,
     ) -> Result<bytes::Bytes, Error> {
+        self.admit(operation).await;
         self.prepare(&mut request, operation, form)?;
         let op = operation.id;
         let transport = |source| transport_error(op, source);

@@ -11,8 +11,8 @@ use sourcing_runtime::operation::{AuthStyle, Effect, Operation, transcode};
 use sourcing_runtime::signing::{Clock, RandomNonce};
 use sourcing_runtime::time::{Timer, VirtualTimer};
 use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, Error, PandaponEnvelope, RequestPolicy, RetryPolicy,
-    Runtime,
+    AccessKeyCredentials, AccessKeySigner, Error, PandaponEnvelope, RateBudget, RequestPolicy,
+    RetryPolicy, Runtime,
 };
 use sourcing_tests::MockServer;
 use std::sync::Arc;
@@ -144,7 +144,15 @@ async fn attempts_are_bounded() {
     // Attempts count against the budget too: a first attempt that took 70 ms leaves no room for a retry.
     server.reply(503, "{}");
     let timer = Arc::new(SlowFirstAttempt::default());
-    let rt = runtime(slow).with_timer(timer.clone());
+    // Unlimited: a rate budget would read the clock before the attempt.
+    let rt = runtime(slow);
+    let rt = rt
+        .clone()
+        .with_policy(RequestPolicy {
+            rate: RateBudget::unlimited(),
+            ..rt.policy().clone()
+        })
+        .with_timer(timer.clone());
     call(&rt, &server, &op(true)).await.unwrap_err();
     assert_eq!(
         server.requests().len(),
@@ -417,5 +425,119 @@ async fn attempts_per_operation_class_under_each_fault() {
     println!(
         "fault   operation                  attempts\n{}",
         matrix.join("\n")
+    );
+}
+
+/// A sandbox and a runtime for it at 2 calls per second without burst, on a virtual clock.
+async fn budgeted() -> (sourcing_sandbox::Sandbox, Runtime, Arc<VirtualTimer>) {
+    let sandbox = sourcing_sandbox::Sandbox::start().await.unwrap();
+    let timer = Arc::new(VirtualTimer::new());
+    let rt = Runtime::new(AccessKeySigner::new(
+        sourcing_sandbox::credentials::access_key(),
+    ))
+    .with_policy(RequestPolicy {
+        retry: quick(),
+        rate: RateBudget {
+            per_second: Some(2.0),
+            burst: 1,
+            ..RateBudget::default()
+        },
+        ..RequestPolicy::default()
+    })
+    .with_timer(timer.clone());
+    (sandbox, rt, timer)
+}
+
+/// Ask for the payment link of a new order `id` as `op` (a link is given once per order).
+async fn pay_url(
+    sandbox: &sourcing_sandbox::Sandbox,
+    rt: &Runtime,
+    op: &Operation,
+    id: &str,
+) -> Result<Value, Error> {
+    sandbox.seed_order(id);
+    let client = rt.http_client();
+    let base = sandbox.base_url("pandapon");
+    rt.call_operation(&client, &base, &PROVIDER, op, &[("orderId", id)], None)
+        .await
+}
+
+/// `order_pay_url` (a payment) declared a read, so it is retried.
+fn pay_url_as_read() -> Operation {
+    Operation {
+        effect: Effect::Read,
+        ..*pandapon::operations::find("order_pay_url").unwrap()
+    }
+}
+
+/// Reads wait for the rate budget; the sandbox's `--fault order_pay_url=429:1` (a `429` with
+/// `Retry-After: 1`, once) makes the read wait for the Retry-After and halves the rate afterwards.
+#[tokio::test]
+async fn reads_wait_for_the_rate_budget_and_a_429_slows_it() {
+    let (sandbox, rt, timer) = budgeted().await;
+    let ms = Duration::from_millis;
+    let read = pay_url_as_read();
+    pay_url(&sandbox, &rt, &read, "11").await.unwrap();
+    pay_url(&sandbox, &rt, &read, "12").await.unwrap();
+    assert_eq!(
+        timer.sleeps(),
+        [ms(500)],
+        "the second read waited for budget"
+    );
+
+    sandbox.inject(sourcing_sandbox::FaultRule::parse("order_pay_url=429:1").unwrap());
+    pay_url(&sandbox, &rt, &read, "13").await.unwrap();
+    assert_eq!(
+        sandbox.hits("order_pay_url"),
+        4,
+        "throttled once, then answered"
+    );
+    assert_eq!(
+        timer.sleeps(),
+        [ms(500), ms(500), ms(1000)],
+        "budget, then the Retry-After (not the 5 ms backoff)"
+    );
+
+    // Slowed: the next read waits 1 s (1 per second), not 500 ms.
+    pay_url(&sandbox, &rt, &read, "14").await.unwrap();
+    assert_eq!(timer.sleeps()[3..], [ms(1000)]);
+}
+
+/// A payment waits for budget before its one attempt, and a `429` answer is returned at once, never
+/// waited out into a retry; the `429` still delays the runtime's next call until its `Retry-After`.
+#[tokio::test]
+async fn a_payment_waits_for_budget_only_before_its_single_attempt() {
+    let (sandbox, rt, timer) = budgeted().await;
+    let ms = Duration::from_millis;
+    let payment = pandapon::operations::find("order_pay_url").unwrap();
+    assert_eq!(payment.effect, Effect::Pay);
+    pay_url(&sandbox, &rt, &pay_url_as_read(), "15")
+        .await
+        .unwrap();
+
+    sandbox.inject(sourcing_sandbox::FaultRule::parse("order_pay_url=429:1").unwrap());
+    let err = pay_url(&sandbox, &rt, payment, "16").await.unwrap_err();
+    assert!(
+        matches!(err, Error::HttpStatus { status: 429, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        sandbox.hits("order_pay_url"),
+        2,
+        "the payment was sent once"
+    );
+    assert_eq!(
+        timer.sleeps(),
+        [ms(500)],
+        "waited for budget before sending, nothing after the 429"
+    );
+
+    pay_url(&sandbox, &rt, &pay_url_as_read(), "17")
+        .await
+        .unwrap();
+    assert_eq!(
+        timer.sleeps(),
+        [ms(500), ms(1000)],
+        "the next call waited for Retry-After"
     );
 }
