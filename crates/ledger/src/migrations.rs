@@ -43,6 +43,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0003_ledger_lookups.sqlite.sql"),
         postgres: include_str!("migrations/0003_ledger_lookups.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        name: "console lookups: needs a person, reported, provider and state, charts, callbacks, dead letters",
+        sqlite: include_str!("migrations/0004_console_lookups.sqlite.sql"),
+        postgres: include_str!("migrations/0004_console_lookups.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -112,7 +118,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_run_one_two_three_without_gaps() {
+    fn versions_run_in_order_without_gaps() {
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1, "{}", m.name);
         }
