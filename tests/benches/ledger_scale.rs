@@ -414,13 +414,20 @@ async fn explain(store: &Store) {
         .collect();
     let unknown = unknown.join(", ");
     let cols = "entry_id, provider, order_id, state";
+    // The charts' first day: 14 days ago (console::charts).
+    let today = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as i64
+        / DAY_MS;
+    let charts_from = (today - 13) * DAY_MS;
     let statements = [
         format!("SELECT {cols} FROM ledger_orders WHERE state IN ({unknown}) ORDER BY entry_id DESC LIMIT 50"),
         format!("SELECT {cols} FROM ledger_orders WHERE needs_person IS NOT NULL ORDER BY entry_id DESC LIMIT 50"),
         format!("SELECT {cols} FROM ledger_orders WHERE confirmed = 0 AND state <> 'merged' ORDER BY entry_id DESC LIMIT 50"),
         "SELECT id FROM inbox_messages WHERE state = 'dead' ORDER BY id DESC LIMIT 50".into(),
-        "SELECT provider, created_at_ms / 86400000, COUNT(*) FROM ledger_orders WHERE created_at_ms >= 0 AND 1 = 1 GROUP BY created_at_ms / 86400000, provider".into(),
-        "SELECT provider, received_at_ms / 86400000, COUNT(*) FROM inbox_messages WHERE received_at_ms >= 0 AND state = 'dead' GROUP BY received_at_ms / 86400000, provider".into(),
+        format!("SELECT provider, created_at_ms / 86400000, COUNT(*) FROM ledger_orders WHERE created_at_ms >= {charts_from} AND 1 = 1 GROUP BY created_at_ms / 86400000, provider"),
+        format!("SELECT provider, received_at_ms / 86400000, COUNT(*) FROM inbox_messages WHERE received_at_ms >= {charts_from} AND 1 = 1 GROUP BY received_at_ms / 86400000, provider"),
         format!("SELECT {cols} FROM ledger_orders WHERE 1 = 1 AND provider = 'dajisaas' AND state = 'paid' AND entry_id < 500000 ORDER BY entry_id DESC LIMIT 50"),
         format!("SELECT {cols} FROM ledger_orders WHERE 1 = 1 AND provider = 'pandapon' AND needs_person IS NOT NULL ORDER BY entry_id DESC LIMIT 50"),
         "SELECT id FROM inbox_messages WHERE order_id = '3300000000000000001' AND provider = 'dajisaas' ORDER BY id DESC LIMIT 50".into(),
