@@ -49,6 +49,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0004_ledger_profile.sqlite.sql"),
         postgres: include_str!("migrations/0004_ledger_profile.postgres.sql"),
     },
+    Migration {
+        version: 5,
+        name: "console lookups: needs a person, reported, provider and state, charts, callbacks, dead letters",
+        sqlite: include_str!("migrations/0005_console_lookups.sqlite.sql"),
+        postgres: include_str!("migrations/0005_console_lookups.postgres.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.
@@ -118,7 +124,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_run_one_two_three_without_gaps() {
+    fn versions_run_in_order_without_gaps() {
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1, "{}", m.name);
         }

@@ -12,6 +12,12 @@ mod health;
 mod metrics;
 mod schedule;
 
+/// The console's queries, for the scale bench (`tests/benches/ledger_scale.rs`): what its pages run.
+pub use console::{
+    AttentionLists, MessageRow, OrderRow, PAGE as CONSOLE_PAGE, attention_lists, charts, messages,
+    orders, orders_filter,
+};
+
 use crate::backend::{Backend, Flag, find_provider};
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
