@@ -1,7 +1,7 @@
 //! Client-side rate budgets: how fast one [`crate::Runtime`] (one provider, one set of credentials) calls
-//! its vendor. Every attempt of every call passes [`Budget::acquire`] once, before it is sent: reads and
+//! its vendor. Every attempt of every call passes `Budget::acquire` once, before it is sent: reads and
 //! writes alike wait there for budget, so a write or payment waits *before* its single attempt and never
-//! after a failure. A `429` ([`Budget::throttled`]) slows the budget: nothing is sent before its
+//! after a failure. A `429` (`Budget::throttled`) slows the budget: nothing is sent before its
 //! `Retry-After`, and the rate is halved for [`RateBudget::slowdown`].
 //!
 //! No vendor publishes a rate limit or a throttling business code (specs/*.yaml document only HTTP `429`

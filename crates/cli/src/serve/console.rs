@@ -173,7 +173,7 @@ impl OrderRow {
     }
 }
 
-/// Orders matching `condition` (SQL over [`ORDER_COLUMNS`] with `$n` params), newest first.
+/// Orders matching `condition` (SQL over `ORDER_COLUMNS` with `$n` params), newest first.
 pub async fn orders(
     store: &Store,
     condition: &str,
@@ -313,7 +313,7 @@ pub struct MessageRow {
 const MESSAGE_COLUMNS: &str =
     "id, provider, kind, order_id, state, attempts, deliveries, received_at_ms, last_error";
 
-/// Inbox messages matching `condition` (SQL over [`MESSAGE_COLUMNS`] with `$n` params), newest first.
+/// Inbox messages matching `condition` (SQL over `MESSAGE_COLUMNS` with `$n` params), newest first.
 pub async fn messages(
     store: &Store,
     condition: &str,
@@ -402,7 +402,7 @@ const ATTENTION: [(&str, &str, &str); 3] = [
     ),
 ];
 
-/// What the attention page lists: the orders of each [`ATTENTION`] section and the dead letters.
+/// What the attention page lists: the orders of each `ATTENTION` section and the dead letters.
 pub struct AttentionLists {
     pub sections: Vec<Vec<OrderRow>>,
     pub dead: Vec<MessageRow>,
@@ -489,8 +489,8 @@ const CHARTS: [Chart; 3] = [
 const DAYS: i64 = 14;
 const DAY_MS: i64 = 86_400_000;
 
-/// The attention page's charts (last [`DAYS`] days, UTC), as server-rendered SVG. They count over whole
-/// tables, so `serve` renders them in the background ([`super::App::refresh_charts`]), not per page load.
+/// The attention page's charts (last `DAYS` days, UTC), as server-rendered SVG. They count over whole
+/// tables, so `serve` renders them in the background (`App::refresh_charts`), not per page load.
 pub async fn charts(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
     let today = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
