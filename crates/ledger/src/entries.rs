@@ -385,6 +385,11 @@ fn refused(entry: &OrderEntry, refusal: Refusal) -> LedgerError {
             state: entry.state,
             confirmed: entry.confirmed,
         },
+        Refusal::Closed => LedgerError::Closed {
+            order_id,
+            state: entry.state,
+            confirmed: entry.confirmed,
+        },
     }
 }
 

@@ -67,6 +67,13 @@ pub enum LedgerError {
         state: crate::OrderState,
         confirmed: bool,
     },
+    /// Refused before sending: the order is closed (cancelled, or merged into another entry).
+    #[error("refused: order {order_id} {} {state}: nothing is sent on a closed order (reconcile to check it)", if *confirmed { "is" } else { "is reported" })]
+    Closed {
+        order_id: String,
+        state: crate::OrderState,
+        confirmed: bool,
+    },
     /// A callback names an empty order id: nothing about an order can be recorded from it.
     #[error("a {provider} callback ({message_type}) names an empty order id: refused")]
     EmptyOrderId {

@@ -315,6 +315,10 @@ pub enum Refusal {
     OutcomeUnknown,
     /// The order is paid or beyond (or cancelled): no second payment.
     AlreadyPaid,
+    /// The order is closed (cancelled, or merged into another entry): no step is sent on it. Without this a
+    /// receipt or cancel sent after a callback reported the order cancelled could have its refusal settle an
+    /// earlier request's unknown outcome (the property test found it).
+    Closed,
 }
 
 /// What [`transition`] answers: the event to record and where the order goes, a mark for a person, or a
@@ -396,6 +400,9 @@ fn requested(state: OrderState, confirmed: bool, step: Step) -> Transition {
     }
     if step == Step::Pay && state.rank() >= OrderState::Paid.rank() {
         return Transition::Refuse(Refusal::AlreadyPaid);
+    }
+    if step != Step::Create && matches!(state, OrderState::Cancelled | OrderState::Merged) {
+        return Transition::Refuse(Refusal::Closed);
     }
     let confirmed = step == Step::Create || confirmed;
     record(EventKind::requested(step), into(step.unknown(), confirmed))

@@ -366,6 +366,28 @@ fn cancel_and_receive_reach_the_vendor_and_are_journaled() {
     let [line] = lines(&out).try_into().unwrap();
     assert_eq!(line["result"]["success"], true, "{line}");
 
+    // Receipt of another order (a cancelled order is closed: the ledger sends nothing more on it).
+    let received = "3305075341149134261";
+    let mut args = vec![
+        "buy",
+        "--yes",
+        "receive",
+        "--provider",
+        "pandapon",
+        "--order-id",
+        received,
+        "--sub-order-id",
+        received,
+    ];
+    args.extend(base);
+    let out = live(&args, &PANDAPON_CREDENTIALS);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And a receipt of the cancelled order is refused before sending.
     let mut args = vec![
         "buy",
         "--yes",
@@ -381,27 +403,25 @@ fn cancel_and_receive_reach_the_vendor_and_are_journaled() {
     let out = live(&args, &PANDAPON_CREDENTIALS);
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(6),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&out.stdout)
     );
     assert_eq!(
         server.paths(),
         ["/alibaba/order/cancel", "/alibaba/order/receivegoods"]
     );
-    // Both steps are in the order's history.
-    let out = sourcing(&["ledger", "show", ORDER, "--store", &store]);
-    let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{shown} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(shown.contains("cancel"), "{shown}");
-    assert!(
-        shown.contains("receipt") || shown.contains("receive"),
-        "{shown}"
-    );
+    // Each step is in its order's history.
+    for (order, step) in [(ORDER, "cancel"), (received, "receipt")] {
+        let out = sourcing(&["ledger", "show", order, "--store", &store]);
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{shown} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(shown.contains(step), "{shown}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 
