@@ -257,49 +257,24 @@ impl Sandbox {
     /// An id seeded for every provider ([`Sandbox::seed_order`]) is one order: cancelled only if no
     /// provider's copy has moved on.
     pub fn cancel_order(&self, order_id: &str) -> bool {
-        let Ok(state) = self.state.store.snapshot() else {
-            return false;
-        };
-        let holders: Vec<&&'static Provider> = self
-            .state
+        self.state
             .providers
             .iter()
-            .filter(|p| state.order(p.name, order_id).is_some())
-            .collect();
-        let waiting = |p: &&&'static Provider| {
-            state.order(p.name, order_id).map(|o| o.state) == Some(OrderState::WaitingForPayment)
-        };
-        if holders.is_empty() || !holders.iter().all(waiting) {
-            return false;
-        }
-        holders.iter().all(|p| {
-            self.state
-                .store
-                .transition(
-                    p,
-                    order_id,
-                    sourcing_webhooks::outgoing::OrderEvent::Cancelled,
-                )
-                .is_ok()
-        })
+            .any(|p| self.cancel(p, order_id))
     }
 
     /// [`Sandbox::cancel_order`] of one provider's order.
     pub fn cancel_order_for(&self, provider: &str, order_id: &str) -> bool {
+        let mut theirs = self.state.providers.iter().filter(|p| p.name == provider);
+        theirs.any(|p| self.cancel(p, order_id))
+    }
+
+    fn cancel(&self, provider: &Provider, order_id: &str) -> bool {
+        let cancelled = sourcing_webhooks::outgoing::OrderEvent::Cancelled;
         self.state
-            .providers
-            .iter()
-            .filter(|p| p.name == provider)
-            .any(|p| {
-                self.state
-                    .store
-                    .transition(
-                        p,
-                        order_id,
-                        sourcing_webhooks::outgoing::OrderEvent::Cancelled,
-                    )
-                    .is_ok()
-            })
+            .store
+            .transition(provider, order_id, cancelled)
+            .is_ok()
     }
 
     /// The seller's step: move `provider`'s paid order to shipped (and send its callback where one is

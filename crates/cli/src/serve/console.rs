@@ -119,7 +119,7 @@ fn civil(days: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// Milliseconds at 00:00 UTC of a `YYYY-MM-DD` date (H. Hinnant's `days_from_civil`); `None` if malformed.
+/// Milliseconds at 00:00 UTC of a `YYYY-MM-DD` date; `None` if malformed.
 fn day_start_ms(date: &str) -> Option<i64> {
     let mut parts = date.splitn(3, '-');
     let y: i64 = parts.next()?.parse().ok()?;
@@ -128,12 +128,7 @@ fn day_start_ms(date: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || date.len() != 10 {
         return None;
     }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+    Some(crate::ledger::days_from_civil(y, m, d) * DAY_MS)
 }
 
 /// An order row as the console lists it.
