@@ -328,7 +328,7 @@ fn names_are_checked_against_the_runtimes_lists() {
     }
     assert_eq!(
         names(FlowRole::ALL, FlowRole::name),
-        "pay-one, pay-batch, create, detail, cancel"
+        "pay-one, pay-batch, create, detail, cancel, receive"
     );
 
     // A valid role reaches the operation table.

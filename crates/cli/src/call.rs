@@ -147,7 +147,15 @@ enum RawStep {
     Create(Value),
     Pay(String),
     PayBatch(Vec<String>),
-    Cancel { order_id: String, reason: String },
+    Cancel {
+        order_id: String,
+        reason: String,
+    },
+    /// A receipt: the body's `orderId` and its sub-orders' `orderEntryIds` (both vendors' field names).
+    Receive {
+        order_id: String,
+        sub_order_ids: Vec<String>,
+    },
 }
 
 impl RawStep {
@@ -188,6 +196,13 @@ impl RawStep {
                     .unwrap_or_default()
                     .to_string(),
             },
+            Some(FlowRole::Receive) => RawStep::Receive {
+                order_id: receipt_order_id(op, body)?,
+                sub_order_ids: body
+                    .and_then(|b| b.get("orderEntryIds"))
+                    .map(id_texts)
+                    .unwrap_or_default(),
+            },
             Some(FlowRole::Detail) | None => return Ok(None),
         }))
     }
@@ -198,6 +213,13 @@ impl RawStep {
             RawStep::Pay(order_id) => Intent::Pay { order_id },
             RawStep::PayBatch(order_ids) => Intent::PayBatch { order_ids },
             RawStep::Cancel { order_id, reason } => Intent::Cancel { order_id, reason },
+            RawStep::Receive {
+                order_id,
+                sub_order_ids,
+            } => Intent::ConfirmReceipt {
+                order_id,
+                sub_order_ids,
+            },
         }
     }
 
@@ -207,7 +229,29 @@ impl RawStep {
             RawStep::Create(_) => ("MAY HAVE BEEN CREATED", "create_unknown"),
             RawStep::Pay(_) | RawStep::PayBatch(_) => ("MAY HAVE BEEN PAID", "pay_unknown"),
             RawStep::Cancel { .. } => ("MAY HAVE BEEN CANCELLED", "cancel_unknown"),
+            RawStep::Receive { .. } => ("MAY HAVE BEEN CONFIRMED AS RECEIVED", "receipt_unknown"),
         }
+    }
+}
+
+/// The order a receipt confirms: the body's `orderId` alone (`orderEntryIds` are its sub-orders).
+fn receipt_order_id(op: &Operation, body: Option<&Value>) -> Result<String, Stop> {
+    match body.and_then(|b| b.get("orderId")).map(id_texts).as_deref() {
+        Some([one]) => Ok(one.clone()),
+        _ => Err(Stop::usage(format!(
+            "{}: a receipt names its order in the body's `orderId`: the ledger could not record it, nothing sent",
+            op.id
+        ))),
+    }
+}
+
+/// Ids as exact text: a number as written, a string as is, a list item by item.
+fn id_texts(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(id_texts).collect(),
+        Value::String(s) if !s.is_empty() => vec![s.clone()],
+        Value::Null | Value::String(_) => Vec::new(),
+        other => vec![other.to_string()],
     }
 }
 
@@ -263,7 +307,9 @@ impl<'a> RawJournal<'a> {
     /// The amount the ledger knows for the one order a step names (for the confirmation).
     async fn amount(&self) -> Option<String> {
         let id = match self.step {
-            RawStep::Pay(id) | RawStep::Cancel { order_id: id, .. } => id,
+            RawStep::Pay(id)
+            | RawStep::Cancel { order_id: id, .. }
+            | RawStep::Receive { order_id: id, .. } => id,
             _ => return None,
         };
         let (entry, _) = self.ledger.show(id, Some(self.provider)).await.ok()?;

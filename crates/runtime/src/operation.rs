@@ -106,14 +106,19 @@ impl std::fmt::Debug for AuthStyle {
 pub enum FlowRole {
     /// `pay-one`: pays one order, `orderId` in the query or the body.
     PayOne,
-    /// `pay-batch`: pays the body's `orderIds`; `data` splits them into succeeded and failed.
+    /// `pay-batch`: pays the body's order id list (`orderIds`; Dajisaas's Taobao `purchaseOrderIdList`); `data`
+    /// splits them into succeeded and failed where the vendor publishes how.
     PayBatch,
-    /// `create`: creates an order awaiting payment; `data` carries its new id.
+    /// `create`: creates an order (or one per seller) awaiting payment; `data` carries its new id where the
+    /// vendor publishes where.
     Create,
     /// `detail`: body `orderId`; `data` is the order's state.
     Detail,
     /// `cancel`: body `orderId`; cancels an order awaiting payment.
     Cancel,
+    /// `receive`: body `orderId` (and the sub-orders' `orderEntryIds`); confirms the goods arrived, which
+    /// releases the payment to the seller.
+    Receive,
 }
 
 impl FlowRole {
@@ -124,6 +129,7 @@ impl FlowRole {
         FlowRole::Create,
         FlowRole::Detail,
         FlowRole::Cancel,
+        FlowRole::Receive,
     ];
 
     /// The spec's `x-flow-role` value.
@@ -134,6 +140,7 @@ impl FlowRole {
             FlowRole::Create => "create",
             FlowRole::Detail => "detail",
             FlowRole::Cancel => "cancel",
+            FlowRole::Receive => "receive",
         }
     }
 

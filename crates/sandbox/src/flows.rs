@@ -45,6 +45,20 @@ fn outcome_fields(op: &Operation) -> (&'static str, &'static str, &'static str, 
     }
 }
 
+/// The order id list of a batch payment's body: `orderIds` (PandaPon, Xportcn) or another list field named
+/// like one (Dajisaas's Taobao `purchaseOrderIdList`).
+fn batch_order_ids(body: Option<&Value>) -> Option<&Vec<Value>> {
+    let map = body?.as_object()?;
+    map.get("orderIds").and_then(Value::as_array).or_else(|| {
+        map.iter()
+            .filter(|(name, _)| {
+                let name = name.to_ascii_lowercase();
+                name.contains("order") && name.contains("id")
+            })
+            .find_map(|(_, v)| v.as_array())
+    })
+}
+
 /// Why a flow did not answer with success.
 #[derive(Debug)]
 pub(crate) enum Refusal {
@@ -318,9 +332,7 @@ impl Store {
         op: &Operation,
         body: Option<&Value>,
     ) -> Result<Value, Refusal> {
-        let ids: Vec<String> = body
-            .and_then(|b| b.get("orderIds"))
-            .and_then(Value::as_array)
+        let ids: Vec<String> = batch_order_ids(body)
             .map(|a| a.iter().filter_map(catalogue::id_text).collect())
             .unwrap_or_default();
         let (ok_field, failed_field, id_field, reason_field) = outcome_fields(op);

@@ -453,3 +453,82 @@ fn a_raw_create_is_recorded_unknown_and_reconcile_asks_a_person() {
     assert!(entry["order"]["needs_person"].is_string(), "{entry}");
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// A raw receipt (`order-receive-goods`, flow role `receive`) is journaled like the facade's `buy receive`:
+/// its intent under the body's `orderId` (not the sub-orders' `orderEntryIds`) before sending, its raw
+/// answer after, and the order stays `receipt_unknown` until a read tells.
+#[test]
+fn a_raw_receipt_is_journaled_under_its_order_id() {
+    let home = fresh("receive");
+    let store = home.join("receive.db");
+    let store = store.to_str().unwrap();
+    let run = |args: &[&str]| sourcing(&home, args, &[("SOURCING_STORE", store)]);
+    let order = "2257455039610311973";
+    let body = format!(r#"{{"orderId": {order}, "orderEntryIds": [5623566355663655001]}}"#);
+    let out = run(&[
+        "--sandbox",
+        "pandapon",
+        "order-receive-goods",
+        "--body",
+        &body,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("receipt_unknown"),
+        "{}",
+        text(&out.stderr)
+    );
+    let shown = json_of(&run(&["ledger", "show", order]));
+    assert_eq!(shown["order"]["state"], "receipt_unknown", "{shown}");
+    let kinds: Vec<&str> = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.last(), Some(&"answered_raw"), "{shown}");
+    let missing = run(&[
+        "--sandbox",
+        "pandapon",
+        "order-receive-goods",
+        "--body",
+        r#"{"orderEntryIds": [1]}"#,
+    ]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
+    assert!(
+        text(&missing.stderr).contains("orderId"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let _ = std::fs::remove_dir_all(home);
+}
+
+/// Every operation that creates an order, pays, cancels or confirms a receipt carries its flow role, so a raw
+/// call of it is journaled: a non-idempotent write named like an order step without one is a spec mistake.
+#[test]
+fn every_order_step_operation_has_a_flow_role() {
+    use sourcing_runtime::operation::Effect;
+    let order_step = |id: &str| {
+        [
+            "order_create",
+            "create_order",
+            "batch_create",
+            "receive",
+            "cancel",
+        ]
+        .iter()
+        .any(|w| id.contains(w))
+    };
+    let mut missing = Vec::new();
+    for p in sourcing_registry::providers() {
+        for op in p.operations {
+            let money = op.effect == Effect::Pay && !op.idempotent;
+            if (money || (op.effect == Effect::Write && order_step(op.id)))
+                && op.flow_role.is_none()
+            {
+                missing.push(format!("{} {}", p.name, op.id));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no x-flow-role: {missing:?}");
+}
