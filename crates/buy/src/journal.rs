@@ -100,11 +100,84 @@ impl<'a> Outcome<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ticket(pub i64);
 
-/// Why a journal could not record an intent.
+/// Why a journal did not record an intent — so the step was not sent. The refusals a ledger makes to keep
+/// money safe are variants of their own, with the order and its state as the journal knows it (`state`
+/// is the journal's name for it, e.g. `pay_unknown`, `paid`), so a program can tell them apart.
 #[derive(Debug, thiserror::Error)]
-#[error("the order journal could not record the step: {message}")]
-pub struct JournalError {
-    pub message: String,
+#[non_exhaustive]
+pub enum JournalError {
+    /// The order is paid (or beyond) already: no second payment.
+    #[error("refused: order {order_id} {} {state} already: not paying it again", if *confirmed { "is" } else { "is reported" })]
+    AlreadyPaid {
+        /// The order.
+        order_id: String,
+        /// Its state in the journal.
+        state: String,
+        /// Whether the state was confirmed (our own answer or a read), not only reported by a callback.
+        confirmed: bool,
+    },
+    /// An earlier step on the order was sent and its answer never came: nothing more is sent on the order
+    /// until a read of the order settles it (`sourcing_ledger::Ledger::reconcile`, `sourcing ledger reconcile`).
+    #[error(
+        "refused: the outcome of an earlier step on order {order_id} is unknown ({state}): settle it by reading the order first (`sourcing ledger reconcile`)"
+    )]
+    OutcomeUnknown {
+        /// The order.
+        order_id: String,
+        /// Its state in the journal (`pay_unknown`, `create_unknown`, …).
+        state: String,
+    },
+    /// The order is closed (cancelled, or merged into another entry): nothing is sent on it.
+    #[error("refused: order {order_id} {} {state}: nothing is sent on a closed order", if *confirmed { "is" } else { "is reported" })]
+    Closed {
+        /// The order.
+        order_id: String,
+        /// Its state in the journal.
+        state: String,
+        /// Whether the state was confirmed, not only reported by a callback.
+        confirmed: bool,
+    },
+    /// The journal's store cannot take the record (database down, disk full, read-only): try again once
+    /// it is back; nothing was sent.
+    #[error("the order journal is unavailable, nothing was sent: {source}")]
+    Unavailable {
+        /// The store's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Any other reason the intent could not be recorded.
+    #[error("the order journal could not record the step: {message}")]
+    Other {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl JournalError {
+    /// A refusal for any other reason (a journal's own, described by `message`).
+    pub fn other(message: impl Into<String>) -> Self {
+        JournalError::Other {
+            message: message.into(),
+        }
+    }
+
+    /// The store could not take the record.
+    pub fn unavailable(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        JournalError::Unavailable {
+            source: Box::new(source),
+        }
+    }
+
+    /// Whether the journal refused to keep money safe (already paid, an unknown outcome, a closed order),
+    /// rather than failed: sending again will be refused the same way until the order's state changes.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            JournalError::AlreadyPaid { .. }
+                | JournalError::OutcomeUnknown { .. }
+                | JournalError::Closed { .. }
+        )
+    }
 }
 
 /// Records order steps durably. See the module documentation for the contract.

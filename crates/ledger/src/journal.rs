@@ -25,9 +25,7 @@ impl Journal for Ledger {
         Box::pin(async move {
             self.record_intent(provider, intent)
                 .await
-                .map_err(|e| JournalError {
-                    message: e.to_string(),
-                })
+                .map_err(journal_error)
         })
     }
 
@@ -48,6 +46,37 @@ impl Journal for Ledger {
                 tracing::error!(error = %e, %provider, "the ledger could not record a step's answer; it stays unknown");
             }
         })
+    }
+}
+
+/// The buyer's typed refusal for the ledger's: the money-safety refusals keep their order and state, a
+/// store failure its source.
+fn journal_error(e: LedgerError) -> JournalError {
+    match e {
+        LedgerError::AlreadyPaid {
+            order_id,
+            state,
+            confirmed,
+        } => JournalError::AlreadyPaid {
+            order_id,
+            state: state.to_string(),
+            confirmed,
+        },
+        LedgerError::OutcomeUnknown { order_id, state } => JournalError::OutcomeUnknown {
+            order_id,
+            state: state.to_string(),
+        },
+        LedgerError::Closed {
+            order_id,
+            state,
+            confirmed,
+        } => JournalError::Closed {
+            order_id,
+            state: state.to_string(),
+            confirmed,
+        },
+        LedgerError::Store(e) => JournalError::unavailable(e),
+        other => JournalError::other(other.to_string()),
     }
 }
 
