@@ -130,6 +130,7 @@ impl fmt::Display for Provider {
 
 /// A step of the 1688 purchase flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Step {
     /// Keyword search among 1688 offers.
     Search,
@@ -191,7 +192,8 @@ impl fmt::Display for Step {
     }
 }
 
-/// How a provider supports a step.
+/// How a provider supports a step. Exhaustive on purpose: these are the project's three levels of evidence
+/// (published by the vendor, known only from third parties, not available), and every caller decides on each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Support {
     /// The vendor publishes the method, path and the fields the step sends; `operation` is the generated

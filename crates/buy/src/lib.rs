@@ -72,6 +72,8 @@
 //! non-idempotent). A batch where some orders failed is `Error::Vendor(sourcing_runtime::Error::PartialFailure)`
 //! ([`Error::partial_failure`]): the paid ids, the failed ones with the vendor's reason.
 
+#![deny(missing_docs)]
+
 mod capability;
 mod error;
 mod flow;

@@ -479,6 +479,7 @@ pub struct OrderStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StatusKind {
     /// `WAITING_FOR_PAYMENT` (Xportcn/PandaPon order messages), 1688's `waitbuyerpay`.
     WaitingForPayment,

@@ -358,6 +358,7 @@ async fn every_gap_is_refused_before_sending() {
                 Step::Cancel => b.cancel(&ids[0], "buyerCancel").await.map(drop),
                 Step::ConfirmReceipt => b.confirm_receipt(&ids[0], &ids).await.map(drop),
                 Step::Logistics => b.logistics(&ids[0]).await.map(drop),
+                other => panic!("a step this test does not call: {other}"),
             }
             .unwrap_err();
             match (support, &err) {
