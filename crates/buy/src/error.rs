@@ -8,8 +8,11 @@ pub enum Error {
     /// The provider does not support the step (see [`Provider::capabilities`]). Nothing was sent.
     #[error("{provider} does not support {step}: {reason}")]
     Unsupported {
+        /// The provider.
         provider: Provider,
+        /// The step refused.
         step: Step,
+        /// Why (its capability table's reason).
         reason: &'static str,
     },
     /// The step is known only from third-party clients and this build does not include it. Nothing was sent.
@@ -17,23 +20,32 @@ pub enum Error {
         "{provider} {step} is known only from third-party clients (unconfirmed by the vendor): enable the `{feature}` feature of sourcing-buy to use it"
     )]
     NotEnabled {
+        /// The provider.
         provider: Provider,
+        /// The step refused.
         step: Step,
+        /// The cargo feature of `sourcing-buy` that compiles it.
         feature: &'static str,
     },
     /// The step covers 1688 offers; the product is on another platform. Nothing was sent.
     #[error("{step} on {provider} covers 1688 offers, not {platform} items")]
     WrongPlatform {
+        /// The provider.
         provider: Provider,
+        /// The step refused.
         step: Step,
+        /// The product's platform.
         platform: Platform,
     },
     /// The input cannot be sent to this provider (a field it requires is missing, an id is not one).
     /// Nothing was sent.
     #[error("{provider} {step}: {message}")]
     InvalidInput {
+        /// The provider.
         provider: Provider,
+        /// The step refused.
         step: Step,
+        /// What is wrong and what to do.
         message: String,
     },
     /// A product reference could not be parsed.

@@ -20,44 +20,68 @@ use std::pin::Pin;
 pub type JournalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// An order step about to be sent.
+/// Exhaustive on purpose: a journal must record every step that moves money or orders, so a new step is
+/// a compile error in every journal, not a step silently left unrecorded.
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Intent<'a> {
+    /// [`crate::Buyer::preview`].
     Preview {
+        /// What is previewed.
         draft: &'a OrderDraft,
     },
+    /// [`crate::Buyer::create_order`].
     CreateOrder {
+        /// What is ordered.
         draft: &'a OrderDraft,
     },
     /// An order created by a raw vendor request (`sourcing <provider> order-create`), not through a
     /// draft: `request` is the vendor's own body, recorded as sent.
     CreateRaw {
+        /// The vendor's body.
         request: &'a serde_json::Value,
     },
+    /// [`crate::Buyer::pay`].
     Pay {
+        /// The order paid.
         order_id: &'a str,
     },
+    /// [`crate::Buyer::pay_batch`].
     PayBatch {
+        /// The orders paid.
         order_ids: &'a [String],
     },
+    /// [`crate::Buyer::cancel`].
     Cancel {
+        /// The order cancelled.
         order_id: &'a str,
+        /// The reason sent.
         reason: &'a str,
     },
+    /// [`crate::Buyer::confirm_receipt`].
     ConfirmReceipt {
+        /// The order.
         order_id: &'a str,
+        /// Its sub-orders whose goods arrived.
         sub_order_ids: &'a [String],
     },
 }
 
 /// The vendor's answer to a step that went through.
+/// Exhaustive on purpose, as [`Intent`].
 #[derive(Clone, Copy, Debug)]
 pub enum Answer<'a> {
+    /// A preview.
     Preview(&'a Preview),
+    /// A created order.
     Created(&'a CreatedOrder),
+    /// A payment of one order.
     Paid(&'a Payment),
+    /// A batch payment where every order went through.
     BatchPaid(&'a BatchPayment),
+    /// A cancellation.
     Cancelled(&'a Cancelled),
+    /// A receipt confirmation.
     Received(&'a ReceiptConfirmed),
     /// The vendor's body, as a raw call (`sourcing <provider> <operation>`) returns it: answered, but not
     /// read by the facade, so it settles nothing (a journal records it and leaves the step's outcome
@@ -66,6 +90,7 @@ pub enum Answer<'a> {
 }
 
 /// How a step ended, as far as the caller can tell.
+/// Exhaustive on purpose: these four are every way a step can end.
 #[derive(Clone, Copy, Debug)]
 pub enum Outcome<'a> {
     /// The vendor answered and the answer was read.

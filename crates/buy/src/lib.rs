@@ -26,8 +26,11 @@
 //! * Addresses are [`Address`] (the `addressParam` fields all three vendors name).
 //! * Order states are [`OrderStatus`]: a [`StatusKind`] for the values the vendor documents name, and the
 //!   vendor's text as sent.
-//! * Every result keeps the generated client's typed answer: `result.raw()` is a [`Raw`] with one variant
-//!   per provider.
+//! * Every result keeps the client's typed answer: `result.raw()` is a [`Raw`], read as the client's type
+//!   with `raw().get::<pandapon::types::OrderPayResult>()` or as JSON with `raw().to_json()`.
+//! * Results are constructible (`Payment::new(…)`, `OrderInfo::new(…)`, `Raw::new(…)`), and the flow
+//!   behind a [`Buyer`] is a public trait ([`PurchaseFlow`]): a test can fake a provider, a crate can add
+//!   one (a [`FlowRegistration`] and `Buyer::new(flow)`).
 //!
 //! A normalised field is filled from a field the vendor documents, or — where the vendor does not publish
 //! where a value the next step needs sits (a search hit's offer id, a product's SKUs, a created PandaPon
@@ -69,16 +72,20 @@
 //! non-idempotent). A batch where some orders failed is `Error::Vendor(sourcing_runtime::Error::PartialFailure)`
 //! ([`Error::partial_failure`]): the paid ids, the failed ones with the vendor's reason.
 
+#![deny(missing_docs)]
+
 mod capability;
 mod error;
+mod flow;
 pub mod journal;
 mod money;
 mod product_ref;
-mod providers;
+pub mod providers;
 mod types;
 
-pub use capability::{Provider, Step, Support, markdown_table};
+pub use capability::{FlowRegistration, Provider, Step, Support, markdown_table};
 pub use error::Error;
+pub use flow::{PurchaseFlow, StepFuture};
 pub use journal::Journal;
 pub use money::{Decimal, Money, MoneyError, MoneyUnit, TOLERANCE as MONEY_TOLERANCE};
 pub use product_ref::{Platform, ProductRef, ProductRefError};
@@ -86,11 +93,11 @@ pub use types::*;
 
 pub use sourcing_runtime::readings::{self, Pointer, ReadingError, Readings};
 
-use providers::PurchaseFlow;
 use std::sync::Arc;
 
-/// One provider's purchase flow. Build it from a generated client (`Buyer::from(pandapon::Client::new(…))`);
-/// each provider's mapping is its own file under `providers/`.
+/// One provider's purchase flow. Build it from a generated client (`Buyer::from(pandapon::Client::new(…))`),
+/// from a provider (`providers::PANDAPON.buyer(base_url, runtime)`) or from any [`PurchaseFlow`]
+/// (`Buyer::new(flow)`).
 #[derive(Clone, Debug)]
 pub struct Buyer {
     flow: Arc<dyn PurchaseFlow>,
@@ -99,7 +106,8 @@ pub struct Buyer {
 }
 
 impl Buyer {
-    fn new(flow: impl PurchaseFlow) -> Self {
+    /// The buyer over `flow`, with its provider's default readings and no journal.
+    pub fn new(flow: impl PurchaseFlow) -> Self {
         let readings = Readings::defaults(flow.provider().description().env_prefix);
         Buyer {
             flow: Arc::new(flow),
@@ -150,6 +158,7 @@ impl Buyer {
         result
     }
 
+    /// The provider this buyer buys from.
     pub fn provider(&self) -> Provider {
         self.flow.provider()
     }

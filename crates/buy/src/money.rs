@@ -9,6 +9,7 @@ use std::fmt;
 
 /// The unit an amount is written in. Both are CNY.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MoneyUnit {
     /// 1/100 yuan (分).
     Fen,
@@ -17,6 +18,7 @@ pub enum MoneyUnit {
 }
 
 impl MoneyUnit {
+    /// `fen` or `yuan`.
     pub fn name(self) -> &'static str {
         match self {
             MoneyUnit::Fen => "fen",
@@ -29,8 +31,11 @@ impl MoneyUnit {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("amount `{text}` ({unit}) is not an exact decimal: {why}")]
 pub struct MoneyError {
+    /// The amount as the vendor wrote it.
     pub text: String,
+    /// Its unit (`fen`, `yuan`).
     pub unit: &'static str,
+    /// Why it cannot be held.
     pub why: &'static str,
 }
 
@@ -44,6 +49,7 @@ pub struct Decimal {
 const MAX_SCALE: u32 = 18;
 
 impl Decimal {
+    /// The integer `n`, exactly.
     pub fn from_int(n: i64) -> Self {
         Decimal {
             mantissa: n as i128,

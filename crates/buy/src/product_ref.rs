@@ -4,6 +4,7 @@ use std::fmt;
 
 /// The marketplace a product belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Platform {
     /// 1688.com (an "offer").
     Alibaba1688,
@@ -14,6 +15,7 @@ pub enum Platform {
 }
 
 impl Platform {
+    /// `1688`, `Taobao` or `Tmall`.
     pub fn name(self) -> &'static str {
         match self {
             Platform::Alibaba1688 => "1688",
@@ -56,23 +58,44 @@ pub struct ProductRef {
 
 /// Why a text is not a product reference.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProductRefError {
+    /// Nothing was given.
     #[error("empty product reference")]
     Empty,
+    /// A short link (`e.tb.cn`…), which only a browser resolves.
     #[error("`{0}` is a short link: open it in a browser and paste the full product link")]
     ShortLink(String),
+    /// A host that is no product page.
     #[error(
         "`{host}` is not a product page this SDK recognises (1688 offer, Taobao or Tmall item links)"
     )]
-    UnknownHost { host: String },
+    UnknownHost {
+        /// The host.
+        host: String,
+    },
+    /// A page of a known platform that is no product page.
     #[error("`{link}` is on {platform} but not a product page link this SDK recognises")]
-    UnknownPath { platform: Platform, link: String },
+    UnknownPath {
+        /// The platform.
+        platform: Platform,
+        /// The link.
+        link: String,
+    },
+    /// No `id=` parameter.
     #[error("the link has no `id=` query parameter")]
     MissingId,
+    /// Two or more `id=` parameters.
     #[error("the link has more than one `id=` query parameter")]
     DuplicateId,
+    /// An id that is not one.
     #[error("`{id}` is not a product id: {why}")]
-    BadId { id: String, why: &'static str },
+    BadId {
+        /// The id as given.
+        id: String,
+        /// Why it is none.
+        why: &'static str,
+    },
 }
 
 /// Hosts known to be redirecting short links.
@@ -153,6 +176,7 @@ impl ProductRef {
         }
     }
 
+    /// The platform the product is on.
     pub fn platform(&self) -> Platform {
         self.platform
     }

@@ -2,47 +2,78 @@
 //! vendor leaves it out (or publishes no response at all) it is `None`/empty and the typed vendor answer is
 //! still there, through `raw()`.
 
-use crate::capability::Provider;
 use crate::money::Money;
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
 
-/// The typed vendor answer behind a result: one variant per provider, holding the generated client's own
-/// type ([`Never`] where the provider has no such step).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Raw<P, D, X> {
-    Pandapon(P),
-    Dajisaas(D),
-    Xportcn(X),
+/// The typed vendor answer behind a result: the client's own type, erased, with typed access
+/// ([`Raw::get`]) and its JSON ([`Raw::to_json`]). A result built in a test has an empty one
+/// ([`Raw::default`], JSON `null`) unless given one ([`Raw::new`]).
+///
+/// ```
+/// let raw = sourcing_buy::Raw::new(serde_json::json!({"orderId": "1"}));
+/// assert_eq!(raw.get::<serde_json::Value>().unwrap()["orderId"], "1");
+/// assert!(raw.get::<String>().is_none());
+/// assert_eq!(raw.to_json()["orderId"], "1");
+/// ```
+#[derive(Clone)]
+pub struct Raw(Arc<dyn Answer>);
+
+/// What [`Raw`] holds: any serialisable, debuggable value.
+trait Answer: Any + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+    fn json(&self) -> serde_json::Value;
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 }
 
-impl<P, D, X> Raw<P, D, X> {
-    pub fn provider(&self) -> Provider {
-        match self {
-            Raw::Pandapon(_) => Provider::Pandapon,
-            Raw::Dajisaas(_) => Provider::Dajisaas,
-            Raw::Xportcn(_) => Provider::Xportcn,
-        }
+impl<T: serde::Serialize + fmt::Debug + Send + Sync + 'static> Answer for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
     }
 }
 
-impl<P: serde::Serialize, D: serde::Serialize, X: serde::Serialize> Raw<P, D, X> {
-    /// The vendor answer as JSON (what the generated type holds, re-encoded), e.g. for printing.
+impl Raw {
+    /// `answer`, kept as the vendor's typed answer.
+    pub fn new<T: serde::Serialize + fmt::Debug + Send + Sync + 'static>(answer: T) -> Self {
+        Raw(Arc::new(answer))
+    }
+
+    /// The answer as `T` (the generated client's type, e.g. `pandapon::types::OrderPayResult`), if it
+    /// is one.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref()
+    }
+
+    /// The vendor answer as JSON (what the typed answer holds, re-encoded), e.g. for printing.
     pub fn to_json(&self) -> serde_json::Value {
-        let value = match self {
-            Raw::Pandapon(v) => serde_json::to_value(v),
-            Raw::Dajisaas(v) => serde_json::to_value(v),
-            Raw::Xportcn(v) => serde_json::to_value(v),
-        };
-        value.unwrap_or(serde_json::Value::Null)
+        self.0.json()
     }
 }
 
-/// "This provider has no such step": a raw slot that can never be filled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Never {}
+impl Default for Raw {
+    /// No vendor answer (JSON `null`).
+    fn default() -> Self {
+        Raw::new(())
+    }
+}
 
-impl serde::Serialize for Never {
-    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        match *self {}
+impl fmt::Debug for Raw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.debug(f)
+    }
+}
+
+impl PartialEq for Raw {
+    /// The same type holding the same JSON.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_any().type_id() == other.0.as_any().type_id() && self.to_json() == other.to_json()
     }
 }
 
@@ -80,6 +111,7 @@ pub struct OrderLine {
     pub offer_id: String,
     /// The SKU specification id (`specId`, 32 hex characters).
     pub spec_id: String,
+    /// How many, from 1.
     pub quantity: u32,
 }
 
@@ -87,7 +119,9 @@ pub struct OrderLine {
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderDraft {
+    /// Where the goods go.
     pub address: Address,
+    /// The goods, at least one line.
     pub lines: Vec<OrderLine>,
     /// Remark for the seller (`message`).
     pub message: Option<String>,
@@ -102,13 +136,16 @@ pub struct OrderDraft {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SearchQuery {
+    /// The keyword.
     pub keyword: String,
     /// Page number, from 1.
     pub page: Option<u32>,
+    /// Hits per page (the vendor's default when `None`).
     pub page_size: Option<u32>,
 }
 
 impl SearchQuery {
+    /// The first page of `keyword`, at the vendor's page size.
     pub fn new(keyword: impl Into<String>) -> Self {
         SearchQuery {
             keyword: keyword.into(),
@@ -118,52 +155,73 @@ impl SearchQuery {
     }
 }
 
-/// A search result.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A search result. Build one in a test with `SearchHit::default()` and set its fields.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SearchHit {
+    /// The offer's title.
     pub title: Option<String>,
+    /// The offer's main image.
     pub image_url: Option<String>,
     /// The offer id, exact text: what `product` and an order line take. Dajisaas: `offerId` (third-party
     /// clients); PandaPon: the reading `PANDAPON_SEARCH_HIT_OFFER_ID` (default `/offerId`, 1688's name).
     pub offer_id: Option<String>,
 }
 
-/// A page of search results.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct SearchPage {
-    pub hits: Vec<SearchHit>,
-    pub total_records: Option<i64>,
-    #[serde(skip)]
-    raw: SearchRaw,
+impl SearchHit {
+    /// A hit of offer `offer_id`, without title or image.
+    pub fn new(offer_id: Option<String>) -> Self {
+        SearchHit {
+            offer_id,
+            ..SearchHit::default()
+        }
+    }
 }
 
-#[cfg(feature = "dajisaas-unconfirmed")]
-pub type DajisaasSearchRaw = dajisaas::types::KeywordSearchPage;
-#[cfg(not(feature = "dajisaas-unconfirmed"))]
-pub type DajisaasSearchRaw = Never;
-pub type SearchRaw = Raw<pandapon::types::AlibabaProductPage, DajisaasSearchRaw, Never>;
+/// A page of search results.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
+pub struct SearchPage {
+    /// The hits, in the vendor's order.
+    pub hits: Vec<SearchHit>,
+    /// How many hits the search has in all, where the vendor says.
+    pub total_records: Option<i64>,
+    #[serde(skip)]
+    raw: Raw,
+}
 
 impl SearchPage {
-    pub(crate) fn new(hits: Vec<SearchHit>, total_records: Option<i64>, raw: SearchRaw) -> Self {
+    /// A page of `hits`, of `total_records` in all.
+    pub fn new(hits: Vec<SearchHit>, total_records: Option<i64>) -> Self {
         SearchPage {
             hits,
             total_records,
-            raw,
+            raw: Raw::default(),
         }
     }
-    pub fn raw(&self) -> &SearchRaw {
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
         &self.raw
     }
 }
 
 /// A product's details.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Product {
     /// The offer id the vendor answered with (exact text), else the one asked for.
     pub offer_id: String,
+    /// The title.
     pub title: Option<String>,
     /// Title translated into the requested language, where the vendor sends one.
     pub title_translated: Option<String>,
@@ -171,12 +229,35 @@ pub struct Product {
     /// 1688's name): its `spec_id` is what an order line takes.
     pub skus: Vec<Sku>,
     #[serde(skip)]
-    raw: ProductRaw,
+    raw: Raw,
 }
 
-/// A purchasable variant of a product (1688's `productSkuInfos[]` item).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+impl Product {
+    /// Offer `offer_id`, without title or SKUs (set the fields).
+    pub fn new(offer_id: impl Into<String>) -> Self {
+        Product {
+            offer_id: offer_id.into(),
+            ..Product::default()
+        }
+    }
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
+        &self.raw
+    }
+}
+
+/// A purchasable variant of a product (1688's `productSkuInfos[]` item). Build one with
+/// `Sku::default()` and set its fields.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Sku {
     /// The specification id (`specId`, 32 hex characters): what `--line OFFER:SPEC_ID:QTY` takes.
     pub spec_id: Option<String>,
@@ -190,84 +271,75 @@ pub struct Sku {
     pub stock: Option<i64>,
 }
 
-#[cfg(feature = "dajisaas-unconfirmed")]
-pub type DajisaasProductRaw = dajisaas::types::ProductDetail;
-#[cfg(not(feature = "dajisaas-unconfirmed"))]
-pub type DajisaasProductRaw = Never;
-pub type ProductRaw = Raw<pandapon::types::AlibabaProductDetail, DajisaasProductRaw, Never>;
-
-impl Product {
-    pub(crate) fn new(
-        offer_id: String,
-        title: Option<String>,
-        title_translated: Option<String>,
-        skus: Vec<Sku>,
-        raw: ProductRaw,
-    ) -> Self {
-        Product {
-            offer_id,
-            title,
-            title_translated,
-            skus,
-            raw,
-        }
-    }
-    pub fn raw(&self) -> &ProductRaw {
-        &self.raw
-    }
-}
-
-/// A priced line of a preview.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A priced line of a preview. Build one with `PreviewLine::default()` and set its fields.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PreviewLine {
+    /// The offer, exact text.
     pub offer_id: Option<String>,
+    /// The SKU specification id.
     pub spec_id: Option<String>,
+    /// The SKU id, exact text.
     pub sku_id: Option<String>,
+    /// The price of one.
     pub unit_price: Option<Money>,
+    /// The line's amount.
     pub amount: Option<Money>,
 }
 
-/// The preview of one resulting order (vendors split by seller).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// The preview of one resulting order (vendors split by seller). Build one with
+/// `PreviewOrder::default()` and set its fields.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct PreviewOrder {
     /// Goods + freight.
     pub total: Option<Money>,
+    /// The freight.
     pub freight: Option<Money>,
     /// Goods without freight.
     pub goods: Option<Money>,
+    /// The priced lines.
     pub lines: Vec<PreviewLine>,
 }
 
 /// An order preview: prices and freight, nothing ordered.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Preview {
     /// Empty where the vendor documents no amounts (PandaPon).
     pub orders: Vec<PreviewOrder>,
     #[serde(skip)]
-    raw: PreviewRaw,
+    raw: Raw,
 }
 
-pub type PreviewRaw = Raw<
-    pandapon::types::OrderPreviewResult,
-    dajisaas::types::OrderPreview,
-    Vec<xportcn::types::KaOrderPreview>,
->;
-
 impl Preview {
-    pub(crate) fn new(orders: Vec<PreviewOrder>, raw: PreviewRaw) -> Self {
-        Preview { orders, raw }
+    /// A preview of `orders`.
+    pub fn new(orders: Vec<PreviewOrder>) -> Self {
+        Preview {
+            orders,
+            raw: Raw::default(),
+        }
     }
-    pub fn raw(&self) -> &PreviewRaw {
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
         &self.raw
     }
 }
 
 /// A created order.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct CreatedOrder {
     /// The new order's id: Dajisaas `orderId` (documented); PandaPon from the reading
     /// `PANDAPON_CREATE_ORDER_ID` (default `/orderId`, 1688's `fastCreateOrder` name). `None` where the
@@ -279,21 +351,28 @@ pub struct CreatedOrder {
     /// The order's total where documented (Dajisaas `totalSuccessAmount`, fen).
     pub total: Option<Money>,
     #[serde(skip)]
-    raw: CreatedRaw,
+    raw: Raw,
 }
 
-pub type CreatedRaw = Raw<serde_json::Value, dajisaas::types::OrderCreateResult, Never>;
-
 impl CreatedOrder {
-    pub(crate) fn new(order_id: Option<String>, total: Option<Money>, raw: CreatedRaw) -> Self {
+    /// An order created with id `order_id` (`None`: the answer named none) and `total`.
+    pub fn new(order_id: Option<String>, total: Option<Money>) -> Self {
         CreatedOrder {
             order_ids: order_id.iter().cloned().collect(),
             order_id,
             total,
-            raw,
+            raw: Raw::default(),
         }
     }
-    pub fn raw(&self) -> &CreatedRaw {
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
         &self.raw
     }
 }
@@ -302,11 +381,15 @@ impl CreatedOrder {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PaymentOutcome {
     /// The vendor reports the order paid (PandaPon `protocolPaySuccess: true`; Xportcn `successOrderIds`).
     Paid,
     /// Password-free payment failed; the buyer pays by hand at `url` (PandaPon `payUrl`).
-    PayByHand { url: Option<String> },
+    PayByHand {
+        /// The vendor's payment page, where it sends one.
+        url: Option<String>,
+    },
     /// The call succeeded (envelope code 200) but the vendor publishes no result fields (Dajisaas).
     Accepted,
 }
@@ -314,48 +397,67 @@ pub enum PaymentOutcome {
 /// The answer to paying one order.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Payment {
+    /// The order paid, exact text.
     pub order_id: String,
+    /// What the vendor reported.
     pub outcome: PaymentOutcome,
     #[serde(skip)]
-    raw: PaymentRaw,
+    raw: Raw,
 }
 
-pub type PaymentRaw =
-    Raw<pandapon::types::OrderPayResult, serde_json::Value, xportcn::types::KaOrderPayResult>;
-
 impl Payment {
-    pub(crate) fn new(order_id: String, outcome: PaymentOutcome, raw: PaymentRaw) -> Self {
+    /// The payment of `order_id` with `outcome`.
+    pub fn new(order_id: impl Into<String>, outcome: PaymentOutcome) -> Self {
         Payment {
-            order_id,
+            order_id: order_id.into(),
             outcome,
-            raw,
+            raw: Raw::default(),
         }
     }
-    pub fn raw(&self) -> &PaymentRaw {
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
         &self.raw
     }
 }
 
 /// A batch where every order went through (a partly failed batch is the runtime's
 /// `Error::PartialFailure`, wrapped in [`crate::Error::Vendor`]).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct BatchPayment {
     /// The ids the vendor lists as done, exact text.
     pub paid: Vec<String>,
     #[serde(skip)]
-    raw: BatchRaw,
+    raw: Raw,
 }
 
-pub type BatchRaw =
-    Raw<pandapon::types::BatchSubmitToPayResult, Never, xportcn::types::KaOrderPayResult>;
-
 impl BatchPayment {
-    pub(crate) fn new(paid: Vec<String>, raw: BatchRaw) -> Self {
-        BatchPayment { paid, raw }
+    /// A batch that paid `paid`.
+    pub fn new(paid: Vec<String>) -> Self {
+        BatchPayment {
+            paid,
+            raw: Raw::default(),
+        }
     }
-    pub fn raw(&self) -> &BatchRaw {
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
         &self.raw
     }
 }
@@ -363,7 +465,9 @@ impl BatchPayment {
 /// An order state, normalised where a vendor document names the value, with the vendor's text kept.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderStatus {
+    /// What the state means.
     pub kind: StatusKind,
     /// The vendor's value as sent.
     pub raw: String,
@@ -375,6 +479,7 @@ pub struct OrderStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum StatusKind {
     /// `WAITING_FOR_PAYMENT` (Xportcn/PandaPon order messages), 1688's `waitbuyerpay`.
     WaitingForPayment,
@@ -387,10 +492,21 @@ pub enum StatusKind {
     /// `CANCEL` (order messages), 1688's `cancel` (also the line status in Dajisaas's order detail
     /// example) and `terminated`.
     Cancelled,
+    /// A value no vendor document names: the text is in [`OrderStatus::raw`].
     Other,
 }
 
 impl OrderStatus {
+    /// The state `raw` as a vendor sent it, meaning `kind` (a provider with its own state names maps
+    /// them here; [`OrderStatus::from_vendor`] knows the names of the built-in vendors' documents).
+    pub fn new(kind: StatusKind, raw: impl Into<String>) -> Self {
+        OrderStatus {
+            kind,
+            raw: raw.into(),
+        }
+    }
+
+    /// The state `raw` as the built-in vendors' documents name it ([`StatusKind::Other`] otherwise).
     pub fn from_vendor(raw: &str) -> Self {
         let kind = match raw {
             // Push messages (Xportcn/PandaPon), 1688's trade states (the order read), and the Taobao
@@ -406,85 +522,111 @@ impl OrderStatus {
             "CANCEL" | "cancel" | "terminated" | "TRADE_CLOSED" => StatusKind::Cancelled,
             _ => StatusKind::Other,
         };
-        OrderStatus {
-            kind,
-            raw: raw.to_string(),
-        }
+        OrderStatus::new(kind, raw)
     }
 }
 
-/// A product line of an order.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A product line of an order. Build one with `OrderItem::default()` and set its fields.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderItem {
+    /// The offer, exact text.
     pub offer_id: Option<String>,
+    /// The SKU id, exact text.
     pub sku_id: Option<String>,
     /// The sub-order (order entry) id, 19 digits, exact: what receipt confirmation takes.
     pub sub_order_id: Option<String>,
+    /// The product's name.
     pub title: Option<String>,
+    /// How many.
     pub quantity: Option<i64>,
+    /// The price of one.
     pub unit_price: Option<Money>,
+    /// The line's amount.
     pub amount: Option<Money>,
+    /// The line's own state, where the vendor sends one.
     pub status: Option<OrderStatus>,
 }
 
 /// An order's state and details.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderInfo {
+    /// The order read, exact text.
     pub order_id: String,
     /// The order-level state, from the reading `<PREFIX>_ORDER_STATE` (default `/baseInfo/status`, 1688's
     /// buyerView, which neither vendor publishes); `None` where the answer has none there.
     pub status: Option<OrderStatus>,
+    /// The product lines.
     pub items: Vec<OrderItem>,
     /// The delivery address in China (Dajisaas `nativeLogistics`).
     pub delivery: Option<Address>,
     #[serde(skip)]
-    raw: OrderRaw,
+    raw: Raw,
 }
 
-pub type OrderRaw = Raw<serde_json::Value, dajisaas::types::OrderDetail, Never>;
-
 impl OrderInfo {
-    pub(crate) fn new(
-        order_id: String,
-        status: Option<OrderStatus>,
-        items: Vec<OrderItem>,
-        delivery: Option<Address>,
-        raw: OrderRaw,
-    ) -> Self {
+    /// Order `order_id`, with no state or lines known (set them with the `with_` methods or the fields).
+    pub fn new(order_id: impl Into<String>) -> Self {
         OrderInfo {
-            order_id,
-            status,
-            items,
-            delivery,
-            raw,
+            order_id: order_id.into(),
+            ..OrderInfo::default()
         }
     }
-    pub fn raw(&self) -> &OrderRaw {
+
+    /// The same, in state `status` (`None`: the answer showed none).
+    pub fn with_status(mut self, status: impl Into<Option<OrderStatus>>) -> Self {
+        self.status = status.into();
+        self
+    }
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
         &self.raw
     }
 }
 
 /// The answer to an order operation (cancel, confirm receipt).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-#[serde(bound = "")]
-pub struct OrderAction<P, D> {
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct OrderAction {
     /// Whether the vendor reports success, where it documents a flag (`success`, or PandaPon's boolean
     /// cancel result).
     pub success: Option<bool>,
     #[serde(skip)]
-    raw: Raw<P, D, Never>,
+    raw: Raw,
 }
 
-impl<P, D> OrderAction<P, D> {
-    pub(crate) fn new(success: Option<bool>, raw: Raw<P, D, Never>) -> Self {
-        OrderAction { success, raw }
+impl OrderAction {
+    /// An action the vendor reported as `success` (`None`: it documents no flag).
+    pub fn new(success: Option<bool>) -> Self {
+        OrderAction {
+            success,
+            raw: Raw::default(),
+        }
     }
-    pub fn raw(&self) -> &Raw<P, D, Never> {
+
+    /// The same, with the vendor's answer.
+    pub fn with_raw(mut self, raw: Raw) -> Self {
+        self.raw = raw;
+        self
+    }
+
+    /// The vendor's typed answer.
+    pub fn raw(&self) -> &Raw {
         &self.raw
     }
 }
 
-pub type Cancelled = OrderAction<pandapon::types::CancelResult, dajisaas::types::OperationResult>;
-pub type ReceiptConfirmed = OrderAction<pandapon::types::ReceiveGoodsResult, serde_json::Value>;
+/// The answer to [`crate::Buyer::cancel`].
+pub type Cancelled = OrderAction;
+/// The answer to [`crate::Buyer::confirm_receipt`].
+pub type ReceiptConfirmed = OrderAction;

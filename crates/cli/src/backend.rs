@@ -470,7 +470,7 @@ pub struct Endpoint {
 impl Endpoint {
     /// The purchase flow (`sourcing-buy`) over this provider's client, for providers the facade maps.
     pub fn buyer(&self) -> Option<sourcing_buy::Buyer> {
-        sourcing_buy::Provider::from_name(self.provider.name)
+        sourcing_registry::flow(self.provider.name)
             .map(|p| p.buyer(&self.base_url, self.runtime.clone()))
     }
 

@@ -49,7 +49,10 @@ fn provider_arg() -> Arg {
         .required(true)
         .ignore_case(true)
         .value_parser(clap::builder::PossibleValuesParser::new(
-            Provider::ALL.iter().map(|p| p.name()).chain(["all"]),
+            sourcing_registry::flows()
+                .into_iter()
+                .map(|p| p.name())
+                .chain(["all"]),
         ))
         .help_heading(COMMON)
         .help("Which provider, any case (or all those with credentials, one answer each)")
@@ -494,9 +497,9 @@ impl Context<'_> {
 fn providers(m: &ArgMatches) -> Result<(Vec<Provider>, bool), Stop> {
     let name = m.get_one::<String>("provider").map(String::as_str);
     match name {
-        None => Ok((Provider::ALL.to_vec(), true)),
-        Some(n) if n.eq_ignore_ascii_case("all") => Ok((Provider::ALL.to_vec(), true)),
-        Some(n) => Provider::from_name(n)
+        None => Ok((sourcing_registry::flows(), true)),
+        Some(n) if n.eq_ignore_ascii_case("all") => Ok((sourcing_registry::flows(), true)),
+        Some(n) => sourcing_registry::flow(n)
             .map(|p| (vec![p], false))
             .ok_or_else(|| Stop::usage(format!("unknown provider {n}"))),
     }

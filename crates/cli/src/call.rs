@@ -289,7 +289,7 @@ impl<'a> RawJournal<'a> {
         described: &Provider,
         step: &'a RawStep,
     ) -> Result<RawJournal<'a>, Stop> {
-        let provider = BuyProvider::from_name(described.name).ok_or_else(|| {
+        let provider = sourcing_registry::flow(described.name).ok_or_else(|| {
             Stop::config(format!(
                 "{}: the ledger has no such provider",
                 described.name

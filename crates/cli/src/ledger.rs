@@ -344,14 +344,14 @@ fn provider_arg() -> Arg {
     Arg::new("provider")
         .long("provider")
         .value_parser(clap::builder::PossibleValuesParser::new(
-            Provider::ALL.iter().map(|p| p.name()),
+            sourcing_registry::flows().into_iter().map(|p| p.name()),
         ))
         .help("Only this provider's orders")
 }
 
 fn provider(m: &ArgMatches) -> Option<Provider> {
     m.get_one::<String>("provider")
-        .and_then(|p| Provider::from_name(p))
+        .and_then(|p| sourcing_registry::flow(p))
 }
 
 /// `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z]` (UTC) or milliseconds since the epoch.
@@ -566,7 +566,7 @@ async fn reconcile(ledger: &Ledger, m: &ArgMatches) -> Result<Vec<sourcing_ledge
     let backend = Backend::from_matches(m).await?;
     let providers = match provider(m) {
         Some(p) => vec![p],
-        None => Provider::ALL.to_vec(),
+        None => sourcing_registry::flows(),
     };
     // Only the providers whose credentials are there: reconcile reads what it can and leaves the rest.
     let buyers: Vec<_> = providers

@@ -6,7 +6,7 @@
 //! `cargo bench -p sourcing-ledger --features postgres --bench ledger`
 
 use sourcing_buy::journal::{Intent, Outcome};
-use sourcing_buy::{Error, Journal, Provider, Step};
+use sourcing_buy::{Error, Journal, Step};
 use sourcing_ledger::{CallbackReport, Ledger};
 use std::time::{Duration, Instant};
 
@@ -27,7 +27,7 @@ fn summary(name: &str, backend: &str, mut samples: Vec<Duration>) {
 async fn run(backend: &str, url: &str) {
     let ledger = Ledger::open(url).await.expect("open the store");
     let unknown = Error::InvalidInput {
-        provider: Provider::Pandapon,
+        provider: sourcing_buy::providers::PANDAPON,
         step: Step::Pay,
         message: "bench".into(),
     };
@@ -39,10 +39,13 @@ async fn run(backend: &str, url: &str) {
             order_id: &order_id,
         };
         let started = Instant::now();
-        let ticket = ledger.before(Provider::Pandapon, &intent).await.unwrap();
+        let ticket = ledger
+            .before(sourcing_buy::providers::PANDAPON, &intent)
+            .await
+            .unwrap();
         ledger
             .after(
-                Provider::Pandapon,
+                sourcing_buy::providers::PANDAPON,
                 ticket,
                 &intent,
                 Outcome::Unknown(&unknown),
@@ -56,7 +59,7 @@ async fn run(backend: &str, url: &str) {
     for i in 0..STEPS {
         let order_id = (base + 5_000 + i as u64).to_string();
         let report = CallbackReport {
-            provider: Provider::Pandapon,
+            provider: "pandapon",
             order_id: &order_id,
             status: Some("WAITING_FOR_SENT"),
             message_type: "ORDER_PAY_SUCCESS",

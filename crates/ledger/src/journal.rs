@@ -123,7 +123,7 @@ impl Ledger {
             Intent::CreateRaw { request } => {
                 // A raw create has no draft to match a preview: always an entry of its own.
                 let new = NewEntry {
-                    provider,
+                    provider: provider.name(),
                     order_id: None,
                     state: OrderState::Previewed,
                     confirmed: true,
@@ -168,7 +168,7 @@ impl Ledger {
             return Ok(entry);
         }
         let new = NewEntry {
-            provider,
+            provider: provider.name(),
             order_id: None,
             state: OrderState::Previewed,
             confirmed: true,
@@ -214,11 +214,11 @@ impl Ledger {
         order_id: &str,
         intent: &Intent<'_>,
     ) -> Result<Ticket, LedgerError> {
-        let entry = match entries::find(tx, provider, order_id, self.lock()).await? {
+        let entry = match entries::find(tx, provider.name(), order_id, self.lock()).await? {
             Some(e) => e,
             None => {
                 let new = NewEntry {
-                    provider,
+                    provider: provider.name(),
                     order_id: Some(order_id),
                     state: OrderState::Created,
                     confirmed: false,
@@ -323,7 +323,7 @@ impl Ledger {
             return Ok(());
         };
         let input = Input::Answered(Step::Create, machine::Answer::Done);
-        if let Some(earlier) = entries::find(tx, provider, order_id, self.lock()).await? {
+        if let Some(earlier) = entries::find(tx, provider.name(), order_id, self.lock()).await? {
             // A callback (or a payment) recorded the order first: the history continues on its entry,
             // with the create's external id and amount.
             let note = format!(
@@ -366,7 +366,7 @@ impl Ledger {
         answer: machine::Answer,
         facts: Facts<'_>,
     ) -> Result<(), LedgerError> {
-        let Some(entry) = entries::find(tx, provider, order_id, self.lock()).await? else {
+        let Some(entry) = entries::find(tx, provider.name(), order_id, self.lock()).await? else {
             return Err(LedgerError::UnknownOrder {
                 order_id: order_id.into(),
             });
@@ -400,6 +400,8 @@ fn answer_of(outcome: &Outcome<'_>) -> (machine::Answer, String) {
                     PaymentOutcome::Paid => A::Done,
                     PaymentOutcome::PayByHand { .. } => A::PayByHand,
                     PaymentOutcome::Accepted => A::Accepted,
+                    // An outcome this ledger does not know settles nothing: a read tells.
+                    _ => A::Unknown,
                 },
                 Answer::Created(c) if c.order_id.as_deref().is_none_or(str::is_empty) => {
                     A::NoOrderId
@@ -477,10 +479,12 @@ mod tests {
 
     async fn pay(ledger: &Ledger, id: &str, body: &serde_json::Value) -> Result<(), LedgerError> {
         let intent = Intent::Pay { order_id: id };
-        let ticket = ledger.record_intent(Provider::Pandapon, &intent).await?;
+        let ticket = ledger
+            .record_intent(sourcing_buy::providers::PANDAPON, &intent)
+            .await?;
         let outcome = Outcome::Answered(Answer::Raw(body));
         ledger
-            .record_outcome(Provider::Pandapon, ticket, &intent, outcome)
+            .record_outcome(sourcing_buy::providers::PANDAPON, ticket, &intent, outcome)
             .await
     }
 
@@ -510,13 +514,13 @@ mod tests {
         let request = serde_json::json!({"thirdOrderId": "T1", "cargoParamList": []});
         let intent = Intent::CreateRaw { request: &request };
         let ticket = ledger
-            .record_intent(Provider::Dajisaas, &intent)
+            .record_intent(sourcing_buy::providers::DAJISAAS, &intent)
             .await
             .unwrap();
         let body = serde_json::json!({"code": 200, "data": {"orderId": "1"}});
         let outcome = Outcome::Answered(Answer::Raw(&body));
         ledger
-            .record_outcome(Provider::Dajisaas, ticket, &intent, outcome)
+            .record_outcome(sourcing_buy::providers::DAJISAAS, ticket, &intent, outcome)
             .await
             .unwrap();
         let all = ledger.list(Filter::Unknown).await.unwrap();
@@ -566,12 +570,17 @@ mod tests {
             order_id: "1",
             reason: "r",
         };
-        base.record_answer(Provider::Pandapon, "1", Step::Pay, machine::Answer::Done)
-            .await
-            .unwrap();
+        base.record_answer(
+            sourcing_buy::providers::PANDAPON,
+            "1",
+            Step::Pay,
+            machine::Answer::Done,
+        )
+        .await
+        .unwrap();
         let ledger_b = base.with_profile(Some("shop-b".into()));
         ledger_b
-            .record_intent(Provider::Pandapon, &cancel)
+            .record_intent(sourcing_buy::providers::PANDAPON, &cancel)
             .await
             .unwrap();
         let (entry, _) = base.show("1", None).await.unwrap();
@@ -583,7 +592,7 @@ mod tests {
     async fn a_callback_order_takes_the_profile_that_pays_it() {
         let base = ledger().await;
         let report = crate::CallbackReport {
-            provider: Provider::Pandapon,
+            provider: "pandapon",
             order_id: "77",
             status: None,
             message_type: "ORDER_CREATED",

@@ -13,7 +13,6 @@
 use crate::machine::{Answer, Read, Step};
 use crate::{CallbackReport, Ledger, OrderState, ReadSettings};
 use proptest::prelude::*;
-use sourcing_buy::Provider;
 use sourcing_buy::journal::Intent;
 use std::time::Duration;
 
@@ -137,7 +136,8 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         match op {
             Op::Intent(i, step) => {
                 let step_intent = intent(step);
-                let recorded = ledgers[i].record_intent(Provider::Pandapon, &step_intent);
+                let recorded =
+                    ledgers[i].record_intent(sourcing_buy::providers::PANDAPON, &step_intent);
                 let sent = recorded.await.is_ok();
                 if sent {
                     // (Another step may pass once a callback reported the one on its way done.)
@@ -178,7 +178,12 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     (false, false) => Answer::Refused,
                 };
                 ledgers[0]
-                    .record_answer(Provider::Pandapon, ORDER, request.step, answer)
+                    .record_answer(
+                        sourcing_buy::providers::PANDAPON,
+                        ORDER,
+                        request.step,
+                        answer,
+                    )
                     .await
                     .unwrap();
             }
@@ -188,7 +193,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Callback(n) => {
                 let reported = vendor.history[n % vendor.history.len()];
                 let report = CallbackReport {
-                    provider: Provider::Pandapon,
+                    provider: "pandapon",
                     order_id: ORDER,
                     status: status_text(reported),
                     message_type: "ORDER_STATUS_CHANGE",

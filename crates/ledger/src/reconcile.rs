@@ -14,9 +14,16 @@ use crate::error::LedgerError;
 use crate::machine::{self, Input, Read, Step};
 use crate::state::OrderState;
 use crate::store::{BoxFuture, Value};
-use sourcing_buy::{Buyer, OrderInfo, OrderStatus, Provider};
+use sourcing_buy::{Buyer, OrderInfo, OrderStatus};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The buyer in `buyers` of `entry`'s provider (the ledger stores the provider's name).
+fn buyer_of<'b>(buyers: &'b [Buyer], entry: &OrderEntry) -> Option<&'b Buyer> {
+    buyers
+        .iter()
+        .find(|b| b.provider().name().eq_ignore_ascii_case(&entry.provider))
+}
 
 /// A read of an order by the caller's own order number (`OrderDraft::external_order_id`): how reconcile
 /// settles a create whose answer carried no order id. No vendor publishes one today, so none is set by
@@ -81,10 +88,7 @@ impl Ledger {
     ) -> Result<Vec<Settled>, LedgerError> {
         let mut out = Vec::new();
         for entry in self.due(settings).await? {
-            let Some(provider) = Provider::from_name(&entry.provider) else {
-                continue;
-            };
-            let Some(buyer) = buyers.iter().find(|b| b.provider() == provider) else {
+            let Some(buyer) = buyer_of(buyers, &entry) else {
                 continue;
             };
             out.push(self.reconcile_one(buyer, entry, settings).await?);
@@ -170,8 +174,7 @@ impl Ledger {
         let mut tx = self.store().begin().await?;
         let entry = entries::by_id(&mut *tx, entry_id, "").await?;
         tx.commit().await?;
-        let provider = Provider::from_name(&entry.provider);
-        let Some(buyer) = buyers.iter().find(|b| Some(b.provider()) == provider) else {
+        let Some(buyer) = buyer_of(buyers, &entry) else {
             return Ok(None);
         };
         self.reconcile_one(buyer, entry, settings).await.map(Some)
@@ -291,11 +294,7 @@ impl Ledger {
         entry: &OrderEntry,
         order_id: &str,
     ) -> Result<Result<(), Settled>, LedgerError> {
-        let provider = Provider::from_name(&entry.provider).ok_or(LedgerError::Corrupt {
-            entry: entry.entry_id,
-            what: "provider",
-            value: entry.provider.clone(),
-        })?;
+        let provider = entry.provider.as_str();
         let mut tx = self.store().begin().await?;
         let current = entries::by_id(&mut *tx, entry.entry_id, self.lock()).await?;
         if let Some(other) = entries::find(&mut *tx, provider, order_id, self.lock()).await? {

@@ -1,34 +1,105 @@
-//! The one provider registry: every generated crate's provider description ([`Provider`]: name, title,
-//! base URL, credentials, envelope codec, and the operation table with each operation's signing scheme).
-//! The CLI, `sourcing mcp`, the sandbox and the conformance tests read this list; nothing else names the
-//! providers one by one. Feature `unconfirmed-endpoints` turns on the generated crates' feature of the
-//! same name (the operations known only from third-party clients).
+//! The one provider registry: every provider's [`Kit`] — its API description ([`Provider`]: name, title,
+//! base URL, credentials, envelope codec, and the operation table with each operation's signing scheme)
+//! and its purchase flow ([`sourcing_buy::Provider`], where it has one). The CLI, `sourcing mcp`, the
+//! sandbox and the conformance tests read this list; nothing else names the providers one by one.
+//! Feature `unconfirmed-endpoints` turns on the generated crates' feature of the same name (the
+//! operations known only from third-party clients).
 #![deny(missing_docs)]
+
+use std::sync::OnceLock;
 
 pub use sourcing_runtime::operation::Provider;
 
-/// Every provider, in a stable order. Registering a provider is one line here (and its dependency).
-pub fn providers() -> &'static [&'static Provider] {
-    static PROVIDERS: &[&Provider] = &[
-        &pandapon::operations::PROVIDER,
-        &dajisaas::operations::PROVIDER,
-        &xportcn::operations::PROVIDER,
-    ];
-    PROVIDERS
+/// Everything the workspace knows about one provider, layer by layer. Built with [`Kit::new`] and the
+/// `with_` methods (more layers may be added: the struct is `#[non_exhaustive]`).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Kit {
+    /// The API description: the generated crate's `operations::PROVIDER`.
+    pub api: &'static Provider,
+    /// The purchase flow through `sourcing_buy::Buyer`, where the provider has one (its name is the
+    /// API's).
+    pub flow: Option<sourcing_buy::Provider>,
 }
 
-/// The provider of this name (`pandapon`).
+impl Kit {
+    /// The kit of `api`, with no purchase flow.
+    pub const fn new(api: &'static Provider) -> Self {
+        Kit { api, flow: None }
+    }
+
+    /// The same kit, with its purchase flow.
+    pub const fn with_flow(mut self, flow: sourcing_buy::Provider) -> Self {
+        self.flow = Some(flow);
+        self
+    }
+
+    /// The provider's name (`pandapon`).
+    pub fn name(&self) -> &'static str {
+        self.api.name
+    }
+}
+
+/// Every provider's kit, in a stable order. Registering a provider is one line here (and its dependency).
+pub fn kits() -> &'static [Kit] {
+    use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
+    static KITS: &[Kit] = &[
+        Kit::new(&pandapon::operations::PROVIDER).with_flow(PANDAPON),
+        Kit::new(&dajisaas::operations::PROVIDER).with_flow(DAJISAAS),
+        Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN),
+    ];
+    KITS
+}
+
+/// The kit of the provider named `name` (`pandapon`; ASCII case ignored).
+pub fn kit(name: &str) -> Option<&'static Kit> {
+    kits().iter().find(|k| k.name().eq_ignore_ascii_case(name))
+}
+
+/// Every provider's API description, in the order of [`kits`].
+pub fn providers() -> &'static [&'static Provider] {
+    static PROVIDERS: OnceLock<Vec<&'static Provider>> = OnceLock::new();
+    PROVIDERS.get_or_init(|| kits().iter().map(|k| k.api).collect())
+}
+
+/// The API description of the provider named `name` (`pandapon`).
 pub fn find(name: &str) -> Option<&'static Provider> {
     providers().iter().copied().find(|p| p.name == name)
 }
 
+/// Every provider with a purchase flow, in the order of [`kits`].
+pub fn flows() -> Vec<sourcing_buy::Provider> {
+    kits().iter().filter_map(|k| k.flow).collect()
+}
+
+/// The purchase flow of the provider named `name` (ASCII case ignored), if it has one.
+pub fn flow(name: &str) -> Option<sourcing_buy::Provider> {
+    kit(name)?.flow
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn names_are_unique_and_found() {
-        for p in super::providers() {
-            assert!(std::ptr::eq(super::find(p.name).unwrap(), *p));
+        for p in providers() {
+            assert!(std::ptr::eq(find(p.name).unwrap(), *p));
+            assert!(std::ptr::eq(kit(p.name).unwrap().api, *p));
         }
-        assert!(super::find("nope").is_none());
+        assert!(find("nope").is_none() && kit("nope").is_none() && flow("nope").is_none());
+        let mut names: Vec<&str> = kits().iter().map(Kit::name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), kits().len(), "{names:?}");
+    }
+
+    #[test]
+    fn a_flow_is_the_flow_of_its_api() {
+        for kit in kits() {
+            let Some(flow) = kit.flow else { continue };
+            assert!(std::ptr::eq(flow.description(), kit.api), "{}", kit.name());
+            assert_eq!(super::flow(&kit.name().to_uppercase()), Some(flow));
+        }
     }
 }

@@ -13,7 +13,7 @@
 //! `pandapon::Client::from_env()` (or `dajisaas::` / `xportcn::`) instead of the sandbox URL.
 
 use sourcing_buy::{
-    Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, Raw, SearchQuery,
+    Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, SearchQuery,
 };
 use sourcing_runtime::Runtime;
 use sourcing_sandbox::{Sandbox, SandboxSigner};
@@ -135,8 +135,10 @@ async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> String {
         Some(c) => match (&c.order_id, c.raw()) {
             (Some(id), _) => Some(id.clone()),
             // PandaPon publishes no response for order creation; the sandbox's own answer has `orderId`.
-            (None, Raw::Pandapon(v)) => v["orderId"].as_str().map(str::to_string),
-            _ => None,
+            (None, raw) => raw
+                .get::<serde_json::Value>()
+                .and_then(|v| v["orderId"].as_str())
+                .map(str::to_string),
         },
         None => None,
     };
@@ -213,10 +215,10 @@ async fn follow_up(buyer: &Buyer, order_id: &str) {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let providers: Vec<Provider> = match args.as_slice() {
-        [] => Provider::ALL.to_vec(),
-        [flag, name] if flag == "--provider" => match Provider::from_name(name) {
+        [] => sourcing_registry::flows(),
+        [flag, name] if flag == "--provider" => match sourcing_registry::flow(name) {
             Some(p) => vec![p],
-            None if name == "all" => Provider::ALL.to_vec(),
+            None if name == "all" => sourcing_registry::flows(),
             None => {
                 return Err(format!(
                     "unknown provider `{name}` (pandapon, dajisaas, xportcn, all)"
@@ -233,7 +235,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "\ncapabilities (the README table):\n{}",
-        sourcing_buy::markdown_table()
+        sourcing_buy::markdown_table(&sourcing_registry::flows())
     );
     for provider in providers {
         run(&sandbox, provider).await;
@@ -264,6 +266,7 @@ fn outcome(outcome: &sourcing_buy::PaymentOutcome) -> String {
             format!("to be paid by hand at {}", or_absent(url.as_ref()))
         }
         PaymentOutcome::Accepted => "accepted (the vendor sends no result fields)".into(),
+        other => format!("{other:?}"),
     }
 }
 

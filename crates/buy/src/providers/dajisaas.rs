@@ -4,16 +4,17 @@
 
 use super::input::{Input, id_text, yuan};
 use super::read;
-use super::{PurchaseFlow, Registration, StepFuture, not_available, published, third_party};
-use crate::capability::{Provider, Step};
+use super::{not_available, published, third_party};
+use crate::capability::{FlowRegistration, Provider, Step};
 use crate::money::Money;
 use crate::types::*;
 use crate::{Buyer, Error};
+use crate::{PurchaseFlow, StepFuture};
 use ::dajisaas::types as api;
 use sourcing_runtime::Readings;
 use std::any::Any;
 
-const PROVIDER: Provider = Provider::Dajisaas;
+const PROVIDER: Provider = super::DAJISAAS;
 /// The `flow` Dajisaas's published example sends (no value list is published).
 const FLOW: &str = "general";
 /// `isvBizType` in the published create example (values not listed).
@@ -21,7 +22,7 @@ const BIZ_TYPE: &str = "cross";
 const SITE_1688: &str = "1688";
 const UNCONFIRMED: &str = "dajisaas-unconfirmed";
 
-pub(super) static REGISTRATION: Registration = Registration {
+pub(super) static REGISTRATION: FlowRegistration = FlowRegistration {
     description: &::dajisaas::operations::PROVIDER,
     connect: |base_url, runtime| ::dajisaas::Client::with_runtime(base_url, runtime).into(),
     capabilities: &[
@@ -205,7 +206,7 @@ impl PurchaseFlow for Dajisaas {
             };
             let result = self.0.order_preview().body(request).send().await?;
             let orders = preview_orders(&result)?;
-            Ok(Preview::new(orders, Raw::Dajisaas(result)))
+            Ok(Preview::new(orders).with_raw(Raw::new(result)))
         })
     }
 
@@ -232,8 +233,8 @@ impl PurchaseFlow for Dajisaas {
             Ok(CreatedOrder::new(
                 result.order_id.clone(),
                 result.total_success_amount.map(Money::fen),
-                Raw::Dajisaas(result),
-            ))
+            )
+            .with_raw(Raw::new(result)))
         })
     }
 
@@ -245,11 +246,7 @@ impl PurchaseFlow for Dajisaas {
             };
             let data = self.0.pay_protocol_pay().body(request).send().await?;
             // No result fields are published: a code-200 envelope is all there is.
-            Ok(Payment::new(
-                order_id,
-                PaymentOutcome::Accepted,
-                Raw::Dajisaas(data),
-            ))
+            Ok(Payment::new(order_id, PaymentOutcome::Accepted).with_raw(Raw::new(data)))
         })
     }
 
@@ -264,13 +261,10 @@ impl PurchaseFlow for Dajisaas {
             let (items, delivery) = order_lines(&detail)?;
             // `baseInfo`'s fields are unpublished: the state is where the reading says (1688's buyerView).
             let status = read::status(&read::json(&detail), readings.order_state.as_ref());
-            Ok(OrderInfo::new(
-                id,
-                status,
-                items,
-                delivery,
-                Raw::Dajisaas(detail),
-            ))
+            let mut info = OrderInfo::new(id).with_status(status);
+            info.items = items;
+            info.delivery = delivery;
+            Ok(info.with_raw(Raw::new(detail)))
         })
     }
 
@@ -286,7 +280,7 @@ impl PurchaseFlow for Dajisaas {
                 remark: reason.into(),
             };
             let result = self.0.order_cancel().body(request).send().await?;
-            Ok(OrderAction::new(result.success, Raw::Dajisaas(result)))
+            Ok(OrderAction::new(result.success).with_raw(Raw::new(result)))
         })
     }
 
@@ -303,7 +297,7 @@ impl PurchaseFlow for Dajisaas {
             };
             let data = self.0.order_receive_confirm().body(request).send().await?;
             // The response is undocumented (`object {0}`): a code-200 envelope is the only success signal.
-            Ok(OrderAction::new(None, Raw::Dajisaas(data)))
+            Ok(OrderAction::new(None).with_raw(Raw::new(data)))
         })
     }
 }
@@ -347,7 +341,7 @@ mod unconfirmed {
             })
             .collect();
         let total = page.total_records.as_ref().and_then(Value::as_i64);
-        Ok(SearchPage::new(hits, total, Raw::Dajisaas(page)))
+        Ok(SearchPage::new(hits, total).with_raw(Raw::new(page)))
     }
 
     /// `GET /alibaba/product/queryProductDetail`.
@@ -365,13 +359,11 @@ mod unconfirmed {
         let offer_id = detail.offer_id.as_ref().map(|i| i.as_str().to_string());
         let json = super::read::json(&detail);
         let skus = super::read::skus(&json, readings.product_skus.as_ref());
-        Ok(Product::new(
-            offer_id.unwrap_or_else(|| product.id().to_string()),
-            text(&detail.subject),
-            text(&detail.subject_trans),
-            skus,
-            Raw::Dajisaas(detail),
-        ))
+        let mut found = Product::new(offer_id.unwrap_or_else(|| product.id().to_string()));
+        found.title = text(&detail.subject);
+        found.title_translated = text(&detail.subject_trans);
+        found.skus = skus;
+        Ok(found.with_raw(Raw::new(detail)))
     }
 }
 

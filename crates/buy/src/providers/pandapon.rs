@@ -2,20 +2,21 @@
 
 use super::input::{Input, id_text};
 use super::read;
-use super::{PurchaseFlow, Registration, StepFuture, not_available, published};
-use crate::capability::{Provider, Step};
+use super::{not_available, published};
+use crate::capability::{FlowRegistration, Provider, Step};
 use crate::types::*;
 use crate::{Buyer, ProductRef};
+use crate::{PurchaseFlow, StepFuture};
 use ::pandapon::types as api;
 use sourcing_runtime::{LenientId, Readings};
 use std::any::Any;
 
-const PROVIDER: Provider = Provider::Pandapon;
+const PROVIDER: Provider = super::PANDAPON;
 /// The `flow` PandaPon's published example sends (no value list is published).
 const FLOW: &str = "general";
 const SITE_1688: &str = "1688";
 
-pub(super) static REGISTRATION: Registration = Registration {
+pub(super) static REGISTRATION: FlowRegistration = FlowRegistration {
     description: &::pandapon::operations::PROVIDER,
     connect: |base_url, runtime| ::pandapon::Client::with_runtime(base_url, runtime).into(),
     capabilities: &[
@@ -130,11 +131,7 @@ impl PurchaseFlow for Pandapon {
                     offer_id: read::id(&read::json(p), readings.search_hit_offer_id.as_ref()),
                 })
                 .collect();
-            Ok(SearchPage::new(
-                hits,
-                page.total_records,
-                Raw::Pandapon(page),
-            ))
+            Ok(SearchPage::new(hits, page.total_records).with_raw(Raw::new(page)))
         })
     }
 
@@ -151,13 +148,12 @@ impl PurchaseFlow for Pandapon {
             };
             let detail = self.0.goods_detail().body(request).send().await?;
             let skus = read::skus(&read::json(&detail), readings.product_skus.as_ref());
-            Ok(Product::new(
-                id_text(&detail.offer_id).unwrap_or_else(|| product.id().to_string()),
-                detail.subject.clone(),
-                detail.subject_trans.clone(),
-                skus,
-                Raw::Pandapon(detail),
-            ))
+            let offer_id = id_text(&detail.offer_id).unwrap_or_else(|| product.id().to_string());
+            let mut found = Product::new(offer_id);
+            found.title = detail.subject.clone();
+            found.title_translated = detail.subject_trans.clone();
+            found.skus = skus;
+            Ok(found.with_raw(Raw::new(detail)))
         })
     }
 
@@ -169,7 +165,7 @@ impl PurchaseFlow for Pandapon {
             };
             let result = self.0.order_preview().body(request).send().await?;
             // The amounts of a preview entry are not published: nothing to normalise.
-            Ok(Preview::new(Vec::new(), Raw::Pandapon(result)))
+            Ok(Preview::new(Vec::new()).with_raw(Raw::new(result)))
         })
     }
 
@@ -190,7 +186,7 @@ impl PurchaseFlow for Pandapon {
             let data = self.0.order_create().body(request).send().await?;
             // No response is published: the id is where the reading says (1688's `orderId`).
             let order_id = read::id(&data, readings.create_order_id.as_ref());
-            Ok(CreatedOrder::new(order_id, None, Raw::Pandapon(data)))
+            Ok(CreatedOrder::new(order_id, None).with_raw(Raw::new(data)))
         })
     }
 
@@ -205,7 +201,7 @@ impl PurchaseFlow for Pandapon {
                 },
             };
             let order_id = result.order_id.clone().unwrap_or(id);
-            Ok(Payment::new(order_id, outcome, Raw::Pandapon(result)))
+            Ok(Payment::new(order_id, outcome).with_raw(Raw::new(result)))
         })
     }
 
@@ -224,7 +220,7 @@ impl PurchaseFlow for Pandapon {
                 .iter()
                 .map(|i| i.as_str().to_string())
                 .collect();
-            Ok(BatchPayment::new(paid, Raw::Pandapon(result)))
+            Ok(BatchPayment::new(paid).with_raw(Raw::new(result)))
         })
     }
 
@@ -238,13 +234,9 @@ impl PurchaseFlow for Pandapon {
             let data = self.0.order_detail().body(request).send().await?;
             // No response is published: only the state, where the reading says (1688's buyerView).
             let status = read::status(&data, readings.order_state.as_ref());
-            Ok(OrderInfo::new(
-                id,
-                status,
-                Vec::new(),
-                None,
-                Raw::Pandapon(data),
-            ))
+            Ok(OrderInfo::new(id)
+                .with_status(status)
+                .with_raw(Raw::new(data)))
         })
     }
 
@@ -263,7 +255,7 @@ impl PurchaseFlow for Pandapon {
                 api::CancelResult::Cancelled(b) => Some(*b),
                 api::CancelResult::Placeholder(_) => None,
             };
-            Ok(OrderAction::new(success, Raw::Pandapon(result)))
+            Ok(OrderAction::new(success).with_raw(Raw::new(result)))
         })
     }
 
@@ -279,7 +271,7 @@ impl PurchaseFlow for Pandapon {
                 order_entry_ids: input.numeric_ids("sub-order id", sub_order_ids)?,
             };
             let result = self.0.order_receive_goods().body(request).send().await?;
-            Ok(OrderAction::new(result.success, Raw::Pandapon(result)))
+            Ok(OrderAction::new(result.success).with_raw(Raw::new(result)))
         })
     }
 }

@@ -2,19 +2,20 @@
 //! fields are not published.
 
 use super::input::{Input, id_text};
-use super::{PurchaseFlow, Registration, StepFuture, not_available, published};
-use crate::capability::{Provider, Step};
+use super::{not_available, published};
+use crate::capability::{FlowRegistration, Provider, Step};
 use crate::money::Money;
 use crate::types::*;
 use crate::{Buyer, Error};
+use crate::{PurchaseFlow, StepFuture};
 use ::xportcn::types as api;
 use std::any::Any;
 
-const PROVIDER: Provider = Provider::Xportcn;
+const PROVIDER: Provider = super::XPORTCN;
 /// The `flow` Xportcn's published preview example sends (no value list is published).
 const FLOW: &str = "fenxiaonew";
 
-pub(super) static REGISTRATION: Registration = Registration {
+pub(super) static REGISTRATION: FlowRegistration = FlowRegistration {
     description: &::xportcn::operations::PROVIDER,
     connect: |base_url, runtime| ::xportcn::Client::with_runtime(base_url, runtime).into(),
     capabilities: &[
@@ -146,7 +147,7 @@ impl PurchaseFlow for Xportcn {
             };
             let result = self.0.ka_order_preview().body(request).send().await?;
             let orders = preview_orders(&result);
-            Ok(Preview::new(orders, Raw::Xportcn(result)))
+            Ok(Preview::new(orders).with_raw(Raw::new(result)))
         })
     }
 
@@ -160,7 +161,7 @@ impl PurchaseFlow for Xportcn {
             } else {
                 PaymentOutcome::Accepted
             };
-            Ok(Payment::new(id, outcome, Raw::Xportcn(result)))
+            Ok(Payment::new(id, outcome).with_raw(Raw::new(result)))
         })
     }
 
@@ -173,7 +174,7 @@ impl PurchaseFlow for Xportcn {
                 .iter()
                 .map(|i| i.as_str().to_string())
                 .collect();
-            Ok(BatchPayment::new(paid, Raw::Xportcn(result)))
+            Ok(BatchPayment::new(paid).with_raw(Raw::new(result)))
         })
     }
 }

@@ -6,6 +6,7 @@ use crate::sandbox_flow::draft;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
+use sourcing_buy::providers::{DAJISAAS, PANDAPON};
 use sourcing_buy::{Buyer, ProductRef, Provider, Readings, SearchQuery, StatusKind};
 use sourcing_runtime::Runtime;
 use sourcing_sandbox::SandboxSigner;
@@ -83,7 +84,7 @@ fn pandapon_1688_names() -> Vec<(&'static str, Value)> {
 
 #[tokio::test]
 async fn pandapon_reads_ids_skus_and_state_at_the_default_readings() {
-    let b = buyer(Provider::Pandapon, &serve(pandapon_1688_names()).await);
+    let b = buyer(PANDAPON, &serve(pandapon_1688_names()).await);
     let page = b.search(&SearchQuery::new("phone case")).await.unwrap();
     let ids: Vec<_> = page.hits.iter().map(|h| h.offer_id.as_deref()).collect();
     assert_eq!(ids, [Some(OFFER), Some("706627393257")]);
@@ -152,7 +153,7 @@ async fn pandapon_readings_switch_to_other_pointers_or_off() {
             ("PANDAPON_ORDER_STATE", "/orderStatus"),
         ],
     );
-    let b = buyer(Provider::Pandapon, &base).with_readings(switched);
+    let b = buyer(PANDAPON, &base).with_readings(switched);
     let page = b.search(&SearchQuery::new("x")).await.unwrap();
     assert_eq!(page.hits[0].offer_id.as_deref(), Some("706627393257"));
     let product = b.product(&ProductRef::parse(OFFER).unwrap()).await.unwrap();
@@ -171,7 +172,7 @@ async fn pandapon_readings_switch_to_other_pointers_or_off() {
             ("PANDAPON_ORDER_STATE", "none"),
         ],
     );
-    let b = buyer(Provider::Pandapon, &base).with_readings(off);
+    let b = buyer(PANDAPON, &base).with_readings(off);
     assert_eq!(
         b.search(&SearchQuery::new("x")).await.unwrap().hits[0].offer_id,
         None
@@ -206,7 +207,7 @@ async fn dajisaas_reads_the_order_state_and_keeps_inexact_amounts_flagged() {
         dajisaas_detail("/baseInfo"),
     )])
     .await;
-    let b = buyer(Provider::Dajisaas, &base);
+    let b = buyer(DAJISAAS, &base);
     let info = b
         .order(ORDER)
         .await
@@ -236,7 +237,7 @@ async fn dajisaas_reads_the_order_state_and_keeps_inexact_amounts_flagged() {
     let mut moved = dajisaas_detail("/baseInfo");
     moved["baseInfo"] = json!({"orderStatus": "terminated"});
     let base = serve(vec![("/alibaba/trade/get/buyerView", moved)]).await;
-    let b = buyer(Provider::Dajisaas, &base).with_readings(readings(
+    let b = buyer(DAJISAAS, &base).with_readings(readings(
         "DAJISAAS",
         &[("DAJISAAS_ORDER_STATE", "/baseInfo/orderStatus")],
     ));
@@ -256,18 +257,15 @@ async fn dajisaas_third_party_detail_reads_skus_at_its_reading() {
     )])
     .await;
     let offer = ProductRef::parse(OFFER).unwrap();
-    let product = buyer(Provider::Dajisaas, &base)
-        .product(&offer)
-        .await
-        .unwrap();
+    let product = buyer(DAJISAAS, &base).product(&offer).await.unwrap();
     assert_eq!(
         product.skus[1].spec_id.as_deref(),
         Some("cd2b8c31408766f9fb089e74e2a6ac15")
     );
-    let switched = buyer(Provider::Dajisaas, &base)
+    let switched = buyer(DAJISAAS, &base)
         .with_readings(readings("DAJISAAS", &[("DAJISAAS_PRODUCT_SKUS", "/other")]));
     assert_eq!(switched.product(&offer).await.unwrap().skus.len(), 2);
-    let off = buyer(Provider::Dajisaas, &base)
+    let off = buyer(DAJISAAS, &base)
         .with_readings(readings("DAJISAAS", &[("DAJISAAS_PRODUCT_SKUS", "none")]));
     assert!(off.product(&offer).await.unwrap().skus.is_empty());
 }

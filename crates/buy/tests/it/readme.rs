@@ -16,7 +16,7 @@ fn readme_capability_table_is_current() {
         .find(END)
         .expect("docs/purchase-flow.md has no capabilities:end marker")
         + start;
-    let table = sourcing_buy::markdown_table();
+    let table = sourcing_buy::markdown_table(&sourcing_registry::flows());
     if readme[start..end] == table {
         return;
     }
@@ -28,4 +28,46 @@ fn readme_capability_table_is_current() {
     panic!(
         "docs/purchase-flow.md's capability table is stale; run `UPDATE_CAPABILITIES=1 cargo test -p sourcing-buy --test it readme`.\nExpected:\n{table}"
     );
+}
+
+/// Every provider of the registry states every step once, in order.
+#[test]
+fn every_provider_states_every_step_once_in_order() {
+    use sourcing_buy::Step;
+    for p in sourcing_registry::flows() {
+        let steps: Vec<Step> = p.capabilities().iter().map(|(s, _)| *s).collect();
+        assert_eq!(steps, Step::ALL, "{p}");
+    }
+}
+
+/// A published step names an operation of the generated table without `x-evidence`; a third-party one
+/// names one with it (the sandbox, a dev-dependency, compiles the third-party operations in).
+#[test]
+fn published_operations_exist_in_the_generated_tables() {
+    use sourcing_buy::Support;
+    for p in sourcing_registry::flows() {
+        let table = p.description();
+        for (step, support) in p.capabilities() {
+            let find = |id: &str| table.operations.iter().find(|op| op.id == id);
+            match support {
+                Support::Published { operation } => {
+                    let op = find(operation)
+                        .unwrap_or_else(|| panic!("{p} {step}: no operation {operation}"));
+                    assert_eq!(
+                        op.evidence, None,
+                        "{p} {step}: {operation} is not published"
+                    );
+                }
+                Support::ThirdParty { operation, .. } => {
+                    let op = find(operation)
+                        .unwrap_or_else(|| panic!("{p} {step}: no operation {operation}"));
+                    assert!(
+                        op.evidence.is_some(),
+                        "{p} {step}: {operation} carries no x-evidence"
+                    );
+                }
+                Support::NotAvailable { .. } => {}
+            }
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! Every facade step against the sandbox, for every provider that supports it; the typed refusals
 //! (`Unsupported`, `NotEnabled`, `WrongPlatform`, `InvalidInput`) for every gap, with nothing sent.
 
+use serde_json::Value;
+use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
 use sourcing_buy::{
-    Address, Buyer, Error, OrderDraft, OrderLine, PaymentOutcome, ProductRef, Provider, Raw,
+    Address, Buyer, Error, OrderDraft, OrderLine, PaymentOutcome, ProductRef, Provider,
     SearchQuery, Step, Support,
 };
 use sourcing_runtime::Runtime;
@@ -53,32 +55,47 @@ pub(crate) fn draft() -> OrderDraft {
 
 /// PandaPon publishes no response for order creation: the sandbox's own answer carries `orderId`.
 fn sandbox_order_id(created: &sourcing_buy::CreatedOrder) -> String {
-    match created.raw() {
-        Raw::Pandapon(v) => v["orderId"].as_str().unwrap().to_string(),
-        other => panic!("{other:?}"),
-    }
+    let v = created
+        .raw()
+        .get::<Value>()
+        .expect("PandaPon's create answer is JSON");
+    v["orderId"].as_str().unwrap().to_string()
 }
 
 #[tokio::test]
 async fn pandapon_runs_the_whole_flow() {
     let sandbox = Sandbox::start().await.unwrap();
-    let b = buyer(&sandbox, Provider::Pandapon);
+    let b = buyer(&sandbox, PANDAPON);
 
     let page = b.search(&SearchQuery::new("phone case")).await.unwrap();
-    assert!(matches!(page.raw(), Raw::Pandapon(_)));
+    assert!(
+        page.raw()
+            .get::<pandapon::types::AlibabaProductPage>()
+            .is_some()
+    );
     assert_eq!(sandbox.hits("v2_goods_keyword_search"), 1);
 
     let offer = ProductRef::parse(&format!("https://detail.1688.com/offer/{OFFER}.html")).unwrap();
     let product = b.product(&offer).await.unwrap();
     assert!(!product.offer_id.is_empty());
-    assert!(matches!(product.raw(), Raw::Pandapon(_)));
+    assert!(
+        product
+            .raw()
+            .get::<pandapon::types::AlibabaProductDetail>()
+            .is_some()
+    );
 
     let preview = b.preview(&draft()).await.unwrap();
     assert!(
         preview.orders.is_empty(),
         "PandaPon publishes no preview amounts"
     );
-    assert!(matches!(preview.raw(), Raw::Pandapon(_)));
+    assert!(
+        preview
+            .raw()
+            .get::<pandapon::types::OrderPreviewResult>()
+            .is_some()
+    );
 
     let created = b.create_order(&draft()).await.unwrap();
     let order_id = sandbox_order_id(&created);
@@ -109,16 +126,17 @@ async fn pandapon_runs_the_whole_flow() {
 
     let info = b.order(&order_id).await.unwrap();
     assert_eq!(info.order_id, order_id);
-    match info.raw() {
-        // Read at PANDAPON_ORDER_STATE (default /baseInfo/status), wherever the sandbox puts it.
-        Raw::Pandapon(v) => assert_eq!(
-            info.status.as_ref().map(|s| s.raw.clone()),
-            v.pointer("/baseInfo/status")
-                .and_then(|s| s.as_str())
-                .map(String::from)
-        ),
-        other => panic!("{other:?}"),
-    }
+    // Read at PANDAPON_ORDER_STATE (default /baseInfo/status), wherever the sandbox puts it.
+    let v = info
+        .raw()
+        .get::<Value>()
+        .expect("PandaPon's order answer is JSON");
+    assert_eq!(
+        info.status.as_ref().map(|s| s.raw.clone()),
+        v.pointer("/baseInfo/status")
+            .and_then(|s| s.as_str())
+            .map(String::from)
+    );
 
     // A paid order cannot be cancelled; an unpaid one can.
     assert!(
@@ -140,14 +158,19 @@ async fn pandapon_runs_the_whole_flow() {
         .confirm_receipt(&order_id, &["2257164624870311973".to_string()])
         .await
         .unwrap();
-    assert!(matches!(confirmed.raw(), Raw::Pandapon(_)));
+    assert!(
+        confirmed
+            .raw()
+            .get::<pandapon::types::ReceiveGoodsResult>()
+            .is_some()
+    );
     assert_eq!(sandbox.hits("order_receive_goods"), 1);
 }
 
 #[tokio::test]
 async fn pandapon_batch_payment_keeps_partial_failure() {
     let sandbox = Sandbox::start().await.unwrap();
-    let b = buyer(&sandbox, Provider::Pandapon);
+    let b = buyer(&sandbox, PANDAPON);
     let a = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
     let c = sandbox_order_id(&b.create_order(&draft()).await.unwrap());
     b.pay(&a).await.unwrap();
@@ -174,10 +197,15 @@ async fn pandapon_batch_payment_keeps_partial_failure() {
 #[tokio::test]
 async fn dajisaas_runs_its_published_steps() {
     let sandbox = Sandbox::start().await.unwrap();
-    let b = buyer(&sandbox, Provider::Dajisaas);
+    let b = buyer(&sandbox, DAJISAAS);
 
     let preview = b.preview(&draft()).await.unwrap();
-    assert!(matches!(preview.raw(), Raw::Dajisaas(_)));
+    assert!(
+        preview
+            .raw()
+            .get::<dajisaas::types::OrderPreview>()
+            .is_some()
+    );
 
     let created = b.create_order(&draft()).await.unwrap();
     let order_id = created
@@ -210,7 +238,7 @@ async fn dajisaas_runs_its_published_steps() {
     );
 
     let info = b.order(&order_id).await.unwrap();
-    assert!(matches!(info.raw(), Raw::Dajisaas(_)));
+    assert!(info.raw().get::<dajisaas::types::OrderDetail>().is_some());
 
     let second = b.create_order(&draft()).await.unwrap().order_id.unwrap();
     let cancelled = b.cancel(&second, "buyerCancel").await.unwrap();
@@ -229,20 +257,29 @@ async fn dajisaas_runs_its_published_steps() {
 #[tokio::test]
 async fn dajisaas_third_party_search_and_detail() {
     let sandbox = Sandbox::start().await.unwrap();
-    let b = buyer(&sandbox, Provider::Dajisaas);
+    let b = buyer(&sandbox, DAJISAAS);
     let page = b.search(&SearchQuery::new("phone case")).await.unwrap();
-    assert!(matches!(page.raw(), Raw::Dajisaas(_)));
+    assert!(
+        page.raw()
+            .get::<dajisaas::types::KeywordSearchPage>()
+            .is_some()
+    );
     assert_eq!(sandbox.hits("product_keyword_query"), 1);
     let offer = ProductRef::parse("m.1688.com/offer/670291644950.html").unwrap();
     let product = b.product(&offer).await.unwrap();
-    assert!(matches!(product.raw(), Raw::Dajisaas(_)));
+    assert!(
+        product
+            .raw()
+            .get::<dajisaas::types::ProductDetail>()
+            .is_some()
+    );
     assert_eq!(sandbox.hits("product_detail_query"), 1);
 }
 
 #[tokio::test]
 async fn xportcn_previews_and_pays() {
     let sandbox = Sandbox::start().await.unwrap();
-    let b = buyer(&sandbox, Provider::Xportcn);
+    let b = buyer(&sandbox, XPORTCN);
 
     // The sandbox prices the lines asked for: amounts in fen, the total their sum plus freight.
     let preview = b.preview(&draft()).await.unwrap();
@@ -287,7 +324,7 @@ async fn xportcn_previews_and_pays() {
 #[tokio::test]
 async fn xportcn_unknown_order_fails_naming_the_exact_19_digit_id() {
     let sandbox = Sandbox::start().await.unwrap();
-    let b = buyer(&sandbox, Provider::Xportcn);
+    let b = buyer(&sandbox, XPORTCN);
     let id = "3300504350583134261";
     let err = b.pay_batch(&[id.to_string()]).await.unwrap_err();
     let p = err.partial_failure().unwrap();
@@ -303,7 +340,7 @@ async fn every_gap_is_refused_before_sending() {
     let offer = ProductRef::offer_1688(OFFER).unwrap();
     let ids = ["2257455039610311973".to_string()];
     let mut gaps = 0;
-    for provider in Provider::ALL {
+    for provider in sourcing_registry::flows() {
         let b = buyer(&sandbox, provider);
         for (step, support) in provider.capabilities() {
             if support.is_enabled() {
@@ -321,6 +358,7 @@ async fn every_gap_is_refused_before_sending() {
                 Step::Cancel => b.cancel(&ids[0], "buyerCancel").await.map(drop),
                 Step::ConfirmReceipt => b.confirm_receipt(&ids[0], &ids).await.map(drop),
                 Step::Logistics => b.logistics(&ids[0]).await.map(drop),
+                other => panic!("a step this test does not call: {other}"),
             }
             .unwrap_err();
             match (support, &err) {
@@ -363,8 +401,8 @@ async fn every_gap_is_refused_before_sending() {
 #[tokio::test]
 async fn bad_input_is_refused_before_sending() {
     let sandbox = Sandbox::start().await.unwrap();
-    let pandapon = buyer(&sandbox, Provider::Pandapon);
-    let dajisaas = buyer(&sandbox, Provider::Dajisaas);
+    let pandapon = buyer(&sandbox, PANDAPON);
+    let dajisaas = buyer(&sandbox, DAJISAAS);
 
     let taobao = ProductRef::parse("https://item.taobao.com/item.htm?id=684174095123").unwrap();
     let err = pandapon.product(&taobao).await.unwrap_err();
@@ -452,20 +490,17 @@ async fn bad_input_is_refused_before_sending() {
 #[tokio::test]
 async fn a_buyer_names_its_provider_and_hands_out_its_generated_client() {
     let sandbox = Sandbox::start().await.unwrap();
-    for provider in Provider::ALL {
+    for provider in sourcing_registry::flows() {
         let b = buyer(&sandbox, provider);
         assert_eq!(b.provider(), provider);
         assert_eq!(provider.name(), provider.description().name);
-        assert_eq!(
-            Provider::from_name(provider.description().name),
-            Some(provider)
-        );
+        assert_eq!(sourcing_registry::flow(provider.name()), Some(provider));
         let clients = [
             b.client::<pandapon::Client>().is_some(),
             b.client::<dajisaas::Client>().is_some(),
             b.client::<xportcn::Client>().is_some(),
         ];
-        let expected = Provider::ALL.map(|p| p == provider);
+        let expected = [PANDAPON, DAJISAAS, XPORTCN].map(|p| p == provider);
         assert_eq!(clients, expected, "{provider}");
     }
 }

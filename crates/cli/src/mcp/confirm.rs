@@ -82,7 +82,7 @@ mod provider_name {
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Provider, D::Error> {
         let name = <String as serde::Deserialize>::deserialize(d)?;
-        Provider::from_name(&name)
+        sourcing_registry::flow(&name)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown provider {name:?}")))
     }
 }
@@ -236,7 +236,7 @@ mod tests {
 
     fn pay(ids: &[&str]) -> Action {
         Action::Pay {
-            provider: Provider::Xportcn,
+            provider: sourcing_buy::providers::XPORTCN,
             order_ids: ids.iter().map(|s| s.to_string()).collect(),
         }
     }

@@ -5,7 +5,6 @@
 use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use sourcing_buy::Provider;
 use sourcing_ledger::{Filter, Ledger, OrderEntry};
 use std::sync::Arc;
 
@@ -105,7 +104,7 @@ async fn attention(ledger: &Ledger) -> Result<Value, Value> {
 async fn history(ledger: &Ledger, a: HistoryArgs) -> Result<Value, Value> {
     let provider = match a.provider.as_deref() {
         None => None,
-        Some(name) => Some(Provider::from_name(name).ok_or_else(|| {
+        Some(name) => Some(sourcing_registry::flow(name).ok_or_else(|| {
             json!({"error": "invalid_arguments", "message": format!("unknown provider {name:?}")})
         })?),
     };

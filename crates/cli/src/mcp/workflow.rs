@@ -182,7 +182,10 @@ fn without_descriptions(schema: &mut Value) {
 /// The `provider` property lists the facade's providers (and `all` where it applies); unknown properties
 /// are refused rather than ignored.
 fn with_provider_names(mut schema: JsonObject, all: bool) -> JsonObject {
-    let mut names: Vec<Value> = Provider::ALL.iter().map(|p| json!(p.name())).collect();
+    let mut names: Vec<Value> = sourcing_registry::flows()
+        .into_iter()
+        .map(|p| json!(p.name()))
+        .collect();
     if all {
         names.push(json!("all"));
     }

@@ -10,7 +10,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use sourcing_buy::Provider;
 use sourcing_ledger::{OrderState, Row, Store, Value};
 use sourcing_webhooks::inbox::{InboxStore, Replay};
 use std::fmt::Write;
@@ -492,7 +491,10 @@ pub async fn charts(store: &Store) -> Result<String, sourcing_ledger::StoreError
         .map_or(0, |d| d.as_millis() as i64)
         / DAY_MS;
     let first = today - DAYS + 1;
-    let providers: Vec<&str> = Provider::ALL.iter().map(|p| p.name()).collect();
+    let providers: Vec<&str> = sourcing_registry::flows()
+        .into_iter()
+        .map(|p| p.name())
+        .collect();
     let mut out = String::new();
     for chart in &CHARTS {
         // The day first: grouped by provider first, SQLite walks the whole (provider, order_id) index to
@@ -656,7 +658,7 @@ pub fn orders_filter(
     let mut conditions = vec!["1 = 1".to_string()];
     let mut params: Vec<Value> = Vec::new();
     if let Some(p) = provider {
-        if Provider::from_name(p).is_none() {
+        if sourcing_registry::flow(p).is_none() {
             return Err(format!("unknown provider {p}"));
         }
         params.push(p.into());
@@ -705,7 +707,7 @@ fn filter_form(f: &Filters) -> String {
         )
     };
     let mut providers = option("", provider);
-    for p in Provider::ALL {
+    for p in sourcing_registry::flows() {
         providers.push_str(&option(p.name(), provider));
     }
     let mut states = option("", state);

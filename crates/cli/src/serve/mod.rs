@@ -31,7 +31,6 @@ use clap::{Arg, ArgMatches, Command};
 use health::Health;
 use metrics::Metrics;
 use schedule::Reconciler;
-use sourcing_buy::Provider;
 use sourcing_ledger::{Ledger, OrderCallbacks, ReadSettings};
 use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
 use sourcing_webhooks::listener::{self, ConnectionStats, Limits};
@@ -340,7 +339,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         receiving.push(format!("/callbacks/{name}"));
     }
 
-    let buyers: Vec<_> = Provider::ALL
+    let buyers: Vec<_> = sourcing_registry::flows()
         .into_iter()
         .filter_map(|p| backend.buyer(p).ok())
         .collect();

@@ -1,12 +1,13 @@
 //! Callback-reported states: recorded as reported, only ever moving an order forward.
 
 use super::support::{kinds, ledger, urls};
-use sourcing_buy::Provider;
+use sourcing_buy::providers::PANDAPON;
+
 use sourcing_ledger::{CallbackReport, OrderState};
 
 fn report<'a>(order_id: &'a str, status: &'a str) -> CallbackReport<'a> {
     CallbackReport {
-        provider: Provider::Pandapon,
+        provider: "pandapon",
         order_id,
         status: Some(status),
         message_type: "ORDER_STATUS_CHANGE",
@@ -72,7 +73,7 @@ async fn a_callback_never_settles_an_unknown_payment_as_unpaid() {
         let ledger = ledger(&url).await;
         let id = "3305075341149134282";
         let intent = sourcing_buy::journal::Intent::Pay { order_id: id };
-        sourcing_buy::Journal::before(&*ledger, Provider::Pandapon, &intent)
+        sourcing_buy::Journal::before(&*ledger, PANDAPON, &intent)
             .await
             .unwrap();
         let r = ledger

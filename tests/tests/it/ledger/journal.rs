@@ -3,7 +3,8 @@
 
 use super::support::{buyer, draft, kinds, ledger, urls};
 use sourcing_buy::journal::JournalError;
-use sourcing_buy::{Error, Provider};
+use sourcing_buy::Error;
+use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
 use sourcing_ledger::{Filter, OrderState};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox};
 
@@ -12,7 +13,7 @@ async fn preview_create_and_pay_make_one_history_with_exact_ids_and_amounts() {
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Dajisaas, &ledger);
+        let b = buyer(&sandbox, DAJISAAS, &ledger);
 
         b.preview(&draft()).await.unwrap();
         let created = b.create_order(&draft()).await.unwrap();
@@ -65,7 +66,7 @@ async fn a_paid_order_is_not_paid_again_and_nothing_is_sent() {
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         let order_id = "3305075341149134260";
         sandbox.seed_order(order_id);
 
@@ -95,7 +96,7 @@ async fn a_payment_without_an_answer_stays_unknown_and_blocks_a_second_payment()
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         let order_id = "3305075341149134261";
         sandbox.seed_order(order_id);
         sandbox.inject(FaultRule::times(
@@ -138,7 +139,7 @@ async fn a_vendor_refusal_is_recorded_as_failed() {
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         let order_id = "3305075341149134262";
         sandbox.seed_order(order_id);
         assert!(sandbox.cancel_order(order_id));
@@ -155,7 +156,7 @@ async fn cancel_and_receipt_are_recorded() {
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         let (paid, unpaid) = ("3305075341149134263", "3305075341149134264");
         sandbox.seed_order(paid);
         sandbox.seed_order(unpaid);
@@ -183,7 +184,7 @@ async fn an_intent_that_cannot_be_recorded_is_not_sent() {
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         sandbox.seed_order("3305075341149134265");
         ledger
             .store()
@@ -212,8 +213,8 @@ async fn two_instances_paying_one_order_at_once_send_one_payment() {
         let order_id = "3305075341149134266";
         sandbox.seed_order(order_id);
         let (a, b) = (
-            buyer(&sandbox, Provider::Pandapon, &first),
-            buyer(&sandbox, Provider::Pandapon, &second),
+            buyer(&sandbox, PANDAPON, &first),
+            buyer(&sandbox, PANDAPON, &second),
         );
         let (ra, rb) = tokio::join!(a.pay(order_id), b.pay(order_id));
         let journal_refusals = [&ra, &rb]
@@ -230,7 +231,7 @@ async fn a_batch_naming_an_order_twice_is_one_step_on_it() {
     let url = super::support::sqlite_url();
     let sandbox = Sandbox::start().await.unwrap();
     let ledger = ledger(&url).await;
-    let b = buyer(&sandbox, Provider::Xportcn, &ledger);
+    let b = buyer(&sandbox, XPORTCN, &ledger);
     let id = "3300504350583134260".to_string();
     // The sandbox knows no such order: the vendor refuses it (not the journal, before sending).
     let err = b.pay_batch(&[id.clone(), id.clone()]).await.unwrap_err();

@@ -3,6 +3,7 @@
 //! `SOURCING_TEST_POSTGRES_URL` names one (`.ci/postgres.sh start`; `.ci/run` always does, and with `CI` set
 //! a missing Postgres fails the run instead of skipping).
 
+mod acme;
 mod callbacks;
 mod inbox;
 mod journal;

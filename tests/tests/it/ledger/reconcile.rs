@@ -1,8 +1,9 @@
 //! `reconcile` settles unknown and reported states by reading the order, never by sending a step again.
 
 use super::support::{buyer, draft, kinds, ledger, urls};
+use sourcing_buy::Journal;
 use sourcing_buy::journal::Intent;
-use sourcing_buy::{Journal, Provider};
+use sourcing_buy::providers::{PANDAPON, XPORTCN};
 use sourcing_ledger::{CallbackReport, Filter, OrderState, ReadSettings};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox};
 
@@ -25,8 +26,8 @@ async fn a_payment_sent_but_never_recorded_is_settled_paid_from_a_read_without_p
         sandbox.seed_order(order_id);
         // The intent is committed, the payment goes through, the answer is never recorded (a crash).
         let intent = Intent::Pay { order_id };
-        ledger.before(Provider::Pandapon, &intent).await.unwrap();
-        let plain = buyer(&sandbox, Provider::Pandapon, &ledger);
+        ledger.before(PANDAPON, &intent).await.unwrap();
+        let plain = buyer(&sandbox, PANDAPON, &ledger);
         let plain = sourcing_buy::Buyer::from(
             plain
                 .client::<pandapon::Client>()
@@ -39,7 +40,7 @@ async fn a_payment_sent_but_never_recorded_is_settled_paid_from_a_read_without_p
             OrderState::PayUnknown
         );
 
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         let settled = ledger.reconcile(&[b], &sandbox_reads()).await.unwrap();
         assert_eq!(settled.len(), 1, "{url}: {settled:?}");
         assert_eq!(
@@ -70,7 +71,7 @@ async fn an_unknown_payment_the_vendor_never_got_is_settled_unpaid_and_can_then_
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         let order_id = "3305075341149134271";
         sandbox.seed_order(order_id);
         sandbox.inject(FaultRule::times(
@@ -111,7 +112,7 @@ async fn what_cannot_be_read_needs_a_person_once() {
         let ledger = ledger(&url).await;
         // Xportcn publishes no order read.
         let report = CallbackReport {
-            provider: Provider::Xportcn,
+            provider: "xportcn",
             order_id: "3305075341149134272",
             status: Some("WAITING_FOR_SENT"),
             message_type: "ORDER_PAY_SUCCESS",
@@ -119,7 +120,7 @@ async fn what_cannot_be_read_needs_a_person_once() {
         };
         ledger.record_callback(&report).await.unwrap();
         // A create whose answer never came has no order id to read.
-        let pandapon = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let pandapon = buyer(&sandbox, PANDAPON, &ledger);
         sandbox.inject(FaultRule::times(
             Some("order_create"),
             Fault::DropConnection,
@@ -142,7 +143,7 @@ async fn what_cannot_be_read_needs_a_person_once() {
         ));
         pandapon.pay(paid).await.unwrap_err();
 
-        let buyers = [buyer(&sandbox, Provider::Xportcn, &ledger), pandapon];
+        let buyers = [buyer(&sandbox, XPORTCN, &ledger), pandapon];
         for _ in 0..2 {
             let settled = ledger
                 .reconcile(&buyers, &ReadSettings::default())
@@ -188,11 +189,11 @@ async fn a_reported_state_is_confirmed_or_corrected_by_a_read() {
         let (true_report, false_report) = ("3305075341149134274", "3305075341149134275");
         sandbox.seed_order(true_report);
         sandbox.seed_order(false_report);
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         b.pay(true_report).await.unwrap();
         for id in [true_report, false_report] {
             let report = CallbackReport {
-                provider: Provider::Pandapon,
+                provider: "pandapon",
                 order_id: id,
                 status: Some("WAITING_FOR_SENT"),
                 message_type: "ORDER_PAY_SUCCESS",

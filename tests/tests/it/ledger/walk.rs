@@ -2,7 +2,8 @@
 //! refused, reads that fail marked for a person after a bounded number of tries, stores opened for reading.
 
 use super::support::{buyer, draft, ledger, sqlite_url, urls};
-use sourcing_buy::{Buyer, Provider};
+use sourcing_buy::Buyer;
+use sourcing_buy::providers::PANDAPON;
 use sourcing_ledger::{
     CallbackReport, Filter, LedgerError, OrderState, ReadByExternalId, ReadSettings, Store,
     StoreError,
@@ -23,7 +24,7 @@ async fn a_callback_with_an_empty_order_id_is_refused_and_makes_no_entry() {
     for url in urls().await {
         let ledger = ledger(&url).await;
         let report = CallbackReport {
-            provider: Provider::Pandapon,
+            provider: "pandapon",
             order_id: " ",
             status: Some("WAITING_FOR_SENT"),
             message_type: "ORDER_PAY_SUCCESS",
@@ -43,7 +44,7 @@ async fn a_read_that_keeps_failing_is_marked_for_a_person_after_the_bounded_trie
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         let order_id = "3305075341149134290";
         sandbox.seed_order(order_id);
         sandbox.inject(FaultRule::times(
@@ -87,7 +88,7 @@ async fn an_undecodable_read_is_flagged_not_re_read() {
     let url = sqlite_url();
     let sandbox = Sandbox::start().await.unwrap();
     let ledger = ledger(&url).await;
-    let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+    let b = buyer(&sandbox, PANDAPON, &ledger);
     let order_id = "3305075341149134291";
     sandbox.seed_order(order_id);
     sandbox.inject(FaultRule::times(
@@ -125,7 +126,7 @@ async fn a_create_without_an_answer_is_found_by_the_external_id_and_joins_its_or
     for url in urls().await {
         let sandbox = Sandbox::start().await.unwrap();
         let ledger = ledger(&url).await;
-        let b = buyer(&sandbox, Provider::Pandapon, &ledger);
+        let b = buyer(&sandbox, PANDAPON, &ledger);
         sandbox.inject(FaultRule::times(
             Some("order_create"),
             Fault::DropConnection,
