@@ -7,7 +7,7 @@
 #   2. specs/acme.rs     its scheme, codec and credential kind
 #   3. vendor-docs/catalogue.md   its endpoint rows
 #   4. crates/registry/Cargo.toml its generated crate as a dependency
-#   5. crates/registry/src/lib.rs one line in providers()
+#   5. crates/registry/src/lib.rs one line in kits()
 # `cargo xtask regen` generates generated/acme (before the registry names it), the CLI is built with it, and
 # `sourcing --sandbox acme order-detail` is answered by the embedded sandbox: signed by Acme's scheme and
 # verified by it, decoded through Acme's codec. Uses $CARGO_TARGET_DIR when set (dependencies are shared with the main build).
@@ -45,7 +45,8 @@ cargo xtask regen
 insert_after crates/registry/Cargo.toml \
     'xportcn = { path = "../../generated/xportcn", version = "0.1.0", default-features = false }' \
     'acme = { path = "../../generated/acme", version = "0.1.0", default-features = false }'
-insert_after crates/registry/src/lib.rs '        &xportcn::operations::PROVIDER,' '        &acme::operations::PROVIDER,'
+insert_after crates/registry/src/lib.rs '        Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN),' \
+    '        Kit::new(&acme::operations::PROVIDER),'
 
 # Hand-written files only: generated/ is regen's output.
 changed=$(git status --porcelain --untracked-files=all | awk '{ print $2 }' | grep -v '^generated/' | sort | tr '\n' ' ')
