@@ -10,9 +10,10 @@ use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
 use sourcing_ledger::{Ledger, OrderCallbacks};
+use sourcing_webhooks::formats::{self, FormatSettings};
 use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
-use sourcing_webhooks::outgoing::{self, OrderEvent, OrderFacts};
-use sourcing_webhooks::{Callback, CallbackFormat, Fen, HandlerError, Receiver};
+use sourcing_webhooks::outgoing::{OrderEvent, OrderFacts};
+use sourcing_webhooks::{Callback, CallbackFormat, Fen, HandlerError, Receiver, Secret};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,7 +104,7 @@ fn provider_arg() -> Arg {
             providers()
                 .iter()
                 .map(|p| p.name)
-                .filter(|name| CallbackFormat::NAMES.contains(name)),
+                .filter(|name| formats::BUILT_IN.contains(name)),
         ))
         .help("Whose callbacks")
 }
@@ -153,7 +154,7 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
     let event = OrderEvent::from_name(&text("event"))
         .ok_or_else(|| Stop::usage("--event: created, paid, cancelled or shipped"))?;
     let backend = Backend::live(m.get_one::<String>("config"), None)?;
-    let format = callback_format(&name, described, &backend, m.get_flag("sandbox"))?;
+    let format = required_format(&name, described, &backend, m.get_flag("sandbox"))?;
     let (goods, freight) = match m.get_one::<i64>("amount") {
         Some(&total) => (total, 0),
         None => (9_500, 500),
@@ -169,8 +170,9 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
         created_ms: now,
         paid_ms: matches!(event, OrderEvent::Paid | OrderEvent::Shipped).then_some(now),
     };
-    let sent =
-        outgoing::encode(&format, event, &facts, now).map_err(|e| Stop::usage(e.to_string()))?;
+    let sent = format
+        .encode(event, &facts, now)
+        .map_err(|e| Stop::usage(e.to_string()))?;
     let answer = reqwest::Client::new()
         .post(text("to"))
         .header("content-type", sent.content_type)
@@ -192,27 +194,53 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
     })
 }
 
-/// The provider's callback format; Dajisaas signs with its secret (the sandbox's test secret with
-/// `sandbox`) under the `DAJISAAS_CALLBACK_SIGNED_INPUT` variant.
-fn callback_format(
+/// The provider's callback format ([`formats::built_in`]), its key the provider's secret (the sandbox's test
+/// secret with `sandbox`) and its unpublished rules the configured variants (`DAJISAAS_CALLBACK_SIGNED_INPUT`).
+pub(crate) fn callback_format(
     name: &str,
     described: &sourcing_runtime::operation::Provider,
     backend: &Backend,
     sandbox: bool,
-) -> Result<CallbackFormat, Stop> {
-    let secret = || match sandbox {
-        true => Ok(sourcing_sandbox::credentials::APP_SECRET.into()),
-        false => backend.secret(described).map(Into::into),
+) -> Option<Result<Arc<dyn CallbackFormat>, Stop>> {
+    let settings = Settings {
+        described,
+        backend,
+        sandbox,
     };
-    let format = CallbackFormat::from_name(name, secret).ok_or_else(|| {
-        Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
-    })??;
-    Ok(match format {
-        CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
-            verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
-        ),
-        other => other,
-    })
+    formats::built_in(name, &settings)
+}
+
+/// Where a callback format reads its key and variants: the backend's configuration of `described`.
+struct Settings<'a> {
+    described: &'a sourcing_runtime::operation::Provider,
+    backend: &'a Backend,
+    sandbox: bool,
+}
+
+impl FormatSettings for Settings<'_> {
+    type Error = Stop;
+
+    fn secret(&self) -> Result<Secret, Stop> {
+        match self.sandbox {
+            true => Ok(sourcing_sandbox::credentials::APP_SECRET.into()),
+            false => self.backend.secret(self.described).map(Into::into),
+        }
+    }
+
+    fn variant<V: sourcing_runtime::signing::Variant>(&self, key: &str) -> Result<V, Stop> {
+        self.backend.variant(self.described, key)
+    }
+}
+
+/// [`callback_format`] for a command that needs one.
+fn required_format(
+    name: &str,
+    described: &sourcing_runtime::operation::Provider,
+    backend: &Backend,
+    sandbox: bool,
+) -> Result<Arc<dyn CallbackFormat>, Stop> {
+    callback_format(name, described, backend, sandbox)
+        .ok_or_else(|| Stop::usage(format!("{name} publishes no callbacks this receiver knows")))?
 }
 
 async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
@@ -234,7 +262,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
     let backend = Backend::from_matches(m).await?;
     // The signing key of the pushes is the provider's secret; the unpublished HMAC input is a named
     // variant (README, "Signing variants").
-    let format = callback_format(name, described, &backend, false)?;
+    let format = required_format(name, described, &backend, false)?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, port))
         .await
         .map_err(|e| Stop::config(format!("webhooks: {ip}:{port}: {e}")))?;

@@ -8,12 +8,14 @@ use crate::error::LedgerError;
 use crate::machine::{self, Input};
 use crate::state::OrderState;
 use crate::store::Transaction;
-use sourcing_buy::{OrderStatus, Provider};
+use sourcing_buy::OrderStatus;
 
 /// What one callback says about one order.
 #[derive(Clone, Copy, Debug)]
 pub struct CallbackReport<'a> {
-    pub provider: Provider,
+    /// The provider's name (`xportcn`, or any callback format's [`sourcing_webhooks::CallbackFormat::name`]):
+    /// the ledger keys orders by it, so a provider known only by its callbacks needs no purchase flow.
+    pub provider: &'a str,
     /// The order id, exact text.
     pub order_id: &'a str,
     /// The order state the message carries, as the vendor wrote it (`WAITING_FOR_SENT`…), if any.
@@ -59,7 +61,7 @@ impl Ledger {
     ) -> Result<CallbackRecorded, LedgerError> {
         if report.order_id.trim().is_empty() {
             return Err(LedgerError::EmptyOrderId {
-                provider: report.provider.name().into(),
+                provider: report.provider.into(),
                 message_type: report.message_type.into(),
             });
         }

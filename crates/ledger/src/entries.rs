@@ -5,7 +5,7 @@ use crate::error::LedgerError;
 use crate::machine::{self, EventKind, Input, Refusal, To, Transition};
 use crate::state::OrderState;
 use crate::store::{Row, Transaction, Value};
-use sourcing_buy::{Money, Provider};
+use sourcing_buy::Money;
 
 /// Who recorded an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -169,7 +169,8 @@ pub(crate) fn event_from_row(entry: i64, row: &Row) -> Result<Event, LedgerError
 
 /// A new entry's fields.
 pub(crate) struct NewEntry<'a> {
-    pub provider: Provider,
+    /// The provider's name (a callback-only provider has no purchase flow).
+    pub provider: &'a str,
     pub order_id: Option<&'a str>,
     pub state: OrderState,
     pub confirmed: bool,
@@ -193,7 +194,7 @@ pub(crate) async fn insert(
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING {ENTRY_COLUMNS}"
             ),
             &[
-                new.provider.name().into(),
+                new.provider.into(),
                 new.order_id.into(),
                 new.state.name().into(),
                 Value::Int(new.confirmed.into()),
@@ -237,7 +238,7 @@ pub(crate) async fn claim_profile(
 /// The entry of `provider`'s order `order_id`, locked for this transaction on Postgres.
 pub(crate) async fn find(
     tx: &mut dyn Transaction,
-    provider: Provider,
+    provider: &str,
     order_id: &str,
     lock: &str,
 ) -> Result<Option<OrderEntry>, LedgerError> {
@@ -246,7 +247,7 @@ pub(crate) async fn find(
             &format!(
                 "SELECT {ENTRY_COLUMNS} FROM ledger_orders WHERE provider = $1 AND order_id = $2{lock}"
             ),
-            &[provider.name().into(), order_id.into()],
+            &[provider.into(), order_id.into()],
         )
         .await?;
     rows.first().map(entry_from_row).transpose()

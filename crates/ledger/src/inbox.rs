@@ -346,12 +346,10 @@ impl InboxHandler for OrderCallbacks {
         }
         let mut tx = store.begin().await?;
         if let Some(order_id) = callback.order_id() {
-            let provider = sourcing_buy::Provider::from_name(callback.provider())
-                .ok_or_else(|| format!("no ledger provider named {}", callback.provider()))?;
             let (status, kind) = (callback.order_status(), callback.kind());
             let body = claim.entry.body_text();
             let report = CallbackReport {
-                provider,
+                provider: callback.provider(),
                 order_id,
                 status: status.as_deref(),
                 message_type: &kind,

@@ -94,7 +94,7 @@ impl Ledger {
             Intent::CreateRaw { request } => {
                 // A raw create has no draft to match a preview: always an entry of its own.
                 let new = NewEntry {
-                    provider,
+                    provider: provider.name(),
                     order_id: None,
                     state: OrderState::Previewed,
                     confirmed: true,
@@ -139,7 +139,7 @@ impl Ledger {
             return Ok(entry);
         }
         let new = NewEntry {
-            provider,
+            provider: provider.name(),
             order_id: None,
             state: OrderState::Previewed,
             confirmed: true,
@@ -185,11 +185,11 @@ impl Ledger {
         order_id: &str,
         intent: &Intent<'_>,
     ) -> Result<Ticket, LedgerError> {
-        let entry = match entries::find(tx, provider, order_id, self.lock()).await? {
+        let entry = match entries::find(tx, provider.name(), order_id, self.lock()).await? {
             Some(e) => e,
             None => {
                 let new = NewEntry {
-                    provider,
+                    provider: provider.name(),
                     order_id: Some(order_id),
                     state: OrderState::Created,
                     confirmed: false,
@@ -294,7 +294,7 @@ impl Ledger {
             return Ok(());
         };
         let input = Input::Answered(Step::Create, machine::Answer::Done);
-        if let Some(earlier) = entries::find(tx, provider, order_id, self.lock()).await? {
+        if let Some(earlier) = entries::find(tx, provider.name(), order_id, self.lock()).await? {
             // A callback (or a payment) recorded the order first: the history continues on its entry,
             // with the create's external id and amount.
             let note = format!(
@@ -337,7 +337,7 @@ impl Ledger {
         answer: machine::Answer,
         facts: Facts<'_>,
     ) -> Result<(), LedgerError> {
-        let Some(entry) = entries::find(tx, provider, order_id, self.lock()).await? else {
+        let Some(entry) = entries::find(tx, provider.name(), order_id, self.lock()).await? else {
             return Err(LedgerError::UnknownOrder {
                 order_id: order_id.into(),
             });
@@ -554,7 +554,7 @@ mod tests {
     async fn a_callback_order_takes_the_profile_that_pays_it() {
         let base = ledger().await;
         let report = crate::CallbackReport {
-            provider: Provider::Pandapon,
+            provider: Provider::Pandapon.name(),
             order_id: "77",
             status: None,
             message_type: "ORDER_CREATED",

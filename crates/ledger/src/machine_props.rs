@@ -188,7 +188,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Callback(n) => {
                 let reported = vendor.history[n % vendor.history.len()];
                 let report = CallbackReport {
-                    provider: Provider::Pandapon,
+                    provider: Provider::Pandapon.name(),
                     order_id: ORDER,
                     status: status_text(reported),
                     message_type: "ORDER_STATUS_CHANGE",

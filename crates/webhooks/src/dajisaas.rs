@@ -501,6 +501,43 @@ impl DajisaasMessage {
     }
 }
 
+impl crate::callback::Message for DajisaasMessage {
+    fn kind(&self) -> String {
+        match &self.payload {
+            DajisaasPayload::Taobao(t) => {
+                format!("taobao message_type {}", i64::from(t.message_type))
+            }
+            DajisaasPayload::Json(_) => "json".into(),
+            DajisaasPayload::Text => "text".into(),
+        }
+    }
+
+    /// `purchase_id` of a Taobao order status update.
+    fn order_id(&self) -> Option<&str> {
+        self.purchase_id()
+    }
+
+    /// `status` of a Taobao order status update.
+    fn order_status(&self) -> Option<String> {
+        match &self.payload {
+            DajisaasPayload::Taobao(t) => match &t.data {
+                TaobaoMessageData::OrderStatusUpdate(u) => Some(String::from(u.status.clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The exact `message` value (the signed content).
+    fn dedup_parts(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
+        vec![self.message.as_bytes().into()]
+    }
+
+    fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
 /// Decodes the content of a `message` field (see [`DajisaasPayload`]).
 pub fn decode_payload(message: &str) -> Result<DajisaasPayload, ParseError> {
     let Ok(value) = serde_json::from_str::<Value>(message) else {

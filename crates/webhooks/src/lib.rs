@@ -7,16 +7,16 @@
 //! * [`Receiver`]: in memory, no database — runs your handler before answering, deduplicates per process.
 //!
 //! ```no_run
-//! use sourcing_webhooks::{Callback, HandlerError, MessageBody, CallbackFormat, Receiver};
+//! use sourcing_webhooks::{MessageBody, PushMessage, Receiver, formats};
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! Receiver::new(CallbackFormat::Xportcn, |cb: Callback| async move {
-//!     if let Callback::Xportcn(push) = &cb {
+//! Receiver::new(formats::xportcn(), |cb| async move {
+//!     if let Some(push) = cb.message::<PushMessage>() {
 //!         if let MessageBody::Order(order) = &push.body {
 //!             println!("{} order {} total {:?} fen", push.message_type, order.order_id, order.total_amount);
 //!         }
 //!     }
-//!     Ok::<_, HandlerError>(()) // Ok only once the message is safely handled
+//!     Ok(()) // Ok only once the message is safely handled
 //! })
 //! .serve("0.0.0.0:8080".parse().unwrap())
 //! .await
@@ -84,6 +84,7 @@ mod callback;
 pub mod dajisaas;
 mod dedup;
 pub mod error;
+pub mod formats;
 pub mod inbox;
 mod intake;
 pub mod listener;
@@ -91,7 +92,7 @@ pub mod outgoing;
 pub mod push;
 mod receiver;
 
-pub use callback::{Callback, CallbackFormat, Handler, HandlerError};
+pub use callback::{Callback, CallbackFormat, Handler, HandlerError, Message};
 pub use dajisaas::{
     DajisaasMessage, DajisaasPayload, DajisaasVerifier, OrderStatusUpdate, PriceChange,
     PurchaseOrderPrice, SignatureEncoding, SignedInput, SkuStatus, TaobaoMessage,

@@ -1,6 +1,6 @@
 //! Encoding outgoing callbacks: what a vendor POSTs when an order changes, in each provider's documented shape
-//! (the one place the sandbox and `sourcing webhooks send` build them; the receiving side is
-//! [`crate::Callback::parse`]).
+//! (the one place the sandbox and `sourcing webhooks send` build them, through
+//! [`crate::CallbackFormat::encode`]; the receiving side is [`crate::CallbackFormat::parse`]).
 //!
 //! | provider | body | per event |
 //! |---|---|---|
@@ -10,9 +10,9 @@
 //! Nothing here is invented: an event a provider documents no message for is [`Undocumented`], and the caller
 //! skips it.
 
+use crate::TaobaoOrderStatus;
 use crate::dajisaas::{DajisaasVerifier, MESSAGE_FIELD, SIGNATURE_FIELD, SignedInput};
 use crate::push::{Fen, MessageType, OrderStatus, PayStatus};
-use crate::{CallbackFormat, TaobaoOrderStatus};
 use serde_json::{Value, json};
 use std::fmt;
 
@@ -85,24 +85,15 @@ pub struct Undocumented {
     pub event: OrderEvent,
 }
 
-/// The callback `format`'s provider sends for `event` on `order`, pushed at `now_ms`. A Dajisaas format signs
-/// with its verifier's key under its signed input (an unverifying verifier sends no signature).
-pub fn encode(
-    format: &CallbackFormat,
-    event: OrderEvent,
-    order: &OrderFacts,
-    now_ms: u64,
-) -> Result<Outgoing, Undocumented> {
-    match format {
-        CallbackFormat::Pandapon | CallbackFormat::Xportcn => {
-            push_message(format.name(), event, order, now_ms)
-        }
-        CallbackFormat::Dajisaas(verifier) => Ok(dajisaas_form(verifier, event, order, now_ms)),
+impl Undocumented {
+    /// `provider` documents no callback for `event`.
+    pub fn new(provider: &'static str, event: OrderEvent) -> Self {
+        Self { provider, event }
     }
 }
 
 /// The published push: `{messageType, messageBody, messagePlatform, timestamp}` (Xportcn's examples).
-fn push_message(
+pub(crate) fn push_message(
     provider: &'static str,
     event: OrderEvent,
     order: &OrderFacts,
@@ -156,7 +147,7 @@ fn push_message(
 }
 
 /// The documented Taobao-shape order status update (type 3), signed.
-fn dajisaas_form(
+pub(crate) fn dajisaas_form(
     verifier: &DajisaasVerifier,
     event: OrderEvent,
     order: &OrderFacts,
@@ -242,7 +233,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Callback;
+    use crate::{CallbackFormat, DajisaasVerifier, PushMessage, formats};
 
     fn order() -> OrderFacts {
         OrderFacts {
@@ -259,16 +250,16 @@ mod tests {
     #[test]
     fn every_encoded_callback_round_trips_through_the_receiver() {
         let formats = [
-            CallbackFormat::Pandapon,
-            CallbackFormat::Xportcn,
-            CallbackFormat::Dajisaas(DajisaasVerifier::new("sandbox-app-secret")),
-            CallbackFormat::Dajisaas(
+            formats::pandapon(),
+            formats::xportcn(),
+            formats::dajisaas(DajisaasVerifier::new("sandbox-app-secret")),
+            formats::dajisaas(
                 DajisaasVerifier::new("k").with_signed_input(SignedInput::EncodedMessage),
             ),
         ];
         for format in &formats {
             for event in OrderEvent::ALL {
-                let sent = match encode(format, event, &order(), 1_779_263_269_913) {
+                let sent = match format.encode(event, &order(), 1_779_263_269_913) {
                     Ok(sent) => sent,
                     Err(e) => {
                         assert!(
@@ -278,7 +269,8 @@ mod tests {
                         continue;
                     }
                 };
-                let cb = Callback::parse(format, sent.body.as_bytes())
+                let cb = format
+                    .parse(sent.body.as_bytes())
                     .unwrap_or_else(|e| panic!("{} {event}: {e}: {}", format.name(), sent.body));
                 assert_eq!(cb.order_id(), Some("3305075341149134260"));
                 let want = match (format.name(), event) {
@@ -297,13 +289,13 @@ mod tests {
 
     #[test]
     fn push_bodies_carry_the_published_fields_in_fen() {
-        let sent = encode(&CallbackFormat::Xportcn, OrderEvent::Paid, &order(), 1).unwrap();
-        let Ok(Callback::Xportcn(push)) =
-            Callback::parse(&CallbackFormat::Xportcn, sent.body.as_bytes())
-        else {
+        let format = formats::xportcn();
+        let sent = format.encode(OrderEvent::Paid, &order(), 1).unwrap();
+        let cb = format.parse(sent.body.as_bytes()).unwrap();
+        let Some(push) = cb.message::<PushMessage>() else {
             panic!("{}", sent.body)
         };
-        let crate::MessageBody::Order(body) = push.body else {
+        let crate::MessageBody::Order(body) = &push.body else {
             panic!("not an order body")
         };
         assert_eq!(body.total_amount, Some(Fen(10_000)));
@@ -315,14 +307,10 @@ mod tests {
 
     #[test]
     fn a_wrong_key_is_refused() {
-        let sent = encode(
-            &CallbackFormat::Dajisaas(DajisaasVerifier::new("right")),
-            OrderEvent::Paid,
-            &order(),
-            1,
-        )
-        .unwrap();
-        let other = CallbackFormat::Dajisaas(DajisaasVerifier::new("wrong"));
-        assert!(Callback::parse(&other, sent.body.as_bytes()).is_err());
+        let right: &dyn CallbackFormat =
+            &formats::DajisaasFormat::new(DajisaasVerifier::new("right"));
+        let sent = right.encode(OrderEvent::Paid, &order(), 1).unwrap();
+        let other = formats::dajisaas(DajisaasVerifier::new("wrong"));
+        assert!(other.parse(sent.body.as_bytes()).is_err());
     }
 }

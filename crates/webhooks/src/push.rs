@@ -358,6 +358,36 @@ impl PushMessage {
     }
 }
 
+impl crate::callback::Message for PushMessage {
+    fn kind(&self) -> String {
+        self.message_type.to_string()
+    }
+
+    fn order_id(&self) -> Option<&str> {
+        PushMessage::order_id(self)
+    }
+
+    /// `orderStatus` of an order body.
+    fn order_status(&self) -> Option<String> {
+        match &self.body {
+            MessageBody::Order(order) => order.order_status.clone().map(String::from),
+            _ => None,
+        }
+    }
+
+    fn dedup_parts(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
+        vec![
+            i64::from(self.platform).to_be_bytes().to_vec().into(),
+            self.message_type.as_str().as_bytes().into(),
+            self.raw_body.as_bytes().into(),
+        ]
+    }
+
+    fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
 /// Decodes a `messageBody` text for the given type.
 pub fn decode_body(message_type: &MessageType, raw: &str) -> Result<MessageBody, ParseError> {
     // First: is it JSON at all? (Clear error for "JSON-in-a-string that is not JSON".)

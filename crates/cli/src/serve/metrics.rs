@@ -242,7 +242,7 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
     let mut out = String::new();
     // Pending and dead only, provider by provider: seeks on the inbox's (provider, state, due) index rather
     // than a scan of every message ever handled.
-    let providers = sourcing_webhooks::CallbackFormat::NAMES;
+    let providers = sourcing_webhooks::formats::BUILT_IN;
     let inbox = store
         .query(
             "SELECT provider, state, COUNT(*), MIN(received_at_ms) FROM inbox_messages \

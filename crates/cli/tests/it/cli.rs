@@ -315,7 +315,7 @@ fn webhooks_providers_are_the_registrys_providers() {
         .iter()
         .map(|p| p.name)
         .collect();
-    for name in sourcing_webhooks::CallbackFormat::NAMES {
+    for name in sourcing_webhooks::formats::BUILT_IN {
         assert!(registry.contains(&name), "{name} is not in the registry");
     }
     // Dajisaas signs its pushes with its app secret, read from the registry's env prefix.
@@ -326,7 +326,7 @@ fn webhooks_providers_are_the_registrys_providers() {
         text(&out.stderr)
     );
     let out = sourcing(&["webhooks", "--provider", "nobody"], &[]);
-    for name in sourcing_webhooks::CallbackFormat::NAMES {
+    for name in sourcing_webhooks::formats::BUILT_IN {
         assert!(text(&out.stderr).contains(name), "{}", text(&out.stderr));
     }
 }

@@ -95,7 +95,7 @@ pub struct InboxWorker<S, H> {
 
 struct Inner<S, H> {
     store: Arc<S>,
-    format: CallbackFormat,
+    format: Arc<dyn CallbackFormat>,
     handler: Arc<H>,
     retry: RetryPolicy,
     lease: Duration,
@@ -122,17 +122,23 @@ impl<S, H> Clone for Inner<S, H> {
     }
 }
 
-impl<S: InboxStore, H: Handler> InboxWorker<S, AtLeastOnce<H>> {
-    /// A worker running a plain [`Handler`] (at least once), with the default retry policy, lease and poll
-    /// interval.
-    pub fn new(store: Arc<S>, format: CallbackFormat, handler: H) -> Self {
+impl<S, F, Fut> InboxWorker<S, AtLeastOnce<F>>
+where
+    S: InboxStore,
+    F: Fn(Callback) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandlerError>> + Send,
+{
+    /// A worker running a plain async closure (at least once; `|cb| async move { …; Ok(()) }`, no type
+    /// annotations needed), with the default retry policy, lease and poll interval. Any other [`Handler`]:
+    /// `InboxWorker::with_handler(store, format, AtLeastOnce(handler))`.
+    pub fn new(store: Arc<S>, format: Arc<dyn CallbackFormat>, handler: F) -> Self {
         InboxWorker::with_handler(store, format, AtLeastOnce(handler))
     }
 }
 
 impl<S: InboxStore, H: InboxHandler> InboxWorker<S, H> {
     /// A worker running an [`InboxHandler`], with the default retry policy, lease and poll interval.
-    pub fn with_handler(store: Arc<S>, format: CallbackFormat, handler: H) -> Self {
+    pub fn with_handler(store: Arc<S>, format: Arc<dyn CallbackFormat>, handler: H) -> Self {
         Self {
             inner: Inner {
                 store,
@@ -222,7 +228,7 @@ impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
     /// Runs the handler on one claimed message; the claim back when the worker is to record its success.
     async fn process(self, claim: Claim) -> Option<Claim> {
         let (id, attempt) = (claim.entry.id, claim.attempt());
-        let callback = match Callback::parse(&self.format, &claim.entry.body) {
+        let callback = match self.format.parse(&claim.entry.body) {
             Ok(callback) => callback,
             Err(e) => {
                 let error = format!("the stored body no longer parses: {e}");

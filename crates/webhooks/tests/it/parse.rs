@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 use sourcing_webhooks::{
-    Callback, CallbackError, CallbackFormat, DajisaasPayload, DajisaasVerifier, Fen, MessageBody,
+    CallbackError, DajisaasMessage, DajisaasPayload, DajisaasVerifier, Fen, MessageBody,
     MessagePlatform, MessageType, OrderStatus, ParseError, PayStatus, PushMessage,
-    TaobaoMessageData, TaobaoMessageType, TaobaoOrderStatus,
+    TaobaoMessageData, TaobaoMessageType, TaobaoOrderStatus, formats,
 };
 use std::path::PathBuf;
 
@@ -113,8 +113,9 @@ fn every_published_fixture_parses_into_its_typed_model() {
         assert_eq!(again, expected, "{name}");
 
         // The same bytes pushed by PandaPon (identical envelope) parse the same way.
-        let pp = Callback::parse(&CallbackFormat::Pandapon, bytes).unwrap();
-        assert_eq!(pp, Callback::Pandapon(push.clone()));
+        let pp = formats::pandapon().parse(bytes).unwrap();
+        assert_eq!(pp.provider(), "pandapon");
+        assert_eq!(pp.message::<PushMessage>(), Some(&push));
     }
 }
 
@@ -173,9 +174,9 @@ fn refund_message_keeps_the_fields_past_the_published_cut() {
 #[test]
 fn unknown_message_type_is_kept_raw() {
     let body = br#"{"messageType":"ORDER_SOMETHING_UNPUBLISHED","messageBody":"{\"orderId\":\"2542285634920880794\",\"x\":[1,2]}","messagePlatform":0,"timestamp":"1779263269913"}"#;
-    for provider in [CallbackFormat::Xportcn, CallbackFormat::Pandapon] {
-        let cb = Callback::parse(&provider, body).unwrap();
-        let (Callback::Xportcn(push) | Callback::Pandapon(push)) = &cb else {
+    for provider in [formats::xportcn(), formats::pandapon()] {
+        let cb = provider.parse(body).unwrap();
+        let Some(push) = cb.message::<PushMessage>() else {
             panic!()
         };
         assert_eq!(
@@ -490,8 +491,9 @@ fn dajisaas_form_errors() {
             .replace('}', "%7D"),
         verifier.sign_hex(message).unwrap()
     );
-    let err =
-        Callback::parse(&CallbackFormat::Dajisaas(verifier.clone()), form.as_bytes()).unwrap_err();
+    let err = formats::dajisaas(verifier.clone())
+        .parse(form.as_bytes())
+        .unwrap_err();
     assert!(
         matches!(err, CallbackError::Parse(ParseError::InvalidBody { .. })),
         "{err}"
@@ -503,8 +505,12 @@ fn dajisaas_form_errors() {
 fn dajisaas_taobao_example_parses_into_its_typed_model() {
     let v = &vectors()[0];
     let verifier = DajisaasVerifier::new(v.key.as_str());
-    let cb = Callback::parse(&CallbackFormat::Dajisaas(verifier), v.form_hex.as_bytes()).unwrap();
-    let Callback::Dajisaas(m) = &cb else { panic!() };
+    let cb = formats::dajisaas(verifier)
+        .parse(v.form_hex.as_bytes())
+        .unwrap();
+    let Some(m) = cb.message::<DajisaasMessage>() else {
+        panic!()
+    };
     let DajisaasPayload::Taobao(t) = &m.payload else {
         panic!("{:?}", m.payload)
     };

@@ -6,7 +6,7 @@ use sourcing_ledger::{CallbackReport, OrderState};
 
 fn report<'a>(order_id: &'a str, status: &'a str) -> CallbackReport<'a> {
     CallbackReport {
-        provider: Provider::Pandapon,
+        provider: Provider::Pandapon.name(),
         order_id,
         status: Some(status),
         message_type: "ORDER_STATUS_CHANGE",

@@ -8,7 +8,7 @@ use sourcing_webhooks::inbox::{
     AfterFailure, Claim, Handled, InboxHandler, InboxState, InboxStore, Inserted, NewMessage,
     Replay,
 };
-use sourcing_webhooks::{Callback, CallbackFormat};
+use sourcing_webhooks::{Callback, formats};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -286,7 +286,7 @@ fn order_callback(order_id: &str) -> (Callback, Vec<u8>) {
     let body = std::fs::read_to_string(path)
         .unwrap()
         .replace("3305075341149134260", order_id);
-    let callback = Callback::parse(&CallbackFormat::Xportcn, body.as_bytes()).unwrap();
+    let callback = formats::xportcn().parse(body.as_bytes()).unwrap();
     (callback, body.into_bytes())
 }
 

@@ -111,7 +111,7 @@ async fn what_cannot_be_read_needs_a_person_once() {
         let ledger = ledger(&url).await;
         // Xportcn publishes no order read.
         let report = CallbackReport {
-            provider: Provider::Xportcn,
+            provider: Provider::Xportcn.name(),
             order_id: "3305075341149134272",
             status: Some("WAITING_FOR_SENT"),
             message_type: "ORDER_PAY_SUCCESS",
@@ -192,7 +192,7 @@ async fn a_reported_state_is_confirmed_or_corrected_by_a_read() {
         b.pay(true_report).await.unwrap();
         for id in [true_report, false_report] {
             let report = CallbackReport {
-                provider: Provider::Pandapon,
+                provider: Provider::Pandapon.name(),
                 order_id: id,
                 status: Some("WAITING_FOR_SENT"),
                 message_type: "ORDER_PAY_SUCCESS",

@@ -33,7 +33,7 @@ async fn the_history_is_append_only() {
     for url in urls().await {
         let ledger = super::support::ledger(&url).await;
         let report = sourcing_ledger::CallbackReport {
-            provider: sourcing_buy::Provider::Pandapon,
+            provider: sourcing_buy::Provider::Pandapon.name(),
             order_id: "3305075341149134290",
             status: Some("WAITING_FOR_PAYMENT"),
             message_type: "ORDER_CREATE",

@@ -23,7 +23,7 @@ async fn a_callback_with_an_empty_order_id_is_refused_and_makes_no_entry() {
     for url in urls().await {
         let ledger = ledger(&url).await;
         let report = CallbackReport {
-            provider: Provider::Pandapon,
+            provider: Provider::Pandapon.name(),
             order_id: " ",
             status: Some("WAITING_FOR_SENT"),
             message_type: "ORDER_PAY_SUCCESS",
