@@ -170,14 +170,14 @@ impl DajisaasVerifier {
         };
         let signature = signature.trim();
         if signature.is_empty() {
-            return Err(SignatureError::Missing);
+            return Err(SignatureError::Missing {
+                field: SIGNATURE_FIELD,
+            });
         }
         let provided = decode_signature(signature, *encoding)?;
-        let mut mac = HmacSha1::new_from_slice(key.expose().as_bytes())
-            .map_err(|_| SignatureError::Mismatch)?;
+        let mut mac = HmacSha1::new_from_slice(key.expose().as_bytes()).map_err(|_| MISMATCH)?;
         mac.update(signed);
-        mac.verify_slice(&provided)
-            .map_err(|_| SignatureError::Mismatch)
+        mac.verify_slice(&provided).map_err(|_| MISMATCH)
     }
 
     /// Lower-case hex HMAC-SHA1 of `message` under this verifier's key (for tests and local simulators).
@@ -214,17 +214,31 @@ impl DajisaasVerifier {
     }
 }
 
+const MISMATCH: SignatureError = SignatureError::Mismatch {
+    field: SIGNATURE_FIELD,
+};
+const HEX_OR_BASE64: &str = "an HMAC-SHA1 value in the accepted encoding (hex or base64)";
+
+fn malformed(expected: &'static str) -> SignatureError {
+    SignatureError::Malformed {
+        field: SIGNATURE_FIELD,
+        expected,
+    }
+}
+
 fn decode_signature(sig: &str, encoding: SignatureEncoding) -> Result<Vec<u8>, SignatureError> {
     let looks_hex = sig.len() == 40 && sig.bytes().all(|b| b.is_ascii_hexdigit());
     match encoding {
-        SignatureEncoding::Hex => decode_hex(sig).ok_or(SignatureError::Malformed("hex")),
-        SignatureEncoding::Base64 => decode_base64(sig).ok_or(SignatureError::Malformed("base64")),
+        SignatureEncoding::Hex => decode_hex(sig).ok_or(malformed(
+            "an HMAC-SHA1 value in the accepted encoding (hex)",
+        )),
+        SignatureEncoding::Base64 => decode_base64(sig).ok_or(malformed(
+            "an HMAC-SHA1 value in the accepted encoding (base64)",
+        )),
         SignatureEncoding::HexOrBase64 if looks_hex => {
-            decode_hex(sig).ok_or(SignatureError::Malformed("hex or base64"))
+            decode_hex(sig).ok_or(malformed(HEX_OR_BASE64))
         }
-        SignatureEncoding::HexOrBase64 => {
-            decode_base64(sig).ok_or(SignatureError::Malformed("hex or base64"))
-        }
+        SignatureEncoding::HexOrBase64 => decode_base64(sig).ok_or(malformed(HEX_OR_BASE64)),
     }
 }
 
@@ -472,7 +486,9 @@ impl DajisaasMessage {
         let (message, raw_message) = message.ok_or(ParseError::MissingFormField(MESSAGE_FIELD))?;
 
         if verifier.is_verifying() {
-            let signature = signature.ok_or(SignatureError::Missing)?;
+            let signature = signature.ok_or(SignatureError::Missing {
+                field: SIGNATURE_FIELD,
+            })?;
             let signed = match verifier.signed_input() {
                 SignedInput::DecodedMessage => message.as_bytes(),
                 SignedInput::EncodedMessage => raw_message.as_bytes(),

@@ -45,20 +45,34 @@ pub enum ParseError {
     DuplicateFormField(&'static str),
 }
 
-/// Why a Dajisaas `_dj_signature` was refused. The receiver answers `401 Unauthorized`.
+/// Why a callback's signature was refused (Dajisaas' `_dj_signature`, or the signature field of any format
+/// that has one). The receiver answers `401 Unauthorized`.
 ///
-/// The variants deliberately carry no values: neither the received signature nor the expected one nor the key.
+/// The variants deliberately carry no values: neither the received signature nor the expected one nor the key;
+/// only the name of the field that carries the signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignatureError {
-    /// The form has no `_dj_signature` field (or it is empty).
-    #[error("missing form field `_dj_signature`")]
-    Missing,
-    /// The field is not an HMAC-SHA1 value in an accepted encoding (40 hex digits or base64 of 20 bytes).
-    #[error("`_dj_signature` is not an HMAC-SHA1 value in the accepted encoding ({0})")]
-    Malformed(&'static str),
+    /// The signature field is absent (or empty).
+    #[error("missing signature field `{field}`")]
+    Missing {
+        /// The field that should carry the signature.
+        field: &'static str,
+    },
+    /// The field is not a signature in an accepted encoding (Dajisaas: 40 hex digits or base64 of 20 bytes).
+    #[error("`{field}` is not {expected}")]
+    Malformed {
+        /// The field that carries the signature.
+        field: &'static str,
+        /// What an accepted value looks like.
+        expected: &'static str,
+    },
     /// The signature is well-formed but does not match the message.
-    #[error("`_dj_signature` does not match the message")]
-    Mismatch,
+    #[error("`{field}` does not match the message")]
+    Mismatch {
+        /// The field that carries the signature.
+        field: &'static str,
+    },
 }
 
 /// A callback that was refused: bad body (→ `400`) or bad signature (→ `401`).

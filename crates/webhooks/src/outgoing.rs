@@ -77,6 +77,13 @@ pub struct Outgoing {
     pub body: String,
 }
 
+impl Outgoing {
+    /// POST `body` with `content_type`.
+    pub fn new(content_type: &'static str, body: String) -> Self {
+        Self { content_type, body }
+    }
+}
+
 /// The provider documents no callback for this event: nothing is sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{provider} documents no callback for an order being {event}")]

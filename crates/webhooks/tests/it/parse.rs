@@ -405,34 +405,42 @@ fn dajisaas_signature_vectors_reject() {
         let other = DajisaasVerifier::new(format!("{}x", v.key));
         assert_eq!(
             other.verify(&v.message, &v.hex),
-            Err(SignatureError::Mismatch),
+            Err(SignatureError::Mismatch {
+                field: "_dj_signature"
+            }),
             "{}",
             v.name
         );
         // Changed message.
         assert_eq!(
             verifier.verify(&format!("{} ", v.message), &v.hex),
-            Err(SignatureError::Mismatch)
+            Err(SignatureError::Mismatch {
+                field: "_dj_signature"
+            })
         );
         // One flipped hex digit.
         let mut flipped = v.hex.clone().into_bytes();
         flipped[0] = if flipped[0] == b'0' { b'1' } else { b'0' };
         assert_eq!(
             verifier.verify(&v.message, std::str::from_utf8(&flipped).unwrap()),
-            Err(SignatureError::Mismatch)
+            Err(SignatureError::Mismatch {
+                field: "_dj_signature"
+            })
         );
         // Truncated, not an encoding, empty.
         assert!(matches!(
             verifier.verify(&v.message, &v.hex[..39]),
-            Err(SignatureError::Malformed(_))
+            Err(SignatureError::Malformed { .. })
         ));
         assert!(matches!(
             verifier.verify(&v.message, "not a signature!"),
-            Err(SignatureError::Malformed(_))
+            Err(SignatureError::Malformed { .. })
         ));
         assert_eq!(
             verifier.verify(&v.message, ""),
-            Err(SignatureError::Missing)
+            Err(SignatureError::Missing {
+                field: "_dj_signature"
+            })
         );
         // Encoding restricted: the other one is refused.
         let hex_only = verifier.clone().with_encoding(SignatureEncoding::Hex);
@@ -455,7 +463,7 @@ fn dajisaas_form_errors() {
     let verifier = DajisaasVerifier::new("demoAppSecret");
     let cases: &[(&str, &str)] = &[
         ("_dj_signature=abc", "missing form field `message`"),
-        ("message=hello", "missing form field `_dj_signature`"),
+        ("message=hello", "missing signature field `_dj_signature`"),
         (
             "message=a&message=b&_dj_signature=x",
             "form field `message` appears more than once",
@@ -468,7 +476,7 @@ fn dajisaas_form_errors() {
         ("message=%C3%28&_dj_signature=x", "not valid UTF-8"),
         (
             "message=hello&_dj_signature=",
-            "missing form field `_dj_signature`",
+            "missing signature field `_dj_signature`",
         ),
         ("message=hello&_dj_signature=zz", "not an HMAC-SHA1 value"),
     ];
@@ -582,4 +590,38 @@ fn dajisaas_skip_verification_is_explicit() {
     let m = sourcing_webhooks::DajisaasMessage::from_form(b"message=hi", &skip).unwrap();
     assert!(!m.signature_verified);
     assert!(format!("{skip:?}").contains("insecure"));
+}
+
+/// Rows the inbox stored before the formats were open keep matching their redeliveries: the dedup key is still
+/// SHA-1 over the provider's name and the same fields (`DedupKey::from_parts`, length-prefixed), and a stored
+/// body parses again with the format of the stored name.
+#[test]
+fn dedup_keys_and_stored_bodies_are_what_the_closed_formats_made() {
+    use sourcing_webhooks::DedupKey;
+    let body = br#"{"messageType":"ORDER_CREATE","messageBody":"{\"orderId\":\"3305075341149134260\"}","messagePlatform":1,"timestamp":"1779263269913"}"#;
+    for format in [formats::xportcn(), formats::pandapon()] {
+        let cb = format.parse(body).unwrap();
+        let push = cb.message::<PushMessage>().unwrap();
+        let before = DedupKey::from_parts(&[
+            format.name().as_bytes(),
+            &1i64.to_be_bytes(),
+            b"ORDER_CREATE",
+            push.raw_body.as_bytes(),
+        ]);
+        assert_eq!(cb.dedup_key(), before, "{}", format.name());
+        assert_eq!(cb.provider(), format.name());
+        let json = serde_json::to_value(&cb).unwrap();
+        assert_eq!(json["provider"], format.name());
+        assert_eq!(json["message"]["messageType"], "ORDER_CREATE");
+    }
+    let v = &vectors()[0];
+    let format = formats::dajisaas(DajisaasVerifier::new(v.key.as_str()));
+    let cb = format.parse(v.form_hex.as_bytes()).unwrap();
+    let m = cb.message::<DajisaasMessage>().unwrap();
+    let before = DedupKey::from_parts(&[b"dajisaas", m.message.as_bytes()]);
+    assert_eq!(cb.dedup_key(), before);
+    assert!(
+        cb.message::<PushMessage>().is_none(),
+        "typed access checks the type"
+    );
 }

@@ -475,7 +475,7 @@ async fn dajisaas_signed_form_is_accepted_and_bad_signatures_are_401() {
     let (status, text) = post(&url, FORM, message_only.clone()).await;
     assert_eq!(
         (status, text.as_str()),
-        (401, "missing form field `_dj_signature`")
+        (401, "missing signature field `_dj_signature`")
     );
     let (status, text) = post(&url, FORM, format!("{message_only}&_dj_signature=%%")).await;
     assert_eq!(status, 400, "{text}");
