@@ -163,13 +163,8 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let facts = OrderFacts {
-        order_id: text("order-id"),
-        goods: Fen(goods),
-        freight: Fen(freight),
-        created_ms: now,
-        paid_ms: matches!(event, OrderEvent::Paid | OrderEvent::Shipped).then_some(now),
-    };
+    let paid_ms = matches!(event, OrderEvent::Paid | OrderEvent::Shipped).then_some(now);
+    let facts = OrderFacts::new(text("order-id"), Fen(goods), Fen(freight), now, paid_ms);
     let sent = format
         .encode(event, &facts, now)
         .map_err(|e| Stop::usage(e.to_string()))?;
@@ -299,10 +294,8 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
                 "receiving {} callbacks on http://{addr}{path} into the durable inbox (--store)",
                 format.name()
             );
-            let retry = RetryPolicy {
-                max_attempts: m.get_one::<u32>("max-attempts").copied().unwrap_or(10),
-                ..RetryPolicy::default()
-            };
+            let max_attempts = m.get_one::<u32>("max-attempts").copied().unwrap_or(10);
+            let retry = RetryPolicy::default().with_max_attempts(max_attempts);
             let lease =
                 Duration::from_millis(m.get_one::<u64>("lease-ms").copied().unwrap_or(30_000));
             let receiver = InboxReceiver::new(Arc::new(ledger.store().clone()), format)

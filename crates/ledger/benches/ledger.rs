@@ -56,7 +56,7 @@ async fn run(backend: &str, url: &str) {
     for i in 0..STEPS {
         let order_id = (base + 5_000 + i as u64).to_string();
         let report = CallbackReport {
-            provider: Provider::Pandapon,
+            provider: Provider::Pandapon.name(),
             order_id: &order_id,
             status: Some("WAITING_FOR_SENT"),
             message_type: "ORDER_PAY_SUCCESS",

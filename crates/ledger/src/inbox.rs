@@ -153,12 +153,7 @@ impl Store {
         ];
         let rows = self.query(&sql, &params).await?;
         rows.iter()
-            .map(|row| {
-                Ok(Claim {
-                    entry: entry_from_row(row)?,
-                    owner: owner.to_owned(),
-                })
-            })
+            .map(|row| Ok(Claim::new(entry_from_row(row)?, owner)))
             .collect()
     }
 

@@ -235,13 +235,13 @@ impl Store {
         let Some(order) = d.order(provider, id) else {
             return;
         };
-        let facts = OrderFacts {
-            order_id: id.to_string(),
-            goods: sourcing_webhooks::Fen(order.goods_fen),
-            freight: sourcing_webhooks::Fen(order.freight_fen),
-            created_ms: order.created_ms,
-            paid_ms: order.paid_ms,
-        };
+        let facts = OrderFacts::new(
+            id,
+            sourcing_webhooks::Fen(order.goods_fen),
+            sourcing_webhooks::Fen(order.freight_fen),
+            order.created_ms,
+            order.paid_ms,
+        );
         let settings = formats::WithSecret(crate::credentials::APP_SECRET.into());
         let Some(Ok(format)) = formats::built_in(provider, &settings) else {
             return;

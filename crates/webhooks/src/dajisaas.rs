@@ -50,6 +50,7 @@ pub const SIGNATURE_FIELD: &str = "_dj_signature";
 
 /// Accepted encodings of `_dj_signature` (not published by Dajisaas).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SignatureEncoding {
     /// 40 hex digits, upper or lower case.
     Hex,
@@ -63,6 +64,7 @@ pub enum SignatureEncoding {
 
 /// Which bytes the HMAC covers (not published by Dajisaas).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SignedInput {
     /// The `message` form value after URL-decoding, as UTF-8. Default (what a Java servlet's
     /// `request.getParameter("message")` returns).
@@ -282,15 +284,20 @@ pub struct DajisaasMessage {
 /// unpublished format are delivered, never refused.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "format", content = "value", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DajisaasPayload {
+    /// The documented Taobao/Tmall shape.
     Taobao(Box<TaobaoMessage>),
+    /// JSON of another shape (the 1688 format is unpublished), as received.
     Json(Value),
+    /// Not JSON: the text is in [`DajisaasMessage::message`].
     Text,
 }
 
 /// `message_type` of a Dajisaas Taobao/Tmall message ("Message Type", doc-4966230).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
+#[non_exhaustive]
 pub enum TaobaoMessageType {
     /// `3` — order status update.
     OrderStatusUpdate,
@@ -325,6 +332,7 @@ impl From<TaobaoMessageType> for i64 {
 pub struct TaobaoMessage {
     /// Distributor id (a string at the top level of the example, a number inside `data`).
     pub seller_id: Option<LenientId>,
+    /// `message_type` (3: order status update, 8: price change).
     pub message_type: TaobaoMessageType,
     /// `data`, decoded for the documented types.
     pub data: TaobaoMessageData,
@@ -339,8 +347,11 @@ pub struct TaobaoMessage {
 /// `data` of a [`TaobaoMessage`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum TaobaoMessageData {
+    /// `message_type` 3.
     OrderStatusUpdate(OrderStatusUpdate),
+    /// `message_type` 8.
     PriceChange(PriceChange),
     /// Undocumented `message_type`: `data` as received.
     Other(Value),
@@ -349,6 +360,7 @@ pub enum TaobaoMessageData {
 /// Taobao/Tmall purchase order status (`status` in a type-3 message). Spelling `BULIDING` is the vendor's.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TaobaoOrderStatus {
     /// `BULIDING` — creating.
     Building,
@@ -403,23 +415,32 @@ pub struct OrderStatusUpdate {
     /// Distributor id.
     pub seller_id: Option<LenientId>,
     #[serde(default)]
+    /// The lines of the order, with their own status and shipment.
     pub sku_list: Vec<SkuStatus>,
+    /// The order's new status.
     pub status: TaobaoOrderStatus,
     #[serde(flatten)]
+    /// Fields not in the published example, as received.
     pub extra: Map<String, Value>,
 }
 
 /// One line of `sku_list`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkuStatus {
+    /// Item id; kept exactly.
     pub item_id: Option<LenientId>,
+    /// Carrier name.
     pub logistic_company_name: Option<String>,
+    /// Tracking number.
     pub logistic_number: Option<String>,
     /// The ISV's sub-order number.
     pub order_line_no: Option<String>,
+    /// SKU id; kept exactly.
     pub sku_id: Option<LenientId>,
+    /// The line's status.
     pub status: Option<TaobaoOrderStatus>,
     #[serde(flatten)]
+    /// Fields not in the published example, as received.
     pub extra: Map<String, Value>,
 }
 
@@ -429,16 +450,22 @@ pub struct SkuStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PriceChange {
+    /// `salesOrderId`.
     pub sales_order_id: Option<LenientId>,
+    /// `salesSellerId`.
     pub sales_seller_id: Option<LenientId>,
+    /// `purchaseMarket` (type not published: raw JSON).
     pub purchase_market: Option<Value>,
+    /// `purchaseOrderId`.
     pub purchase_order_id: Option<LenientId>,
     #[serde(rename = "purchaseOrderPriceDTO")]
+    /// `purchaseOrderPriceDTO`.
     pub purchase_order_price: Option<PurchaseOrderPrice>,
     /// `purchaseOrderLinePriceChangeMessageDTOList`; element fields not published.
     #[serde(rename = "purchaseOrderLinePriceChangeMessageDTOList")]
     pub line_price_changes: Option<Vec<Value>>,
     #[serde(flatten)]
+    /// Fields not in the published description, as received.
     pub extra: Map<String, Value>,
 }
 
@@ -446,11 +473,16 @@ pub struct PriceChange {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PurchaseOrderPrice {
+    /// `purchaseCurrency`.
     pub purchase_currency: Option<Value>,
+    /// `purchaseTotalFee` (unit not published).
     pub purchase_total_fee: Option<Value>,
+    /// `purchaseProductFee` (unit not published).
     pub purchase_product_fee: Option<Value>,
+    /// `purchaseShippingFee` (unit not published).
     pub purchase_shipping_fee: Option<Value>,
     #[serde(flatten)]
+    /// Fields not in the published description, as received.
     pub extra: Map<String, Value>,
 }
 

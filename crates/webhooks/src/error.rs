@@ -5,6 +5,7 @@
 /// A callback body that does not have the documented shape. The receiver answers it with
 /// `400 Bad Request` and this message as the body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The request body is not JSON at all (PandaPon / Xportcn pushes are JSON objects).
     #[error("request body is not valid JSON: {0}")]
@@ -18,20 +19,27 @@ pub enum ParseError {
     /// A documented field has the wrong JSON type.
     #[error("field `{field}` must be {expected}, found {found}")]
     InvalidField {
+        /// The field.
         field: &'static str,
+        /// The JSON type it must have.
         expected: &'static str,
+        /// The JSON type it has (never its value).
         found: String,
     },
     /// `messageBody` (documented as a JSON document inside a string) does not contain JSON.
     #[error("`messageBody` of a {message_type} message is not valid JSON: {reason}")]
     BodyNotJson {
+        /// The message type whose body it is.
         message_type: String,
+        /// The JSON parser's reason.
         reason: String,
     },
     /// The message body of a documented message type does not match its documented fields.
     #[error("body of a {message_type} message does not match the documented fields: {reason}")]
     InvalidBody {
+        /// The message type whose body it is.
         message_type: String,
+        /// The first field that does not fit, and why.
         reason: String,
     },
     /// The request body is not valid `application/x-www-form-urlencoded` data (Dajisaas).
@@ -77,10 +85,13 @@ pub enum SignatureError {
 
 /// A callback that was refused: bad body (→ `400`) or bad signature (→ `401`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallbackError {
     #[error(transparent)]
+    /// The body does not have the format's shape (`400`).
     Parse(#[from] ParseError),
     #[error(transparent)]
+    /// The signature is missing or wrong (`401`).
     Signature(#[from] SignatureError),
 }
 

@@ -23,6 +23,45 @@
 //! # }
 //! ```
 //!
+//! # Formats are open
+//!
+//! A callback format is a value of the trait [`CallbackFormat`] (`name`, `parse` — verifying the signature
+//! where the format has one — and optionally `encode`); receivers and workers hold it as
+//! `Arc<dyn CallbackFormat>`. The built-in ones are in [`formats`] ([`formats::pandapon`], [`formats::xportcn`],
+//! [`formats::dajisaas`]; [`formats::built_in`] maps a provider's name to its format). A [`Callback`] is the
+//! provider's name and the format's [`Message`], read typed with [`Callback::message`]. A provider of your own
+//! implements the two traits:
+//!
+//! ```
+//! use sourcing_webhooks::{Callback, CallbackError, CallbackFormat, Message, ParseError};
+//! use std::borrow::Cow;
+//!
+//! #[derive(Debug)]
+//! struct Ping(String);
+//!
+//! impl Message for Ping {
+//!     fn kind(&self) -> String { "ping".into() }
+//!     fn order_id(&self) -> Option<&str> { Some(&self.0) }
+//!     fn dedup_parts(&self) -> Vec<Cow<'_, [u8]>> { vec![self.0.as_bytes().into()] }
+//!     fn to_json(&self) -> serde_json::Value { serde_json::json!({"order": self.0}) }
+//! }
+//!
+//! #[derive(Debug)]
+//! struct PingFormat;
+//!
+//! impl CallbackFormat for PingFormat {
+//!     fn name(&self) -> &'static str { "ping" }
+//!     fn parse(&self, body: &[u8]) -> Result<Callback, CallbackError> {
+//!         let order = std::str::from_utf8(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
+//!         Ok(Callback::new(self.name(), Ping(order.trim().into())))
+//!     }
+//! }
+//!
+//! let cb = PingFormat.parse(b"42").unwrap();
+//! assert_eq!((cb.provider(), cb.order_id()), ("ping", Some("42")));
+//! assert_eq!(cb.message::<Ping>().unwrap().0, "42");
+//! ```
+//!
 //! # What the vendors publish
 //!
 //! * **PandaPon and Xportcn** (one "Message access manual", two brands): HTTPS `POST` of a JSON object
@@ -79,6 +118,8 @@
 //! TLS-terminating proxy.
 //!
 //! Secrets (the Dajisaas key) and signature values never appear in `Debug`, `Display`, logs, errors or responses.
+
+#![deny(missing_docs)]
 
 mod callback;
 pub mod dajisaas;

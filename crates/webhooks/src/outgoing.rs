@@ -19,15 +19,20 @@ use std::fmt;
 /// What happened to the order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum OrderEvent {
+    /// The order was created.
     Created,
+    /// The order was paid.
     Paid,
+    /// The order was cancelled.
     Cancelled,
     /// The seller shipped (only Dajisaas' Taobao-shape message documents a state for it).
     Shipped,
 }
 
 impl OrderEvent {
+    /// Every event.
     pub const ALL: [OrderEvent; 4] = [
         OrderEvent::Created,
         OrderEvent::Paid,
@@ -35,6 +40,7 @@ impl OrderEvent {
         OrderEvent::Shipped,
     ];
 
+    /// The event's name (`created`, `paid`, `cancelled`, `shipped`).
     pub fn name(self) -> &'static str {
         match self {
             OrderEvent::Created => "created",
@@ -44,6 +50,7 @@ impl OrderEvent {
         }
     }
 
+    /// The event of this name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.name() == name)
     }
@@ -57,6 +64,7 @@ impl fmt::Display for OrderEvent {
 
 /// The order a callback is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OrderFacts {
     /// The order id, exact digits.
     pub order_id: String,
@@ -72,9 +80,31 @@ pub struct OrderFacts {
 
 /// One encoded callback: POST `body` with `content_type`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Outgoing {
+    /// The `Content-Type` header.
     pub content_type: &'static str,
+    /// The request body.
     pub body: String,
+}
+
+impl OrderFacts {
+    /// Order `order_id` of `goods` + `freight`, created at `created_ms`, paid at `paid_ms` (epoch ms).
+    pub fn new(
+        order_id: impl Into<String>,
+        goods: Fen,
+        freight: Fen,
+        created_ms: u64,
+        paid_ms: Option<u64>,
+    ) -> Self {
+        Self {
+            order_id: order_id.into(),
+            goods,
+            freight,
+            created_ms,
+            paid_ms,
+        }
+    }
 }
 
 impl Outgoing {
@@ -87,8 +117,11 @@ impl Outgoing {
 /// The provider documents no callback for this event: nothing is sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{provider} documents no callback for an order being {event}")]
+#[non_exhaustive]
 pub struct Undocumented {
+    /// The provider.
     pub provider: &'static str,
+    /// The event.
     pub event: OrderEvent,
 }
 

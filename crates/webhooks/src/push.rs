@@ -26,6 +26,7 @@ use std::fmt;
 /// The five named values are the ones the Xportcn manual publishes (its table is cut off after them). Any other
 /// value is kept verbatim in [`MessageType::Other`]: it is delivered, never dropped.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MessageType {
     /// `ORDER_CREATE` — an order was created.
     OrderCreate,
@@ -88,6 +89,7 @@ impl Serialize for MessageType {
 /// `messagePlatform`: the channel the order belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "i64")]
+#[non_exhaustive]
 pub enum MessagePlatform {
     /// `0` — Taobao.
     Taobao,
@@ -151,6 +153,7 @@ impl fmt::Display for Fen {
 /// the full 1688 KA enum is not published, so others are kept verbatim.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum OrderStatus {
     /// `WAITING_FOR_PAYMENT`
     WaitingForPayment,
@@ -188,6 +191,7 @@ impl From<OrderStatus> for String {
 /// ORDER_PAY_SUCCESS carries 2); the vendor publishes no table. Other numbers are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
+#[non_exhaustive]
 pub enum PayStatus {
     /// `1`
     Unpaid,
@@ -229,7 +233,9 @@ pub struct OrderBody {
     pub order_id: LenientId,
     /// Order number, e.g. `PO202605200001`.
     pub order_no: Option<String>,
+    /// The order's status.
     pub order_status: Option<OrderStatus>,
+    /// Whether it is paid.
     pub pay_status: Option<PayStatus>,
     /// Total, in fen.
     pub total_amount: Option<Fen>,
@@ -269,6 +275,7 @@ pub struct RefundBody {
 /// The decoded `messageBody`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum MessageBody {
     /// For `ORDER_CREATE`, `ORDER_CANCEL`, `ORDER_PAY_SUCCESS`, `ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY`.
     Order(OrderBody),
@@ -282,9 +289,12 @@ pub enum MessageBody {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushMessage {
+    /// `messageType`.
     pub message_type: MessageType,
     #[serde(rename = "messagePlatform")]
+    /// `messagePlatform`.
     pub platform: MessagePlatform,
+    /// `timestamp`: the push time.
     pub timestamp: PushTimestamp,
     /// The decoded `messageBody`.
     pub body: MessageBody,

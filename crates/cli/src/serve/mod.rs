@@ -261,10 +261,8 @@ impl Settings {
                 body_limit: DEFAULT_BODY_LIMIT,
                 drain: DRAIN,
             },
-            retry: RetryPolicy {
-                max_attempts: m.get_one::<u32>("max-attempts").copied().unwrap_or(10),
-                ..RetryPolicy::default()
-            },
+            retry: RetryPolicy::default()
+                .with_max_attempts(m.get_one::<u32>("max-attempts").copied().unwrap_or(10)),
         })
     }
 }

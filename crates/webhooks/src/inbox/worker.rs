@@ -19,6 +19,7 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// When a failed message is tried again, and when it is given up (dead-lettered).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Handler runs (including runs cut short by a crash) before the message becomes a dead letter.
     pub max_attempts: u32,
@@ -40,6 +41,21 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// `max_attempts` runs, `first_delay` after the first failure, doubling, capped at `max_delay`.
+    pub const fn new(max_attempts: u32, first_delay: Duration, max_delay: Duration) -> Self {
+        Self {
+            max_attempts,
+            first_delay,
+            max_delay,
+        }
+    }
+
+    /// This policy with `max_attempts` runs before the dead letter.
+    pub const fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
     /// What follows the failure of attempt number `attempt` (1 for the first run).
     pub fn after_failure(&self, attempt: u32) -> AfterFailure {
         if attempt >= self.max_attempts {
@@ -53,6 +69,7 @@ impl RetryPolicy {
 
 /// What a handler run on a claimed message did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Handled {
     /// The effect is done; the worker records the message `done` next (a crash in between runs the handler
     /// again: at least once).
@@ -66,6 +83,7 @@ pub enum Handled {
 /// [`AtLeastOnce`] ([`InboxWorker::new`] wraps it); implement this trait directly to complete the claim in your
 /// own transaction ([`Handled::Recorded`]), as the ledger's order handler does.
 pub trait InboxHandler: Send + Sync + 'static {
+    /// Acts on `callback`, the parsed message of `claim`.
     fn handle(
         &self,
         claim: &Claim,

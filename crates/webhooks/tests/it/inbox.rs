@@ -49,11 +49,8 @@ fn counting_handler(
     }
 }
 
-const FAST_RETRY: RetryPolicy = RetryPolicy {
-    max_attempts: 3,
-    first_delay: Duration::from_millis(10),
-    max_delay: Duration::from_millis(20),
-};
+const FAST_RETRY: RetryPolicy =
+    RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(20));
 
 #[tokio::test]
 async fn a_message_is_stored_raw_before_200_and_handled_once_by_the_worker() {

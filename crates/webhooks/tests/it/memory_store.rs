@@ -109,10 +109,7 @@ impl InboxStore for MemoryStore {
             .map(|r| {
                 r.entry.attempts += 1;
                 r.lease = Some((owner.to_owned(), now + lease.as_millis() as i64));
-                Claim {
-                    entry: r.entry.clone(),
-                    owner: owner.to_owned(),
-                }
+                Claim::new(r.entry.clone(), owner)
             })
             .collect())
     }

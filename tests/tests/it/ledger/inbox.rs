@@ -412,13 +412,9 @@ async fn an_acme_callback_posted_twice_reaches_the_ledger_once() {
         tokio::spawn(receiver.serve_on(listener, std::future::pending()));
 
         let order_id = fresh_order_id();
-        let facts = OrderFacts {
-            order_id: order_id.clone(),
-            goods: sourcing_webhooks::Fen(9_500),
-            freight: sourcing_webhooks::Fen(500),
-            created_ms: 1_779_263_200_000,
-            paid_ms: Some(1_779_263_260_000),
-        };
+        let (goods, freight) = (sourcing_webhooks::Fen(9_500), sourcing_webhooks::Fen(500));
+        let paid_ms = Some(1_779_263_260_000);
+        let facts = OrderFacts::new(&order_id, goods, freight, 1_779_263_200_000, paid_ms);
         let sent = format
             .encode(OrderEvent::Paid, &facts, 1_779_263_269_913)
             .unwrap();
