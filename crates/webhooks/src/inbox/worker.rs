@@ -149,6 +149,19 @@ where
     /// A worker running a plain async closure (at least once; `|cb| async move { …; Ok(()) }`, no type
     /// annotations needed), with the default retry policy, lease and poll interval. Any other [`Handler`]:
     /// `InboxWorker::with_handler(store, format, AtLeastOnce(handler))`.
+    ///
+    /// ```
+    /// use sourcing_webhooks::formats;
+    /// use sourcing_webhooks::inbox::{InboxStore, InboxWorker};
+    ///
+    /// fn start<S: InboxStore>(store: std::sync::Arc<S>) {
+    ///     let worker = InboxWorker::new(store, formats::xportcn(), |cb| async move {
+    ///         println!("{:?}", cb.order_id());
+    ///         Ok(())
+    ///     });
+    ///     tokio::spawn(worker.run(std::future::pending()));
+    /// }
+    /// ```
     pub fn new(store: Arc<S>, format: Arc<dyn CallbackFormat>, handler: F) -> Self {
         InboxWorker::with_handler(store, format, AtLeastOnce(handler))
     }

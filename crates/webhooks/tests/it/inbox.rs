@@ -207,11 +207,12 @@ async fn a_panicking_handler_is_a_failure_not_a_crash() {
     let store = Arc::new(MemoryStore::default());
     let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let worker = receiver
-        .worker(|_cb: Callback| async move {
-            if true {
+        // A plain async closure, no type annotations.
+        .worker(|cb| async move {
+            if cb.order_id().is_some() {
                 panic!("handler bug");
             }
-            Ok::<(), HandlerError>(())
+            Ok(())
         })
         .retry(FAST_RETRY);
     let url = start(receiver).await;
