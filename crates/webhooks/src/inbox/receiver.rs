@@ -104,7 +104,7 @@ impl<S: InboxStore> InboxReceiver<S> {
     /// A worker running `handler` on this receiver's messages, woken as soon as one is stored (it also polls,
     /// so it picks up messages stored by other instances and retries that fall due).
     /// `handler` is a plain async closure (`|cb| async move { …; Ok(()) }`, no type annotations needed); for any
-    /// other [`Handler`] wrap it: `worker_with(AtLeastOnce(handler))`.
+    /// other [`crate::Handler`] wrap it: `worker_with(AtLeastOnce(handler))`.
     pub fn worker<F, Fut>(&self, handler: F) -> InboxWorker<S, AtLeastOnce<F>>
     where
         F: Fn(Callback) -> Fut + Send + Sync + 'static,
