@@ -172,13 +172,7 @@ async fn receive(State(shared): State<Arc<Shared>>, body: Result<Bytes, BytesRej
         Ok(parsed) => parsed,
         Err(answer) => return answer,
     };
-    let message = NewMessage {
-        provider: shared.format.name().to_owned(),
-        dedup_key: callback.dedup_key().to_hex(),
-        kind: callback.kind(),
-        order_id: callback.order_id().map(str::to_owned),
-        body: body.to_vec(),
-    };
+    let message = NewMessage::of(&callback, body.to_vec());
     let (provider, kind) = (callback.provider(), message.kind.clone());
     match tokio::time::timeout(shared.ack_deadline, shared.commit.insert(message)).await {
         Ok(Ok(Inserted::New(id))) => {

@@ -23,6 +23,7 @@ impl StoreError {
 
 /// A verified callback to store: the raw body exactly as received, and what identifies it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewMessage {
     /// The callback format's name ([`crate::CallbackFormat::name`]): how to parse `body` again.
     pub provider: String,
@@ -34,6 +35,32 @@ pub struct NewMessage {
     pub order_id: Option<String>,
     /// The request body exactly as received.
     pub body: Vec<u8>,
+}
+
+impl NewMessage {
+    /// A message of the format `provider` with these fields.
+    pub fn new(
+        provider: impl Into<String>,
+        dedup_key: impl Into<String>,
+        kind: impl Into<String>,
+        order_id: Option<String>,
+        body: Vec<u8>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            dedup_key: dedup_key.into(),
+            kind: kind.into(),
+            order_id,
+            body,
+        }
+    }
+
+    /// The message that stores `callback`, received as `body`: what the durable receiver stores.
+    pub fn of(callback: &crate::Callback, body: Vec<u8>) -> Self {
+        let order_id = callback.order_id().map(str::to_owned);
+        let key = callback.dedup_key().to_hex();
+        Self::new(callback.provider(), key, callback.kind(), order_id, body)
+    }
 }
 
 /// What [`InboxStore::insert_batch`] did with one message.
@@ -89,8 +116,10 @@ impl InboxState {
     }
 }
 
-/// A stored message as a person or a worker sees it.
+/// A stored message as a person or a worker sees it. A store builds it with [`InboxEntry::new`] and sets the
+/// fields its row holds.
 #[derive(Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct InboxEntry {
     /// The inbox id: unique, increasing in the order messages were stored (not dense).
     pub id: i64,
@@ -122,6 +151,25 @@ pub struct InboxEntry {
 }
 
 impl InboxEntry {
+    /// `message` as just stored under `id` at `received_at_ms`: pending, due then, delivered once, never run.
+    pub fn new(id: i64, message: NewMessage, received_at_ms: i64) -> Self {
+        Self {
+            id,
+            provider: message.provider,
+            dedup_key: message.dedup_key,
+            kind: message.kind,
+            order_id: message.order_id,
+            body: message.body,
+            state: InboxState::Pending,
+            attempts: 0,
+            deliveries: 1,
+            received_at_ms,
+            due_at_ms: received_at_ms,
+            handled_at_ms: None,
+            last_error: None,
+        }
+    }
+
     /// The body as text (lossy for non-UTF-8 bytes).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()

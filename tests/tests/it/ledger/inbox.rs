@@ -28,13 +28,14 @@ fn unique(prefix: &str) -> String {
 }
 
 fn message(provider: &str, key: &str, body: &[u8]) -> NewMessage {
-    NewMessage {
-        provider: provider.into(),
-        dedup_key: format!("{provider}/{key}"),
-        kind: "ORDER_CREATE".into(),
-        order_id: Some("3305075341149134260".into()),
-        body: body.to_vec(),
-    }
+    let order_id = Some("3305075341149134260".into());
+    NewMessage::new(
+        provider,
+        format!("{provider}/{key}"),
+        "ORDER_CREATE",
+        order_id,
+        body.to_vec(),
+    )
 }
 
 const LONG: Duration = Duration::from_secs(3600);
@@ -303,16 +304,9 @@ async fn claim_callback(store: &Store, order_id: &str) -> (Claim, Callback) {
     // The row's provider is this test's own (the handler reads the parsed callback), so no worker elsewhere on
     // a shared database takes it.
     let provider = unique("xportcn");
-    store
-        .insert_batch(&[NewMessage {
-            provider: provider.clone(),
-            dedup_key: callback.dedup_key().to_hex(),
-            kind: callback.kind(),
-            order_id: Some(order_id.into()),
-            body,
-        }])
-        .await
-        .unwrap();
+    let mut message = NewMessage::of(&callback, body);
+    message.provider = provider.clone();
+    store.insert_batch(&[message]).await.unwrap();
     let claim = store
         .claim_due(&provider, "t", LONG, 1)
         .await
