@@ -6,6 +6,7 @@ use crate::dedup::DedupKey;
 use crate::error::CallbackError;
 use crate::outgoing::{OrderEvent, OrderFacts, Outgoing, Undocumented};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
@@ -60,14 +61,15 @@ pub trait Message: Any + fmt::Debug + Send + Sync {
     /// must give the same parts, two different messages different ones.
     fn dedup_parts(&self) -> Vec<Cow<'_, [u8]>>;
 
-    /// The message as JSON (the `message` member of [`Callback`]'s serialisation).
-    fn to_json(&self) -> serde_json::Value;
+    /// The message as JSON text, fields in their order (the `message` member of [`Callback`]'s
+    /// serialisation): `serde_json::value::to_raw_value(self)` for a `Serialize` type.
+    fn to_json(&self) -> serde_json::Result<Box<RawValue>>;
 }
 
 /// A parsed, verified callback, as handed to your [`Handler`]: the provider's name and its format's message.
 ///
-/// Serialises as `{"provider": "...", "message": {...}}` (handy for a CLI that prints JSON lines). Two callbacks
-/// are equal when provider and message JSON are.
+/// Serialises as `{"provider": "...", "message": {...}}` (handy for a CLI that prints JSON lines), the message's
+/// fields in its own order. Two callbacks are equal when provider and message JSON text are.
 #[derive(Clone)]
 pub struct Callback {
     provider: &'static str,
@@ -140,7 +142,8 @@ impl fmt::Debug for Callback {
 
 impl PartialEq for Callback {
     fn eq(&self, other: &Self) -> bool {
-        self.provider == other.provider && self.message.to_json() == other.message.to_json()
+        let text = |m: &dyn Message| m.to_json().ok().map(|raw| raw.get().to_owned());
+        self.provider == other.provider && text(&*self.message) == text(&*other.message)
     }
 }
 
@@ -149,7 +152,8 @@ impl Serialize for Callback {
         use serde::ser::SerializeStruct;
         let mut out = s.serialize_struct("Callback", 2)?;
         out.serialize_field("provider", self.provider)?;
-        out.serialize_field("message", &self.message.to_json())?;
+        let message = self.message.to_json().map_err(serde::ser::Error::custom)?;
+        out.serialize_field("message", &message)?;
         out.end()
     }
 }

@@ -581,8 +581,8 @@ impl crate::callback::Message for DajisaasMessage {
         vec![self.message.as_bytes().into()]
     }
 
-    fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+    fn to_json(&self) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+        serde_json::value::to_raw_value(self)
     }
 }
 

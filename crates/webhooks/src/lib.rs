@@ -43,7 +43,9 @@
 //!     fn kind(&self) -> String { "ping".into() }
 //!     fn order_id(&self) -> Option<&str> { Some(&self.0) }
 //!     fn dedup_parts(&self) -> Vec<Cow<'_, [u8]>> { vec![self.0.as_bytes().into()] }
-//!     fn to_json(&self) -> serde_json::Value { serde_json::json!({"order": self.0}) }
+//!     fn to_json(&self) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+//!         serde_json::value::to_raw_value(&serde_json::json!({"order": self.0}))
+//!     }
 //! }
 //!
 //! #[derive(Debug)]

@@ -393,8 +393,8 @@ impl crate::callback::Message for PushMessage {
         ]
     }
 
-    fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+    fn to_json(&self) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+        serde_json::value::to_raw_value(self)
     }
 }
 
