@@ -7,7 +7,7 @@
 
 use sourcing_ledger::Store;
 use sourcing_webhooks::inbox::InboxReceiver;
-use sourcing_webhooks::{Callback, CallbackFormat, HandlerError, Receiver};
+use sourcing_webhooks::{Callback, HandlerError, Receiver, formats};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
@@ -94,7 +94,7 @@ async fn durable(
     per_client: usize,
 ) {
     let store = Arc::new(Store::open(store_url).await.unwrap());
-    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let worker = receiver.worker(noop);
     let (listener, url) = bind().await;
     tokio::spawn(receiver.serve_on(listener, std::future::pending()));
@@ -128,7 +128,7 @@ fn main() {
     rt.block_on(async move {
         let (listener, url) = bind().await;
         tokio::spawn(
-            Receiver::new(CallbackFormat::Xportcn, noop).serve_on(listener, std::future::pending()),
+            Receiver::new(formats::xportcn(), noop).serve_on(listener, std::future::pending()),
         );
         push(url.clone(), 4, 25).await;
         report(

@@ -294,6 +294,12 @@ impl Backend {
         Cow::Owned(settings)
     }
 
+    /// One setting of `provider`'s (`DAJISAAS_CALLBACK_SIGNED_INPUT`), as its calls read it ([`Self::variant`]
+    /// parses one).
+    pub fn setting(&self, provider: &Provider, full_key: &str) -> Option<String> {
+        self.settings(provider).get(full_key).cloned()
+    }
+
     /// Where a setting comes from, for messages: the profile, or the environment and `--config`.
     fn source(&self, provider: &Provider) -> String {
         match (self.profile_of(provider), &self.config.path) {

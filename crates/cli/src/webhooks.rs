@@ -10,9 +10,10 @@ use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
 use sourcing_ledger::{Ledger, OrderCallbacks};
+use sourcing_webhooks::formats::{self, FormatSettings};
 use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
-use sourcing_webhooks::outgoing::{self, OrderEvent, OrderFacts};
-use sourcing_webhooks::{Callback, CallbackFormat, Fen, HandlerError, Receiver};
+use sourcing_webhooks::outgoing::{OrderEvent, OrderFacts};
+use sourcing_webhooks::{Callback, CallbackFormat, Fen, HandlerError, Receiver, Secret};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,7 +104,7 @@ fn provider_arg() -> Arg {
             providers()
                 .iter()
                 .map(|p| p.name)
-                .filter(|name| CallbackFormat::NAMES.contains(name)),
+                .filter(|name| callbacks_of(name).is_some()),
         ))
         .help("Whose callbacks")
 }
@@ -153,7 +154,7 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
     let event = OrderEvent::from_name(&text("event"))
         .ok_or_else(|| Stop::usage("--event: created, paid, cancelled or shipped"))?;
     let backend = Backend::live(m.get_one::<String>("config"), None)?;
-    let format = callback_format(&name, described, &backend, m.get_flag("sandbox"))?;
+    let format = required_format(&name, described, &backend, m.get_flag("sandbox"))?;
     let (goods, freight) = match m.get_one::<i64>("amount") {
         Some(&total) => (total, 0),
         None => (9_500, 500),
@@ -162,15 +163,11 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let facts = OrderFacts {
-        order_id: text("order-id"),
-        goods: Fen(goods),
-        freight: Fen(freight),
-        created_ms: now,
-        paid_ms: matches!(event, OrderEvent::Paid | OrderEvent::Shipped).then_some(now),
-    };
-    let sent =
-        outgoing::encode(&format, event, &facts, now).map_err(|e| Stop::usage(e.to_string()))?;
+    let paid_ms = matches!(event, OrderEvent::Paid | OrderEvent::Shipped).then_some(now);
+    let facts = OrderFacts::new(text("order-id"), Fen(goods), Fen(freight), now, paid_ms);
+    let sent = format
+        .encode(event, &facts, now)
+        .map_err(|e| Stop::usage(e.to_string()))?;
     let answer = reqwest::Client::new()
         .post(text("to"))
         .header("content-type", sent.content_type)
@@ -192,27 +189,66 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
     })
 }
 
-/// The provider's callback format; Dajisaas signs with its secret (the sandbox's test secret with
-/// `sandbox`) under the `DAJISAAS_CALLBACK_SIGNED_INPUT` variant.
-fn callback_format(
+/// The callback format of the provider named `name`, from its kit in the registry: its key the provider's
+/// secret (the sandbox's test secret with `sandbox`), its unpublished rules the configured variants
+/// (`DAJISAAS_CALLBACK_SIGNED_INPUT`). `None` for a provider that publishes no callbacks.
+pub(crate) fn callback_format(
     name: &str,
     described: &sourcing_runtime::operation::Provider,
     backend: &Backend,
     sandbox: bool,
-) -> Result<CallbackFormat, Stop> {
-    let secret = || match sandbox {
-        true => Ok(sourcing_sandbox::credentials::APP_SECRET.into()),
-        false => backend.secret(described).map(Into::into),
+) -> Option<Result<Arc<dyn CallbackFormat>, Stop>> {
+    let factory = callbacks_of(name)?;
+    let settings = Settings {
+        described,
+        backend,
+        sandbox,
     };
-    let format = CallbackFormat::from_name(name, secret).ok_or_else(|| {
-        Stop::usage(format!("{name} publishes no callbacks this receiver knows"))
-    })??;
-    Ok(match format {
-        CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
-            verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
-        ),
-        other => other,
-    })
+    Some(factory(&settings).map_err(Stop::config))
+}
+
+/// The registry's callback format factory of the provider named `name`.
+fn callbacks_of(name: &str) -> Option<formats::FormatFactory> {
+    sourcing_registry::kit(name)?.callbacks
+}
+
+/// Where a callback format reads its key and variants: the backend's configuration of `described`.
+struct Settings<'a> {
+    described: &'a sourcing_runtime::operation::Provider,
+    backend: &'a Backend,
+    sandbox: bool,
+}
+
+impl FormatSettings for Settings<'_> {
+    fn prefix(&self) -> &str {
+        self.described.env_prefix
+    }
+
+    fn secret(&self) -> Result<Secret, String> {
+        match self.sandbox {
+            true => Ok(sourcing_sandbox::credentials::APP_SECRET.into()),
+            false => self
+                .backend
+                .secret(self.described)
+                .map(Into::into)
+                .map_err(|Stop(_, why)| why),
+        }
+    }
+
+    fn setting(&self, full_key: &str) -> Option<String> {
+        self.backend.setting(self.described, full_key)
+    }
+}
+
+/// [`callback_format`] for a command that needs one.
+fn required_format(
+    name: &str,
+    described: &sourcing_runtime::operation::Provider,
+    backend: &Backend,
+    sandbox: bool,
+) -> Result<Arc<dyn CallbackFormat>, Stop> {
+    callback_format(name, described, backend, sandbox)
+        .ok_or_else(|| Stop::usage(format!("{name} publishes no callbacks this receiver knows")))?
 }
 
 async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
@@ -234,7 +270,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
     let backend = Backend::from_matches(m).await?;
     // The signing key of the pushes is the provider's secret; the unpublished HMAC input is a named
     // variant (README, "Signing variants").
-    let format = callback_format(name, described, &backend, false)?;
+    let format = required_format(name, described, &backend, false)?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, port))
         .await
         .map_err(|e| Stop::config(format!("webhooks: {ip}:{port}: {e}")))?;
@@ -271,10 +307,8 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
                 "receiving {} callbacks on http://{addr}{path} into the durable inbox (--store)",
                 format.name()
             );
-            let retry = RetryPolicy {
-                max_attempts: m.get_one::<u32>("max-attempts").copied().unwrap_or(10),
-                ..RetryPolicy::default()
-            };
+            let max_attempts = m.get_one::<u32>("max-attempts").copied().unwrap_or(10);
+            let retry = RetryPolicy::default().with_max_attempts(max_attempts);
             let lease =
                 Duration::from_millis(m.get_one::<u64>("lease-ms").copied().unwrap_or(30_000));
             let receiver = InboxReceiver::new(Arc::new(ledger.store().clone()), format)

@@ -13,8 +13,8 @@ use sourcing_buy::OrderStatus;
 /// What one callback says about one order.
 #[derive(Clone, Copy, Debug)]
 pub struct CallbackReport<'a> {
-    /// The provider's name (`pandapon`): the ledger keys orders by name, so a provider needs no purchase
-    /// flow to report on its orders.
+    /// The provider's name (`xportcn`, or any callback format's [`sourcing_webhooks::CallbackFormat::name`]):
+    /// the ledger keys orders by it, so a provider known only by its callbacks needs no purchase flow.
     pub provider: &'a str,
     /// The order id, exact text.
     pub order_id: &'a str,

@@ -169,7 +169,7 @@ pub(crate) fn event_from_row(entry: i64, row: &Row) -> Result<Event, LedgerError
 
 /// A new entry's fields.
 pub(crate) struct NewEntry<'a> {
-    /// The provider's name.
+    /// The provider's name (a callback-only provider has no purchase flow).
     pub provider: &'a str,
     pub order_id: Option<&'a str>,
     pub state: OrderState,

@@ -44,24 +44,24 @@ fn count(row: &Row, index: usize) -> Result<u32, crate::StoreError> {
 
 fn entry_from_row(row: &Row) -> Result<InboxEntry, crate::StoreError> {
     let state = row.text(6)?;
-    Ok(InboxEntry {
-        id: row.int(0)?,
-        provider: row.text(1)?,
-        dedup_key: row.text(2)?,
-        kind: row.text(3)?,
-        order_id: row.opt_text(4)?,
-        body: row.bytes(5)?,
-        state: InboxState::from_name(&state).ok_or_else(|| crate::StoreError::Column {
-            index: 6,
-            message: format!("unknown inbox state `{state}`"),
-        })?,
-        attempts: count(row, 7)?,
-        deliveries: count(row, 8)?,
-        received_at_ms: row.int(9)?,
-        due_at_ms: row.int(10)?,
-        handled_at_ms: row.opt_int(11)?,
-        last_error: row.opt_text(12)?,
-    })
+    let message = NewMessage::new(
+        row.text(1)?,
+        row.text(2)?,
+        row.text(3)?,
+        row.opt_text(4)?,
+        row.bytes(5)?,
+    );
+    let mut entry = InboxEntry::new(row.int(0)?, message, row.int(9)?);
+    entry.state = InboxState::from_name(&state).ok_or_else(|| crate::StoreError::Column {
+        index: 6,
+        message: format!("unknown inbox state `{state}`"),
+    })?;
+    entry.attempts = count(row, 7)?;
+    entry.deliveries = count(row, 8)?;
+    entry.due_at_ms = row.int(10)?;
+    entry.handled_at_ms = row.opt_int(11)?;
+    entry.last_error = row.opt_text(12)?;
+    Ok(entry)
 }
 
 /// The claim's row, while the claim is current: same owner and attempt, still pending.
@@ -153,12 +153,7 @@ impl Store {
         ];
         let rows = self.query(&sql, &params).await?;
         rows.iter()
-            .map(|row| {
-                Ok(Claim {
-                    entry: entry_from_row(row)?,
-                    owner: owner.to_owned(),
-                })
-            })
+            .map(|row| Ok(Claim::new(entry_from_row(row)?, owner)))
             .collect()
     }
 

@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 
 pub use sourcing_runtime::operation::Provider;
+use sourcing_webhooks::formats::FormatFactory;
 
 /// Everything the workspace knows about one provider, layer by layer. Built with [`Kit::new`] and the
 /// `with_` methods (more layers may be added: the struct is `#[non_exhaustive]`).
@@ -20,17 +21,29 @@ pub struct Kit {
     /// The purchase flow through `sourcing_buy::Buyer`, where the provider has one (its name is the
     /// API's).
     pub flow: Option<sourcing_buy::Provider>,
+    /// Its callback format, built from the provider's configuration, where it publishes callbacks.
+    pub callbacks: Option<FormatFactory>,
 }
 
 impl Kit {
     /// The kit of `api`, with no purchase flow.
     pub const fn new(api: &'static Provider) -> Self {
-        Kit { api, flow: None }
+        Kit {
+            api,
+            flow: None,
+            callbacks: None,
+        }
     }
 
     /// The same kit, with its purchase flow.
     pub const fn with_flow(mut self, flow: sourcing_buy::Provider) -> Self {
         self.flow = Some(flow);
+        self
+    }
+
+    /// The same kit, with its callback format.
+    pub const fn with_callbacks(mut self, callbacks: FormatFactory) -> Self {
+        self.callbacks = Some(callbacks);
         self
     }
 
@@ -43,10 +56,11 @@ impl Kit {
 /// Every provider's kit, in a stable order. Registering a provider is one line here (and its dependency).
 pub fn kits() -> &'static [Kit] {
     use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
+    use sourcing_webhooks::formats;
     static KITS: &[Kit] = &[
-        Kit::new(&pandapon::operations::PROVIDER).with_flow(PANDAPON),
-        Kit::new(&dajisaas::operations::PROVIDER).with_flow(DAJISAAS),
-        Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN),
+        Kit::new(&pandapon::operations::PROVIDER).with_flow(PANDAPON).with_callbacks(formats::PANDAPON),
+        Kit::new(&dajisaas::operations::PROVIDER).with_flow(DAJISAAS).with_callbacks(formats::DAJISAAS),
+        Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN).with_callbacks(formats::XPORTCN),
     ];
     KITS
 }
@@ -70,6 +84,11 @@ pub fn find(name: &str) -> Option<&'static Provider> {
 /// Every provider with a purchase flow, in the order of [`kits`].
 pub fn flows() -> Vec<sourcing_buy::Provider> {
     kits().iter().filter_map(|k| k.flow).collect()
+}
+
+/// Every provider that publishes callbacks, with its format's factory, in the order of [`kits`].
+pub fn callback_formats() -> impl Iterator<Item = (&'static str, FormatFactory)> {
+    kits().iter().filter_map(|k| Some((k.name(), k.callbacks?)))
 }
 
 /// The purchase flow of the provider named `name` (ASCII case ignored), if it has one.

@@ -177,11 +177,11 @@ async fn callbacks_are_pushed_and_retried_until_accepted() {
         "two refusals, then each delivered: {bodies:?}"
     );
     assert_eq!(bodies[0], bodies[2], "a retry repeats the body");
-    let format = sourcing_webhooks::CallbackFormat::Pandapon;
+    let format = sourcing_webhooks::formats::pandapon();
     let kinds: Vec<(String, Option<String>)> = bodies[2..]
         .iter()
         .map(|b| {
-            let cb = sourcing_webhooks::Callback::parse(&format, b.as_bytes()).unwrap();
+            let cb = format.parse(b.as_bytes()).unwrap();
             assert_eq!(cb.order_id(), Some(id.as_str()));
             (cb.kind(), cb.order_status())
         })
@@ -211,10 +211,10 @@ async fn dajisaas_callbacks_are_signed_with_the_app_secret() {
     assert!(sandbox.cancel_order(&id));
     drained(&sandbox).await;
     let body = got.lock().unwrap()[0].clone();
-    let format = sourcing_webhooks::CallbackFormat::Dajisaas(
-        sourcing_webhooks::DajisaasVerifier::new(credentials::APP_SECRET),
-    );
-    let cb = sourcing_webhooks::Callback::parse(&format, body.as_bytes()).unwrap();
+    let format = sourcing_webhooks::formats::dajisaas(sourcing_webhooks::DajisaasVerifier::new(
+        credentials::APP_SECRET,
+    ));
+    let cb = format.parse(body.as_bytes()).unwrap();
     assert_eq!(cb.order_id(), Some(id.as_str()));
     assert_eq!(cb.order_status().as_deref(), Some("TRADE_CLOSED"));
 }

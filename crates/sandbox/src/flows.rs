@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 use sourcing_runtime::Failure;
 use sourcing_runtime::operation::FlowRole as Role;
 use sourcing_runtime::operation::{Operation, Provider};
-use sourcing_webhooks::CallbackFormat;
-use sourcing_webhooks::outgoing::{self, OrderEvent, OrderFacts};
+use sourcing_webhooks::formats;
+use sourcing_webhooks::outgoing::{OrderEvent, OrderFacts};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -249,20 +249,22 @@ impl Store {
         let Some(order) = d.order(provider, id) else {
             return;
         };
-        let facts = OrderFacts {
-            order_id: id.to_string(),
-            goods: sourcing_webhooks::Fen(order.goods_fen),
-            freight: sourcing_webhooks::Fen(order.freight_fen),
-            created_ms: order.created_ms,
-            paid_ms: order.paid_ms,
-        };
-        let Some(Ok(format)) = CallbackFormat::from_name(provider, || {
-            Ok::<_, std::convert::Infallible>(crate::credentials::APP_SECRET.into())
-        }) else {
+        let facts = OrderFacts::new(
+            id,
+            sourcing_webhooks::Fen(order.goods_fen),
+            sourcing_webhooks::Fen(order.freight_fen),
+            order.created_ms,
+            order.paid_ms,
+        );
+        let settings = formats::WithSecret(crate::credentials::APP_SECRET.into());
+        let Some(Ok(format)) = sourcing_registry::kit(provider)
+            .and_then(|kit| kit.callbacks)
+            .map(|factory| factory(&settings))
+        else {
             return;
         };
         let now = now_ms();
-        let sent = match outgoing::encode(&format, event, &facts, now) {
+        let sent = match format.encode(event, &facts, now) {
             Ok(sent) => sent,
             Err(undocumented) => {
                 tracing::debug!(%undocumented, "no callback sent");

@@ -50,6 +50,7 @@ pub const SIGNATURE_FIELD: &str = "_dj_signature";
 
 /// Accepted encodings of `_dj_signature` (not published by Dajisaas).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SignatureEncoding {
     /// 40 hex digits, upper or lower case.
     Hex,
@@ -63,6 +64,7 @@ pub enum SignatureEncoding {
 
 /// Which bytes the HMAC covers (not published by Dajisaas).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SignedInput {
     /// The `message` form value after URL-decoding, as UTF-8. Default (what a Java servlet's
     /// `request.getParameter("message")` returns).
@@ -170,14 +172,14 @@ impl DajisaasVerifier {
         };
         let signature = signature.trim();
         if signature.is_empty() {
-            return Err(SignatureError::Missing);
+            return Err(SignatureError::Missing {
+                field: SIGNATURE_FIELD,
+            });
         }
         let provided = decode_signature(signature, *encoding)?;
-        let mut mac = HmacSha1::new_from_slice(key.expose().as_bytes())
-            .map_err(|_| SignatureError::Mismatch)?;
+        let mut mac = HmacSha1::new_from_slice(key.expose().as_bytes()).map_err(|_| MISMATCH)?;
         mac.update(signed);
-        mac.verify_slice(&provided)
-            .map_err(|_| SignatureError::Mismatch)
+        mac.verify_slice(&provided).map_err(|_| MISMATCH)
     }
 
     /// Lower-case hex HMAC-SHA1 of `message` under this verifier's key (for tests and local simulators).
@@ -214,17 +216,31 @@ impl DajisaasVerifier {
     }
 }
 
+const MISMATCH: SignatureError = SignatureError::Mismatch {
+    field: SIGNATURE_FIELD,
+};
+const HEX_OR_BASE64: &str = "an HMAC-SHA1 value in the accepted encoding (hex or base64)";
+
+fn malformed(expected: &'static str) -> SignatureError {
+    SignatureError::Malformed {
+        field: SIGNATURE_FIELD,
+        expected,
+    }
+}
+
 fn decode_signature(sig: &str, encoding: SignatureEncoding) -> Result<Vec<u8>, SignatureError> {
     let looks_hex = sig.len() == 40 && sig.bytes().all(|b| b.is_ascii_hexdigit());
     match encoding {
-        SignatureEncoding::Hex => decode_hex(sig).ok_or(SignatureError::Malformed("hex")),
-        SignatureEncoding::Base64 => decode_base64(sig).ok_or(SignatureError::Malformed("base64")),
+        SignatureEncoding::Hex => decode_hex(sig).ok_or(malformed(
+            "an HMAC-SHA1 value in the accepted encoding (hex)",
+        )),
+        SignatureEncoding::Base64 => decode_base64(sig).ok_or(malformed(
+            "an HMAC-SHA1 value in the accepted encoding (base64)",
+        )),
         SignatureEncoding::HexOrBase64 if looks_hex => {
-            decode_hex(sig).ok_or(SignatureError::Malformed("hex or base64"))
+            decode_hex(sig).ok_or(malformed(HEX_OR_BASE64))
         }
-        SignatureEncoding::HexOrBase64 => {
-            decode_base64(sig).ok_or(SignatureError::Malformed("hex or base64"))
-        }
+        SignatureEncoding::HexOrBase64 => decode_base64(sig).ok_or(malformed(HEX_OR_BASE64)),
     }
 }
 
@@ -268,15 +284,20 @@ pub struct DajisaasMessage {
 /// unpublished format are delivered, never refused.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "format", content = "value", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum DajisaasPayload {
+    /// The documented Taobao/Tmall shape.
     Taobao(Box<TaobaoMessage>),
+    /// JSON of another shape (the 1688 format is unpublished), as received.
     Json(Value),
+    /// Not JSON: the text is in [`DajisaasMessage::message`].
     Text,
 }
 
 /// `message_type` of a Dajisaas Taobao/Tmall message ("Message Type", doc-4966230).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
+#[non_exhaustive]
 pub enum TaobaoMessageType {
     /// `3` — order status update.
     OrderStatusUpdate,
@@ -311,6 +332,7 @@ impl From<TaobaoMessageType> for i64 {
 pub struct TaobaoMessage {
     /// Distributor id (a string at the top level of the example, a number inside `data`).
     pub seller_id: Option<LenientId>,
+    /// `message_type` (3: order status update, 8: price change).
     pub message_type: TaobaoMessageType,
     /// `data`, decoded for the documented types.
     pub data: TaobaoMessageData,
@@ -325,8 +347,11 @@ pub struct TaobaoMessage {
 /// `data` of a [`TaobaoMessage`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum TaobaoMessageData {
+    /// `message_type` 3.
     OrderStatusUpdate(OrderStatusUpdate),
+    /// `message_type` 8.
     PriceChange(PriceChange),
     /// Undocumented `message_type`: `data` as received.
     Other(Value),
@@ -335,6 +360,7 @@ pub enum TaobaoMessageData {
 /// Taobao/Tmall purchase order status (`status` in a type-3 message). Spelling `BULIDING` is the vendor's.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TaobaoOrderStatus {
     /// `BULIDING` — creating.
     Building,
@@ -389,23 +415,32 @@ pub struct OrderStatusUpdate {
     /// Distributor id.
     pub seller_id: Option<LenientId>,
     #[serde(default)]
+    /// The lines of the order, with their own status and shipment.
     pub sku_list: Vec<SkuStatus>,
+    /// The order's new status.
     pub status: TaobaoOrderStatus,
     #[serde(flatten)]
+    /// Fields not in the published example, as received.
     pub extra: Map<String, Value>,
 }
 
 /// One line of `sku_list`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkuStatus {
+    /// Item id; kept exactly.
     pub item_id: Option<LenientId>,
+    /// Carrier name.
     pub logistic_company_name: Option<String>,
+    /// Tracking number.
     pub logistic_number: Option<String>,
     /// The ISV's sub-order number.
     pub order_line_no: Option<String>,
+    /// SKU id; kept exactly.
     pub sku_id: Option<LenientId>,
+    /// The line's status.
     pub status: Option<TaobaoOrderStatus>,
     #[serde(flatten)]
+    /// Fields not in the published example, as received.
     pub extra: Map<String, Value>,
 }
 
@@ -415,16 +450,22 @@ pub struct SkuStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PriceChange {
+    /// `salesOrderId`.
     pub sales_order_id: Option<LenientId>,
+    /// `salesSellerId`.
     pub sales_seller_id: Option<LenientId>,
+    /// `purchaseMarket` (type not published: raw JSON).
     pub purchase_market: Option<Value>,
+    /// `purchaseOrderId`.
     pub purchase_order_id: Option<LenientId>,
     #[serde(rename = "purchaseOrderPriceDTO")]
+    /// `purchaseOrderPriceDTO`.
     pub purchase_order_price: Option<PurchaseOrderPrice>,
     /// `purchaseOrderLinePriceChangeMessageDTOList`; element fields not published.
     #[serde(rename = "purchaseOrderLinePriceChangeMessageDTOList")]
     pub line_price_changes: Option<Vec<Value>>,
     #[serde(flatten)]
+    /// Fields not in the published description, as received.
     pub extra: Map<String, Value>,
 }
 
@@ -432,11 +473,16 @@ pub struct PriceChange {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PurchaseOrderPrice {
+    /// `purchaseCurrency`.
     pub purchase_currency: Option<Value>,
+    /// `purchaseTotalFee` (unit not published).
     pub purchase_total_fee: Option<Value>,
+    /// `purchaseProductFee` (unit not published).
     pub purchase_product_fee: Option<Value>,
+    /// `purchaseShippingFee` (unit not published).
     pub purchase_shipping_fee: Option<Value>,
     #[serde(flatten)]
+    /// Fields not in the published description, as received.
     pub extra: Map<String, Value>,
 }
 
@@ -472,7 +518,9 @@ impl DajisaasMessage {
         let (message, raw_message) = message.ok_or(ParseError::MissingFormField(MESSAGE_FIELD))?;
 
         if verifier.is_verifying() {
-            let signature = signature.ok_or(SignatureError::Missing)?;
+            let signature = signature.ok_or(SignatureError::Missing {
+                field: SIGNATURE_FIELD,
+            })?;
             let signed = match verifier.signed_input() {
                 SignedInput::DecodedMessage => message.as_bytes(),
                 SignedInput::EncodedMessage => raw_message.as_bytes(),
@@ -498,6 +546,43 @@ impl DajisaasMessage {
             },
             _ => None,
         }
+    }
+}
+
+impl crate::callback::Message for DajisaasMessage {
+    fn kind(&self) -> String {
+        match &self.payload {
+            DajisaasPayload::Taobao(t) => {
+                format!("taobao message_type {}", i64::from(t.message_type))
+            }
+            DajisaasPayload::Json(_) => "json".into(),
+            DajisaasPayload::Text => "text".into(),
+        }
+    }
+
+    /// `purchase_id` of a Taobao order status update.
+    fn order_id(&self) -> Option<&str> {
+        self.purchase_id()
+    }
+
+    /// `status` of a Taobao order status update.
+    fn order_status(&self) -> Option<String> {
+        match &self.payload {
+            DajisaasPayload::Taobao(t) => match &t.data {
+                TaobaoMessageData::OrderStatusUpdate(u) => Some(String::from(u.status.clone())),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The exact `message` value (the signed content).
+    fn dedup_parts(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
+        vec![self.message.as_bytes().into()]
+    }
+
+    fn to_json(&self) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+        serde_json::value::to_raw_value(self)
     }
 }
 

@@ -5,6 +5,7 @@
 /// A callback body that does not have the documented shape. The receiver answers it with
 /// `400 Bad Request` and this message as the body.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The request body is not JSON at all (PandaPon / Xportcn pushes are JSON objects).
     #[error("request body is not valid JSON: {0}")]
@@ -18,20 +19,27 @@ pub enum ParseError {
     /// A documented field has the wrong JSON type.
     #[error("field `{field}` must be {expected}, found {found}")]
     InvalidField {
+        /// The field.
         field: &'static str,
+        /// The JSON type it must have.
         expected: &'static str,
+        /// The JSON type it has (never its value).
         found: String,
     },
     /// `messageBody` (documented as a JSON document inside a string) does not contain JSON.
     #[error("`messageBody` of a {message_type} message is not valid JSON: {reason}")]
     BodyNotJson {
+        /// The message type whose body it is.
         message_type: String,
+        /// The JSON parser's reason.
         reason: String,
     },
     /// The message body of a documented message type does not match its documented fields.
     #[error("body of a {message_type} message does not match the documented fields: {reason}")]
     InvalidBody {
+        /// The message type whose body it is.
         message_type: String,
+        /// The first field that does not fit, and why.
         reason: String,
     },
     /// The request body is not valid `application/x-www-form-urlencoded` data (Dajisaas).
@@ -45,28 +53,45 @@ pub enum ParseError {
     DuplicateFormField(&'static str),
 }
 
-/// Why a Dajisaas `_dj_signature` was refused. The receiver answers `401 Unauthorized`.
+/// Why a callback's signature was refused (Dajisaas' `_dj_signature`, or the signature field of any format
+/// that has one). The receiver answers `401 Unauthorized`.
 ///
-/// The variants deliberately carry no values: neither the received signature nor the expected one nor the key.
+/// The variants deliberately carry no values: neither the received signature nor the expected one nor the key;
+/// only the name of the field that carries the signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SignatureError {
-    /// The form has no `_dj_signature` field (or it is empty).
-    #[error("missing form field `_dj_signature`")]
-    Missing,
-    /// The field is not an HMAC-SHA1 value in an accepted encoding (40 hex digits or base64 of 20 bytes).
-    #[error("`_dj_signature` is not an HMAC-SHA1 value in the accepted encoding ({0})")]
-    Malformed(&'static str),
+    /// The signature field is absent (or empty).
+    #[error("missing signature field `{field}`")]
+    Missing {
+        /// The field that should carry the signature.
+        field: &'static str,
+    },
+    /// The field is not a signature in an accepted encoding (Dajisaas: 40 hex digits or base64 of 20 bytes).
+    #[error("`{field}` is not {expected}")]
+    Malformed {
+        /// The field that carries the signature.
+        field: &'static str,
+        /// What an accepted value looks like.
+        expected: &'static str,
+    },
     /// The signature is well-formed but does not match the message.
-    #[error("`_dj_signature` does not match the message")]
-    Mismatch,
+    #[error("`{field}` does not match the message")]
+    Mismatch {
+        /// The field that carries the signature.
+        field: &'static str,
+    },
 }
 
 /// A callback that was refused: bad body (→ `400`) or bad signature (→ `401`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallbackError {
     #[error(transparent)]
+    /// The body does not have the format's shape (`400`).
     Parse(#[from] ParseError),
     #[error(transparent)]
+    /// The signature is missing or wrong (`401`).
     Signature(#[from] SignatureError),
 }
 

@@ -2,6 +2,7 @@
 //! verify. Each step either yields the next value or the finished answer.
 
 use crate::callback::{Callback, CallbackFormat};
+
 use crate::error::CallbackError;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
@@ -29,7 +30,7 @@ pub(crate) async fn probe() -> &'static str {
 /// Body → the raw bytes and the verified callback, or the answer for a body that carries none (`413`, `400`, `401`, or `200` for an
 /// empty verification probe).
 pub(crate) fn callback_from(
-    format: &CallbackFormat,
+    format: &dyn CallbackFormat,
     body: Result<Bytes, BytesRejection>,
     body_limit: usize,
 ) -> Result<(Bytes, Callback), Answer> {
@@ -78,9 +79,9 @@ fn read_body(
     }
 }
 
-fn parse(format: &CallbackFormat, body: &[u8]) -> Result<Callback, Answer> {
+fn parse(format: &dyn CallbackFormat, body: &[u8]) -> Result<Callback, Answer> {
     let provider = format.name();
-    let callback = Callback::parse(format, body).map_err(|e| match e {
+    format.parse(body).map_err(|e| match e {
         CallbackError::Parse(e) => {
             tracing::warn!(provider, error = %e, "callback rejected: 400");
             reply(StatusCode::BAD_REQUEST, e.to_string())
@@ -89,14 +90,5 @@ fn parse(format: &CallbackFormat, body: &[u8]) -> Result<Callback, Answer> {
             tracing::warn!(provider, error = %e, "callback rejected: 401");
             reply(StatusCode::UNAUTHORIZED, e.to_string())
         }
-    })?;
-    if let Callback::Dajisaas(m) = &callback
-        && !m.signature_verified
-    {
-        tracing::warn!(
-            provider,
-            "Dajisaas signature NOT verified (insecure_skip_verification is on)"
-        );
-    }
-    Ok(callback)
+    })
 }

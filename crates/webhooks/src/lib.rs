@@ -7,20 +7,62 @@
 //! * [`Receiver`]: in memory, no database — runs your handler before answering, deduplicates per process.
 //!
 //! ```no_run
-//! use sourcing_webhooks::{Callback, HandlerError, MessageBody, CallbackFormat, Receiver};
+//! use sourcing_webhooks::{MessageBody, PushMessage, Receiver, formats};
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! Receiver::new(CallbackFormat::Xportcn, |cb: Callback| async move {
-//!     if let Callback::Xportcn(push) = &cb {
+//! Receiver::new(formats::xportcn(), |cb| async move {
+//!     if let Some(push) = cb.message::<PushMessage>() {
 //!         if let MessageBody::Order(order) = &push.body {
 //!             println!("{} order {} total {:?} fen", push.message_type, order.order_id, order.total_amount);
 //!         }
 //!     }
-//!     Ok::<_, HandlerError>(()) // Ok only once the message is safely handled
+//!     Ok(()) // Ok only once the message is safely handled
 //! })
 //! .serve("0.0.0.0:8080".parse().unwrap())
 //! .await
 //! # }
+//! ```
+//!
+//! # Formats are open
+//!
+//! A callback format is a value of the trait [`CallbackFormat`] (`name`, `parse` — verifying the signature
+//! where the format has one — and optionally `encode`); receivers and workers hold it as
+//! `Arc<dyn CallbackFormat>`. The built-in ones are in [`formats`] ([`formats::pandapon`], [`formats::xportcn`],
+//! [`formats::dajisaas`]; each also as a [`formats::FormatFactory`] built from a provider's configuration, which
+//! the provider registry's kits hold: `sourcing_registry::kit(name)`). A [`Callback`] is the
+//! provider's name and the format's [`Message`], read typed with [`Callback::message`]. A provider of your own
+//! implements the two traits:
+//!
+//! ```
+//! use sourcing_webhooks::{Callback, CallbackError, CallbackFormat, Message, ParseError};
+//! use std::borrow::Cow;
+//!
+//! #[derive(Debug)]
+//! struct Ping(String);
+//!
+//! impl Message for Ping {
+//!     fn kind(&self) -> String { "ping".into() }
+//!     fn order_id(&self) -> Option<&str> { Some(&self.0) }
+//!     fn dedup_parts(&self) -> Vec<Cow<'_, [u8]>> { vec![self.0.as_bytes().into()] }
+//!     fn to_json(&self) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+//!         serde_json::value::to_raw_value(&serde_json::json!({"order": self.0}))
+//!     }
+//! }
+//!
+//! #[derive(Debug)]
+//! struct PingFormat;
+//!
+//! impl CallbackFormat for PingFormat {
+//!     fn name(&self) -> &'static str { "ping" }
+//!     fn parse(&self, body: &[u8]) -> Result<Callback, CallbackError> {
+//!         let order = std::str::from_utf8(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
+//!         Ok(Callback::new(self.name(), Ping(order.trim().into())))
+//!     }
+//! }
+//!
+//! let cb = PingFormat.parse(b"42").unwrap();
+//! assert_eq!((cb.provider(), cb.order_id()), ("ping", Some("42")));
+//! assert_eq!(cb.message::<Ping>().unwrap().0, "42");
 //! ```
 //!
 //! # What the vendors publish
@@ -80,10 +122,13 @@
 //!
 //! Secrets (the Dajisaas key) and signature values never appear in `Debug`, `Display`, logs, errors or responses.
 
+#![deny(missing_docs)]
+
 mod callback;
 pub mod dajisaas;
 mod dedup;
 pub mod error;
+pub mod formats;
 pub mod inbox;
 mod intake;
 pub mod listener;
@@ -91,7 +136,7 @@ pub mod outgoing;
 pub mod push;
 mod receiver;
 
-pub use callback::{Callback, CallbackFormat, Handler, HandlerError};
+pub use callback::{Callback, CallbackFormat, Handler, HandlerError, Message};
 pub use dajisaas::{
     DajisaasMessage, DajisaasPayload, DajisaasVerifier, OrderStatusUpdate, PriceChange,
     PurchaseOrderPrice, SignatureEncoding, SignedInput, SkuStatus, TaobaoMessage,

@@ -62,8 +62,11 @@ impl Default for Limits {
 /// Connections accepted, open now, closed for idleness (for `/metrics`).
 #[derive(Debug, Default)]
 pub struct ConnectionStats {
+    /// Connections open now.
     pub open: AtomicUsize,
+    /// Connections accepted since start.
     pub accepted: AtomicU64,
+    /// Connections closed for being idle.
     pub idle_closed: AtomicU64,
 }
 

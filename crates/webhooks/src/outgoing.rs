@@ -1,6 +1,6 @@
 //! Encoding outgoing callbacks: what a vendor POSTs when an order changes, in each provider's documented shape
-//! (the one place the sandbox and `sourcing webhooks send` build them; the receiving side is
-//! [`crate::Callback::parse`]).
+//! (the one place the sandbox and `sourcing webhooks send` build them, through
+//! [`crate::CallbackFormat::encode`]; the receiving side is [`crate::CallbackFormat::parse`]).
 //!
 //! | provider | body | per event |
 //! |---|---|---|
@@ -10,24 +10,29 @@
 //! Nothing here is invented: an event a provider documents no message for is [`Undocumented`], and the caller
 //! skips it.
 
+use crate::TaobaoOrderStatus;
 use crate::dajisaas::{DajisaasVerifier, MESSAGE_FIELD, SIGNATURE_FIELD, SignedInput};
 use crate::push::{Fen, MessageType, OrderStatus, PayStatus};
-use crate::{CallbackFormat, TaobaoOrderStatus};
 use serde_json::{Value, json};
 use std::fmt;
 
 /// What happened to the order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum OrderEvent {
+    /// The order was created.
     Created,
+    /// The order was paid.
     Paid,
+    /// The order was cancelled.
     Cancelled,
     /// The seller shipped (only Dajisaas' Taobao-shape message documents a state for it).
     Shipped,
 }
 
 impl OrderEvent {
+    /// Every event.
     pub const ALL: [OrderEvent; 4] = [
         OrderEvent::Created,
         OrderEvent::Paid,
@@ -35,6 +40,7 @@ impl OrderEvent {
         OrderEvent::Shipped,
     ];
 
+    /// The event's name (`created`, `paid`, `cancelled`, `shipped`).
     pub fn name(self) -> &'static str {
         match self {
             OrderEvent::Created => "created",
@@ -44,6 +50,7 @@ impl OrderEvent {
         }
     }
 
+    /// The event of this name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.name() == name)
     }
@@ -57,6 +64,7 @@ impl fmt::Display for OrderEvent {
 
 /// The order a callback is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OrderFacts {
     /// The order id, exact digits.
     pub order_id: String,
@@ -72,37 +80,60 @@ pub struct OrderFacts {
 
 /// One encoded callback: POST `body` with `content_type`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Outgoing {
+    /// The `Content-Type` header.
     pub content_type: &'static str,
+    /// The request body.
     pub body: String,
+}
+
+impl OrderFacts {
+    /// Order `order_id` of `goods` + `freight`, created at `created_ms`, paid at `paid_ms` (epoch ms).
+    pub fn new(
+        order_id: impl Into<String>,
+        goods: Fen,
+        freight: Fen,
+        created_ms: u64,
+        paid_ms: Option<u64>,
+    ) -> Self {
+        Self {
+            order_id: order_id.into(),
+            goods,
+            freight,
+            created_ms,
+            paid_ms,
+        }
+    }
+}
+
+impl Outgoing {
+    /// POST `body` with `content_type`.
+    pub fn new(content_type: &'static str, body: String) -> Self {
+        Self { content_type, body }
+    }
 }
 
 /// The provider documents no callback for this event: nothing is sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{provider} documents no callback for an order being {event}")]
+#[non_exhaustive]
 pub struct Undocumented {
+    /// The provider.
     pub provider: &'static str,
+    /// The event.
     pub event: OrderEvent,
 }
 
-/// The callback `format`'s provider sends for `event` on `order`, pushed at `now_ms`. A Dajisaas format signs
-/// with its verifier's key under its signed input (an unverifying verifier sends no signature).
-pub fn encode(
-    format: &CallbackFormat,
-    event: OrderEvent,
-    order: &OrderFacts,
-    now_ms: u64,
-) -> Result<Outgoing, Undocumented> {
-    match format {
-        CallbackFormat::Pandapon | CallbackFormat::Xportcn => {
-            push_message(format.name(), event, order, now_ms)
-        }
-        CallbackFormat::Dajisaas(verifier) => Ok(dajisaas_form(verifier, event, order, now_ms)),
+impl Undocumented {
+    /// `provider` documents no callback for `event`.
+    pub fn new(provider: &'static str, event: OrderEvent) -> Self {
+        Self { provider, event }
     }
 }
 
 /// The published push: `{messageType, messageBody, messagePlatform, timestamp}` (Xportcn's examples).
-fn push_message(
+pub(crate) fn push_message(
     provider: &'static str,
     event: OrderEvent,
     order: &OrderFacts,
@@ -156,7 +187,7 @@ fn push_message(
 }
 
 /// The documented Taobao-shape order status update (type 3), signed.
-fn dajisaas_form(
+pub(crate) fn dajisaas_form(
     verifier: &DajisaasVerifier,
     event: OrderEvent,
     order: &OrderFacts,
@@ -242,7 +273,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Callback;
+    use crate::{CallbackFormat, DajisaasVerifier, PushMessage, formats};
 
     fn order() -> OrderFacts {
         OrderFacts {
@@ -259,16 +290,16 @@ mod tests {
     #[test]
     fn every_encoded_callback_round_trips_through_the_receiver() {
         let formats = [
-            CallbackFormat::Pandapon,
-            CallbackFormat::Xportcn,
-            CallbackFormat::Dajisaas(DajisaasVerifier::new("sandbox-app-secret")),
-            CallbackFormat::Dajisaas(
+            formats::pandapon(),
+            formats::xportcn(),
+            formats::dajisaas(DajisaasVerifier::new("sandbox-app-secret")),
+            formats::dajisaas(
                 DajisaasVerifier::new("k").with_signed_input(SignedInput::EncodedMessage),
             ),
         ];
         for format in &formats {
             for event in OrderEvent::ALL {
-                let sent = match encode(format, event, &order(), 1_779_263_269_913) {
+                let sent = match format.encode(event, &order(), 1_779_263_269_913) {
                     Ok(sent) => sent,
                     Err(e) => {
                         assert!(
@@ -278,7 +309,8 @@ mod tests {
                         continue;
                     }
                 };
-                let cb = Callback::parse(format, sent.body.as_bytes())
+                let cb = format
+                    .parse(sent.body.as_bytes())
                     .unwrap_or_else(|e| panic!("{} {event}: {e}: {}", format.name(), sent.body));
                 assert_eq!(cb.order_id(), Some("3305075341149134260"));
                 let want = match (format.name(), event) {
@@ -297,13 +329,13 @@ mod tests {
 
     #[test]
     fn push_bodies_carry_the_published_fields_in_fen() {
-        let sent = encode(&CallbackFormat::Xportcn, OrderEvent::Paid, &order(), 1).unwrap();
-        let Ok(Callback::Xportcn(push)) =
-            Callback::parse(&CallbackFormat::Xportcn, sent.body.as_bytes())
-        else {
+        let format = formats::xportcn();
+        let sent = format.encode(OrderEvent::Paid, &order(), 1).unwrap();
+        let cb = format.parse(sent.body.as_bytes()).unwrap();
+        let Some(push) = cb.message::<PushMessage>() else {
             panic!("{}", sent.body)
         };
-        let crate::MessageBody::Order(body) = push.body else {
+        let crate::MessageBody::Order(body) = &push.body else {
             panic!("not an order body")
         };
         assert_eq!(body.total_amount, Some(Fen(10_000)));
@@ -315,14 +347,10 @@ mod tests {
 
     #[test]
     fn a_wrong_key_is_refused() {
-        let sent = encode(
-            &CallbackFormat::Dajisaas(DajisaasVerifier::new("right")),
-            OrderEvent::Paid,
-            &order(),
-            1,
-        )
-        .unwrap();
-        let other = CallbackFormat::Dajisaas(DajisaasVerifier::new("wrong"));
-        assert!(Callback::parse(&other, sent.body.as_bytes()).is_err());
+        let right: &dyn CallbackFormat =
+            &formats::DajisaasFormat::new(DajisaasVerifier::new("right"));
+        let sent = right.encode(OrderEvent::Paid, &order(), 1).unwrap();
+        let other = formats::dajisaas(DajisaasVerifier::new("wrong"));
+        assert!(other.parse(sent.body.as_bytes()).is_err());
     }
 }

@@ -26,6 +26,7 @@ use std::fmt;
 /// The five named values are the ones the Xportcn manual publishes (its table is cut off after them). Any other
 /// value is kept verbatim in [`MessageType::Other`]: it is delivered, never dropped.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MessageType {
     /// `ORDER_CREATE` — an order was created.
     OrderCreate,
@@ -88,6 +89,7 @@ impl Serialize for MessageType {
 /// `messagePlatform`: the channel the order belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "i64")]
+#[non_exhaustive]
 pub enum MessagePlatform {
     /// `0` — Taobao.
     Taobao,
@@ -151,6 +153,7 @@ impl fmt::Display for Fen {
 /// the full 1688 KA enum is not published, so others are kept verbatim.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum OrderStatus {
     /// `WAITING_FOR_PAYMENT`
     WaitingForPayment,
@@ -188,6 +191,7 @@ impl From<OrderStatus> for String {
 /// ORDER_PAY_SUCCESS carries 2); the vendor publishes no table. Other numbers are kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "i64", into = "i64")]
+#[non_exhaustive]
 pub enum PayStatus {
     /// `1`
     Unpaid,
@@ -229,7 +233,9 @@ pub struct OrderBody {
     pub order_id: LenientId,
     /// Order number, e.g. `PO202605200001`.
     pub order_no: Option<String>,
+    /// The order's status.
     pub order_status: Option<OrderStatus>,
+    /// Whether it is paid.
     pub pay_status: Option<PayStatus>,
     /// Total, in fen.
     pub total_amount: Option<Fen>,
@@ -269,6 +275,7 @@ pub struct RefundBody {
 /// The decoded `messageBody`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum MessageBody {
     /// For `ORDER_CREATE`, `ORDER_CANCEL`, `ORDER_PAY_SUCCESS`, `ORDER_BUYER_VIEW_ORDER_PRICE_MODIFY`.
     Order(OrderBody),
@@ -282,9 +289,12 @@ pub enum MessageBody {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushMessage {
+    /// `messageType`.
     pub message_type: MessageType,
     #[serde(rename = "messagePlatform")]
+    /// `messagePlatform`.
     pub platform: MessagePlatform,
+    /// `timestamp`: the push time.
     pub timestamp: PushTimestamp,
     /// The decoded `messageBody`.
     pub body: MessageBody,
@@ -355,6 +365,36 @@ impl PushMessage {
             MessageBody::Refund(b) => Some(b.order_id.as_str()),
             MessageBody::Other(v) => v.get("orderId").and_then(Value::as_str),
         }
+    }
+}
+
+impl crate::callback::Message for PushMessage {
+    fn kind(&self) -> String {
+        self.message_type.to_string()
+    }
+
+    fn order_id(&self) -> Option<&str> {
+        PushMessage::order_id(self)
+    }
+
+    /// `orderStatus` of an order body.
+    fn order_status(&self) -> Option<String> {
+        match &self.body {
+            MessageBody::Order(order) => order.order_status.clone().map(String::from),
+            _ => None,
+        }
+    }
+
+    fn dedup_parts(&self) -> Vec<std::borrow::Cow<'_, [u8]>> {
+        vec![
+            i64::from(self.platform).to_be_bytes().to_vec().into(),
+            self.message_type.as_str().as_bytes().into(),
+            self.raw_body.as_bytes().into(),
+        ]
+    }
+
+    fn to_json(&self) -> serde_json::Result<Box<serde_json::value::RawValue>> {
+        serde_json::value::to_raw_value(self)
     }
 }
 

@@ -1,6 +1,6 @@
 //! The in-memory receiver: parse → verify → deduplicate (in memory) → hand to your handler → answer within the deadline.
 
-use crate::callback::{Callback, CallbackFormat, Handler};
+use crate::callback::{Callback, CallbackFormat, Handler, HandlerError};
 use crate::dedup::{Begin, Dedup, DedupKey};
 use crate::intake::{self, Answer, probe, reply};
 use crate::listener::{self, Limits};
@@ -42,11 +42,11 @@ struct Settings {
 ///
 /// ```no_run
 /// # async fn run() -> std::io::Result<()> {
-/// use sourcing_webhooks::{Callback, DajisaasVerifier, HandlerError, CallbackFormat, Receiver};
+/// use sourcing_webhooks::{DajisaasVerifier, Receiver, formats};
 ///
 /// Receiver::new(
-///     CallbackFormat::Dajisaas(DajisaasVerifier::new("app-secret")),
-///     |cb: Callback| async move { Ok::<_, HandlerError>(()) },
+///     formats::dajisaas(DajisaasVerifier::new("app-secret")),
+///     |cb| async move { Ok(()) },
 /// )
 /// .path("/callbacks/dajisaas")
 /// .serve("0.0.0.0:8080".parse().unwrap())
@@ -54,14 +54,26 @@ struct Settings {
 /// # }
 /// ```
 pub struct Receiver<H> {
-    format: CallbackFormat,
+    format: Arc<dyn CallbackFormat>,
     handler: H,
     settings: Settings,
 }
 
+impl<F, Fut> Receiver<F>
+where
+    F: Fn(Callback) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandlerError>> + Send,
+{
+    /// A receiver on path `/` with the default limits, running `handler`: a plain async closure, no type
+    /// annotations needed (`|cb| async move { …; Ok(()) }`). [`Receiver::with_handler`] takes any [`Handler`].
+    pub fn new(format: Arc<dyn CallbackFormat>, handler: F) -> Self {
+        Self::with_handler(format, handler)
+    }
+}
+
 impl<H: Handler> Receiver<H> {
-    /// A receiver on path `/` with the default limits.
-    pub fn new(format: CallbackFormat, handler: H) -> Self {
+    /// A receiver on path `/` with the default limits, running any [`Handler`].
+    pub fn with_handler(format: Arc<dyn CallbackFormat>, handler: H) -> Self {
         Self {
             format,
             handler,
@@ -169,14 +181,14 @@ impl<H: Handler> Receiver<H> {
 /// Serves callbacks of `format` on `addr` (path `/`, default limits) until the process ends.
 pub async fn serve<H: Handler>(
     addr: SocketAddr,
-    format: CallbackFormat,
+    format: Arc<dyn CallbackFormat>,
     handler: H,
 ) -> std::io::Result<()> {
-    Receiver::new(format, handler).serve(addr).await
+    Receiver::with_handler(format, handler).serve(addr).await
 }
 
 struct Shared<H> {
-    format: CallbackFormat,
+    format: Arc<dyn CallbackFormat>,
     handler: Arc<H>,
     dedup: Mutex<Dedup>,
     body_limit: usize,
@@ -224,7 +236,7 @@ async fn receive<H: Handler>(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let started = Instant::now();
-    let callback = match intake::callback_from(&shared.format, body, shared.body_limit) {
+    let callback = match intake::callback_from(&*shared.format, body, shared.body_limit) {
         Ok((_, callback)) => callback,
         Err(answer) => return answer,
     };

@@ -242,13 +242,19 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
     let mut out = String::new();
     // Pending and dead only, provider by provider: seeks on the inbox's (provider, state, due) index rather
     // than a scan of every message ever handled.
-    let providers = sourcing_webhooks::CallbackFormat::NAMES;
+    let providers: Vec<String> = sourcing_registry::callback_formats()
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let placeholders: Vec<String> = (1..=providers.len()).map(|i| format!("${i}")).collect();
     let inbox = store
         .query(
-            "SELECT provider, state, COUNT(*), MIN(received_at_ms) FROM inbox_messages \
-             WHERE provider IN ($1, $2, $3) AND state IN ('pending', 'dead') \
-             GROUP BY provider, state ORDER BY provider, state",
-            &providers.map(Into::into),
+            &format!(
+                "SELECT provider, state, COUNT(*), MIN(received_at_ms) FROM inbox_messages \
+                 WHERE provider IN ({}) AND state IN ('pending', 'dead') \
+                 GROUP BY provider, state ORDER BY provider, state",
+                placeholders.join(", ")
+            ),
+            &providers.iter().map(|p| p.as_str().into()).collect::<Vec<_>>(),
         )
         .await?;
     header(

@@ -260,10 +260,8 @@ impl Settings {
                 body_limit: DEFAULT_BODY_LIMIT,
                 drain: DRAIN,
             },
-            retry: RetryPolicy {
-                max_attempts: m.get_one::<u32>("max-attempts").copied().unwrap_or(10),
-                ..RetryPolicy::default()
-            },
+            retry: RetryPolicy::default()
+                .with_max_attempts(m.get_one::<u32>("max-attempts").copied().unwrap_or(10)),
         })
     }
 }
@@ -275,26 +273,17 @@ pub(crate) fn default_logging() {
 }
 
 /// The callback format of each provider whose pushes can be verified here.
-fn formats(backend: &Backend) -> Result<Vec<CallbackFormat>, Stop> {
+fn formats(backend: &Backend) -> Result<Vec<Arc<dyn CallbackFormat>>, Stop> {
     let mut out = Vec::new();
-    for name in CallbackFormat::NAMES {
+    for (name, _) in sourcing_registry::callback_formats() {
         let described = find_provider(name)?;
-        let format =
-            match CallbackFormat::from_name(name, || backend.secret(described).map(Into::into)) {
-                Some(Ok(format)) => format,
-                Some(Err(Stop(_, why))) => {
-                    tracing::warn!(provider = name, "callbacks not received: {why}");
-                    continue;
-                }
-                None => continue,
-            };
-        out.push(match format {
-            // The unpublished HMAC input is a named variant (README, "Signing variants").
-            CallbackFormat::Dajisaas(verifier) => CallbackFormat::Dajisaas(
-                verifier.with_signed_input(backend.variant(described, "CALLBACK_SIGNED_INPUT")?),
-            ),
-            other => other,
-        });
+        match crate::webhooks::callback_format(name, described, backend, false) {
+            Some(Ok(format)) => out.push(format),
+            Some(Err(Stop(_, why))) => {
+                tracing::warn!(provider = name, "callbacks not received: {why}");
+            }
+            None => {}
+        }
     }
     Ok(out)
 }

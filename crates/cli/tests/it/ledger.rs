@@ -315,13 +315,13 @@ async fn dead_letters_are_listed_and_replayed() {
 pub(crate) async fn dead_letter(url: &str, order_id: &str) {
     use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
     let store = Store::open(url).await.unwrap();
-    let message = NewMessage {
-        provider: "xportcn".into(),
-        dedup_key: format!("dead-{}", unique()),
-        kind: "ORDER_PAY_SUCCESS".into(),
-        order_id: Some(order_id.into()),
-        body: format!(r#"{{"orderId":"{order_id}"}}"#).into_bytes(),
-    };
+    let message = NewMessage::new(
+        "xportcn",
+        format!("dead-{}", unique()),
+        "ORDER_PAY_SUCCESS",
+        Some(order_id.into()),
+        format!(r#"{{"orderId":"{order_id}"}}"#).into_bytes(),
+    );
     store.insert_batch(&[message]).await.unwrap();
     let claims = store
         .claim_due("xportcn", "test", std::time::Duration::from_secs(60), 1)
@@ -543,13 +543,13 @@ async fn ledger_inbox_lists_pending_and_handled_messages_not_only_dead_letters()
     let url = format!("sqlite:{}", dir.join("ledger.db").display());
     dead_letter(&url, "3305075341149134330").await;
     let store = Store::open(&url).await.unwrap();
-    let pending = NewMessage {
-        provider: "xportcn".into(),
-        dedup_key: format!("pending-{}", unique()),
-        kind: "ORDER_PAY_SUCCESS".into(),
-        order_id: Some("3305075341149134331".into()),
-        body: br#"{"orderId":"3305075341149134331"}"#.to_vec(),
-    };
+    let pending = NewMessage::new(
+        "xportcn",
+        format!("pending-{}", unique()),
+        "ORDER_PAY_SUCCESS",
+        Some("3305075341149134331".into()),
+        br#"{"orderId":"3305075341149134331"}"#.to_vec(),
+    );
     store.insert_batch(&[pending]).await.unwrap();
     drop(store);
 

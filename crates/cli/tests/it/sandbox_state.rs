@@ -264,11 +264,9 @@ fn callbacks_are_pushed_and_a_refused_one_is_retried_by_the_next_command() {
     let got = bodies.lock().unwrap().clone();
     assert_eq!(got.len(), 2, "{got:?}");
     assert_eq!(got[0], got[1], "the retry repeats the body");
-    let cb = sourcing_webhooks::Callback::parse(
-        &sourcing_webhooks::CallbackFormat::Xportcn,
-        got[1].as_bytes(),
-    )
-    .unwrap();
+    let cb = sourcing_webhooks::formats::xportcn()
+        .parse(got[1].as_bytes())
+        .unwrap();
     assert_eq!(cb.order_id(), Some(id.as_str()));
     assert_eq!(cb.kind(), "ORDER_PAY_SUCCESS");
     assert!(home.state()["pending"].as_array().unwrap().is_empty());

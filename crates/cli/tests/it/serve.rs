@@ -660,13 +660,13 @@ fn screenshots_dir() -> PathBuf {
 /// Stores `body` as an Xportcn message and makes it a dead letter whose last error is `error`: the id.
 async fn seed_dead_letter(store: &Store, body: &str, order_id: &str, error: &str) -> i64 {
     let inserted = store
-        .insert_batch(&[NewMessage {
-            provider: "xportcn".into(),
-            dedup_key: format!("seed-{}", unique()),
-            kind: "ORDER_PAY_SUCCESS".into(),
-            order_id: Some(order_id.into()),
-            body: body.as_bytes().to_vec(),
-        }])
+        .insert_batch(&[NewMessage::new(
+            "xportcn",
+            format!("seed-{}", unique()),
+            "ORDER_PAY_SUCCESS",
+            Some(order_id.into()),
+            body.as_bytes().to_vec(),
+        )])
         .await
         .unwrap();
     let claims = store

@@ -3,7 +3,7 @@
 use super::group_commit::GroupCommit;
 use super::store::{InboxStore, Inserted, NewMessage};
 use super::worker::{AtLeastOnce, InboxHandler, InboxWorker};
-use crate::callback::{Callback, CallbackFormat, Handler};
+use crate::callback::{Callback, CallbackFormat, HandlerError};
 use crate::intake::{self, Answer, probe, reply};
 use crate::listener::{self, Limits};
 use crate::receiver::{DEFAULT_BODY_LIMIT, DEFAULT_HANDLER_DEADLINE};
@@ -30,7 +30,7 @@ type OnStored = Arc<dyn Fn(i64, &Callback) + Send + Sync>;
 /// same database) takes messages from the store. See the [module docs](crate::inbox) for the guarantees.
 pub struct InboxReceiver<S> {
     store: Arc<S>,
-    format: CallbackFormat,
+    format: Arc<dyn CallbackFormat>,
     path: String,
     body_limit: usize,
     ack_deadline: Duration,
@@ -42,7 +42,7 @@ pub struct InboxReceiver<S> {
 
 impl<S: InboxStore> InboxReceiver<S> {
     /// A receiver on path `/` storing into `store`, with the default limits.
-    pub fn new(store: Arc<S>, format: CallbackFormat) -> Self {
+    pub fn new(store: Arc<S>, format: Arc<dyn CallbackFormat>) -> Self {
         Self {
             store,
             format,
@@ -103,7 +103,13 @@ impl<S: InboxStore> InboxReceiver<S> {
 
     /// A worker running `handler` on this receiver's messages, woken as soon as one is stored (it also polls,
     /// so it picks up messages stored by other instances and retries that fall due).
-    pub fn worker<H: Handler>(&self, handler: H) -> InboxWorker<S, AtLeastOnce<H>> {
+    /// `handler` is a plain async closure (`|cb| async move { …; Ok(()) }`, no type annotations needed); for any
+    /// other [`crate::Handler`] wrap it: `worker_with(AtLeastOnce(handler))`.
+    pub fn worker<F, Fut>(&self, handler: F) -> InboxWorker<S, AtLeastOnce<F>>
+    where
+        F: Fn(Callback) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send,
+    {
         self.worker_with(AtLeastOnce(handler))
     }
 
@@ -153,7 +159,7 @@ impl<S: InboxStore> InboxReceiver<S> {
 
 struct Shared {
     commit: GroupCommit,
-    format: CallbackFormat,
+    format: Arc<dyn CallbackFormat>,
     body_limit: usize,
     ack_deadline: Duration,
     wake: Arc<Notify>,
@@ -162,17 +168,11 @@ struct Shared {
 
 /// The durable receiver's steps after [`intake::callback_from`]: store, then answer.
 async fn receive(State(shared): State<Arc<Shared>>, body: Result<Bytes, BytesRejection>) -> Answer {
-    let (body, callback) = match intake::callback_from(&shared.format, body, shared.body_limit) {
+    let (body, callback) = match intake::callback_from(&*shared.format, body, shared.body_limit) {
         Ok(parsed) => parsed,
         Err(answer) => return answer,
     };
-    let message = NewMessage {
-        provider: shared.format.name().to_owned(),
-        dedup_key: callback.dedup_key().to_hex(),
-        kind: callback.kind(),
-        order_id: callback.order_id().map(str::to_owned),
-        body: body.to_vec(),
-    };
+    let message = NewMessage::of(&callback, body.to_vec());
     let (provider, kind) = (callback.provider(), message.kind.clone());
     match tokio::time::timeout(shared.ack_deadline, shared.commit.insert(message)).await {
         Ok(Ok(Inserted::New(id))) => {

@@ -15,6 +15,7 @@ use std::time::Duration;
 pub struct StoreError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
 impl StoreError {
+    /// Wraps the store's own error.
     pub fn new(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self(source.into())
     }
@@ -22,6 +23,7 @@ impl StoreError {
 
 /// A verified callback to store: the raw body exactly as received, and what identifies it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewMessage {
     /// The callback format's name ([`crate::CallbackFormat::name`]): how to parse `body` again.
     pub provider: String,
@@ -31,11 +33,39 @@ pub struct NewMessage {
     pub kind: String,
     /// [`crate::Callback::order_id`], for people reading the inbox.
     pub order_id: Option<String>,
+    /// The request body exactly as received.
     pub body: Vec<u8>,
+}
+
+impl NewMessage {
+    /// A message of the format `provider` with these fields.
+    pub fn new(
+        provider: impl Into<String>,
+        dedup_key: impl Into<String>,
+        kind: impl Into<String>,
+        order_id: Option<String>,
+        body: Vec<u8>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            dedup_key: dedup_key.into(),
+            kind: kind.into(),
+            order_id,
+            body,
+        }
+    }
+
+    /// The message that stores `callback`, received as `body`: what the durable receiver stores.
+    pub fn of(callback: &crate::Callback, body: Vec<u8>) -> Self {
+        let order_id = callback.order_id().map(str::to_owned);
+        let key = callback.dedup_key().to_hex();
+        Self::new(callback.provider(), key, callback.kind(), order_id, body)
+    }
 }
 
 /// What [`InboxStore::insert_batch`] did with one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Inserted {
     /// Stored now under this id.
     New(i64),
@@ -44,6 +74,7 @@ pub enum Inserted {
 }
 
 impl Inserted {
+    /// The message's id, new or earlier.
     pub fn id(self) -> i64 {
         match self {
             Inserted::New(id) | Inserted::Duplicate(id) => id,
@@ -54,6 +85,7 @@ impl Inserted {
 /// Where a stored message is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum InboxState {
     /// Waiting for a worker (or held by one under a lease), due at `due_at_ms`.
     Pending,
@@ -64,6 +96,7 @@ pub enum InboxState {
 }
 
 impl InboxState {
+    /// The name stored in the database (`pending`, `done`, `dead`).
     pub fn as_str(self) -> &'static str {
         match self {
             InboxState::Pending => "pending",
@@ -83,29 +116,60 @@ impl InboxState {
     }
 }
 
-/// A stored message as a person or a worker sees it.
+/// A stored message as a person or a worker sees it. A store builds it with [`InboxEntry::new`] and sets the
+/// fields its row holds.
 #[derive(Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct InboxEntry {
+    /// The inbox id: unique, increasing in the order messages were stored (not dense).
     pub id: i64,
+    /// The callback format's name: the format that parses `body` again.
     pub provider: String,
+    /// The dedup key (40 hex characters), unique in the store.
     pub dedup_key: String,
+    /// The message type, for people ([`crate::Callback::kind`]).
     pub kind: String,
+    /// The order the message is about, when it names one.
     pub order_id: Option<String>,
     /// The raw request body (not serialised: it can be large; [`InboxEntry::body_text`] for display).
     #[serde(skip)]
     pub body: Vec<u8>,
+    /// Where the message is in its life.
     pub state: InboxState,
     /// Handler runs started (claims), including runs cut short by a crash.
     pub attempts: u32,
     /// Deliveries received (1 + duplicates acknowledged without storing again).
     pub deliveries: u32,
+    /// When it was stored (ms since the epoch, the store's clock).
     pub received_at_ms: i64,
+    /// When it is next due to a worker.
     pub due_at_ms: i64,
+    /// When a handler succeeded.
     pub handled_at_ms: Option<i64>,
+    /// The last handler failure, if any.
     pub last_error: Option<String>,
 }
 
 impl InboxEntry {
+    /// `message` as just stored under `id` at `received_at_ms`: pending, due then, delivered once, never run.
+    pub fn new(id: i64, message: NewMessage, received_at_ms: i64) -> Self {
+        Self {
+            id,
+            provider: message.provider,
+            dedup_key: message.dedup_key,
+            kind: message.kind,
+            order_id: message.order_id,
+            body: message.body,
+            state: InboxState::Pending,
+            attempts: 0,
+            deliveries: 1,
+            received_at_ms,
+            due_at_ms: received_at_ms,
+            handled_at_ms: None,
+            last_error: None,
+        }
+    }
+
     /// The body as text (lossy for non-UTF-8 bytes).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -130,13 +194,23 @@ impl fmt::Debug for InboxEntry {
 
 /// One worker's hold on one message: the message and the lease that makes the worker its only runner.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Claim {
+    /// The message.
     pub entry: InboxEntry,
     /// Who holds the lease: unique per worker instance.
     pub owner: String,
 }
 
 impl Claim {
+    /// `owner`'s claim on `entry` (what a store's [`InboxStore::claim_due`] returns).
+    pub fn new(entry: InboxEntry, owner: impl Into<String>) -> Self {
+        Self {
+            entry,
+            owner: owner.into(),
+        }
+    }
+
     /// The lease is identified by message, owner and attempt number: a stale worker's late `complete` or
     /// `fail` after its lease expired and another worker re-claimed the message changes nothing.
     pub fn attempt(&self) -> u32 {
@@ -144,7 +218,8 @@ impl Claim {
     }
 }
 
-/// What to do with a message whose handler failed.
+/// What to do with a message whose handler failed. Exhaustive on purpose: every store acts on each variant, so a
+/// new one would be a breaking change for them anyway.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AfterFailure {
     /// Hand it out again after this delay.

@@ -19,6 +19,7 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// When a failed message is tried again, and when it is given up (dead-lettered).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Handler runs (including runs cut short by a crash) before the message becomes a dead letter.
     pub max_attempts: u32,
@@ -40,6 +41,21 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// `max_attempts` runs, `first_delay` after the first failure, doubling, capped at `max_delay`.
+    pub const fn new(max_attempts: u32, first_delay: Duration, max_delay: Duration) -> Self {
+        Self {
+            max_attempts,
+            first_delay,
+            max_delay,
+        }
+    }
+
+    /// This policy with `max_attempts` runs before the dead letter.
+    pub const fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
     /// What follows the failure of attempt number `attempt` (1 for the first run).
     pub fn after_failure(&self, attempt: u32) -> AfterFailure {
         if attempt >= self.max_attempts {
@@ -53,6 +69,7 @@ impl RetryPolicy {
 
 /// What a handler run on a claimed message did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Handled {
     /// The effect is done; the worker records the message `done` next (a crash in between runs the handler
     /// again: at least once).
@@ -66,6 +83,7 @@ pub enum Handled {
 /// [`AtLeastOnce`] ([`InboxWorker::new`] wraps it); implement this trait directly to complete the claim in your
 /// own transaction ([`Handled::Recorded`]), as the ledger's order handler does.
 pub trait InboxHandler: Send + Sync + 'static {
+    /// Acts on `callback`, the parsed message of `claim`.
     fn handle(
         &self,
         claim: &Claim,
@@ -95,7 +113,7 @@ pub struct InboxWorker<S, H> {
 
 struct Inner<S, H> {
     store: Arc<S>,
-    format: CallbackFormat,
+    format: Arc<dyn CallbackFormat>,
     handler: Arc<H>,
     retry: RetryPolicy,
     lease: Duration,
@@ -122,17 +140,36 @@ impl<S, H> Clone for Inner<S, H> {
     }
 }
 
-impl<S: InboxStore, H: Handler> InboxWorker<S, AtLeastOnce<H>> {
-    /// A worker running a plain [`Handler`] (at least once), with the default retry policy, lease and poll
-    /// interval.
-    pub fn new(store: Arc<S>, format: CallbackFormat, handler: H) -> Self {
+impl<S, F, Fut> InboxWorker<S, AtLeastOnce<F>>
+where
+    S: InboxStore,
+    F: Fn(Callback) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandlerError>> + Send,
+{
+    /// A worker running a plain async closure (at least once; `|cb| async move { …; Ok(()) }`, no type
+    /// annotations needed), with the default retry policy, lease and poll interval. Any other [`Handler`]:
+    /// `InboxWorker::with_handler(store, format, AtLeastOnce(handler))`.
+    ///
+    /// ```
+    /// use sourcing_webhooks::formats;
+    /// use sourcing_webhooks::inbox::{InboxStore, InboxWorker};
+    ///
+    /// fn start<S: InboxStore>(store: std::sync::Arc<S>) {
+    ///     let worker = InboxWorker::new(store, formats::xportcn(), |cb| async move {
+    ///         println!("{:?}", cb.order_id());
+    ///         Ok(())
+    ///     });
+    ///     tokio::spawn(worker.run(std::future::pending()));
+    /// }
+    /// ```
+    pub fn new(store: Arc<S>, format: Arc<dyn CallbackFormat>, handler: F) -> Self {
         InboxWorker::with_handler(store, format, AtLeastOnce(handler))
     }
 }
 
 impl<S: InboxStore, H: InboxHandler> InboxWorker<S, H> {
     /// A worker running an [`InboxHandler`], with the default retry policy, lease and poll interval.
-    pub fn with_handler(store: Arc<S>, format: CallbackFormat, handler: H) -> Self {
+    pub fn with_handler(store: Arc<S>, format: Arc<dyn CallbackFormat>, handler: H) -> Self {
         Self {
             inner: Inner {
                 store,
@@ -222,7 +259,7 @@ impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
     /// Runs the handler on one claimed message; the claim back when the worker is to record its success.
     async fn process(self, claim: Claim) -> Option<Claim> {
         let (id, attempt) = (claim.entry.id, claim.attempt());
-        let callback = match Callback::parse(&self.format, &claim.entry.body) {
+        let callback = match self.format.parse(&claim.entry.body) {
             Ok(callback) => callback,
             Err(e) => {
                 let error = format!("the stored body no longer parses: {e}");

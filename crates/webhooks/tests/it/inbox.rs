@@ -5,9 +5,9 @@
 use crate::memory_store::MemoryStore;
 use crate::receiver::{ORDER_CANCEL_TEXT, ORDER_CREATE_TEXT, post_json};
 use sourcing_webhooks::inbox::{
-    InboxReceiver, InboxState, InboxStore, InboxWorker, Replay, RetryPolicy,
+    AtLeastOnce, InboxReceiver, InboxState, InboxStore, InboxWorker, Replay, RetryPolicy,
 };
-use sourcing_webhooks::{Callback, CallbackFormat, HandlerError};
+use sourcing_webhooks::{Callback, HandlerError, formats};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,11 +49,8 @@ fn counting_handler(
     }
 }
 
-const FAST_RETRY: RetryPolicy = RetryPolicy {
-    max_attempts: 3,
-    first_delay: Duration::from_millis(10),
-    max_delay: Duration::from_millis(20),
-};
+const FAST_RETRY: RetryPolicy =
+    RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(20));
 
 #[tokio::test]
 async fn a_message_is_stored_raw_before_200_and_handled_once_by_the_worker() {
@@ -61,13 +58,13 @@ async fn a_message_is_stored_raw_before_200_and_handled_once_by_the_worker() {
     let stored = Arc::new(Mutex::new(Vec::new()));
     let s = stored.clone();
     let receiver =
-        InboxReceiver::new(store.clone(), CallbackFormat::Xportcn).on_stored(move |id, cb| {
+        InboxReceiver::new(store.clone(), formats::xportcn()).on_stored(move |id, cb| {
             s.lock()
                 .unwrap()
                 .push((id, cb.order_id().map(str::to_owned)))
         });
     let calls = Arc::new(AtomicUsize::new(0));
-    let worker = receiver.worker(counting_handler(calls.clone(), Arc::default()));
+    let worker = receiver.worker_with(AtLeastOnce(counting_handler(calls.clone(), Arc::default())));
     let url = start(receiver).await;
 
     assert_eq!(
@@ -100,12 +97,11 @@ async fn a_redelivery_is_acknowledged_without_storing_or_handling_it_again() {
     let store = Arc::new(MemoryStore::default());
     let new = Arc::new(AtomicUsize::new(0));
     let n = new.clone();
-    let receiver =
-        InboxReceiver::new(store.clone(), CallbackFormat::Pandapon).on_stored(move |_, _| {
-            n.fetch_add(1, Ordering::SeqCst);
-        });
+    let receiver = InboxReceiver::new(store.clone(), formats::pandapon()).on_stored(move |_, _| {
+        n.fetch_add(1, Ordering::SeqCst);
+    });
     let calls = Arc::new(AtomicUsize::new(0));
-    let worker = receiver.worker(counting_handler(calls.clone(), Arc::default()));
+    let worker = receiver.worker_with(AtLeastOnce(counting_handler(calls.clone(), Arc::default())));
     let url = start(receiver).await;
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
     worker.run_once().await.unwrap();
@@ -137,7 +133,7 @@ async fn a_redelivery_is_acknowledged_without_storing_or_handling_it_again() {
 #[tokio::test]
 async fn a_store_failure_is_503_so_the_vendor_redelivers() {
     let store = Arc::new(MemoryStore::default());
-    let url = start(InboxReceiver::new(store.clone(), CallbackFormat::Xportcn)).await;
+    let url = start(InboxReceiver::new(store.clone(), formats::xportcn())).await;
     store.failing.store(true, Ordering::SeqCst);
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
     assert_eq!(status, 503, "{text}");
@@ -152,8 +148,7 @@ async fn a_store_failure_is_503_so_the_vendor_redelivers() {
 #[tokio::test]
 async fn bad_bodies_are_refused_as_by_the_in_memory_receiver_and_not_stored() {
     let store = Arc::new(MemoryStore::default());
-    let url =
-        start(InboxReceiver::new(store.clone(), CallbackFormat::Xportcn).body_limit(1024)).await;
+    let url = start(InboxReceiver::new(store.clone(), formats::xportcn()).body_limit(1024)).await;
     assert_eq!(post_json(&url, "not json").await.0, 400);
     assert_eq!(post_json(&url, &"x".repeat(2048)).await.0, 413);
     assert_eq!(post_json(&url, "").await.0, 200, "empty probe");
@@ -163,13 +158,13 @@ async fn bad_bodies_are_refused_as_by_the_in_memory_receiver_and_not_stored() {
 #[tokio::test]
 async fn a_failing_handler_is_retried_then_dead_lettered_then_replayed() {
     let store = Arc::new(MemoryStore::default());
-    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let (calls, fail) = (
         Arc::new(AtomicUsize::new(0)),
         Arc::new(AtomicBool::new(true)),
     );
     let worker = receiver
-        .worker(counting_handler(calls.clone(), fail.clone()))
+        .worker_with(AtLeastOnce(counting_handler(calls.clone(), fail.clone())))
         .retry(FAST_RETRY)
         .poll_interval(Duration::from_millis(5));
     let url = start(receiver).await;
@@ -210,13 +205,14 @@ async fn a_failing_handler_is_retried_then_dead_lettered_then_replayed() {
 #[tokio::test]
 async fn a_panicking_handler_is_a_failure_not_a_crash() {
     let store = Arc::new(MemoryStore::default());
-    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let worker = receiver
-        .worker(|_cb: Callback| async move {
-            if true {
+        // A plain async closure, no type annotations.
+        .worker(|cb| async move {
+            if cb.order_id().is_some() {
                 panic!("handler bug");
             }
-            Ok::<(), HandlerError>(())
+            Ok(())
         })
         .retry(FAST_RETRY);
     let url = start(receiver).await;
@@ -230,7 +226,7 @@ async fn a_panicking_handler_is_a_failure_not_a_crash() {
 #[tokio::test]
 async fn two_workers_on_one_store_run_each_message_once() {
     let store = Arc::new(MemoryStore::default());
-    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let runs: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let handler = |runs: Arc<Mutex<HashMap<String, usize>>>| {
         move |cb: Callback| {
@@ -246,12 +242,8 @@ async fn two_workers_on_one_store_run_each_message_once() {
     let a = receiver
         .worker(handler(runs.clone()))
         .poll_interval(Duration::from_millis(2));
-    let b = InboxWorker::new(
-        store.clone(),
-        CallbackFormat::Xportcn,
-        handler(runs.clone()),
-    )
-    .poll_interval(Duration::from_millis(2));
+    let b = InboxWorker::new(store.clone(), formats::xportcn(), handler(runs.clone()))
+        .poll_interval(Duration::from_millis(2));
     let url = start(receiver).await;
     tokio::spawn(a.run(std::future::pending()));
     tokio::spawn(b.run(std::future::pending()));
@@ -272,9 +264,9 @@ async fn two_workers_on_one_store_run_each_message_once() {
 #[tokio::test]
 async fn a_crashed_workers_lease_expires_and_another_worker_takes_the_message() {
     let store = Arc::new(MemoryStore::default());
-    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let calls = Arc::new(AtomicUsize::new(0));
-    let worker = receiver.worker(counting_handler(calls.clone(), Arc::default()));
+    let worker = receiver.worker_with(AtLeastOnce(counting_handler(calls.clone(), Arc::default())));
     let url = start(receiver).await;
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
     assert_eq!(post_json(&url, &ORDER_CANCEL_TEXT).await.0, 200);
@@ -320,10 +312,10 @@ async fn a_crashed_workers_lease_expires_and_another_worker_takes_the_message() 
 #[tokio::test]
 async fn a_success_that_was_not_recorded_runs_the_handler_again() {
     let store = Arc::new(MemoryStore::default());
-    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let calls = Arc::new(AtomicUsize::new(0));
     let worker = receiver
-        .worker(counting_handler(calls.clone(), Arc::default()))
+        .worker_with(AtLeastOnce(counting_handler(calls.clone(), Arc::default())))
         .lease(Duration::from_millis(30));
     let url = start(receiver).await;
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
@@ -346,7 +338,7 @@ async fn a_success_that_was_not_recorded_runs_the_handler_again() {
 #[tokio::test]
 async fn a_handler_longer_than_the_lease_keeps_its_message() {
     let store = Arc::new(MemoryStore::default());
-    let receiver = InboxReceiver::new(store.clone(), CallbackFormat::Xportcn);
+    let receiver = InboxReceiver::new(store.clone(), formats::xportcn());
     let runs = Arc::new(AtomicUsize::new(0));
     let slow = |runs: Arc<AtomicUsize>| {
         move |_cb: Callback| {
@@ -363,7 +355,7 @@ async fn a_handler_longer_than_the_lease_keeps_its_message() {
         .worker(slow(runs.clone()))
         .lease(lease)
         .poll_interval(Duration::from_millis(5));
-    let b = InboxWorker::new(store.clone(), CallbackFormat::Xportcn, slow(runs.clone()))
+    let b = InboxWorker::new(store.clone(), formats::xportcn(), slow(runs.clone()))
         .lease(lease)
         .poll_interval(Duration::from_millis(5));
     let url = start(receiver).await;

@@ -66,21 +66,7 @@ impl InboxStore for MemoryStore {
                 }
                 let id = rows.len() as i64 + 1;
                 rows.push(Row {
-                    entry: InboxEntry {
-                        id,
-                        provider: m.provider.clone(),
-                        dedup_key: m.dedup_key.clone(),
-                        kind: m.kind.clone(),
-                        order_id: m.order_id.clone(),
-                        body: m.body.clone(),
-                        state: InboxState::Pending,
-                        attempts: 0,
-                        deliveries: 1,
-                        received_at_ms: now_ms(),
-                        due_at_ms: now_ms(),
-                        handled_at_ms: None,
-                        last_error: None,
-                    },
+                    entry: InboxEntry::new(id, m.clone(), now_ms()),
                     lease: None,
                 });
                 Inserted::New(id)
@@ -109,10 +95,7 @@ impl InboxStore for MemoryStore {
             .map(|r| {
                 r.entry.attempts += 1;
                 r.lease = Some((owner.to_owned(), now + lease.as_millis() as i64));
-                Claim {
-                    entry: r.entry.clone(),
-                    owner: owner.to_owned(),
-                }
+                Claim::new(r.entry.clone(), owner)
             })
             .collect())
     }

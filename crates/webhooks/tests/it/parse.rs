@@ -2,9 +2,9 @@
 
 use serde_json::Value;
 use sourcing_webhooks::{
-    Callback, CallbackError, CallbackFormat, DajisaasPayload, DajisaasVerifier, Fen, MessageBody,
+    CallbackError, DajisaasMessage, DajisaasPayload, DajisaasVerifier, Fen, MessageBody,
     MessagePlatform, MessageType, OrderStatus, ParseError, PayStatus, PushMessage,
-    TaobaoMessageData, TaobaoMessageType, TaobaoOrderStatus,
+    TaobaoMessageData, TaobaoMessageType, TaobaoOrderStatus, formats,
 };
 use std::path::PathBuf;
 
@@ -113,8 +113,9 @@ fn every_published_fixture_parses_into_its_typed_model() {
         assert_eq!(again, expected, "{name}");
 
         // The same bytes pushed by PandaPon (identical envelope) parse the same way.
-        let pp = Callback::parse(&CallbackFormat::Pandapon, bytes).unwrap();
-        assert_eq!(pp, Callback::Pandapon(push.clone()));
+        let pp = formats::pandapon().parse(bytes).unwrap();
+        assert_eq!(pp.provider(), "pandapon");
+        assert_eq!(pp.message::<PushMessage>(), Some(&push));
     }
 }
 
@@ -173,9 +174,9 @@ fn refund_message_keeps_the_fields_past_the_published_cut() {
 #[test]
 fn unknown_message_type_is_kept_raw() {
     let body = br#"{"messageType":"ORDER_SOMETHING_UNPUBLISHED","messageBody":"{\"orderId\":\"2542285634920880794\",\"x\":[1,2]}","messagePlatform":0,"timestamp":"1779263269913"}"#;
-    for provider in [CallbackFormat::Xportcn, CallbackFormat::Pandapon] {
-        let cb = Callback::parse(&provider, body).unwrap();
-        let (Callback::Xportcn(push) | Callback::Pandapon(push)) = &cb else {
+    for provider in [formats::xportcn(), formats::pandapon()] {
+        let cb = provider.parse(body).unwrap();
+        let Some(push) = cb.message::<PushMessage>() else {
             panic!()
         };
         assert_eq!(
@@ -404,34 +405,42 @@ fn dajisaas_signature_vectors_reject() {
         let other = DajisaasVerifier::new(format!("{}x", v.key));
         assert_eq!(
             other.verify(&v.message, &v.hex),
-            Err(SignatureError::Mismatch),
+            Err(SignatureError::Mismatch {
+                field: "_dj_signature"
+            }),
             "{}",
             v.name
         );
         // Changed message.
         assert_eq!(
             verifier.verify(&format!("{} ", v.message), &v.hex),
-            Err(SignatureError::Mismatch)
+            Err(SignatureError::Mismatch {
+                field: "_dj_signature"
+            })
         );
         // One flipped hex digit.
         let mut flipped = v.hex.clone().into_bytes();
         flipped[0] = if flipped[0] == b'0' { b'1' } else { b'0' };
         assert_eq!(
             verifier.verify(&v.message, std::str::from_utf8(&flipped).unwrap()),
-            Err(SignatureError::Mismatch)
+            Err(SignatureError::Mismatch {
+                field: "_dj_signature"
+            })
         );
         // Truncated, not an encoding, empty.
         assert!(matches!(
             verifier.verify(&v.message, &v.hex[..39]),
-            Err(SignatureError::Malformed(_))
+            Err(SignatureError::Malformed { .. })
         ));
         assert!(matches!(
             verifier.verify(&v.message, "not a signature!"),
-            Err(SignatureError::Malformed(_))
+            Err(SignatureError::Malformed { .. })
         ));
         assert_eq!(
             verifier.verify(&v.message, ""),
-            Err(SignatureError::Missing)
+            Err(SignatureError::Missing {
+                field: "_dj_signature"
+            })
         );
         // Encoding restricted: the other one is refused.
         let hex_only = verifier.clone().with_encoding(SignatureEncoding::Hex);
@@ -454,7 +463,7 @@ fn dajisaas_form_errors() {
     let verifier = DajisaasVerifier::new("demoAppSecret");
     let cases: &[(&str, &str)] = &[
         ("_dj_signature=abc", "missing form field `message`"),
-        ("message=hello", "missing form field `_dj_signature`"),
+        ("message=hello", "missing signature field `_dj_signature`"),
         (
             "message=a&message=b&_dj_signature=x",
             "form field `message` appears more than once",
@@ -467,7 +476,7 @@ fn dajisaas_form_errors() {
         ("message=%C3%28&_dj_signature=x", "not valid UTF-8"),
         (
             "message=hello&_dj_signature=",
-            "missing form field `_dj_signature`",
+            "missing signature field `_dj_signature`",
         ),
         ("message=hello&_dj_signature=zz", "not an HMAC-SHA1 value"),
     ];
@@ -490,8 +499,9 @@ fn dajisaas_form_errors() {
             .replace('}', "%7D"),
         verifier.sign_hex(message).unwrap()
     );
-    let err =
-        Callback::parse(&CallbackFormat::Dajisaas(verifier.clone()), form.as_bytes()).unwrap_err();
+    let err = formats::dajisaas(verifier.clone())
+        .parse(form.as_bytes())
+        .unwrap_err();
     assert!(
         matches!(err, CallbackError::Parse(ParseError::InvalidBody { .. })),
         "{err}"
@@ -503,8 +513,12 @@ fn dajisaas_form_errors() {
 fn dajisaas_taobao_example_parses_into_its_typed_model() {
     let v = &vectors()[0];
     let verifier = DajisaasVerifier::new(v.key.as_str());
-    let cb = Callback::parse(&CallbackFormat::Dajisaas(verifier), v.form_hex.as_bytes()).unwrap();
-    let Callback::Dajisaas(m) = &cb else { panic!() };
+    let cb = formats::dajisaas(verifier)
+        .parse(v.form_hex.as_bytes())
+        .unwrap();
+    let Some(m) = cb.message::<DajisaasMessage>() else {
+        panic!()
+    };
     let DajisaasPayload::Taobao(t) = &m.payload else {
         panic!("{:?}", m.payload)
     };
@@ -576,4 +590,42 @@ fn dajisaas_skip_verification_is_explicit() {
     let m = sourcing_webhooks::DajisaasMessage::from_form(b"message=hi", &skip).unwrap();
     assert!(!m.signature_verified);
     assert!(format!("{skip:?}").contains("insecure"));
+}
+
+/// Rows the inbox stored before the formats were open keep matching their redeliveries: the dedup key is still
+/// SHA-1 over the provider's name and the same fields (`DedupKey::from_parts`, length-prefixed), and a stored
+/// body parses again with the format of the stored name.
+#[test]
+fn dedup_keys_and_stored_bodies_are_what_the_closed_formats_made() {
+    use sourcing_webhooks::DedupKey;
+    let body = br#"{"messageType":"ORDER_CREATE","messageBody":"{\"orderId\":\"3305075341149134260\"}","messagePlatform":1,"timestamp":"1779263269913"}"#;
+    for format in [formats::xportcn(), formats::pandapon()] {
+        let cb = format.parse(body).unwrap();
+        let push = cb.message::<PushMessage>().unwrap();
+        let before = DedupKey::from_parts(&[
+            format.name().as_bytes(),
+            &1i64.to_be_bytes(),
+            b"ORDER_CREATE",
+            push.raw_body.as_bytes(),
+        ]);
+        assert_eq!(cb.dedup_key(), before, "{}", format.name());
+        assert_eq!(cb.provider(), format.name());
+        // The JSON line the closed enum printed: provider, then the message's fields in their order.
+        let line = format!(
+            r#"{{"provider":"{}","message":{}}}"#,
+            format.name(),
+            serde_json::to_string(push).unwrap()
+        );
+        assert_eq!(serde_json::to_string(&cb).unwrap(), line);
+    }
+    let v = &vectors()[0];
+    let format = formats::dajisaas(DajisaasVerifier::new(v.key.as_str()));
+    let cb = format.parse(v.form_hex.as_bytes()).unwrap();
+    let m = cb.message::<DajisaasMessage>().unwrap();
+    let before = DedupKey::from_parts(&[b"dajisaas", m.message.as_bytes()]);
+    assert_eq!(cb.dedup_key(), before);
+    assert!(
+        cb.message::<PushMessage>().is_none(),
+        "typed access checks the type"
+    );
 }

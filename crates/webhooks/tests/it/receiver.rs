@@ -1,8 +1,8 @@
 //! The receiver over loopback: a real axum server on 127.0.0.1:0, driven with reqwest and a raw TCP client.
 
 use sourcing_webhooks::{
-    Callback, CallbackFormat, DajisaasPayload, DajisaasVerifier, Handler, HandlerError,
-    MessageBody, MessageType, Receiver,
+    Callback, DajisaasMessage, DajisaasPayload, DajisaasVerifier, Handler, HandlerError,
+    MessageBody, MessageType, PushMessage, Receiver, formats,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -74,17 +74,18 @@ impl Recorder {
 #[tokio::test]
 async fn success_is_200_and_the_handler_gets_the_typed_message() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
+    let url = start(Receiver::with_handler(formats::xportcn(), rec.handler())).await;
     assert_eq!(
         post_json(&url, &ORDER_CREATE_TEXT).await,
         (200, "ok".into())
     );
     assert_eq!(rec.count(), 1);
-    let Callback::Xportcn(push) = rec.last() else {
+    let cb = rec.last();
+    let Some(push) = cb.message::<PushMessage>() else {
         panic!()
     };
     assert_eq!(push.message_type, MessageType::OrderCreate);
-    let MessageBody::Order(order) = push.body else {
+    let MessageBody::Order(order) = &push.body else {
         panic!()
     };
     assert_eq!(order.order_id.as_str(), "3305075341149134260");
@@ -94,7 +95,7 @@ async fn success_is_200_and_the_handler_gets_the_typed_message() {
 #[tokio::test]
 async fn duplicate_delivery_reaches_the_handler_once() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(CallbackFormat::Pandapon, rec.handler()).path("cb")).await;
+    let url = start(Receiver::with_handler(formats::pandapon(), rec.handler()).path("cb")).await;
     let url = format!("{url}/cb");
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
@@ -114,7 +115,7 @@ async fn duplicate_delivery_reaches_the_handler_once() {
 async fn dedup_window_expires() {
     let rec = Recorder::default();
     let url = start(
-        Receiver::new(CallbackFormat::Xportcn, rec.handler())
+        Receiver::with_handler(formats::xportcn(), rec.handler())
             .dedup(Duration::from_millis(300), 100),
     )
     .await;
@@ -140,7 +141,7 @@ async fn handler_error_is_non_200_and_the_retry_is_processed() {
             }
         }
     };
-    let url = start(Receiver::new(CallbackFormat::Xportcn, handler)).await;
+    let url = start(Receiver::with_handler(formats::xportcn(), handler)).await;
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
     assert_eq!(status, 500);
     assert!(text.contains("redelivery will be processed"), "{text}");
@@ -173,7 +174,7 @@ async fn handler_panic_is_500_and_the_retry_is_processed() {
             Ok::<_, HandlerError>(())
         }
     };
-    let url = start(Receiver::new(CallbackFormat::Xportcn, handler)).await;
+    let url = start(Receiver::with_handler(formats::xportcn(), handler)).await;
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
     assert_eq!(status, 500);
     assert!(text.contains("panicked"), "{text}");
@@ -218,7 +219,7 @@ async fn wait_until(counter: &AtomicUsize, n: usize) {
 async fn slow_handler_gets_503_within_a_second_and_never_runs_twice() {
     let (handler, started, finished) = slow_handler(Duration::from_millis(1500), vec![true]);
     // Default deadline (800 ms).
-    let url = start(Receiver::new(CallbackFormat::Xportcn, handler)).await;
+    let url = start(Receiver::with_handler(formats::xportcn(), handler)).await;
 
     let t = Instant::now();
     let (status, text) = post_json(&url, &ORDER_CREATE_TEXT).await;
@@ -249,7 +250,7 @@ async fn slow_handler_gets_503_within_a_second_and_never_runs_twice() {
 async fn slow_handler_that_fails_late_is_retried() {
     let (handler, started, finished) = slow_handler(Duration::from_millis(400), vec![false, true]);
     let url = start(
-        Receiver::new(CallbackFormat::Xportcn, handler)
+        Receiver::with_handler(formats::xportcn(), handler)
             .handler_deadline(Duration::from_millis(100)),
     )
     .await;
@@ -268,7 +269,7 @@ async fn slow_handler_that_fails_late_is_retried() {
 #[tokio::test]
 async fn malformed_bodies_are_400_with_the_reason() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
+    let url = start(Receiver::with_handler(formats::xportcn(), rec.handler())).await;
     let cases = [
         ("{\"messageType\": ", "request body is not valid JSON"),
         ("[]", "must be a JSON object"),
@@ -302,10 +303,11 @@ async fn malformed_bodies_are_400_with_the_reason() {
 #[tokio::test]
 async fn unknown_message_type_is_delivered_raw() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(CallbackFormat::Pandapon, rec.handler())).await;
+    let url = start(Receiver::with_handler(formats::pandapon(), rec.handler())).await;
     let body = r#"{"messageType":"ORDER_STATUS_MODIFY","messageBody":"{\"orderId\":\"2542285634920880794\",\"status\":\"X\"}","messagePlatform":0,"timestamp":"1779263269913"}"#;
     assert_eq!(post_json(&url, body).await.0, 200);
-    let Callback::Pandapon(push) = rec.last() else {
+    let cb = rec.last();
+    let Some(push) = cb.message::<PushMessage>() else {
         panic!()
     };
     assert_eq!(
@@ -322,7 +324,8 @@ async fn unknown_message_type_is_delivered_raw() {
 #[tokio::test]
 async fn oversized_body_is_413() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler()).body_limit(1024)).await;
+    let url =
+        start(Receiver::with_handler(formats::xportcn(), rec.handler()).body_limit(1024)).await;
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(2048));
     let (status, text) = post_json(&url, &big).await;
     assert_eq!(status, 413);
@@ -331,7 +334,7 @@ async fn oversized_body_is_413() {
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
 
     // Default limit (64 KiB).
-    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
+    let url = start(Receiver::with_handler(formats::xportcn(), rec.handler())).await;
     let (status, text) = post_json(&url, &"x".repeat(100 * 1024)).await;
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("65536 bytes"), "{text}");
@@ -341,7 +344,8 @@ async fn oversized_body_is_413() {
 #[tokio::test]
 async fn oversized_chunked_body_is_413_over_raw_tcp() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler()).body_limit(1024)).await;
+    let url =
+        start(Receiver::with_handler(formats::xportcn(), rec.handler()).body_limit(1024)).await;
     let addr = url.trim_start_matches("http://");
     let mut tcp = TcpStream::connect(addr).await.unwrap();
     // No Content-Length: the limit must hold while streaming. The body is never terminated; the server answers
@@ -381,7 +385,7 @@ async fn oversized_chunked_body_is_413_over_raw_tcp() {
 #[tokio::test]
 async fn probes_are_200_and_deliver_nothing() {
     let rec = Recorder::default();
-    let url = start(Receiver::new(CallbackFormat::Xportcn, rec.handler())).await;
+    let url = start(Receiver::with_handler(formats::xportcn(), rec.handler())).await;
     let res = reqwest::get(&url).await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let (status, text) = post_json(&url, "").await;
@@ -426,8 +430,8 @@ const FORM: &str = "application/x-www-form-urlencoded";
 async fn dajisaas_signed_form_is_accepted_and_bad_signatures_are_401() {
     let v = &vectors()[0];
     let rec = Recorder::default();
-    let url = start(Receiver::new(
-        CallbackFormat::Dajisaas(DajisaasVerifier::new(v.key.as_str())),
+    let url = start(Receiver::with_handler(
+        formats::dajisaas(DajisaasVerifier::new(v.key.as_str())),
         rec.handler(),
     ))
     .await;
@@ -436,7 +440,8 @@ async fn dajisaas_signed_form_is_accepted_and_bad_signatures_are_401() {
         post(&url, FORM, v.form_hex.clone()).await,
         (200, "ok".into())
     );
-    let Callback::Dajisaas(m) = rec.last() else {
+    let cb = rec.last();
+    let Some(m) = cb.message::<DajisaasMessage>() else {
         panic!()
     };
     assert_eq!(m.message, v.message);
@@ -470,7 +475,7 @@ async fn dajisaas_signed_form_is_accepted_and_bad_signatures_are_401() {
     let (status, text) = post(&url, FORM, message_only.clone()).await;
     assert_eq!(
         (status, text.as_str()),
-        (401, "missing form field `_dj_signature`")
+        (401, "missing signature field `_dj_signature`")
     );
     let (status, text) = post(&url, FORM, format!("{message_only}&_dj_signature=%%")).await;
     assert_eq!(status, 400, "{text}");
@@ -496,13 +501,14 @@ async fn dajisaas_signed_form_is_accepted_and_bad_signatures_are_401() {
 async fn dajisaas_unpublished_message_format_is_delivered() {
     let v = &vectors()[2]; // plain text message
     let rec = Recorder::default();
-    let url = start(Receiver::new(
-        CallbackFormat::Dajisaas(DajisaasVerifier::new(v.key.as_str())),
+    let url = start(Receiver::with_handler(
+        formats::dajisaas(DajisaasVerifier::new(v.key.as_str())),
         rec.handler(),
     ))
     .await;
     assert_eq!(post(&url, FORM, v.form_hex.clone()).await.0, 200);
-    let Callback::Dajisaas(m) = rec.last() else {
+    let cb = rec.last();
+    let Some(m) = cb.message::<DajisaasMessage>() else {
         panic!()
     };
     assert_eq!(m.message, v.message);

@@ -8,7 +8,7 @@ use sourcing_webhooks::inbox::{
     AfterFailure, Claim, Handled, InboxHandler, InboxState, InboxStore, Inserted, NewMessage,
     Replay,
 };
-use sourcing_webhooks::{Callback, CallbackFormat};
+use sourcing_webhooks::{Callback, formats};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -28,13 +28,14 @@ fn unique(prefix: &str) -> String {
 }
 
 fn message(provider: &str, key: &str, body: &[u8]) -> NewMessage {
-    NewMessage {
-        provider: provider.into(),
-        dedup_key: format!("{provider}/{key}"),
-        kind: "ORDER_CREATE".into(),
-        order_id: Some("3305075341149134260".into()),
-        body: body.to_vec(),
-    }
+    let order_id = Some("3305075341149134260".into());
+    NewMessage::new(
+        provider,
+        format!("{provider}/{key}"),
+        "ORDER_CREATE",
+        order_id,
+        body.to_vec(),
+    )
 }
 
 const LONG: Duration = Duration::from_secs(3600);
@@ -286,7 +287,7 @@ fn order_callback(order_id: &str) -> (Callback, Vec<u8>) {
     let body = std::fs::read_to_string(path)
         .unwrap()
         .replace("3305075341149134260", order_id);
-    let callback = Callback::parse(&CallbackFormat::Xportcn, body.as_bytes()).unwrap();
+    let callback = formats::xportcn().parse(body.as_bytes()).unwrap();
     (callback, body.into_bytes())
 }
 
@@ -303,16 +304,9 @@ async fn claim_callback(store: &Store, order_id: &str) -> (Claim, Callback) {
     // The row's provider is this test's own (the handler reads the parsed callback), so no worker elsewhere on
     // a shared database takes it.
     let provider = unique("xportcn");
-    store
-        .insert_batch(&[NewMessage {
-            provider: provider.clone(),
-            dedup_key: callback.dedup_key().to_hex(),
-            kind: callback.kind(),
-            order_id: Some(order_id.into()),
-            body,
-        }])
-        .await
-        .unwrap();
+    let mut message = NewMessage::of(&callback, body);
+    message.provider = provider.clone();
+    store.insert_batch(&[message]).await.unwrap();
     let claim = store
         .claim_due(&provider, "t", LONG, 1)
         .await
@@ -382,6 +376,98 @@ async fn a_callback_with_an_empty_order_id_becomes_a_dead_letter_and_makes_no_en
         assert!(
             entries.iter().all(|e| e.order_id.as_deref() != Some("")),
             "{url}: {entries:?}"
+        );
+    }
+}
+
+/// A provider brings its own callback format: Acme's (a test fixture, `tests/fixtures/providers/acme/callbacks.rs`,
+/// signed with Acme's HMAC-SHA256 scheme) is posted to the durable inbox over loopback twice (a redelivery), the
+/// worker hands it to the ledger's order handler, and the ledger shows the callback once — with no line for Acme
+/// in `sourcing-webhooks` or `sourcing-ledger`. Acme's `paid` is no status the state table names, so the order is
+/// recorded as the ledger records any unnamed report: known from a callback, `created`, unconfirmed,
+/// `reported_other`. A push with a wrong signature is refused (401) and stored nowhere.
+#[tokio::test]
+async fn an_acme_callback_posted_twice_reaches_the_ledger_once() {
+    use crate::acme::callbacks::{AcmeCallbacks, NAME};
+    use sourcing_ledger::OrderState;
+    use sourcing_webhooks::CallbackFormat;
+    use sourcing_webhooks::inbox::InboxReceiver;
+    use sourcing_webhooks::outgoing::{OrderEvent, OrderFacts};
+    use std::sync::Arc;
+
+    for url in urls().await {
+        let ledger = Ledger::open(&url).await.unwrap();
+        let store = Arc::new(ledger.store().clone());
+        let format = Arc::new(AcmeCallbacks::new("sandbox-acme-secret"));
+        let receiver = InboxReceiver::new(store.clone(), format.clone());
+        let worker = receiver.worker_with(OrderCallbacks::new(ledger.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let to = format!("http://{}/", listener.local_addr().unwrap());
+        tokio::spawn(receiver.serve_on(listener, std::future::pending()));
+
+        let order_id = fresh_order_id();
+        let (goods, freight) = (sourcing_webhooks::Fen(9_500), sourcing_webhooks::Fen(500));
+        let paid_ms = Some(1_779_263_260_000);
+        let facts = OrderFacts::new(&order_id, goods, freight, 1_779_263_200_000, paid_ms);
+        let sent = format
+            .encode(OrderEvent::Paid, &facts, 1_779_263_269_913)
+            .unwrap();
+        let post = |body: String| {
+            let to = to.clone();
+            async move {
+                let answer = reqwest::Client::new()
+                    .post(to)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                (answer.status().as_u16(), answer.text().await.unwrap())
+            }
+        };
+        assert_eq!(
+            post(sent.body.clone()).await,
+            (200, "ok: stored".into()),
+            "{url}"
+        );
+        let again = post(sent.body.clone()).await;
+        assert_eq!(again.0, 200, "{url}");
+        assert!(again.1.contains("duplicate"), "{url}: {}", again.1);
+        let forged = sent.body.replace("\"paid\\\"", "\"waiting\\\"");
+        assert_ne!(forged, sent.body, "the payload's status was changed");
+        let refused = post(forged).await;
+        assert_eq!(refused.0, 401, "{url}: {}", refused.1);
+
+        assert_eq!(
+            worker.run_once().await.unwrap(),
+            1,
+            "{url}: one stored message"
+        );
+        assert_eq!(worker.run_once().await.unwrap(), 0, "{url}: handled once");
+        let (entry, events) = ledger.show(&order_id, None).await.unwrap();
+        assert_eq!(
+            (entry.provider.as_str(), entry.origin.as_str()),
+            (NAME, "callback"),
+            "{url}"
+        );
+        assert_eq!(
+            (entry.state, entry.confirmed),
+            (OrderState::Created, false),
+            "{url}"
+        );
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
+        assert_eq!(kinds, ["reported_other"], "{url}: the callback, once");
+        let detail = events[0].detail.as_deref().unwrap();
+        assert!(detail.starts_with("order.paid: "), "{url}: {detail}");
+        let stored = store.inbox_messages(None, 10).await.unwrap();
+        let ours: Vec<_> = stored
+            .iter()
+            .filter(|m| m.order_id.as_deref() == Some(&order_id))
+            .collect();
+        assert_eq!(ours.len(), 1, "{url}");
+        assert_eq!(
+            (ours[0].provider.as_str(), ours[0].state, ours[0].deliveries),
+            (NAME, InboxState::Done, 2)
         );
     }
 }
