@@ -120,7 +120,9 @@ impl Backend {
         }
     }
 
-    /// The embedded sandbox, started in-process, its state in memory.
+    /// The embedded sandbox, started in-process, its state in memory (`sourcing mcp` starts its own through
+    /// `sourcing-mcp`).
+    #[cfg(test)]
     pub async fn sandbox() -> Result<Self, Stop> {
         Self::sandbox_with(SandboxConfig::default()).await
     }
@@ -192,13 +194,9 @@ impl Backend {
     }
 
     /// The embedded sandbox, when calls go there (tests seed orders and count requests through it).
+    #[cfg(test)]
     pub fn embedded_sandbox(&self) -> Option<&Sandbox> {
         self.sandbox.as_deref()
-    }
-
-    /// The configuration file as read (empty in the sandbox and without a file).
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 
     /// The profile `provider`'s calls use: the chosen one (`--profile`, `SOURCING_PROFILE`) when it is one
@@ -218,15 +216,6 @@ impl Backend {
     /// for the environment's credentials and the sandbox.
     pub fn profile(&self, provider: &Provider) -> Option<&str> {
         self.profile_of(provider).map(|p| p.name.as_str())
-    }
-
-    /// The store the configuration names: the chosen profile's `store`, else the file's.
-    pub fn configured_store(&self) -> Option<&str> {
-        self.chosen
-            .as_deref()
-            .and_then(|name| self.config.profile(name).ok())
-            .and_then(|p| p.store.as_deref())
-            .or(self.config.store.as_deref())
     }
 
     /// A usage error when the chosen profile is not one of `provider`'s (for commands that call one provider).
