@@ -360,6 +360,7 @@ impl InboxHandler for OrderCallbacks {
             self.ledger.record_callback_in(&mut *tx, &report).await?;
         }
         // A crash test's point: the ledger event is written, nothing is committed.
+        #[cfg(feature = "fault")]
         sourcing_runtime::fault::pause_if("in-handler", || {
             format!("order {}", callback.order_id().unwrap_or("-"))
         })
