@@ -13,6 +13,7 @@ use sourcing_buy::{OrderStatus, Provider};
 /// What one callback says about one order.
 #[derive(Clone, Copy, Debug)]
 pub struct CallbackReport<'a> {
+    /// The provider whose callback it is.
     pub provider: Provider,
     /// The order id, exact text.
     pub order_id: &'a str,
@@ -27,6 +28,7 @@ pub struct CallbackReport<'a> {
 /// What recording a callback did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallbackRecorded {
+    /// The ledger entry of the order.
     pub entry_id: i64,
     /// The order's state after the callback.
     pub state: OrderState,

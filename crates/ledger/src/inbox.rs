@@ -333,6 +333,7 @@ pub struct OrderCallbacks {
 }
 
 impl OrderCallbacks {
+    /// The handler recording order callbacks in `ledger`.
     pub fn new(ledger: Ledger) -> Self {
         Self { ledger }
     }
