@@ -593,12 +593,19 @@ impl ServerHandler for Server {
         );
         info.server_info = Implementation::new("sourcing", env!("CARGO_PKG_VERSION"));
         let state = |allowed: bool| if allowed { "allowed" } else { "held back" };
+        let titles: Vec<&str> = self
+            .backends
+            .served
+            .iter()
+            .map(|b| b.provider.title)
+            .collect();
         info.instructions = Some(format!(
-            "Tools for PandaPon, Dajisaas and Xportcn (cross-border sourcing of 1688 and Taobao goods). The buy_* \
+            "Tools for {} (cross-border sourcing of 1688 and Taobao goods). The buy_* \
              tools run the purchase workflow on any provider (provider argument); creating and paying are \
              prepared, then confirmed. list_toolsets / enable_toolset reach every raw API operation. Calls go \
              to {}. Writes are {}, payments {}. Ids are strings; money states its unit (fen or yuan). A result \
              over {} bytes is cut with a continuation: call more_results.",
+            titles.join(", "),
             self.target,
             state(self.options.allow_writes),
             state(self.options.allow_payments),

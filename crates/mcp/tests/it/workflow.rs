@@ -176,10 +176,15 @@ fn draft(provider: &str) -> Value {
 }
 
 /// The default list: the buy workflow's read-only tools and the discovery tools, at most 15, with valid
-/// input and output schemas.
+/// input and output schemas; the instructions name every provider served.
 #[tokio::test(flavor = "multi_thread")]
 async fn default_list_is_small_and_its_schemas_are_valid() {
     let s = session(Options::default()).await;
+    let instructions = s.client.peer_info().and_then(|i| i.instructions.clone());
+    let instructions = instructions.expect("instructions");
+    for p in sourcing_registry::providers() {
+        assert!(instructions.contains(p.title), "{instructions}");
+    }
     let tools = s.client.list_all_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     assert_eq!(
