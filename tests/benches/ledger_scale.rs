@@ -18,7 +18,7 @@
 //! `cargo bench -p sourcing-tests --bench ledger_scale [-- --runs N]`. `EXPLAIN` plans of every query are
 //! printed, and each full scan is flagged.
 
-use sourcing_cli::serve::{self as console, CONSOLE_PAGE};
+use sourcing_cli::console::{self, CONSOLE_PAGE};
 use sourcing_ledger::{Dialect, Filter, Ledger, OrderState, Query, Store, Value};
 use std::future::Future;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! The `sourcing` command: the root, the subcommands (one line each in [`SUBCOMMANDS`]) and the one dispatch.
+//! The `sourcing` command: the root, the subcommands (one line each in `SUBCOMMANDS`) and the one dispatch.
 
 use crate::backend::Flag;
 use crate::output::Format;
@@ -7,7 +7,7 @@ use crate::{Stop, buy, call, config, ledger, mcp, probe, sandbox, serve, webhook
 use clap::{Arg, ArgMatches, Command};
 use std::ffi::OsString;
 
-pub const AFTER_HELP: &str = "\
+const AFTER_HELP: &str = "\
 Credentials come from the configuration file ($XDG_CONFIG_HOME/sourcing/config.toml, ~/.config/sourcing/
 config.toml without XDG_CONFIG_HOME; $SOURCING_CONFIG or --config FILE elsewhere): `store = \"...\"` and
 [profiles.NAME] tables, each one account (provider = \"pandapon\", access_key, access_secret, user_id or
@@ -36,7 +36,7 @@ receipt whose answer was lost may have gone through (settle it with `sourcing le
 not an error).";
 
 /// Every subcommand, in the order `--help` lists them.
-pub const SUBCOMMANDS: &[&dyn Subcommand] = &[
+pub(crate) const SUBCOMMANDS: &[&dyn Subcommand] = &[
     &call::Operations,
     &sandbox::SandboxServer,
     &webhooks::Webhooks,
@@ -64,7 +64,7 @@ pub fn command() -> Command {
 }
 
 /// The global `-v` flag (read by the binary's logging).
-pub fn verbose_arg() -> Arg {
+fn verbose_arg() -> Arg {
     Arg::new("verbose")
         .short('v')
         .long("verbose")
@@ -75,7 +75,7 @@ pub fn verbose_arg() -> Arg {
 
 /// `sourcing completions SHELL` and `sourcing man`: shell completions and the man page, generated from the
 /// command tree ([`command`]) the binary parses with, so they never go stale.
-pub struct Generated;
+struct Generated;
 
 impl Subcommand for Generated {
     fn commands(&self) -> Vec<Command> {

@@ -4,10 +4,10 @@ use clap::{Arg, Command};
 use sourcing_runtime::operation::{Operation, Param, ParamLocation, Provider};
 
 /// Marks an operation the vendor does not publish (known only from third-party clients) in the help.
-pub const UNCONFIRMED_MARK: &str = "[unconfirmed]";
+pub(crate) const UNCONFIRMED_MARK: &str = "[unconfirmed]";
 
 /// `orderId` -> `order-id`; a run of capitals is one word (`categoryID` -> `category-id`).
-pub fn flag_name(param: &str) -> String {
+pub(crate) fn flag_name(param: &str) -> String {
     let mut out = String::new();
     let mut prev_upper = true;
     for c in param.chars() {
@@ -33,7 +33,7 @@ const RESERVED_FLAGS: &[&str] = &[
 
 /// The clap id of a parameter's argument: its location and name (`query:refundId`, `body:refundId`), so a
 /// query parameter and a body field of the same name are two arguments.
-pub fn arg_id(p: &Param) -> String {
+pub(crate) fn arg_id(p: &Param) -> String {
     let place = match p.location {
         ParamLocation::Query => "query",
         ParamLocation::Body => "body",

@@ -10,8 +10,8 @@ use crate::config::{Config, PROFILE_ENV, Profile, Settings, check_url};
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
 use sourcing_runtime::operation::{Operation, Provider};
-use sourcing_runtime::signing::settings::{KEYS, read};
-use sourcing_runtime::signing::{SigningSettings, Variant};
+use sourcing_runtime::signing::settings::KEYS;
+use sourcing_runtime::signing::SigningSettings;
 use sourcing_runtime::{CredentialValues, Error, Runtime};
 use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
@@ -120,7 +120,9 @@ impl Backend {
         }
     }
 
-    /// The embedded sandbox, started in-process, its state in memory.
+    /// The embedded sandbox, started in-process, its state in memory (`sourcing mcp` starts its own through
+    /// `sourcing-mcp`).
+    #[cfg(test)]
     pub async fn sandbox() -> Result<Self, Stop> {
         Self::sandbox_with(SandboxConfig::default()).await
     }
@@ -192,13 +194,9 @@ impl Backend {
     }
 
     /// The embedded sandbox, when calls go there (tests seed orders and count requests through it).
+    #[cfg(test)]
     pub fn embedded_sandbox(&self) -> Option<&Sandbox> {
         self.sandbox.as_deref()
-    }
-
-    /// The configuration file as read (empty in the sandbox and without a file).
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 
     /// The profile `provider`'s calls use: the chosen one (`--profile`, `SOURCING_PROFILE`) when it is one
@@ -220,15 +218,6 @@ impl Backend {
         self.profile_of(provider).map(|p| p.name.as_str())
     }
 
-    /// The store the configuration names: the chosen profile's `store`, else the file's.
-    pub fn configured_store(&self) -> Option<&str> {
-        self.chosen
-            .as_deref()
-            .and_then(|name| self.config.profile(name).ok())
-            .and_then(|p| p.store.as_deref())
-            .or(self.config.store.as_deref())
-    }
-
     /// A usage error when the chosen profile is not one of `provider`'s (for commands that call one provider).
     pub fn require_profile_of(&self, provider: &Provider) -> Result<(), Stop> {
         match self.chosen.as_deref().map(|n| self.config.profile(n)) {
@@ -240,16 +229,6 @@ impl Backend {
             }
             _ => Ok(()),
         }
-    }
-
-    /// The named variant `<PREFIX>_<key>` of `provider` from its settings (default when unset); `Err` names
-    /// the key and the valid values.
-    pub fn variant<V: Variant>(&self, provider: &Provider, key: &str) -> Result<V, Stop> {
-        let settings = self.settings(provider);
-        read(provider.env_prefix, key, &|k: &str| {
-            settings.get(k).cloned()
-        })
-        .map_err(Stop::config)
     }
 
     /// The readings of the unpublished signing rules for `provider`: the `<PREFIX>_<KEY>` settings of its

@@ -83,6 +83,7 @@ impl std::fmt::Debug for Profile {
 
 impl Profile {
     /// The value of `<PREFIX>_<key>` in this profile.
+    #[cfg(test)]
     pub fn get(&self, full_key: &str) -> Option<&String> {
         self.settings.get(full_key)
     }
@@ -92,6 +93,7 @@ impl Profile {
     }
 
     /// The credential fields (as written in the file) this profile lacks, in the scheme's order.
+    #[cfg(test)]
     pub fn missing_credentials(&self) -> Vec<String> {
         let prefix = self.provider.env_prefix;
         self.provider

@@ -127,10 +127,9 @@ impl Verdict {
     }
 }
 
-/// One candidate of a group: the settings it tries and what the server said.
+/// One candidate of a group: the settings it varies and what the server said.
 #[derive(Clone, Debug)]
 pub struct Trial {
-    pub settings: SigningSettings,
     /// The keys (after the prefix) this group varies, with the candidate's values.
     pub varied: Vec<(&'static str, &'static str)>,
     pub operation: &'static str,
@@ -488,7 +487,6 @@ pub async fn probe(backend: &Backend, provider: &'static Provider) -> Result<Rep
                 .call_operation(&http, &base_url, provider, op, &query, body.as_ref())
                 .await;
             trials.push(Trial {
-                settings,
                 varied,
                 operation: op.id,
                 verdict: verdict(result),
@@ -504,3 +502,7 @@ pub async fn probe(backend: &Backend, provider: &'static Provider) -> Result<Rep
     }
     Ok(report)
 }
+
+#[cfg(test)]
+#[path = "probe_tests.rs"]
+mod tests;

@@ -29,6 +29,7 @@ pub struct CallbackReport<'a> {
 /// What recording a callback did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallbackRecorded {
+    /// The ledger entry of the order.
     pub entry_id: i64,
     /// The order's state after the callback.
     pub state: OrderState,

@@ -22,6 +22,7 @@ pub enum Source {
 }
 
 impl Source {
+    /// The stored name (`buy`, `callback`, `reconcile`, `person`).
     pub fn name(self) -> &'static str {
         match self {
             Source::Buy => "buy",
@@ -35,10 +36,13 @@ impl Source {
 /// An order as the ledger knows it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct OrderEntry {
+    /// The entry's id in the ledger (`#N`), stable for life.
     pub entry_id: i64,
+    /// The provider's name (`pandapon`…).
     pub provider: String,
     /// The vendor's order id, exact; `None` while unknown (a create whose answer never came).
     pub order_id: Option<String>,
+    /// The order's state.
     pub state: OrderState,
     /// `false`: the state is only reported by a callback, not confirmed by an answer or a read.
     pub confirmed: bool,
@@ -46,10 +50,13 @@ pub struct OrderEntry {
     pub origin: String,
     /// Why a person must look at this order, if reconcile could not settle it.
     pub needs_person: Option<String>,
+    /// The caller's own id of the order (the draft's external order id), when it gave one.
     pub external_order_id: Option<String>,
     /// The order's total: exact decimal text and its unit.
     pub amount: Option<Amount>,
+    /// When the entry was created, milliseconds since the Unix epoch.
     pub created_at_ms: i64,
+    /// When the entry last changed, milliseconds since the Unix epoch.
     pub updated_at_ms: i64,
     /// The configuration profile (account) the entry was recorded with ([`crate::Ledger::with_profile`]);
     /// `None` for the environment's credentials and the sandbox. Kept for life; an entry without one (an
@@ -61,7 +68,9 @@ pub struct OrderEntry {
 /// [`Money`] shape (`{"amount", "unit", "currency", "yuan"}`), so the ledger and `buy` print one shape.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Amount {
+    /// The exact decimal text (`1234` fen, `12.34` yuan).
     pub value: String,
+    /// `fen` or `yuan`.
     pub unit: String,
 }
 
@@ -101,11 +110,17 @@ impl From<&Money> for Amount {
 /// One line of an order's history.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Event {
+    /// The event's id, increasing in the order events were recorded.
     pub event_id: i64,
+    /// When it was recorded, milliseconds since the Unix epoch.
     pub at_ms: i64,
+    /// What happened.
     pub kind: EventKind,
+    /// Who said so ([`Source::name`]: `buy`, `callback`, `reconcile`, `person`).
     pub source: String,
+    /// The order's state after the event.
     pub state_after: OrderState,
+    /// The amount the event carries (a preview's or an answer's total), if any.
     pub amount: Option<Amount>,
     /// The raw answer, callback body, error or note.
     pub detail: Option<String>,

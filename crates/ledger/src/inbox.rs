@@ -328,6 +328,7 @@ pub struct OrderCallbacks {
 }
 
 impl OrderCallbacks {
+    /// The handler recording order callbacks in `ledger`.
     pub fn new(ledger: Ledger) -> Self {
         Self { ledger }
     }
@@ -353,6 +354,7 @@ impl InboxHandler for OrderCallbacks {
             self.ledger.record_callback_in(&mut *tx, &report).await?;
         }
         // A crash test's point: the ledger event is written, nothing is committed.
+        #[cfg(feature = "fault")]
         sourcing_runtime::fault::pause_if("in-handler", || {
             format!("order {}", callback.order_id().unwrap_or("-"))
         })

@@ -39,6 +39,7 @@ impl Journal for Ledger {
         Box::pin(async move {
             if matches!(intent, Intent::Pay { .. } | Intent::PayBatch { .. }) {
                 // The crash tests kill the process here: sent, answer not recorded.
+                #[cfg(feature = "fault")]
                 sourcing_runtime::fault::pause_if("after-pay-sent", || provider.to_string()).await;
             }
             if let Err(e) = self.record_outcome(provider, ticket, intent, outcome).await {

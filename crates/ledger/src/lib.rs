@@ -26,6 +26,8 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+
 mod callback;
 mod entries;
 mod error;
@@ -55,7 +57,9 @@ use sourcing_buy::Provider;
 /// Which orders [`Ledger::list`] returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Filter {
+    /// Every order.
     All,
+    /// The orders in this state.
     State(OrderState),
     /// Any `*_unknown` state.
     Unknown,
@@ -101,6 +105,7 @@ impl Filter {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Query {
+    /// Which orders (`None`: all).
     pub filter: Option<Filter>,
     /// Provider name (`pandapon`…).
     pub provider: Option<String>,
@@ -182,6 +187,7 @@ impl Ledger {
         Ok(Ledger::new(Store::open(url).await?))
     }
 
+    /// The ledger on an opened store (migrated by [`Store::open`]), recording without a profile.
     pub fn new(store: Store) -> Ledger {
         Ledger {
             store,
@@ -204,6 +210,7 @@ impl Ledger {
         self.profile.as_deref()
     }
 
+    /// The store under the ledger (the callback inbox's store too).
     pub fn store(&self) -> &Store {
         &self.store
     }

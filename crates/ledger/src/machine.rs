@@ -22,13 +22,18 @@ use sourcing_buy::StatusKind;
 /// An order step the buyer sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Step {
+    /// Create the order at the vendor.
     Create,
+    /// Pay it.
     Pay,
+    /// Cancel it.
     Cancel,
+    /// Confirm receipt of the goods.
     Receipt,
 }
 
 impl Step {
+    /// Every step, in the order of an order's life.
     pub const ALL: [Step; 4] = [Step::Create, Step::Pay, Step::Cancel, Step::Receipt];
 
     /// The state while the step's outcome is not known (sent, no answer recorded).
@@ -51,6 +56,7 @@ impl Step {
         }
     }
 
+    /// The step's name, as messages and the history write it.
     pub fn name(self) -> &'static str {
         match self {
             Step::Create => "create",
@@ -135,44 +141,76 @@ pub enum Input {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
+    /// A preview of a draft answered.
     Previewed,
+    /// An order creation is about to be sent (recorded before sending).
     CreateRequested,
+    /// The vendor created the order.
     Created,
+    /// The vendor answered the creation without an order id: the order stays unknown until a read.
     CreatedWithoutId,
+    /// The vendor refused the creation.
     CreateFailed,
+    /// The creation's answer never came: it may have happened.
     CreateUnknown,
+    /// A payment is about to be sent (recorded before sending).
     PayRequested,
+    /// The vendor says the order is paid.
     Paid,
+    /// The vendor accepted the payment without saying it is paid: a read settles it.
     PayAccepted,
+    /// The vendor refused the payment (or it must be paid by hand).
     PayFailed,
+    /// The payment's answer never came: it may have been paid.
     PayUnknown,
+    /// A cancel is about to be sent (recorded before sending).
     CancelRequested,
+    /// The vendor cancelled the order.
     Cancelled,
+    /// The vendor refused the cancel.
     CancelRefused,
+    /// The cancel's answer never came.
     CancelUnknown,
+    /// A receipt confirmation is about to be sent (recorded before sending).
     ReceiptRequested,
+    /// The vendor recorded the receipt.
     Received,
+    /// The vendor refused the receipt confirmation.
     ReceiptRefused,
+    /// The receipt confirmation's answer never came.
     ReceiptUnknown,
     /// A cancel or receipt answered with `success: false`.
     Refused,
+    /// The step was refused before it was sent (nothing reached the vendor).
     NotSent,
+    /// The entry's order turned out to be another entry's; its history continues there.
     Merged,
+    /// Another entry of the same order merged into this one.
     Joined,
+    /// A callback reported a state that moves the order (reported, not confirmed).
     Reported,
+    /// A callback reported the state the order already has.
     ReportedAgain,
+    /// A callback reported a state the order is already past (kept, the state stays).
     ReportedLate,
+    /// A callback about the order that names no state.
     ReportedOther,
+    /// A reconcile read of the order failed.
     ReadFailed,
+    /// The order needs a person: a read contradicts what the ledger confirmed, or cannot be read.
     NeedsPerson,
+    /// A read confirmed the state the order has.
     Confirmed,
+    /// A read moved the order to the state the vendor shows.
     Reconciled,
+    /// A person marked the order handled (the mark is cleared, the state stays).
     Handled,
     /// A raw call's answer, recorded with its body; the step's outcome stays unknown.
     AnsweredRaw,
 }
 
 impl EventKind {
+    /// Every kind, in the order of the enum.
     pub const ALL: [EventKind; 33] = [
         EventKind::Previewed,
         EventKind::CreateRequested,
@@ -303,7 +341,12 @@ pub enum To {
     /// The state stays.
     Stay,
     /// Into this state; `confirmed` false: only reported by a callback.
-    State { state: OrderState, confirmed: bool },
+    State {
+        /// The state the order goes to.
+        state: OrderState,
+        /// Whether an answer or a read confirms it (`false`: only a callback reported it).
+        confirmed: bool,
+    },
     /// Back to the state the order had before the step's intent (a cancel the vendor refused).
     BeforeStep,
 }
@@ -325,14 +368,18 @@ pub enum Refusal {
 /// refusal (nothing recorded, nothing sent).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transition {
+    /// Record an event of `kind` and move the order `to`.
     Record {
+        /// The event recorded in the history.
         kind: EventKind,
+        /// Where the order goes.
         to: To,
         /// A read settled the order: clear any mark for a person.
         clears_mark: bool,
     },
     /// Mark the order as needing a person (the state stays); the caller words the reason.
     NeedsPerson,
+    /// Refuse the step: nothing is recorded, nothing is sent.
     Refuse(Refusal),
 }
 

@@ -19,7 +19,9 @@ pub struct Migration {
     pub version: i64,
     /// Recorded in the database; identifies the migration.
     pub name: &'static str,
+    /// The SQL applied on SQLite.
     pub sqlite: &'static str,
+    /// The SQL applied on Postgres.
     pub postgres: &'static str,
 }
 

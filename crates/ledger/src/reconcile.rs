@@ -67,13 +67,19 @@ impl Default for ReadSettings {
 /// What reconcile did to one order.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Settled {
+    /// The ledger entry.
     pub entry_id: i64,
+    /// The provider's name.
     pub provider: String,
+    /// The vendor's order id, when known.
     pub order_id: Option<String>,
+    /// The state before the read.
     pub before: OrderState,
+    /// The state after it.
     pub after: OrderState,
     /// Set when a person must look at the order.
     pub needs_person: Option<String>,
+    /// What the read showed, in words.
     pub note: String,
 }
 

@@ -10,27 +10,40 @@
 //! | 4 | `received` | receipt confirmed |
 //! | 5 | `cancelled`, `merged` | closed |
 
+/// Where an order is, as the ledger knows it (stored by name: [`OrderState::name`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderState {
+    /// A draft was previewed; no order yet.
     Previewed,
+    /// A creation was sent and its answer never came: the order may exist.
     CreateUnknown,
+    /// The vendor refused the creation (or it was not sent).
     CreateFailed,
+    /// The order exists, awaiting payment.
     Created,
+    /// A payment was sent and its answer never came: it may have been paid.
     PayUnknown,
+    /// The payment was refused (or must be made by hand).
     PayFailed,
+    /// A cancel was sent and its answer never came.
     CancelUnknown,
+    /// Paid.
     Paid,
     /// The seller shipped (a callback or read says so; the sandbox's `ship` step).
     Shipped,
+    /// A receipt confirmation was sent and its answer never came.
     ReceiptUnknown,
+    /// Receipt confirmed.
     Received,
+    /// Cancelled.
     Cancelled,
     /// The entry's order turned out to be another entry's (a callback recorded it first); see its events.
     Merged,
 }
 
 impl OrderState {
+    /// Every state, by rank.
     pub const ALL: [OrderState; 13] = [
         OrderState::Previewed,
         OrderState::CreateUnknown,
@@ -47,6 +60,7 @@ impl OrderState {
         OrderState::Merged,
     ];
 
+    /// The stored name (`pay_unknown`…); never changed, so older rows read back.
     pub fn name(self) -> &'static str {
         match self {
             OrderState::Previewed => "previewed",
@@ -65,6 +79,7 @@ impl OrderState {
         }
     }
 
+    /// The state a stored name stands for.
     pub fn from_name(name: &str) -> Option<OrderState> {
         OrderState::ALL.into_iter().find(|s| s.name() == name)
     }

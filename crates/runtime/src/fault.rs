@@ -1,6 +1,7 @@
-//! Fault points for crash tests, one mechanism for every crate: with `SOURCING_FAULT=<name>` set, the
+//! Fault points for crash tests (feature `fault`, off by default), one mechanism for every crate: with `SOURCING_FAULT=<name>` set, the
 //! process prints `FAULT <name>: paused (<what>)` on stderr when it reaches that point and waits forever, so a
-//! test can SIGKILL it at exactly that moment. Unset (always, outside tests), a point costs one cached lookup.
+//! test can SIGKILL it at exactly that moment. Unset, a point costs one cached lookup; without the feature a
+//! point is not compiled at all (each crate with points has its own `fault` feature turning this one on).
 //!
 //! Points: `after-store` (`sourcing-webhooks`' inbox receiver committed a new message and has not answered
 //! yet), `in-handler` (`sourcing-ledger`'s order handler wrote the ledger event and has not committed it with

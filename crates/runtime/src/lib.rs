@@ -13,6 +13,7 @@ pub mod budget;
 pub mod credentials;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "fault")]
 pub mod fault;
 pub mod multipart;
 pub mod observe;

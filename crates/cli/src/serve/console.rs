@@ -398,7 +398,9 @@ const ATTENTION: [(&str, &str, &str); 3] = [
 
 /// What the attention page lists: the orders of each `ATTENTION` section and the dead letters.
 pub struct AttentionLists {
+    /// The orders of each section, in `ATTENTION`'s order.
     pub sections: Vec<Vec<OrderRow>>,
+    /// The callback inbox's dead letters.
     pub dead: Vec<MessageRow>,
 }
 

@@ -8,7 +8,6 @@ mod inbox;
 mod journal;
 mod ledger;
 mod mcp;
-mod mcp_workflow;
 mod options;
 mod probe;
 mod sandbox_state;

@@ -22,7 +22,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Which SQL a backend speaks, for the few statements that differ (migrations, locking).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
+    /// SQLite.
     Sqlite,
+    /// Postgres.
     Postgres,
 }
 
@@ -40,9 +42,13 @@ impl Dialect {
 /// text is `TEXT`, bytes are `BYTEA`/`BLOB`. Amounts and ids are text: nothing is stored as a float.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
+    /// SQL `NULL`.
     Null,
+    /// A 64-bit integer.
     Int(i64),
+    /// Text.
     Text(String),
+    /// Bytes.
     Bytes(Vec<u8>),
 }
 
@@ -91,6 +97,7 @@ impl Row {
         }
     }
 
+    /// Column `index` as an integer; `Err` names the column when it holds something else.
     pub fn int(&self, index: usize) -> Result<i64, StoreError> {
         match self.column(index)? {
             Value::Int(v) => Ok(*v),
@@ -98,6 +105,7 @@ impl Row {
         }
     }
 
+    /// Column `index` as an integer or `NULL` (`None`); `Err` names the column when it holds something else.
     pub fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
         match self.column(index)? {
             Value::Null => Ok(None),
@@ -105,6 +113,7 @@ impl Row {
         }
     }
 
+    /// Column `index` as text; `Err` names the column when it holds something else.
     pub fn text(&self, index: usize) -> Result<String, StoreError> {
         match self.column(index)? {
             Value::Text(v) => Ok(v.clone()),
@@ -112,6 +121,7 @@ impl Row {
         }
     }
 
+    /// Column `index` as text or `NULL` (`None`); `Err` names the column when it holds something else.
     pub fn opt_text(&self, index: usize) -> Result<Option<String>, StoreError> {
         match self.column(index)? {
             Value::Null => Ok(None),
@@ -119,6 +129,7 @@ impl Row {
         }
     }
 
+    /// Column `index` as bytes; `Err` names the column when it holds something else.
     pub fn bytes(&self, index: usize) -> Result<Vec<u8>, StoreError> {
         match self.column(index)? {
             Value::Bytes(v) => Ok(v.clone()),
@@ -149,6 +160,7 @@ pub trait Transaction: Send {
 
 /// A database: the one storage trait, implemented by the SQLite and the Postgres backend.
 pub trait Backend: Send + Sync + std::fmt::Debug {
+    /// The SQL this backend speaks.
     fn dialect(&self) -> Dialect;
     /// Begins a read-write transaction (SQLite: `BEGIN IMMEDIATE`, so two writers never deadlock).
     fn begin(&self) -> BoxFuture<'_, Result<Box<dyn Transaction>, StoreError>>;
@@ -253,10 +265,12 @@ impl Store {
         Ok(store)
     }
 
+    /// The SQL the store's backend speaks.
     pub fn dialect(&self) -> Dialect {
         self.backend.dialect()
     }
 
+    /// Begins a read-write transaction ([`Backend::begin`]).
     pub async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
         self.backend.begin().await
     }

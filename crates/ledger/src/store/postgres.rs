@@ -12,6 +12,7 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 /// Connections per process.
 pub const POOL_SIZE: usize = 4;
 
+/// The Postgres backend: a pool of [`POOL_SIZE`] connections to one database.
 #[derive(Debug)]
 pub struct Postgres {
     url: String,

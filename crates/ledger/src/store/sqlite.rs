@@ -12,6 +12,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 /// How long a writer waits for another process's lock on the file before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The SQLite backend: one file, one connection (WAL, `synchronous=FULL`).
 #[derive(Debug)]
 pub struct Sqlite {
     connection: Arc<Mutex<rusqlite::Connection>>,

@@ -176,6 +176,7 @@ async fn receive(State(shared): State<Arc<Shared>>, body: Result<Bytes, BytesRej
     let (provider, kind) = (callback.provider(), message.kind.clone());
     match tokio::time::timeout(shared.ack_deadline, shared.commit.insert(message)).await {
         Ok(Ok(Inserted::New(id))) => {
+            #[cfg(feature = "fault")]
             sourcing_runtime::fault::pause_if("after-store", || format!("inbox id {id}")).await;
             shared.wake.notify_one();
             if let Some(hook) = &shared.on_stored {

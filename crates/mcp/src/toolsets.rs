@@ -20,7 +20,7 @@ pub const DEFAULT: &[&str] = &[BUY];
 pub fn names() -> Vec<&'static str> {
     [BUY, super::ledger::LEDGER]
         .into_iter()
-        .chain(crate::backend::providers().iter().map(|p| p.name))
+        .chain(sourcing_registry::providers().iter().map(|p| p.name))
         .collect()
 }
 
@@ -37,7 +37,10 @@ pub fn description(name: &str) -> String {
                 (a one-time token, or the person's yes). Normalised answers: exact ids, money with its unit."
             .into();
     }
-    match crate::backend::providers().iter().find(|p| p.name == name) {
+    match sourcing_registry::providers()
+        .iter()
+        .find(|p| p.name == name)
+    {
         Some(p) => format!(
             "Every {} API operation as a tool of its own, named {}_<operation_id> ({} operations)",
             p.title,

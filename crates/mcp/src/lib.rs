@@ -1,22 +1,43 @@
-//! `sourcing mcp`: the providers as Model Context Protocol tools on stdin/stdout, grouped in toolsets.
+//! A Model Context Protocol server over the sourcing providers: their operations and the purchase workflow as
+//! tools, grouped in toolsets, guarded, with money moved only after confirmation. The `sourcing mcp` command
+//! serves it on stdin/stdout; a program embeds it by building a [`Server`] from its [`Backends`] and
+//! [`Options`] and serving it on stdio ([`Server::serve_stdio`]) or any byte stream ([`Server::serve_io`]).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), sourcing_mcp::Error> {
+//! use sourcing_mcp::{Backends, Options, Server};
+//!
+//! // Every provider against the embedded sandbox (test data); `Backends::live` takes the providers your
+//! // program resolved credentials for (`Backend::new(provider, base_url, runtime)`).
+//! let backends = Backends::sandbox().await?;
+//! let options = Options::default().allow_writes(true).store(Some("sqlite:orders.db".into()));
+//! let server = Server::start(backends, options).await?;
+//! eprintln!("{}", server.banner());
+//! server.serve_stdio().await
+//! # }
+//! ```
 //!
 //! * `toolsets.rs`: `buy` (the purchase workflow, listed by default), `ledger` (`ledger.rs`, with a store) and
-//!   one per provider (its raw operations, `operations.rs`), enabled at start (`--toolsets`) or at run time
-//!   (`enable_toolset`, announced with `notifications/tools/list_changed`).
+//!   one per provider (its raw operations, `operations.rs`), enabled at start ([`Options::toolsets`]) or at
+//!   run time (`enable_toolset`, announced with `notifications/tools/list_changed`).
 //! * `workflow.rs`: the `buy` tools over `sourcing-buy`, schemas from the facade's types (`answers.rs`:
 //!   what they answer).
 //! * `prepare.rs`, `confirm.rs`: money moves only after confirmation (a one-time token, or the person's
 //!   yes).
 //! * `budget.rs`: results over the response budget are cut with a continuation, never silently.
-//! * `guard.rs`: `--allow-writes` and `--allow-payments`, applied to every toolset.
+//! * `guard.rs`: [`Options::allow_writes`] and [`Options::allow_payments`], applied to every toolset.
+//! * `backend.rs`: where calls go ([`Backends`]: the live providers the embedding program resolved, or the
+//!   embedded sandbox).
 //!
 //! Modules import one way: this file → `workflow` → `prepare` → `answers` → `confirm`; `operations`,
-//! `toolsets` → `ledger`; `budget` and `guard` import none of them.
+//! `toolsets` → `ledger`; `budget`, `guard` and `backend` import none of them.
 //!
-//! Calls go to the embedded sandbox unless `--live` is given ([`crate::backend`]). Credentials are never part of
-//! a tool, a result or a log line; stdout carries only the protocol, the banner goes to stderr.
+//! Credentials are never part of a tool, a result or a log line.
+
+#![deny(missing_docs)]
 
 mod answers;
+mod backend;
 mod budget;
 mod confirm;
 mod guard;
@@ -26,15 +47,14 @@ mod prepare;
 mod toolsets;
 mod workflow;
 
+pub use backend::{Backend, Backends};
+pub use budget::DEFAULT_MAX_BYTES as DEFAULT_MAX_RESULT_BYTES;
 pub use confirm::{Clock, ManualClock, SystemClock};
 pub use guard::{Guard, Guards};
 pub use operations::{tool, tool_name};
+pub use toolsets::{DEFAULT as DEFAULT_TOOLSETS, names as toolset_names, parse as parse_toolsets};
 
-use crate::backend::{Backend, Endpoint, Flag, providers};
-use crate::subcommand::{Run, Subcommand};
-use crate::{Stop, exit};
 use budget::Budget;
-use clap::{Arg, ArgAction, ArgMatches, Command};
 use confirm::Confirmations;
 use ledger::LedgerTool;
 use operations::OperationTool;
@@ -53,38 +73,14 @@ use std::time::Duration;
 use toolsets::Enabled;
 use workflow::{Workflow, WorkflowTool};
 
-/// `sourcing mcp --help`.
-pub const ABOUT: &str = "\
-Serve the providers as Model Context Protocol tools over stdio (JSON-RPC on stdin/stdout; messages for
-humans go to stderr), grouped in toolsets:
-  * buy (listed by default): the purchase workflow on every provider through one set of tools with a
-    provider argument: buy_capabilities, buy_search, buy_product (id or pasted link), buy_preview,
-    buy_order_status; buy_prepare_order / buy_prepare_payment + buy_confirm create and pay;
-  * ledger (with --store URL; then listed by default): ledger_attention (orders whose outcome is unknown,
-    callback-reported states, orders needing a person) and ledger_order_history, read-only; the buy tools
-    record every order step there before sending it;
-  * pandapon, dajisaas, xportcn: every API operation as a tool, <provider>_<operation_id>.
-list_toolsets and enable_toolset list and enable toolsets at run time (the client is told the tool list
-changed); more_results returns the next page of a result cut to the response budget.
-
-Guarded by default:
-  * calls go to the embedded sandbox (test data) unless --live is given; --live calls the providers whose
-    credentials are set (environment or --config, as for the other commands) and serves only those;
-  * read-only tools are served; writes (create, cancel, confirm, cart and address edits) only with
-    --allow-writes; tools that pay or return a payment link only with --allow-payments, in every toolset;
-  * creating an order or paying through buy_* takes two steps: prepare (what will happen, amounts with
-    their unit, and a one-time token that expires) and buy_confirm with that token; where the client
-    supports elicitation the person is asked instead. A held-back tool is not listed; calling it anyway is
-    refused with the flag that enables it.
-
-Register with an MCP client:  {\"mcpServers\": {\"sourcing\": {\"command\": \"sourcing\", \"args\": [\"mcp\"]}}}";
-
-/// What the server serves and where it sends calls.
+/// What the server serves: the guards, the toolsets listed at start, the confirmation and response limits, and
+/// the order ledger. Build it from [`Options::default`] with the setters.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Options {
-    /// Call the live providers (those with credentials) instead of the embedded sandbox.
-    pub live: bool,
+    /// Also serve the tools that change something (create, cancel, confirm, cart and address edits).
     pub allow_writes: bool,
+    /// Also serve the tools that pay or return a payment link (`buy_*` still asks for confirmation).
     pub allow_payments: bool,
     /// The toolsets listed at start (`None`: `buy`, and `ledger` with a store).
     pub toolsets: Option<BTreeSet<String>>,
@@ -100,7 +96,6 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            live: false,
             allow_writes: false,
             allow_payments: false,
             toolsets: None,
@@ -112,12 +107,73 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Serve the tools that write ([`Options::allow_writes`]).
+    pub fn allow_writes(mut self, allow: bool) -> Self {
+        self.allow_writes = allow;
+        self
+    }
+
+    /// Serve the tools that pay ([`Options::allow_payments`]).
+    pub fn allow_payments(mut self, allow: bool) -> Self {
+        self.allow_payments = allow;
+        self
+    }
+
+    /// The toolsets listed at start ([`parse_toolsets`] reads a comma-separated list).
+    pub fn toolsets(mut self, toolsets: Option<BTreeSet<String>>) -> Self {
+        self.toolsets = toolsets;
+        self
+    }
+
+    /// How long a confirmation token is valid.
+    pub fn confirm_ttl(mut self, ttl: Duration) -> Self {
+        self.confirm_ttl = ttl;
+        self
+    }
+
+    /// The response budget in bytes of JSON.
+    pub fn max_result_bytes(mut self, bytes: usize) -> Self {
+        self.max_result_bytes = bytes;
+        self
+    }
+
+    /// The order ledger's store URL.
+    pub fn store(mut self, url: Option<String>) -> Self {
+        self.store = url;
+        self
+    }
+
+    /// The guard flags as one value.
     pub fn guards(&self) -> Guards {
         Guards {
             allow_writes: self.allow_writes,
             allow_payments: self.allow_payments,
         }
     }
+}
+
+/// Why the server cannot start or stopped serving.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No provider to serve (live: none has credentials).
+    #[error("no provider to serve: none has (complete) credentials")]
+    NoProvider,
+    /// The embedded sandbox did not start.
+    #[error("cannot start the sandbox: {0}")]
+    Sandbox(String),
+    /// The order ledger's store did not open.
+    #[error("--store: {0}")]
+    Store(String),
+    /// The `ledger` toolset is asked for without a store.
+    #[error("the ledger toolset needs a store: give --store URL")]
+    LedgerWithoutStore,
+    /// A tool's schema does not build (a defect of this crate, not of the input).
+    #[error("{0}")]
+    Tools(String),
+    /// The transport failed (the handshake, or the session's I/O).
+    #[error("mcp: {0}")]
+    Transport(String),
 }
 
 /// The discovery tools, in no toolset (always listed).
@@ -163,10 +219,8 @@ impl Entry {
 /// The MCP server: an [`rmcp::ServerHandler`] over the toolsets.
 pub struct Server {
     options: Options,
-    /// Keeps the embedded sandbox alive while the server runs (sandbox mode).
-    backend: Backend,
-    /// The served providers' endpoints.
-    endpoints: Vec<Endpoint>,
+    /// The served providers (and, in sandbox mode, the sandbox they call, alive while the server runs).
+    backends: Backends,
     /// What calls go to, for humans.
     target: &'static str,
     /// Every tool by name, unlisted ones included (to refuse them by name).
@@ -219,35 +273,9 @@ fn discovery_tools() -> Result<Vec<(Tool, Discovery)>, String> {
     ])
 }
 
-/// The sandbox or the live providers, and the endpoints of the providers served (live: those with
-/// credentials).
-async fn serve(live: bool, config: Option<&String>) -> Result<(Backend, Vec<Endpoint>), String> {
-    let backend = if live {
-        Backend::live(config, None)
-    } else {
-        Backend::sandbox().await
-    }
-    .map_err(|Stop(_, m)| m)?;
-    let mut endpoints = Vec::new();
-    for &provider in providers() {
-        match backend.endpoint(provider) {
-            Ok(endpoint) => endpoints.push(endpoint),
-            // Live, a provider without (complete) credentials is not served; the message names the missing key.
-            Err(Stop(_, why)) if live => {
-                eprintln!("sourcing mcp: {} not served: {why}", provider.name);
-            }
-            Err(Stop(_, why)) => return Err(why),
-        }
-    }
-    if endpoints.is_empty() {
-        return Err("--live: no provider has credentials (environment or --config); without --live the embedded sandbox is used".into());
-    }
-    Ok((backend, endpoints))
-}
-
 /// Every tool by name: discovery, workflow, ledger (with a ledger) and every operation of the endpoints.
 fn catalog(
-    endpoints: &[Endpoint],
+    endpoints: &[Backend],
     ledger: Option<&Arc<sourcing_ledger::Ledger>>,
     live: bool,
 ) -> Result<BTreeMap<String, Entry>, String> {
@@ -288,24 +316,23 @@ fn catalog(
 }
 
 impl Server {
-    /// Against the embedded sandbox (started in-process), or — with `options.live` — against every provider
-    /// whose credentials `config`/the environment hold. `Err` says why nothing can be served.
-    pub async fn start(options: Options, config: Option<&String>) -> Result<Self, String> {
-        Self::start_with_clock(options, config, Box::new(SystemClock::default())).await
+    /// Serves `backends` under `options` (opening the ledger's store, if any). `Err` says why nothing can be
+    /// served.
+    pub async fn start(backends: Backends, options: Options) -> Result<Self, Error> {
+        Self::start_with_clock(backends, options, Box::new(SystemClock::default())).await
     }
 
     /// As [`Server::start`], with the clock that confirmation tokens expire by.
     pub async fn start_with_clock(
+        mut backends: Backends,
         options: Options,
-        config: Option<&String>,
         clock: Box<dyn Clock>,
-    ) -> Result<Self, String> {
-        let (backend, endpoints) = serve(options.live, config).await?;
+    ) -> Result<Self, Error> {
         let ledger = match &options.store {
             Some(url) => Some(Arc::new(
                 sourcing_ledger::Ledger::open(url)
                     .await
-                    .map_err(|e| format!("--store: {e}"))?,
+                    .map_err(|e| Error::Store(e.to_string()))?,
             )),
             None => None,
         };
@@ -315,42 +342,59 @@ impl Server {
             (None, None) => toolsets::DEFAULT.iter().map(|s| s.to_string()).collect(),
         };
         if initial.contains(ledger::LEDGER) && ledger.is_none() {
-            return Err("the ledger toolset needs a store: give --store URL".into());
+            return Err(Error::LedgerWithoutStore);
         }
         // With a ledger, the workflow records every order step in it before sending, as the profile's
         // whose account sends it.
-        let journal = |b: sourcing_buy::Buyer, profile: Option<&str>| match &ledger {
-            Some(l) => b.with_journal(Arc::new(l.with_profile(profile.map(String::from)))),
+        let journal = |b: sourcing_buy::Buyer, profile: Option<String>| match &ledger {
+            Some(l) => b.with_journal(Arc::new(l.with_profile(profile))),
             None => b,
         };
-        // Each buyer reads answers at the `<PREFIX>_<KEY>` readings of the environment/--config.
-        let mut buyers = Vec::new();
-        for (endpoint, buyer) in endpoints.iter().filter_map(|e| Some((e, e.buyer()?))) {
-            let readings = backend.readings(endpoint.provider).map_err(|stop| stop.1)?;
-            let profile = backend.profile(endpoint.provider);
-            buyers.push(journal(buyer.with_readings(readings), profile));
-        }
+        let buyers = backends
+            .served
+            .iter_mut()
+            .filter_map(|b| Some(journal(b.buyer.take()?, b.profile.clone())))
+            .collect();
+        let live = backends.is_live();
         Ok(Server {
-            entries: catalog(&endpoints, ledger.as_ref(), options.live)?,
+            entries: catalog(&backends.served, ledger.as_ref(), live).map_err(Error::Tools)?,
             workflow: Workflow::new(buyers),
             ledger,
             enabled: Enabled::new(initial),
             confirmations: Confirmations::new(clock, options.confirm_ttl),
             budget: Budget::new(options.max_result_bytes),
-            target: if options.live {
+            target: if live {
                 "the live provider APIs"
             } else {
                 "the embedded sandbox (test data)"
             },
-            backend,
-            endpoints,
+            backends,
             options,
         })
     }
 
     /// The sandbox behind the tools (sandbox mode), e.g. to seed orders in tests.
     pub fn sandbox(&self) -> Option<&sourcing_sandbox::Sandbox> {
-        self.backend.embedded_sandbox()
+        self.backends.sandbox.as_deref()
+    }
+
+    /// Serves the MCP session on stdin/stdout until the client closes stdin (stdout carries only the
+    /// protocol: write messages for people to stderr).
+    pub async fn serve_stdio(self) -> Result<(), Error> {
+        self.serve_io(tokio::io::stdin(), tokio::io::stdout()).await
+    }
+
+    /// Serves the MCP session on a byte stream (a socket, a pipe, an in-memory duplex's halves) until the
+    /// client closes it.
+    pub async fn serve_io<R, W>(self, read: R, write: W) -> Result<(), Error>
+    where
+        R: tokio::io::AsyncRead + Send + Unpin + 'static,
+        W: tokio::io::AsyncWrite + Send + Unpin + 'static,
+    {
+        let transport = |e: &dyn std::fmt::Display| Error::Transport(e.to_string());
+        let service = self.serve((read, write)).await.map_err(|e| transport(&e))?;
+        service.waiting().await.map_err(|e| transport(&e))?;
+        Ok(())
     }
 
     fn listed(&self, e: &Entry) -> bool {
@@ -401,7 +445,8 @@ impl Server {
                 .join(", "),
             self.reachable_tools().len(),
             self.target,
-            self.endpoints
+            self.backends
+                .served
                 .iter()
                 .map(|b| b.base_url.as_str())
                 .collect::<Vec<_>>()
@@ -463,7 +508,10 @@ impl Server {
                 self.workflow.call(*tool, validator, arguments, &cx).await
             }
             Kind::Ledger(t, ledger) => t.call(ledger, arguments).await,
-            Kind::Operation(o) => o.call(name, &self.endpoints[o.backend], arguments).await,
+            Kind::Operation(o) => {
+                o.call(name, &self.backends.served[o.backend], arguments)
+                    .await
+            }
         };
         Ok(self.budget.fit(result))
     }
@@ -545,12 +593,19 @@ impl ServerHandler for Server {
         );
         info.server_info = Implementation::new("sourcing", env!("CARGO_PKG_VERSION"));
         let state = |allowed: bool| if allowed { "allowed" } else { "held back" };
+        let titles: Vec<&str> = self
+            .backends
+            .served
+            .iter()
+            .map(|b| b.provider.title)
+            .collect();
         info.instructions = Some(format!(
-            "Tools for PandaPon, Dajisaas and Xportcn (cross-border sourcing of 1688 and Taobao goods). The buy_* \
+            "Tools for {} (cross-border sourcing of 1688 and Taobao goods). The buy_* \
              tools run the purchase workflow on any provider (provider argument); creating and paying are \
              prepared, then confirmed. list_toolsets / enable_toolset reach every raw API operation. Calls go \
              to {}. Writes are {}, payments {}. Ids are strings; money states its unit (fen or yuan). A result \
              over {} bytes is cut with a continuation: call more_results.",
+            titles.join(", "),
             self.target,
             state(self.options.allow_writes),
             state(self.options.allow_payments),
@@ -590,110 +645,4 @@ impl ServerHandler for Server {
             .await
             .map(Into::into)
     }
-}
-
-/// `sourcing mcp`.
-pub struct Mcp;
-
-impl Subcommand for Mcp {
-    fn commands(&self) -> Vec<Command> {
-        vec![command()]
-    }
-
-    fn run<'a>(&'a self, _name: &'a str, matches: &'a ArgMatches) -> Run<'a> {
-        Box::pin(run(matches))
-    }
-}
-
-/// Serves every provider, so it offers no `--base-url` (`<PREFIX>_BASE_URL` does that), and answers in
-/// JSON-RPC, so no `--output`.
-fn command() -> Command {
-    Command::new("mcp")
-        .about("Serve the providers as Model Context Protocol tools on stdin/stdout (toolsets, guarded; see --help)")
-        .long_about(ABOUT)
-        .arg(
-            Arg::new("live")
-                .long("live")
-                .action(ArgAction::SetTrue)
-                .conflicts_with(Flag::Sandbox.id())
-                .help("Call the providers whose credentials are set (environment or --config) instead of the embedded sandbox"),
-        )
-        .arg(
-            Arg::new("allow-writes")
-                .long("allow-writes")
-                .action(ArgAction::SetTrue)
-                .help("Also serve the tools that change something (create, cancel, confirm, cart and address edits)"),
-        )
-        .arg(
-            Arg::new("allow-payments")
-                .long("allow-payments")
-                .action(ArgAction::SetTrue)
-                .help("Also serve the tools that pay or return a payment link (they move money; buy_* still asks for confirmation)"),
-        )
-        .arg(
-            Arg::new("toolsets")
-                .long("toolsets")
-                .value_name("LIST")
-                .help(format!(
-                    "Toolsets listed at start, comma-separated: {}, or all (default: {}); the others stay reachable with enable_toolset",
-                    toolsets::names().join(", "),
-                    toolsets::DEFAULT.join(",")
-                )),
-        )
-        .arg(
-            Arg::new("max-result-bytes")
-                .long("max-result-bytes")
-                .value_name("BYTES")
-                .value_parser(clap::value_parser!(u32).range(256..))
-                .help(format!("Response budget: results over it are cut with a continuation (default {})", budget::DEFAULT_MAX_BYTES)),
-        )
-        .arg(
-            Arg::new("confirm-ttl")
-                .long("confirm-ttl")
-                .value_name("SECONDS")
-                .value_parser(clap::value_parser!(u64).range(1..))
-                .help("How long a confirmation token of buy_prepare_order / buy_prepare_payment is valid (default 300)"),
-        )
-        .arg(
-            Arg::new("store")
-                .long("store")
-                .value_name("URL")
-                .help("The order ledger (sqlite:PATH or postgres://…): serves the read-only ledger toolset (listed by default then) and records every order step of the buy_* tools"),
-        )
-        .args(Flag::args(&[Flag::Sandbox, Flag::Config]))
-}
-
-/// `sourcing mcp`: serve on stdin/stdout until the client closes stdin.
-async fn run(m: &ArgMatches) -> Result<u8, Stop> {
-    let defaults = Options::default();
-    let options = Options {
-        live: m.get_flag("live"),
-        allow_writes: m.get_flag("allow-writes"),
-        allow_payments: m.get_flag("allow-payments"),
-        toolsets: m
-            .get_one::<String>("toolsets")
-            .map(|list| toolsets::parse(list, m.get_one::<String>("store").is_some()))
-            .transpose()
-            .map_err(Stop::usage)?,
-        confirm_ttl: m
-            .get_one::<u64>("confirm-ttl")
-            .map_or(defaults.confirm_ttl, |s| Duration::from_secs(*s)),
-        max_result_bytes: m
-            .get_one::<u32>("max-result-bytes")
-            .map_or(defaults.max_result_bytes, |b| *b as usize),
-        store: m.get_one::<String>("store").cloned(),
-    };
-    let server = Server::start(options, m.get_one::<String>(Flag::Config.id()))
-        .await
-        .map_err(Stop::config)?;
-    eprintln!("{}", server.banner());
-    let service = server
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| Stop(exit::TRANSPORT, format!("mcp: {e}")))?;
-    service
-        .waiting()
-        .await
-        .map_err(|e| Stop(exit::TRANSPORT, format!("mcp: {e}")))?;
-    Ok(exit::OK)
 }

@@ -5,6 +5,7 @@ use sourcing_runtime::operation::Operation;
 
 /// How much an operation can do, and so which flag exposes it as a tool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum Guard {
     /// Changes nothing (`x-effect: read`): served by default.
     Read,
@@ -24,6 +25,7 @@ impl Guard {
         }
     }
 
+    /// The flag that serves tools of this guard (`""` for reads, always served).
     pub fn flag(self) -> &'static str {
         match self {
             Guard::Read => "",
@@ -41,14 +43,18 @@ impl Guard {
     }
 }
 
-/// The start-up flags `--allow-writes` and `--allow-payments`.
+/// The start-up flags `--allow-writes` and `--allow-payments` ([`crate::Options::guards`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Guards {
+    /// Tools that write are served.
     pub allow_writes: bool,
+    /// Tools that pay are served.
     pub allow_payments: bool,
 }
 
 impl Guards {
+    /// Whether a tool of `guard` is served under these flags.
     pub fn allows(&self, guard: Guard) -> bool {
         match guard {
             Guard::Read => true,

@@ -8,7 +8,7 @@ use rmcp::model::{
 use rmcp::service::{NotificationContext, RequestContext, RunningService};
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Value, json};
-use sourcing_cli::mcp::{ManualClock, Options, Server};
+use sourcing_mcp::{Backends, Guard, ManualClock, Options, Server};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -106,11 +106,7 @@ impl Session {
 }
 
 fn everything() -> Options {
-    Options {
-        allow_writes: true,
-        allow_payments: true,
-        ..Options::default()
-    }
+    Options::default().allow_writes(true).allow_payments(true)
 }
 
 /// Seeded sandbox orders awaiting payment, for providers whose order creation is unsupported.
@@ -121,7 +117,8 @@ async fn session_with(
     clock: Arc<ManualClock>,
     answer: Option<ElicitationAction>,
 ) -> Session {
-    let server = Server::start_with_clock(options, None, Box::new(clock))
+    let backends = Backends::sandbox().await.expect("sandbox starts");
+    let server = Server::start_with_clock(backends, options, Box::new(clock))
         .await
         .expect("server starts");
     if let Some(sandbox) = server.sandbox() {
@@ -179,10 +176,15 @@ fn draft(provider: &str) -> Value {
 }
 
 /// The default list: the buy workflow's read-only tools and the discovery tools, at most 15, with valid
-/// input and output schemas.
+/// input and output schemas; the instructions name every provider served.
 #[tokio::test(flavor = "multi_thread")]
 async fn default_list_is_small_and_its_schemas_are_valid() {
     let s = session(Options::default()).await;
+    let instructions = s.client.peer_info().and_then(|i| i.instructions.clone());
+    let instructions = instructions.expect("instructions");
+    for p in sourcing_registry::providers() {
+        assert!(instructions.contains(p.title), "{instructions}");
+    }
     let tools = s.client.list_all_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     assert_eq!(
@@ -284,7 +286,7 @@ async fn enabling_a_toolset_lists_its_tools_and_sends_list_changed() {
         .unwrap()
         .operations
         .iter()
-        .filter(|op| sourcing_cli::mcp::Guard::of(op) == sourcing_cli::mcp::Guard::Read)
+        .filter(|op| Guard::of(op) == Guard::Read)
         .count();
     assert_eq!(
         xportcn.len(),
@@ -441,10 +443,7 @@ fn pay_action(order_id: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_token_is_single_use_bound_to_its_action_and_expires() {
     let clock = Arc::new(ManualClock::default());
-    let options = Options {
-        confirm_ttl: Duration::from_secs(60),
-        ..everything()
-    };
+    let options = everything().confirm_ttl(Duration::from_secs(60));
     let s = session_with(options, clock.clone(), None).await;
     let prepare = || s.call("buy_prepare_payment", pay_action(SEEDED));
     let confirm = |p: &Value, action: Value| {
@@ -514,11 +513,7 @@ async fn a_token_is_single_use_bound_to_its_action_and_expires() {
     let _ = s.client.cancel().await;
 
     // --allow-payments is still required: preparing a payment is refused, and so is a confirmation.
-    let writes_only = session(Options {
-        allow_writes: true,
-        ..Options::default()
-    })
-    .await;
+    let writes_only = session(Options::default().allow_writes(true)).await;
     let refused = writes_only
         .call("buy_prepare_payment", pay_action(SEEDED))
         .await;
@@ -598,11 +593,7 @@ async fn elicitation_asks_the_person_accepted_pays_declined_does_not() {
 /// more_results gives every item exactly once.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_large_result_is_cut_with_a_continuation() {
-    let s = session(Options {
-        max_result_bytes: 1500,
-        ..Options::default()
-    })
-    .await;
+    let s = session(Options::default().max_result_bytes(1500)).await;
     let whole = session(Options::default()).await;
     let full = whole
         .call("buy_capabilities", json!({"provider": "all"}))
@@ -644,11 +635,8 @@ async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
     std::fs::create_dir_all(&dir).unwrap();
     let _ = std::fs::remove_file(dir.join("ledger.db"));
     let url = format!("sqlite:{}", dir.join("ledger.db").display());
-    crate::ledger::dead_letter(&url, "3300504350583134299").await;
-    let options = Options {
-        store: Some(url),
-        ..everything()
-    };
+    dead_letter(&url, "3300504350583134299").await;
+    let options = everything().store(Some(url));
     let s = session(options).await;
     let listed = s.names().await;
     assert!(
@@ -704,4 +692,24 @@ async fn with_a_store_the_ledger_lists_an_unknown_payment_and_its_history() {
     assert_eq!(s.hits("ka_order_pay"), 1);
     let _ = s.client.cancel().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A callback of `order_id` that the inbox's handler refused for good: one dead letter in the store at `url`.
+async fn dead_letter(url: &str, order_id: &str) {
+    use sourcing_webhooks::inbox::{AfterFailure, InboxStore, NewMessage};
+    let store = sourcing_ledger::Store::open(url).await.unwrap();
+    let message = NewMessage::new(
+        "xportcn",
+        format!("dead-{order_id}"),
+        "ORDER_PAY_SUCCESS",
+        Some(order_id.into()),
+        format!(r#"{{"orderId":"{order_id}"}}"#).into_bytes(),
+    );
+    store.insert_batch(&[message]).await.unwrap();
+    let claims = store
+        .claim_due("xportcn", "test", Duration::from_secs(60), 1)
+        .await
+        .unwrap();
+    let failed = store.fail(&claims[0], "handler refused", AfterFailure::DeadLetter);
+    assert!(failed.await.unwrap());
 }

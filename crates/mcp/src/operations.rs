@@ -8,12 +8,16 @@
 //! request id.
 
 use super::guard::Guard;
-use crate::backend::Endpoint;
+use crate::backend::Backend;
 use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
 use serde_json::{Map, Value, json};
 use sourcing_runtime::Error;
 use sourcing_runtime::operation::{Operation, ParamLocation, Provider};
 use std::sync::Arc;
+
+/// How a tool's description marks an operation known only from third-party clients (the CLI's help
+/// marks them the same way).
+const UNCONFIRMED_MARK: &str = "[unconfirmed]";
 
 /// The tool name of an operation: `<provider>_<operation_id>`.
 pub fn tool_name(provider: &Provider, op: &Operation) -> String {
@@ -31,7 +35,7 @@ pub struct OperationTool {
 }
 
 /// The tools of every operation of every backend's provider.
-pub fn build(endpoints: &[Endpoint], live: bool) -> Result<Vec<OperationTool>, String> {
+pub fn build(endpoints: &[Backend], live: bool) -> Result<Vec<OperationTool>, String> {
     let mut out = Vec::new();
     for (i, backend) in endpoints.iter().enumerate() {
         for &op in backend.provider.operations {
@@ -68,7 +72,7 @@ impl OperationTool {
     pub async fn call(
         &self,
         name: &str,
-        backend: &Endpoint,
+        backend: &Backend,
         arguments: Map<String, Value>,
     ) -> CallToolResult {
         if let Err(refused) = validate(name, &self.validator, &Value::Object(arguments.clone())) {
@@ -359,8 +363,7 @@ pub fn tool(
         Some(source) => format!(
             "\n{} Unconfirmed by {}: known only from third-party clients ({source}); it may change or be \
              gone without notice.",
-            crate::args::UNCONFIRMED_MARK,
-            provider.title
+            UNCONFIRMED_MARK, provider.title
         ),
         None => String::new(),
     };
@@ -389,7 +392,9 @@ mod tests {
 
     #[test]
     fn a_body_field_named_like_a_query_parameter_goes_to_the_body() {
-        let op = crate::backend::providers()[0].find("refund_info").unwrap();
+        let op = sourcing_registry::providers()[0]
+            .find("refund_info")
+            .unwrap();
         let Value::Object(args) = json!({"refundId": "1", "body_refundId": "2"}) else {
             unreachable!()
         };
@@ -400,7 +405,7 @@ mod tests {
 
     #[test]
     fn query_values_are_sent_as_text_and_nulls_are_left_out() {
-        let op = crate::backend::providers()[0]
+        let op = sourcing_registry::providers()[0]
             .find("order_pay_url")
             .unwrap();
         let Value::Object(args) = json!({"orderId": 2257455039610311973u64}) else {

@@ -96,8 +96,15 @@ async fn attention(ledger: &Ledger) -> Result<Value, Value> {
         let entries: Vec<OrderEntry> = ledger.list(filter).await.map_err(failed)?;
         out.insert(key.into(), serde_json::to_value(entries).map_err(failed)?);
     }
-    let dead = crate::ledger::dead_letters(ledger).await.map_err(failed)?;
-    out.insert("dead_letters".into(), Value::Array(dead));
+    use sourcing_webhooks::inbox::InboxStore;
+    let dead = ledger.store().dead_letters().await.map_err(failed)?;
+    // Each body as text (the raw bytes stay in the store), as `sourcing ledger dead-letters` shows them.
+    let dead = dead.iter().map(|m| {
+        let mut value = json!(m);
+        value["body"] = json!(m.body_text());
+        value
+    });
+    out.insert("dead_letters".into(), dead.collect());
     Ok(Value::Object(out))
 }
 
