@@ -303,8 +303,7 @@ impl Ledger {
         let provider = entry.provider.as_str();
         let mut tx = self.store().begin().await?;
         let current = entries::by_id(&mut *tx, entry.entry_id, self.lock()).await?;
-        if let Some(other) = entries::find(&mut *tx, provider, order_id, self.lock()).await?
-        {
+        if let Some(other) = entries::find(&mut *tx, provider, order_id, self.lock()).await? {
             let note = format!(
                 "order {order_id} continues in ledger entry {}",
                 other.entry_id

@@ -32,8 +32,8 @@ impl Backend {
     /// maps (with the default readings: replace it with [`Backend::with_buyer`]).
     pub fn new(provider: &'static Provider, base_url: impl Into<String>, runtime: Runtime) -> Self {
         let base_url = base_url.into();
-        let buyer = sourcing_registry::flow(provider.name)
-            .map(|p| p.buyer(&base_url, runtime.clone()));
+        let buyer =
+            sourcing_registry::flow(provider.name).map(|p| p.buyer(&base_url, runtime.clone()));
         Backend {
             provider,
             http: runtime.http_client(),

@@ -276,6 +276,7 @@ fn discovery_tools() -> Result<Vec<(Tool, Discovery)>, String> {
 /// Every tool by name: discovery, workflow, ledger (with a ledger) and every operation of the endpoints.
 fn catalog(
     endpoints: &[Backend],
+    flows: &[&str],
     ledger: Option<&Arc<sourcing_ledger::Ledger>>,
     live: bool,
 ) -> Result<BTreeMap<String, Entry>, String> {
@@ -294,7 +295,7 @@ fn catalog(
         add(tool, "", Kind::Discovery(d));
     }
     for t in WorkflowTool::ALL {
-        let tool = t.tool()?;
+        let tool = t.tool(flows)?;
         let schema = Value::Object((*tool.input_schema).clone());
         let validator = jsonschema::validator_for(&schema)
             .map_err(|e| format!("{}: invalid input schema: {e}", t.name()))?;
@@ -350,6 +351,13 @@ impl Server {
             Some(l) => b.with_journal(Arc::new(l.with_profile(profile))),
             None => b,
         };
+        // The workflow tools' `provider` argument takes the purchase flows served here (an embedding
+        // program's own among them).
+        let flows: Vec<&str> = backends
+            .served
+            .iter()
+            .filter_map(|b| Some(b.buyer.as_ref()?.provider().name()))
+            .collect();
         let buyers = backends
             .served
             .iter_mut()
@@ -357,7 +365,8 @@ impl Server {
             .collect();
         let live = backends.is_live();
         Ok(Server {
-            entries: catalog(&backends.served, ledger.as_ref(), live).map_err(Error::Tools)?,
+            entries: catalog(&backends.served, &flows, ledger.as_ref(), live)
+                .map_err(Error::Tools)?,
             workflow: Workflow::new(buyers),
             ledger,
             enabled: Enabled::new(initial),

@@ -120,8 +120,9 @@ impl WorkflowTool {
         }
     }
 
-    /// The tool, with schemas from the argument and answer types.
-    pub fn tool(self) -> Result<Tool, String> {
+    /// The tool, with schemas from the argument and answer types; `providers` are the names its `provider`
+    /// argument takes (the served purchase flows).
+    pub fn tool(self, providers: &[&str]) -> Result<Tool, String> {
         let (input, output) = match self {
             WorkflowTool::Capabilities => schemas::<ProviderArg, Answers<Vec<Capability>>>(),
             WorkflowTool::Search => schemas::<SearchArgs, Answers<SearchPage>>(),
@@ -132,7 +133,7 @@ impl WorkflowTool {
             WorkflowTool::PreparePayment => schemas::<PayArgs, Prepared>(),
             WorkflowTool::Confirm => schemas::<ConfirmArgs, Answers<Executed>>(),
         }?;
-        let input = with_provider_names(input, self.takes_all());
+        let input = with_provider_names(input, providers, self.takes_all());
         let guard = self.guard();
         Ok(Tool::new(self.name(), self.description(), Arc::new(input))
             .with_raw_output_schema(output)
@@ -181,11 +182,8 @@ fn without_descriptions(schema: &mut Value) {
 
 /// The `provider` property lists the facade's providers (and `all` where it applies); unknown properties
 /// are refused rather than ignored.
-fn with_provider_names(mut schema: JsonObject, all: bool) -> JsonObject {
-    let mut names: Vec<Value> = sourcing_registry::flows()
-        .into_iter()
-        .map(|p| json!(p.name()))
-        .collect();
+fn with_provider_names(mut schema: JsonObject, providers: &[&str], all: bool) -> JsonObject {
+    let mut names: Vec<Value> = providers.iter().map(|p| json!(p)).collect();
     if all {
         names.push(json!("all"));
     }

@@ -58,9 +58,15 @@ pub fn kits() -> &'static [Kit] {
     use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
     use sourcing_webhooks::formats;
     static KITS: &[Kit] = &[
-        Kit::new(&pandapon::operations::PROVIDER).with_flow(PANDAPON).with_callbacks(formats::PANDAPON),
-        Kit::new(&dajisaas::operations::PROVIDER).with_flow(DAJISAAS).with_callbacks(formats::DAJISAAS),
-        Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN).with_callbacks(formats::XPORTCN),
+        Kit::new(&pandapon::operations::PROVIDER)
+            .with_flow(PANDAPON)
+            .with_callbacks(formats::PANDAPON),
+        Kit::new(&dajisaas::operations::PROVIDER)
+            .with_flow(DAJISAAS)
+            .with_callbacks(formats::DAJISAAS),
+        Kit::new(&xportcn::operations::PROVIDER)
+            .with_flow(XPORTCN)
+            .with_callbacks(formats::XPORTCN),
     ];
     KITS
 }

@@ -131,7 +131,9 @@ pub type FormatFactory = fn(&dyn FormatSettings) -> Result<Arc<dyn CallbackForma
 
 /// The variant configured under `key`, the default when unset.
 fn variant<V: Variant>(settings: &dyn FormatSettings, key: &str) -> Result<V, String> {
-    sourcing_runtime::signing::settings::read(settings.prefix(), key, &|k: &str| settings.setting(k))
+    sourcing_runtime::signing::settings::read(settings.prefix(), key, &|k: &str| {
+        settings.setting(k)
+    })
 }
 
 /// Settings of a known secret, every variant at its default (the sandbox's, tests').
@@ -202,7 +204,10 @@ mod tests {
                     .map(String::from)
             }
         }
-        assert_eq!(DAJISAAS(&Configured(None, None)).unwrap_err(), "set DAJISAAS_APP_SECRET");
+        assert_eq!(
+            DAJISAAS(&Configured(None, None)).unwrap_err(),
+            "set DAJISAAS_APP_SECRET"
+        );
         let e = DAJISAAS(&Configured(Some("k"), Some("nope"))).unwrap_err();
         assert!(e.contains("DAJISAAS_CALLBACK_SIGNED_INPUT"), "{e}");
         assert!(DAJISAAS(&Configured(Some("k"), None)).is_ok());

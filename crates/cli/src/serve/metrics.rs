@@ -254,7 +254,10 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
                  GROUP BY provider, state ORDER BY provider, state",
                 placeholders.join(", ")
             ),
-            &providers.iter().map(|p| p.as_str().into()).collect::<Vec<_>>(),
+            &providers
+                .iter()
+                .map(|p| p.as_str().into())
+                .collect::<Vec<_>>(),
         )
         .await?;
     header(

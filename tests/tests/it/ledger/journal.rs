@@ -2,8 +2,8 @@
 //! after, an unknown outcome left unknown and never retried.
 
 use super::support::{buyer, draft, kinds, ledger, urls};
-use sourcing_buy::journal::JournalError;
 use sourcing_buy::Error;
+use sourcing_buy::journal::JournalError;
 use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
 use sourcing_ledger::{Filter, OrderState};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox};
