@@ -19,6 +19,7 @@ pub use console::{
 };
 
 use crate::backend::{Backend, Flag, find_provider};
+use crate::config::{Config, ServeSection};
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use axum::Router;
@@ -27,6 +28,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use clap::parser::ValueSource;
 use clap::{Arg, ArgMatches, Command};
 use health::Health;
 use metrics::Metrics;
@@ -64,14 +66,17 @@ impl Subcommand for Serve {
                  SQLite file is the one opened; else 503, and callbacks get 503 too), /metrics (Prometheus), \
                  and the operator console at /. Bound to 127.0.0.1 by default; any other address requires \
                  --token (or SOURCING_SERVE_TOKEN), sent as `Authorization: Bearer` or the sign-in cookie. \
-                 SIGTERM/SIGINT: stop accepting, finish in-flight work, exit 0.",
+                 SIGTERM/SIGINT: stop accepting, finish in-flight work, exit 0. \
+                 The configuration file gives the store (`store`), each provider's credentials (its profile) \
+                 and, under [serve], any of the flags bind, port, token, reconcile_every, header_timeout, \
+                 body_timeout, idle_timeout, max_connections, max_attempts, read_state_field; a flag on the \
+                 command line overrides the file.",
             )
             .arg(
                 Arg::new("store")
                     .long("store")
                     .value_name("URL")
-                    .required(true)
-                    .help("The order ledger and callback inbox: sqlite:PATH or postgres://…"),
+                    .help("The order ledger and callback inbox: sqlite:PATH or postgres://… (default: the config file's `store`)"),
             )
             .arg(
                 Arg::new("bind")
@@ -133,6 +138,71 @@ fn duration_arg(name: &'static str, default: &'static str, help: &'static str) -
         .value_parser(parse_duration)
         .default_value(default)
         .help(format!("{help} (e.g. 500ms, 10s, 2m)"))
+}
+
+/// The flags `[serve]` in the configuration file may set (as `header_timeout = "10s"`); the command line
+/// overrides them.
+pub const CONFIG_FLAGS: [&str; 10] = [
+    "bind",
+    "port",
+    "token",
+    "reconcile-every",
+    "header-timeout",
+    "body-timeout",
+    "idle-timeout",
+    "max-connections",
+    "max-attempts",
+    "read-state-field",
+];
+
+/// `text` as a value of serve's flag `flag`, parsed by the flag's own parser (the one check of each value).
+fn parse_setting<T: Clone + Send + Sync + 'static>(
+    flag: &str,
+    text: &str,
+) -> Result<Option<T>, String> {
+    let arg = Serve
+        .commands()
+        .into_iter()
+        .flat_map(|c| c.get_arguments().cloned().collect::<Vec<_>>())
+        .find(|a| a.get_id() == flag)
+        .ok_or_else(|| format!("`{flag}` is no flag of serve"))?;
+    let matches = Command::new("serve")
+        .no_binary_name(true)
+        .arg(arg)
+        .try_get_matches_from([format!("--{flag}={text}")])
+        .map_err(|e| {
+            let shown = e.to_string();
+            let first = shown.lines().next().unwrap_or_default();
+            first.trim_start_matches("error: ").to_owned()
+        })?;
+    Ok(matches.get_one::<T>(flag).cloned())
+}
+
+/// Whether `text` is a valid value of serve's flag `flag` (`[serve]` in the configuration file).
+pub(crate) fn check_setting(flag: &str, text: &str) -> Result<(), String> {
+    // The flag's own type: every parser of serve's flags yields one of these.
+    match flag {
+        "bind" => parse_setting::<IpAddr>(flag, text).map(drop),
+        "port" => parse_setting::<u16>(flag, text).map(drop),
+        "max-connections" | "max-attempts" => parse_setting::<u32>(flag, text).map(drop),
+        "token" | "read-state-field" => parse_setting::<String>(flag, text).map(drop),
+        _ => parse_setting::<Duration>(flag, text).map(drop),
+    }
+}
+
+/// The value of serve's flag `flag`: from the command line, else `[serve]` in the configuration file, else
+/// the flag's default.
+fn setting<T: Clone + Send + Sync + 'static>(
+    m: &ArgMatches,
+    config: &ServeSection,
+    flag: &str,
+) -> Result<Option<T>, Stop> {
+    let given = m.value_source(flag) == Some(ValueSource::CommandLine);
+    match config.get(flag) {
+        Some(text) if !given => parse_setting(flag, text)
+            .map_err(|e| Stop::config(format!("[serve] {}: {e}", flag.replace('-', "_")))),
+        _ => Ok(m.get_one::<T>(flag).cloned()),
+    }
 }
 
 /// `500ms`, `10s`, `2m`, `1h`, or `0`.
@@ -227,44 +297,62 @@ struct Settings {
     reconcile_every: Duration,
     limits: Limits,
     retry: RetryPolicy,
+    /// `--read-state-field`.
+    state_pointer: Option<String>,
 }
 
 impl Settings {
-    fn from(m: &ArgMatches) -> Result<Self, Stop> {
-        let duration = |name: &str| m.get_one::<Duration>(name).copied().unwrap_or_default();
-        let ip = m
-            .get_one::<IpAddr>("bind")
-            .copied()
-            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    /// The flags, else `[serve]` and `store` of the configuration file, else the defaults.
+    fn from(m: &ArgMatches, config: &Config) -> Result<Self, Stop> {
+        let section = &config.serve;
+        let duration = |name: &str| -> Result<Duration, Stop> {
+            Ok(setting::<Duration>(m, section, name)?.unwrap_or_default())
+        };
+        let ip = setting::<IpAddr>(m, section, "bind")?.unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        // The command line, the environment, then the file.
         let token = m
             .get_one::<String>("token")
             .cloned()
             .or_else(|| std::env::var(TOKEN_ENV).ok())
+            .filter(|t| !t.is_empty())
+            .or(setting::<String>(m, section, "token")?)
             .filter(|t| !t.is_empty());
         if !ip.is_loopback() && token.is_none() {
             return Err(Stop::usage(format!(
-                "--bind {ip} is not a loopback address: give --token (or {TOKEN_ENV}) so that only you reach \
-                 the console"
+                "--bind {ip} is not a loopback address: give --token (or {TOKEN_ENV}, or `token` in [serve] \
+                 of the config file) so that only you reach the console"
             )));
         }
+        let url = m
+            .get_one::<String>("store")
+            .cloned()
+            .or_else(|| config.store.clone())
+            .ok_or_else(|| {
+                Stop::usage(
+                    "serve: give --store URL, or `store = \"…\"` in the configuration file (`sourcing config path`)",
+                )
+            })?;
+        let count = |name: &str, default: u32| -> Result<u32, Stop> {
+            Ok(setting::<u32>(m, section, name)?.unwrap_or(default))
+        };
         Ok(Settings {
-            url: m.get_one::<String>("store").cloned().unwrap_or_default(),
-            addr: SocketAddr::new(ip, m.get_one::<u16>("port").copied().unwrap_or(8080)),
+            url,
+            addr: SocketAddr::new(ip, setting::<u16>(m, section, "port")?.unwrap_or(8080)),
             token,
-            reconcile_every: duration("reconcile-every"),
+            reconcile_every: duration("reconcile-every")?,
             limits: Limits {
-                header_timeout: duration("header-timeout").max(Duration::from_millis(1)),
-                body_timeout: duration("body-timeout").max(Duration::from_millis(1)),
-                idle_timeout: duration("idle-timeout").max(Duration::from_millis(1)),
-                max_connections: m.get_one::<u32>("max-connections").copied().unwrap_or(512)
-                    as usize,
+                header_timeout: duration("header-timeout")?.max(Duration::from_millis(1)),
+                body_timeout: duration("body-timeout")?.max(Duration::from_millis(1)),
+                idle_timeout: duration("idle-timeout")?.max(Duration::from_millis(1)),
+                max_connections: count("max-connections", 512)? as usize,
                 body_limit: DEFAULT_BODY_LIMIT,
                 drain: DRAIN,
             },
             retry: RetryPolicy {
-                max_attempts: m.get_one::<u32>("max-attempts").copied().unwrap_or(10),
+                max_attempts: count("max-attempts", 10)?,
                 ..RetryPolicy::default()
             },
+            state_pointer: setting::<String>(m, section, "read-state-field")?,
         })
     }
 }
@@ -302,7 +390,8 @@ fn formats(backend: &Backend) -> Result<Vec<CallbackFormat>, Stop> {
 
 async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     default_logging();
-    let settings = Settings::from(m)?;
+    let config = Config::load(m.get_one::<String>(Flag::Config.id()).map(String::as_str))?;
+    let settings = Settings::from(m, &config)?;
     let backend = Backend::from_matches(m).await?;
     let url = &settings.url;
     let ledger = Arc::new(
@@ -344,9 +433,9 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         .into_iter()
         .filter_map(|p| backend.buyer(p).ok())
         .collect();
-    let state_pointer = m
-        .get_one::<String>("read-state-field")
-        .cloned()
+    let state_pointer = settings
+        .state_pointer
+        .clone()
         .or_else(|| backend.is_sandbox().then(|| "/status".to_string()));
     let reconciler = Arc::new(Reconciler {
         ledger: ledger.clone(),
@@ -398,6 +487,15 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     eprintln!(
         "sourcing serve: listening on http://{addr} (callbacks: {}; console: http://{addr}/)",
         receiving.join(", ")
+    );
+    let limits = &settings.limits;
+    tracing::info!(
+        header_timeout = ?limits.header_timeout,
+        body_timeout = ?limits.body_timeout,
+        idle_timeout = ?limits.idle_timeout,
+        max_connections = limits.max_connections,
+        reconcile_every = ?settings.reconcile_every,
+        "serving"
     );
 
     listener::serve(
