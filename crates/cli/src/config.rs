@@ -764,13 +764,19 @@ mod tests {
         assert_eq!(config.serve.get("port"), Some("8081"));
         assert_eq!(config.serve.get("idle-timeout"), None);
         let shown = format!("{config:?}");
-        assert!(shown.contains("token") && !shown.contains("t0k3n-value"), "{shown}");
+        assert!(
+            shown.contains("token") && !shown.contains("t0k3n-value"),
+            "{shown}"
+        );
         assert_eq!(
             err("[serve]\nheader_timout = \"2s\""),
             "[serve] unknown key `header_timout`; did you mean `header_timeout`?"
         );
         let bad = err("[serve]\nidle_timeout = 60");
-        assert!(bad.starts_with("[serve] idle_timeout: invalid value '60'"), "{bad}");
+        assert!(
+            bad.starts_with("[serve] idle_timeout: invalid value '60'"),
+            "{bad}"
+        );
         assert!(bad.contains("the unit is ms, s, m or h"), "{bad}");
         assert!(err("[serve]\nport = 70000").starts_with("[serve] port: invalid value"));
         assert!(err("[serve]\nbind = \"localhost\"").starts_with("[serve] bind: invalid value"));

@@ -357,10 +357,43 @@ impl Settings {
     }
 }
 
-/// Logs at the default level when neither `-v` nor `RUST_LOG` installed a subscriber: warnings (every
-/// refused callback, every store failure) and this command's own lines. `sourcing webhooks` uses it too.
+/// What serve logs at the default level: warnings (every refused callback, every store failure) and this
+/// command's own lines.
+const DEFAULT_LOGS: &str = "warn,sourcing_webhooks=info,sourcing_cli::serve=info";
+
+/// Logs at the default level when neither `-v` nor `RUST_LOG` installed a subscriber ([`DEFAULT_LOGS`]), as
+/// text. `sourcing webhooks` uses it too.
 pub(crate) fn default_logging() {
-    crate::sandbox::default_logging("warn,sourcing_webhooks=info,sourcing_cli::serve=info");
+    crate::sandbox::default_logging(DEFAULT_LOGS);
+}
+
+/// Whether `--log-format json` was given (the global flag).
+pub fn json_logs(m: &ArgMatches) -> bool {
+    m.try_get_one::<String>("log-format")
+        .ok()
+        .flatten()
+        .is_some_and(|f| f == "json")
+}
+
+/// [`default_logging`] in the format `--log-format` asks for: JSON lines with `json`.
+fn default_logging_as(m: &ArgMatches) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    if !json_logs(m) {
+        return default_logging();
+    }
+    let Ok(filter) = DEFAULT_LOGS.parse::<tracing_subscriber::filter::Targets>() else {
+        return;
+    };
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_writer(std::io::stderr)
+                .with_filter(filter),
+        )
+        .try_init();
 }
 
 /// The callback format of each provider whose pushes can be verified here.
@@ -389,7 +422,7 @@ fn formats(backend: &Backend) -> Result<Vec<CallbackFormat>, Stop> {
 }
 
 async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
-    default_logging();
+    default_logging_as(m);
     let config = Config::load(m.get_one::<String>(Flag::Config.id()).map(String::as_str))?;
     let settings = Settings::from(m, &config)?;
     let backend = Backend::from_matches(m).await?;
@@ -484,10 +517,23 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     let addr = listener
         .local_addr()
         .map_err(|e| Stop::config(format!("serve: {e}")))?;
-    eprintln!(
+    let listening = format!(
         "sourcing serve: listening on http://{addr} (callbacks: {}; console: http://{addr}/)",
         receiving.join(", ")
     );
+    // Always on stderr, whatever the log filter (with `--port 0` it is how a caller learns the port); a
+    // JSON line among JSON lines.
+    if json_logs(m) {
+        let line = serde_json::json!({
+            "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "level": "INFO",
+            "fields": {"message": listening, "addr": addr.to_string()},
+            "target": "sourcing_cli::serve",
+        });
+        eprintln!("{line}");
+    } else {
+        eprintln!("{listening}");
+    }
     let limits = &settings.limits;
     tracing::info!(
         header_timeout = ?limits.header_timeout,

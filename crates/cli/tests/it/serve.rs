@@ -1258,6 +1258,42 @@ fn serve_from_the_config_file_takes_every_providers_callbacks_with_its_profile()
     drop(taken);
 }
 
+/// `--log-format json`: every line on stderr is a JSON object, and a refused callback is one of them at the
+/// default level, with its provider and why.
+#[test]
+fn json_logs_carry_a_refused_callback() {
+    let (_, url) = sqlite_store();
+    let serve = Serve::start(&url, &["--log-format", "json"]);
+    let (status, _) = serve.post("/callbacks/xportcn", "application/json", "{not json");
+    assert_eq!(status, 400);
+    let started = Instant::now();
+    let refused = loop {
+        let line = serve
+            .lines
+            .recv_timeout(BOUND.saturating_sub(started.elapsed()))
+            .expect("a log line about the refused callback");
+        let value: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if value["fields"]["provider"] == "xportcn" {
+            break value;
+        }
+    };
+    assert_eq!(refused["level"], "WARN", "{refused}");
+    assert!(
+        refused["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("rejected")),
+        "{refused}"
+    );
+    assert!(
+        refused["fields"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not valid JSON")),
+        "{refused}"
+    );
+    assert_eq!(serve.terminate(), Some(0));
+}
+
 #[test]
 fn sigterm_finishes_a_callback_in_flight_and_accepts_no_new_connection() {
     let (_, url) = sqlite_store();
