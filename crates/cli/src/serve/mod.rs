@@ -6,6 +6,7 @@
 //! (`/metrics`), `schedule` (the reconcile rounds, one instance per round on Postgres), `console` (the HTML
 //! pages).
 
+mod calls;
 mod console;
 mod handler;
 mod health;
@@ -437,6 +438,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let metrics = Arc::new(Metrics::default());
+    calls::count_into(metrics.clone());
     let mut callbacks = Router::new();
     let mut tasks = tokio::task::JoinSet::new();
     let mut receiving = Vec::new();

@@ -844,6 +844,32 @@ fn counter(metrics: &str, sample: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The reconcile rounds' reads (`order_detail`) of each of `providers` are counted with an outcome label
+/// and timed.
+fn assert_vendor_calls(metrics: &str, providers: &[&str]) {
+    for provider in providers {
+        let labels = format!("{{provider=\"{provider}\",operation=\"order_detail\"");
+        let calls: u64 = metrics
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix(&format!("sourcing_vendor_calls_total{labels},outcome=\""))
+            })
+            .filter_map(|rest| rest.split_once("\"} "))
+            .map(|(outcome, n)| {
+                assert!(!outcome.is_empty(), "{metrics}");
+                n.trim().parse::<u64>().unwrap()
+            })
+            .sum();
+        assert!(calls >= 1, "no {provider} call counted in\n{metrics}");
+        let timed = counter(
+            metrics,
+            &format!("sourcing_vendor_call_seconds_count{labels}}}"),
+        );
+        // A round may end between the counters and the histograms of one scrape.
+        assert!(timed >= calls, "{provider}: {metrics}");
+    }
+}
+
 /// Scheduled rounds by outcome (ran, skipped, failed) of one instance.
 fn rounds(serve: &Serve) -> [u64; 3] {
     let (_, metrics) = serve.get("/metrics");
@@ -1108,6 +1134,7 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
         "{metrics}"
     );
     assert!(counter(&metrics, "sourcing_reconcile_rounds_total{outcome=\"ran\"}") >= 1);
+    assert_vendor_calls(&metrics, &["pandapon", "dajisaas"]);
     for provider in ["pandapon", "xportcn", "dajisaas"] {
         for sample in [
             format!("sourcing_inbox_handled_total{{provider=\"{provider}\",outcome=\"ok\"}} 1"),
@@ -1254,6 +1281,7 @@ fn serve_from_the_config_file_takes_every_providers_callbacks_with_its_profile()
     // The reads went to the sandbox, signed with each profile's credentials.
     let (_, metrics) = http(&serve.addr, "GET", "/metrics", &bearer, "");
     assert!(counter(&metrics, "sourcing_reconcile_rounds_total{outcome=\"ran\"}") >= 1);
+    assert_vendor_calls(&metrics, &["pandapon", "dajisaas"]);
     assert_eq!(serve.terminate(), Some(0));
     drop(taken);
 }
