@@ -734,6 +734,8 @@ fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
         .expect("the dead-letter chart");
     let dead_chart = &dead_chart[..dead_chart.find("</svg>").unwrap()];
     assert!(dead_chart.contains(": 2</title>"), "{dead_chart}");
+    // Drawn in the background, and the page says when.
+    assert!(attention.contains("Charts as of "), "{attention}");
     browser.screenshot("serve-attention");
 
     // An action whose form lost its CSRF token is refused, and nothing changes.
