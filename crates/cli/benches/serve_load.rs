@@ -7,7 +7,9 @@
 //! cargo bench -p sourcing-cli --bench serve_load [-- --seconds 10 --rate 1000 --clients 50 --store sqlite:PATH]
 //! ```
 //!
-//! `--store` defaults to a fresh SQLite file; give the scale bench's 1,000,000-order ledger to load the
+//! The server is the binary cargo built with the bench, or `SOURCING_BIN` (e.g. `target/release/sourcing`,
+//! to load a release server from a quicker-to-build debug bench: `cargo build -p sourcing-cli --bench
+//! serve_load` and run `target/debug/deps/serve_load-*`). `--store` defaults to a fresh SQLite file; give the scale bench's 1,000,000-order ledger to load the
 //! console at scale. The callback sender is open-loop (a callback every `1/rate` s, whatever the answers),
 //! at most 512 in flight.
 
@@ -52,7 +54,9 @@ fn options() -> Options {
 
 /// `sourcing serve` on `store`, and the address it listens on.
 fn start(store: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+    let binary =
+        std::env::var("SOURCING_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sourcing").into());
+    let mut child = Command::new(&binary)
         .args(["serve", "--store", store, "--port", "0"])
         .args(["--reconcile-every", "0", "--max-connections", "2048"])
         .env_remove("RUST_LOG")
@@ -198,8 +202,11 @@ async fn main() {
     let (mut child, addr) = start(&store);
     let base = format!("http://{addr}");
     println!(
-        "sourcing serve on {store}: {} clients loading {PAGES:?} in turn, callbacks at {}/s, {} s",
-        o.clients, o.rate, o.seconds
+        "{} serve on {store}: {} clients loading {PAGES:?} in turn, callbacks at {}/s, {} s",
+        std::env::var("SOURCING_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sourcing").into()),
+        o.clients,
+        o.rate,
+        o.seconds
     );
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)

@@ -433,14 +433,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     let config = Config::load(m.get_one::<String>(Flag::Config.id()).map(String::as_str))?;
     let settings = Settings::from(m, &config)?;
     let backend = Backend::from_matches(m).await?;
-    let url = &settings.url;
-    let ledger = Arc::new(
-        Ledger::open(url)
-            .await
-            .map_err(|e| Stop::config(format!("--store: {e}")))?,
-    );
-    let mut health = Health::new(ledger.store().clone(), url).map_err(Stop::config)?;
-    writable(&ledger, url).await?;
+    let (ledger, mut health) = open(&settings.url).await?;
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let metrics = Arc::new(Metrics::default());
@@ -470,23 +463,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         receiving.push(format!("/callbacks/{name}"));
     }
 
-    let buyers: Vec<_> = Provider::ALL
-        .into_iter()
-        .filter_map(|p| backend.buyer(p).ok())
-        .collect();
-    let state_pointer = settings
-        .state_pointer
-        .clone()
-        .or_else(|| backend.is_sandbox().then(|| "/status".to_string()));
-    let reconciler = Arc::new(Reconciler {
-        ledger: ledger.clone(),
-        buyers,
-        settings: ReadSettings {
-            state_pointer,
-            ..ReadSettings::default()
-        },
-        metrics: metrics.clone(),
-    });
+    let reconciler = reconciler(&backend, &ledger, &settings, &metrics);
     if !settings.reconcile_every.is_zero() {
         let (r, every, stop) = (
             reconciler.clone(),
@@ -495,7 +472,6 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         );
         tasks.spawn(async move { r.run(every, stop).await });
     }
-
     let app = Arc::new(App {
         ledger,
         health,
@@ -508,17 +484,76 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         charts: Mutex::new(String::new()),
     });
     app.refresh_charts().await;
-    let (charting, mut stop) = (app.clone(), stop_rx.clone());
-    tasks.spawn(async move {
-        loop {
-            tokio::select! {
-                () = tokio::time::sleep(CHARTS_EVERY) => charting.refresh_charts().await,
-                _ = stop.changed() => return,
-            }
-        }
-    });
+    tasks.spawn(draw_charts(app.clone(), stop_rx));
     let router = routes(app.clone(), callbacks, settings.limits);
+    let listener = bind(m, &settings, &receiving).await?;
+    listener::serve(
+        listener,
+        router,
+        settings.limits,
+        app.connections.clone(),
+        stop_signal(),
+    )
+    .await;
+    finish(tasks, &stop_tx).await;
+    drop(backend);
+    Ok(exit::OK)
+}
 
+/// The ledger at `url` and its readiness, once a write went through.
+async fn open(url: &str) -> Result<(Arc<Ledger>, Health), Stop> {
+    let ledger = Arc::new(
+        Ledger::open(url)
+            .await
+            .map_err(|e| Stop::config(format!("--store: {e}")))?,
+    );
+    let health = Health::new(ledger.store().clone(), url).map_err(Stop::config)?;
+    writable(&ledger, url).await?;
+    Ok((ledger, health))
+}
+
+/// What reconciles: every provider the backend has a buyer for (scheduled rounds, the console's action).
+fn reconciler(
+    backend: &Backend,
+    ledger: &Arc<Ledger>,
+    settings: &Settings,
+    metrics: &Arc<Metrics>,
+) -> Arc<Reconciler> {
+    let buyers: Vec<_> = Provider::ALL
+        .into_iter()
+        .filter_map(|p| backend.buyer(p).ok())
+        .collect();
+    let state_pointer = settings
+        .state_pointer
+        .clone()
+        .or_else(|| backend.is_sandbox().then(|| "/status".to_string()));
+    Arc::new(Reconciler {
+        ledger: ledger.clone(),
+        buyers,
+        settings: ReadSettings {
+            state_pointer,
+            ..ReadSettings::default()
+        },
+        metrics: metrics.clone(),
+    })
+}
+
+/// Draws the charts again every [`CHARTS_EVERY`] until the stop.
+async fn draw_charts(app: Arc<App>, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(CHARTS_EVERY) => app.refresh_charts().await,
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// The listener on the settings' address, announced on stderr.
+async fn bind(
+    m: &ArgMatches,
+    settings: &Settings,
+    receiving: &[String],
+) -> Result<tokio::net::TcpListener, Stop> {
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
         .map_err(|e| Stop::config(format!("serve: {}: {e}", settings.addr)))?;
@@ -551,17 +586,13 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         reconcile_every = ?settings.reconcile_every,
         "serving"
     );
+    Ok(listener)
+}
 
-    listener::serve(
-        listener,
-        router,
-        settings.limits,
-        app.connections.clone(),
-        stop_signal(),
-    )
-    .await;
+/// After the listener closed: stops the workers, the rounds and the charts, waiting at most a second.
+async fn finish(mut tasks: tokio::task::JoinSet<()>, stop: &watch::Sender<bool>) {
     tracing::info!("stopping: the listener is closed; finishing the workers");
-    let _ = stop_tx.send(true);
+    let _ = stop.send(true);
     let finished = tokio::time::timeout(Duration::from_secs(1), async {
         while tasks.join_next().await.is_some() {}
     })
@@ -569,8 +600,6 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     if finished.is_err() {
         tasks.abort_all();
     }
-    drop(backend);
-    Ok(exit::OK)
 }
 
 /// A store that cannot be written stops the start at once, with the reason (exit 3): it could acknowledge
