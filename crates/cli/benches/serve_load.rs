@@ -129,7 +129,8 @@ async fn client(
 #[derive(Default)]
 struct Sent {
     stored: AtomicU64,
-    refused: AtomicU64,
+    /// Not a `200`: by status (`0`: no answer).
+    refused: Mutex<std::collections::BTreeMap<u16, u64>>,
     times: Mutex<Vec<Duration>>,
 }
 
@@ -162,18 +163,21 @@ async fn send_callbacks(
         let (http, url, sent) = (http.clone(), url.clone(), sent.clone());
         tasks.spawn(async move {
             let started = Instant::now();
-            let stored = match http
+            let status = match http
                 .post(&url)
                 .header("content-type", "application/json")
                 .body(body)
                 .send()
                 .await
             {
-                Ok(r) => r.status().is_success(),
-                Err(_) => false,
+                Ok(r) => r.status().as_u16(),
+                Err(_) => 0,
             };
-            let counter = if stored { &sent.stored } else { &sent.refused };
-            counter.fetch_add(1, Ordering::Relaxed);
+            if status == 200 {
+                sent.stored.fetch_add(1, Ordering::Relaxed);
+            } else {
+                *sent.refused.lock().await.entry(status).or_default() += 1;
+            }
             sent.times.lock().await.push(started.elapsed());
             drop(permit);
         });
@@ -258,8 +262,9 @@ async fn main() {
     summary("every page", all);
     let stored = sent.stored.load(Ordering::Relaxed);
     println!(
-        "callbacks: {sent_n} sent, {stored} answered 200, {} not; {:.0} stored/s over {elapsed:.1} s",
-        sent.refused.load(Ordering::Relaxed),
+        "callbacks: {sent_n} sent, {stored} answered 200, the others by status (0: no answer) {:?}; \
+         {:.0} stored/s over {elapsed:.1} s",
+        sent.refused.lock().await,
         stored as f64 / elapsed,
     );
     summary("callback", std::mem::take(&mut *sent.times.lock().await));
