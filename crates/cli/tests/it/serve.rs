@@ -1324,6 +1324,31 @@ fn json_logs_carry_a_refused_callback() {
     assert_eq!(serve.terminate(), Some(0));
 }
 
+/// `-v --log-format json`: the runtime's call logs as JSON lines too (the call's span named), no secret.
+#[test]
+fn verbose_logs_in_json_are_json_lines() {
+    use sourcing_sandbox::credentials::ACCESS_SECRET;
+    let out = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        .args(["--sandbox", "pandapon", "v2-taobao-order-logistics-detail"])
+        .args(["--sub-purchase-order-id", "1", "-v", "--log-format", "json"])
+        .env("RUST_LOG", "")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let lines: Vec<Value> = log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["span"]["name"] == "sourcing.call"),
+        "{log}"
+    );
+    assert!(!log.contains(ACCESS_SECRET));
+}
+
 #[test]
 fn sigterm_finishes_a_callback_in_flight_and_accepts_no_new_connection() {
     let (_, url) = sqlite_store();
