@@ -58,7 +58,8 @@ pub fn command() -> Command {
             .after_help(AFTER_HELP)
             .subcommand_required(true)
             .arg_required_else_help(true)
-            .arg(verbose_arg()),
+            .arg(verbose_arg())
+            .arg(log_format_arg()),
         Command::subcommand,
     )
 }
@@ -71,6 +72,17 @@ fn verbose_arg() -> Arg {
         .global(true)
         .action(clap::ArgAction::Count)
         .help("Log calls to stderr: -v request line, status, retries; -vv also headers (redacted) and body prefix. RUST_LOG overrides")
+}
+
+/// The global `--log-format text|json` (read by the binary's logging and `sourcing serve`'s).
+pub fn log_format_arg() -> Arg {
+    Arg::new("log-format")
+        .long("log-format")
+        .global(true)
+        .value_name("FORMAT")
+        .value_parser(["text", "json"])
+        .default_value("text")
+        .help("Log lines on stderr as text, or as JSON lines (timestamp, level, target, fields, spans)")
 }
 
 /// `sourcing completions SHELL` and `sourcing man`: shell completions and the man page, generated from the
@@ -279,4 +291,12 @@ mod tests {
             "after the command nothing moves"
         );
     }
+}
+
+/// Whether `--log-format json` was given (the global flag): logs are JSON lines then.
+pub fn json_logs(m: &ArgMatches) -> bool {
+    m.try_get_one::<String>("log-format")
+        .ok()
+        .flatten()
+        .is_some_and(|f| f == "json")
 }

@@ -19,6 +19,9 @@
 //! app_secret = "…"
 //! ```
 //!
+//! `[serve]` holds `sourcing serve`'s settings, named as its flags (`header_timeout = "10s"` for
+//! `--header-timeout 10s`; [`ServeSection`]); a flag given on the command line overrides its key.
+//!
 //! A file whose name does not end in `.toml` holds `KEY=VALUE` lines (`PANDAPON_ACCESS_KEY=…`), as
 //! `--config FILE` always did. Every profile key maps to a `<PREFIX>_<KEY>` setting, so a profile says
 //! what the environment says, for one account: unknown keys are refused with the nearest known name.
@@ -122,6 +125,48 @@ pub struct Config {
     profiles: Vec<Profile>,
     /// A `KEY=VALUE` file's settings.
     lines: Settings,
+    /// `[serve]`: `sourcing serve`'s settings.
+    pub serve: ServeSection,
+}
+
+/// `[serve]`: values for `sourcing serve`'s flags, keyed by the flag's name (`header-timeout`; written
+/// `header_timeout` in the file), each checked by the flag's own parser when the file is read. `Debug` shows
+/// the keys, never the values (`token` is a secret).
+#[derive(Clone, Default)]
+pub struct ServeSection(BTreeMap<String, String>);
+
+impl ServeSection {
+    /// The text given for the flag `flag` (`header-timeout`), if any.
+    pub fn get(&self, flag: &str) -> Option<&str> {
+        self.0.get(flag).map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for ServeSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+/// `[serve]`'s table: every key one of [`crate::serve::CONFIG_FLAGS`], its value valid for that flag.
+fn serve_section(value: &toml::Value) -> Result<ServeSection, String> {
+    let table = value.as_table().ok_or("`serve` must be a [serve] table")?;
+    let known: Vec<String> = crate::serve::CONFIG_FLAGS
+        .iter()
+        .map(|f| f.replace('-', "_"))
+        .collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    let mut out = BTreeMap::new();
+    for (key, value) in table {
+        if !known.contains(&key.as_str()) {
+            return Err(unknown(key, "[serve] ", &known));
+        }
+        let text = text_of(key, value).map_err(|e| format!("[serve] {e}"))?;
+        let flag = key.replace('_', "-");
+        crate::serve::check_setting(&flag, &text).map_err(|e| format!("[serve] {key}: {e}"))?;
+        out.insert(flag, text);
+    }
+    Ok(ServeSection(out))
 }
 
 impl Config {
@@ -217,7 +262,7 @@ fn parse_lines(text: &str) -> Result<Settings, String> {
     Ok(map)
 }
 
-const TOP_KEYS: [&str; 3] = ["store", "default_profile", "profiles"];
+const TOP_KEYS: [&str; 4] = ["store", "default_profile", "profiles", "serve"];
 
 fn parse_toml(text: &str) -> Result<Config, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
@@ -246,6 +291,7 @@ fn parse_toml(text: &str) -> Result<Config, String> {
                     config.profiles.push(profile(name, body)?);
                 }
             }
+            "serve" => config.serve = serve_section(value)?,
             other => return Err(unknown(other, "", &TOP_KEYS)),
         }
     }
@@ -706,6 +752,38 @@ mod tests {
             shown.contains("PANDAPON_ACCESS_SECRET") && !shown.contains("s3cr3t-value"),
             "{shown}"
         );
+    }
+
+    /// `[serve]`: serve's flags as keys, each value checked by its flag's parser; the token never shown.
+    #[test]
+    fn the_serve_section_holds_serves_flags() {
+        let config = parse_toml(
+            "[serve]\nbind = \"0.0.0.0\"\nport = 8081\ntoken = \"t0k3n-value\"\nheader_timeout = \"2s\"\n\
+             reconcile_every = \"5m\"\nmax_connections = 64\n",
+        )
+        .unwrap();
+        assert_eq!(config.serve.get("header-timeout"), Some("2s"));
+        assert_eq!(config.serve.get("port"), Some("8081"));
+        assert_eq!(config.serve.get("idle-timeout"), None);
+        let shown = format!("{config:?}");
+        assert!(
+            shown.contains("token") && !shown.contains("t0k3n-value"),
+            "{shown}"
+        );
+        assert_eq!(
+            err("[serve]\nheader_timout = \"2s\""),
+            "[serve] unknown key `header_timout`; did you mean `header_timeout`?"
+        );
+        let bad = err("[serve]\nidle_timeout = 60");
+        assert!(
+            bad.starts_with("[serve] idle_timeout: invalid value '60'"),
+            "{bad}"
+        );
+        assert!(bad.contains("the unit is ms, s, m or h"), "{bad}");
+        assert!(err("[serve]\nport = 70000").starts_with("[serve] port: invalid value"));
+        assert!(err("[serve]\nbind = \"localhost\"").starts_with("[serve] bind: invalid value"));
+        assert!(err("[serve]\nmax_connections = 0").starts_with("[serve] max_connections:"));
+        assert!(err("serve = 1").contains("[serve] table"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `-v`/`-vv` and `RUST_LOG`: the runtime's tracing (one `sourcing.call` span per call, retries and refusals
 //! inside it) printed to stderr. `-v`: request line, response status, retries, refusals and failures;
 //! `-vv`: also the request headers (values redacted) and a prefix of the response body. `RUST_LOG`
-//! (`target=level,...` or a level) replaces both. Secrets and signatures are never logged by the runtime.
+//! (`target=level,...` or a level) replaces both. `--log-format json`: one JSON object per line
+//! (tracing-subscriber's JSON formatter). Secrets and signatures are never logged by the runtime.
 
 use clap::ArgMatches;
 use tracing_subscriber::filter::Targets;
@@ -40,13 +41,15 @@ pub fn init(matches: &ArgMatches) {
             return;
         }
     };
-    let subscriber = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::CLOSE)
-        .finish()
-        .with(targets);
-    let _ = tracing::subscriber::set_global_default(subscriber);
+        .with_span_events(FmtSpan::CLOSE);
+    let _ = if sourcing_cli::app::json_logs(matches) {
+        tracing::subscriber::set_global_default(builder.json().finish().with(targets))
+    } else {
+        tracing::subscriber::set_global_default(builder.finish().with(targets))
+    };
 }
 
 #[cfg(test)]

@@ -663,9 +663,13 @@ pub(crate) async fn http_status_error(
 /// Run one call inside its `sourcing.call` span and record its outcome (see [`crate::observe`]); the retry
 /// loop records the latency, on the runtime's timer.
 pub(crate) fn observed<F: std::future::Future>(
-    provider: &str,
-    operation: &str,
+    provider: &'static str,
+    operation: &'static str,
     call: F,
 ) -> observe::Observed<F> {
-    observe::Observed::new(call.instrument(observe::call_span(provider, operation)))
+    observe::Observed::new(
+        call.instrument(observe::call_span(provider, operation)),
+        provider,
+        operation,
+    )
 }

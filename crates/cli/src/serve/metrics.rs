@@ -30,10 +30,17 @@ struct Histogram {
 }
 
 /// Help text of every histogram.
-const HISTOGRAMS: &[(&str, &str)] = &[(
-    "sourcing_inbox_handler_seconds",
-    "Time the order handler took on an inbox message, by provider",
-)];
+const HISTOGRAMS: &[(&str, &str)] = &[
+    (
+        "sourcing_inbox_handler_seconds",
+        "Time the order handler took on an inbox message, by provider",
+    ),
+    (
+        "sourcing_vendor_call_seconds",
+        "Vendor calls made by this process (reconcile rounds, console actions) as their caller waited for \
+         them (rate-budget waits and retries included), by provider and operation",
+    ),
+];
 
 /// A counter's name and its labels.
 type Key = (&'static str, Vec<(&'static str, String)>);
@@ -71,6 +78,11 @@ const COUNTERS: &[(&str, &str)] = &[
     (
         "sourcing_console_actions_total",
         "Operator console actions, by action and outcome",
+    ),
+    (
+        "sourcing_vendor_calls_total",
+        "Vendor calls made by this process, by provider, operation and outcome (ok, not_sent, transport, \
+         throttled, http_status, api_error, undecodable, too_large, partial_failure)",
     ),
 ];
 

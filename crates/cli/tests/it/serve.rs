@@ -70,14 +70,21 @@ struct Serve {
 
 impl Serve {
     fn start(store: &str, extra: &[&str]) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sourcing"));
+        command
             .args(["serve", "--store", store, "--port", "0"])
             .args(extra)
             .args(if extra.contains(&"--reconcile-every") {
                 &[][..]
             } else {
                 &["--reconcile-every", "0"][..]
-            })
+            });
+        Serve::spawn(command)
+    }
+
+    /// `command` (a `sourcing serve …`), once it says where it listens.
+    fn spawn(mut command: Command) -> Serve {
+        let mut child = command
             .env_remove("DAJISAAS_APP_SECRET")
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
@@ -727,6 +734,8 @@ fn the_console_works_in_chromium_a_dead_letter_is_replayed_by_its_button() {
         .expect("the dead-letter chart");
     let dead_chart = &dead_chart[..dead_chart.find("</svg>").unwrap()];
     assert!(dead_chart.contains(": 2</title>"), "{dead_chart}");
+    // Drawn in the background, and the page says when.
+    assert!(attention.contains("Charts as of "), "{attention}");
     browser.screenshot("serve-attention");
 
     // An action whose form lost its CSRF token is refused, and nothing changes.
@@ -835,6 +844,32 @@ fn counter(metrics: &str, sample: &str) -> u64 {
         .find_map(|l| l.strip_prefix(sample))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// The reconcile rounds' reads (`order_detail`) of each of `providers` are counted with an outcome label
+/// and timed.
+fn assert_vendor_calls(metrics: &str, providers: &[&str]) {
+    for provider in providers {
+        let labels = format!("{{provider=\"{provider}\",operation=\"order_detail\"");
+        let calls: u64 = metrics
+            .lines()
+            .filter_map(|l| {
+                l.strip_prefix(&format!("sourcing_vendor_calls_total{labels},outcome=\""))
+            })
+            .filter_map(|rest| rest.split_once("\"} "))
+            .map(|(outcome, n)| {
+                assert!(!outcome.is_empty(), "{metrics}");
+                n.trim().parse::<u64>().unwrap()
+            })
+            .sum();
+        assert!(calls >= 1, "no {provider} call counted in\n{metrics}");
+        let timed = counter(
+            metrics,
+            &format!("sourcing_vendor_call_seconds_count{labels}}}"),
+        );
+        // A round may end between the counters and the histograms of one scrape.
+        assert!(timed >= calls, "{provider}: {metrics}");
+    }
 }
 
 /// Scheduled rounds by outcome (ran, skipped, failed) of one instance.
@@ -1076,36 +1111,7 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
     assert_eq!(serve.post("/callbacks/dajisaas", form, &forged).0, 401);
 
     // Each order is recorded from its callback, then read (or marked for a person) by a scheduled round.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let store = runtime.block_on(Store::open(&url)).unwrap();
-    let started = Instant::now();
-    for order_id in [&pandapon_id, &xportcn_id, &dajisaas_id] {
-        loop {
-            let sources: Vec<String> = runtime
-                .block_on(store.query(
-                    "SELECT e.source FROM ledger_events e JOIN ledger_orders o ON o.entry_id = e.entry_id \
-                     WHERE o.order_id = $1 ORDER BY e.event_id",
-                    &[order_id.as_str().into()],
-                ))
-                .unwrap()
-                .iter()
-                .map(|r| r.text(0).unwrap())
-                .collect();
-            if sources.first().map(String::as_str) == Some("callback")
-                && sources.iter().any(|s| s == "reconcile")
-            {
-                break;
-            }
-            assert!(
-                started.elapsed() < BOUND,
-                "order {order_id} not recorded and reconciled: {sources:?}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
+    recorded_and_reconciled(&url, &[&pandapon_id, &xportcn_id, &dajisaas_id]);
     let (_, orders) = serve.get("/orders?from=2000-01-01");
     for order_id in [&pandapon_id, &xportcn_id, &dajisaas_id] {
         assert!(orders.contains(order_id.as_str()), "{order_id}: {orders}");
@@ -1130,6 +1136,7 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
         "{metrics}"
     );
     assert!(counter(&metrics, "sourcing_reconcile_rounds_total{outcome=\"ran\"}") >= 1);
+    assert_vendor_calls(&metrics, &["pandapon", "dajisaas"]);
     for provider in ["pandapon", "xportcn", "dajisaas"] {
         for sample in [
             format!("sourcing_inbox_handled_total{{provider=\"{provider}\",outcome=\"ok\"}} 1"),
@@ -1145,6 +1152,201 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
         }
     }
     assert_eq!(serve.terminate(), Some(0));
+}
+
+/// Waits (within [`BOUND`]) until each order is recorded from its callback and then read (or marked for a
+/// person) by a reconcile round.
+fn recorded_and_reconciled(url: &str, order_ids: &[&str]) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime.block_on(Store::open(url)).unwrap();
+    let started = Instant::now();
+    for order_id in order_ids {
+        loop {
+            let sources: Vec<String> = runtime
+                .block_on(store.query(
+                    "SELECT e.source FROM ledger_events e JOIN ledger_orders o ON o.entry_id = e.entry_id \
+                     WHERE o.order_id = $1 ORDER BY e.event_id",
+                    &[(*order_id).into()],
+                ))
+                .unwrap()
+                .iter()
+                .map(|r| r.text(0).unwrap())
+                .collect();
+            if sources.first().map(String::as_str) == Some("callback")
+                && sources.iter().any(|s| s == "reconcile")
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < BOUND,
+                "order {order_id} not recorded and reconciled: {sources:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// A configuration file with a profile per provider at `sandbox` (its test credentials), the store and
+/// `[serve]`: what `sourcing serve` needs without a flag.
+fn config_for(sandbox: &sourcing_sandbox::Sandbox, store: &str, port: u16) -> String {
+    use sourcing_sandbox::credentials as c;
+    let access = |provider: &str| {
+        format!(
+            "[profiles.{provider}]\naccess_key = \"{}\"\naccess_secret = \"{}\"\nuser_id = \"{}\"\n\
+             base_url = \"{}\"\n\n",
+            c::ACCESS_KEY,
+            c::ACCESS_SECRET,
+            c::USER_ID,
+            sandbox.base_url(provider)
+        )
+    };
+    format!(
+        "store = \"{store}\"\n\n[serve]\nport = {port}\ntoken = \"config-token\"\nreconcile_every = \"1s\"\n\
+         header_timeout = \"1s\"\nread_state_field = \"/status\"\n\n{}{}\
+         [profiles.dajisaas]\napp_key = \"{}\"\napp_secret = \"{}\"\nbase_url = \"{}\"\n",
+        access("pandapon"),
+        access("xportcn"),
+        c::APP_KEY,
+        c::APP_SECRET,
+        sandbox.base_url("dajisaas"),
+    )
+}
+
+/// `sourcing serve` with nothing but a configuration file: its store, port, token, limits and reconcile
+/// interval from `[serve]`, each provider's callbacks verified and its orders read with its profile; a flag
+/// overrides the file.
+#[test]
+fn serve_from_the_config_file_takes_every_providers_callbacks_with_its_profile() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime
+        .block_on(sourcing_sandbox::Sandbox::start())
+        .unwrap();
+    let home = temp_dir();
+    std::fs::create_dir_all(home.join("sourcing")).unwrap();
+    let (_, url) = sqlite_store();
+    // The file's port is taken: the first start fails on it, the second is told another.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    std::fs::write(
+        home.join("sourcing/config.toml"),
+        config_for(&sandbox, &url, port),
+    )
+    .unwrap();
+    let command = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sourcing"));
+        command
+            .arg("serve")
+            .args(args)
+            .env("XDG_CONFIG_HOME", &home)
+            .env_remove("SOURCING_CONFIG")
+            .env_remove("SOURCING_SERVE_TOKEN");
+        command
+    };
+    let failed = command(&[]).stdin(Stdio::null()).output().unwrap();
+    let said = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(3), "{said}");
+    assert!(said.contains(&format!("127.0.0.1:{port}")), "{said}");
+
+    let serve = Serve::spawn(command(&["--port", "0"]));
+    assert!(serve.logged("header_timeout=1s").is_ok());
+    let form = "application/x-www-form-urlencoded";
+    let (pandapon, pandapon_id) = callback("webhook-order-pay-success.request.json");
+    let (xportcn, xportcn_id) = callback("webhook-order-create.request.json");
+    let (dajisaas, dajisaas_id) = dajisaas_callback(sourcing_sandbox::credentials::APP_SECRET);
+    let (forged, _) = dajisaas_callback("not-the-profiles-secret");
+    for (path, content_type, body) in [
+        ("/callbacks/pandapon", "application/json", &pandapon),
+        ("/callbacks/xportcn", "application/json", &xportcn),
+        ("/callbacks/dajisaas", form, &dajisaas),
+    ] {
+        assert_eq!(
+            serve.post(path, content_type, body),
+            (200, "ok: stored".into()),
+            "{path}"
+        );
+    }
+    assert_eq!(serve.post("/callbacks/dajisaas", form, &forged).0, 401);
+    recorded_and_reconciled(&url, &[&pandapon_id, &xportcn_id, &dajisaas_id]);
+    // The console wants the file's token.
+    assert_eq!(serve.get("/").0, 401);
+    let bearer = [("authorization", "Bearer config-token")];
+    let (status, page) = http(&serve.addr, "GET", "/orders", &bearer, "");
+    assert_eq!(status, 200);
+    assert!(page.contains(xportcn_id.as_str()), "{page}");
+    // The reads went to the sandbox, signed with each profile's credentials.
+    let (_, metrics) = http(&serve.addr, "GET", "/metrics", &bearer, "");
+    assert!(counter(&metrics, "sourcing_reconcile_rounds_total{outcome=\"ran\"}") >= 1);
+    assert_vendor_calls(&metrics, &["pandapon", "dajisaas"]);
+    assert_eq!(serve.terminate(), Some(0));
+    drop(taken);
+}
+
+/// `--log-format json`: every line on stderr is a JSON object, and a refused callback is one of them at the
+/// default level, with its provider and why.
+#[test]
+fn json_logs_carry_a_refused_callback() {
+    let (_, url) = sqlite_store();
+    let serve = Serve::start(&url, &["--log-format", "json"]);
+    let (status, _) = serve.post("/callbacks/xportcn", "application/json", "{not json");
+    assert_eq!(status, 400);
+    let started = Instant::now();
+    let refused = loop {
+        let line = serve
+            .lines
+            .recv_timeout(BOUND.saturating_sub(started.elapsed()))
+            .expect("a log line about the refused callback");
+        let value: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if value["fields"]["provider"] == "xportcn" {
+            break value;
+        }
+    };
+    assert_eq!(refused["level"], "WARN", "{refused}");
+    assert!(
+        refused["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("rejected")),
+        "{refused}"
+    );
+    assert!(
+        refused["fields"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("not valid JSON")),
+        "{refused}"
+    );
+    assert_eq!(serve.terminate(), Some(0));
+}
+
+/// `-v --log-format json`: the runtime's call logs as JSON lines too (the call's span named), no secret.
+#[test]
+fn verbose_logs_in_json_are_json_lines() {
+    use sourcing_sandbox::credentials::ACCESS_SECRET;
+    let out = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        .args(["--sandbox", "pandapon", "v2-taobao-order-logistics-detail"])
+        .args(["--sub-purchase-order-id", "1", "-v", "--log-format", "json"])
+        .env("RUST_LOG", "")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let lines: Vec<Value> = log
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["span"]["name"] == "sourcing.call"),
+        "{log}"
+    );
+    assert!(!log.contains(ACCESS_SECRET));
 }
 
 #[test]
