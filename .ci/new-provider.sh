@@ -43,8 +43,8 @@ cat "$FIXTURE/catalogue.md" >> vendor-docs/catalogue.md
 cargo xtask regen
 [ -f generated/acme/src/extension.rs ] || fail "regen did not generate generated/acme"
 insert_after crates/registry/Cargo.toml \
-    'xportcn = { path = "../../generated/xportcn", version = "0.1.0", default-features = false }' \
-    'acme = { path = "../../generated/acme", version = "0.1.0", default-features = false }'
+    'xportcn = { path = "../../generated/xportcn", version = "0.2.0", default-features = false }' \
+    'acme = { path = "../../generated/acme", version = "0.2.0", default-features = false }'
 insert_after crates/registry/src/lib.rs '        Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN),' \
     '        Kit::new(&acme::operations::PROVIDER),'
 

@@ -35,7 +35,7 @@ features = ["unconfirmed-endpoints"]
 rustdoc-args = ["--cfg", "docsrs"]
 
 [dependencies]
-sourcing-runtime = {{ path = "../../crates/runtime", version = "0.1.0", default-features = false }}
+sourcing-runtime = {{ path = "../../crates/runtime", version = "0.2.0", default-features = false }}
 progenitor-client.workspace = true
 reqwest.workspace = true
 serde.workspace = true
