@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # The README's "Adding a provider" recipe, carried out for real. In a scratch clone of HEAD, Acme — the provider
 # that otherwise exists only in tests/fixtures/providers/acme (its own HMAC-SHA256 header scheme and
-# `{success, errorCode, errorMessage, result}` envelope) — is added as a real provider by changing exactly the five
-# hand-written files the README lists:
-#   1. specs/acme.yaml   the spec (the fixture's, its Rust file named as the README says)
-#   2. specs/acme.rs     its scheme, codec and credential kind
-#   3. vendor-docs/catalogue.md   its endpoint rows
-#   4. crates/registry/Cargo.toml its generated crate as a dependency
-#   5. crates/registry/src/lib.rs one line in kits()
-# `cargo xtask regen` generates generated/acme (before the registry names it), the CLI is built with it, and
-# `sourcing --sandbox acme order-detail` is answered by the embedded sandbox: signed by Acme's scheme and
-# verified by it, decoded through Acme's codec. Uses $CARGO_TARGET_DIR when set (dependencies are shared with the main build).
+# `{success, errorCode, errorMessage, result}` envelope, its purchase flow and its callback format) — is added as a
+# real provider, all its layers, by changing exactly the seven hand-written files docs/contributing.md lists:
+#   1. specs/acme.yaml            the spec (the fixture's, its Rust files named as the recipe says)
+#   2. specs/acme.rs              its scheme, codec and credential kind
+#   3. specs/acme.flow.rs         its purchase flow (sourcing_buy::PurchaseFlow + registration)
+#   4. specs/acme.callbacks.rs    its callback format (sourcing_webhooks::CallbackFormat + factory)
+#   5. vendor-docs/catalogue.md   its endpoint rows
+#   6. crates/registry/Cargo.toml its generated crate as a dependency
+#   7. crates/registry/src/lib.rs one line in kits()
+# `cargo xtask regen` generates generated/acme (before the registry names it), the CLI is built with it, and the
+# built `sourcing` is driven through every layer: `sourcing --sandbox acme order-detail` answered by the embedded
+# sandbox (signed by Acme's scheme and verified by it, decoded through Acme's codec); `buy status --provider acme`
+# read through Acme's flow; `webhooks --provider acme` receiving with Acme's format; `mcp` serving its tools and
+# flow. Uses $CARGO_TARGET_DIR when set (dependencies are shared with the main build).
 #   .ci/new-provider.sh [CLEAN_CLONE]     (default: a fresh clone of HEAD in a temporary folder)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,9 +39,14 @@ insert_after() {
     mv "$1.new" "$1"
 }
 
-grep -qx '    source: extension.rs' "$FIXTURE/acme.yaml" || fail "acme.yaml no longer names extension.rs"
-sed 's/^    source: extension.rs$/    source: acme.rs/' "$FIXTURE/acme.yaml" > specs/acme.yaml
+for line in '    source: extension.rs' '    flow: flow.rs' '    callbacks: callbacks.rs'; do
+    grep -qxF "$line" "$FIXTURE/acme.yaml" || fail "acme.yaml no longer has the line: $line"
+done
+sed -e 's/^    source: extension.rs$/    source: acme.rs/' -e 's/^    flow: flow.rs$/    flow: acme.flow.rs/' \
+    -e 's/^    callbacks: callbacks.rs$/    callbacks: acme.callbacks.rs/' "$FIXTURE/acme.yaml" > specs/acme.yaml
 cp "$FIXTURE/extension.rs" specs/acme.rs
+cp "$FIXTURE/flow.rs" specs/acme.flow.rs
+cp "$FIXTURE/callbacks.rs" specs/acme.callbacks.rs
 cat "$FIXTURE/catalogue.md" >> vendor-docs/catalogue.md
 # The generated crate exists before the registry names it (cargo loads every dependency's manifest).
 cargo xtask regen
@@ -45,14 +54,15 @@ cargo xtask regen
 insert_after crates/registry/Cargo.toml \
     'xportcn = { path = "../../generated/xportcn", version = "0.2.0", default-features = false }' \
     'acme = { path = "../../generated/acme", version = "0.2.0", default-features = false }'
-insert_after crates/registry/src/lib.rs '        Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN),' \
-    '        Kit::new(&acme::operations::PROVIDER),'
+insert_after crates/registry/src/lib.rs \
+    '            Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN).with_callbacks(formats::XPORTCN),' \
+    '            Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),'
 
 # Hand-written files only: generated/ is regen's output.
 changed=$(git status --porcelain --untracked-files=all | awk '{ print $2 }' | grep -v '^generated/' | sort | tr '\n' ' ')
-expected='crates/registry/Cargo.toml crates/registry/src/lib.rs specs/acme.rs specs/acme.yaml vendor-docs/catalogue.md '
+expected='crates/registry/Cargo.toml crates/registry/src/lib.rs specs/acme.callbacks.rs specs/acme.flow.rs specs/acme.rs specs/acme.yaml vendor-docs/catalogue.md '
 [ "$changed" = "$expected" ] || fail "the recipe changed [$changed], expected [$expected]"
-echo "new-provider: 5 hand-written files changed: $changed"
+echo "new-provider: 7 hand-written files changed: $changed"
 
 cargo xtask regen --check
 cargo build -q -p sourcing-cli
@@ -61,3 +71,38 @@ BIN="${CARGO_TARGET_DIR:-target}/debug/sourcing"
 answer=$("$BIN" --sandbox acme order-detail --order-id "$ORDER")
 echo "$answer" | grep -q "\"orderId\": \"$ORDER\"" || fail "unexpected answer: $answer"
 echo "new-provider: sourcing --sandbox acme order-detail answered: $(echo "$answer" | tr -d ' \n')"
+
+# Its purchase flow: `buy status` reads the order through Acme's flow (its `order_detail`).
+status=$("$BIN" --sandbox buy status --provider acme --order-id "$ORDER")
+echo "$status" | grep -q "\"order_id\": \"$ORDER\"" || fail "buy status through Acme's flow: $status"
+echo "new-provider: sourcing --sandbox buy status --provider acme answered through Acme's flow"
+
+# Its callbacks: `sourcing webhooks --provider acme` receives with Acme's format (a forged push is refused 401).
+LOG=$(mktemp)
+ACME_SECRET=sandbox-acme-secret "$BIN" webhooks --provider acme --port 0 > /dev/null 2> "$LOG" &
+RECEIVER_PID=$!
+for _ in $(seq 1 100); do grep -q 'http://' "$LOG" && break; sleep 0.1; done
+URL=$(grep -o 'http://[^ ]*' "$LOG" | head -1)
+[ -n "$URL" ] || { kill "$RECEIVER_PID"; fail "sourcing webhooks --provider acme did not start: $(cat "$LOG")"; }
+code=$(python3 - "$URL" <<'PY'
+import sys, urllib.request, urllib.error
+body = b'{"event": "order.paid", "timestamp": "1", "payload": "{}", "signature": "00"}'
+request = urllib.request.Request(sys.argv[1], data=body, headers={"content-type": "application/json"})
+try:
+    print(urllib.request.urlopen(request, timeout=10).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+PY
+)
+kill "$RECEIVER_PID"
+[ "$code" = 401 ] || fail "a forged Acme push was answered $code, not 401"
+echo "new-provider: sourcing webhooks --provider acme refused a forged push with 401"
+
+# MCP: Acme's operations are tools and the workflow tools take it as a provider.
+tools=$(printf '%s\n' \
+    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"ci","version":"1"}}}' \
+    '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}' | "$BIN" --sandbox mcp --toolsets all 2>/dev/null)
+echo "$tools" | grep -q '"acme_order_detail"' || fail "sourcing mcp lists no acme_order_detail"
+echo "$tools" | grep -q '"acme"' || fail "sourcing mcp's workflow tools do not take acme"
+echo "new-provider: sourcing --sandbox mcp serves Acme's tools and its flow"

@@ -56,7 +56,10 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
     let client = client::generate(spec)?;
     let dir = Path::new(GENERATED_DIR).join(&spec.meta.crate_name);
     let at = |p: &str| dir.join(p);
-    let extension = extension_file(spec, at("src/extension.rs"))?;
+    let mut extension = Vec::new();
+    for (key, module) in templates::RUST_FILES {
+        extension.extend(rust_file(spec, key, at(&format!("src/{module}.rs")))?);
+    }
     let mut files = vec![
         GeneratedFile {
             path: at("Cargo.toml"),
@@ -89,20 +92,22 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
     Ok(files)
 }
 
-/// The Rust file of the spec's own scheme and envelope (`x-sourcing.rust.source`, relative to the spec),
-/// copied as `src/extension.rs` under the generated-file header.
-fn extension_file(
+/// A hand-written Rust file the spec names under `x-sourcing.rust.<key>` (relative to the spec) — its own
+/// scheme and envelope (`source`), its purchase flow (`flow`), its callback format (`callbacks`) — copied as
+/// `to` under the generated-file header.
+fn rust_file(
     spec: &spec::ProviderSpec,
+    key: &str,
     to: PathBuf,
 ) -> Result<Option<GeneratedFile>, CodegenError> {
-    let Some(source) = templates::extension_source(spec) else {
+    let Some(source) = templates::rust_extension(spec, key) else {
         return Ok(None);
     };
     let from = spec.file.parent().unwrap_or(Path::new("")).join(source);
     let text = std::fs::read_to_string(&from).map_err(|e| {
         CodegenError::new(
             &spec.file,
-            "/x-sourcing/rust/source",
+            format!("/x-sourcing/rust/{key}"),
             format!("cannot read {}: {e}", from.display()),
         )
     })?;

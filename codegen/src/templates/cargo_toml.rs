@@ -40,7 +40,7 @@ progenitor-client.workspace = true
 reqwest.workspace = true
 serde.workspace = true
 serde_json.workspace = true
-
+{kit}
 [lints]
 workspace = true
 "#,
@@ -48,5 +48,19 @@ workspace = true
         title = spec.meta.title,
         file = spec.file.display(),
         unconfirmed = unconfirmed_list(spec, "none in this crate"),
+        kit = kit_dependencies(spec),
     )
+}
+
+/// The facade and the webhooks crate, for a spec that names its purchase flow (`x-sourcing.rust.flow`) or
+/// its callback format (`x-sourcing.rust.callbacks`).
+fn kit_dependencies(spec: &ProviderSpec) -> String {
+    let mut deps = String::new();
+    if super::rust_extension(spec, "flow").is_some() {
+        deps.push_str("# Its purchase flow (src/flow.rs).\nsourcing-buy = { path = \"../../crates/buy\", version = \"0.2.0\", default-features = false }\n");
+    }
+    if super::rust_extension(spec, "callbacks").is_some() {
+        deps.push_str("# Its callback format (src/callbacks.rs).\nsourcing-webhooks = { path = \"../../crates/webhooks\", version = \"0.2.0\" }\n");
+    }
+    deps
 }

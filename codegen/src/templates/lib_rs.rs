@@ -109,6 +109,16 @@ fn optional_modules(spec: &ProviderSpec) -> String {
             "/// The provider's own signing scheme and envelope (copied from the Rust file next to its spec).\npub mod extension;\n",
         );
     }
+    if super::rust_extension(spec, "flow").is_some() {
+        modules.push_str(
+            "/// The provider's purchase flow (`sourcing_buy::PurchaseFlow`), copied from the Rust file next to its spec.\npub mod flow;\n\n/// This provider's description, as its flow registers it.\n#[allow(dead_code)]\nfn description() -> &'static sourcing_runtime::operation::Provider {\n    &operations::PROVIDER\n}\n",
+        );
+    }
+    if super::rust_extension(spec, "callbacks").is_some() {
+        modules.push_str(
+            "/// The provider's callback format (`sourcing_webhooks::CallbackFormat`), copied from the Rust file next to its spec.\npub mod callbacks;\n",
+        );
+    }
     modules
 }
 

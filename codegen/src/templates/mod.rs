@@ -100,7 +100,17 @@ fn pascal(name: &str) -> String {
 /// (a `static` implementing `sourcing_runtime::Scheme`) and `x-sourcing.rust` (`envelope`: a `static`
 /// implementing `EnvelopeCodec`; `credentials`: a `static CredentialKind`; `source`: the Rust file, next to
 /// the spec, that defines them — copied into the generated crate as `src/extension.rs`).
-fn rust_extension<'a>(spec: &'a ProviderSpec, key: &str) -> Option<&'a str> {
+/// The hand-written Rust files a spec may name under `x-sourcing.rust` and the module each becomes in the
+/// generated crate: its scheme and envelope, its purchase flow (a `sourcing_buy::PurchaseFlow` and its
+/// registration), its callback format (a `sourcing_webhooks::CallbackFormat` and its factory).
+pub const RUST_FILES: [(&str, &str); 3] = [
+    ("source", "extension"),
+    ("flow", "flow"),
+    ("callbacks", "callbacks"),
+];
+
+/// `x-sourcing.rust.<key>` of the spec, when it is set.
+pub fn rust_extension<'a>(spec: &'a ProviderSpec, key: &str) -> Option<&'a str> {
     spec.raw
         .pointer(&format!("/x-sourcing/rust/{key}"))
         .and_then(serde_json::Value::as_str)

@@ -6,7 +6,7 @@
 //! operations known only from third-party clients).
 #![deny(missing_docs)]
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 pub use sourcing_runtime::operation::Provider;
 use sourcing_webhooks::formats::FormatFactory;
@@ -57,18 +57,16 @@ impl Kit {
 pub fn kits() -> &'static [Kit] {
     use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
     use sourcing_webhooks::formats;
-    static KITS: &[Kit] = &[
-        Kit::new(&pandapon::operations::PROVIDER)
-            .with_flow(PANDAPON)
-            .with_callbacks(formats::PANDAPON),
-        Kit::new(&dajisaas::operations::PROVIDER)
-            .with_flow(DAJISAAS)
-            .with_callbacks(formats::DAJISAAS),
-        Kit::new(&xportcn::operations::PROVIDER)
-            .with_flow(XPORTCN)
-            .with_callbacks(formats::XPORTCN),
-    ];
-    KITS
+    // Built once: a provider's flow may be registered at run time (a `LazyLock` in its crate).
+    #[rustfmt::skip] // one line per provider
+    static KITS: LazyLock<Vec<Kit>> = LazyLock::new(|| {
+        vec![
+            Kit::new(&pandapon::operations::PROVIDER).with_flow(PANDAPON).with_callbacks(formats::PANDAPON),
+            Kit::new(&dajisaas::operations::PROVIDER).with_flow(DAJISAAS).with_callbacks(formats::DAJISAAS),
+            Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN).with_callbacks(formats::XPORTCN),
+        ]
+    });
+    &KITS
 }
 
 /// The kit of the provider named `name` (`pandapon`; ASCII case ignored).
