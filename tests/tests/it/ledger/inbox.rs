@@ -388,9 +388,9 @@ async fn a_callback_with_an_empty_order_id_becomes_a_dead_letter_and_makes_no_en
 /// `reported_other`. A push with a wrong signature is refused (401) and stored nowhere.
 #[tokio::test]
 async fn an_acme_callback_posted_twice_reaches_the_ledger_once() {
-    use crate::acme::callbacks::{AcmeCallbacks, NAME};
+    use crate::acme::callbacks::{FACTORY, NAME};
+    use sourcing_webhooks::formats::WithSecret;
     use sourcing_ledger::OrderState;
-    use sourcing_webhooks::CallbackFormat;
     use sourcing_webhooks::inbox::InboxReceiver;
     use sourcing_webhooks::outgoing::{OrderEvent, OrderFacts};
     use std::sync::Arc;
@@ -398,7 +398,8 @@ async fn an_acme_callback_posted_twice_reaches_the_ledger_once() {
     for url in urls().await {
         let ledger = Ledger::open(&url).await.unwrap();
         let store = Arc::new(ledger.store().clone());
-        let format = Arc::new(AcmeCallbacks::new("sandbox-acme-secret"));
+        // Built as its kit builds it: from the provider's configuration (here, its sandbox secret).
+        let format = FACTORY(&WithSecret("sandbox-acme-secret".into())).unwrap();
         let receiver = InboxReceiver::new(store.clone(), format.clone());
         let worker = receiver.worker_with(OrderCallbacks::new(ledger.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
