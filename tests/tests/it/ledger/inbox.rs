@@ -389,8 +389,8 @@ async fn a_callback_with_an_empty_order_id_becomes_a_dead_letter_and_makes_no_en
 #[tokio::test]
 async fn an_acme_callback_posted_twice_reaches_the_ledger_once() {
     use crate::acme::callbacks::{FACTORY, NAME};
-    use sourcing_webhooks::formats::WithSecret;
     use sourcing_ledger::OrderState;
+    use sourcing_webhooks::formats::WithSecret;
     use sourcing_webhooks::inbox::InboxReceiver;
     use sourcing_webhooks::outgoing::{OrderEvent, OrderFacts};
     use std::sync::Arc;
