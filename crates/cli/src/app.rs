@@ -242,6 +242,14 @@ pub async fn run(matches: ArgMatches) -> u8 {
     }
 }
 
+/// Whether `--log-format json` was given (the global flag): logs are JSON lines then.
+pub fn json_logs(m: &ArgMatches) -> bool {
+    m.try_get_one::<String>("log-format")
+        .ok()
+        .flatten()
+        .is_some_and(|f| f == "json")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,12 +299,4 @@ mod tests {
             "after the command nothing moves"
         );
     }
-}
-
-/// Whether `--log-format json` was given (the global flag): logs are JSON lines then.
-pub fn json_logs(m: &ArgMatches) -> bool {
-    m.try_get_one::<String>("log-format")
-        .ok()
-        .flatten()
-        .is_some_and(|f| f == "json")
 }
