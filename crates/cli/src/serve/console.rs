@@ -420,7 +420,7 @@ pub async fn attention_lists(store: &Store) -> Result<AttentionLists, sourcing_l
 }
 
 async fn attention_body(app: &App) -> Result<String, sourcing_ledger::StoreError> {
-    let store = app.ledger.store();
+    let store = app.reader.store();
     let mut body = String::new();
     if let Some(flash) = app.take_flash() {
         let _ = write!(body, "<p id=\"flash\">{}</p>", esc(&flash));
@@ -619,7 +619,7 @@ pub async fn orders_page(State(app): State<Arc<App>>, Query(q): Query<OrdersQuer
         Ok(filter) => filter,
         Err(bad) => return failure(StatusCode::BAD_REQUEST, &bad),
     };
-    let rows = match orders(app.ledger.store(), &condition, &params, PAGE).await {
+    let rows = match orders(app.reader.store(), &condition, &params, PAGE).await {
         Ok(rows) => rows,
         Err(e) => return store_failed(e),
     };
@@ -731,7 +731,7 @@ fn filter_form(f: &Filters) -> String {
 
 /// `GET /orders/{entry}`: the order, its timeline with the raw answers, its callbacks.
 pub async fn order_page(State(app): State<Arc<App>>, Path(entry): Path<i64>) -> Response {
-    let store = app.ledger.store();
+    let store = app.reader.store();
     let found = match orders(store, "entry_id = $1", &[Value::Int(entry)], 1).await {
         Ok(mut rows) => rows.pop(),
         Err(e) => return store_failed(e),
@@ -739,7 +739,7 @@ pub async fn order_page(State(app): State<Arc<App>>, Path(entry): Path<i64>) -> 
     let Some(order) = found else {
         return failure(StatusCode::NOT_FOUND, &format!("no ledger entry {entry}"));
     };
-    let events = match app.ledger.history(entry).await {
+    let events = match app.reader.history(entry).await {
         Ok(events) => events,
         Err(e) => return store_failed(e),
     };
@@ -807,7 +807,7 @@ pub async fn inbox_page(State(app): State<Arc<App>>, Query(q): Query<InboxQuery>
         params.push(Value::Int(before));
         conditions.push(format!("id < ${}", params.len()));
     }
-    let rows = match messages(app.ledger.store(), &conditions.join(" AND "), &params, PAGE).await {
+    let rows = match messages(app.reader.store(), &conditions.join(" AND "), &params, PAGE).await {
         Ok(rows) => rows,
         Err(e) => return store_failed(e),
     };

@@ -237,6 +237,9 @@ fn same(a: &str, b: &str) -> bool {
 /// What the request handlers share.
 pub struct App {
     ledger: Arc<Ledger>,
+    /// The console's pages read through a connection of their own ([`reader`]): on SQLite a read-only one,
+    /// which in WAL mode never waits for the receiver's commits.
+    reader: Arc<Ledger>,
     health: Health,
     metrics: Arc<Metrics>,
     connections: Arc<ConnectionStats>,
@@ -267,7 +270,7 @@ impl App {
     /// at start and then once a minute in the background, never per page load), with the time they show.
     async fn refresh_charts(&self) {
         let at = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S");
-        let rendered = match console::charts(self.ledger.store()).await {
+        let rendered = match console::charts(self.reader.store()).await {
             Ok(html) => format!(
                 "<p class=\"note\" id=\"charts-as-of\">Charts as of {at} UTC (drawn again every {} s in \
                  the background, not on each page load).</p>{html}",
@@ -451,8 +454,10 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         );
         tasks.spawn(async move { r.run(every, stop).await });
     }
+    let reader = reader(&settings.url, &ledger).await;
     let app = Arc::new(App {
         ledger,
+        reader,
         health,
         metrics,
         connections: Arc::new(ConnectionStats::default()),
@@ -489,6 +494,23 @@ async fn open(url: &str) -> Result<(Arc<Ledger>, Health), Stop> {
     let health = Health::new(ledger.store().clone(), url).map_err(Stop::config)?;
     writable(&ledger, url).await?;
     Ok((ledger, health))
+}
+
+/// The ledger the console's pages and charts read: a connection of its own, read-only on SQLite, so a page
+/// never waits behind the callbacks' commits (one SQLite connection serialises everything, and each commit
+/// waits for its fsync). The writer's own connection when a second one cannot be had (`sqlite::memory:` is
+/// private to its connection).
+async fn reader(url: &str, ledger: &Arc<Ledger>) -> Arc<Ledger> {
+    if url.contains(":memory:") {
+        return ledger.clone();
+    }
+    match sourcing_ledger::Store::open_existing(url).await {
+        Ok(store) => Arc::new(Ledger::new(store)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the console reads through the writer's connection");
+            ledger.clone()
+        }
+    }
 }
 
 /// What reconciles: every provider the backend has a buyer for (scheduled rounds, the console's action).
