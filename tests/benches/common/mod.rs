@@ -207,8 +207,21 @@ pub async fn hand_written_call(
 
 /// The generated client with the same credentials.
 pub fn generated_client(base: &str) -> pandapon::Client {
+    use sourcing_runtime::{RateBudget, RequestPolicy, Runtime, signing::SigningSettings};
     let credentials = sourcing_runtime::AccessKeyCredentials::new(ACCESS_KEY, SECRET, USER_ID);
-    pandapon::Client::new(base, credentials)
+    // No client-side rate budget: the hand-written call has none, and the default (10 calls/s) would make
+    // the comparison measure waiting for the budget, not the call. The budget's own check still runs.
+    let policy = RequestPolicy {
+        rate: RateBudget::unlimited(),
+        ..RequestPolicy::default()
+    };
+    let runtime = Runtime::for_provider(
+        &pandapon::operations::PROVIDER,
+        &credentials.into(),
+        &SigningSettings::default(),
+    )
+    .with_policy(policy);
+    pandapon::Client::with_runtime(base, runtime)
 }
 
 /// The call through the generated client.
