@@ -1,7 +1,8 @@
 //! The one provider registry: every provider's [`Kit`] — its API description ([`Provider`]: name, title,
 //! base URL, credentials, envelope codec, and the operation table with each operation's signing scheme)
-//! and its purchase flow ([`sourcing_buy::Provider`], where it has one). The CLI, `sourcing mcp`, the
-//! sandbox and the conformance tests read this list; nothing else names the providers one by one.
+//! its purchase flow ([`sourcing_buy::Provider`], where it has one) and its callback format (a
+//! [`FormatFactory`], where it publishes callbacks). The CLI, `sourcing serve`, `sourcing mcp`, the sandbox and
+//! the conformance tests read this list; nothing else names the providers one by one.
 //! Feature `unconfirmed-endpoints` turns on the generated crates' feature of the same name (the
 //! operations known only from third-party clients).
 #![deny(missing_docs)]
