@@ -27,8 +27,10 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-/// The listener's limits (flags of `sourcing serve`).
+/// The listener's limits (flags of `sourcing serve`). Start from [`Limits::default`] and set the fields you
+/// change (`let mut limits = Limits::default(); limits.max_connections = 64;`): more limits may be added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// A request's headers must arrive within this (slow-header clients are cut off).
     pub header_timeout: Duration,
@@ -61,6 +63,7 @@ impl Default for Limits {
 
 /// Connections accepted, open now, closed for idleness (for `/metrics`).
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct ConnectionStats {
     /// Connections open now.
     pub open: AtomicUsize,

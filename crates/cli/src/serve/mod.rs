@@ -349,13 +349,15 @@ impl Settings {
             addr: SocketAddr::new(ip, setting::<u16>(m, section, "port")?.unwrap_or(8080)),
             token,
             reconcile_every: duration("reconcile-every")?,
-            limits: Limits {
-                header_timeout: duration("header-timeout")?.max(Duration::from_millis(1)),
-                body_timeout: duration("body-timeout")?.max(Duration::from_millis(1)),
-                idle_timeout: duration("idle-timeout")?.max(Duration::from_millis(1)),
-                max_connections: count("max-connections", 512)? as usize,
-                body_limit: DEFAULT_BODY_LIMIT,
-                drain: DRAIN,
+            limits: {
+                let mut limits = Limits::default();
+                limits.header_timeout = duration("header-timeout")?.max(Duration::from_millis(1));
+                limits.body_timeout = duration("body-timeout")?.max(Duration::from_millis(1));
+                limits.idle_timeout = duration("idle-timeout")?.max(Duration::from_millis(1));
+                limits.max_connections = count("max-connections", 512)? as usize;
+                limits.body_limit = DEFAULT_BODY_LIMIT;
+                limits.drain = DRAIN;
+                limits
             },
             retry: RetryPolicy::default().with_max_attempts(count("max-attempts", 10)?),
             state_pointer: setting::<String>(m, section, "read-state-field")?,
