@@ -77,9 +77,11 @@ impl PartialEq for Raw {
     }
 }
 
-/// A receiving address in mainland China, in the fields all three vendors name (`addressParam`).
+/// A receiving address in mainland China, in the fields all three vendors name (`addressParam`). Build it
+/// with [`Address::new`] and set the optional fields a provider requires (`phone`, `post_code`, …).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct Address {
     /// Receiver (`fullName`).
     pub full_name: String,
@@ -103,9 +105,11 @@ pub struct Address {
     pub district_code: Option<String>,
 }
 
-/// One line of goods: a 1688 offer, its SKU specification and a quantity (`cargoParamList[]`).
+/// One line of goods: a 1688 offer, its SKU specification and a quantity (`cargoParamList[]`);
+/// [`OrderLine::new`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderLine {
     /// The 1688 offer (from [`crate::ProductRef`] or a bare id).
     pub offer_id: String,
@@ -115,9 +119,10 @@ pub struct OrderLine {
     pub quantity: u32,
 }
 
-/// What to preview or order (one seller's goods).
+/// What to preview or order (one seller's goods): [`OrderDraft::new`], then the optional fields.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct OrderDraft {
     /// Where the goods go.
     pub address: Address,
@@ -132,9 +137,53 @@ pub struct OrderDraft {
     pub flow: Option<String>,
 }
 
-/// A keyword search.
+impl Address {
+    /// An address with the fields every provider requires; set the optional ones a provider also requires
+    /// (Dajisaas: `phone`, `post_code`, `district`, `town`, `district_code`).
+    pub fn new(
+        full_name: impl Into<String>,
+        mobile: impl Into<String>,
+        province: impl Into<String>,
+        city: impl Into<String>,
+        street: impl Into<String>,
+    ) -> Self {
+        Address {
+            full_name: full_name.into(),
+            mobile: mobile.into(),
+            province: province.into(),
+            city: city.into(),
+            street: street.into(),
+            ..Address::default()
+        }
+    }
+}
+
+impl OrderLine {
+    /// `quantity` of the SKU `spec_id` of the offer `offer_id`.
+    pub fn new(offer_id: impl Into<String>, spec_id: impl Into<String>, quantity: u32) -> Self {
+        OrderLine {
+            offer_id: offer_id.into(),
+            spec_id: spec_id.into(),
+            quantity,
+        }
+    }
+}
+
+impl OrderDraft {
+    /// `lines` to `address`, with no message, own order number or flow.
+    pub fn new(address: Address, lines: Vec<OrderLine>) -> Self {
+        OrderDraft {
+            address,
+            lines,
+            ..OrderDraft::default()
+        }
+    }
+}
+
+/// A keyword search: [`SearchQuery::new`], then `page` / `page_size`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[non_exhaustive]
 pub struct SearchQuery {
     /// The keyword.
     pub keyword: String,

@@ -319,30 +319,25 @@ fn draft(m: &ArgMatches) -> Result<OrderDraft, Stop> {
                 "--line {line}: the spec id is empty (take `spec_id` from `buy detail`)"
             )));
         }
-        lines.push(OrderLine {
-            offer_id: offer.id().to_string(),
-            spec_id: spec_id.to_string(),
-            quantity: quantity(line, count)?,
-        });
+        lines.push(OrderLine::new(offer.id(), spec_id, quantity(line, count)?));
     }
-    Ok(OrderDraft {
-        address: Address {
-            full_name: text(m, "full-name").unwrap_or_default(),
-            mobile: text(m, "mobile").unwrap_or_default(),
-            phone: text(m, "phone"),
-            post_code: text(m, "post-code"),
-            province: text(m, "province").unwrap_or_default(),
-            city: text(m, "city").unwrap_or_default(),
-            district: text(m, "district"),
-            town: text(m, "town"),
-            street: text(m, "street").unwrap_or_default(),
-            district_code: text(m, "district-code"),
-        },
-        lines,
-        message: text(m, "message"),
-        external_order_id: text(m, "external-order-id"),
-        flow: text(m, "flow"),
-    })
+    let mut address = Address::new(
+        text(m, "full-name").unwrap_or_default(),
+        text(m, "mobile").unwrap_or_default(),
+        text(m, "province").unwrap_or_default(),
+        text(m, "city").unwrap_or_default(),
+        text(m, "street").unwrap_or_default(),
+    );
+    address.phone = text(m, "phone");
+    address.post_code = text(m, "post-code");
+    address.district = text(m, "district");
+    address.town = text(m, "town");
+    address.district_code = text(m, "district-code");
+    let mut draft = OrderDraft::new(address, lines);
+    draft.message = text(m, "message");
+    draft.external_order_id = text(m, "external-order-id");
+    draft.flow = text(m, "flow");
+    Ok(draft)
 }
 
 /// Runs the step `name` on `buyer`: the result (normalised answer plus `raw`) or the facade's error.
@@ -351,11 +346,9 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Result<Value,
     let first = ids.first().cloned().unwrap_or_default();
     Ok(match name {
         "search" => {
-            let query = SearchQuery {
-                keyword: text(m, "keyword").unwrap_or_default(),
-                page: m.get_one::<u32>("page").copied(),
-                page_size: m.get_one::<u32>("page-size").copied(),
-            };
+            let mut query = SearchQuery::new(text(m, "keyword").unwrap_or_default());
+            query.page = m.get_one::<u32>("page").copied();
+            query.page_size = m.get_one::<u32>("page-size").copied();
             buyer
                 .search(&query)
                 .await

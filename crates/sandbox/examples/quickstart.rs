@@ -21,29 +21,25 @@ use sourcing_sandbox::{Sandbox, SandboxSigner};
 const OFFER_LINK: &str = "https://detail.1688.com/offer/672991141190.html";
 
 fn draft(offer: &ProductRef) -> OrderDraft {
-    OrderDraft {
-        address: Address {
-            full_name: "Zhang San".into(),
-            mobile: "18600888861".into(),
-            phone: Some("18600888861".into()),
-            post_code: Some("310000".into()),
-            province: "浙江省".into(),
-            city: "杭州市".into(),
-            district: Some("西湖区".into()),
-            town: Some("转塘街道".into()),
-            street: "转塘街道 1 号".into(),
-            district_code: Some("330106".into()),
-        },
-        lines: vec![OrderLine {
-            offer_id: offer.id().to_string(),
-            spec_id: "cd2b8c31408766f9fb089e74e2a6ac15".into(),
-            quantity: 2,
-        }],
-        message: Some("quickstart".into()),
-        // Dajisaas requires your own order number; the others take none.
-        external_order_id: Some("QS-0001".into()),
-        flow: None,
-    }
+    let mut address = Address::new(
+        "Zhang San",
+        "18600888861",
+        "浙江省",
+        "杭州市",
+        "转塘街道 1 号",
+    );
+    // Dajisaas requires these too.
+    address.phone = Some("18600888861".into());
+    address.post_code = Some("310000".into());
+    address.district = Some("西湖区".into());
+    address.town = Some("转塘街道".into());
+    address.district_code = Some("330106".into());
+    let line = OrderLine::new(offer.id(), "cd2b8c31408766f9fb089e74e2a6ac15", 2);
+    let mut draft = OrderDraft::new(address, vec![line]);
+    draft.message = Some("quickstart".into());
+    // Dajisaas requires your own order number; the others take none.
+    draft.external_order_id = Some("QS-0001".into());
+    draft
 }
 
 /// Prints a step's outcome; `Ok(None)` when the step failed or is unsupported (already printed).

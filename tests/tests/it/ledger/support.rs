@@ -87,28 +87,17 @@ pub fn buyer(sandbox: &Sandbox, provider: Provider, ledger: &std::sync::Arc<Ledg
 }
 
 pub fn draft() -> OrderDraft {
-    OrderDraft {
-        address: Address {
-            full_name: "张三".into(),
-            mobile: "18888888888".into(),
-            phone: Some("18888888888".into()),
-            post_code: Some("000000".into()),
-            province: "浙江省".into(),
-            city: "杭州市".into(),
-            district: Some("滨江区".into()),
-            town: Some("长河镇".into()),
-            street: "网商路699号".into(),
-            district_code: Some("310107".into()),
-        },
-        lines: vec![OrderLine {
-            offer_id: "672991141190".into(),
-            spec_id: "cd2b8c31408766f9fb089e74e2a6ac15".into(),
-            quantity: 2,
-        }],
-        message: Some("ledger test".into()),
-        external_order_id: Some("T20240708002".into()),
-        flow: None,
-    }
+    let mut address = Address::new("张三", "18888888888", "浙江省", "杭州市", "网商路699号");
+    address.phone = Some("18888888888".into());
+    address.post_code = Some("000000".into());
+    address.district = Some("滨江区".into());
+    address.town = Some("长河镇".into());
+    address.district_code = Some("310107".into());
+    let line = OrderLine::new("672991141190", "cd2b8c31408766f9fb089e74e2a6ac15", 2);
+    let mut draft = OrderDraft::new(address, vec![line]);
+    draft.message = Some("ledger test".into());
+    draft.external_order_id = Some("T20240708002".into());
+    draft
 }
 
 /// The kinds of an order's events, in order.
