@@ -102,7 +102,7 @@ fn command() -> Command {
                 .value_name("URL")
                 .help("The order ledger (sqlite:PATH or postgres://…): serves the read-only ledger toolset (listed by default then) and records every order step of the buy_* tools"),
         )
-        .args(Flag::args(&[Flag::Sandbox, Flag::Config]))
+        .args(Flag::args(&[Flag::Sandbox, Flag::Config, Flag::Profile]))
 }
 
 /// The options of `m`'s flags.
@@ -132,8 +132,8 @@ fn options(m: &ArgMatches) -> Result<Options, Stop> {
 
 /// The live providers with (complete) credentials in `config`/the environment, each with its readings and
 /// profile; a provider without them is not served, and said so on stderr.
-fn live(config: Option<&String>) -> Result<Backends, Stop> {
-    let backend = Backend::live(config, None)?;
+fn live(config: Option<&String>, profile: Option<&String>) -> Result<Backends, Stop> {
+    let backend = Backend::live_with(config, profile, None)?;
     let mut served = Vec::new();
     for &provider in providers() {
         let endpoint = match backend.endpoint(provider) {
@@ -161,7 +161,10 @@ fn live(config: Option<&String>) -> Result<Backends, Stop> {
 async fn run(m: &ArgMatches) -> Result<u8, Stop> {
     let options = options(m)?;
     let backends = match m.get_flag("live") {
-        true => live(m.get_one::<String>(Flag::Config.id()))?,
+        true => live(
+            m.get_one::<String>(Flag::Config.id()),
+            m.get_one::<String>(Flag::Profile.id()),
+        )?,
         false => Backends::sandbox()
             .await
             .map_err(|e| Stop::config(e.to_string()))?,

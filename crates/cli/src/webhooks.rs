@@ -81,7 +81,7 @@ impl Subcommand for Webhooks {
                     .default_value("30000")
                     .help("How long a crashed worker's message stays reserved, in ms (with --store)"),
             )
-            .args(Flag::args(&[Flag::Config]))
+            .args(Flag::args(&[Flag::Config, Flag::Profile]))
             .subcommand(send_command())]
     }
 

@@ -424,3 +424,63 @@ async fn a_terminal_is_asked_and_only_yes_sends() {
     assert_eq!(sandbox.hits("order_pay_url"), 1);
     let _ = std::fs::remove_dir_all(home);
 }
+
+/// `sourcing mcp --live` and `sourcing webhooks` take `--profile` like the other commands: a Dajisaas
+/// account in a profile not named like its provider (and no default) is served only when named.
+#[test]
+fn mcp_and_webhooks_take_a_profile() {
+    let home = home("profile-flag");
+    write_config(
+        &home,
+        "[profiles.shop]\nprovider = \"dajisaas\"\napp_key = \"k\"\napp_secret = \"s\"\n",
+    );
+    let without = sourcing(&home, &["mcp", "--live"], &[]);
+    assert!(
+        text(&without.stderr).contains("dajisaas not served")
+            && text(&without.stderr).contains("--profile NAME"),
+        "{}",
+        text(&without.stderr)
+    );
+    let with = sourcing(&home, &["mcp", "--live", "--profile", "shop"], &[]);
+    let stderr = text(&with.stderr);
+    assert!(!stderr.contains("dajisaas not served"), "{stderr}");
+    assert!(stderr.contains("openapi.dajisaas.com"), "{stderr}");
+
+    // The receiver verifies Dajisaas's pushes with the profile's secret: it starts only when it has one.
+    let refused = sourcing(
+        &home,
+        &["webhooks", "--provider", "dajisaas", "--port", "0"],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
+    let mut receiver = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+        .args([
+            "webhooks",
+            "--provider",
+            "dajisaas",
+            "--profile",
+            "shop",
+            "--port",
+            "0",
+        ])
+        .env("XDG_CONFIG_HOME", &home)
+        .env("XDG_DATA_HOME", &home)
+        .env_remove("DAJISAAS_APP_SECRET")
+        .env_remove("SOURCING_PROFILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines =
+        std::io::BufRead::lines(std::io::BufReader::new(receiver.stderr.take().unwrap()));
+    let listening = lines
+        .by_ref()
+        .take(20)
+        .map_while(Result::ok)
+        .any(|l| l.contains("http://127.0.0.1:"));
+    let _ = receiver.kill();
+    let _ = receiver.wait();
+    assert!(listening, "the receiver with --profile shop did not start");
+    let _ = std::fs::remove_dir_all(home);
+}
