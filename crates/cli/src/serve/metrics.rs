@@ -252,10 +252,17 @@ fn now_ms() -> i64 {
 /// Inbox depth and age, dead letters, ledger orders by state and those needing a person.
 async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreError> {
     let mut out = String::new();
+    inbox_gauges(store, &mut out).await?;
+    ledger_gauges(store, &mut out).await?;
+    Ok(out)
+}
+
+/// Inbox depth and the oldest pending message's age, by provider, and the dead letters.
+async fn inbox_gauges(store: &Store, out: &mut String) -> Result<(), sourcing_ledger::StoreError> {
     // Pending and dead only, provider by provider: seeks on the inbox's (provider, state, due) index rather
     // than a scan of every message ever handled.
-    let providers: Vec<String> = sourcing_registry::callback_formats()
-        .map(|(name, _)| name.to_owned())
+    let providers: Vec<_> = sourcing_registry::callback_formats()
+        .map(|(name, _)| name.into())
         .collect();
     let placeholders: Vec<String> = (1..=providers.len()).map(|i| format!("${i}")).collect();
     let inbox = store
@@ -266,14 +273,11 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
                  GROUP BY provider, state ORDER BY provider, state",
                 placeholders.join(", ")
             ),
-            &providers
-                .iter()
-                .map(|p| p.as_str().into())
-                .collect::<Vec<_>>(),
+            &providers,
         )
         .await?;
     header(
-        &mut out,
+        out,
         "sourcing_inbox_messages",
         "Inbox messages waiting, by provider and state (pending: the depth; dead: dead letters)",
         "gauge",
@@ -282,7 +286,7 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
     for row in &inbox {
         let (provider, state) = (row.text(0)?, row.text(1)?);
         sample(
-            &mut out,
+            out,
             "sourcing_inbox_messages",
             &[("provider", provider.as_str()), ("state", state.as_str())],
             row.int(2)?,
@@ -294,14 +298,14 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
         }
     }
     header(
-        &mut out,
+        out,
         "sourcing_inbox_oldest_pending_age_seconds",
         "Age of the oldest pending inbox message, by provider",
         "gauge",
     );
     for (provider, at) in &oldest {
         sample(
-            &mut out,
+            out,
             "sourcing_inbox_oldest_pending_age_seconds",
             &[("provider", provider.as_str())],
             (now_ms() - at).max(0) / 1000,
@@ -313,11 +317,16 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
         .map(|r| r.int(2).unwrap_or(0))
         .sum();
     gauge(
-        &mut out,
+        out,
         "sourcing_inbox_dead_letters",
         "Dead letters waiting for a person",
         dead,
     );
+    Ok(())
+}
+
+/// Ledger orders by state, and those needing a person.
+async fn ledger_gauges(store: &Store, out: &mut String) -> Result<(), sourcing_ledger::StoreError> {
     // By state only: the state index answers it without reading the table (by provider too would scan
     // every order, seconds at a million).
     let orders = store
@@ -327,7 +336,7 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
         )
         .await?;
     header(
-        &mut out,
+        out,
         "sourcing_ledger_orders",
         "Ledger orders by state",
         "gauge",
@@ -336,7 +345,7 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
         let state = row.text(0)?;
         let state = OrderState::from_name(&state).map_or(state.clone(), |s| s.name().into());
         sample(
-            &mut out,
+            out,
             "sourcing_ledger_orders",
             &[("state", &state)],
             row.int(1)?,
@@ -350,10 +359,10 @@ async fn store_gauges(store: &Store) -> Result<String, sourcing_ledger::StoreErr
         .await?;
     let needs = needs.first().map_or(Ok(0), |r| r.int(0))?;
     gauge(
-        &mut out,
+        out,
         "sourcing_ledger_orders_needing_person",
         "Orders marked as needing a person",
         needs,
     );
-    Ok(out)
+    Ok(())
 }
