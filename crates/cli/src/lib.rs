@@ -27,6 +27,7 @@ mod output;
 mod probe;
 mod sandbox;
 mod serve;
+mod stop;
 mod subcommand;
 mod webhooks;
 

@@ -228,6 +228,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
         None => config,
     };
     // Bound before anything is printed: the banner names the real port (`--port 0`).
+    let stop = crate::stop::on_stop();
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| Stop::config(format!("sandbox: {}: {e}", config.addr)))?;
@@ -237,7 +238,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     print!("{}", sourcing_sandbox::banner(addr));
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    Sandbox::serve_on(listener, config, faults, shutdown_signal())
+    Sandbox::serve_on(listener, config, faults, stop)
         .await
         .map(|()| exit::OK)
         .map_err(|e| Stop::config(format!("sandbox: {e}")))
@@ -298,32 +299,6 @@ async fn on_state(name: &str, m: &ArgMatches) -> Result<u8, Stop> {
     sandbox.settle(Duration::from_secs(5)).await;
     println!("{out}");
     Ok(exit::OK)
-}
-
-/// SIGTERM or SIGINT (Ctrl-C): the servers stop accepting, finish what is in flight and exit 0.
-pub(crate) async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// Without `-v` or `RUST_LOG` (which install their own subscriber first), the servers still log at this

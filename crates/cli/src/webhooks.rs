@@ -271,6 +271,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
     // The signing key of the pushes is the provider's secret; the unpublished HMAC input is a named
     // variant (README, "Signing variants").
     let format = required_format(name, described, &backend, false)?;
+    let stop = crate::stop::on_stop();
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(ip, port))
         .await
         .map_err(|e| Stop::config(format!("webhooks: {ip}:{port}: {e}")))?;
@@ -280,7 +281,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
     // SIGTERM / Ctrl-C: stop accepting, finish what is in flight, exit 0.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
-        crate::sandbox::shutdown_signal().await;
+        stop.await;
         let _ = stop_tx.send(true);
     });
     let stopped = move || {

@@ -472,13 +472,14 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
     app.refresh_charts().await;
     tasks.spawn(draw_charts(app.clone(), stop_rx));
     let router = routes(app.clone(), callbacks, settings.limits);
+    let stop = crate::stop::on_stop();
     let listener = bind(m, &settings, &receiving).await?;
     listener::serve(
         listener,
         router,
         settings.limits,
         app.connections.clone(),
-        stop_signal(),
+        stop,
     )
     .await;
     finish(tasks, &stop_tx).await;
@@ -616,23 +617,6 @@ pub(crate) async fn writable(ledger: &Ledger, url: &str) -> Result<(), Stop> {
 /// Completes when `stop` turns true.
 async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
-}
-
-/// SIGTERM or SIGINT.
-async fn stop_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
-    }
-    tracing::info!("stop signal received");
 }
 
 fn routes(app: Arc<App>, callbacks: Router, limits: Limits) -> Router {

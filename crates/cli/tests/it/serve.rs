@@ -1424,3 +1424,14 @@ fn a_store_failure_answers_503_and_is_logged_at_the_default_level() {
         "{metrics}"
     );
 }
+
+/// A SIGTERM sent the moment the port is printed stops `serve` cleanly (exit 0): the handler is installed
+/// before the port is printed, not when the accept loop first runs.
+#[test]
+fn sigterm_as_soon_as_the_port_is_printed_exits_0() {
+    let (_, url) = sqlite_store();
+    for _ in 0..3 {
+        let serve = Serve::start(&url, &[]);
+        assert_eq!(serve.terminate(), Some(0));
+    }
+}
