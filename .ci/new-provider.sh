@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The README's "Adding a provider" recipe, carried out for real. In a scratch clone of HEAD, Acme — the provider
-# that otherwise exists only in tests/fixtures/providers/acme (its own HMAC-SHA256 header scheme and
+# The "Adding a provider" recipe of docs/contributing.md, carried out for real. In a scratch clone of HEAD, Acme —
+# the provider that otherwise exists only in tests/fixtures/providers/acme (its own HMAC-SHA256 header scheme and
 # `{success, errorCode, errorMessage, result}` envelope, its purchase flow and its callback format) — is added as a
-# real provider, all its layers, by changing exactly the seven hand-written files docs/contributing.md lists:
+# real provider, all its layers, by changing exactly the five hand-written files docs/contributing.md lists:
 #   1. specs/acme.yaml            the spec (the fixture's, its Rust files named as the recipe says)
 #   2. specs/acme.rs              its scheme, codec and credential kind
 #   3. specs/acme.flow.rs         its purchase flow (sourcing_buy::PurchaseFlow + registration)
 #   4. specs/acme.callbacks.rs    its callback format (sourcing_webhooks::CallbackFormat + factory)
 #   5. vendor-docs/catalogue.md   its endpoint rows
-#   6. crates/registry/Cargo.toml its generated crate as a dependency
-#   7. crates/registry/src/lib.rs one line in kits()
-# `cargo xtask regen` generates generated/acme (before the registry names it), the CLI is built with it, and the
-# built `sourcing` is driven through every layer: `sourcing --sandbox acme order-detail` answered by the embedded
+# Its registration is regen's output, not a hand edit: `cargo xtask regen` generates generated/acme, then (in the
+# same run, after the crate exists: cargo loads every dependency's manifest) the registry's lines —
+# crates/registry/src/kits.rs (its `Kit` line, with its crate's flow and callbacks) and, between the marker
+# comments of crates/registry/Cargo.toml, its dependency and its `unconfirmed-endpoints` entry. The script checks
+# that nothing else changed and that `regen --check` then holds. The CLI is built with it, and the built
+# `sourcing` is driven through every layer: `sourcing --sandbox acme order-detail` answered by the embedded
 # sandbox (signed by Acme's scheme and verified by it, decoded through Acme's codec); `buy status --provider acme`
 # read through Acme's flow; `webhooks --provider acme` receiving with Acme's format; `mcp` serving its tools and
 # flow. Uses $CARGO_TARGET_DIR when set (dependencies are shared with the main build).
@@ -32,12 +34,8 @@ else
 fi
 
 fail() { echo "new-provider: $*" >&2; exit 1; }
-# Insert $3 after the line $2 of file $1; the line must be there exactly once.
-insert_after() {
-    [ "$(grep -cxF -- "$2" "$1")" = 1 ] || fail "$1 no longer has the line: $2"
-    awk -v anchor="$2" -v line="$3" '{ print } $0 == anchor { print line }' "$1" > "$1.new"
-    mv "$1.new" "$1"
-}
+# The files changed in the clone, outside generated/ (regen's crates), sorted, space-separated.
+changed() { git status --porcelain --untracked-files=all | awk '{ print $2 }' | grep -v '^generated/' | sort | tr '\n' ' '; }
 
 for line in '    source: extension.rs' '    flow: flow.rs' '    callbacks: callbacks.rs'; do
     grep -qxF "$line" "$FIXTURE/acme.yaml" || fail "acme.yaml no longer has the line: $line"
@@ -48,21 +46,30 @@ cp "$FIXTURE/extension.rs" specs/acme.rs
 cp "$FIXTURE/flow.rs" specs/acme.flow.rs
 cp "$FIXTURE/callbacks.rs" specs/acme.callbacks.rs
 cat "$FIXTURE/catalogue.md" >> vendor-docs/catalogue.md
-# The generated crate exists before the registry names it (cargo loads every dependency's manifest).
+
+# The hand-written files: Acme's own, nothing in the registry.
+hand=$(changed)
+expected='specs/acme.callbacks.rs specs/acme.flow.rs specs/acme.rs specs/acme.yaml vendor-docs/catalogue.md '
+[ "$hand" = "$expected" ] || fail "the recipe changed [$hand], expected [$expected]"
+echo "new-provider: 5 hand-written files changed: $hand"
+
+# One regen writes the crate, then the registry's lines naming it (on this clean clone: the registry does not
+# name acme yet, so cargo can build the xtask).
 cargo xtask regen
 [ -f generated/acme/src/extension.rs ] || fail "regen did not generate generated/acme"
-insert_after crates/registry/Cargo.toml \
-    'xportcn = { path = "../../generated/xportcn", version = "0.2.0", default-features = false }' \
-    'acme = { path = "../../generated/acme", version = "0.2.0", default-features = false }'
-insert_after crates/registry/src/lib.rs \
-    '            Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN).with_callbacks(formats::XPORTCN),' \
-    '            Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),'
-
-# Hand-written files only: generated/ is regen's output.
-changed=$(git status --porcelain --untracked-files=all | awk '{ print $2 }' | grep -v '^generated/' | sort | tr '\n' ' ')
-expected='crates/registry/Cargo.toml crates/registry/src/lib.rs specs/acme.callbacks.rs specs/acme.flow.rs specs/acme.rs specs/acme.yaml vendor-docs/catalogue.md '
-[ "$changed" = "$expected" ] || fail "the recipe changed [$changed], expected [$expected]"
-echo "new-provider: 7 hand-written files changed: $changed"
+after=$(changed)
+expected_after='crates/registry/Cargo.toml crates/registry/src/kits.rs specs/acme.callbacks.rs specs/acme.flow.rs specs/acme.rs specs/acme.yaml vendor-docs/catalogue.md '
+[ "$after" = "$expected_after" ] || fail "after regen [$after] changed, expected [$expected_after]"
+kit='        Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),'
+[ "$(grep -cxF -- "$kit" crates/registry/src/kits.rs)" = 1 ] || fail "regen wrote no Acme kit line: $kit"
+dep='acme = { path = "../../generated/acme", version = "0.2.0", default-features = false }'
+[ "$(grep -cxF -- "$dep" crates/registry/Cargo.toml)" = 1 ] || fail "regen wrote no Acme dependency: $dep"
+[ "$(grep -cxF -- '    "acme/unconfirmed-endpoints",' crates/registry/Cargo.toml)" = 1 ] \
+    || fail "regen did not add acme to the unconfirmed-endpoints feature"
+# The registry's diff is Acme's lines only (three added, none removed).
+added=$(git diff --numstat -- crates/registry | awk '{ a += $1; r += $2 } END { print a "+" r "-" }')
+[ "$added" = "3+0-" ] || fail "regen changed the registry by $added lines, expected 3 added: $(git diff -- crates/registry)"
+echo "new-provider: cargo xtask regen registered acme (crates/registry/src/kits.rs, crates/registry/Cargo.toml)"
 
 cargo xtask regen --check
 cargo build -q -p sourcing-cli

@@ -1,5 +1,6 @@
 //! Code generation: spec -> validated model -> progenitor settings -> tokens -> prettyplease -> crate files,
-//! plus the endpoint coverage report (`generated/COVERAGE.md`, from the specs and the vendors' catalogue).
+//! plus the endpoint coverage report (`generated/COVERAGE.md`, from the specs and the vendors' catalogue) and
+//! the registry's lines (`crates/registry`: its kit list and its dependencies on the generated crates).
 //!
 //! Pure: reads specs, returns files. Writing, diffing and the command line live in `xtask`.
 
@@ -7,6 +8,7 @@ pub mod client;
 pub mod coverage;
 pub mod error;
 pub mod json_schema;
+pub mod registry;
 pub mod render;
 pub mod spec;
 pub mod templates;
@@ -43,22 +45,33 @@ pub fn spec_files(root: &Path) -> Result<Vec<PathBuf>, CodegenError> {
 pub fn generate_spec(root: &Path, spec_path: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let display = spec_path.strip_prefix(root).unwrap_or(spec_path);
     let spec = spec::load(spec_path, display)?;
-    generate(&spec)
+    generate_in(root, &spec)
 }
 
-/// Generate the crate files for a loaded spec.
+/// Generate the crate files for a loaded spec, the Rust files it names read next to `spec.file` as it is
+/// (relative to the current directory, unless absolute).
 pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, CodegenError> {
+    generate_in(Path::new(""), spec)
+}
+
+/// Generate the crate files for a spec loaded from `root` (its `file` relative to `root`, as [`load_all`]
+/// gives it): the Rust files it names are read from `root`, wherever the process runs.
+pub fn generate_in(
+    root: &Path,
+    spec: &spec::ProviderSpec,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
     let file = spec.file.display().to_string().replace('\\', "/");
     let fail = |what: &str, e: syn::Error| {
         CodegenError::new(&spec.file, "", format!("{what} does not parse: {e}"))
     };
     templates::check_extensions(spec).map_err(|(at, m)| CodegenError::new(&spec.file, at, m))?;
+    registry::kit(spec)?;
     let client = client::generate(spec)?;
     let dir = Path::new(GENERATED_DIR).join(&spec.meta.crate_name);
     let at = |p: &str| dir.join(p);
     let mut extension = Vec::new();
     for (key, module) in templates::RUST_FILES {
-        extension.extend(rust_file(spec, key, at(&format!("src/{module}.rs")))?);
+        extension.extend(rust_file(root, spec, key, at(&format!("src/{module}.rs")))?);
     }
     let mut files = vec![
         GeneratedFile {
@@ -96,6 +109,7 @@ pub fn generate(spec: &spec::ProviderSpec) -> Result<Vec<GeneratedFile>, Codegen
 /// scheme and envelope (`source`), its purchase flow (`flow`), its callback format (`callbacks`) — copied as
 /// `to` under the generated-file header.
 fn rust_file(
+    root: &Path,
     spec: &spec::ProviderSpec,
     key: &str,
     to: PathBuf,
@@ -104,7 +118,7 @@ fn rust_file(
         return Ok(None);
     };
     let from = spec.file.parent().unwrap_or(Path::new("")).join(source);
-    let text = std::fs::read_to_string(&from).map_err(|e| {
+    let text = std::fs::read_to_string(root.join(&from)).map_err(|e| {
         CodegenError::new(
             &spec.file,
             format!("/x-sourcing/rust/{key}"),
@@ -127,14 +141,17 @@ pub fn load_all(root: &Path) -> Result<Vec<spec::ProviderSpec>, CodegenError> {
 }
 
 /// Generate every spec under `root/specs`, then `generated/COVERAGE.md` (which needs
-/// `root/vendor-docs/catalogue.md`). Fails on the first bad spec; nothing is written here.
+/// `root/vendor-docs/catalogue.md`), then the registry's lines ([`registry::generate`]: its `Cargo.toml`, whose
+/// generated regions are rewritten, and `src/kits.rs`). Fails on the first bad spec; nothing is written here.
+/// The registry's files come last: written in this order, every crate the registry names exists first.
 pub fn generate_all(root: &Path) -> Result<Vec<GeneratedFile>, CodegenError> {
     let specs = load_all(root)?;
     let mut out = Vec::new();
     for spec in &specs {
-        out.extend(generate(spec)?);
+        out.extend(generate_in(root, spec)?);
     }
     out.push(coverage::generate(root, &specs)?.1);
+    out.extend(registry::generate(root, &specs)?);
     Ok(out)
 }
 

@@ -1,8 +1,11 @@
-//! `cargo xtask regen [--check]`: regenerate `generated/` from `specs/` (or check it is up to date), and
-//! `cargo xtask coverage`: write `generated/COVERAGE.md` and print its totals.
+//! `cargo xtask regen [--check]`: regenerate `generated/` and the registry's lines (`crates/registry`:
+//! `src/kits.rs` and the generated regions of its `Cargo.toml`) from `specs/` (or check they are up to date),
+//! and `cargo xtask coverage`: write `generated/COVERAGE.md` and print its totals.
 //!
 //! All generation happens in memory first; a bad spec exits non-zero naming the file, the location and the
-//! reason, and `generated/` is not touched.
+//! reason, and nothing is touched. Files are written in the order codegen lists them: the generated crates
+//! first, the registry last, so a crate exists before the registry names it (cargo loads the manifest of
+//! every dependency, this xtask's build included) — on a clean clone as after adding a spec.
 
 use sourcing_codegen::{GENERATED_DIR, GeneratedFile};
 use std::collections::BTreeSet;
@@ -12,8 +15,10 @@ use std::time::Instant;
 
 const USAGE: &str = "usage: cargo xtask regen [--check] | cargo xtask coverage
 
-  regen           regenerate generated/ from specs/ (crates and COVERAGE.md)
-  regen --check   exit 1 with a unified diff if generated/ differs from what specs/ produce
+  regen           regenerate generated/ from specs/ (crates and COVERAGE.md), then the
+                  registry's lines (crates/registry/src/kits.rs, the generated regions of
+                  crates/registry/Cargo.toml)
+  regen --check   exit 1 with a unified diff if any of them differs from what specs/ produce
   coverage        write generated/COVERAGE.md (specs/ against vendor-docs/catalogue.md)
                   and print its totals
 
@@ -87,27 +92,29 @@ fn regen(root: &Path, check: bool) -> Result<ExitCode, Box<dyn std::error::Error
     let files = sourcing_codegen::generate_all(root)?;
     let stale = stale_files(root, &files)?;
     if check {
-        let mut drift = 0;
+        let mut drift = Vec::new();
         for f in &files {
             let current = std::fs::read_to_string(root.join(&f.path)).unwrap_or_default();
             if current != f.contents {
-                drift += 1;
+                drift.push(f.path.display().to_string());
                 print_diff(&f.path, &current, &f.contents);
             }
         }
         for p in &stale {
-            drift += 1;
+            drift.push(p.display().to_string());
             let current = std::fs::read_to_string(root.join(p)).unwrap_or_default();
             print_diff(p, &current, "");
         }
-        if drift > 0 {
+        if !drift.is_empty() {
             eprintln!(
-                "DRIFT: {drift} generated file(s) differ from specs/; run `cargo xtask regen` and commit the result"
+                "DRIFT: {} generated file(s) differ from specs/ ({}); run `cargo xtask regen` and commit the result",
+                drift.len(),
+                drift.join(", ")
             );
             return Ok(ExitCode::FAILURE);
         }
         eprintln!(
-            "generated/ is up to date ({} files, {:.0?})",
+            "generated/ and the registry's lines are up to date ({} files, {:.0?})",
             files.len(),
             started.elapsed()
         );

@@ -35,7 +35,7 @@ features = ["unconfirmed-endpoints"]
 rustdoc-args = ["--cfg", "docsrs"]
 
 [dependencies]
-sourcing-runtime = {{ path = "../../crates/runtime", version = "0.2.0", default-features = false }}
+sourcing-runtime = {{ path = "../../crates/runtime", version = "{version}", default-features = false }}
 progenitor-client.workspace = true
 reqwest.workspace = true
 serde.workspace = true
@@ -49,6 +49,7 @@ workspace = true
         file = spec.file.display(),
         unconfirmed = unconfirmed_list(spec, "none in this crate"),
         kit = kit_dependencies(spec),
+        version = super::VERSION,
     )
 }
 
@@ -57,10 +58,10 @@ workspace = true
 fn kit_dependencies(spec: &ProviderSpec) -> String {
     let mut deps = String::new();
     if super::rust_extension(spec, "flow").is_some() {
-        deps.push_str("# Its purchase flow (src/flow.rs).\nsourcing-buy = { path = \"../../crates/buy\", version = \"0.2.0\", default-features = false }\n");
+        deps.push_str(&format!("# Its purchase flow (src/flow.rs).\nsourcing-buy = {{ path = \"../../crates/buy\", version = \"{}\", default-features = false }}\n", super::VERSION));
     }
     if super::rust_extension(spec, "callbacks").is_some() {
-        deps.push_str("# Its callback format (src/callbacks.rs).\nsourcing-webhooks = { path = \"../../crates/webhooks\", version = \"0.2.0\" }\n");
+        deps.push_str(&format!("# Its callback format (src/callbacks.rs).\nsourcing-webhooks = {{ path = \"../../crates/webhooks\", version = \"{}\" }}\n", super::VERSION));
     }
     deps
 }

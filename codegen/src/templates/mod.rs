@@ -18,6 +18,10 @@ use crate::spec::{OperationModel, ProviderSpec};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+/// The version a generated manifest's path dependencies name, and the registry's on generated crates: the
+/// workspace's (`[workspace.package] version`).
+pub const VERSION: &str = "0.2.0";
+
 pub(super) fn path(s: &str) -> TokenStream {
     s.parse()
         .unwrap_or_else(|_| quote!(compile_error!("invalid type path")))

@@ -3,6 +3,7 @@
 mod coverage;
 mod demo;
 mod panic_hook;
+mod registry;
 mod spec_errors;
 mod spec_validity;
 mod unconfirmed;

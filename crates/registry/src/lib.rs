@@ -3,9 +3,20 @@
 //! its purchase flow ([`sourcing_buy::Provider`], where it has one) and its callback format (a
 //! [`FormatFactory`], where it publishes callbacks). The CLI, `sourcing serve`, `sourcing mcp`, the sandbox and
 //! the conformance tests read this list; nothing else names the providers one by one.
+//!
+//! The list itself is generated: `cargo xtask regen` writes `src/kits.rs` (one [`Kit`] line per spec in
+//! `specs/`) and, between marker comments in this crate's `Cargo.toml`, the dependency on each generated
+//! crate and its place in the `unconfirmed-endpoints` feature; `cargo xtask regen --check` fails when they
+//! drift from the specs. A spec's line is its generated crate's `operations::PROVIDER`, with the flow and
+//! callbacks it names: its own files' (`x-sourcing.rust.flow` / `.callbacks`: `<crate>::flow::provider()`,
+//! `<crate>::callbacks::FACTORY`) or Rust paths (`x-sourcing.rust.kit.flow` / `.callbacks`, as the
+//! built-in providers name theirs in `sourcing-buy` and `sourcing-webhooks`).
+//!
 //! Feature `unconfirmed-endpoints` turns on the generated crates' feature of the same name (the
 //! operations known only from third-party clients).
 #![deny(missing_docs)]
+
+mod kits;
 
 use std::sync::{LazyLock, OnceLock};
 
@@ -54,19 +65,12 @@ impl Kit {
     }
 }
 
-/// Every provider's kit, in a stable order. Registering a provider is one line here (and its dependency).
+/// Every provider's kit, one per spec in `specs/`, in a stable order (`x-sourcing.rust.kit.order`, then the
+/// crate name). The list is `src/kits.rs`, written by `cargo xtask regen` from the specs: registering a
+/// provider is its spec, not an edit here.
 pub fn kits() -> &'static [Kit] {
-    use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
-    use sourcing_webhooks::formats;
     // Built once: a provider's flow may be registered at run time (a `LazyLock` in its crate).
-    #[rustfmt::skip] // one line per provider
-    static KITS: LazyLock<Vec<Kit>> = LazyLock::new(|| {
-        vec![
-            Kit::new(&pandapon::operations::PROVIDER).with_flow(PANDAPON).with_callbacks(formats::PANDAPON),
-            Kit::new(&dajisaas::operations::PROVIDER).with_flow(DAJISAAS).with_callbacks(formats::DAJISAAS),
-            Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN).with_callbacks(formats::XPORTCN),
-        ]
-    });
+    static KITS: LazyLock<Vec<Kit>> = LazyLock::new(kits::all);
     &KITS
 }
 
