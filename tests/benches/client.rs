@@ -13,9 +13,10 @@ use common::{
     PAY_BODY, batch_body,
 };
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
+use sourcing_runtime::time::FixedClock;
 use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, AuthStyle, PandaponEnvelope, SignContext, Signer,
+    AccessKeyCredentials, AccessKeySigner, AuthStyle, FixedNonce, PandaponEnvelope, SignContext,
+    Signer, access_key_signature,
 };
 use std::hint::black_box;
 

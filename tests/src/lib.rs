@@ -225,9 +225,9 @@ impl MockServer {
 /// The header-signature vector of vendor-docs/notes/xportcn/overview.md (also in tests/vectors) as a
 /// deterministic client setup: fixed clock and nonce, so the expected `signature` header is known.
 pub mod vector {
-    use sourcing_runtime::signing::{FixedClock, FixedNonce};
+    use sourcing_runtime::time::FixedClock;
     use sourcing_runtime::{
-        AccessKeyCredentials, AccessKeySigner, RequestPolicy, RetryPolicy, Runtime,
+        AccessKeyCredentials, AccessKeySigner, FixedNonce, RequestPolicy, RetryPolicy, Runtime,
     };
     use std::time::Duration;
 

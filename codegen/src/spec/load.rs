@@ -275,14 +275,14 @@ pub(super) fn sourcing_meta(openapi: &OpenAPI) -> Result<SourcingMeta, String> {
     let envelope = field("envelope")?;
     let envelope = EnvelopeKind::from_name(&envelope).ok_or_else(|| {
         format!(
-            "x-sourcing.envelope {envelope:?} is not one of {} (sourcing_runtime::operation::EnvelopeStyle::ALL)",
+            "x-sourcing.envelope {envelope:?} is not one of {} (sourcing_runtime::EnvelopeStyle::ALL)",
             names(EnvelopeKind::ALL, EnvelopeKind::name)
         )
     })?;
     let credentials = field("credentials")?;
     let credentials = CredentialsKind::from_name(&credentials).ok_or_else(|| {
         format!(
-            "x-sourcing.credentials {credentials:?} is not one of {} (sourcing_runtime::operation::CredentialStyle::ALL)",
+            "x-sourcing.credentials {credentials:?} is not one of {} (sourcing_runtime::CredentialStyle::ALL)",
             names(CredentialsKind::ALL, CredentialsKind::name)
         )
     })?;

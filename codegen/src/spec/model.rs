@@ -24,10 +24,14 @@ pub struct SourcingMeta {
 
 // The runtime's lists are the one home of envelope, credential, scheme, flow-role and effect names: the
 // spec's values are parsed with their `from_name`s, and generated code names their variants.
-pub use sourcing_runtime::operation::{
+pub use sourcing_runtime::{
     AuthStyle, CredentialStyle as CredentialsKind, Effect, EnvelopeStyle as EnvelopeKind, FlowRole,
-    names,
 };
+
+/// The names of a list, for error messages listing the valid values (`"a, b, c"`).
+pub fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
+    all.iter().map(|t| name(*t)).collect::<Vec<_>>().join(", ")
+}
 
 /// The path of an envelope's type in generated code (`::sourcing_runtime::PandaponEnvelope`).
 pub fn envelope_rust_path(envelope: EnvelopeKind) -> String {
@@ -45,10 +49,10 @@ pub struct ParamModel {
     pub name: String,
     pub location: ParamLocation,
     pub required: bool,
-    /// `String`, `Integer`, … (a `sourcing_runtime::operation::ParamKind` variant name).
+    /// `String`, `Integer`, … (a `sourcing_runtime::ParamKind` variant name).
     pub kind: &'static str,
     pub description: String,
-    /// A documented limit the runtime checks before sending (`sourcing_runtime::operation::Limit`).
+    /// A documented limit the runtime checks before sending (`sourcing_runtime::Limit`).
     pub limit: Option<LimitModel>,
     /// `x-json-string: true`: a string that must hold JSON text.
     pub json_string: bool,

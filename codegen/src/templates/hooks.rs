@@ -116,7 +116,7 @@ fn constructors(spec: &ProviderSpec) -> TokenStream {
         }
 
         #env_doc
-        pub fn from_env() -> ::std::result::Result<Self, ::sourcing_runtime::credentials::MissingEnv> {
+        pub fn from_env() -> ::std::result::Result<Self, ::sourcing_runtime::MissingEnv> {
             let credentials = PROVIDER.credentials_from_env()?;
             let base_url = ::std::env::var(#env_base)
                 .unwrap_or_else(|_| crate::PRODUCTION_BASE_URL.to_string());
@@ -205,7 +205,7 @@ fn send(spec: &ProviderSpec, client: &ClientCode, op: &OperationModel) -> TokenS
     let builder = format_ident!("{}", client.builders[&op.id]);
     let data = data_type(spec, op);
     let konst = const_ident(op);
-    let retry = if sourcing_runtime::policy::retried(op.effect) {
+    let retry = if op.effect.retried() {
         "A read: retried on transport errors, 408, 429 and 5xx per the client's policy."
     } else {
         "Sent exactly once: never retried automatically."

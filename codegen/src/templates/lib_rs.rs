@@ -10,7 +10,7 @@ pub fn lib_rs(spec: &ProviderSpec, header: &str) -> String {
     let example = doc_example(spec);
     let creds_new = credentials_new(spec);
     let reexports = use_list(&runtime_reexports(spec));
-    let multipart = optional_modules(spec);
+    let modules = optional_modules(spec);
     let description = doc_lines(spec.openapi.info.description.as_deref().unwrap_or(""));
     format!(
         r#"{header}
@@ -47,7 +47,7 @@ mod hooks;
 pub mod operations;
 
 pub use client::{{Client, ClientInfo, ResponseValue, builder, types}};
-{multipart}pub use sourcing_runtime::{{
+{modules}pub use sourcing_runtime::{{
 {reexports}}};
 
 /// The production base URL published by {title}.
@@ -77,11 +77,14 @@ fn credentials_new(spec: &ProviderSpec) -> String {
     }
 }
 
-/// What the crate re-exports from `sourcing_runtime`, sorted: its credential types and the types every
-/// caller needs.
+/// What the crate re-exports from `sourcing_runtime`, sorted: its credential types, the types every
+/// caller needs and, with hand-written multipart operations, their forms.
 fn runtime_reexports(spec: &ProviderSpec) -> Vec<&'static str> {
     let mut reexports: Vec<&str> = spec.meta.credentials.kind().reexports.to_vec();
     reexports.push("CredentialValues");
+    if !spec.hand_written.is_empty() {
+        reexports.extend(["ImageUpload", "MultipartForm"]);
+    }
     reexports.extend([
         "ApiError",
         "Error",
@@ -97,13 +100,10 @@ fn runtime_reexports(spec: &ProviderSpec) -> Vec<&'static str> {
     reexports
 }
 
-/// The `multipart` re-export (with hand-written multipart operations) and the `extension` module (with a
-/// provider's own scheme and envelope), each only when the spec needs it.
+/// The `extension`, `flow` and `callbacks` modules (with a provider's own scheme and envelope, purchase
+/// flow, callback format), each only when the spec needs it.
 fn optional_modules(spec: &ProviderSpec) -> String {
     let mut modules = String::new();
-    if !spec.hand_written.is_empty() {
-        modules.push_str("/// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).\npub use sourcing_runtime::multipart;\n");
-    }
     if super::extension_source(spec).is_some() {
         modules.push_str(
             "/// The provider's own signing scheme and envelope (copied from the Rust file next to its spec).\npub mod extension;\n",
@@ -111,7 +111,7 @@ fn optional_modules(spec: &ProviderSpec) -> String {
     }
     if super::rust_extension(spec, "flow").is_some() {
         modules.push_str(
-            "/// The provider's purchase flow (`sourcing_buy::PurchaseFlow`), copied from the Rust file next to its spec.\npub mod flow;\n\n/// This provider's description, as its flow registers it.\n#[allow(dead_code)]\nfn description() -> &'static sourcing_runtime::operation::Provider {\n    &operations::PROVIDER\n}\n",
+            "/// The provider's purchase flow (`sourcing_buy::PurchaseFlow`), copied from the Rust file next to its spec.\npub mod flow;\n\n/// This provider's description, as its flow registers it.\n#[allow(dead_code)]\nfn description() -> &'static sourcing_runtime::Provider {\n    &operations::PROVIDER\n}\n",
         );
     }
     if super::rust_extension(spec, "callbacks").is_some() {

@@ -179,7 +179,8 @@ pub(super) fn credentials_expr(spec: &ProviderSpec) -> TokenStream {
 /// Every scheme, envelope and credential name of the spec is the runtime's or has its implementation in
 /// the spec (`x-rust`, `x-sourcing.rust`); `Err((JSON pointer, message))` names the first that has neither.
 pub fn check_extensions(spec: &ProviderSpec) -> Result<(), (String, String)> {
-    use sourcing_runtime::operation::{AuthStyle, CredentialStyle, EnvelopeStyle, names};
+    use crate::spec::names;
+    use sourcing_runtime::{AuthStyle, CredentialStyle, EnvelopeStyle};
     let missing = |what: &str, name: &str, valid: String, key: &str| {
         format!(
             "{what} {name:?} is not one of the runtime's ({valid}) and the spec gives no implementation ({key})"
@@ -228,7 +229,7 @@ pub fn check_extensions(spec: &ProviderSpec) -> Result<(), (String, String)> {
 /// A built-in scheme's `x-signer-params`, when the spec states them, are the scheme's own list
 /// (`Scheme::params`): the spec repeats the one list, it does not keep a second one.
 fn check_signer_params(spec: &ProviderSpec, scheme: &str) -> Result<(), (String, String)> {
-    use sourcing_runtime::operation::AuthStyle;
+    use sourcing_runtime::AuthStyle;
     let Some(style) = AuthStyle::from_scheme_name(scheme).filter(|a| a.is_built_in()) else {
         return Ok(());
     };

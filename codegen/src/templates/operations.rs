@@ -21,7 +21,7 @@ pub fn operations(spec: &ProviderSpec) -> TokenStream {
         //! parameters, documented examples, typed transcoders). Used by the hooks, the sandbox and the CLI.
         // A table without parameters or examples leaves some of these unused.
         #[allow(unused_imports)]
-        use ::sourcing_runtime::operation::{
+        use ::sourcing_runtime::{
             Effect, Example, ExampleKind, Operation, Param, ParamKind, ParamLocation, Provider, transcode,
         };
 
@@ -55,7 +55,7 @@ fn operation_static(spec: &ProviderSpec, op: &OperationModel) -> TokenStream {
     let batch = match &op.batch_outcome {
         Some(b) => {
             let (s, f, i, r) = (&b.succeeded, &b.failed, &b.id, &b.reason);
-            quote!(Some(::sourcing_runtime::batch::BatchOutcome {
+            quote!(Some(::sourcing_runtime::BatchOutcome {
                 succeeded: #s, failed: #f, id: #i, reason: #r,
             }))
         }
@@ -65,7 +65,7 @@ fn operation_static(spec: &ProviderSpec, op: &OperationModel) -> TokenStream {
     let flow_role = match op.flow_role {
         Some(role) => {
             let role = format_ident!("{role:?}");
-            quote!(Some(::sourcing_runtime::operation::FlowRole::#role))
+            quote!(Some(::sourcing_runtime::FlowRole::#role))
         }
         None => quote!(None),
     };
@@ -137,10 +137,10 @@ fn param(prm: &ParamModel) -> TokenStream {
                 Some(s) => quote!(Some(#s)),
                 None => quote!(None),
             };
-            quote!(Some(::sourcing_runtime::operation::Limit::MaxItems { max: #max, separator: #sep }))
+            quote!(Some(::sourcing_runtime::Limit::MaxItems { max: #max, separator: #sep }))
         }
         Some(LimitModel::Maximum(max)) => {
-            quote!(Some(::sourcing_runtime::operation::Limit::Maximum(#max)))
+            quote!(Some(::sourcing_runtime::Limit::Maximum(#max)))
         }
     };
     quote!(Param { name: #name, location: #loc, required: #req, kind: ParamKind::#kind, description: #desc, limit: #limit, json_string: #json_string })

@@ -19,11 +19,7 @@ pub fn readme(spec: &ProviderSpec, header: &str) -> String {
             op.tag,
             op.summary.replace('|', "\\|"),
             op.effect.name(),
-            if sourcing_runtime::policy::retried(op.effect) {
-                "yes"
-            } else {
-                "never"
-            }
+            if op.effect.retried() { "yes" } else { "never" }
         ));
     }
     let mut hand = String::new();

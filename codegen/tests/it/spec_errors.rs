@@ -300,7 +300,8 @@ fn limits_signer_params_and_hand_written_ids() {
 /// valid names.
 #[test]
 fn names_are_checked_against_the_runtimes_lists() {
-    use sourcing_runtime::operation::{AuthStyle, CredentialStyle, EnvelopeStyle, FlowRole, names};
+    use sourcing_codegen::spec::names;
+    use sourcing_runtime::{AuthStyle, CredentialStyle, EnvelopeStyle, FlowRole};
     let with_scheme = VALID
         .replace("[{AccessKeyV1: []}]", "[{Basic: []}]")
         .replace("AccessKeyV1: {type: apiKey", "Basic: {type: apiKey");
@@ -359,7 +360,8 @@ fn signer_params_are_the_schemes_own_list() {
 /// contradict a read.
 #[test]
 fn x_effect_is_required_and_named() {
-    use sourcing_runtime::operation::{Effect, names};
+    use sourcing_codegen::spec::names;
+    use sourcing_runtime::Effect;
     let missing = error_of(&VALID.replace("      x-effect: read\n", ""));
     assert!(
         missing.contains(

@@ -91,7 +91,7 @@ pub use money::{Decimal, Money, MoneyError, MoneyUnit, TOLERANCE as MONEY_TOLERA
 pub use product_ref::{Platform, ProductRef, ProductRefError};
 pub use types::*;
 
-pub use sourcing_runtime::readings::{self, Pointer, ReadingError, Readings};
+pub use sourcing_runtime::{Pointer, ReadingError, Readings};
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The operation commands: one per provider, one per operation, one flag per documented parameter.
 
 use clap::{Arg, Command};
-use sourcing_runtime::operation::{Operation, Param, ParamLocation, Provider};
+use sourcing_runtime::{Operation, Param, ParamLocation, Provider};
 
 /// Marks an operation the vendor does not publish (known only from third-party clients) in the help.
 pub(crate) const UNCONFIRMED_MARK: &str = "[unconfirmed]";
@@ -89,7 +89,7 @@ fn usage(provider: &str, op: &Operation) -> String {
 }
 
 fn operation_command(provider: &str, op: &'static Operation) -> Command {
-    let retry = if sourcing_runtime::policy::retried(op.effect) {
+    let retry = if op.effect.retried() {
         "retried on transient failures"
     } else {
         "never retried"

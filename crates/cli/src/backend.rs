@@ -9,10 +9,7 @@ use crate::Stop;
 use crate::config::{Config, PROFILE_ENV, Profile, Settings, check_url};
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
-use sourcing_runtime::operation::{Operation, Provider};
-use sourcing_runtime::signing::SigningSettings;
-use sourcing_runtime::signing::settings::KEYS;
-use sourcing_runtime::{CredentialValues, Error, Runtime};
+use sourcing_runtime::{CredentialValues, Error, Operation, Provider, Runtime, SigningSettings};
 use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
@@ -544,8 +541,11 @@ pub fn emulated_for(m: &ArgMatches, provider: Option<&Provider>) -> Result<Signi
             .split_once('=')
             .ok_or_else(|| Stop::usage(format!("--emulate {pair}: expected KEY=VALUE")))?;
         let (key, value) = (k.trim().to_uppercase(), v.trim());
-        let known: Vec<&str> = KEYS.iter().map(|(name, _)| *name).collect();
-        let Some((_, values)) = KEYS.iter().find(|(name, _)| *name == key) else {
+        let known: Vec<&str> = SigningSettings::KEYS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        let Some((_, values)) = SigningSettings::KEYS.iter().find(|(name, _)| *name == key) else {
             let hint = crate::config::suggestion(&key, &known)
                 .map(|s| format!("; did you mean {s}?"))
                 .unwrap_or_else(|| format!(" (keys: {})", known.join(", ")));
@@ -567,7 +567,7 @@ pub fn emulated_for(m: &ArgMatches, provider: Option<&Provider>) -> Result<Signi
                     p.title,
                     crate::config::readings_of(p)
                         .into_iter()
-                        .filter(|k| KEYS.iter().any(|(n, _)| n == k))
+                        .filter(|k| SigningSettings::KEYS.iter().any(|(n, _)| n == k))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )));

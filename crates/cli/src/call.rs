@@ -13,7 +13,7 @@ use serde_json::Value;
 use sourcing_buy::journal::{Answer, Intent, Outcome, Ticket};
 use sourcing_buy::{Error as BuyError, Journal, Provider as BuyProvider};
 use sourcing_ledger::Ledger;
-use sourcing_runtime::operation::{FlowRole, Operation, ParamKind, ParamLocation, Provider};
+use sourcing_runtime::{FlowRole, Operation, ParamKind, ParamLocation, Provider};
 
 /// The operation subcommands of `cmd` (a provider's) that write or pay.
 fn writes_of(cmd: &Command) -> Vec<String> {

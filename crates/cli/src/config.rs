@@ -31,9 +31,7 @@ use crate::probe::Verdict;
 use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
-use sourcing_runtime::AuthStyle;
-use sourcing_runtime::operation::Provider;
-use sourcing_runtime::signing::settings::{KEYS, names};
+use sourcing_runtime::{AuthStyle, Provider, Readings, SigningSettings, Variant};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -332,7 +330,7 @@ enum KeyKind {
 
 /// The readings of unpublished rules (`<PREFIX>_<KEY>` settings) and the schemes that read them: a reading
 /// applies to a provider one of whose operations is signed by such a scheme. Their values are the
-/// runtime's ([`KEYS`]); the callback input is Dajisaas' (its pushes are signed with the app-key secret).
+/// runtime's ([`SigningSettings::KEYS`]); the callback input is Dajisaas' (its pushes are signed with the app-key secret).
 const READ_BY: [(&str, &[AuthStyle]); 9] = [
     (
         "TIMESTAMP_UNIT",
@@ -353,8 +351,11 @@ const CALLBACK_SIGNED_INPUT: &str = "CALLBACK_SIGNED_INPUT";
 /// The valid values of the reading `key` (after the prefix).
 fn reading_values(key: &str) -> Option<fn() -> Vec<&'static str>> {
     match key {
-        CALLBACK_SIGNED_INPUT => Some(names::<sourcing_webhooks::SignedInput>),
-        _ => KEYS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v),
+        CALLBACK_SIGNED_INPUT => Some(<sourcing_webhooks::SignedInput as Variant>::names),
+        _ => SigningSettings::KEYS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v),
     }
 }
 
@@ -392,7 +393,7 @@ fn profile_keys(provider: &Provider) -> Vec<(String, KeyKind)> {
         keys.push((key.to_lowercase(), KeyKind::Setting(reading_values(key))));
     }
     // Where its answers carry ids and states (docs/readings.md): a JSON pointer or `none`.
-    for reading in &sourcing_runtime::readings::KEYS {
+    for reading in &Readings::KEYS {
         if reading
             .defaults
             .iter()
@@ -738,7 +739,7 @@ mod tests {
     /// Every reading the runtime names is known here, with the schemes that read it.
     #[test]
     fn every_runtime_reading_is_placed() {
-        for (key, _) in KEYS {
+        for (key, _) in SigningSettings::KEYS {
             assert!(READ_BY.iter().any(|(k, _)| *k == key), "{key}");
             assert!(reading_values(key).is_some(), "{key}");
         }

@@ -7,8 +7,7 @@ use crate::Stop;
 use crate::backend::{Backend, Endpoint};
 use clap::{Arg, ArgAction, ArgMatches};
 use serde_json::Value;
-use sourcing_runtime::Effect;
-use sourcing_runtime::operation::{Operation, Provider};
+use sourcing_runtime::{Effect, Operation, Provider};
 use std::io::{BufRead, IsTerminal, Write};
 
 pub const YES: &str = "yes";
@@ -154,7 +153,7 @@ pub fn dry_run(
         .sign(&mut request, op)
         .map_err(|e| refused(e.to_string()))?;
     let mut url = request.url().clone();
-    sourcing_runtime::signing::redact_url(&mut url, op.auth);
+    sourcing_runtime::redact_url(&mut url, op.auth);
     // `<redacted>` as written, not percent-encoded in the query.
     let url = url.as_str().replace("%3Credacted%3E", "<redacted>");
     let mut lines = vec![format!("{} {url}", request.method())];

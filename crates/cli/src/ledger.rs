@@ -404,7 +404,7 @@ fn failed(e: LedgerError) -> Stop {
 /// `sourcing ledger dead-letters` and the MCP tool `ledger_attention`.
 pub async fn dead_letters(
     ledger: &Ledger,
-) -> Result<Vec<serde_json::Value>, sourcing_webhooks::inbox::StoreError> {
+) -> Result<Vec<serde_json::Value>, sourcing_webhooks::inbox::InboxStoreError> {
     let letters = ledger.store().dead_letters().await?;
     Ok(letters.iter().map(inbox_json).collect())
 }

@@ -211,7 +211,7 @@ fn width(s: &str) -> usize {
         .sum()
 }
 
-/// The body prefix an error kept (up to [`sourcing_runtime::error::BODY_PREFIX_LIMIT`], 4 KiB), whole: the
+/// The body prefix an error kept (up to [`sourcing_runtime::BODY_PREFIX_LIMIT`], 4 KiB), whole: the
 /// error's own message shortens it to one line.
 pub fn body_prefix(body: &BodyPrefix) -> String {
     if body.is_truncated() {

@@ -21,14 +21,11 @@ use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
 use serde_json::{Map, Value, json};
-use sourcing_runtime::operation::Effect;
-use sourcing_runtime::operation::{ParamLocation, Provider};
-use sourcing_runtime::signing::TimestampUnit;
-use sourcing_runtime::signing::{
-    AccessKeySettings, AppKeySettings, PostSignedFields, RequestTimeType, SignPlacement,
-    SigningSettings, V2Nonce, Variant,
+use sourcing_runtime::{
+    AccessKeySettings, AppKeySettings, AuthStyle, Effect, Error, Operation, ParamLocation,
+    PostSignedFields, Provider, RequestTimeType, SignPlacement, SigningSettings, TimestampUnit,
+    V2Nonce, Variant,
 };
-use sourcing_runtime::{AuthStyle, Error, Operation};
 use sourcing_sandbox::SandboxConfig;
 
 pub struct Probe;

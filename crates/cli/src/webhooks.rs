@@ -11,7 +11,7 @@ use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
 use sourcing_ledger::{Ledger, OrderCallbacks};
 use sourcing_webhooks::formats::{self, FormatSettings};
-use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
+use sourcing_webhooks::inbox::{InboxReceiver, RedeliveryPolicy};
 use sourcing_webhooks::outgoing::{OrderEvent, OrderFacts};
 use sourcing_webhooks::{Callback, CallbackFormat, Fen, HandlerError, Receiver, Secret};
 use std::net::{IpAddr, SocketAddr};
@@ -194,7 +194,7 @@ async fn send(m: &ArgMatches) -> Result<u8, Stop> {
 /// (`DAJISAAS_CALLBACK_SIGNED_INPUT`). `None` for a provider that publishes no callbacks.
 pub(crate) fn callback_format(
     name: &str,
-    described: &sourcing_runtime::operation::Provider,
+    described: &sourcing_runtime::Provider,
     backend: &Backend,
     sandbox: bool,
 ) -> Option<Result<Arc<dyn CallbackFormat>, Stop>> {
@@ -214,7 +214,7 @@ fn callbacks_of(name: &str) -> Option<formats::FormatFactory> {
 
 /// Where a callback format reads its key and variants: the backend's configuration of `described`.
 struct Settings<'a> {
-    described: &'a sourcing_runtime::operation::Provider,
+    described: &'a sourcing_runtime::Provider,
     backend: &'a Backend,
     sandbox: bool,
 }
@@ -243,7 +243,7 @@ impl FormatSettings for Settings<'_> {
 /// [`callback_format`] for a command that needs one.
 fn required_format(
     name: &str,
-    described: &sourcing_runtime::operation::Provider,
+    described: &sourcing_runtime::Provider,
     backend: &Backend,
     sandbox: bool,
 ) -> Result<Arc<dyn CallbackFormat>, Stop> {
@@ -309,7 +309,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
                 format.name()
             );
             let max_attempts = m.get_one::<u32>("max-attempts").copied().unwrap_or(10);
-            let retry = RetryPolicy::default().with_max_attempts(max_attempts);
+            let redelivery = RedeliveryPolicy::default().with_max_attempts(max_attempts);
             let lease =
                 Duration::from_millis(m.get_one::<u64>("lease-ms").copied().unwrap_or(30_000));
             let receiver = InboxReceiver::new(Arc::new(ledger.store().clone()), format)
@@ -317,7 +317,7 @@ async fn receive(m: &ArgMatches) -> Result<u8, Stop> {
                 .on_stored(print_stored);
             let worker = receiver
                 .worker_with(OrderCallbacks::new(ledger))
-                .retry(retry)
+                .redelivery(redelivery)
                 .lease(lease);
             let (served, ()) = tokio::join!(
                 receiver.serve_on(listener, stopped()),

@@ -13,8 +13,8 @@
 use crate::store::{Dialect, Row, Store, Transaction, Value};
 use crate::{CallbackReport, Ledger};
 use sourcing_webhooks::inbox::{
-    AfterFailure, Claim, Handled, InboxEntry, InboxHandler, InboxState, InboxStore, Inserted,
-    NewMessage, Replay, StoreError as InboxError,
+    AfterFailure, Claim, Handled, InboxEntry, InboxHandler, InboxState, InboxStore,
+    InboxStoreError, Inserted, NewMessage, Replay,
 };
 use sourcing_webhooks::{Callback, HandlerError};
 use std::time::Duration;
@@ -30,8 +30,8 @@ fn now(dialect: Dialect) -> &'static str {
     )
 }
 
-fn failed(e: impl std::error::Error + Send + Sync + 'static) -> InboxError {
-    InboxError::new(e)
+fn failed(e: impl std::error::Error + Send + Sync + 'static) -> InboxStoreError {
+    InboxStoreError::new(e)
 }
 
 fn millis(d: Duration) -> Value {
@@ -234,7 +234,10 @@ impl Store {
 }
 
 impl InboxStore for Store {
-    async fn insert_batch(&self, messages: &[NewMessage]) -> Result<Vec<Inserted>, InboxError> {
+    async fn insert_batch(
+        &self,
+        messages: &[NewMessage],
+    ) -> Result<Vec<Inserted>, InboxStoreError> {
         self.insert_messages(messages).await.map_err(failed)
     }
 
@@ -244,25 +247,25 @@ impl InboxStore for Store {
         owner: &str,
         lease: Duration,
         limit: usize,
-    ) -> Result<Vec<Claim>, InboxError> {
+    ) -> Result<Vec<Claim>, InboxStoreError> {
         self.claim_messages(provider, owner, lease, limit)
             .await
             .map_err(failed)
     }
 
-    async fn renew(&self, claim: &Claim, lease: Duration) -> Result<bool, InboxError> {
+    async fn renew(&self, claim: &Claim, lease: Duration) -> Result<bool, InboxStoreError> {
         let set = format!("lease_until_ms = {} + $4", now(self.dialect()));
         self.update_claim(&set, claim, &[millis(lease)])
             .await
             .map_err(failed)
     }
 
-    async fn complete(&self, claim: &Claim) -> Result<bool, InboxError> {
+    async fn complete(&self, claim: &Claim) -> Result<bool, InboxStoreError> {
         let recorded = self.complete_all(std::slice::from_ref(claim)).await?;
         Ok(recorded.first().copied().unwrap_or(false))
     }
 
-    async fn complete_all(&self, claims: &[Claim]) -> Result<Vec<bool>, InboxError> {
+    async fn complete_all(&self, claims: &[Claim]) -> Result<Vec<bool>, InboxStoreError> {
         let mut tx = self.begin().await.map_err(failed)?;
         let mut recorded = Vec::with_capacity(claims.len());
         for claim in claims {
@@ -278,7 +281,7 @@ impl InboxStore for Store {
         claim: &Claim,
         error: &str,
         then: AfterFailure,
-    ) -> Result<bool, InboxError> {
+    ) -> Result<bool, InboxStoreError> {
         let release = "last_error = $4, lease_owner = NULL, lease_until_ms = NULL";
         let result = match then {
             AfterFailure::RetryAfter(delay) => {
@@ -294,13 +297,13 @@ impl InboxStore for Store {
         result.map_err(failed)
     }
 
-    async fn get(&self, id: i64) -> Result<Option<InboxEntry>, InboxError> {
+    async fn get(&self, id: i64) -> Result<Option<InboxEntry>, InboxStoreError> {
         let sql = format!("SELECT {COLUMNS} FROM inbox_messages WHERE id = $1");
         let rows = self.query(&sql, &[Value::Int(id)]).await.map_err(failed)?;
         rows.first().map(entry_from_row).transpose().map_err(failed)
     }
 
-    async fn dead_letters(&self) -> Result<Vec<InboxEntry>, InboxError> {
+    async fn dead_letters(&self) -> Result<Vec<InboxEntry>, InboxStoreError> {
         let sql = format!("SELECT {COLUMNS} FROM inbox_messages WHERE state = 'dead' ORDER BY id");
         let rows = self.query(&sql, &[]).await.map_err(failed)?;
         rows.iter()
@@ -309,7 +312,7 @@ impl InboxStore for Store {
             .map_err(failed)
     }
 
-    async fn replay(&self, id: i64) -> Result<Replay, InboxError> {
+    async fn replay(&self, id: i64) -> Result<Replay, InboxStoreError> {
         self.replay_message(id).await.map_err(failed)
     }
 }

@@ -5,8 +5,7 @@
 use crate::Error;
 use serde_json::Value;
 use sourcing_buy::Buyer;
-use sourcing_runtime::operation::{Operation, Provider};
-use sourcing_runtime::{CredentialValues, Runtime};
+use sourcing_runtime::{CredentialValues, Operation, Provider, Runtime};
 use sourcing_sandbox::{Sandbox, SandboxConfig};
 use std::sync::Arc;
 

@@ -1,7 +1,6 @@
 //! How much a tool can do, and which start-up flag allows it. Applies to every toolset.
 
-use sourcing_runtime::Effect;
-use sourcing_runtime::operation::Operation;
+use sourcing_runtime::{Effect, Operation};
 
 /// How much an operation can do, and so which flag exposes it as a tool.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

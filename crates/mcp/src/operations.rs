@@ -11,8 +11,7 @@ use super::guard::Guard;
 use crate::backend::Backend;
 use rmcp::model::{CallToolResult, ContentBlock, Tool, ToolAnnotations};
 use serde_json::{Map, Value, json};
-use sourcing_runtime::Error;
-use sourcing_runtime::operation::{Operation, ParamLocation, Provider};
+use sourcing_runtime::{Error, Operation, ParamLocation, Provider};
 use std::sync::Arc;
 
 /// How a tool's description marks an operation known only from third-party clients (the CLI's help

@@ -20,7 +20,7 @@ mod kits;
 
 use std::sync::{LazyLock, OnceLock};
 
-pub use sourcing_runtime::operation::Provider;
+pub use sourcing_runtime::Provider;
 use sourcing_webhooks::formats::FormatFactory;
 
 /// Everything the workspace knows about one provider, layer by layer. Built with [`Kit::new`] and the

@@ -1,31 +1,4 @@
-//! Partial batch failure.
-//!
-//! Some operations act on a batch (pay several orders) and answer a *successful* envelope (`code` 200) whose
-//! `data` splits the batch into items that succeeded and items that failed, each with a reason — e.g.
-//! Xportcn `ka_order_pay` (`successOrderIds`, `failedOrderList[{orderId, failedReason}]`) and PandaPon
-//! `order_batch_submit_to_pay` (`successOrderIds`, `payFailOrders[{orderId, errorReason}]`).
-//! Returning such an answer as `Ok(data)` would let a caller who only checks `is_ok()` believe every item
-//! went through.
-//!
-//! The spec marks these operations with `x-batch-outcome: {succeeded, failed, id, reason}` (the property
-//! names in `data`; codegen checks they exist). The operation table carries it as [`BatchOutcome`], and the
-//! runtime applies it to every call of the operation (the generated `send()`, and `call_operation` used by
-//! the CLI and other table-driven tools):
-//!
-//! * the failed list is absent or empty → `Ok(data)`;
-//! * otherwise → [`Error::PartialFailure`] with a [`PartialFailure`] naming what succeeded, what failed and
-//!   why, the request id and the whole `data` (typed again with [`PartialFailure::data_as`]). This holds
-//!   whether some or all items failed.
-//!
-//! **An id listed both as succeeded and as failed** (the published `ka_order_pay` example does this, with
-//! the reason "资金账户已经扣款,不可重复支付" — funds already deducted, cannot be paid twice) stays in
-//! [`PartialFailure::succeeded`], because the provider says it succeeded, and its failure entry goes to
-//! [`PartialFailure::conflicting`] instead of [`PartialFailure::failed`]. So `failed` holds only items that
-//! did not go through and can be acted on (e.g. topped-up and paid again) without paying anything twice,
-//! and nothing the provider said is dropped. Such a batch is still an error, so the contradiction is seen.
-//!
-//! Never retried: batch operations that move money are `x-effect: pay` (only reads are retried), and
-//! retrying the whole batch would repeat the items that succeeded.
+//! Partial batch failure: [`PartialFailure`].
 
 use crate::error::Error;
 use serde::Serialize;
@@ -56,7 +29,33 @@ pub struct FailedItem {
 }
 
 /// A batch call that the provider accepted (`code` 200) but where some or all items failed.
-/// See the [module docs](self) for how ids listed as both succeeded and failed are reported.
+///
+/// Some operations act on a batch (pay several orders) and answer a *successful* envelope (`code` 200) whose
+/// `data` splits the batch into items that succeeded and items that failed, each with a reason — e.g.
+/// Xportcn `ka_order_pay` (`successOrderIds`, `failedOrderList[{orderId, failedReason}]`) and PandaPon
+/// `order_batch_submit_to_pay` (`successOrderIds`, `payFailOrders[{orderId, errorReason}]`).
+/// Returning such an answer as `Ok(data)` would let a caller who only checks `is_ok()` believe every item
+/// went through.
+///
+/// The spec marks these operations with `x-batch-outcome: {succeeded, failed, id, reason}` (the property
+/// names in `data`; codegen checks they exist). The operation table carries it as [`BatchOutcome`], and the
+/// runtime applies it to every call of the operation (the generated `send()`, and `call_operation` used by
+/// the CLI and other table-driven tools):
+///
+/// * the failed list is absent or empty → `Ok(data)`;
+/// * otherwise → [`Error::PartialFailure`] with a [`PartialFailure`] naming what succeeded, what failed and
+///   why, the request id and the whole `data` (typed again with [`PartialFailure::data_as`]). This holds
+///   whether some or all items failed.
+///
+/// **An id listed both as succeeded and as failed** (the published `ka_order_pay` example does this, with
+/// the reason "资金账户已经扣款,不可重复支付" — funds already deducted, cannot be paid twice) stays in
+/// [`PartialFailure::succeeded`], because the provider says it succeeded, and its failure entry goes to
+/// [`PartialFailure::conflicting`] instead of [`PartialFailure::failed`]. So `failed` holds only items that
+/// did not go through and can be acted on (e.g. topped-up and paid again) without paying anything twice,
+/// and nothing the provider said is dropped. Such a batch is still an error, so the contradiction is seen.
+///
+/// Never retried: batch operations that move money are `x-effect: pay` (only reads are retried), and
+/// retrying the whole batch would repeat the items that succeeded.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PartialFailure {
     /// The operation (`snake_case` id).

@@ -1,13 +1,4 @@
-//! Client-side rate budgets: how fast one [`crate::Runtime`] (one provider, one set of credentials) calls
-//! its vendor. Every attempt of every call passes `Budget::acquire` once, before it is sent: reads and
-//! writes alike wait there for budget, so a write or payment waits *before* its single attempt and never
-//! after a failure. A `429` (`Budget::throttled`) slows the budget: nothing is sent before its
-//! `Retry-After`, and the rate is halved for [`RateBudget::slowdown`].
-//!
-//! No vendor publishes a rate limit or a throttling business code (specs/*.yaml document only HTTP `429`
-//! with an optional `Retry-After`), so the default, 10 calls per second with bursts of 10, is a
-//! conservative guess; `<PREFIX>_RATE_PER_SECOND`, `<PREFIX>_RATE_BURST` and `<PREFIX>_RATE_<OPERATION>`
-//! ([`RateBudget::from_lookup`]) or [`crate::RequestPolicy::rate`] change it.
+//! Client-side rate budgets: [`RateBudget`].
 
 use crate::operation::Operation;
 use crate::time::Timer;
@@ -21,6 +12,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How fast a runtime may call its vendor.
+///
+/// The client-side rate budget of one [`crate::Runtime`] (one provider, one set of credentials): every
+/// attempt of every call passes `Budget::acquire` once, before it is sent; reads and writes alike wait there for budget, so a write or payment waits *before* its single attempt and never
+/// after a failure. A `429` (`Budget::throttled`) slows the budget: nothing is sent before its
+/// `Retry-After`, and the rate is halved for [`RateBudget::slowdown`].
+///
+/// No vendor publishes a rate limit or a throttling business code (specs/*.yaml document only HTTP `429`
+/// with an optional `Retry-After`), so the default, 10 calls per second with bursts of 10, is a
+/// conservative guess; `<PREFIX>_RATE_PER_SECOND`, `<PREFIX>_RATE_BURST` and `<PREFIX>_RATE_<OPERATION>`
+/// ([`RateBudget::from_lookup`]) or [`crate::RequestPolicy::rate`] change it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateBudget {
     /// Calls per second to the provider with these credentials; `None` (or a rate that is not a positive

@@ -124,7 +124,7 @@ pub async fn call_raw(
 
 /// Map the outcome of a generated `send_raw()` to `Result<data, Error>`; a decoded envelope goes through
 /// the envelope mapping (business codes, batch outcomes) — its own, or the provider's codec for an
-/// [`crate::envelope::Enveloped`] answer.
+/// [`crate::Enveloped`] answer.
 pub async fn finish<E: Envelope, X>(
     provider: &Provider,
     op: &Operation,
@@ -332,7 +332,7 @@ mod tests {
     /// An answer typed `Enveloped` is settled by the provider's codec, then typed.
     #[tokio::test]
     async fn an_enveloped_answer_is_settled_by_the_providers_codec() {
-        use crate::envelope::Enveloped;
+        use crate::Enveloped;
         let p = provider(true);
         let answer = |body: serde_json::Value| {
             let typed: Enveloped<std::collections::BTreeMap<String, i64>> =

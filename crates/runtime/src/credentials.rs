@@ -135,7 +135,7 @@ pub struct CredentialKind {
 }
 
 /// `access-key`: access key, access secret, `user-id` (PandaPon, Xportcn).
-pub const ACCESS_KEY: CredentialKind = CredentialKind {
+pub(crate) const ACCESS_KEY: CredentialKind = CredentialKind {
     name: "access-key",
     fields: &[
         CredentialField {
@@ -162,7 +162,7 @@ pub const ACCESS_KEY: CredentialKind = CredentialKind {
 };
 
 /// `app-key`: app key and app secret (Dajisaas).
-pub const APP_KEY: CredentialKind = CredentialKind {
+pub(crate) const APP_KEY: CredentialKind = CredentialKind {
     name: "app-key",
     fields: &[
         CredentialField {

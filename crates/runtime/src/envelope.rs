@@ -1,10 +1,4 @@
-//! Provider envelopes. Every provider answers HTTP 200 with an envelope; a call returns the typed `data` on
-//! the success code and an [`ApiError`] otherwise — business failures are never returned as success.
-//!
-//! Two faces of one envelope: the typed [`Envelope`] (a serde type generic over `data`, decoded by the
-//! generated clients in one pass) and the [`EnvelopeCodec`] (untyped: what tools that serve every provider —
-//! the CLI, `sourcing mcp`, the sandbox — use to decode and encode answers). A provider's description names
-//! its codec; the built-in ones are [`PandaponCodec`] and [`DajisaasCodec`].
+//! Provider envelopes: [`Envelope`] and [`EnvelopeCodec`].
 
 use crate::error::{ApiError, Error, UpstreamError};
 use crate::wire::LenientId;
@@ -13,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// The success code of every provider's envelope.
-pub const SUCCESS_CODE: i64 = 200;
+pub(crate) const SUCCESS_CODE: i64 = 200;
 
 /// An envelope type that can be turned into `Result<Data, Error>`.
 pub trait Envelope: DeserializeOwned + Serialize {
@@ -100,6 +94,15 @@ impl<T: DeserializeOwned + Serialize> Envelope for Enveloped<T> {
 }
 
 /// An envelope, untyped: the open extension point for a provider's answer format.
+///
+/// Every provider answers HTTP 200 with an envelope; a call returns the typed `data` on
+/// the success code and an [`ApiError`] otherwise — business failures are never returned as success.
+///
+/// Two faces of one envelope: the typed [`Envelope`] (a serde type generic over `data`, decoded by the
+/// generated clients in one pass) and the [`EnvelopeCodec`] (untyped: what tools that serve every provider —
+/// the CLI, `sourcing mcp`, the sandbox — use to decode and encode answers). A provider's description names
+/// its codec; the built-in ones are those of [`EnvelopeStyle::Pandapon`](crate::EnvelopeStyle::Pandapon)
+/// and [`EnvelopeStyle::Dajisaas`](crate::EnvelopeStyle::Dajisaas).
 pub trait EnvelopeCodec: std::fmt::Debug + Send + Sync {
     /// The spec's `x-sourcing.envelope` value (`pandapon`).
     fn name(&self) -> &'static str;
@@ -163,7 +166,7 @@ impl Failure {
 }
 
 /// The sandbox's own business code for an unknown order where the vendor publishes none.
-pub const UNKNOWN_ORDER_SANDBOX_CODE: i64 = 404;
+pub(crate) const UNKNOWN_ORDER_SANDBOX_CODE: i64 = 404;
 
 /// [`EnvelopeCodec::decode`] for a typed envelope `E`: decode, apply its success rule, record the request id
 /// on the call's span, check a batch outcome.
@@ -181,7 +184,7 @@ pub fn api_error_as<E: Envelope>(body: &[u8], operation: &'static str) -> Option
 
 /// The codec of [`PandaponEnvelope`] (PandaPon, Xportcn).
 #[derive(Clone, Copy, Debug)]
-pub struct PandaponCodec;
+pub(crate) struct PandaponCodec;
 
 impl EnvelopeCodec for PandaponCodec {
     fn name(&self) -> &'static str {
@@ -221,7 +224,7 @@ impl EnvelopeCodec for PandaponCodec {
 
 /// The codec of [`DajisaasEnvelope`].
 #[derive(Clone, Copy, Debug)]
-pub struct DajisaasCodec;
+pub(crate) struct DajisaasCodec;
 
 impl EnvelopeCodec for DajisaasCodec {
     fn name(&self) -> &'static str {

@@ -180,7 +180,7 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// A batch operation succeeded as a call (`code` 200) but some or all of its items failed: which
-    /// succeeded, which failed and why are in the [`PartialFailure`]. See [`crate::batch`].
+    /// succeeded, which failed and why are in the [`PartialFailure`]. See [`PartialFailure`] for the rules.
     #[error(transparent)]
     PartialFailure(Box<PartialFailure>),
 }

@@ -8,22 +8,25 @@
 //! [`observe`]).
 #![deny(missing_docs, unreachable_pub)]
 
-pub mod batch;
-pub mod budget;
-pub mod credentials;
-pub mod envelope;
-pub mod error;
+// The modules below hold the core types, each reachable at the root only (one path per item). The public
+// modules are namespaces of their own, nothing of theirs re-exported here: `observe` (the call span),
+// `time` (the runtime's clock), `fault` (crash-test points) and the hidden `__codegen` (generated code's).
+mod batch;
+mod budget;
+mod credentials;
+mod envelope;
+mod error;
 #[cfg(feature = "fault")]
 pub mod fault;
-pub mod multipart;
+mod multipart;
 pub mod observe;
-pub mod operation;
-pub mod policy;
-pub mod readings;
+mod operation;
+mod policy;
+mod readings;
 mod runtime;
-pub mod signing;
+mod signing;
 pub mod time;
-pub mod wire;
+mod wire;
 
 #[doc(hidden)]
 #[path = "codegen.rs"]
@@ -31,18 +34,29 @@ pub mod __codegen;
 
 pub use batch::{BatchOutcome, FailedItem, PartialFailure};
 pub use budget::RateBudget;
-pub use credentials::{AccessKeyCredentials, AppKeyCredentials, CredentialValues, Secret};
-pub use envelope::{
-    DajisaasEnvelope, Envelope, EnvelopeCodec, Enveloped, Failure, PandaponEnvelope,
+pub use credentials::{
+    AccessKeyCredentials, AppKeyCredentials, CredentialField, CredentialKind, CredentialValues,
+    MissingEnv, Secret,
 };
-pub use error::{ApiError, BodyPrefix, BodyTooLarge, Error, UpstreamError};
-pub use multipart::{ImageUpload, MultipartForm};
-pub use operation::{AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Operation, Provider};
+pub use envelope::{
+    DajisaasEnvelope, Envelope, EnvelopeCodec, Enveloped, Failure, PandaponEnvelope, api_error_as,
+    decode_as,
+};
+pub use error::{ApiError, BODY_PREFIX_LIMIT, BodyPrefix, BodyTooLarge, Error, UpstreamError};
+pub use multipart::{ImageUpload, MAX_IMAGE_BYTES, MultipartForm, UploadEncoding};
+pub use operation::{
+    AuthStyle, CredentialStyle, Effect, EnvelopeStyle, Example, ExampleKind, FlowRole, Limit,
+    Operation, Param, ParamKind, ParamLocation, Provider, Transcode, transcode,
+};
 pub use policy::{RequestPolicy, RetryPolicy};
-pub use readings::Readings;
+pub use readings::{Pointer, ReadingError, ReadingKey, Readings};
 pub use runtime::{MultipartCall, RawRequest, Runtime};
 pub use signing::{
-    AccessKeySigner, AppKeyMode, AppKeySigner, Scheme, SignContext, SignError, Signer,
-    TimestampUnit,
+    AccessKeyScheme, AccessKeySettings, AccessKeySigner, AppKeyMode, AppKeyScheme, AppKeySettings,
+    AppKeySigner, FixedNonce, LIST_QUERY_PARAMS, ListFormat, NonceSource, PostSignedFields,
+    QueryTimestampSignScheme, RandomNonce, Received, RequestTimeType, Scheme, SchemeParam,
+    SchemeSigners, SignContext, SignError, SignPlacement, Signer, SigningSettingKey,
+    SigningSettings, TimestampUnit, V2Nonce, Variant, Verification, access_key_signature,
+    app_key_signature, redact_error, redact_url, set_query_params,
 };
 pub use wire::{JsonString, LenientId};

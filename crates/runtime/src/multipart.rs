@@ -1,5 +1,4 @@
-//! Multipart forms for the endpoints progenitor cannot generate (listed under `x-hand-written` in a spec),
-//! sent by [`crate::Runtime::call_multipart`], and the Dajisaas image-upload form built on them.
+//! Multipart forms: [`MultipartForm`], [`ImageUpload`].
 
 use std::fmt;
 
@@ -7,6 +6,9 @@ use std::fmt;
 ///
 /// A constructor that validates its input (e.g. [`ImageUpload`]) can produce an *invalid* form instead of a
 /// `Result`; sending it fails with [`crate::Error::InvalidRequest`] before anything is signed or sent.
+///
+/// Used for the endpoints progenitor cannot generate (listed under `x-hand-written` in a spec),
+/// sent by [`crate::Runtime::call_multipart`], and the Dajisaas image-upload form built on them.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct MultipartForm {
     fields: Vec<(String, String)>,

@@ -3,7 +3,7 @@
 //! inside it. At `trace` level each attempt also logs its request line, its headers with every value but a
 //! few harmless ones redacted, the response status and a prefix of the response body. Secrets and
 //! signatures are never recorded: header values are redacted unless known harmless, and the query
-//! parameters the operation's signing scheme marks secret ([`crate::signing::Scheme::params`], the one list)
+//! parameters the operation's signing scheme marks secret ([`crate::Scheme::params`], the one list)
 //! are masked in the logged URL. `latency_ms` is measured on the runtime's timer from the first attempt
 //! to the last response; a call refused before sending has none.
 //!
@@ -214,13 +214,13 @@ pub(crate) fn request_id(id: Option<&str>) {
 }
 
 /// A request URL as logged: the values of the scheme's secret parameters masked
-/// ([`crate::signing::redact_url`]).
+/// ([`crate::redact_url`]).
 pub(crate) struct LoggedUrl<'a>(pub(crate) &'a reqwest::Url, pub(crate) AuthStyle);
 
 impl fmt::Display for LoggedUrl<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut url = self.0.clone();
-        crate::signing::redact_url(&mut url, self.1);
+        crate::redact_url(&mut url, self.1);
         f.write_str(url.as_str())
     }
 }

@@ -9,8 +9,7 @@ use crate::signing::{
 };
 use serde_json::Value;
 
-/// How an operation authenticates: a reference to its signing [`Scheme`] (an open extension point — see
-/// [`crate::signing::scheme`]). Chosen per operation from the spec's `security` requirement. Two styles are
+/// How an operation authenticates: a reference to its signing [`Scheme`] (an open extension point). Chosen per operation from the spec's `security` requirement. Two styles are
 /// equal when their schemes have the same name.
 #[derive(Clone, Copy)]
 pub struct AuthStyle(&'static dyn Scheme);
@@ -151,7 +150,7 @@ impl FlowRole {
 }
 
 /// What an operation does (spec: `x-effect`), declared per operation from the vendor's page. It decides
-/// which calls are retried (only reads, see [`crate::policy::retried`]) and which ones tools hold back
+/// which calls are retried (only reads, see [`Effect::retried`]) and which ones tools hold back
 /// (`sourcing mcp` serves payments only with `--allow-payments`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Effect {
@@ -166,6 +165,13 @@ pub enum Effect {
 impl Effect {
     /// Every effect: the one list of `x-effect` values a spec may use.
     pub const ALL: &'static [Effect] = &[Effect::Read, Effect::Write, Effect::Pay];
+
+    /// Whether calls with this effect are retried automatically: only declared reads. A write or a payment
+    /// whose outcome is unknown is resolved by reading, never by sending it again. The one place this is
+    /// decided: the retry loop, generated docs and the CLI's help read it.
+    pub fn retried(self) -> bool {
+        self == Effect::Read
+    }
 
     /// The spec's `x-effect` value.
     pub fn name(self) -> &'static str {
@@ -189,11 +195,6 @@ impl Effect {
             Effect::Pay => "moves money or returns a payment link",
         }
     }
-}
-
-/// The names of a list, for error messages listing the valid values (`"a, b, c"`).
-pub fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> String {
-    all.iter().map(|t| name(*t)).collect::<Vec<_>>().join(", ")
 }
 
 /// Where a parameter travels.
@@ -413,7 +414,7 @@ pub struct Operation {
     /// Decode a response (the whole envelope) into the generated response type.
     pub transcode_response: Transcode,
     /// For batch operations (`x-batch-outcome`): where `data` lists succeeded and failed items, so that a
-    /// batch with failed items is [`crate::Error::PartialFailure`], not success. See [`crate::batch`].
+    /// batch with failed items is [`crate::Error::PartialFailure`], not success. See [`crate::PartialFailure`].
     pub batch_outcome: Option<crate::batch::BatchOutcome>,
     /// `None`: the vendor publishes this endpoint. `Some(source)`: the endpoint is **unconfirmed by the
     /// vendor**, known only from third-party clients (spec `x-evidence: third-party-client`); the text names
@@ -631,7 +632,7 @@ impl CredentialStyle {
     }
 
     /// The kind: its fields and names.
-    pub fn kind(self) -> &'static CredentialKind {
+    pub const fn kind(self) -> &'static CredentialKind {
         self.0
     }
 
@@ -1002,10 +1003,12 @@ mod tests {
         for e in Effect::ALL {
             assert_eq!(Effect::from_name(e.name()), Some(*e));
         }
-        assert_eq!(names(Effect::ALL, Effect::name), "read, write, pay");
+        let effects: Vec<&str> = Effect::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(effects, ["read", "write", "pay"]);
+        let schemes: Vec<&str> = AuthStyle::ALL.iter().map(|a| a.scheme_name()).collect();
         assert_eq!(
-            names(AuthStyle::ALL, AuthStyle::scheme_name),
-            "AccessKeyV1, AccessKeyV2, AppKey, QueryTimestampSign"
+            schemes,
+            ["AccessKeyV1", "AccessKeyV2", "AppKey", "QueryTimestampSign"]
         );
         assert_eq!(format!("{:?}", AuthStyle::AppKey), "AppKey");
         let hmac = AuthStyle::from_scheme_name("HmacSha256").unwrap();

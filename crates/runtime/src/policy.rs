@@ -1,12 +1,13 @@
-//! Timeouts, retries and the rate budget ([`RateBudget`]). Only operations the spec declares reads (`x-effect: read`) are retried; writes
-//! (order creation, cancellation, confirmation) and payments are sent exactly once.
+//! Timeouts and retries: [`RequestPolicy`].
 
 use crate::budget::RateBudget;
-use crate::operation::{Effect, Operation};
+use crate::operation::Operation;
 use rand::Rng;
 use std::time::Duration;
 
-/// Timeouts and the retry policy of a client.
+/// Timeouts, the retry policy and the rate budget ([`RateBudget`]) of a client. Only operations the spec
+/// declares reads (`x-effect: read`) are retried; writes (order creation, cancellation, confirmation) and
+/// payments are sent exactly once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestPolicy {
     /// Time allowed to establish a connection.
@@ -34,7 +35,7 @@ impl Default for RequestPolicy {
     }
 }
 
-/// Exponential backoff with jitter for declared reads ([`retried`]).
+/// Exponential backoff with jitter for declared reads ([`Effect::retried`](crate::Effect::retried)).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts in total, the first included (1 = never retry).
@@ -70,10 +71,10 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether this policy retries `operation`: a declared read ([`retried`]) with more than one attempt
-    /// allowed.
+    /// Whether this policy retries `operation`: a declared read ([`Effect::retried`](crate::Effect::retried)) with more than one
+    /// attempt allowed.
     pub fn retries(&self, operation: &Operation) -> bool {
-        retried(operation.effect) && self.max_attempts > 1
+        operation.effect.retried() && self.max_attempts > 1
     }
 
     /// The delay before retry number `retry` (1-based).
@@ -89,13 +90,6 @@ impl RetryPolicy {
             delay
         }
     }
-}
-
-/// Whether calls with this effect are retried automatically: only declared reads. A write or a payment whose
-/// outcome is unknown is resolved by reading, never by sending it again. The one place this is decided: the
-/// retry loop, generated docs and the CLI's help read it.
-pub fn retried(effect: Effect) -> bool {
-    effect == Effect::Read
 }
 
 /// Whether a transport error is worth retrying for a read. reqwest reports a body that failed while being
@@ -133,7 +127,7 @@ pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::AuthStyle;
+    use crate::operation::{AuthStyle, Effect};
 
     #[test]
     fn only_declared_reads_are_retried() {

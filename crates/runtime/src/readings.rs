@@ -1,20 +1,4 @@
-//! Readings: where a value sits in a vendor's answer when the vendor does not publish it.
-//!
-//! Like the signing variants ([`crate::signing::settings`]), each reading is a named setting
-//! `<PREFIX>_<KEY>=value` (environment or a CLI `--config` file), read through a lookup function
-//! ([`Readings::from_lookup`]). A value is a JSON pointer (RFC 6901, e.g. `/baseInfo/status`) into the
-//! answer's `data`, or `none` to turn the reading off. The default of each is the best evidence:
-//!
-//! | setting | default | applies to | evidence |
-//! |---|---|---|---|
-//! | `PANDAPON_SEARCH_HIT_OFFER_ID` | `/offerId` | each hit of `data.data[]` (v2 keyword search) | 1688's own search result names the offer `offerId` (`product.search.keywordQuery`); PandaPon passes 1688's answer through (its v2 page lists 8 item fields and shows `imageUrl`, `subject` before being cut off); Dajisaas's pass-through of the same 1688 search is read as `offerId` by third-party clients |
-//! | `PANDAPON_PRODUCT_SKUS` | `/productSkuInfos` | `data` of product detail | 1688's cross-border product detail (`product.search.queryProductDetail`) names its SKU list `productSkuInfos`, items `skuId`, `specId`, `price` (yuan), `amountOnSale`, `skuAttributes[].attributeName`/`value`; PandaPon's detail page lists "sku info" in the same place and its cart items carry `specId`, `skuId`, `price`, `amountOnSale` |
-//! | `DAJISAAS_PRODUCT_SKUS` | `/productSkuInfos` | `data` of `product_detail_query` (third-party) | third-party clients read `productSkuInfos[]` (items not shown; the same 1688 names assumed) |
-//! | `PANDAPON_CREATE_ORDER_ID` | `/orderId` | `data` of order creation | 1688's `fastCreateOrder` result carries `orderId`; Dajisaas documents `orderId` for the same pass-through |
-//! | `PANDAPON_ORDER_STATE` | `/baseInfo/status` | `data` of order detail | 1688's `alibaba.trade.get.buyerView` (`baseInfo.status`); values listed by PandaPon's own goods-detail page: `waitbuyerpay`, `waitsellersend`, `waitbuyerreceive`, `confirm_goods`, `success`, `cancel`, `terminated` |
-//! | `DAJISAAS_ORDER_STATE` | `/baseInfo/status` | `data` of order detail | Dajisaas's order-detail page: `data` mirrors 1688's `alibaba.trade.get.buyerView` (`baseInfo` sub-fields unpublished) |
-//!
-//! The same table, with the alternatives, is `docs/readings.md` ([`markdown_table`] renders it).
+//! Readings: [`Readings`].
 
 use std::fmt;
 
@@ -33,7 +17,7 @@ pub struct ReadingKey {
 }
 
 /// Every reading, in the order of [`Readings`]' fields.
-pub const KEYS: [ReadingKey; 4] = [
+const KEYS: [ReadingKey; 4] = [
     ReadingKey {
         key: "SEARCH_HIT_OFFER_ID",
         defaults: &[("PANDAPON", "/offerId")],
@@ -78,7 +62,7 @@ pub const KEYS: [ReadingKey; 4] = [
 ];
 
 /// The value that turns a reading off.
-pub const OFF: &str = "none";
+const OFF: &str = "none";
 
 /// A JSON pointer (RFC 6901), checked: empty (the whole value) or `/`-separated tokens where `~` is
 /// followed only by `0` or `1`.
@@ -133,6 +117,24 @@ pub struct ReadingError {
 
 /// Where one provider's answers carry the values the vendor does not locate. `None`: not read (the
 /// reading does not apply to the provider, or is turned off with `none`).
+///
+/// Readings say where a value sits in a vendor's answer when the vendor does not publish it.
+///
+/// Like the signing variants ([`SigningSettings`](crate::SigningSettings)), each reading is a named setting
+/// `<PREFIX>_<KEY>=value` (environment or a CLI `--config` file), read through a lookup function
+/// ([`Readings::from_lookup`]). A value is a JSON pointer (RFC 6901, e.g. `/baseInfo/status`) into the
+/// answer's `data`, or `none` to turn the reading off. The default of each is the best evidence:
+///
+/// | setting | default | applies to | evidence |
+/// |---|---|---|---|
+/// | `PANDAPON_SEARCH_HIT_OFFER_ID` | `/offerId` | each hit of `data.data[]` (v2 keyword search) | 1688's own search result names the offer `offerId` (`product.search.keywordQuery`); PandaPon passes 1688's answer through (its v2 page lists 8 item fields and shows `imageUrl`, `subject` before being cut off); Dajisaas's pass-through of the same 1688 search is read as `offerId` by third-party clients |
+/// | `PANDAPON_PRODUCT_SKUS` | `/productSkuInfos` | `data` of product detail | 1688's cross-border product detail (`product.search.queryProductDetail`) names its SKU list `productSkuInfos`, items `skuId`, `specId`, `price` (yuan), `amountOnSale`, `skuAttributes[].attributeName`/`value`; PandaPon's detail page lists "sku info" in the same place and its cart items carry `specId`, `skuId`, `price`, `amountOnSale` |
+/// | `DAJISAAS_PRODUCT_SKUS` | `/productSkuInfos` | `data` of `product_detail_query` (third-party) | third-party clients read `productSkuInfos[]` (items not shown; the same 1688 names assumed) |
+/// | `PANDAPON_CREATE_ORDER_ID` | `/orderId` | `data` of order creation | 1688's `fastCreateOrder` result carries `orderId`; Dajisaas documents `orderId` for the same pass-through |
+/// | `PANDAPON_ORDER_STATE` | `/baseInfo/status` | `data` of order detail | 1688's `alibaba.trade.get.buyerView` (`baseInfo.status`); values listed by PandaPon's own goods-detail page: `waitbuyerpay`, `waitsellersend`, `waitbuyerreceive`, `confirm_goods`, `success`, `cancel`, `terminated` |
+/// | `DAJISAAS_ORDER_STATE` | `/baseInfo/status` | `data` of order detail | Dajisaas's order-detail page: `data` mirrors 1688's `alibaba.trade.get.buyerView` (`baseInfo` sub-fields unpublished) |
+///
+/// The same table, with the alternatives, is `docs/readings.md` ([`Readings::markdown_table`] renders it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Readings {
     /// `SEARCH_HIT_OFFER_ID`: the offer id in each search hit.
@@ -146,12 +148,23 @@ pub struct Readings {
 }
 
 impl Readings {
+    /// Every reading's setting, in the order of the fields.
+    pub const KEYS: [ReadingKey; 4] = KEYS;
+
+    /// The value that turns a reading off (`none`).
+    pub const OFF: &'static str = OFF;
+
+    /// The table of readings as markdown (`docs/readings.md` holds it; a test keeps them equal).
+    pub fn markdown_table() -> String {
+        markdown_table()
+    }
+
     /// The defaults of the provider whose configuration prefix is `prefix` (`PANDAPON`, …).
     pub fn defaults(prefix: &str) -> Self {
         Self::from_lookup(prefix, |_| None).unwrap_or_default()
     }
 
-    /// The readings of `prefix`'s provider: every key of [`KEYS`] that applies to it, read through
+    /// The readings of `prefix`'s provider: every key of [`Readings::KEYS`] that applies to it, read through
     /// `lookup` as `<prefix>_<KEY>`; unset is the default; a value that is neither a JSON pointer nor `none`
     /// is an error naming the key.
     pub fn from_lookup(
@@ -216,8 +229,7 @@ fn read(
     })
 }
 
-/// The table of readings as markdown (`docs/readings.md` holds it; a test keeps them equal).
-pub fn markdown_table() -> String {
+fn markdown_table() -> String {
     let mut out = String::from("| setting | default | read from | evidence |\n|---|---|---|---|\n");
     for key in &KEYS {
         for (prefix, default) in key.defaults {

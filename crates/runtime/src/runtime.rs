@@ -9,8 +9,7 @@ use crate::multipart::MultipartForm;
 use crate::observe::{self, LoggedHeaders, LoggedUrl};
 use crate::operation::{AuthStyle, Operation, Provider};
 use crate::policy::{self, RequestPolicy};
-use crate::signing::scheme::Refusing;
-use crate::signing::{SignContext, SignError, Signer, SigningSettings, redact_error};
+use crate::signing::{Refusing, SignContext, SignError, Signer, SigningSettings, redact_error};
 use crate::time::{Timer, TokioTimer};
 use reqwest::ResponseBuilderExt;
 use std::sync::Arc;
@@ -54,7 +53,7 @@ impl Runtime {
     }
 
     /// [`Runtime::for_provider`] for calling the sandbox: schemes whose rule is unpublished sign with the
-    /// stand-in the sandbox accepts ([`crate::signing::Scheme::sandbox_signer`]).
+    /// stand-in the sandbox accepts ([`crate::Scheme::sandbox_signer`]).
     pub fn for_sandbox(
         provider: &Provider,
         credentials: &CredentialValues,

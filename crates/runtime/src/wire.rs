@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 /// An identifier that the vendors send sometimes as a JSON number and sometimes as a JSON string
 /// (19-digit 1688 order ids, `developId`, …). It is kept exactly as text — never through `f64` — and
-/// re-encoded in the form it was received, so a round trip is lossless. Ids of up to [`INLINE_ID_LEN`]
+/// re-encoded in the form it was received, so a round trip is lossless. Ids of up to 22
 /// bytes (every integer id: `u64` has 20 digits at most, `i64` 19 and a sign) are stored inline, without
 /// an allocation; longer ones on the heap.
 #[derive(Clone)]
@@ -16,7 +16,7 @@ pub struct LenientId {
 }
 
 /// The longest id kept inline.
-pub const INLINE_ID_LEN: usize = 22;
+pub(crate) const INLINE_ID_LEN: usize = 22;
 
 /// An id's text: inline up to [`INLINE_ID_LEN`] bytes, else boxed. Always valid UTF-8 (it is only ever
 /// filled from a `&str` or from ASCII digits).

@@ -4,8 +4,7 @@
 
 use crate::server::SandboxConfig;
 use axum::http::HeaderMap;
-use sourcing_runtime::operation::Operation;
-use sourcing_runtime::signing::{Received, Verification};
+use sourcing_runtime::{Operation, Received, Verification};
 
 /// `Ok` when the request carries a valid signature of `op`'s scheme for the scheme's sandbox test
 /// credentials, under the signing variant the sandbox emulates ([`SandboxConfig::signing`]); otherwise the

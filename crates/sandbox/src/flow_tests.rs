@@ -4,7 +4,7 @@
 use crate::server::{State, answer_body};
 use crate::{Sandbox, SandboxConfig, credentials};
 use serde_json::{Value, json};
-use sourcing_runtime::operation::{Operation, Provider};
+use sourcing_runtime::{Operation, Provider};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -411,7 +411,7 @@ fn ten_thousand_answers_carry_no_inexact_amount() {
 /// seeded first.
 #[test]
 fn every_answer_keeps_to_its_response_schema() {
-    use sourcing_runtime::operation::ExampleKind;
+    use sourcing_runtime::ExampleKind;
     let state = State::new(SandboxConfig::default(), Vec::new());
     let mut refused = Vec::new();
     for (p, op) in order_ops() {

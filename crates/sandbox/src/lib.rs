@@ -75,8 +75,12 @@ pub fn banner(addr: std::net::SocketAddr) -> String {
 /// Test credentials the sandbox accepts (and the quickstart and CLI `--sandbox` use): the sandbox values
 /// of the runtime's credential kinds.
 pub mod credentials {
-    use sourcing_runtime::credentials::{ACCESS_KEY as ACCESS, APP_KEY as APP};
-    use sourcing_runtime::{AccessKeyCredentials, AppKeyCredentials};
+    use sourcing_runtime::{
+        AccessKeyCredentials, AppKeyCredentials, CredentialKind, CredentialStyle,
+    };
+
+    const ACCESS: &CredentialKind = CredentialStyle::AccessKey.kind();
+    const APP: &CredentialKind = CredentialStyle::AppKey.kind();
 
     pub const ACCESS_KEY: &str = ACCESS.fields[0].sandbox;
     pub const ACCESS_SECRET: &str = ACCESS.fields[1].sandbox;

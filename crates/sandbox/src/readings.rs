@@ -12,7 +12,7 @@
 
 use crate::catalogue::{self, Line};
 use serde_json::{Map, Value, json};
-use sourcing_runtime::operation::{Operation, Provider};
+use sourcing_runtime::{Operation, Provider};
 
 /// What the request asked, by name (query values as text, body members as sent).
 pub(crate) type Asked = Map<String, Value>;

@@ -5,8 +5,7 @@ use crate::{generate, schema};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use sourcing_runtime::Failure;
-use sourcing_runtime::operation::{ExampleKind, Operation, Provider};
+use sourcing_runtime::{ExampleKind, Failure, Operation, Provider};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 

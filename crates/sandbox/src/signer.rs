@@ -3,8 +3,9 @@
 //! publish signs with a stand-in only the sandbox accepts). Against a real provider, use the scheme's own
 //! signer or plug in the rule your account manager gives you.
 
-use sourcing_runtime::operation::{AuthStyle, Provider};
-use sourcing_runtime::signing::{SchemeSigners, SignContext, SignError, Signer, SigningSettings};
+use sourcing_runtime::{
+    AuthStyle, Provider, SchemeSigners, SignContext, SignError, Signer, SigningSettings,
+};
 
 #[derive(Debug)]
 pub struct SandboxSigner(Result<SchemeSigners, SignError>);

@@ -15,9 +15,9 @@
 use crate::schema::{self, flatten, types_of};
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
-use sourcing_runtime::operation::{Operation, Param, ParamLocation};
-use sourcing_runtime::signing::app_key::LIST_QUERY_PARAMS;
-use sourcing_runtime::signing::{ListFormat, SigningSettings, Variant};
+use sourcing_runtime::{
+    LIST_QUERY_PARAMS, ListFormat, Operation, Param, ParamLocation, SigningSettings, Variant,
+};
 
 /// The JSON body of `op`, which must be an object; `None` for operations without a body. Checked before
 /// the signature, so every provider answers a missing, unparsable or non-object body the same way (400).
@@ -179,7 +179,7 @@ impl Refusal {
     /// The sandbox's answer to this refusal of a request to `op`.
     pub(crate) fn respond(
         &self,
-        provider: &sourcing_runtime::operation::Provider,
+        provider: &sourcing_runtime::Provider,
         op: &Operation,
     ) -> axum::response::Response {
         use axum::http::StatusCode;
@@ -371,7 +371,7 @@ fn describe(
 mod tests {
     use super::*;
     use serde_json::json;
-    use sourcing_runtime::operation::{Effect, Param, ParamKind, transcode};
+    use sourcing_runtime::{Effect, Param, ParamKind, transcode};
 
     const fn param(name: &'static str, location: ParamLocation, json_string: bool) -> Param {
         Param {

@@ -1,29 +1,4 @@
-//! Dajisaas pushes: an HTTP `POST` **form** (not JSON) with two fields, and their HMAC-SHA1 signature.
-//!
-//! What Dajisaas publishes ("1688 Messages – Signature Verification", doc-7744081 / doc-5787639; the
-//! Taobao/Tmall twin doc-7744084 has the same text):
-//!
-//! ```text
-//! Message Delivery Method: Sent via POST form (not JSON)
-//! message:String        //消息内容 (message content)
-//! _dj_signature:String  //签名验证(HmacSHA1) (signature verification, HmacSHA1)
-//! ```
-//!
-//! The Java example that would fix the details is not available. **Unconfirmed** choices, each the most likely
-//! reading, and how this crate handles them:
-//!
-//! | unknown | this crate | alternative you can choose |
-//! |---|---|---|
-//! | HMAC key | your Dajisaas **app secret** ([`DajisaasVerifier::new`]) | any key: the argument is just the key |
-//! | signed input | the `message` value **after** form decoding, as UTF-8 bytes ([`SignedInput::DecodedMessage`]) | [`SignedInput::EncodedMessage`]: the value as it appears in the body, before percent-decoding |
-//! | output encoding | hex (either case) **or** base64 — both accepted ([`SignatureEncoding::HexOrBase64`]) | [`SignatureEncoding::Hex`] or [`SignatureEncoding::Base64`] only |
-//! | reply expected | HTTP 200 | — (not published, nor retries or timeout) |
-//! | `message` format | JSON; parsed into [`TaobaoMessage`] when it has the documented Taobao/Tmall shape, otherwise kept raw | — |
-//!
-//! Accepting both encodings does not weaken the check: both are encodings of the same 20-byte MAC, which the
-//! sender can only produce with the key. Comparison is constant-time ([`hmac::Mac::verify_slice`]).
-//! As a last resort while the scheme is unconfirmed, [`DajisaasVerifier::insecure_skip_verification`] accepts
-//! unsigned messages (logged as a warning on every delivery); never the default.
+//! Dajisaas pushes: a form with a message and its HMAC-SHA1 signature ([`DajisaasVerifier`], [`DajisaasMessage`]).
 
 use crate::error::{CallbackError, ParseError, SignatureError};
 use base64::Engine;
@@ -44,9 +19,9 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// Name of the form field carrying the message.
-pub const MESSAGE_FIELD: &str = "message";
+pub(crate) const MESSAGE_FIELD: &str = "message";
 /// Name of the form field carrying the signature.
-pub const SIGNATURE_FIELD: &str = "_dj_signature";
+pub(crate) const SIGNATURE_FIELD: &str = "_dj_signature";
 
 /// Accepted encodings of `_dj_signature` (not published by Dajisaas).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -76,7 +51,7 @@ pub enum SignedInput {
 
 /// A named variant of an unpublished rule, chosen by the configuration key `DAJISAAS_CALLBACK_SIGNED_INPUT`
 /// (`decoded` | `encoded`; see the root README's table of signing variants).
-impl sourcing_runtime::signing::Variant for SignedInput {
+impl sourcing_runtime::Variant for SignedInput {
     const ALL: &'static [Self] = &[SignedInput::DecodedMessage, SignedInput::EncodedMessage];
     fn name(self) -> &'static str {
         match self {
@@ -97,6 +72,33 @@ enum Mode {
 }
 
 /// Checks `_dj_signature`. `Debug` never shows the key.
+///
+/// Dajisaas pushes are an HTTP `POST` **form** (not JSON) with two fields, and their HMAC-SHA1 signature.
+///
+/// What Dajisaas publishes ("1688 Messages – Signature Verification", doc-7744081 / doc-5787639; the
+/// Taobao/Tmall twin doc-7744084 has the same text):
+///
+/// ```text
+/// Message Delivery Method: Sent via POST form (not JSON)
+/// message:String        //消息内容 (message content)
+/// _dj_signature:String  //签名验证(HmacSHA1) (signature verification, HmacSHA1)
+/// ```
+///
+/// The Java example that would fix the details is not available. **Unconfirmed** choices, each the most likely
+/// reading, and how this crate handles them:
+///
+/// | unknown | this crate | alternative you can choose |
+/// |---|---|---|
+/// | HMAC key | your Dajisaas **app secret** ([`DajisaasVerifier::new`]) | any key: the argument is just the key |
+/// | signed input | the `message` value **after** form decoding, as UTF-8 bytes ([`SignedInput::DecodedMessage`]) | [`SignedInput::EncodedMessage`]: the value as it appears in the body, before percent-decoding |
+/// | output encoding | hex (either case) **or** base64 — both accepted ([`SignatureEncoding::HexOrBase64`]) | [`SignatureEncoding::Hex`] or [`SignatureEncoding::Base64`] only |
+/// | reply expected | HTTP 200 | — (not published, nor retries or timeout) |
+/// | `message` format | JSON; parsed into [`TaobaoMessage`] when it has the documented Taobao/Tmall shape, otherwise kept raw | — |
+///
+/// Accepting both encodings does not weaken the check: both are encodings of the same 20-byte MAC, which the
+/// sender can only produce with the key. Comparison is constant-time ([`hmac::Mac::verify_slice`]).
+/// As a last resort while the scheme is unconfirmed, [`DajisaasVerifier::insecure_skip_verification`] accepts
+/// unsigned messages (logged as a warning on every delivery); never the default.
 #[derive(Clone)]
 pub struct DajisaasVerifier {
     mode: Mode,
@@ -587,7 +589,7 @@ impl crate::callback::Message for DajisaasMessage {
 }
 
 /// Decodes the content of a `message` field (see [`DajisaasPayload`]).
-pub fn decode_payload(message: &str) -> Result<DajisaasPayload, ParseError> {
+pub(crate) fn decode_payload(message: &str) -> Result<DajisaasPayload, ParseError> {
     let Ok(value) = serde_json::from_str::<Value>(message) else {
         return Ok(DajisaasPayload::Text);
     };

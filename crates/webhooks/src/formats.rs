@@ -16,8 +16,7 @@ use crate::dajisaas::{DajisaasMessage, DajisaasVerifier, SignedInput};
 use crate::error::CallbackError;
 use crate::outgoing::{self, OrderEvent, OrderFacts, Outgoing, Undocumented};
 use crate::push::PushMessage;
-use sourcing_runtime::Secret;
-use sourcing_runtime::signing::Variant;
+use sourcing_runtime::{Secret, Variant};
 use std::sync::Arc;
 
 /// The PandaPon / Xportcn push (`{messageType, messageBody, messagePlatform, timestamp}`, [`PushMessage`]) under
@@ -131,9 +130,7 @@ pub type FormatFactory = fn(&dyn FormatSettings) -> Result<Arc<dyn CallbackForma
 
 /// The variant configured under `key`, the default when unset.
 fn variant<V: Variant>(settings: &dyn FormatSettings, key: &str) -> Result<V, String> {
-    sourcing_runtime::signing::settings::read(settings.prefix(), key, &|k: &str| {
-        settings.setting(k)
-    })
+    V::from_setting(settings.prefix(), key, &|k: &str| settings.setting(k))
 }
 
 /// Settings of a known secret, every variant at its default (the sandbox's, tests').

@@ -77,7 +77,7 @@
 //!   authenticated** — keep the callback URL unguessable and confirm through the query API (both vendors say
 //!   message order is not guaranteed and to re-query the order).
 //! * **Dajisaas**: `POST` form with `message` and `_dj_signature` (HMAC-SHA1). Key, signed input and encoding are
-//!   not published; see [`dajisaas`] for the choices made and the knobs. The only published payload is a
+//!   not published; see [`DajisaasVerifier`] for the choices made and the knobs. The only published payload is a
 //!   Taobao/Tmall message ([`TaobaoMessage`]); the 1688 message format is unpublished and kept raw. Reply,
 //!   retries and timeout are not published either: the receiver applies the same rules as for the others.
 //!
@@ -124,16 +124,18 @@
 
 #![deny(missing_docs)]
 
+// `dajisaas`, `error` and `push` hold core types, reachable at the root only; `formats`, `inbox`, `listener`
+// and `outgoing` are namespaces of their own, nothing of theirs re-exported here.
 mod callback;
-pub mod dajisaas;
+mod dajisaas;
 mod dedup;
-pub mod error;
+mod error;
 pub mod formats;
 pub mod inbox;
 mod intake;
 pub mod listener;
 pub mod outgoing;
-pub mod push;
+mod push;
 mod receiver;
 
 pub use callback::{Callback, CallbackFormat, Handler, HandlerError, Message};
@@ -145,8 +147,8 @@ pub use dajisaas::{
 pub use dedup::DedupKey;
 pub use error::{CallbackError, ParseError, SignatureError};
 pub use push::{
-    Fen, MessageBody, MessagePlatform, MessageType, OrderBody, OrderStatus, PayStatus, PushMessage,
-    PushTimestamp, RefundBody,
+    Fen, MessageBody, MessagePlatform, MessageType, OrderBody, PayStatus, PushMessage,
+    PushOrderStatus, PushTimestamp, RefundBody,
 };
 pub use receiver::{
     DEFAULT_BODY_LIMIT, DEFAULT_DEDUP_CAPACITY, DEFAULT_DEDUP_WINDOW, DEFAULT_HANDLER_DEADLINE,

@@ -12,7 +12,7 @@
 
 use crate::TaobaoOrderStatus;
 use crate::dajisaas::{DajisaasVerifier, MESSAGE_FIELD, SIGNATURE_FIELD, SignedInput};
-use crate::push::{Fen, MessageType, OrderStatus, PayStatus};
+use crate::push::{Fen, MessageType, PayStatus, PushOrderStatus};
 use serde_json::{Value, json};
 use std::fmt;
 
@@ -142,17 +142,17 @@ pub(crate) fn push_message(
     let (message_type, status, pay_status) = match event {
         OrderEvent::Created => (
             MessageType::OrderCreate,
-            OrderStatus::WaitingForPayment,
+            PushOrderStatus::WaitingForPayment,
             PayStatus::Unpaid,
         ),
         OrderEvent::Paid => (
             MessageType::OrderPaySuccess,
-            OrderStatus::WaitingForSent,
+            PushOrderStatus::WaitingForSent,
             PayStatus::Paid,
         ),
         OrderEvent::Cancelled => (
             MessageType::OrderCancel,
-            OrderStatus::Cancel,
+            PushOrderStatus::Cancel,
             if order.paid_ms.is_some() {
                 PayStatus::Paid
             } else {

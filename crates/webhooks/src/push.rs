@@ -1,19 +1,4 @@
-//! PandaPon and Xportcn push messages: `{messageType, messageBody, messagePlatform, timestamp}`.
-//!
-//! Both vendors publish the same "Message access manual" (identical wording, different brand):
-//! an HTTPS `POST` of a JSON object with
-//!
-//! | field | documented meaning | modelled as |
-//! |---|---|---|
-//! | `messageType` | message type | [`MessageType`] (unknown values kept in [`MessageType::Other`]) |
-//! | `messageBody` | message body — a JSON document **inside a string** in every published example | [`MessageBody`] + the exact text in [`PushMessage::raw_body`] |
-//! | `messagePlatform` | `0` = Taobao, `1` = 1688 | [`MessagePlatform`] (unknown numbers kept) |
-//! | `timestamp` | message push time; a string of epoch milliseconds in the examples | [`PushTimestamp`] (text kept as sent) |
-//!
-//! Message types and body fields are those of the Xportcn manual (the only published list; see
-//! `vendor-docs/notes/xportcn/product-docs.md`). PandaPon publishes the envelope but **no** message type
-//! values: its pushes are parsed with the same model, and any type it sends that Xportcn does not document is
-//! kept as [`MessageType::Other`] with its body as raw JSON ([`MessageBody::Other`]).
+//! PandaPon and Xportcn push messages: [`PushMessage`].
 
 use crate::error::{ParseError, json_kind};
 use serde::{Deserialize, Serialize};
@@ -154,7 +139,7 @@ impl fmt::Display for Fen {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
 #[non_exhaustive]
-pub enum OrderStatus {
+pub enum PushOrderStatus {
     /// `WAITING_FOR_PAYMENT`
     WaitingForPayment,
     /// `WAITING_FOR_SENT` (paid, waiting for shipment)
@@ -165,7 +150,7 @@ pub enum OrderStatus {
     Other(String),
 }
 
-impl From<String> for OrderStatus {
+impl From<String> for PushOrderStatus {
     fn from(s: String) -> Self {
         match s.as_str() {
             "WAITING_FOR_PAYMENT" => Self::WaitingForPayment,
@@ -176,13 +161,13 @@ impl From<String> for OrderStatus {
     }
 }
 
-impl From<OrderStatus> for String {
-    fn from(s: OrderStatus) -> String {
+impl From<PushOrderStatus> for String {
+    fn from(s: PushOrderStatus) -> String {
         match s {
-            OrderStatus::WaitingForPayment => "WAITING_FOR_PAYMENT".into(),
-            OrderStatus::WaitingForSent => "WAITING_FOR_SENT".into(),
-            OrderStatus::Cancel => "CANCEL".into(),
-            OrderStatus::Other(s) => s,
+            PushOrderStatus::WaitingForPayment => "WAITING_FOR_PAYMENT".into(),
+            PushOrderStatus::WaitingForSent => "WAITING_FOR_SENT".into(),
+            PushOrderStatus::Cancel => "CANCEL".into(),
+            PushOrderStatus::Other(s) => s,
         }
     }
 }
@@ -234,7 +219,7 @@ pub struct OrderBody {
     /// Order number, e.g. `PO202605200001`.
     pub order_no: Option<String>,
     /// The order's status.
-    pub order_status: Option<OrderStatus>,
+    pub order_status: Option<PushOrderStatus>,
     /// Whether it is paid.
     pub pay_status: Option<PayStatus>,
     /// Total, in fen.
@@ -285,7 +270,22 @@ pub enum MessageBody {
     Other(Value),
 }
 
-/// A PandaPon / Xportcn push message.
+/// A PandaPon / Xportcn push message: `{messageType, messageBody, messagePlatform, timestamp}`.
+///
+/// Both vendors publish the same "Message access manual" (identical wording, different brand):
+/// an HTTPS `POST` of a JSON object with
+///
+/// | field | documented meaning | modelled as |
+/// |---|---|---|
+/// | `messageType` | message type | [`MessageType`] (unknown values kept in [`MessageType::Other`]) |
+/// | `messageBody` | message body — a JSON document **inside a string** in every published example | [`MessageBody`] + the exact text in [`PushMessage::raw_body`] |
+/// | `messagePlatform` | `0` = Taobao, `1` = 1688 | [`MessagePlatform`] (unknown numbers kept) |
+/// | `timestamp` | message push time; a string of epoch milliseconds in the examples | [`PushTimestamp`] (text kept as sent) |
+///
+/// Message types and body fields are those of the Xportcn manual (the only published list; see
+/// `vendor-docs/notes/xportcn/product-docs.md`). PandaPon publishes the envelope but **no** message type
+/// values: its pushes are parsed with the same model, and any type it sends that Xportcn does not document is
+/// kept as [`MessageType::Other`] with its body as raw JSON ([`MessageBody::Other`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushMessage {
@@ -399,7 +399,10 @@ impl crate::callback::Message for PushMessage {
 }
 
 /// Decodes a `messageBody` text for the given type.
-pub fn decode_body(message_type: &MessageType, raw: &str) -> Result<MessageBody, ParseError> {
+pub(crate) fn decode_body(
+    message_type: &MessageType,
+    raw: &str,
+) -> Result<MessageBody, ParseError> {
     // First: is it JSON at all? (Clear error for "JSON-in-a-string that is not JSON".)
     let value: Value = serde_json::from_str(raw).map_err(|e| ParseError::BodyNotJson {
         message_type: message_type.to_string(),

@@ -57,11 +57,10 @@ mod hooks;
 pub mod operations;
 
 pub use client::{Client, ClientInfo, ResponseValue, builder, types};
-/// Forms of the hand-written multipart operations (e.g. `multipart::ImageUpload`).
-pub use sourcing_runtime::multipart;
 pub use sourcing_runtime::{
     ApiError, AppKeyCredentials, AppKeyMode, AppKeySigner, CredentialValues, Error, FailedItem,
-    LenientId, PartialFailure, RequestPolicy, RetryPolicy, Runtime, Secret,
+    ImageUpload, LenientId, MultipartForm, PartialFailure, RequestPolicy, RetryPolicy, Runtime,
+    Secret,
 };
 
 /// The production base URL published by Dajisaas.

@@ -36,10 +36,7 @@ impl Client {
     }
     /// A client configured from the environment: credentials from `XPORTCN_*` variables and the base
     /// URL from `XPORTCN_BASE_URL` (default: the Xportcn production URL). Secrets are never printed.
-    pub fn from_env() -> ::std::result::Result<
-        Self,
-        ::sourcing_runtime::credentials::MissingEnv,
-    > {
+    pub fn from_env() -> ::std::result::Result<Self, ::sourcing_runtime::MissingEnv> {
         let credentials = PROVIDER.credentials_from_env()?;
         let base_url = ::std::env::var("XPORTCN_BASE_URL")
             .unwrap_or_else(|_| crate::PRODUCTION_BASE_URL.to_string());

@@ -207,7 +207,7 @@ pub async fn hand_written_call(
 
 /// The generated client with the same credentials.
 pub fn generated_client(base: &str) -> pandapon::Client {
-    use sourcing_runtime::{RateBudget, RequestPolicy, Runtime, signing::SigningSettings};
+    use sourcing_runtime::{RateBudget, RequestPolicy, Runtime, SigningSettings};
     let credentials = sourcing_runtime::AccessKeyCredentials::new(ACCESS_KEY, SECRET, USER_ID);
     // No client-side rate budget: the hand-written call has none, and the default (10 calls/s) would make
     // the comparison measure waiting for the budget, not the call. The budget's own check still runs.

@@ -10,8 +10,7 @@
 //!   integers without a format beyond i64).
 
 use serde_json::{Map, Value, json};
-use sourcing_runtime::Runtime;
-use sourcing_runtime::operation::{ExampleKind, Operation, ParamLocation, Provider};
+use sourcing_runtime::{ExampleKind, Operation, ParamLocation, Provider, Runtime};
 use sourcing_sandbox::{AnswerSource, Sandbox, SandboxSigner};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

@@ -5,13 +5,14 @@
 //! before anything is sent; payments and order creation are sent exactly once; retried reads are re-signed
 //! without stale parameters.
 
-use dajisaas::multipart::ImageUpload;
+use dajisaas::ImageUpload;
 use dajisaas::{Client, types};
 use serde_json::{Value, json};
-use sourcing_runtime::AuthStyle;
-use sourcing_runtime::multipart::UploadEncoding;
-use sourcing_runtime::signing::{FixedClock, app_key_signature};
-use sourcing_runtime::{AppKeyCredentials, AppKeyMode, AppKeySigner, Error, LenientId, Runtime};
+use sourcing_runtime::time::FixedClock;
+use sourcing_runtime::{
+    AppKeyCredentials, AppKeyMode, AppKeySigner, AuthStyle, Error, LenientId, Runtime,
+    UploadEncoding, app_key_signature,
+};
 use sourcing_tests::{Captured, MockServer};
 
 const KEY: &str = "demoKey";
@@ -522,7 +523,7 @@ async fn pay_urls_signs_the_order_list() {
 /// parameter and the reading.
 #[tokio::test]
 async fn order_id_list_readings_against_the_sandbox_emulation() {
-    use sourcing_runtime::signing::{ListFormat, SigningSettings, Variant};
+    use sourcing_runtime::{ListFormat, SigningSettings, Variant};
     use sourcing_sandbox::{Sandbox, SandboxConfig, SandboxSigner};
     // Not the published example's order, so the answer's link names exactly the orders asked about.
     let ids = "2257000000000000001,2257000000000000002";
@@ -725,7 +726,7 @@ fn upload_fields(r: &Captured, encoding: UploadEncoding) -> Vec<(String, String)
 /// Each reading of the unpublished upload encoding (`UPLOAD_ENCODING`; default `query`, the vendor page's).
 #[tokio::test]
 async fn upload_image_sends_its_fields_as_the_reading_says() {
-    use sourcing_runtime::signing::{AppKeySettings, Variant};
+    use sourcing_runtime::{AppKeySettings, Variant};
     assert_eq!(UploadEncoding::default(), UploadEncoding::Query);
     let pic =
         "https://img.alicdn.com/bao/uploaded/i3/684174095/O1CN019WLF1n1g7YYWtonEu_!!0-item_pic.jpg";

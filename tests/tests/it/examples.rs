@@ -3,8 +3,7 @@
 //! byte-for-byte that fixture's JSON; every published fixture is embedded in some operation.
 
 use serde_json::Value;
-use sourcing_runtime::Operation;
-use sourcing_runtime::operation::ExampleKind;
+use sourcing_runtime::{ExampleKind, Operation};
 use sourcing_tests::{fixtures_dir, normalize};
 
 /// The semantic form a round trip is compared in: [`normalize`] (absent = `null` = `[]` = `{}`), plus

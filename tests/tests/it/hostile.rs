@@ -6,9 +6,9 @@
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use sourcing_runtime::error::BODY_PREFIX_LIMIT;
-use sourcing_runtime::operation::{ExampleKind, Operation, Transcode};
-use sourcing_runtime::{AccessKeyCredentials, Error};
+use sourcing_runtime::{
+    AccessKeyCredentials, BODY_PREFIX_LIMIT, Error, ExampleKind, Operation, Transcode,
+};
 use sourcing_tests::MockServer;
 
 fn all_operations() -> Vec<&'static Operation> {

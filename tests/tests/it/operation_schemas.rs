@@ -4,7 +4,7 @@
 //! response example validates against the response schema.
 
 use serde_json::Value;
-use sourcing_runtime::operation::{ExampleKind, ParamLocation, Provider};
+use sourcing_runtime::{ExampleKind, ParamLocation, Provider};
 
 /// The one provider registry.
 fn providers() -> impl Iterator<Item = &'static Provider> {

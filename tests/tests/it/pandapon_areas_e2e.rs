@@ -7,9 +7,9 @@
 use pandapon::Client;
 use pandapon::types;
 use serde_json::{Value, json};
-use sourcing_runtime::signing::access_key_signature;
 use sourcing_runtime::{
-    AuthStyle, Error, JsonString, LenientId, RequestPolicy, Runtime, SignContext, SignError, Signer,
+    AuthStyle, Error, JsonString, LenientId, RequestPolicy, Runtime, SignContext, SignError,
+    Signer, access_key_signature,
 };
 use sourcing_tests::{Captured, MockServer};
 use std::collections::{BTreeMap, BTreeSet};

@@ -74,7 +74,7 @@ async fn order_pay_url_v2_signs_without_nonce() {
     assert_eq!(r.header("access-key"), Some(AK));
     assert_eq!(r.header("user-id"), Some(USER));
     // MD5("demoAccessKey" + "1715669977082" + "demoSecret"), see tests/vectors.
-    let expected = sourcing_runtime::signing::access_key_signature(AK, "1715669977082", None, SK);
+    let expected = sourcing_runtime::access_key_signature(AK, "1715669977082", None, SK);
     assert_eq!(r.header("signature"), Some(expected.as_str()));
 }
 
@@ -265,7 +265,7 @@ async fn call_raw_signs_v2_paths_like_v2_operations() {
         None,
         "v2 paths sign without nonce-str"
     );
-    let expected = sourcing_runtime::signing::access_key_signature(AK, "1715669977082", None, SK);
+    let expected = sourcing_runtime::access_key_signature(AK, "1715669977082", None, SK);
     assert_eq!(r.header("signature"), Some(expected.as_str()));
 }
 

@@ -7,12 +7,10 @@
 
 use pandapon::operations::PROVIDER;
 use serde_json::Value;
-use sourcing_runtime::operation::{AuthStyle, Effect, Operation, transcode};
-use sourcing_runtime::signing::{Clock, RandomNonce};
 use sourcing_runtime::time::{Timer, VirtualTimer};
 use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, Error, PandaponEnvelope, RateBudget, RequestPolicy,
-    RetryPolicy, Runtime,
+    AccessKeyCredentials, AccessKeySigner, AuthStyle, Effect, Error, Operation, PandaponEnvelope,
+    RandomNonce, RateBudget, RequestPolicy, RetryPolicy, Runtime, transcode,
 };
 use sourcing_tests::MockServer;
 use std::sync::Arc;
@@ -48,7 +46,7 @@ fn op(read: bool) -> Operation {
 #[derive(Debug, Default)]
 struct Ticking(AtomicU64);
 
-impl Clock for Ticking {
+impl Timer for Ticking {
     fn now(&self) -> Duration {
         Duration::ZERO
     }
@@ -397,13 +395,11 @@ async fn attempts_per_operation_class_under_each_fault() {
             let query: Vec<(&str, &str)> = op
                 .params
                 .iter()
-                .filter(|p| {
-                    p.required && p.location == sourcing_runtime::operation::ParamLocation::Query
-                })
+                .filter(|p| p.required && p.location == sourcing_runtime::ParamLocation::Query)
                 .map(|p| (p.name, "1"))
                 .collect();
             let body = op.has_body.then(|| {
-                op.examples_of(sourcing_runtime::operation::ExampleKind::Request)
+                op.examples_of(sourcing_runtime::ExampleKind::Request)
                     .next()
                     .map(|e| serde_json::from_str(e.json).unwrap())
                     .unwrap_or(serde_json::json!({"flow": "general", "addressParam": {}, "cargoParamList": [], "orderIds": []}))

@@ -3,8 +3,10 @@
 //! typed client error.
 
 use serde_json::{Value, json};
-use sourcing_runtime::operation::{ExampleKind, Operation, ParamKind, ParamLocation, Provider};
-use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, Error, RequestPolicy, Runtime};
+use sourcing_runtime::{
+    AccessKeyCredentials, AccessKeySigner, Error, ExampleKind, Operation, ParamKind, ParamLocation,
+    Provider, RequestPolicy, Runtime,
+};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
 use std::time::Duration;
 
@@ -294,7 +296,7 @@ async fn wrong_secret_is_rejected_with_a_provider_error() {
 async fn stale_timestamp_and_missing_parameter_are_named() {
     let sandbox = Sandbox::start().await.unwrap();
     let signer = AccessKeySigner::new(credentials::access_key())
-        .with_clock(sourcing_runtime::signing::FixedClock(1_715_669_977_082));
+        .with_clock(sourcing_runtime::time::FixedClock(1_715_669_977_082));
     let client =
         pandapon::Client::with_runtime(&sandbox.base_url("pandapon"), Runtime::new(signer));
     let err = client

@@ -26,8 +26,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Map, Value, json};
-use sourcing_runtime::operation::{Operation, ParamLocation, Provider};
-use sourcing_runtime::{AuthStyle, Runtime};
+use sourcing_runtime::{AuthStyle, Operation, ParamLocation, Provider, Runtime};
 use sourcing_sandbox::{Sandbox, SandboxSigner};
 use std::collections::BTreeMap;
 

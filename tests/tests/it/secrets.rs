@@ -2,8 +2,10 @@
 //! captured `tracing` output, the `Debug` of clients, credentials, runtimes and errors, and error messages
 //! never contain the access secret or a signature.
 
-use sourcing_runtime::signing::{FixedClock, FixedNonce, access_key_signature};
-use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, Runtime};
+use sourcing_runtime::time::FixedClock;
+use sourcing_runtime::{
+    AccessKeyCredentials, AccessKeySigner, FixedNonce, Runtime, access_key_signature,
+};
 use sourcing_sandbox::{Fault, FaultRule, Sandbox, credentials};
 use std::sync::Arc;
 

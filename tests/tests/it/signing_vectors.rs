@@ -2,12 +2,10 @@
 //! Python hashlib; regenerate with `python3 tests/vectors/make_vectors.py`).
 
 use serde_json::Value;
-use sourcing_runtime::signing::{
-    FixedClock, FixedNonce, SignContext, Signer, SigningSettings, access_key_signature,
-    app_key_signature,
-};
+use sourcing_runtime::time::FixedClock;
 use sourcing_runtime::{
-    AccessKeyCredentials, AccessKeySigner, AppKeyCredentials, AppKeySigner, AuthStyle,
+    AccessKeyCredentials, AccessKeySigner, AppKeyCredentials, AppKeySigner, AuthStyle, FixedNonce,
+    SignContext, Signer, SigningSettings, access_key_signature, app_key_signature,
 };
 
 fn vectors(name: &str) -> Vec<Value> {

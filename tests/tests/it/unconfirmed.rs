@@ -6,8 +6,8 @@
 //! (`cargo test -p dajisaas`, `cargo test -p xportcn`) and by `codegen/tests/it/unconfirmed.rs`.
 
 use serde_json::{Value, json};
-use sourcing_runtime::signing::{FixedClock, app_key_signature};
-use sourcing_runtime::{AppKeyCredentials, AppKeySigner, Runtime};
+use sourcing_runtime::time::FixedClock;
+use sourcing_runtime::{AppKeyCredentials, AppKeySigner, Runtime, app_key_signature};
 use sourcing_sandbox::{Sandbox, credentials};
 use sourcing_tests::{Captured, MockServer};
 

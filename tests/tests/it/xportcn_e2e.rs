@@ -4,11 +4,11 @@
 //! `/open/pp/logistics/*` operations are refused by the built-in signer and work with a user's `Signer`.
 
 use serde_json::{Value, json};
-use sourcing_runtime::signing::{
-    FixedClock, FixedNonce, SignContext, SignError, Signer, TimestampUnit, access_key_signature,
-    set_query_params,
+use sourcing_runtime::time::FixedClock;
+use sourcing_runtime::{
+    AccessKeyCredentials, AccessKeySigner, AuthStyle, Error, FixedNonce, Runtime, SignContext,
+    SignError, Signer, TimestampUnit, access_key_signature, set_query_params,
 };
-use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AuthStyle, Error, Runtime};
 use sourcing_tests::{Captured, MockServer, fixtures_dir, workspace_root};
 use xportcn::{Client, types};
 

@@ -72,7 +72,7 @@ pub(super) fn flow_role(cx: &OpContext) -> OpResult<Option<FlowRole>> {
         (
             cx.at("/x-flow-role"),
             format!(
-                "x-flow-role {v} is not one of {} (sourcing_runtime::operation::FlowRole::ALL)",
+                "x-flow-role {v} is not one of {} (sourcing_runtime::FlowRole::ALL)",
                 names(FlowRole::ALL, FlowRole::name)
             ),
         )

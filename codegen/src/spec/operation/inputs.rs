@@ -44,7 +44,7 @@ pub(super) fn auth(cx: &OpContext) -> OpResult<String> {
         return Err((
             cx.at("/security"),
             format!(
-                "security scheme {auth:?} has no signer in the runtime; the schemes are {} (sourcing_runtime::operation::AuthStyle::ALL)",
+                "security scheme {auth:?} has no signer in the runtime; the schemes are {} (sourcing_runtime::AuthStyle::ALL)",
                 names(AuthStyle::ALL, AuthStyle::scheme_name)
             ),
         ));

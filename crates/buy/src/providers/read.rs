@@ -1,10 +1,10 @@
-//! Values read at a reading's JSON pointer (`sourcing_runtime::readings`): where a vendor does not publish
+//! Values read at a reading's JSON pointer (`sourcing_runtime::Readings`): where a vendor does not publish
 //! the field that carries an id, a state or the SKUs, the facade reads it where the reading says.
 
 use crate::money::Money;
 use crate::types::{OrderStatus, Sku};
 use serde_json::Value;
-use sourcing_runtime::readings::Pointer;
+use sourcing_runtime::Pointer;
 
 /// A typed answer as JSON (the generated types keep unpublished fields in `extra`, so nothing is lost).
 pub(super) fn json<T: serde::Serialize>(answer: &T) -> Value {

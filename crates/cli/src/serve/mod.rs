@@ -35,7 +35,7 @@ use health::Health;
 use metrics::Metrics;
 use schedule::Reconciler;
 use sourcing_ledger::{Ledger, OrderCallbacks, ReadSettings};
-use sourcing_webhooks::inbox::{InboxReceiver, RetryPolicy};
+use sourcing_webhooks::inbox::{InboxReceiver, RedeliveryPolicy};
 use sourcing_webhooks::listener::{self, ConnectionStats, Limits};
 use sourcing_webhooks::{CallbackFormat, DEFAULT_BODY_LIMIT};
 use std::net::{IpAddr, SocketAddr};
@@ -305,7 +305,7 @@ struct Settings {
     token: Option<String>,
     reconcile_every: Duration,
     limits: Limits,
-    retry: RetryPolicy,
+    redelivery: RedeliveryPolicy,
     /// `--read-state-field`.
     state_pointer: Option<String>,
 }
@@ -359,7 +359,7 @@ impl Settings {
                 limits.drain = DRAIN;
                 limits
             },
-            retry: RetryPolicy::default().with_max_attempts(count("max-attempts", 10)?),
+            redelivery: RedeliveryPolicy::default().with_max_attempts(count("max-attempts", 10)?),
             state_pointer: setting::<String>(m, section, "read-state-field")?,
         })
     }
@@ -436,7 +436,7 @@ async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
                 provider: name,
                 metrics: metrics.clone(),
             })
-            .retry(settings.retry);
+            .redelivery(settings.redelivery);
         let alive = health.worker();
         let stop = stopped(stop_rx.clone());
         tasks.spawn(async move {

@@ -405,9 +405,9 @@ fn every_provider_is_callable_and_limits_are_checked() {
             .find(|o| {
                 !o.has_body
                     && o.flow_role.is_none()
-                    && o.params.iter().all(|p| {
-                        !p.required || p.kind == sourcing_runtime::operation::ParamKind::String
-                    })
+                    && o.params
+                        .iter()
+                        .all(|p| !p.required || p.kind == sourcing_runtime::ParamKind::String)
             })
             .or_else(|| {
                 p.operations.iter().find(|o| {

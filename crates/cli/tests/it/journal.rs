@@ -407,7 +407,7 @@ fn writes_that_are_not_order_steps_are_not_journaled() {
 /// person rather than guessing.
 #[test]
 fn a_raw_create_is_recorded_unknown_and_reconcile_asks_a_person() {
-    use sourcing_runtime::operation::ExampleKind;
+    use sourcing_runtime::ExampleKind;
     let home = fresh("create");
     let op = sourcing_registry::find("dajisaas")
         .and_then(|p| p.find("order_create"))
@@ -507,7 +507,7 @@ fn a_raw_receipt_is_journaled_under_its_order_id() {
 /// call of it is journaled: a non-idempotent write named like an order step without one is a spec mistake.
 #[test]
 fn every_order_step_operation_has_a_flow_role() {
-    use sourcing_runtime::operation::Effect;
+    use sourcing_runtime::Effect;
     let order_step = |id: &str| {
         [
             "order_create",

@@ -2,7 +2,7 @@
 //! and refuses bad `--emulate` values. The probe itself (every emulated variant found, one declared read per
 //! candidate): src/probe_tests.rs.
 
-use sourcing_runtime::signing::settings::KEYS;
+use sourcing_runtime::SigningSettings;
 use std::process::Command;
 
 /// The binary: `--sandbox` probes the default and prints the lines to pin it; `--emulate` picks another.
@@ -20,7 +20,7 @@ fn the_command_prints_the_settings_to_pin() {
     };
     let (code, out) = run(&["probe", "--provider", "dajisaas", "--sandbox"]);
     assert_eq!(code, Some(0), "{out}");
-    for (key, values) in KEYS.iter().filter(|(k, _)| {
+    for (key, values) in SigningSettings::KEYS.iter().filter(|(k, _)| {
         [
             "POST_SIGNED_FIELDS",
             "REQUEST_TIME_UNIT",

@@ -7,7 +7,7 @@ use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
 use sourcing_mcp::{Backends, Guard, Options, Server, tool_name};
-use sourcing_runtime::operation::ExampleKind;
+use sourcing_runtime::ExampleKind;
 use std::collections::BTreeSet;
 
 /// The tool names every provider's operations give at `guard`.

@@ -1,24 +1,13 @@
-//! The header scheme of PandaPon and Xportcn.
-//!
-//! Documented (PandaPon/Xport "Development manual", system parameters table): every system parameter goes in
-//! HTTP headers — `access-key`, `timestamp` (UTC, within 600 s of server time), `nonce-str` (32 random chars),
-//! `user-id` (sub-account control), `signature`. Only `access-key`, `timestamp` and `nonce-str` are
-//! "used as sign parameters"; `user-id`, the path, query and body are not.
-//!
-//! Not published: the formula. Best evidence (a third-party client of the same scheme, consistent with the
-//! documented participant set and the 32-upper-hex sample signatures):
-//! `signature = UPPER(HEX(MD5(accessKey + timestamp + nonceStr + accessSecret)))`.
-//! PandaPon v2 pages list no `nonce-str` header; for [`AuthStyle::AccessKeyV2`] the nonce is omitted from
-//! both the headers and the signed string by default ([`V2Nonce`]: the one fully published v2 page lists it
-//! as optional, so "sent and signed" is a named variant).
+//! The header scheme of PandaPon and Xportcn: [`AccessKeyScheme`].
 
 use super::scheme::{Received, Scheme, SchemeParam, Verification};
 use super::{
-    Clock, NonceSource, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant,
+    NonceSource, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant,
     upper_hex, upper_hex_into,
 };
 use crate::credentials::{ACCESS_KEY, AccessKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
+use crate::time::Timer;
 use md5::{Digest, Md5};
 use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -26,6 +15,20 @@ use std::sync::Arc;
 /// The header scheme as a [`Scheme`]: `AccessKeyV1` (with `nonce-str`) and `AccessKeyV2` (without, unless
 /// the [`V2Nonce::Signed`] variant is chosen). The open readings (timestamp unit, v2 nonce) are
 /// [`AccessKeySettings`], handed in by [`SigningSettings`].
+///
+/// The header scheme of PandaPon and Xportcn.
+///
+/// Documented (PandaPon/Xport "Development manual", system parameters table): every system parameter goes in
+/// HTTP headers — `access-key`, `timestamp` (UTC, within 600 s of server time), `nonce-str` (32 random chars),
+/// `user-id` (sub-account control), `signature`. Only `access-key`, `timestamp` and `nonce-str` are
+/// "used as sign parameters"; `user-id`, the path, query and body are not.
+///
+/// Not published: the formula. Best evidence (a third-party client of the same scheme, consistent with the
+/// documented participant set and the 32-upper-hex sample signatures):
+/// `signature = UPPER(HEX(MD5(accessKey + timestamp + nonceStr + accessSecret)))`.
+/// PandaPon v2 pages list no `nonce-str` header; for [`AuthStyle::AccessKeyV2`] the nonce is omitted from
+/// both the headers and the signed string by default ([`V2Nonce`]: the one fully published v2 page lists it
+/// as optional, so "sent and signed" is a named variant).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccessKeyScheme {
     name: &'static str,
@@ -166,7 +169,7 @@ pub struct AccessKeySettings {
 pub struct AccessKeySigner {
     credentials: AccessKeyCredentials,
     settings: AccessKeySettings,
-    clock: Arc<dyn Clock>,
+    clock: Arc<dyn Timer>,
     nonce: Arc<dyn NonceSource>,
 }
 
@@ -200,7 +203,7 @@ impl AccessKeySigner {
     }
 
     /// Use this clock for timestamps (tests).
-    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+    pub fn with_clock(mut self, clock: impl Timer + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
     }
@@ -286,7 +289,8 @@ impl Signer for AccessKeySigner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signing::{FixedClock, FixedNonce};
+    use crate::signing::FixedNonce;
+    use crate::time::FixedClock;
 
     #[test]
     fn overview_vector() {

@@ -1,58 +1,10 @@
-//! The parameter scheme of Dajisaas: credentials travel as ordinary request parameters — `appKey` plus
-//! either `sign` or, in the vendor's debug mode, `appSecret` — never as headers.
-//!
-//! # What is published
-//!
-//! The parameter tables: `appKey` (required), `sign` ("Sort the request parameters in dictionary order and
-//! append the appSecret key. This field can be omitted during testing.") and `appSecret` ("For Testing
-//! Only – Use the sign signature in production environments."), as query parameters for GET; every POST
-//! example carries `appKey` and `appSecret` as top-level properties of its JSON body. The Taobao/Tmall
-//! "Signature & Enumeration" page names a second rule: "Simplified signature rules for POST-JSON request
-//! interfaces — … add a requestTime field to the original JSON request body", because signing nested JSON
-//! breaks on field order. The bodies of both rule pages are not published.
-//!
-//! # The rule implemented (reconstruction, see `vendor-docs/notes/dajisaas/overview.md`)
-//!
-//! [`app_key_signature`]: take the signed parameters, drop `sign` and every parameter whose value is null,
-//! sort by name in code-point order (stable: repeated names keep their order), join as `k1=v1&k2=v2`
-//! with **raw** values (not URL-encoded), append `&secret=<appSecret>`, and take the upper-case hex MD5 of
-//! the UTF-8 bytes. Empty strings are kept. The vector `appKey=demoKey, keyword=T恤, beginPage=1,
-//! pageSize=20, country=en` with secret `demoSecret` gives `4DF585F2940E7B060A04D40B44C0E568`.
-//!
-//! What is signed, per request shape ([`AppKeyMode::Signed`], the default):
-//! - **No body (GET):** every query parameter plus `appKey`; `appKey` and `sign` are appended to the query.
-//! - **JSON body (POST):** the simplified rule. The signer adds `appKey`, `requestTime` (the clock's epoch
-//!   time, milliseconds by default, as a JSON number) and `sign` as top-level body properties; the signed
-//!   parameters are `appKey`, `requestTime` and the query parameters (none for the documented endpoints).
-//!   The body's own fields are **not** signed.
-//! - **Form body (multipart, [`Signer::sign_form`]):** the query parameters, the form's text fields and
-//!   `appKey`; `appKey` and `sign` go in the query, where the upload page lists them.
-//!
-//! Each unknown below that changes what is sent is a named variant ([`AppKeySettings`], chosen by
-//! configuration, see [`crate::signing::settings`]): the signed fields ([`PostSignedFields`]), the unit and JSON
-//! type of `requestTime` ([`RequestTimeType`]), where `sign` goes ([`SignPlacement`]) and how `orderIdList`
-//! is written ([`ListFormat`]); the defaults are the choices above.
-//!
-//! Unknown (not published; the choices above are the best reading, and you can plug in your own
-//! [`Signer`] built on [`app_key_signature`]): which fields the vendor signs under the simplified rule (only
-//! `appKey` + `requestTime` is assumed — the rule exists to avoid signing nested fields), the unit and
-//! tolerated skew of `requestTime`, whether `sign` of a POST belongs in the body or the query, whether
-//! `appSecret` is excluded from the signed set when it is also sent, and how names outside the Basic
-//! Multilingual Plane are ordered (Java's `TreeMap` compares UTF-16 units; no parameter name needs it).
-//!
-//! [`AppKeyMode::DebugSecret`] sends `appKey` and `appSecret` (and no `sign`) in the same places — the form
-//! of every published example. It puts the secret on the wire, so it is only ever used when chosen.
-//!
-//! Signing is repeatable: every parameter the signer owns ([`AppKeyScheme`]'s `params`) is removed from the query
-//! and the body before it adds its own, so re-signing a request for a retry never accumulates stale
-//! `appKey`, `appSecret`, `sign` or `requestTime` values.
+//! The Dajisaas parameter scheme: [`AppKeyScheme`].
 
 use super::scheme::{Received, Scheme, SchemeParam, Verification};
-use super::{
-    Clock, SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant, upper_hex,
-};
+use super::{SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant, upper_hex};
 use crate::credentials::{APP_KEY, AppKeyCredentials, CredentialKind, CredentialValues};
 use crate::operation::AuthStyle;
+use crate::time::Timer;
 use md5::{Digest, Md5};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -88,6 +40,55 @@ fn is_signer_param(name: &str) -> bool {
 /// The Dajisaas parameter scheme as a [`Scheme`] (`AppKey`). Its mode is a field (another constant of
 /// this type); the open readings (signed POST fields, `requestTime` unit and type, `sign` placement,
 /// `orderIdList`) are [`AppKeySettings`], handed in by [`SigningSettings`].
+///
+/// The parameter scheme of Dajisaas: credentials travel as ordinary request parameters — `appKey` plus
+/// either `sign` or, in the vendor's debug mode, `appSecret` — never as headers.
+///
+/// # What is published
+///
+/// The parameter tables: `appKey` (required), `sign` ("Sort the request parameters in dictionary order and
+/// append the appSecret key. This field can be omitted during testing.") and `appSecret` ("For Testing
+/// Only – Use the sign signature in production environments."), as query parameters for GET; every POST
+/// example carries `appKey` and `appSecret` as top-level properties of its JSON body. The Taobao/Tmall
+/// "Signature & Enumeration" page names a second rule: "Simplified signature rules for POST-JSON request
+/// interfaces — … add a requestTime field to the original JSON request body", because signing nested JSON
+/// breaks on field order. The bodies of both rule pages are not published.
+///
+/// # The rule implemented (reconstruction, see `vendor-docs/notes/dajisaas/overview.md`)
+///
+/// [`app_key_signature`]: take the signed parameters, drop `sign` and every parameter whose value is null,
+/// sort by name in code-point order (stable: repeated names keep their order), join as `k1=v1&k2=v2`
+/// with **raw** values (not URL-encoded), append `&secret=<appSecret>`, and take the upper-case hex MD5 of
+/// the UTF-8 bytes. Empty strings are kept. The vector `appKey=demoKey, keyword=T恤, beginPage=1,
+/// pageSize=20, country=en` with secret `demoSecret` gives `4DF585F2940E7B060A04D40B44C0E568`.
+///
+/// What is signed, per request shape ([`AppKeyMode::Signed`], the default):
+/// - **No body (GET):** every query parameter plus `appKey`; `appKey` and `sign` are appended to the query.
+/// - **JSON body (POST):** the simplified rule. The signer adds `appKey`, `requestTime` (the clock's epoch
+///   time, milliseconds by default, as a JSON number) and `sign` as top-level body properties; the signed
+///   parameters are `appKey`, `requestTime` and the query parameters (none for the documented endpoints).
+///   The body's own fields are **not** signed.
+/// - **Form body (multipart, [`Signer::sign_form`]):** the query parameters, the form's text fields and
+///   `appKey`; `appKey` and `sign` go in the query, where the upload page lists them.
+///
+/// Each unknown below that changes what is sent is a named variant ([`AppKeySettings`], chosen by
+/// configuration, see [`SigningSettings::KEYS`]): the signed fields ([`PostSignedFields`]), the unit and JSON
+/// type of `requestTime` ([`RequestTimeType`]), where `sign` goes ([`SignPlacement`]) and how `orderIdList`
+/// is written ([`ListFormat`]); the defaults are the choices above.
+///
+/// Unknown (not published; the choices above are the best reading, and you can plug in your own
+/// [`Signer`] built on [`app_key_signature`]): which fields the vendor signs under the simplified rule (only
+/// `appKey` + `requestTime` is assumed — the rule exists to avoid signing nested fields), the unit and
+/// tolerated skew of `requestTime`, whether `sign` of a POST belongs in the body or the query, whether
+/// `appSecret` is excluded from the signed set when it is also sent, and how names outside the Basic
+/// Multilingual Plane are ordered (Java's `TreeMap` compares UTF-16 units; no parameter name needs it).
+///
+/// [`AppKeyMode::DebugSecret`] sends `appKey` and `appSecret` (and no `sign`) in the same places — the form
+/// of every published example. It puts the secret on the wire, so it is only ever used when chosen.
+///
+/// Signing is repeatable: every parameter the signer owns ([`AppKeyScheme`]'s `params`) is removed from the query
+/// and the body before it adds its own, so re-signing a request for a retry never accumulates stale
+/// `appKey`, `appSecret`, `sign` or `requestTime` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AppKeyScheme {
     mode: AppKeyMode,
@@ -413,13 +414,13 @@ where
     upper_hex(&md5.finalize())
 }
 
-/// Signs [`AuthStyle::AppKey`] operations (Dajisaas). See the [module docs](self) for the exact rule.
+/// Signs [`AuthStyle::AppKey`] operations (Dajisaas). See [`AppKeyScheme`] for the exact rule.
 #[derive(Clone, Debug)]
 pub struct AppKeySigner {
     credentials: AppKeyCredentials,
     mode: AppKeyMode,
     settings: AppKeySettings,
-    clock: Arc<dyn Clock>,
+    clock: Arc<dyn Timer>,
 }
 
 impl AppKeySigner {
@@ -459,7 +460,7 @@ impl AppKeySigner {
     }
 
     /// Use this clock for `requestTime` (tests).
-    pub fn with_clock(mut self, clock: impl Clock + 'static) -> Self {
+    pub fn with_clock(mut self, clock: impl Timer + 'static) -> Self {
         self.clock = Arc::new(clock);
         self
     }
@@ -721,7 +722,7 @@ impl<'de> serde::Deserialize<'de> for ObjectFields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signing::FixedClock;
+    use crate::time::FixedClock;
     use serde_json::{Value, json};
 
     const CTX: SignContext<'static> = SignContext {

@@ -1,31 +1,25 @@
-//! Request signing. A [`Signer`] gets every fully built request (method, URL, headers, buffered body) just
-//! before it is sent — and again before each retry, so every attempt carries a fresh timestamp and nonce.
-//!
-//! The vendors publish their signature rules only in part; the built-in signers implement the best-evidence
-//! rules (see each signer's docs). A user whose account uses another rule plugs in their own [`Signer`].
+//! Request signing: [`Signer`], the signing schemes ([`Scheme`]) and their named variants.
 
 mod access_key;
-/// The Dajisaas parameter scheme: what is published, what is reconstructed, what is unknown.
-pub mod app_key;
+mod app_key;
 mod query_sign;
-pub mod scheme;
-/// Named variants of the unpublished rules and their configuration keys.
-pub mod settings;
+mod scheme;
+mod settings;
 
-/// The time source of signers is the runtime's one [`Timer`](crate::time::Timer).
-pub use crate::time::{FixedClock, Timer as Clock, TokioTimer as SystemClock};
 pub use access_key::{
     AccessKeyScheme, AccessKeySettings, AccessKeySigner, V2Nonce, access_key_signature,
 };
 pub use app_key::{
-    AppKeyMode, AppKeyScheme, AppKeySettings, AppKeySigner, ListFormat, PostSignedFields,
-    RequestTimeType, SignPlacement, app_key_signature,
+    AppKeyMode, AppKeyScheme, AppKeySettings, AppKeySigner, LIST_QUERY_PARAMS, ListFormat,
+    PostSignedFields, RequestTimeType, SignPlacement, app_key_signature,
 };
 pub use query_sign::QueryTimestampSignScheme;
+pub(crate) use scheme::Refusing;
 pub use scheme::{Received, Scheme, SchemeParam, SchemeSigners, Verification};
-pub use settings::{SigningSettings, Variant};
+pub use settings::{SigningSettingKey, SigningSettings, Variant};
 
 use crate::operation::AuthStyle;
+use crate::time::{Timer, TokioTimer};
 use rand::Rng;
 use std::fmt;
 use std::sync::Arc;
@@ -41,6 +35,12 @@ pub struct SignContext<'a> {
 
 /// Signs outgoing requests. Implementations must be cheap to call repeatedly (once per attempt).
 ///
+/// A signer gets every fully built request (method, URL, headers, buffered body) just before it is sent —
+/// and again before each retry, so every attempt carries a fresh timestamp and nonce. The vendors publish
+/// their signature rules only in part; the built-in signers ([`AccessKeySigner`], [`AppKeySigner`])
+/// implement the best-evidence rules (see each signer's docs). A user whose account uses another rule plugs
+/// in their own signer.
+///
 /// Before a retry the runtime calls `sign` again on the request as it was sent, already signed: set
 /// headers and parameters (replace them), never append — [`set_query_params`] does that for the query.
 ///
@@ -51,8 +51,10 @@ pub struct SignContext<'a> {
 /// yourself and keep the built-in header signer for everything else:
 ///
 /// ```
-/// use sourcing_runtime::{AccessKeyCredentials, AccessKeySigner, AuthStyle, Runtime, Secret};
-/// use sourcing_runtime::signing::{SignContext, SignError, Signer, set_query_params};
+/// use sourcing_runtime::{
+///     AccessKeyCredentials, AccessKeySigner, AuthStyle, Runtime, Secret, SignContext, SignError, Signer,
+///     set_query_params,
+/// };
 ///
 /// #[derive(Debug)]
 /// struct MySigner {
@@ -233,8 +235,8 @@ pub(crate) fn upper_hex_into(bytes: &[u8], out: &mut [u8]) {
 }
 
 /// Shared defaults so signers built without explicit sources behave the same.
-pub(crate) fn default_sources() -> (Arc<dyn Clock>, Arc<dyn NonceSource>) {
-    (Arc::new(SystemClock::default()), Arc::new(RandomNonce))
+pub(crate) fn default_sources() -> (Arc<dyn Timer>, Arc<dyn NonceSource>) {
+    (Arc::new(TokioTimer::default()), Arc::new(RandomNonce))
 }
 
 #[cfg(test)]

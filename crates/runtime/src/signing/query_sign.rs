@@ -1,9 +1,4 @@
-//! `QueryTimestampSign`: Xportcn's warehouse-logistics endpoints (`/open/pp/logistics/*`) take query
-//! parameters `timestamp` + `sign` whose rule the vendor publishes nowhere. The built-in signer refuses
-//! these operations (nothing is sent). The sandbox holds to a rule of its own, `sign =
-//! UPPER(HEX(MD5(accessKey + timestamp + accessSecret)))` (the `AccessKeyV2` formula, timestamp in
-//! milliseconds), which tools talking to it sign with ([`Scheme::sandbox_signer`]); a real provider's rule
-//! is different and unknown.
+//! `QueryTimestampSign`: [`QueryTimestampSignScheme`].
 
 use super::scheme::{Received, Refusing, Scheme, SchemeParam, Verification};
 use super::{
@@ -14,7 +9,12 @@ use crate::credentials::{ACCESS_KEY, CredentialKind, CredentialValues};
 use crate::time::{Timer, TokioTimer};
 use std::sync::Arc;
 
-/// The unpublished query-parameter scheme as a [`Scheme`].
+/// The unpublished query-parameter scheme as a [`Scheme`] (`QueryTimestampSign`): Xportcn's warehouse-logistics endpoints (`/open/pp/logistics/*`) take query
+/// parameters `timestamp` + `sign` whose rule the vendor publishes nowhere. The built-in signer refuses
+/// these operations (nothing is sent). The sandbox holds to a rule of its own, `sign =
+/// UPPER(HEX(MD5(accessKey + timestamp + accessSecret)))` (the `AccessKeyV2` formula, timestamp in
+/// milliseconds), which tools talking to it sign with ([`Scheme::sandbox_signer`]); a real provider's rule
+/// is different and unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QueryTimestampSignScheme;
 

@@ -1,8 +1,4 @@
-//! [`Scheme`]: a signing scheme as one open extension point — how a request is signed (its [`Signer`]),
-//! how a signed request is verified (the sandbox), which request parameters it owns (the one list that
-//! redaction and validation read), and which credentials it signs with. The built-in schemes are
-//! `AccessKeyV1`/`AccessKeyV2` (`access_key.rs`), `AppKey` (`app_key.rs`) and `QueryTimestampSign`
-//! (`query_sign.rs`); a provider with another scheme implements this trait next to its spec.
+//! [`Scheme`]: a signing scheme as one open extension point.
 
 use super::{SignContext, SignError, Signer, SigningSettings, TimestampUnit, Variant};
 use crate::credentials::{CredentialKind, CredentialValues};
@@ -104,6 +100,13 @@ impl Verification<'_> {
 /// readings of rules a vendor leaves open (timestamp unit, v2 nonce, signed POST fields, …) come as
 /// [`SigningSettings`] to [`Scheme::signer`] and, through [`Verification::settings`], to [`Scheme::verify`];
 /// a scheme without open rules ignores them.
+///
+/// One open extension point: how a request is signed (its [`Signer`]),
+/// how a signed request is verified (the sandbox), which request parameters it owns (the one list that
+/// redaction and validation read), and which credentials it signs with. The built-in schemes are
+/// `AccessKeyV1`/`AccessKeyV2` ([`AccessKeyScheme`](crate::AccessKeyScheme)), `AppKey`
+/// ([`AppKeyScheme`](crate::AppKeyScheme)) and `QueryTimestampSign`
+/// ([`QueryTimestampSignScheme`](crate::QueryTimestampSignScheme)); a provider with another scheme implements this trait next to its spec.
 pub trait Scheme: fmt::Debug + Send + Sync {
     /// The spec's security scheme name (`AccessKeyV1`).
     fn name(&self) -> &'static str;
@@ -190,7 +193,7 @@ impl SchemeSigners {
 /// A signer that refuses every request with the error met while building the real one, so that a client
 /// built from bad credentials fails on its first call with [`crate::Error::Signing`] instead of panicking.
 #[derive(Debug)]
-pub struct Refusing(pub SignError);
+pub(crate) struct Refusing(pub(crate) SignError);
 
 impl Signer for Refusing {
     fn sign(&self, _: &mut reqwest::Request, _: &SignContext<'_>) -> Result<(), SignError> {

@@ -1,8 +1,4 @@
-//! Named variants of the vendors' unpublished or contradicted signing rules, and the configuration keys that
-//! choose them. Each variant type lives beside its algorithm ([`crate::signing::AccessKeySettings`],
-//! [`crate::signing::app_key`]); this file only names them and reads `<PREFIX>_<KEY>=<value>` settings
-//! (environment or a CLI `--config` file). The default of each is the best evidence; the README's table of
-//! signing variants gives the evidence for every value.
+//! Named variants of the unpublished signing rules: [`SigningSettings`], [`Variant`].
 
 use super::TimestampUnit;
 use super::access_key::{AccessKeySettings, V2Nonce};
@@ -21,6 +17,30 @@ pub trait Variant: Copy + Default + Eq + fmt::Debug + 'static {
     /// The value of this name.
     fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|v| v.name() == name)
+    }
+
+    /// The names of every value, default first.
+    fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|v| v.name()).collect()
+    }
+
+    /// The value of the setting `<prefix>_<key>` read through `lookup`; unset is the default; an unknown
+    /// name is an error naming the key and the valid values.
+    fn from_setting(
+        prefix: &str,
+        key: &str,
+        lookup: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, String> {
+        let full = format!("{prefix}_{key}");
+        match lookup(&full) {
+            None => Ok(Self::default()),
+            Some(value) => Self::from_name(value.trim()).ok_or_else(|| {
+                format!(
+                    "{full}={value:?} is not a known variant; valid: {}",
+                    Self::names().join(", ")
+                )
+            }),
+        }
     }
 }
 
@@ -49,8 +69,17 @@ impl Variant for UploadEncoding {
     }
 }
 
+/// A signing setting's key (after `<PREFIX>_`) and the names of its valid values (default first).
+pub type SigningSettingKey = (&'static str, fn() -> Vec<&'static str>);
+
 /// The readings of every unpublished signing rule a provider's signer uses: header scheme (PandaPon,
 /// Xportcn) and app-key scheme (Dajisaas). Read with [`SigningSettings::from_lookup`].
+///
+/// Each unpublished or contradicted signing rule is a named [`Variant`], chosen by a configuration key
+/// ([`SigningSettings::KEYS`]); the variant types live beside their algorithms ([`AccessKeySettings`],
+/// [`AppKeySettings`]). A setting is `<PREFIX>_<KEY>=<value>` (environment or a CLI `--config` file). The
+/// default of each is the best evidence; the README's table of signing variants gives the evidence for
+/// every value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SigningSettings {
     /// The header scheme's (PandaPon, Xportcn).
@@ -59,70 +88,44 @@ pub struct SigningSettings {
     pub app_key: AppKeySettings,
 }
 
-/// A setting key (after `<PREFIX>_`) and the names of its valid values (default first).
-pub type Key = (&'static str, fn() -> Vec<&'static str>);
-
-/// The setting keys, each with its valid values.
-pub const KEYS: [Key; 8] = [
-    ("TIMESTAMP_UNIT", names::<TimestampUnit>),
-    ("V2_NONCE", names::<V2Nonce>),
-    ("POST_SIGNED_FIELDS", names::<PostSignedFields>),
-    ("REQUEST_TIME_UNIT", names::<TimestampUnit>),
-    ("REQUEST_TIME_TYPE", names::<RequestTimeType>),
-    ("SIGN_PLACEMENT", names::<SignPlacement>),
-    ("ORDER_ID_LIST", names::<ListFormat>),
-    ("UPLOAD_ENCODING", names::<UploadEncoding>),
-];
-
-/// The names of a variant's values, default first.
-pub fn names<V: Variant>() -> Vec<&'static str> {
-    V::ALL.iter().map(|v| v.name()).collect()
-}
-
-/// Read `<prefix>_<key>` through `lookup`; unset is the default; an unknown name is an error naming the key
-/// and the valid values.
-pub fn read<V: Variant>(
-    prefix: &str,
-    key: &str,
-    lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<V, String> {
-    let full = format!("{prefix}_{key}");
-    match lookup(&full) {
-        None => Ok(V::default()),
-        Some(value) => V::from_name(value.trim()).ok_or_else(|| {
-            format!(
-                "{full}={value:?} is not a known variant; valid: {}",
-                names::<V>().join(", ")
-            )
-        }),
-    }
-}
-
 impl SigningSettings {
+    /// The setting keys, each with the names of its valid values.
+    pub const KEYS: [SigningSettingKey; 8] = [
+        ("TIMESTAMP_UNIT", TimestampUnit::names),
+        ("V2_NONCE", V2Nonce::names),
+        ("POST_SIGNED_FIELDS", PostSignedFields::names),
+        ("REQUEST_TIME_UNIT", TimestampUnit::names),
+        ("REQUEST_TIME_TYPE", RequestTimeType::names),
+        ("SIGN_PLACEMENT", SignPlacement::names),
+        ("ORDER_ID_LIST", ListFormat::names),
+        ("UPLOAD_ENCODING", UploadEncoding::names),
+    ];
+
     /// The settings of the provider whose configuration prefix is `prefix` (`PANDAPON`, `DAJISAAS`, …):
-    /// every key of [`KEYS`] read through `lookup` (environment, `--config` file); unset keys keep the default.
+    /// every key of [`Self::KEYS`] read through `lookup` (environment, `--config` file); unset keys keep the
+    /// default.
     pub fn from_lookup(
         prefix: &str,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, String> {
         Ok(SigningSettings {
             access_key: AccessKeySettings {
-                timestamp_unit: read(prefix, "TIMESTAMP_UNIT", &lookup)?,
-                v2_nonce: read(prefix, "V2_NONCE", &lookup)?,
+                timestamp_unit: Variant::from_setting(prefix, "TIMESTAMP_UNIT", &lookup)?,
+                v2_nonce: Variant::from_setting(prefix, "V2_NONCE", &lookup)?,
             },
             app_key: AppKeySettings {
-                post_signed_fields: read(prefix, "POST_SIGNED_FIELDS", &lookup)?,
-                request_time_unit: read(prefix, "REQUEST_TIME_UNIT", &lookup)?,
-                request_time_type: read(prefix, "REQUEST_TIME_TYPE", &lookup)?,
-                sign_placement: read(prefix, "SIGN_PLACEMENT", &lookup)?,
-                list_format: read(prefix, "ORDER_ID_LIST", &lookup)?,
-                upload_encoding: read(prefix, "UPLOAD_ENCODING", &lookup)?,
+                post_signed_fields: Variant::from_setting(prefix, "POST_SIGNED_FIELDS", &lookup)?,
+                request_time_unit: Variant::from_setting(prefix, "REQUEST_TIME_UNIT", &lookup)?,
+                request_time_type: Variant::from_setting(prefix, "REQUEST_TIME_TYPE", &lookup)?,
+                sign_placement: Variant::from_setting(prefix, "SIGN_PLACEMENT", &lookup)?,
+                list_format: Variant::from_setting(prefix, "ORDER_ID_LIST", &lookup)?,
+                upload_encoding: Variant::from_setting(prefix, "UPLOAD_ENCODING", &lookup)?,
             },
         })
     }
 
-    /// Every setting as `(<prefix>_<key>, value name)`, in [`KEYS`] order: what to write in a configuration
-    /// file to pin these settings.
+    /// Every setting as `(<prefix>_<key>, value name)`, in [`Self::KEYS`] order: what to write in a
+    /// configuration file to pin these settings.
     pub fn pins(&self, prefix: &str) -> Vec<(String, &'static str)> {
         let a = &self.access_key;
         let k = &self.app_key;
@@ -136,7 +139,8 @@ impl SigningSettings {
             k.list_format.name(),
             k.upload_encoding.name(),
         ];
-        KEYS.iter()
+        Self::KEYS
+            .iter()
             .zip(values)
             .map(|((key, _), v)| (format!("{prefix}_{key}"), v))
             .collect()

@@ -29,7 +29,7 @@
 //!    worker's lease expires and the message is handed out again. A worker that cannot renew its lease (it was
 //!    stalled longer than the lease and another worker took the message) stops its handler.
 //! 5. **Failures are retried, then kept for a person.** A failed or panicking handler is retried with
-//!    exponential backoff ([`RetryPolicy`]); after `max_attempts` runs (crashed runs count) the message is a
+//!    exponential backoff ([`RedeliveryPolicy`]); after `max_attempts` runs (crashed runs count) the message is a
 //!    dead letter: listed by [`InboxStore::dead_letters`], run again after [`InboxStore::replay`]. Nothing is
 //!    deleted.
 //!
@@ -47,10 +47,10 @@ mod worker;
 
 pub use receiver::{DEFAULT_MAX_GROUP, InboxReceiver};
 pub use store::{
-    AfterFailure, Claim, InboxEntry, InboxState, InboxStore, Inserted, NewMessage, Replay,
-    StoreError,
+    AfterFailure, Claim, InboxEntry, InboxState, InboxStore, InboxStoreError, Inserted, NewMessage,
+    Replay,
 };
 pub use worker::{
     AtLeastOnce, DEFAULT_LEASE, DEFAULT_POLL_INTERVAL, Handled, InboxHandler, InboxWorker,
-    RetryPolicy,
+    RedeliveryPolicy,
 };

@@ -12,9 +12,9 @@ use std::time::Duration;
 /// such a delivery `503` (not acknowledged: the vendor retries); the worker retries later.
 #[derive(Debug, thiserror::Error)]
 #[error("inbox store: {0}")]
-pub struct StoreError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+pub struct InboxStoreError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
-impl StoreError {
+impl InboxStoreError {
     /// Wraps the store's own error.
     pub fn new(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
         Self(source.into())
@@ -255,7 +255,7 @@ pub trait InboxStore: Send + Sync + 'static {
     fn insert_batch(
         &self,
         messages: &[NewMessage],
-    ) -> impl Future<Output = Result<Vec<Inserted>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Inserted>, InboxStoreError>> + Send;
 
     /// Claims up to `limit` due pending messages of `provider` for `owner`, each under a lease of `lease`.
     fn claim_due(
@@ -264,24 +264,25 @@ pub trait InboxStore: Send + Sync + 'static {
         owner: &str,
         lease: Duration,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Claim>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Claim>, InboxStoreError>> + Send;
 
     /// Extends a live claim's lease to `lease` from now.
     fn renew(
         &self,
         claim: &Claim,
         lease: Duration,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, InboxStoreError>> + Send;
 
     /// The handler succeeded: state `done`, lease released.
-    fn complete(&self, claim: &Claim) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn complete(&self, claim: &Claim)
+    -> impl Future<Output = Result<bool, InboxStoreError>> + Send;
 
     /// [`complete`](Self::complete) for several claims, one result each; a store overrides it to record them in
     /// one transaction (one commit for a batch of handled messages).
     fn complete_all(
         &self,
         claims: &[Claim],
-    ) -> impl Future<Output = Result<Vec<bool>, StoreError>> + Send {
+    ) -> impl Future<Output = Result<Vec<bool>, InboxStoreError>> + Send {
         async move {
             let mut recorded = Vec::with_capacity(claims.len());
             for claim in claims {
@@ -297,14 +298,18 @@ pub trait InboxStore: Send + Sync + 'static {
         claim: &Claim,
         error: &str,
         then: AfterFailure,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, InboxStoreError>> + Send;
 
     /// One message by id.
-    fn get(&self, id: i64) -> impl Future<Output = Result<Option<InboxEntry>, StoreError>> + Send;
+    fn get(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<InboxEntry>, InboxStoreError>> + Send;
 
     /// Dead letters, oldest first.
-    fn dead_letters(&self) -> impl Future<Output = Result<Vec<InboxEntry>, StoreError>> + Send;
+    fn dead_letters(&self)
+    -> impl Future<Output = Result<Vec<InboxEntry>, InboxStoreError>> + Send;
 
     /// Makes a dead letter pending again (due now, attempts reset).
-    fn replay(&self, id: i64) -> impl Future<Output = Result<Replay, StoreError>> + Send;
+    fn replay(&self, id: i64) -> impl Future<Output = Result<Replay, InboxStoreError>> + Send;
 }

@@ -1,7 +1,7 @@
 //! The worker: claims due messages under a lease, runs the handler, records success, or schedules a retry with
 //! exponential backoff, or dead-letters the message after the last attempt.
 
-use super::store::{AfterFailure, Claim, InboxStore, StoreError};
+use super::store::{AfterFailure, Claim, InboxStore, InboxStoreError};
 use crate::callback::{Callback, CallbackFormat, Handler, HandlerError};
 use std::future::Future;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// When a failed message is tried again, and when it is given up (dead-lettered).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct RetryPolicy {
+pub struct RedeliveryPolicy {
     /// Handler runs (including runs cut short by a crash) before the message becomes a dead letter.
     pub max_attempts: u32,
     /// Delay after the first failure; doubled after each further one.
@@ -29,7 +29,7 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
-impl Default for RetryPolicy {
+impl Default for RedeliveryPolicy {
     /// 10 attempts, 5 s doubling, capped at 10 min: about 35 minutes from the first failure to the dead letter.
     fn default() -> Self {
         Self {
@@ -40,7 +40,7 @@ impl Default for RetryPolicy {
     }
 }
 
-impl RetryPolicy {
+impl RedeliveryPolicy {
     /// `max_attempts` runs, `first_delay` after the first failure, doubling, capped at `max_delay`.
     pub const fn new(max_attempts: u32, first_delay: Duration, max_delay: Duration) -> Self {
         Self {
@@ -115,7 +115,7 @@ struct Inner<S, H> {
     store: Arc<S>,
     format: Arc<dyn CallbackFormat>,
     handler: Arc<H>,
-    retry: RetryPolicy,
+    redelivery: RedeliveryPolicy,
     lease: Duration,
     poll_interval: Duration,
     batch: usize,
@@ -130,7 +130,7 @@ impl<S, H> Clone for Inner<S, H> {
             store: self.store.clone(),
             format: self.format.clone(),
             handler: self.handler.clone(),
-            retry: self.retry,
+            redelivery: self.redelivery,
             lease: self.lease,
             poll_interval: self.poll_interval,
             batch: self.batch,
@@ -147,7 +147,7 @@ where
     Fut: Future<Output = Result<(), HandlerError>> + Send,
 {
     /// A worker running a plain async closure (at least once; `|cb| async move { …; Ok(()) }`, no type
-    /// annotations needed), with the default retry policy, lease and poll interval. Any other [`Handler`]:
+    /// annotations needed), with the default redelivery policy, lease and poll interval. Any other [`Handler`]:
     /// `InboxWorker::with_handler(store, format, AtLeastOnce(handler))`.
     ///
     /// ```
@@ -168,14 +168,14 @@ where
 }
 
 impl<S: InboxStore, H: InboxHandler> InboxWorker<S, H> {
-    /// A worker running an [`InboxHandler`], with the default retry policy, lease and poll interval.
+    /// A worker running an [`InboxHandler`], with the default redelivery policy, lease and poll interval.
     pub fn with_handler(store: Arc<S>, format: Arc<dyn CallbackFormat>, handler: H) -> Self {
         Self {
             inner: Inner {
                 store,
                 format,
                 handler: Arc::new(handler),
-                retry: RetryPolicy::default(),
+                redelivery: RedeliveryPolicy::default(),
                 lease: DEFAULT_LEASE,
                 poll_interval: DEFAULT_POLL_INTERVAL,
                 batch: 16,
@@ -190,9 +190,9 @@ impl<S: InboxStore, H: InboxHandler> InboxWorker<S, H> {
         self
     }
 
-    /// Retries, backoff and the dead-letter threshold (default [`RetryPolicy::default`]).
-    pub fn retry(self, policy: RetryPolicy) -> Self {
-        self.with(|i| i.retry = policy)
+    /// Retries, backoff and the dead-letter threshold (default [`RedeliveryPolicy::default`]).
+    pub fn redelivery(self, policy: RedeliveryPolicy) -> Self {
+        self.with(|i| i.redelivery = policy)
     }
 
     /// The lease (default [`DEFAULT_LEASE`]); at least 30 ms.
@@ -232,7 +232,7 @@ impl<S: InboxStore, H: InboxHandler> InboxWorker<S, H> {
     }
 
     /// Claims the due messages (up to a batch) and runs their handlers concurrently; returns how many it claimed.
-    pub async fn run_once(&self) -> Result<usize, StoreError> {
+    pub async fn run_once(&self) -> Result<usize, InboxStoreError> {
         let inner = &self.inner;
         let claims = inner
             .store
@@ -340,7 +340,7 @@ impl<S: InboxStore, H: InboxHandler> Inner<S, H> {
 
     async fn record_failure(&self, claim: &Claim, error: &str) {
         let (id, attempt) = (claim.entry.id, claim.attempt());
-        let then = self.retry.after_failure(attempt);
+        let then = self.redelivery.after_failure(attempt);
         match self.store.fail(claim, error, then).await {
             Ok(_) if then == AfterFailure::DeadLetter => {
                 tracing::error!(
@@ -383,7 +383,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_caps_and_dead_letters_at_the_last_attempt() {
-        let p = RetryPolicy {
+        let p = RedeliveryPolicy {
             max_attempts: 5,
             first_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(10),
@@ -395,7 +395,7 @@ mod tests {
         assert_eq!(after(4), AfterFailure::RetryAfter(Duration::from_secs(10)));
         assert_eq!(after(5), AfterFailure::DeadLetter);
         assert_eq!(after(50), AfterFailure::DeadLetter);
-        let long = RetryPolicy {
+        let long = RedeliveryPolicy {
             max_attempts: 100,
             ..p
         };

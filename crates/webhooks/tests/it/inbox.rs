@@ -5,7 +5,7 @@
 use crate::memory_store::MemoryStore;
 use crate::receiver::{ORDER_CANCEL_TEXT, ORDER_CREATE_TEXT, post_json};
 use sourcing_webhooks::inbox::{
-    AtLeastOnce, InboxReceiver, InboxState, InboxStore, InboxWorker, Replay, RetryPolicy,
+    AtLeastOnce, InboxReceiver, InboxState, InboxStore, InboxWorker, RedeliveryPolicy, Replay,
 };
 use sourcing_webhooks::{Callback, HandlerError, formats};
 use std::collections::HashMap;
@@ -49,8 +49,8 @@ fn counting_handler(
     }
 }
 
-const FAST_RETRY: RetryPolicy =
-    RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(20));
+const FAST_RETRY: RedeliveryPolicy =
+    RedeliveryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(20));
 
 #[tokio::test]
 async fn a_message_is_stored_raw_before_200_and_handled_once_by_the_worker() {
@@ -165,7 +165,7 @@ async fn a_failing_handler_is_retried_then_dead_lettered_then_replayed() {
     );
     let worker = receiver
         .worker_with(AtLeastOnce(counting_handler(calls.clone(), fail.clone())))
-        .retry(FAST_RETRY)
+        .redelivery(FAST_RETRY)
         .poll_interval(Duration::from_millis(5));
     let url = start(receiver).await;
     tokio::spawn(worker.run(std::future::pending()));
@@ -214,7 +214,7 @@ async fn a_panicking_handler_is_a_failure_not_a_crash() {
             }
             Ok(())
         })
-        .retry(FAST_RETRY);
+        .redelivery(FAST_RETRY);
     let url = start(receiver).await;
     assert_eq!(post_json(&url, &ORDER_CREATE_TEXT).await.0, 200);
     assert_eq!(worker.run_once().await.unwrap(), 1);

@@ -3,8 +3,8 @@
 //! tested against the same semantics in `sourcing-ledger`.
 
 use sourcing_webhooks::inbox::{
-    AfterFailure, Claim, InboxEntry, InboxState, InboxStore, Inserted, NewMessage, Replay,
-    StoreError,
+    AfterFailure, Claim, InboxEntry, InboxState, InboxStore, InboxStoreError, Inserted, NewMessage,
+    Replay,
 };
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,9 +52,12 @@ impl MemoryStore {
 }
 
 impl InboxStore for MemoryStore {
-    async fn insert_batch(&self, messages: &[NewMessage]) -> Result<Vec<Inserted>, StoreError> {
+    async fn insert_batch(
+        &self,
+        messages: &[NewMessage],
+    ) -> Result<Vec<Inserted>, InboxStoreError> {
         if self.failing.load(Ordering::SeqCst) {
-            return Err(StoreError::new("database is down"));
+            return Err(InboxStoreError::new("database is down"));
         }
         let mut rows = self.rows.lock().unwrap();
         Ok(messages
@@ -80,7 +83,7 @@ impl InboxStore for MemoryStore {
         owner: &str,
         lease: Duration,
         limit: usize,
-    ) -> Result<Vec<Claim>, StoreError> {
+    ) -> Result<Vec<Claim>, InboxStoreError> {
         let now = now_ms();
         let mut rows = self.rows.lock().unwrap();
         Ok(rows
@@ -100,7 +103,7 @@ impl InboxStore for MemoryStore {
             .collect())
     }
 
-    async fn renew(&self, claim: &Claim, lease: Duration) -> Result<bool, StoreError> {
+    async fn renew(&self, claim: &Claim, lease: Duration) -> Result<bool, InboxStoreError> {
         Ok(self
             .with_row(claim, |r| {
                 r.lease = Some((claim.owner.clone(), now_ms() + lease.as_millis() as i64));
@@ -108,9 +111,9 @@ impl InboxStore for MemoryStore {
             .is_some())
     }
 
-    async fn complete(&self, claim: &Claim) -> Result<bool, StoreError> {
+    async fn complete(&self, claim: &Claim) -> Result<bool, InboxStoreError> {
         if self.failing_complete.load(Ordering::SeqCst) {
-            return Err(StoreError::new("database is down"));
+            return Err(InboxStoreError::new("database is down"));
         }
         Ok(self
             .with_row(claim, |r| {
@@ -126,7 +129,7 @@ impl InboxStore for MemoryStore {
         claim: &Claim,
         error: &str,
         then: AfterFailure,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, InboxStoreError> {
         Ok(self
             .with_row(claim, |r| {
                 r.entry.last_error = Some(error.to_owned());
@@ -141,11 +144,11 @@ impl InboxStore for MemoryStore {
             .is_some())
     }
 
-    async fn get(&self, id: i64) -> Result<Option<InboxEntry>, StoreError> {
+    async fn get(&self, id: i64) -> Result<Option<InboxEntry>, InboxStoreError> {
         Ok(self.entries().into_iter().find(|e| e.id == id))
     }
 
-    async fn dead_letters(&self) -> Result<Vec<InboxEntry>, StoreError> {
+    async fn dead_letters(&self) -> Result<Vec<InboxEntry>, InboxStoreError> {
         Ok(self
             .entries()
             .into_iter()
@@ -153,7 +156,7 @@ impl InboxStore for MemoryStore {
             .collect())
     }
 
-    async fn replay(&self, id: i64) -> Result<Replay, StoreError> {
+    async fn replay(&self, id: i64) -> Result<Replay, InboxStoreError> {
         let mut rows = self.rows.lock().unwrap();
         let Some(row) = rows.iter_mut().find(|r| r.entry.id == id) else {
             return Ok(Replay::NotFound);

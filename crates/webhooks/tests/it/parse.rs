@@ -3,7 +3,7 @@
 use serde_json::Value;
 use sourcing_webhooks::{
     CallbackError, DajisaasMessage, DajisaasPayload, DajisaasVerifier, Fen, MessageBody,
-    MessagePlatform, MessageType, OrderStatus, ParseError, PayStatus, PushMessage,
+    MessagePlatform, MessageType, ParseError, PayStatus, PushMessage, PushOrderStatus,
     TaobaoMessageData, TaobaoMessageType, TaobaoOrderStatus, formats,
 };
 use std::path::PathBuf;
@@ -133,17 +133,20 @@ fn fixture_specifics() {
         o
     };
     let create = get("webhook-order-create.request.json");
-    assert_eq!(create.order_status, Some(OrderStatus::WaitingForPayment));
+    assert_eq!(
+        create.order_status,
+        Some(PushOrderStatus::WaitingForPayment)
+    );
     assert_eq!(create.pay_status, Some(PayStatus::Unpaid));
     assert_eq!(create.pay_time, None);
     assert_eq!(create.total_amount.unwrap().to_string(), "100.00");
 
     let cancel = get("webhook-order-cancel.request.json");
-    assert_eq!(cancel.order_status, Some(OrderStatus::Cancel));
+    assert_eq!(cancel.order_status, Some(PushOrderStatus::Cancel));
     assert_eq!(cancel.close_reason.as_deref(), Some("buyer_cancel"));
 
     let paid = get("webhook-order-pay-success.request.json");
-    assert_eq!(paid.order_status, Some(OrderStatus::WaitingForSent));
+    assert_eq!(paid.order_status, Some(PushOrderStatus::WaitingForSent));
     assert_eq!(paid.pay_status, Some(PayStatus::Paid));
     assert_eq!(paid.pay_time.as_deref(), Some("2026-05-20 15:41:00"));
 
