@@ -32,8 +32,7 @@
 //!     xportcn::AccessKeyCredentials::new("your-access-key", "your-access-secret", "your-user-id"),
 //! );
 //! let data = client
-//!     .product_get()
-//!     .item_id("2257455039610311973")
+//!     .ka_product_keywords_query()
 //!     .send()
 //!     .await?;
 //! println!("{data:?}");
