@@ -199,7 +199,7 @@ fn seed_orders(m: &ArgMatches) -> Result<Vec<SeedOrder>, Stop> {
 }
 
 async fn serve(m: &ArgMatches) -> Result<u8, Stop> {
-    default_logging("warn,sourcing_sandbox=info");
+    default_logging("warn,sourcing_sandbox=info,sourcing_cli::stop=info");
     let port = m.get_one::<u16>("port").copied().unwrap_or(8080);
     let ip = m
         .get_one::<IpAddr>("bind")

@@ -367,7 +367,8 @@ impl Settings {
 
 /// What serve logs at the default level: warnings (every refused callback, every store failure) and this
 /// command's own lines.
-const DEFAULT_LOGS: &str = "warn,sourcing_webhooks=info,sourcing_cli::serve=info";
+const DEFAULT_LOGS: &str =
+    "warn,sourcing_webhooks=info,sourcing_cli::serve=info,sourcing_cli::stop=info";
 
 /// Logs at the default level when neither `-v` nor `RUST_LOG` installed a subscriber ([`DEFAULT_LOGS`]), as
 /// text. `sourcing webhooks` uses it too.
