@@ -52,8 +52,12 @@ pub fn store_url(m: &ArgMatches) -> Result<String, Stop> {
     default_store(sandbox(m)).map(|p| format!("sqlite:{}", p.display()))
 }
 
+/// `--sandbox`, given to `ledger` or to its command (`sourcing --sandbox ledger show` is hoisted to the
+/// innermost command: `sourcing ledger show --sandbox`).
 fn sandbox(m: &ArgMatches) -> bool {
-    m.try_get_one::<bool>(Flag::Sandbox.id()).ok().flatten() == Some(&true)
+    let given =
+        |m: &ArgMatches| m.try_get_one::<bool>(Flag::Sandbox.id()).ok().flatten() == Some(&true);
+    given(m) || m.subcommand().is_some_and(|(_, sm)| given(sm))
 }
 
 /// The store named by `--store`, `SOURCING_STORE` or the configuration (not the default).
@@ -216,7 +220,16 @@ impl Subcommand for LedgerCommand {
                             .help("The message id, as `dead-letters` lists it"),
                     ),
             )
-            .subcommand(reconcile_command());
+            .subcommand(reconcile_command())
+            // `--sandbox`: the sandbox's own ledger (the default store under `sandbox/`), as the sandbox's
+            // `buy` steps recorded.
+            .mut_subcommands(|c| match c.get_name() {
+                "reconcile" => c,
+                _ => c.arg(Flag::Sandbox.arg().help(
+                    "The sandbox's own ledger (sandbox/ledger.db under the data directory), where \
+                     `sourcing --sandbox buy …` records its orders",
+                )),
+            });
         vec![ledger]
     }
 

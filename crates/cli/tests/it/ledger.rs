@@ -280,6 +280,56 @@ fn sandbox_works_with_a_store() {
     assert!(settled.is_array(), "{settled}");
 }
 
+/// Without `--store`, `--sandbox` steps record in the sandbox's own ledger, and every `ledger` command reads
+/// it with `--sandbox` (before or after the command) — `show`, `list`, `reconcile` — while the live ledger
+/// stays untouched.
+#[test]
+fn the_sandbox_ledger_is_read_with_sandbox_by_every_ledger_command() {
+    let data = fresh_dir();
+    let order = "3305075341149134311";
+    let pay = sourcing_in(
+        &data,
+        &[
+            "--sandbox",
+            "buy",
+            "--yes",
+            "pay",
+            "--provider",
+            "pandapon",
+            "--order-id",
+            order,
+        ],
+        &[],
+    );
+    // A fresh sandbox knows no order: the refusal (exit 5) is recorded in the sandbox's ledger.
+    assert_eq!(pay.status.code(), Some(5), "{pay:?}");
+    assert!(data.join("sourcing/sandbox/ledger.db").exists());
+    for args in [
+        &["--sandbox", "ledger", "show", order][..],
+        &["ledger", "show", order, "--sandbox"][..],
+    ] {
+        let shown = json_of(&sourcing_in(&data, args, &[]));
+        assert_eq!(shown["order"]["order_id"], order, "{args:?}: {shown}");
+        assert_eq!(
+            kinds(&shown),
+            ["pay_requested", "pay_failed"],
+            "{args:?}: {shown}"
+        );
+    }
+    let listed = json_of(&sourcing_in(&data, &["--sandbox", "ledger", "list"], &[]));
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    let settled = json_of(&sourcing_in(
+        &data,
+        &["--sandbox", "ledger", "reconcile"],
+        &[],
+    ));
+    assert!(settled.is_array(), "{settled}");
+    // The live ledger was never created: sandbox orders never mix with live ones.
+    let live = sourcing_in(&data, &["ledger", "show", order], &[]);
+    assert_eq!(live.status.code(), Some(3), "{live:?}");
+    assert!(!data.join("sourcing/ledger.db").exists());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dead_letters_are_listed_and_replayed() {
     for url in store_urls().await {
