@@ -56,7 +56,7 @@ insert_after crates/registry/Cargo.toml \
     'acme = { path = "../../generated/acme", version = "0.2.0", default-features = false }'
 insert_after crates/registry/src/lib.rs \
     '            Kit::new(&xportcn::operations::PROVIDER).with_flow(XPORTCN).with_callbacks(formats::XPORTCN),' \
-    '            Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),'
+    '            Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::flow()).with_callbacks(acme::callbacks::FACTORY),'
 
 # Hand-written files only: generated/ is regen's output.
 changed=$(git status --porcelain --untracked-files=all | awk '{ print $2 }' | grep -v '^generated/' | sort | tr '\n' ' ')
