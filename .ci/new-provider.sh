@@ -60,7 +60,7 @@ cargo xtask regen
 after=$(changed)
 expected_after='crates/registry/Cargo.toml crates/registry/src/kits.rs specs/acme.callbacks.rs specs/acme.flow.rs specs/acme.rs specs/acme.yaml vendor-docs/catalogue.md '
 [ "$after" = "$expected_after" ] || fail "after regen [$after] changed, expected [$expected_after]"
-kit='        Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),'
+kit='        Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::flow()).with_callbacks(acme::callbacks::FACTORY),'
 [ "$(grep -cxF -- "$kit" crates/registry/src/kits.rs)" = 1 ] || fail "regen wrote no Acme kit line: $kit"
 dep='acme = { path = "../../generated/acme", version = "0.2.0", default-features = false }'
 [ "$(grep -cxF -- "$dep" crates/registry/Cargo.toml)" = 1 ] || fail "regen wrote no Acme dependency: $dep"

@@ -4,7 +4,7 @@
 //!
 //! A spec's kit line is read from `x-sourcing`:
 //! * its API: always the generated crate's `operations::PROVIDER`;
-//! * its purchase flow: `x-sourcing.rust.kit.flow` (a Rust path), else `<crate>::flow::provider()` when the
+//! * its purchase flow: `x-sourcing.rust.kit.flow` (a Rust path), else `<crate>::flow::flow()` when the
 //!   spec names its flow file (`x-sourcing.rust.flow`, copied as the crate's `src/flow.rs`), else none;
 //! * its callback format: `x-sourcing.rust.kit.callbacks`, else `<crate>::callbacks::FACTORY` when the spec
 //!   names its callbacks file (`x-sourcing.rust.callbacks`), else none;
@@ -32,7 +32,7 @@ pub struct KitEntry {
     /// `x-sourcing.rust.kit.order`, when given.
     pub order: Option<u64>,
     /// The Rust expression of its purchase flow (`sourcing_buy::providers::PANDAPON`,
-    /// `acme::flow::provider()`), when it has one.
+    /// `acme::flow::flow()`), when it has one.
     pub flow: Option<String>,
     /// The Rust expression of its callback format's factory, when it has one.
     pub callbacks: Option<String>,
@@ -70,7 +70,7 @@ pub fn kit(spec: &ProviderSpec) -> Result<KitEntry, CodegenError> {
     let mut entry = KitEntry {
         crate_name: krate.clone(),
         order: None,
-        flow: named_file("flow").then(|| format!("{krate}::flow::provider()")),
+        flow: named_file("flow").then(|| format!("{krate}::flow::flow()")),
         callbacks: named_file("callbacks").then(|| format!("{krate}::callbacks::FACTORY")),
     };
     let Some(kit) = spec.raw.pointer("/x-sourcing/rust/kit") else {
@@ -134,7 +134,7 @@ pub fn kit(spec: &ProviderSpec) -> Result<KitEntry, CodegenError> {
 
 /// A Rust path the registry can name for `key` (`flow` or `callbacks`) of the crate `krate`: `::`-separated
 /// identifiers, at least two (`sourcing_buy::providers::PANDAPON`), optionally ending in `()` (a function
-/// without arguments: `acme::flow::provider()`), starting with a crate the registry depends on — the
+/// without arguments: `acme::flow::flow()`), starting with a crate the registry depends on — the
 /// spec's generated crate, or `sourcing_buy` for a flow, `sourcing_webhooks` for callbacks (`crate`,
 /// `self` and `super` would name the registry itself). `Err` says what is wrong.
 pub fn check_path(path: &str, krate: &str, key: &str) -> Result<(), String> {

@@ -166,7 +166,7 @@ fn regen_writes_the_registry_lines_and_check_names_the_drifted_file() {
     assert!(root.join("generated/acme/src/flow.rs").exists());
     let kits = read(&root, KITS);
     assert!(
-        kits.contains("with_callbacks(sourcing_webhooks::formats::PANDAPON),\n        Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),\n    ]"),
+        kits.contains("with_callbacks(sourcing_webhooks::formats::PANDAPON),\n        Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::flow()).with_callbacks(acme::callbacks::FACTORY),\n    ]"),
         "{kits}"
     );
     let manifest = read(&root, MANIFEST);

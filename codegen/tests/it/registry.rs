@@ -43,7 +43,7 @@ fn a_spec_naming_its_flow_and_callbacks_files_uses_the_generated_crates_items() 
     let e = entry("acme", "{flow: acme.flow.rs, callbacks: acme.callbacks.rs}").unwrap();
     assert_eq!(
         e.line(),
-        "Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),"
+        "Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::flow()).with_callbacks(acme::callbacks::FACTORY),"
     );
     // One of the two: only that one.
     let e = entry("acme", "{callbacks: acme.callbacks.rs}").unwrap();
@@ -62,7 +62,7 @@ fn the_acme_fixture_gives_the_line_new_provider_sh_expects() {
     assert_eq!(e.order, None);
     assert_eq!(
         e.line(),
-        "Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),"
+        "Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::flow()).with_callbacks(acme::callbacks::FACTORY),"
     );
 }
 
@@ -110,7 +110,7 @@ fn a_wrong_kit_is_refused_naming_the_spec_and_the_key() {
             "at /x-sourcing/rust/kit/callbacks: x-sourcing.rust.kit.callbacks \"FACTORY\": a path of one segment",
         ),
         (
-            "{kit: {flow: \"other::flow::provider()\"}}",
+            "{kit: {flow: \"other::flow::flow()\"}}",
             "it must start with a crate the registry depends on for it: `demo` (the generated crate) or `sourcing_buy`",
         ),
         (
@@ -130,11 +130,11 @@ fn a_wrong_kit_is_refused_naming_the_spec_and_the_key() {
             "at /x-sourcing/rust/kit/order: x-sourcing.rust.kit.order must be a non-negative integer, not -1",
         ),
         (
-            "{kit: {flows: \"demo::flow::provider()\"}}",
+            "{kit: {flows: \"demo::flow::flow()\"}}",
             "at /x-sourcing/rust/kit/flows: unknown key x-sourcing.rust.kit.flows: it takes order, flow, callbacks",
         ),
         (
-            "{kit: \"demo::flow::provider()\"}",
+            "{kit: \"demo::flow::flow()\"}",
             "at /x-sourcing/rust/kit: x-sourcing.rust.kit must be a mapping with order, flow, callbacks",
         ),
     ];
@@ -192,7 +192,7 @@ fn the_kit_list_and_the_manifest_regions_are_written_from_the_entries() {
     );
     assert!(
         kits.contains(
-            "    vec![\n        Kit::new(&demo::operations::PROVIDER),\n        Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::provider()).with_callbacks(acme::callbacks::FACTORY),\n    ]\n"
+            "    vec![\n        Kit::new(&demo::operations::PROVIDER),\n        Kit::new(&acme::operations::PROVIDER).with_flow(acme::flow::flow()).with_callbacks(acme::callbacks::FACTORY),\n    ]\n"
         ),
         "{kits}"
     );

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 /// What the facade knows about a provider without a client: its API description, what it supports step
 /// by step, and how to build a [`crate::Buyer`] over it. Any crate can declare one
 /// (`pub static ACME: FlowRegistration = FlowRegistration::new(…)`) and hand out
-/// [`Provider::new(&ACME)`](Provider::new); the built-in ones are in [`crate::providers`].
+/// [`Flow::new(&ACME)`](Flow::new); the built-in ones are in [`crate::providers`].
 #[non_exhaustive]
 pub struct FlowRegistration {
     /// The API description (the generated crate's `operations::PROVIDER`: name, title, envelope,
@@ -45,17 +45,19 @@ impl fmt::Debug for FlowRegistration {
     }
 }
 
-/// A provider of the purchase flow: a copyable handle over its [`FlowRegistration`]. Equal, hashed and
-/// shown by name. The built-in ones are [`crate::providers::PANDAPON`], [`crate::providers::DAJISAAS`]
-/// and [`crate::providers::XPORTCN`]; the list of every provider by name is the registry's
-/// (`sourcing_registry::kits()`).
+/// A provider's purchase flow: a copyable handle over its [`FlowRegistration`] — the provider's name and
+/// title, what it supports step by step, and how to connect a [`crate::Buyer`]. Equal, hashed and shown by
+/// the provider's name. Not to be confused with the provider's API description
+/// (`sourcing_runtime::Provider`, [`Flow::description`]). The built-in ones are
+/// [`crate::providers::PANDAPON`], [`crate::providers::DAJISAAS`] and [`crate::providers::XPORTCN`]; the
+/// list of every provider's flow is the registry's (`sourcing_registry::flows()`).
 #[derive(Clone, Copy)]
-pub struct Provider(&'static FlowRegistration);
+pub struct Flow(&'static FlowRegistration);
 
-impl Provider {
-    /// The provider `registration` describes.
+impl Flow {
+    /// The flow `registration` describes.
     pub const fn new(registration: &'static FlowRegistration) -> Self {
-        Provider(registration)
+        Flow(registration)
     }
 
     /// Its registration.
@@ -102,27 +104,27 @@ impl Provider {
     }
 }
 
-impl PartialEq for Provider {
+impl PartialEq for Flow {
     fn eq(&self, other: &Self) -> bool {
         self.name() == other.name()
     }
 }
 
-impl Eq for Provider {}
+impl Eq for Flow {}
 
-impl Hash for Provider {
+impl Hash for Flow {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.name().hash(state);
     }
 }
 
-impl fmt::Debug for Provider {
+impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Provider").field(&self.name()).finish()
+        f.debug_tuple("Flow").field(&self.name()).finish()
     }
 }
 
-impl fmt::Display for Provider {
+impl fmt::Display for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.title())
     }
@@ -261,7 +263,7 @@ use Support::{NotAvailable, Published, ThirdParty};
 /// a numbered note. The section of `docs/purchase-flow.md` between `<!-- capabilities:start -->` and
 /// `<!-- capabilities:end -->` is this text for the registry's providers; a test of this crate fails when
 /// they differ (`UPDATE_CAPABILITIES=1` rewrites it).
-pub fn markdown_table(providers: &[Provider]) -> String {
+pub fn markdown_table(providers: &[Flow]) -> String {
     let mut out = String::from("| step |");
     for p in providers {
         out.push_str(&format!(" {} |", p.title()));

@@ -1,15 +1,15 @@
-use crate::capability::{Provider, Step};
+use crate::capability::{Flow, Step};
 use crate::product_ref::{Platform, ProductRefError};
 
 /// Everything a facade step can fail with. The first four are decided before anything is sent.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The provider does not support the step (see [`Provider::capabilities`]). Nothing was sent.
+    /// The provider does not support the step (see [`Flow::capabilities`]). Nothing was sent.
     #[error("{provider} does not support {step}: {reason}")]
     Unsupported {
-        /// The provider.
-        provider: Provider,
+        /// The provider, by its purchase flow.
+        provider: Flow,
         /// The step refused.
         step: Step,
         /// Why (its capability table's reason).
@@ -20,8 +20,8 @@ pub enum Error {
         "{provider} {step} is known only from third-party clients (unconfirmed by the vendor): enable the `{feature}` feature of sourcing-buy to use it"
     )]
     NotEnabled {
-        /// The provider.
-        provider: Provider,
+        /// The provider, by its purchase flow.
+        provider: Flow,
         /// The step refused.
         step: Step,
         /// The cargo feature of `sourcing-buy` that compiles it.
@@ -30,8 +30,8 @@ pub enum Error {
     /// The step covers 1688 offers; the product is on another platform. Nothing was sent.
     #[error("{step} on {provider} covers 1688 offers, not {platform} items")]
     WrongPlatform {
-        /// The provider.
-        provider: Provider,
+        /// The provider, by its purchase flow.
+        provider: Flow,
         /// The step refused.
         step: Step,
         /// The product's platform.
@@ -41,8 +41,8 @@ pub enum Error {
     /// Nothing was sent.
     #[error("{provider} {step}: {message}")]
     InvalidInput {
-        /// The provider.
-        provider: Provider,
+        /// The provider, by its purchase flow.
+        provider: Flow,
         /// The step refused.
         step: Step,
         /// What is wrong and what to do.

@@ -10,8 +10,8 @@
 //! which is the truth as far as it knows, and what reconciliation is for.
 
 use crate::{
-    BatchPayment, Cancelled, CreatedOrder, Error, OrderDraft, Payment, Preview, Provider,
-    ReceiptConfirmed,
+    BatchPayment, Cancelled, CreatedOrder, Error, Flow, OrderDraft, OrderId, Payment, Preview,
+    ReceiptConfirmed, SubOrderId,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -44,26 +44,26 @@ pub enum Intent<'a> {
     /// [`crate::Buyer::pay`].
     Pay {
         /// The order paid.
-        order_id: &'a str,
+        order_id: &'a OrderId,
     },
     /// [`crate::Buyer::pay_batch`].
     PayBatch {
         /// The orders paid.
-        order_ids: &'a [String],
+        order_ids: &'a [OrderId],
     },
     /// [`crate::Buyer::cancel`].
     Cancel {
         /// The order cancelled.
-        order_id: &'a str,
+        order_id: &'a OrderId,
         /// The reason sent.
         reason: &'a str,
     },
     /// [`crate::Buyer::confirm_receipt`].
     ConfirmReceipt {
         /// The order.
-        order_id: &'a str,
+        order_id: &'a OrderId,
         /// Its sub-orders whose goods arrived.
-        sub_order_ids: &'a [String],
+        sub_order_ids: &'a [SubOrderId],
     },
 }
 
@@ -135,7 +135,7 @@ pub enum JournalError {
     #[error("refused: order {order_id} {} {state} already: not paying it again", if *confirmed { "is" } else { "is reported" })]
     AlreadyPaid {
         /// The order.
-        order_id: String,
+        order_id: OrderId,
         /// Its state in the journal.
         state: String,
         /// Whether the state was confirmed (our own answer or a read), not only reported by a callback.
@@ -148,7 +148,7 @@ pub enum JournalError {
     )]
     OutcomeUnknown {
         /// The order.
-        order_id: String,
+        order_id: OrderId,
         /// Its state in the journal (`pay_unknown`, `create_unknown`, …).
         state: String,
     },
@@ -156,7 +156,7 @@ pub enum JournalError {
     #[error("refused: order {order_id} {} {state}: nothing is sent on a closed order", if *confirmed { "is" } else { "is reported" })]
     Closed {
         /// The order.
-        order_id: String,
+        order_id: OrderId,
         /// Its state in the journal.
         state: String,
         /// Whether the state was confirmed, not only reported by a callback.
@@ -210,14 +210,14 @@ pub trait Journal: Send + Sync + std::fmt::Debug {
     /// Records `intent` before it is sent. An error stops the step.
     fn before<'a>(
         &'a self,
-        provider: Provider,
+        flow: Flow,
         intent: &'a Intent<'a>,
     ) -> JournalFuture<'a, Result<Ticket, JournalError>>;
 
     /// Records how the step ended. Must not panic; failures are the journal's to report.
     fn after<'a>(
         &'a self,
-        provider: Provider,
+        flow: Flow,
         ticket: Ticket,
         intent: &'a Intent<'a>,
         outcome: Outcome<'a>,

@@ -17,7 +17,9 @@
 //!
 //! # What is normalised, and what is not
 //!
-//! * Ids (offers, orders, sub-orders, SKUs) are exact text, never `f64`: 19-digit order ids survive.
+//! * Ids are exact text, never `f64` (19-digit order ids survive), one type per kind ([`OfferId`],
+//!   [`SpecId`], [`SkuId`], [`OrderId`], [`SubOrderId`], [`ExternalOrderId`]): an offer id passed where an
+//!   order id is taken does not compile. They serialise as the text (`"2257455039610311973"`).
 //! * Money is [`Money`]: an exact decimal with its unit — **fen** where the vendor sends integers in fen
 //!   (Xportcn's preview; Dajisaas's preview totals and order total), **yuan** where it sends decimals
 //!   (Dajisaas's line prices and order lines). Always CNY. A vendor number that
@@ -42,7 +44,7 @@
 //!
 //! Every provider states, for every [`Step`], whether the vendor publishes it, whether it is known only
 //! from third-party clients (compiled with a feature), or why it is not available
-//! ([`Provider::capabilities`], rendered into the README). A step a provider does not support returns
+//! ([`Flow::capabilities`], rendered into the README). A step a provider does not support returns
 //! [`Error::Unsupported`] before anything is sent. Mappings left out because the vendor documents do not
 //! support them:
 //!
@@ -77,15 +79,17 @@
 mod capability;
 mod error;
 mod flow;
+pub mod ids;
 pub mod journal;
 mod money;
 mod product_ref;
 pub mod providers;
 mod types;
 
-pub use capability::{FlowRegistration, Provider, Step, Support, markdown_table};
+pub use capability::{Flow, FlowRegistration, Step, Support, markdown_table};
 pub use error::Error;
 pub use flow::{PurchaseFlow, StepFuture};
+pub use ids::{ExternalOrderId, OfferId, OrderId, SkuId, SpecId, SubOrderId};
 pub use journal::Journal;
 pub use money::{Decimal, Money, MoneyError, MoneyUnit, TOLERANCE as MONEY_TOLERANCE};
 pub use product_ref::{Platform, ProductRef, ProductRefError};
@@ -108,7 +112,7 @@ pub struct Buyer {
 impl Buyer {
     /// The buyer over `flow`, with its provider's default readings and no journal.
     pub fn new(flow: impl PurchaseFlow) -> Self {
-        let readings = Readings::defaults(flow.provider().description().env_prefix);
+        let readings = Readings::defaults(flow.flow().description().env_prefix);
         Buyer {
             flow: Arc::new(flow),
             journal: None,
@@ -147,20 +151,20 @@ impl Buyer {
         let Some(journal) = &self.journal else {
             return call.await;
         };
-        let provider = self.provider();
-        let ticket = journal.before(provider, &intent).await?;
+        let flow = self.flow();
+        let ticket = journal.before(flow, &intent).await?;
         let result = call.await;
         let outcome = match &result {
             Ok(value) => journal::Outcome::Answered(answer(value)),
             Err(error) => journal::Outcome::of_error(error),
         };
-        journal.after(provider, ticket, &intent, outcome).await;
+        journal.after(flow, ticket, &intent, outcome).await;
         result
     }
 
-    /// The provider this buyer buys from.
-    pub fn provider(&self) -> Provider {
-        self.flow.provider()
+    /// The provider's purchase flow this buyer buys through: its name, title and capabilities.
+    pub fn flow(&self) -> Flow {
+        self.flow.flow()
     }
 
     /// The generated client, for everything beyond the shared flow: `buyer.client::<pandapon::Client>()`
@@ -171,12 +175,12 @@ impl Buyer {
 
     /// How this provider supports `step`.
     pub fn support(&self, step: Step) -> Support {
-        self.provider().support(step)
+        self.flow().support(step)
     }
 
     /// Refuses a step this build cannot run, before anything is sent.
     fn check(&self, step: Step) -> Result<(), Error> {
-        let provider = self.provider();
+        let provider = self.flow();
         match provider.support(step) {
             support if support.is_enabled() => Ok(()),
             Support::ThirdParty { feature, .. } => Err(Error::NotEnabled {
@@ -228,7 +232,7 @@ impl Buyer {
 
     /// Pays one order. Sent exactly once, never retried: a failed call may have reached the vendor, so
     /// check the order before paying again.
-    pub async fn pay(&self, order_id: &str) -> Result<Payment, Error> {
+    pub async fn pay(&self, order_id: &OrderId) -> Result<Payment, Error> {
         self.check(Step::Pay)?;
         let intent = journal::Intent::Pay { order_id };
         self.journaled(intent, self.flow.pay(order_id), |v| {
@@ -239,7 +243,7 @@ impl Buyer {
 
     /// Pays several orders in one call. A batch where any order failed is an error holding the runtime's
     /// `PartialFailure` ([`Error::partial_failure`]). Never retried.
-    pub async fn pay_batch(&self, order_ids: &[String]) -> Result<BatchPayment, Error> {
+    pub async fn pay_batch(&self, order_ids: &[OrderId]) -> Result<BatchPayment, Error> {
         self.check(Step::PayBatch)?;
         let intent = journal::Intent::PayBatch { order_ids };
         self.journaled(intent, self.flow.pay_batch(order_ids), |v| {
@@ -249,14 +253,14 @@ impl Buyer {
     }
 
     /// An order's state and details.
-    pub async fn order(&self, order_id: &str) -> Result<OrderInfo, Error> {
+    pub async fn order(&self, order_id: &OrderId) -> Result<OrderInfo, Error> {
         self.check(Step::OrderStatus)?;
         self.flow.order(order_id, &self.readings).await
     }
 
     /// Cancels an unpaid order. `reason` is sent as the vendor's `cancelReason`: free text on PandaPon, a
     /// code on Dajisaas (its example sends `buyerCancel`). Never retried.
-    pub async fn cancel(&self, order_id: &str, reason: &str) -> Result<Cancelled, Error> {
+    pub async fn cancel(&self, order_id: &OrderId, reason: &str) -> Result<Cancelled, Error> {
         self.check(Step::Cancel)?;
         let intent = journal::Intent::Cancel { order_id, reason };
         let call = self.flow.cancel(order_id, reason);
@@ -267,8 +271,8 @@ impl Buyer {
     /// Confirms that the goods of an order (its sub-orders `sub_order_ids`) arrived. Never retried.
     pub async fn confirm_receipt(
         &self,
-        order_id: &str,
-        sub_order_ids: &[String],
+        order_id: &OrderId,
+        sub_order_ids: &[SubOrderId],
     ) -> Result<ReceiptConfirmed, Error> {
         self.check(Step::ConfirmReceipt)?;
         let intent = journal::Intent::ConfirmReceipt {
@@ -282,7 +286,7 @@ impl Buyer {
 
     /// The logistics of an order. No provider publishes a 1688 order-logistics endpoint: always
     /// [`Error::Unsupported`], naming the provider and why.
-    pub async fn logistics(&self, order_id: &str) -> Result<serde_json::Value, Error> {
+    pub async fn logistics(&self, order_id: &OrderId) -> Result<serde_json::Value, Error> {
         self.check(Step::Logistics)?;
         self.flow.logistics(order_id).await
     }
@@ -291,7 +295,7 @@ impl Buyer {
         match product.platform() {
             Platform::Alibaba1688 => Ok(()),
             platform => Err(Error::WrongPlatform {
-                provider: self.provider(),
+                provider: self.flow(),
                 step,
                 platform,
             }),

@@ -2,6 +2,7 @@
 //! vendor leaves it out (or publishes no response at all) it is `None`/empty and the typed vendor answer is
 //! still there, through `raw()`.
 
+use crate::ids::{ExternalOrderId, OfferId, OrderId, SkuId, SpecId, SubOrderId};
 use crate::money::Money;
 use std::any::Any;
 use std::fmt;
@@ -112,9 +113,9 @@ pub struct Address {
 #[non_exhaustive]
 pub struct OrderLine {
     /// The 1688 offer (from [`crate::ProductRef`] or a bare id).
-    pub offer_id: String,
+    pub offer_id: OfferId,
     /// The SKU specification id (`specId`, 32 hex characters).
-    pub spec_id: String,
+    pub spec_id: SpecId,
     /// How many, from 1.
     pub quantity: u32,
 }
@@ -131,7 +132,7 @@ pub struct OrderDraft {
     /// Remark for the seller (`message`).
     pub message: Option<String>,
     /// Your own order number. Dajisaas requires it (`thirdOrderId`); the others take none.
-    pub external_order_id: Option<String>,
+    pub external_order_id: Option<ExternalOrderId>,
     /// Order flow (`flow`). Default: the value of each vendor's published example — `general` (PandaPon,
     /// Dajisaas), `fenxiaonew` (Xportcn preview). No vendor lists the values.
     pub flow: Option<String>,
@@ -159,8 +160,9 @@ impl Address {
 }
 
 impl OrderLine {
-    /// `quantity` of the SKU `spec_id` of the offer `offer_id`.
-    pub fn new(offer_id: impl Into<String>, spec_id: impl Into<String>, quantity: u32) -> Self {
+    /// `quantity` of the SKU `spec_id` of the offer `offer_id` (ids, or their text:
+    /// `OrderLine::new("672991141190", "594b40c111b019af610a0078e4316373", 2)`).
+    pub fn new(offer_id: impl Into<OfferId>, spec_id: impl Into<SpecId>, quantity: u32) -> Self {
         OrderLine {
             offer_id: offer_id.into(),
             spec_id: spec_id.into(),
@@ -215,12 +217,12 @@ pub struct SearchHit {
     pub image_url: Option<String>,
     /// The offer id, exact text: what `product` and an order line take. Dajisaas: `offerId` (third-party
     /// clients); PandaPon: the reading `PANDAPON_SEARCH_HIT_OFFER_ID` (default `/offerId`, 1688's name).
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
 }
 
 impl SearchHit {
     /// A hit of offer `offer_id`, without title or image.
-    pub fn new(offer_id: Option<String>) -> Self {
+    pub fn new(offer_id: Option<OfferId>) -> Self {
         SearchHit {
             offer_id,
             ..SearchHit::default()
@@ -269,7 +271,7 @@ impl SearchPage {
 #[non_exhaustive]
 pub struct Product {
     /// The offer id the vendor answered with (exact text), else the one asked for.
-    pub offer_id: String,
+    pub offer_id: OfferId,
     /// The title.
     pub title: Option<String>,
     /// Title translated into the requested language, where the vendor sends one.
@@ -283,7 +285,7 @@ pub struct Product {
 
 impl Product {
     /// Offer `offer_id`, without title or SKUs (set the fields).
-    pub fn new(offer_id: impl Into<String>) -> Self {
+    pub fn new(offer_id: impl Into<OfferId>) -> Self {
         Product {
             offer_id: offer_id.into(),
             ..Product::default()
@@ -309,9 +311,9 @@ impl Product {
 #[non_exhaustive]
 pub struct Sku {
     /// The specification id (`specId`, 32 hex characters): what `--line OFFER:SPEC_ID:QTY` takes.
-    pub spec_id: Option<String>,
+    pub spec_id: Option<SpecId>,
     /// The SKU id (`skuId`), exact text.
-    pub sku_id: Option<String>,
+    pub sku_id: Option<SkuId>,
     /// The attributes as text, `name: value` joined by `; ` (`颜色: 红色; 尺码: M`).
     pub attributes: Option<String>,
     /// The price (`price`, yuan).
@@ -326,11 +328,11 @@ pub struct Sku {
 #[non_exhaustive]
 pub struct PreviewLine {
     /// The offer, exact text.
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
     /// The SKU specification id.
-    pub spec_id: Option<String>,
+    pub spec_id: Option<SpecId>,
     /// The SKU id, exact text.
-    pub sku_id: Option<String>,
+    pub sku_id: Option<SkuId>,
     /// The price of one.
     pub unit_price: Option<Money>,
     /// The line's amount.
@@ -393,10 +395,10 @@ pub struct CreatedOrder {
     /// The new order's id: Dajisaas `orderId` (documented); PandaPon from the reading
     /// `PANDAPON_CREATE_ORDER_ID` (default `/orderId`, 1688's `fastCreateOrder` name). `None` where the
     /// answer carries none (the outcome is then unknown until the order is read).
-    pub order_id: Option<String>,
+    pub order_id: Option<OrderId>,
     /// Every order id the call created (a create of more than 50 SKUs may make several, Dajisaas says;
     /// where it lists them is unpublished, so this holds `order_id` when there is one).
-    pub order_ids: Vec<String>,
+    pub order_ids: Vec<OrderId>,
     /// The order's total where documented (Dajisaas `totalSuccessAmount`, fen).
     pub total: Option<Money>,
     #[serde(skip)]
@@ -405,7 +407,7 @@ pub struct CreatedOrder {
 
 impl CreatedOrder {
     /// An order created with id `order_id` (`None`: the answer named none) and `total`.
-    pub fn new(order_id: Option<String>, total: Option<Money>) -> Self {
+    pub fn new(order_id: Option<OrderId>, total: Option<Money>) -> Self {
         CreatedOrder {
             order_ids: order_id.iter().cloned().collect(),
             order_id,
@@ -449,7 +451,7 @@ pub enum PaymentOutcome {
 #[non_exhaustive]
 pub struct Payment {
     /// The order paid, exact text.
-    pub order_id: String,
+    pub order_id: OrderId,
     /// What the vendor reported.
     pub outcome: PaymentOutcome,
     #[serde(skip)]
@@ -458,7 +460,7 @@ pub struct Payment {
 
 impl Payment {
     /// The payment of `order_id` with `outcome`.
-    pub fn new(order_id: impl Into<String>, outcome: PaymentOutcome) -> Self {
+    pub fn new(order_id: impl Into<OrderId>, outcome: PaymentOutcome) -> Self {
         Payment {
             order_id: order_id.into(),
             outcome,
@@ -485,14 +487,14 @@ impl Payment {
 #[non_exhaustive]
 pub struct BatchPayment {
     /// The ids the vendor lists as done, exact text.
-    pub paid: Vec<String>,
+    pub paid: Vec<OrderId>,
     #[serde(skip)]
     raw: Raw,
 }
 
 impl BatchPayment {
     /// A batch that paid `paid`.
-    pub fn new(paid: Vec<String>) -> Self {
+    pub fn new(paid: Vec<OrderId>) -> Self {
         BatchPayment {
             paid,
             raw: Raw::default(),
@@ -581,11 +583,11 @@ impl OrderStatus {
 #[non_exhaustive]
 pub struct OrderItem {
     /// The offer, exact text.
-    pub offer_id: Option<String>,
+    pub offer_id: Option<OfferId>,
     /// The SKU id, exact text.
-    pub sku_id: Option<String>,
+    pub sku_id: Option<SkuId>,
     /// The sub-order (order entry) id, 19 digits, exact: what receipt confirmation takes.
-    pub sub_order_id: Option<String>,
+    pub sub_order_id: Option<SubOrderId>,
     /// The product's name.
     pub title: Option<String>,
     /// How many.
@@ -604,7 +606,7 @@ pub struct OrderItem {
 #[non_exhaustive]
 pub struct OrderInfo {
     /// The order read, exact text.
-    pub order_id: String,
+    pub order_id: OrderId,
     /// The order-level state, from the reading `<PREFIX>_ORDER_STATE` (default `/baseInfo/status`, 1688's
     /// buyerView, which neither vendor publishes); `None` where the answer has none there.
     pub status: Option<OrderStatus>,
@@ -618,7 +620,7 @@ pub struct OrderInfo {
 
 impl OrderInfo {
     /// Order `order_id`, with no state or lines known (set them with the `with_` methods or the fields).
-    pub fn new(order_id: impl Into<String>) -> Self {
+    pub fn new(order_id: impl Into<OrderId>) -> Self {
         OrderInfo {
             order_id: order_id.into(),
             ..OrderInfo::default()

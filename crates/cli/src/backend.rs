@@ -419,7 +419,7 @@ impl Backend {
     }
 
     /// The `sourcing-buy` facade over `provider`'s generated client, at this backend.
-    pub fn buyer(&self, provider: sourcing_buy::Provider) -> Result<sourcing_buy::Buyer, Stop> {
+    pub fn buyer(&self, provider: sourcing_buy::Flow) -> Result<sourcing_buy::Buyer, Stop> {
         let described = find_provider(provider.name())?;
         let endpoint = self.endpoint(described)?;
         let buyer = endpoint

@@ -14,7 +14,8 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::{Map, Value, json};
 use sourcing_buy::journal::Outcome;
 use sourcing_buy::{
-    Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, SearchQuery, Step, Support,
+    Address, Buyer, Error, ExternalOrderId, Flow, OfferId, OrderDraft, OrderId, OrderLine,
+    ProductRef, SearchQuery, SpecId, Step, SubOrderId, Support,
 };
 use sourcing_ledger::Ledger;
 use std::sync::Arc;
@@ -319,7 +320,11 @@ fn draft(m: &ArgMatches) -> Result<OrderDraft, Stop> {
                 "--line {line}: the spec id is empty (take `spec_id` from `buy detail`)"
             )));
         }
-        lines.push(OrderLine::new(offer.id(), spec_id, quantity(line, count)?));
+        lines.push(OrderLine::new(
+            OfferId::new(offer.id()),
+            SpecId::new(spec_id),
+            quantity(line, count)?,
+        ));
     }
     let mut address = Address::new(
         text(m, "full-name").unwrap_or_default(),
@@ -335,14 +340,15 @@ fn draft(m: &ArgMatches) -> Result<OrderDraft, Stop> {
     address.district_code = text(m, "district-code");
     let mut draft = OrderDraft::new(address, lines);
     draft.message = text(m, "message");
-    draft.external_order_id = text(m, "external-order-id");
+    draft.external_order_id = text(m, "external-order-id").map(ExternalOrderId::from);
     draft.flow = text(m, "flow");
     Ok(draft)
 }
 
 /// Runs the step `name` on `buyer`: the result (normalised answer plus `raw`) or the facade's error.
 async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Result<Value, Error>, Stop> {
-    let ids = order_ids(m);
+    // The ids the user typed become the facade's ids here, as typed.
+    let ids: Vec<OrderId> = order_ids(m).into_iter().map(OrderId::from).collect();
     let first = ids.first().cloned().unwrap_or_default();
     Ok(match name {
         "search" => {
@@ -380,11 +386,11 @@ async fn step(buyer: &Buyer, name: &str, m: &ArgMatches) -> Result<Result<Value,
             done.map(|r| ok(&r, r.raw().to_json()))
         }
         "receive" => {
-            let subs: Vec<String> = m
+            let subs: Vec<SubOrderId> = m
                 .get_many::<String>("sub-order-id")
                 .into_iter()
                 .flatten()
-                .cloned()
+                .map(|id| SubOrderId::new(id.as_str()))
                 .collect();
             let done = buyer.confirm_receipt(&first, &subs).await;
             done.map(|r| ok(&r, r.raw().to_json()))
@@ -404,7 +410,7 @@ struct Context<'a> {
 impl Context<'_> {
     /// The command that settles what this step left open: reconcile the ledger (always on; `--store` and
     /// `--profile` repeated when given), else read the order.
-    fn next(&self, provider: Provider) -> String {
+    fn next(&self, provider: Flow) -> String {
         let flag = |id: &str| {
             let value = self.m.try_get_one::<String>(id).ok().flatten();
             value.map(|v| format!(" --{id} {v}")).unwrap_or_default()
@@ -433,7 +439,7 @@ impl Context<'_> {
     }
 
     /// The ledger entries of the orders this step named (`buy pay`): the state it recorded.
-    async fn recorded(&self, provider: Provider) -> Option<Value> {
+    async fn recorded(&self, provider: Flow) -> Option<Value> {
         let ledger = self.ledger.as_ref()?;
         let mut entries = Vec::new();
         for id in order_ids(self.m) {
@@ -453,7 +459,7 @@ impl Context<'_> {
     /// `shown`: the state the ledger shows for the order, where it was read back.
     fn unknown(
         &self,
-        provider: Provider,
+        provider: Flow,
         step: Step,
         error: &Error,
         shown: Option<&str>,
@@ -487,7 +493,7 @@ impl Context<'_> {
 }
 
 /// `--provider`: one provider (any case) or all.
-fn providers(m: &ArgMatches) -> Result<(Vec<Provider>, bool), Stop> {
+fn providers(m: &ArgMatches) -> Result<(Vec<Flow>, bool), Stop> {
     let name = m.get_one::<String>("provider").map(String::as_str);
     match name {
         None => Ok((sourcing_registry::flows(), true)),
@@ -586,7 +592,7 @@ async fn run(m: &ArgMatches) -> Result<u8, Stop> {
 async fn confirm_live(
     cx: &Context<'_>,
     backend: &Backend,
-    provider: Provider,
+    provider: Flow,
     step: Step,
     support: &Support,
 ) -> Result<(), Stop> {
@@ -640,7 +646,7 @@ async fn answer(
     step_kind: Step,
     line: &mut Map<String, Value>,
 ) -> Result<u8, Stop> {
-    let provider = buyer.provider();
+    let provider = buyer.flow();
     let result = step(buyer, name, cx.m).await?;
     // `buy pay --store`: the ledger entry the payment left (what it recorded, read back).
     let recorded = match step_kind {

@@ -11,7 +11,7 @@ use crate::{Stop, exit};
 use clap::{ArgMatches, Command};
 use serde_json::Value;
 use sourcing_buy::journal::{Answer, Intent, Outcome, Ticket};
-use sourcing_buy::{Error as BuyError, Journal, Provider as BuyProvider};
+use sourcing_buy::{Error as BuyError, Flow, Journal, OrderId, SubOrderId};
 use sourcing_ledger::Ledger;
 use sourcing_runtime::{FlowRole, Operation, ParamKind, ParamLocation, Provider};
 
@@ -145,16 +145,16 @@ async fn run_operation(provider_name: &str, pm: &ArgMatches) -> Result<u8, Stop>
 #[derive(Debug)]
 enum RawStep {
     Create(Value),
-    Pay(String),
-    PayBatch(Vec<String>),
+    Pay(OrderId),
+    PayBatch(Vec<OrderId>),
     Cancel {
-        order_id: String,
+        order_id: OrderId,
         reason: String,
     },
     /// A receipt: the body's `orderId` and its sub-orders' `orderEntryIds` (both vendors' field names).
     Receive {
-        order_id: String,
-        sub_order_ids: Vec<String>,
+        order_id: OrderId,
+        sub_order_ids: Vec<SubOrderId>,
     },
 }
 
@@ -168,7 +168,7 @@ impl RawStep {
     ) -> Result<Option<RawStep>, Stop> {
         let ids = || order_ids(query, body);
         let one = |what: &str| match ids().as_slice() {
-            [one] => Ok(one.clone()),
+            [one] => Ok(OrderId::new(one.as_str())),
             other => Err(Stop::usage(format!(
                 "{}: a {what} names one order id, got {} ({}): the ledger could not record it, nothing sent",
                 op.id,
@@ -186,7 +186,7 @@ impl RawStep {
                         op.id
                     )));
                 }
-                ids => RawStep::PayBatch(ids),
+                ids => RawStep::PayBatch(ids.into_iter().map(OrderId::from).collect()),
             },
             Some(FlowRole::Cancel) => RawStep::Cancel {
                 order_id: one("cancel")?,
@@ -201,7 +201,10 @@ impl RawStep {
                 sub_order_ids: body
                     .and_then(|b| b.get("orderEntryIds"))
                     .map(id_texts)
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(SubOrderId::from)
+                    .collect(),
             },
             Some(FlowRole::Detail) | None => return Ok(None),
         }))
@@ -235,9 +238,9 @@ impl RawStep {
 }
 
 /// The order a receipt confirms: the body's `orderId` alone (`orderEntryIds` are its sub-orders).
-fn receipt_order_id(op: &Operation, body: Option<&Value>) -> Result<String, Stop> {
+fn receipt_order_id(op: &Operation, body: Option<&Value>) -> Result<OrderId, Stop> {
     match body.and_then(|b| b.get("orderId")).map(id_texts).as_deref() {
-        Some([one]) => Ok(one.clone()),
+        Some([one]) => Ok(OrderId::new(one.as_str())),
         _ => Err(Stop::usage(format!(
             "{}: a receipt names its order in the body's `orderId`: the ledger could not record it, nothing sent",
             op.id
@@ -276,7 +279,7 @@ fn recorded_body(op: &Operation, body: Option<&Value>) -> Value {
 /// profile whose account sends it.
 struct RawJournal<'a> {
     ledger: Ledger,
-    provider: BuyProvider,
+    provider: Flow,
     step: &'a RawStep,
     /// `--store`, repeated in the command that settles an unknown outcome.
     store: Option<String>,
@@ -312,7 +315,11 @@ impl<'a> RawJournal<'a> {
             | RawStep::Receive { order_id: id, .. } => id,
             _ => return None,
         };
-        let (entry, _) = self.ledger.show(id, Some(self.provider)).await.ok()?;
+        let (entry, _) = self
+            .ledger
+            .show(id.as_str(), Some(self.provider))
+            .await
+            .ok()?;
         entry.amount.map(|a| serde_json::json!(a).to_string())
     }
 

@@ -14,7 +14,7 @@ use crate::subcommand::{Run, Subcommand};
 use crate::{Stop, exit};
 use clap::{Arg, ArgMatches, Command};
 use serde_json::{Value, json};
-use sourcing_buy::Provider;
+use sourcing_buy::Flow;
 use sourcing_ledger::{
     Event, Filter, Ledger, LedgerError, Lookup, OrderState, Query, ReadSettings, Store, StoreError,
 };
@@ -362,7 +362,7 @@ fn provider_arg() -> Arg {
         .help("Only this provider's orders")
 }
 
-fn provider(m: &ArgMatches) -> Option<Provider> {
+fn provider(m: &ArgMatches) -> Option<Flow> {
     m.get_one::<String>("provider")
         .and_then(|p| sourcing_registry::flow(p))
 }

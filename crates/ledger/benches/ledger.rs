@@ -34,7 +34,7 @@ async fn run(backend: &str, url: &str) {
     let base = 3_305_075_341_149_000_000u64 + (std::process::id() as u64) * 10_000;
     let mut samples = Vec::with_capacity(STEPS);
     for i in 0..STEPS {
-        let order_id = (base + i as u64).to_string();
+        let order_id = sourcing_buy::OrderId::new((base + i as u64).to_string());
         let intent = Intent::Pay {
             order_id: &order_id,
         };

@@ -14,12 +14,12 @@ use crate::machine::{self, Input, Step};
 use crate::state::OrderState;
 use crate::store::Transaction;
 use sourcing_buy::journal::{Answer, Intent, JournalError, JournalFuture, Outcome, Ticket};
-use sourcing_buy::{Journal, PaymentOutcome, Provider};
+use sourcing_buy::{ExternalOrderId, Flow, Journal, OrderId, PaymentOutcome};
 
 impl Journal for Ledger {
     fn before<'a>(
         &'a self,
-        provider: Provider,
+        provider: Flow,
         intent: &'a Intent<'a>,
     ) -> JournalFuture<'a, Result<Ticket, JournalError>> {
         Box::pin(async move {
@@ -31,7 +31,7 @@ impl Journal for Ledger {
 
     fn after<'a>(
         &'a self,
-        provider: Provider,
+        provider: Flow,
         ticket: Ticket,
         intent: &'a Intent<'a>,
         outcome: Outcome<'a>,
@@ -59,12 +59,12 @@ fn journal_error(e: LedgerError) -> JournalError {
             state,
             confirmed,
         } => JournalError::AlreadyPaid {
-            order_id,
+            order_id: OrderId::from(order_id),
             state: state.to_string(),
             confirmed,
         },
         LedgerError::OutcomeUnknown { order_id, state } => JournalError::OutcomeUnknown {
-            order_id,
+            order_id: OrderId::from(order_id),
             state: state.to_string(),
         },
         LedgerError::Closed {
@@ -72,7 +72,7 @@ fn journal_error(e: LedgerError) -> JournalError {
             state,
             confirmed,
         } => JournalError::Closed {
-            order_id,
+            order_id: OrderId::from(order_id),
             state: state.to_string(),
             confirmed,
         },
@@ -86,7 +86,7 @@ fn json(value: &impl serde::Serialize) -> String {
 }
 
 /// A batch's order ids, each once (a batch naming an order twice is one step on that order).
-fn distinct(ids: &[String]) -> impl Iterator<Item = &str> {
+fn distinct(ids: &[OrderId]) -> impl Iterator<Item = &str> {
     ids.iter()
         .enumerate()
         .filter(move |(i, id)| !ids[..*i].contains(id))
@@ -108,7 +108,7 @@ fn step_of(intent: &Intent<'_>) -> Step {
 impl Ledger {
     pub(crate) async fn record_intent(
         &self,
-        provider: Provider,
+        provider: Flow,
         intent: &Intent<'_>,
     ) -> Result<Ticket, LedgerError> {
         let mut tx = self.store().begin().await?;
@@ -148,7 +148,7 @@ impl Ledger {
             Intent::Pay { order_id }
             | Intent::Cancel { order_id, .. }
             | Intent::ConfirmReceipt { order_id, .. } => {
-                self.order_step(&mut *tx, provider, order_id, intent)
+                self.order_step(&mut *tx, provider, order_id.as_str(), intent)
                     .await?
             }
         };
@@ -161,7 +161,7 @@ impl Ledger {
     async fn draft_entry(
         &self,
         tx: &mut dyn Transaction,
-        provider: Provider,
+        provider: Flow,
         draft: &sourcing_buy::OrderDraft,
     ) -> Result<OrderEntry, LedgerError> {
         let text = json(draft);
@@ -175,7 +175,10 @@ impl Ledger {
             confirmed: true,
             origin: Source::Buy,
             draft: Some(text),
-            external_order_id: draft.external_order_id.as_deref(),
+            external_order_id: draft
+                .external_order_id
+                .as_ref()
+                .map(ExternalOrderId::as_str),
             profile: self.profile(),
         };
         entries::insert(tx, new).await
@@ -185,7 +188,7 @@ impl Ledger {
     async fn previewed(
         &self,
         tx: &mut dyn Transaction,
-        provider: Provider,
+        provider: Flow,
         draft: &str,
     ) -> Result<Option<OrderEntry>, LedgerError> {
         let rows = tx
@@ -211,7 +214,7 @@ impl Ledger {
     async fn order_step(
         &self,
         tx: &mut dyn Transaction,
-        provider: Provider,
+        provider: Flow,
         order_id: &str,
         intent: &Intent<'_>,
     ) -> Result<Ticket, LedgerError> {
@@ -239,7 +242,7 @@ impl Ledger {
 
     async fn record_outcome(
         &self,
-        provider: Provider,
+        provider: Flow,
         ticket: Ticket,
         intent: &Intent<'_>,
         outcome: Outcome<'_>,
@@ -269,7 +272,7 @@ impl Ledger {
                 let (answer, detail) = answer_of(&outcome);
                 let step = step_of(intent);
                 let facts = Facts::detail(detail);
-                self.settle_step(&mut *tx, provider, order_id, step, answer, facts)
+                self.settle_step(&mut *tx, provider, order_id.as_str(), step, answer, facts)
                     .await?;
             }
         }
@@ -280,7 +283,7 @@ impl Ledger {
     async fn record_preview(
         &self,
         tx: &mut dyn Transaction,
-        provider: Provider,
+        provider: Flow,
         draft: &sourcing_buy::OrderDraft,
         preview: &sourcing_buy::Preview,
     ) -> Result<(), LedgerError> {
@@ -297,7 +300,7 @@ impl Ledger {
     async fn record_created(
         &self,
         tx: &mut dyn Transaction,
-        provider: Provider,
+        provider: Flow,
         entry: OrderEntry,
         outcome: Outcome<'_>,
     ) -> Result<(), LedgerError> {
@@ -306,7 +309,10 @@ impl Ledger {
         let order_id = match outcome {
             Outcome::Answered(Answer::Created(c)) => {
                 facts.amount = c.total.as_ref().map(Amount::from);
-                c.order_id.as_deref().filter(|id| !id.is_empty())
+                c.order_id
+                    .as_ref()
+                    .map(OrderId::as_str)
+                    .filter(|id| !id.is_empty())
             }
             _ => None,
         };
@@ -346,7 +352,7 @@ impl Ledger {
     #[cfg(test)]
     pub(crate) async fn record_answer(
         &self,
-        provider: Provider,
+        provider: Flow,
         order_id: &str,
         step: Step,
         answer: machine::Answer,
@@ -361,7 +367,7 @@ impl Ledger {
     async fn settle_step(
         &self,
         tx: &mut dyn Transaction,
-        provider: Provider,
+        provider: Flow,
         order_id: &str,
         step: Step,
         answer: machine::Answer,
@@ -404,7 +410,9 @@ fn answer_of(outcome: &Outcome<'_>) -> (machine::Answer, String) {
                     // An outcome this ledger does not know settles nothing: a read tells.
                     _ => A::Unknown,
                 },
-                Answer::Created(c) if c.order_id.as_deref().is_none_or(str::is_empty) => {
+                Answer::Created(c)
+                    if c.order_id.as_ref().is_none_or(|id| id.as_str().is_empty()) =>
+                {
                     A::NoOrderId
                 }
                 Answer::Created(_) => A::Done,
@@ -440,7 +448,7 @@ fn batch_answer<'a>(order_id: &str, outcome: &Outcome<'_>) -> (machine::Answer, 
     use machine::Answer as A;
     let listed = |ids: &[String]| ids.iter().any(|i| i == order_id);
     let (answer, detail) = match outcome {
-        Outcome::Answered(Answer::BatchPaid(b)) if listed(&b.paid) => {
+        Outcome::Answered(Answer::BatchPaid(b)) if b.paid.iter().any(|i| i == order_id) => {
             (A::Done, json(&b.raw().to_json()))
         }
         Outcome::Answered(Answer::Raw(body)) => (A::Raw, json(body)),
@@ -479,7 +487,8 @@ mod tests {
     }
 
     async fn pay(ledger: &Ledger, id: &str, body: &serde_json::Value) -> Result<(), LedgerError> {
-        let intent = Intent::Pay { order_id: id };
+        let id = OrderId::new(id);
+        let intent = Intent::Pay { order_id: &id };
         let ticket = ledger
             .record_intent(sourcing_buy::providers::PANDAPON, &intent)
             .await?;
@@ -568,7 +577,7 @@ mod tests {
         assert_eq!(base.with_profile(Some("x".into())).profile(), Some("x"));
         // Kept: another profile's step on shop-a's order does not change it.
         let cancel = Intent::Cancel {
-            order_id: "1",
+            order_id: &OrderId::new("1"),
             reason: "r",
         };
         base.record_answer(

@@ -18,7 +18,7 @@
 //! let ledger = Arc::new(sourcing_ledger::Ledger::open("sqlite:orders.db").await?);
 //! let client = pandapon::Client::from_env().expect("PANDAPON_* variables");
 //! let buyer = sourcing_buy::Buyer::from(client).with_journal(ledger.clone());
-//! buyer.pay("3305075341149134260").await?;
+//! buyer.pay(&sourcing_buy::OrderId::new("3305075341149134260")).await?;
 //! for order in ledger.list(sourcing_ledger::Filter::Unknown).await? {
 //!     println!("{} {:?} {}", order.provider, order.order_id, order.state);
 //! }
@@ -52,7 +52,7 @@ pub use state::OrderState;
 pub use store::postgres;
 pub use store::{Backend, BoxFuture, Dialect, Row, Store, Transaction, Value, sqlite};
 
-use sourcing_buy::Provider;
+use sourcing_buy::Flow;
 
 /// Which orders [`Ledger::list`] returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,7 +285,7 @@ impl Ledger {
     pub async fn find(
         &self,
         lookup: &Lookup,
-        provider: Option<Provider>,
+        provider: Option<Flow>,
     ) -> Result<(OrderEntry, Vec<Event>), LedgerError> {
         let (column, value, what) = match lookup {
             Lookup::OrderId(id) => return self.show(id, provider).await,
@@ -340,7 +340,7 @@ impl Ledger {
     pub async fn show(
         &self,
         order_id: &str,
-        provider: Option<Provider>,
+        provider: Option<Flow>,
     ) -> Result<(OrderEntry, Vec<Event>), LedgerError> {
         let rows = self
             .store

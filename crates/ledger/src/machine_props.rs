@@ -96,14 +96,17 @@ impl Vendor {
 }
 
 fn intent(step: Step) -> Intent<'static> {
+    static ORDER_ID: std::sync::LazyLock<sourcing_buy::OrderId> =
+        std::sync::LazyLock::new(|| sourcing_buy::OrderId::new(ORDER));
+    let order_id = &*ORDER_ID;
     match step {
-        Step::Pay | Step::Create => Intent::Pay { order_id: ORDER },
+        Step::Pay | Step::Create => Intent::Pay { order_id },
         Step::Cancel => Intent::Cancel {
-            order_id: ORDER,
+            order_id,
             reason: "test",
         },
         Step::Receipt => Intent::ConfirmReceipt {
-            order_id: ORDER,
+            order_id,
             sub_order_ids: &[],
         },
     }

@@ -14,7 +14,7 @@ use crate::error::LedgerError;
 use crate::machine::{self, Input, Read, Step};
 use crate::state::OrderState;
 use crate::store::{BoxFuture, Value};
-use sourcing_buy::{Buyer, OrderInfo, OrderStatus};
+use sourcing_buy::{Buyer, ExternalOrderId, OrderId, OrderInfo, OrderStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ use std::time::Duration;
 fn buyer_of<'b>(buyers: &'b [Buyer], entry: &OrderEntry) -> Option<&'b Buyer> {
     buyers
         .iter()
-        .find(|b| b.provider().name().eq_ignore_ascii_case(&entry.provider))
+        .find(|b| b.flow().name().eq_ignore_ascii_case(&entry.provider))
 }
 
 /// A read of an order by the caller's own order number (`OrderDraft::external_order_id`): how reconcile
@@ -33,8 +33,8 @@ pub trait ReadByExternalId: Send + Sync + std::fmt::Debug {
     fn order_id<'a>(
         &'a self,
         buyer: &'a Buyer,
-        external_order_id: &'a str,
-    ) -> BoxFuture<'a, Result<Option<String>, sourcing_buy::Error>>;
+        external_order_id: &'a ExternalOrderId,
+    ) -> BoxFuture<'a, Result<Option<OrderId>, sourcing_buy::Error>>;
 }
 
 /// How reconcile reads.
@@ -219,11 +219,11 @@ impl Ledger {
         if !buyer.support(sourcing_buy::Step::OrderStatus).is_enabled() {
             let why = format!(
                 "{} publishes no order read: check order {order_id} by hand",
-                buyer.provider()
+                buyer.flow()
             );
             return self.apply(entry, Read::NoRead, Facts::why(why)).await;
         }
-        let info = match buyer.order(&order_id).await {
+        let info = match buyer.order(&OrderId::new(order_id.as_str())).await {
             Ok(info) => info,
             Err(e) => return self.read_failed(entry, &order_id, e, settings).await,
         };
@@ -265,7 +265,7 @@ impl Ledger {
             let why = match &entry.external_order_id {
                 Some(ext) => format!(
                     "the create answered no order id and {} publishes no read by your order number: look for your order number {ext} at the vendor",
-                    buyer.provider()
+                    buyer.flow()
                 ),
                 None => format!(
                     "the create answered no order id and carried no order number of yours: look for ledger entry #{} at the vendor",
@@ -276,11 +276,14 @@ impl Ledger {
                 .apply(entry.clone(), Read::NoOrderId, Facts::why(why))
                 .await?));
         };
-        match by_external.order_id(buyer, external).await {
+        match by_external
+            .order_id(buyer, &ExternalOrderId::new(external))
+            .await
+        {
             Ok(Some(order_id)) => Ok(self
-                .learn_order_id(entry, &order_id)
+                .learn_order_id(entry, order_id.as_str())
                 .await?
-                .map(|()| order_id)),
+                .map(|()| order_id.into_string())),
             Ok(None) => {
                 let why = format!("the vendor has no order with your order number {external}");
                 Ok(Err(self

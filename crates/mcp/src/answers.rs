@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 use sourcing_buy::{
-    BatchPayment, CreatedOrder, Error, OrderInfo, Payment, Preview, Product, Provider, SearchPage,
+    BatchPayment, CreatedOrder, Error, Flow, OrderInfo, Payment, Preview, Product, SearchPage,
 };
 
 /// One answer per provider asked.
@@ -215,11 +215,7 @@ impl ToRaw for Executed {
     }
 }
 
-pub fn answer<T: ToRaw>(
-    provider: Provider,
-    result: Result<T, Error>,
-    moves_money: bool,
-) -> Answer<T> {
+pub fn answer<T: ToRaw>(provider: Flow, result: Result<T, Error>, moves_money: bool) -> Answer<T> {
     match result {
         Ok(v) => Answer {
             provider: provider.name().into(),
@@ -232,7 +228,7 @@ pub fn answer<T: ToRaw>(
 }
 
 impl<T> Answer<T> {
-    pub fn failed(provider: Provider, e: &Error, moves_money: bool) -> Self {
+    pub fn failed(provider: Flow, e: &Error, moves_money: bool) -> Self {
         Answer {
             provider: provider.name().into(),
             result: None,

@@ -5,7 +5,7 @@
 //! is asked instead and no token exists for the model to use.
 
 use serde::{Deserialize, Serialize};
-use sourcing_buy::{OrderDraft, Provider};
+use sourcing_buy::{Flow, OrderDraft, OrderId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,26 +62,26 @@ pub enum Action {
     CreateOrder {
         #[serde(with = "provider_name")]
         #[schemars(with = "String")]
-        provider: Provider,
+        provider: Flow,
         draft: Box<OrderDraft>,
     },
     Pay {
         #[serde(with = "provider_name")]
         #[schemars(with = "String")]
-        provider: Provider,
-        order_ids: Vec<String>,
+        provider: Flow,
+        order_ids: Vec<OrderId>,
     },
 }
 
 /// A provider as its name (`pandapon`).
 mod provider_name {
-    use sourcing_buy::Provider;
+    use sourcing_buy::Flow;
 
-    pub fn serialize<S: serde::Serializer>(p: &Provider, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: serde::Serializer>(p: &Flow, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(p.name())
     }
 
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Provider, D::Error> {
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Flow, D::Error> {
         let name = <String as serde::Deserialize>::deserialize(d)?;
         sourcing_registry::flow(&name)
             .ok_or_else(|| serde::de::Error::custom(format!("unknown provider {name:?}")))
@@ -89,7 +89,7 @@ mod provider_name {
 }
 
 impl Action {
-    pub fn provider(&self) -> Provider {
+    pub fn provider(&self) -> Flow {
         match self {
             Action::CreateOrder { provider, .. } | Action::Pay { provider, .. } => *provider,
         }
@@ -117,7 +117,11 @@ impl Action {
             } => format!(
                 "Pay {} order(s) on {provider}: {}.",
                 order_ids.len(),
-                order_ids.join(", ")
+                order_ids
+                    .iter()
+                    .map(OrderId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -238,7 +242,7 @@ mod tests {
     fn pay(ids: &[&str]) -> Action {
         Action::Pay {
             provider: sourcing_buy::providers::XPORTCN,
-            order_ids: ids.iter().map(|s| s.to_string()).collect(),
+            order_ids: ids.iter().map(|s| OrderId::new(*s)).collect(),
         }
     }
 

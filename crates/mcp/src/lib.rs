@@ -356,7 +356,7 @@ impl Server {
         let flows: Vec<&str> = backends
             .served
             .iter()
-            .filter_map(|b| Some(b.buyer.as_ref()?.provider().name()))
+            .filter_map(|b| Some(b.buyer.as_ref()?.flow().name()))
             .collect();
         let buyers = backends
             .served

@@ -41,7 +41,7 @@ async fn describe(buyer: &Buyer, action: Action) -> Prepared {
             Ok(p) if p.orders.is_empty() => {
                 prepared.amounts_note = Some(format!(
                     "{} documents no amounts in its preview",
-                    buyer.provider()
+                    buyer.flow()
                 ));
                 prepared.preview = Some(p);
             }
@@ -88,19 +88,19 @@ pub async fn prepare(buyer: &Buyer, action: Action, cx: &Context<'_>) -> CallToo
     let refusal = match buyer.support(step) {
         s if s.is_enabled() => None,
         Support::NotAvailable { reason } => Some(Error::Unsupported {
-            provider: buyer.provider(),
+            provider: buyer.flow(),
             step,
             reason,
         }),
         Support::ThirdParty { feature, .. } => Some(Error::NotEnabled {
-            provider: buyer.provider(),
+            provider: buyer.flow(),
             step,
             feature,
         }),
         Support::Published { .. } => None,
     };
     if let Some(e) = refusal {
-        let a: Answer<Prepared> = Answer::failed(buyer.provider(), &e, false);
+        let a: Answer<Prepared> = Answer::failed(buyer.flow(), &e, false);
         return to_result(&Answers { results: vec![a] });
     }
     let mut prepared = Box::pin(describe(buyer, action)).await;
@@ -184,10 +184,10 @@ pub async fn confirm(
     if !cx.guards.allows(guard) {
         return CallToolResult::structured_error(cx.guards.refusal(CONFIRM, guard));
     }
-    if action.provider() != buyer.provider() {
+    if action.provider() != buyer.flow() {
         return refused(format!(
             "provider {} differs from the action's {}",
-            buyer.provider().name(),
+            buyer.flow().name(),
             action.provider().name()
         ));
     }
@@ -211,6 +211,6 @@ async fn execute(buyer: &Buyer, action: &Action) -> Answers<Executed> {
         },
     };
     Answers {
-        results: vec![answer(buyer.provider(), result, true)],
+        results: vec![answer(buyer.flow(), result, true)],
     }
 }

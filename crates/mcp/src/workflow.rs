@@ -18,8 +18,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sourcing_buy::{
-    Buyer, Error, OrderDraft, OrderInfo, Preview, Product, ProductRef, Provider, SearchPage,
-    SearchQuery, Step, Support,
+    Buyer, Error, Flow, OfferId, OrderDraft, OrderId, OrderInfo, Preview, Product, ProductRef,
+    SearchPage, SearchQuery, Step, Support,
 };
 use std::future::Future;
 use std::pin::Pin;
@@ -237,7 +237,7 @@ struct StatusArgs {
     /// The provider
     provider: String,
     /// The order id, exact text (19 digits).
-    order_id: String,
+    order_id: OrderId,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -246,7 +246,7 @@ struct PayArgs {
     provider: String,
     /// The orders to pay (exact text); more than one is a batch payment.
     #[schemars(length(min = 1))]
-    order_ids: Vec<String>,
+    order_ids: Vec<OrderId>,
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -283,7 +283,7 @@ impl Workflow {
         }
         self.buyers
             .iter()
-            .find(|b| b.provider().name() == provider)
+            .find(|b| b.flow().name() == provider)
             .map(|b| vec![b])
             .ok_or_else(|| {
                 format!(
@@ -296,7 +296,7 @@ impl Workflow {
     fn served(&self) -> String {
         self.buyers
             .iter()
-            .map(|b| b.provider().name())
+            .map(|b| b.flow().name())
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -336,7 +336,7 @@ impl Workflow {
                 to_result(&Answers {
                     results: buyers(&a.provider)?
                         .iter()
-                        .map(|b| capabilities(b.provider()))
+                        .map(|b| capabilities(b.flow()))
                         .collect(),
                 })
             }
@@ -362,7 +362,7 @@ impl Workflow {
                 let (provider, draft) = parse_draft(name, arguments)?;
                 let buyer = buyers(&provider)?[0];
                 let action = Action::CreateOrder {
-                    provider: buyer.provider(),
+                    provider: buyer.flow(),
                     draft: Box::new(draft),
                 };
                 Box::pin(prepare(buyer, action, cx)).await
@@ -371,7 +371,7 @@ impl Workflow {
                 let a: PayArgs = parse(name, arguments)?;
                 let buyer = buyers(&a.provider)?[0];
                 let action = Action::Pay {
-                    provider: buyer.provider(),
+                    provider: buyer.flow(),
                     order_ids: a.order_ids,
                 };
                 Box::pin(prepare(buyer, action, cx)).await
@@ -395,14 +395,14 @@ fn parse_draft(name: &str, arguments: Value) -> Result<(String, OrderDraft), Cal
         mut draft,
     } = parse::<DraftArgs>(name, arguments)?;
     for (i, line) in draft.lines.iter_mut().enumerate() {
-        let offer = ProductRef::parse(&line.offer_id)
+        let offer = ProductRef::parse(line.offer_id.as_str())
             .map_err(|e| invalid(name, format!("lines[{i}].offer_id: {e}")))?;
-        line.offer_id = offer.id().to_string();
+        line.offer_id = OfferId::new(offer.id());
     }
     Ok((provider, draft))
 }
 
-fn capabilities(provider: Provider) -> Answer<Vec<Capability>> {
+fn capabilities(provider: Flow) -> Answer<Vec<Capability>> {
     let caps = Step::ALL
         .iter()
         .map(|&step| {
@@ -438,7 +438,7 @@ async fn each<'a, T: ToRaw + Serialize>(
 ) -> CallToolResult {
     let mut results = Vec::new();
     for b in buyers {
-        results.push(answer(b.provider(), step(b).await, false));
+        results.push(answer(b.flow(), step(b).await, false));
     }
     to_result(&Answers { results })
 }

@@ -1,6 +1,6 @@
 //! The one provider registry: every provider's [`Kit`] — its API description ([`Provider`]: name, title,
 //! base URL, credentials, envelope codec, and the operation table with each operation's signing scheme)
-//! its purchase flow ([`sourcing_buy::Provider`], where it has one) and its callback format (a
+//! its purchase flow ([`sourcing_buy::Flow`], where it has one) and its callback format (a
 //! [`FormatFactory`], where it publishes callbacks). The CLI, `sourcing serve`, `sourcing mcp`, the sandbox and
 //! the conformance tests read this list; nothing else names the providers one by one.
 //!
@@ -8,7 +8,7 @@
 //! `specs/`) and, between marker comments in this crate's `Cargo.toml`, the dependency on each generated
 //! crate and its place in the `unconfirmed-endpoints` feature; `cargo xtask regen --check` fails when they
 //! drift from the specs. A spec's line is its generated crate's `operations::PROVIDER`, with the flow and
-//! callbacks it names: its own files' (`x-sourcing.rust.flow` / `.callbacks`: `<crate>::flow::provider()`,
+//! callbacks it names: its own files' (`x-sourcing.rust.flow` / `.callbacks`: `<crate>::flow::flow()`,
 //! `<crate>::callbacks::FACTORY`) or Rust paths (`x-sourcing.rust.kit.flow` / `.callbacks`, as the
 //! built-in providers name theirs in `sourcing-buy` and `sourcing-webhooks`).
 //!
@@ -32,7 +32,7 @@ pub struct Kit {
     pub api: &'static Provider,
     /// The purchase flow through `sourcing_buy::Buyer`, where the provider has one (its name is the
     /// API's).
-    pub flow: Option<sourcing_buy::Provider>,
+    pub flow: Option<sourcing_buy::Flow>,
     /// Its callback format, built from the provider's configuration, where it publishes callbacks.
     pub callbacks: Option<FormatFactory>,
 }
@@ -48,7 +48,7 @@ impl Kit {
     }
 
     /// The same kit, with its purchase flow.
-    pub const fn with_flow(mut self, flow: sourcing_buy::Provider) -> Self {
+    pub const fn with_flow(mut self, flow: sourcing_buy::Flow) -> Self {
         self.flow = Some(flow);
         self
     }
@@ -91,7 +91,7 @@ pub fn find(name: &str) -> Option<&'static Provider> {
 }
 
 /// Every provider with a purchase flow, in the order of [`kits`].
-pub fn flows() -> Vec<sourcing_buy::Provider> {
+pub fn flows() -> Vec<sourcing_buy::Flow> {
     kits().iter().filter_map(|k| k.flow).collect()
 }
 
@@ -101,7 +101,7 @@ pub fn callback_formats() -> impl Iterator<Item = (&'static str, FormatFactory)>
 }
 
 /// The purchase flow of the provider named `name` (ASCII case ignored), if it has one.
-pub fn flow(name: &str) -> Option<sourcing_buy::Provider> {
+pub fn flow(name: &str) -> Option<sourcing_buy::Flow> {
     kit(name)?.flow
 }
 

@@ -13,7 +13,7 @@
 //! `pandapon::Client::from_env()` (or `dajisaas::` / `xportcn::`) instead of the sandbox URL.
 
 use sourcing_buy::{
-    Address, Buyer, Error, OrderDraft, OrderLine, ProductRef, Provider, SearchQuery,
+    Address, Buyer, Error, Flow, OfferId, OrderDraft, OrderId, OrderLine, ProductRef, SearchQuery,
 };
 use sourcing_runtime::Runtime;
 use sourcing_sandbox::{Sandbox, SandboxSigner};
@@ -34,7 +34,11 @@ fn draft(offer: &ProductRef) -> OrderDraft {
     address.district = Some("西湖区".into());
     address.town = Some("转塘街道".into());
     address.district_code = Some("330106".into());
-    let line = OrderLine::new(offer.id(), "cd2b8c31408766f9fb089e74e2a6ac15", 2);
+    let line = OrderLine::new(
+        OfferId::new(offer.id()),
+        "cd2b8c31408766f9fb089e74e2a6ac15",
+        2,
+    );
     let mut draft = OrderDraft::new(address, vec![line]);
     draft.message = Some("quickstart".into());
     // Dajisaas requires your own order number; the others take none.
@@ -60,7 +64,7 @@ fn report<T>(step: &str, result: Result<T, Error>, show: impl FnOnce(&T) -> Stri
     }
 }
 
-async fn run(sandbox: &Sandbox, provider: Provider) {
+async fn run(sandbox: &Sandbox, provider: Flow) {
     let base = sandbox.base_url(provider.name());
     // Against a real account: `Runtime::for_provider(provider.description(), &credentials, &settings)`.
     let buyer = provider.buyer(&base, Runtime::new(SandboxSigner::new()));
@@ -119,7 +123,7 @@ async fn explore(buyer: &Buyer, offer: &ProductRef, draft: &OrderDraft) {
 }
 
 /// Creates the order, or seeds one in the sandbox where the provider cannot create one; its id.
-async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> String {
+async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> OrderId {
     let created = report("create order", buyer.create_order(draft).await, |c| {
         format!(
             "order id {}, raw answer {}",
@@ -134,13 +138,13 @@ async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> String {
             (None, raw) => raw
                 .get::<serde_json::Value>()
                 .and_then(|v| v["orderId"].as_str())
-                .map(str::to_string),
+                .map(OrderId::from),
         },
         None => None,
     };
     order_id.unwrap_or_else(|| {
-        let id = "3300504350583134261".to_string();
-        sandbox.seed_order(&id);
+        let id = OrderId::new("3300504350583134261");
+        sandbox.seed_order(id.as_str());
         println!(
             "  {:<15} (sandbox: seeded order {id} awaiting payment, to go on)",
             ""
@@ -150,7 +154,7 @@ async fn order(sandbox: &Sandbox, buyer: &Buyer, draft: &OrderDraft) -> String {
 }
 
 /// Pays the order, tries to pay it again (refused), then pays it with a fresh order in one batch.
-async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
+async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &OrderId) {
     report("pay", buyer.pay(order_id).await, |p| {
         format!("order {}: {}", p.order_id, outcome(&p.outcome))
     });
@@ -170,9 +174,12 @@ async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
 
     let fresh = "3300504350583134262";
     sandbox.seed_order(fresh);
-    let batch = [order_id.to_string(), fresh.to_string()];
+    let batch = [order_id.clone(), OrderId::new(fresh)];
     match buyer.pay_batch(&batch).await {
-        Ok(paid) => println!("  {:<15} all paid: {}", "pay batch", paid.paid.join(", ")),
+        Ok(paid) => {
+            let ids: Vec<&str> = paid.paid.iter().map(OrderId::as_str).collect();
+            println!("  {:<15} all paid: {}", "pay batch", ids.join(", "))
+        }
         Err(e) if e.partial_failure().is_some() => {
             let p = e.partial_failure().unwrap();
             println!(
@@ -193,7 +200,7 @@ async fn pay(sandbox: &Sandbox, buyer: &Buyer, order_id: &str) {
 }
 
 /// The order's state and logistics.
-async fn follow_up(buyer: &Buyer, order_id: &str) {
+async fn follow_up(buyer: &Buyer, order_id: &OrderId) {
     report("order status", buyer.order(order_id).await, |o| {
         format!(
             "status {}, {} lines, raw answer {}",
@@ -210,7 +217,7 @@ async fn follow_up(buyer: &Buyer, order_id: &str) {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let providers: Vec<Provider> = match args.as_slice() {
+    let providers: Vec<Flow> = match args.as_slice() {
         [] => sourcing_registry::flows(),
         [flag, name] if flag == "--provider" => match sourcing_registry::flow(name) {
             Some(p) => vec![p],

@@ -5,7 +5,8 @@
 use super::input::{Input, id_text, yuan};
 use super::read;
 use super::{not_available, published, third_party};
-use crate::capability::{FlowRegistration, Provider, Step};
+use crate::capability::{Flow, FlowRegistration, Step};
+use crate::ids::{ExternalOrderId, OrderId, SpecId, SubOrderId};
 use crate::money::Money;
 use crate::types::*;
 use crate::{Buyer, Error};
@@ -14,7 +15,7 @@ use ::dajisaas::types as api;
 use sourcing_runtime::Readings;
 use std::any::Any;
 
-const PROVIDER: Provider = super::DAJISAAS;
+const PROVIDER: Flow = super::DAJISAAS;
 /// The `flow` Dajisaas's published example sends (no value list is published).
 const FLOW: &str = "general";
 /// `isvBizType` in the published create example (values not listed).
@@ -108,7 +109,7 @@ fn cargo(input: Input, draft: &OrderDraft) -> Result<Vec<api::CargoParam>, Error
         .map(|l| {
             Ok(api::CargoParam {
                 offer_id: Some(input.offer_i64(&l.offer_id)?),
-                spec_id: Some(l.spec_id.clone()),
+                spec_id: Some(l.spec_id.to_string()),
                 quantity: Some(i64::from(l.quantity)),
             })
         })
@@ -123,7 +124,7 @@ fn preview_orders(result: &api::OrderPreview) -> Result<Vec<PreviewOrder>, Error
         for l in o.cargo_list.iter().flatten() {
             lines.push(PreviewLine {
                 offer_id: id_text(&l.offer_id),
-                spec_id: l.spec_id.clone(),
+                spec_id: l.spec_id.clone().map(SpecId::from),
                 sku_id: id_text(&l.sku_id),
                 unit_price: yuan(l.final_unit_price)?,
                 amount: yuan(l.amount)?,
@@ -170,7 +171,7 @@ fn order_lines(detail: &api::OrderDetail) -> Result<(Vec<OrderItem>, Option<Addr
 }
 
 impl PurchaseFlow for Dajisaas {
-    fn provider(&self) -> Provider {
+    fn flow(&self) -> Flow {
         PROVIDER
     }
 
@@ -218,7 +219,10 @@ impl PurchaseFlow for Dajisaas {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::CreateOrder);
             // Your own order number is required too (`thirdOrderId`), named with the address fields.
-            let third_order_id = draft.external_order_id.as_deref();
+            let third_order_id = draft
+                .external_order_id
+                .as_ref()
+                .map(ExternalOrderId::as_str);
             let own = [("thirdOrderId (external_order_id)", third_order_id)];
             let address_param = address(input, &draft.address, &own)?;
             let request = api::OrderCreateRequest {
@@ -231,14 +235,14 @@ impl PurchaseFlow for Dajisaas {
             };
             let result = self.0.order_create().body(request).send().await?;
             Ok(CreatedOrder::new(
-                result.order_id.clone(),
+                result.order_id.clone().map(OrderId::from),
                 result.total_success_amount.map(Money::fen),
             )
             .with_raw(Raw::new(result)))
         })
     }
 
-    fn pay<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, Payment> {
+    fn pay<'a>(&'a self, order_id: &'a OrderId) -> StepFuture<'a, Payment> {
         Box::pin(async move {
             let order_id = Input::new(PROVIDER, Step::Pay).order_id(order_id)?;
             let request = api::ProtocolPayRequest {
@@ -250,7 +254,11 @@ impl PurchaseFlow for Dajisaas {
         })
     }
 
-    fn order<'a>(&'a self, order_id: &'a str, readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
+    fn order<'a>(
+        &'a self,
+        order_id: &'a OrderId,
+        readings: &'a Readings,
+    ) -> StepFuture<'a, OrderInfo> {
         Box::pin(async move {
             let id = Input::new(PROVIDER, Step::OrderStatus).order_id(order_id)?;
             let request = api::OrderDetailRequest {
@@ -269,7 +277,7 @@ impl PurchaseFlow for Dajisaas {
     }
 
     /// `cancelReason` is a code here (the example sends `buyerCancel`); the required `remark` repeats it.
-    fn cancel<'a>(&'a self, order_id: &'a str, reason: &'a str) -> StepFuture<'a, Cancelled> {
+    fn cancel<'a>(&'a self, order_id: &'a OrderId, reason: &'a str) -> StepFuture<'a, Cancelled> {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::Cancel);
             input.cancel_reason(reason)?;
@@ -286,8 +294,8 @@ impl PurchaseFlow for Dajisaas {
 
     fn confirm_receipt<'a>(
         &'a self,
-        order_id: &'a str,
-        sub_order_ids: &'a [String],
+        order_id: &'a OrderId,
+        sub_order_ids: &'a [SubOrderId],
     ) -> StepFuture<'a, ReceiptConfirmed> {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::ConfirmReceipt);
@@ -307,7 +315,7 @@ impl PurchaseFlow for Dajisaas {
 #[cfg(feature = "dajisaas-unconfirmed")]
 mod unconfirmed {
     use crate::types::*;
-    use crate::{Error, ProductRef};
+    use crate::{Error, OfferId, ProductRef};
     use serde_json::Value;
 
     fn text(v: &Option<Value>) -> Option<String> {
@@ -337,7 +345,7 @@ mod unconfirmed {
             .map(|o| SearchHit {
                 title: text(&o.subject),
                 image_url: text(&o.image_url),
-                offer_id: o.offer_id.as_ref().map(|i| i.as_str().to_string()),
+                offer_id: o.offer_id.as_ref().map(|i| OfferId::new(i.as_str())),
             })
             .collect();
         let total = page.total_records.as_ref().and_then(Value::as_i64);
@@ -356,10 +364,10 @@ mod unconfirmed {
             .country("en")
             .send()
             .await?;
-        let offer_id = detail.offer_id.as_ref().map(|i| i.as_str().to_string());
+        let offer_id = detail.offer_id.as_ref().map(|i| OfferId::new(i.as_str()));
         let json = super::read::json(&detail);
         let skus = super::read::skus(&json, readings.product_skus.as_ref());
-        let mut found = Product::new(offer_id.unwrap_or_else(|| product.id().to_string()));
+        let mut found = Product::new(offer_id.unwrap_or_else(|| OfferId::new(product.id())));
         found.title = text(&detail.subject);
         found.title_translated = text(&detail.subject_trans);
         found.skus = skus;
@@ -403,8 +411,8 @@ mod tests {
             "the line amount equals the goods total"
         );
         assert_eq!(line.unit_price.unwrap().amount().to_string(), "13.9");
-        assert_eq!(line.sku_id.as_deref(), Some("4829152353068"));
-        assert_eq!(line.offer_id.as_deref(), Some("670291644950"));
+        assert_eq!(line.sku_id, Some("4829152353068".into()));
+        assert_eq!(line.offer_id, Some("670291644950".into()));
     }
 
     /// The published Dajisaas order-detail fragment (api-194164770) with the sub-order id as the
@@ -426,9 +434,9 @@ mod tests {
         let detail: api::OrderDetail = data(DAJISAAS_DETAIL);
         let (items, delivery) = order_lines(&detail).unwrap();
         let item = &items[0];
-        assert_eq!(item.sub_order_id.as_deref(), Some("2257164624870311973"));
-        assert_eq!(item.offer_id.as_deref(), Some("623686863670"));
-        assert_eq!(item.sku_id.as_deref(), Some("5403412737023"));
+        assert_eq!(item.sub_order_id, Some("2257164624870311973".into()));
+        assert_eq!(item.offer_id, Some("623686863670".into()));
+        assert_eq!(item.sku_id, Some("5403412737023".into()));
         let price = item.unit_price.unwrap();
         assert_eq!(
             (price.unit(), price.amount().to_string()),

@@ -1,7 +1,8 @@
 //! Input checks every provider file shares: ids, addresses and lines, refused with an error naming the
 //! provider and the step before anything is sent.
 
-use crate::capability::{Provider, Step};
+use crate::capability::{Flow, Step};
+use crate::ids::{OfferId, OrderId};
 use crate::money::Money;
 use crate::types::OrderDraft;
 use crate::{Error, ProductRef};
@@ -10,12 +11,12 @@ use sourcing_runtime::LenientId;
 /// The step being mapped, for errors that name it and the provider.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Input {
-    pub provider: Provider,
+    pub provider: Flow,
     pub step: Step,
 }
 
 impl Input {
-    pub fn new(provider: Provider, step: Step) -> Self {
+    pub fn new(provider: Flow, step: Step) -> Self {
         Input { provider, step }
     }
 
@@ -40,8 +41,14 @@ impl Input {
             .map_err(|_| self.invalid(format!("{what} `{id}` is larger than 64 bits")))
     }
 
-    pub fn numeric_ids(self, what: &str, ids: &[String]) -> Result<Vec<LenientId>, Error> {
-        ids.iter().map(|id| self.numeric_id(what, id)).collect()
+    pub fn numeric_ids<I: AsRef<str>>(
+        self,
+        what: &str,
+        ids: &[I],
+    ) -> Result<Vec<LenientId>, Error> {
+        ids.iter()
+            .map(|id| self.numeric_id(what, id.as_ref()))
+            .collect()
     }
 
     /// An id the vendor types as a string: digits, sent as text.
@@ -53,8 +60,8 @@ impl Input {
     }
 
     /// A 1688 order id as text: [`ORDER_ID_DIGITS`] digits.
-    pub fn order_id(self, id: &str) -> Result<String, Error> {
-        let id = self.text_id("order id", id)?;
+    pub fn order_id(self, id: &OrderId) -> Result<String, Error> {
+        let id = self.text_id("order id", id.as_str())?;
         if id.len() != ORDER_ID_DIGITS {
             return Err(self.invalid(format!(
                 "order id `{id}` has {} digits; 1688 order ids have {ORDER_ID_DIGITS} \
@@ -66,12 +73,12 @@ impl Input {
     }
 
     /// A 1688 order id the vendor types as an integer ([`Input::order_id`], sent as a JSON number).
-    pub fn numeric_order_id(self, id: &str) -> Result<LenientId, Error> {
+    pub fn numeric_order_id(self, id: &OrderId) -> Result<LenientId, Error> {
         self.numeric_id("order id", &self.order_id(id)?)
     }
 
     /// The order ids of a batch payment: at least one, each a 1688 order id.
-    pub fn order_ids(self, ids: &[String]) -> Result<Vec<String>, Error> {
+    pub fn order_ids(self, ids: &[OrderId]) -> Result<Vec<String>, Error> {
         if ids.is_empty() {
             return Err(self.invalid("no order to pay"));
         }
@@ -79,8 +86,8 @@ impl Input {
     }
 
     /// A 1688 offer id as the vendor's `int64`.
-    pub fn offer_i64(self, offer: &str) -> Result<i64, Error> {
-        ProductRef::offer_1688(offer)
+    pub fn offer_i64(self, offer: &OfferId) -> Result<i64, Error> {
+        ProductRef::offer_1688(offer.as_str())
             .map(|r| r.id_i64())
             .map_err(|e| self.invalid(e.to_string()))
     }
@@ -133,9 +140,9 @@ impl Input {
 /// every id in the three vendors' examples has 19 digits.
 pub const ORDER_ID_DIGITS: usize = 19;
 
-/// An id the vendor answered, as exact text.
-pub(super) fn id_text(id: &Option<LenientId>) -> Option<String> {
-    id.as_ref().map(|i| i.as_str().to_string())
+/// An id the vendor answered (a JSON string or integer), as the exact text of an id of kind `I`.
+pub(super) fn id_text<I: From<String>>(id: &Option<LenientId>) -> Option<I> {
+    id.as_ref().map(|i| I::from(i.as_str().to_string()))
 }
 
 /// An amount the vendor answers as a decimal number of yuan.

@@ -8,15 +8,15 @@ mod pandapon;
 mod read;
 mod xportcn;
 
-use crate::capability::{Provider, Support};
+use crate::capability::{Flow, Support};
 
 /// PandaPon (`pandapon`): every step but logistics.
-pub const PANDAPON: Provider = Provider::new(&pandapon::REGISTRATION);
+pub const PANDAPON: Flow = Flow::new(&pandapon::REGISTRATION);
 /// Dajisaas (`dajisaas`): preview, create, pay, order detail, cancel, receipt; search and product detail
 /// with the `dajisaas-unconfirmed` feature.
-pub const DAJISAAS: Provider = Provider::new(&dajisaas::REGISTRATION);
+pub const DAJISAAS: Flow = Flow::new(&dajisaas::REGISTRATION);
 /// Xportcn (`xportcn`): preview and payment (one order or a batch).
-pub const XPORTCN: Provider = Provider::new(&xportcn::REGISTRATION);
+pub const XPORTCN: Flow = Flow::new(&xportcn::REGISTRATION);
 
 const fn published(operation: &'static str) -> Support {
     Support::published(operation)

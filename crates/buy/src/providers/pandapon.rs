@@ -3,7 +3,8 @@
 use super::input::{Input, id_text};
 use super::read;
 use super::{not_available, published};
-use crate::capability::{FlowRegistration, Provider, Step};
+use crate::capability::{Flow, FlowRegistration, Step};
+use crate::ids::{OfferId, OrderId, SubOrderId};
 use crate::types::*;
 use crate::{Buyer, ProductRef};
 use crate::{PurchaseFlow, StepFuture};
@@ -11,7 +12,7 @@ use ::pandapon::types as api;
 use sourcing_runtime::{LenientId, Readings};
 use std::any::Any;
 
-const PROVIDER: Provider = super::PANDAPON;
+const PROVIDER: Flow = super::PANDAPON;
 /// The `flow` PandaPon's published example sends (no value list is published).
 const FLOW: &str = "general";
 const SITE_1688: &str = "1688";
@@ -69,8 +70,8 @@ fn cargo(input: Input, draft: &OrderDraft) -> Result<Vec<api::CargoParam>, crate
         .iter()
         .map(|l| {
             Ok(api::CargoParam {
-                offer_id: input.numeric_id("offer id", &l.offer_id)?,
-                spec_id: l.spec_id.clone(),
+                offer_id: input.numeric_id("offer id", l.offer_id.as_str())?,
+                spec_id: l.spec_id.to_string(),
                 quantity: f64::from(l.quantity),
             })
         })
@@ -94,7 +95,7 @@ fn preview_cargo(
 }
 
 impl PurchaseFlow for Pandapon {
-    fn provider(&self) -> Provider {
+    fn flow(&self) -> Flow {
         PROVIDER
     }
 
@@ -148,7 +149,7 @@ impl PurchaseFlow for Pandapon {
             };
             let detail = self.0.goods_detail().body(request).send().await?;
             let skus = read::skus(&read::json(&detail), readings.product_skus.as_ref());
-            let offer_id = id_text(&detail.offer_id).unwrap_or_else(|| product.id().to_string());
+            let offer_id = id_text(&detail.offer_id).unwrap_or_else(|| OfferId::new(product.id()));
             let mut found = Product::new(offer_id);
             found.title = detail.subject.clone();
             found.title_translated = detail.subject_trans.clone();
@@ -190,7 +191,7 @@ impl PurchaseFlow for Pandapon {
         })
     }
 
-    fn pay<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, Payment> {
+    fn pay<'a>(&'a self, order_id: &'a OrderId) -> StepFuture<'a, Payment> {
         Box::pin(async move {
             let id = Input::new(PROVIDER, Step::Pay).order_id(order_id)?;
             let result = self.0.order_pay_url().order_id(&id).send().await?;
@@ -205,7 +206,7 @@ impl PurchaseFlow for Pandapon {
         })
     }
 
-    fn pay_batch<'a>(&'a self, order_ids: &'a [String]) -> StepFuture<'a, BatchPayment> {
+    fn pay_batch<'a>(&'a self, order_ids: &'a [OrderId]) -> StepFuture<'a, BatchPayment> {
         Box::pin(async move {
             let order_ids = Input::new(PROVIDER, Step::PayBatch).order_ids(order_ids)?;
             let request = api::BatchSubmitToPayRequest { order_ids };
@@ -218,13 +219,17 @@ impl PurchaseFlow for Pandapon {
             let paid = result
                 .success_order_ids
                 .iter()
-                .map(|i| i.as_str().to_string())
+                .map(|i| OrderId::new(i.as_str()))
                 .collect();
             Ok(BatchPayment::new(paid).with_raw(Raw::new(result)))
         })
     }
 
-    fn order<'a>(&'a self, order_id: &'a str, readings: &'a Readings) -> StepFuture<'a, OrderInfo> {
+    fn order<'a>(
+        &'a self,
+        order_id: &'a OrderId,
+        readings: &'a Readings,
+    ) -> StepFuture<'a, OrderInfo> {
         Box::pin(async move {
             let id = Input::new(PROVIDER, Step::OrderStatus).order_id(order_id)?;
             let request = api::OrderDetailRequest {
@@ -240,7 +245,7 @@ impl PurchaseFlow for Pandapon {
         })
     }
 
-    fn cancel<'a>(&'a self, order_id: &'a str, reason: &'a str) -> StepFuture<'a, Cancelled> {
+    fn cancel<'a>(&'a self, order_id: &'a OrderId, reason: &'a str) -> StepFuture<'a, Cancelled> {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::Cancel);
             input.cancel_reason(reason)?;
@@ -261,8 +266,8 @@ impl PurchaseFlow for Pandapon {
 
     fn confirm_receipt<'a>(
         &'a self,
-        order_id: &'a str,
-        sub_order_ids: &'a [String],
+        order_id: &'a OrderId,
+        sub_order_ids: &'a [SubOrderId],
     ) -> StepFuture<'a, ReceiptConfirmed> {
         Box::pin(async move {
             let input = Input::new(PROVIDER, Step::ConfirmReceipt);

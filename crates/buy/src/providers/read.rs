@@ -11,17 +11,19 @@ pub(super) fn json<T: serde::Serialize>(answer: &T) -> Value {
     serde_json::to_value(answer).unwrap_or(Value::Null)
 }
 
-/// An id as exact text: a JSON string as sent, an integer as its digits. Anything else is not an id.
-pub(super) fn id_of(v: &Value) -> Option<String> {
+/// An id of kind `I` as exact text: a JSON string as sent, an integer as its digits (`serde_json` keeps
+/// every `u64`/`i64` exactly). Anything else — a fraction, an integer beyond 64 bits, which would be an
+/// `f64` — is not an id.
+pub(super) fn id_of<I: From<String>>(v: &Value) -> Option<I> {
     match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(I::from(s.clone())),
+        Value::Number(n) if n.is_u64() || n.is_i64() => Some(I::from(n.to_string())),
         _ => None,
     }
 }
 
 /// The id at `pointer` in `answer`.
-pub(super) fn id(answer: &Value, pointer: Option<&Pointer>) -> Option<String> {
+pub(super) fn id<I: From<String>>(answer: &Value, pointer: Option<&Pointer>) -> Option<I> {
     id_of(pointer?.find(answer)?)
 }
 
@@ -87,7 +89,29 @@ fn yuan(v: &Value) -> Option<Money> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{SkuId, SpecId};
     use serde_json::json;
+
+    #[test]
+    fn ids_are_read_exactly_or_not_at_all() {
+        let read = |v: Value| id_of::<crate::OrderId>(&v).map(crate::OrderId::into_string);
+        assert_eq!(
+            read(json!("2257455039610311973")).as_deref(),
+            Some("2257455039610311973")
+        );
+        assert_eq!(
+            read(json!(2257455039610311973u64)).as_deref(),
+            Some("2257455039610311973")
+        );
+        assert_eq!(read(json!(-7)).as_deref(), Some("-7"));
+        assert_eq!(
+            read(json!(2.257455039610312e18)),
+            None,
+            "an f64 has lost digits already"
+        );
+        assert_eq!(read(json!("")), None);
+        assert_eq!(read(json!(null)), None);
+    }
 
     #[test]
     fn skus_read_1688_names_exactly() {
@@ -100,10 +124,10 @@ mod tests {
         ]});
         let p = Pointer::parse("/productSkuInfos").unwrap();
         let [a, b] = skus(&detail, Some(&p)).try_into().unwrap();
-        assert_eq!(a.sku_id.as_deref(), Some("5403412737023"));
+        assert_eq!(a.sku_id, Some(SkuId::new("5403412737023")));
         assert_eq!(
-            a.spec_id.as_deref(),
-            Some("594b40c111b019af610a0078e4316373")
+            a.spec_id,
+            Some(SpecId::new("594b40c111b019af610a0078e4316373"))
         );
         assert_eq!(a.attributes.as_deref(), Some("颜色: 红色; 尺码: M"));
         let price = a.price.unwrap();

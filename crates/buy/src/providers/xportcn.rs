@@ -3,7 +3,8 @@
 
 use super::input::{Input, id_text};
 use super::{not_available, published};
-use crate::capability::{FlowRegistration, Provider, Step};
+use crate::capability::{Flow, FlowRegistration, Step};
+use crate::ids::{OrderId, SpecId};
 use crate::money::Money;
 use crate::types::*;
 use crate::{Buyer, Error};
@@ -11,7 +12,7 @@ use crate::{PurchaseFlow, StepFuture};
 use ::xportcn::types as api;
 use std::any::Any;
 
-const PROVIDER: Provider = super::XPORTCN;
+const PROVIDER: Flow = super::XPORTCN;
 /// The `flow` Xportcn's published preview example sends (no value list is published).
 const FLOW: &str = "fenxiaonew";
 
@@ -88,8 +89,8 @@ fn cargo(input: Input, draft: &OrderDraft) -> Result<Vec<api::CargoParam>, Error
         .iter()
         .map(|l| {
             Ok(api::CargoParam {
-                offer_id: Some(input.numeric_id("offer id", &l.offer_id)?),
-                spec_id: Some(l.spec_id.clone()),
+                offer_id: Some(input.numeric_id("offer id", l.offer_id.as_str())?),
+                spec_id: Some(l.spec_id.to_string()),
                 quantity: Some(f64::from(l.quantity)),
             })
         })
@@ -109,7 +110,7 @@ fn preview_orders(result: &[api::KaOrderPreview]) -> Vec<PreviewOrder> {
                 .iter()
                 .map(|l| PreviewLine {
                     offer_id: id_text(&l.offer_id),
-                    spec_id: l.spec_id.clone(),
+                    spec_id: l.spec_id.clone().map(SpecId::from),
                     sku_id: id_text(&l.sku_id),
                     unit_price: l.final_unit_price.map(Money::fen),
                     amount: l.amount.map(Money::fen),
@@ -128,7 +129,7 @@ impl Xportcn {
 }
 
 impl PurchaseFlow for Xportcn {
-    fn provider(&self) -> Provider {
+    fn flow(&self) -> Flow {
         PROVIDER
     }
 
@@ -151,7 +152,7 @@ impl PurchaseFlow for Xportcn {
         })
     }
 
-    fn pay<'a>(&'a self, order_id: &'a str) -> StepFuture<'a, Payment> {
+    fn pay<'a>(&'a self, order_id: &'a OrderId) -> StepFuture<'a, Payment> {
         Box::pin(async move {
             let id = Input::new(PROVIDER, Step::Pay).order_id(order_id)?;
             let result = self.pay_orders(vec![id.clone()]).await?;
@@ -165,14 +166,14 @@ impl PurchaseFlow for Xportcn {
         })
     }
 
-    fn pay_batch<'a>(&'a self, order_ids: &'a [String]) -> StepFuture<'a, BatchPayment> {
+    fn pay_batch<'a>(&'a self, order_ids: &'a [OrderId]) -> StepFuture<'a, BatchPayment> {
         Box::pin(async move {
             let ids = Input::new(PROVIDER, Step::PayBatch).order_ids(order_ids)?;
             let result = self.pay_orders(ids).await?;
             let paid = result
                 .success_order_ids
                 .iter()
-                .map(|i| i.as_str().to_string())
+                .map(|i| OrderId::new(i.as_str()))
                 .collect();
             Ok(BatchPayment::new(paid).with_raw(Raw::new(result)))
         })
@@ -199,11 +200,11 @@ mod tests {
         assert_eq!(order.goods.unwrap().to_fen(), Some(5800));
         let line = &order.lines[0];
         assert_eq!(line.unit_price.unwrap().in_yuan().to_string(), "29");
-        assert_eq!(line.offer_id.as_deref(), Some("889512351602"));
-        assert_eq!(line.sku_id.as_deref(), Some("5736673805656"));
+        assert_eq!(line.offer_id, Some("889512351602".into()));
+        assert_eq!(line.sku_id, Some("5736673805656".into()));
         assert_eq!(
-            line.spec_id.as_deref(),
-            Some("530ad00177264564503ec3b848650652")
+            line.spec_id,
+            Some("530ad00177264564503ec3b848650652".into())
         );
     }
 }

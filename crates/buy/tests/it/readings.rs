@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
 use sourcing_buy::providers::{DAJISAAS, PANDAPON};
-use sourcing_buy::{Buyer, ProductRef, Provider, Readings, SearchQuery, StatusKind};
+use sourcing_buy::{Buyer, Flow, OrderId, ProductRef, Readings, SearchQuery, StatusKind};
 use sourcing_runtime::Runtime;
 use sourcing_sandbox::SandboxSigner;
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ async fn serve(routes: Vec<(&'static str, Value)>) -> String {
     format!("http://{addr}")
 }
 
-fn buyer(provider: Provider, base: &str) -> Buyer {
+fn buyer(provider: Flow, base: &str) -> Buyer {
     provider.buyer(base, Runtime::new(SandboxSigner::new()))
 }
 
@@ -86,16 +86,17 @@ fn pandapon_1688_names() -> Vec<(&'static str, Value)> {
 async fn pandapon_reads_ids_skus_and_state_at_the_default_readings() {
     let b = buyer(PANDAPON, &serve(pandapon_1688_names()).await);
     let page = b.search(&SearchQuery::new("phone case")).await.unwrap();
-    let ids: Vec<_> = page.hits.iter().map(|h| h.offer_id.as_deref()).collect();
+    let ids: Vec<_> = page
+        .hits
+        .iter()
+        .map(|h| h.offer_id.as_ref().map(|id| id.as_str()))
+        .collect();
     assert_eq!(ids, [Some(OFFER), Some("706627393257")]);
 
     let product = b.product(&ProductRef::parse(OFFER).unwrap()).await.unwrap();
     let [red, other] = product.skus.clone().try_into().unwrap();
-    assert_eq!(
-        red.spec_id.as_deref(),
-        Some("594b40c111b019af610a0078e4316373")
-    );
-    assert_eq!(red.sku_id.as_deref(), Some("5403412737023"));
+    assert_eq!(red.spec_id, Some("594b40c111b019af610a0078e4316373".into()));
+    assert_eq!(red.sku_id, Some("5403412737023".into()));
     assert_eq!(red.attributes.as_deref(), Some("颜色: 红色; 尺码: M"));
     assert_eq!(red.stock, Some(120));
     let price = red.price.unwrap();
@@ -112,10 +113,10 @@ async fn pandapon_reads_ids_skus_and_state_at_the_default_readings() {
     assert_eq!(printed["skus"][0]["price"]["inexact"], true);
 
     let created = b.create_order(&draft()).await.unwrap();
-    assert_eq!(created.order_id.as_deref(), Some(ORDER));
-    assert_eq!(created.order_ids, [ORDER]);
+    assert_eq!(created.order_id, Some(ORDER.into()));
+    assert_eq!(created.order_ids, [OrderId::new(ORDER)]);
 
-    let info = b.order(ORDER).await.unwrap();
+    let info = b.order(&ORDER.into()).await.unwrap();
     let status = info.status.unwrap();
     assert_eq!(
         (status.kind, status.raw.as_str()),
@@ -155,12 +156,12 @@ async fn pandapon_readings_switch_to_other_pointers_or_off() {
     );
     let b = buyer(PANDAPON, &base).with_readings(switched);
     let page = b.search(&SearchQuery::new("x")).await.unwrap();
-    assert_eq!(page.hits[0].offer_id.as_deref(), Some("706627393257"));
+    assert_eq!(page.hits[0].offer_id, Some("706627393257".into()));
     let product = b.product(&ProductRef::parse(OFFER).unwrap()).await.unwrap();
     assert_eq!(product.skus.len(), 2);
     let created = b.create_order(&draft()).await.unwrap();
-    assert_eq!(created.order_id.as_deref(), Some(ORDER));
-    let status = b.order(ORDER).await.unwrap().status.unwrap();
+    assert_eq!(created.order_id, Some(ORDER.into()));
+    let status = b.order(&ORDER.into()).await.unwrap().status.unwrap();
     assert_eq!(status.kind, StatusKind::Completed);
 
     let off = readings(
@@ -186,7 +187,7 @@ async fn pandapon_readings_switch_to_other_pointers_or_off() {
     );
     let created = b.create_order(&draft()).await.unwrap();
     assert_eq!((created.order_id, created.order_ids.len()), (None, 0));
-    assert_eq!(b.order(ORDER).await.unwrap().status, None);
+    assert_eq!(b.order(&ORDER.into()).await.unwrap().status, None);
 }
 
 /// Dajisaas order detail: 1688's buyerView, with an amount the vendor sent as float noise.
@@ -209,7 +210,7 @@ async fn dajisaas_reads_the_order_state_and_keeps_inexact_amounts_flagged() {
     .await;
     let b = buyer(DAJISAAS, &base);
     let info = b
-        .order(ORDER)
+        .order(&ORDER.into())
         .await
         .expect("an inexact amount does not fail the read");
     let status = info.status.as_ref().unwrap();
@@ -241,7 +242,7 @@ async fn dajisaas_reads_the_order_state_and_keeps_inexact_amounts_flagged() {
         "DAJISAAS",
         &[("DAJISAAS_ORDER_STATE", "/baseInfo/orderStatus")],
     ));
-    let status = b.order(ORDER).await.unwrap().status.unwrap();
+    let status = b.order(&ORDER.into()).await.unwrap().status.unwrap();
     assert_eq!(
         (status.kind, status.raw.as_str()),
         (StatusKind::Cancelled, "terminated")
@@ -259,8 +260,8 @@ async fn dajisaas_third_party_detail_reads_skus_at_its_reading() {
     let offer = ProductRef::parse(OFFER).unwrap();
     let product = buyer(DAJISAAS, &base).product(&offer).await.unwrap();
     assert_eq!(
-        product.skus[1].spec_id.as_deref(),
-        Some("cd2b8c31408766f9fb089e74e2a6ac15")
+        product.skus[1].spec_id,
+        Some("cd2b8c31408766f9fb089e74e2a6ac15".into())
     );
     let switched = buyer(DAJISAAS, &base)
         .with_readings(readings("DAJISAAS", &[("DAJISAAS_PRODUCT_SKUS", "/other")]));

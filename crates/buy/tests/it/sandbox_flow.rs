@@ -4,13 +4,13 @@
 use serde_json::Value;
 use sourcing_buy::providers::{DAJISAAS, PANDAPON, XPORTCN};
 use sourcing_buy::{
-    Address, Buyer, Error, OrderDraft, OrderLine, PaymentOutcome, ProductRef, Provider,
-    SearchQuery, Step, Support,
+    Address, Buyer, Error, Flow, OrderDraft, OrderId, OrderLine, PaymentOutcome, ProductRef,
+    SearchQuery, Step, SubOrderId, Support,
 };
 use sourcing_runtime::Runtime;
 use sourcing_sandbox::{Sandbox, SandboxSigner};
 
-fn buyer(sandbox: &Sandbox, provider: Provider) -> Buyer {
+fn buyer(sandbox: &Sandbox, provider: Flow) -> Buyer {
     let base = sandbox.base_url(provider.name());
     provider.buyer(&base, Runtime::new(SandboxSigner::new()))
 }
@@ -43,12 +43,17 @@ pub(crate) fn draft() -> OrderDraft {
 }
 
 /// PandaPon publishes no response for order creation: the sandbox's own answer carries `orderId`.
-fn sandbox_order_id(created: &sourcing_buy::CreatedOrder) -> String {
+fn sandbox_order_id(created: &sourcing_buy::CreatedOrder) -> OrderId {
     let v = created
         .raw()
         .get::<Value>()
         .expect("PandaPon's create answer is JSON");
-    v["orderId"].as_str().unwrap().to_string()
+    OrderId::new(v["orderId"].as_str().unwrap())
+}
+
+/// The sub-order the sandbox's examples name.
+fn sub_orders() -> [SubOrderId; 1] {
+    [SubOrderId::new("2257164624870311973")]
 }
 
 #[tokio::test]
@@ -66,7 +71,7 @@ async fn pandapon_runs_the_whole_flow() {
 
     let offer = ProductRef::parse(&format!("https://detail.1688.com/offer/{OFFER}.html")).unwrap();
     let product = b.product(&offer).await.unwrap();
-    assert!(!product.offer_id.is_empty());
+    assert!(!product.offer_id.as_str().is_empty());
     assert!(
         product
             .raw()
@@ -88,20 +93,20 @@ async fn pandapon_runs_the_whole_flow() {
 
     let created = b.create_order(&draft()).await.unwrap();
     let order_id = sandbox_order_id(&created);
-    assert_eq!(order_id.len(), 19);
+    assert_eq!(order_id.as_str().len(), 19);
     assert_eq!(
-        created.order_id.as_deref(),
-        Some(order_id.as_str()),
+        created.order_id.as_ref(),
+        Some(&order_id),
         "read at PANDAPON_CREATE_ORDER_ID (default /orderId)"
     );
     assert_eq!(created.order_ids, std::slice::from_ref(&order_id));
 
     let paid = b.pay(&order_id).await.unwrap();
     assert_eq!(
-        (paid.order_id.as_str(), &paid.outcome),
-        (order_id.as_str(), &PaymentOutcome::Paid)
+        (&paid.order_id, &paid.outcome),
+        (&order_id, &PaymentOutcome::Paid)
     );
-    assert!(sandbox.order_is_paid(&order_id));
+    assert!(sandbox.order_is_paid(order_id.as_str()));
 
     // A second payment is refused by the provider, and sent once (never retried).
     let before = sandbox.hits("order_pay_url");
@@ -143,10 +148,7 @@ async fn pandapon_runs_the_whole_flow() {
         "a cancelled order is not paid"
     );
 
-    let confirmed = b
-        .confirm_receipt(&order_id, &["2257164624870311973".to_string()])
-        .await
-        .unwrap();
+    let confirmed = b.confirm_receipt(&order_id, &sub_orders()).await.unwrap();
     assert!(
         confirmed
             .raw()
@@ -166,11 +168,11 @@ async fn pandapon_batch_payment_keeps_partial_failure() {
 
     let err = b.pay_batch(&[a.clone(), c.clone()]).await.unwrap_err();
     let p = err.partial_failure().unwrap_or_else(|| panic!("{err:?}"));
-    assert_eq!(p.succeeded, std::slice::from_ref(&c));
+    assert_eq!(p.succeeded, [c.as_str()]);
     assert_eq!(p.failed.len(), 1);
-    assert_eq!(p.failed[0].id, a);
+    assert_eq!(p.failed[0].id, a.as_str());
     assert_eq!(p.failed[0].reason.as_deref(), Some("already paid"));
-    assert!(sandbox.order_is_paid(&c));
+    assert!(sandbox.order_is_paid(c.as_str()));
     assert_eq!(
         sandbox.hits("order_batch_submit_to_pay"),
         1,
@@ -201,7 +203,7 @@ async fn dajisaas_runs_its_published_steps() {
         .order_id
         .clone()
         .expect("Dajisaas documents orderId");
-    assert_eq!(order_id.len(), 19);
+    assert_eq!(order_id.as_str().len(), 19);
 
     let paid = b.pay(&order_id).await.unwrap();
     assert_eq!(
@@ -209,7 +211,7 @@ async fn dajisaas_runs_its_published_steps() {
         PaymentOutcome::Accepted,
         "no published pay result"
     );
-    assert!(sandbox.order_is_paid(&order_id));
+    assert!(sandbox.order_is_paid(order_id.as_str()));
     let err = b.pay(&order_id).await.unwrap_err();
     assert!(
         err.api()
@@ -233,10 +235,7 @@ async fn dajisaas_runs_its_published_steps() {
     let cancelled = b.cancel(&second, "buyerCancel").await.unwrap();
     assert_eq!(cancelled.success, Some(true));
 
-    let confirmed = b
-        .confirm_receipt(&order_id, &["2257164624870311973".to_string()])
-        .await
-        .unwrap();
+    let confirmed = b.confirm_receipt(&order_id, &sub_orders()).await.unwrap();
     assert_eq!(confirmed.success, None, "undocumented response");
     assert_eq!(sandbox.hits("order_receive_confirm"), 1);
 }
@@ -286,11 +285,11 @@ async fn xportcn_previews_and_pays() {
     let (a, c) = ("3300504350583134261", "3300504350583134262");
     sandbox.seed_order(a);
     sandbox.seed_order(c);
-    let paid = b.pay(a).await.unwrap();
+    let paid = b.pay(&a.into()).await.unwrap();
     assert_eq!(paid.outcome, PaymentOutcome::Paid);
 
     // Paying again: a batch of one whose only order failed.
-    let err = b.pay(a).await.unwrap_err();
+    let err = b.pay(&a.into()).await.unwrap_err();
     let p = err.partial_failure().unwrap_or_else(|| panic!("{err:?}"));
     assert!(p.succeeded.is_empty());
     assert_eq!(
@@ -298,10 +297,7 @@ async fn xportcn_previews_and_pays() {
         (a, Some("already paid"))
     );
 
-    let err = b
-        .pay_batch(&[a.to_string(), c.to_string()])
-        .await
-        .unwrap_err();
+    let err = b.pay_batch(&[a.into(), c.into()]).await.unwrap_err();
     let p = err.partial_failure().unwrap();
     assert_eq!(p.succeeded, [c]);
     assert_eq!(p.failed[0].id, a);
@@ -315,7 +311,7 @@ async fn xportcn_unknown_order_fails_naming_the_exact_19_digit_id() {
     let sandbox = Sandbox::start().await.unwrap();
     let b = buyer(&sandbox, XPORTCN);
     let id = "3300504350583134261";
-    let err = b.pay_batch(&[id.to_string()]).await.unwrap_err();
+    let err = b.pay_batch(&[id.into()]).await.unwrap_err();
     let p = err.partial_failure().unwrap();
     assert!(p.succeeded.is_empty() && p.conflicting.is_empty(), "{p:?}");
     assert_eq!(p.failed.len(), 1);
@@ -327,7 +323,7 @@ async fn xportcn_unknown_order_fails_naming_the_exact_19_digit_id() {
 async fn every_gap_is_refused_before_sending() {
     let sandbox = Sandbox::start().await.unwrap();
     let offer = ProductRef::offer_1688(OFFER).unwrap();
-    let ids = ["2257455039610311973".to_string()];
+    let ids = [OrderId::new("2257455039610311973")];
     let mut gaps = 0;
     for provider in sourcing_registry::flows() {
         let b = buyer(&sandbox, provider);
@@ -345,7 +341,7 @@ async fn every_gap_is_refused_before_sending() {
                 Step::PayBatch => b.pay_batch(&ids).await.map(drop),
                 Step::OrderStatus => b.order(&ids[0]).await.map(drop),
                 Step::Cancel => b.cancel(&ids[0], "buyerCancel").await.map(drop),
-                Step::ConfirmReceipt => b.confirm_receipt(&ids[0], &ids).await.map(drop),
+                Step::ConfirmReceipt => b.confirm_receipt(&ids[0], &sub_orders()).await.map(drop),
                 Step::Logistics => b.logistics(&ids[0]).await.map(drop),
                 other => panic!("a step this test does not call: {other}"),
             }
@@ -421,7 +417,7 @@ async fn bad_input_is_refused_before_sending() {
     assert!(err.to_string().contains("`12x`"), "{err}");
 
     for bad in ["", "22574550396103119 73", "1e19", "-1"] {
-        let err = pandapon.pay(bad).await.unwrap_err();
+        let err = pandapon.pay(&bad.into()).await.unwrap_err();
         assert!(
             matches!(
                 err,
@@ -458,16 +454,19 @@ async fn bad_input_is_refused_before_sending() {
     zero.lines[0].quantity = 0;
     let err = pandapon.create_order(&zero).await.unwrap_err();
     assert!(err.to_string().contains("quantity 0"), "{err}");
-    let err = dajisaas.order("22574550396103119731234").await.unwrap_err();
+    let err = dajisaas
+        .order(&"22574550396103119731234".into())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("has 23 digits"), "{err}");
     assert!(err.to_string().contains("have 19"), "{err}");
     for err in [
         pandapon
-            .cancel("2257455039610311973", "")
+            .cancel(&"2257455039610311973".into(), "")
             .await
             .unwrap_err(),
         pandapon
-            .confirm_receipt("99999999999999999999", &[])
+            .confirm_receipt(&"99999999999999999999".into(), &[])
             .await
             .unwrap_err(),
     ] {
@@ -481,7 +480,7 @@ async fn a_buyer_names_its_provider_and_hands_out_its_generated_client() {
     let sandbox = Sandbox::start().await.unwrap();
     for provider in sourcing_registry::flows() {
         let b = buyer(&sandbox, provider);
-        assert_eq!(b.provider(), provider);
+        assert_eq!(b.flow(), provider);
         assert_eq!(provider.name(), provider.description().name);
         assert_eq!(sourcing_registry::flow(provider.name()), Some(provider));
         let clients = [

@@ -83,14 +83,14 @@ async fn serve() -> (String, Arc<Acme>) {
 }
 
 fn buyer(base: &str) -> Buyer {
-    let provider = flow::provider();
-    let credentials = provider.description().credentials.kind().sandbox_values();
+    let acme = flow::flow();
+    let credentials = acme.description().credentials.kind().sandbox_values();
     let runtime = Runtime::for_provider(
-        provider.description(),
+        acme.description(),
         &credentials,
         &SigningSettings::default(),
     );
-    provider.buyer(base, runtime)
+    acme.buyer(base, runtime)
 }
 
 #[tokio::test]
@@ -98,20 +98,20 @@ async fn acme_buys_through_the_facade_and_the_ledger_records_it() {
     let (base, acme) = serve().await;
     let ledger = ledger(&sqlite_url()).await;
     let b = buyer(&base).with_journal(ledger.clone());
-    assert_eq!(b.provider().name(), "acme");
-    assert_eq!(b.provider(), flow::provider());
+    assert_eq!(b.flow().name(), "acme");
+    assert_eq!(b.flow(), flow::flow());
 
     // The steps Acme's spec lacks are refused before anything is sent.
     assert!(matches!(
         b.support(Step::CreateOrder),
         Support::NotAvailable { .. }
     ));
-    let e = b.cancel(PAID, "changed my mind").await.unwrap_err();
+    let e = b.cancel(&PAID.into(), "changed my mind").await.unwrap_err();
     assert!(e.is_refused_before_sending(), "{e}");
     assert!(e.to_string().contains("Acme"), "{e}");
 
     // Paid: the typed answer is Acme's own type; the ledger's entry is paid, confirmed by the answer.
-    let payment = b.pay(PAID).await.unwrap();
+    let payment = b.pay(&PAID.into()).await.unwrap();
     assert_eq!(payment.outcome, PaymentOutcome::Paid);
     let raw = payment.raw().get::<AcmePayResult>().unwrap();
     assert_eq!((raw.order_id.as_str(), raw.paid), (PAID, true));
@@ -125,24 +125,24 @@ async fn acme_buys_through_the_facade_and_the_ledger_records_it() {
 
     // A second payment of a paid order is refused by the ledger, not sent.
     let before = acme.hits("pay");
-    let e = b.pay(PAID).await.unwrap_err();
+    let e = b.pay(&PAID.into()).await.unwrap_err();
     assert!(e.is_refused_before_sending(), "{e}");
     assert_eq!(acme.hits("pay"), before, "no second payment was sent");
 
     // Refused in Acme's envelope: the payment failed, the business error is typed.
-    let e = b.pay(REFUSED).await.unwrap_err();
+    let e = b.pay(&REFUSED.into()).await.unwrap_err();
     assert_eq!(e.api().map(|a| a.code), Some(4001), "{e:?}");
     let (entry, _) = ledger.show(REFUSED, None).await.unwrap();
     assert_eq!(entry.state, OrderState::PayFailed);
 
     // The answer lost: unknown, never retried, then settled by reading the order through Acme's flow.
-    let e = b.pay(LOST).await.unwrap_err();
+    let e = b.pay(&LOST.into()).await.unwrap_err();
     assert!(!e.is_refused_before_sending(), "{e}");
     assert_eq!(
         ledger.show(LOST, None).await.unwrap().0.state,
         OrderState::PayUnknown
     );
-    let info = b.order(LOST).await.unwrap();
+    let info = b.order(&LOST.into()).await.unwrap();
     let status = info.status.clone().unwrap();
     assert_eq!(
         (status.kind, status.raw.as_str()),

@@ -72,7 +72,10 @@ async fn a_callback_never_settles_an_unknown_payment_as_unpaid() {
     for url in urls().await {
         let ledger = ledger(&url).await;
         let id = "3305075341149134282";
-        let intent = sourcing_buy::journal::Intent::Pay { order_id: id };
+        let order_id = sourcing_buy::OrderId::new(id);
+        let intent = sourcing_buy::journal::Intent::Pay {
+            order_id: &order_id,
+        };
         sourcing_buy::Journal::before(&*ledger, PANDAPON, &intent)
             .await
             .unwrap();

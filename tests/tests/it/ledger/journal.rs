@@ -29,9 +29,9 @@ async fn preview_create_and_pay_make_one_history_with_exact_ids_and_amounts() {
             1,
             "{url}: the create continues its preview's entry: {all:?}"
         );
-        let (entry, events) = ledger.show(&order_id, None).await.unwrap();
+        let (entry, events) = ledger.show(order_id.as_str(), None).await.unwrap();
         assert_eq!(entry.order_id.as_deref(), Some(order_id.as_str()));
-        assert_eq!(order_id.len(), 19, "ids stay exact text");
+        assert_eq!(order_id.as_str().len(), 19, "ids stay exact text");
         assert_eq!(entry.external_order_id.as_deref(), Some("T20240708002"));
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
         assert_eq!(
@@ -55,7 +55,11 @@ async fn preview_create_and_pay_make_one_history_with_exact_ids_and_amounts() {
             );
         }
         assert!(
-            events[2].detail.as_deref().unwrap().contains(&order_id),
+            events[2]
+                .detail
+                .as_deref()
+                .unwrap()
+                .contains(order_id.as_str()),
             "raw answer kept"
         );
     }
@@ -70,13 +74,13 @@ async fn a_paid_order_is_not_paid_again_and_nothing_is_sent() {
         let order_id = "3305075341149134260";
         sandbox.seed_order(order_id);
 
-        b.pay(order_id).await.unwrap();
+        b.pay(&order_id.into()).await.unwrap();
         assert_eq!(
             kinds(&ledger, order_id).await,
             ["pay_requested", "paid"],
             "{url}"
         );
-        let err = b.pay(order_id).await.unwrap_err();
+        let err = b.pay(&order_id.into()).await.unwrap_err();
         assert!(
             matches!(&err, Error::Journal(JournalError::AlreadyPaid { order_id: id, state, confirmed: true })
                 if id == order_id && state == "paid"),
@@ -105,7 +109,7 @@ async fn a_payment_without_an_answer_stays_unknown_and_blocks_a_second_payment()
             1,
         ));
 
-        let err = b.pay(order_id).await.unwrap_err();
+        let err = b.pay(&order_id.into()).await.unwrap_err();
         assert!(matches!(err, Error::Vendor(_)), "{err:?}");
         let (entry, events) = ledger.show(order_id, None).await.unwrap();
         assert_eq!(entry.state, OrderState::PayUnknown, "{url}");
@@ -123,7 +127,7 @@ async fn a_payment_without_an_answer_stays_unknown_and_blocks_a_second_payment()
         assert_eq!(unknown.len(), 1);
 
         // Not retried, and not payable again until reconciled.
-        let err = b.pay(order_id).await.unwrap_err();
+        let err = b.pay(&order_id.into()).await.unwrap_err();
         assert!(
             matches!(&err, Error::Journal(JournalError::OutcomeUnknown { order_id: id, state })
                 if id == order_id && state == "pay_unknown"),
@@ -144,7 +148,7 @@ async fn a_vendor_refusal_is_recorded_as_failed() {
         sandbox.seed_order(order_id);
         assert!(sandbox.cancel_order(order_id));
 
-        let err = b.pay(order_id).await.unwrap_err();
+        let err = b.pay(&order_id.into()).await.unwrap_err();
         assert!(err.api().is_some(), "{err:?}");
         let (entry, _) = ledger.show(order_id, None).await.unwrap();
         assert_eq!(entry.state, OrderState::PayFailed, "{url}");
@@ -161,17 +165,17 @@ async fn cancel_and_receipt_are_recorded() {
         sandbox.seed_order(paid);
         sandbox.seed_order(unpaid);
 
-        b.cancel(unpaid, "不想要了").await.unwrap();
+        b.cancel(&unpaid.into(), "不想要了").await.unwrap();
         assert_eq!(
             kinds(&ledger, unpaid).await,
             ["cancel_requested", "cancelled"]
         );
-        b.pay(paid).await.unwrap();
+        b.pay(&paid.into()).await.unwrap();
         // The vendor refuses to cancel a paid order: it stays paid.
-        b.cancel(paid, "不想要了").await.unwrap_err();
+        b.cancel(&paid.into(), "不想要了").await.unwrap_err();
         let (entry, _) = ledger.show(paid, None).await.unwrap();
         assert_eq!(entry.state, OrderState::Paid, "{url}");
-        b.confirm_receipt(paid, &["2257164624870311973".to_string()])
+        b.confirm_receipt(&paid.into(), &["2257164624870311973".into()])
             .await
             .unwrap();
         let (entry, _) = ledger.show(paid, None).await.unwrap();
@@ -192,7 +196,7 @@ async fn an_intent_that_cannot_be_recorded_is_not_sent() {
             .await
             .unwrap();
 
-        let err = b.pay("3305075341149134265").await.unwrap_err();
+        let err = b.pay(&"3305075341149134265".into()).await.unwrap_err();
         assert!(
             matches!(&err, Error::Journal(e @ JournalError::Unavailable { .. }) if !e.is_refusal()),
             "{url}: {err:?}"
@@ -216,7 +220,8 @@ async fn two_instances_paying_one_order_at_once_send_one_payment() {
             buyer(&sandbox, PANDAPON, &first),
             buyer(&sandbox, PANDAPON, &second),
         );
-        let (ra, rb) = tokio::join!(a.pay(order_id), b.pay(order_id));
+        let order_id = order_id.into();
+        let (ra, rb) = tokio::join!(a.pay(&order_id), b.pay(&order_id));
         let journal_refusals = [&ra, &rb]
             .iter()
             .filter(|r| matches!(r, Err(Error::Journal(_))))
@@ -234,7 +239,10 @@ async fn a_batch_naming_an_order_twice_is_one_step_on_it() {
     let b = buyer(&sandbox, XPORTCN, &ledger);
     let id = "3300504350583134260".to_string();
     // The sandbox knows no such order: the vendor refuses it (not the journal, before sending).
-    let err = b.pay_batch(&[id.clone(), id.clone()]).await.unwrap_err();
+    let err = b
+        .pay_batch(&[id.as_str().into(), id.as_str().into()])
+        .await
+        .unwrap_err();
     assert!(!matches!(err, Error::Journal(_)), "{err:?}");
     assert_eq!(
         kinds(&ledger, &id).await,

@@ -25,7 +25,8 @@ async fn a_payment_sent_but_never_recorded_is_settled_paid_from_a_read_without_p
         let order_id = "3305075341149134270";
         sandbox.seed_order(order_id);
         // The intent is committed, the payment goes through, the answer is never recorded (a crash).
-        let intent = Intent::Pay { order_id };
+        let id = order_id.into();
+        let intent = Intent::Pay { order_id: &id };
         ledger.before(PANDAPON, &intent).await.unwrap();
         let plain = buyer(&sandbox, PANDAPON, &ledger);
         let plain = sourcing_buy::Buyer::from(
@@ -34,7 +35,7 @@ async fn a_payment_sent_but_never_recorded_is_settled_paid_from_a_read_without_p
                 .expect("a PandaPon buyer")
                 .clone(),
         );
-        plain.pay(order_id).await.unwrap();
+        plain.pay(&order_id.into()).await.unwrap();
         assert_eq!(
             ledger.show(order_id, None).await.unwrap().0.state,
             OrderState::PayUnknown
@@ -79,7 +80,7 @@ async fn an_unknown_payment_the_vendor_never_got_is_settled_unpaid_and_can_then_
             Fault::DropConnection,
             1,
         ));
-        b.pay(order_id).await.unwrap_err();
+        b.pay(&order_id.into()).await.unwrap_err();
 
         ledger
             .reconcile(std::slice::from_ref(&b), &sandbox_reads())
@@ -97,7 +98,7 @@ async fn an_unknown_payment_the_vendor_never_got_is_settled_unpaid_and_can_then_
             "{url}: reconcile never pays"
         );
 
-        b.pay(order_id).await.unwrap();
+        b.pay(&order_id.into()).await.unwrap();
         assert_eq!(
             ledger.show(order_id, None).await.unwrap().0.state,
             OrderState::Paid
@@ -141,7 +142,7 @@ async fn what_cannot_be_read_needs_a_person_once() {
             Fault::DropConnection,
             1,
         ));
-        pandapon.pay(paid).await.unwrap_err();
+        pandapon.pay(&paid.into()).await.unwrap_err();
 
         let buyers = [buyer(&sandbox, XPORTCN, &ledger), pandapon];
         for _ in 0..2 {
@@ -190,7 +191,7 @@ async fn a_reported_state_is_confirmed_or_corrected_by_a_read() {
         sandbox.seed_order(true_report);
         sandbox.seed_order(false_report);
         let b = buyer(&sandbox, PANDAPON, &ledger);
-        b.pay(true_report).await.unwrap();
+        b.pay(&true_report.into()).await.unwrap();
         for id in [true_report, false_report] {
             let report = CallbackReport {
                 provider: "pandapon",

@@ -1,6 +1,6 @@
 //! Databases and buyers for the tests.
 
-use sourcing_buy::{Address, Buyer, OrderDraft, OrderLine, Provider};
+use sourcing_buy::{Address, Buyer, Flow, OrderDraft, OrderLine};
 use sourcing_ledger::Ledger;
 use sourcing_runtime::Runtime;
 use sourcing_sandbox::{Sandbox, SandboxSigner};
@@ -79,7 +79,7 @@ pub async fn ledger(url: &str) -> std::sync::Arc<Ledger> {
     )
 }
 
-pub fn buyer(sandbox: &Sandbox, provider: Provider, ledger: &std::sync::Arc<Ledger>) -> Buyer {
+pub fn buyer(sandbox: &Sandbox, provider: Flow, ledger: &std::sync::Arc<Ledger>) -> Buyer {
     let base = sandbox.base_url(provider.name());
     provider
         .buyer(&base, Runtime::new(SandboxSigner::new()))

@@ -52,7 +52,7 @@ async fn a_read_that_keeps_failing_is_marked_for_a_person_after_the_bounded_trie
             Fault::DropConnection,
             1,
         ));
-        b.pay(order_id).await.unwrap_err();
+        b.pay(&order_id.into()).await.unwrap_err();
         sandbox.inject(FaultRule::always(
             Some("order_detail"),
             Fault::Business {
@@ -96,7 +96,7 @@ async fn an_undecodable_read_is_flagged_not_re_read() {
         Fault::DropConnection,
         1,
     ));
-    b.pay(order_id).await.unwrap_err();
+    b.pay(&order_id.into()).await.unwrap_err();
     sandbox.inject(FaultRule::always(
         Some("order_detail"),
         Fault::MalformedBody,
@@ -114,9 +114,10 @@ impl ReadByExternalId for Knows {
     fn order_id<'a>(
         &'a self,
         _buyer: &'a Buyer,
-        external_order_id: &'a str,
-    ) -> sourcing_ledger::BoxFuture<'a, Result<Option<String>, sourcing_buy::Error>> {
-        let found = (external_order_id == self.0).then(|| self.1.to_string());
+        external_order_id: &'a sourcing_buy::ExternalOrderId,
+    ) -> sourcing_ledger::BoxFuture<'a, Result<Option<sourcing_buy::OrderId>, sourcing_buy::Error>>
+    {
+        let found = (*external_order_id == self.0).then(|| self.1.into());
         Box::pin(async move { Ok(found) })
     }
 }
@@ -146,7 +147,7 @@ async fn a_create_without_an_answer_is_found_by_the_external_id_and_joins_its_or
         // The order's id went round another way: it was paid, its own entry.
         let order_id = "3305075341149134292";
         sandbox.seed_order(order_id);
-        b.pay(order_id).await.unwrap();
+        b.pay(&order_id.into()).await.unwrap();
         let settings = ReadSettings {
             by_external_id: Some(Arc::new(Knows("T20240708002", order_id))),
             ..reads()
