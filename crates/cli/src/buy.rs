@@ -109,7 +109,20 @@ fn order_id() -> Arg {
         .long("order-id")
         .required(true)
         .value_name("ID")
+        .value_parser(digits)
         .help("Order id (19 digits, as text)")
+}
+
+/// An order id as typed: its digits (every provider's order and sub-order ids are), refused before anything
+/// is recorded or sent — `--order-id null` from a failed step's `jq` would otherwise open a ledger entry.
+fn digits(text: &str) -> Result<String, String> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "`{text}` is not an order id: an id is digits (1688 and Taobao order ids have 19), \
+             as the step that created the order printed it"
+        ));
+    }
+    Ok(text.to_string())
 }
 
 fn command() -> Command {
@@ -202,6 +215,7 @@ fn command() -> Command {
                         .long("sub-order-id")
                         .action(ArgAction::Append)
                         .value_name("ID")
+                        .value_parser(digits)
                         .help("A sub-order (order entry) id, `sub_order_id` of `buy status` (repeatable)"),
                 ),
         )

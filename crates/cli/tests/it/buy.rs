@@ -639,6 +639,29 @@ fn an_order_id_of_another_length_is_refused_naming_the_length() {
     );
 }
 
+/// An order id that is not digits (`null` from a failed step's `jq`) is a usage error naming it, and nothing
+/// is recorded: the ledger was never created.
+#[test]
+fn an_order_id_that_is_not_digits_is_refused_before_the_ledger() {
+    let data = std::env::temp_dir().join(format!("sourcing-buy-null-{}", std::process::id()));
+    for step in ["pay", "cancel", "receive", "status"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sourcing"))
+            .args(["--sandbox", "buy", "--yes", step, "--provider", "dajisaas"])
+            .args(["--order-id", "null"])
+            .env("XDG_DATA_HOME", &data)
+            .env_remove("SOURCING_STORE")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{step}: {stderr}");
+        assert!(
+            stderr.contains("`null` is not an order id"),
+            "{step}: {stderr}"
+        );
+    }
+    assert!(!data.join("sourcing/sandbox/ledger.db").exists());
+}
+
 #[test]
 fn every_missing_dajisaas_field_is_named_in_one_error() {
     let out = sourcing(&[
