@@ -121,118 +121,156 @@ fn status_text(state: OrderState) -> Option<&'static str> {
     }
 }
 
+/// Two ledger instances on one store, the model vendor, the requests on their way, and the ranks of the
+/// settled states seen so far.
+struct World {
+    ledgers: [Ledger; 2],
+    vendor: Vendor,
+    flying: Vec<Request>,
+    settled_ranks: Vec<u8>,
+}
+
 async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let dir = crate::test_dir();
     let url = format!("sqlite:{}", dir.join("props.db").display());
-    let ledgers = [
-        Ledger::open(&url).await.unwrap(),
-        Ledger::open(&url).await.unwrap(),
-    ];
-    let mut vendor = Vendor {
-        state: OrderState::Created,
-        history: vec![OrderState::Created],
-        payments: 0,
+    let mut world = World {
+        ledgers: [
+            Ledger::open(&url).await.unwrap(),
+            Ledger::open(&url).await.unwrap(),
+        ],
+        vendor: Vendor {
+            state: OrderState::Created,
+            history: vec![OrderState::Created],
+            payments: 0,
+        },
+        flying: Vec::new(),
+        settled_ranks: Vec::new(),
     };
-    let mut flying: Vec<Request> = Vec::new();
-    let mut settled_ranks: Vec<u8> = Vec::new();
     for op in ops {
+        world.apply(op).await?;
+        world.check_step().await?;
+    }
+    world.check_unknown_settled_by_reads().await
+}
+
+impl World {
+    async fn apply(&mut self, op: Op) -> Result<(), TestCaseError> {
+        let flying = self.flying.len();
         match op {
-            Op::Intent(i, step) => {
-                let step_intent = intent(step);
-                let recorded =
-                    ledgers[i].record_intent(sourcing_buy::providers::PANDAPON, &step_intent);
-                let sent = recorded.await.is_ok();
-                if sent {
-                    // (Another step may pass once a callback reported the one on its way done.)
-                    prop_assert!(
-                        step != Step::Pay || flying.is_empty(),
-                        "a payment passed while {} requests are on the way",
-                        flying.len()
-                    );
-                    prop_assert!(
-                        step != Step::Pay || !vendor.is_paid(),
-                        "a payment passed while the vendor has the order {}",
-                        vendor.state
-                    );
-                    flying.push(Request {
-                        step,
-                        delivered: false,
-                        done_by_it: false,
-                    });
-                }
-            }
-            Op::Deliver(n) if !flying.is_empty() => {
-                let at = n % flying.len();
-                let request = &mut flying[at];
+            Op::Intent(i, step) => self.intent(i, step).await?,
+            Op::Deliver(n) if flying > 0 => {
+                let request = &mut self.flying[n % flying];
                 if !request.delivered {
                     request.delivered = true;
-                    request.done_by_it = vendor.receive(request.step);
+                    request.done_by_it = self.vendor.receive(request.step);
                 }
             }
-            Op::Answer { n, lost } if !flying.is_empty() => {
-                let mut request = flying.remove(n % flying.len());
-                if !request.delivered && !lost {
-                    // Delivered now, and answered.
-                    request.done_by_it = vendor.receive(request.step);
-                }
-                let answer = match (lost, request.done_by_it) {
-                    (true, _) => Answer::Unknown,
-                    (false, true) => Answer::Done,
-                    (false, false) => Answer::Refused,
-                };
-                ledgers[0]
-                    .record_answer(
-                        sourcing_buy::providers::PANDAPON,
-                        ORDER,
-                        request.step,
-                        answer,
-                    )
-                    .await
-                    .unwrap();
+            Op::Answer { n, lost } if flying > 0 => self.answer(n % flying, lost).await,
+            Op::Crash(n) if flying > 0 => {
+                self.flying.remove(n % flying);
             }
-            Op::Crash(n) if !flying.is_empty() => {
-                flying.remove(n % flying.len());
+            Op::Callback(n) => self.callback(n).await,
+            Op::Reconcile => self.reconcile().await,
+            Op::Ship if self.vendor.state == OrderState::Paid => {
+                self.vendor.go(OrderState::Shipped)
             }
-            Op::Callback(n) => {
-                let reported = vendor.history[n % vendor.history.len()];
-                let report = CallbackReport {
-                    provider: "pandapon",
-                    order_id: ORDER,
-                    status: status_text(reported),
-                    message_type: "ORDER_STATUS_CHANGE",
-                    body: "{}",
-                };
-                ledgers[1].record_callback(&report).await.unwrap();
-            }
-            Op::Reconcile => {
-                // With a request on its way the read comes within the in-flight window; without one,
-                // later (after a crash, the window has passed).
-                let settings = ReadSettings {
-                    in_flight: if flying.is_empty() {
-                        Duration::ZERO
-                    } else {
-                        Duration::from_secs(3600)
-                    },
-                    ..ReadSettings::default()
-                };
-                for entry in ledgers[0].due(&settings).await.unwrap() {
-                    ledgers[0]
-                        .apply(entry, Read::Shows(vendor.state), Default::default())
-                        .await
-                        .unwrap();
-                }
-            }
-            Op::Ship if vendor.state == OrderState::Paid => vendor.go(OrderState::Shipped),
-            Op::VendorCancel if vendor.state == OrderState::Created && flying.is_empty() => {
-                vendor.go(OrderState::Cancelled)
+            Op::VendorCancel if self.vendor.state == OrderState::Created && flying == 0 => {
+                self.vendor.go(OrderState::Cancelled)
             }
             _ => {}
         }
-        prop_assert!(vendor.payments <= 1, "two payments");
-        if let Ok((entry, _)) = ledgers[0].show(ORDER, None).await
+        Ok(())
+    }
+
+    /// Instance `i` records the intent of `step`; sent (on its way) if the ledger lets it.
+    async fn intent(&mut self, i: usize, step: Step) -> Result<(), TestCaseError> {
+        let step_intent = intent(step);
+        let recorded =
+            self.ledgers[i].record_intent(sourcing_buy::providers::PANDAPON, &step_intent);
+        if recorded.await.is_err() {
+            return Ok(());
+        }
+        // (Another step may pass once a callback reported the one on its way done.)
+        prop_assert!(
+            step != Step::Pay || self.flying.is_empty(),
+            "a payment passed while {} requests are on the way",
+            self.flying.len()
+        );
+        prop_assert!(
+            step != Step::Pay || !self.vendor.is_paid(),
+            "a payment passed while the vendor has the order {}",
+            self.vendor.state
+        );
+        self.flying.push(Request {
+            step,
+            delivered: false,
+            done_by_it: false,
+        });
+        Ok(())
+    }
+
+    /// The answer of the request at `at` comes back (`lost`: unreadable, outcome unknown).
+    async fn answer(&mut self, at: usize, lost: bool) {
+        let mut request = self.flying.remove(at);
+        if !request.delivered && !lost {
+            // Delivered now, and answered.
+            request.done_by_it = self.vendor.receive(request.step);
+        }
+        let answer = match (lost, request.done_by_it) {
+            (true, _) => Answer::Unknown,
+            (false, true) => Answer::Done,
+            (false, false) => Answer::Refused,
+        };
+        self.ledgers[0]
+            .record_answer(
+                sourcing_buy::providers::PANDAPON,
+                ORDER,
+                request.step,
+                answer,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// A callback reporting the vendor's `n`th state so far.
+    async fn callback(&self, n: usize) {
+        let reported = self.vendor.history[n % self.vendor.history.len()];
+        let report = CallbackReport {
+            provider: "pandapon",
+            order_id: ORDER,
+            status: status_text(reported),
+            message_type: "ORDER_STATUS_CHANGE",
+            body: "{}",
+        };
+        self.ledgers[1].record_callback(&report).await.unwrap();
+    }
+
+    /// Reconcile reads the order: with a request on its way the read comes within the in-flight window;
+    /// without one, later (after a crash, the window has passed).
+    async fn reconcile(&self) {
+        let settings = ReadSettings {
+            in_flight: if self.flying.is_empty() {
+                Duration::ZERO
+            } else {
+                Duration::from_secs(3600)
+            },
+            ..ReadSettings::default()
+        };
+        for entry in self.ledgers[0].due(&settings).await.unwrap() {
+            self.ledgers[0]
+                .apply(entry, Read::Shows(self.vendor.state), Default::default())
+                .await
+                .unwrap();
+        }
+    }
+
+    /// After every step: never two payments, never a settled state moved back.
+    async fn check_step(&mut self) -> Result<(), TestCaseError> {
+        prop_assert!(self.vendor.payments <= 1, "two payments");
+        if let Ok((entry, _)) = self.ledgers[0].show(ORDER, None).await
             && !entry.state.is_unknown()
         {
-            if let Some(&last) = settled_ranks.last() {
+            if let Some(&last) = self.settled_ranks.last() {
                 prop_assert!(
                     entry.state.rank() >= last,
                     "moved back to {} (rank {} < {last})",
@@ -240,14 +278,19 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     entry.state.rank()
                 );
             }
-            settled_ranks.push(entry.state.rank());
+            self.settled_ranks.push(entry.state.rank());
         }
+        Ok(())
     }
-    if let Ok((_, events)) = ledgers[0].show(ORDER, None).await {
+
+    /// At the end: a lost answer that left its own step's unknown state (not one a callback had moved on
+    /// from, nor another step's on its way) was left by a read or a callback, never by the buyer's steps.
+    async fn check_unknown_settled_by_reads(&self) -> Result<(), TestCaseError> {
+        let Ok((_, events)) = self.ledgers[0].show(ORDER, None).await else {
+            return Ok(());
+        };
         for pair in events.windows(2) {
             let (lost, next) = (&pair[0], &pair[1]);
-            // A lost answer that left its own step's unknown state (not one a callback had moved on from,
-            // nor another step's on its way).
             let unknown_answer = [Step::Pay, Step::Cancel, Step::Receipt]
                 .into_iter()
                 .any(|step| {
@@ -262,8 +305,8 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 );
             }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 proptest! {
