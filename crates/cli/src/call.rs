@@ -200,7 +200,7 @@ impl RawStep {
                 order_id: receipt_order_id(op, body)?,
                 sub_order_ids: body
                     .and_then(|b| b.get("orderEntryIds"))
-                    .map(id_texts)
+                    .map(|v| id_texts(v, false))
                     .unwrap_or_default()
                     .into_iter()
                     .map(SubOrderId::from)
@@ -239,7 +239,11 @@ impl RawStep {
 
 /// The order a receipt confirms: the body's `orderId` alone (`orderEntryIds` are its sub-orders).
 fn receipt_order_id(op: &Operation, body: Option<&Value>) -> Result<OrderId, Stop> {
-    match body.and_then(|b| b.get("orderId")).map(id_texts).as_deref() {
+    match body
+        .and_then(|b| b.get("orderId"))
+        .map(|v| id_texts(v, false))
+        .as_deref()
+    {
         Some([one]) => Ok(OrderId::new(one.as_str())),
         _ => Err(Stop::usage(format!(
             "{}: a receipt names its order in the body's `orderId`: the ledger could not record it, nothing sent",
@@ -248,10 +252,16 @@ fn receipt_order_id(op: &Operation, body: Option<&Value>) -> Result<OrderId, Sto
     }
 }
 
-/// Ids as exact text: a number as written, a string as is, a list item by item.
-fn id_texts(v: &Value) -> Vec<String> {
+/// Ids as exact text: a number as written, a string as is (`split`: a comma-separated list, brackets and
+/// quotes trimmed, as order-id query parameters carry several), a list item by item; none for null or "".
+fn id_texts(v: &Value, split: bool) -> Vec<String> {
     match v {
-        Value::Array(items) => items.iter().flat_map(id_texts).collect(),
+        Value::Array(items) => items.iter().flat_map(|i| id_texts(i, false)).collect(),
+        Value::String(s) if split => s
+            .split(',')
+            .map(|p| p.trim().trim_matches(['[', ']', '"']).to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
         Value::String(s) if !s.is_empty() => vec![s.clone()],
         Value::Null | Value::String(_) => Vec::new(),
         other => vec![other.to_string()],
@@ -394,19 +404,7 @@ fn order_ids(query: &[(&'static str, String)], body: Option<&Value>) -> Vec<Stri
         name.contains("order") && name.contains("id")
     };
     let mut ids = Vec::new();
-    let mut add = |v: &Value| match v {
-        Value::String(s) => ids.extend(
-            s.split(',')
-                .map(|p| p.trim().trim_matches(['[', ']', '"']).to_string())
-                .filter(|p| !p.is_empty()),
-        ),
-        Value::Array(items) => ids.extend(items.iter().map(|i| match i {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })),
-        Value::Null => {}
-        other => ids.push(other.to_string()),
-    };
+    let mut add = |v: &Value| ids.extend(id_texts(v, true));
     for (name, value) in query {
         if is_order_field(name) {
             add(&Value::String(value.clone()));
