@@ -67,6 +67,13 @@ pub trait PurchaseFlow: fmt::Debug + Send + Sync + 'static {
     /// The client behind the flow, for [`crate::Buyer::client`] (`&()` or `self` if there is none).
     fn client(&self) -> &dyn Any;
 
+    /// Refuses a step's ids before the journal records its intent — an order id this provider's orders
+    /// cannot have — so bad input opens no ledger entry ([`Error::InvalidInput`], nothing recorded, nothing
+    /// sent). The default accepts every id: the step itself still checks what it sends.
+    fn check(&self, _intent: &crate::journal::Intent<'_>) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// [`Step::Search`]: a keyword search among 1688 offers.
     fn search<'a>(
         &'a self,

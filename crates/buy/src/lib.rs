@@ -148,6 +148,8 @@ impl Buyer {
         call: impl std::future::Future<Output = Result<T, Error>>,
         answer: for<'t> fn(&'t T) -> journal::Answer<'t>,
     ) -> Result<T, Error> {
+        // Ids this provider's orders cannot have are refused before anything is recorded.
+        self.flow.check(&intent)?;
         let Some(journal) = &self.journal else {
             return call.await;
         };

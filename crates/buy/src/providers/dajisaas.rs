@@ -179,6 +179,10 @@ impl PurchaseFlow for Dajisaas {
         &self.0
     }
 
+    fn check(&self, intent: &crate::journal::Intent<'_>) -> Result<(), crate::Error> {
+        super::input::check_ids(PROVIDER, intent)
+    }
+
     #[cfg(feature = "dajisaas-unconfirmed")]
     fn search<'a>(
         &'a self,

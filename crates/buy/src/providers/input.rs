@@ -3,6 +3,7 @@
 
 use crate::capability::{Flow, Step};
 use crate::ids::{OfferId, OrderId};
+use crate::journal::Intent;
 use crate::money::Money;
 use crate::types::OrderDraft;
 use crate::{Error, ProductRef};
@@ -151,4 +152,29 @@ pub(super) fn yuan(value: Option<f64>) -> Result<Option<Money>, Error> {
         .map(Money::yuan_from_json_number)
         .transpose()
         .map_err(Error::from)
+}
+
+/// The ids of an order step, checked as the built-in flows' steps check them (1688 order ids: 19 digits;
+/// sub-order ids: digits), before the journal records the intent ([`crate::PurchaseFlow::check`]).
+pub(super) fn check_ids(flow: Flow, intent: &Intent<'_>) -> Result<(), Error> {
+    match intent {
+        Intent::Pay { order_id } => Input::new(flow, Step::Pay).order_id(order_id).map(drop),
+        Intent::PayBatch { order_ids } => Input::new(flow, Step::PayBatch)
+            .order_ids(order_ids)
+            .map(drop),
+        Intent::Cancel { order_id, .. } => {
+            Input::new(flow, Step::Cancel).order_id(order_id).map(drop)
+        }
+        Intent::ConfirmReceipt {
+            order_id,
+            sub_order_ids,
+        } => {
+            let input = Input::new(flow, Step::ConfirmReceipt);
+            input.order_id(order_id)?;
+            sub_order_ids
+                .iter()
+                .try_for_each(|id| input.text_id("sub-order id", id.as_str()).map(drop))
+        }
+        Intent::Preview { .. } | Intent::CreateOrder { .. } | Intent::CreateRaw { .. } => Ok(()),
+    }
 }

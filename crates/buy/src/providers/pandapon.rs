@@ -103,6 +103,10 @@ impl PurchaseFlow for Pandapon {
         &self.0
     }
 
+    fn check(&self, intent: &crate::journal::Intent<'_>) -> Result<(), crate::Error> {
+        super::input::check_ids(PROVIDER, intent)
+    }
+
     fn search<'a>(
         &'a self,
         query: &'a SearchQuery,

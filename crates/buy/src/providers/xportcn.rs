@@ -137,6 +137,10 @@ impl PurchaseFlow for Xportcn {
         &self.0
     }
 
+    fn check(&self, intent: &crate::journal::Intent<'_>) -> Result<(), crate::Error> {
+        super::input::check_ids(PROVIDER, intent)
+    }
+
     fn preview<'a>(&'a self, draft: &'a OrderDraft) -> StepFuture<'a, Preview> {
         Box::pin(async move {
             let request = api::KaOrderPreviewRequest {

@@ -183,6 +183,48 @@ async fn cancel_and_receipt_are_recorded() {
     }
 }
 
+/// An id the provider's orders cannot have (`null` from a failed step, a 23-digit number, a sub-order that is
+/// not digits) is refused before the journal: no entry is opened, nothing is sent.
+#[tokio::test]
+async fn an_order_id_the_provider_cannot_have_opens_no_entry() {
+    for url in urls().await {
+        let sandbox = Sandbox::start().await.unwrap();
+        let ledger = ledger(&url).await;
+        for flow in [PANDAPON, DAJISAAS] {
+            let b = buyer(&sandbox, flow, &ledger);
+            for bad in ["null", "22571646248703119731234", ""] {
+                let err = b.pay(&bad.into()).await.unwrap_err();
+                assert!(matches!(err, Error::InvalidInput { .. }), "{url}: {err:?}");
+                let err = b.cancel(&bad.into(), "buyerCancel").await.unwrap_err();
+                assert!(matches!(err, Error::InvalidInput { .. }), "{url}: {err:?}");
+            }
+            let err = b
+                .confirm_receipt(&"3305075341149134266".into(), &["x1".into()])
+                .await
+                .unwrap_err();
+            assert!(matches!(err, Error::InvalidInput { .. }), "{url}: {err:?}");
+        }
+        let b = buyer(&sandbox, PANDAPON, &ledger);
+        let err = b
+            .pay_batch(&["3305075341149134267".into(), "null".into()])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{url}: {err:?}");
+        let listed = ledger.list(Filter::All).await.unwrap();
+        assert!(listed.is_empty(), "{url}: {listed:?}");
+        for op in [
+            "order_pay_url",
+            "order_cancel",
+            "order_receive_goods",
+            "order_receive_confirm",
+            "pay_protocol_pay",
+            "order_batch_submit_to_pay",
+        ] {
+            assert_eq!(sandbox.hits(op), 0, "{url}: {op}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_intent_that_cannot_be_recorded_is_not_sent() {
     for url in urls().await {
