@@ -1092,23 +1092,8 @@ fn dajisaas_callback(secret: &str) -> (String, String) {
 fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_on_schedule() {
     let (_, url) = sqlite_store();
     let serve = Serve::start(&url, &["--sandbox", "--reconcile-every", "1s"]);
-    let form = "application/x-www-form-urlencoded";
-    let (pandapon, pandapon_id) = callback("webhook-order-pay-success.request.json");
-    let (xportcn, xportcn_id) = callback("webhook-order-create.request.json");
-    let (dajisaas, dajisaas_id) = dajisaas_callback(sourcing_sandbox::credentials::APP_SECRET);
-    let (forged, _) = dajisaas_callback("not-the-secret");
-    for (path, content_type, body) in [
-        ("/callbacks/pandapon", "application/json", &pandapon),
-        ("/callbacks/xportcn", "application/json", &xportcn),
-        ("/callbacks/dajisaas", form, &dajisaas),
-    ] {
-        assert_eq!(
-            serve.post(path, content_type, body),
-            (200, "ok: stored".into()),
-            "{path}"
-        );
-    }
-    assert_eq!(serve.post("/callbacks/dajisaas", form, &forged).0, 401);
+    let [pandapon_id, xportcn_id, dajisaas_id] =
+        post_every_providers_callback(&serve, "not-the-secret");
 
     // Each order is recorded from its callback, then read (or marked for a person) by a scheduled round.
     recorded_and_reconciled(&url, &[&pandapon_id, &xportcn_id, &dajisaas_id]);
@@ -1152,6 +1137,29 @@ fn serve_on_the_sandbox_takes_all_three_providers_callbacks_and_reconciles_them_
         }
     }
     assert_eq!(serve.terminate(), Some(0));
+}
+
+/// Posts one callback of each provider (Dajisaas's signed with the sandbox's secret), each answered `200 ok:
+/// stored`, and a Dajisaas callback signed with `forged_secret`, refused 401; the three callbacks' order ids.
+fn post_every_providers_callback(serve: &Serve, forged_secret: &str) -> [String; 3] {
+    let form = "application/x-www-form-urlencoded";
+    let (pandapon, pandapon_id) = callback("webhook-order-pay-success.request.json");
+    let (xportcn, xportcn_id) = callback("webhook-order-create.request.json");
+    let (dajisaas, dajisaas_id) = dajisaas_callback(sourcing_sandbox::credentials::APP_SECRET);
+    let (forged, _) = dajisaas_callback(forged_secret);
+    for (path, content_type, body) in [
+        ("/callbacks/pandapon", "application/json", &pandapon),
+        ("/callbacks/xportcn", "application/json", &xportcn),
+        ("/callbacks/dajisaas", form, &dajisaas),
+    ] {
+        assert_eq!(
+            serve.post(path, content_type, body),
+            (200, "ok: stored".into()),
+            "{path}"
+        );
+    }
+    assert_eq!(serve.post("/callbacks/dajisaas", form, &forged).0, 401);
+    [pandapon_id, xportcn_id, dajisaas_id]
 }
 
 /// Waits (within [`BOUND`]) until each order is recorded from its callback and then read (or marked for a
@@ -1256,23 +1264,8 @@ fn serve_from_the_config_file_takes_every_providers_callbacks_with_its_profile()
 
     let serve = Serve::spawn(command(&["--port", "0"]));
     assert!(serve.logged("header_timeout=1s").is_ok());
-    let form = "application/x-www-form-urlencoded";
-    let (pandapon, pandapon_id) = callback("webhook-order-pay-success.request.json");
-    let (xportcn, xportcn_id) = callback("webhook-order-create.request.json");
-    let (dajisaas, dajisaas_id) = dajisaas_callback(sourcing_sandbox::credentials::APP_SECRET);
-    let (forged, _) = dajisaas_callback("not-the-profiles-secret");
-    for (path, content_type, body) in [
-        ("/callbacks/pandapon", "application/json", &pandapon),
-        ("/callbacks/xportcn", "application/json", &xportcn),
-        ("/callbacks/dajisaas", form, &dajisaas),
-    ] {
-        assert_eq!(
-            serve.post(path, content_type, body),
-            (200, "ok: stored".into()),
-            "{path}"
-        );
-    }
-    assert_eq!(serve.post("/callbacks/dajisaas", form, &forged).0, 401);
+    let [pandapon_id, xportcn_id, dajisaas_id] =
+        post_every_providers_callback(&serve, "not-the-profiles-secret");
     recorded_and_reconciled(&url, &[&pandapon_id, &xportcn_id, &dajisaas_id]);
     // The console wants the file's token.
     assert_eq!(serve.get("/").0, 401);
