@@ -114,7 +114,11 @@ impl Subcommand for SandboxServer {
                 Command::new("callback")
                     .about("Set where the `--sandbox` state pushes PROVIDER's callbacks (--clear: stop)")
                     .arg(provider_arg())
-                    .arg(Arg::new("url").required_unless_present("clear"))
+                    .arg(
+                        Arg::new("url")
+                            .required_unless_present("clear")
+                            .value_parser(callback_url),
+                    )
                     .arg(
                         Arg::new("clear")
                             .long("clear")
@@ -146,9 +150,25 @@ fn callback_urls(m: &ArgMatches) -> Result<BTreeMap<String, String>, Stop> {
             .split_once('=')
             .ok_or_else(|| Stop::usage(format!("--callback-url {pair}: expected PROVIDER=URL")))?;
         let p = find_provider(p.trim())?;
-        urls.insert(p.name.to_string(), url.trim().to_string());
+        let url = callback_url(url.trim())
+            .map_err(|why| Stop::usage(format!("--callback-url {pair}: {why}")))?;
+        urls.insert(p.name.to_string(), url);
     }
     Ok(urls)
+}
+
+/// Where the sandbox pushes callbacks: an `http://` or `https://` URL with a host (an empty or relative one,
+/// such as a receiver's address not yet read from its log, is refused here rather than failing every push).
+fn callback_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(text.to_string())
+        }
+        _ => Err(format!(
+            "`{text}` is not a callback URL: give the receiver's http://HOST:PORT/PATH \
+             (`sourcing webhooks` and `sourcing serve` print theirs)"
+        )),
+    }
 }
 
 /// `--callback-retries 1000,2000`: the waits, in ms.

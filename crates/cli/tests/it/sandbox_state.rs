@@ -274,6 +274,39 @@ fn callbacks_are_pushed_and_a_refused_one_is_retried_by_the_next_command() {
     assert_eq!(cleared["callback_url"], Value::Null);
 }
 
+/// A callback URL that is empty, relative or not HTTP is refused as a usage error naming it, and the state
+/// keeps none (every push to it would fail).
+#[test]
+fn a_callback_url_that_is_not_http_is_refused() {
+    let home = Home::new("callback-url");
+    for bad in ["", "localhost:8090/cb", "ftp://127.0.0.1/cb"] {
+        let out = home.run(&["sandbox", "callback", "xportcn", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("is not a callback URL"),
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+        let flag = format!("xportcn={bad}");
+        let out = home.run(&["sandbox", "--port", "0", "--callback-url", &flag]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("is not a callback URL"),
+            "{bad:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // Nothing was saved: no state file, or one without a callback URL.
+    if home.0.join("sourcing/sandbox-state.json").exists() {
+        let state = home.state();
+        let urls = &state["callback_urls"];
+        assert!(
+            urls.is_null() || urls.as_object().is_some_and(|m| m.is_empty()),
+            "{state}"
+        );
+    }
+}
+
 /// Forward a child's output lines to a channel.
 fn forward(out: impl Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
