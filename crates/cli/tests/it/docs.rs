@@ -69,7 +69,9 @@ fn words(line: &str) -> Vec<String> {
             (Some(q), c) if c == q => quote = None,
             (Some('\''), c) => word.push(c),
             (_, '$') => {
-                // A variable or a command substitution stands for one value.
+                // A variable or a command substitution stands for one value: an id, or an address where the
+                // variable names one (`$RECEIVER`, `$…URL`).
+                let mut name = String::new();
                 if chars.peek() == Some(&'(') {
                     let mut depth = 0;
                     for c in chars.by_ref() {
@@ -79,14 +81,15 @@ fn words(line: &str) -> Vec<String> {
                         }
                     }
                 } else {
-                    while chars
-                        .peek()
-                        .is_some_and(|c| c.is_alphanumeric() || *c == '_')
-                    {
-                        chars.next();
+                    while let Some(c) = chars.next_if(|c| c.is_alphanumeric() || *c == '_') {
+                        name.push(c);
                     }
                 }
-                word.push_str("3300504350583134260");
+                word.push_str(if name.contains("RECEIVER") || name.ends_with("URL") {
+                    "http://127.0.0.1:8090/"
+                } else {
+                    "3300504350583134260"
+                });
             }
             (Some(_), c) => word.push(c),
             (None, '"' | '\'') => quote = Some(c),
@@ -157,6 +160,16 @@ fn the_command_reader_handles_quotes_variables_and_pipes() {
     assert_eq!(
         argv(r#"sourcing ledger show "$ORDER" | jq -r '.order.state'   # paid"#).unwrap(),
         ["sourcing", "ledger", "show", "3300504350583134260"]
+    );
+    assert_eq!(
+        argv(r#"sourcing sandbox callback pandapon "$RECEIVER" > /dev/null"#).unwrap(),
+        [
+            "sourcing",
+            "sandbox",
+            "callback",
+            "pandapon",
+            "http://127.0.0.1:8090/"
+        ]
     );
     assert_eq!(
         argv("cargo run -p sourcing-cli -- sandbox --port 8080 --fault 'order_pay_url=503:2'")
